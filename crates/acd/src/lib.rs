@@ -1,1 +1,28 @@
-//! placeholder
+//! The routing core (ACD): queues and skill groups, agent states with reason codes, routing
+//! strategies, caller priorities with acceleration, skill relaxation, sticky agents,
+//! ring-no-answer, overflow and callbacks in queue.
+//!
+//! A deterministic state machine in the style of `quinn-proto`: the driver feeds inputs with
+//! `handle_*(now, …)`, drains what to do with [`Acd::poll_action`] and what happened with
+//! [`Acd::poll_event`], and calls [`Acd::handle_timeout`] when [`Acd::poll_timeout`] falls due.
+//! No clock, no I/O, no randomness: the same inputs give the same outputs, which is what lets
+//! a seeded driver throw a million random inputs at it and check its invariants after each.
+//!
+//! It knows nothing of SIP, SQL, HTTP or tokio. The telephony layer turns actions into rings
+//! and bridges; the server turns events into the event log, CDRs and the wallboard.
+//!
+//! What the engine guarantees after every input (see [`Acd::check_invariants`]):
+//! - an agent rings for at most one contact at a time, and a contact is in exactly one place
+//!   (waiting, held for its sticky agent, ringing, connected);
+//! - every ringing offer, after-call work and waiting step has a pending timer, so no agent or
+//!   call can be stuck in a state it cannot leave;
+//! - no available agent idles while a call it qualifies for waits;
+//! - an agent is always given the highest-scoring call it qualifies for;
+//! - every contact ends with exactly one [`Outcome`], and events come in time order.
+
+mod engine;
+mod invariants;
+mod types;
+
+pub use engine::Acd;
+pub use types::*;

@@ -72,7 +72,13 @@ pub(crate) fn erlang_c_from_b(
 pub fn erlang_c(traffic: f64, agents: u32, aht: f64, target: f64) -> Result<Metrics, WfmError> {
     check_traffic(traffic)?;
     check_times(aht, target)?;
-    erlang_c_from_b(traffic, agents, erlang_b_unchecked(traffic, agents), aht, target)
+    erlang_c_from_b(
+        traffic,
+        agents,
+        erlang_b_unchecked(traffic, agents),
+        aht,
+        target,
+    )
 }
 
 /// Erlang A (M/M/N+M, Palm's model): like Erlang C, but each waiting caller hangs up after an
@@ -301,11 +307,17 @@ mod tests {
     #[test]
     fn large_loads_stay_finite() {
         let m = erlang_c(12_345.0, 12_400, 180.0, 20.0).unwrap();
-        assert!(m.p_wait.is_finite() && (0.0..=1.0).contains(&m.p_wait), "{m:?}");
+        assert!(
+            m.p_wait.is_finite() && (0.0..=1.0).contains(&m.p_wait),
+            "{m:?}"
+        );
         assert!(m.service_level > 0.0 && m.service_level < 1.0, "{m:?}");
         let a = erlang_a(12_345.0, 12_400, 180.0, 300.0, 20.0).unwrap();
         assert!(a.p_wait.is_finite() && a.p_abandon.is_finite(), "{a:?}");
-        assert!(a.p_wait <= m.p_wait + 1e-9, "abandonment shortens the queue");
+        assert!(
+            a.p_wait <= m.p_wait + 1e-9,
+            "abandonment shortens the queue"
+        );
         // Heavy overload is fine for Erlang A: most callers abandon, agents are saturated.
         let o = erlang_a(12_345.0, 10_000, 180.0, 300.0, 20.0).unwrap();
         assert!(o.p_abandon > 0.15 && o.p_abandon < 0.25, "{o:?}");

@@ -216,7 +216,16 @@ mod tests {
             ..request()
         })
         .unwrap_err();
-        assert!(matches!(err, WfmError::Invalid { field: "shrinkage", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                WfmError::Invalid {
+                    field: "shrinkage",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let zero = staff(&StaffingRequest {
             calls: 0.0,
             ..request()

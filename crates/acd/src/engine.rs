@@ -1,0 +1,1377 @@
+//! The engine: state, inputs, matching.
+//!
+//! How calls meet agents. Every queue keeps its waiting calls in ordered sets, one pair per
+//! relaxation level (calls whose priority is still accelerating, and calls that reached the
+//! cap), and its available agents in ordered sets per the lowest level they qualify at, keyed
+//! by the queue's strategy. Both orders are invariant in time, so the best call for an agent
+//! and the best agent for a call are each a handful of `first()` lookups, whatever the number
+//! of agents and calls. Whenever a call starts waiting or an agent becomes available, it is
+//! marked dirty, and [`Acd::settle`] matches dirty calls and agents before the input returns.
+//! That is what keeps an available agent from idling next to a call it could take.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+use rustc_hash::FxHashMap;
+
+use crate::types::*;
+
+/// A waiting call's place: score key (higher first), entry time, arrival sequence, id.
+pub(crate) type Slot = (Reverse<i64>, u64, u64, CallId);
+/// An available agent's place in a queue: strategy key (lower first), tie-break, id.
+pub(crate) type ReadyKey = (u64, u64, AgentId);
+
+/// How many times one call may overflow from queue to queue before it is disconnected.
+const MAX_HOPS: u8 = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Timer {
+    Ring(CallId),
+    Stage(CallId),
+    Sticky(CallId),
+    Wrap(AgentId, CallId),
+}
+
+#[derive(Debug)]
+pub(crate) struct Queue {
+    pub(crate) cfg: QueueConfig,
+    /// Per relaxation level: `[accelerating, capped]` waiting calls.
+    pub(crate) waiting: Vec<[BTreeSet<Slot>; 2]>,
+    /// Per relaxation level: available agents whose lowest qualifying level it is.
+    pub(crate) ready: Vec<BTreeSet<ReadyKey>>,
+    /// Calls held for a sticky agent.
+    pub(crate) held: u32,
+    /// Agents logged in (any presence but offline) who qualify at some level.
+    pub(crate) logged_in: u32,
+    rr_cursor: u32,
+}
+
+impl Queue {
+    fn new(cfg: QueueConfig) -> Queue {
+        let levels = cfg.relax.len() + 1;
+        Queue {
+            cfg,
+            waiting: (0..levels).map(|_| Default::default()).collect(),
+            ready: vec![BTreeSet::new(); levels],
+            held: 0,
+            logged_in: 0,
+            rr_cursor: 0,
+        }
+    }
+
+    pub(crate) fn queued(&self) -> usize {
+        self.waiting.iter().map(|[a, b]| a.len() + b.len()).sum()
+    }
+
+    /// Milliseconds of waiting after which the priority stops accelerating.
+    fn cap_after(&self) -> Option<u64> {
+        let acc = self.cfg.acceleration;
+        (acc.per_second > 0)
+            .then(|| (u64::from(acc.cap) * 1000).div_ceil(u64::from(acc.per_second)))
+    }
+
+    pub(crate) fn level_at(&self, waited: Duration) -> usize {
+        self.cfg
+            .relax
+            .iter()
+            .take_while(|r| r.after <= waited)
+            .count()
+    }
+
+    pub(crate) fn capped_at(&self, waited_ms: u64) -> bool {
+        self.cap_after().is_some_and(|cap| waited_ms >= cap)
+    }
+
+    /// The requirement sets, one per level; an agent qualifies at level L if it meets any
+    /// set up to L. `None` as the minimum means each requirement's own.
+    fn requirement(&self, level: usize) -> (&[SkillReq], Option<u8>) {
+        match level.checked_sub(1).map(|i| &self.cfg.relax[i].step) {
+            None => (&self.cfg.skills, None),
+            Some(RelaxStep::MinProficiency(min)) => (&self.cfg.skills, Some(*min)),
+            Some(RelaxStep::Fallback(set)) => (set, None),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Presence {
+    Offline,
+    Ready,
+    NotReady(Reason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Reserved,
+    Talking,
+    Hold,
+    Wrap { until: Time },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Work {
+    pub(crate) call: CallId,
+    pub(crate) channel: Channel,
+    pub(crate) phase: Phase,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Eligibility {
+    pub(crate) queue: QueueId,
+    pub(crate) level: u8,
+    proficiency: u32,
+}
+
+#[derive(Debug)]
+pub(crate) struct Agent {
+    pub(crate) cfg: AgentConfig,
+    pub(crate) presence: Presence,
+    pub(crate) work: Vec<Work>,
+    pub(crate) eligible: Vec<Eligibility>,
+    /// Where the agent sits in queues' ready sets now.
+    pub(crate) indexed: Vec<(QueueId, u8, ReadyKey)>,
+    /// Queues whose `logged_in` counts this agent.
+    counted: Vec<QueueId>,
+    available_since: [Time; Channel::COUNT],
+    was_available: [bool; Channel::COUNT],
+    calls_today: u32,
+    talk_today_ms: u64,
+    /// Calls held for this agent as their sticky agent.
+    pub(crate) sticky: Vec<CallId>,
+    pub(crate) state: AgentState,
+}
+
+impl Agent {
+    fn load(&self, channel: Channel) -> usize {
+        self.work.iter().filter(|w| w.channel == channel).count()
+    }
+
+    pub(crate) fn reserved(&self) -> Option<CallId> {
+        self.work
+            .iter()
+            .find(|w| w.phase == Phase::Reserved)
+            .map(|w| w.call)
+    }
+
+    /// May be offered one more contact on `channel`: ready, not ringing for another one, and
+    /// under capacity.
+    pub(crate) fn available(&self, channel: Channel) -> bool {
+        self.presence == Presence::Ready
+            && self.reserved().is_none()
+            && self.load(channel) < usize::from(self.cfg.capacity[channel.index()])
+    }
+
+    pub(crate) fn summary(&self) -> AgentState {
+        let has = |p: fn(&Phase) -> bool| self.work.iter().any(|w| p(&w.phase));
+        if has(|p| *p == Phase::Talking) {
+            AgentState::Talking
+        } else if has(|p| *p == Phase::Hold) {
+            AgentState::Hold
+        } else if has(|p| *p == Phase::Reserved) {
+            AgentState::Reserved
+        } else if has(|p| matches!(p, Phase::Wrap { .. })) {
+            AgentState::AfterCallWork
+        } else {
+            match self.presence {
+                Presence::Offline => AgentState::Offline,
+                Presence::Ready => AgentState::Ready,
+                Presence::NotReady(r) => AgentState::NotReady(r),
+            }
+        }
+    }
+
+    fn proficiency(&self, skill: SkillId) -> u8 {
+        self.cfg
+            .skills
+            .iter()
+            .find(|(s, _)| *s == skill)
+            .map_or(0, |(_, p)| *p)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CallState {
+    /// Between places: arriving, or taken out of one place on the way to the next.
+    Detached,
+    Queued {
+        level: u8,
+        slot: Slot,
+    },
+    Held {
+        agent: AgentId,
+    },
+    Offered {
+        agents: Vec<AgentId>,
+    },
+    Connected {
+        agent: AgentId,
+        since: Time,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct Call {
+    /// The contact's channel is its queue's.
+    pub(crate) queue: QueueId,
+    priority: i32,
+    customer: Option<CustomerId>,
+    arrived: Time,
+    pub(crate) entered: Time,
+    seq: u64,
+    pub(crate) callback: bool,
+    hops: u8,
+    pub(crate) state: CallState,
+    pub(crate) timer: Option<(Time, Timer)>,
+}
+
+/// The routing engine. See the crate documentation for the contract.
+#[derive(Debug, Default)]
+pub struct Acd {
+    pub(crate) now: Time,
+    pub(crate) queues: BTreeMap<QueueId, Queue>,
+    pub(crate) agents: FxHashMap<AgentId, Agent>,
+    pub(crate) calls: FxHashMap<CallId, Call>,
+    pub(crate) timers: BTreeSet<(Time, Timer)>,
+    last_agent: FxHashMap<CustomerId, AgentId>,
+    seq: u64,
+    dirty_calls: VecDeque<CallId>,
+    dirty_agents: VecDeque<AgentId>,
+    emptied: Vec<QueueId>,
+    actions: VecDeque<Action>,
+    events: VecDeque<Event>,
+}
+
+impl Acd {
+    pub fn new() -> Acd {
+        Acd::default()
+    }
+
+    // ----- outputs -------------------------------------------------------------------------
+
+    /// The next thing the driver must do.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// The next thing that happened, in time order.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Acd::handle_timeout`] must next be called. Every input also fires the timers
+    /// that are due at its `now`, so a late call loses nothing.
+    pub fn poll_timeout(&self) -> Option<Time> {
+        self.timers.first().map(|(t, _)| *t)
+    }
+
+    // ----- queries -------------------------------------------------------------------------
+
+    /// The latest `now` the engine has seen.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    pub fn agent_state(&self, agent: AgentId) -> Option<AgentState> {
+        self.agents.get(&agent).map(|a| a.state)
+    }
+
+    /// Calls waiting in the queue, held for a sticky agent included.
+    pub fn waiting(&self, queue: QueueId) -> Option<usize> {
+        self.queues
+            .get(&queue)
+            .map(|q| q.queued() + q.held as usize)
+    }
+
+    /// Calls the engine knows: waiting, ringing or connected.
+    pub fn live_calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    // ----- inputs: configuration -----------------------------------------------------------
+    //
+    // Every input first moves time to `now`, firing the timers due by then, and only then
+    // checks itself against the state: an offer that rang out at `now` can no longer be
+    // answered. A refused input changes nothing (beyond the timers that were due anyway).
+
+    fn input(
+        &mut self,
+        now: Time,
+        f: impl FnOnce(&mut Acd) -> Result<(), AcdError>,
+    ) -> Result<(), AcdError> {
+        self.advance(now);
+        let result = f(self);
+        self.finish();
+        result
+    }
+
+    /// Creates or reconfigures a queue. Waiting calls are re-ranked under the new rules and
+    /// agents re-qualified; nothing is dropped.
+    pub fn handle_queue(
+        &mut self,
+        now: Time,
+        id: QueueId,
+        cfg: QueueConfig,
+    ) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            validate_queue(id, &cfg, &s.queues)?;
+            s.configure_queue(id, cfg);
+            Ok(())
+        })
+    }
+
+    fn configure_queue(&mut self, id: QueueId, cfg: QueueConfig) {
+        let waiting: Vec<CallId> = match self.queues.get(&id) {
+            Some(q) => q.waiting.iter().flatten().flatten().map(|s| s.3).collect(),
+            None => Vec::new(),
+        };
+        for &c in &waiting {
+            self.unqueue(c);
+        }
+        match self.queues.get_mut(&id) {
+            Some(q) => {
+                let levels = cfg.relax.len() + 1;
+                q.cfg = cfg;
+                q.waiting = (0..levels).map(|_| Default::default()).collect();
+                q.ready = vec![BTreeSet::new(); levels];
+            }
+            None => {
+                self.queues.insert(id, Queue::new(cfg));
+            }
+        }
+        for c in waiting {
+            self.enqueue(c);
+        }
+        for a in self.sorted_agents(|a| a.cfg.queues.contains(&id)) {
+            let agent = self.agents.get_mut(&a).expect("listed");
+            agent.indexed.retain(|(q, _, _)| *q != id); // the sets were rebuilt
+            self.qualify(a);
+            self.refresh_agent(a);
+        }
+    }
+
+    /// Creates or reconfigures an agent, busy or not. Contacts in progress go on; calls held
+    /// for the agent as sticky agent go back to their queues.
+    pub fn handle_agent(
+        &mut self,
+        now: Time,
+        id: AgentId,
+        cfg: AgentConfig,
+    ) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            validate_agent(&cfg, &s.queues)?;
+            let at = s.now;
+            let agent = s.agents.entry(id).or_insert_with(|| Agent {
+                cfg: AgentConfig::default(),
+                presence: Presence::Offline,
+                work: Vec::new(),
+                eligible: Vec::new(),
+                indexed: Vec::new(),
+                counted: Vec::new(),
+                available_since: [at; Channel::COUNT],
+                was_available: [false; Channel::COUNT],
+                calls_today: 0,
+                talk_today_ms: 0,
+                sticky: Vec::new(),
+                state: AgentState::Offline,
+            });
+            agent.cfg = cfg;
+            s.release_sticky(id);
+            s.qualify(id);
+            s.refresh_agent(id);
+            Ok(())
+        })
+    }
+
+    // ----- inputs: agents ------------------------------------------------------------------
+
+    /// Logs the agent in, ready. Logging in twice changes nothing.
+    pub fn handle_login(&mut self, now: Time, agent: AgentId) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            let a = s.agent_mut(agent)?;
+            if a.presence == Presence::Offline {
+                a.presence = Presence::Ready;
+                s.refresh_agent(agent);
+            }
+            Ok(())
+        })
+    }
+
+    /// Logs the agent out. A ringing offer goes back to its queue (keeping its place),
+    /// after-call work ends; a call being talked goes on until it hangs up.
+    pub fn handle_logout(&mut self, now: Time, agent: AgentId) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            s.agent_mut(agent)?;
+            s.withdraw_reservation(agent);
+            let a = s.agents.get_mut(&agent).expect("checked");
+            a.presence = Presence::Offline;
+            s.end_wrap_up(agent);
+            s.release_sticky(agent);
+            s.refresh_agent(agent);
+            Ok(())
+        })
+    }
+
+    /// The agent is ready for contacts (after any after-call work in progress).
+    pub fn handle_ready(&mut self, now: Time, agent: AgentId) -> Result<(), AcdError> {
+        self.set_presence(now, agent, Presence::Ready)
+    }
+
+    /// The agent is not ready, for a reason. A ringing offer goes back to its queue.
+    pub fn handle_not_ready(
+        &mut self,
+        now: Time,
+        agent: AgentId,
+        reason: Reason,
+    ) -> Result<(), AcdError> {
+        self.set_presence(now, agent, Presence::NotReady(reason))
+    }
+
+    fn set_presence(
+        &mut self,
+        now: Time,
+        agent: AgentId,
+        presence: Presence,
+    ) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            if s.agent_mut(agent)?.presence == Presence::Offline {
+                return Err(AcdError::InvalidState("the agent is not logged in"));
+            }
+            if presence != Presence::Ready {
+                s.withdraw_reservation(agent);
+            }
+            s.agents.get_mut(&agent).expect("checked").presence = presence;
+            s.refresh_agent(agent);
+            Ok(())
+        })
+    }
+
+    /// Lengthens the agent's after-call work.
+    pub fn handle_wrap_up_extend(
+        &mut self,
+        now: Time,
+        agent: AgentId,
+        by: Duration,
+    ) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            s.wrapping_up(agent)?;
+            let a = s.agents.get_mut(&agent).expect("checked");
+            for w in a.work.iter_mut() {
+                if let Phase::Wrap { until } = w.phase {
+                    s.timers.remove(&(until, Timer::Wrap(agent, w.call)));
+                    w.phase = Phase::Wrap { until: until + by };
+                    s.timers.insert((until + by, Timer::Wrap(agent, w.call)));
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Ends the agent's after-call work now.
+    pub fn handle_wrap_up_end(&mut self, now: Time, agent: AgentId) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            s.wrapping_up(agent)?;
+            s.end_wrap_up(agent);
+            s.refresh_agent(agent);
+            Ok(())
+        })
+    }
+
+    fn wrapping_up(&mut self, agent: AgentId) -> Result<(), AcdError> {
+        let a = self.agent_mut(agent)?;
+        if a.work.iter().any(|w| matches!(w.phase, Phase::Wrap { .. })) {
+            Ok(())
+        } else {
+            Err(AcdError::InvalidState(
+                "the agent is not in after-call work",
+            ))
+        }
+    }
+
+    fn end_wrap_up(&mut self, agent: AgentId) {
+        let a = self.agents.get_mut(&agent).expect("agent");
+        a.work.retain(|w| match w.phase {
+            Phase::Wrap { until } => {
+                self.timers.remove(&(until, Timer::Wrap(agent, w.call)));
+                false
+            }
+            _ => true,
+        });
+    }
+
+    /// Starts a new day for the "fewest calls" and "least talk time" strategies. The driver
+    /// calls it at midnight in the tenant's time zone.
+    pub fn handle_new_day(&mut self, now: Time) {
+        let _ = self.input(now, |s| {
+            for a in s.sorted_agents(|_| true) {
+                let agent = s.agents.get_mut(&a).expect("listed");
+                agent.calls_today = 0;
+                agent.talk_today_ms = 0;
+                s.refresh_agent(a);
+            }
+            Ok(())
+        });
+    }
+
+    // ----- inputs: calls -------------------------------------------------------------------
+
+    /// A new contact for a queue. It may be offered at once, wait, or overflow.
+    pub fn handle_arrival(
+        &mut self,
+        now: Time,
+        call: CallId,
+        arrival: Arrival,
+    ) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            if s.calls.contains_key(&call) {
+                return Err(AcdError::DuplicateCall(call));
+            }
+            if !s.queues.contains_key(&arrival.queue) {
+                return Err(AcdError::UnknownQueue(arrival.queue));
+            }
+            s.seq += 1;
+            s.calls.insert(
+                call,
+                Call {
+                    queue: arrival.queue,
+                    priority: arrival.priority,
+                    customer: arrival.customer,
+                    arrived: s.now,
+                    entered: s.now,
+                    seq: s.seq,
+                    callback: false,
+                    hops: 0,
+                    state: CallState::Detached,
+                    timer: None,
+                },
+            );
+            s.arrive_in(call, arrival.queue);
+            Ok(())
+        })
+    }
+
+    /// The agent answered the offered call (for a callback: placed it). With ring-all the
+    /// other agents stop ringing.
+    pub fn handle_answer(
+        &mut self,
+        now: Time,
+        call: CallId,
+        agent: AgentId,
+    ) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            s.check_offered(call, agent)?;
+            let c = s.calls.get_mut(&call).expect("checked");
+            let connected = CallState::Connected {
+                agent,
+                since: s.now,
+            };
+            let CallState::Offered { agents } = std::mem::replace(&mut c.state, connected) else {
+                unreachable!("checked")
+            };
+            let (queue, waited, customer) = (c.queue, s.now.since(c.arrived), c.customer);
+            s.set_timer(call, None);
+            for other in agents.into_iter().filter(|a| *a != agent) {
+                s.drop_work(other, call);
+                s.actions
+                    .push_back(Action::CancelOffer { call, agent: other });
+                s.refresh_agent(other);
+            }
+            let a = s.agents.get_mut(&agent).expect("offered");
+            if let Some(w) = a.work.iter_mut().find(|w| w.call == call) {
+                w.phase = Phase::Talking;
+            }
+            a.calls_today += 1;
+            if let Some(customer) = customer {
+                s.last_agent.insert(customer, agent);
+            }
+            s.emit(EventKind::CallAnswered {
+                call,
+                agent,
+                queue,
+                waited_ms: millis(waited),
+            });
+            s.refresh_agent(agent);
+            Ok(())
+        })
+    }
+
+    /// The agent declined the offer. It counts as a missed offer: the agent goes not ready
+    /// (missed) and the call goes back to its place in the queue.
+    pub fn handle_decline(
+        &mut self,
+        now: Time,
+        call: CallId,
+        agent: AgentId,
+    ) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            s.check_offered(call, agent)?;
+            s.withdraw(call, agent, ReturnReason::Declined, false);
+            Ok(())
+        })
+    }
+
+    /// The call is over (either side hung up): abandoned if no agent had answered it, else the
+    /// agent moves to after-call work.
+    pub fn handle_hangup(&mut self, now: Time, call: CallId) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            let c = s.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
+            let outcome = match c.state {
+                CallState::Connected { agent, since } => {
+                    let (callback, queue) = (c.callback, c.queue);
+                    let wrap = s.queues[&queue].cfg.wrap_up;
+                    let until = s.now + wrap;
+                    let a = s.agents.get_mut(&agent).expect("connected");
+                    a.talk_today_ms += millis(s.now.since(since));
+                    if wrap.is_zero() || a.presence == Presence::Offline {
+                        a.work.retain(|w| w.call != call);
+                    } else if let Some(w) = a.work.iter_mut().find(|w| w.call == call) {
+                        w.phase = Phase::Wrap { until };
+                        s.timers.insert((until, Timer::Wrap(agent, call)));
+                    }
+                    s.refresh_agent(agent);
+                    if callback {
+                        Outcome::CallbackDone { agent }
+                    } else {
+                        Outcome::Answered { agent }
+                    }
+                }
+                _ => {
+                    s.detach(call);
+                    Outcome::Abandoned
+                }
+            };
+            s.end(call, outcome);
+            Ok(())
+        })
+    }
+
+    /// Puts a connected call on hold or takes it off hold.
+    pub fn handle_hold(&mut self, now: Time, call: CallId, on: bool) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            let c = s.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
+            let CallState::Connected { agent, .. } = c.state else {
+                return Err(AcdError::InvalidState("only a connected call can be held"));
+            };
+            let a = s.agents.get_mut(&agent).expect("connected");
+            if let Some(w) = a.work.iter_mut().find(|w| w.call == call) {
+                w.phase = if on { Phase::Hold } else { Phase::Talking };
+            }
+            s.refresh_agent(agent);
+            Ok(())
+        })
+    }
+
+    /// The waiting caller asks to be called back instead of holding (virtual hold): the call
+    /// keeps its place, and when its turn comes an agent is offered it as a callback to place.
+    pub fn handle_callback_request(&mut self, now: Time, call: CallId) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            let c = s.calls.get_mut(&call).ok_or(AcdError::UnknownCall(call))?;
+            let queued = match c.state {
+                CallState::Queued { .. } => true,
+                CallState::Held { .. } => false,
+                _ => {
+                    return Err(AcdError::InvalidState(
+                        "only a waiting call can turn into a callback",
+                    ));
+                }
+            };
+            if !c.callback {
+                c.callback = true;
+                s.emit(EventKind::CallbackRequested { call });
+                if queued {
+                    // A callback waits without a max-wait limit: re-time it.
+                    s.unqueue(call);
+                    s.enqueue(call);
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Fires the timers due at `now`: ring timeouts, end of after-call work, relaxation and
+    /// acceleration steps, max wait, sticky holds.
+    pub fn handle_timeout(&mut self, now: Time) {
+        let _ = self.input(now, |_| Ok(()));
+    }
+
+    // ----- the machinery -------------------------------------------------------------------
+
+    /// Moves time forward to `now`, firing each due timer at its own time, in order.
+    fn advance(&mut self, now: Time) {
+        while let Some(&(at, timer)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.pop_first();
+            self.now = self.now.max(at);
+            self.fire(timer);
+            self.settle();
+        }
+        self.now = self.now.max(now);
+    }
+
+    /// The end of every input: match, then fire anything that fell due meanwhile.
+    fn finish(&mut self) {
+        self.settle();
+        self.advance(self.now);
+    }
+
+    fn fire(&mut self, timer: Timer) {
+        match timer {
+            Timer::Ring(call) => {
+                let c = self
+                    .calls
+                    .get_mut(&call)
+                    .expect("ring timer of a live call");
+                c.timer = None;
+                let ring_all = self.queues[&c.queue].cfg.strategy == Strategy::RingAll;
+                let CallState::Offered { agents } = c.state.clone() else {
+                    unreachable!("ring timer of a ringing call")
+                };
+                for agent in agents {
+                    self.actions.push_back(Action::CancelOffer { call, agent });
+                    self.withdraw(call, agent, ReturnReason::RingNoAnswer, ring_all);
+                }
+            }
+            Timer::Stage(call) => {
+                self.calls.get_mut(&call).expect("stage timer").timer = None;
+                self.unqueue(call);
+                self.enqueue(call);
+            }
+            Timer::Sticky(call) => {
+                self.calls.get_mut(&call).expect("sticky timer").timer = None;
+                self.detach(call);
+                self.enqueue(call);
+            }
+            Timer::Wrap(agent, call) => {
+                let a = self.agents.get_mut(&agent).expect("wrap timer");
+                a.work.retain(|w| w.call != call);
+                self.refresh_agent(agent);
+            }
+        }
+    }
+
+    /// Matches dirty calls and agents until none is left.
+    fn settle(&mut self) {
+        loop {
+            if let Some(q) = self.emptied.pop() {
+                self.overflow_if_unstaffed(q);
+            } else if let Some(call) = self.dirty_calls.pop_front() {
+                let queued = self
+                    .calls
+                    .get(&call)
+                    .is_some_and(|c| matches!(c.state, CallState::Queued { .. }));
+                if queued {
+                    let agents = self.agents_for(call);
+                    if !agents.is_empty() {
+                        self.detach(call);
+                        self.offer(call, agents);
+                    }
+                }
+            } else if let Some(agent) = self.dirty_agents.pop_front() {
+                if let Some(call) = self.call_for(agent) {
+                    self.detach(call);
+                    self.offer(call, vec![agent]);
+                }
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The agents to offer a waiting call to: the best one by the queue's strategy, or every
+    /// available one for ring-all. Empty if none is available.
+    fn agents_for(&mut self, call: CallId) -> Vec<AgentId> {
+        let c = &self.calls[&call];
+        let CallState::Queued { level, .. } = c.state else {
+            return Vec::new();
+        };
+        let q = self.queues.get_mut(&c.queue).expect("queue of a call");
+        let sets = &q.ready[..=usize::from(level)];
+        match q.cfg.strategy {
+            Strategy::RingAll => sets.iter().flatten().map(|k| k.2).collect(),
+            Strategy::RoundRobin => {
+                let cursor = q.rr_cursor;
+                let pick = sets
+                    .iter()
+                    .filter_map(|s| {
+                        s.range((u64::from(cursor) + 1, 0, AgentId(0))..)
+                            .next()
+                            .or_else(|| s.first())
+                    })
+                    .min_by_key(|k| (k.2.0 <= cursor, k.2.0))
+                    .map(|k| k.2);
+                if let Some(a) = pick {
+                    q.rr_cursor = a.0;
+                }
+                pick.into_iter().collect()
+            }
+            _ => sets
+                .iter()
+                .filter_map(|s| s.first())
+                .min()
+                .map(|k| k.2)
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// The best call for an available agent: first a call held for it as sticky agent, then
+    /// the highest score (ties: longest waiting) among the queues and levels it qualifies for.
+    fn call_for(&self, agent: AgentId) -> Option<CallId> {
+        let a = self.agents.get(&agent)?;
+        if let Some(&held) = a
+            .sticky
+            .iter()
+            .find(|c| a.available(self.queues[&self.calls[*c].queue].cfg.channel))
+        {
+            return Some(held);
+        }
+        let now = self.now.0 as i64;
+        let mut best: Option<((i64, Reverse<u64>, Reverse<u64>), CallId)> = None;
+        for e in &a.eligible {
+            let q = &self.queues[&e.queue];
+            if !a.available(q.cfg.channel) {
+                continue;
+            }
+            let acc = i64::from(q.cfg.acceleration.per_second);
+            for (level, [accelerating, capped]) in q.waiting.iter().enumerate() {
+                if level < usize::from(e.level) {
+                    continue;
+                }
+                let heads = [
+                    accelerating.first().map(|s| (s.0.0 + now * acc, s)),
+                    capped.first().map(|s| (s.0.0, s)),
+                ];
+                for (score, s) in heads.into_iter().flatten() {
+                    let rank = (score, Reverse(s.1), Reverse(s.2));
+                    if best.is_none_or(|(b, _)| rank > b) {
+                        best = Some((rank, s.3));
+                    }
+                }
+            }
+        }
+        best.map(|(_, c)| c)
+    }
+
+    /// Places a call in `queue`: overflow if the queue cannot take it, hold it for its sticky
+    /// agent, or queue it.
+    fn arrive_in(&mut self, call: CallId, queue: QueueId) {
+        let q = &self.queues[&queue];
+        let (sticky_hold, channel) = (q.cfg.sticky, q.cfg.channel);
+        let reason = if !q.cfg.open {
+            Some(OverflowReason::Closed)
+        } else if q
+            .cfg
+            .max_size
+            .is_some_and(|m| q.queued() + q.held as usize >= m as usize)
+        {
+            Some(OverflowReason::QueueFull)
+        } else if q.logged_in == 0 && q.cfg.nobody_logged_in == NobodyLoggedIn::Overflow {
+            Some(OverflowReason::NobodyLoggedIn)
+        } else {
+            None
+        };
+        let c = self.calls.get_mut(&call).expect("arriving call");
+        c.queue = queue;
+        c.entered = self.now;
+        if let Some(reason) = reason {
+            self.overflow(call, reason);
+            return;
+        }
+        self.emit(EventKind::CallQueued { call, queue });
+        let c = &self.calls[&call];
+        let sticky = sticky_hold.zip(c.customer).and_then(|(hold, customer)| {
+            let agent = *self.last_agent.get(&customer)?;
+            let a = self.agents.get(&agent)?;
+            let serves = a.eligible.iter().any(|e| e.queue == queue);
+            (serves && a.presence != Presence::Offline).then_some((agent, hold))
+        });
+        match sticky {
+            Some((agent, _)) if self.agents[&agent].available(channel) => {
+                self.offer(call, vec![agent]);
+            }
+            Some((agent, hold)) => {
+                let until = self.now + hold;
+                self.calls.get_mut(&call).expect("arriving").state = CallState::Held { agent };
+                self.queues.get_mut(&queue).expect("checked").held += 1;
+                self.agents
+                    .get_mut(&agent)
+                    .expect("checked")
+                    .sticky
+                    .push(call);
+                self.set_timer(call, Some((until, Timer::Sticky(call))));
+            }
+            None => self.enqueue(call),
+        }
+    }
+
+    /// Puts a call (not in any set) into its queue's waiting sets at the place its entry time
+    /// and priority give it, with a timer for its next relaxation / cap / max-wait step.
+    /// A call past its max wait overflows instead.
+    fn enqueue(&mut self, call: CallId) {
+        let now = self.now;
+        let c = &self.calls[&call];
+        let q = &self.queues[&c.queue];
+        let waited = now.since(c.entered);
+        let waited_ms = millis(waited);
+        let max_wait = q.cfg.max_wait.filter(|_| !c.callback);
+        if max_wait.is_some_and(|m| waited >= m) {
+            self.overflow(call, OverflowReason::MaxWait);
+            return;
+        }
+        let level = q.level_at(waited);
+        let capped = q.capped_at(waited_ms);
+        let base = i64::from(c.priority.saturating_add(q.cfg.priority)) * 1000;
+        let acc = i64::from(q.cfg.acceleration.per_second);
+        let key = if capped {
+            base + i64::from(q.cfg.acceleration.cap) * 1000
+        } else {
+            base - c.entered.0 as i64 * acc
+        };
+        let slot = (Reverse(key), c.entered.0, c.seq, call);
+        let next = [
+            q.cfg.relax.get(level).map(|r| c.entered + r.after),
+            q.cap_after()
+                .filter(|_| !capped)
+                .map(|ms| Time(c.entered.0 + ms)),
+            max_wait.map(|m| c.entered + m),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let queue = c.queue;
+        self.queues.get_mut(&queue).expect("checked").waiting[level][usize::from(capped)]
+            .insert(slot);
+        let c = self.calls.get_mut(&call).expect("checked");
+        c.state = CallState::Queued {
+            level: level as u8,
+            slot,
+        };
+        self.set_timer(call, next.map(|t| (t, Timer::Stage(call))));
+        self.dirty_calls.push_back(call);
+    }
+
+    /// Takes a queued call out of its waiting set (its state is left for the caller to set).
+    fn unqueue(&mut self, call: CallId) {
+        let c = &self.calls[&call];
+        if let CallState::Queued { level, slot } = c.state {
+            let q = self.queues.get_mut(&c.queue).expect("queue of a call");
+            let capped = usize::from(!q.waiting[usize::from(level)][0].remove(&slot));
+            if capped == 1 {
+                q.waiting[usize::from(level)][1].remove(&slot);
+            }
+            self.calls.get_mut(&call).expect("call").state = CallState::Detached;
+            self.set_timer(call, None);
+        }
+    }
+
+    /// Takes a call out of wherever it waits or rings, so it can be offered, moved or ended.
+    fn detach(&mut self, call: CallId) {
+        let c = &self.calls[&call];
+        match c.state.clone() {
+            CallState::Queued { .. } => self.unqueue(call),
+            CallState::Held { agent } => {
+                self.queues.get_mut(&c.queue).expect("queue").held -= 1;
+                self.agents
+                    .get_mut(&agent)
+                    .expect("sticky agent")
+                    .sticky
+                    .retain(|x| *x != call);
+                self.set_timer(call, None);
+            }
+            CallState::Offered { agents } => {
+                self.set_timer(call, None);
+                for agent in agents {
+                    self.drop_work(agent, call);
+                    self.actions.push_back(Action::CancelOffer { call, agent });
+                    self.refresh_agent(agent);
+                }
+            }
+            CallState::Connected { .. } | CallState::Detached => return,
+        }
+        self.calls.get_mut(&call).expect("call").state = CallState::Detached;
+    }
+
+    /// Rings `agents` (all available, the call detached) with the call.
+    fn offer(&mut self, call: CallId, agents: Vec<AgentId>) {
+        let c = &self.calls[&call];
+        let (channel, callback) = (self.queues[&c.queue].cfg.channel, c.callback);
+        let deadline = self.now + self.queues[&c.queue].cfg.ring_timeout;
+        for &agent in &agents {
+            let a = self.agents.get_mut(&agent).expect("available agent");
+            debug_assert!(
+                a.available(channel),
+                "{agent:?} offered {call:?} but busy: {a:?}"
+            );
+            a.work.push(Work {
+                call,
+                channel,
+                phase: Phase::Reserved,
+            });
+            self.actions.push_back(Action::Offer {
+                call,
+                agent,
+                callback,
+            });
+            self.emit(EventKind::CallOffered { call, agent });
+            self.refresh_agent(agent);
+        }
+        self.calls.get_mut(&call).expect("checked").state = CallState::Offered { agents };
+        self.set_timer(call, Some((deadline, Timer::Ring(call))));
+    }
+
+    /// Stops ringing `agent` with `call`. A missed offer (not for ring-all, which simply
+    /// rings again) makes the agent not ready. When nobody rings any more the call goes back
+    /// to its place in the queue.
+    fn withdraw(&mut self, call: CallId, agent: AgentId, reason: ReturnReason, keep_ready: bool) {
+        self.drop_work(agent, call);
+        let a = self.agents.get_mut(&agent).expect("offered agent");
+        let missed = matches!(reason, ReturnReason::RingNoAnswer | ReturnReason::Declined);
+        if missed && !keep_ready && a.presence != Presence::Offline {
+            a.presence = Presence::NotReady(Reason::Missed);
+        }
+        self.emit(EventKind::CallReturned {
+            call,
+            agent,
+            reason,
+        });
+        let c = self.calls.get_mut(&call).expect("offered call");
+        if let CallState::Offered { agents } = &mut c.state {
+            agents.retain(|x| *x != agent);
+            if agents.is_empty() {
+                self.set_timer(call, None);
+                self.enqueue(call);
+            }
+        }
+        self.refresh_agent(agent);
+    }
+
+    /// The agent can no longer take the offer ringing it (logout, not ready).
+    fn withdraw_reservation(&mut self, agent: AgentId) {
+        if let Some(call) = self.agents[&agent].reserved() {
+            self.actions.push_back(Action::CancelOffer { call, agent });
+            self.withdraw(call, agent, ReturnReason::AgentUnavailable, true);
+        }
+    }
+
+    fn drop_work(&mut self, agent: AgentId, call: CallId) {
+        if let Some(a) = self.agents.get_mut(&agent) {
+            a.work.retain(|w| w.call != call);
+        }
+    }
+
+    /// Sends a call (detached or not) to its queue's overflow target.
+    fn overflow(&mut self, call: CallId, reason: OverflowReason) {
+        self.detach(call);
+        let c = &self.calls[&call];
+        let from = c.queue;
+        let target = self.queues[&from].cfg.overflow;
+        match target {
+            Overflow::Queue(to) if c.hops < MAX_HOPS && self.queues.contains_key(&to) => {
+                self.emit(EventKind::CallOverflowed {
+                    call,
+                    from,
+                    to: target,
+                    reason,
+                });
+                self.calls.get_mut(&call).expect("checked").hops += 1;
+                self.arrive_in(call, to);
+            }
+            _ => {
+                let (target, reason) = match target {
+                    Overflow::Queue(_) => (Overflow::Disconnect, OverflowReason::TooManyHops),
+                    other => (other, reason),
+                };
+                self.emit(EventKind::CallOverflowed {
+                    call,
+                    from,
+                    to: target,
+                    reason,
+                });
+                self.actions.push_back(Action::Overflow { call, target });
+                self.end(call, Outcome::Overflowed(target));
+            }
+        }
+    }
+
+    /// After the last agent of an overflow-when-unstaffed queue logged out: its callers go.
+    fn overflow_if_unstaffed(&mut self, queue: QueueId) {
+        let Some(q) = self.queues.get(&queue) else {
+            return;
+        };
+        if q.logged_in > 0 || q.cfg.nobody_logged_in != NobodyLoggedIn::Overflow {
+            return;
+        }
+        let mut calls: Vec<(u64, CallId)> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| {
+                c.queue == queue
+                    && matches!(c.state, CallState::Queued { .. } | CallState::Held { .. })
+            })
+            .map(|(id, c)| (c.seq, *id))
+            .collect();
+        calls.sort_unstable();
+        for (_, call) in calls {
+            self.overflow(call, OverflowReason::NobodyLoggedIn);
+        }
+    }
+
+    fn end(&mut self, call: CallId, outcome: Outcome) {
+        let c = self.calls.remove(&call).expect("live call");
+        debug_assert!(c.timer.is_none());
+        self.emit(EventKind::CallEnded {
+            call,
+            queue: c.queue,
+            outcome,
+        });
+    }
+
+    /// Sends calls held for this agent as sticky agent back to their queues.
+    fn release_sticky(&mut self, agent: AgentId) {
+        let held = self.agents[&agent].sticky.clone();
+        for call in held {
+            self.detach(call);
+            self.enqueue(call);
+        }
+    }
+
+    /// Recomputes which queues the agent qualifies for, and from which level.
+    fn qualify(&mut self, agent: AgentId) {
+        let a = &self.agents[&agent];
+        let mut eligible: Vec<Eligibility> = Vec::new();
+        for &queue in &a.cfg.queues {
+            let Some(q) = self.queues.get(&queue) else {
+                continue;
+            };
+            if eligible.iter().any(|e| e.queue == queue) {
+                continue;
+            }
+            let meets = |(reqs, min): (&[SkillReq], Option<u8>)| {
+                reqs.iter()
+                    .all(|r| a.proficiency(r.skill) >= min.unwrap_or(r.min))
+            };
+            if let Some(level) = (0..q.waiting.len()).find(|&l| meets(q.requirement(l))) {
+                let proficiency = q
+                    .requirement(level)
+                    .0
+                    .iter()
+                    .map(|r| u32::from(a.proficiency(r.skill)))
+                    .sum();
+                eligible.push(Eligibility {
+                    queue,
+                    level: level as u8,
+                    proficiency,
+                });
+            }
+        }
+        self.agents.get_mut(&agent).expect("agent").eligible = eligible;
+    }
+
+    /// Brings everything derived from an agent up to date after any change to it: its
+    /// reported state (an event if it changed), the queues' logged-in counts, its places in
+    /// the queues' ready sets; and marks it for matching if it is available.
+    fn refresh_agent(&mut self, agent: AgentId) {
+        let now = self.now;
+        let a = self.agents.get_mut(&agent).expect("agent");
+        let state = a.summary();
+        if state != a.state {
+            a.state = state;
+            self.events.push_back(Event {
+                at: now,
+                kind: EventKind::AgentState { agent, state },
+            });
+        }
+
+        let counted: Vec<QueueId> = if a.presence == Presence::Offline {
+            Vec::new()
+        } else {
+            a.eligible.iter().map(|e| e.queue).collect()
+        };
+        if counted != a.counted {
+            for q in std::mem::replace(&mut a.counted, counted.clone()) {
+                let queue = self.queues.get_mut(&q).expect("queue");
+                queue.logged_in -= 1;
+                if queue.logged_in == 0 {
+                    self.emptied.push(q);
+                }
+            }
+            for q in counted {
+                self.queues.get_mut(&q).expect("queue").logged_in += 1;
+            }
+        }
+
+        let mut available = [false; Channel::COUNT];
+        for ch in Channel::ALL {
+            let i = ch.index();
+            available[i] = a.available(ch);
+            if available[i] && !a.was_available[i] {
+                a.available_since[i] = now;
+            }
+        }
+        a.was_available = available;
+        let mut indexed = Vec::with_capacity(a.eligible.len());
+        for e in &a.eligible {
+            let q = &self.queues[&e.queue];
+            let ch = q.cfg.channel.index();
+            if !available[ch] {
+                continue;
+            }
+            let since = a.available_since[ch].0;
+            let key = match q.cfg.strategy {
+                Strategy::LongestIdle => (since, 0),
+                Strategy::FewestCalls => (u64::from(a.calls_today), since),
+                Strategy::LeastTalkTime => (a.talk_today_ms, since),
+                Strategy::BestProficiency => (u64::from(u32::MAX - e.proficiency), since),
+                Strategy::RoundRobin | Strategy::RingAll => (u64::from(agent.0), 0),
+            };
+            indexed.push((e.queue, e.level, (key.0, key.1, agent)));
+        }
+        if indexed != a.indexed {
+            for (q, level, key) in std::mem::replace(&mut a.indexed, indexed.clone()) {
+                if let Some(set) = self
+                    .queues
+                    .get_mut(&q)
+                    .and_then(|q| q.ready.get_mut(usize::from(level)))
+                {
+                    set.remove(&key);
+                }
+            }
+            for (q, level, key) in indexed {
+                self.queues.get_mut(&q).expect("queue").ready[usize::from(level)].insert(key);
+            }
+        }
+        if available.iter().any(|x| *x) {
+            self.dirty_agents.push_back(agent);
+        }
+    }
+
+    fn set_timer(&mut self, call: CallId, timer: Option<(Time, Timer)>) {
+        let c = self.calls.get_mut(&call).expect("call");
+        if let Some(old) = std::mem::replace(&mut c.timer, timer) {
+            self.timers.remove(&old);
+        }
+        if let Some(new) = timer {
+            self.timers.insert(new);
+        }
+    }
+
+    fn emit(&mut self, kind: EventKind) {
+        self.events.push_back(Event { at: self.now, kind });
+    }
+
+    fn agent_mut(&mut self, agent: AgentId) -> Result<&mut Agent, AcdError> {
+        self.agents
+            .get_mut(&agent)
+            .ok_or(AcdError::UnknownAgent(agent))
+    }
+
+    fn check_offered(&self, call: CallId, agent: AgentId) -> Result<(), AcdError> {
+        if !self.agents.contains_key(&agent) {
+            return Err(AcdError::UnknownAgent(agent));
+        }
+        let c = self.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
+        match &c.state {
+            CallState::Offered { agents } if agents.contains(&agent) => Ok(()),
+            _ => Err(AcdError::InvalidState("the call is not ringing this agent")),
+        }
+    }
+
+    fn sorted_agents(&self, keep: impl Fn(&Agent) -> bool) -> Vec<AgentId> {
+        let mut ids: Vec<AgentId> = self
+            .agents
+            .iter()
+            .filter(|(_, a)| keep(a))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> AcdError {
+    AcdError::InvalidConfig {
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn check_skills(field: &'static str, reqs: &[SkillReq]) -> Result<(), AcdError> {
+    match reqs.iter().find(|r| !(1..=10).contains(&r.min)) {
+        Some(r) => Err(invalid(
+            field,
+            format!(
+                "proficiency {} for skill {} is not within 1–10",
+                r.min, r.skill.0
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn validate_queue(
+    id: QueueId,
+    cfg: &QueueConfig,
+    queues: &BTreeMap<QueueId, Queue>,
+) -> Result<(), AcdError> {
+    check_skills("skills", &cfg.skills)?;
+    if cfg.ring_timeout.is_zero() {
+        return Err(invalid("ring_timeout", "must be longer than zero"));
+    }
+    if cfg.relax.len() > 250 {
+        return Err(invalid("relax", "at most 250 steps"));
+    }
+    for pair in cfg.relax.windows(2) {
+        if pair[0].after >= pair[1].after {
+            return Err(invalid(
+                "relax",
+                "steps must come in increasing `after` order",
+            ));
+        }
+    }
+    for r in &cfg.relax {
+        match &r.step {
+            RelaxStep::MinProficiency(m) if !(1..=10).contains(m) => {
+                return Err(invalid(
+                    "relax",
+                    format!("proficiency {m} is not within 1–10"),
+                ));
+            }
+            RelaxStep::Fallback(set) => check_skills("relax", set)?,
+            _ => {}
+        }
+    }
+    if cfg.acceleration.per_second > 100_000 {
+        return Err(invalid("acceleration", "at most 100000 points per second"));
+    }
+    if cfg.max_wait.is_some_and(|d| d.is_zero()) {
+        return Err(invalid("max_wait", "must be longer than zero (or unset)"));
+    }
+    if cfg.sticky.is_some_and(|d| d.is_zero()) {
+        return Err(invalid("sticky", "must be longer than zero (or unset)"));
+    }
+    match cfg.overflow {
+        Overflow::Queue(to) if to == id => {
+            Err(invalid("overflow", "a queue cannot overflow into itself"))
+        }
+        Overflow::Queue(to) if !queues.contains_key(&to) => Err(invalid(
+            "overflow",
+            format!("queue {} does not exist", to.0),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn validate_agent(cfg: &AgentConfig, queues: &BTreeMap<QueueId, Queue>) -> Result<(), AcdError> {
+    if let Some((s, p)) = cfg.skills.iter().find(|(_, p)| !(1..=10).contains(p)) {
+        return Err(invalid(
+            "skills",
+            format!("proficiency {p} for skill {} is not within 1–10", s.0),
+        ));
+    }
+    if let Some(q) = cfg.queues.iter().find(|q| !queues.contains_key(q)) {
+        return Err(invalid("queues", format!("queue {} does not exist", q.0)));
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! The engine's integration tests: scenarios per feature, and the randomised invariant run.
+
+mod random;
