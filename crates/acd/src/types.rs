@@ -152,9 +152,9 @@ pub enum Overflow {
 #[serde(rename_all = "snake_case")]
 pub enum NobodyLoggedIn {
     /// Keep queueing (the calls wait for the next login, subject to max wait).
+    #[default]
     Wait,
     /// Overflow at once; when the last agent logs out, waiting calls overflow too.
-    #[default]
     Overflow,
 }
 
