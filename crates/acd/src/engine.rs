@@ -828,7 +828,9 @@ impl Acd {
             return Some(held);
         }
         let now = self.now.0 as i64;
-        let mut best: Option<((i64, Reverse<u64>, Reverse<u64>), CallId)> = None;
+        // Rank: score, then earlier entry, then earlier arrival (higher ranks first).
+        type Rank = (i64, Reverse<u64>, Reverse<u64>);
+        let mut best: Option<(Rank, CallId)> = None;
         for e in &a.eligible {
             let q = &self.queues[&e.queue];
             if !a.available(q.cfg.channel) {

@@ -1,1 +1,505 @@
-//! placeholder
+//! Discrete-event simulation of a contact center on a virtual clock.
+//!
+//! Synthetic traffic (Poisson arrivals per interval, exponential or lognormal talk times,
+//! exponential patience) and a roster of agents with shifts and breaks drive the real routing
+//! engine, [`acd::Acd`] — not a model of it — so what the simulation reports is what the
+//! engine's strategies, priorities, relaxation and overflow actually do. Planners use it to
+//! check a staffing plan; the tests use it to check the engine against Erlang C and A.
+//!
+//! Deterministic under its seed; no clock, no I/O.
+
+mod model;
+mod report;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use acd::{
+    Acd, Action, AgentConfig, AgentId, AgentState, Arrival, CallId, EventKind, Outcome, QueueId,
+    Reason, Time,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+pub use model::{AgentGroup, Break, HandleTime, Model, ModelError, QueueModel, Segment, Shift};
+use report::Tally;
+pub use report::{Report, Stats};
+
+const HOUR_MS: f64 = 3_600_000.0;
+
+/// Runs the model to its end and reports.
+pub fn run(model: &Model) -> Result<Report, ModelError> {
+    model.validate()?;
+    let mut sim = Sim::new(model)?;
+    sim.run();
+    Ok(sim.report())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    Arrival(usize),
+    Answer(CallId, AgentId),
+    Hangup(CallId),
+    Abandon(CallId),
+    Login(AgentId),
+    Logout(AgentId),
+    BreakStart(AgentId, usize, usize, usize),
+    BreakEnd(AgentId),
+}
+
+#[derive(Debug)]
+struct CallInfo {
+    queue: usize,
+    arrived: Time,
+    answered: Option<(Time, QueueId)>,
+}
+
+#[derive(Debug)]
+struct AgentTime {
+    state: AgentState,
+    since: Time,
+}
+
+struct Sim<'m> {
+    model: &'m Model,
+    acd: Acd,
+    rng: ChaCha8Rng,
+    now: Time,
+    end: Time,
+    interval_ms: u64,
+    heap: BinaryHeap<Reverse<(Time, u64, Ev)>>,
+    seq: u64,
+    next_call: u64,
+    calls: FxHashMap<CallId, CallInfo>,
+    ringing: FxHashSet<(CallId, AgentId)>,
+    agents: Vec<AgentTime>,
+    /// The call being placed by the current arrival, to see whether it was offered at once.
+    arriving: Option<CallId>,
+    intervals: Vec<Tally>,
+    queues: Vec<Tally>,
+    unfinished: u64,
+    inputs: u64,
+}
+
+impl std::fmt::Debug for Sim<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim").field("now", &self.now).finish()
+    }
+}
+
+impl<'m> Sim<'m> {
+    fn new(model: &'m Model) -> Result<Sim<'m>, ModelError> {
+        let end = Time((model.hours * HOUR_MS).round() as u64);
+        let interval_ms = ((model.interval_minutes * 60_000.0).round() as u64).max(1);
+        let n_intervals = end.0.div_ceil(interval_ms) as usize;
+        let mut sim = Sim {
+            model,
+            acd: Acd::new(),
+            rng: ChaCha8Rng::seed_from_u64(model.seed),
+            now: Time::ZERO,
+            end,
+            interval_ms,
+            heap: BinaryHeap::new(),
+            seq: 0,
+            next_call: 0,
+            calls: FxHashMap::default(),
+            ringing: FxHashSet::default(),
+            agents: Vec::new(),
+            arriving: None,
+            intervals: vec![Tally::default(); n_intervals.max(1)],
+            queues: vec![Tally::default(); model.queues.len()],
+            unfinished: 0,
+            inputs: 0,
+        };
+        let config_error = |field: String, e: acd::AcdError| ModelError {
+            field,
+            reason: e.to_string(),
+        };
+        // Queues first without overflow targets, so they may point at each other.
+        for (i, q) in model.queues.iter().enumerate() {
+            let plain = acd::QueueConfig {
+                overflow: acd::Overflow::Disconnect,
+                ..q.routing.clone()
+            };
+            sim.acd
+                .handle_queue(Time::ZERO, QueueId(i as u32), plain)
+                .map_err(|e| config_error(format!("queue.{}.routing", q.name), e))?;
+        }
+        for (i, q) in model.queues.iter().enumerate() {
+            sim.acd
+                .handle_queue(Time::ZERO, QueueId(i as u32), q.routing.clone())
+                .map_err(|e| config_error(format!("queue.{}.routing", q.name), e))?;
+            sim.schedule_arrival(i, Time::ZERO);
+        }
+        for (g, group) in model.agents.iter().enumerate() {
+            let queues = group
+                .queues
+                .iter()
+                .map(|name| {
+                    let i = model.queues.iter().position(|q| &q.name == name);
+                    QueueId(i.expect("validated") as u32)
+                })
+                .collect();
+            let cfg = AgentConfig {
+                skills: group.skills.clone(),
+                queues,
+                capacity: group.capacity,
+            };
+            for _ in 0..group.count {
+                let id = AgentId(sim.agents.len() as u32);
+                sim.acd
+                    .handle_agent(Time::ZERO, id, cfg.clone())
+                    .map_err(|e| config_error(format!("agents.{}", group.name), e))?;
+                sim.agents.push(AgentTime {
+                    state: AgentState::Offline,
+                    since: Time::ZERO,
+                });
+                sim.schedule_roster(id, g);
+            }
+        }
+        Ok(sim)
+    }
+
+    fn push(&mut self, at: Time, ev: Ev) {
+        self.seq += 1;
+        self.heap.push(Reverse((at, self.seq, ev)));
+    }
+
+    fn schedule_roster(&mut self, agent: AgentId, group: usize) {
+        let g = &self.model.agents[group];
+        if g.shifts.is_empty() {
+            self.push(Time::ZERO, Ev::Login(agent));
+            return;
+        }
+        let days = (self.model.hours / 24.0).ceil() as u64;
+        for day in 0..=days {
+            let base = day as f64 * 24.0;
+            for (s, shift) in g.shifts.iter().enumerate() {
+                let at = |h: f64| Time(((base + h) * HOUR_MS).round().max(0.0) as u64);
+                if at(shift.start) >= self.end {
+                    continue;
+                }
+                self.push(at(shift.start), Ev::Login(agent));
+                // Leave the last shift logged in past the end, so the calls drain.
+                if at(shift.end) < self.end {
+                    self.push(at(shift.end), Ev::Logout(agent));
+                }
+                for (b, brk) in shift.breaks.iter().enumerate() {
+                    if at(brk.at) < self.end {
+                        self.push(at(brk.at), Ev::BreakStart(agent, group, s, b));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Schedules queue `q`'s next Poisson arrival after `from`, with the rate of each interval
+    /// in turn (piecewise-constant rates are exact by memorylessness).
+    fn schedule_arrival(&mut self, q: usize, from: Time) {
+        let rates = &self.model.queues[q].calls_per_hour;
+        let mut t = from.0 as f64;
+        while t < self.end.0 as f64 {
+            let interval = (t / self.interval_ms as f64).floor();
+            let boundary = (interval + 1.0) * self.interval_ms as f64;
+            let rate = rates[interval as usize % rates.len()] / HOUR_MS; // per ms
+            if rate > 0.0 {
+                let next = t + exponential(&mut self.rng, 1.0 / rate);
+                if next < boundary {
+                    let at = Time(next.round() as u64);
+                    if at < self.end {
+                        self.push(at, Ev::Arrival(q));
+                    }
+                    return;
+                }
+            }
+            t = boundary;
+        }
+    }
+
+    fn run(&mut self) {
+        loop {
+            let sim_next = self.heap.peek().map(|Reverse((t, _, _))| *t);
+            let acd_next = self.acd.poll_timeout();
+            match (sim_next, acd_next) {
+                (None, None) => break,
+                (Some(s), Some(a)) if a <= s => self.timeout(a),
+                (None, Some(a)) => self.timeout(a),
+                (Some(_), _) => {
+                    let Reverse((at, _, ev)) = self.heap.pop().expect("peeked");
+                    self.now = at;
+                    self.event(ev);
+                }
+            }
+            self.drain();
+        }
+        // Whatever still waits can never be answered: count it and let it go.
+        let live: Vec<CallId> = self.calls.keys().copied().collect();
+        self.unfinished = live.len() as u64;
+        for call in live {
+            self.calls.remove(&call);
+        }
+        let end = self.end.max(self.now);
+        for a in 0..self.agents.len() {
+            self.account(a, end);
+        }
+    }
+
+    fn timeout(&mut self, at: Time) {
+        self.now = at;
+        self.inputs += 1;
+        self.acd.handle_timeout(at);
+    }
+
+    fn event(&mut self, ev: Ev) {
+        let now = self.now;
+        self.inputs += 1;
+        match ev {
+            Ev::Arrival(q) => {
+                let call = CallId(self.next_call);
+                self.next_call += 1;
+                let model = &self.model.queues[q];
+                let priority = pick_segment(&mut self.rng, &model.segments);
+                self.calls.insert(
+                    call,
+                    CallInfo {
+                        queue: q,
+                        arrived: now,
+                        answered: None,
+                    },
+                );
+                let interval = self.interval_of(now);
+                self.intervals[interval].offered += 1;
+                self.intervals[interval].waited += 1; // undone if offered at once
+                self.queues[q].offered += 1;
+                self.queues[q].waited += 1;
+                if let Some(p) = model.patience {
+                    let patience = exponential(&mut self.rng, p * 1000.0);
+                    self.push(Time(now.0 + patience.round() as u64), Ev::Abandon(call));
+                }
+                let arrival = Arrival {
+                    queue: QueueId(q as u32),
+                    priority,
+                    customer: None,
+                };
+                self.arriving = Some(call);
+                self.acd
+                    .handle_arrival(now, call, arrival)
+                    .expect("fresh call id, known queue");
+                self.drain();
+                self.arriving = None;
+                self.schedule_arrival(q, now);
+            }
+            Ev::Answer(call, agent) => {
+                if self.ringing.contains(&(call, agent)) {
+                    self.acd
+                        .handle_answer(now, call, agent)
+                        .expect("ringing per the actions");
+                }
+            }
+            Ev::Hangup(call) => {
+                self.acd.handle_hangup(now, call).expect("connected call");
+            }
+            Ev::Abandon(call) => {
+                let waiting = self.calls.get(&call).is_some_and(|c| c.answered.is_none());
+                if waiting {
+                    self.acd.handle_hangup(now, call).expect("waiting call");
+                }
+            }
+            Ev::Login(agent) => {
+                self.acd.handle_login(now, agent).expect("known agent");
+            }
+            Ev::Logout(agent) => {
+                self.acd.handle_logout(now, agent).expect("known agent");
+            }
+            Ev::BreakStart(agent, g, s, b) => {
+                let brk = &self.model.agents[g].shifts[s].breaks[b];
+                let until = Time(now.0 + (brk.minutes * 60_000.0).round() as u64);
+                // Not logged in (between shifts): no break to take.
+                if self.acd.handle_not_ready(now, agent, brk.reason).is_ok() {
+                    self.push(until, Ev::BreakEnd(agent));
+                }
+            }
+            Ev::BreakEnd(agent) => {
+                let on_break = matches!(
+                    self.acd.agent_state(agent),
+                    Some(AgentState::NotReady(r)) if r != Reason::Missed
+                );
+                if on_break {
+                    self.acd.handle_ready(now, agent).expect("logged in");
+                }
+            }
+        }
+    }
+
+    fn drain(&mut self) {
+        let now = self.now;
+        while let Some(action) = self.acd.poll_action() {
+            match action {
+                Action::Offer { call, agent, .. } => {
+                    if self.arriving == Some(call) {
+                        let info = &self.calls[&call];
+                        let interval = self.interval_of(info.arrived);
+                        self.intervals[interval].waited -= 1;
+                        self.queues[info.queue].waited -= 1;
+                        self.arriving = None;
+                    }
+                    self.ringing.insert((call, agent));
+                    let delay = (self.model.answer_seconds * 1000.0).round() as u64;
+                    self.push(Time(now.0 + delay), Ev::Answer(call, agent));
+                }
+                Action::CancelOffer { call, agent } => {
+                    self.ringing.remove(&(call, agent));
+                }
+                Action::Overflow { .. } => {}
+            }
+        }
+        while let Some(event) = self.acd.poll_event() {
+            match event.kind {
+                EventKind::AgentState { agent, state } => {
+                    let a = agent.0 as usize;
+                    self.account(a, event.at);
+                    self.agents[a].state = state;
+                }
+                EventKind::CallAnswered {
+                    call,
+                    agent,
+                    queue,
+                    waited_ms,
+                } => {
+                    self.ringing.remove(&(call, agent));
+                    let info = self.calls.get_mut(&call).expect("live call");
+                    info.answered = Some((event.at, queue));
+                    let (first, arrived) = (info.queue, info.arrived);
+                    let model = &self.model.queues[first];
+                    let talk = match model.handle {
+                        HandleTime::Exponential => exponential(&mut self.rng, model.aht * 1000.0),
+                        HandleTime::Lognormal => {
+                            lognormal(&mut self.rng, model.aht * 1000.0, model.handle_sd * 1000.0)
+                        }
+                    };
+                    let target = self.model.queues[queue.0 as usize].routing.service_time;
+                    let in_time = u64::from(u128::from(waited_ms) <= target.as_millis());
+                    let interval = self.interval_of(arrived);
+                    for t in [&mut self.intervals[interval], &mut self.queues[first]] {
+                        t.answered += 1;
+                        t.answered_in_time += in_time;
+                        t.wait_ms += waited_ms;
+                    }
+                    self.push(Time(now.0 + talk.round() as u64), Ev::Hangup(call));
+                }
+                EventKind::CallEnded { call, outcome, .. } => {
+                    let info = self.calls.remove(&call).expect("live call");
+                    let interval = self.interval_of(info.arrived);
+                    let handle_ms = match (outcome, info.answered) {
+                        (
+                            Outcome::Answered { .. } | Outcome::CallbackDone { .. },
+                            Some((at, q)),
+                        ) => {
+                            let wrap = self.model.queues[q.0 as usize].routing.wrap_up;
+                            event.at.0 - at.0 + wrap.as_millis() as u64
+                        }
+                        _ => 0,
+                    };
+                    for t in [&mut self.intervals[interval], &mut self.queues[info.queue]] {
+                        match outcome {
+                            Outcome::Abandoned => t.abandoned += 1,
+                            Outcome::Overflowed(_) => t.overflowed += 1,
+                            Outcome::Answered { .. } | Outcome::CallbackDone { .. } => {
+                                t.handle_ms += handle_ms
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds agent `a`'s time in its current state up to `to`, interval by interval, within
+    /// the run's horizon.
+    fn account(&mut self, a: usize, to: Time) {
+        let AgentTime { state, since } = self.agents[a];
+        self.agents[a].since = to;
+        let busy = match state {
+            AgentState::Reserved
+            | AgentState::Talking
+            | AgentState::Hold
+            | AgentState::AfterCallWork => true,
+            AgentState::Ready => false,
+            AgentState::Offline | AgentState::NotReady(_) => return,
+        };
+        let (mut from, to) = (since.0, to.0.min(self.end.0));
+        while from < to {
+            let interval = self.interval_of(Time(from));
+            let stop = to.min((interval as u64 + 1) * self.interval_ms);
+            let t = &mut self.intervals[interval];
+            t.staffed_ms += stop - from;
+            if busy {
+                t.busy_ms += stop - from;
+            }
+            from = stop;
+        }
+    }
+
+    fn interval_of(&self, t: Time) -> usize {
+        ((t.0 / self.interval_ms) as usize).min(self.intervals.len() - 1)
+    }
+
+    fn report(&self) -> Report {
+        let mut total = Tally::default();
+        let intervals = self
+            .intervals
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                total.add(t);
+                t.stats((i as u64 * self.interval_ms) as f64 / 1000.0)
+            })
+            .collect();
+        let queues = self
+            .model
+            .queues
+            .iter()
+            .zip(&self.queues)
+            .map(|(q, t)| (q.name.clone(), t.stats(0.0)))
+            .collect();
+        Report {
+            intervals,
+            queues,
+            total: total.stats(0.0),
+            unfinished: self.unfinished,
+            engine_inputs: self.inputs,
+        }
+    }
+}
+
+/// An exponential variate with the given mean.
+fn exponential(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
+    let u: f64 = rng.random(); // [0, 1)
+    -mean * (1.0 - u).ln()
+}
+
+/// A lognormal variate with the given mean and standard deviation.
+fn lognormal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
+    let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+    let mu = mean.ln() - sigma2 / 2.0;
+    // Box–Muller.
+    let (u1, u2): (f64, f64) = (rng.random(), rng.random());
+    let z = (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+    (mu + sigma2.sqrt() * z).exp()
+}
+
+fn pick_segment(rng: &mut ChaCha8Rng, segments: &[Segment]) -> i32 {
+    if segments.is_empty() {
+        return 0;
+    }
+    let mut u: f64 = rng.random();
+    for s in segments {
+        if u < s.share {
+            return s.priority;
+        }
+        u -= s.share;
+    }
+    0
+}
