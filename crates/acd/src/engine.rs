@@ -131,8 +131,8 @@ pub(crate) struct Agent {
     pub(crate) eligible: Vec<Eligibility>,
     /// Where the agent sits in queues' ready sets now.
     pub(crate) indexed: Vec<(QueueId, u8, ReadyKey)>,
-    /// Queues whose `logged_in` counts this agent.
-    counted: Vec<QueueId>,
+    /// Whether the `logged_in` counts of the queues in `eligible` include this agent.
+    counted: bool,
     available_since: [Time; Channel::COUNT],
     was_available: [bool; Channel::COUNT],
     calls_today: u32,
@@ -235,9 +235,10 @@ pub struct Acd {
     pub(crate) timers: BTreeSet<(Time, Timer)>,
     last_agent: FxHashMap<CustomerId, AgentId>,
     seq: u64,
-    dirty_calls: VecDeque<CallId>,
     dirty_agents: VecDeque<AgentId>,
     emptied: Vec<QueueId>,
+    /// Reused buffer for `refresh_agent`, which runs on almost every input.
+    scratch: Vec<(QueueId, u8, ReadyKey)>,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
 }
@@ -347,6 +348,8 @@ impl Acd {
             agent.indexed.retain(|(q, _, _)| *q != id); // the sets were rebuilt
             self.qualify(a);
             self.refresh_agent(a);
+            // The agent may no longer qualify for calls held for it as sticky agent.
+            self.release_sticky(a);
         }
     }
 
@@ -367,7 +370,7 @@ impl Acd {
                 work: Vec::new(),
                 eligible: Vec::new(),
                 indexed: Vec::new(),
-                counted: Vec::new(),
+                counted: false,
                 available_since: [at; Channel::COUNT],
                 was_available: [false; Channel::COUNT],
                 calls_today: 0,
@@ -376,9 +379,9 @@ impl Acd {
                 state: AgentState::Offline,
             });
             agent.cfg = cfg;
-            s.release_sticky(id);
             s.qualify(id);
             s.refresh_agent(id);
+            s.release_sticky(id);
             Ok(())
         })
     }
@@ -401,13 +404,11 @@ impl Acd {
     /// after-call work ends; a call being talked goes on until it hangs up.
     pub fn handle_logout(&mut self, now: Time, agent: AgentId) -> Result<(), AcdError> {
         self.input(now, |s| {
-            s.agent_mut(agent)?;
+            s.agent_mut(agent)?.presence = Presence::Offline;
             s.withdraw_reservation(agent);
-            let a = s.agents.get_mut(&agent).expect("checked");
-            a.presence = Presence::Offline;
             s.end_wrap_up(agent);
-            s.release_sticky(agent);
             s.refresh_agent(agent);
+            s.release_sticky(agent);
             Ok(())
         })
     }
@@ -434,13 +435,14 @@ impl Acd {
         presence: Presence,
     ) -> Result<(), AcdError> {
         self.input(now, |s| {
-            if s.agent_mut(agent)?.presence == Presence::Offline {
+            let a = s.agent_mut(agent)?;
+            if a.presence == Presence::Offline {
                 return Err(AcdError::InvalidState("the agent is not logged in"));
             }
+            a.presence = presence;
             if presence != Presence::Ready {
                 s.withdraw_reservation(agent);
             }
-            s.agents.get_mut(&agent).expect("checked").presence = presence;
             s.refresh_agent(agent);
             Ok(())
         })
@@ -751,23 +753,12 @@ impl Acd {
         }
     }
 
-    /// Matches dirty calls and agents until none is left.
+    /// Offers calls to agents who became available until none is left. (A call that starts
+    /// waiting is matched at once by `enqueue`.)
     fn settle(&mut self) {
         loop {
             if let Some(q) = self.emptied.pop() {
                 self.overflow_if_unstaffed(q);
-            } else if let Some(call) = self.dirty_calls.pop_front() {
-                let queued = self
-                    .calls
-                    .get(&call)
-                    .is_some_and(|c| matches!(c.state, CallState::Queued { .. }));
-                if queued {
-                    let agents = self.agents_for(call);
-                    if !agents.is_empty() {
-                        self.detach(call);
-                        self.offer(call, agents);
-                    }
-                }
             } else if let Some(agent) = self.dirty_agents.pop_front() {
                 if let Some(call) = self.call_for(agent) {
                     self.detach(call);
@@ -779,15 +770,11 @@ impl Acd {
         }
     }
 
-    /// The agents to offer a waiting call to: the best one by the queue's strategy, or every
-    /// available one for ring-all. Empty if none is available.
-    fn agents_for(&mut self, call: CallId) -> Vec<AgentId> {
-        let c = &self.calls[&call];
-        let CallState::Queued { level, .. } = c.state else {
-            return Vec::new();
-        };
-        let q = self.queues.get_mut(&c.queue).expect("queue of a call");
-        let sets = &q.ready[..=usize::from(level)];
+    /// The agents to offer a call at relaxation `level` to: the best one by the queue's
+    /// strategy, or every available one for ring-all. Empty if none is available.
+    fn agents_for(&mut self, queue: QueueId, level: usize) -> Vec<AgentId> {
+        let q = self.queues.get_mut(&queue).expect("queue of a call");
+        let sets = &q.ready[..=level];
         match q.cfg.strategy {
             Strategy::RingAll => sets.iter().flatten().map(|k| k.2).collect(),
             Strategy::RoundRobin => {
@@ -908,9 +895,10 @@ impl Acd {
         }
     }
 
-    /// Puts a call (not in any set) into its queue's waiting sets at the place its entry time
-    /// and priority give it, with a timer for its next relaxation / cap / max-wait step.
-    /// A call past its max wait overflows instead.
+    /// Places a call (not in any set) in its queue: offered at once to an available agent who
+    /// qualifies, or else into the waiting sets at the place its entry time and priority give
+    /// it, with a timer for its next relaxation / cap / max-wait step. A call past its max
+    /// wait overflows instead.
     fn enqueue(&mut self, call: CallId) {
         let now = self.now;
         let c = &self.calls[&call];
@@ -943,6 +931,13 @@ impl Acd {
         .flatten()
         .min();
         let queue = c.queue;
+        // An available agent who qualifies takes it at once: no call they qualify for is
+        // waiting (the engine's invariant), so it is theirs by every ordering rule.
+        let agents = self.agents_for(queue, level);
+        if !agents.is_empty() {
+            self.offer(call, agents);
+            return;
+        }
         self.queues.get_mut(&queue).expect("checked").waiting[level][usize::from(capped)]
             .insert(slot);
         let c = self.calls.get_mut(&call).expect("checked");
@@ -951,7 +946,6 @@ impl Acd {
             slot,
         };
         self.set_timer(call, next.map(|t| (t, Timer::Stage(call))));
-        self.dirty_calls.push_back(call);
     }
 
     /// Takes a queued call out of its waiting set (its state is left for the caller to set).
@@ -998,13 +992,18 @@ impl Acd {
     /// Rings `agents` (all available, the call detached) with the call.
     fn offer(&mut self, call: CallId, agents: Vec<AgentId>) {
         let c = &self.calls[&call];
-        let (channel, callback) = (self.queues[&c.queue].cfg.channel, c.callback);
+        let (queue, callback) = (c.queue, c.callback);
+        let channel = self.queues[&queue].cfg.channel;
         let deadline = self.now + self.queues[&c.queue].cfg.ring_timeout;
         for &agent in &agents {
             let a = self.agents.get_mut(&agent).expect("available agent");
             debug_assert!(
                 a.available(channel),
                 "{agent:?} offered {call:?} but busy: {a:?}"
+            );
+            debug_assert!(
+                a.sticky.contains(&call) || a.eligible.iter().any(|e| e.queue == queue),
+                "{agent:?} offered {call:?} of a queue it does not serve"
             );
             a.work.push(Work {
                 call,
@@ -1038,6 +1037,7 @@ impl Acd {
             agent,
             reason,
         });
+        self.refresh_agent(agent);
         let c = self.calls.get_mut(&call).expect("offered call");
         if let CallState::Offered { agents } = &mut c.state {
             agents.retain(|x| *x != agent);
@@ -1046,7 +1046,6 @@ impl Acd {
                 self.enqueue(call);
             }
         }
-        self.refresh_agent(agent);
     }
 
     /// The agent can no longer take the offer ringing it (logout, not ready).
@@ -1168,7 +1167,16 @@ impl Acd {
                 });
             }
         }
-        self.agents.get_mut(&agent).expect("agent").eligible = eligible;
+        let a = self.agents.get_mut(&agent).expect("agent");
+        if a.counted {
+            for e in &a.eligible {
+                count_in(&mut self.queues, &mut self.emptied, e.queue, false);
+            }
+            for e in &eligible {
+                count_in(&mut self.queues, &mut self.emptied, e.queue, true);
+            }
+        }
+        a.eligible = eligible;
     }
 
     /// Brings everything derived from an agent up to date after any change to it: its
@@ -1186,21 +1194,11 @@ impl Acd {
             });
         }
 
-        let counted: Vec<QueueId> = if a.presence == Presence::Offline {
-            Vec::new()
-        } else {
-            a.eligible.iter().map(|e| e.queue).collect()
-        };
-        if counted != a.counted {
-            for q in std::mem::replace(&mut a.counted, counted.clone()) {
-                let queue = self.queues.get_mut(&q).expect("queue");
-                queue.logged_in -= 1;
-                if queue.logged_in == 0 {
-                    self.emptied.push(q);
-                }
-            }
-            for q in counted {
-                self.queues.get_mut(&q).expect("queue").logged_in += 1;
+        let logged_in = a.presence != Presence::Offline;
+        if logged_in != a.counted {
+            a.counted = logged_in;
+            for e in &a.eligible {
+                count_in(&mut self.queues, &mut self.emptied, e.queue, logged_in);
             }
         }
 
@@ -1213,7 +1211,8 @@ impl Acd {
             }
         }
         a.was_available = available;
-        let mut indexed = Vec::with_capacity(a.eligible.len());
+        let mut indexed = std::mem::take(&mut self.scratch);
+        indexed.clear();
         for e in &a.eligible {
             let q = &self.queues[&e.queue];
             let ch = q.cfg.channel.index();
@@ -1231,7 +1230,7 @@ impl Acd {
             indexed.push((e.queue, e.level, (key.0, key.1, agent)));
         }
         if indexed != a.indexed {
-            for (q, level, key) in std::mem::replace(&mut a.indexed, indexed.clone()) {
+            for &(q, level, key) in &a.indexed {
                 if let Some(set) = self
                     .queues
                     .get_mut(&q)
@@ -1240,10 +1239,12 @@ impl Acd {
                     set.remove(&key);
                 }
             }
-            for (q, level, key) in indexed {
+            for &(q, level, key) in &indexed {
                 self.queues.get_mut(&q).expect("queue").ready[usize::from(level)].insert(key);
             }
+            std::mem::swap(&mut a.indexed, &mut indexed);
         }
+        self.scratch = indexed;
         if available.iter().any(|x| *x) {
             self.dirty_agents.push_back(agent);
         }
@@ -1289,6 +1290,25 @@ impl Acd {
             .collect();
         ids.sort_unstable();
         ids
+    }
+}
+
+/// Counts an agent in (or out of) a queue's logged-in agents; a queue left with none is noted
+/// for `settle`, which overflows its callers if the queue says so.
+fn count_in(
+    queues: &mut BTreeMap<QueueId, Queue>,
+    emptied: &mut Vec<QueueId>,
+    queue: QueueId,
+    add: bool,
+) {
+    let q = queues.get_mut(&queue).expect("queue");
+    if add {
+        q.logged_in += 1;
+    } else {
+        q.logged_in -= 1;
+        if q.logged_in == 0 {
+            emptied.push(queue);
+        }
     }
 }
 

@@ -62,6 +62,11 @@ impl Acd {
                     let a = self.agents.get(agent).ok_or(format!("{id:?}: no agent"))?;
                     ensure!(a.sticky.contains(&id), "{id:?}: held, unknown to {agent:?}");
                     ensure!(
+                        a.eligible.iter().any(|e| e.queue == c.queue),
+                        "{id:?}: held for {agent:?}, who does not serve {:?}",
+                        c.queue
+                    );
+                    ensure!(
                         c.timer.map(|t| t.1) == Some(Timer::Sticky(id)),
                         "{id:?}: held without a timer"
                     );

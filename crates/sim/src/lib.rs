@@ -172,12 +172,13 @@ impl<'m> Sim<'m> {
             self.push(Time::ZERO, Ev::Login(agent));
             return;
         }
-        let days = (self.model.hours / 24.0).ceil() as u64;
-        for day in 0..=days {
+        // From the day before the run, whose night shift may still be on at midnight.
+        let days = (self.model.hours / 24.0).ceil() as i64;
+        for day in -1..=days {
             let base = day as f64 * 24.0;
             for (s, shift) in g.shifts.iter().enumerate() {
                 let at = |h: f64| Time(((base + h) * HOUR_MS).round().max(0.0) as u64);
-                if at(shift.start) >= self.end {
+                if base + shift.end <= 0.0 || at(shift.start) >= self.end {
                     continue;
                 }
                 self.push(at(shift.start), Ev::Login(agent));
@@ -186,7 +187,7 @@ impl<'m> Sim<'m> {
                     self.push(at(shift.end), Ev::Logout(agent));
                 }
                 for (b, brk) in shift.breaks.iter().enumerate() {
-                    if at(brk.at) < self.end {
+                    if base + brk.at >= 0.0 && at(brk.at) < self.end {
                         self.push(at(brk.at), Ev::BreakStart(agent, group, s, b));
                     }
                 }
