@@ -10,7 +10,7 @@
 //! That is what keeps an available agent from idling next to a call it could take.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
 use rustc_hash::FxHashMap;
@@ -135,6 +135,8 @@ pub(crate) struct Agent {
     counted: bool,
     available_since: [Time; Channel::COUNT],
     was_available: [bool; Channel::COUNT],
+    /// The ready-set keys must be recomputed (configuration or daily counters changed).
+    rekey: bool,
     calls_today: u32,
     talk_today_ms: u64,
     /// Calls held for this agent as their sticky agent.
@@ -229,7 +231,7 @@ pub(crate) struct Call {
 #[derive(Debug, Default)]
 pub struct Acd {
     pub(crate) now: Time,
-    pub(crate) queues: BTreeMap<QueueId, Queue>,
+    pub(crate) queues: FxHashMap<QueueId, Queue>,
     pub(crate) agents: FxHashMap<AgentId, Agent>,
     pub(crate) calls: FxHashMap<CallId, Call>,
     pub(crate) timers: BTreeSet<(Time, Timer)>,
@@ -346,6 +348,7 @@ impl Acd {
         for a in self.sorted_agents(|a| a.cfg.queues.contains(&id)) {
             let agent = self.agents.get_mut(&a).expect("listed");
             agent.indexed.retain(|(q, _, _)| *q != id); // the sets were rebuilt
+            agent.rekey = true;
             self.qualify(a);
             self.refresh_agent(a);
             // The agent may no longer qualify for calls held for it as sticky agent.
@@ -373,12 +376,14 @@ impl Acd {
                 counted: false,
                 available_since: [at; Channel::COUNT],
                 was_available: [false; Channel::COUNT],
+                rekey: true,
                 calls_today: 0,
                 talk_today_ms: 0,
                 sticky: Vec::new(),
                 state: AgentState::Offline,
             });
             agent.cfg = cfg;
+            agent.rekey = true;
             s.qualify(id);
             s.refresh_agent(id);
             s.release_sticky(id);
@@ -509,6 +514,7 @@ impl Acd {
                 let agent = s.agents.get_mut(&a).expect("listed");
                 agent.calls_today = 0;
                 agent.talk_today_ms = 0;
+                agent.rekey = true;
                 s.refresh_agent(a);
             }
             Ok(())
@@ -583,6 +589,7 @@ impl Acd {
                 w.phase = Phase::Talking;
             }
             a.calls_today += 1;
+            a.rekey |= !a.indexed.is_empty(); // still available on another channel
             if let Some(customer) = customer {
                 s.last_agent.insert(customer, agent);
             }
@@ -624,6 +631,7 @@ impl Acd {
                     let until = s.now + wrap;
                     let a = s.agents.get_mut(&agent).expect("connected");
                     a.talk_today_ms += millis(s.now.since(since));
+                    a.rekey |= !a.indexed.is_empty();
                     if wrap.is_zero() || a.presence == Presence::Offline {
                         a.work.retain(|w| w.call != call);
                     } else if let Some(w) = a.work.iter_mut().find(|w| w.call == call) {
@@ -1210,7 +1218,21 @@ impl Acd {
                 a.available_since[i] = now;
             }
         }
+        let changed = available != a.was_available || std::mem::take(&mut a.rekey);
         a.was_available = available;
+        if changed {
+            self.reindex(agent, available);
+        }
+        if available.iter().any(|x| *x) {
+            self.dirty_agents.push_back(agent);
+        }
+    }
+
+    /// Puts the agent in the ready sets of the queues it is available for, keyed by each
+    /// queue's strategy. Only availability and the agent's configuration and daily counters
+    /// change the keys, so `refresh_agent` calls this only when one of those changed.
+    fn reindex(&mut self, agent: AgentId, available: [bool; Channel::COUNT]) {
+        let a = self.agents.get_mut(&agent).expect("agent");
         let mut indexed = std::mem::take(&mut self.scratch);
         indexed.clear();
         for e in &a.eligible {
@@ -1245,9 +1267,6 @@ impl Acd {
             std::mem::swap(&mut a.indexed, &mut indexed);
         }
         self.scratch = indexed;
-        if available.iter().any(|x| *x) {
-            self.dirty_agents.push_back(agent);
-        }
     }
 
     fn set_timer(&mut self, call: CallId, timer: Option<(Time, Timer)>) {
@@ -1296,7 +1315,7 @@ impl Acd {
 /// Counts an agent in (or out of) a queue's logged-in agents; a queue left with none is noted
 /// for `settle`, which overflows its callers if the queue says so.
 fn count_in(
-    queues: &mut BTreeMap<QueueId, Queue>,
+    queues: &mut FxHashMap<QueueId, Queue>,
     emptied: &mut Vec<QueueId>,
     queue: QueueId,
     add: bool,
@@ -1335,7 +1354,7 @@ fn check_skills(field: &'static str, reqs: &[SkillReq]) -> Result<(), AcdError> 
 fn validate_queue(
     id: QueueId,
     cfg: &QueueConfig,
-    queues: &BTreeMap<QueueId, Queue>,
+    queues: &FxHashMap<QueueId, Queue>,
 ) -> Result<(), AcdError> {
     check_skills("skills", &cfg.skills)?;
     if cfg.ring_timeout.is_zero() {
@@ -1385,7 +1404,7 @@ fn validate_queue(
     }
 }
 
-fn validate_agent(cfg: &AgentConfig, queues: &BTreeMap<QueueId, Queue>) -> Result<(), AcdError> {
+fn validate_agent(cfg: &AgentConfig, queues: &FxHashMap<QueueId, Queue>) -> Result<(), AcdError> {
     if let Some((s, p)) = cfg.skills.iter().find(|(_, p)| !(1..=10).contains(p)) {
         return Err(invalid(
             "skills",

@@ -172,7 +172,14 @@ struct Floor {
 
 impl Floor {
     fn drain(&mut self, acd: &mut Acd) {
-        while let Some(a) = acd.poll_action() {
+        let mut out = Outputs::default();
+        out.take(acd);
+        self.learn(&mut out);
+    }
+
+    /// Updates the driver's view from the engine's outputs (outside the timed region).
+    fn learn(&mut self, out: &mut Outputs) {
+        for a in out.actions.drain(..) {
             match a {
                 Action::Offer { call, agent, .. } => self.ringing.insert((call, agent)),
                 Action::CancelOffer { call, agent } => {
@@ -181,7 +188,7 @@ impl Floor {
                 Action::Overflow { .. } => {}
             }
         }
-        while let Some(e) = acd.poll_event() {
+        for e in out.events.drain(..) {
             match e.kind {
                 EventKind::CallQueued { call, .. } => self.unanswered.insert(call),
                 EventKind::CallAnswered { call, agent, .. } => {
@@ -204,6 +211,24 @@ impl Floor {
                 },
                 _ => {}
             }
+        }
+    }
+}
+
+/// The engine's outputs of one input, drained inside the timed region.
+#[derive(Debug, Default)]
+struct Outputs {
+    actions: Vec<Action>,
+    events: Vec<Event>,
+}
+
+impl Outputs {
+    fn take(&mut self, acd: &mut Acd) {
+        while let Some(a) = acd.poll_action() {
+            self.actions.push(a);
+        }
+        while let Some(e) = acd.poll_event() {
+            self.events.push(e);
         }
     }
 }
@@ -321,6 +346,7 @@ fn routing(
 
     let mut times: Vec<u32> = Vec::with_capacity(inputs as usize);
     let mut count = [0_u64; 8];
+    let mut out = Outputs::default();
     let started = Instant::now();
     while (times.len() as u64) < inputs {
         now = Time(now.0 + 3);
@@ -378,8 +404,9 @@ fn routing(
                 (7, t0)
             }
         };
-        floor.drain(&mut acd);
+        out.take(&mut acd);
         times.push(t0.elapsed().as_nanos().min(u128::from(u32::MAX)) as u32);
+        floor.learn(&mut out);
         count[kind] += 1;
     }
     let wall = started.elapsed();
