@@ -34,10 +34,21 @@ const COLUMNS: [(&str, &str, usize); 10] = [
 
 /// Prints per-interval rows (when there are few enough to read), per-queue and total rows.
 pub fn table(report: &Report, model: &Model) {
+    let first = report
+        .queues
+        .iter()
+        .map(|(name, _)| width(name) + 1)
+        .chain([COLUMNS[0].2, width("total 合计") + 1])
+        .max()
+        .unwrap_or(8);
     for lang in [0, 1] {
         let header: String = COLUMNS
             .iter()
-            .map(|c| pad(if lang == 0 { c.0 } else { c.1 }, c.2))
+            .enumerate()
+            .map(|(i, c)| {
+                let w = if i == 0 { first } else { c.2 };
+                pad(if lang == 0 { c.0 } else { c.1 }, w)
+            })
             .collect();
         println!("{header}  {}", if lang == 0 { "话务量" } else { "volume" });
     }
@@ -57,16 +68,17 @@ pub fn table(report: &Report, model: &Model) {
                 format!("{:.1}h", s.start_seconds / 3600.0)
             };
             let bar = "█".repeat((s.offered * 30).div_ceil(peak) as usize);
-            println!("{}  {bar}", row(&when, s));
+            println!("{}  {bar}", row(&when, s, first, true));
         }
         println!();
     }
     if report.queues.len() > 1 {
+        // Agent time is not split by queue: occupancy only for the whole center.
         for (name, s) in &report.queues {
-            println!("{}", row(name, s));
+            println!("{}", row(name, s, first, false));
         }
     }
-    println!("{}", row("total 合计", &report.total));
+    println!("{}", row("total 合计", &report.total, first, true));
     if report.unfinished > 0 {
         println!(
             "\n{} calls were left waiting with nobody to answer them (no agent logged in).",
@@ -75,7 +87,7 @@ pub fn table(report: &Report, model: &Model) {
     }
 }
 
-fn row(label: &str, s: &Stats) -> String {
+fn row(label: &str, s: &Stats, first: usize, occupancy: bool) -> String {
     let cells = [
         label.to_owned(),
         s.offered.to_string(),
@@ -85,13 +97,14 @@ fn row(label: &str, s: &Stats) -> String {
         percent(s.service_level, s.offered),
         format!("{:.1}", s.asa_seconds),
         format!("{:.0}", s.aht_seconds),
-        percent(s.occupancy, 1),
+        percent(s.occupancy, u64::from(occupancy)),
         percent(s.p_wait, s.offered),
     ];
     cells
         .iter()
         .zip(COLUMNS)
-        .map(|(cell, (_, _, width))| pad(cell, width))
+        .enumerate()
+        .map(|(i, (cell, (_, _, w)))| pad(cell, if i == 0 { first } else { w }))
         .collect()
 }
 
@@ -103,11 +116,14 @@ fn percent(x: f64, n: u64) -> String {
     }
 }
 
-/// Left-aligns `s` in `width` terminal columns; Chinese characters take two.
-fn pad(s: &str, width: usize) -> String {
-    let shown: usize = s
-        .chars()
+/// Terminal columns `s` takes: Chinese characters take two.
+fn width(s: &str) -> usize {
+    s.chars()
         .map(|c| if u32::from(c) >= 0x2E80 { 2 } else { 1 })
-        .sum();
-    format!("{s}{}", " ".repeat(width.saturating_sub(shown).max(1)))
+        .sum()
+}
+
+/// Left-aligns `s` in `w` terminal columns (at least one space after it).
+fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(width(s)).max(1)))
 }

@@ -44,7 +44,8 @@ enum Ev {
     Abandon(CallId),
     Login(AgentId),
     Logout(AgentId),
-    BreakStart(AgentId, usize, usize, usize),
+    /// Index into `Sim::breaks`.
+    BreakStart(AgentId, u32),
     BreakEnd(AgentId),
 }
 
@@ -76,6 +77,11 @@ struct Sim<'m> {
     agents: Vec<AgentTime>,
     /// The call being placed by the current arrival, to see whether it was offered at once.
     arriving: Option<CallId>,
+    /// Offers to answer right away (when agents answer in zero seconds), without a detour
+    /// through the event heap.
+    answer_now: Vec<(CallId, AgentId)>,
+    /// Every shift's breaks: (length in ms, reason).
+    breaks: Vec<(u64, Reason)>,
     intervals: Vec<Tally>,
     queues: Vec<Tally>,
     unfinished: u64,
@@ -107,6 +113,8 @@ impl<'m> Sim<'m> {
             ringing: FxHashSet::default(),
             agents: Vec::new(),
             arriving: None,
+            answer_now: Vec::new(),
+            breaks: Vec::new(),
             intervals: vec![Tally::default(); n_intervals.max(1)],
             queues: vec![Tally::default(); model.queues.len()],
             unfinished: 0,
@@ -176,7 +184,7 @@ impl<'m> Sim<'m> {
         let days = (self.model.hours / 24.0).ceil() as i64;
         for day in -1..=days {
             let base = day as f64 * 24.0;
-            for (s, shift) in g.shifts.iter().enumerate() {
+            for shift in &g.shifts {
                 let at = |h: f64| Time(((base + h) * HOUR_MS).round().max(0.0) as u64);
                 if base + shift.end <= 0.0 || at(shift.start) >= self.end {
                     continue;
@@ -186,9 +194,12 @@ impl<'m> Sim<'m> {
                 if at(shift.end) < self.end {
                     self.push(at(shift.end), Ev::Logout(agent));
                 }
-                for (b, brk) in shift.breaks.iter().enumerate() {
+                for brk in &shift.breaks {
                     if base + brk.at >= 0.0 && at(brk.at) < self.end {
-                        self.push(at(brk.at), Ev::BreakStart(agent, group, s, b));
+                        let index = self.breaks.len() as u32;
+                        let length = (brk.minutes * 60_000.0).round() as u64;
+                        self.breaks.push((length, brk.reason));
+                        self.push(at(brk.at), Ev::BreakStart(agent, index));
                     }
                 }
             }
@@ -274,10 +285,9 @@ impl<'m> Sim<'m> {
                 self.intervals[interval].waited += 1; // undone if offered at once
                 self.queues[q].offered += 1;
                 self.queues[q].waited += 1;
-                if let Some(p) = model.patience {
-                    let patience = exponential(&mut self.rng, p * 1000.0);
-                    self.push(Time(now.0 + patience.round() as u64), Ev::Abandon(call));
-                }
+                let patience = model
+                    .patience
+                    .map(|p| exponential(&mut self.rng, p * 1000.0).round() as u64);
                 let arrival = Arrival {
                     queue: QueueId(q as u32),
                     priority,
@@ -289,6 +299,11 @@ impl<'m> Sim<'m> {
                     .expect("fresh call id, known queue");
                 self.drain();
                 self.arriving = None;
+                // A caller answered at once never gets to abandon.
+                let answered = self.calls.get(&call).is_none_or(|c| c.answered.is_some());
+                if let (Some(patience), false) = (patience, answered) {
+                    self.push(Time(now.0 + patience), Ev::Abandon(call));
+                }
                 self.schedule_arrival(q, now);
             }
             Ev::Answer(call, agent) => {
@@ -313,11 +328,11 @@ impl<'m> Sim<'m> {
             Ev::Logout(agent) => {
                 self.acd.handle_logout(now, agent).expect("known agent");
             }
-            Ev::BreakStart(agent, g, s, b) => {
-                let brk = &self.model.agents[g].shifts[s].breaks[b];
-                let until = Time(now.0 + (brk.minutes * 60_000.0).round() as u64);
+            Ev::BreakStart(agent, index) => {
+                let (length, reason) = self.breaks[index as usize];
+                let until = Time(now.0 + length);
                 // Not logged in (between shifts): no break to take.
-                if self.acd.handle_not_ready(now, agent, brk.reason).is_ok() {
+                if self.acd.handle_not_ready(now, agent, reason).is_ok() {
                     self.push(until, Ev::BreakEnd(agent));
                 }
             }
@@ -333,7 +348,23 @@ impl<'m> Sim<'m> {
         }
     }
 
+    /// Takes the engine's outputs, answering offers at once when agents answer in no time.
     fn drain(&mut self) {
+        loop {
+            self.drain_outputs();
+            let Some((call, agent)) = self.answer_now.pop() else {
+                break;
+            };
+            if self.ringing.contains(&(call, agent)) {
+                self.inputs += 1;
+                self.acd
+                    .handle_answer(self.now, call, agent)
+                    .expect("ringing per the actions");
+            }
+        }
+    }
+
+    fn drain_outputs(&mut self) {
         let now = self.now;
         while let Some(action) = self.acd.poll_action() {
             match action {
@@ -347,7 +378,11 @@ impl<'m> Sim<'m> {
                     }
                     self.ringing.insert((call, agent));
                     let delay = (self.model.answer_seconds * 1000.0).round() as u64;
-                    self.push(Time(now.0 + delay), Ev::Answer(call, agent));
+                    if delay == 0 {
+                        self.answer_now.push((call, agent));
+                    } else {
+                        self.push(Time(now.0 + delay), Ev::Answer(call, agent));
+                    }
                 }
                 Action::CancelOffer { call, agent } => {
                     self.ringing.remove(&(call, agent));

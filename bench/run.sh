@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Issue 2's benchmarks, with the Python peers run side by side on this machine:
+#   1. the routing engine under a 10,000-agent center (target ≥ 1,000,000 inputs/s, p99 ≤ 10 µs);
+#   2. the simulator against Ciw on the same M/M/12+M model (target ≥ 100× calls per second);
+#   3. a week of half-hour staffing for 50 queues against pyworkforce (identical answers, ≥ 100×).
+# Results land in target/bench/. The first run also creates the Python venv (~20 s).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT=target/bench
+mkdir -p "$OUT"
+
+cargo build --release --locked -p hotline
+HOTLINE=target/release/hotline
+bash bench/setup-venv.sh
+PY="${VENV:-$ROOT/target/bench-venv}/bin/python"
+# One core, as the targets say; the second one keeps the rest of the machine out of the way.
+ONE_CORE=()
+command -v taskset >/dev/null && ONE_CORE=(taskset -c 0)
+
+echo
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+
+echo
+echo "== 1. routing: 10,000 agents, 200 skills, 5,000 waiting calls"
+"${ONE_CORE[@]}" "$HOTLINE" bench routing --inputs 2000000 | tee "$OUT/routing.txt"
+
+echo
+echo "== 2. simulator vs Ciw: M/M/12+M, 200 calls/h, AHT 180 s, patience 300 s, 1000 h"
+"${ONE_CORE[@]}" "$PY" bench/ciw_mmcm.py --calls-per-hour 200 --aht 180 --agents 12 \
+    --patience 300 --hours 1000 --seed 1 > "$OUT/ciw.json"
+"${ONE_CORE[@]}" "$HOTLINE" bench sim --calls-per-hour 200 --aht 180 --agents 12 \
+    --patience 300 --hours 1000 --seed 1 --repeat 5 --ciw "$OUT/ciw.json" | tee "$OUT/sim.txt"
+
+echo
+echo "== 3. staffing vs pyworkforce: 50 queues × 336 half hours"
+"$HOTLINE" bench staff --write-problems "$OUT/problems.json"
+"${ONE_CORE[@]}" "$PY" bench/pyworkforce_staff.py --input "$OUT/problems.json" > "$OUT/pyworkforce.json"
+"${ONE_CORE[@]}" "$HOTLINE" bench staff --pyworkforce "$OUT/pyworkforce.json" | tee "$OUT/staff.txt"
