@@ -1,0 +1,226 @@
+//! The command line as a user types it: JSON keys, numbers, and errors that say what is wrong.
+
+use std::process::{Command, Output};
+
+fn hotline(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = hotline(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[track_caller]
+fn close(v: &serde_json::Value, key: &str, expected: f64, tol: f64) {
+    let actual = v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no `{key}` in {v}"));
+    assert!(
+        (actual - expected).abs() <= tol,
+        "{key}: {actual} vs {expected}"
+    );
+}
+
+#[test]
+fn erlang_c_reference_point() {
+    let v = json(&[
+        "wfm",
+        "erlang-c",
+        "--traffic",
+        "10",
+        "--agents",
+        "14",
+        "--aht",
+        "180",
+        "--target-seconds",
+        "20",
+        "--json",
+    ]);
+    close(&v, "p_wait", 0.1741, 1e-4);
+    close(&v, "service_level", 0.8884, 1e-4);
+    close(&v, "asa_seconds", 7.836, 1e-3);
+    close(&v, "occupancy", 10.0 / 14.0, 1e-9);
+}
+
+#[test]
+fn erlang_a_has_every_key() {
+    let v = json(&[
+        "wfm",
+        "erlang-a",
+        "--traffic",
+        "10",
+        "--agents",
+        "14",
+        "--aht",
+        "180",
+        "--patience",
+        "300",
+        "--target-seconds",
+        "20",
+        "--json",
+    ]);
+    for key in [
+        "p_wait",
+        "p_abandon",
+        "service_level",
+        "asa_seconds",
+        "occupancy",
+    ] {
+        assert!(v[key].is_f64(), "no `{key}` in {v}");
+    }
+    assert!(
+        v["p_wait"].as_f64() < Some(0.1741),
+        "abandonment shortens the wait"
+    );
+}
+
+#[test]
+fn staffing_reference_point() {
+    let v = json(&[
+        "wfm",
+        "staff",
+        "--calls",
+        "100",
+        "--interval-minutes",
+        "30",
+        "--aht",
+        "180",
+        "--target-sl",
+        "0.8",
+        "--target-seconds",
+        "20",
+        "--shrinkage",
+        "0.3",
+        "--max-occupancy",
+        "0.85",
+        "--json",
+    ]);
+    assert_eq!(
+        (v["agents"].as_u64(), v["positions"].as_u64()),
+        (Some(14), Some(20))
+    );
+    close(&v, "traffic", 10.0, 1e-12);
+    for key in ["service_level", "asa_seconds", "occupancy", "p_wait"] {
+        assert!(v[key].is_f64(), "no `{key}` in {v}");
+    }
+}
+
+#[test]
+fn errors_name_the_flag_and_fail() {
+    let out = hotline(&[
+        "wfm",
+        "erlang-c",
+        "--traffic",
+        "10",
+        "--agents",
+        "10",
+        "--aht",
+        "180",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("overload"), "{err}");
+    assert!(!err.contains("NaN"), "{err}");
+
+    let out = hotline(&[
+        "wfm",
+        "staff",
+        "--calls",
+        "100",
+        "--aht",
+        "180",
+        "--target-sl",
+        "80",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--target-sl"), "{err}");
+}
+
+#[test]
+fn simulate_prints_the_promised_keys() {
+    let v = json(&[
+        "simulate",
+        "--calls-per-hour",
+        "200",
+        "--aht",
+        "180",
+        "--agents",
+        "12",
+        "--target-seconds",
+        "20",
+        "--patience",
+        "300",
+        "--hours",
+        "50",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    for key in ["offered", "answered", "abandoned"] {
+        assert!(v[key].is_u64(), "no `{key}` in {v}");
+    }
+    for key in [
+        "service_level",
+        "asa_seconds",
+        "occupancy",
+        "p_wait",
+        "p_abandon",
+    ] {
+        assert!(v[key].is_f64(), "no `{key}` in {v}");
+    }
+    let (offered, answered, abandoned) = (
+        v["offered"].as_u64().unwrap(),
+        v["answered"].as_u64().unwrap(),
+        v["abandoned"].as_u64().unwrap(),
+    );
+    assert!(offered > 8_000 && answered + abandoned == offered, "{v}");
+}
+
+#[test]
+fn simulate_reads_a_model_and_reports_a_bad_one() {
+    let root = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/water-utility.toml"
+    );
+    let v = json(&["simulate", "--config", root, "--json"]);
+    assert_eq!(v["queues"].as_array().map(Vec::len), Some(3));
+    assert_eq!(v["intervals"].as_array().map(Vec::len), Some(48));
+
+    let dir = std::env::temp_dir().join(format!("hotline-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "hours = 1\n[[queue]]\nname = \"q\"\ncalls_per_hour = [10]\naht = -5\n\
+         [[agents]]\nname = \"a\"\ncount = 1\nqueues = [\"q\"]\n",
+    )
+    .unwrap();
+    let out = hotline(&["simulate", "--config", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("queue.q.aht"), "{err}");
+}
+
+#[test]
+fn start_shows_the_demo_day() {
+    let out = hotline(&["start"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in ["服务水平", "09:00", "repair 报修", "total 合计", "█"] {
+        assert!(text.contains(needle), "no `{needle}` in:\n{text}");
+    }
+}
