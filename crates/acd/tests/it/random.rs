@@ -105,9 +105,17 @@ impl Driver {
         let mut after = 0;
         for _ in 0..r.random_range(0..3) {
             after += r.random_range(1..60);
+            let step = if r.random_bool(0.6) {
+                RelaxStep::MinProficiency(r.random_range(1..=5))
+            } else {
+                RelaxStep::Fallback(vec![SkillReq {
+                    skill: SkillId(r.random_range(0..SKILLS)),
+                    min: r.random_range(1..=10),
+                }])
+            };
             relax.push(Relax {
                 after: Duration::from_secs(after),
-                step: RelaxStep::MinProficiency(1),
+                step,
             });
         }
         let other = (q + 1 + r.random_range(0..QUEUES - 1)) % QUEUES;
