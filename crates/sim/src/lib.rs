@@ -355,12 +355,10 @@ impl<'m> Sim<'m> {
             let Some((call, agent)) = self.answer_now.pop() else {
                 break;
             };
-            if self.ringing.contains(&(call, agent)) {
-                self.inputs += 1;
-                self.acd
-                    .handle_answer(self.now, call, agent)
-                    .expect("ringing per the actions");
-            }
+            self.inputs += 1;
+            self.acd
+                .handle_answer(self.now, call, agent)
+                .expect("ringing per the actions");
         }
     }
 
@@ -376,16 +374,17 @@ impl<'m> Sim<'m> {
                         self.queues[info.queue].waited -= 1;
                         self.arriving = None;
                     }
-                    self.ringing.insert((call, agent));
                     let delay = (self.model.answer_seconds * 1000.0).round() as u64;
                     if delay == 0 {
                         self.answer_now.push((call, agent));
                     } else {
+                        self.ringing.insert((call, agent));
                         self.push(Time(now.0 + delay), Ev::Answer(call, agent));
                     }
                 }
                 Action::CancelOffer { call, agent } => {
                     self.ringing.remove(&(call, agent));
+                    self.answer_now.retain(|x| *x != (call, agent));
                 }
                 Action::Overflow { .. } => {}
             }
