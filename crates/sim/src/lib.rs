@@ -20,6 +20,7 @@ use acd::{
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_distr::{Exp1, StandardNormal};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use model::{AgentGroup, Break, HandleTime, Model, ModelError, QueueModel, Segment, Shift};
@@ -70,6 +71,8 @@ struct Sim<'m> {
     end: Time,
     interval_ms: u64,
     heap: BinaryHeap<Reverse<(Time, u64, Ev)>>,
+    /// Each queue's next arrival (kept out of the heap: there is always exactly one).
+    arrivals: Vec<Option<Time>>,
     seq: u64,
     next_call: u64,
     calls: FxHashMap<CallId, CallInfo>,
@@ -107,6 +110,7 @@ impl<'m> Sim<'m> {
             end,
             interval_ms,
             heap: BinaryHeap::new(),
+            arrivals: vec![None; model.queues.len()],
             seq: 0,
             next_call: 0,
             calls: FxHashMap::default(),
@@ -219,9 +223,7 @@ impl<'m> Sim<'m> {
                 let next = t + exponential(&mut self.rng, 1.0 / rate);
                 if next < boundary {
                     let at = Time(next.round() as u64);
-                    if at < self.end {
-                        self.push(at, Ev::Arrival(q));
-                    }
+                    self.arrivals[q] = (at < self.end).then_some(at);
                     return;
                 }
             }
@@ -229,19 +231,33 @@ impl<'m> Sim<'m> {
         }
     }
 
+    /// Takes the next happening in time order; at equal times the engine's timers first,
+    /// then the event heap, then arrivals.
     fn run(&mut self) {
+        const NEVER: Time = Time(u64::MAX);
         loop {
-            let sim_next = self.heap.peek().map(|Reverse((t, _, _))| *t);
-            let acd_next = self.acd.poll_timeout();
-            match (sim_next, acd_next) {
-                (None, None) => break,
-                (Some(s), Some(a)) if a <= s => self.timeout(a),
-                (None, Some(a)) => self.timeout(a),
-                (Some(_), _) => {
-                    let Reverse((at, _, ev)) = self.heap.pop().expect("peeked");
-                    self.now = at;
-                    self.event(ev);
-                }
+            let acd_next = self.acd.poll_timeout().unwrap_or(NEVER);
+            let heap_next = self.heap.peek().map_or(NEVER, |Reverse((t, _, _))| *t);
+            let (queue, arrival_next) = self
+                .arrivals
+                .iter()
+                .enumerate()
+                .filter_map(|(q, t)| t.map(|t| (q, t)))
+                .min_by_key(|(_, t)| *t)
+                .unwrap_or((0, NEVER));
+            if acd_next == NEVER && heap_next == NEVER && arrival_next == NEVER {
+                break;
+            }
+            if acd_next <= heap_next && acd_next <= arrival_next {
+                self.timeout(acd_next);
+            } else if heap_next <= arrival_next {
+                let Reverse((at, _, ev)) = self.heap.pop().expect("peeked");
+                self.now = at;
+                self.event(ev);
+            } else {
+                self.now = arrival_next;
+                self.arrivals[queue] = None;
+                self.event(Ev::Arrival(queue));
             }
             self.drain();
         }
@@ -509,19 +525,17 @@ impl<'m> Sim<'m> {
     }
 }
 
-/// An exponential variate with the given mean.
+/// An exponential variate with the given mean (ziggurat method: rarely a logarithm).
 fn exponential(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
-    let u: f64 = rng.random(); // [0, 1)
-    -mean * (1.0 - u).ln()
+    let e: f64 = rng.sample(Exp1);
+    mean * e
 }
 
 /// A lognormal variate with the given mean and standard deviation.
 fn lognormal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
     let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
     let mu = mean.ln() - sigma2 / 2.0;
-    // Box–Muller.
-    let (u1, u2): (f64, f64) = (rng.random(), rng.random());
-    let z = (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+    let z: f64 = rng.sample(StandardNormal);
     (mu + sigma2.sqrt() * z).exp()
 }
 
