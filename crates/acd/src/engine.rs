@@ -145,10 +145,6 @@ pub(crate) struct Agent {
 }
 
 impl Agent {
-    fn load(&self, channel: Channel) -> usize {
-        self.work.iter().filter(|w| w.channel == channel).count()
-    }
-
     pub(crate) fn reserved(&self) -> Option<CallId> {
         self.work
             .iter()
@@ -159,20 +155,35 @@ impl Agent {
     /// May be offered one more contact on `channel`: ready, not ringing for another one, and
     /// under capacity.
     pub(crate) fn available(&self, channel: Channel) -> bool {
-        self.presence == Presence::Ready
-            && self.reserved().is_none()
-            && self.load(channel) < usize::from(self.cfg.capacity[channel.index()])
+        self.status().1[channel.index()]
     }
 
     pub(crate) fn summary(&self) -> AgentState {
-        let has = |p: fn(&Phase) -> bool| self.work.iter().any(|w| p(&w.phase));
-        if has(|p| *p == Phase::Talking) {
+        self.status().0
+    }
+
+    /// The state a supervisor sees and the channels the agent is available on, in one pass
+    /// over its contacts (this runs on nearly every input). For several contacts at once the
+    /// most engaged shows: talking, then hold, then ringing, then after-call work.
+    fn status(&self) -> (AgentState, [bool; Channel::COUNT]) {
+        let (mut talking, mut hold, mut reserved, mut wrap) = (false, false, false, false);
+        let mut load = [0_usize; Channel::COUNT];
+        for w in &self.work {
+            load[w.channel.index()] += 1;
+            match w.phase {
+                Phase::Talking => talking = true,
+                Phase::Hold => hold = true,
+                Phase::Reserved => reserved = true,
+                Phase::Wrap { .. } => wrap = true,
+            }
+        }
+        let state = if talking {
             AgentState::Talking
-        } else if has(|p| *p == Phase::Hold) {
+        } else if hold {
             AgentState::Hold
-        } else if has(|p| *p == Phase::Reserved) {
+        } else if reserved {
             AgentState::Reserved
-        } else if has(|p| matches!(p, Phase::Wrap { .. })) {
+        } else if wrap {
             AgentState::AfterCallWork
         } else {
             match self.presence {
@@ -180,7 +191,11 @@ impl Agent {
                 Presence::Ready => AgentState::Ready,
                 Presence::NotReady(r) => AgentState::NotReady(r),
             }
-        }
+        };
+        let ready = self.presence == Presence::Ready && !reserved;
+        let available =
+            std::array::from_fn(|i| ready && load[i] < usize::from(self.cfg.capacity[i]));
+        (state, available)
     }
 
     fn proficiency(&self, skill: SkillId) -> u8 {
@@ -1193,7 +1208,7 @@ impl Acd {
     fn refresh_agent(&mut self, agent: AgentId) {
         let now = self.now;
         let a = self.agents.get_mut(&agent).expect("agent");
-        let state = a.summary();
+        let (state, available) = a.status();
         if state != a.state {
             a.state = state;
             self.events.push_back(Event {
@@ -1210,12 +1225,14 @@ impl Acd {
             }
         }
 
-        let mut available = [false; Channel::COUNT];
-        for ch in Channel::ALL {
-            let i = ch.index();
-            available[i] = a.available(ch);
-            if available[i] && !a.was_available[i] {
-                a.available_since[i] = now;
+        for ((since, now_free), was_free) in a
+            .available_since
+            .iter_mut()
+            .zip(available)
+            .zip(a.was_available)
+        {
+            if now_free && !was_free {
+                *since = now;
             }
         }
         let changed = available != a.was_available || std::mem::take(&mut a.rekey);
