@@ -13,7 +13,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::types::*;
 
@@ -21,6 +21,9 @@ use crate::types::*;
 pub(crate) type Slot = (Reverse<i64>, u64, u64, CallId);
 /// An available agent's place in a queue: strategy key (lower first), tie-break, id.
 pub(crate) type ReadyKey = (u64, u64, AgentId);
+
+/// A call's rank in the order of service: score, then earlier entry, then earlier arrival.
+type Rank = (i64, Reverse<u64>, Reverse<u64>);
 
 /// How many times one call may overflow from queue to queue before it is disconnected.
 const MAX_HOPS: u8 = 4;
@@ -95,13 +98,6 @@ impl Queue {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Presence {
-    Offline,
-    Ready,
-    NotReady(Reason),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
     Reserved,
     Talking,
@@ -142,6 +138,8 @@ pub(crate) struct Agent {
     /// Calls held for this agent as their sticky agent.
     pub(crate) sticky: Vec<CallId>,
     pub(crate) state: AgentState,
+    /// The presence last reported in an event.
+    reported: Presence,
 }
 
 impl Agent {
@@ -220,6 +218,8 @@ pub(crate) enum CallState {
     },
     Offered {
         agents: Vec<AgentId>,
+        /// Offered under ring-all: a ring timeout makes nobody not ready.
+        ring_all: bool,
     },
     Connected {
         agent: AgentId,
@@ -251,8 +251,12 @@ pub struct Acd {
     pub(crate) calls: FxHashMap<CallId, Call>,
     pub(crate) timers: BTreeSet<(Time, Timer)>,
     last_agent: FxHashMap<CustomerId, AgentId>,
+    /// Ended calls whose agent is still in after-call work for them.
+    pub(crate) wrapping: FxHashSet<CallId>,
     seq: u64,
     dirty_agents: VecDeque<AgentId>,
+    /// Calls that started waiting while agents were still to be matched.
+    dirty_calls: Vec<CallId>,
     emptied: Vec<QueueId>,
     /// Reused buffer for `refresh_agent`, which runs on almost every input.
     scratch: Vec<(QueueId, u8, ReadyKey)>,
@@ -317,6 +321,9 @@ impl Acd {
         now: Time,
         f: impl FnOnce(&mut Acd) -> Result<(), AcdError>,
     ) -> Result<(), AcdError> {
+        if now > Time::LATEST {
+            return Err(AcdError::TimeOutOfRange(now));
+        }
         self.advance(now);
         let result = f(self);
         self.finish();
@@ -332,7 +339,7 @@ impl Acd {
         cfg: QueueConfig,
     ) -> Result<(), AcdError> {
         self.input(now, |s| {
-            validate_queue(id, &cfg, &s.queues)?;
+            validate_queue(id, &cfg, &s.queues, &s.calls)?;
             s.configure_queue(id, cfg);
             Ok(())
         })
@@ -369,6 +376,8 @@ impl Acd {
             // The agent may no longer qualify for calls held for it as sticky agent.
             self.release_sticky(a);
         }
+        // The queue may now overflow when unstaffed, and be unstaffed.
+        self.emptied.push(id);
     }
 
     /// Creates or reconfigures an agent, busy or not. Contacts in progress go on; calls held
@@ -396,6 +405,7 @@ impl Acd {
                 talk_today_ms: 0,
                 sticky: Vec::new(),
                 state: AgentState::Offline,
+                reported: Presence::Offline,
             });
             agent.cfg = cfg;
             agent.rekey = true;
@@ -477,6 +487,7 @@ impl Acd {
     ) -> Result<(), AcdError> {
         self.input(now, |s| {
             s.wrapping_up(agent)?;
+            check_duration("by", by)?;
             let a = s.agents.get_mut(&agent).expect("checked");
             for w in a.work.iter_mut() {
                 if let Phase::Wrap { until } = w.phase {
@@ -515,6 +526,7 @@ impl Acd {
         a.work.retain(|w| match w.phase {
             Phase::Wrap { until } => {
                 self.timers.remove(&(until, Timer::Wrap(agent, w.call)));
+                self.wrapping.remove(&w.call);
                 false
             }
             _ => true,
@@ -546,7 +558,8 @@ impl Acd {
         arrival: Arrival,
     ) -> Result<(), AcdError> {
         self.input(now, |s| {
-            if s.calls.contains_key(&call) {
+            // An id still in after-call work is taken too: its agent is wrapping it up.
+            if s.calls.contains_key(&call) || s.wrapping.contains(&call) {
                 return Err(AcdError::DuplicateCall(call));
             }
             if !s.queues.contains_key(&arrival.queue) {
@@ -588,7 +601,8 @@ impl Acd {
                 agent,
                 since: s.now,
             };
-            let CallState::Offered { agents } = std::mem::replace(&mut c.state, connected) else {
+            let CallState::Offered { agents, .. } = std::mem::replace(&mut c.state, connected)
+            else {
                 unreachable!("checked")
             };
             let (queue, waited, customer) = (c.queue, s.now.since(c.arrived), c.customer);
@@ -652,6 +666,7 @@ impl Acd {
                     } else if let Some(w) = a.work.iter_mut().find(|w| w.call == call) {
                         w.phase = Phase::Wrap { until };
                         s.timers.insert((until, Timer::Wrap(agent, call)));
+                        s.wrapping.insert(call);
                     }
                     s.refresh_agent(agent);
                     if callback {
@@ -688,6 +703,8 @@ impl Acd {
 
     /// The waiting caller asks to be called back instead of holding (virtual hold): the call
     /// keeps its place, and when its turn comes an agent is offered it as a callback to place.
+    /// The caller's line can then be released without telling the engine: `handle_hangup` on
+    /// the call from now on means the callback is cancelled.
     pub fn handle_callback_request(&mut self, now: Time, call: CallId) -> Result<(), AcdError> {
         self.input(now, |s| {
             let c = s.calls.get_mut(&call).ok_or(AcdError::UnknownCall(call))?;
@@ -714,7 +731,7 @@ impl Acd {
     }
 
     /// Fires the timers due at `now`: ring timeouts, end of after-call work, relaxation and
-    /// acceleration steps, max wait, sticky holds.
+    /// acceleration steps, max wait, sticky holds. A `now` beyond [`Time::LATEST`] is ignored.
     pub fn handle_timeout(&mut self, now: Time) {
         let _ = self.input(now, |_| Ok(()));
     }
@@ -749,8 +766,7 @@ impl Acd {
                     .get_mut(&call)
                     .expect("ring timer of a live call");
                 c.timer = None;
-                let ring_all = self.queues[&c.queue].cfg.strategy == Strategy::RingAll;
-                let CallState::Offered { agents } = c.state.clone() else {
+                let CallState::Offered { agents, ring_all } = c.state.clone() else {
                     unreachable!("ring timer of a ringing call")
                 };
                 for agent in agents {
@@ -771,6 +787,7 @@ impl Acd {
             Timer::Wrap(agent, call) => {
                 let a = self.agents.get_mut(&agent).expect("wrap timer");
                 a.work.retain(|w| w.call != call);
+                self.wrapping.remove(&call);
                 self.refresh_agent(agent);
             }
         }
@@ -784,13 +801,63 @@ impl Acd {
                 self.overflow_if_unstaffed(q);
             } else if let Some(agent) = self.dirty_agents.pop_front() {
                 if let Some(call) = self.call_for(agent) {
+                    let c = &self.calls[&call];
+                    let agents = match c.state {
+                        // Ring-all rings every available agent, this one among them.
+                        CallState::Queued { level, .. }
+                            if self.queues[&c.queue].cfg.strategy == Strategy::RingAll =>
+                        {
+                            self.agents_for(c.queue, usize::from(level))
+                        }
+                        _ => vec![agent],
+                    };
                     self.detach(call);
-                    self.offer(call, vec![agent]);
+                    self.offer(call, agents);
+                }
+            } else if !self.dirty_calls.is_empty() {
+                // Calls that started waiting while agents were unsettled: best first, each to
+                // the best agent free for it.
+                let mut calls = std::mem::take(&mut self.dirty_calls);
+                calls.retain(|c| {
+                    self.calls
+                        .get(c)
+                        .is_some_and(|c| matches!(c.state, CallState::Queued { .. }))
+                });
+                calls.sort_by_cached_key(|c| (Reverse(self.rank(*c)), *c));
+                calls.dedup();
+                for call in calls {
+                    if let Some(&Call {
+                        queue,
+                        state: CallState::Queued { level, .. },
+                        ..
+                    }) = self.calls.get(&call)
+                    {
+                        let agents = self.agents_for(queue, usize::from(level));
+                        if !agents.is_empty() {
+                            self.detach(call);
+                            self.debug_assert_best(call, &agents);
+                            self.offer(call, agents);
+                        }
+                    }
                 }
             } else {
                 break;
             }
         }
+    }
+
+    /// A call's place in the order of service at `now`: score (base priority plus the
+    /// accelerated waiting time), then earlier entry, then earlier arrival. Higher first.
+    fn rank(&self, call: CallId) -> Rank {
+        let c = &self.calls[&call];
+        let cfg = &self.queues[&c.queue].cfg;
+        let acc = cfg.acceleration;
+        let waited = i64::try_from(millis(self.now.since(c.entered))).unwrap_or(i64::MAX);
+        let boost = waited
+            .saturating_mul(i64::from(acc.per_second))
+            .min(i64::from(acc.cap) * 1000);
+        let base = i64::from(c.priority.saturating_add(cfg.priority)) * 1000;
+        (base + boost, Reverse(c.entered.0), Reverse(c.seq))
     }
 
     /// The agents to offer a call at relaxation `level` to: the best one by the queue's
@@ -837,9 +904,13 @@ impl Acd {
         {
             return Some(held);
         }
+        self.best_waiting(agent).map(|(_, c)| c)
+    }
+
+    /// The highest-ranked waiting call the agent qualifies for on a channel it is free on.
+    fn best_waiting(&self, agent: AgentId) -> Option<(Rank, CallId)> {
+        let a = self.agents.get(&agent)?;
         let now = self.now.0 as i64;
-        // Rank: score, then earlier entry, then earlier arrival (higher ranks first).
-        type Rank = (i64, Reverse<u64>, Reverse<u64>);
         let mut best: Option<(Rank, CallId)> = None;
         for e in &a.eligible {
             let q = &self.queues[&e.queue];
@@ -863,7 +934,22 @@ impl Acd {
                 }
             }
         }
-        best.map(|(_, c)| c)
+        best
+    }
+
+    /// Debug builds check the order of service on every offer that is not ring-all: nobody
+    /// is offered a call while a better one they qualify for waits.
+    fn debug_assert_best(&self, call: CallId, agents: &[AgentId]) {
+        if !cfg!(debug_assertions) || agents.len() != 1 {
+            return;
+        }
+        if let Some((rank, other)) = self.best_waiting(agents[0]) {
+            debug_assert!(
+                rank < self.rank(call),
+                "{:?} offered {call:?} while {other:?} ranks higher",
+                agents[0]
+            );
+        }
     }
 
     /// Places a call in `queue`: overflow if the queue cannot take it, hold it for its sticky
@@ -871,6 +957,7 @@ impl Acd {
     fn arrive_in(&mut self, call: CallId, queue: QueueId) {
         let q = &self.queues[&queue];
         let (sticky_hold, channel) = (q.cfg.sticky, q.cfg.channel);
+        let first_level = q.level_at(Duration::ZERO);
         let reason = if !q.cfg.open {
             Some(OverflowReason::Closed)
         } else if q
@@ -896,7 +983,11 @@ impl Acd {
         let sticky = sticky_hold.zip(c.customer).and_then(|(hold, customer)| {
             let agent = *self.last_agent.get(&customer)?;
             let a = self.agents.get(&agent)?;
-            let serves = a.eligible.iter().any(|e| e.queue == queue);
+            // Only an agent who qualifies for a call that has not waited at all.
+            let serves = a
+                .eligible
+                .iter()
+                .any(|e| e.queue == queue && usize::from(e.level) <= first_level);
             (serves && a.presence != Presence::Offline).then_some((agent, hold))
         });
         match sticky {
@@ -921,7 +1012,9 @@ impl Acd {
     /// Places a call (not in any set) in its queue: offered at once to an available agent who
     /// qualifies, or else into the waiting sets at the place its entry time and priority give
     /// it, with a timer for its next relaxation / cap / max-wait step. A call past its max
-    /// wait overflows instead.
+    /// wait, or in a queue that overflows when nobody is logged in and nobody is, overflows.
+    /// While other agents or calls await matching, the call waits for `settle` instead, so
+    /// that everything is matched in order.
     fn enqueue(&mut self, call: CallId) {
         let now = self.now;
         let c = &self.calls[&call];
@@ -931,6 +1024,10 @@ impl Acd {
         let max_wait = q.cfg.max_wait.filter(|_| !c.callback);
         if max_wait.is_some_and(|m| waited >= m) {
             self.overflow(call, OverflowReason::MaxWait);
+            return;
+        }
+        if q.logged_in == 0 && q.cfg.nobody_logged_in == NobodyLoggedIn::Overflow {
+            self.overflow(call, OverflowReason::NobodyLoggedIn);
             return;
         }
         let level = q.level_at(waited);
@@ -954,12 +1051,18 @@ impl Acd {
         .flatten()
         .min();
         let queue = c.queue;
-        // An available agent who qualifies takes it at once: no call they qualify for is
-        // waiting (the engine's invariant), so it is theirs by every ordering rule.
-        let agents = self.agents_for(queue, level);
-        if !agents.is_empty() {
-            self.offer(call, agents);
-            return;
+        let settled = self.dirty_agents.is_empty() && self.dirty_calls.is_empty();
+        if settled {
+            // Every available agent is matched, so none who qualifies has a better call
+            // waiting: the call is theirs by every ordering rule.
+            let agents = self.agents_for(queue, level);
+            if !agents.is_empty() {
+                self.debug_assert_best(call, &agents);
+                self.offer(call, agents);
+                return;
+            }
+        } else {
+            self.dirty_calls.push(call);
         }
         self.queues.get_mut(&queue).expect("checked").waiting[level][usize::from(capped)]
             .insert(slot);
@@ -999,7 +1102,7 @@ impl Acd {
                     .retain(|x| *x != call);
                 self.set_timer(call, None);
             }
-            CallState::Offered { agents } => {
+            CallState::Offered { agents, .. } => {
                 self.set_timer(call, None);
                 for agent in agents {
                     self.drop_work(agent, call);
@@ -1041,7 +1144,8 @@ impl Acd {
             self.emit(EventKind::CallOffered { call, agent });
             self.refresh_agent(agent);
         }
-        self.calls.get_mut(&call).expect("checked").state = CallState::Offered { agents };
+        let ring_all = self.queues[&queue].cfg.strategy == Strategy::RingAll;
+        self.calls.get_mut(&call).expect("checked").state = CallState::Offered { agents, ring_all };
         self.set_timer(call, Some((deadline, Timer::Ring(call))));
     }
 
@@ -1062,7 +1166,7 @@ impl Acd {
         });
         self.refresh_agent(agent);
         let c = self.calls.get_mut(&call).expect("offered call");
-        if let CallState::Offered { agents } = &mut c.state {
+        if let CallState::Offered { agents, .. } = &mut c.state {
             agents.retain(|x| *x != agent);
             if agents.is_empty() {
                 self.set_timer(call, None);
@@ -1127,16 +1231,16 @@ impl Acd {
         if q.logged_in > 0 || q.cfg.nobody_logged_in != NobodyLoggedIn::Overflow {
             return;
         }
-        let mut calls: Vec<(u64, CallId)> = self
+        let mut calls: Vec<(Reverse<Rank>, CallId)> = self
             .calls
             .iter()
             .filter(|(_, c)| {
                 c.queue == queue
                     && matches!(c.state, CallState::Queued { .. } | CallState::Held { .. })
             })
-            .map(|(id, c)| (c.seq, *id))
+            .map(|(&id, _)| (Reverse(self.rank(id)), id))
             .collect();
-        calls.sort_unstable();
+        calls.sort_unstable(); // best first, wherever they go
         for (_, call) in calls {
             self.overflow(call, OverflowReason::NobodyLoggedIn);
         }
@@ -1155,8 +1259,12 @@ impl Acd {
     /// Sends calls held for this agent as sticky agent back to their queues.
     fn release_sticky(&mut self, agent: AgentId) {
         let held = self.agents[&agent].sticky.clone();
-        for call in held {
+        for &call in &held {
             self.detach(call);
+        }
+        // Marked as unsettled so that they are matched best first, not in holding order.
+        self.dirty_calls.extend_from_slice(&held);
+        for call in held {
             self.enqueue(call);
         }
     }
@@ -1169,7 +1277,10 @@ impl Acd {
             let Some(q) = self.queues.get(&queue) else {
                 continue;
             };
-            if eligible.iter().any(|e| e.queue == queue) {
+            // Serving a queue on a channel the agent has no capacity for is serving nothing.
+            if eligible.iter().any(|e| e.queue == queue)
+                || a.cfg.capacity[q.cfg.channel.index()] == 0
+            {
                 continue;
             }
             let meets = |(reqs, min): (&[SkillReq], Option<u8>)| {
@@ -1208,6 +1319,16 @@ impl Acd {
     fn refresh_agent(&mut self, agent: AgentId) {
         let now = self.now;
         let a = self.agents.get_mut(&agent).expect("agent");
+        if a.presence != a.reported {
+            a.reported = a.presence;
+            self.events.push_back(Event {
+                at: now,
+                kind: EventKind::AgentPresence {
+                    agent,
+                    presence: a.presence,
+                },
+            });
+        }
         let (state, available) = a.status();
         if state != a.state {
             a.state = state;
@@ -1312,7 +1433,7 @@ impl Acd {
         }
         let c = self.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
         match &c.state {
-            CallState::Offered { agents } if agents.contains(&agent) => Ok(()),
+            CallState::Offered { agents, .. } if agents.contains(&agent) => Ok(()),
             _ => Err(AcdError::InvalidState("the call is not ringing this agent")),
         }
     }
@@ -1368,14 +1489,65 @@ fn check_skills(field: &'static str, reqs: &[SkillReq]) -> Result<(), AcdError> 
     }
 }
 
+/// The longest duration any setting may have: keeps every time the engine computes far from
+/// overflow, and no contact center waits a week for anything.
+const LONGEST: Duration = Duration::from_secs(7 * 24 * 3600);
+
+fn check_duration(field: &'static str, d: Duration) -> Result<(), AcdError> {
+    if d > LONGEST {
+        return Err(invalid(field, "must be at most a week"));
+    }
+    Ok(())
+}
+
 fn validate_queue(
     id: QueueId,
     cfg: &QueueConfig,
     queues: &FxHashMap<QueueId, Queue>,
+    calls: &FxHashMap<CallId, Call>,
 ) -> Result<(), AcdError> {
     check_skills("skills", &cfg.skills)?;
     if cfg.ring_timeout.is_zero() {
         return Err(invalid("ring_timeout", "must be longer than zero"));
+    }
+    for (field, d) in [
+        ("ring_timeout", Some(cfg.ring_timeout)),
+        ("wrap_up", Some(cfg.wrap_up)),
+        ("service_time", Some(cfg.service_time)),
+        ("max_wait", cfg.max_wait),
+        ("sticky", cfg.sticky),
+    ] {
+        check_duration(field, d.unwrap_or_default())?;
+    }
+    if let Some(r) = cfg.relax.last() {
+        check_duration("relax", r.after)?;
+    }
+    // A contact keeps its channel for life: a voice call never becomes a chat.
+    if let Some(old) = queues.get(&id).filter(|q| q.cfg.channel != cfg.channel) {
+        let live = calls.values().any(|c| c.queue == id);
+        let fed = queues
+            .values()
+            .any(|q| q.cfg.overflow == Overflow::Queue(id));
+        if live || fed {
+            return Err(invalid(
+                "channel",
+                format!(
+                    "cannot change from {:?} while contacts are in the queue or another queue \
+                     overflows into it",
+                    old.cfg.channel
+                ),
+            ));
+        }
+    }
+    if let Overflow::Queue(to) = cfg.overflow
+        && queues
+            .get(&to)
+            .is_some_and(|q| q.cfg.channel != cfg.channel)
+    {
+        return Err(invalid(
+            "overflow",
+            format!("queue {} takes another channel", to.0),
+        ));
     }
     if cfg.relax.len() > 250 {
         return Err(invalid("relax", "at most 250 steps"));
@@ -1400,8 +1572,8 @@ fn validate_queue(
             _ => {}
         }
     }
-    if cfg.acceleration.per_second > 100_000 {
-        return Err(invalid("acceleration", "at most 100000 points per second"));
+    if cfg.acceleration.per_second > 1000 {
+        return Err(invalid("acceleration", "at most 1000 points per second"));
     }
     if cfg.max_wait.is_some_and(|d| d.is_zero()) {
         return Err(invalid("max_wait", "must be longer than zero (or unset)"));

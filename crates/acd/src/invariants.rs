@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::engine::{Acd, CallState, Phase, Presence, Timer};
+use crate::engine::{Acd, CallState, Phase, Timer};
+use crate::types::Presence;
 
 macro_rules! ensure {
     ($cond:expr, $($fmt:tt)*) => {
@@ -75,7 +76,7 @@ impl Acd {
                         "{id:?}: held for {agent:?}, who is available"
                     );
                 }
-                CallState::Offered { agents } => {
+                CallState::Offered { agents, .. } => {
                     ensure!(!agents.is_empty(), "{id:?}: offered to nobody");
                     for agent in agents {
                         let a = self.agents.get(agent).ok_or(format!("{id:?}: no agent"))?;
@@ -105,6 +106,7 @@ impl Acd {
         }
 
         let mut ready_entries = 0;
+        let mut wrapping = rustc_hash::FxHashSet::default();
         for (&id, a) in &self.agents {
             let reservations = a.work.iter().filter(|w| w.phase == Phase::Reserved).count();
             ensure!(
@@ -116,7 +118,7 @@ impl Acd {
                 match w.phase {
                     Phase::Reserved => ensure!(
                         call.is_some_and(
-                            |c| matches!(&c.state, CallState::Offered { agents } if agents.contains(&id))
+                            |c| matches!(&c.state, CallState::Offered { agents, .. } if agents.contains(&id))
                         ),
                         "{id:?}: reserved for {:?}, which is not ringing it",
                         w.call
@@ -130,6 +132,7 @@ impl Acd {
                     ),
                     Phase::Wrap { until } => {
                         ensure!(call.is_none(), "{id:?}: wrapping up a live call");
+                        wrapping.insert(w.call);
                         ensure!(until > now, "{id:?}: after-call work overdue");
                         timers.insert((until, Timer::Wrap(id, w.call)));
                     }
@@ -211,6 +214,12 @@ impl Acd {
         ensure!(
             sets == queued,
             "{sets} calls in waiting sets, {queued} waiting"
+        );
+        ensure!(
+            self.wrapping == wrapping,
+            "calls in after-call work {:?}, known as such {:?}",
+            wrapping,
+            self.wrapping
         );
         ensure!(
             ready == ready_entries,

@@ -19,6 +19,22 @@
 //! - no available agent idles while a call it qualifies for waits;
 //! - an agent is always given the highest-scoring call it qualifies for;
 //! - every contact ends with exactly one [`Outcome`], and events come in time order.
+//!
+//! Semantics a supervisor should know:
+//! - Declining an offer counts as missing it: the agent goes not ready (missed), as after a
+//!   ring-no-answer, and the call keeps its place in the queue.
+//! - Ring-all rings every available agent who qualifies; when nobody answers, nobody is made
+//!   not ready and the call rings everyone again.
+//! - Closing a queue turns new calls away (to its overflow target); callers already waiting
+//!   are still served.
+//! - An agent on a break still counts as logged in: a queue set to overflow when nobody is
+//!   logged in does so only when the last agent logs out (or stops qualifying).
+//! - Overflowing into another queue starts the wait there afresh (with its own max wait and
+//!   relaxation), keeping the caller's priority; after four hops the call is disconnected.
+//! - A caller who asked for a callback may hang up: the driver does not report that hang-up,
+//!   since `handle_hangup` on a callback cancels it.
+//! - Max wait does not run out while a call rings; a call back from an unanswered offer past
+//!   its max wait overflows at once.
 
 mod engine;
 mod invariants;

@@ -13,6 +13,9 @@ pub struct Time(pub u64);
 
 impl Time {
     pub const ZERO: Time = Time(0);
+    /// The latest `now` an input may carry, 2⁵⁰ ms (some 35,000 years after the epoch): all
+    /// the engine's arithmetic on times stays far from overflow.
+    pub const LATEST: Time = Time(1 << 50);
 
     pub fn from_secs_f64(secs: f64) -> Time {
         Time((secs * 1000.0).round() as u64)
@@ -270,6 +273,16 @@ pub enum Reason {
     Other(u16),
 }
 
+/// What the agent said about themselves: logged out, ready for contacts, or not ready for a
+/// reason. Contacts in progress go on whatever it is; see [`AgentState`] for what shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Offline,
+    Ready,
+    NotReady(Reason),
+}
+
 /// The state a supervisor sees for an agent. For an agent with several contacts at once, the
 /// most engaged one shows: talking, then hold, then ringing, then after-call work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -356,9 +369,16 @@ pub struct Event {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum EventKind {
+    /// What shows on the wallboard changed (talking, after-call work, ready…).
     AgentState {
         agent: AgentId,
         state: AgentState,
+    },
+    /// Login, logout, ready, not ready with a reason — also while a contact goes on, so
+    /// login time and adherence can be measured from the log.
+    AgentPresence {
+        agent: AgentId,
+        presence: Presence,
     },
     CallQueued {
         call: CallId,
@@ -409,6 +429,8 @@ pub enum AcdError {
     DuplicateCall(CallId),
     #[error("{0}")]
     InvalidState(&'static str),
+    #[error("time {0:?} is beyond Time::LATEST")]
+    TimeOutOfRange(Time),
     #[error("`{field}` is invalid: {reason}")]
     InvalidConfig { field: &'static str, reason: String },
 }

@@ -121,6 +121,9 @@ impl H {
         while let Some(e) = self.acd.poll_event() {
             let line = match e.kind {
                 EventKind::AgentState { agent, state } => format!("a{} {state:?}", agent.0),
+                EventKind::AgentPresence { agent, presence } => {
+                    format!("a{} presence {presence:?}", agent.0)
+                }
                 EventKind::CallQueued { call, queue } => format!("c{} queued q{}", call.0, queue.0),
                 EventKind::CallOffered { .. } => continue,
                 EventKind::CallReturned {
@@ -771,4 +774,261 @@ fn bad_inputs_are_refused_and_change_nothing() {
     // Nothing changed: the call still rings agent 1, who can answer it.
     assert_eq!(h.out(), Vec::<String>::new());
     has(&h.answer(1, 1), &["c1 answered a1 0s"]);
+}
+
+// ----- regressions from the review of issue 2 -----------------------------------------------
+
+#[test]
+fn issue_2_ring_all_timeout_does_not_jump_ahead_of_a_better_waiting_call() {
+    let mut h = H::new();
+    h.queue(Q1, queue(Strategy::RingAll));
+    h.agent(1, &[], &[Q1]);
+    h.agent(2, &[], &[Q1]);
+    assert_eq!(
+        offered(&h.at(0).arrive(1, Q1, 0)),
+        ["offer c1 a1", "offer c1 a2"]
+    );
+    assert_eq!(offered(&h.at(1).arrive(2, Q1, 50)), Vec::<String>::new());
+    let out = h.at(20).tick();
+    assert_eq!(offered(&out), ["offer c2 a1", "offer c2 a2"], "{out:#?}");
+    assert_eq!(h.acd.waiting(Q1), Some(1));
+}
+
+#[test]
+fn issue_2_a_call_back_from_ringing_overflows_when_its_queue_is_unstaffed() {
+    let mut h = H::new();
+    h.queue(
+        Q1,
+        QueueConfig {
+            nobody_logged_in: NobodyLoggedIn::Overflow,
+            overflow: Overflow::Voicemail,
+            ..queue(Strategy::LongestIdle)
+        },
+    );
+    h.agent(1, &[], &[Q1]);
+    h.at(0).arrive(1, Q1, 0);
+    // The only agent stops serving the queue while the call rings them.
+    h.acd
+        .handle_agent(h.now, AgentId(1), AgentConfig::default())
+        .unwrap();
+    h.out();
+    has(
+        &h.at(20).tick(),
+        &["c1 overflowed Voicemail NobodyLoggedIn"],
+    );
+    assert_eq!(h.acd.live_calls(), 0);
+}
+
+#[test]
+fn issue_2_agents_without_capacity_on_a_channel_do_not_staff_its_queues() {
+    let mut h = H::new();
+    h.queue(
+        Q1,
+        QueueConfig {
+            channel: Channel::Chat,
+            nobody_logged_in: NobodyLoggedIn::Overflow,
+            overflow: Overflow::Callback,
+            ..queue(Strategy::LongestIdle)
+        },
+    );
+    h.agent(1, &[], &[Q1]); // voice only: [1, 0, 0]
+    has(
+        &h.arrive(1, Q1, 0),
+        &["c1 overflowed Callback NobodyLoggedIn"],
+    );
+}
+
+#[test]
+fn issue_2_presence_changes_are_events_even_during_a_call() {
+    let mut h = H::new();
+    h.queue(Q1, queue(Strategy::LongestIdle));
+    h.agent(1, &[], &[Q1]);
+    h.at(0).arrive(1, Q1, 0);
+    h.answer(1, 1);
+    h.at(10);
+    h.acd.handle_logout(h.now, AgentId(1)).unwrap();
+    let out = h.out();
+    assert_eq!(
+        out,
+        ["a1 presence Offline"],
+        "logged out at 10 s, still talking"
+    );
+    h.at(20);
+    h.acd.handle_login(h.now, AgentId(1)).unwrap();
+    h.acd
+        .handle_not_ready(h.now, AgentId(1), Reason::Training)
+        .unwrap();
+    assert_eq!(
+        h.out(),
+        ["a1 presence Ready", "a1 presence NotReady(Training)"]
+    );
+}
+
+#[test]
+fn issue_2_sticky_needs_an_agent_who_qualifies_without_relaxation() {
+    let mut h = H::new();
+    h.queue(
+        Q1,
+        QueueConfig {
+            skills: vec![SkillReq {
+                skill: SkillId(1),
+                min: 8,
+            }],
+            relax: vec![Relax {
+                after: secs(60),
+                step: RelaxStep::Fallback(vec![SkillReq {
+                    skill: SkillId(2),
+                    min: 1,
+                }]),
+            }],
+            sticky: Some(secs(30)),
+            ..queue(Strategy::LongestIdle)
+        },
+    );
+    h.agent(2, &[(2, 5)], &[Q1]); // qualifies only after 60 s
+    h.at(0).arrive_as(1, Q1, 0, Some(77));
+    h.at(60).tick(); // relaxed: agent 2 serves customer 77
+    h.answer(1, 2);
+    h.hangup(1);
+    let out = h.at(100).arrive_as(2, Q1, 0, Some(77));
+    assert_eq!(
+        offered(&out),
+        Vec::<String>::new(),
+        "not before 60 s: {out:#?}"
+    );
+    assert_eq!(offered(&h.at(160).tick()), ["offer c2 a2"]);
+}
+
+#[test]
+fn issue_2_calls_released_together_are_served_best_first() {
+    let mut h = H::new();
+    h.queue(
+        Q1,
+        QueueConfig {
+            sticky: Some(secs(30)),
+            ..queue(Strategy::LongestIdle)
+        },
+    );
+    h.agent(1, &[], &[Q1]); // the sticky agent
+    h.at(0).arrive_as(1, Q1, 0, Some(10));
+    h.answer(1, 1);
+    h.hangup(1);
+    h.arrive_as(2, Q1, 0, Some(20));
+    h.answer(2, 1);
+    h.hangup(2);
+    h.at(1).arrive(3, Q1, 0);
+    h.answer(3, 1); // agent 1 busy
+    h.agent(2, &[], &[Q1]); // agent 2 free, but the next calls are held for agent 1
+    h.at(2).arrive_as(4, Q1, 0, Some(10));
+    h.at(3).arrive_as(5, Q1, 50, Some(20));
+    assert_eq!(h.acd.waiting(Q1), Some(2));
+    h.at(4);
+    h.acd.handle_logout(h.now, AgentId(1)).unwrap();
+    assert_eq!(offered(&h.out()), ["offer c5 a2"], "the key customer first");
+}
+
+#[test]
+fn issue_2_ring_all_is_judged_by_how_the_call_was_offered() {
+    let mut h = H::new();
+    h.queue(Q1, queue(Strategy::RingAll));
+    h.agent(1, &[], &[Q1]);
+    h.agent(2, &[], &[Q1]);
+    h.at(0).arrive(1, Q1, 0);
+    h.queue(Q1, queue(Strategy::LongestIdle));
+    let out = h.at(20).tick();
+    assert!(!out.iter().any(|l| l.contains("Missed")), "{out:#?}");
+}
+
+#[test]
+fn issue_2_a_contact_keeps_its_channel() {
+    let mut h = H::new();
+    h.queue(
+        Q2,
+        QueueConfig {
+            channel: Channel::Chat,
+            ..queue(Strategy::LongestIdle)
+        },
+    );
+    let err = h
+        .acd
+        .handle_queue(
+            h.now,
+            Q1,
+            QueueConfig {
+                overflow: Overflow::Queue(Q2),
+                ..queue(Strategy::LongestIdle)
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AcdError::InvalidConfig {
+                field: "overflow",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    h.queue(Q1, queue(Strategy::LongestIdle));
+    h.arrive(1, Q1, 0);
+    let err = h
+        .acd
+        .handle_queue(
+            h.now,
+            Q1,
+            QueueConfig {
+                channel: Channel::Email,
+                ..queue(Strategy::LongestIdle)
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AcdError::InvalidConfig {
+                field: "channel",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue_2_an_id_in_after_call_work_cannot_be_reused() {
+    let mut h = H::new();
+    h.queue(
+        Q1,
+        QueueConfig {
+            wrap_up: secs(30),
+            ..queue(Strategy::LongestIdle)
+        },
+    );
+    h.agent(1, &[], &[Q1]);
+    h.arrive(7, Q1, 0);
+    h.answer(7, 1);
+    h.at(5).hangup(7);
+    let again = Arrival {
+        queue: Q1,
+        priority: 0,
+        customer: None,
+    };
+    assert_eq!(
+        h.acd.handle_arrival(h.now, CallId(7), again),
+        Err(AcdError::DuplicateCall(CallId(7)))
+    );
+    h.at(35).tick(); // after-call work over: the id is free again
+    assert!(h.acd.handle_arrival(h.now, CallId(7), again).is_ok());
+}
+
+#[test]
+fn issue_2_times_beyond_the_latest_are_refused() {
+    let mut acd = Acd::new();
+    let late = Time(Time::LATEST.0 + 1);
+    assert_eq!(
+        acd.handle_queue(late, Q1, QueueConfig::default()),
+        Err(AcdError::TimeOutOfRange(late))
+    );
+    assert_eq!(acd.now(), Time::ZERO);
 }
