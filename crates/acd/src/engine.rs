@@ -1346,19 +1346,21 @@ impl Acd {
             }
         }
 
-        for ((since, now_free), was_free) in a
-            .available_since
-            .iter_mut()
-            .zip(available)
-            .zip(a.was_available)
-        {
-            if now_free && !was_free {
-                *since = now;
+        let became = available != a.was_available;
+        if became {
+            for ((since, now_free), was_free) in a
+                .available_since
+                .iter_mut()
+                .zip(available)
+                .zip(a.was_available)
+            {
+                if now_free && !was_free {
+                    *since = now;
+                }
             }
+            a.was_available = available;
         }
-        let changed = available != a.was_available || std::mem::take(&mut a.rekey);
-        a.was_available = available;
-        if changed {
+        if became || std::mem::take(&mut a.rekey) {
             self.reindex(agent, available);
         }
         if available.iter().any(|x| *x) {
