@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of Hotline: unit, scenario, randomised (a million inputs into the routing
-# engine) and statistical (the simulator against Erlang C and A) tests of all crates.
-# Needs only the Rust toolchain today; when tests need more (PostgreSQL checks, sipp, a
-# browser), this script installs it first, so it works on a fresh machine.
+# engine), statistical (the simulator against Erlang C and A) and database tests (the store on
+# SQLite and on PostgreSQL) of all crates. When tests need more (sipp, a browser), this script
+# installs it first, so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# The store's tests need PostgreSQL, which every development and CI machine runs at
+# 127.0.0.1:5432; start it if it is down. The tests fail (never skip) without it.
+if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    echo "PostgreSQL is down; starting it"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+fi
 
 cargo test --workspace --locked

@@ -26,6 +26,11 @@ enum Command {
     /// Start the center. Until the application server lands, this runs the demo center — a
     /// day at a city water utility's hotline — on the real routing engine and reports it.
     Start,
+    /// Create or upgrade the database: SQLite by default, PostgreSQL with a postgres:// URL.
+    Migrate {
+        #[arg(long, default_value = "sqlite://data/hotline.db")]
+        database: String,
+    },
     /// Simulate a contact center on a virtual clock, driving the real routing engine.
     #[command(long_about = SIMULATE_HELP)]
     Simulate(SimulateArgs),
@@ -162,6 +167,7 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Start => start(),
+        Command::Migrate { database } => migrate(&database),
         Command::Simulate(args) => simulate(args),
         Command::Wfm { formula } => formulas(formula),
         Command::Bench { bench } => bench::run(bench),
@@ -178,6 +184,19 @@ fn start() -> Result<()> {
     let report = sim::run(&model)?;
     report::table(&report, &model);
     Ok(())
+}
+
+fn migrate(database: &str) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(async {
+        let store = store::Store::open(database)
+            .await
+            .with_context(|| format!("opening {database}"))?;
+        let tenants = store.tenants().await?.len();
+        store.close().await;
+        println!("{database}: up to date ({tenants} tenants)");
+        Ok(())
+    })
 }
 
 fn simulate(args: SimulateArgs) -> Result<()> {

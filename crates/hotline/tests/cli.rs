@@ -224,3 +224,28 @@ fn start_shows_the_demo_day() {
         assert!(text.contains(needle), "no `{needle}` in:\n{text}");
     }
 }
+
+#[test]
+fn migrate_creates_the_embedded_database_and_refuses_a_bad_url() {
+    let dir = std::env::temp_dir().join(format!("hotline-migrate-{}", std::process::id()));
+    let url = format!("sqlite://{}/data/hotline.db", dir.display());
+    for _ in 0..2 {
+        let out = hotline(&["migrate", "--database", &url]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("up to date (0 tenants)"));
+    }
+    assert!(dir.join("data/hotline.db").exists());
+    std::fs::remove_dir_all(&dir).ok();
+
+    let out = hotline(&[
+        "migrate",
+        "--database",
+        "postgres://nobody@127.0.0.1:99999/none",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("opening postgres://"));
+}

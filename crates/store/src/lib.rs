@@ -1,0 +1,386 @@
+//! Persistence: the one place that knows SQL.
+//!
+//! Runs on SQLite, embedded (`./data/hotline.db`, WAL), or on PostgreSQL when a center
+//! outgrows one machine. Each backend has its own embedded migrations; everything above this
+//! crate sees one API. Every row and every event carries its tenant.
+//!
+//! What is here so far: tenants with their seat quota, users with their role, and the
+//! append-only event log — idempotent by event id, written in batches off the hot path by
+//! [`EventLog`].
+
+mod event_log;
+mod model;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{Row, postgres::PgRow, sqlite::SqliteRow};
+
+pub use event_log::{AppendError, Closed, EventLog};
+pub use model::*;
+
+/// Why a store operation failed: the caller's fault (`Conflict`, `Invalid`, `NotFound`) or
+/// ours (`Database`).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} already exists")]
+    Conflict { what: &'static str },
+    #[error("`{field}` is invalid: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A connection pool to the center's database. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Db,
+}
+
+/// Runs the same query code against whichever backend the store has; the SQL is written so
+/// that both accept it (numbered `$n` parameters, `ON CONFLICT`, `RETURNING`).
+macro_rules! on_db {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            Db::Sqlite($pool) => $body,
+            Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+impl Store {
+    /// Opens (creating if need be) and migrates the database at `url`: `postgres://…` or
+    /// `postgresql://…` for PostgreSQL, `sqlite://path` or a plain file path for SQLite.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            sqlx::migrate!("migrations/postgres").run(&pool).await?;
+            Db::Postgres(pool)
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            if path.is_empty() {
+                return Err(StoreError::Invalid {
+                    field: "database",
+                    reason: "expected sqlite://path or postgres://…".into(),
+                });
+            }
+            if let Some(dir) = Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Invalid {
+                    field: "database",
+                    reason: format!("cannot create {}: {e}", dir.display()),
+                })?;
+            }
+            let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+            Db::Sqlite(pool)
+        };
+        Ok(Store { db })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Waits for the connections to close.
+    pub async fn close(&self) {
+        on_db!(self, pool => pool.close().await)
+    }
+
+    // ----- tenants -------------------------------------------------------------------------
+
+    pub async fn create_tenant(&self, t: &NewTenant, now_ms: i64) -> Result<Tenant, StoreError> {
+        t.validate()?;
+        let sql = "INSERT INTO tenants (slug, name, seat_quota, sip_domain, time_zone, locale, \
+                   created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        let id: i64 = on_db!(self, pool => sqlx::query_scalar(sql)
+            .bind(&t.slug)
+            .bind(&t.name)
+            .bind(i64::from(t.seat_quota))
+            .bind(&t.sip_domain)
+            .bind(&t.time_zone)
+            .bind(&t.locale)
+            .bind(now_ms)
+            .fetch_one(pool)
+            .await)
+        .map_err(|e| conflict(e, "a tenant with this slug or SIP domain"))?;
+        Ok(Tenant {
+            id: TenantId(id),
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            seat_quota: t.seat_quota,
+            sip_domain: t.sip_domain.clone(),
+            time_zone: t.time_zone.clone(),
+            locale: t.locale.clone(),
+            created_at_ms: now_ms,
+        })
+    }
+
+    pub async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+        let sql = format!("{TENANT_COLUMNS} WHERE id = $1");
+        Ok(on_db!(self, pool => sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+            .map(|row| tenant_from(&row))
+            .transpose()?))
+    }
+
+    pub async fn tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        let sql = format!("{TENANT_COLUMNS} ORDER BY id");
+        Ok(on_db!(self, pool => sqlx::query(&sql)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(tenant_from)
+            .collect::<Result<Vec<_>, _>>()?))
+    }
+
+    // ----- users ---------------------------------------------------------------------------
+
+    pub async fn create_user(&self, u: &NewUser, now_ms: i64) -> Result<User, StoreError> {
+        u.validate()?;
+        if let Some(t) = u.tenant
+            && self.tenant(t).await?.is_none()
+        {
+            return Err(StoreError::NotFound { what: "tenant" });
+        }
+        let sql = "INSERT INTO users (tenant_id, username, display_name, role, password_hash, \
+                   created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        let id: i64 = on_db!(self, pool => sqlx::query_scalar(sql)
+            .bind(u.tenant.map(|t| t.0))
+            .bind(&u.username)
+            .bind(&u.display_name)
+            .bind(u.role.as_str())
+            .bind(&u.password_hash)
+            .bind(now_ms)
+            .fetch_one(pool)
+            .await)
+        .map_err(|e| conflict(e, "a user with this name"))?;
+        Ok(User {
+            id: UserId(id),
+            tenant: u.tenant,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role,
+            password_hash: u.password_hash.clone(),
+            created_at_ms: now_ms,
+        })
+    }
+
+    /// A user by login name, within a tenant or (for `None`) among platform administrators.
+    pub async fn user_by_name(
+        &self,
+        tenant: Option<TenantId>,
+        username: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let sql = format!(
+            "{USER_COLUMNS} WHERE username = $1 AND {}",
+            if tenant.is_some() {
+                "tenant_id = $2"
+            } else {
+                "tenant_id IS NULL"
+            }
+        );
+        Ok(on_db!(self, pool => {
+            let mut q = sqlx::query(&sql).bind(username);
+            if let Some(t) = tenant {
+                q = q.bind(t.0);
+            }
+            q.fetch_optional(pool)
+                .await?
+                .map(|row| user_from(&row))
+                .transpose()?
+        }))
+    }
+
+    // ----- the event log -------------------------------------------------------------------
+
+    /// Appends events in one transaction. Events whose (tenant, id) is already in the log are
+    /// skipped, so a batch can be retried after a failure without double counting. Returns
+    /// how many were new.
+    pub async fn append_events(&self, events: &[NewEvent]) -> Result<u64, StoreError> {
+        for e in events {
+            e.validate()?;
+        }
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "INSERT INTO events (tenant_id, id, at, kind, payload) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (tenant_id, id) DO NOTHING"
+            }
+            Backend::Postgres => {
+                "INSERT INTO events (tenant_id, id, at, kind, payload) \
+                 VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (tenant_id, id) DO NOTHING"
+            }
+        };
+        let inserted = on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut inserted = 0;
+            for e in events {
+                inserted += sqlx::query(sql)
+                    .bind(e.tenant.0)
+                    .bind(&e.id)
+                    .bind(e.at_ms)
+                    .bind(&e.kind)
+                    .bind(e.payload.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|err| match &err {
+                        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                            StoreError::NotFound { what: "tenant" }
+                        }
+                        _ => StoreError::Database(err),
+                    })?
+                    .rows_affected();
+            }
+            tx.commit().await?;
+            inserted
+        });
+        Ok(inserted)
+    }
+
+    /// A tenant's events after sequence number `after` (0 for the start), oldest first.
+    pub async fn events_after(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let payload = match self.backend() {
+            Backend::Sqlite => "payload",
+            Backend::Postgres => "payload::text",
+        };
+        let sql = format!(
+            "SELECT seq, tenant_id, id, at, kind, {payload} AS payload FROM events \
+             WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        );
+        on_db!(self, pool => sqlx::query(&sql)
+            .bind(tenant.0)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(event_from)
+            .collect())
+    }
+}
+
+const TENANT_COLUMNS: &str = "SELECT id, slug, name, seat_quota, sip_domain, time_zone, \
+                              locale, created_at FROM tenants";
+const USER_COLUMNS: &str = "SELECT id, tenant_id, username, display_name, role, \
+                            password_hash, created_at FROM users";
+
+/// Rows from either backend, read by column name.
+trait AnyRow: Row {
+    fn int(&self, col: &str) -> Result<i64, sqlx::Error>;
+    fn opt_int(&self, col: &str) -> Result<Option<i64>, sqlx::Error>;
+    fn text(&self, col: &str) -> Result<String, sqlx::Error>;
+}
+
+macro_rules! any_row {
+    ($row:ty) => {
+        impl AnyRow for $row {
+            fn int(&self, col: &str) -> Result<i64, sqlx::Error> {
+                self.try_get(col)
+            }
+            fn opt_int(&self, col: &str) -> Result<Option<i64>, sqlx::Error> {
+                self.try_get(col)
+            }
+            fn text(&self, col: &str) -> Result<String, sqlx::Error> {
+                self.try_get(col)
+            }
+        }
+    };
+}
+any_row!(SqliteRow);
+any_row!(PgRow);
+
+fn tenant_from(row: &impl AnyRow) -> Result<Tenant, StoreError> {
+    Ok(Tenant {
+        id: TenantId(row.int("id")?),
+        slug: row.text("slug")?,
+        name: row.text("name")?,
+        seat_quota: u32::try_from(row.int("seat_quota")?).unwrap_or(0),
+        sip_domain: row.text("sip_domain")?,
+        time_zone: row.text("time_zone")?,
+        locale: row.text("locale")?,
+        created_at_ms: row.int("created_at")?,
+    })
+}
+
+fn user_from(row: &impl AnyRow) -> Result<User, StoreError> {
+    let role = row.text("role")?;
+    Ok(User {
+        id: UserId(row.int("id")?),
+        tenant: row.opt_int("tenant_id")?.map(TenantId),
+        username: row.text("username")?,
+        display_name: row.text("display_name")?,
+        role: Role::parse(&role).ok_or(StoreError::Invalid {
+            field: "role",
+            reason: format!("unknown role `{role}` in the database"),
+        })?,
+        password_hash: row.text("password_hash")?,
+        created_at_ms: row.int("created_at")?,
+    })
+}
+
+fn event_from(row: &impl AnyRow) -> Result<StoredEvent, StoreError> {
+    let payload = row.text("payload")?;
+    Ok(StoredEvent {
+        seq: row.int("seq")?,
+        tenant: TenantId(row.int("tenant_id")?),
+        id: row.text("id")?,
+        at_ms: row.int("at")?,
+        kind: row.text("kind")?,
+        payload: serde_json::from_str(&payload).map_err(|e| StoreError::Invalid {
+            field: "payload",
+            reason: format!("not JSON in the database: {e}"),
+        })?,
+    })
+}
+
+/// A unique violation is the caller's conflict; anything else is ours.
+fn conflict(e: sqlx::Error, what: &'static str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict { what },
+        _ => StoreError::Database(e),
+    }
+}

@@ -1,0 +1,149 @@
+//! The event log: idempotent appends, order, isolation, and the batching writer.
+
+use serde_json::json;
+use store::{EventLog, NewEvent, NewTenant, StoreError, TenantId};
+
+use crate::on_both;
+
+fn event(tenant: TenantId, id: &str, at_ms: i64) -> NewEvent {
+    NewEvent {
+        tenant,
+        id: id.into(),
+        at_ms,
+        kind: "agent_state".into(),
+        payload: json!({ "agent": 7, "state": "not_ready", "reason": "小休" }),
+    }
+}
+
+#[test]
+fn appends_are_idempotent_by_id_and_read_back_in_order() {
+    on_both(|store, _| async move {
+        let t = store
+            .create_tenant(&NewTenant::new("water", "自来水", 24, "water.example"), 0)
+            .await
+            .unwrap();
+        let batch: Vec<NewEvent> = (0..50)
+            .map(|i| event(t.id, &format!("e{i}"), 1_000 + i))
+            .collect();
+        assert_eq!(store.append_events(&batch).await.unwrap(), 50);
+        // A retried batch (say after a lost commit acknowledgement) adds nothing.
+        assert_eq!(store.append_events(&batch[10..30]).await.unwrap(), 0);
+        let mixed = vec![event(t.id, "e49", 0), event(t.id, "e50", 2_000)];
+        assert_eq!(store.append_events(&mixed).await.unwrap(), 1);
+
+        let first = store.events_after(t.id, 0, 20).await.unwrap();
+        assert_eq!(first.len(), 20);
+        assert_eq!(first[0].id, "e0");
+        assert_eq!(first[0].payload["reason"], "小休");
+        let rest = store
+            .events_after(t.id, first.last().unwrap().seq, 1_000)
+            .await
+            .unwrap();
+        assert_eq!(rest.len(), 31);
+        let ids: Vec<&str> = first.iter().chain(&rest).map(|e| e.id.as_str()).collect();
+        let expected: Vec<String> = (0..=50).map(|i| format!("e{i}")).collect();
+        assert_eq!(ids, expected);
+        assert!(first.iter().chain(&rest).is_sorted_by_key(|e| e.seq));
+    });
+}
+
+#[test]
+fn tenants_never_see_each_others_events() {
+    on_both(|store, _| async move {
+        let a = store
+            .create_tenant(&NewTenant::new("a", "A", 5, "a.example"), 0)
+            .await
+            .unwrap();
+        let b = store
+            .create_tenant(&NewTenant::new("b", "B", 5, "b.example"), 0)
+            .await
+            .unwrap();
+        // The same event id in two tenants is two events.
+        store
+            .append_events(&[
+                event(a.id, "x", 1),
+                event(b.id, "x", 2),
+                event(b.id, "y", 3),
+            ])
+            .await
+            .unwrap();
+        let of_a = store.events_after(a.id, 0, 100).await.unwrap();
+        let of_b = store.events_after(b.id, 0, 100).await.unwrap();
+        assert_eq!(of_a.iter().map(|e| e.at_ms).collect::<Vec<_>>(), [1]);
+        assert_eq!(of_b.iter().map(|e| e.at_ms).collect::<Vec<_>>(), [2, 3]);
+        assert!(of_b.iter().all(|e| e.tenant == b.id));
+    });
+}
+
+#[test]
+fn a_batch_naming_an_unknown_tenant_writes_nothing() {
+    on_both(|store, _| async move {
+        let t = store
+            .create_tenant(&NewTenant::new("t", "T", 5, "t.example"), 0)
+            .await
+            .unwrap();
+        let batch = [event(t.id, "ok", 1), event(TenantId(9_999), "ghost", 2)];
+        assert!(matches!(
+            store.append_events(&batch).await,
+            Err(StoreError::NotFound { what: "tenant" })
+        ));
+        assert!(
+            store.events_after(t.id, 0, 10).await.unwrap().is_empty(),
+            "all or nothing"
+        );
+        let bad = NewEvent {
+            id: String::new(),
+            ..event(t.id, "", 1)
+        };
+        assert!(matches!(
+            store.append_events(&[bad]).await,
+            Err(StoreError::Invalid { field: "id", .. })
+        ));
+    });
+}
+
+#[test]
+fn the_writer_batches_concurrent_producers_and_loses_nothing() {
+    on_both(|store, _| async move {
+        let t = store
+            .create_tenant(&NewTenant::new("busy", "Busy", 500, "busy.example"), 0)
+            .await
+            .unwrap();
+        let log = std::sync::Arc::new(EventLog::start(store.clone(), 64));
+        let mut producers = Vec::new();
+        for p in 0..8 {
+            let log = log.clone();
+            producers.push(tokio::spawn(async move {
+                for i in 0..250 {
+                    log.append(event(t.id, &format!("p{p}-{i}"), i))
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for p in producers {
+            p.await.unwrap();
+        }
+        // An event for a tenant that does not exist is set aside, not the batch around it.
+        log.append(event(TenantId(9_999), "ghost", 0))
+            .await
+            .unwrap();
+        log.append(event(t.id, "last", 0)).await.unwrap();
+        log.flush().await.unwrap();
+        assert_eq!(log.rejected(), 1);
+        let written = store.events_after(t.id, 0, 10_000).await.unwrap();
+        assert_eq!(written.len(), 8 * 250 + 1);
+        let mut ids: Vec<&str> = written.iter().map(|e| e.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 8 * 250 + 1, "each exactly once");
+
+        let log = std::sync::Arc::into_inner(log).expect("producers are done");
+        log.append(event(t.id, "on-close", 0)).await.unwrap();
+        log.close().await;
+        assert_eq!(
+            store.events_after(t.id, 0, 10_000).await.unwrap().len(),
+            8 * 250 + 2
+        );
+    });
+}

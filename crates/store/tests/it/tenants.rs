@@ -1,0 +1,166 @@
+//! Tenants and users.
+
+use store::{NewTenant, NewUser, Role, StoreError, TenantId};
+
+use crate::on_both;
+
+fn user(tenant: Option<TenantId>, name: &str, role: Role) -> NewUser {
+    NewUser {
+        tenant,
+        username: name.into(),
+        display_name: format!("{name} 显示名"),
+        role,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+    }
+}
+
+#[test]
+fn tenants_are_created_with_chinese_defaults_and_listed() {
+    on_both(|store, _| async move {
+        let water = store
+            .create_tenant(
+                &NewTenant::new("water-96332", "自来水热线", 24, "water.example"),
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (water.time_zone.as_str(), water.locale.as_str()),
+            ("Asia/Shanghai", "zh-CN")
+        );
+        let mut en = NewTenant::new("acme", "Acme Machinery", 60, "acme.example");
+        en.locale = "en".into();
+        en.time_zone = "Europe/Berlin".into();
+        let acme = store.create_tenant(&en, 11).await.unwrap();
+        assert_eq!(store.tenants().await.unwrap(), vec![water.clone(), acme]);
+        assert_eq!(
+            store.tenant(water.id).await.unwrap().unwrap().name,
+            "自来水热线"
+        );
+        assert_eq!(store.tenant(TenantId(9_999)).await.unwrap(), None);
+    });
+}
+
+#[test]
+fn tenant_conflicts_and_bad_fields_are_refused_and_write_nothing() {
+    on_both(|store, _| async move {
+        store
+            .create_tenant(&NewTenant::new("water", "Water", 24, "water.example"), 1)
+            .await
+            .unwrap();
+        let same_slug = NewTenant::new("water", "Other", 5, "other.example");
+        assert!(matches!(
+            store.create_tenant(&same_slug, 2).await,
+            Err(StoreError::Conflict { .. })
+        ));
+        let same_domain = NewTenant::new("other", "Other", 5, "water.example");
+        assert!(matches!(
+            store.create_tenant(&same_domain, 2).await,
+            Err(StoreError::Conflict { .. })
+        ));
+        let mut bad = NewTenant::new("Bad Slug", "x", 5, "bad.example");
+        assert!(matches!(
+            store.create_tenant(&bad, 2).await,
+            Err(StoreError::Invalid { field: "slug", .. })
+        ));
+        bad.slug = "bad".into();
+        bad.locale = "fr".into();
+        assert!(matches!(
+            store.create_tenant(&bad, 2).await,
+            Err(StoreError::Invalid {
+                field: "locale",
+                ..
+            })
+        ));
+        assert_eq!(store.tenants().await.unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn users_belong_to_one_tenant_or_run_the_platform() {
+    on_both(|store, _| async move {
+        let a = store
+            .create_tenant(&NewTenant::new("a", "A", 5, "a.example"), 1)
+            .await
+            .unwrap();
+        let b = store
+            .create_tenant(&NewTenant::new("b", "B", 5, "b.example"), 1)
+            .await
+            .unwrap();
+        let admin = store
+            .create_user(&user(None, "root", Role::PlatformAdmin), 2)
+            .await
+            .unwrap();
+        let agent = store
+            .create_user(&user(Some(a.id), "zhang.san", Role::Agent), 3)
+            .await
+            .unwrap();
+        // The same login name in another tenant is another person.
+        store
+            .create_user(&user(Some(b.id), "zhang.san", Role::Supervisor), 3)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .create_user(&user(Some(a.id), "zhang.san", Role::Expert), 4)
+                .await,
+            Err(StoreError::Conflict { .. })
+        ));
+        assert!(matches!(
+            store
+                .create_user(&user(None, "root", Role::PlatformAdmin), 4)
+                .await,
+            Err(StoreError::Conflict { .. })
+        ));
+        assert!(matches!(
+            store
+                .create_user(&user(Some(a.id), "boss", Role::PlatformAdmin), 4)
+                .await,
+            Err(StoreError::Invalid {
+                field: "tenant",
+                ..
+            })
+        ));
+        assert!(matches!(
+            store
+                .create_user(&user(None, "lonely", Role::Agent), 4)
+                .await,
+            Err(StoreError::Invalid {
+                field: "tenant",
+                ..
+            })
+        ));
+        assert!(matches!(
+            store
+                .create_user(&user(Some(TenantId(9_999)), "ghost", Role::Agent), 4)
+                .await,
+            Err(StoreError::NotFound { what: "tenant" })
+        ));
+        let mut plain = user(Some(a.id), "careless", Role::Agent);
+        plain.password_hash = "hunter2".into();
+        assert!(matches!(
+            store.create_user(&plain, 4).await,
+            Err(StoreError::Invalid {
+                field: "password_hash",
+                ..
+            })
+        ));
+
+        assert_eq!(store.user_by_name(None, "root").await.unwrap(), Some(admin));
+        assert_eq!(
+            store.user_by_name(Some(a.id), "zhang.san").await.unwrap(),
+            Some(agent)
+        );
+        assert_eq!(
+            store
+                .user_by_name(Some(b.id), "zhang.san")
+                .await
+                .unwrap()
+                .unwrap()
+                .role,
+            Role::Supervisor
+        );
+        assert_eq!(store.user_by_name(None, "zhang.san").await.unwrap(), None);
+        assert_eq!(store.user_by_name(Some(a.id), "root").await.unwrap(), None);
+    });
+}
