@@ -5,9 +5,11 @@
 //! cap), and its available agents in ordered sets per the lowest level they qualify at, keyed
 //! by the queue's strategy. Both orders are invariant in time, so the best call for an agent
 //! and the best agent for a call are each a handful of `first()` lookups, whatever the number
-//! of agents and calls. Whenever a call starts waiting or an agent becomes available, it is
-//! marked dirty, and [`Acd::settle`] matches dirty calls and agents before the input returns.
-//! That is what keeps an available agent from idling next to a call it could take.
+//! of agents and calls. An agent that becomes available is marked dirty and `settle` gives it
+//! its best call before the input returns; a call that starts waiting goes at once to the best
+//! free agent who qualifies, or, while other agents are still to be matched, is marked dirty
+//! too and matched best first after them. That is what keeps an available agent from idling
+//! next to a call it could take, and every call in its order of service.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, VecDeque};
@@ -45,7 +47,8 @@ pub(crate) struct Queue {
     pub(crate) ready: Vec<BTreeSet<ReadyKey>>,
     /// Calls held for a sticky agent.
     pub(crate) held: u32,
-    /// Agents logged in (any presence but offline) who qualify at some level.
+    /// Agents logged in (any presence but offline) who qualify at some level and have
+    /// capacity on the queue's channel.
     pub(crate) logged_in: u32,
     rr_cursor: u32,
 }
