@@ -84,7 +84,6 @@ pub enum Channel {
 
 impl Channel {
     pub const COUNT: usize = 3;
-    pub const ALL: [Channel; Channel::COUNT] = [Channel::Voice, Channel::Chat, Channel::Email];
 
     pub(crate) fn index(self) -> usize {
         self as usize

@@ -302,30 +302,32 @@ fn key_customers_first_and_acceleration_lets_the_old_overtake() {
     let order = drain_order(&mut h, 30);
     assert_eq!(order, [3, 1, 2, 4], "at 30 s: c3 40 > c1 30 > c2 20 > c4 5");
 
-    // Later the waits dominate: at t = 100, c1 and c2 are capped at 60, c3 at 30 + 60.
+    // Acceleration lets an old general call overtake a newer key customer: at 100 s,
+    // c1 has 0 + 60 (capped) and c2 30 + 10 points; without acceleration c2 goes first.
+    let accelerating = |cap| QueueConfig {
+        acceleration: Acceleration { per_second: 1, cap },
+        ..queue(Strategy::LongestIdle)
+    };
     let mut h = H::new();
-    h.queue(
-        Q1,
-        QueueConfig {
-            acceleration: Acceleration {
-                per_second: 1,
-                cap: 60,
-            },
-            ..queue(Strategy::LongestIdle)
-        },
-    );
+    h.queue(Q1, accelerating(60));
     h.at(0).arrive(1, Q1, 0);
-    h.at(10).arrive(2, Q1, 50);
-    h.at(95).arrive(3, Q1, 0);
-    // At 100: c1 60 (capped), c2 50 + 60 (capped) = 110, c3 5.
-    assert_eq!(drain_order(&mut h, 100), [2, 1, 3]);
-    // Without acceleration, strict priority then arrival.
+    h.at(90).arrive(2, Q1, 30);
+    assert_eq!(drain_order(&mut h, 100), [1, 2]);
     let mut h = H::new();
     h.queue(Q1, queue(Strategy::LongestIdle));
     h.at(0).arrive(1, Q1, 0);
-    h.at(10).arrive(2, Q1, 50);
-    h.at(95).arrive(3, Q1, 0);
-    assert_eq!(drain_order(&mut h, 100), [2, 1, 3]);
+    h.at(90).arrive(2, Q1, 30);
+    assert_eq!(drain_order(&mut h, 100), [2, 1]);
+
+    // The cap bounds what waiting earns: at 100 s both calls are capped at 60 points, so the
+    // higher base wins although it came later; with a high cap, the older call wins.
+    for (cap, order) in [(60, [2, 1]), (1000, [1, 2])] {
+        let mut h = H::new();
+        h.queue(Q1, accelerating(cap));
+        h.at(0).arrive(1, Q1, 0);
+        h.at(20).arrive(2, Q1, 10);
+        assert_eq!(drain_order(&mut h, 100), order, "cap {cap}");
+    }
 }
 
 /// One agent logs in at `t` and serves the queue call after call: the order calls get taken.
