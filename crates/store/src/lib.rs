@@ -4,9 +4,9 @@
 //! outgrows one machine. Each backend has its own embedded migrations; everything above this
 //! crate sees one API. Every row and every event carries its tenant.
 //!
-//! What is here so far: tenants with their seat quota, users with their role, and the
-//! append-only event log — idempotent by event id, written in batches off the hot path by
-//! [`EventLog`].
+//! What is here: tenants with their seat quota, users with their role, login sessions and
+//! API tokens, the audit log, customers with their department facets, and the append-only
+//! event log — idempotent by event id, written in batches off the hot path by [`EventLog`].
 
 mod event_log;
 mod model;
@@ -32,6 +32,12 @@ pub enum StoreError {
     Invalid { field: &'static str, reason: String },
     #[error("{what} not found")]
     NotFound { what: &'static str },
+    /// A write based on an old version: someone else changed the row first.
+    #[error("{what} was changed by someone else (now at version {current})")]
+    Stale { what: &'static str, current: i64 },
+    /// Every seat the tenant rents is taken by a logged-in agent.
+    #[error("all {quota} seats are in use")]
+    SeatsFull { quota: u32 },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -67,6 +73,13 @@ macro_rules! on_db {
         }
     };
 }
+
+mod audit;
+mod customers;
+mod sessions;
+mod users;
+
+pub use customers::CustomerQuery;
 
 impl Store {
     /// Opens (creating if need be) and migrates the database at `url`: `postgres://…` or
@@ -201,6 +214,8 @@ impl Store {
             display_name: u.display_name.clone(),
             role: u.role,
             password_hash: u.password_hash.clone(),
+            active: true,
+            version: 1,
             created_at_ms: now_ms,
         })
     }
@@ -306,13 +321,15 @@ impl Store {
 const TENANT_COLUMNS: &str = "SELECT id, slug, name, seat_quota, sip_domain, time_zone, \
                               locale, created_at FROM tenants";
 const USER_COLUMNS: &str = "SELECT id, tenant_id, username, display_name, role, \
-                            password_hash, created_at FROM users";
+                            password_hash, active, version, created_at FROM users";
 
 /// Rows from either backend, read by column name.
 trait AnyRow: Row {
     fn int(&self, col: &str) -> Result<i64, sqlx::Error>;
     fn opt_int(&self, col: &str) -> Result<Option<i64>, sqlx::Error>;
     fn text(&self, col: &str) -> Result<String, sqlx::Error>;
+    fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error>;
+    fn boolean(&self, col: &str) -> Result<bool, sqlx::Error>;
 }
 
 macro_rules! any_row {
@@ -325,6 +342,12 @@ macro_rules! any_row {
                 self.try_get(col)
             }
             fn text(&self, col: &str) -> Result<String, sqlx::Error> {
+                self.try_get(col)
+            }
+            fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error> {
+                self.try_get(col)
+            }
+            fn boolean(&self, col: &str) -> Result<bool, sqlx::Error> {
                 self.try_get(col)
             }
         }
@@ -358,6 +381,8 @@ fn user_from(row: &impl AnyRow) -> Result<User, StoreError> {
             reason: format!("unknown role `{role}` in the database"),
         })?,
         password_hash: row.text("password_hash")?,
+        active: row.boolean("active")?,
+        version: row.int("version")?,
         created_at_ms: row.int("created_at")?,
     })
 }
@@ -374,6 +399,17 @@ fn event_from(row: &impl AnyRow) -> Result<StoredEvent, StoreError> {
             field: "payload",
             reason: format!("not JSON in the database: {e}"),
         })?,
+    })
+}
+
+/// Parses a JSON column.
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &impl AnyRow,
+    col: &'static str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(&row.text(col)?).map_err(|e| StoreError::Invalid {
+        field: col,
+        reason: format!("not the expected JSON in the database: {e}"),
     })
 }
 

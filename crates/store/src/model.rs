@@ -139,6 +139,9 @@ pub struct User {
     pub role: Role,
     /// A PHC string (argon2id); never the password.
     pub password_hash: String,
+    /// A deactivated user cannot log in; their history stays.
+    pub active: bool,
+    pub version: i64,
     pub created_at_ms: i64,
 }
 
@@ -215,7 +218,7 @@ pub struct StoredEvent {
     pub payload: serde_json::Value,
 }
 
-fn check(field: &'static str, ok: bool, reason: &str) -> Result<(), StoreError> {
+pub(crate) fn check(field: &'static str, ok: bool, reason: &str) -> Result<(), StoreError> {
     if ok {
         Ok(())
     } else {
@@ -224,4 +227,236 @@ fn check(field: &'static str, ok: bool, reason: &str) -> Result<(), StoreError> 
             reason: reason.into(),
         })
     }
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// How a session was opened: a browser's cookie (which needs the CSRF token on every change)
+/// or an API client's bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    Cookie,
+    Bearer,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+/// A session or API token. The store keeps only the hash of its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub user: UserId,
+    pub tenant: Option<TenantId>,
+    pub kind: SessionKind,
+    pub csrf: String,
+    pub label: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// `None` for platform-level actions.
+    pub tenant: Option<TenantId>,
+    pub at_ms: i64,
+    pub actor: Option<UserId>,
+    /// E.g. `user.create`, `customer.view_protected`.
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredAudit {
+    pub id: i64,
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CustomerId(pub i64);
+
+/// Customer segments (客户细分) that decide routing priority and care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Segment {
+    /// 大客户
+    LargeAccount,
+    /// 特殊客户
+    Special,
+    /// 异常客户
+    Abnormal,
+    /// 弱势群体
+    Vulnerable,
+    #[default]
+    General,
+}
+
+impl Segment {
+    pub const ALL: [Segment; 5] = [
+        Segment::LargeAccount,
+        Segment::Special,
+        Segment::Abnormal,
+        Segment::Vulnerable,
+        Segment::General,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Segment::LargeAccount => "large_account",
+            Segment::Special => "special",
+            Segment::Abnormal => "abnormal",
+            Segment::Vulnerable => "vulnerable",
+            Segment::General => "general",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Segment> {
+        Segment::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A telephone number of a customer's, already in normal form (see the `phone` crate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerPhone {
+    pub number: String,
+    /// E.g. `mobile`, `home`, `office`.
+    #[serde(default)]
+    pub label: String,
+}
+
+/// An address; dealers are assigned by region (province / city / district).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    #[serde(default)]
+    pub province: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub district: String,
+    #[serde(default)]
+    pub line: String,
+    /// E.g. `home`, `installation`, `billing`.
+    #[serde(default)]
+    pub label: String,
+}
+
+/// What a customer is, as written by the people who serve them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerData {
+    pub name: String,
+    pub phones: Vec<CustomerPhone>,
+    pub emails: Vec<String>,
+    pub addresses: Vec<Address>,
+    pub segment: Segment,
+    /// 1 (lowest) to 5.
+    pub level: u8,
+    /// E.g. `verified`, `pending`, `none`.
+    pub qualification: String,
+    /// National ID or company registration number: protected personal data.
+    pub id_number: Option<String>,
+    pub blacklisted: bool,
+    pub blacklist_reason: String,
+    pub notes: String,
+}
+
+impl CustomerData {
+    pub(crate) fn validate(&self) -> Result<(), StoreError> {
+        check("name", !self.name.trim().is_empty(), "must not be empty")?;
+        check(
+            "name",
+            self.name.chars().count() <= 200,
+            "at most 200 characters",
+        )?;
+        check(
+            "phones",
+            self.phones.iter().all(|p| !p.number.is_empty()),
+            "numbers must not be empty",
+        )?;
+        check(
+            "emails",
+            self.emails.iter().all(|e| e.contains('@')),
+            "must be e-mail addresses",
+        )?;
+        check("level", (1..=5).contains(&self.level), "must be 1 to 5")?;
+        check(
+            "blacklist_reason",
+            !self.blacklisted || !self.blacklist_reason.trim().is_empty(),
+            "a blacklisted customer needs a reason",
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub tenant: TenantId,
+    #[serde(flatten)]
+    pub data: CustomerData,
+    /// Set when this record was merged into another; it then stays only for the audit trail
+    /// and for undoing the merge.
+    pub merged_into: Option<CustomerId>,
+    pub version: i64,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// The departments that contribute a facet of a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Department {
+    /// Bank details: protected.
+    Finance,
+    /// Contracts.
+    Legal,
+    /// Purchases.
+    Sales,
+    /// Devices and installation addresses.
+    Service,
+}
+
+impl Department {
+    pub const ALL: [Department; 4] = [
+        Department::Finance,
+        Department::Legal,
+        Department::Sales,
+        Department::Service,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Department::Finance => "finance",
+            Department::Legal => "legal",
+            Department::Sales => "sales",
+            Department::Service => "service",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Department> {
+        Department::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facet {
+    pub department: Department,
+    pub data: serde_json::Value,
+    pub version: i64,
+    pub updated_at_ms: i64,
 }

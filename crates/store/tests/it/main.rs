@@ -4,7 +4,9 @@
 //! reach it fails rather than skipping, so CI cannot pass without the PostgreSQL half.
 //! `HOTLINE_TEST_POSTGRES` overrides the server URL (without a database name).
 
+mod customers;
 mod events;
+mod sessions;
 mod tenants;
 
 use std::future::Future;

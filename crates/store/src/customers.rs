@@ -1,0 +1,579 @@
+//! Customers: one view of every customer (统一的客户信息), their department facets, the
+//! caller-number index behind the screen pop, duplicates and merges.
+
+use std::collections::HashSet;
+
+use crate::{
+    AnyRow, Customer, CustomerData, CustomerId, Db, Department, Facet, Segment, Store, StoreError,
+    TenantId, UserId, json_column,
+};
+
+const CUSTOMER_COLUMNS: &str = "c.id, c.tenant_id, c.name, c.phones, c.emails, c.addresses, \
+    c.segment, c.level, c.qualification, c.id_number, c.blacklisted, c.blacklist_reason, \
+    c.notes, c.merged_into, c.version, c.created_at, c.updated_at";
+
+/// Which customers to list: a page after `after`, optionally filtered.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerQuery {
+    /// Part of the name, or of a normalised number.
+    pub text: Option<String>,
+    pub segment: Option<Segment>,
+    pub after: Option<CustomerId>,
+    pub limit: u32,
+    /// Records merged into another are left out unless asked for.
+    pub include_merged: bool,
+}
+
+impl Store {
+    pub async fn create_customer(
+        &self,
+        tenant: TenantId,
+        data: &CustomerData,
+        now_ms: i64,
+    ) -> Result<Customer, StoreError> {
+        let mut created = self
+            .create_customers(tenant, std::slice::from_ref(data), now_ms)
+            .await?;
+        Ok(created.remove(0))
+    }
+
+    /// Creates all of `batch` in one transaction, or none of it.
+    pub async fn create_customers(
+        &self,
+        tenant: TenantId,
+        batch: &[CustomerData],
+        now_ms: i64,
+    ) -> Result<Vec<Customer>, StoreError> {
+        for data in batch {
+            data.validate()?;
+        }
+        let sql = "INSERT INTO customers (tenant_id, name, phones, emails, addresses, segment, \
+                   level, qualification, id_number, blacklisted, blacklist_reason, notes, \
+                   version, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13) \
+                   RETURNING id";
+        let ids = on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(batch.len());
+            for data in batch {
+                let id: i64 = sqlx::query_scalar(sql)
+                    .bind(tenant.0)
+                    .bind(&data.name)
+                    .bind(to_json(&data.phones))
+                    .bind(to_json(&data.emails))
+                    .bind(to_json(&data.addresses))
+                    .bind(data.segment.as_str())
+                    .bind(i64::from(data.level))
+                    .bind(&data.qualification)
+                    .bind(&data.id_number)
+                    .bind(data.blacklisted)
+                    .bind(&data.blacklist_reason)
+                    .bind(&data.notes)
+                    .bind(now_ms)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(tenant_missing)?;
+                for number in numbers(data) {
+                    sqlx::query(
+                        "INSERT INTO customer_phones (tenant_id, number, customer_id) \
+                         VALUES ($1, $2, $3)",
+                    )
+                    .bind(tenant.0)
+                    .bind(number)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                ids.push(id);
+            }
+            tx.commit().await?;
+            ids
+        });
+        Ok(ids
+            .into_iter()
+            .zip(batch)
+            .map(|(id, data)| Customer {
+                id: CustomerId(id),
+                tenant,
+                data: data.clone(),
+                merged_into: None,
+                version: 1,
+                created_at_ms: now_ms,
+                updated_at_ms: now_ms,
+            })
+            .collect())
+    }
+
+    pub async fn customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+    ) -> Result<Option<Customer>, StoreError> {
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id = $1 AND c.tenant_id = $2"
+        );
+        on_db!(self, pool => sqlx::query(&sql)
+            .bind(id.0)
+            .bind(tenant.0)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| customer_from(&r))
+            .transpose())
+    }
+
+    /// A page of a tenant's customers in id order.
+    pub async fn customers(
+        &self,
+        tenant: TenantId,
+        q: &CustomerQuery,
+    ) -> Result<Vec<Customer>, StoreError> {
+        let mut sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.tenant_id = $1 AND c.id > $2"
+        );
+        if !q.include_merged {
+            sql.push_str(" AND c.merged_into IS NULL");
+        }
+        let mut n = 3;
+        if q.segment.is_some() {
+            sql.push_str(&format!(" AND c.segment = ${n}"));
+            n += 1;
+        }
+        let like = q.text.as_ref().map(|t| {
+            let escaped: String = t.chars().filter(|c| !matches!(c, '%' | '_')).collect();
+            format!("%{escaped}%")
+        });
+        if like.is_some() {
+            sql.push_str(&format!(
+                " AND (c.name LIKE ${n} OR EXISTS (SELECT 1 FROM customer_phones p \
+                 WHERE p.tenant_id = c.tenant_id AND p.customer_id = c.id AND p.number LIKE ${n}))"
+            ));
+            n += 1;
+        }
+        sql.push_str(&format!(" ORDER BY c.id LIMIT ${n}"));
+        on_db!(self, pool => {
+            let mut query = sqlx::query(&sql)
+                .bind(tenant.0)
+                .bind(q.after.map_or(0, |c| c.0));
+            if let Some(s) = q.segment {
+                query = query.bind(s.as_str());
+            }
+            if let Some(l) = &like {
+                query = query.bind(l.clone());
+            }
+            query
+                .bind(i64::from(q.limit))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(customer_from)
+                .collect()
+        })
+    }
+
+    /// The customers with this (normalised) number, for the screen pop; merged records are
+    /// left out.
+    pub async fn customers_by_phone(
+        &self,
+        tenant: TenantId,
+        number: &str,
+    ) -> Result<Vec<Customer>, StoreError> {
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customer_phones p JOIN customers c \
+             ON c.id = p.customer_id WHERE p.tenant_id = $1 AND p.number = $2 \
+             AND c.merged_into IS NULL ORDER BY c.id LIMIT 20"
+        );
+        on_db!(self, pool => sqlx::query(&sql)
+            .bind(tenant.0)
+            .bind(number)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(customer_from)
+            .collect())
+    }
+
+    /// Replaces a customer's data if it is still at `expected_version`.
+    pub async fn update_customer(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+        expected_version: i64,
+        data: &CustomerData,
+        now_ms: i64,
+    ) -> Result<Customer, StoreError> {
+        data.validate()?;
+        let Some(current) = self.customer(tenant, id).await? else {
+            return Err(StoreError::NotFound { what: "customer" });
+        };
+        if current.merged_into.is_some() {
+            return Err(StoreError::Invalid {
+                field: "id",
+                reason: "this record was merged into another; edit that one".into(),
+            });
+        }
+        let updated = on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE customers SET name = $1, phones = $2, emails = $3, addresses = $4, \
+                 segment = $5, level = $6, qualification = $7, id_number = $8, \
+                 blacklisted = $9, blacklist_reason = $10, notes = $11, version = version + 1, \
+                 updated_at = $12 WHERE id = $13 AND tenant_id = $14 AND version = $15",
+            )
+            .bind(&data.name)
+            .bind(to_json(&data.phones))
+            .bind(to_json(&data.emails))
+            .bind(to_json(&data.addresses))
+            .bind(data.segment.as_str())
+            .bind(i64::from(data.level))
+            .bind(&data.qualification)
+            .bind(&data.id_number)
+            .bind(data.blacklisted)
+            .bind(&data.blacklist_reason)
+            .bind(&data.notes)
+            .bind(now_ms)
+            .bind(id.0)
+            .bind(tenant.0)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 1 {
+                sqlx::query("DELETE FROM customer_phones WHERE tenant_id = $1 AND customer_id = $2")
+                    .bind(tenant.0)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                for number in numbers(data) {
+                    sqlx::query(
+                        "INSERT INTO customer_phones (tenant_id, number, customer_id) \
+                         VALUES ($1, $2, $3)",
+                    )
+                    .bind(tenant.0)
+                    .bind(number)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            }
+            n == 1
+        });
+        if !updated {
+            return Err(StoreError::Stale {
+                what: "customer",
+                current: current.version,
+            });
+        }
+        Ok(Customer {
+            data: data.clone(),
+            version: expected_version + 1,
+            updated_at_ms: now_ms,
+            ..current
+        })
+    }
+
+    /// Other live records that look like the same person: a shared number or ID number.
+    pub async fn duplicates_of(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+    ) -> Result<Vec<Customer>, StoreError> {
+        let sql = format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.tenant_id = $1 AND c.id <> $2 \
+             AND c.merged_into IS NULL AND (c.id IN (SELECT p2.customer_id FROM customer_phones p1 \
+             JOIN customer_phones p2 ON p2.tenant_id = p1.tenant_id AND p2.number = p1.number \
+             WHERE p1.tenant_id = $1 AND p1.customer_id = $2) OR c.id_number = (SELECT id_number \
+             FROM customers WHERE id = $2 AND tenant_id = $1)) ORDER BY c.id LIMIT 50"
+        );
+        on_db!(self, pool => sqlx::query(&sql)
+            .bind(tenant.0)
+            .bind(id.0)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(customer_from)
+            .collect())
+    }
+
+    /// Merges `absorbed` into `kept`: its numbers, e-mails and addresses join the kept record
+    /// (without repeats), its facets fill departments the kept record lacks, and it is marked
+    /// merged. Returns the merge's id, for [`Store::undo_merge`].
+    pub async fn merge_customers(
+        &self,
+        tenant: TenantId,
+        kept: CustomerId,
+        absorbed: CustomerId,
+        actor: Option<UserId>,
+        now_ms: i64,
+    ) -> Result<(i64, Customer), StoreError> {
+        if kept == absorbed {
+            return Err(StoreError::Invalid {
+                field: "absorbed",
+                reason: "a record cannot be merged into itself".into(),
+            });
+        }
+        let (Some(k), Some(a)) = (
+            self.customer(tenant, kept).await?,
+            self.customer(tenant, absorbed).await?,
+        ) else {
+            return Err(StoreError::NotFound { what: "customer" });
+        };
+        if k.merged_into.is_some() || a.merged_into.is_some() {
+            return Err(StoreError::Invalid {
+                field: "absorbed",
+                reason: "one of the records is already merged".into(),
+            });
+        }
+        let mut data = k.data.clone();
+        for p in &a.data.phones {
+            if !data.phones.iter().any(|q| q.number == p.number) {
+                data.phones.push(p.clone());
+            }
+        }
+        for e in &a.data.emails {
+            if !data.emails.contains(e) {
+                data.emails.push(e.clone());
+            }
+        }
+        for addr in &a.data.addresses {
+            if !data.addresses.contains(addr) {
+                data.addresses.push(addr.clone());
+            }
+        }
+        if data.id_number.is_none() {
+            data.id_number = a.data.id_number.clone();
+        }
+        let merged = self
+            .update_customer(tenant, kept, k.version, &data, now_ms)
+            .await?;
+        let merge_id = on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE customers SET merged_into = $1, version = version + 1, updated_at = $2 \
+                 WHERE id = $3 AND tenant_id = $4",
+            )
+            .bind(kept.0)
+            .bind(now_ms)
+            .bind(absorbed.0)
+            .bind(tenant.0)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO customer_facets (tenant_id, customer_id, department, data, version, \
+                 updated_at) SELECT tenant_id, $1, department, data, 1, $2 FROM customer_facets \
+                 f WHERE f.tenant_id = $3 AND f.customer_id = $4 AND NOT EXISTS (SELECT 1 FROM \
+                 customer_facets g WHERE g.tenant_id = f.tenant_id AND g.customer_id = $1 AND \
+                 g.department = f.department)",
+            )
+            .bind(kept.0)
+            .bind(now_ms)
+            .bind(tenant.0)
+            .bind(absorbed.0)
+            .execute(&mut *tx)
+            .await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO customer_merges (tenant_id, kept_id, absorbed_id, kept_before, at, \
+                 actor_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(tenant.0)
+            .bind(kept.0)
+            .bind(absorbed.0)
+            .bind(serde_json::to_string(&k.data).unwrap_or_default())
+            .bind(now_ms)
+            .bind(actor.map(|u| u.0))
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            id
+        });
+        Ok((merge_id, merged))
+    }
+
+    /// Undoes a merge: the kept record gets its data from before the merge back (later edits
+    /// to it are lost only in the fields the merge touched — it is restored whole, and the
+    /// version moves on so stale editors get 409), and the absorbed record is live again.
+    pub async fn undo_merge(
+        &self,
+        tenant: TenantId,
+        merge_id: i64,
+        now_ms: i64,
+    ) -> Result<(Customer, Customer), StoreError> {
+        let row = on_db!(self, pool => sqlx::query(
+            "SELECT kept_id, absorbed_id, kept_before FROM customer_merges WHERE id = $1 \
+             AND tenant_id = $2 AND undone_at IS NULL",
+        )
+        .bind(merge_id)
+        .bind(tenant.0)
+        .fetch_optional(pool)
+        .await?
+        .map(|r| -> Result<(i64, i64, CustomerData), StoreError> {
+            Ok((r.int("kept_id")?, r.int("absorbed_id")?, json_column(&r, "kept_before")?))
+        })
+        .transpose()?);
+        let Some((kept, absorbed, before)) = row else {
+            return Err(StoreError::NotFound { what: "merge" });
+        };
+        let current = self
+            .customer(tenant, CustomerId(kept))
+            .await?
+            .ok_or(StoreError::NotFound { what: "customer" })?;
+        let kept = self
+            .update_customer(tenant, CustomerId(kept), current.version, &before, now_ms)
+            .await?;
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE customers SET merged_into = NULL, version = version + 1, updated_at = $1 \
+                 WHERE id = $2 AND tenant_id = $3",
+            )
+            .bind(now_ms)
+            .bind(absorbed)
+            .bind(tenant.0)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE customer_merges SET undone_at = $1 WHERE id = $2")
+                .bind(now_ms)
+                .bind(merge_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        let absorbed = self
+            .customer(tenant, CustomerId(absorbed))
+            .await?
+            .ok_or(StoreError::NotFound { what: "customer" })?;
+        Ok((kept, absorbed))
+    }
+
+    /// Sets a department's facet of a customer. `expected_version` is `None` to create it,
+    /// or the version the writer read.
+    pub async fn put_facet(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        department: Department,
+        data: &serde_json::Value,
+        expected_version: Option<i64>,
+        now_ms: i64,
+    ) -> Result<Facet, StoreError> {
+        if self.customer(tenant, customer).await?.is_none() {
+            return Err(StoreError::NotFound { what: "customer" });
+        }
+        let n = on_db!(self, pool => match expected_version {
+            None => sqlx::query(
+                "INSERT INTO customer_facets (tenant_id, customer_id, department, data, version, \
+                 updated_at) VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant.0)
+            .bind(customer.0)
+            .bind(department.as_str())
+            .bind(data.to_string())
+            .bind(now_ms)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+            Some(v) => sqlx::query(
+                "UPDATE customer_facets SET data = $1, version = version + 1, updated_at = $2 \
+                 WHERE tenant_id = $3 AND customer_id = $4 AND department = $5 AND version = $6",
+            )
+            .bind(data.to_string())
+            .bind(now_ms)
+            .bind(tenant.0)
+            .bind(customer.0)
+            .bind(department.as_str())
+            .bind(v)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+        });
+        let now = self
+            .facets(tenant, customer)
+            .await?
+            .into_iter()
+            .find(|f| f.department == department);
+        match now {
+            Some(f) if n == 1 => Ok(f),
+            Some(f) => Err(StoreError::Stale {
+                what: "facet",
+                current: f.version,
+            }),
+            None => Err(StoreError::NotFound { what: "facet" }),
+        }
+    }
+
+    pub async fn facets(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> Result<Vec<Facet>, StoreError> {
+        on_db!(self, pool => sqlx::query(
+            "SELECT department, data, version, updated_at FROM customer_facets \
+             WHERE tenant_id = $1 AND customer_id = $2 ORDER BY department",
+        )
+        .bind(tenant.0)
+        .bind(customer.0)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let d = r.text("department")?;
+            Ok(Facet {
+                department: Department::parse(&d).ok_or(StoreError::Invalid {
+                    field: "department",
+                    reason: format!("unknown department `{d}` in the database"),
+                })?,
+                data: json_column(r, "data")?,
+                version: r.int("version")?,
+                updated_at_ms: r.int("updated_at")?,
+            })
+        })
+        .collect())
+    }
+}
+
+/// A customer's distinct numbers, for the index.
+fn numbers(data: &CustomerData) -> impl Iterator<Item = &str> {
+    let mut seen = HashSet::new();
+    data.phones
+        .iter()
+        .map(|p| p.number.as_str())
+        .filter(move |n| seen.insert(*n))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn tenant_missing(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            StoreError::NotFound { what: "tenant" }
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
+fn customer_from(row: &impl AnyRow) -> Result<Customer, StoreError> {
+    let segment = row.text("segment")?;
+    Ok(Customer {
+        id: CustomerId(row.int("id")?),
+        tenant: TenantId(row.int("tenant_id")?),
+        data: CustomerData {
+            name: row.text("name")?,
+            phones: json_column(row, "phones")?,
+            emails: json_column(row, "emails")?,
+            addresses: json_column(row, "addresses")?,
+            segment: Segment::parse(&segment).unwrap_or_default(),
+            level: u8::try_from(row.int("level")?).unwrap_or(1),
+            qualification: row.text("qualification")?,
+            id_number: row.opt_text("id_number")?,
+            blacklisted: row.boolean("blacklisted")?,
+            blacklist_reason: row.text("blacklist_reason")?,
+            notes: row.text("notes")?,
+        },
+        merged_into: row.opt_int("merged_into")?.map(CustomerId),
+        version: row.int("version")?,
+        created_at_ms: row.int("created_at")?,
+        updated_at_ms: row.int("updated_at")?,
+    })
+}

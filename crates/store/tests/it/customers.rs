@@ -1,0 +1,352 @@
+//! Customers, the number index, versions, facets, duplicates and merges.
+
+use store::{
+    CustomerData, CustomerId, CustomerPhone, CustomerQuery, Department, NewTenant, Segment,
+    StoreError, TenantId,
+};
+
+use crate::on_both;
+
+fn person(name: &str, numbers: &[&str]) -> CustomerData {
+    CustomerData {
+        name: name.into(),
+        phones: numbers
+            .iter()
+            .map(|n| CustomerPhone {
+                number: (*n).into(),
+                label: "mobile".into(),
+            })
+            .collect(),
+        level: 3,
+        qualification: "verified".into(),
+        ..CustomerData::default()
+    }
+}
+
+async fn two_tenants(store: &store::Store) -> (TenantId, TenantId) {
+    let a = store
+        .create_tenant(&NewTenant::new("water", "自来水", 24, "water.example"), 1)
+        .await
+        .unwrap();
+    let b = store
+        .create_tenant(&NewTenant::new("gas", "燃气", 10, "gas.example"), 1)
+        .await
+        .unwrap();
+    (a.id, b.id)
+}
+
+#[test]
+fn a_customer_is_found_by_any_of_its_numbers_within_its_tenant_only() {
+    on_both(|store, _| async move {
+        let (water, gas) = two_tenants(&store).await;
+        let mut data = person(
+            "张伟",
+            &["+8613812345678", "+861088886666", "+8613812345678"],
+        );
+        data.segment = Segment::LargeAccount;
+        data.addresses = vec![store::Address {
+            province: "浙江省".into(),
+            city: "杭州市".into(),
+            district: "西湖区".into(),
+            line: "文三路 90 号".into(),
+            label: "installation".into(),
+        }];
+        let c = store.create_customer(water, &data, 5).await.unwrap();
+        assert_eq!(store.customer(water, c.id).await.unwrap(), Some(c.clone()));
+        for n in ["+8613812345678", "+861088886666"] {
+            let found = store.customers_by_phone(water, n).await.unwrap();
+            assert_eq!(found, vec![c.clone()], "{n}");
+        }
+        assert!(
+            store
+                .customers_by_phone(gas, "+8613812345678")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.customer(gas, c.id).await.unwrap(), None);
+        let listed = store
+            .customers(
+                gas,
+                &CustomerQuery {
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(listed.is_empty());
+    });
+}
+
+#[test]
+fn listing_pages_and_filters_by_name_number_and_segment() {
+    on_both(|store, _| async move {
+        let (water, _) = two_tenants(&store).await;
+        let mut batch = Vec::new();
+        for i in 0..25 {
+            let mut d = person(&format!("客户{i:02}"), &[&format!("+86138000000{i:02}")]);
+            if i % 5 == 0 {
+                d.segment = Segment::Vulnerable;
+            }
+            batch.push(d);
+        }
+        let created = store.create_customers(water, &batch, 1).await.unwrap();
+        let page = |after, limit| CustomerQuery {
+            after,
+            limit,
+            ..Default::default()
+        };
+        let first = store.customers(water, &page(None, 10)).await.unwrap();
+        assert_eq!(first.len(), 10);
+        let second = store
+            .customers(water, &page(Some(first[9].id), 100))
+            .await
+            .unwrap();
+        assert_eq!(second.len(), 15);
+        assert_eq!(second[0].id, created[10].id);
+        let q = CustomerQuery {
+            text: Some("客户1".into()),
+            limit: 100,
+            ..Default::default()
+        };
+        assert_eq!(store.customers(water, &q).await.unwrap().len(), 10);
+        let q = CustomerQuery {
+            text: Some("0000007".into()),
+            limit: 100,
+            ..Default::default()
+        };
+        let by_number = store.customers(water, &q).await.unwrap();
+        assert_eq!(by_number.len(), 1);
+        assert_eq!(by_number[0].data.name, "客户07");
+        let q = CustomerQuery {
+            segment: Some(Segment::Vulnerable),
+            text: Some("客户".into()),
+            limit: 100,
+            ..Default::default()
+        };
+        assert_eq!(store.customers(water, &q).await.unwrap().len(), 5);
+    });
+}
+
+#[test]
+fn a_stale_edit_is_refused_and_the_newer_one_kept() {
+    on_both(|store, _| async move {
+        let (water, _) = two_tenants(&store).await;
+        let c = store
+            .create_customer(water, &person("李娜", &["+8613900000001"]), 1)
+            .await
+            .unwrap();
+        let mut first = c.data.clone();
+        first.phones[0].number = "+8613900000002".into();
+        let v2 = store
+            .update_customer(water, c.id, 1, &first, 2)
+            .await
+            .unwrap();
+        assert_eq!(v2.version, 2);
+        let mut second = c.data.clone();
+        second.notes = "stale".into();
+        let err = store
+            .update_customer(water, c.id, 1, &second, 3)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Stale { current: 2, .. }), "{err}");
+        let now = store.customer(water, c.id).await.unwrap().unwrap();
+        assert_eq!(now.data, first);
+        // The index follows the numbers.
+        assert!(
+            store
+                .customers_by_phone(water, "+8613900000001")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .customers_by_phone(water, "+8613900000002")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    });
+}
+
+#[test]
+fn a_bad_row_in_a_batch_writes_nothing() {
+    on_both(|store, _| async move {
+        let (water, _) = two_tenants(&store).await;
+        let mut bad = person("", &["+8613900000001"]);
+        bad.name = " ".into();
+        let err = store
+            .create_customers(water, &[person("好", &["+8613900000009"]), bad], 1)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Invalid { field: "name", .. }),
+            "{err}"
+        );
+        let mut blacklisted = person("黑名单", &[]);
+        blacklisted.blacklisted = true;
+        assert!(matches!(
+            store.create_customer(water, &blacklisted, 1).await,
+            Err(StoreError::Invalid {
+                field: "blacklist_reason",
+                ..
+            })
+        ));
+        assert!(
+            store
+                .customers_by_phone(water, "+8613900000009")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let all = store
+            .customers(
+                water,
+                &CustomerQuery {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(all.is_empty());
+        assert!(matches!(
+            store
+                .create_customer(TenantId(999), &person("x", &[]), 1)
+                .await,
+            Err(StoreError::NotFound { what: "tenant" })
+        ));
+    });
+}
+
+#[test]
+fn duplicates_are_found_merged_and_the_merge_undone() {
+    on_both(|store, _| async move {
+        let (water, gas) = two_tenants(&store).await;
+        let mut a = person("王芳", &["+8613700000001"]);
+        a.id_number = Some("330106198001010022".into());
+        let mut b = person("王芳(重复)", &["+8613700000002", "+8613700000001"]);
+        b.emails = vec!["wf@example.com".into()];
+        let mut c = person("王 芳", &["+8613700000003"]);
+        c.id_number = Some("330106198001010022".into());
+        let other = person("不同的人", &["+8613700000004"]);
+        let [a, b, c, _other] = <[_; 4]>::try_from(
+            store
+                .create_customers(water, &[a, b, c, other], 1)
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        // The same number in another tenant is not a duplicate.
+        store
+            .create_customer(gas, &person("燃气客户", &["+8613700000001"]), 1)
+            .await
+            .unwrap();
+        let dups: Vec<CustomerId> = store
+            .duplicates_of(water, a.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(dups, vec![b.id, c.id]);
+
+        store
+            .put_facet(
+                water,
+                b.id,
+                Department::Sales,
+                &serde_json::json!({"purchases": 3}),
+                None,
+                1,
+            )
+            .await
+            .unwrap();
+        let (merge, kept) = store
+            .merge_customers(water, a.id, b.id, None, 2)
+            .await
+            .unwrap();
+        assert_eq!(kept.data.phones.len(), 2);
+        assert_eq!(kept.data.emails, vec!["wf@example.com".to_string()]);
+        assert_eq!(store.facets(water, a.id).await.unwrap().len(), 1);
+        let gone = store.customer(water, b.id).await.unwrap().unwrap();
+        assert_eq!(gone.merged_into, Some(a.id));
+        let by_second = store
+            .customers_by_phone(water, "+8613700000002")
+            .await
+            .unwrap();
+        assert_eq!(
+            by_second.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![a.id]
+        );
+        assert!(matches!(
+            store
+                .update_customer(water, b.id, gone.version, &gone.data, 3)
+                .await,
+            Err(StoreError::Invalid { .. })
+        ));
+
+        let (restored, back) = store.undo_merge(water, merge, 4).await.unwrap();
+        assert_eq!(restored.data, a.data);
+        assert_eq!(back.merged_into, None);
+        assert_eq!(back.data, b.data);
+        assert!(matches!(
+            store.undo_merge(water, merge, 5).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            store.undo_merge(gas, merge, 5).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    });
+}
+
+#[test]
+fn facets_have_versions_of_their_own() {
+    on_both(|store, _| async move {
+        let (water, gas) = two_tenants(&store).await;
+        let c = store
+            .create_customer(water, &person("赵磊", &[]), 1)
+            .await
+            .unwrap();
+        let bank = serde_json::json!({"bank": "工商银行", "account": "6222020200112233445"});
+        let f = store
+            .put_facet(water, c.id, Department::Finance, &bank, None, 1)
+            .await
+            .unwrap();
+        assert_eq!(f.version, 1);
+        assert!(matches!(
+            store
+                .put_facet(water, c.id, Department::Finance, &bank, None, 2)
+                .await,
+            Err(StoreError::Stale { current: 1, .. })
+        ));
+        let f2 = store
+            .put_facet(
+                water,
+                c.id,
+                Department::Finance,
+                &serde_json::json!({}),
+                Some(1),
+                2,
+            )
+            .await
+            .unwrap();
+        assert_eq!(f2.version, 2);
+        assert!(matches!(
+            store
+                .put_facet(water, c.id, Department::Finance, &bank, Some(1), 3)
+                .await,
+            Err(StoreError::Stale { current: 2, .. })
+        ));
+        assert!(matches!(
+            store
+                .put_facet(gas, c.id, Department::Finance, &bank, None, 3)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+    });
+}
