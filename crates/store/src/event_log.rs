@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::{NewEvent, Store, StoreError};
@@ -27,6 +27,7 @@ pub struct EventLog {
     tx: mpsc::Sender<Command>,
     task: JoinHandle<()>,
     rejected: Arc<AtomicU64>,
+    written: watch::Receiver<u64>,
 }
 
 /// The writer has stopped (the log was closed).
@@ -40,8 +41,14 @@ impl EventLog {
         let batch = batch.max(1);
         let (tx, rx) = mpsc::channel(batch * 4);
         let rejected = Arc::new(AtomicU64::new(0));
-        let task = tokio::spawn(write_loop(store, rx, batch, rejected.clone()));
-        EventLog { tx, task, rejected }
+        let (written_tx, written) = watch::channel(0);
+        let task = tokio::spawn(write_loop(store, rx, batch, rejected.clone(), written_tx));
+        EventLog {
+            tx,
+            task,
+            rejected,
+            written,
+        }
     }
 
     /// Queues an event after checking it, so that only the database can fail later.
@@ -61,6 +68,12 @@ impl EventLog {
             .await
             .map_err(|_| Closed)?;
         wait.await.map_err(|_| Closed)
+    }
+
+    /// Changes after every batch that reaches the database: readers that stream the log
+    /// (the WebSocket) wait on it, then read what is new from the store.
+    pub fn written(&self) -> watch::Receiver<u64> {
+        self.written.clone()
     }
 
     /// Events set aside because their tenant does not exist.
@@ -88,6 +101,7 @@ async fn write_loop(
     mut rx: mpsc::Receiver<Command>,
     batch: usize,
     rejected: Arc<AtomicU64>,
+    written: watch::Sender<u64>,
 ) {
     let mut events = Vec::with_capacity(batch);
     let mut waiting = Vec::new();
@@ -103,6 +117,7 @@ async fn write_loop(
             }
         }
         write(&store, &mut events, &rejected).await;
+        written.send_modify(|n| *n += 1);
         for done in waiting.drain(..) {
             let _ = done.send(());
         }

@@ -10,6 +10,8 @@
 
 mod event_log;
 mod model;
+#[doc(hidden)]
+pub mod testing;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -170,6 +172,16 @@ impl Store {
         let sql = format!("{TENANT_COLUMNS} WHERE id = $1");
         Ok(on_db!(self, pool => sqlx::query(&sql)
             .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+            .map(|row| tenant_from(&row))
+            .transpose()?))
+    }
+
+    pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
+        let sql = format!("{TENANT_COLUMNS} WHERE slug = $1");
+        Ok(on_db!(self, pool => sqlx::query(&sql)
+            .bind(slug)
             .fetch_optional(pool)
             .await?
             .map(|row| tenant_from(&row))

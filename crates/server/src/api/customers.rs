@@ -1,0 +1,430 @@
+//! One view of every customer (统一的客户信息): records, the screen-pop lookup by caller
+//! number, department facets, protected data behind an audited door, duplicates and merges.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::json;
+use store::{
+    Address, CustomerData, CustomerId, CustomerPhone, CustomerQuery, Department, Segment, TenantId,
+};
+use utoipa::IntoParams;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::dto::{
+    CustomerDto, CustomerInput, CustomerPage, FacetDto, FacetInput, LookupResult, MergeRequest,
+    MergeResult, ProtectedData, UndoMergeResult,
+};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::perm::{Perm, allows};
+
+/// Checks and normalises a client's customer.
+pub fn to_data(input: &CustomerInput) -> ApiResult<CustomerData> {
+    let mut phones: Vec<CustomerPhone> = Vec::with_capacity(input.phones.len());
+    for (i, p) in input.phones.iter().enumerate() {
+        let number = phone::normalize(&p.number, None)
+            .map_err(|e| ApiError::invalid(&format!("phones[{i}].number"), e.to_string()))?;
+        if !phones.iter().any(|q| q.number == number.as_str()) {
+            phones.push(CustomerPhone {
+                number: number.as_str().into(),
+                label: p.label.clone(),
+            });
+        }
+    }
+    for (i, e) in input.emails.iter().enumerate() {
+        let ok = e.len() <= 254
+            && e.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !e.contains(char::is_whitespace)
+            });
+        if !ok {
+            return Err(ApiError::invalid(
+                &format!("emails[{i}]"),
+                "not an e-mail address",
+            ));
+        }
+    }
+    let segment = match input.segment.as_deref() {
+        None => Segment::General,
+        Some(s) => Segment::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "segment",
+                "one of large_account, special, abnormal, vulnerable, general",
+            )
+        })?,
+    };
+    if let Some(id) = &input.id_number
+        && !(id.len() <= 32 && !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return Err(ApiError::invalid("id_number", "1 to 32 letters and digits"));
+    }
+    Ok(CustomerData {
+        name: input.name.trim().into(),
+        phones,
+        emails: input.emails.clone(),
+        addresses: input
+            .addresses
+            .iter()
+            .map(|a| Address {
+                province: a.province.clone(),
+                city: a.city.clone(),
+                district: a.district.clone(),
+                line: a.line.clone(),
+                label: a.label.clone(),
+            })
+            .collect(),
+        segment,
+        level: input.level.unwrap_or(3),
+        qualification: input.qualification.clone().unwrap_or_else(|| "none".into()),
+        id_number: input.id_number.clone(),
+        blacklisted: input.blacklisted,
+        blacklist_reason: input.blacklist_reason.clone(),
+        notes: input.notes.clone(),
+    })
+}
+
+async fn find(state: &AppState, tenant: TenantId, id: i64) -> ApiResult<store::Customer> {
+    state
+        .store()
+        .customer(tenant, CustomerId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("customer"))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Part of a name or a number.
+    pub q: Option<String>,
+    pub segment: Option<String>,
+    /// The `next_after` of the previous page.
+    pub after: Option<i64>,
+    /// 1 to 500; 50 if left out.
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/customers", tag = "customers", params(ListParams),
+    responses((status = 200, body = CustomerPage), (status = 400, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<CustomerPage>> {
+    let limit = super::limit(p.limit)?;
+    let segment = p
+        .segment
+        .as_deref()
+        .map(|s| Segment::parse(s).ok_or_else(|| ApiError::invalid("segment", "unknown segment")))
+        .transpose()?;
+    let q = CustomerQuery {
+        text: p.q.filter(|t| !t.trim().is_empty()),
+        segment,
+        after: p.after.map(CustomerId),
+        limit,
+        include_merged: false,
+    };
+    let items = state.store().customers(caller.tenant()?, &q).await?;
+    let next_after = (items.len() == limit as usize)
+        .then(|| items.last().map(|c| c.id.0))
+        .flatten();
+    Ok(Json(CustomerPage {
+        items: items.iter().map(CustomerDto::from).collect(),
+        next_after,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/customers", tag = "customers", request_body = CustomerInput,
+    responses((status = 201, body = CustomerDto), (status = 400, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(input): ApiJson<CustomerInput>,
+) -> ApiResult<(StatusCode, Json<CustomerDto>)> {
+    if input.version.is_some() {
+        return Err(ApiError::invalid("version", "leave out when creating"));
+    }
+    let tenant = caller.tenant()?;
+    let data = to_data(&input)?;
+    let c = state
+        .store()
+        .create_customer(tenant, &data, state.now_ms())
+        .await?;
+    super::emit(
+        &state,
+        tenant,
+        format!("customer:{}:v1", c.id.0),
+        "customer.created",
+        json!({ "customer_id": c.id.0, "actor_id": caller.user.id.0 }),
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(CustomerDto::from(&c))))
+}
+
+#[utoipa::path(get, path = "/api/customers/{customer_id}", tag = "customers",
+    params(("customer_id" = i64, Path)),
+    responses((status = 200, body = CustomerDto), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<CustomerDto>> {
+    Ok(Json(CustomerDto::from(
+        &find(&state, caller.tenant()?, id).await?,
+    )))
+}
+
+/// Replace a customer; send the `version` you read (409 if someone changed it since).
+#[utoipa::path(put, path = "/api/customers/{customer_id}", tag = "customers",
+    params(("customer_id" = i64, Path)), request_body = CustomerInput,
+    responses((status = 200, body = CustomerDto), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn replace(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<CustomerInput>,
+) -> ApiResult<Json<CustomerDto>> {
+    let tenant = caller.tenant()?;
+    let current = find(&state, tenant, id).await?;
+    let version = input
+        .version
+        .ok_or_else(|| ApiError::invalid("version", "send the version you read"))?;
+    let mut input = input;
+    // The ID number comes back masked, as it was shown: that means "unchanged".
+    if input.id_number.as_deref().is_some_and(|n| n.contains('*')) {
+        input.id_number = current.data.id_number.clone();
+    }
+    let data = to_data(&input)?;
+    let c = state
+        .store()
+        .update_customer(tenant, CustomerId(id), version, &data, state.now_ms())
+        .await?;
+    super::emit(
+        &state,
+        tenant,
+        format!("customer:{}:v{}", c.id.0, c.version),
+        "customer.updated",
+        json!({ "customer_id": c.id.0, "version": c.version, "actor_id": caller.user.id.0 }),
+    )
+    .await;
+    Ok(Json(CustomerDto::from(&c)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LookupParams {
+    /// The caller's number in any common form: `138 1234 5678`, `+86…`, `010-…`.
+    pub number: String,
+}
+
+/// The screen pop: who is calling from this number.
+#[utoipa::path(get, path = "/api/customers/lookup", tag = "customers", params(LookupParams),
+    responses((status = 200, body = LookupResult), (status = 400, body = ErrorBody)))]
+pub async fn lookup(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<LookupParams>,
+) -> ApiResult<Json<LookupResult>> {
+    let number = phone::normalize(&p.number, None)
+        .map_err(|e| ApiError::invalid("number", e.to_string()))?;
+    let found = state
+        .store()
+        .customers_by_phone(caller.tenant()?, number.as_str())
+        .await?;
+    Ok(Json(LookupResult {
+        number: number.as_str().into(),
+        customers: found.iter().map(CustomerDto::from).collect(),
+    }))
+}
+
+/// The whole ID number and the finance facet, unmasked. Every call is in the audit log.
+#[utoipa::path(get, path = "/api/customers/{customer_id}/protected", tag = "customers",
+    params(("customer_id" = i64, Path)),
+    responses((status = 200, body = ProtectedData), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn protected(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ProtectedData>> {
+    let tenant = caller.tenant()?;
+    let c = find(&state, tenant, id).await?;
+    let finance = state
+        .store()
+        .facets(tenant, c.id)
+        .await?
+        .into_iter()
+        .find(|f| f.department == Department::Finance)
+        .map(|f| f.data);
+    super::audit(
+        &state,
+        &caller,
+        "customer.view_protected",
+        "customer",
+        id,
+        json!({ "fields": ["id_number", "finance"] }),
+    )
+    .await?;
+    Ok(Json(ProtectedData {
+        id_number: c.data.id_number,
+        finance,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/customers/{customer_id}/facets", tag = "customers",
+    params(("customer_id" = i64, Path)),
+    responses((status = 200, body = Vec<FacetDto>), (status = 404, body = ErrorBody)))]
+pub async fn facets(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<FacetDto>>> {
+    let tenant = caller.tenant()?;
+    let c = find(&state, tenant, id).await?;
+    let see_all = allows(caller.user.role, Perm::ViewProtected);
+    let facets = state.store().facets(tenant, c.id).await?;
+    Ok(Json(
+        facets
+            .iter()
+            .map(|f| FacetDto::new(f, f.department == Department::Finance && !see_all))
+            .collect(),
+    ))
+}
+
+/// Set what a department knows of a customer. Finance needs the protected-data permission.
+#[utoipa::path(put, path = "/api/customers/{customer_id}/facets/{department}", tag = "customers",
+    params(("customer_id" = i64, Path), ("department" = String, Path, description = "finance, legal, sales or service")),
+    request_body = FacetInput,
+    responses((status = 200, body = FacetDto), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn put_facet(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath((id, department)): ApiPath<(i64, String)>,
+    ApiJson(input): ApiJson<FacetInput>,
+) -> ApiResult<Json<FacetDto>> {
+    let tenant = caller.tenant()?;
+    let c = find(&state, tenant, id).await?;
+    let department = Department::parse(&department)
+        .ok_or_else(|| ApiError::invalid("department", "one of finance, legal, sales, service"))?;
+    if department == Department::Finance && !allows(caller.user.role, Perm::ViewProtected) {
+        return Err(ApiError::forbidden());
+    }
+    if !input.data.is_object() {
+        return Err(ApiError::invalid("data", "must be a JSON object"));
+    }
+    let f = state
+        .store()
+        .put_facet(
+            tenant,
+            c.id,
+            department,
+            &input.data,
+            input.version,
+            state.now_ms(),
+        )
+        .await?;
+    if department == Department::Finance {
+        super::audit(
+            &state,
+            &caller,
+            "customer.facet_update",
+            "customer",
+            id,
+            json!({ "department": "finance", "version": f.version }),
+        )
+        .await?;
+    }
+    Ok(Json(FacetDto::new(&f, false)))
+}
+
+/// Records that look like the same person: a shared number or ID number.
+#[utoipa::path(get, path = "/api/customers/{customer_id}/duplicates", tag = "customers",
+    params(("customer_id" = i64, Path)),
+    responses((status = 200, body = Vec<CustomerDto>), (status = 404, body = ErrorBody)))]
+pub async fn duplicates(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<CustomerDto>>> {
+    let tenant = caller.tenant()?;
+    let c = find(&state, tenant, id).await?;
+    let d = state.store().duplicates_of(tenant, c.id).await?;
+    Ok(Json(d.iter().map(CustomerDto::from).collect()))
+}
+
+/// Fold a duplicate into this customer; can be undone.
+#[utoipa::path(post, path = "/api/customers/{customer_id}/merge", tag = "customers",
+    params(("customer_id" = i64, Path)), request_body = MergeRequest,
+    responses((status = 200, body = MergeResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn merge(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<MergeRequest>,
+) -> ApiResult<Json<MergeResult>> {
+    let tenant = caller.tenant()?;
+    find(&state, tenant, id).await?;
+    let (merge_id, kept) = state
+        .store()
+        .merge_customers(
+            tenant,
+            CustomerId(id),
+            CustomerId(req.absorbed_id),
+            Some(caller.user.id),
+            state.now_ms(),
+        )
+        .await?;
+    super::audit(
+        &state,
+        &caller,
+        "customer.merge",
+        "customer",
+        id,
+        json!({ "absorbed_id": req.absorbed_id, "merge_id": merge_id }),
+    )
+    .await?;
+    super::emit(
+        &state,
+        tenant,
+        format!("merge:{merge_id}"),
+        "customer.merged",
+        json!({ "customer_id": id, "absorbed_id": req.absorbed_id, "actor_id": caller.user.id.0 }),
+    )
+    .await;
+    Ok(Json(MergeResult {
+        merge_id,
+        customer: CustomerDto::from(&kept),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/customer-merges/{merge_id}/undo", tag = "customers",
+    params(("merge_id" = i64, Path)),
+    responses((status = 200, body = UndoMergeResult), (status = 404, body = ErrorBody)))]
+pub async fn undo_merge(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(merge_id): ApiPath<i64>,
+) -> ApiResult<Json<UndoMergeResult>> {
+    let tenant = caller.tenant()?;
+    let (kept, restored) = state
+        .store()
+        .undo_merge(tenant, merge_id, state.now_ms())
+        .await?;
+    super::audit(
+        &state,
+        &caller,
+        "customer.merge_undo",
+        "customer",
+        kept.id.0,
+        json!({ "merge_id": merge_id, "restored_id": restored.id.0 }),
+    )
+    .await?;
+    super::emit(&state, tenant, format!("merge:{merge_id}:undo"), "customer.merge_undone",
+        json!({ "customer_id": kept.id.0, "restored_id": restored.id.0, "actor_id": caller.user.id.0 })).await;
+    Ok(Json(UndoMergeResult {
+        kept: CustomerDto::from(&kept),
+        restored: CustomerDto::from(&restored),
+    }))
+}

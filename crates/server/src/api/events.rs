@@ -1,0 +1,138 @@
+//! Live events: the WebSocket `/api/events` and the same log read page by page.
+//!
+//! Events are streamed from the log, after they are written: a client that reconnects with
+//! the last `seq` it saw gets everything after it, and nothing twice. What a user sees: roles
+//! that watch the floor (tenant administrators, supervisors) see every event of their
+//! tenant; others see the events addressed to nobody in particular and those whose payload
+//! names them in `to_user_id` (a screen pop for this agent).
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::json;
+use store::StoredEvent;
+use utoipa::IntoParams;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::dto::EventDto;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::ApiQuery;
+use crate::perm::sees_all_events;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventParams {
+    /// The last `seq` already seen; 0 or left out for the start of the log.
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+fn visible(caller: &Caller, e: &StoredEvent) -> bool {
+    if sees_all_events(caller.user.role) {
+        return true;
+    }
+    match e.payload.get("to_user_id").and_then(|v| v.as_i64()) {
+        Some(to) => to == caller.user.id.0,
+        None => true,
+    }
+}
+
+/// A page of the event log after `after`, for clients that poll.
+#[utoipa::path(get, path = "/api/events/log", tag = "events", params(EventParams),
+    responses((status = 200, body = Vec<EventDto>), (status = 400, body = ErrorBody)))]
+pub async fn log(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<EventParams>,
+) -> ApiResult<Json<Vec<EventDto>>> {
+    let limit = super::limit(p.limit)?;
+    let events = state
+        .store()
+        .events_after(caller.tenant()?, p.after.unwrap_or(0), limit)
+        .await?;
+    Ok(Json(
+        events
+            .iter()
+            .filter(|e| visible(&caller, e))
+            .map(EventDto::from)
+            .collect(),
+    ))
+}
+
+/// Upgrade to a WebSocket of live events. Each message is a JSON event (`seq`, `id`,
+/// `at_ms`, `kind`, `payload`); reconnect with `?after=<last seq>` to resume.
+#[utoipa::path(get, path = "/api/events", tag = "events", params(EventParams),
+    responses((status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<EventParams>,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    caller.tenant()?;
+    let after = p.after.unwrap_or(0).max(0);
+    Ok(ws.on_upgrade(move |socket| serve(state, caller, after, socket)))
+}
+
+async fn serve(state: AppState, caller: Caller, mut after: i64, mut socket: WebSocket) {
+    let Some(tenant) = caller.user.tenant else {
+        return;
+    };
+    let mut written = state.events().written();
+    loop {
+        // Mark what has been written as seen before reading, so a batch written while we
+        // read wakes us again.
+        written.borrow_and_update();
+        let batch = match state.store().events_after(tenant, after, 500).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!("event stream: {e}");
+                let _ = socket.send(Message::Close(None)).await;
+                return;
+            }
+        };
+        for e in &batch {
+            after = e.seq;
+            if !visible(&caller, e) {
+                continue;
+            }
+            let text = json!(EventDto::from(e)).to_string();
+            if socket.send(Message::Text(text.into())).await.is_err() {
+                return;
+            }
+        }
+        if batch.len() == 500 {
+            continue;
+        }
+        // A session that has ended (logout, deactivation) ends its stream.
+        match state
+            .store()
+            .session(&caller.session.token_hash, state.now_ms())
+            .await
+        {
+            Ok(Some(_)) => {}
+            _ => {
+                let _ = socket.send(Message::Close(None)).await;
+                return;
+            }
+        }
+        tokio::select! {
+            changed = written.changed() => if changed.is_err() { return },
+            msg = socket.recv() => match msg {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+            () = tokio::time::sleep(Duration::from_secs(25)) => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The handlers, one module per area. Each is registered in the route table
+//! (`routes.rs`) and described for the OpenAPI document by its `#[utoipa::path]`.
+
+pub mod audit;
+pub mod customers;
+pub mod events;
+pub mod session;
+pub mod tenants;
+pub mod users;
+
+use serde_json::Value;
+use store::{AuditEntry, NewEvent, TenantId};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+
+/// Writes an audit entry; a failure to audit fails the request (nothing unaudited happens).
+pub async fn audit(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    target_kind: &str,
+    target_id: impl ToString,
+    detail: Value,
+) -> ApiResult<()> {
+    state
+        .store()
+        .append_audit(&AuditEntry {
+            tenant: caller.user.tenant,
+            at_ms: state.now_ms(),
+            actor: Some(caller.user.id),
+            action: action.into(),
+            target_kind: target_kind.into(),
+            target_id: target_id.to_string(),
+            detail,
+        })
+        .await
+        .map_err(ApiError::from)
+}
+
+/// Puts an event on the log. `id` must be unique per tenant for this happening (a retry
+/// with the same id is counted once).
+pub async fn emit(state: &AppState, tenant: TenantId, id: String, kind: &str, payload: Value) {
+    let event = NewEvent {
+        tenant,
+        id,
+        at_ms: state.now_ms(),
+        kind: kind.into(),
+        payload,
+    };
+    if let Err(e) = state.events().append(event).await {
+        tracing::error!("event not queued: {e}");
+    }
+}
+
+/// Page sizes: 50 unless asked, at most 500.
+pub fn limit(asked: Option<u32>) -> ApiResult<u32> {
+    match asked {
+        None => Ok(50),
+        Some(n @ 1..=500) => Ok(n),
+        Some(_) => Err(ApiError::invalid("limit", "1 to 500")),
+    }
+}

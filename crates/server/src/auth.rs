@@ -1,0 +1,242 @@
+//! Who is calling: passwords (argon2id), sessions by HttpOnly cookie with a CSRF token, bearer
+//! tokens for API clients, and the lockout after repeated failed logins.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::{HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use store::{Session, User};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::perm::{Perm, allows};
+
+pub const SESSION_COOKIE: &str = "hotline_session";
+pub const CSRF_COOKIE: &str = "hotline_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The authenticated caller of a request, put there by [`authenticate`].
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub session: Session,
+}
+
+impl Caller {
+    /// The caller's tenant; platform administrators have none and are refused here.
+    pub fn tenant(&self) -> ApiResult<store::TenantId> {
+        self.user.tenant.ok_or_else(ApiError::forbidden)
+    }
+}
+
+/// Hashes a password with argon2id and a random salt, as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(ApiError::internal)
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A hash to verify against when the user does not exist, so that a wrong name takes as
+/// long as a wrong password.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("not a password").unwrap_or_default())
+}
+
+pub fn check_new_password(password: &str) -> ApiResult<()> {
+    let n = password.chars().count();
+    if !(8..=128).contains(&n) {
+        return Err(ApiError::invalid("password", "8 to 128 characters"));
+    }
+    Ok(())
+}
+
+/// A fresh random secret, 256 bits as hex.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the store keeps of a secret.
+pub fn token_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Counts failed logins per account and login attempts per client address.
+#[derive(Debug, Default)]
+pub struct LoginGuard {
+    inner: Mutex<GuardState>,
+}
+
+#[derive(Debug, Default)]
+struct GuardState {
+    /// Per `tenant/username`: failures in a row and, once locked, until when.
+    accounts: HashMap<String, (u32, i64)>,
+    /// Per address: the minute and the attempts in it.
+    clients: HashMap<IpAddr, (i64, u32)>,
+}
+
+impl LoginGuard {
+    /// Refuses an attempt if the client is over its rate or the account is locked.
+    pub fn admit(&self, state: &AppState, account: &str, client: Option<IpAddr>) -> ApiResult<()> {
+        let now = state.now_ms();
+        let s = state.settings();
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ip) = client {
+            let minute = now / 60_000;
+            let entry = g.clients.entry(ip).or_insert((minute, 0));
+            if entry.0 != minute {
+                *entry = (minute, 0);
+            }
+            entry.1 += 1;
+            if entry.1 > s.logins_per_minute {
+                let retry = 60 - (now / 1000) % 60;
+                return Err(ApiError::new(
+                    Code::RateLimited,
+                    format!("too many login attempts from your address; try again in {retry} s"),
+                )
+                .with_details(serde_json::json!({ "retry_after_s": retry })));
+            }
+        }
+        if let Some(&(_, until)) = g.accounts.get(account)
+            && until > now
+        {
+            let retry = (until - now + 999) / 1000;
+            return Err(locked(retry));
+        }
+        Ok(())
+    }
+
+    /// Records a failure; returns the error to give (with attempts left, or the lockout).
+    pub fn failed(&self, state: &AppState, account: &str) -> ApiError {
+        let now = state.now_ms();
+        let s = state.settings();
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = g.accounts.entry(account.to_string()).or_insert((0, 0));
+        if entry.1 != 0 && entry.1 <= now {
+            *entry = (0, 0);
+        }
+        entry.0 += 1;
+        if entry.0 >= s.lockout_after {
+            let ms = i64::try_from(s.lockout_for.as_millis()).unwrap_or(i64::MAX);
+            entry.1 = now.saturating_add(ms);
+            entry.0 = 0;
+            tracing::warn!(account, "account locked after repeated failed logins");
+            return locked((ms + 999) / 1000);
+        }
+        let left = s.lockout_after - entry.0;
+        ApiError::new(Code::BadCredentials, "wrong user name or password")
+            .with_details(serde_json::json!({ "attempts_left": left }))
+    }
+
+    pub fn succeeded(&self, account: &str) {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.accounts.remove(account);
+    }
+}
+
+fn locked(retry_s: i64) -> ApiError {
+    ApiError::new(
+        Code::AccountLocked,
+        format!(
+            "too many failed logins: this account is locked for {} min",
+            (retry_s + 59) / 60
+        ),
+    )
+    .with_details(serde_json::json!({ "retry_after_s": retry_s }))
+}
+
+pub fn client_ip(req_ext: &axum::http::Extensions) -> Option<IpAddr> {
+    req_ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip())
+}
+
+/// The secret a request carries: `Authorization: Bearer …` or the session cookie.
+fn presented_secret(headers: &HeaderMap) -> Option<(String, bool)> {
+    if let Some(v) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        return v
+            .strip_prefix("Bearer ")
+            .map(|t| (t.trim().to_string(), true));
+    }
+    cookie(headers, SESSION_COOKIE).map(|c| (c, false))
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Middleware for every route but login and the OpenAPI document: finds the session, checks
+/// the CSRF token on a cookie session's changes, checks the route's permission, and leaves
+/// the [`Caller`] in the request's extensions.
+pub async fn authenticate(
+    State((state, perm)): State<(AppState, Perm)>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let (secret, bearer) = presented_secret(req.headers()).ok_or_else(ApiError::unauthenticated)?;
+    let hash = token_hash(&secret);
+    let now = state.now_ms();
+    let (session, user) = state
+        .store()
+        .session(&hash, now)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    if bearer != (session.kind == store::SessionKind::Bearer) {
+        return Err(ApiError::unauthenticated());
+    }
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !bearer && !safe {
+        let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if sent != Some(session.csrf.as_str()) {
+            return Err(ApiError::new(
+                Code::CsrfFailed,
+                format!("send the CSRF token from login in the `{CSRF_HEADER}` header"),
+            ));
+        }
+    }
+    if !allows(user.role, perm) || (perm.tenant_scoped() && user.tenant.is_none()) {
+        return Err(ApiError::forbidden());
+    }
+    // Sliding expiry for browser sessions, written at most every tenth of the idle time.
+    if !bearer {
+        let idle = i64::try_from(state.settings().session_idle.as_millis()).unwrap_or(i64::MAX);
+        if session.expires_at_ms - now < idle - idle / 10 {
+            state.store().extend_session(&hash, now + idle).await?;
+        }
+    }
+    req.extensions_mut().insert(Caller { user, session });
+    Ok(next.run(req).await)
+}

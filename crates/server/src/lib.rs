@@ -1,0 +1,145 @@
+//! The application server: what turns the cores and the store into a contact center people
+//! use. Auth and tenants, users and roles, customers (one view of every customer), the audit
+//! log, live events; served as JSON over HTTP and a WebSocket with axum, described by an
+//! OpenAPI document.
+//!
+//! Only this crate knows HTTP and JSON wire types (the DTOs in `dto`, converted by hand from
+//! the store's types). It holds no SQL (that is `store`) and no routing logic (`acd`).
+//!
+//! Every endpoint is one row of the route table ([`routes::table`]): method, path, the
+//! permission it needs and the handler. The router, the permission check and the generated
+//! tenant-isolation and role tests all read that table, so a new endpoint cannot skip them.
+
+mod api;
+mod auth;
+pub mod dto;
+pub mod error;
+mod extract;
+mod openapi;
+pub mod perm;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use store::{EventLog, Store};
+use tokio::net::TcpListener;
+
+pub use auth::hash_password;
+pub use openapi::openapi_json;
+
+/// Where the server reads the time: the system clock, or a hand-moved one in tests.
+#[derive(Debug, Clone)]
+pub enum Clock {
+    System,
+    Manual(Arc<AtomicI64>),
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        match self {
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            Clock::Manual(ms) => ms.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Settings a deployment may change.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A browser session ends after this long without a request (a shift and a half).
+    pub session_idle: Duration,
+    /// API tokens last this long.
+    pub token_lifetime: Duration,
+    /// Mark cookies `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Failed logins of one account before it is locked, and for how long.
+    pub lockout_after: u32,
+    pub lockout_for: Duration,
+    /// Login attempts one client address may make a minute.
+    pub logins_per_minute: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            session_idle: Duration::from_secs(12 * 3600),
+            token_lifetime: Duration::from_secs(90 * 24 * 3600),
+            secure_cookies: false,
+            lockout_after: 5,
+            lockout_for: Duration::from_secs(15 * 60),
+            logins_per_minute: 30,
+        }
+    }
+}
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    events: EventLog,
+    clock: Clock,
+    settings: Settings,
+    guard: auth::LoginGuard,
+}
+
+impl AppState {
+    /// Must be called inside a tokio runtime (it starts the event-log writer).
+    pub fn new(store: Store, clock: Clock, settings: Settings) -> AppState {
+        let events = EventLog::start(store.clone(), 256);
+        AppState(Arc::new(Inner {
+            store,
+            events,
+            clock,
+            settings,
+            guard: auth::LoginGuard::default(),
+        }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn events(&self) -> &EventLog {
+        &self.0.events
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.0.clock.now_ms()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+}
+
+/// The whole HTTP application, for a real listener or for `oneshot` tests.
+pub fn app(state: AppState) -> Router {
+    routes::router(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets requests in flight finish
+/// and flushes the event log.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = app(state.clone());
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    let _ = state.events().flush().await;
+    Ok(())
+}

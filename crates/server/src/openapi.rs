@@ -1,0 +1,48 @@
+//! The OpenAPI document, from the handlers' `#[utoipa::path]` descriptions.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::{audit, customers, events, session, tenants, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Hotline", description = "The contact center's API. Errors are `{code, message, details}` with stable codes."),
+    paths(
+        session::login, session::logout, session::current, session::change_password,
+        session::create_token,
+        tenants::list, tenants::create, tenants::get,
+        users::list, users::create, users::get, users::update, users::reset_password,
+        audit::list,
+        customers::list, customers::create, customers::lookup, customers::get,
+        customers::replace, customers::protected, customers::facets, customers::put_facet,
+        customers::duplicates, customers::merge, customers::undo_merge,
+        events::stream, events::log,
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("cookie" = [])),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        c.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+/// The document served at `/api/openapi.json`.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}

@@ -1,0 +1,94 @@
+//! What each role may do. Every endpoint names one permission (the route table in
+//! `routes.rs`); this table is the only place that says which roles have it.
+
+use store::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Perm {
+    /// Any logged-in user: their own session, password and tokens.
+    Session,
+    /// Platform: create and list tenants.
+    ManageTenants,
+    /// A tenant's users and roles.
+    ManageUsers,
+    /// Read the audit log (of the tenant, or of the platform).
+    ViewAudit,
+    ViewCustomers,
+    EditCustomers,
+    /// Find duplicates and merge customer records (and undo merges).
+    MergeCustomers,
+    /// Unmasked protected personal data: ID numbers, bank details. Every view is audited.
+    ViewProtected,
+    /// Live events (the WebSocket) and the event log.
+    ViewEvents,
+}
+
+impl Perm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Perm::Session => "session",
+            Perm::ManageTenants => "manage_tenants",
+            Perm::ManageUsers => "manage_users",
+            Perm::ViewAudit => "view_audit",
+            Perm::ViewCustomers => "view_customers",
+            Perm::EditCustomers => "edit_customers",
+            Perm::MergeCustomers => "merge_customers",
+            Perm::ViewProtected => "view_protected",
+            Perm::ViewEvents => "view_events",
+        }
+    }
+
+    /// Whether a permission is about one tenant's data (and so needs a tenant user). The
+    /// audit log is both: a tenant's users read theirs, the platform administrator the
+    /// platform's.
+    pub fn tenant_scoped(self) -> bool {
+        !matches!(self, Perm::Session | Perm::ManageTenants | Perm::ViewAudit)
+    }
+}
+
+/// The permissions of a role.
+pub fn grants(role: Role) -> &'static [Perm] {
+    use Perm::*;
+    match role {
+        Role::PlatformAdmin => &[Session, ManageTenants, ViewAudit],
+        Role::TenantAdmin => &[
+            Session,
+            ManageUsers,
+            ViewAudit,
+            ViewCustomers,
+            EditCustomers,
+            MergeCustomers,
+            ViewProtected,
+            ViewEvents,
+        ],
+        Role::Supervisor => &[
+            Session,
+            ViewCustomers,
+            EditCustomers,
+            MergeCustomers,
+            ViewEvents,
+        ],
+        Role::Agent | Role::Expert => &[Session, ViewCustomers, EditCustomers, ViewEvents],
+        Role::QualityInspector => &[Session, ViewCustomers, ViewEvents],
+        // Finance and the other back-office departments see what the front line may not.
+        Role::BackOffice => &[
+            Session,
+            ViewCustomers,
+            EditCustomers,
+            ViewProtected,
+            ViewEvents,
+        ],
+        // Dealers see only their own leads (which arrive with the leads module).
+        Role::Dealer => &[Session],
+    }
+}
+
+pub fn allows(role: Role, perm: Perm) -> bool {
+    grants(role).contains(&perm)
+}
+
+/// Whether a role sees every event of its tenant, or only those without an addressee and
+/// those addressed to the user.
+pub fn sees_all_events(role: Role) -> bool {
+    matches!(role, Role::TenantAdmin | Role::Supervisor)
+}

@@ -1,0 +1,298 @@
+//! The route table: every endpoint, the permission it needs, and an example body. The
+//! router is built from it, and the generated tests (tenant isolation, the role matrix,
+//! bad input, the OpenAPI document covering every route) iterate over it.
+
+use axum::Router;
+use axum::http::Method;
+use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
+use axum::routing::{MethodRouter, get, patch, post, put};
+use serde_json::{Value, json};
+
+use crate::api::{audit, customers, events, session, tenants, users};
+use crate::error::ApiError;
+use crate::perm::Perm;
+use crate::{AppState, auth};
+
+pub struct Endpoint {
+    pub method: Method,
+    /// axum's syntax: `/api/customers/{customer_id}`. Path parameters are named after what
+    /// they identify, so the generated tests know which fixture to put there.
+    pub path: &'static str,
+    /// `None` for the few public endpoints (login, the OpenAPI document).
+    pub perm: Option<Perm>,
+    /// A valid body for endpoints that take one; `"{customer_id}"`-style strings stand for
+    /// ids the tests fill in.
+    pub example: Option<Value>,
+    handler: MethodRouter<AppState>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+fn ep(
+    method: Method,
+    path: &'static str,
+    perm: Option<Perm>,
+    example: Option<Value>,
+    handler: MethodRouter<AppState>,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        perm,
+        example,
+        handler,
+    }
+}
+
+fn customer_example() -> Value {
+    json!({
+        "name": "张伟",
+        "phones": [{"number": "138 1234 5678", "label": "mobile"}],
+        "emails": ["zhang.wei@example.com"],
+        "addresses": [{"province": "浙江省", "city": "杭州市", "district": "西湖区",
+                       "line": "文三路 90 号", "label": "installation"}],
+        "segment": "large_account",
+        "level": 4,
+    })
+}
+
+pub fn table() -> Vec<Endpoint> {
+    use Method as M;
+    use Perm::*;
+    let mut replace = customer_example();
+    replace["version"] = json!(1);
+    vec![
+        ep(M::GET, "/api/openapi.json", None, None, get(openapi)),
+        ep(
+            M::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"tenant": "water", "username": "agent", "password": "wrong-password"})),
+            post(session::login),
+        ),
+        ep(
+            M::POST,
+            "/api/auth/logout",
+            Some(Session),
+            None,
+            post(session::logout),
+        ),
+        ep(
+            M::GET,
+            "/api/auth/session",
+            Some(Session),
+            None,
+            get(session::current),
+        ),
+        ep(
+            M::POST,
+            "/api/auth/password",
+            Some(Session),
+            Some(json!({"current_password": "wrong-password", "new_password": "new-password-1"})),
+            post(session::change_password),
+        ),
+        ep(
+            M::POST,
+            "/api/auth/tokens",
+            Some(Session),
+            Some(json!({"label": "CRM sync", "days": 30})),
+            post(session::create_token),
+        ),
+        ep(
+            M::GET,
+            "/api/tenants",
+            Some(ManageTenants),
+            None,
+            get(tenants::list),
+        ),
+        ep(
+            M::POST,
+            "/api/tenants",
+            Some(ManageTenants),
+            Some(
+                json!({"slug": "gas-96777", "name": "燃气热线", "seat_quota": 30,
+                        "sip_domain": "gas.example"}),
+            ),
+            post(tenants::create),
+        ),
+        ep(
+            M::GET,
+            "/api/tenants/{tenant_id}",
+            Some(ManageTenants),
+            None,
+            get(tenants::get),
+        ),
+        ep(
+            M::GET,
+            "/api/users",
+            Some(ManageUsers),
+            None,
+            get(users::list),
+        ),
+        ep(
+            M::POST,
+            "/api/users",
+            Some(ManageUsers),
+            Some(
+                json!({"username": "new-agent", "display_name": "新座席", "role": "agent",
+                        "password": "secret-password"}),
+            ),
+            post(users::create),
+        ),
+        ep(
+            M::GET,
+            "/api/users/{user_id}",
+            Some(ManageUsers),
+            None,
+            get(users::get),
+        ),
+        ep(
+            M::PATCH,
+            "/api/users/{user_id}",
+            Some(ManageUsers),
+            Some(json!({"version": 1, "display_name": "改名"})),
+            patch(users::update),
+        ),
+        ep(
+            M::POST,
+            "/api/users/{user_id}/password",
+            Some(ManageUsers),
+            Some(json!({"password": "another-password"})),
+            post(users::reset_password),
+        ),
+        ep(
+            M::GET,
+            "/api/audit",
+            Some(ViewAudit),
+            None,
+            get(audit::list),
+        ),
+        ep(
+            M::GET,
+            "/api/customers",
+            Some(ViewCustomers),
+            None,
+            get(customers::list),
+        ),
+        ep(
+            M::POST,
+            "/api/customers",
+            Some(EditCustomers),
+            Some(customer_example()),
+            post(customers::create),
+        ),
+        ep(
+            M::GET,
+            "/api/customers/lookup",
+            Some(ViewCustomers),
+            None,
+            get(customers::lookup),
+        ),
+        ep(
+            M::GET,
+            "/api/customers/{customer_id}",
+            Some(ViewCustomers),
+            None,
+            get(customers::get),
+        ),
+        ep(
+            M::PUT,
+            "/api/customers/{customer_id}",
+            Some(EditCustomers),
+            Some(replace),
+            put(customers::replace),
+        ),
+        ep(
+            M::GET,
+            "/api/customers/{customer_id}/protected",
+            Some(ViewProtected),
+            None,
+            get(customers::protected),
+        ),
+        ep(
+            M::GET,
+            "/api/customers/{customer_id}/facets",
+            Some(ViewCustomers),
+            None,
+            get(customers::facets),
+        ),
+        ep(
+            M::PUT,
+            "/api/customers/{customer_id}/facets/{department}",
+            Some(EditCustomers),
+            Some(json!({"data": {"devices": ["水表 DN20"]}})),
+            put(customers::put_facet),
+        ),
+        ep(
+            M::GET,
+            "/api/customers/{customer_id}/duplicates",
+            Some(MergeCustomers),
+            None,
+            get(customers::duplicates),
+        ),
+        ep(
+            M::POST,
+            "/api/customers/{customer_id}/merge",
+            Some(MergeCustomers),
+            Some(json!({"absorbed_id": "{other_customer_id}"})),
+            post(customers::merge),
+        ),
+        ep(
+            M::POST,
+            "/api/customer-merges/{merge_id}/undo",
+            Some(MergeCustomers),
+            None,
+            post(customers::undo_merge),
+        ),
+        ep(
+            M::GET,
+            "/api/events",
+            Some(ViewEvents),
+            None,
+            get(events::stream),
+        ),
+        ep(
+            M::GET,
+            "/api/events/log",
+            Some(ViewEvents),
+            None,
+            get(events::log),
+        ),
+    ]
+}
+
+/// The application's router, built from [`table`].
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for e in table() {
+        let handler = match e.perm {
+            Some(perm) => e.handler.route_layer(from_fn_with_state(
+                (state.clone(), perm),
+                auth::authenticate,
+            )),
+            None => e.handler,
+        };
+        router = router.route(e.path, handler);
+    }
+    router
+        .fallback(|| async { ApiError::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                crate::error::Code::NotFound,
+                "this route does not take that method",
+            )
+        })
+        .with_state(state)
+}
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        crate::openapi_json(),
+    )
+}

@@ -1,0 +1,434 @@
+//! Logging in and out: cookies and CSRF, bearer tokens, lockout, seats, passwords.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::{Value, json};
+use store::Role;
+use tower::ServiceExt;
+
+use crate::{PASSWORD, World, on_both};
+
+async fn login(
+    w: &World,
+    tenant: Option<&str>,
+    user: &str,
+    password: &str,
+    mode: &str,
+) -> (StatusCode, Value, Vec<String>) {
+    let body = json!({ "tenant": tenant, "username": user, "password": password, "mode": mode });
+    let req = Request::post("/api/auth/login")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let resp = w.app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let cookies = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap(), cookies)
+}
+
+async fn with_cookie(
+    w: &World,
+    method: Method,
+    path: &str,
+    cookie: &str,
+    csrf: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie);
+    if let Some(t) = csrf {
+        req = req.header("x-csrf-token", t);
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .unwrap();
+    let resp = w.app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[test]
+fn a_browser_session_is_an_http_only_cookie_and_changes_need_the_csrf_token() {
+    on_both(|w: World| async move {
+        let (s, info, cookies) = login(&w, Some("water"), "supervisor", PASSWORD, "cookie").await;
+        assert_eq!(s, StatusCode::OK, "{info}");
+        assert_eq!(info["user"]["role"], "supervisor");
+        assert_eq!(info["tenant"]["slug"], "water");
+        assert!(
+            info["permissions"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("view_customers"))
+        );
+        assert!(info["token"].is_null());
+        let session = cookies
+            .iter()
+            .find(|c| c.starts_with("hotline_session="))
+            .unwrap();
+        assert!(
+            session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+            "{session}"
+        );
+        let cookie = session.split(';').next().unwrap().to_string();
+        let csrf = info["csrf_token"].as_str().unwrap().to_string();
+
+        let (s, me) = with_cookie(&w, Method::GET, "/api/auth/session", &cookie, None, None).await;
+        assert_eq!(
+            (s, me["user"]["username"].as_str()),
+            (StatusCode::OK, Some("supervisor"))
+        );
+        let customer = json!({ "name": "王五", "phones": [{"number": "13700000000"}] });
+        let (s, v) = with_cookie(
+            &w,
+            Method::POST,
+            "/api/customers",
+            &cookie,
+            None,
+            Some(customer.clone()),
+        )
+        .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("csrf_failed"))
+        );
+        let (s, _) = with_cookie(
+            &w,
+            Method::POST,
+            "/api/customers",
+            &cookie,
+            Some("forged"),
+            Some(customer.clone()),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v) = with_cookie(
+            &w,
+            Method::POST,
+            "/api/customers",
+            &cookie,
+            Some(&csrf),
+            Some(customer),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+
+        // Logout ends the session; the cookie is cleared.
+        let (s, _) = with_cookie(
+            &w,
+            Method::POST,
+            "/api/auth/logout",
+            &cookie,
+            Some(&csrf),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, v) = with_cookie(&w, Method::GET, "/api/auth/session", &cookie, None, None).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+        );
+    });
+}
+
+#[test]
+fn api_clients_log_in_for_a_bearer_token_which_is_not_a_cookie() {
+    on_both(|w: World| async move {
+        let (s, info, cookies) = login(&w, Some("water"), "back-office", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(cookies.is_empty());
+        let token = info["token"].as_str().unwrap();
+        let (s, v) = w
+            .call(
+                Method::POST,
+                "/api/customers",
+                Some(token),
+                Some(json!({"name": "接口客户"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        // A bearer token presented as a cookie is not a session.
+        let (s, _) = with_cookie(
+            &w,
+            Method::GET,
+            "/api/auth/session",
+            &format!("hotline_session={token}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let (s, t) = w
+            .call(
+                Method::POST,
+                "/api/auth/tokens",
+                Some(token),
+                Some(json!({"label": "CRM", "days": 7})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(
+            t["expires_at_ms"].as_i64().unwrap(),
+            crate::START_MS + 7 * 86_400_000
+        );
+        let (s, _) = w
+            .call(Method::GET, "/api/auth/session", t["token"].as_str(), None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    });
+}
+
+#[test]
+fn repeated_failures_lock_the_account_for_a_while() {
+    on_both(|w: World| async move {
+        for left in (1..5).rev() {
+            let (s, v, _) = login(&w, Some("water"), "agent", "wrong-password", "bearer").await;
+            assert_eq!(
+                (s, v["code"].as_str()),
+                (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+            );
+            assert_eq!(v["details"]["attempts_left"], left);
+        }
+        let (s, v, _) = login(&w, Some("water"), "agent", "wrong-password", "bearer").await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("account_locked")),
+            "{v}"
+        );
+        // Locked: even the right password is refused, with how long to wait.
+        let (s, v, _) = login(&w, Some("water"), "agent", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+        assert!(v["message"].as_str().unwrap().contains("15 min"), "{v}");
+        // Another account is not affected; an unknown one answers like a wrong password.
+        let (s, _, _) = login(&w, Some("water"), "expert", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, v, _) = login(&w, Some("nowhere"), "agent", PASSWORD, "bearer").await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+        );
+        w.advance(15 * 60 * 1000);
+        let (s, _, _) = login(&w, Some("water"), "agent", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+    });
+}
+
+#[test]
+fn the_login_past_the_seat_quota_is_refused_with_a_clear_message() {
+    on_both(|w: World| async move {
+        // Tenant B rents 2 seats.
+        let mut tokens = Vec::new();
+        for i in 0..3 {
+            let token = w.as_b_admin_creates_agent(&format!("seat{i}")).await;
+            tokens.push(token);
+        }
+        let (s, a0, _) = login(&w, Some("gas"), "seat0", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _, _) = login(&w, Some("gas"), "seat1", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, v, _) = login(&w, Some("gas"), "seat2", PASSWORD, "bearer").await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("seats_full")),
+            "{v}"
+        );
+        assert!(
+            v["message"].as_str().unwrap().contains("all 2 seats"),
+            "{v}"
+        );
+        // Supervisors hold no seat.
+        let (s, _, _) = login(&w, Some("gas"), "supervisor", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+        // The same agent again takes no second seat; logging out frees one.
+        let (s, _, _) = login(&w, Some("gas"), "seat0", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = w
+            .call(Method::POST, "/api/auth/logout", a0["token"].as_str(), None)
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, _, _) = login(&w, Some("gas"), "seat2", PASSWORD, "bearer").await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "seat0 still has its second session"
+        );
+        drop(tokens);
+    });
+}
+
+impl World {
+    async fn as_b_admin_creates_agent(&self, name: &str) -> String {
+        let token = self.token(&self.b.users[&Role::TenantAdmin]).await;
+        let body = json!({ "username": name, "display_name": name, "role": "agent", "password": PASSWORD });
+        let (s, v) = self
+            .call(Method::POST, "/api/users", Some(&token), Some(body))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        token
+    }
+}
+
+#[test]
+fn changing_a_password_ends_the_other_sessions() {
+    on_both(|w: World| async move {
+        let (_, first, _) = login(&w, Some("water"), "agent", PASSWORD, "bearer").await;
+        let (_, second, _) = login(&w, Some("water"), "agent", PASSWORD, "bearer").await;
+        let t1 = first["token"].as_str();
+        let body = json!({ "current_password": "nope-nope", "new_password": "a-new-password" });
+        let (s, v) = w
+            .call(Method::POST, "/api/auth/password", t1, Some(body))
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("current_password"))
+        );
+        let body = json!({ "current_password": PASSWORD, "new_password": "short" });
+        let (s, v) = w
+            .call(Method::POST, "/api/auth/password", t1, Some(body))
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("new_password"))
+        );
+        let body = json!({ "current_password": PASSWORD, "new_password": "a-new-password" });
+        let (s, _) = w
+            .call(Method::POST, "/api/auth/password", t1, Some(body))
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_eq!(
+            w.call(Method::GET, "/api/auth/session", t1, None).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            w.call(
+                Method::GET,
+                "/api/auth/session",
+                second["token"].as_str(),
+                None
+            )
+            .await
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
+        let (s, _, _) = login(&w, Some("water"), "agent", "a-new-password", "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+    });
+}
+
+#[test]
+fn deactivating_a_user_ends_their_sessions_and_is_audited() {
+    on_both(|w: World| async move {
+        let agent = &w.a.users[&Role::Agent];
+        let agent_token = w.token(agent).await;
+        let path = format!("/api/users/{}", agent.id.0);
+        let (s, v) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::PATCH,
+                &path,
+                Some(json!({"version": 1, "active": false})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["version"], 2);
+        let (s, v) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::PATCH,
+                &path,
+                Some(json!({"version": 1, "display_name": "旧"})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("version_conflict"))
+        );
+        assert_eq!(v["details"]["current_version"], 2);
+        assert_eq!(
+            w.call(Method::GET, "/api/auth/session", Some(&agent_token), None)
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+        let (_, audit) = w
+            .as_a(Role::TenantAdmin, Method::GET, "/api/audit", None)
+            .await;
+        let first = &audit[0];
+        assert_eq!(first["action"], "user.update");
+        assert_eq!(first["actor_id"], w.a.users[&Role::TenantAdmin].id.0);
+        // An administrator cannot lock themself out.
+        let me = &w.a.users[&Role::TenantAdmin];
+        let (s, v) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::PATCH,
+                &format!("/api/users/{}", me.id.0),
+                Some(json!({"version": 1, "active": false})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    });
+}
+
+#[test]
+fn the_platform_admin_creates_tenants_but_sees_no_customers() {
+    on_both(|w: World| async move {
+        let (s, info, _) = login(&w, None, "root", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+        let token = info["token"].as_str();
+        let body = json!({ "slug": "power", "name": "电力热线", "seat_quota": 40, "sip_domain": "power.example",
+                           "admin": { "username": "admin", "display_name": "管理员", "password": PASSWORD } });
+        let (s, t) = w
+            .call(Method::POST, "/api/tenants", token, Some(body.clone()))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        assert_eq!(
+            (t["time_zone"].as_str(), t["locale"].as_str()),
+            (Some("Asia/Shanghai"), Some("zh-CN"))
+        );
+        let (s, v) = w
+            .call(Method::POST, "/api/tenants", token, Some(body))
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("already_exists"))
+        );
+        let (s, _, _) = login(&w, Some("power"), "admin", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = w.call(Method::GET, "/api/customers", token, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (_, audit) = w.call(Method::GET, "/api/audit", token, None).await;
+        assert_eq!(audit[0]["action"], "tenant.create");
+        // A bad administrator password creates no tenant.
+        let body = json!({ "slug": "half", "name": "半", "seat_quota": 1, "sip_domain": "half.example",
+                           "admin": { "username": "admin", "display_name": "管理员", "password": "short" } });
+        let (s, v) = w
+            .call(Method::POST, "/api/tenants", token, Some(body))
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("admin.password"))
+        );
+        assert!(w.store.tenant_by_slug("half").await.unwrap().is_none());
+    });
+}

@@ -1,0 +1,90 @@
+//! Live events over a real WebSocket, resumed after a reconnect without loss.
+
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use store::Role;
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+
+use crate::{World, on_both};
+
+async fn next_event(
+    ws: &mut (
+             impl futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+             + Unpin
+         ),
+) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), futures_util::StreamExt::next(ws))
+            .await
+            .expect("an event within 10 s")
+            .expect("the stream is open")
+            .expect("a message");
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+#[test]
+fn events_stream_live_and_resume_after_a_reconnect() {
+    on_both(|w: World| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(server::run(listener, w.state.clone(), async {
+            stopped.await.ok();
+        }));
+        let agent = w.token(&w.a.users[&Role::Agent]).await;
+        let connect = |after: i64| {
+            let mut req = format!("ws://{addr}/api/events?after={after}")
+                .into_client_request()
+                .unwrap();
+            req.headers_mut()
+                .insert("authorization", format!("Bearer {agent}").parse().unwrap());
+            tokio_tungstenite::connect_async(req)
+        };
+        let (mut ws, _) = connect(0).await.unwrap();
+        let create = |name: &'static str| {
+            w.as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/customers",
+                Some(json!({ "name": name })),
+            )
+        };
+        let (s, c1) = create("第一位").await;
+        assert_eq!(s, StatusCode::CREATED);
+        let e1 = next_event(&mut ws).await;
+        assert_eq!(e1["kind"], "customer.created");
+        assert_eq!(e1["payload"]["customer_id"], c1["id"]);
+        drop(ws);
+
+        // Events while disconnected are delivered on resume, and nothing before `after`.
+        let (_, c2) = create("第二位").await;
+        let (_, c3) = create("第三位").await;
+        w.state.events().flush().await.unwrap();
+        let (mut ws, _) = connect(e1["seq"].as_i64().unwrap()).await.unwrap();
+        let e2 = next_event(&mut ws).await;
+        let e3 = next_event(&mut ws).await;
+        assert_eq!(e2["payload"]["customer_id"], c2["id"]);
+        assert_eq!(e3["payload"]["customer_id"], c3["id"]);
+        assert!(e3["seq"].as_i64() > e2["seq"].as_i64());
+
+        // Without a session, no stream.
+        let req = format!("ws://{addr}/api/events")
+            .into_client_request()
+            .unwrap();
+        assert!(tokio_tungstenite::connect_async(req).await.is_err());
+        // Tenant B's events never reach tenant A (B's marker event is in the log).
+        let (_, page) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/events/log", None)
+            .await;
+        assert!(!page.to_string().contains(crate::B_MARKER));
+        assert!(page.as_array().unwrap().len() >= 3);
+        drop(ws);
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
