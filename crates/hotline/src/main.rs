@@ -2,6 +2,7 @@
 
 mod bench;
 mod report;
+mod serve;
 
 use std::path::PathBuf;
 
@@ -23,9 +24,21 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Start the center. Until the application server lands, this runs the demo center — a
-    /// day at a city water utility's hotline — on the real routing engine and reports it.
-    Start,
+    /// Start the whole center with its demo tenant on the embedded database
+    /// (./data/hotline.db): `serve --demo`. Prints where to go and whom to log in as.
+    Start {
+        #[arg(long, env = "HOTLINE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Serve the center: the HTTP and WebSocket API (SIP and the web desktop come next).
+    Serve(serve::ServeArgs),
+    /// Administration: the first platform administrator.
+    Admin {
+        #[command(subcommand)]
+        command: serve::AdminCommand,
+    },
+    /// A simulated day at the demo water utility's hotline, on the real routing engine.
+    DemoDay,
     /// Create or upgrade the database: SQLite by default, PostgreSQL with a postgres:// URL.
     Migrate {
         #[arg(long, default_value = "sqlite://data/hotline.db")]
@@ -166,7 +179,14 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Start => start(),
+        Command::Start { listen } => serve::serve(serve::ServeArgs {
+            database: serve::DEFAULT_DATABASE.into(),
+            listen,
+            demo: true,
+        }),
+        Command::Serve(args) => serve::serve(args),
+        Command::Admin { command } => serve::admin(command),
+        Command::DemoDay => demo_day(),
         Command::Migrate { database } => migrate(&database),
         Command::Simulate(args) => simulate(args),
         Command::Wfm { formula } => formulas(formula),
@@ -176,10 +196,9 @@ fn run(cli: Cli) -> Result<()> {
 
 const DEMO: &str = include_str!("../../../examples/water-utility.toml");
 
-fn start() -> Result<()> {
+fn demo_day() -> Result<()> {
     println!("Hotline — 呼叫中心 demo: a day at the water utility hotline 96332");
-    println!("(the application server, SIP and the web desktop come next; this is the routing");
-    println!(" engine at work on a simulated day: examples/water-utility.toml)\n");
+    println!("(the routing engine at work on a simulated day: examples/water-utility.toml)\n");
     let model: sim::Model = toml::from_str(DEMO).context("the demo model")?;
     let report = sim::run(&model)?;
     report::table(&report, &model);

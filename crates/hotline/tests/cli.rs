@@ -212,8 +212,8 @@ fn simulate_reads_a_model_and_reports_a_bad_one() {
 }
 
 #[test]
-fn start_shows_the_demo_day() {
-    let out = hotline(&["start"]);
+fn demo_day_shows_a_simulated_day() {
+    let out = hotline(&["demo-day"]);
     assert!(
         out.status.success(),
         "{}",
@@ -248,4 +248,101 @@ fn migrate_creates_the_embedded_database_and_refuses_a_bad_url() {
     ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("opening postgres://"));
+}
+
+/// A raw HTTP/1.1 request; returns the status line and the body.
+fn http(addr: &str, method: &str, path: &str, body: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp.lines().next().unwrap_or_default().to_string();
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn serve_demo_starts_the_center_and_the_demo_users_can_log_in() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("hotline-serve-{}", std::process::id()));
+    let url = format!("sqlite://{}/hotline.db", dir.display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &url,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|a| a.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("no address in {first}"))
+        .to_string();
+    let rest: Vec<String> = lines.by_ref().take(6).map(Result::unwrap).collect();
+    assert!(rest.iter().any(|l| l.contains("hotline-demo")), "{rest:?}");
+
+    let login =
+        r#"{"tenant":"demo","username":"agent01","password":"hotline-demo","mode":"bearer"}"#;
+    let (status, body) = http(&addr, "POST", "/api/auth/login", login);
+    assert!(status.contains("200"), "{status} {body}");
+    let (status, body) = http(&addr, "POST", "/api/auth/login", r#"{"username":"root"}"#);
+    assert!(status.contains("400"), "{status}");
+    assert!(body.contains("\"field\":\"password\""), "{body}");
+    let (status, doc) = http(&addr, "GET", "/api/openapi.json", "");
+    assert!(
+        status.contains("200") && doc.contains("/api/customers/lookup"),
+        "{status}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn admin_create_makes_the_first_platform_administrator_once() {
+    let dir = std::env::temp_dir().join(format!("hotline-admin-{}", std::process::id()));
+    let url = format!("sqlite://{}/hotline.db", dir.display());
+    let create = || {
+        Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args(["admin", "create", "--username", "ops", "--database", &url])
+            .env("HOTLINE_ADMIN_PASSWORD", "a-long-password")
+            .output()
+            .unwrap()
+    };
+    let out = create();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created platform administrator `ops`"));
+    let again = create();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let short = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args(["admin", "create", "--username", "x", "--database", &url])
+        .env("HOTLINE_ADMIN_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));
+    std::fs::remove_dir_all(&dir).ok();
 }

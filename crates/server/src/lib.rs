@@ -12,6 +12,7 @@
 
 mod api;
 mod auth;
+pub mod demo;
 pub mod dto;
 pub mod error;
 mod extract;
