@@ -297,6 +297,16 @@ impl Acd {
         self.now
     }
 
+    /// Whether [`Acd::handle_queue`] would take this configuration; changes nothing.
+    pub fn check_queue(&self, id: QueueId, cfg: &QueueConfig) -> Result<(), AcdError> {
+        validate_queue(id, cfg, &self.queues, &self.calls)
+    }
+
+    /// Whether [`Acd::handle_agent`] would take this configuration; changes nothing.
+    pub fn check_agent(&self, cfg: &AgentConfig) -> Result<(), AcdError> {
+        validate_agent(cfg, &self.queues)
+    }
+
     pub fn agent_state(&self, agent: AgentId) -> Option<AgentState> {
         self.agents.get(&agent).map(|a| a.state)
     }

@@ -74,6 +74,9 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Customer create and caller-number lookup (the screen pop) on a database holding
+    /// `--customers` customers: through the store, and through the HTTP API in process.
+    Customers(crate::bench_customers::Args),
 }
 
 pub fn run(cmd: BenchCommand) -> Result<()> {
@@ -115,6 +118,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             seed,
             json,
         } => staffing(write_problems, pyworkforce, repeat.max(1), seed, json),
+        BenchCommand::Customers(args) => crate::bench_customers::run(args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `hotline`: the one binary that runs the contact center and its tools.
 
 mod bench;
+mod bench_customers;
 mod report;
 mod serve;
 

@@ -38,6 +38,8 @@ pub enum Code {
     AlreadyExists,
     /// Someone changed it first; `details.current_version` says to what.
     VersionConflict,
+    /// Not possible in the state things are in (setting ready before signing in).
+    InvalidState,
     PayloadTooLarge,
     UnsupportedMediaType,
     /// Our fault.
@@ -45,7 +47,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 15] = [
         Code::InvalidInput,
         Code::Unauthenticated,
         Code::BadCredentials,
@@ -57,6 +59,7 @@ impl Code {
         Code::NotFound,
         Code::AlreadyExists,
         Code::VersionConflict,
+        Code::InvalidState,
         Code::PayloadTooLarge,
         Code::UnsupportedMediaType,
         Code::Internal,
@@ -75,6 +78,7 @@ impl Code {
             Code::NotFound => "not_found",
             Code::AlreadyExists => "already_exists",
             Code::VersionConflict => "version_conflict",
+            Code::InvalidState => "invalid_state",
             Code::PayloadTooLarge => "payload_too_large",
             Code::UnsupportedMediaType => "unsupported_media_type",
             Code::Internal => "internal",
@@ -88,7 +92,9 @@ impl Code {
             Code::AccountLocked | Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::CsrfFailed | Code::Forbidden | Code::SeatsFull => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
-            Code::AlreadyExists | Code::VersionConflict => StatusCode::CONFLICT,
+            Code::AlreadyExists | Code::VersionConflict | Code::InvalidState => {
+                StatusCode::CONFLICT
+            }
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -109,7 +115,7 @@ pub struct ApiError {
 pub struct ErrorBody {
     /// Stable: `invalid_input`, `unauthenticated`, `bad_credentials`, `account_locked`,
     /// `rate_limited`, `csrf_failed`, `forbidden`, `seats_full`, `not_found`,
-    /// `already_exists`, `version_conflict`, `payload_too_large`, `unsupported_media_type`,
+    /// `already_exists`, `version_conflict`, `invalid_state`, `payload_too_large`, `unsupported_media_type`,
     /// `internal`.
     pub code: String,
     pub message: String,

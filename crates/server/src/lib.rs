@@ -12,6 +12,7 @@
 
 mod api;
 mod auth;
+mod center;
 pub mod demo;
 pub mod dto;
 pub mod error;
@@ -29,7 +30,7 @@ use axum::Router;
 use store::{EventLog, Store};
 use tokio::net::TcpListener;
 
-pub use auth::hash_password;
+pub use auth::{hash_password, token_hash};
 pub use openapi::openapi_json;
 
 /// Where the server reads the time: the system clock, or a hand-moved one in tests.
@@ -90,6 +91,7 @@ struct Inner {
     clock: Clock,
     settings: Settings,
     guard: auth::LoginGuard,
+    centers: center::Centers,
 }
 
 impl AppState {
@@ -102,6 +104,7 @@ impl AppState {
             clock,
             settings,
             guard: auth::LoginGuard::default(),
+            centers: center::Centers::default(),
         }))
     }
 

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{audit, customers, events, session, tenants, users};
+use crate::api::{agents, audit, config, customers, events, session, tenants, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,11 @@ use crate::api::{audit, customers, events, session, tenants, users};
         customers::list, customers::create, customers::lookup, customers::get,
         customers::replace, customers::protected, customers::facets, customers::put_facet,
         customers::duplicates, customers::merge, customers::undo_merge,
+        config::list_skills, config::create_skill, config::update_skill,
+        config::list_queues, config::create_queue, config::update_queue,
+        config::list_teams, config::create_team, config::update_team,
+        config::get_agent, config::put_agent,
+        agents::floor, agents::me, agents::login, agents::logout, agents::change,
         events::stream, events::log,
     ),
     modifiers(&Security),

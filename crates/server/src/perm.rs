@@ -21,6 +21,14 @@ pub enum Perm {
     ViewProtected,
     /// Live events (the WebSocket) and the event log.
     ViewEvents,
+    /// Change skills, queues, teams and agents' routing profiles.
+    ManageConfig,
+    /// Read the configuration.
+    ViewConfig,
+    /// Sign in to queues and take contacts: one's own agent state.
+    TakeContacts,
+    /// The floor: every agent's state.
+    ViewFloor,
 }
 
 impl Perm {
@@ -35,6 +43,10 @@ impl Perm {
             Perm::MergeCustomers => "merge_customers",
             Perm::ViewProtected => "view_protected",
             Perm::ViewEvents => "view_events",
+            Perm::ManageConfig => "manage_config",
+            Perm::ViewConfig => "view_config",
+            Perm::TakeContacts => "take_contacts",
+            Perm::ViewFloor => "view_floor",
         }
     }
 
@@ -60,16 +72,29 @@ pub fn grants(role: Role) -> &'static [Perm] {
             MergeCustomers,
             ViewProtected,
             ViewEvents,
+            ManageConfig,
+            ViewConfig,
+            ViewFloor,
         ],
+        // Team leads (班组长) take calls on a busy floor too.
         Role::Supervisor => &[
             Session,
             ViewCustomers,
             EditCustomers,
             MergeCustomers,
             ViewEvents,
+            ViewConfig,
+            TakeContacts,
+            ViewFloor,
         ],
-        Role::Agent | Role::Expert => &[Session, ViewCustomers, EditCustomers, ViewEvents],
-        Role::QualityInspector => &[Session, ViewCustomers, ViewEvents],
+        Role::Agent | Role::Expert => &[
+            Session,
+            ViewCustomers,
+            EditCustomers,
+            ViewEvents,
+            TakeContacts,
+        ],
+        Role::QualityInspector => &[Session, ViewCustomers, ViewEvents, ViewFloor],
         // Finance and the other back-office departments see what the front line may not.
         Role::BackOffice => &[
             Session,

@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get, patch, post, put};
 use serde_json::{Value, json};
 
-use crate::api::{audit, customers, events, session, tenants, users};
+use crate::api::{agents, audit, config, customers, events, session, tenants, users};
 use crate::error::ApiError;
 use crate::perm::Perm;
 use crate::{AppState, auth};
@@ -248,6 +248,128 @@ pub fn table() -> Vec<Endpoint> {
             Some(MergeCustomers),
             None,
             post(customers::undo_merge),
+        ),
+        ep(
+            M::GET,
+            "/api/skills",
+            Some(ViewConfig),
+            None,
+            get(config::list_skills),
+        ),
+        ep(
+            M::POST,
+            "/api/skills",
+            Some(ManageConfig),
+            Some(json!({"key": "leak", "name": "漏水 Leaks"})),
+            post(config::create_skill),
+        ),
+        ep(
+            M::PUT,
+            "/api/skills/{skill_key}",
+            Some(ManageConfig),
+            Some(json!({"version": 1, "name": "报修 Repairs"})),
+            put(config::update_skill),
+        ),
+        ep(
+            M::GET,
+            "/api/queues",
+            Some(ViewConfig),
+            None,
+            get(config::list_queues),
+        ),
+        ep(
+            M::POST,
+            "/api/queues",
+            Some(ManageConfig),
+            Some(
+                json!({"key": "leak-queue", "name": "漏水专线", "skills": [{"skill": "{skill_key}", "min": 3}],
+                        "strategy": "longest_idle", "wrap_up": 15, "max_wait": 300,
+                        "overflow": {"to": "queue", "queue": "{queue_key}"}}),
+            ),
+            post(config::create_queue),
+        ),
+        ep(
+            M::PUT,
+            "/api/queues/{queue_key}",
+            Some(ManageConfig),
+            Some(
+                json!({"version": 1, "name": "报修", "skills": [{"skill": "{skill_key}", "min": 5}],
+                        "relax": [{"after": 30, "min_proficiency": 2}], "ring_timeout": 15}),
+            ),
+            put(config::update_queue),
+        ),
+        ep(
+            M::GET,
+            "/api/teams",
+            Some(ViewConfig),
+            None,
+            get(config::list_teams),
+        ),
+        ep(
+            M::POST,
+            "/api/teams",
+            Some(ManageConfig),
+            Some(json!({"key": "night", "name": "夜班", "members": ["{user_id}"]})),
+            post(config::create_team),
+        ),
+        ep(
+            M::PUT,
+            "/api/teams/{team_key}",
+            Some(ManageConfig),
+            Some(json!({"version": 1, "name": "早班", "members": ["{user_id}"]})),
+            put(config::update_team),
+        ),
+        ep(
+            M::GET,
+            "/api/agents/{user_id}/profile",
+            Some(ViewConfig),
+            None,
+            get(config::get_agent),
+        ),
+        ep(
+            M::PUT,
+            "/api/agents/{user_id}/profile",
+            Some(ManageConfig),
+            Some(
+                json!({"version": 1, "extension": "8001", "skills": [{"skill": "{skill_key}", "proficiency": 7}],
+                        "queues": ["{queue_key}"]}),
+            ),
+            put(config::put_agent),
+        ),
+        ep(
+            M::GET,
+            "/api/agents",
+            Some(ViewFloor),
+            None,
+            get(agents::floor),
+        ),
+        ep(
+            M::GET,
+            "/api/me/agent",
+            Some(TakeContacts),
+            None,
+            get(agents::me),
+        ),
+        ep(
+            M::POST,
+            "/api/me/agent/login",
+            Some(TakeContacts),
+            None,
+            post(agents::login),
+        ),
+        ep(
+            M::POST,
+            "/api/me/agent/logout",
+            Some(TakeContacts),
+            None,
+            post(agents::logout),
+        ),
+        ep(
+            M::POST,
+            "/api/me/agent/state",
+            Some(TakeContacts),
+            Some(json!({"state": "not_ready", "reason": "break"})),
+            post(agents::change),
         ),
         ep(
             M::GET,

@@ -77,10 +77,12 @@ macro_rules! on_db {
 }
 
 mod audit;
+mod config;
 mod customers;
 mod sessions;
 mod users;
 
+pub use config::ConfigItem;
 pub use customers::CustomerQuery;
 
 impl Store {

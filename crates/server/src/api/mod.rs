@@ -1,7 +1,9 @@
 //! The handlers, one module per area. Each is registered in the route table
 //! (`routes.rs`) and described for the OpenAPI document by its `#[utoipa::path]`.
 
+pub mod agents;
 pub mod audit;
+pub mod config;
 pub mod customers;
 pub mod events;
 pub mod session;

@@ -150,6 +150,17 @@ pub async fn logout(
         .revoke_session(&caller.session.token_hash, state.now_ms())
         .await?;
     if let Some(t) = caller.user.tenant {
+        // Leaving the desktop signs the agent out of the queues: nobody rings an empty seat.
+        if crate::perm::allows(caller.user.role, crate::perm::Perm::TakeContacts)
+            && let Ok(id) = crate::center::agent_id(caller.user.id.0)
+        {
+            let _ = state
+                .center(t, move |c| {
+                    let now = c.now;
+                    c.acd.handle_logout(now, id)
+                })
+                .await;
+        }
         super::emit(
             &state,
             t,

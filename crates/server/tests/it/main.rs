@@ -2,6 +2,7 @@
 //! one real-socket test for the WebSocket. The generated tests in `generated.rs` walk the
 //! route table, so a new endpoint is covered without anyone writing a test for it.
 
+mod agents;
 mod auth;
 mod customers;
 mod events;
@@ -238,6 +239,44 @@ async fn fixture(
         .merge_customers(tenant.id, created[1].id, created[2].id, None, START_MS)
         .await
         .unwrap();
+    // Configuration under keys only this tenant has: a skill, a queue, a team, and the
+    // agent's routing profile.
+    let put = |kind: &'static str, key: String, data: Value| {
+        let store = store.clone();
+        async move {
+            store
+                .put_config(tenant.id, kind, &key, &data, None, START_MS)
+                .await
+                .unwrap()
+        }
+    };
+    put(
+        "skill",
+        format!("{slug}-skill"),
+        json!({ "name": format!("报修{marker}") }),
+    )
+    .await;
+    put(
+        "queue",
+        format!("{slug}-queue"),
+        json!({ "name": format!("报修热线{marker}"), "skills": [{"skill": format!("{slug}-skill"), "min": 1}] }),
+    )
+    .await;
+    put(
+        "team",
+        format!("{slug}-team"),
+        json!({ "name": format!("早班{marker}"), "members": [] }),
+    )
+    .await;
+    let agent = &users[&Role::Agent];
+    put(
+        "agent",
+        agent.id.0.to_string(),
+        json!({ "extension": "8001", "sip_password": "sip-secret-1",
+                "skills": [{"skill": format!("{slug}-skill"), "proficiency": 5}],
+                "queues": [format!("{slug}-queue")] }),
+    )
+    .await;
     Fixture {
         tenant,
         users,
@@ -274,6 +313,9 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{tenant_id}", f.tenant.id.0.to_string()),
         ("{merge_id}", f.merge_id.to_string()),
         ("{department}", "service".to_string()),
+        ("{skill_key}", format!("{}-skill", f.tenant.slug)),
+        ("{queue_key}", format!("{}-queue", f.tenant.slug)),
+        ("{team_key}", format!("{}-team", f.tenant.slug)),
     ] {
         out = out.replace(name, &value);
     }

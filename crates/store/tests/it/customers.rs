@@ -350,3 +350,58 @@ fn facets_have_versions_of_their_own() {
         ));
     });
 }
+
+#[test]
+fn configuration_documents_have_versions_per_tenant() {
+    on_both(|store, _| async move {
+        let (water, gas) = two_tenants(&store).await;
+        let doc = serde_json::json!({"name": "报修 Repairs"});
+        let v1 = store
+            .put_config(water, "skill", "repair", &doc, None, 1)
+            .await
+            .unwrap();
+        assert_eq!(v1.version, 1);
+        assert!(matches!(
+            store
+                .put_config(water, "skill", "repair", &doc, None, 2)
+                .await,
+            Err(StoreError::Stale { current: 1, .. })
+        ));
+        let v2 = store
+            .put_config(
+                water,
+                "skill",
+                "repair",
+                &serde_json::json!({"name": "维修"}),
+                Some(1),
+                2,
+            )
+            .await
+            .unwrap();
+        assert_eq!((v2.version, v2.data["name"].as_str()), (2, Some("维修")));
+        assert!(matches!(
+            store
+                .put_config(water, "skill", "repair", &doc, Some(1), 3)
+                .await,
+            Err(StoreError::Stale { current: 2, .. })
+        ));
+        assert!(matches!(
+            store
+                .put_config(water, "skill", "nope", &doc, Some(1), 3)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            store
+                .put_config(water, "skill", "bad key!", &doc, None, 3)
+                .await,
+            Err(StoreError::Invalid { field: "key", .. })
+        ));
+        assert_eq!(
+            store.config_item(gas, "skill", "repair").await.unwrap(),
+            None
+        );
+        assert!(store.config_items(gas, "skill").await.unwrap().is_empty());
+        assert_eq!(store.config_items(water, "skill").await.unwrap(), vec![v2]);
+    });
+}

@@ -1,0 +1,193 @@
+//! Agents at work: signing in to the queues (签入) and out (签出), ready and not ready with a
+//! reason, and the supervisor's floor view of everyone's state.
+
+use acd::{AgentState, Reason};
+use axum::extract::State;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use store::TenantId;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::center::agent_id;
+use crate::error::{ApiError, ApiResult, Code, ErrorBody};
+use crate::extract::ApiJson;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentStatus {
+    pub user_id: i64,
+    pub display_name: String,
+    /// `offline`, `ready`, `reserved` (ringing), `talking`, `hold`, `after_call_work`,
+    /// `not_ready`.
+    pub state: String,
+    /// For `not_ready`: `break`, `meal`, `training`, `meeting`, `away`, `missed`.
+    pub reason: Option<String>,
+    pub extension: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateChange {
+    /// `ready` or `not_ready`.
+    pub state: String,
+    /// With `not_ready`: `break` (小休), `meal` (用餐), `training` (培训), `meeting` (会议),
+    /// `away` (离席).
+    pub reason: Option<String>,
+}
+
+fn describe(state: Option<AgentState>) -> (String, Option<String>) {
+    let v = serde_json::to_value(state.unwrap_or(AgentState::Offline)).unwrap_or(Value::Null);
+    match v {
+        Value::String(s) => (s, None),
+        Value::Object(o) => {
+            let (k, r) = o.into_iter().next().unwrap_or_default();
+            (k, r.as_str().map(String::from))
+        }
+        _ => ("offline".into(), None),
+    }
+}
+
+async fn status(state: &AppState, tenant: TenantId, user: &store::User) -> ApiResult<AgentStatus> {
+    let id = agent_id(user.id.0)?;
+    let live = state.center(tenant, move |c| c.acd.agent_state(id)).await?;
+    let (s, reason) = describe(live);
+    let extension = state
+        .store()
+        .config_item(tenant, "agent", &user.id.0.to_string())
+        .await?
+        .and_then(|i| i.data["extension"].as_str().map(String::from));
+    Ok(AgentStatus {
+        user_id: user.id.0,
+        display_name: user.display_name.clone(),
+        state: s,
+        reason,
+        extension,
+    })
+}
+
+/// What the engine refused, for the agent: 409 with its reason.
+fn refused(e: acd::AcdError) -> ApiError {
+    match e {
+        acd::AcdError::UnknownAgent(_) => ApiError::new(
+            Code::InvalidState,
+            "you have no routing profile yet; ask an administrator to give you skills and queues",
+        ),
+        other => ApiError::new(Code::InvalidState, other.to_string()),
+    }
+}
+
+/// Your own state.
+#[utoipa::path(get, path = "/api/me/agent", tag = "agents",
+    responses((status = 200, body = AgentStatus), (status = 403, body = ErrorBody)))]
+pub async fn me(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<AgentStatus>> {
+    Ok(Json(status(&state, caller.tenant()?, &caller.user).await?))
+}
+
+/// Sign in to your queues (签入): ready for contacts.
+#[utoipa::path(post, path = "/api/me/agent/login", tag = "agents",
+    responses((status = 200, body = AgentStatus), (status = 409, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<AgentStatus>> {
+    let tenant = caller.tenant()?;
+    let id = agent_id(caller.user.id.0)?;
+    state
+        .center(tenant, move |c| {
+            let now = c.now;
+            c.acd.handle_login(now, id)
+        })
+        .await?
+        .map_err(refused)?;
+    Ok(Json(status(&state, tenant, &caller.user).await?))
+}
+
+/// Sign out (签出); a contact in progress goes on until it ends.
+#[utoipa::path(post, path = "/api/me/agent/logout", tag = "agents",
+    responses((status = 200, body = AgentStatus), (status = 409, body = ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<AgentStatus>> {
+    let tenant = caller.tenant()?;
+    let id = agent_id(caller.user.id.0)?;
+    state
+        .center(tenant, move |c| {
+            let now = c.now;
+            c.acd.handle_logout(now, id)
+        })
+        .await?
+        .map_err(refused)?;
+    Ok(Json(status(&state, tenant, &caller.user).await?))
+}
+
+/// Ready, or not ready for a reason.
+#[utoipa::path(post, path = "/api/me/agent/state", tag = "agents", request_body = StateChange,
+    responses((status = 200, body = AgentStatus), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn change(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(req): ApiJson<StateChange>,
+) -> ApiResult<Json<AgentStatus>> {
+    let tenant = caller.tenant()?;
+    let id = agent_id(caller.user.id.0)?;
+    let reason = match (req.state.as_str(), req.reason.as_deref()) {
+        ("ready", None) => None,
+        ("ready", Some(_)) => return Err(ApiError::invalid("reason", "only with not_ready")),
+        ("not_ready", Some(r)) => Some(match r {
+            "break" => Reason::Break,
+            "meal" => Reason::Meal,
+            "training" => Reason::Training,
+            "meeting" => Reason::Meeting,
+            "away" => Reason::Away,
+            _ => {
+                return Err(ApiError::invalid(
+                    "reason",
+                    "one of break, meal, training, meeting, away",
+                ));
+            }
+        }),
+        ("not_ready", None) => {
+            return Err(ApiError::invalid(
+                "reason",
+                "say why: break, meal, training, meeting, away",
+            ));
+        }
+        _ => return Err(ApiError::invalid("state", "ready or not_ready")),
+    };
+    state
+        .center(tenant, move |c| {
+            let now = c.now;
+            match reason {
+                None => c.acd.handle_ready(now, id),
+                Some(r) => c.acd.handle_not_ready(now, id, r),
+            }
+        })
+        .await?
+        .map_err(refused)?;
+    Ok(Json(status(&state, tenant, &caller.user).await?))
+}
+
+/// The floor: every agent with a routing profile and their state now.
+#[utoipa::path(get, path = "/api/agents", tag = "agents",
+    responses((status = 200, body = Vec<AgentStatus>), (status = 403, body = ErrorBody)))]
+pub async fn floor(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Vec<AgentStatus>>> {
+    let tenant = caller.tenant()?;
+    let profiles = state.store().config_items(tenant, "agent").await?;
+    let users = state.store().users(tenant).await?;
+    let mut out = Vec::new();
+    for p in profiles {
+        if let Some(u) = users.iter().find(|u| u.id.0.to_string() == p.key) {
+            out.push(status(&state, tenant, u).await?);
+        }
+    }
+    Ok(Json(out))
+}

@@ -1,0 +1,250 @@
+//! Each tenant's routing engine, live: one tokio task per tenant owns an [`acd::Acd`], loaded
+//! from the configuration in the store when the tenant is first needed, and takes its inputs
+//! as jobs in order. The task reads the clock, fires the engine's timers, and writes what the
+//! engine reports to the event log (so the WebSocket, CDRs and reports see it).
+//!
+//! Names in the API are the tenant's keys (`repair`, `vip-queue`); the engine's ids are
+//! assigned here and never leave this module. Agents are users: `AgentId` is the user id.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, Weak};
+use std::time::Duration;
+
+use acd::{Acd, AgentConfig, AgentId, QueueConfig, QueueId, SkillId, Time};
+use serde_json::Value;
+use store::{NewEvent, TenantId};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{ApiError, ApiResult};
+use crate::{AppState, Inner};
+
+type Job = Box<dyn FnOnce(&mut Center) + Send>;
+
+/// The running centers, by tenant.
+#[derive(Debug, Default)]
+pub struct Centers {
+    running: Mutex<HashMap<TenantId, mpsc::Sender<Job>>>,
+}
+
+/// One tenant's engine and the names it knows.
+#[derive(Debug)]
+pub struct Center {
+    pub acd: Acd,
+    pub tenant: TenantId,
+    /// The time of the job being run: the clock, never behind the engine.
+    pub now: Time,
+    skills: HashMap<String, SkillId>,
+    queues: HashMap<String, QueueId>,
+    /// Distinguishes this run's event ids from earlier runs'.
+    boot: String,
+    seq: u64,
+}
+
+impl Center {
+    pub fn skill(&mut self, key: &str) -> SkillId {
+        let next = SkillId(u32::try_from(self.skills.len()).unwrap_or(u32::MAX));
+        *self.skills.entry(key.to_string()).or_insert(next)
+    }
+
+    pub fn known_skill(&self, key: &str) -> Option<SkillId> {
+        self.skills.get(key).copied()
+    }
+
+    pub fn known_queue(&self, key: &str) -> Option<QueueId> {
+        self.queues.get(key).copied()
+    }
+
+    /// The queue's id, assigned on first use.
+    pub fn queue(&mut self, key: &str) -> QueueId {
+        let next = QueueId(u32::try_from(self.queues.len()).unwrap_or(u32::MAX));
+        *self.queues.entry(key.to_string()).or_insert(next)
+    }
+
+    pub fn queue_key(&self, id: QueueId) -> Option<&str> {
+        self.queues
+            .iter()
+            .find(|(_, q)| **q == id)
+            .map(|(k, _)| k.as_str())
+    }
+}
+
+/// An agent's engine id from a user id.
+pub fn agent_id(user: i64) -> ApiResult<AgentId> {
+    u32::try_from(user)
+        .map(AgentId)
+        .map_err(|_| ApiError::invalid("user_id", "out of range"))
+}
+
+impl AppState {
+    /// Runs `job` on the tenant's engine, starting it if need be, and returns its result.
+    pub async fn center<R: Send + 'static>(
+        &self,
+        tenant: TenantId,
+        job: impl FnOnce(&mut Center) -> R + Send + 'static,
+    ) -> ApiResult<R> {
+        let sender = {
+            let mut running = self
+                .0
+                .centers
+                .running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            running
+                .entry(tenant)
+                .or_insert_with(|| {
+                    let (tx, rx) = mpsc::channel(1024);
+                    tokio::spawn(run(std::sync::Arc::downgrade(&self.0), tenant, rx));
+                    tx
+                })
+                .clone()
+        };
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |c| {
+            let _ = reply.send(job(c));
+        });
+        if sender.send(job).await.is_err() {
+            self.0
+                .centers
+                .running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&tenant);
+            return Err(ApiError::internal(format!(
+                "the routing engine of tenant {} stopped",
+                tenant.0
+            )));
+        }
+        answer
+            .await
+            .map_err(|_| ApiError::internal("the routing engine dropped a job"))
+    }
+}
+
+async fn run(state: Weak<Inner>, tenant: TenantId, mut jobs: mpsc::Receiver<Job>) {
+    let mut center = match load(&state, tenant).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(tenant = tenant.0, "cannot start the routing engine: {e}");
+            return;
+        }
+    };
+    loop {
+        let next = center.acd.poll_timeout();
+        let wait = match (next, clock(&state)) {
+            (Some(t), Some(now)) => Duration::from_millis(t.0.saturating_sub(now.0)),
+            _ => Duration::from_secs(3600),
+        };
+        tokio::select! {
+            job = jobs.recv() => {
+                let Some(job) = job else { return };
+                let Some(now) = clock(&state) else { return };
+                center.now = now.max(center.acd.now());
+                job(&mut center);
+            }
+            () = tokio::time::sleep(wait), if next.is_some() => {
+                let Some(now) = clock(&state) else { return };
+                center.now = now.max(center.acd.now());
+                center.acd.handle_timeout(center.now);
+            }
+        }
+        let Some(state) = state.upgrade() else { return };
+        flush(&AppState(state), &mut center).await;
+    }
+}
+
+fn clock(state: &Weak<Inner>) -> Option<Time> {
+    let inner = state.upgrade()?;
+    Some(Time(u64::try_from(inner.clock.now_ms()).unwrap_or(0)))
+}
+
+/// The engine's reports onto the event log. Actions (ring this phone) are telephony's; until
+/// it is attached they have nobody to go to.
+async fn flush(state: &AppState, c: &mut Center) {
+    while c.acd.poll_action().is_some() {}
+    while let Some(event) = c.acd.poll_event() {
+        let mut payload = serde_json::to_value(event.kind).unwrap_or(Value::Null);
+        let kind = format!("acd.{}", payload["kind"].as_str().unwrap_or("event"));
+        if let Some(agent) = payload.get("agent").cloned() {
+            payload["user_id"] = agent;
+        }
+        for field in ["queue", "from"] {
+            if let Some(q) = payload.get(field).and_then(Value::as_u64)
+                && let Some(key) = u32::try_from(q).ok().and_then(|q| c.queue_key(QueueId(q)))
+            {
+                payload[format!("{field}_key")] = Value::String(key.to_string());
+            }
+        }
+        c.seq += 1;
+        let e = NewEvent {
+            tenant: c.tenant,
+            id: format!("acd:{}:{}", c.boot, c.seq),
+            at_ms: i64::try_from(event.at.0).unwrap_or(i64::MAX),
+            kind,
+            payload,
+        };
+        if let Err(err) = state.events().append(e).await {
+            tracing::error!("routing event not logged: {err}");
+        }
+    }
+}
+
+/// A tenant's engine as its configuration says: skills, queues (twice, so overflow targets
+/// exist whatever the order), agents.
+async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
+    let inner = state.upgrade().ok_or("shutting down")?;
+    let store = inner.store.clone();
+    let now = Time(u64::try_from(inner.clock.now_ms()).unwrap_or(0));
+    drop(inner);
+    let mut c = Center {
+        acd: Acd::new(),
+        tenant,
+        now,
+        skills: HashMap::new(),
+        queues: HashMap::new(),
+        boot: crate::auth::new_secret()[..12].to_string(),
+        seq: 0,
+    };
+    let items = |kind: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .config_items(tenant, kind)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    };
+    for s in items("skill").await? {
+        c.skill(&s.key);
+    }
+    let queues = items("queue").await?;
+    for q in &queues {
+        let id = c.queue(&q.key);
+        let placeholder = QueueConfig::default();
+        c.acd
+            .handle_queue(now, id, placeholder)
+            .map_err(|e| e.to_string())?;
+    }
+    for q in &queues {
+        let input: crate::api::config::QueueInput =
+            serde_json::from_value(q.data.clone()).map_err(|e| format!("queue {}: {e}", q.key))?;
+        let (id, cfg) = crate::api::config::queue_config(&mut c, &q.key, &input)
+            .map_err(|e| format!("queue {}: {}", q.key, e.message))?;
+        c.acd
+            .handle_queue(now, id, cfg)
+            .map_err(|e| format!("queue {}: {e}", q.key))?;
+    }
+    for a in items("agent").await? {
+        let input: crate::api::config::AgentInput =
+            serde_json::from_value(a.data.clone()).map_err(|e| format!("agent {}: {e}", a.key))?;
+        let cfg: AgentConfig = crate::api::config::agent_config(&c, &input)
+            .map_err(|e| format!("agent {}: {}", a.key, e.message))?;
+        let user: i64 = a.key.parse().map_err(|_| format!("agent key {}", a.key))?;
+        let id = agent_id(user).map_err(|e| e.message)?;
+        c.acd
+            .handle_agent(now, id, cfg)
+            .map_err(|e| format!("agent {}: {e}", a.key))?;
+    }
+    // What loading reported (nothing observable yet) is not news.
+    while c.acd.poll_event().is_some() {}
+    Ok(c)
+}

@@ -1,0 +1,247 @@
+//! Configuration applied to the running engine, and agents signing in and changing state.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use store::Role;
+
+use crate::{World, on_both};
+
+#[test]
+fn an_agent_signs_in_takes_a_break_and_the_floor_and_the_log_see_it() {
+    on_both(|w: World| async move {
+        let (s, v) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/me/agent/state",
+                Some(json!({"state": "ready"})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("invalid_state")),
+            "{v}"
+        );
+        let (s, v) = w
+            .as_a(Role::Agent, Method::POST, "/api/me/agent/login", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            (v["state"].as_str(), v["extension"].as_str()),
+            (Some("ready"), Some("8001"))
+        );
+        let (s, v) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/me/agent/state",
+                Some(json!({"state": "not_ready", "reason": "meal"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            (v["state"].as_str(), v["reason"].as_str()),
+            (Some("not_ready"), Some("meal"))
+        );
+        let (s, v) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/me/agent/state",
+                Some(json!({"state": "not_ready"})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("reason"))
+        );
+
+        let (s, floor) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/agents", None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let me = &floor.as_array().unwrap()[0];
+        assert_eq!(me["user_id"], w.a.users[&Role::Agent].id.0);
+        assert_eq!(me["state"], "not_ready");
+
+        w.state.events().flush().await.unwrap();
+        let (_, log) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                "/api/events/log?limit=500",
+                None,
+            )
+            .await;
+        let kinds: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert!(
+            kinds.contains(&"acd.agent_presence") && kinds.contains(&"acd.agent_state"),
+            "{kinds:?}"
+        );
+        let presence: Vec<_> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "acd.agent_presence")
+            .map(|e| e["payload"]["presence"].clone())
+            .collect();
+        assert_eq!(presence, vec![json!("ready"), json!({"not_ready": "meal"})]);
+
+        let (s, v) = w
+            .as_a(Role::Agent, Method::POST, "/api/me/agent/logout", None)
+            .await;
+        assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("offline")));
+        // Somebody with no routing profile is told what to ask for.
+        let (s, v) = w
+            .as_a(Role::Expert, Method::POST, "/api/me/agent/login", None)
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(
+            v["message"].as_str().unwrap().contains("routing profile"),
+            "{v}"
+        );
+    });
+}
+
+#[test]
+fn queues_are_checked_against_the_engine_versioned_and_applied_without_a_restart() {
+    on_both(|w: World| async move {
+        let admin = Role::TenantAdmin;
+        let (s, v) = w
+            .as_a(
+                admin,
+                Method::POST,
+                "/api/skills",
+                Some(json!({"key": "billing", "name": "缴费 Billing"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        for (body, field) in [
+            (
+                json!({"key": "q1", "name": "x", "skills": [{"skill": "nope", "min": 3}]}),
+                "skills[0].skill",
+            ),
+            (
+                json!({"key": "q1", "name": "x", "skills": [{"skill": "billing", "min": 11}]}),
+                "skills[0].min",
+            ),
+            (
+                json!({"key": "q1", "name": "x", "ring_timeout": 0}),
+                "ring_timeout",
+            ),
+            (json!({"key": "q1", "name": "x", "wrap_up": -1}), "wrap_up"),
+            (
+                json!({"key": "q1", "name": "x", "strategy": "random"}),
+                "strategy",
+            ),
+            (
+                json!({"key": "q1", "name": "x", "overflow": {"to": "queue", "queue": "nowhere"}}),
+                "overflow.queue",
+            ),
+            (
+                json!({"key": "q1", "name": "x", "overflow": {"to": "queue", "queue": "q1"}}),
+                "overflow.queue",
+            ),
+            (
+                json!({"key": "q1", "name": "x", "relax": [{"after": 10}]}),
+                "relax[0]",
+            ),
+            (json!({"key": "bad key", "name": "x"}), "key"),
+        ] {
+            let (s, v) = w
+                .as_a(admin, Method::POST, "/api/queues", Some(body.clone()))
+                .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {v}");
+            assert_eq!(v["details"]["field"], field, "{body}: {v}");
+        }
+        let (_, queues) = w.as_a(admin, Method::GET, "/api/queues", None).await;
+        assert_eq!(
+            queues.as_array().unwrap().len(),
+            1,
+            "refused queues were not written: {queues}"
+        );
+
+        let body = json!({"key": "billing", "name": "缴费", "skills": [{"skill": "billing", "min": 3}],
+                          "strategy": "best_proficiency", "wrap_up": 10,
+                          "overflow": {"to": "queue", "queue": "water-queue"}});
+        let (s, v) = w.as_a(admin, Method::POST, "/api/queues", Some(body)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        // The agent gets the new queue and skill at once, and can sign in to it.
+        let agent = w.a.users[&Role::Agent].id.0;
+        let profile = format!("/api/agents/{agent}/profile");
+        let (_, p) = w.as_a(admin, Method::GET, &profile, None).await;
+        assert_eq!(p["data"]["has_sip_password"], true);
+        assert!(p["data"].get("sip_password").is_none());
+        let body = json!({"version": p["version"], "extension": "8001",
+                          "skills": [{"skill": "water-skill", "proficiency": 5}, {"skill": "billing", "proficiency": 8}],
+                          "queues": ["water-queue", "billing"], "capacity": {"voice": 1, "chat": 3, "email": 0}});
+        let (s, v) = w
+            .as_a(admin, Method::PUT, &profile, Some(body.clone()))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = w.as_a(admin, Method::PUT, &profile, Some(body)).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("version_conflict"))
+        );
+        let (s, _) = w
+            .as_a(Role::Agent, Method::POST, "/api/me/agent/login", None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        // Two administrators edit the same queue: the second gets 409.
+        let edit =
+            json!({"version": 1, "name": "缴费 (改)", "skills": [{"skill": "billing", "min": 2}]});
+        assert_eq!(
+            w.as_a(
+                admin,
+                Method::PUT,
+                "/api/queues/billing",
+                Some(edit.clone())
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
+        let (s, v) = w
+            .as_a(admin, Method::PUT, "/api/queues/billing", Some(edit))
+            .await;
+        assert_eq!(
+            (s, v["details"]["current_version"].as_i64()),
+            (StatusCode::CONFLICT, Some(2))
+        );
+        // Supervisors read the configuration but do not change it.
+        assert_eq!(
+            w.as_a(Role::Supervisor, Method::GET, "/api/queues", None)
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let (s, _) = w
+            .as_a(
+                Role::Supervisor,
+                Method::POST,
+                "/api/skills",
+                Some(json!({"key": "x", "name": "x"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (_, audit) = w
+            .as_a(admin, Method::GET, "/api/audit?limit=20", None)
+            .await;
+        let actions: Vec<&str> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert!(
+            actions.contains(&"config.queue.update") && actions.contains(&"config.agent.update"),
+            "{actions:?}"
+        );
+    });
+}
