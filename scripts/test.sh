@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of Hotline: unit, scenario, randomised (a million inputs into the routing
 # engine), statistical (the simulator against Erlang C and A) and database tests (the store on
-# SQLite and on PostgreSQL) of all crates. When tests need more (sipp, a browser), this script
-# installs it first, so it works on a fresh machine.
+# SQLite and on PostgreSQL) of all crates, then schemathesis against the API. When tests need
+# more (sipp, a browser, the fuzzer), this script installs it first, so it works on a fresh
+# machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,3 +15,6 @@ if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; the
 fi
 
 cargo test --workspace --locked
+
+# The API against its own OpenAPI document, fuzzed by schemathesis (installed on first use).
+bash scripts/api-fuzz.sh
