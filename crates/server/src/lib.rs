@@ -92,6 +92,7 @@ struct Inner {
     settings: Settings,
     guard: auth::LoginGuard,
     centers: center::Centers,
+    imports: api::imports::Imports,
 }
 
 impl AppState {
@@ -105,6 +106,7 @@ impl AppState {
             settings,
             guard: auth::LoginGuard::default(),
             centers: center::Centers::default(),
+            imports: api::imports::Imports::default(),
         }))
     }
 

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{agents, audit, config, customers, events, session, tenants, users};
+use crate::api::{agents, audit, config, customers, events, imports, session, tenants, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,7 @@ use crate::api::{agents, audit, config, customers, events, session, tenants, use
         customers::list, customers::create, customers::lookup, customers::get,
         customers::replace, customers::protected, customers::facets, customers::put_facet,
         customers::duplicates, customers::merge, customers::undo_merge,
+        imports::upload, imports::status, imports::check, imports::commit, imports::export,
         config::list_skills, config::create_skill, config::update_skill,
         config::list_queues, config::create_queue, config::update_queue,
         config::list_teams, config::create_team, config::update_team,

@@ -29,6 +29,8 @@ pub enum Perm {
     TakeContacts,
     /// The floor: every agent's state.
     ViewFloor,
+    /// Import customers from spreadsheets and export them.
+    ImportExport,
 }
 
 impl Perm {
@@ -47,6 +49,7 @@ impl Perm {
             Perm::ViewConfig => "view_config",
             Perm::TakeContacts => "take_contacts",
             Perm::ViewFloor => "view_floor",
+            Perm::ImportExport => "import_export",
         }
     }
 
@@ -75,6 +78,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ManageConfig,
             ViewConfig,
             ViewFloor,
+            ImportExport,
         ],
         // Team leads (班组长) take calls on a busy floor too.
         Role::Supervisor => &[
@@ -86,6 +90,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewConfig,
             TakeContacts,
             ViewFloor,
+            ImportExport,
         ],
         Role::Agent | Role::Expert => &[
             Session,
@@ -102,6 +107,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             EditCustomers,
             ViewProtected,
             ViewEvents,
+            ImportExport,
         ],
         // Dealers see only their own leads (which arrive with the leads module).
         Role::Dealer => &[Session],

@@ -3,13 +3,14 @@
 //! bad input, the OpenAPI document covering every route) iterate over it.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get, patch, post, put};
 use serde_json::{Value, json};
 
-use crate::api::{agents, audit, config, customers, events, session, tenants, users};
+use crate::api::{agents, audit, config, customers, events, imports, session, tenants, users};
 use crate::error::ApiError;
 use crate::perm::Perm;
 use crate::{AppState, auth};
@@ -185,6 +186,41 @@ pub fn table() -> Vec<Endpoint> {
             Some(EditCustomers),
             Some(customer_example()),
             post(customers::create),
+        ),
+        ep(
+            M::POST,
+            "/api/customers/imports",
+            Some(ImportExport),
+            None,
+            post(imports::upload).layer(DefaultBodyLimit::max(20 << 20)),
+        ),
+        ep(
+            M::GET,
+            "/api/customers/imports/{import_id}",
+            Some(ImportExport),
+            None,
+            get(imports::status),
+        ),
+        ep(
+            M::POST,
+            "/api/customers/imports/{import_id}/check",
+            Some(ImportExport),
+            Some(json!({"mapping": {"姓名": "name", "手机": "phone"}})),
+            post(imports::check),
+        ),
+        ep(
+            M::POST,
+            "/api/customers/imports/{import_id}/commit",
+            Some(ImportExport),
+            Some(json!({"mapping": {"姓名": "name", "手机": "phone"}, "mode": "skip_invalid"})),
+            post(imports::commit),
+        ),
+        ep(
+            M::GET,
+            "/api/customers/export",
+            Some(ImportExport),
+            None,
+            get(imports::export),
         ),
         ep(
             M::GET,

@@ -44,8 +44,26 @@ impl Store {
         batch: &[CustomerData],
         now_ms: i64,
     ) -> Result<Vec<Customer>, StoreError> {
-        for data in batch {
-            data.validate()?;
+        self.import_customers(tenant, batch, now_ms, &|_| {}).await
+    }
+
+    /// [`Store::create_customers`] for long imports: one transaction for the whole batch,
+    /// and `progress(rows written so far)` every 500 rows.
+    pub async fn import_customers(
+        &self,
+        tenant: TenantId,
+        batch: &[CustomerData],
+        now_ms: i64,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<Customer>, StoreError> {
+        for (i, data) in batch.iter().enumerate() {
+            data.validate().map_err(|e| match e {
+                StoreError::Invalid { field, reason } if batch.len() > 1 => StoreError::Invalid {
+                    field,
+                    reason: format!("row {}: {reason}", i + 1),
+                },
+                other => other,
+            })?;
         }
         let sql = "INSERT INTO customers (tenant_id, name, phones, emails, addresses, segment, \
                    level, qualification, id_number, blacklisted, blacklist_reason, notes, \
@@ -85,10 +103,14 @@ impl Store {
                     .await?;
                 }
                 ids.push(id);
+                if ids.len().is_multiple_of(500) {
+                    progress(ids.len());
+                }
             }
             tx.commit().await?;
             ids
         });
+        progress(ids.len());
         Ok(ids
             .into_iter()
             .zip(batch)

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod config;
 pub mod customers;
 pub mod events;
+pub mod imports;
 pub mod session;
 pub mod tenants;
 pub mod users;

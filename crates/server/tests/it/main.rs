@@ -7,6 +7,7 @@ mod auth;
 mod customers;
 mod events;
 mod generated;
+mod imports;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -37,6 +38,8 @@ pub struct Fixture {
     pub customer: CustomerId,
     pub other_customer: CustomerId,
     pub merge_id: i64,
+    /// An uploaded spreadsheet, not committed.
+    pub import_id: u64,
 }
 
 #[allow(missing_debug_implementations)]
@@ -96,7 +99,7 @@ impl World {
             }])
             .await
             .unwrap();
-        World {
+        let mut world = World {
             app: server::app(state.clone()),
             state,
             store,
@@ -104,7 +107,54 @@ impl World {
             platform_admin,
             a,
             b,
+        };
+        for tenant in [0, 1] {
+            let f = if tenant == 0 { &world.a } else { &world.b };
+            let token = world.token(&f.users[&Role::TenantAdmin]).await;
+            let csv = format!("姓名,手机\n导入客户{B_MARKER},13700000009\n");
+            let (s, v) = world
+                .call_raw(
+                    Method::POST,
+                    "/api/customers/imports?filename=a.csv",
+                    &token,
+                    csv.into_bytes(),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            let id = v["id"].as_u64().unwrap();
+            if tenant == 0 {
+                world.a.import_id = id;
+            } else {
+                world.b.import_id = id;
+            }
         }
+        world
+    }
+
+    /// Sends raw bytes (an uploaded file).
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/octet-stream")
+            .body(Body::from(body))
+            .unwrap();
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     pub fn advance(&self, ms: i64) {
@@ -283,6 +333,7 @@ async fn fixture(
         customer: created[0].id,
         other_customer: created[1].id,
         merge_id,
+        import_id: 0,
     }
 }
 
@@ -312,6 +363,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{user_id}", f.users[&Role::Agent].id.0.to_string()),
         ("{tenant_id}", f.tenant.id.0.to_string()),
         ("{merge_id}", f.merge_id.to_string()),
+        ("{import_id}", f.import_id.to_string()),
         ("{department}", "service".to_string()),
         ("{skill_key}", format!("{}-skill", f.tenant.slug)),
         ("{queue_key}", format!("{}-queue", f.tenant.slug)),

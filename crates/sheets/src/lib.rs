@@ -1,0 +1,258 @@
+//! Spreadsheets in and out, as managers exchange them: a table of text read from a CSV file
+//! (UTF-8 with or without the byte-order mark Excel writes, or GBK — what Excel on a Chinese
+//! Windows saves "CSV" as) or from the first sheet of an XLSX workbook; and a table written
+//! as CSV with a byte-order mark (so Excel shows Chinese correctly) or as XLSX with a bold,
+//! frozen header row.
+//!
+//! It knows nothing about customers: rows are text, and meaning is the caller's.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a CSV or XLSX file: {0}")]
+    Format(String),
+    #[error("row {row}: {reason}")]
+    Row { row: usize, reason: String },
+    #[error("cannot write the file: {0}")]
+    Write(String),
+}
+
+/// A header row and the rows under it; every row as long as the header.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// XLSX files are ZIP archives; anything else is taken for CSV.
+    pub fn sniff(bytes: &[u8]) -> Format {
+        if bytes.starts_with(b"PK\x03\x04") {
+            Format::Xlsx
+        } else {
+            Format::Csv
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// Reads a CSV or XLSX file. Blank rows are dropped; short rows are padded and cells are
+/// trimmed.
+pub fn read(bytes: &[u8]) -> Result<Table, SheetError> {
+    if bytes.is_empty() {
+        return Err(SheetError::Empty);
+    }
+    let mut rows = match Format::sniff(bytes) {
+        Format::Xlsx => read_xlsx(bytes)?,
+        Format::Csv => read_csv(&decode(bytes))?,
+    };
+    rows.retain(|r| r.iter().any(|c| !c.trim().is_empty()));
+    if rows.is_empty() {
+        return Err(SheetError::Empty);
+    }
+    let headers: Vec<String> = rows
+        .remove(0)
+        .into_iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let width = headers.len();
+    let rows = rows
+        .into_iter()
+        .map(|mut r| {
+            r.resize(width.max(r.len()), String::new());
+            r.truncate(width);
+            r.into_iter().map(|c| c.trim().to_string()).collect()
+        })
+        .collect();
+    Ok(Table { headers, rows })
+}
+
+/// Text from UTF-8 (a byte-order mark dropped), or from GBK when it is not UTF-8.
+fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::GBK.decode(bytes).0.into_owned(),
+    }
+}
+
+fn read_csv(text: &str) -> Result<Vec<Vec<String>>, SheetError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .enumerate()
+        .map(|(i, r)| {
+            r.map(|rec| rec.iter().map(String::from).collect())
+                .map_err(|e| SheetError::Row {
+                    row: i + 1,
+                    reason: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    let mut book: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Format(e.to_string()))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| SheetError::Format("the workbook has no sheet".into()))?
+        .map_err(|e| SheetError::Format(e.to_string()))?;
+    Ok(range
+        .rows()
+        .map(|row| row.iter().map(cell_text).collect())
+        .collect())
+}
+
+/// A cell as the user sees it: whole numbers without `.0` (phone numbers typed as numbers).
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+        other => other.to_string(),
+    }
+}
+
+/// Writes `table` as a file of `format`.
+pub fn write(table: &Table, format: Format) -> Result<Vec<u8>, SheetError> {
+    match format {
+        Format::Csv => {
+            let mut out = b"\xEF\xBB\xBF".to_vec();
+            {
+                let mut w = csv::Writer::from_writer(&mut out);
+                let err = |e: csv::Error| SheetError::Write(e.to_string());
+                w.write_record(&table.headers).map_err(err)?;
+                for r in &table.rows {
+                    w.write_record(r).map_err(err)?;
+                }
+                w.flush().map_err(|e| SheetError::Write(e.to_string()))?;
+            }
+            Ok(out)
+        }
+        Format::Xlsx => write_xlsx(table).map_err(|e| SheetError::Write(e.to_string())),
+    }
+}
+
+fn write_xlsx(table: &Table) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format as Style, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = Style::new().set_bold();
+    for (c, h) in table.headers.iter().enumerate() {
+        let col = u16::try_from(c).unwrap_or(u16::MAX);
+        sheet.write_string_with_format(0, col, h, &bold)?;
+        // Wide enough for the longest of the first rows, CJK counted double.
+        let width = table
+            .rows
+            .iter()
+            .take(200)
+            .map(|r| display_width(&r[c]))
+            .chain([display_width(h)])
+            .max()
+            .unwrap_or(8)
+            .clamp(6, 60);
+        sheet.set_column_width(col, width as f64 + 2.0)?;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        let at = u32::try_from(r + 1).unwrap_or(u32::MAX);
+        for (c, cell) in row.iter().enumerate() {
+            // Everything as text, so numbers like phone numbers keep their leading + and 0s.
+            sheet.write_string(at, u16::try_from(c).unwrap_or(u16::MAX), cell)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    book.save_to_buffer()
+}
+
+fn display_width(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        Table {
+            headers: vec!["姓名".into(), "电话".into(), "备注".into()],
+            rows: vec![
+                vec!["张伟".into(), "+8613812345678".into(), "说,\"引号\"".into()],
+                vec!["李娜".into(), "010-88886666".into(), String::new()],
+            ],
+        }
+    }
+
+    #[test]
+    fn csv_and_xlsx_round_trip() {
+        for format in [Format::Csv, Format::Xlsx] {
+            let bytes = write(&table(), format).unwrap();
+            assert_eq!(Format::sniff(&bytes), format);
+            assert_eq!(read(&bytes).unwrap(), table(), "{format:?}");
+        }
+    }
+
+    #[test]
+    fn csv_has_a_byte_order_mark_for_excel() {
+        assert!(
+            write(&table(), Format::Csv)
+                .unwrap()
+                .starts_with(b"\xEF\xBB\xBF")
+        );
+    }
+
+    #[test]
+    fn gbk_csv_from_chinese_excel_is_read() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("姓名,电话\r\n王芳,13900000001\r\n");
+        let t = read(&gbk).unwrap();
+        assert_eq!(t.headers, ["姓名", "电话"]);
+        assert_eq!(t.rows, [["王芳", "13900000001"]]);
+    }
+
+    #[test]
+    fn ragged_and_blank_rows_are_evened_out() {
+        let t = read(" name , phone \n\nA\nB,1,extra\n , \n".as_bytes()).unwrap();
+        assert_eq!(t.headers, ["name", "phone"]);
+        assert_eq!(t.rows, [["A", ""], ["B", "1"]]);
+    }
+
+    #[test]
+    fn empty_and_broken_files_say_so() {
+        assert!(matches!(read(b""), Err(SheetError::Empty)));
+        assert!(matches!(read(b"\n\n"), Err(SheetError::Empty)));
+        assert!(matches!(
+            read(b"PK\x03\x04garbage"),
+            Err(SheetError::Format(_))
+        ));
+    }
+}
