@@ -16,7 +16,7 @@ use crate::api::{agents, audit, config, customers, events, imports, session, ten
         audit::list,
         customers::list, customers::create, customers::lookup, customers::get,
         customers::replace, customers::protected, customers::facets, customers::put_facet,
-        customers::duplicates, customers::merge, customers::undo_merge,
+        customers::timeline, customers::duplicates, customers::merge, customers::undo_merge,
         imports::upload, imports::status, imports::check, imports::commit, imports::export,
         config::list_skills, config::create_skill, config::update_skill,
         config::list_queues, config::create_queue, config::update_queue,

@@ -266,6 +266,13 @@ pub fn table() -> Vec<Endpoint> {
         ),
         ep(
             M::GET,
+            "/api/customers/{customer_id}/timeline",
+            Some(ViewCustomers),
+            None,
+            get(customers::timeline),
+        ),
+        ep(
+            M::GET,
             "/api/customers/{customer_id}/duplicates",
             Some(MergeCustomers),
             None,

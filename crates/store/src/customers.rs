@@ -294,6 +294,22 @@ impl Store {
         })
     }
 
+    /// The records merged into `id` (and not unmerged).
+    pub async fn merged_into(
+        &self,
+        tenant: TenantId,
+        id: CustomerId,
+    ) -> Result<Vec<CustomerId>, StoreError> {
+        let ids: Vec<i64> = on_db!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM customers WHERE tenant_id = $1 AND merged_into = $2 ORDER BY id",
+        )
+        .bind(tenant.0)
+        .bind(id.0)
+        .fetch_all(pool)
+        .await?);
+        Ok(ids.into_iter().map(CustomerId).collect())
+    }
+
     /// Other live records that look like the same person: a shared number or ID number.
     pub async fn duplicates_of(
         &self,

@@ -305,6 +305,44 @@ impl Store {
         Ok(inserted)
     }
 
+    /// The events naming one of `customers` (`payload.customer_id`), newest first, before
+    /// sequence number `before` (`None` for the newest): a customer's timeline.
+    pub async fn customer_events(
+        &self,
+        tenant: TenantId,
+        customers: &[CustomerId],
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        if customers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (customer, payload, quote) = match self.backend() {
+            Backend::Sqlite => ("json_extract(payload, '$.customer_id')", "payload", ""),
+            Backend::Postgres => ("(payload->>'customer_id')", "payload::text", "'"),
+        };
+        let list = customers
+            .iter()
+            .map(|c| format!("{quote}{}{quote}", c.0))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The ids are numbers we format ourselves, so inlining them is safe.
+        let sql = format!(
+            "SELECT seq, tenant_id, id, at, kind, {payload} AS payload FROM events \
+             WHERE tenant_id = $1 AND {customer} IN ({list}) AND seq < $2 \
+             ORDER BY seq DESC LIMIT $3"
+        );
+        on_db!(self, pool => sqlx::query(&sql)
+            .bind(tenant.0)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(event_from)
+            .collect())
+    }
+
     /// A tenant's events after sequence number `after` (0 for the start), oldest first.
     pub async fn events_after(
         &self,

@@ -14,8 +14,8 @@ use utoipa::IntoParams;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::{
-    CustomerDto, CustomerInput, CustomerPage, FacetDto, FacetInput, LookupResult, MergeRequest,
-    MergeResult, ProtectedData, UndoMergeResult,
+    CustomerDto, CustomerInput, CustomerPage, EventDto, FacetDto, FacetInput, LookupResult,
+    MergeRequest, MergeResult, ProtectedData, UndoMergeResult,
 };
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -427,4 +427,37 @@ pub async fn undo_merge(
         kept: CustomerDto::from(&kept),
         restored: CustomerDto::from(&restored),
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineParams {
+    /// The last `seq` of the previous page.
+    pub before: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+/// Everything that happened with this customer, newest first: calls (with their recording),
+/// tickets, leads and messages as those arrive, and the record's own history — including that
+/// of records merged into it.
+#[utoipa::path(get, path = "/api/customers/{customer_id}/timeline", tag = "customers",
+    params(("customer_id" = i64, Path), TimelineParams),
+    responses((status = 200, body = Vec<EventDto>), (status = 404, body = ErrorBody)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<TimelineParams>,
+) -> ApiResult<Json<Vec<EventDto>>> {
+    let tenant = caller.tenant()?;
+    let c = find(&state, tenant, id).await?;
+    let limit = super::limit(p.limit)?;
+    let mut ids = vec![c.id];
+    ids.extend(state.store().merged_into(tenant, c.id).await?);
+    state.events().flush().await.map_err(ApiError::internal)?;
+    let events = state
+        .store()
+        .customer_events(tenant, &ids, p.before, limit)
+        .await?;
+    Ok(Json(events.iter().map(EventDto::from).collect()))
 }

@@ -1,7 +1,7 @@
 //! The event log: idempotent appends, order, isolation, and the batching writer.
 
 use serde_json::json;
-use store::{EventLog, NewEvent, NewTenant, StoreError, TenantId};
+use store::{CustomerId, EventLog, NewEvent, NewTenant, StoreError, TenantId};
 
 use crate::on_both;
 
@@ -144,6 +144,62 @@ fn the_writer_batches_concurrent_producers_and_loses_nothing() {
         assert_eq!(
             store.events_after(t.id, 0, 10_000).await.unwrap().len(),
             8 * 250 + 2
+        );
+    });
+}
+
+#[test]
+fn a_customers_timeline_is_the_events_that_name_it_newest_first() {
+    on_both(|store, _| async move {
+        let t = store
+            .create_tenant(&NewTenant::new("tl", "时间线", 1, "tl.example"), 1)
+            .await
+            .unwrap();
+        let e = |id: &str, payload: serde_json::Value| NewEvent {
+            tenant: t.id,
+            id: id.into(),
+            at_ms: 1,
+            kind: "k".into(),
+            payload,
+        };
+        store
+            .append_events(&[
+                e("a", json!({"customer_id": 7})),
+                e("b", json!({"customer_id": 8})),
+                e("c", json!({"customer_id": "not a number"})),
+                e("d", json!({"other": 7})),
+                e("f", json!({"customer_id": 7, "recording": "r.wav"})),
+                e("g", json!({"customer_id": 9})),
+            ])
+            .await
+            .unwrap();
+        let ids = |v: Vec<store::StoredEvent>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
+        let seven = store
+            .customer_events(t.id, &[CustomerId(7)], None, 10)
+            .await
+            .unwrap();
+        let before = seven[0].seq;
+        assert_eq!(ids(seven), ["f", "a"]);
+        assert_eq!(
+            ids(store
+                .customer_events(t.id, &[CustomerId(7), CustomerId(9)], None, 10)
+                .await
+                .unwrap()),
+            ["g", "f", "a"]
+        );
+        assert_eq!(
+            ids(store
+                .customer_events(t.id, &[CustomerId(7)], Some(before), 10)
+                .await
+                .unwrap()),
+            ["a"]
+        );
+        assert!(
+            store
+                .customer_events(t.id, &[], None, 10)
+                .await
+                .unwrap()
+                .is_empty()
         );
     });
 }
