@@ -307,6 +307,11 @@ impl Acd {
         validate_agent(cfg, &self.queues)
     }
 
+    /// A queue's configuration as in force.
+    pub fn queue_config(&self, queue: QueueId) -> Option<&QueueConfig> {
+        self.queues.get(&queue).map(|q| &q.cfg)
+    }
+
     pub fn agent_state(&self, agent: AgentId) -> Option<AgentState> {
         self.agents.get(&agent).map(|a| a.state)
     }

@@ -15,6 +15,7 @@ use serde_json::Value;
 use store::{NewEvent, TenantId};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::api::config::{QueueInput, queue_config};
 use crate::error::{ApiError, ApiResult};
 use crate::{AppState, Inner};
 
@@ -35,6 +36,9 @@ pub struct Center {
     pub now: Time,
     skills: HashMap<String, SkillId>,
     queues: HashMap<String, QueueId>,
+    calendars: HashMap<String, calendar::Calendar>,
+    /// Queues as configured, for re-applying those on a calendar when it opens or closes.
+    queue_inputs: HashMap<String, QueueInput>,
     /// Distinguishes this run's event ids from earlier runs'.
     boot: String,
     seq: u64,
@@ -58,6 +62,92 @@ impl Center {
     pub fn queue(&mut self, key: &str) -> QueueId {
         let next = QueueId(u32::try_from(self.queues.len()).unwrap_or(u32::MAX));
         *self.queues.entry(key.to_string()).or_insert(next)
+    }
+
+    /// Whether the calendar is open now; `None` if there is no such calendar.
+    pub fn calendar_open(&self, key: &str) -> Option<bool> {
+        let now = i64::try_from(self.now.0).unwrap_or(i64::MAX);
+        self.calendars.get(key).map(|c| c.is_open(now))
+    }
+
+    /// Builds the queue's engine configuration (its calendar applied) and applies it.
+    pub fn apply_queue(&mut self, key: &str, input: QueueInput) -> ApiResult<()> {
+        let (id, cfg) = queue_config(self, key, &input)?;
+        let now = self.now;
+        self.acd
+            .handle_queue(now, id, cfg)
+            .map_err(crate::api::config::engine_refused)?;
+        self.queue_inputs.insert(key.to_string(), input);
+        Ok(())
+    }
+
+    /// A new or changed calendar: the queues on it open or close by it at once.
+    pub fn set_calendar(&mut self, key: &str, cal: calendar::Calendar) {
+        self.calendars.insert(key.to_string(), cal);
+        self.reapply_calendars(Some(key));
+    }
+
+    /// Re-applies the queues on `only` (or on any calendar) whose calendar now says
+    /// otherwise than the engine's configuration.
+    fn reapply_calendars(&mut self, only: Option<&str>) {
+        let now = i64::try_from(self.now.0).unwrap_or(i64::MAX);
+        let stale: Vec<(String, QueueInput)> = self
+            .queue_inputs
+            .iter()
+            .filter(|(_, q)| {
+                q.calendar
+                    .as_deref()
+                    .is_some_and(|c| only.is_none_or(|o| o == c))
+            })
+            .filter(|(key, q)| {
+                let wanted = q.open.unwrap_or(true)
+                    && q.calendar
+                        .as_deref()
+                        .and_then(|c| self.calendars.get(c))
+                        .is_some_and(|c| c.is_open(now));
+                let live = self
+                    .queues
+                    .get(*key)
+                    .and_then(|id| self.acd.queue_config(*id))
+                    .map(|c| c.open);
+                live != Some(wanted)
+            })
+            .map(|(k, q)| (k.clone(), q.clone()))
+            .collect();
+        for (key, input) in stale {
+            if let Err(e) = self.apply_queue(&key, input) {
+                tracing::error!(
+                    queue = key,
+                    "re-applying the queue's calendar: {}",
+                    e.message
+                );
+            }
+        }
+    }
+
+    /// Every queue: open now (by its flag and its calendar), and how many calls wait.
+    pub fn queue_status(&self) -> Vec<(String, bool, usize)> {
+        let mut out: Vec<_> = self
+            .queues
+            .iter()
+            .filter_map(|(k, id)| {
+                let cfg = self.acd.queue_config(*id)?;
+                Some((k.clone(), cfg.open, self.acd.waiting(*id).unwrap_or(0)))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The next instant a calendar in use opens or closes.
+    fn next_calendar_change(&self) -> Option<Time> {
+        let now = i64::try_from(self.now.0).unwrap_or(i64::MAX);
+        self.queue_inputs
+            .values()
+            .filter_map(|q| q.calendar.as_deref())
+            .filter_map(|k| self.calendars.get(k)?.next_change(now))
+            .min()
+            .map(|t| Time(u64::try_from(t).unwrap_or(0)))
     }
 
     pub fn queue_key(&self, id: QueueId) -> Option<&str> {
@@ -129,7 +219,10 @@ async fn run(state: Weak<Inner>, tenant: TenantId, mut jobs: mpsc::Receiver<Job>
         }
     };
     loop {
-        let next = center.acd.poll_timeout();
+        let next = match (center.acd.poll_timeout(), center.next_calendar_change()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let wait = match (next, clock(&state)) {
             (Some(t), Some(now)) => Duration::from_millis(t.0.saturating_sub(now.0)),
             _ => Duration::from_secs(3600),
@@ -139,12 +232,14 @@ async fn run(state: Weak<Inner>, tenant: TenantId, mut jobs: mpsc::Receiver<Job>
                 let Some(job) = job else { return };
                 let Some(now) = clock(&state) else { return };
                 center.now = now.max(center.acd.now());
+                center.reapply_calendars(None);
                 job(&mut center);
             }
             () = tokio::time::sleep(wait), if next.is_some() => {
                 let Some(now) = clock(&state) else { return };
                 center.now = now.max(center.acd.now());
                 center.acd.handle_timeout(center.now);
+                center.reapply_calendars(None);
             }
         }
         let Some(state) = state.upgrade() else { return };
@@ -201,6 +296,8 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         now,
         skills: HashMap::new(),
         queues: HashMap::new(),
+        calendars: HashMap::new(),
+        queue_inputs: HashMap::new(),
         boot: crate::auth::new_secret()[..12].to_string(),
         seq: 0,
     };
@@ -216,6 +313,13 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
     for s in items("skill").await? {
         c.skill(&s.key);
     }
+    for cal in items("calendar").await? {
+        let input: crate::api::config::CalendarInput = serde_json::from_value(cal.data.clone())
+            .map_err(|e| format!("calendar {}: {e}", cal.key))?;
+        let parsed = crate::api::config::calendar_of(&input)
+            .map_err(|e| format!("calendar {}: {}", cal.key, e.message))?;
+        c.calendars.insert(cal.key.clone(), parsed);
+    }
     let queues = items("queue").await?;
     for q in &queues {
         let id = c.queue(&q.key);
@@ -225,13 +329,10 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
             .map_err(|e| e.to_string())?;
     }
     for q in &queues {
-        let input: crate::api::config::QueueInput =
+        let input: QueueInput =
             serde_json::from_value(q.data.clone()).map_err(|e| format!("queue {}: {e}", q.key))?;
-        let (id, cfg) = crate::api::config::queue_config(&mut c, &q.key, &input)
+        c.apply_queue(&q.key, input)
             .map_err(|e| format!("queue {}: {}", q.key, e.message))?;
-        c.acd
-            .handle_queue(now, id, cfg)
-            .map_err(|e| format!("queue {}: {e}", q.key))?;
     }
     for a in items("agent").await? {
         let input: crate::api::config::AgentInput =

@@ -20,6 +20,8 @@ use crate::api::{agents, audit, config, customers, events, imports, session, ten
         imports::upload, imports::status, imports::check, imports::commit, imports::export,
         config::list_skills, config::create_skill, config::update_skill,
         config::list_queues, config::create_queue, config::update_queue,
+        config::queue_status, config::list_calendars, config::create_calendar, config::update_calendar,
+        config::calendar_status,
         config::list_teams, config::create_team, config::update_team,
         config::get_agent, config::put_agent,
         agents::floor, agents::me, agents::login, agents::logout, agents::change,

@@ -109,6 +109,8 @@ pub struct QueueInput {
     /// Hold a returning customer's call this long for their last agent.
     pub sticky: Option<f64>,
     pub open: Option<bool>,
+    /// A calendar's key: outside its hours the queue is closed (new calls overflow).
+    pub calendar: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -186,6 +188,80 @@ impl From<&ConfigItem> for ConfigDoc {
             data,
         }
     }
+}
+
+/// Business hours (a calendar): weekly hours in the center's time zone, holidays, make-up
+/// workdays (调休) and special days. Queues and IVR flows open and close by it; SLA clocks
+/// count only its hours.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarInput {
+    #[serde(default, skip_serializing)]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub version: Option<i64>,
+    pub name: String,
+    /// IANA zone; `Asia/Shanghai` if left out.
+    pub time_zone: Option<String>,
+    /// Seven lists of `HH:MM-HH:MM`, Monday first; an empty list is closed all day.
+    pub weekly: Vec<Vec<String>>,
+    /// Apply China's statutory holidays and make-up workdays (built in for the announced
+    /// years).
+    #[serde(default)]
+    pub cn_statutory: bool,
+    /// Closed all day: `YYYY-MM-DD`.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    /// Open with Monday's hours although a weekend or holiday.
+    #[serde(default)]
+    pub workdays: Vec<String>,
+    #[serde(default)]
+    pub special: Vec<SpecialDayInput>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpecialDayInput {
+    pub date: String,
+    pub hours: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarStatus {
+    pub open: bool,
+    /// When it next opens or closes; absent if not within a year.
+    pub next_change_ms: Option<i64>,
+}
+
+/// The calendar crate's spec for `input`, checked.
+pub fn calendar_of(input: &CalendarInput) -> ApiResult<calendar::Calendar> {
+    if input.name.trim().is_empty() {
+        return Err(ApiError::invalid("name", "must not be empty"));
+    }
+    let weekly: [Vec<String>; 7] = input
+        .weekly
+        .clone()
+        .try_into()
+        .map_err(|_| ApiError::invalid("weekly", "seven lists of hours, Monday first"))?;
+    let spec = calendar::CalendarSpec {
+        time_zone: input
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| "Asia/Shanghai".into()),
+        weekly,
+        cn_statutory: input.cn_statutory,
+        holidays: input.holidays.clone(),
+        workdays: input.workdays.clone(),
+        special: input
+            .special
+            .iter()
+            .map(|d| calendar::SpecialDay {
+                date: d.date.clone(),
+                hours: d.hours.clone(),
+            })
+            .collect(),
+    };
+    calendar::Calendar::new(&spec).map_err(|e| ApiError::invalid(&e.field, e.reason))
 }
 
 // ----- conversion to the engine's types -------------------------------------------------------
@@ -322,7 +398,13 @@ pub fn queue_config(
             .sticky
             .map(|s| seconds("sticky", Some(s), Duration::ZERO))
             .transpose()?,
-        open: q.open.unwrap_or(true),
+        open: q.open.unwrap_or(true)
+            && match &q.calendar {
+                None => true,
+                Some(k) => c
+                    .calendar_open(k)
+                    .ok_or_else(|| ApiError::invalid("calendar", format!("no calendar `{k}`")))?,
+            },
     };
     let id = c.known_queue(key).unwrap_or_else(|| c.queue(key));
     c.acd.check_queue(id, &cfg).map_err(engine_refused)?;
@@ -376,7 +458,7 @@ pub fn agent_config(c: &Center, a: &AgentInput) -> ApiResult<AgentConfig> {
     Ok(cfg)
 }
 
-fn engine_refused(e: acd::AcdError) -> ApiError {
+pub fn engine_refused(e: acd::AcdError) -> ApiError {
     match e {
         acd::AcdError::InvalidConfig { field, reason } => ApiError::invalid(field, reason),
         other => ApiError::invalid("body", other.to_string()),
@@ -558,11 +640,7 @@ async fn put_queue(
         .await?;
     let k = key.clone();
     state
-        .center(tenant, move |c| {
-            let (id, cfg) = queue_config(c, &k, &input)?;
-            let now = c.now;
-            c.acd.handle_queue(now, id, cfg).map_err(engine_refused)
-        })
+        .center(tenant, move |c| c.apply_queue(&k, input))
         .await??;
     saved(state, caller, &item, version.is_none()).await?;
     Ok(item)
@@ -604,6 +682,113 @@ pub async fn update_queue(
     let version = update_version(&input.key, input.version)?;
     let item = put_queue(&state, &caller, key, input, Some(version)).await?;
     Ok(Json(ConfigDoc::from(&item)))
+}
+
+// ----- calendars ----------------------------------------------------------------------------
+
+#[utoipa::path(get, path = "/api/calendars", tag = "config", responses((status = 200, body = Vec<ConfigDoc>)))]
+pub async fn list_calendars(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Vec<ConfigDoc>>> {
+    list_kind(&state, &caller, "calendar").await
+}
+
+async fn put_calendar(
+    state: &AppState,
+    caller: &Caller,
+    key: String,
+    input: CalendarInput,
+    version: Option<i64>,
+) -> ApiResult<ConfigItem> {
+    let tenant = caller.tenant()?;
+    let cal = calendar_of(&input)?;
+    let item = state
+        .store()
+        .put_config(
+            tenant,
+            "calendar",
+            &key,
+            &stored(&input)?,
+            version,
+            state.now_ms(),
+        )
+        .await?;
+    // Queues on this calendar open or close by the new hours at once.
+    state
+        .center(tenant, move |c| c.set_calendar(&key, cal))
+        .await?;
+    saved(state, caller, &item, version.is_none()).await?;
+    Ok(item)
+}
+
+#[utoipa::path(post, path = "/api/calendars", tag = "config", request_body = CalendarInput,
+    responses((status = 201, body = ConfigDoc), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_calendar(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(input): ApiJson<CalendarInput>,
+) -> ApiResult<(StatusCode, Json<ConfigDoc>)> {
+    let key = create_key(&input.key, input.version)?;
+    let item = put_calendar(&state, &caller, key, input, None).await?;
+    Ok((StatusCode::CREATED, Json(ConfigDoc::from(&item))))
+}
+
+#[utoipa::path(put, path = "/api/calendars/{calendar_key}", tag = "config", request_body = CalendarInput,
+    params(("calendar_key" = String, Path)),
+    responses((status = 200, body = ConfigDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_calendar(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(input): ApiJson<CalendarInput>,
+) -> ApiResult<Json<ConfigDoc>> {
+    existing(&state, caller.tenant()?, "calendar", &key, "calendar").await?;
+    let version = update_version(&input.key, input.version)?;
+    let item = put_calendar(&state, &caller, key, input, Some(version)).await?;
+    Ok(Json(ConfigDoc::from(&item)))
+}
+
+/// Open now? And when does that change — for the IVR's "we are closed" and for people.
+#[utoipa::path(get, path = "/api/calendars/{calendar_key}/status", tag = "config",
+    params(("calendar_key" = String, Path)),
+    responses((status = 200, body = CalendarStatus), (status = 404, body = ErrorBody)))]
+pub async fn calendar_status(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<Json<CalendarStatus>> {
+    let item = existing(&state, caller.tenant()?, "calendar", &key, "calendar").await?;
+    let input: CalendarInput = serde_json::from_value(item.data).map_err(ApiError::internal)?;
+    let cal = calendar_of(&input)?;
+    let now = state.now_ms();
+    Ok(Json(CalendarStatus {
+        open: cal.is_open(now),
+        next_change_ms: cal.next_change(now),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueStatus {
+    pub key: String,
+    /// Taking new calls now: its own flag and its calendar agree.
+    pub open: bool,
+    pub waiting: usize,
+}
+
+/// The queues as the routing engine runs them now.
+#[utoipa::path(get, path = "/api/queues/status", tag = "config",
+    responses((status = 200, body = Vec<QueueStatus>)))]
+pub async fn queue_status(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Vec<QueueStatus>>> {
+    let list = state.center(caller.tenant()?, |c| c.queue_status()).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|(key, open, waiting)| QueueStatus { key, open, waiting })
+            .collect(),
+    ))
 }
 
 // ----- teams ----------------------------------------------------------------------------------

@@ -245,3 +245,89 @@ fn queues_are_checked_against_the_engine_versioned_and_applied_without_a_restart
         );
     });
 }
+
+#[test]
+fn a_queue_on_a_calendar_closes_and_opens_by_its_hours() {
+    on_both(|w: World| async move {
+        let admin = Role::TenantAdmin;
+        // The clock starts at 2026-05-29 04:26 in Shanghai, a Friday before dawn.
+        let day = json!(["08:30-12:00", "13:00-17:30"]);
+        let office = json!({"key": "office", "name": "工作时间", "cn_statutory": true,
+                            "weekly": [day, day, day, day, day, [], []]});
+        let (s, v) = w
+            .as_a(admin, Method::POST, "/api/calendars", Some(office))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (_, st) = w
+            .as_a(admin, Method::GET, "/api/calendars/office/status", None)
+            .await;
+        assert_eq!(st["open"], false);
+        let opens = crate::START_MS + (4 * 60 + 3) * 60_000 + 20_000; // 08:30 local
+        assert_eq!(st["next_change_ms"], opens);
+
+        let q = json!({"key": "office-q", "name": "白天专线", "calendar": "office", "overflow": {"to": "voicemail"}});
+        let (s, v) = w.as_a(admin, Method::POST, "/api/queues", Some(q)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let open_of = |v: &serde_json::Value| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .find(|q| q["key"] == "office-q")
+                .map(|q| q["open"].clone())
+        };
+        let (_, status) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/queues/status", None)
+            .await;
+        assert_eq!(open_of(&status), Some(json!(false)), "{status}");
+        // Time passes: at 08:30 the queue opens.
+        w.advance(opens - crate::START_MS);
+        let (_, status) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/queues/status", None)
+            .await;
+        assert_eq!(open_of(&status), Some(json!(true)), "{status}");
+        // Lunch.
+        w.advance((3 * 60 + 31) * 60_000);
+        let (_, status) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/queues/status", None)
+            .await;
+        assert_eq!(open_of(&status), Some(json!(false)), "{status}");
+        // A calendar changed to round the clock opens its queues at once.
+        let all = json!(["00:00-24:00"]);
+        let body =
+            json!({"version": 1, "name": "全天", "weekly": [all, all, all, all, all, all, all]});
+        assert_eq!(
+            w.as_a(admin, Method::PUT, "/api/calendars/office", Some(body))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let (_, status) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/queues/status", None)
+            .await;
+        assert_eq!(open_of(&status), Some(json!(true)), "{status}");
+        // Bad calendars and references are named.
+        let bad =
+            json!({"key": "bad", "name": "x", "weekly": [[], [], ["25:00-26:00"], [], [], [], []]});
+        let (s, v) = w
+            .as_a(admin, Method::POST, "/api/calendars", Some(bad))
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("weekly[2][0]"))
+        );
+        let bad = json!({"key": "bad", "name": "x", "weekly": [[], []]});
+        let (s, v) = w
+            .as_a(admin, Method::POST, "/api/calendars", Some(bad))
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("weekly"))
+        );
+        let q = json!({"key": "q2", "name": "x", "calendar": "nope"});
+        let (s, v) = w.as_a(admin, Method::POST, "/api/queues", Some(q)).await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("calendar"))
+        );
+    });
+}

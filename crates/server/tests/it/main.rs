@@ -313,6 +313,13 @@ async fn fixture(
     )
     .await;
     put(
+        "calendar",
+        format!("{slug}-calendar"),
+        json!({ "name": format!("全天{marker}"), "weekly": [["00:00-24:00"], ["00:00-24:00"], ["00:00-24:00"],
+                ["00:00-24:00"], ["00:00-24:00"], ["00:00-24:00"], ["00:00-24:00"]] }),
+    )
+    .await;
+    put(
         "team",
         format!("{slug}-team"),
         json!({ "name": format!("早班{marker}"), "members": [] }),
@@ -368,6 +375,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{skill_key}", format!("{}-skill", f.tenant.slug)),
         ("{queue_key}", format!("{}-queue", f.tenant.slug)),
         ("{team_key}", format!("{}-team", f.tenant.slug)),
+        ("{calendar_key}", format!("{}-calendar", f.tenant.slug)),
     ] {
         out = out.replace(name, &value);
     }
