@@ -76,9 +76,14 @@ pub struct Calendar {
     special: Vec<(Date, Vec<(Time, Time)>)>,
 }
 
-/// China's statutory holidays and make-up workdays (国务院办公厅 announcements): (year,
-/// holidays as month-day ranges, make-up workdays).
-const CN: &[(i16, &[((i8, i8), (i8, i8))], &[(i8, i8)])] = &[
+/// (month, day).
+type MonthDay = (i8, i8);
+
+/// One year's statutory holidays (first and last day of each) and make-up workdays.
+type StatutoryYear = (i16, &'static [(MonthDay, MonthDay)], &'static [MonthDay]);
+
+/// China's statutory holidays and make-up workdays (国务院办公厅 announcements).
+const CN: &[StatutoryYear] = &[
     (
         2025,
         &[
