@@ -307,6 +307,14 @@ impl Acd {
         validate_agent(cfg, &self.queues)
     }
 
+    /// Agents logged in (in any state but offline).
+    pub fn agents_logged_in(&self) -> usize {
+        self.agents
+            .values()
+            .filter(|a| a.presence != Presence::Offline)
+            .count()
+    }
+
     /// A queue's configuration as in force.
     pub fn queue_config(&self, queue: QueueId) -> Option<&QueueConfig> {
         self.queues.get(&queue).map(|q| &q.cfg)

@@ -57,6 +57,24 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
+/// Password work is slow on purpose (tens of milliseconds of CPU and 19 MiB each): it runs
+/// off the async workers, a few at a time, so logins cannot stall calls and sockets.
+static PASSWORD_WORK: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+pub async fn hash_password_off_thread(password: String) -> ApiResult<String> {
+    let _permit = PASSWORD_WORK.acquire().await.map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+pub async fn verify_password_off_thread(password: String, hash: String) -> ApiResult<bool> {
+    let _permit = PASSWORD_WORK.acquire().await.map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(ApiError::internal)
+}
+
 /// A hash to verify against when the user does not exist, so that a wrong name takes as
 /// long as a wrong password.
 pub fn dummy_hash() -> &'static str {
@@ -88,6 +106,10 @@ pub fn token_hash(secret: &str) -> String {
 }
 
 /// Counts failed logins per account and login attempts per client address.
+///
+/// An attempt counts as a failure from the moment it is admitted until it succeeds, so
+/// guesses sent in parallel are counted before their passwords are checked. Both maps are
+/// pruned when they grow, so unknown names cannot fill memory.
 #[derive(Debug, Default)]
 pub struct LoginGuard {
     inner: Mutex<GuardState>,
@@ -95,20 +117,33 @@ pub struct LoginGuard {
 
 #[derive(Debug, Default)]
 struct GuardState {
-    /// Per `tenant/username`: failures in a row and, once locked, until when.
-    accounts: HashMap<String, (u32, i64)>,
+    accounts: HashMap<String, Account>,
     /// Per address: the minute and the attempts in it.
     clients: HashMap<IpAddr, (i64, u32)>,
 }
 
+#[derive(Debug, Default)]
+struct Account {
+    failures: u32,
+    locked_until: i64,
+    last_ms: i64,
+}
+
+const GUARD_ENTRIES: usize = 10_000;
+
 impl LoginGuard {
-    /// Refuses an attempt if the client is over its rate or the account is locked.
+    /// Refuses an attempt if the client is over its rate or the account is locked; else
+    /// counts it.
     pub fn admit(&self, state: &AppState, account: &str, client: Option<IpAddr>) -> ApiResult<()> {
         let now = state.now_ms();
         let s = state.settings();
+        let lock_ms = i64::try_from(s.lockout_for.as_millis()).unwrap_or(i64::MAX);
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(ip) = client {
             let minute = now / 60_000;
+            if g.clients.len() > GUARD_ENTRIES {
+                g.clients.retain(|_, (m, _)| *m == minute);
+            }
             let entry = g.clients.entry(ip).or_insert((minute, 0));
             if entry.0 != minute {
                 *entry = (minute, 0);
@@ -123,33 +158,39 @@ impl LoginGuard {
                 .with_details(serde_json::json!({ "retry_after_s": retry })));
             }
         }
-        if let Some(&(_, until)) = g.accounts.get(account)
-            && until > now
-        {
-            let retry = (until - now + 999) / 1000;
-            return Err(locked(retry));
+        if g.accounts.len() > GUARD_ENTRIES {
+            g.accounts
+                .retain(|_, a| a.locked_until > now || a.last_ms > now.saturating_sub(lock_ms));
         }
+        let a = g.accounts.entry(account.to_string()).or_default();
+        if a.locked_until > now {
+            return Err(locked((a.locked_until - now + 999) / 1000));
+        }
+        if a.locked_until != 0 {
+            *a = Account::default();
+        }
+        if a.failures >= s.lockout_after {
+            a.locked_until = now.saturating_add(lock_ms);
+            return Err(locked((lock_ms + 999) / 1000));
+        }
+        a.failures += 1;
+        a.last_ms = now;
         Ok(())
     }
 
-    /// Records a failure; returns the error to give (with attempts left, or the lockout).
+    /// The admitted attempt failed: the error to give (attempts left, or the lockout).
     pub fn failed(&self, state: &AppState, account: &str) -> ApiError {
         let now = state.now_ms();
         let s = state.settings();
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = g.accounts.entry(account.to_string()).or_insert((0, 0));
-        if entry.1 != 0 && entry.1 <= now {
-            *entry = (0, 0);
-        }
-        entry.0 += 1;
-        if entry.0 >= s.lockout_after {
+        let a = g.accounts.entry(account.to_string()).or_default();
+        if a.failures >= s.lockout_after {
             let ms = i64::try_from(s.lockout_for.as_millis()).unwrap_or(i64::MAX);
-            entry.1 = now.saturating_add(ms);
-            entry.0 = 0;
+            a.locked_until = now.saturating_add(ms);
             tracing::warn!(account, "account locked after repeated failed logins");
             return locked((ms + 999) / 1000);
         }
-        let left = s.lockout_after - entry.0;
+        let left = s.lockout_after - a.failures;
         ApiError::new(Code::BadCredentials, "wrong user name or password")
             .with_details(serde_json::json!({ "attempts_left": left }))
     }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, Weak};
 use std::time::Duration;
 
-use acd::{Acd, AgentConfig, AgentId, QueueConfig, QueueId, SkillId, Time};
+use acd::{Acd, AgentId, QueueConfig, QueueId, SkillId, Time};
 use serde_json::Value;
 use store::{NewEvent, TenantId};
 use tokio::sync::{mpsc, oneshot};
@@ -310,40 +310,69 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
                 .map_err(|e| e.to_string())
         }
     };
+    // A document the engine refuses (written by an older version, say) is logged and left
+    // out, so one bad queue cannot keep a whole center from starting.
+    let skip = |what: &str, key: &str, e: String| {
+        tracing::error!(
+            tenant = tenant.0,
+            "{what} `{key}` left out of the routing engine: {e}"
+        );
+    };
     for s in items("skill").await? {
         c.skill(&s.key);
     }
     for cal in items("calendar").await? {
-        let input: crate::api::config::CalendarInput = serde_json::from_value(cal.data.clone())
-            .map_err(|e| format!("calendar {}: {e}", cal.key))?;
-        let parsed = crate::api::config::calendar_of(&input)
-            .map_err(|e| format!("calendar {}: {}", cal.key, e.message))?;
-        c.calendars.insert(cal.key.clone(), parsed);
+        match serde_json::from_value::<crate::api::config::CalendarInput>(cal.data.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|i| crate::api::config::calendar_of(&i).map_err(|e| e.message))
+        {
+            Ok(parsed) => {
+                c.calendars.insert(cal.key.clone(), parsed);
+            }
+            Err(e) => skip("calendar", &cal.key, e),
+        }
     }
-    let queues = items("queue").await?;
-    for q in &queues {
-        let id = c.queue(&q.key);
-        let placeholder = QueueConfig::default();
-        c.acd
-            .handle_queue(now, id, placeholder)
-            .map_err(|e| e.to_string())?;
+    // Every queue first as a placeholder on its own channel, so that overflow targets exist
+    // whatever the order; then as configured.
+    let mut queues = Vec::new();
+    for q in items("queue").await? {
+        match serde_json::from_value::<QueueInput>(q.data.clone()) {
+            Ok(input) => {
+                let channel = input
+                    .channel
+                    .as_deref()
+                    .and_then(|ch| serde_json::from_value(Value::String(ch.into())).ok())
+                    .unwrap_or(acd::Channel::Voice);
+                let id = c.queue(&q.key);
+                let placeholder = QueueConfig {
+                    channel,
+                    ..QueueConfig::default()
+                };
+                match c.acd.handle_queue(now, id, placeholder) {
+                    Ok(()) => queues.push((q.key, input)),
+                    Err(e) => skip("queue", &q.key, e.to_string()),
+                }
+            }
+            Err(e) => skip("queue", &q.key, e.to_string()),
+        }
     }
-    for q in &queues {
-        let input: QueueInput =
-            serde_json::from_value(q.data.clone()).map_err(|e| format!("queue {}: {e}", q.key))?;
-        c.apply_queue(&q.key, input)
-            .map_err(|e| format!("queue {}: {}", q.key, e.message))?;
+    for (key, input) in queues {
+        if let Err(e) = c.apply_queue(&key, input) {
+            skip("queue", &key, e.message);
+        }
     }
     for a in items("agent").await? {
-        let input: crate::api::config::AgentInput =
-            serde_json::from_value(a.data.clone()).map_err(|e| format!("agent {}: {e}", a.key))?;
-        let cfg: AgentConfig = crate::api::config::agent_config(&c, &input)
-            .map_err(|e| format!("agent {}: {}", a.key, e.message))?;
-        let user: i64 = a.key.parse().map_err(|_| format!("agent key {}", a.key))?;
-        let id = agent_id(user).map_err(|e| e.message)?;
-        c.acd
-            .handle_agent(now, id, cfg)
-            .map_err(|e| format!("agent {}: {e}", a.key))?;
+        let loaded = serde_json::from_value::<crate::api::config::AgentInput>(a.data.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|input| crate::api::config::agent_config(&c, &input).map_err(|e| e.message))
+            .and_then(|cfg| {
+                let user: i64 = a.key.parse().map_err(|_| "not a user id".to_string())?;
+                let id = agent_id(user).map_err(|e| e.message)?;
+                c.acd.handle_agent(now, id, cfg).map_err(|e| e.to_string())
+            });
+        if let Err(e) = loaded {
+            skip("agent", &a.key, e);
+        }
     }
     // What loading reported (nothing observable yet) is not news.
     while c.acd.poll_event().is_some() {}

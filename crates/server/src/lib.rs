@@ -92,6 +92,8 @@ struct Inner {
     settings: Settings,
     guard: auth::LoginGuard,
     centers: center::Centers,
+    /// Configuration changes one at a time: check against the engine, write, apply.
+    config_writes: tokio::sync::Mutex<()>,
     imports: api::imports::Imports,
 }
 
@@ -106,6 +108,7 @@ impl AppState {
             settings,
             guard: auth::LoginGuard::default(),
             centers: center::Centers::default(),
+            config_writes: tokio::sync::Mutex::new(()),
             imports: api::imports::Imports::default(),
         }))
     }

@@ -10,6 +10,11 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
+/// The most rows (under the header) and columns a file may have: reading stops there
+/// rather than filling memory.
+pub const MAX_ROWS: usize = 200_000;
+pub const MAX_COLUMNS: usize = 256;
+
 /// Why a file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SheetError {
@@ -19,6 +24,8 @@ pub enum SheetError {
     Format(String),
     #[error("row {row}: {reason}")]
     Row { row: usize, reason: String },
+    #[error("the file is too big: at most {MAX_ROWS} rows and {MAX_COLUMNS} columns; split it")]
+    TooBig,
     #[error("cannot write the file: {0}")]
     Write(String),
 }
@@ -87,10 +94,20 @@ pub fn read(bytes: &[u8]) -> Result<Table, SheetError> {
         .map(|mut r| {
             r.resize(width.max(r.len()), String::new());
             r.truncate(width);
-            r.into_iter().map(|c| c.trim().to_string()).collect()
+            r.into_iter()
+                .map(|c| undefuse(c.trim()).to_string())
+                .collect()
         })
         .collect();
     Ok(Table { headers, rows })
+}
+
+/// The `'` that [`defuse`] put before a would-be formula.
+fn undefuse(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '@', '+', '-', '\t', '\r']) => rest,
+        _ => cell,
+    }
 }
 
 /// Text from UTF-8 (a byte-order mark dropped), or from GBK when it is not UTF-8.
@@ -107,17 +124,18 @@ fn read_csv(text: &str) -> Result<Vec<Vec<String>>, SheetError> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    reader
-        .records()
-        .enumerate()
-        .map(|(i, r)| {
-            r.map(|rec| rec.iter().map(String::from).collect())
-                .map_err(|e| SheetError::Row {
-                    row: i + 1,
-                    reason: e.to_string(),
-                })
-        })
-        .collect()
+    let mut rows = Vec::new();
+    for (i, r) in reader.records().enumerate() {
+        let rec = r.map_err(|e| SheetError::Row {
+            row: i + 1,
+            reason: e.to_string(),
+        })?;
+        if rows.len() > MAX_ROWS || rec.len() > MAX_COLUMNS {
+            return Err(SheetError::TooBig);
+        }
+        rows.push(rec.iter().map(String::from).collect());
+    }
+    Ok(rows)
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
@@ -127,6 +145,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
         .worksheet_range_at(0)
         .ok_or_else(|| SheetError::Format("the workbook has no sheet".into()))?
         .map_err(|e| SheetError::Format(e.to_string()))?;
+    let (height, width) = range.get_size();
+    if height > MAX_ROWS + 1 || width > MAX_COLUMNS {
+        return Err(SheetError::TooBig);
+    }
     Ok(range
         .rows()
         .map(|row| row.iter().map(cell_text).collect())
@@ -152,15 +174,35 @@ pub fn write(table: &Table, format: Format) -> Result<Vec<u8>, SheetError> {
             {
                 let mut w = csv::Writer::from_writer(&mut out);
                 let err = |e: csv::Error| SheetError::Write(e.to_string());
-                w.write_record(&table.headers).map_err(err)?;
+                w.write_record(table.headers.iter().map(|c| defuse(c).into_owned()))
+                    .map_err(err)?;
                 for r in &table.rows {
-                    w.write_record(r).map_err(err)?;
+                    w.write_record(r.iter().map(|c| defuse(c).into_owned()))
+                        .map_err(err)?;
                 }
                 w.flush().map_err(|e| SheetError::Write(e.to_string()))?;
             }
             Ok(out)
         }
         Format::Xlsx => write_xlsx(table).map_err(|e| SheetError::Write(e.to_string())),
+    }
+}
+
+/// A cell Excel would run as a formula (`=HYPERLINK(…)`, `@SUM(…)`) gets a leading `'`,
+/// which keeps it text. Telephone numbers (`+86…`) and negative numbers stay as they are;
+/// [`read`] takes the `'` off again.
+fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = match cell.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !cell[1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ' ' || c == '.' || c == '-'),
+        _ => false,
+    };
+    if risky {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
     }
 }
 
@@ -244,6 +286,36 @@ mod tests {
         let t = read(" name , phone \n\nA\nB,1,extra\n , \n".as_bytes()).unwrap();
         assert_eq!(t.headers, ["name", "phone"]);
         assert_eq!(t.rows, [["A", ""], ["B", "1"]]);
+    }
+
+    #[test]
+    fn formulas_are_kept_as_text_in_csv_and_read_back() {
+        let t = Table {
+            headers: vec!["备注".into()],
+            rows: vec![
+                vec!["=HYPERLINK(\"http://x\")".into()],
+                vec!["+8613812345678".into()],
+                vec!["-5".into()],
+                vec!["@SUM(A1)".into()],
+            ],
+        };
+        let csv = write(&t, Format::Csv).unwrap();
+        let text = String::from_utf8_lossy(&csv);
+        assert!(
+            text.contains("'=HYPERLINK") && text.contains("'@SUM"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n+8613812345678") && text.contains("\n-5"),
+            "{text}"
+        );
+        assert_eq!(read(&csv).unwrap(), t);
+    }
+
+    #[test]
+    fn too_many_columns_is_refused_not_read() {
+        let wide = format!("{}\n", vec!["h"; MAX_COLUMNS + 1].join(","));
+        assert!(matches!(read(wide.as_bytes()), Err(SheetError::TooBig)));
     }
 
     #[test]

@@ -161,12 +161,17 @@ impl Store {
             n += 1;
         }
         let like = q.text.as_ref().map(|t| {
-            let escaped: String = t.chars().filter(|c| !matches!(c, '%' | '_')).collect();
+            // Wildcards and PostgreSQL's escape character are taken literally by dropping them.
+            let escaped: String = t
+                .chars()
+                .filter(|c| !matches!(c, '%' | '_' | '\\'))
+                .collect::<String>()
+                .to_lowercase();
             format!("%{escaped}%")
         });
         if like.is_some() {
             sql.push_str(&format!(
-                " AND (c.name LIKE ${n} OR EXISTS (SELECT 1 FROM customer_phones p \
+                " AND (LOWER(c.name) LIKE ${n} OR EXISTS (SELECT 1 FROM customer_phones p \
                  WHERE p.tenant_id = c.tenant_id AND p.customer_id = c.id AND p.number LIKE ${n}))"
             ));
             n += 1;
@@ -335,7 +340,8 @@ impl Store {
 
     /// Merges `absorbed` into `kept`: its numbers, e-mails and addresses join the kept record
     /// (without repeats), its facets fill departments the kept record lacks, and it is marked
-    /// merged. Returns the merge's id, for [`Store::undo_merge`].
+    /// merged — all in one transaction, and only if neither record changed or was merged
+    /// meanwhile. Returns the merge's id, for [`Store::undo_merge`].
     pub async fn merge_customers(
         &self,
         tenant: TenantId,
@@ -381,37 +387,93 @@ impl Store {
         if data.id_number.is_none() {
             data.id_number = a.data.id_number.clone();
         }
-        let merged = self
-            .update_customer(tenant, kept, k.version, &data, now_ms)
-            .await?;
+        let stale = |_: &str| StoreError::Invalid {
+            field: "absorbed",
+            reason: "one of the records changed or was merged meanwhile; look again".into(),
+        };
         let merge_id = on_db!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
+            let n = sqlx::query(
+                "UPDATE customers SET phones = $1, emails = $2, addresses = $3, id_number = $4, \
+                 version = version + 1, updated_at = $5 WHERE id = $6 AND tenant_id = $7 \
+                 AND version = $8 AND merged_into IS NULL",
+            )
+            .bind(to_json(&data.phones))
+            .bind(to_json(&data.emails))
+            .bind(to_json(&data.addresses))
+            .bind(&data.id_number)
+            .bind(now_ms)
+            .bind(kept.0)
+            .bind(tenant.0)
+            .bind(k.version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(stale("customer"));
+            }
+            let n = sqlx::query(
                 "UPDATE customers SET merged_into = $1, version = version + 1, updated_at = $2 \
-                 WHERE id = $3 AND tenant_id = $4",
+                 WHERE id = $3 AND tenant_id = $4 AND version = $5 AND merged_into IS NULL",
             )
             .bind(kept.0)
             .bind(now_ms)
             .bind(absorbed.0)
             .bind(tenant.0)
+            .bind(a.version)
             .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO customer_facets (tenant_id, customer_id, department, data, version, \
-                 updated_at) SELECT tenant_id, $1, department, data, 1, $2 FROM customer_facets \
-                 f WHERE f.tenant_id = $3 AND f.customer_id = $4 AND NOT EXISTS (SELECT 1 FROM \
-                 customer_facets g WHERE g.tenant_id = f.tenant_id AND g.customer_id = $1 AND \
-                 g.department = f.department)",
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(stale("customer"));
+            }
+            // The absorbed record's numbers now ring up the kept one.
+            sqlx::query("DELETE FROM customer_phones WHERE tenant_id = $1 AND customer_id IN ($2, $3)")
+                .bind(tenant.0)
+                .bind(kept.0)
+                .bind(absorbed.0)
+                .execute(&mut *tx)
+                .await?;
+            for number in numbers(&data) {
+                sqlx::query(
+                    "INSERT INTO customer_phones (tenant_id, number, customer_id) VALUES ($1, $2, $3)",
+                )
+                .bind(tenant.0)
+                .bind(number)
+                .bind(kept.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let copied: Vec<String> = sqlx::query_scalar(
+                "SELECT department FROM customer_facets f WHERE f.tenant_id = $1 \
+                 AND f.customer_id = $2 AND NOT EXISTS (SELECT 1 FROM customer_facets g \
+                 WHERE g.tenant_id = f.tenant_id AND g.customer_id = $3 \
+                 AND g.department = f.department) ORDER BY department",
             )
-            .bind(kept.0)
-            .bind(now_ms)
             .bind(tenant.0)
             .bind(absorbed.0)
-            .execute(&mut *tx)
+            .bind(kept.0)
+            .fetch_all(&mut *tx)
             .await?;
+            for department in &copied {
+                sqlx::query(
+                    "INSERT INTO customer_facets (tenant_id, customer_id, department, data, \
+                     version, updated_at) SELECT tenant_id, $1, department, data, 1, $2 \
+                     FROM customer_facets WHERE tenant_id = $3 AND customer_id = $4 \
+                     AND department = $5",
+                )
+                .bind(kept.0)
+                .bind(now_ms)
+                .bind(tenant.0)
+                .bind(absorbed.0)
+                .bind(department)
+                .execute(&mut *tx)
+                .await?;
+            }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO customer_merges (tenant_id, kept_id, absorbed_id, kept_before, at, \
-                 actor_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                 actor_id, kept_version_after, copied_facets) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(tenant.0)
             .bind(kept.0)
@@ -419,17 +481,24 @@ impl Store {
             .bind(serde_json::to_string(&k.data).unwrap_or_default())
             .bind(now_ms)
             .bind(actor.map(|u| u.0))
+            .bind(k.version + 1)
+            .bind(to_json(&copied))
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
             id
         });
+        let merged = self
+            .customer(tenant, kept)
+            .await?
+            .ok_or(StoreError::NotFound { what: "customer" })?;
         Ok((merge_id, merged))
     }
 
-    /// Undoes a merge: the kept record gets its data from before the merge back (later edits
-    /// to it are lost only in the fields the merge touched — it is restored whole, and the
-    /// version moves on so stale editors get 409), and the absorbed record is live again.
+    /// Undoes a merge: the kept record gets its data from before the merge back, the facets
+    /// the merge copied are removed, and the absorbed record is live again. Only the latest
+    /// merge into a record can be undone, and only while the record is as the merge left it
+    /// (otherwise the undo would lose the later change: `Stale`).
     pub async fn undo_merge(
         &self,
         tenant: TenantId,
@@ -437,29 +506,67 @@ impl Store {
         now_ms: i64,
     ) -> Result<(Customer, Customer), StoreError> {
         let row = on_db!(self, pool => sqlx::query(
-            "SELECT kept_id, absorbed_id, kept_before FROM customer_merges WHERE id = $1 \
-             AND tenant_id = $2 AND undone_at IS NULL",
+            "SELECT kept_id, absorbed_id, kept_before, kept_version_after, copied_facets, \
+             (SELECT COUNT(*) FROM customer_merges later WHERE later.tenant_id = m.tenant_id \
+              AND later.kept_id = m.kept_id AND later.undone_at IS NULL AND later.id > m.id) \
+             AS later FROM customer_merges m WHERE id = $1 AND tenant_id = $2 \
+             AND undone_at IS NULL",
         )
         .bind(merge_id)
         .bind(tenant.0)
         .fetch_optional(pool)
         .await?
-        .map(|r| -> Result<(i64, i64, CustomerData), StoreError> {
-            Ok((r.int("kept_id")?, r.int("absorbed_id")?, json_column(&r, "kept_before")?))
+        .map(|r| -> Result<_, StoreError> {
+            Ok((
+                r.int("kept_id")?,
+                r.int("absorbed_id")?,
+                json_column::<CustomerData>(&r, "kept_before")?,
+                r.int("kept_version_after")?,
+                json_column::<Vec<String>>(&r, "copied_facets")?,
+                r.int("later")?,
+            ))
         })
         .transpose()?);
-        let Some((kept, absorbed, before)) = row else {
+        let Some((kept, absorbed, before, version_after, copied, later)) = row else {
             return Err(StoreError::NotFound { what: "merge" });
         };
+        if later > 0 {
+            return Err(StoreError::Invalid {
+                field: "merge_id",
+                reason: "a later merge into the same record must be undone first".into(),
+            });
+        }
         let current = self
             .customer(tenant, CustomerId(kept))
             .await?
             .ok_or(StoreError::NotFound { what: "customer" })?;
-        let kept = self
-            .update_customer(tenant, CustomerId(kept), current.version, &before, now_ms)
-            .await?;
+        if current.version != version_after {
+            return Err(StoreError::Stale {
+                what: "customer (changed since the merge; undoing would lose that change)",
+                current: current.version,
+            });
+        }
         on_db!(self, pool => {
             let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE customers SET phones = $1, emails = $2, addresses = $3, id_number = $4, \
+                 version = version + 1, updated_at = $5 WHERE id = $6 AND tenant_id = $7 \
+                 AND version = $8",
+            )
+            .bind(to_json(&before.phones))
+            .bind(to_json(&before.emails))
+            .bind(to_json(&before.addresses))
+            .bind(&before.id_number)
+            .bind(now_ms)
+            .bind(kept)
+            .bind(tenant.0)
+            .bind(version_after)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(StoreError::Stale { what: "customer", current: current.version });
+            }
             sqlx::query(
                 "UPDATE customers SET merged_into = NULL, version = version + 1, updated_at = $1 \
                  WHERE id = $2 AND tenant_id = $3",
@@ -469,13 +576,75 @@ impl Store {
             .bind(tenant.0)
             .execute(&mut *tx)
             .await?;
+            let absorbed_data: String = sqlx::query_scalar(
+                "SELECT phones FROM customers WHERE id = $1 AND tenant_id = $2",
+            )
+            .bind(absorbed)
+            .bind(tenant.0)
+            .fetch_one(&mut *tx)
+            .await?;
+            let absorbed_phones: Vec<crate::CustomerPhone> =
+                serde_json::from_str(&absorbed_data).unwrap_or_default();
+            sqlx::query("DELETE FROM customer_phones WHERE tenant_id = $1 AND customer_id IN ($2, $3)")
+                .bind(tenant.0)
+                .bind(kept)
+                .bind(absorbed)
+                .execute(&mut *tx)
+                .await?;
+            let mut index: Vec<(&str, i64)> = numbers(&before).map(|n| (n, kept)).collect();
+            let mut seen = HashSet::new();
+            index.extend(
+                absorbed_phones
+                    .iter()
+                    .map(|p| p.number.as_str())
+                    .filter(|n| seen.insert(*n))
+                    .map(|n| (n, absorbed)),
+            );
+            for (number, customer) in index {
+                sqlx::query(
+                    "INSERT INTO customer_phones (tenant_id, number, customer_id) VALUES ($1, $2, $3)",
+                )
+                .bind(tenant.0)
+                .bind(number)
+                .bind(customer)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for department in &copied {
+                sqlx::query(
+                    "DELETE FROM customer_facets WHERE tenant_id = $1 AND customer_id = $2 \
+                     AND department = $3",
+                )
+                .bind(tenant.0)
+                .bind(kept)
+                .bind(department)
+                .execute(&mut *tx)
+                .await?;
+            }
             sqlx::query("UPDATE customer_merges SET undone_at = $1 WHERE id = $2")
                 .bind(now_ms)
                 .bind(merge_id)
                 .execute(&mut *tx)
                 .await?;
+            // The record is now as the merge before this one left it (if nothing was edited
+            // between the two), so that one can be undone next.
+            sqlx::query(
+                "UPDATE customer_merges SET kept_version_after = $1 WHERE tenant_id = $2 \
+                 AND kept_id = $3 AND undone_at IS NULL AND id <> $4 AND kept_version_after = $5",
+            )
+            .bind(version_after + 1)
+            .bind(tenant.0)
+            .bind(kept)
+            .bind(merge_id)
+            .bind(version_after - 1)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
         });
+        let kept = self
+            .customer(tenant, CustomerId(kept))
+            .await?
+            .ok_or(StoreError::NotFound { what: "customer" })?;
         let absorbed = self
             .customer(tenant, CustomerId(absorbed))
             .await?

@@ -50,7 +50,8 @@ impl NewTenant {
         }
     }
 
-    pub(crate) fn validate(&self) -> Result<(), StoreError> {
+    /// The checks the store makes before writing; callers may make them first.
+    pub fn validate(&self) -> Result<(), StoreError> {
         let slug_ok = !self.slug.is_empty()
             && self.slug.len() <= 63
             && self
@@ -155,7 +156,8 @@ pub struct NewUser {
 }
 
 impl NewUser {
-    pub(crate) fn validate(&self) -> Result<(), StoreError> {
+    /// The checks the store makes before writing; callers may make them first.
+    pub fn validate(&self) -> Result<(), StoreError> {
         check(
             "username",
             !self.username.is_empty()
@@ -377,7 +379,8 @@ pub struct CustomerData {
 }
 
 impl CustomerData {
-    pub(crate) fn validate(&self) -> Result<(), StoreError> {
+    /// The checks the store makes before writing; callers may make them first.
+    pub fn validate(&self) -> Result<(), StoreError> {
         check("name", !self.name.trim().is_empty(), "must not be empty")?;
         check(
             "name",

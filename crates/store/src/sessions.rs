@@ -6,7 +6,9 @@ use crate::{
 };
 
 impl Store {
-    /// Records a new session. For an agent's session (`seat_quota` is `Some`) it first checks,
+    /// Records a new session. Seats are held by the browser sessions of agents and experts
+    /// (the people who take contacts); API tokens hold none. For such a session
+    /// (`seat_quota` is `Some`) it first checks,
     /// in the same transaction, that the agent already holds a seat or that a seat is free:
     /// two agents logging in at once cannot both take the last seat.
     pub async fn create_session(
@@ -27,11 +29,12 @@ impl Store {
                 let holders: Vec<i64> = sqlx::query_scalar(
                     "SELECT DISTINCT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id \
                      WHERE s.tenant_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-                     AND u.role = $3",
+                     AND s.kind = 'cookie' AND u.role IN ($3, $4)",
                 )
                 .bind(tenant.0)
                 .bind(now_ms)
                 .bind(Role::Agent.as_str())
+                .bind(Role::Expert.as_str())
                 .fetch_all(&mut *tx)
                 .await?;
                 if !holders.contains(&s.user.0) && holders.len() >= quota as usize {
@@ -129,16 +132,17 @@ impl Store {
         Ok(())
     }
 
-    /// Agents of a tenant holding a seat now (a live session).
+    /// Agents and experts of a tenant holding a seat now (a live browser session).
     pub async fn seats_in_use(&self, tenant: TenantId, now_ms: i64) -> Result<u32, StoreError> {
         let n: i64 = on_db!(self, pool => sqlx::query_scalar(
             "SELECT COUNT(DISTINCT s.user_id) FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.tenant_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-             AND u.role = $3",
+             AND s.kind = 'cookie' AND u.role IN ($3, $4)",
         )
         .bind(tenant.0)
         .bind(now_ms)
         .bind(Role::Agent.as_str())
+        .bind(Role::Expert.as_str())
         .fetch_one(pool)
         .await?);
         Ok(u32::try_from(n).unwrap_or(u32::MAX))

@@ -97,13 +97,22 @@ pub async fn login(
 ) -> ApiResult<Json<AgentStatus>> {
     let tenant = caller.tenant()?;
     let id = agent_id(caller.user.id.0)?;
+    // The seat quota holds in the queues too, however the agent reached the API.
+    let quota = state
+        .store()
+        .tenant(tenant)
+        .await?
+        .map_or(0, |t| t.seat_quota);
     state
         .center(tenant, move |c| {
+            let offline = matches!(c.acd.agent_state(id), None | Some(AgentState::Offline));
+            if offline && c.acd.agents_logged_in() >= quota as usize {
+                return Err(ApiError::from(store::StoreError::SeatsFull { quota }));
+            }
             let now = c.now;
-            c.acd.handle_login(now, id)
+            c.acd.handle_login(now, id).map_err(refused)
         })
-        .await?
-        .map_err(refused)?;
+        .await??;
     Ok(Json(status(&state, tenant, &caller.user).await?))
 }
 

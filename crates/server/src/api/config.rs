@@ -623,6 +623,7 @@ async fn put_queue(
     version: Option<i64>,
 ) -> ApiResult<ConfigItem> {
     let tenant = caller.tenant()?;
+    let _one_at_a_time = state.0.config_writes.lock().await;
     let (k, i) = (key.clone(), input.clone());
     state
         .center(tenant, move |c| queue_config(c, &k, &i).map(drop))
@@ -703,6 +704,7 @@ async fn put_calendar(
 ) -> ApiResult<ConfigItem> {
     let tenant = caller.tenant()?;
     let cal = calendar_of(&input)?;
+    let _one_at_a_time = state.0.config_writes.lock().await;
     let item = state
         .store()
         .put_config(
@@ -895,6 +897,7 @@ pub async fn put_agent(
         ));
     }
     let id = agent_id(user_id)?;
+    let _one_at_a_time = state.0.config_writes.lock().await;
     let mut input = input;
     // Leaving the SIP password out keeps the one set before.
     if input.sip_password.is_none()

@@ -60,7 +60,7 @@ pub fn to_data(input: &CustomerInput) -> ApiResult<CustomerData> {
     {
         return Err(ApiError::invalid("id_number", "1 to 32 letters and digits"));
     }
-    Ok(CustomerData {
+    let data = CustomerData {
         name: input.name.trim().into(),
         phones,
         emails: input.emails.clone(),
@@ -82,7 +82,9 @@ pub fn to_data(input: &CustomerInput) -> ApiResult<CustomerData> {
         blacklisted: input.blacklisted,
         blacklist_reason: input.blacklist_reason.clone(),
         notes: input.notes.clone(),
-    })
+    };
+    data.validate()?;
+    Ok(data)
 }
 
 async fn find(state: &AppState, tenant: TenantId, id: i64) -> ApiResult<store::Customer> {
@@ -459,5 +461,11 @@ pub async fn timeline(
         .store()
         .customer_events(tenant, &ids, p.before, limit)
         .await?;
-    Ok(Json(events.iter().map(EventDto::from).collect()))
+    Ok(Json(
+        events
+            .iter()
+            .filter(|e| super::events::visible(&caller.user, e))
+            .map(EventDto::from)
+            .collect(),
+    ))
 }

@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::json;
-use store::StoredEvent;
+use store::{StoredEvent, User};
 use utoipa::IntoParams;
 
 use crate::AppState;
@@ -22,7 +22,7 @@ use crate::auth::Caller;
 use crate::dto::EventDto;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
-use crate::perm::sees_all_events;
+use crate::perm::{Perm, allows, sees_all_events};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -32,12 +32,13 @@ pub struct EventParams {
     pub limit: Option<u32>,
 }
 
-fn visible(caller: &Caller, e: &StoredEvent) -> bool {
-    if sees_all_events(caller.user.role) {
+/// Whether `user` may see `e` (see the module documentation).
+pub fn visible(user: &User, e: &StoredEvent) -> bool {
+    if sees_all_events(user.role) {
         return true;
     }
     match e.payload.get("to_user_id").and_then(|v| v.as_i64()) {
-        Some(to) => to == caller.user.id.0,
+        Some(to) => to == user.id.0,
         None => true,
     }
 }
@@ -58,7 +59,7 @@ pub async fn log(
     Ok(Json(
         events
             .iter()
-            .filter(|e| visible(&caller, e))
+            .filter(|e| visible(&caller.user, e))
             .map(EventDto::from)
             .collect(),
     ))
@@ -84,6 +85,8 @@ async fn serve(state: AppState, caller: Caller, mut after: i64, mut socket: WebS
     let Some(tenant) = caller.user.tenant else {
         return;
     };
+    // Who the user is now: a role changed while the socket is open applies at once.
+    let mut user = caller.user;
     let mut written = state.events().written();
     loop {
         // Mark what has been written as seen before reading, so a batch written while we
@@ -99,7 +102,7 @@ async fn serve(state: AppState, caller: Caller, mut after: i64, mut socket: WebS
         };
         for e in &batch {
             after = e.seq;
-            if !visible(&caller, e) {
+            if !visible(&user, e) {
                 continue;
             }
             let text = json!(EventDto::from(e)).to_string();
@@ -116,7 +119,7 @@ async fn serve(state: AppState, caller: Caller, mut after: i64, mut socket: WebS
             .session(&caller.session.token_hash, state.now_ms())
             .await
         {
-            Ok(Some(_)) => {}
+            Ok(Some((_, now))) if allows(now.role, Perm::ViewEvents) => user = now,
             _ => {
                 let _ = socket.send(Message::Close(None)).await;
                 return;

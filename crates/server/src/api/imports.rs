@@ -57,6 +57,7 @@ pub struct Imports {
 #[derive(Debug)]
 struct Job {
     tenant: TenantId,
+    created_ms: i64,
     filename: String,
     table: Arc<Table>,
     status: &'static str,
@@ -401,7 +402,10 @@ pub async fn upload(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<ImportDto>)> {
     let tenant = caller.tenant()?;
-    let table = sheets::read(&body).map_err(|e| ApiError::invalid("file", e.to_string()))?;
+    let table = tokio::task::spawn_blocking(move || sheets::read(&body))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::invalid("file", e.to_string()))?;
     if table.headers.iter().any(String::is_empty) {
         return Err(ApiError::invalid(
             "file",
@@ -416,8 +420,10 @@ pub async fn upload(
     }
     let imports = &state.0.imports;
     let id = imports.next.fetch_add(1, Ordering::Relaxed) + 1;
+    let now = state.now_ms();
     let job = Job {
         tenant,
+        created_ms: now,
         filename: p.filename.unwrap_or_else(|| "upload".into()),
         table: Arc::new(table),
         status: "uploaded",
@@ -427,11 +433,29 @@ pub async fn upload(
         message: String::new(),
     };
     let out = dto(id, &job);
-    imports
-        .jobs
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(id, Arc::new(Mutex::new(job)));
+    let mut jobs = imports.jobs.lock().unwrap_or_else(|e| e.into_inner());
+    // Uploads keep for an hour and a tenant keeps its last ten; running imports stay.
+    let hour_ago = now - 3_600_000;
+    let mut finished: Vec<(i64, u64, bool)> = jobs
+        .iter()
+        .filter_map(|(id, j)| {
+            let j = j.lock().unwrap_or_else(|e| e.into_inner());
+            (j.status != "running").then_some((j.created_ms, *id, j.tenant == tenant))
+        })
+        .collect();
+    finished.sort_unstable();
+    let mine = finished.iter().filter(|f| f.2 && f.0 >= hour_ago).count();
+    let mut excess = mine.saturating_sub(9);
+    for (created, old, is_mine) in finished {
+        if created < hour_ago {
+            jobs.remove(&old);
+        } else if is_mine && excess > 0 {
+            jobs.remove(&old);
+            excess -= 1;
+        }
+    }
+    jobs.insert(id, Arc::new(Mutex::new(job)));
+    drop(jobs);
     Ok((StatusCode::CREATED, Json(out)))
 }
 

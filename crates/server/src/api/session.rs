@@ -70,7 +70,8 @@ pub async fn login(
     let hash = user
         .as_ref()
         .map_or(auth::dummy_hash(), |u| u.password_hash.as_str());
-    let ok = auth::verify_password(&req.password, hash) && user.as_ref().is_some_and(|u| u.active);
+    let ok = auth::verify_password_off_thread(req.password.clone(), hash.to_string()).await?
+        && user.as_ref().is_some_and(|u| u.active);
     let Some(user) = user.filter(|_| ok) else {
         return Err(guard.failed(&state, &account));
     };
@@ -93,8 +94,9 @@ pub async fn login(
         created_at_ms: now,
         expires_at_ms: now + i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX / 2),
     };
-    let quota = match (&tenant, user.role) {
-        (Some(t), Role::Agent) => Some(t.seat_quota),
+    // Browser sessions of the people who take contacts hold seats; API tokens do not.
+    let quota = match (&tenant, user.role, kind) {
+        (Some(t), Role::Agent | Role::Expert, SessionKind::Cookie) => Some(t.seat_quota),
         _ => None,
     };
     store.create_session(&session, quota, now).await?;
@@ -201,7 +203,12 @@ pub async fn change_password(
     Extension(caller): Extension<Caller>,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    if !auth::verify_password(&req.current_password, &caller.user.password_hash) {
+    if !auth::verify_password_off_thread(
+        req.current_password.clone(),
+        caller.user.password_hash.clone(),
+    )
+    .await?
+    {
         return Err(ApiError::invalid(
             "current_password",
             "is not your current password",
@@ -209,7 +216,7 @@ pub async fn change_password(
     }
     auth::check_new_password(&req.new_password)
         .map_err(|_| ApiError::invalid("new_password", "8 to 128 characters"))?;
-    let hash = auth::hash_password(&req.new_password)?;
+    let hash = auth::hash_password_off_thread(req.new_password.clone()).await?;
     state
         .store()
         .set_password_hash(
@@ -239,6 +246,13 @@ pub async fn create_token(
     Extension(caller): Extension<Caller>,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<SessionInfo>)> {
+    // A token cannot mint tokens: a leaked one must not outlive its own expiry.
+    if caller.session.kind != SessionKind::Cookie {
+        return Err(ApiError::new(
+            crate::error::Code::InvalidState,
+            "create API tokens from a browser session, not with another token",
+        ));
+    }
     if req.label.trim().is_empty() || req.label.chars().count() > 100 {
         return Err(ApiError::invalid("label", "1 to 100 characters"));
     }

@@ -52,36 +52,34 @@ pub async fn create(
         t.locale = l;
     }
     // Check the administrator before creating anything, so a bad one leaves no tenant.
-    let admin_hash = match &req.admin {
+    let admin = match &req.admin {
         Some(a) => {
             auth::check_new_password(&a.password)
                 .map_err(|_| ApiError::invalid("admin.password", "8 to 128 characters"))?;
-            if a.username.trim().is_empty() || a.display_name.trim().is_empty() {
-                return Err(ApiError::invalid(
-                    "admin",
-                    "needs a username and a display_name",
-                ));
-            }
-            Some(auth::hash_password(&a.password)?)
+            let user = NewUser {
+                // Checked as if in the tenant; the real id is known once it exists.
+                tenant: Some(TenantId(0)),
+                username: a.username.clone(),
+                display_name: a.display_name.clone(),
+                role: Role::TenantAdmin,
+                password_hash: auth::hash_password_off_thread(a.password.clone()).await?,
+            };
+            user.validate().map_err(|e| match e {
+                store::StoreError::Invalid { field, reason } => {
+                    ApiError::invalid(&format!("admin.{field}"), reason)
+                }
+                other => ApiError::from(other),
+            })?;
+            Some(user)
         }
         None => None,
     };
+    t.validate().map_err(ApiError::from)?;
     let now = state.now_ms();
     let tenant = state.store().create_tenant(&t, now).await?;
-    if let (Some(a), Some(hash)) = (&req.admin, admin_hash) {
-        state
-            .store()
-            .create_user(
-                &NewUser {
-                    tenant: Some(tenant.id),
-                    username: a.username.clone(),
-                    display_name: a.display_name.clone(),
-                    role: Role::TenantAdmin,
-                    password_hash: hash,
-                },
-                now,
-            )
-            .await?;
+    if let Some(mut admin) = admin {
+        admin.tenant = Some(tenant.id);
+        state.store().create_user(&admin, now).await?;
     }
     super::audit(
         &state,

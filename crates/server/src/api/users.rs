@@ -66,7 +66,7 @@ pub async fn create(
                 username: req.username,
                 display_name: req.display_name,
                 role,
-                password_hash: auth::hash_password(&req.password)?,
+                password_hash: auth::hash_password_off_thread(req.password.clone()).await?,
             },
             state.now_ms(),
         )
@@ -157,7 +157,7 @@ pub async fn reset_password(
         return Err(ApiError::not_found("user"));
     }
     auth::check_new_password(&req.password)?;
-    let hash = auth::hash_password(&req.password)?;
+    let hash = auth::hash_password_off_thread(req.password.clone()).await?;
     state
         .store()
         .set_password_hash(UserId(id), &hash, state.now_ms(), None)

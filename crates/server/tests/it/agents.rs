@@ -331,3 +331,114 @@ fn a_queue_on_a_calendar_closes_and_opens_by_its_hours() {
         );
     });
 }
+
+/// Review of issue 3: a chat queue overflowing into another chat queue was accepted while
+/// running but kept the tenant's engine from starting after a restart.
+#[test]
+fn issue_3_the_engine_starts_after_a_restart_whatever_the_queues_channels() {
+    on_both(|w: World| async move {
+        let admin = Role::TenantAdmin;
+        for body in [
+            json!({"key": "b-chat", "name": "在线客服", "channel": "chat"}),
+            json!({"key": "a-chat", "name": "在线客服(溢出)", "channel": "chat", "overflow": {"to": "queue", "queue": "b-chat"}}),
+        ] {
+            let (s, v) = w.as_a(admin, Method::POST, "/api/queues", Some(body)).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        // A new server on the same database: the engine loads from the store.
+        let again = server::AppState::new(
+            w.store.clone(),
+            server::Clock::Manual(w.clock.clone()),
+            server::Settings::default(),
+        );
+        let app = server::app(again);
+        let token = w.token(&w.a.users[&Role::Supervisor]).await;
+        let req = axum::http::Request::get("/api/queues/status")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = tower::ServiceExt::oneshot(app, req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let status: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let keys: Vec<&str> = status
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(keys, ["a-chat", "b-chat", "water-queue"]);
+    });
+}
+
+/// Review of issue 3: agents reaching the API by token held no seat; signing in to the
+/// queues now counts against the quota too.
+#[test]
+fn issue_3_signing_in_to_the_queues_respects_the_seat_quota() {
+    on_both(|w: World| async move {
+        // Tenant B rents 2 seats.
+        let admin = w.token(&w.b.users[&Role::TenantAdmin]).await;
+        let mut agents = Vec::new();
+        for i in 0..3 {
+            let body = json!({"username": format!("q{i}"), "display_name": format!("座席{i}"), "role": "agent", "password": crate::PASSWORD});
+            let (s, u) = w
+                .call(Method::POST, "/api/users", Some(&admin), Some(body))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{u}");
+            let id = u["id"].as_i64().unwrap();
+            let profile = json!({"extension": format!("80{i}"), "queues": ["gas-queue"],
+                                 "skills": [{"skill": "gas-skill", "proficiency": 5}]});
+            let (s, v) = w
+                .call(
+                    Method::PUT,
+                    &format!("/api/agents/{id}/profile"),
+                    Some(&admin),
+                    Some(profile),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let user = w
+                .store
+                .user(Some(w.b.tenant.id), store::UserId(id))
+                .await
+                .unwrap()
+                .unwrap();
+            agents.push(w.token(&user).await);
+        }
+        for t in &agents[..2] {
+            let (s, v) = w
+                .call(Method::POST, "/api/me/agent/login", Some(t), None)
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        let (s, v) = w
+            .call(Method::POST, "/api/me/agent/login", Some(&agents[2]), None)
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("seats_full")),
+            "{v}"
+        );
+        // Signing in again is no second seat; signing out frees one.
+        assert_eq!(
+            w.call(Method::POST, "/api/me/agent/login", Some(&agents[0]), None)
+                .await
+                .0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            w.call(Method::POST, "/api/me/agent/logout", Some(&agents[0]), None)
+                .await
+                .0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            w.call(Method::POST, "/api/me/agent/login", Some(&agents[2]), None)
+                .await
+                .0,
+            StatusCode::OK
+        );
+    });
+}

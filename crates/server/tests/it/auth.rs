@@ -178,14 +178,32 @@ fn api_clients_log_in_for_a_bearer_token_which_is_not_a_cookie() {
         )
         .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
-        let (s, t) = w
+        // A token cannot mint tokens; a browser session can.
+        let body = json!({"label": "CRM", "days": 7});
+        let (s, v) = w
             .call(
                 Method::POST,
                 "/api/auth/tokens",
                 Some(token),
-                Some(json!({"label": "CRM", "days": 7})),
+                Some(body.clone()),
             )
             .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("invalid_state"))
+        );
+        let (_, info, cookies) = login(&w, Some("water"), "back-office", PASSWORD, "cookie").await;
+        let cookie = cookies[0].split(';').next().unwrap().to_string();
+        let csrf = info["csrf_token"].as_str().unwrap();
+        let (s, t) = with_cookie(
+            &w,
+            Method::POST,
+            "/api/auth/tokens",
+            &cookie,
+            Some(csrf),
+            Some(body),
+        )
+        .await;
         assert_eq!(s, StatusCode::CREATED);
         assert_eq!(
             t["expires_at_ms"].as_i64().unwrap(),
@@ -236,17 +254,16 @@ fn repeated_failures_lock_the_account_for_a_while() {
 #[test]
 fn the_login_past_the_seat_quota_is_refused_with_a_clear_message() {
     on_both(|w: World| async move {
-        // Tenant B rents 2 seats.
-        let mut tokens = Vec::new();
+        // Tenant B rents 2 seats; seats are held by the browser sessions of agents.
         for i in 0..3 {
-            let token = w.as_b_admin_creates_agent(&format!("seat{i}")).await;
-            tokens.push(token);
+            w.as_b_admin_creates_agent(&format!("seat{i}")).await;
         }
-        let (s, a0, _) = login(&w, Some("gas"), "seat0", PASSWORD, "bearer").await;
+        let (s, a0, cookies) = login(&w, Some("gas"), "seat0", PASSWORD, "cookie").await;
         assert_eq!(s, StatusCode::OK);
-        let (s, _, _) = login(&w, Some("gas"), "seat1", PASSWORD, "bearer").await;
+        let cookie0 = cookies[0].split(';').next().unwrap().to_string();
+        let (s, _, _) = login(&w, Some("gas"), "seat1", PASSWORD, "cookie").await;
         assert_eq!(s, StatusCode::OK);
-        let (s, v, _) = login(&w, Some("gas"), "seat2", PASSWORD, "bearer").await;
+        let (s, v, _) = login(&w, Some("gas"), "seat2", PASSWORD, "cookie").await;
         assert_eq!(
             (s, v["code"].as_str()),
             (StatusCode::FORBIDDEN, Some("seats_full")),
@@ -256,35 +273,42 @@ fn the_login_past_the_seat_quota_is_refused_with_a_clear_message() {
             v["message"].as_str().unwrap().contains("all 2 seats"),
             "{v}"
         );
-        // Supervisors hold no seat.
-        let (s, _, _) = login(&w, Some("gas"), "supervisor", PASSWORD, "bearer").await;
+        // Supervisors hold no seat, nor do API tokens.
+        let (s, _, _) = login(&w, Some("gas"), "supervisor", PASSWORD, "cookie").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _, _) = login(&w, Some("gas"), "seat2", PASSWORD, "bearer").await;
         assert_eq!(s, StatusCode::OK);
         // The same agent again takes no second seat; logging out frees one.
-        let (s, _, _) = login(&w, Some("gas"), "seat0", PASSWORD, "bearer").await;
+        let (s, _, _) = login(&w, Some("gas"), "seat0", PASSWORD, "cookie").await;
         assert_eq!(s, StatusCode::OK);
-        let (s, _) = w
-            .call(Method::POST, "/api/auth/logout", a0["token"].as_str(), None)
-            .await;
+        let csrf = a0["csrf_token"].as_str().unwrap();
+        let (s, _) = with_cookie(
+            &w,
+            Method::POST,
+            "/api/auth/logout",
+            &cookie0,
+            Some(csrf),
+            None,
+        )
+        .await;
         assert_eq!(s, StatusCode::NO_CONTENT);
-        let (s, _, _) = login(&w, Some("gas"), "seat2", PASSWORD, "bearer").await;
+        let (s, _, _) = login(&w, Some("gas"), "seat2", PASSWORD, "cookie").await;
         assert_eq!(
             s,
             StatusCode::FORBIDDEN,
             "seat0 still has its second session"
         );
-        drop(tokens);
     });
 }
 
 impl World {
-    async fn as_b_admin_creates_agent(&self, name: &str) -> String {
+    async fn as_b_admin_creates_agent(&self, name: &str) {
         let token = self.token(&self.b.users[&Role::TenantAdmin]).await;
         let body = json!({ "username": name, "display_name": name, "role": "agent", "password": PASSWORD });
         let (s, v) = self
             .call(Method::POST, "/api/users", Some(&token), Some(body))
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
-        token
     }
 }
 
@@ -428,6 +452,17 @@ fn the_platform_admin_creates_tenants_but_sees_no_customers() {
         assert_eq!(
             (s, v["details"]["field"].as_str()),
             (StatusCode::BAD_REQUEST, Some("admin.password"))
+        );
+        assert!(w.store.tenant_by_slug("half").await.unwrap().is_none());
+        // Review of issue 3: a bad administrator name used to leave the tenant half made.
+        let body = json!({ "slug": "half", "name": "半", "seat_quota": 1, "sip_domain": "half.example",
+                           "admin": { "username": "li lei", "display_name": "李雷", "password": PASSWORD } });
+        let (s, v) = w
+            .call(Method::POST, "/api/tenants", token, Some(body))
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("admin.username"))
         );
         assert!(w.store.tenant_by_slug("half").await.unwrap().is_none());
     });

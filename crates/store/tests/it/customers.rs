@@ -119,6 +119,17 @@ fn listing_pages_and_filters_by_name_number_and_segment() {
         let by_number = store.customers(water, &q).await.unwrap();
         assert_eq!(by_number.len(), 1);
         assert_eq!(by_number[0].data.name, "客户07");
+        // Latin letters match whatever their case, on both backends.
+        store
+            .create_customer(water, &person("Zhang Wei", &[]), 1)
+            .await
+            .unwrap();
+        let q = CustomerQuery {
+            text: Some("zhANG".into()),
+            limit: 100,
+            ..Default::default()
+        };
+        assert_eq!(store.customers(water, &q).await.unwrap().len(), 1);
         let q = CustomerQuery {
             segment: Some(Segment::Vulnerable),
             text: Some("客户".into()),
@@ -254,15 +265,9 @@ fn duplicates_are_found_merged_and_the_merge_undone() {
             .collect();
         assert_eq!(dups, vec![b.id, c.id]);
 
+        let bank = serde_json::json!({"bank": "工商银行"});
         store
-            .put_facet(
-                water,
-                b.id,
-                Department::Sales,
-                &serde_json::json!({"purchases": 3}),
-                None,
-                1,
-            )
+            .put_facet(water, b.id, Department::Finance, &bank, None, 1)
             .await
             .unwrap();
         let (merge, kept) = store
@@ -288,11 +293,49 @@ fn duplicates_are_found_merged_and_the_merge_undone() {
                 .await,
             Err(StoreError::Invalid { .. })
         ));
+        // Either way round again is refused while one is merged.
+        assert!(
+            store
+                .merge_customers(water, b.id, a.id, None, 3)
+                .await
+                .is_err()
+        );
+        assert!(
+            store
+                .merge_customers(water, c.id, b.id, None, 3)
+                .await
+                .is_err()
+        );
+
+        // Only the latest merge into a record can be undone.
+        let (second, _) = store
+            .merge_customers(water, a.id, c.id, None, 3)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.undo_merge(water, merge, 4).await,
+            Err(StoreError::Invalid {
+                field: "merge_id",
+                ..
+            })
+        ));
+        store.undo_merge(water, second, 4).await.unwrap();
 
         let (restored, back) = store.undo_merge(water, merge, 4).await.unwrap();
         assert_eq!(restored.data, a.data);
         assert_eq!(back.merged_into, None);
         assert_eq!(back.data, b.data);
+        // The facet the merge copied went back with it; the absorbed record still has its own.
+        assert!(store.facets(water, a.id).await.unwrap().is_empty());
+        assert_eq!(store.facets(water, b.id).await.unwrap().len(), 1);
+        let by_second = store
+            .customers_by_phone(water, "+8613700000002")
+            .await
+            .unwrap();
+        assert_eq!(
+            by_second.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![b.id]
+        );
         assert!(matches!(
             store.undo_merge(water, merge, 5).await,
             Err(StoreError::NotFound { .. })
@@ -300,6 +343,22 @@ fn duplicates_are_found_merged_and_the_merge_undone() {
         assert!(matches!(
             store.undo_merge(gas, merge, 5).await,
             Err(StoreError::NotFound { .. })
+        ));
+
+        // An edit after a merge makes its undo refuse rather than lose the edit.
+        let (third, kept) = store
+            .merge_customers(water, a.id, b.id, None, 6)
+            .await
+            .unwrap();
+        let mut edited = kept.data.clone();
+        edited.notes = "合并后补充".into();
+        store
+            .update_customer(water, a.id, kept.version, &edited, 7)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.undo_merge(water, third, 8).await,
+            Err(StoreError::Stale { .. })
         ));
     });
 }
