@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, Weak};
 use std::time::Duration;
 
-use acd::{Acd, AgentId, QueueConfig, QueueId, SkillId, Time};
+use acd::{Acd, AgentId, CallId, QueueConfig, QueueId, SkillId, Time};
 use serde_json::Value;
 use store::{NewEvent, TenantId};
 use tokio::sync::{mpsc, oneshot};
@@ -39,6 +39,9 @@ pub struct Center {
     calendars: HashMap<String, calendar::Calendar>,
     /// Queues as configured, for re-applying those on a calendar when it opens or closes.
     queue_inputs: HashMap<String, QueueInput>,
+    /// Live calls, for their detail records.
+    calls: HashMap<CallId, CallRecord>,
+    next_call: u64,
     /// Distinguishes this run's event ids from earlier runs'.
     boot: String,
     seq: u64,
@@ -62,6 +65,46 @@ impl Center {
     pub fn queue(&mut self, key: &str) -> QueueId {
         let next = QueueId(u32::try_from(self.queues.len()).unwrap_or(u32::MAX));
         *self.queues.entry(key.to_string()).or_insert(next)
+    }
+
+    /// Queues a call; returns the engine's id for it (answers and hang-ups use it).
+    pub fn arrive(&mut self, incoming: Incoming) -> ApiResult<CallId> {
+        let queue = self
+            .known_queue(&incoming.queue)
+            .ok_or_else(|| ApiError::invalid("queue", format!("no queue `{}`", incoming.queue)))?;
+        if self.calls.values().any(|c| c.id == incoming.call_id) {
+            return Err(ApiError::invalid(
+                "call_id",
+                "this call is already in the center",
+            ));
+        }
+        self.next_call += 1;
+        let id = CallId(self.next_call);
+        let arrival = acd::Arrival {
+            queue,
+            priority: incoming.priority,
+            customer: incoming
+                .customer
+                .and_then(|c| u64::try_from(c).ok())
+                .map(acd::CustomerId),
+        };
+        let now = self.now;
+        self.acd
+            .handle_arrival(now, id, arrival)
+            .map_err(crate::api::config::engine_refused)?;
+        self.calls.insert(
+            id,
+            CallRecord {
+                id: incoming.call_id,
+                caller: incoming.caller,
+                customer: incoming.customer,
+                queue: incoming.queue,
+                arrived_ms: i64::try_from(now.0).unwrap_or(i64::MAX),
+                answered_ms: None,
+                agent: None,
+            },
+        );
+        Ok(id)
     }
 
     /// Whether the calendar is open now; `None` if there is no such calendar.
@@ -156,6 +199,31 @@ impl Center {
             .find(|(_, q)| **q == id)
             .map(|(k, _)| k.as_str())
     }
+}
+
+/// A call offered to the center by telephony (or any channel that queues contacts).
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The call's own id, unique in the tenant (the SIP Call-ID): the detail record's key.
+    pub call_id: String,
+    /// The caller's number, normalised.
+    pub caller: String,
+    pub customer: Option<i64>,
+    pub queue: String,
+    /// The customer segment's base priority.
+    pub priority: i32,
+}
+
+/// What a call's detail record needs, kept while the call lives.
+#[derive(Debug)]
+struct CallRecord {
+    id: String,
+    caller: String,
+    customer: Option<i64>,
+    queue: String,
+    arrived_ms: i64,
+    answered_ms: Option<i64>,
+    agent: Option<i64>,
 }
 
 /// An agent's engine id from a user id.
@@ -257,6 +325,8 @@ fn clock(state: &Weak<Inner>) -> Option<Time> {
 async fn flush(state: &AppState, c: &mut Center) {
     while c.acd.poll_action().is_some() {}
     while let Some(event) = c.acd.poll_event() {
+        let at_ms = i64::try_from(event.at.0).unwrap_or(i64::MAX);
+        let record = call_record(c, &event.kind, at_ms);
         let mut payload = serde_json::to_value(event.kind).unwrap_or(Value::Null);
         let kind = format!("acd.{}", payload["kind"].as_str().unwrap_or("event"));
         if let Some(agent) = payload.get("agent").cloned() {
@@ -280,6 +350,67 @@ async fn flush(state: &AppState, c: &mut Center) {
         if let Err(err) = state.events().append(e).await {
             tracing::error!("routing event not logged: {err}");
         }
+        if let Some(cdr) = record
+            && let Err(err) = state.events().append(cdr).await
+        {
+            tracing::error!("call detail record not logged: {err}");
+        }
+    }
+}
+
+/// Follows a call through the engine's events; when it ends, its detail record (CDR) as a
+/// `call.ended` event, keyed by the call's id so it is logged once. CDR queries and the
+/// customer's timeline read these.
+fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewEvent> {
+    use acd::{EventKind, Outcome, Overflow};
+    match *kind {
+        EventKind::CallAnswered { call, agent, .. } => {
+            if let Some(r) = c.calls.get_mut(&call) {
+                r.answered_ms = Some(at_ms);
+                r.agent = Some(i64::from(agent.0));
+            }
+            None
+        }
+        EventKind::CallEnded {
+            call,
+            queue,
+            outcome,
+        } => {
+            let r = c.calls.remove(&call)?;
+            let outcome = match outcome {
+                Outcome::Answered { .. } => "answered",
+                Outcome::Abandoned => "abandoned",
+                Outcome::Overflowed(Overflow::Voicemail) => "voicemail",
+                Outcome::Overflowed(Overflow::Callback) => "callback",
+                Outcome::Overflowed(Overflow::Disconnect) => "disconnected",
+                Outcome::Overflowed(Overflow::Queue(_)) => "overflowed",
+                Outcome::CallbackDone { .. } => "callback_done",
+            };
+            let wait_ms = r.answered_ms.unwrap_or(at_ms) - r.arrived_ms;
+            let talk_ms = r.answered_ms.map_or(0, |a| at_ms - a);
+            let last_queue = c.queue_key(queue).unwrap_or(&r.queue).to_string();
+            Some(NewEvent {
+                tenant: c.tenant,
+                id: format!("cdr:{}", r.id),
+                at_ms,
+                kind: "call.ended".into(),
+                payload: serde_json::json!({
+                    "call_id": r.id,
+                    "caller": r.caller,
+                    "customer_id": r.customer,
+                    "queue": last_queue,
+                    "first_queue": r.queue,
+                    "agent_id": r.agent,
+                    "arrived_at_ms": r.arrived_ms,
+                    "answered_at_ms": r.answered_ms,
+                    "ended_at_ms": at_ms,
+                    "wait_ms": wait_ms,
+                    "talk_ms": talk_ms,
+                    "outcome": outcome,
+                }),
+            })
+        }
+        _ => None,
     }
 }
 
@@ -298,6 +429,8 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         queues: HashMap::new(),
         calendars: HashMap::new(),
         queue_inputs: HashMap::new(),
+        calls: HashMap::new(),
+        next_call: 0,
         boot: crate::auth::new_secret()[..12].to_string(),
         seq: 0,
     };

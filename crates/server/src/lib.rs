@@ -12,7 +12,7 @@
 
 mod api;
 mod auth;
-mod center;
+pub mod center;
 pub mod demo;
 pub mod dto;
 pub mod error;

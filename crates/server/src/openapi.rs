@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{agents, audit, config, customers, events, imports, session, tenants, users};
+use crate::api::{
+    agents, audit, cdrs, config, customers, events, imports, session, tenants, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,6 +27,7 @@ use crate::api::{agents, audit, config, customers, events, imports, session, ten
         config::list_teams, config::create_team, config::update_team,
         config::get_agent, config::put_agent,
         agents::floor, agents::me, agents::login, agents::logout, agents::change,
+        cdrs::list, cdrs::export,
         events::stream, events::log,
     ),
     modifiers(&Security),

@@ -10,7 +10,9 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get, patch, post, put};
 use serde_json::{Value, json};
 
-use crate::api::{agents, audit, config, customers, events, imports, session, tenants, users};
+use crate::api::{
+    agents, audit, cdrs, config, customers, events, imports, session, tenants, users,
+};
 use crate::error::ApiError;
 use crate::perm::Perm;
 use crate::{AppState, auth};
@@ -456,6 +458,14 @@ pub fn table() -> Vec<Endpoint> {
             Some(TakeContacts),
             Some(json!({"state": "not_ready", "reason": "break"})),
             post(agents::change),
+        ),
+        ep(M::GET, "/api/cdrs", Some(ViewFloor), None, get(cdrs::list)),
+        ep(
+            M::GET,
+            "/api/cdrs/export",
+            Some(ViewFloor),
+            None,
+            get(cdrs::export),
         ),
         ep(
             M::GET,

@@ -305,6 +305,56 @@ impl Store {
         Ok(inserted)
     }
 
+    /// Events of one kind whose time is in `[from_ms, to_ms)`, newest first, optionally only
+    /// those whose payload has `field` equal to `value` (each pair ANDed): the call detail
+    /// records are the `call.ended` events, filtered by queue or agent.
+    pub async fn events_of_kind(
+        &self,
+        tenant: TenantId,
+        kind: &str,
+        from_ms: i64,
+        to_ms: i64,
+        filters: &[(&str, String)],
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let payload = match self.backend() {
+            Backend::Sqlite => "payload",
+            Backend::Postgres => "payload::text",
+        };
+        let mut sql = format!(
+            "SELECT seq, tenant_id, id, at, kind, {payload} AS payload FROM events \
+             WHERE tenant_id = $1 AND kind = $2 AND at >= $3 AND at < $4"
+        );
+        for (i, (field, _)) in filters.iter().enumerate() {
+            crate::model::check(
+                "filter",
+                field.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "a payload field name",
+            )?;
+            let n = i + 6;
+            sql.push_str(&match self.backend() {
+                // Compared as text on both, so `5` and `"5"` match alike.
+                Backend::Sqlite => {
+                    format!(" AND CAST(json_extract(payload, '$.{field}') AS TEXT) = ${n}")
+                }
+                Backend::Postgres => format!(" AND payload->>'{field}' = ${n}"),
+            });
+        }
+        sql.push_str(" ORDER BY at DESC, seq DESC LIMIT $5");
+        on_db!(self, pool => {
+            let mut q = sqlx::query(&sql)
+                .bind(tenant.0)
+                .bind(kind)
+                .bind(from_ms)
+                .bind(to_ms)
+                .bind(i64::from(limit));
+            for (_, v) in filters {
+                q = q.bind(v.clone());
+            }
+            q.fetch_all(pool).await?.iter().map(event_from).collect()
+        })
+    }
+
     /// The events naming one of `customers` (`payload.customer_id`), newest first, before
     /// sequence number `before` (`None` for the newest): a customer's timeline.
     pub async fn customer_events(

@@ -720,7 +720,7 @@ pub async fn export(
 }
 
 /// `2026-11-22 08:30` from milliseconds since the epoch, in UTC.
-fn utc(ms: i64) -> String {
+pub fn utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Civil from days (Howard Hinnant's algorithm).

@@ -4,6 +4,7 @@
 
 mod agents;
 mod auth;
+mod calls;
 mod customers;
 mod events;
 mod generated;

@@ -1,0 +1,215 @@
+//! Calls through the routing engine, as telephony drives them, leave call detail records
+//! that supervisors query and export, and that show on the customer's timeline.
+
+use acd::AgentId;
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use server::center::Incoming;
+use store::Role;
+
+use crate::{World, on_both};
+
+#[test]
+fn calls_leave_detail_records_on_the_log_and_the_customers_timeline() {
+    on_both(|w: World| async move {
+        let tenant = w.a.tenant.id;
+        let agent = w.a.users[&Role::Agent].id.0;
+        let customer = w.a.customer.0;
+        assert_eq!(
+            w.as_a(Role::Agent, Method::POST, "/api/me/agent/login", None)
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let incoming = |id: &str| Incoming {
+            call_id: id.into(),
+            caller: "+8613812345678".into(),
+            customer: Some(customer),
+            queue: "water-queue".into(),
+            priority: 0,
+        };
+        // Offered to the ready agent at once; answered after 5 s; 90 s of talk.
+        let call = w
+            .state
+            .center(tenant, {
+                let i = incoming("sip-1");
+                move |c| c.arrive(i)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        w.advance(5_000);
+        w.state
+            .center(tenant, move |c| {
+                let now = c.now;
+                c.acd.handle_answer(now, call, AgentId(agent as u32))
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        w.advance(90_000);
+        w.state
+            .center(tenant, move |c| {
+                let now = c.now;
+                c.acd.handle_hangup(now, call)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+
+        // Nobody ready: the caller gives up after 30 s.
+        let body = json!({"state": "not_ready", "reason": "meal"});
+        assert_eq!(
+            w.as_a(Role::Agent, Method::POST, "/api/me/agent/state", Some(body))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let call = w
+            .state
+            .center(tenant, {
+                let i = incoming("sip-2");
+                move |c| c.arrive(i)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        // The same call twice while it lives is refused.
+        let again = w
+            .state
+            .center(tenant, {
+                let i = incoming("sip-2");
+                move |c| c.arrive(i)
+            })
+            .await
+            .unwrap();
+        assert_eq!(again.unwrap_err().details["field"], "call_id");
+        w.advance(30_000);
+        w.state
+            .center(tenant, move |c| {
+                let now = c.now;
+                c.acd.handle_hangup(now, call)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let unknown = w
+            .state
+            .center(tenant, |c| {
+                c.arrive(Incoming {
+                    call_id: "x".into(),
+                    caller: "1".into(),
+                    customer: None,
+                    queue: "nope".into(),
+                    priority: 0,
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(unknown.unwrap_err().details["field"], "queue");
+
+        let (s, cdrs) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/cdrs", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{cdrs}");
+        let list = cdrs.as_array().unwrap();
+        let mine: Vec<_> = list
+            .iter()
+            .filter(|c| c["call_id"] == "sip-1" || c["call_id"] == "sip-2")
+            .collect();
+        assert_eq!(mine.len(), 2, "{cdrs}");
+        assert_eq!(mine[0]["call_id"], "sip-2");
+        assert_eq!(mine[0]["outcome"], "abandoned");
+        assert_eq!(
+            (mine[0]["wait_ms"].as_i64(), mine[0]["talk_ms"].as_i64()),
+            (Some(30_000), Some(0))
+        );
+        assert_eq!(mine[1]["outcome"], "answered");
+        assert_eq!(
+            (mine[1]["wait_ms"].as_i64(), mine[1]["talk_ms"].as_i64()),
+            (Some(5_000), Some(90_000))
+        );
+        assert_eq!(mine[1]["agent_id"], agent);
+        assert_eq!(mine[1]["queue"], "water-queue");
+
+        let (_, by_agent) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                &format!("/api/cdrs?agent_id={agent}"),
+                None,
+            )
+            .await;
+        assert!(
+            by_agent
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["agent_id"] == agent),
+            "{by_agent}"
+        );
+        assert!(
+            by_agent
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["call_id"] == "sip-1")
+        );
+        let (_, by_customer) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                &format!("/api/cdrs?customer_id={customer}&queue=water-queue"),
+                None,
+            )
+            .await;
+        assert!(by_customer.as_array().unwrap().len() >= 2, "{by_customer}");
+        let (_, none) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/cdrs?queue=other", None)
+            .await;
+        assert!(none.as_array().unwrap().is_empty());
+        // Agents do not read the center's records.
+        assert_eq!(
+            w.as_a(Role::Agent, Method::GET, "/api/cdrs", None).await.0,
+            StatusCode::FORBIDDEN
+        );
+
+        // The customer's timeline shows both calls.
+        let (_, tl) = w
+            .as_a(
+                Role::Agent,
+                Method::GET,
+                &format!("/api/customers/{customer}/timeline"),
+                None,
+            )
+            .await;
+        let calls: Vec<_> = tl
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "call.ended")
+            .collect();
+        assert!(calls.len() >= 2, "{tl}");
+
+        // And the export opens as a spreadsheet.
+        let token = w.token(&w.a.users[&Role::Supervisor]).await;
+        let req = axum::http::Request::get("/api/cdrs/export?format=xlsx")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = tower::ServiceExt::oneshot(w.app.clone(), req)
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+            .await
+            .unwrap();
+        let table = sheets::read(&bytes).unwrap();
+        assert_eq!(table.headers[0], "通话编号 Call");
+        let row = table.rows.iter().find(|r| r[0] == "sip-1").unwrap();
+        assert_eq!(
+            (row[8].as_str(), row[9].as_str(), row[10].as_str()),
+            ("5", "90", "answered")
+        );
+    });
+}
