@@ -26,7 +26,7 @@ use crate::api::{
         config::calendar_status,
         config::list_teams, config::create_team, config::update_team,
         config::get_agent, config::put_agent,
-        agents::floor, agents::me, agents::login, agents::logout, agents::change,
+        agents::floor, agents::history, agents::me, agents::login, agents::logout, agents::change,
         cdrs::list, cdrs::export,
         events::stream, events::log,
     ),

@@ -433,6 +433,13 @@ pub fn table() -> Vec<Endpoint> {
         ),
         ep(
             M::GET,
+            "/api/agents/{user_id}/history",
+            Some(ViewFloor),
+            None,
+            get(agents::history),
+        ),
+        ep(
+            M::GET,
             "/api/me/agent",
             Some(TakeContacts),
             None,

@@ -200,3 +200,70 @@ pub async fn floor(
     }
     Ok(Json(out))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryParams {
+    /// From this instant (ms); 24 hours ago if left out.
+    pub from_ms: Option<i64>,
+    /// Until this instant; now if left out.
+    pub to_ms: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateChangeDto {
+    pub at_ms: i64,
+    pub state: String,
+    pub reason: Option<String>,
+}
+
+/// An agent's state changes, newest first, from the event log: the raw material of
+/// adherence and occupancy reports.
+#[utoipa::path(get, path = "/api/agents/{user_id}/history", tag = "agents",
+    params(("user_id" = i64, Path), HistoryParams),
+    responses((status = 200, body = Vec<StateChangeDto>), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    crate::extract::ApiPath(user_id): crate::extract::ApiPath<i64>,
+    crate::extract::ApiQuery(p): crate::extract::ApiQuery<HistoryParams>,
+) -> ApiResult<Json<Vec<StateChangeDto>>> {
+    let tenant = caller.tenant()?;
+    if state
+        .store()
+        .user(Some(tenant), store::UserId(user_id))
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("user"));
+    }
+    let limit = super::limit(p.limit)?;
+    let now = state.now_ms();
+    state.events().flush().await.map_err(ApiError::internal)?;
+    let events = state
+        .store()
+        .events_of_kind(
+            tenant,
+            "acd.agent_state",
+            p.from_ms.unwrap_or(now - 86_400_000),
+            p.to_ms.unwrap_or(now + 1),
+            &[("user_id", user_id.to_string())],
+            limit,
+        )
+        .await?;
+    Ok(Json(
+        events
+            .iter()
+            .filter_map(|e| {
+                let s: AgentState = serde_json::from_value(e.payload["state"].clone()).ok()?;
+                let (state, reason) = describe(Some(s));
+                Some(StateChangeDto {
+                    at_ms: e.at_ms,
+                    state,
+                    reason,
+                })
+            })
+            .collect(),
+    ))
+}

@@ -96,6 +96,31 @@ fn an_agent_signs_in_takes_a_break_and_the_floor_and_the_log_see_it() {
             .as_a(Role::Agent, Method::POST, "/api/me/agent/logout", None)
             .await;
         assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("offline")));
+        // The agent's state history, newest first, from the log.
+        let agent = w.a.users[&Role::Agent].id.0;
+        let (s, h) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                &format!("/api/agents/{agent}/history"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{h}");
+        let states: Vec<(&str, Option<&str>)> = h
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["state"].as_str().unwrap(), c["reason"].as_str()))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("offline", None),
+                ("not_ready", Some("meal")),
+                ("ready", None)
+            ]
+        );
         // Somebody with no routing profile is told what to ask for.
         let (s, v) = w
             .as_a(Role::Expert, Method::POST, "/api/me/agent/login", None)
