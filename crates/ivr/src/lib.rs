@@ -362,7 +362,7 @@ impl Caller {
     }
 
     /// The call is answered: the flow begins.
-    pub fn handle_start(&mut self, now: u64, env: &dyn Env) {
+    pub fn handle_start(&mut self, _now: u64, env: &dyn Env) {
         let start = self.flow.start.clone();
         self.enter(&start, env);
     }
