@@ -11,7 +11,7 @@ use axum::routing::{MethodRouter, get, patch, post, put};
 use serde_json::{Value, json};
 
 use crate::api::{
-    agents, audit, cdrs, config, customers, events, imports, session, tenants, users,
+    agents, audit, cdrs, config, customers, events, imports, ivr_flows, session, tenants, users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -465,6 +465,41 @@ pub fn table() -> Vec<Endpoint> {
             Some(TakeContacts),
             Some(json!({"state": "not_ready", "reason": "break"})),
             post(agents::change),
+        ),
+        ep(
+            M::GET,
+            "/api/ivr-flows",
+            Some(ViewConfig),
+            None,
+            get(ivr_flows::list),
+        ),
+        ep(
+            M::POST,
+            "/api/ivr-flows",
+            Some(ManageConfig),
+            Some(
+                json!({"key": "main", "name": "主菜单", "flow": {"start": "welcome", "nodes": {
+                "welcome": {"type": "menu", "prompt": "tts:报修请按1", "options": {"1": "repairs"}, "fallback": "repairs"},
+                "repairs": {"type": "queue", "queue": "{queue_key}"}}}}),
+            ),
+            post(ivr_flows::create),
+        ),
+        ep(
+            M::PUT,
+            "/api/ivr-flows/{flow_key}",
+            Some(ManageConfig),
+            Some(
+                json!({"version": 1, "name": "主菜单", "flow": {"start": "q", "nodes": {
+                "q": {"type": "queue", "queue": "{queue_key}"}}}}),
+            ),
+            put(ivr_flows::update),
+        ),
+        ep(
+            M::POST,
+            "/api/ivr-flows/{flow_key}/try",
+            Some(ViewConfig),
+            Some(json!({"keys": "1", "vars": {"segment": "general"}, "open": true})),
+            post(ivr_flows::try_call),
         ),
         ep(M::GET, "/api/cdrs", Some(ViewFloor), None, get(cdrs::list)),
         ep(

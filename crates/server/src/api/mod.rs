@@ -8,6 +8,7 @@ pub mod config;
 pub mod customers;
 pub mod events;
 pub mod imports;
+pub mod ivr_flows;
 pub mod session;
 pub mod tenants;
 pub mod users;

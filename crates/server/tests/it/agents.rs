@@ -467,3 +467,112 @@ fn issue_3_signing_in_to_the_queues_respects_the_seat_quota() {
         );
     });
 }
+
+#[test]
+fn ivr_flows_are_checked_versioned_and_tried_out_before_going_live() {
+    on_both(|w: World| async move {
+        let admin = Role::TenantAdmin;
+        let flow = json!({"start": "hours", "nodes": {
+            "hours": {"type": "branch", "when": {"if": "open", "calendar": "water-calendar"}, "then": "menu", "otherwise": "closed"},
+            "closed": {"type": "play", "prompt": "tts:现在是非工作时间", "next": "bye"},
+            "bye": {"type": "voicemail", "mailbox": "night"},
+            "menu": {"type": "menu", "prompt": "tts:报修请按1，查询请按2", "options": {"1": "repairs", "2": "account"}, "fallback": "repairs"},
+            "account": {"type": "collect", "prompt": "tts:请输入户号", "variable": "account", "min": 4, "max": 8, "next": "repairs", "fallback": "repairs"},
+            "repairs": {"type": "queue", "queue": "water-queue"}
+        }});
+        let (s, v) = w
+            .as_a(
+                admin,
+                Method::POST,
+                "/api/ivr-flows",
+                Some(json!({"key": "hotline", "name": "热线主流程", "flow": flow})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+
+        let try_call = |body: serde_json::Value| {
+            w.as_a(
+                Role::Supervisor,
+                Method::POST,
+                "/api/ivr-flows/hotline/try",
+                Some(body),
+            )
+        };
+        let (s, r) = try_call(json!({"keys": "2 12345#", "open": true})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["finished"], true);
+        assert_eq!(r["vars"]["account"], "12345");
+        assert_eq!(r["trail"], json!(["hours", "menu", "account", "repairs"]));
+        assert_eq!(
+            r["steps"].as_array().unwrap().last().unwrap(),
+            &json!({"do": "queue", "queue": "water-queue", "priority": 0})
+        );
+        let (_, r) = try_call(json!({"open": false})).await;
+        assert_eq!(
+            r["steps"],
+            json!([{"do": "play", "prompt": "tts:现在是非工作时间"}, {"do": "voicemail", "mailbox": "night"}])
+        );
+        // The fixture's calendar is open round the clock: asked live, the menu plays.
+        let (_, r) = try_call(json!({})).await;
+        assert_eq!(r["steps"][0]["prompt"], "tts:报修请按1，查询请按2");
+        let (s, v) = try_call(json!({"keys": "1a"})).await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("keys"))
+        );
+
+        // Flows that would strand a caller, named down to the node.
+        for (flow, field) in [
+            (
+                json!({"start": "x", "nodes": {"x": {"type": "queue", "queue": "nope"}}}),
+                "flow.nodes.x.queue",
+            ),
+            (
+                json!({"start": "x", "nodes": {"x": {"type": "menu", "prompt": "p", "options": {"1": "y"}, "fallback": "x"}}}),
+                "flow.nodes.x.options",
+            ),
+            (
+                json!({"start": "x", "nodes": {"x": {"type": "dance"}}}),
+                "flow.nodes.x",
+            ),
+            (json!({"start": "y", "nodes": {}}), "flow.start"),
+            (
+                json!({"start": "x", "nodes": {"x": {"type": "branch", "when": {"if": "open", "calendar": "nope"}, "then": "x", "otherwise": "x"}}}),
+                "flow.nodes.x.when.calendar",
+            ),
+        ] {
+            let (s, v) = w
+                .as_a(
+                    admin,
+                    Method::POST,
+                    "/api/ivr-flows",
+                    Some(json!({"key": "bad", "name": "x", "flow": flow})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+            assert!(
+                v["details"]["field"].as_str().unwrap().starts_with(field),
+                "{field}: {v}"
+            );
+        }
+        // Versions: the second of two editors gets 409.
+        let edit = json!({"version": 1, "name": "热线主流程(改)", "flow": {"start": "q", "nodes": {"q": {"type": "queue", "queue": "water-queue"}}}});
+        assert_eq!(
+            w.as_a(
+                admin,
+                Method::PUT,
+                "/api/ivr-flows/hotline",
+                Some(edit.clone())
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            w.as_a(admin, Method::PUT, "/api/ivr-flows/hotline", Some(edit))
+                .await
+                .0,
+            StatusCode::CONFLICT
+        );
+    });
+}

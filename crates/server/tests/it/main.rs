@@ -321,6 +321,13 @@ async fn fixture(
     )
     .await;
     put(
+        "ivr_flow",
+        format!("{slug}-flow"),
+        json!({ "name": format!("主菜单{marker}"), "flow": {"start": "q", "nodes": {
+            "q": {"type": "queue", "queue": format!("{slug}-queue")}}} }),
+    )
+    .await;
+    put(
         "team",
         format!("{slug}-team"),
         json!({ "name": format!("早班{marker}"), "members": [] }),
@@ -377,6 +384,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{queue_key}", format!("{}-queue", f.tenant.slug)),
         ("{team_key}", format!("{}-team", f.tenant.slug)),
         ("{calendar_key}", format!("{}-calendar", f.tenant.slug)),
+        ("{flow_key}", format!("{}-flow", f.tenant.slug)),
     ] {
         out = out.replace(name, &value);
     }

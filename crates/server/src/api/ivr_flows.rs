@@ -1,0 +1,284 @@
+//! IVR flows through the API: written as data, checked against the tenant's queues and
+//! calendars so that no caller is stranded, versioned (a stale write gets 409), and tried
+//! out — a test call that says what a caller pressing these keys would hear and where they
+//! would end up, before the flow goes live. Telephony reads the current version of a flow
+//! when each call starts, so a change applies to the next call without a restart.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use store::{ConfigItem, TenantId};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IvrFlowInput {
+    #[serde(default, skip_serializing)]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub version: Option<i64>,
+    pub name: String,
+    /// `{"start": "…", "nodes": {"name": {"type": "play" | "menu" | "collect" | "branch" |
+    /// "queue" | "voicemail" | "callback" | "transfer" | "hangup", …}}}`.
+    #[schema(value_type = Object)]
+    pub flow: Value,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TryCall {
+    /// The keys the caller presses, in order; each is pressed after the prompt before it
+    /// has finished playing. A space waits out the prompt and the timeout (silence).
+    #[serde(default)]
+    pub keys: String,
+    /// What is known of the caller: `segment` and so on.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+    /// Take every calendar as open (or closed) instead of asking the real ones now.
+    pub open: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TryResult {
+    /// What the caller heard and what happened, in order.
+    #[schema(value_type = Vec<Object>)]
+    pub steps: Vec<Value>,
+    /// The nodes passed through.
+    pub trail: Vec<String>,
+    pub vars: BTreeMap<String, String>,
+    /// Whether the flow ended (queue, voicemail, transfer, hang-up) rather than still
+    /// waiting for the caller.
+    pub finished: bool,
+}
+
+async fn checked(state: &AppState, tenant: TenantId, input: &IvrFlowInput) -> ApiResult<ivr::Flow> {
+    if input.name.trim().is_empty() {
+        return Err(ApiError::invalid("name", "must not be empty"));
+    }
+    let flow: ivr::Flow = serde_path_to_error::deserialize(input.flow.clone()).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::invalid(
+            &format!("flow.{}", path.trim_start_matches('.')),
+            e.into_inner().to_string(),
+        )
+    })?;
+    let keys = |items: Vec<ConfigItem>| items.into_iter().map(|i| i.key).collect::<Vec<_>>();
+    let queues = keys(state.store().config_items(tenant, "queue").await?);
+    let calendars = keys(state.store().config_items(tenant, "calendar").await?);
+    flow.check(Some(&queues), Some(&calendars))
+        .map_err(|e| ApiError::invalid(&format!("flow.{}", e.field), e.reason))?;
+    Ok(flow)
+}
+
+#[utoipa::path(get, path = "/api/ivr-flows", tag = "config", responses((status = 200, body = Vec<super::config::ConfigDoc>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Vec<super::config::ConfigDoc>>> {
+    let items = state
+        .store()
+        .config_items(caller.tenant()?, "ivr_flow")
+        .await?;
+    Ok(Json(
+        items.iter().map(super::config::ConfigDoc::from).collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/ivr-flows", tag = "config", request_body = IvrFlowInput,
+    responses((status = 201, body = super::config::ConfigDoc), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(input): ApiJson<IvrFlowInput>,
+) -> ApiResult<(StatusCode, Json<super::config::ConfigDoc>)> {
+    let tenant = caller.tenant()?;
+    if input.version.is_some() {
+        return Err(ApiError::invalid("version", "leave out when creating"));
+    }
+    let key = input
+        .key
+        .clone()
+        .ok_or_else(|| ApiError::invalid("key", "name it: letters, digits, `-`, `_`"))?;
+    checked(&state, tenant, &input).await?;
+    let data = serde_json::to_value(&input).map_err(ApiError::internal)?;
+    let item = state
+        .store()
+        .put_config(tenant, "ivr_flow", &key, &data, None, state.now_ms())
+        .await?;
+    super::audit(
+        &state,
+        &caller,
+        "config.ivr_flow.create",
+        "ivr_flow",
+        &key,
+        json!({ "version": item.version }),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(super::config::ConfigDoc::from(&item)),
+    ))
+}
+
+#[utoipa::path(put, path = "/api/ivr-flows/{flow_key}", tag = "config", request_body = IvrFlowInput,
+    params(("flow_key" = String, Path)),
+    responses((status = 200, body = super::config::ConfigDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(input): ApiJson<IvrFlowInput>,
+) -> ApiResult<Json<super::config::ConfigDoc>> {
+    let tenant = caller.tenant()?;
+    if state
+        .store()
+        .config_item(tenant, "ivr_flow", &key)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("IVR flow"));
+    }
+    if input.key.is_some() {
+        return Err(ApiError::invalid(
+            "key",
+            "the key is in the path and cannot change",
+        ));
+    }
+    let version = input
+        .version
+        .ok_or_else(|| ApiError::invalid("version", "send the version you read"))?;
+    checked(&state, tenant, &input).await?;
+    let data = serde_json::to_value(&input).map_err(ApiError::internal)?;
+    let item = state
+        .store()
+        .put_config(
+            tenant,
+            "ivr_flow",
+            &key,
+            &data,
+            Some(version),
+            state.now_ms(),
+        )
+        .await?;
+    super::audit(
+        &state,
+        &caller,
+        "config.ivr_flow.update",
+        "ivr_flow",
+        &key,
+        json!({ "version": item.version }),
+    )
+    .await?;
+    Ok(Json(super::config::ConfigDoc::from(&item)))
+}
+
+/// Calendars as the routing engine knows them now, or all open / all closed.
+struct Calendars(BTreeMap<String, bool>, Option<bool>);
+
+impl ivr::Env for Calendars {
+    fn calendar_open(&self, calendar: &str) -> bool {
+        self.1
+            .unwrap_or_else(|| self.0.get(calendar).copied().unwrap_or(false))
+    }
+}
+
+/// A test call through the flow as stored now.
+#[utoipa::path(post, path = "/api/ivr-flows/{flow_key}/try", tag = "config", request_body = TryCall,
+    params(("flow_key" = String, Path)),
+    responses((status = 200, body = TryResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn try_call(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(req): ApiJson<TryCall>,
+) -> ApiResult<Json<TryResult>> {
+    let tenant = caller.tenant()?;
+    let item = state
+        .store()
+        .config_item(tenant, "ivr_flow", &key)
+        .await?
+        .ok_or_else(|| ApiError::not_found("IVR flow"))?;
+    if req.keys.chars().count() > 200 {
+        return Err(ApiError::invalid("keys", "at most 200 keys"));
+    }
+    if let Some(bad) = req
+        .keys
+        .chars()
+        .find(|c| !matches!(c, '0'..='9' | '*' | '#' | ' '))
+    {
+        return Err(ApiError::invalid(
+            "keys",
+            format!("`{bad}` is not a key (0–9, *, #, or a space for silence)"),
+        ));
+    }
+    let input: IvrFlowInput = serde_json::from_value(item.data).map_err(ApiError::internal)?;
+    let flow: ivr::Flow = serde_json::from_value(input.flow).map_err(ApiError::internal)?;
+    let calendars: Vec<String> = state
+        .store()
+        .config_items(tenant, "calendar")
+        .await?
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    let open = state
+        .center(tenant, move |c| {
+            calendars
+                .iter()
+                .map(|k| (k.clone(), c.calendar_open(k).unwrap_or(false)))
+                .collect::<BTreeMap<_, _>>()
+        })
+        .await?;
+    let env = Calendars(open, req.open);
+    let mut call = ivr::Caller::new(flow, req.vars);
+    let mut steps = Vec::new();
+    let mut now = 0u64;
+    let drain = |call: &mut ivr::Caller, steps: &mut Vec<Value>| {
+        while let Some(s) = call.poll_step() {
+            steps.push(serde_json::to_value(s).unwrap_or(Value::Null));
+        }
+    };
+    call.handle_start(now, &env);
+    drain(&mut call, &mut steps);
+    for key in req.keys.chars() {
+        if call.is_done() {
+            break;
+        }
+        now += 1_000;
+        if key == ' ' {
+            // Silence: the prompt ends and the caller lets the timeout pass.
+            call.handle_played(now, &env);
+            drain(&mut call, &mut steps);
+            if let Some(t) = call.poll_timeout() {
+                now = now.max(t);
+                call.handle_timeout(now, &env);
+            }
+        } else {
+            call.handle_digit(now, key, &env);
+        }
+        drain(&mut call, &mut steps);
+    }
+    // Prompts that play to the end without keys (a Play node) lead on by themselves.
+    for _ in 0..50 {
+        if call.is_done() || call.poll_timeout().is_some() {
+            break;
+        }
+        now += 1_000;
+        call.handle_played(now, &env);
+        drain(&mut call, &mut steps);
+    }
+    Ok(Json(TryResult {
+        steps,
+        trail: call.trail().to_vec(),
+        vars: call.vars().clone(),
+        finished: call.is_done(),
+    }))
+}
