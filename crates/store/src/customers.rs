@@ -65,6 +65,39 @@ impl Store {
                 other => other,
             })?;
         }
+        let ids = match &self.db {
+            // Over a network each statement is a round trip: many rows a statement.
+            Db::Postgres(pool) if batch.len() > 1 => {
+                import_postgres(pool, tenant, batch, now_ms, progress).await?
+            }
+            _ => {
+                self.import_one_by_one(tenant, batch, now_ms, progress)
+                    .await?
+            }
+        };
+        progress(ids.len());
+        Ok(ids
+            .into_iter()
+            .zip(batch)
+            .map(|(id, data)| Customer {
+                id: CustomerId(id),
+                tenant,
+                data: data.clone(),
+                merged_into: None,
+                version: 1,
+                created_at_ms: now_ms,
+                updated_at_ms: now_ms,
+            })
+            .collect())
+    }
+
+    async fn import_one_by_one(
+        &self,
+        tenant: TenantId,
+        batch: &[CustomerData],
+        now_ms: i64,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<i64>, StoreError> {
         let sql = "INSERT INTO customers (tenant_id, name, phones, emails, addresses, segment, \
                    level, qualification, id_number, blacklisted, blacklist_reason, notes, \
                    version, created_at, updated_at) \
@@ -110,20 +143,7 @@ impl Store {
             tx.commit().await?;
             ids
         });
-        progress(ids.len());
-        Ok(ids
-            .into_iter()
-            .zip(batch)
-            .map(|(id, data)| Customer {
-                id: CustomerId(id),
-                tenant,
-                data: data.clone(),
-                merged_into: None,
-                version: 1,
-                created_at_ms: now_ms,
-                updated_at_ms: now_ms,
-            })
-            .collect())
+        Ok(ids)
     }
 
     pub async fn customer(
@@ -736,6 +756,99 @@ impl Store {
         })
         .collect())
     }
+}
+
+/// Rows to write per statement on PostgreSQL (13 parameters each, under its 65,535).
+const PG_ROWS: usize = 1000;
+
+/// The PostgreSQL import: ids drawn from the sequence first, so each row's id is known
+/// without relying on the order `RETURNING` gives; then customers and their numbers a
+/// thousand rows a statement, all in one transaction.
+async fn import_postgres(
+    pool: &sqlx::PgPool,
+    tenant: TenantId,
+    batch: &[CustomerData],
+    now_ms: i64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<i64>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT nextval(pg_get_serial_sequence('customers', 'id')) FROM generate_series(1, $1)",
+    )
+    .bind(i64::try_from(batch.len()).unwrap_or(i64::MAX))
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut done = 0;
+    for (chunk, chunk_ids) in batch.chunks(PG_ROWS).zip(ids.chunks(PG_ROWS)) {
+        let mut sql = String::from(
+            "INSERT INTO customers (id, tenant_id, name, phones, emails, addresses, segment, \
+             level, qualification, id_number, blacklisted, blacklist_reason, notes, version, \
+             created_at, updated_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let p = i * 12 + 1;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, $1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 1, $2, $2)",
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8,
+                p + 9,
+                p + 10,
+                p + 11,
+                p + 12,
+                p + 13
+            ));
+        }
+        let mut q = sqlx::query(&sql).bind(tenant.0).bind(now_ms);
+        for (data, id) in chunk.iter().zip(chunk_ids) {
+            q = q
+                .bind(*id)
+                .bind(&data.name)
+                .bind(to_json(&data.phones))
+                .bind(to_json(&data.emails))
+                .bind(to_json(&data.addresses))
+                .bind(data.segment.as_str())
+                .bind(i64::from(data.level))
+                .bind(&data.qualification)
+                .bind(&data.id_number)
+                .bind(data.blacklisted)
+                .bind(&data.blacklist_reason)
+                .bind(&data.notes);
+        }
+        q.execute(&mut *tx).await.map_err(tenant_missing)?;
+        let phones: Vec<(&str, i64)> = chunk
+            .iter()
+            .zip(chunk_ids)
+            .flat_map(|(data, id)| numbers(data).map(move |n| (n, *id)))
+            .collect();
+        for rows in phones.chunks(PG_ROWS * 4) {
+            let mut sql = String::from(
+                "INSERT INTO customer_phones (tenant_id, number, customer_id) VALUES ",
+            );
+            for i in 0..rows.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("($1, ${}, ${})", i * 2 + 2, i * 2 + 3));
+            }
+            let mut q = sqlx::query(&sql).bind(tenant.0);
+            for (number, id) in rows {
+                q = q.bind(*number).bind(*id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        done += chunk.len();
+        progress(done);
+    }
+    tx.commit().await?;
+    Ok(ids)
 }
 
 /// A customer's distinct numbers, for the index.
