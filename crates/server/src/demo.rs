@@ -94,6 +94,9 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
             .await?;
     }
     store
+        .set_tenant_numbers(tenant.id, &["96332".into(), "+8657196332".into()], now_ms)
+        .await?;
+    store
         .create_customers(tenant.id, &demo_customers(300), now_ms)
         .await?;
     Ok(true)

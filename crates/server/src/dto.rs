@@ -149,6 +149,16 @@ pub struct NewTenantRequest {
     pub locale: Option<String>,
     /// The tenant's first administrator, created with it.
     pub admin: Option<FirstAdmin>,
+    /// The numbers callers dial to reach it: `+86 571 96332`, `96332`, `400 820 8820`.
+    pub numbers: Option<Vec<String>>,
+}
+
+/// The numbers callers dial to reach a tenant, normalised (E.164, or a service number's
+/// digits).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantNumbers {
+    pub numbers: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -132,6 +132,20 @@ pub fn table() -> Vec<Endpoint> {
         ),
         ep(
             M::GET,
+            "/api/tenants/{tenant_id}/numbers",
+            Some(ManageTenants),
+            None,
+            get(tenants::numbers),
+        ),
+        ep(
+            M::PUT,
+            "/api/tenants/{tenant_id}/numbers",
+            Some(ManageTenants),
+            Some(json!({"numbers": ["+86 571 96332", "96332"]})),
+            put(tenants::set_numbers),
+        ),
+        ep(
+            M::GET,
             "/api/users",
             Some(ManageUsers),
             None,

@@ -180,6 +180,76 @@ impl Store {
             .transpose()?))
     }
 
+    /// Replaces the numbers callers dial to reach `tenant` (already normalised). A number
+    /// another tenant has is a conflict, and then nothing changes.
+    pub async fn set_tenant_numbers(
+        &self,
+        tenant: TenantId,
+        numbers: &[String],
+        now_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        for n in numbers {
+            model::check(
+                "numbers",
+                !n.is_empty() && n.len() <= 32,
+                "1–32 characters each",
+            )?;
+        }
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM tenant_numbers WHERE tenant_id = $1")
+                .bind(tenant.0)
+                .execute(&mut *tx)
+                .await?;
+            for n in numbers {
+                sqlx::query(
+                    "INSERT INTO tenant_numbers (number, tenant_id, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (number) DO NOTHING",
+                )
+                .bind(n)
+                .bind(tenant.0)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                        StoreError::NotFound { what: "tenant" }
+                    }
+                    _ => StoreError::Database(e),
+                })?;
+                let owner: i64 = sqlx::query_scalar("SELECT tenant_id FROM tenant_numbers WHERE number = $1")
+                    .bind(n)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if owner != tenant.0 {
+                    return Err(StoreError::Conflict { what: "this number at another tenant; it" });
+                }
+            }
+            tx.commit().await?;
+        });
+        self.tenant_numbers(tenant).await
+    }
+
+    pub async fn tenant_numbers(&self, tenant: TenantId) -> Result<Vec<String>, StoreError> {
+        Ok(on_db!(self, pool => sqlx::query_scalar(
+            "SELECT number FROM tenant_numbers WHERE tenant_id = $1 ORDER BY number",
+        )
+        .bind(tenant.0)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// Which tenant a dialled number reaches (telephony asks this for every incoming call).
+    pub async fn tenant_by_number(&self, number: &str) -> Result<Option<TenantId>, StoreError> {
+        let t: Option<i64> = on_db!(self, pool => sqlx::query_scalar(
+            "SELECT tenant_id FROM tenant_numbers WHERE number = $1",
+        )
+        .bind(number)
+        .fetch_optional(pool)
+        .await?);
+        Ok(t.map(TenantId))
+    }
+
     pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
         let sql = format!("{TENANT_COLUMNS} WHERE slug = $1");
         Ok(on_db!(self, pool => sqlx::query(&sql)

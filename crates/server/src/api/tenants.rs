@@ -8,7 +8,7 @@ use store::{NewTenant, NewUser, Role, TenantId};
 
 use crate::AppState;
 use crate::auth::{self, Caller};
-use crate::dto::{NewTenantRequest, TenantDto};
+use crate::dto::{NewTenantRequest, TenantDto, TenantNumbers};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath};
 
@@ -75,11 +75,27 @@ pub async fn create(
         None => None,
     };
     t.validate().map_err(ApiError::from)?;
+    let numbers = normalise(req.numbers.as_deref().unwrap_or_default())?;
+    for n in &numbers {
+        if state.store().tenant_by_number(n).await?.is_some() {
+            return Err(ApiError::new(
+                crate::error::Code::AlreadyExists,
+                format!("{n} already reaches another tenant"),
+            )
+            .with_details(json!({ "field": "numbers", "number": n })));
+        }
+    }
     let now = state.now_ms();
     let tenant = state.store().create_tenant(&t, now).await?;
     if let Some(mut admin) = admin {
         admin.tenant = Some(tenant.id);
         state.store().create_user(&admin, now).await?;
+    }
+    if !numbers.is_empty() {
+        state
+            .store()
+            .set_tenant_numbers(tenant.id, &numbers, now)
+            .await?;
     }
     super::audit(
         &state,
@@ -91,4 +107,61 @@ pub async fn create(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(TenantDto::from(&tenant))))
+}
+
+fn normalise(numbers: &[String]) -> ApiResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, n) in numbers.iter().enumerate() {
+        let p = phone::normalize(n, None)
+            .map_err(|e| ApiError::invalid(&format!("numbers[{i}]"), e.to_string()))?;
+        if !out.iter().any(|o| o == p.as_str()) {
+            out.push(p.as_str().to_string());
+        }
+    }
+    Ok(out)
+}
+
+#[utoipa::path(get, path = "/api/tenants/{tenant_id}/numbers", tag = "tenants",
+    params(("tenant_id" = i64, Path)),
+    responses((status = 200, body = TenantNumbers), (status = 404, body = ErrorBody)))]
+pub async fn numbers(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<TenantNumbers>> {
+    if state.store().tenant(TenantId(id)).await?.is_none() {
+        return Err(ApiError::not_found("tenant"));
+    }
+    Ok(Json(TenantNumbers {
+        numbers: state.store().tenant_numbers(TenantId(id)).await?,
+    }))
+}
+
+/// Replace the numbers that reach a tenant; a number another tenant has is refused (409).
+#[utoipa::path(put, path = "/api/tenants/{tenant_id}/numbers", tag = "tenants", request_body = TenantNumbers,
+    params(("tenant_id" = i64, Path)),
+    responses((status = 200, body = TenantNumbers), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn set_numbers(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<TenantNumbers>,
+) -> ApiResult<Json<TenantNumbers>> {
+    if state.store().tenant(TenantId(id)).await?.is_none() {
+        return Err(ApiError::not_found("tenant"));
+    }
+    let numbers = normalise(&req.numbers)?;
+    let numbers = state
+        .store()
+        .set_tenant_numbers(TenantId(id), &numbers, state.now_ms())
+        .await?;
+    super::audit(
+        &state,
+        &caller,
+        "tenant.numbers",
+        "tenant",
+        id,
+        json!({ "numbers": numbers }),
+    )
+    .await?;
+    Ok(Json(TenantNumbers { numbers }))
 }

@@ -421,6 +421,7 @@ fn the_platform_admin_creates_tenants_but_sees_no_customers() {
         assert_eq!(s, StatusCode::OK);
         let token = info["token"].as_str();
         let body = json!({ "slug": "power", "name": "电力热线", "seat_quota": 40, "sip_domain": "power.example",
+                           "numbers": ["95598", "0571-9559 8000"],
                            "admin": { "username": "admin", "display_name": "管理员", "password": PASSWORD } });
         let (s, t) = w
             .call(Method::POST, "/api/tenants", token, Some(body.clone()))
@@ -439,6 +440,36 @@ fn the_platform_admin_creates_tenants_but_sees_no_customers() {
         );
         let (s, _, _) = login(&w, Some("power"), "admin", PASSWORD, "bearer").await;
         assert_eq!(s, StatusCode::OK);
+        // The numbers callers dial reach it, normalised; another tenant cannot take them.
+        let path = format!("/api/tenants/{}/numbers", t["id"]);
+        let (_, n) = w.call(Method::GET, &path, token, None).await;
+        assert_eq!(n["numbers"], json!(["+8657195598000", "95598"]));
+        let other = format!("/api/tenants/{}/numbers", w.a.tenant.id.0);
+        let (s, v) = w
+            .call(
+                Method::PUT,
+                &other,
+                token,
+                Some(json!({"numbers": ["95598"]})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("already_exists")),
+            "{v}"
+        );
+        let (s, v) = w
+            .call(
+                Method::PUT,
+                &other,
+                token,
+                Some(json!({"numbers": ["abc"]})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("numbers[0]"))
+        );
         let (s, _) = w.call(Method::GET, "/api/customers", token, None).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
         let (_, audit) = w.call(Method::GET, "/api/audit", token, None).await;

@@ -164,3 +164,51 @@ fn users_belong_to_one_tenant_or_run_the_platform() {
         assert_eq!(store.user_by_name(Some(a.id), "root").await.unwrap(), None);
     });
 }
+
+#[test]
+fn a_dialled_number_reaches_exactly_one_tenant() {
+    on_both(|store, _| async move {
+        let water = store
+            .create_tenant(&NewTenant::new("water", "自来水", 24, "water.example"), 1)
+            .await
+            .unwrap();
+        let gas = store
+            .create_tenant(&NewTenant::new("gas", "燃气", 10, "gas.example"), 1)
+            .await
+            .unwrap();
+        let numbers = vec!["+8657196332".to_string(), "96332".to_string()];
+        assert_eq!(
+            store
+                .set_tenant_numbers(water.id, &numbers, 2)
+                .await
+                .unwrap(),
+            vec!["+8657196332".to_string(), "96332".to_string()]
+        );
+        assert_eq!(
+            store.tenant_by_number("96332").await.unwrap(),
+            Some(water.id)
+        );
+        // Another tenant cannot take it, and its own numbers stay as they were.
+        store
+            .set_tenant_numbers(gas.id, &["96777".to_string()], 3)
+            .await
+            .unwrap();
+        let err = store
+            .set_tenant_numbers(gas.id, &["96777".to_string(), "96332".to_string()], 4)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+        assert_eq!(
+            store.tenant_numbers(gas.id).await.unwrap(),
+            vec!["96777".to_string()]
+        );
+        assert_eq!(
+            store.tenant_by_number("96332").await.unwrap(),
+            Some(water.id)
+        );
+        // Replacing the set frees the old numbers.
+        store.set_tenant_numbers(water.id, &[], 5).await.unwrap();
+        assert_eq!(store.tenant_by_number("96332").await.unwrap(), None);
+        assert_eq!(store.tenant_by_number("+10000").await.unwrap(), None);
+    });
+}
