@@ -147,11 +147,7 @@ mod tests {
     fn a_100_ms_key_is_updates_then_three_ends() {
         let packets = send('5', 800, 160);
         assert_eq!(packets.len(), 4 + 3);
-        assert!(
-            packets[..4]
-                .iter()
-                .all(|p| !Event::parse(p).unwrap().end)
-        );
+        assert!(packets[..4].iter().all(|p| !Event::parse(p).unwrap().end));
         assert!(packets[4..].iter().all(|p| Event::parse(p).unwrap()
             == Event {
                 key: '5',
