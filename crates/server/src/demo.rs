@@ -14,34 +14,23 @@ pub const DEMO_TENANT: &str = "demo";
 /// Who to log in as: (tenant slug or none, user name, role).
 pub fn demo_logins() -> Vec<(Option<&'static str>, &'static str, Role)> {
     let mut v = vec![(None, "root", Role::PlatformAdmin)];
-    for (name, role) in DEMO_USERS {
+    for (name, role, _) in DEMO_USERS {
         v.push((Some(DEMO_TENANT), *name, *role));
     }
     v
 }
 
-const DEMO_USERS: &[(&str, Role)] = &[
-    ("admin", Role::TenantAdmin),
-    ("banzhang", Role::Supervisor),
-    ("agent01", Role::Agent),
-    ("agent02", Role::Agent),
-    ("agent03", Role::Agent),
-    ("zhijian", Role::QualityInspector),
-    ("expert", Role::Expert),
-    ("houtai", Role::BackOffice),
-    ("dealer", Role::Dealer),
-];
-
-const DISPLAY: &[&str] = &[
-    "管理员 Admin",
-    "班长 王芳",
-    "座席 李娜",
-    "座席 张伟",
-    "座席 刘洋",
-    "质检 陈静",
-    "专家 杨磊",
-    "后台 赵敏",
-    "经销商 周杰",
+/// User name, role, and the name people see.
+const DEMO_USERS: &[(&str, Role, &str)] = &[
+    ("admin", Role::TenantAdmin, "管理员 Admin"),
+    ("banzhang", Role::Supervisor, "班长 王芳"),
+    ("agent01", Role::Agent, "座席 李娜"),
+    ("agent02", Role::Agent, "座席 张伟"),
+    ("agent03", Role::Agent, "座席 刘洋"),
+    ("zhijian", Role::QualityInspector, "质检 陈静"),
+    ("expert", Role::Expert, "专家 杨磊"),
+    ("houtai", Role::BackOffice, "后台 赵敏"),
+    ("dealer", Role::Dealer, "经销商 周杰"),
 ];
 
 /// Creates the demo tenant, its users and customers unless it exists. Returns whether it
@@ -79,7 +68,7 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
             now_ms,
         )
         .await?;
-    for ((username, role), display) in DEMO_USERS.iter().zip(DISPLAY) {
+    for (username, role, display) in DEMO_USERS {
         store
             .create_user(
                 &NewUser {

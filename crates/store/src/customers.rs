@@ -8,6 +8,22 @@ use crate::{
     TenantId, UserId, json_column,
 };
 
+/// Writes `(number, customer id)` pairs into the number index, inside the transaction `$tx`.
+macro_rules! index_numbers {
+    ($tx:expr, $tenant:expr, $pairs:expr) => {
+        for (number, customer) in $pairs {
+            sqlx::query(
+                "INSERT INTO customer_phones (tenant_id, number, customer_id) VALUES ($1, $2, $3)",
+            )
+            .bind($tenant.0)
+            .bind(number)
+            .bind(customer)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
 const CUSTOMER_COLUMNS: &str = "c.id, c.tenant_id, c.name, c.phones, c.emails, c.addresses, \
     c.segment, c.level, c.qualification, c.id_number, c.blacklisted, c.blacklist_reason, \
     c.notes, c.merged_into, c.version, c.created_at, c.updated_at";
@@ -124,17 +140,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(tenant_missing)?;
-                for number in numbers(data) {
-                    sqlx::query(
-                        "INSERT INTO customer_phones (tenant_id, number, customer_id) \
-                         VALUES ($1, $2, $3)",
-                    )
-                    .bind(tenant.0)
-                    .bind(number)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                index_numbers!(tx, tenant, numbers(&data.phones).map(|n| (n, id)));
                 ids.push(id);
                 if ids.len().is_multiple_of(500) {
                     progress(ids.len());
@@ -290,17 +296,7 @@ impl Store {
                     .bind(id.0)
                     .execute(&mut *tx)
                     .await?;
-                for number in numbers(data) {
-                    sqlx::query(
-                        "INSERT INTO customer_phones (tenant_id, number, customer_id) \
-                         VALUES ($1, $2, $3)",
-                    )
-                    .bind(tenant.0)
-                    .bind(number)
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                index_numbers!(tx, tenant, numbers(&data.phones).map(|n| (n, id.0)));
                 tx.commit().await?;
             }
             n == 1
@@ -454,16 +450,7 @@ impl Store {
                 .bind(absorbed.0)
                 .execute(&mut *tx)
                 .await?;
-            for number in numbers(&data) {
-                sqlx::query(
-                    "INSERT INTO customer_phones (tenant_id, number, customer_id) VALUES ($1, $2, $3)",
-                )
-                .bind(tenant.0)
-                .bind(number)
-                .bind(kept.0)
-                .execute(&mut *tx)
-                .await?;
-            }
+            index_numbers!(tx, tenant, numbers(&data.phones).map(|n| (n, kept.0)));
             let copied: Vec<String> = sqlx::query_scalar(
                 "SELECT department FROM customer_facets f WHERE f.tenant_id = $1 \
                  AND f.customer_id = $2 AND NOT EXISTS (SELECT 1 FROM customer_facets g \
@@ -611,25 +598,13 @@ impl Store {
                 .bind(absorbed)
                 .execute(&mut *tx)
                 .await?;
-            let mut index: Vec<(&str, i64)> = numbers(&before).map(|n| (n, kept)).collect();
-            let mut seen = HashSet::new();
-            index.extend(
-                absorbed_phones
-                    .iter()
-                    .map(|p| p.number.as_str())
-                    .filter(|n| seen.insert(*n))
-                    .map(|n| (n, absorbed)),
+            index_numbers!(
+                tx,
+                tenant,
+                numbers(&before.phones)
+                    .map(|n| (n, kept))
+                    .chain(numbers(&absorbed_phones).map(|n| (n, absorbed)))
             );
-            for (number, customer) in index {
-                sqlx::query(
-                    "INSERT INTO customer_phones (tenant_id, number, customer_id) VALUES ($1, $2, $3)",
-                )
-                .bind(tenant.0)
-                .bind(number)
-                .bind(customer)
-                .execute(&mut *tx)
-                .await?;
-            }
             for department in &copied {
                 sqlx::query(
                     "DELETE FROM customer_facets WHERE tenant_id = $1 AND customer_id = $2 \
@@ -826,7 +801,7 @@ async fn import_postgres(
         let phones: Vec<(&str, i64)> = chunk
             .iter()
             .zip(chunk_ids)
-            .flat_map(|(data, id)| numbers(data).map(move |n| (n, *id)))
+            .flat_map(|(data, id)| numbers(&data.phones).map(move |n| (n, *id)))
             .collect();
         for rows in phones.chunks(PG_ROWS * 4) {
             let mut sql = String::from(
@@ -852,9 +827,9 @@ async fn import_postgres(
 }
 
 /// A customer's distinct numbers, for the index.
-fn numbers(data: &CustomerData) -> impl Iterator<Item = &str> {
+fn numbers(phones: &[crate::CustomerPhone]) -> impl Iterator<Item = &str> {
     let mut seen = HashSet::new();
-    data.phones
+    phones
         .iter()
         .map(|p| p.number.as_str())
         .filter(move |n| seen.insert(*n))

@@ -50,20 +50,29 @@ fn describe(state: Option<AgentState>) -> (String, Option<String>) {
 }
 
 async fn status(state: &AppState, tenant: TenantId, user: &store::User) -> ApiResult<AgentStatus> {
+    let profile = state
+        .store()
+        .config_item(tenant, "agent", &user.id.0.to_string())
+        .await?;
+    status_with(state, tenant, user, profile.as_ref()).await
+}
+
+/// An agent's status when their profile is already at hand.
+async fn status_with(
+    state: &AppState,
+    tenant: TenantId,
+    user: &store::User,
+    profile: Option<&store::ConfigItem>,
+) -> ApiResult<AgentStatus> {
     let id = agent_id(user.id.0)?;
     let live = state.center(tenant, move |c| c.acd.agent_state(id)).await?;
     let (s, reason) = describe(live);
-    let extension = state
-        .store()
-        .config_item(tenant, "agent", &user.id.0.to_string())
-        .await?
-        .and_then(|i| i.data["extension"].as_str().map(String::from));
     Ok(AgentStatus {
         user_id: user.id.0,
         display_name: user.display_name.clone(),
         state: s,
         reason,
-        extension,
+        extension: profile.and_then(|p| p.data["extension"].as_str().map(String::from)),
     })
 }
 
@@ -195,7 +204,7 @@ pub async fn floor(
     let mut out = Vec::new();
     for p in profiles {
         if let Some(u) = users.iter().find(|u| u.id.0.to_string() == p.key) {
-            out.push(status(&state, tenant, u).await?);
+            out.push(status_with(&state, tenant, u, Some(&p)).await?);
         }
     }
     Ok(Json(out))

@@ -465,11 +465,11 @@ pub fn engine_refused(e: acd::AcdError) -> ApiError {
     }
 }
 
-fn stored(v: &impl Serialize) -> ApiResult<Value> {
+pub(super) fn stored(v: &impl Serialize) -> ApiResult<Value> {
     serde_json::to_value(v).map_err(ApiError::internal)
 }
 
-fn create_key(key: &Option<String>, version: Option<i64>) -> ApiResult<String> {
+pub(super) fn create_key(key: &Option<String>, version: Option<i64>) -> ApiResult<String> {
     if version.is_some() {
         return Err(ApiError::invalid("version", "leave out when creating"));
     }
@@ -477,7 +477,7 @@ fn create_key(key: &Option<String>, version: Option<i64>) -> ApiResult<String> {
         .ok_or_else(|| ApiError::invalid("key", "name it: letters, digits, `-`, `_`"))
 }
 
-fn update_version(key: &Option<String>, version: Option<i64>) -> ApiResult<i64> {
+pub(super) fn update_version(key: &Option<String>, version: Option<i64>) -> ApiResult<i64> {
     if key.is_some() {
         return Err(ApiError::invalid(
             "key",
@@ -487,7 +487,7 @@ fn update_version(key: &Option<String>, version: Option<i64>) -> ApiResult<i64> 
     version.ok_or_else(|| ApiError::invalid("version", "send the version you read"))
 }
 
-async fn existing(
+pub(super) async fn existing(
     state: &AppState,
     tenant: TenantId,
     kind: &str,
@@ -501,7 +501,7 @@ async fn existing(
         .ok_or_else(|| ApiError::not_found(what))
 }
 
-async fn list_kind(
+pub(super) async fn list_kind(
     state: &AppState,
     caller: &Caller,
     kind: &str,
@@ -510,7 +510,7 @@ async fn list_kind(
     Ok(Json(items.iter().map(ConfigDoc::from).collect()))
 }
 
-async fn saved(
+pub(super) async fn saved(
     state: &AppState,
     caller: &Caller,
     item: &ConfigItem,

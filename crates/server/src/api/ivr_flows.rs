@@ -10,10 +10,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use store::{ConfigItem, TenantId};
 use utoipa::ToSchema;
 
+use super::config::{ConfigDoc, create_key, existing, list_kind, saved, stored, update_version};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -79,106 +80,65 @@ async fn checked(state: &AppState, tenant: TenantId, input: &IvrFlowInput) -> Ap
     Ok(flow)
 }
 
-#[utoipa::path(get, path = "/api/ivr-flows", tag = "config", responses((status = 200, body = Vec<super::config::ConfigDoc>)))]
+#[utoipa::path(get, path = "/api/ivr-flows", tag = "config", responses((status = 200, body = Vec<ConfigDoc>)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> ApiResult<Json<Vec<super::config::ConfigDoc>>> {
-    let items = state
-        .store()
-        .config_items(caller.tenant()?, "ivr_flow")
-        .await?;
-    Ok(Json(
-        items.iter().map(super::config::ConfigDoc::from).collect(),
-    ))
+) -> ApiResult<Json<Vec<ConfigDoc>>> {
+    list_kind(&state, &caller, "ivr_flow").await
 }
 
 #[utoipa::path(post, path = "/api/ivr-flows", tag = "config", request_body = IvrFlowInput,
-    responses((status = 201, body = super::config::ConfigDoc), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = ConfigDoc), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiJson(input): ApiJson<IvrFlowInput>,
-) -> ApiResult<(StatusCode, Json<super::config::ConfigDoc>)> {
+) -> ApiResult<(StatusCode, Json<ConfigDoc>)> {
     let tenant = caller.tenant()?;
-    if input.version.is_some() {
-        return Err(ApiError::invalid("version", "leave out when creating"));
-    }
-    let key = input
-        .key
-        .clone()
-        .ok_or_else(|| ApiError::invalid("key", "name it: letters, digits, `-`, `_`"))?;
+    let key = create_key(&input.key, input.version)?;
     checked(&state, tenant, &input).await?;
-    let data = serde_json::to_value(&input).map_err(ApiError::internal)?;
-    let item = state
-        .store()
-        .put_config(tenant, "ivr_flow", &key, &data, None, state.now_ms())
-        .await?;
-    super::audit(
-        &state,
-        &caller,
-        "config.ivr_flow.create",
-        "ivr_flow",
-        &key,
-        json!({ "version": item.version }),
-    )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(super::config::ConfigDoc::from(&item)),
-    ))
-}
-
-#[utoipa::path(put, path = "/api/ivr-flows/{flow_key}", tag = "config", request_body = IvrFlowInput,
-    params(("flow_key" = String, Path)),
-    responses((status = 200, body = super::config::ConfigDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn update(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    ApiPath(key): ApiPath<String>,
-    ApiJson(input): ApiJson<IvrFlowInput>,
-) -> ApiResult<Json<super::config::ConfigDoc>> {
-    let tenant = caller.tenant()?;
-    if state
-        .store()
-        .config_item(tenant, "ivr_flow", &key)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::not_found("IVR flow"));
-    }
-    if input.key.is_some() {
-        return Err(ApiError::invalid(
-            "key",
-            "the key is in the path and cannot change",
-        ));
-    }
-    let version = input
-        .version
-        .ok_or_else(|| ApiError::invalid("version", "send the version you read"))?;
-    checked(&state, tenant, &input).await?;
-    let data = serde_json::to_value(&input).map_err(ApiError::internal)?;
     let item = state
         .store()
         .put_config(
             tenant,
             "ivr_flow",
             &key,
-            &data,
+            &stored(&input)?,
+            None,
+            state.now_ms(),
+        )
+        .await?;
+    saved(&state, &caller, &item, true).await?;
+    Ok((StatusCode::CREATED, Json(ConfigDoc::from(&item))))
+}
+
+#[utoipa::path(put, path = "/api/ivr-flows/{flow_key}", tag = "config", request_body = IvrFlowInput,
+    params(("flow_key" = String, Path)),
+    responses((status = 200, body = ConfigDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(input): ApiJson<IvrFlowInput>,
+) -> ApiResult<Json<ConfigDoc>> {
+    let tenant = caller.tenant()?;
+    existing(&state, tenant, "ivr_flow", &key, "IVR flow").await?;
+    let version = update_version(&input.key, input.version)?;
+    checked(&state, tenant, &input).await?;
+    let item = state
+        .store()
+        .put_config(
+            tenant,
+            "ivr_flow",
+            &key,
+            &stored(&input)?,
             Some(version),
             state.now_ms(),
         )
         .await?;
-    super::audit(
-        &state,
-        &caller,
-        "config.ivr_flow.update",
-        "ivr_flow",
-        &key,
-        json!({ "version": item.version }),
-    )
-    .await?;
-    Ok(Json(super::config::ConfigDoc::from(&item)))
+    saved(&state, &caller, &item, false).await?;
+    Ok(Json(ConfigDoc::from(&item)))
 }
 
 /// Calendars as the routing engine knows them now, or all open / all closed.

@@ -168,7 +168,7 @@ impl World {
         self.store
             .create_session(
                 &Session {
-                    token_hash: sha256_hex(&secret),
+                    token_hash: server::token_hash(&secret),
                     user: user.id,
                     tenant: user.tenant,
                     kind: SessionKind::Bearer,
@@ -359,14 +359,6 @@ fn rand_suffix() -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-pub fn sha256_hex(s: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// `{customer_id}` and friends filled in from a fixture.
