@@ -1,0 +1,4 @@
+//! Telephony: SIP and RTP.
+
+pub mod digest;
+pub mod sdp;
