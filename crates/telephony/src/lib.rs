@@ -1,4 +1,6 @@
 //! Telephony: SIP and RTP.
 
 pub mod digest;
+pub mod registrar;
+pub mod rtp;
 pub mod sdp;

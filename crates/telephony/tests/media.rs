@@ -1,0 +1,148 @@
+//! The media task against two phones made of UDP sockets on loopback.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use media::rtp::Packet;
+use telephony::rtp::{self, Command, Event, Leg, Ports};
+use telephony::sdp::{Codec, Direction, Session};
+use tokio::net::UdpSocket;
+
+fn session(remote: std::net::SocketAddr, codec: Codec) -> Session {
+    Session {
+        remote,
+        codec,
+        dtmf: Some(101),
+        direction: Direction::SendRecv,
+    }
+}
+
+fn packet(pt: u8, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    Packet {
+        marker: false,
+        payload_type: pt,
+        sequence: seq,
+        timestamp: ts,
+        ssrc: 42,
+        csrc: vec![],
+        extension: None,
+        payload,
+    }
+    .write(&mut out);
+    out
+}
+
+async fn next(sock: &UdpSocket) -> Vec<u8> {
+    let mut buf = vec![0; 2048];
+    let (n, _) = tokio::time::timeout(Duration::from_secs(2), sock.recv_from(&mut buf))
+        .await
+        .expect("a packet within 2 s")
+        .unwrap();
+    buf.truncate(n);
+    buf
+}
+
+#[tokio::test]
+async fn prompts_keys_relay_transcoding_and_recording() {
+    let ports = Ports::new("127.0.0.1".parse().unwrap(), 31_000, 31_100);
+    let caller_phone = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let agent_phone = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let caller_leg = ports.bind().await.unwrap();
+    let caller_here = caller_leg.local_addr().unwrap();
+    assert_eq!(caller_here.port() % 2, 0);
+    let dir = std::env::temp_dir().join(format!("hotline-media-{}", std::process::id()));
+    let recorder = media::wav::Recorder::start(1024, |_| {});
+    let (cmd, mut events) = rtp::start(
+        Leg {
+            socket: caller_leg,
+            session: session(caller_phone.local_addr().unwrap(), Codec::Pcmu),
+        },
+        Some(recorder),
+        7,
+    );
+
+    // A prompt of three frames arrives as three μ-law packets, then Played.
+    cmd.send(Command::Play(Arc::from(vec![1000_i16; 3 * rtp::FRAME])))
+        .unwrap();
+    let mut seqs = Vec::new();
+    let mut prompt_ssrc = 0;
+    for _ in 0..3 {
+        let p = next(&caller_phone).await;
+        let p = Packet::parse(&p).unwrap();
+        assert_eq!(p.payload_type, 0);
+        assert_eq!(p.payload.len(), rtp::FRAME);
+        assert!((950..1050).contains(&media::g711::ulaw_decode(p.payload[0])));
+        seqs.push(p.sequence);
+        prompt_ssrc = p.ssrc;
+    }
+    assert_eq!(seqs[1], seqs[0].wrapping_add(1));
+    assert_eq!(events.recv().await, Some(Event::Played));
+
+    // The caller presses 5 (RFC 4733: packets of one event, the last with E set).
+    let key_packets = media::dtmf::send('5', 800, 400);
+    for (i, bytes) in key_packets.iter().enumerate() {
+        let seq = u16::try_from(i).unwrap();
+        caller_phone
+            .send_to(&packet(101, seq, 8000, bytes), caller_here)
+            .await
+            .unwrap();
+    }
+    assert_eq!(events.recv().await, Some(Event::Digit('5')));
+
+    // Bridge an A-law agent; record.
+    let agent_leg = ports.bind().await.unwrap();
+    let agent_here = agent_leg.local_addr().unwrap();
+    cmd.send(Command::Bridge(Leg {
+        socket: agent_leg,
+        session: session(agent_phone.local_addr().unwrap(), Codec::Pcma),
+    }))
+    .unwrap();
+    let wav = dir.join("call.wav");
+    cmd.send(Command::Record(1, wav.clone())).unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let loud = media::g711::ulaw_encode(8000);
+    caller_phone
+        .send_to(&packet(0, 10, 16000, &[loud; 160]), caller_here)
+        .await
+        .unwrap();
+    let got = next(&agent_phone).await;
+    let got = Packet::parse(&got).unwrap();
+    assert_eq!(got.payload_type, 8, "transcoded to A-law for the agent");
+    assert_eq!(got.payload[0], media::g711::ulaw_to_alaw(loud));
+    let quiet = media::g711::alaw_encode(-300);
+    agent_phone
+        .send_to(&packet(8, 1, 0, &[quiet; 160]), agent_here)
+        .await
+        .unwrap();
+    let back = next(&caller_phone).await;
+    let back = Packet::parse(&back).unwrap();
+    assert_eq!(back.payload_type, 0);
+    assert_eq!(back.ssrc, prompt_ssrc, "one stream to the caller");
+    assert_eq!(
+        back.sequence,
+        seqs[2].wrapping_add(1),
+        "its sequence goes on"
+    );
+    cmd.send(Command::Stop).unwrap();
+    let Some(Event::Ended(summary)) = events.recv().await else {
+        panic!("no summary")
+    };
+    assert_eq!(summary.caller_received, key_packets.len() as u64 + 1);
+    assert_eq!(summary.agent_received, 1);
+    for _ in 0..100 {
+        if let Ok(r) = hound::WavReader::open(&wav)
+            && r.duration() > 0
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let r = hound::WavReader::open(&wav).unwrap();
+    assert_eq!(r.spec().channels, 2);
+    let s: Vec<i16> = r.into_samples().map(Result::unwrap).collect();
+    assert_eq!(s.len(), 2 * 160);
+    assert!(s[0] > 7000, "caller on the left: {}", s[0]);
+    assert!((-340..-260).contains(&s[1]), "agent on the right: {}", s[1]);
+    std::fs::remove_dir_all(&dir).ok();
+}
