@@ -1,6 +1,204 @@
-//! Telephony: SIP and RTP.
+//! Telephony: Hotline on the wire. SIP over UDP and TCP (rsipstack), a registrar for the
+//! agents' phones, trunks that bring callers in, and a back-to-back user agent that answers
+//! each caller, runs them through their IVR flow, queues them, rings the agent the routing
+//! engine picks and bridges the two with the audio anchored here and recorded.
+//!
+//! What a call means to the business (tenants, queues, customers, the routing engine, the
+//! event log) is the application's: it implements [`App`] and is told what happens through
+//! [`App::report`]; it tells telephony what the routing engine decided with
+//! [`Telephony::act`]. Nothing here knows HTTP or SQL.
+//!
+//! - [`sdp`], [`digest`], [`registrar`]: pure pieces, tested alone.
+//! - [`rtp`]: the media of one call, a task per call.
+//! - [`prompts`]: what callers hear.
+//! - `sip`: the endpoint, REGISTER, and the inbound call task (`call`).
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub mod digest;
+pub mod prompts;
 pub mod registrar;
 pub mod rtp;
 pub mod sdp;
+
+mod call;
+mod sip;
+
+pub use sip::Telephony;
+
+/// How telephony is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// SIP listens here, on UDP and TCP.
+    pub listen: SocketAddr,
+    /// The address phones and trunks reach us at, for Contact, Via and SDP; the listen
+    /// address if it is not a wildcard, else the first non-loopback one.
+    pub public_ip: Option<IpAddr>,
+    /// RTP ports, even ones used.
+    pub rtp_ports: (u16, u16),
+    /// Who may send us calls.
+    pub trunks: Vec<Trunk>,
+    /// Recordings and voicemail go under here.
+    pub data_dir: PathBuf,
+    /// Prompts (`<name>.wav`, 8 kHz mono) are read from here.
+    pub prompts_dir: Option<PathBuf>,
+    /// How long a graceful shutdown lets live calls go on.
+    pub drain: Duration,
+}
+
+/// A carrier trunk or PBX allowed to send calls in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trunk {
+    pub name: String,
+    /// INVITEs from these addresses are accepted.
+    pub sources: Vec<IpAddr>,
+    /// Outbound calls (click-to-call, callbacks) go here.
+    pub outbound: Option<SocketAddr>,
+}
+
+/// Where a dialled number goes: the tenant, its IVR flow, and what is known of the caller.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub tenant: i64,
+    pub flow: ivr::Flow,
+    /// For the flow's branches: `segment`, `customer_id`…
+    pub vars: BTreeMap<String, String>,
+    /// The calendars open now (a call's IVR lasts seconds; looked up once).
+    pub open_calendars: Vec<String>,
+    pub customer: Option<i64>,
+}
+
+/// An extension's credentials, for digest authentication.
+#[derive(Debug, Clone)]
+pub struct ExtensionAuth {
+    pub tenant: i64,
+    pub user: i64,
+    pub password: String,
+    /// The digest realm: the tenant's SIP domain.
+    pub realm: String,
+}
+
+/// A caller handed to the queues by the IVR.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// The SIP Call-ID of the inbound call: the call's id everywhere.
+    pub call_id: String,
+    /// The caller's number as it came (the application normalises it).
+    pub caller: String,
+    pub dialled: String,
+    pub customer: Option<i64>,
+    pub queue: String,
+    pub priority: i32,
+    /// Milliseconds spent in the IVR.
+    pub ivr_ms: u64,
+    /// The nodes the caller went through.
+    pub ivr_path: Vec<String>,
+}
+
+/// Who ended a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Caller,
+    Agent,
+    /// Hotline itself (no media, shutdown, the flow hung up).
+    System,
+}
+
+/// What telephony tells the application, in order, per call.
+#[derive(Debug, Clone)]
+pub enum Report {
+    /// A call came in and was answered by the IVR.
+    Arrived {
+        call_id: String,
+        caller: String,
+        dialled: String,
+    },
+    /// The caller entered an IVR node (counted, so managers see where callers go).
+    IvrNode { call_id: String, node: String },
+    /// The agent's phone is ringing.
+    Ringing {
+        call_id: String,
+        agent: i64,
+        extension: String,
+    },
+    Answered { call_id: String, agent: i64 },
+    /// The agent's phone refused or failed (busy, declined, unreachable): next agent.
+    Declined {
+        call_id: String,
+        agent: i64,
+        status: u16,
+    },
+    Hold { call_id: String, on: bool },
+    Recording { call_id: String, path: PathBuf },
+    RecordingFailed { call_id: String, error: String },
+    /// A message left in a mailbox.
+    Voicemail {
+        call_id: String,
+        mailbox: String,
+        path: PathBuf,
+    },
+    Ended {
+        call_id: String,
+        by: Party,
+        reason: String,
+        media: rtp::Summary,
+    },
+    /// Whether an agent's phone can be rung (registered or not any more).
+    Reachable { user: i64, reachable: bool },
+}
+
+impl Report {
+    pub fn call_id(&self) -> Option<&str> {
+        match self {
+            Report::Arrived { call_id, .. }
+            | Report::IvrNode { call_id, .. }
+            | Report::Ringing { call_id, .. }
+            | Report::Answered { call_id, .. }
+            | Report::Declined { call_id, .. }
+            | Report::Hold { call_id, .. }
+            | Report::Recording { call_id, .. }
+            | Report::RecordingFailed { call_id, .. }
+            | Report::Voicemail { call_id, .. }
+            | Report::Ended { call_id, .. } => Some(call_id),
+            Report::Reachable { .. } => None,
+        }
+    }
+}
+
+/// What the application (the routing engine) asks of a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Ring this agent's phone for the call.
+    Offer { call_id: String, agent: i64 },
+    /// Stop ringing (no answer in time, or the call went elsewhere).
+    CancelOffer { call_id: String, agent: i64 },
+    /// The queue gave up on the call: to voicemail, a callback, or disconnect.
+    Overflow { call_id: String, to: Overflow },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overflow {
+    Voicemail,
+    Callback,
+    Disconnect,
+}
+
+/// What telephony needs from the application.
+#[async_trait::async_trait]
+pub trait App: Send + Sync + 'static {
+    /// Where a call to `dialled` from `caller` goes; `None` refuses it (404).
+    async fn route(&self, dialled: &str, caller: &str) -> Option<Route>;
+    /// An extension's credentials, by the domain it registers to (a tenant's SIP domain,
+    /// or our address when the extension is unique) and its number.
+    async fn extension(&self, domain: &str, extension: &str) -> Option<ExtensionAuth>;
+    /// Queue the caller; an error is said to the caller as a failure and the call ends.
+    async fn queue(&self, tenant: i64, call: Queued) -> Result<(), String>;
+    async fn report(&self, tenant: i64, report: Report);
+}
+
+/// The shared handle the application holds.
+pub type Shared = Arc<Telephony>;

@@ -123,13 +123,17 @@ impl Registrar {
         Ok(now)
     }
 
-    /// Drops bindings past their expiry; returns the extensions left with none.
-    pub fn expire(&mut self, now_ms: i64) -> Vec<Extension> {
+    /// Drops bindings past their expiry; returns the (tenant, user) of extensions left
+    /// with none.
+    pub fn expire(&mut self, now_ms: i64) -> Vec<(i64, i64)> {
         let mut gone = Vec::new();
         self.bindings.retain(|ext, list| {
+            let user = list.first().map(|b| b.user);
             list.retain(|b| b.expires_at_ms > now_ms);
-            if list.is_empty() {
-                gone.push(ext.clone());
+            if let Some(user) = user
+                && list.is_empty()
+            {
+                gone.push((ext.0, user));
             }
             !list.is_empty()
         });
@@ -224,7 +228,7 @@ mod tests {
         assert_eq!(r.next_expiry(), Some(220_000));
         assert!(r.expire(220_000).is_empty());
         assert_eq!(r.contacts(&ext).len(), 1);
-        assert_eq!(r.expire(601_000), vec![ext.clone()]);
+        assert_eq!(r.expire(601_000), vec![(1, 7)]);
         assert!(r.is_empty());
     }
 

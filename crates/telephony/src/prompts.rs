@@ -1,0 +1,95 @@
+//! What callers hear: prompts by name from a directory of 8 kHz mono WAV files, and music
+//! on hold. A prompt that is missing plays a short tone instead (and is logged once), so a
+//! misnamed file never leaves a caller in silence.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use media::tone;
+
+/// The prompt set.
+#[derive(Debug)]
+pub struct Prompts {
+    loaded: HashMap<String, Arc<[i16]>>,
+    music: Arc<[i16]>,
+    fallback: Arc<[i16]>,
+    missing: Mutex<Vec<String>>,
+}
+
+impl Prompts {
+    /// Reads every `*.wav` under `dir` (named by file stem; `moh.wav` is the music).
+    /// Files in another format are skipped with a warning.
+    pub fn load(dir: Option<&Path>) -> Prompts {
+        let mut loaded = HashMap::new();
+        if let Some(dir) = dir
+            && let Ok(entries) = std::fs::read_dir(dir)
+        {
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.extension().is_none_or(|x| x != "wav") {
+                    continue;
+                }
+                let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+                    continue;
+                };
+                match media::wav::read_prompt(&path) {
+                    Ok(samples) => {
+                        loaded.insert(name.to_string(), Arc::from(samples));
+                    }
+                    Err(e) => tracing::warn!("prompt skipped: {e}"),
+                }
+            }
+        }
+        let music = loaded.remove("moh").unwrap_or_else(|| Arc::from(melody()));
+        Prompts {
+            loaded,
+            music,
+            fallback: Arc::from(tone::generate(&[425.0], 6_000.0, 0, 4_000)),
+            missing: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The prompt called `name`, or a half-second tone if there is none.
+    pub fn get(&self, name: &str) -> Arc<[i16]> {
+        if let Some(p) = self.loaded.get(name) {
+            return p.clone();
+        }
+        let mut missing = self.missing.lock().unwrap_or_else(|e| e.into_inner());
+        if !missing.iter().any(|m| m == name) {
+            tracing::warn!(prompt = name, "no such prompt; a tone plays instead");
+            missing.push(name.to_string());
+        }
+        self.fallback.clone()
+    }
+
+    pub fn music(&self) -> Arc<[i16]> {
+        self.music.clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.loaded.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.loaded.is_empty()
+    }
+}
+
+/// Eight notes of a pentatonic tune, soft, for when no music file is configured.
+fn melody() -> Vec<i16> {
+    const NOTES: [f64; 8] = [392.0, 440.0, 523.3, 587.3, 659.3, 587.3, 523.3, 440.0];
+    let mut out = Vec::with_capacity(NOTES.len() * 3_200);
+    for (i, f) in NOTES.iter().enumerate() {
+        let from = (i * 3_200) as u64;
+        let mut note = tone::generate(&[*f, f * 2.0], 1_500.0, from, 3_200);
+        // Fade each note in and out, so the tune does not click.
+        let n = note.len();
+        for (j, s) in note.iter_mut().enumerate() {
+            let edge = j.min(n - 1 - j).min(400) as f64 / 400.0;
+            *s = (f64::from(*s) * edge) as i16;
+        }
+        out.extend(note);
+    }
+    out
+}

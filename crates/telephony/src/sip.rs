@@ -1,0 +1,515 @@
+//! The SIP endpoint: listeners, the loop that takes every incoming transaction, the
+//! registrar's REGISTER handling, and the handle the application holds.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rsipstack::EndpointBuilder;
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::platform::CancellationToken;
+use rsipstack::sip::prelude::*;
+use rsipstack::sip::{Header, Method, StatusCode, Transport, Uri};
+use rsipstack::transaction::endpoint::{Endpoint, EndpointOption};
+use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transport::udp::UdpConnection;
+use rsipstack::transport::{SipAddr, TcpListenerConnection, TransportLayer};
+use tokio::sync::mpsc;
+
+use crate::call::{self, Command};
+use crate::digest::{self, Nonces, Verdict};
+use crate::registrar::{ContactUpdate, RegisterError, Registrar};
+use crate::{Action, App, Config, Report, prompts::Prompts, rtp::Ports};
+
+/// Telephony, running. The application keeps it in an `Arc` and tells it the routing
+/// engine's decisions with [`Telephony::act`].
+pub struct Telephony {
+    pub(crate) config: Config,
+    pub(crate) app: Arc<dyn App>,
+    endpoint: Endpoint,
+    pub(crate) dialogs: Arc<DialogLayer>,
+    pub(crate) registrar: Mutex<Registrar>,
+    nonces: Nonces,
+    pub(crate) ports: Ports,
+    pub(crate) prompts: Prompts,
+    pub(crate) recorder: media::wav::Recorder,
+    /// Recordings in progress: the recorder's id → (tenant, call id), for failures.
+    pub(crate) recordings: Mutex<HashMap<u64, (i64, String)>>,
+    pub(crate) next_id: AtomicU64,
+    /// Live calls by Call-ID.
+    pub(crate) calls: Mutex<HashMap<String, mpsc::UnboundedSender<Command>>>,
+    /// Where phones and trunks reach us (signalling).
+    pub(crate) public: SocketAddr,
+    token: CancellationToken,
+    draining: AtomicBool,
+}
+
+impl std::fmt::Debug for Telephony {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Telephony")
+            .field("public", &self.public)
+            .field("calls", &self.live_calls())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The address of the interface that routes outward (no packet is sent).
+fn outward_ip() -> IpAddr {
+    std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|s| {
+            s.connect("192.0.2.1:9")?;
+            s.local_addr()
+        })
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |a| a.ip())
+}
+
+impl Telephony {
+    /// Binds SIP (UDP and TCP) and starts serving.
+    pub async fn start(config: Config, app: Arc<dyn App>) -> Result<Arc<Telephony>, String> {
+        let ip = match (config.public_ip, config.listen.ip()) {
+            (Some(ip), _) => ip,
+            (None, ip) if !ip.is_unspecified() => ip,
+            _ => outward_ip(),
+        };
+        let public = SocketAddr::new(ip, config.listen.port());
+        let token = CancellationToken::new();
+        let transports = TransportLayer::new(token.child_token());
+        let udp = UdpConnection::create_connection(
+            config.listen,
+            Some(public),
+            Some(token.child_token()),
+        )
+        .await
+        .map_err(|e| format!("SIP cannot listen on udp {}: {e}", config.listen))?;
+        transports.add_transport(udp.into());
+        // rsipstack binds TCP when serving and only logs a failure: bind here first to say so.
+        std::net::TcpListener::bind(config.listen)
+            .map_err(|e| format!("SIP cannot listen on tcp {}: {e}", config.listen))?;
+        let tcp = TcpListenerConnection::new(config.listen.into(), Some(public))
+            .await
+            .map_err(|e| format!("SIP cannot listen on tcp {}: {e}", config.listen))?;
+        transports.add_transport(tcp.into());
+        let endpoint = EndpointBuilder::new()
+            .with_user_agent(concat!("Hotline/", env!("CARGO_PKG_VERSION")))
+            .with_transport_layer(transports)
+            .with_cancel_token(token.clone())
+            .with_option(EndpointOption::default())
+            .build();
+        let mut incoming = endpoint
+            .incoming_transactions()
+            .map_err(|e| format!("SIP endpoint: {e}"))?;
+        let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        let (fail_tx, mut fail_rx) = mpsc::unbounded_channel();
+        let recorder = media::wav::Recorder::start(16_384, move |f| {
+            let _ = fail_tx.send(f);
+        });
+        let rtp_ip = if config.listen.ip().is_unspecified() {
+            config.listen.ip()
+        } else {
+            ip
+        };
+        let t = Arc::new(Telephony {
+            ports: Ports::new(rtp_ip, config.rtp_ports.0, config.rtp_ports.1),
+            prompts: Prompts::load(config.prompts_dir.as_deref()),
+            config,
+            app,
+            endpoint,
+            dialogs,
+            registrar: Mutex::new(Registrar::new()),
+            nonces: Nonces::random(),
+            recorder,
+            recordings: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            calls: Mutex::new(HashMap::new()),
+            public,
+            token,
+            draining: AtomicBool::new(false),
+        });
+        let inner = t.endpoint.inner.clone();
+        tokio::spawn(async move { inner.serve().await });
+        let me = t.clone();
+        tokio::spawn(async move {
+            while let Some(tx) = incoming.recv().await {
+                me.clone().take(tx);
+            }
+        });
+        let me = Arc::downgrade(&t);
+        tokio::spawn(async move {
+            while let Some(f) = fail_rx.recv().await {
+                let Some(t) = me.upgrade() else { return };
+                let owner = t.recordings.lock().unwrap_or_else(|e| e.into_inner()).remove(&f.recording);
+                if let Some((tenant, call_id)) = owner {
+                    let error = format!("{}: {}", f.path.display(), f.error);
+                    tracing::error!(call_id, "recording failed: {error}");
+                    t.app
+                        .report(tenant, Report::RecordingFailed { call_id, error })
+                        .await;
+                }
+            }
+        });
+        let me = Arc::downgrade(&t);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                let Some(t) = me.upgrade() else { return };
+                let gone = t.registrar().expire(now_ms());
+                for (tenant, user) in gone {
+                    t.app
+                        .report(tenant, Report::Reachable { user, reachable: false })
+                        .await;
+                }
+            }
+        });
+        tracing::info!(%public, "SIP listening on udp and tcp {}", t.config.listen);
+        Ok(t)
+    }
+
+    /// Where phones and trunks send SIP.
+    pub fn sip_address(&self) -> SocketAddr {
+        self.public
+    }
+
+    pub fn live_calls(&self) -> usize {
+        self.calls.lock().map_or(0, |c| c.len())
+    }
+
+    /// Registered phones in all.
+    pub fn registered(&self) -> usize {
+        self.registrar().len()
+    }
+
+    /// Whether a user has a phone registered now.
+    pub fn is_reachable(&self, tenant: i64, user: i64) -> bool {
+        !self.registrar().of_user(tenant, user).is_empty()
+    }
+
+    pub(crate) fn registrar(&self) -> std::sync::MutexGuard<'_, Registrar> {
+        self.registrar.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Carries out a decision of the routing engine.
+    pub fn act(&self, tenant: i64, action: Action) {
+        let call_id = match &action {
+            Action::Offer { call_id, .. }
+            | Action::CancelOffer { call_id, .. }
+            | Action::Overflow { call_id, .. } => call_id.clone(),
+        };
+        let sent = self
+            .calls
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&call_id).cloned())
+            .is_some_and(|c| c.send(Command::Act(action.clone())).is_ok());
+        if !sent && let Action::Offer { call_id, agent } = action {
+            // The call is gone: the engine hears it was declined and the hang-up follows.
+            let app = self.app.clone();
+            tokio::spawn(async move {
+                app.report(
+                    tenant,
+                    Report::Declined {
+                        call_id,
+                        agent,
+                        status: 481,
+                    },
+                )
+                .await;
+            });
+        }
+    }
+
+    /// Stops taking new calls, lets live ones go on for the configured time, then hangs
+    /// up the rest and stops SIP.
+    pub async fn shutdown(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+        let deadline = tokio::time::Instant::now() + self.config.drain;
+        while self.live_calls() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let calls: Vec<_> = self
+            .calls
+            .lock()
+            .map(|c| c.values().cloned().collect())
+            .unwrap_or_default();
+        for c in calls {
+            let _ = c.send(Command::Hangup("shutdown".into()));
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.live_calls() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.token.cancel();
+    }
+
+    pub(crate) fn draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
+    /// Our Contact for dialogs over `transport`.
+    pub(crate) fn contact(&self, transport: Transport) -> Uri {
+        let tcp = if transport == Transport::Tcp {
+            ";transport=tcp"
+        } else {
+            ""
+        };
+        let text = format!("sip:hotline@{}{tcp}", self.public);
+        Uri::try_from(text.as_str()).unwrap_or_default()
+    }
+
+    pub(crate) fn trunk_allows(&self, ip: IpAddr) -> bool {
+        self.config.trunks.iter().any(|t| t.sources.contains(&ip))
+    }
+
+    fn take(self: Arc<Self>, mut tx: Transaction) {
+        let in_dialog = tx
+            .original
+            .to_header()
+            .ok()
+            .and_then(|to| to.tag().ok().flatten())
+            .is_some();
+        let method = tx.original.method;
+        tokio::spawn(async move {
+            if in_dialog {
+                match self.dialogs.match_dialog(&tx) {
+                    Some(mut d) => {
+                        let _ = d.handle(&mut tx).await;
+                    }
+                    None => {
+                        let _ = tx.reply(StatusCode::CallTransactionDoesNotExist).await;
+                    }
+                }
+                return;
+            }
+            match method {
+                Method::Invite => call::inbound(self, tx).await,
+                Method::Register => self.register(tx).await,
+                Method::Options => {
+                    let _ = tx.reply(StatusCode::OK).await;
+                }
+                Method::Bye | Method::Info | Method::Refer | Method::Update | Method::PRack => {
+                    let _ = tx.reply(StatusCode::CallTransactionDoesNotExist).await;
+                }
+                _ => {
+                    let allow = Header::Other(
+                        "Allow".into(),
+                        "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, REFER".into(),
+                    );
+                    let _ = tx
+                        .reply_with(StatusCode::MethodNotAllowed, vec![allow], None)
+                        .await;
+                }
+            }
+        });
+    }
+
+    async fn register(&self, mut tx: Transaction) {
+        let now = now_ms();
+        let (status, headers) = match self.registration(&tx, now).await {
+            Ok(headers) => (StatusCode::OK, headers),
+            Err((status, headers)) => (status, headers),
+        };
+        let _ = tx.reply_with(status, headers, None).await;
+    }
+
+    /// The answer to a REGISTER: the headers of a 200, or the refusal.
+    async fn registration(
+        &self,
+        tx: &Transaction,
+        now: i64,
+    ) -> Result<Vec<Header>, (StatusCode, Vec<Header>)> {
+        let req = &tx.original;
+        let bad = |why: &str| {
+            (
+                StatusCode::BadRequest,
+                vec![Header::Other("Warning".into(), format!("399 hotline \"{why}\""))],
+            )
+        };
+        let to = req
+            .to_header()
+            .ok()
+            .and_then(|t| t.uri().ok())
+            .ok_or_else(|| bad("no To URI"))?;
+        let ext = to.user().unwrap_or_default().to_string();
+        let domain = to.host_with_port.host.to_string();
+        let auth = self
+            .app
+            .extension(&domain, &ext)
+            .await
+            .ok_or((StatusCode::NotFound, Vec::new()))?;
+        let challenge = |stale: bool| {
+            (
+                StatusCode::Unauthorized,
+                vec![Header::WwwAuthenticate(
+                    self.nonces.challenge(&auth.realm, now, stale).into(),
+                )],
+            )
+        };
+        let creds = req
+            .authorization_header()
+            .and_then(|h| digest::parse(h.value()))
+            .ok_or_else(|| challenge(false))?;
+        if creds.username != ext {
+            return Err((StatusCode::Forbidden, Vec::new()));
+        }
+        match self
+            .nonces
+            .check(&creds, &auth.realm, &auth.password, "REGISTER", now)
+        {
+            Verdict::Ok => {}
+            Verdict::Stale => return Err(challenge(true)),
+            Verdict::Refused => return Err((StatusCode::Forbidden, Vec::new())),
+        }
+        let expires = req
+            .expires_header()
+            .and_then(|e| e.value().trim().parse::<u32>().ok());
+        let raw: Vec<String> = req
+            .contact_headers()
+            .iter()
+            .map(|c| c.value().to_string())
+            .collect();
+        let contacts = if raw.iter().any(|c| c.trim() == "*") {
+            None
+        } else {
+            Some(raw.iter().flat_map(|v| contacts(v)).collect::<Vec<_>>())
+        };
+        let call_id = req
+            .call_id_header()
+            .map(|c| c.value().to_string())
+            .unwrap_or_default();
+        let cseq = req.cseq_header().ok().and_then(|c| c.seq().ok()).unwrap_or(0);
+        let source = tx
+            .connection
+            .as_ref()
+            .and_then(|c| c.get_remote_addr())
+            .and_then(|a| a.get_socketaddr().ok())
+            .ok_or_else(|| bad("no source address"))?;
+        let transport = match tx.connection.as_ref().map(|c| c.transport()) {
+            Some(Transport::Tcp) => "tcp",
+            _ => "udp",
+        };
+        let ext_key = (auth.tenant, ext);
+        let (before, result) = {
+            let mut r = self.registrar();
+            let before = !r.of_user(auth.tenant, auth.user).is_empty();
+            let result = r.register(
+                now,
+                &ext_key,
+                &crate::registrar::Register {
+                    user: auth.user,
+                    source,
+                    transport,
+                    call_id: &call_id,
+                    cseq,
+                    contacts,
+                    expires,
+                },
+            );
+            (before, result)
+        };
+        let bindings = result.map_err(|e| match e {
+            RegisterError::TooBrief => (
+                StatusCode::IntervalTooBrief,
+                vec![Header::Other(
+                    "Min-Expires".into(),
+                    crate::registrar::MIN_EXPIRES.to_string(),
+                )],
+            ),
+            e => bad(&e.to_string()),
+        })?;
+        let after = !bindings.is_empty();
+        if before != after {
+            self.app
+                .report(
+                    auth.tenant,
+                    Report::Reachable {
+                        user: auth.user,
+                        reachable: after,
+                    },
+                )
+                .await;
+        }
+        Ok(bindings
+            .iter()
+            .map(|b| {
+                let left = (b.expires_at_ms - now).max(0) / 1000;
+                Header::Contact(format!("<{}>;expires={left}", b.contact).into())
+            })
+            .collect())
+    }
+}
+
+/// The contacts of one Contact header value: `<sip:a@b>;expires=60, "x" <sip:c@d>`.
+fn contacts(value: &str) -> Vec<ContactUpdate> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while !rest.trim().is_empty() {
+        let (uri, params, tail) = if let Some(open) = rest.find('<') {
+            let Some(close) = rest[open..].find('>') else {
+                break;
+            };
+            let uri = &rest[open + 1..open + close];
+            let after = &rest[open + close + 1..];
+            let end = after.find(',').unwrap_or(after.len());
+            (uri, &after[..end], &after[end..])
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            let part = &rest[..end];
+            let (uri, params) = part.split_once(';').unwrap_or((part, ""));
+            (uri.trim(), params, &rest[end..])
+        };
+        let expires = params
+            .split(';')
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| k.eq_ignore_ascii_case("expires"))
+            .and_then(|(_, v)| v.trim().parse().ok());
+        if !uri.is_empty() {
+            out.push(ContactUpdate {
+                contact: uri.to_string(),
+                expires,
+            });
+        }
+        rest = tail.trim_start_matches(',');
+    }
+    out
+}
+
+/// Where to send requests to a registered phone: its Contact's user at the address it
+/// registered from (so phones behind NAT are reached), over its transport.
+pub(crate) fn phone_target(b: &crate::registrar::Binding, ext: &str) -> (Uri, SipAddr) {
+    let tcp = b.transport == "tcp";
+    let text = format!(
+        "sip:{ext}@{}{}",
+        b.source,
+        if tcp { ";transport=tcp" } else { "" }
+    );
+    let uri = Uri::try_from(text.as_str()).unwrap_or_default();
+    let mut addr = SipAddr::from(b.source);
+    addr.r#type = Some(if tcp { Transport::Tcp } else { Transport::Udp });
+    (uri, addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_contact_lists() {
+        let c = contacts("<sip:1001@10.0.0.2:5062;transport=udp>;expires=60, \"Desk\" <sip:1001@desk>");
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].contact, "sip:1001@10.0.0.2:5062;transport=udp");
+        assert_eq!(c[0].expires, Some(60));
+        assert_eq!(c[1].contact, "sip:1001@desk");
+        assert_eq!(c[1].expires, None);
+        let bare = contacts("sip:1001@10.0.0.2;expires=0");
+        assert_eq!(bare[0].contact, "sip:1001@10.0.0.2");
+        assert_eq!(bare[0].expires, Some(0));
+    }
+}
