@@ -143,6 +143,8 @@ pub(crate) struct Agent {
     pub(crate) state: AgentState,
     /// The presence last reported in an event.
     reported: Presence,
+    /// Channels the agent cannot be reached on now (no phone registered).
+    unreachable: [bool; Channel::COUNT],
 }
 
 impl Agent {
@@ -194,8 +196,9 @@ impl Agent {
             }
         };
         let ready = self.presence == Presence::Ready && !reserved;
-        let available =
-            std::array::from_fn(|i| ready && load[i] < usize::from(self.cfg.capacity[i]));
+        let available = std::array::from_fn(|i| {
+            ready && !self.unreachable[i] && load[i] < usize::from(self.cfg.capacity[i])
+        });
         (state, available)
     }
 
@@ -432,6 +435,7 @@ impl Acd {
                 sticky: Vec::new(),
                 state: AgentState::Offline,
                 reported: Presence::Offline,
+                unreachable: [false; Channel::COUNT],
             });
             agent.cfg = cfg;
             agent.rekey = true;
@@ -465,6 +469,27 @@ impl Acd {
             s.end_wrap_up(agent);
             s.refresh_agent(agent);
             s.release_sticky(agent);
+            Ok(())
+        })
+    }
+
+    /// Whether the agent can be reached on `channel` (telephony: a phone is registered).
+    /// An unreachable agent is offered nothing on it; a ringing offer there goes back to
+    /// its queue, keeping its place. Agents are reachable until told otherwise.
+    pub fn handle_reachable(
+        &mut self,
+        now: Time,
+        agent: AgentId,
+        channel: Channel,
+        reachable: bool,
+    ) -> Result<(), AcdError> {
+        self.input(now, |s| {
+            let a = s.agent_mut(agent)?;
+            a.unreachable[channel.index()] = !reachable;
+            if !reachable {
+                s.withdraw_reservation(agent);
+            }
+            s.refresh_agent(agent);
             Ok(())
         })
     }

@@ -130,7 +130,11 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
     if !t.trunk_allows(source.ip()) {
         tracing::warn!(%source, "INVITE from an unknown peer refused");
         let _ = tx
-            .reply_with(StatusCode::Forbidden, vec![warning("not a configured trunk")], None)
+            .reply_with(
+                StatusCode::Forbidden,
+                vec![warning("not a configured trunk")],
+                None,
+            )
             .await;
         return;
     }
@@ -156,7 +160,11 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
         Ok(s) => s,
         Err(e) => {
             let _ = tx
-                .reply_with(StatusCode::NotAcceptableHere, vec![warning(&e.to_string())], None)
+                .reply_with(
+                    StatusCode::NotAcceptableHere,
+                    vec![warning(&e.to_string())],
+                    None,
+                )
                 .await;
             return;
         }
@@ -170,20 +178,19 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
         }
     };
     let (state_tx, states) = t.dialogs.new_dialog_state_channel();
-    let dialog = match t.dialogs.get_or_create_server_invite(
-        &tx,
-        state_tx,
-        None,
-        Some(t.contact(transport)),
-    ) {
-        Ok(d) => d,
-        Err(e) => {
-            let _ = tx
-                .reply_with(StatusCode::BadRequest, vec![warning(&e.to_string())], None)
-                .await;
-            return;
-        }
-    };
+    let dialog =
+        match t
+            .dialogs
+            .get_or_create_server_invite(&tx, state_tx, None, Some(t.contact(transport)))
+        {
+            Ok(d) => d,
+            Err(e) => {
+                let _ = tx
+                    .reply_with(StatusCode::BadRequest, vec![warning(&e.to_string())], None)
+                    .await;
+                return;
+            }
+        };
     let mut handler = Dialog::Invite(dialog.clone());
     tokio::spawn(async move {
         let _ = handler.handle(&mut tx).await;
@@ -199,7 +206,10 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
         offer.dtmf,
         offer.direction.answer(),
     );
-    if dialog.accept(sdp_headers(), Some(answer.into_bytes())).is_err() {
+    if dialog
+        .accept(sdp_headers(), Some(answer.into_bytes()))
+        .is_err()
+    {
         t.dialogs.remove_dialog(&dialog.id());
         return;
     }
@@ -334,7 +344,9 @@ impl Call {
         while let Some(step) = self.ivr.poll_step() {
             match step {
                 ivr::Step::Play { prompt } => {
-                    let _ = self.media.send(rtp::Command::Play(self.t.prompts.get(&prompt)));
+                    let _ = self
+                        .media
+                        .send(rtp::Command::Play(self.t.prompts.get(&prompt)));
                 }
                 ivr::Step::StopPlaying => {
                     let _ = self.media.send(rtp::Command::StopPlaying);
@@ -377,7 +389,9 @@ impl Call {
     /// Plays a last prompt; the call ends when it has played.
     fn goodbye(&mut self, prompt: &str) {
         self.phase = Phase::Goodbye;
-        let _ = self.media.send(rtp::Command::Play(self.t.prompts.get(prompt)));
+        let _ = self
+            .media
+            .send(rtp::Command::Play(self.t.prompts.get(prompt)));
     }
 
     fn voicemail(&mut self, mailbox: String) {
@@ -390,15 +404,23 @@ impl Call {
             .join(self.tenant.to_string())
             .join(file_name(&mailbox))
             .join(format!("{}.wav", file_name(&self.call_id)));
-        self.voicemail = Some((mailbox, path, Instant::now() + VOICEMAIL_LIMIT + Duration::from_secs(30)));
-        let _ = self.media.send(rtp::Command::Play(self.t.prompts.get("voicemail")));
+        self.voicemail = Some((
+            mailbox,
+            path,
+            Instant::now() + VOICEMAIL_LIMIT + Duration::from_secs(30),
+        ));
+        let _ = self
+            .media
+            .send(rtp::Command::Play(self.t.prompts.get("voicemail")));
     }
 
     /// A blind transfer from the IVR to an extension of the tenant: rung like an agent.
     async fn transfer(&mut self, number: &str) {
         let target = {
             let r = self.t.registrar();
-            r.contacts(&(self.tenant, number.to_string())).last().map(|b| b.user)
+            r.contacts(&(self.tenant, number.to_string()))
+                .last()
+                .map(|b| b.user)
         };
         match target {
             Some(user) => {
@@ -448,7 +470,13 @@ impl Call {
             self.report(declined(486)).await;
             return;
         }
-        let binding = self.t.registrar().of_user(self.tenant, user).last().cloned().cloned();
+        let binding = self
+            .t
+            .registrar()
+            .of_user(self.tenant, user)
+            .last()
+            .cloned()
+            .cloned();
         let Some(binding) = binding else {
             self.report(declined(480)).await;
             return;
@@ -467,12 +495,22 @@ impl Call {
                 return;
             }
         };
-        let local = SocketAddr::new(self.t.public.ip(), socket.local_addr().map_or(0, |a| a.port()));
+        let local = SocketAddr::new(
+            self.t.public.ip(),
+            socket.local_addr().map_or(0, |a| a.port()),
+        );
         let codecs = match self.caller_session.codec {
             Codec::Pcmu => [Codec::Pcmu, Codec::Pcma],
             Codec::Pcma => [Codec::Pcma, Codec::Pcmu],
         };
-        let offer = sdp::write(self.sdp_id + 1, 1, local, &codecs, Some(101), Direction::SendRecv);
+        let offer = sdp::write(
+            self.sdp_id + 1,
+            1,
+            local,
+            &codecs,
+            Some(101),
+            Direction::SendRecv,
+        );
         let (callee, destination) = crate::sip::phone_target(&binding, &ext);
         let transport = if binding.transport == "tcp" {
             Transport::Tcp
@@ -550,7 +588,11 @@ impl Call {
                     }
                     Err(e) => {
                         let _ = handle
-                            .respond(StatusCode::NotAcceptableHere, Some(vec![warning(&e.to_string())]), None)
+                            .respond(
+                                StatusCode::NotAcceptableHere,
+                                Some(vec![warning(&e.to_string())]),
+                                None,
+                            )
                             .await;
                     }
                 }
@@ -595,8 +637,13 @@ impl Call {
                 };
                 let user = leg.user;
                 self.phase = Phase::Bridged;
-                let _ = self.media.send(rtp::Command::Bridge(Leg { socket, session }));
-                let id = self.t.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let _ = self
+                    .media
+                    .send(rtp::Command::Bridge(Leg { socket, session }));
+                let id = self
+                    .t
+                    .next_id
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let path = self
                     .t
                     .config
@@ -639,7 +686,9 @@ impl Call {
                             .respond(StatusCode::OK, sdp_headers(), Some(answer.into_bytes()))
                             .await;
                         let on = s.direction.is_hold();
-                        let _ = self.media.send(rtp::Command::Hold(on, self.t.prompts.music()));
+                        let _ = self
+                            .media
+                            .send(rtp::Command::Hold(on, self.t.prompts.music()));
                         self.report(Report::Hold {
                             call_id: self.call_id.clone(),
                             on,
@@ -648,7 +697,11 @@ impl Call {
                     }
                     Err(e) => {
                         let _ = handle
-                            .respond(StatusCode::NotAcceptableHere, Some(vec![warning(&e.to_string())]), None)
+                            .respond(
+                                StatusCode::NotAcceptableHere,
+                                Some(vec![warning(&e.to_string())]),
+                                None,
+                            )
                             .await;
                     }
                 }
@@ -716,7 +769,10 @@ impl Call {
                 Phase::Voicemail => {
                     if let Some((_, path, until)) = self.voicemail.as_mut() {
                         *until = Instant::now() + VOICEMAIL_LIMIT;
-                        let id = self.t.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let id = self
+                            .t
+                            .next_id
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let _ = self.media.send(rtp::Command::Record(id, path.clone()));
                     }
                 }

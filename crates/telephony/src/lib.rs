@@ -118,23 +118,38 @@ pub enum Report {
         dialled: String,
     },
     /// The caller entered an IVR node (counted, so managers see where callers go).
-    IvrNode { call_id: String, node: String },
+    IvrNode {
+        call_id: String,
+        node: String,
+    },
     /// The agent's phone is ringing.
     Ringing {
         call_id: String,
         agent: i64,
         extension: String,
     },
-    Answered { call_id: String, agent: i64 },
+    Answered {
+        call_id: String,
+        agent: i64,
+    },
     /// The agent's phone refused or failed (busy, declined, unreachable): next agent.
     Declined {
         call_id: String,
         agent: i64,
         status: u16,
     },
-    Hold { call_id: String, on: bool },
-    Recording { call_id: String, path: PathBuf },
-    RecordingFailed { call_id: String, error: String },
+    Hold {
+        call_id: String,
+        on: bool,
+    },
+    Recording {
+        call_id: String,
+        path: PathBuf,
+    },
+    RecordingFailed {
+        call_id: String,
+        error: String,
+    },
     /// A message left in a mailbox.
     Voicemail {
         call_id: String,
@@ -148,7 +163,10 @@ pub enum Report {
         media: rtp::Summary,
     },
     /// Whether an agent's phone can be rung (registered or not any more).
-    Reachable { user: i64, reachable: bool },
+    Reachable {
+        user: i64,
+        reachable: bool,
+    },
 }
 
 impl Report {

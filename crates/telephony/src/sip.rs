@@ -145,7 +145,11 @@ impl Telephony {
         tokio::spawn(async move {
             while let Some(f) = fail_rx.recv().await {
                 let Some(t) = me.upgrade() else { return };
-                let owner = t.recordings.lock().unwrap_or_else(|e| e.into_inner()).remove(&f.recording);
+                let owner = t
+                    .recordings
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&f.recording);
                 if let Some((tenant, call_id)) = owner {
                     let error = format!("{}: {}", f.path.display(), f.error);
                     tracing::error!(call_id, "recording failed: {error}");
@@ -164,7 +168,13 @@ impl Telephony {
                 let gone = t.registrar().expire(now_ms());
                 for (tenant, user) in gone {
                     t.app
-                        .report(tenant, Report::Reachable { user, reachable: false })
+                        .report(
+                            tenant,
+                            Report::Reachable {
+                                user,
+                                reachable: false,
+                            },
+                        )
                         .await;
                 }
             }
@@ -329,7 +339,10 @@ impl Telephony {
         let bad = |why: &str| {
             (
                 StatusCode::BadRequest,
-                vec![Header::Other("Warning".into(), format!("399 hotline \"{why}\""))],
+                vec![Header::Other(
+                    "Warning".into(),
+                    format!("399 hotline \"{why}\""),
+                )],
             )
         };
         let to = req
@@ -384,7 +397,11 @@ impl Telephony {
             .call_id_header()
             .map(|c| c.value().to_string())
             .unwrap_or_default();
-        let cseq = req.cseq_header().ok().and_then(|c| c.seq().ok()).unwrap_or(0);
+        let cseq = req
+            .cseq_header()
+            .ok()
+            .and_then(|c| c.seq().ok())
+            .unwrap_or(0);
         let source = tx
             .connection
             .as_ref()
@@ -502,7 +519,8 @@ mod tests {
 
     #[test]
     fn reads_contact_lists() {
-        let c = contacts("<sip:1001@10.0.0.2:5062;transport=udp>;expires=60, \"Desk\" <sip:1001@desk>");
+        let c =
+            contacts("<sip:1001@10.0.0.2:5062;transport=udp>;expires=60, \"Desk\" <sip:1001@desk>");
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].contact, "sip:1001@10.0.0.2:5062;transport=udp");
         assert_eq!(c[0].expires, Some(60));

@@ -274,9 +274,16 @@ impl Driver {
                 let agent = self.agent();
                 self.acd.handle_login(now, agent).unwrap();
             }
-            83..=85 => {
+            83..=84 => {
                 let agent = self.agent();
                 self.acd.handle_logout(now, agent).unwrap();
+            }
+            85 => {
+                let agent = self.agent();
+                let reachable = self.rng.random_bool(0.7);
+                self.acd
+                    .handle_reachable(now, agent, Channel::Voice, reachable)
+                    .unwrap();
             }
             86..=87 => {
                 let agent = self.agent();

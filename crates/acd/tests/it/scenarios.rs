@@ -1034,3 +1034,27 @@ fn issue_2_times_beyond_the_latest_are_refused() {
     );
     assert_eq!(acd.now(), Time::ZERO);
 }
+
+#[test]
+fn issue_4_an_agent_whose_phone_is_not_registered_is_not_offered_calls() {
+    let mut h = H::new();
+    h.queue(Q1, queue(Strategy::LongestIdle));
+    h.agent(1, &[], &[Q1]);
+    h.acd
+        .handle_reachable(h.now, AgentId(1), Channel::Voice, false)
+        .unwrap();
+    h.out();
+    assert!(offered(&h.at(1).arrive(1, Q1, 0)).is_empty());
+    // The phone registers: the waiting call is offered at once.
+    h.acd
+        .handle_reachable(h.now, AgentId(1), Channel::Voice, true)
+        .unwrap();
+    assert_eq!(offered(&h.out()), ["offer c1 a1"]);
+    // It unregisters while ringing: the offer is withdrawn and the call waits again.
+    h.acd
+        .handle_reachable(h.now, AgentId(1), Channel::Voice, false)
+        .unwrap();
+    let out = h.out();
+    has(&out, &["cancel c1 a1"]);
+    assert!(offered(&out).is_empty());
+}
