@@ -318,6 +318,13 @@ impl Acd {
             .count()
     }
 
+    /// Every configured agent, in id order.
+    pub fn agent_ids(&self) -> Vec<AgentId> {
+        let mut ids: Vec<AgentId> = self.agents.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// A queue's configuration as in force.
     pub fn queue_config(&self, queue: QueueId) -> Option<&QueueConfig> {
         self.queues.get(&queue).map(|q| &q.cfg)

@@ -30,8 +30,10 @@ enum Command {
     Start {
         #[arg(long, env = "HOTLINE_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        #[command(flatten)]
+        sip: serve::SipArgs,
     },
-    /// Serve the center: the HTTP and WebSocket API (SIP and the web desktop come next).
+    /// Serve the center: the HTTP and WebSocket API and SIP (the web desktop comes next).
     Serve(serve::ServeArgs),
     /// Administration: the first platform administrator.
     Admin {
@@ -180,10 +182,11 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Start { listen } => serve::serve(serve::ServeArgs {
+        Command::Start { listen, sip } => serve::serve(serve::ServeArgs {
             database: serve::DEFAULT_DATABASE.into(),
             listen,
             demo: true,
+            sip,
         }),
         Command::Serve(args) => serve::serve(args),
         Command::Admin { command } => serve::admin(command),

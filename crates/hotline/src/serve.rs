@@ -20,6 +20,71 @@ pub struct ServeArgs {
     /// Create the demo tenant and users if they are not there (password `hotline-demo`).
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub sip: SipArgs,
+}
+
+/// Telephony: SIP, RTP, trunks, where recordings go.
+#[derive(Debug, Clone, Args)]
+pub struct SipArgs {
+    /// SIP listens here on UDP and TCP.
+    #[arg(long = "sip", env = "HOTLINE_SIP", default_value = "0.0.0.0:5060")]
+    pub sip_listen: String,
+    /// No SIP at all (the API alone).
+    #[arg(long)]
+    pub no_sip: bool,
+    /// The address phones and trunks reach us at, if not the listen address (NAT).
+    #[arg(long, env = "HOTLINE_SIP_PUBLIC_IP")]
+    pub sip_public_ip: Option<std::net::IpAddr>,
+    /// RTP port range, `low-high`.
+    #[arg(long, env = "HOTLINE_RTP_PORTS", default_value = "20000-29999")]
+    pub rtp_ports: String,
+    /// A trunk peer allowed to send calls in, by address (repeat for several). With
+    /// --demo, 127.0.0.1 is one.
+    #[arg(long = "trunk", env = "HOTLINE_TRUNKS", value_delimiter = ',')]
+    pub trunks: Vec<std::net::IpAddr>,
+    /// Recordings and voicemail go under here.
+    #[arg(long, env = "HOTLINE_DATA_DIR", default_value = "data")]
+    pub data_dir: std::path::PathBuf,
+    /// Prompts: 8 kHz mono WAV files named as the IVR flows name them (scripts/prompts.sh
+    /// makes the demo set).
+    #[arg(long, env = "HOTLINE_PROMPTS", default_value = "data/prompts")]
+    pub prompts: std::path::PathBuf,
+    /// On Ctrl-C, live calls may go on this long before they are hung up.
+    #[arg(long, default_value_t = 30)]
+    pub drain_seconds: u64,
+}
+
+impl SipArgs {
+    fn config(&self, demo: bool) -> Result<telephony::Config> {
+        let listen: std::net::SocketAddr = self
+            .sip_listen
+            .parse()
+            .with_context(|| format!("--sip {}: an address like 0.0.0.0:5060", self.sip_listen))?;
+        let (low, high) = self
+            .rtp_ports
+            .split_once('-')
+            .and_then(|(l, h)| Some((l.trim().parse::<u16>().ok()?, h.trim().parse::<u16>().ok()?)))
+            .filter(|(l, h)| l < h)
+            .with_context(|| format!("--rtp-ports {}: a range like 20000-29999", self.rtp_ports))?;
+        let mut sources = self.trunks.clone();
+        if demo {
+            sources.push(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+        }
+        Ok(telephony::Config {
+            listen,
+            public_ip: self.sip_public_ip,
+            rtp_ports: (low, high),
+            trunks: vec![telephony::Trunk {
+                name: "trunk".into(),
+                sources,
+                outbound: None,
+            }],
+            data_dir: self.data_dir.clone(),
+            prompts_dir: Some(self.prompts.clone()),
+            drain: std::time::Duration::from_secs(self.drain_seconds),
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,7 +116,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                .unwrap_or_else(|_| "info,sqlx=warn,rsipstack=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -67,9 +132,23 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             .with_context(|| format!("listening on {}", args.listen))?;
         let addr = listener.local_addr()?;
         let state = AppState::new(store.clone(), Clock::System, Settings::default());
+        let phones = if args.sip.no_sip {
+            None
+        } else {
+            let config = args.sip.config(args.demo)?;
+            let app = std::sync::Arc::new(server::switchboard::Switchboard(state.clone()));
+            let t = telephony::Telephony::start(config, app)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            state.attach_telephony(t.clone());
+            Some(t)
+        };
         println!("Hotline 呼叫中心 is running at http://{addr}/");
         println!("  API: http://{addr}/api   OpenAPI: http://{addr}/api/openapi.json");
         println!("  database: {}", args.database);
+        if let Some(t) = &phones {
+            println!("  SIP: udp and tcp {} (reached at {})", args.sip.sip_listen, t.sip_address());
+        }
         if args.demo {
             println!(
                 "  demo logins (password `{}`), tenant `{}`:",
@@ -84,12 +163,25 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                     tenant.map_or("(platform)".to_string(), |t| format!("tenant {t}"))
                 );
             }
+            if phones.is_some() {
+                println!(
+                    "  demo phones: extensions 1001-1006, SIP password secret<ext>; their agents log in as agent<ext> / secret<ext>"
+                );
+                println!("  call 96332 from 127.0.0.1 (the demo trunk): 1 repair, 2 complaint, 3 consultation");
+            }
         } else if store.user_by_name(None, "root").await?.is_none() && store.tenants().await?.is_empty() {
             println!("  new installation: create the first administrator with `hotline admin create --username …`");
         }
         println!("Press Ctrl-C to stop.");
-        server::run(listener, state, async {
+        server::run(listener, state, async move {
             let _ = tokio::signal::ctrl_c().await;
+            if let Some(t) = phones {
+                eprintln!("stopping: no new calls; live calls may finish (Ctrl-C again to hang up now)");
+                tokio::select! {
+                    () = t.shutdown() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
             eprintln!("stopping: finishing requests in flight and writing the event log");
         })
         .await?;

@@ -284,6 +284,7 @@ fn serve_demo_starts_the_center_and_the_demo_users_can_log_in() {
             "127.0.0.1:0",
             "--database",
             &url,
+            "--no-sip",
         ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

@@ -41,6 +41,8 @@ pub struct Center {
     queue_inputs: HashMap<String, QueueInput>,
     /// Live calls, for their detail records.
     calls: HashMap<CallId, CallRecord>,
+    /// The engine's id of each live call by the call's own id.
+    by_key: HashMap<String, CallId>,
     next_call: u64,
     /// Distinguishes this run's event ids from earlier runs'.
     boot: String,
@@ -72,7 +74,7 @@ impl Center {
         let queue = self
             .known_queue(&incoming.queue)
             .ok_or_else(|| ApiError::invalid("queue", format!("no queue `{}`", incoming.queue)))?;
-        if self.calls.values().any(|c| c.id == incoming.call_id) {
+        if self.by_key.contains_key(&incoming.call_id) {
             return Err(ApiError::invalid(
                 "call_id",
                 "this call is already in the center",
@@ -92,6 +94,7 @@ impl Center {
         self.acd
             .handle_arrival(now, id, arrival)
             .map_err(crate::api::config::engine_refused)?;
+        self.by_key.insert(incoming.call_id.clone(), id);
         self.calls.insert(
             id,
             CallRecord {
@@ -99,12 +102,38 @@ impl Center {
                 caller: incoming.caller,
                 customer: incoming.customer,
                 queue: incoming.queue,
+                dialled: incoming.dialled,
+                ivr_ms: incoming.ivr_ms,
                 arrived_ms: i64::try_from(now.0).unwrap_or(i64::MAX),
-                answered_ms: None,
-                agent: None,
+                ..CallRecord::default()
             },
         );
         Ok(id)
+    }
+
+    /// The engine's id of a live call, by the call's own id.
+    pub fn call_id(&self, key: &str) -> Option<CallId> {
+        self.by_key.get(key).copied()
+    }
+
+    /// What is known of a live call (for the screen pop).
+    pub fn call(&self, key: &str) -> Option<&CallRecord> {
+        self.calls.get(self.by_key.get(key)?)
+    }
+
+    /// Telephony's side of a live call: hold, recording, who hung up.
+    pub fn call_mut(&mut self, key: &str) -> Option<&mut CallRecord> {
+        self.calls.get_mut(self.by_key.get(key)?)
+    }
+
+    /// The calendars open now.
+    pub fn open_calendars(&self) -> Vec<String> {
+        let now = i64::try_from(self.now.0).unwrap_or(i64::MAX);
+        self.calendars
+            .iter()
+            .filter(|(_, c)| c.is_open(now))
+            .map(|(k, _)| k.clone())
+            .collect()
     }
 
     /// Whether the calendar is open now; `None` if there is no such calendar.
@@ -202,7 +231,7 @@ impl Center {
 }
 
 /// A call offered to the center by telephony (or any channel that queues contacts).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Incoming {
     /// The call's own id, unique in the tenant (the SIP Call-ID): the detail record's key.
     pub call_id: String,
@@ -212,18 +241,33 @@ pub struct Incoming {
     pub queue: String,
     /// The customer segment's base priority.
     pub priority: i32,
+    /// The number the caller dialled.
+    pub dialled: String,
+    /// Time spent in the IVR before queueing.
+    pub ivr_ms: u64,
 }
 
 /// What a call's detail record needs, kept while the call lives.
-#[derive(Debug)]
-struct CallRecord {
-    id: String,
-    caller: String,
-    customer: Option<i64>,
-    queue: String,
+#[derive(Debug, Default)]
+pub struct CallRecord {
+    pub id: String,
+    pub caller: String,
+    pub customer: Option<i64>,
+    pub queue: String,
+    pub dialled: String,
+    pub ivr_ms: u64,
     arrived_ms: i64,
+    offered_ms: Option<i64>,
     answered_ms: Option<i64>,
     agent: Option<i64>,
+    /// Since when the call is on hold, and the hold time before that.
+    pub hold_since_ms: Option<i64>,
+    pub hold_ms: i64,
+    pub recording: Option<String>,
+    /// `caller`, `agent` or `system`, and why, as telephony saw the end.
+    pub ended_by: Option<(String, String)>,
+    /// RTP counts of both legs.
+    pub media: Option<Value>,
 }
 
 /// An agent's engine id from a user id.
@@ -323,7 +367,39 @@ fn clock(state: &Weak<Inner>) -> Option<Time> {
 /// The engine's reports onto the event log. Actions (ring this phone) are telephony's; until
 /// it is attached they have nobody to go to.
 async fn flush(state: &AppState, c: &mut Center) {
-    while c.acd.poll_action().is_some() {}
+    while let Some(action) = c.acd.poll_action() {
+        let Some(t) = state.telephony() else { continue };
+        let key = |call: &CallId| c.calls.get(call).map(|r| r.id.clone());
+        let action = match action {
+            acd::Action::Offer { call, agent, .. } => {
+                key(&call).map(|call_id| telephony::Action::Offer {
+                    call_id,
+                    agent: i64::from(agent.0),
+                })
+            }
+            acd::Action::CancelOffer { call, agent } => {
+                key(&call).map(|call_id| telephony::Action::CancelOffer {
+                    call_id,
+                    agent: i64::from(agent.0),
+                })
+            }
+            acd::Action::Overflow { call, target } => {
+                let to = match target {
+                    acd::Overflow::Voicemail => Some(telephony::Overflow::Voicemail),
+                    acd::Overflow::Callback => Some(telephony::Overflow::Callback),
+                    acd::Overflow::Disconnect => Some(telephony::Overflow::Disconnect),
+                    // The engine moves the call itself.
+                    acd::Overflow::Queue(_) => None,
+                };
+                key(&call)
+                    .zip(to)
+                    .map(|(call_id, to)| telephony::Action::Overflow { call_id, to })
+            }
+        };
+        if let Some(a) = action {
+            t.act(c.tenant.0, a);
+        }
+    }
     while let Some(event) = c.acd.poll_event() {
         let at_ms = i64::try_from(event.at.0).unwrap_or(i64::MAX);
         let record = call_record(c, &event.kind, at_ms);
@@ -364,6 +440,12 @@ async fn flush(state: &AppState, c: &mut Center) {
 fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewEvent> {
     use acd::{EventKind, Outcome, Overflow};
     match *kind {
+        EventKind::CallOffered { call, .. } => {
+            if let Some(r) = c.calls.get_mut(&call) {
+                r.offered_ms = Some(at_ms);
+            }
+            None
+        }
         EventKind::CallAnswered { call, agent, .. } => {
             if let Some(r) = c.calls.get_mut(&call) {
                 r.answered_ms = Some(at_ms);
@@ -377,6 +459,7 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
             outcome,
         } => {
             let r = c.calls.remove(&call)?;
+            c.by_key.remove(&r.id);
             let outcome = match outcome {
                 Outcome::Answered { .. } => "answered",
                 Outcome::Abandoned => "abandoned",
@@ -388,6 +471,12 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
             };
             let wait_ms = r.answered_ms.unwrap_or(at_ms) - r.arrived_ms;
             let talk_ms = r.answered_ms.map_or(0, |a| at_ms - a);
+            let ring_ms = r
+                .answered_ms
+                .zip(r.offered_ms)
+                .map_or(0, |(a, o)| (a - o).max(0));
+            let hold_ms = r.hold_ms + r.hold_since_ms.map_or(0, |h| at_ms - h);
+            let (ended_by, end_reason) = r.ended_by.clone().unzip();
             let last_queue = c.queue_key(queue).unwrap_or(&r.queue).to_string();
             Some(NewEvent {
                 tenant: c.tenant,
@@ -406,6 +495,14 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
                     "ended_at_ms": at_ms,
                     "wait_ms": wait_ms,
                     "talk_ms": talk_ms,
+                    "ring_ms": ring_ms,
+                    "hold_ms": hold_ms,
+                    "ivr_ms": r.ivr_ms,
+                    "dialled": r.dialled,
+                    "recording": r.recording,
+                    "ended_by": ended_by,
+                    "end_reason": end_reason,
+                    "media": r.media,
                     "outcome": outcome,
                 }),
             })
@@ -430,6 +527,7 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         calendars: HashMap::new(),
         queue_inputs: HashMap::new(),
         calls: HashMap::new(),
+        by_key: HashMap::new(),
         next_call: 0,
         boot: crate::auth::new_secret()[..12].to_string(),
         seq: 0,
@@ -505,6 +603,15 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
             });
         if let Err(e) = loaded {
             skip("agent", &a.key, e);
+        }
+    }
+    // With telephony attached, an agent can be rung only once a phone is registered.
+    if let Some(t) = state.upgrade().and_then(|s| s.telephony.get().cloned()) {
+        for id in c.acd.agent_ids() {
+            let reachable = t.is_reachable(tenant.0, i64::from(id.0));
+            let _ = c
+                .acd
+                .handle_reachable(now, id, acd::Channel::Voice, reachable);
         }
     }
     // What loading reported (nothing observable yet) is not news.

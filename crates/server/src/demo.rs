@@ -2,6 +2,10 @@
 //! hotline (自来水热线 96332) with a user of every role and a few hundred customers, so a
 //! new user can log in and look around at once. Seeding is idempotent: an existing demo
 //! tenant is left as it is.
+//!
+//! For telephony: dialled number 96332 reaches the flow `main` (1 repair 报修, 2 complaint
+//! 投诉, 3 consultation 咨询; no key → consultation); extensions 1001–1006 with SIP password
+//! `secret<ext>` belong to agents who log in as `agent<ext>` / `secret<ext>`.
 
 use store::{
     Address, CustomerData, CustomerPhone, NewTenant, NewUser, Role, Segment, Store, StoreError,
@@ -10,6 +14,34 @@ use store::{
 /// The demo users' password, printed by `hotline start`.
 pub const DEMO_PASSWORD: &str = "hotline-demo";
 pub const DEMO_TENANT: &str = "demo";
+
+/// The demo extensions; each has an agent `agent<ext>` with password `secret<ext>`.
+pub const DEMO_EXTENSIONS: std::ops::RangeInclusive<u32> = 1001..=1006;
+
+/// The demo's queues: key, name.
+const DEMO_QUEUES: &[(&str, &str)] = &[
+    ("repair", "报修 Repairs"),
+    ("complaint", "投诉 Complaints"),
+    ("consult", "咨询 Consultation"),
+];
+
+/// The main IVR flow of the demo.
+pub fn demo_flow() -> serde_json::Value {
+    serde_json::json!({
+        "start": "welcome",
+        "nodes": {
+            "welcome": {"type": "play", "prompt": "welcome", "next": "menu"},
+            "menu": {
+                "type": "menu", "prompt": "menu",
+                "options": {"1": "to-repair", "2": "to-complaint", "3": "to-consult"},
+                "timeout_s": 5.0, "retries": 1, "invalid": "invalid", "fallback": "to-consult"
+            },
+            "to-repair": {"type": "queue", "queue": "repair"},
+            "to-complaint": {"type": "queue", "queue": "complaint"},
+            "to-consult": {"type": "queue", "queue": "consult"}
+        }
+    })
+}
 
 /// Who to log in as: (tenant slug or none, user name, role).
 pub fn demo_logins() -> Vec<(Option<&'static str>, &'static str, Role)> {
@@ -88,7 +120,74 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
     store
         .create_customers(tenant.id, &demo_customers(300), now_ms)
         .await?;
+    seed_telephony(store, tenant.id, now_ms).await?;
     Ok(true)
+}
+
+/// Queues, the IVR flow and the agents with extensions.
+async fn seed_telephony(
+    store: &Store,
+    tenant: store::TenantId,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    use serde_json::json;
+    for (key, name) in DEMO_QUEUES {
+        store
+            .put_config(tenant, "skill", key, &json!({"name": name}), None, now_ms)
+            .await?;
+        let queue = json!({
+            "name": name,
+            "skills": [],
+            "relax": [],
+            "service_level": 0.8,
+            "service_time": 20.0,
+            "wrap_up": 10.0,
+            "ring_timeout": 20.0,
+        });
+        store
+            .put_config(tenant, "queue", key, &queue, None, now_ms)
+            .await?;
+    }
+    store
+        .put_config(tenant, "ivr_flow", "main", &demo_flow(), None, now_ms)
+        .await?;
+    let queues: Vec<&str> = DEMO_QUEUES.iter().map(|(k, _)| *k).collect();
+    for ext in DEMO_EXTENSIONS {
+        let secret = format!("secret{ext}");
+        let hash = crate::auth::hash_password(&secret).map_err(|e| StoreError::Invalid {
+            field: "password",
+            reason: e.message,
+        })?;
+        let user = store
+            .create_user(
+                &NewUser {
+                    tenant: Some(tenant),
+                    username: format!("agent{ext}"),
+                    display_name: format!("座席 {ext}"),
+                    role: Role::Agent,
+                    password_hash: hash,
+                },
+                now_ms,
+            )
+            .await?;
+        let profile = json!({
+            "extension": ext.to_string(),
+            "sip_password": secret,
+            "skills": [],
+            "queues": queues,
+        });
+        store
+            .put_config(
+                tenant,
+                "agent",
+                &user.id.0.to_string(),
+                &profile,
+                None,
+                now_ms,
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// `n` plausible customers of a Hangzhou water utility, the same every time.

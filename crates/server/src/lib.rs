@@ -20,6 +20,7 @@ mod extract;
 mod openapi;
 pub mod perm;
 pub mod routes;
+pub mod switchboard;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -95,6 +96,8 @@ struct Inner {
     /// Configuration changes one at a time: check against the engine, write, apply.
     config_writes: tokio::sync::Mutex<()>,
     imports: api::imports::Imports,
+    /// SIP, once attached: the routing engine's offers go to it.
+    telephony: std::sync::OnceLock<Arc<telephony::Telephony>>,
 }
 
 impl AppState {
@@ -110,6 +113,7 @@ impl AppState {
             centers: center::Centers::default(),
             config_writes: tokio::sync::Mutex::new(()),
             imports: api::imports::Imports::default(),
+            telephony: std::sync::OnceLock::new(),
         }))
     }
 
@@ -127,6 +131,15 @@ impl AppState {
 
     pub fn settings(&self) -> &Settings {
         &self.0.settings
+    }
+
+    /// Connects telephony: from now on the routing engine's offers ring phones. Once only.
+    pub fn attach_telephony(&self, t: Arc<telephony::Telephony>) {
+        let _ = self.0.telephony.set(t);
+    }
+
+    pub fn telephony(&self) -> Option<&Arc<telephony::Telephony>> {
+        self.0.telephony.get()
     }
 }
 

@@ -93,7 +93,7 @@ impl Telephony {
         // rsipstack binds TCP when serving and only logs a failure: bind here first to say so.
         std::net::TcpListener::bind(config.listen)
             .map_err(|e| format!("SIP cannot listen on tcp {}: {e}", config.listen))?;
-        let tcp = TcpListenerConnection::new(config.listen.into(), Some(public))
+        let tcp = TcpListenerConnection::new(config.listen, Some(public))
             .await
             .map_err(|e| format!("SIP cannot listen on tcp {}: {e}", config.listen))?;
         transports.add_transport(tcp.into());

@@ -27,6 +27,7 @@ fn calls_leave_detail_records_on_the_log_and_the_customers_timeline() {
             customer: Some(customer),
             queue: "water-queue".into(),
             priority: 0,
+            ..Incoming::default()
         };
         // Offered to the ready agent at once; answered after 5 s; 90 s of talk.
         let call = w
@@ -102,6 +103,7 @@ fn calls_leave_detail_records_on_the_log_and_the_customers_timeline() {
                     customer: None,
                     queue: "nope".into(),
                     priority: 0,
+                    ..Incoming::default()
                 })
             })
             .await

@@ -1,0 +1,385 @@
+//! Telephony's view of the application ([`telephony::App`]): which tenant and IVR flow a
+//! dialled number reaches, who the caller is, an extension's SIP credentials, and what the
+//! calls report — answers, refusals, hold, hang-ups — fed to the tenant's routing engine
+//! and the event log.
+//!
+//! A dialled number reaches the tenant that owns it; its IVR flow is the flow keyed by the
+//! number if there is one, else the tenant's flow `main`.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use store::{NewEvent, Segment, TenantId};
+use telephony::{ExtensionAuth, Party, Queued, Report, Route};
+
+use crate::AppState;
+use crate::api::config::AgentInput;
+use crate::center::{Incoming, agent_id};
+
+/// The application as telephony sees it.
+#[derive(Debug, Clone)]
+pub struct Switchboard(pub AppState);
+
+/// The queue priority a segment adds to its callers (key customers first, R1.3).
+fn segment_priority(s: Segment) -> i32 {
+    match s {
+        Segment::LargeAccount => 10,
+        Segment::Vulnerable => 5,
+        _ => 0,
+    }
+}
+
+fn segment_name(s: Segment) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+impl Switchboard {
+    async fn log(&self, tenant: i64, id: String, kind: &str, payload: serde_json::Value) {
+        let state = &self.0;
+        let e = NewEvent {
+            tenant: TenantId(tenant),
+            id,
+            at_ms: state.now_ms(),
+            kind: kind.into(),
+            payload,
+        };
+        if let Err(err) = state.events().append(e).await {
+            tracing::error!("telephony event not logged: {err}");
+        }
+    }
+
+    /// Runs `job` on the tenant's engine; failures are logged (telephony cannot act on them).
+    async fn engine(
+        &self,
+        tenant: i64,
+        what: &str,
+        job: impl FnOnce(&mut crate::center::Center) -> Result<(), String> + Send + 'static,
+    ) {
+        match self.0.center(TenantId(tenant), job).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(tenant, "{what}: {e}"),
+            Err(e) => tracing::error!(tenant, "{what}: {}", e.message),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl telephony::App for Switchboard {
+    async fn route(&self, dialled: &str, caller: &str) -> Option<Route> {
+        let store = self.0.store();
+        let number = phone::normalize(dialled, None).ok()?;
+        let tenant = store.tenant_by_number(number.as_str()).await.ok()??;
+        let flow_doc = match store
+            .config_item(tenant, "ivr_flow", number.as_str())
+            .await
+            .ok()?
+        {
+            Some(doc) => doc,
+            None => store.config_item(tenant, "ivr_flow", "main").await.ok()??,
+        };
+        let flow: ivr::Flow = serde_json::from_value(flow_doc.data).ok()?;
+        let mut vars = BTreeMap::new();
+        let mut customer = None;
+        if let Ok(p) = phone::normalize(caller, None) {
+            vars.insert("caller".into(), p.as_str().to_string());
+            if let Ok(found) = store.customers_by_phone(tenant, p.as_str()).await
+                && let [one] = found.as_slice()
+            {
+                customer = Some(one.id.0);
+                vars.insert("customer_id".into(), one.id.0.to_string());
+                vars.insert("segment".into(), segment_name(one.data.segment));
+                vars.insert(
+                    "priority".into(),
+                    segment_priority(one.data.segment).to_string(),
+                );
+            }
+        }
+        let open_calendars = self
+            .0
+            .center(tenant, |c| c.open_calendars())
+            .await
+            .unwrap_or_default();
+        Some(Route {
+            tenant: tenant.0,
+            flow,
+            vars,
+            open_calendars,
+            customer,
+        })
+    }
+
+    async fn extension(&self, domain: &str, extension: &str) -> Option<ExtensionAuth> {
+        let store = self.0.store();
+        let tenants = store.tenants().await.ok()?;
+        // The tenant whose SIP domain it is; for an address (softphones often register to
+        // one), every tenant, as long as the extension is theirs alone.
+        let by_domain: Vec<_> = tenants
+            .iter()
+            .filter(|t| t.sip_domain.eq_ignore_ascii_case(domain))
+            .collect();
+        let candidates = if by_domain.is_empty() {
+            tenants.iter().collect()
+        } else {
+            by_domain
+        };
+        let mut found = Vec::new();
+        for t in candidates {
+            for item in store.config_items(t.id, "agent").await.ok()? {
+                let Ok(profile) = serde_json::from_value::<AgentInput>(item.data) else {
+                    continue;
+                };
+                if profile.extension == extension
+                    && let (Some(password), Ok(user)) = (profile.sip_password, item.key.parse())
+                {
+                    found.push(ExtensionAuth {
+                        tenant: t.id.0,
+                        user,
+                        password,
+                        realm: t.sip_domain.clone(),
+                    });
+                }
+            }
+        }
+        (found.len() == 1).then(|| found.remove(0))
+    }
+
+    async fn queue(&self, tenant: i64, call: Queued) -> Result<(), String> {
+        let caller = phone::normalize(&call.caller, None)
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|_| call.caller.clone());
+        let priority = call.priority;
+        let incoming = Incoming {
+            call_id: call.call_id.clone(),
+            caller,
+            customer: call.customer,
+            queue: call.queue.clone(),
+            priority,
+            dialled: call.dialled.clone(),
+            ivr_ms: call.ivr_ms,
+        };
+        self.log(
+            tenant,
+            format!("queued:{}", call.call_id),
+            "call.queued",
+            json!({
+                "call_id": call.call_id,
+                "queue": call.queue,
+                "customer_id": call.customer,
+                "ivr_ms": call.ivr_ms,
+                "ivr_path": call.ivr_path,
+            }),
+        )
+        .await;
+        self.0
+            .center(TenantId(tenant), move |c| c.arrive(incoming).map(drop))
+            .await
+            .and_then(|r| r)
+            .map_err(|e| e.message)
+    }
+
+    async fn report(&self, tenant: i64, report: Report) {
+        let t = TenantId(tenant);
+        match report {
+            Report::Arrived {
+                call_id,
+                caller,
+                dialled,
+            } => {
+                let id = format!("arrived:{call_id}");
+                self.log(
+                    tenant,
+                    id,
+                    "call.arrived",
+                    json!({"call_id": call_id, "caller": caller, "dialled": dialled}),
+                )
+                .await;
+            }
+            Report::IvrNode { call_id, node } => {
+                let id = format!("ivr:{call_id}:{node}:{}", self.0.now_ms());
+                self.log(
+                    tenant,
+                    id,
+                    "ivr.node",
+                    json!({"call_id": call_id, "node": node}),
+                )
+                .await;
+            }
+            Report::Ringing {
+                call_id,
+                agent,
+                extension,
+            } => {
+                // The screen pop: who calls, what they dialled, and who they are.
+                let key = call_id.clone();
+                let pop = self
+                    .0
+                    .center(t, move |c| {
+                        c.call(&key).map(|r| {
+                            (
+                                r.caller.clone(),
+                                r.customer,
+                                r.queue.clone(),
+                                r.dialled.clone(),
+                                r.ivr_ms,
+                            )
+                        })
+                    })
+                    .await
+                    .ok()
+                    .flatten();
+                let (caller, customer, queue, dialled, ivr_ms) = pop.unwrap_or_default();
+                let id = format!("ringing:{call_id}:{agent}:{}", self.0.now_ms());
+                self.log(
+                    tenant,
+                    id,
+                    "call.ringing",
+                    json!({
+                        "call_id": call_id, "user_id": agent, "extension": extension,
+                        "caller": caller, "customer_id": customer, "queue": queue,
+                        "dialled": dialled, "ivr_ms": ivr_ms,
+                    }),
+                )
+                .await;
+            }
+            Report::Answered { call_id, agent } => {
+                self.engine(tenant, "answer", move |c| {
+                    let call = c.call_id(&call_id).ok_or("the call is not queued")?;
+                    let agent = agent_id(agent).map_err(|e| e.message)?;
+                    let now = c.now;
+                    c.acd
+                        .handle_answer(now, call, agent)
+                        .map_err(|e| e.to_string())
+                })
+                .await;
+            }
+            Report::Declined {
+                call_id,
+                agent,
+                status,
+            } => {
+                tracing::info!(call_id, agent, status, "the agent's phone refused the call");
+                self.engine(tenant, "decline", move |c| {
+                    let Some(call) = c.call_id(&call_id) else {
+                        return Ok(());
+                    };
+                    let agent = agent_id(agent).map_err(|e| e.message)?;
+                    let now = c.now;
+                    c.acd
+                        .handle_decline(now, call, agent)
+                        .map_err(|e| e.to_string())
+                })
+                .await;
+            }
+            Report::Hold { call_id, on } => {
+                self.engine(tenant, "hold", move |c| {
+                    let now_ms = i64::try_from(c.now.0).unwrap_or(i64::MAX);
+                    let call = c.call_id(&call_id).ok_or("the call is not queued")?;
+                    if let Some(r) = c.call_mut(&call_id) {
+                        match (on, r.hold_since_ms) {
+                            (true, None) => r.hold_since_ms = Some(now_ms),
+                            (false, Some(since)) => {
+                                r.hold_ms += now_ms - since;
+                                r.hold_since_ms = None;
+                            }
+                            _ => {}
+                        }
+                    }
+                    let now = c.now;
+                    c.acd.handle_hold(now, call, on).map_err(|e| e.to_string())
+                })
+                .await;
+            }
+            Report::Recording { call_id, path } => {
+                let path = path.display().to_string();
+                self.engine(tenant, "recording", move |c| {
+                    if let Some(r) = c.call_mut(&call_id) {
+                        r.recording = Some(path);
+                    }
+                    Ok(())
+                })
+                .await;
+            }
+            Report::RecordingFailed { call_id, error } => {
+                let id = format!("recording-failed:{call_id}");
+                self.log(
+                    tenant,
+                    id,
+                    "call.recording_failed",
+                    json!({"call_id": call_id, "error": error}),
+                )
+                .await;
+            }
+            Report::Voicemail {
+                call_id,
+                mailbox,
+                path,
+            } => {
+                let id = format!("voicemail:{call_id}");
+                self.log(tenant, id, "call.voicemail", json!({"call_id": call_id, "mailbox": mailbox, "path": path.display().to_string()})).await;
+            }
+            Report::Ended {
+                call_id,
+                by,
+                reason,
+                media,
+            } => {
+                let by = match by {
+                    Party::Caller => "caller",
+                    Party::Agent => "agent",
+                    Party::System => "system",
+                };
+                let media = json!({
+                    "caller_received": media.caller_received, "caller_lost": media.caller_lost,
+                    "caller_late": media.caller_late, "agent_received": media.agent_received,
+                    "agent_lost": media.agent_lost, "agent_late": media.agent_late,
+                });
+                let key = call_id.clone();
+                let (by2, reason2, media2) = (by.to_string(), reason.clone(), media.clone());
+                let queued = self
+                    .0
+                    .center(t, move |c| {
+                        let Some(call) = c.call_id(&key) else {
+                            return false;
+                        };
+                        if let Some(r) = c.call_mut(&key) {
+                            r.ended_by = Some((by2, reason2));
+                            r.media = Some(media2);
+                        }
+                        let now = c.now;
+                        c.acd.handle_hangup(now, call).is_ok()
+                    })
+                    .await
+                    .unwrap_or(false);
+                if !queued {
+                    // Never reached a queue (the IVR ended it): its record is written here.
+                    let now = self.0.now_ms();
+                    self.log(
+                        tenant,
+                        format!("cdr:{call_id}"),
+                        "call.ended",
+                        json!({
+                            "call_id": call_id, "outcome": "ivr", "ended_at_ms": now,
+                            "ended_by": by, "end_reason": reason, "media": media,
+                        }),
+                    )
+                    .await;
+                }
+            }
+            Report::Reachable { user, reachable } => {
+                self.engine(tenant, "phone registration", move |c| {
+                    let agent = agent_id(user).map_err(|e| e.message)?;
+                    let now = c.now;
+                    // An extension without a routing profile in the engine is nobody's concern.
+                    let _ = c
+                        .acd
+                        .handle_reachable(now, agent, acd::Channel::Voice, reachable);
+                    Ok(())
+                })
+                .await;
+            }
+        }
+    }
+}
