@@ -14,6 +14,9 @@ if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; the
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
 fi
 
+# sipp, sox and espeak-ng for the telephony tests (Debian packages).
+bash scripts/setup.sh
+
 cargo test --workspace --locked
 
 # The API against its own OpenAPI document, fuzzed by schemathesis (installed on first use).

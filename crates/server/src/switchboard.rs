@@ -91,10 +91,6 @@ impl telephony::App for Switchboard {
                 customer = Some(one.id.0);
                 vars.insert("customer_id".into(), one.id.0.to_string());
                 vars.insert("segment".into(), segment_name(one.data.segment));
-                vars.insert(
-                    "priority".into(),
-                    segment_priority(one.data.segment).to_string(),
-                );
             }
         }
         let open_calendars = self
@@ -150,7 +146,16 @@ impl telephony::App for Switchboard {
         let caller = phone::normalize(&call.caller, None)
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|_| call.caller.clone());
-        let priority = call.priority;
+        let mut priority = call.priority;
+        if let Some(id) = call.customer
+            && let Ok(Some(c)) = self
+                .0
+                .store()
+                .customer(TenantId(tenant), store::CustomerId(id))
+                .await
+        {
+            priority += segment_priority(c.data.segment);
+        }
         let incoming = Incoming {
             call_id: call.call_id.clone(),
             caller,
@@ -325,6 +330,11 @@ impl telephony::App for Switchboard {
                 by,
                 reason,
                 media,
+                caller,
+                dialled,
+                customer,
+                arrived_at_ms,
+                ivr_ms,
             } => {
                 let by = match by {
                     Party::Caller => "caller",
@@ -361,8 +371,16 @@ impl telephony::App for Switchboard {
                         format!("cdr:{call_id}"),
                         "call.ended",
                         json!({
-                            "call_id": call_id, "outcome": "ivr", "ended_at_ms": now,
-                            "ended_by": by, "end_reason": reason, "media": media,
+                            "call_id": call_id,
+                            "caller": phone::normalize(&caller, None)
+                                .map_or(caller, |p| p.as_str().to_string()),
+                            "customer_id": customer, "queue": "", "first_queue": "",
+                            "agent_id": null, "arrived_at_ms": arrived_at_ms,
+                            "answered_at_ms": null, "ended_at_ms": now,
+                            "wait_ms": 0, "talk_ms": 0, "ring_ms": 0, "hold_ms": 0,
+                            "ivr_ms": ivr_ms, "dialled": dialled, "recording": null,
+                            "outcome": "ivr", "ended_by": by, "end_reason": reason,
+                            "media": media,
                         }),
                     )
                     .await;

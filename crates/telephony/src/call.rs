@@ -72,6 +72,9 @@ struct Call {
     ivr: ivr::Caller,
     open: Open,
     started: Instant,
+    arrived_at_ms: i64,
+    /// IVR time, once the caller left the IVR.
+    ivr_ms: Option<u64>,
     ivr_reported: usize,
     phase: Phase,
     queue: Option<String>,
@@ -245,6 +248,8 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
         ivr: ivr::Caller::new(route.flow, route.vars),
         open: Open(route.open_calendars),
         started: Instant::now(),
+        arrived_at_ms: crate::sip::now_ms(),
+        ivr_ms: None,
         ivr_reported: 0,
         phase: Phase::Ivr,
         queue: None,
@@ -363,6 +368,7 @@ impl Call {
     }
 
     async fn enqueue(&mut self, queue: String, priority: i32) {
+        self.ivr_ms = Some(self.now_ms());
         let call = Queued {
             call_id: self.call_id.clone(),
             caller: self.caller.clone(),
@@ -831,11 +837,17 @@ impl Call {
             .await;
         }
         let (by, reason) = self.ended.clone().unwrap_or((Party::System, String::new()));
+        let ivr_ms = self.ivr_ms.unwrap_or_else(|| self.now_ms());
         self.report(Report::Ended {
             call_id: self.call_id.clone(),
             by,
             reason,
             media: summary,
+            caller: self.caller.clone(),
+            dialled: self.dialled.clone(),
+            customer: self.customer,
+            arrived_at_ms: self.arrived_at_ms,
+            ivr_ms,
         })
         .await;
     }

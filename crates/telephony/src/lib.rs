@@ -161,6 +161,12 @@ pub enum Report {
         by: Party,
         reason: String,
         media: rtp::Summary,
+        /// For the record of a call that never reached a queue.
+        caller: String,
+        dialled: String,
+        customer: Option<i64>,
+        arrived_at_ms: i64,
+        ivr_ms: u64,
     },
     /// Whether an agent's phone can be rung (registered or not any more).
     Reachable {

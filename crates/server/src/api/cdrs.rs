@@ -32,8 +32,26 @@ pub struct Cdr {
     pub wait_ms: i64,
     pub talk_ms: i64,
     /// `answered`, `abandoned`, `voicemail`, `callback`, `disconnected`, `overflowed`,
-    /// `callback_done`.
+    /// `callback_done`, or `ivr` (ended in the IVR, never queued).
     pub outcome: String,
+    /// The number the caller dialled (telephony calls).
+    #[serde(default)]
+    pub dialled: String,
+    /// Split times: in the IVR, the agent's phone ringing, on hold.
+    #[serde(default)]
+    pub ivr_ms: i64,
+    #[serde(default)]
+    pub ring_ms: i64,
+    #[serde(default)]
+    pub hold_ms: i64,
+    /// The stereo recording (caller left, agent right), under the data directory.
+    #[serde(default)]
+    pub recording: Option<String>,
+    /// `caller`, `agent` or `system`, and why.
+    #[serde(default)]
+    pub ended_by: Option<String>,
+    #[serde(default)]
+    pub end_reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -131,6 +149,12 @@ pub async fn export(
             "等待秒 Wait s",
             "通话秒 Talk s",
             "结果 Outcome",
+            "被叫号码 Dialled",
+            "IVR秒 IVR s",
+            "振铃秒 Ring s",
+            "保持秒 Hold s",
+            "挂机方 Ended by",
+            "录音 Recording",
         ]
         .map(String::from)
         .to_vec(),
@@ -151,6 +175,12 @@ pub async fn export(
                     secs(c.wait_ms),
                     secs(c.talk_ms),
                     c.outcome.clone(),
+                    c.dialled.clone(),
+                    secs(c.ivr_ms),
+                    secs(c.ring_ms),
+                    secs(c.hold_ms),
+                    c.ended_by.clone().unwrap_or_default(),
+                    c.recording.clone().unwrap_or_default(),
                 ]
             })
             .collect(),

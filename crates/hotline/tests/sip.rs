@@ -1,0 +1,431 @@
+//! Real calls against real peers: `hotline serve --demo` on its own ports, sipp as the
+//! agents' phones and as callers from the trunk (sip-tester and sox are installed by
+//! scripts/setup.sh). Each test runs its own center, so they run side by side.
+
+use std::io::{BufRead, Read, Write};
+use std::net::{TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Ports for this test process, four at a time (sipp's media port takes the one two up
+/// for video): each center and each sipp takes the next ones.
+fn port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 21_000 + (std::process::id() % 100) as u16 * 80;
+    loop {
+        let p = base + NEXT.fetch_add(4, Ordering::Relaxed) % 8_000;
+        if (p..p + 4).all(|q| UdpSocket::bind(("127.0.0.1", q)).is_ok()) {
+            return p;
+        }
+    }
+}
+
+fn need(tool: &str) {
+    assert!(
+        Command::new("which")
+            .arg(tool)
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "`{tool}` is missing: run scripts/setup.sh (it installs sip-tester and sox)"
+    );
+}
+
+struct Center {
+    child: Child,
+    http: String,
+    sip: u16,
+    dir: PathBuf,
+}
+
+impl Drop for Center {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Center {
+    fn start(name: &str) -> Center {
+        need("sipp");
+        need("sox");
+        let dir = std::env::temp_dir().join(format!("hotline-sip-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let sip = port();
+        let rtp = port() + 10_000;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .arg("--database")
+            .arg(format!("sqlite://{}/h.db", dir.display()))
+            .arg("--sip")
+            .arg(format!("127.0.0.1:{sip}"))
+            .arg("--rtp-ports")
+            .arg(format!("{rtp}-{}", rtp + 400))
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .arg("--prompts")
+            .arg(dir.join("no-prompts"))
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("serve.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let mut http = String::new();
+        for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            if let Some(a) = line
+                .split("http://")
+                .nth(1)
+                .and_then(|a| a.strip_suffix('/'))
+                && http.is_empty()
+            {
+                http = a.to_string();
+            }
+            if line.starts_with("Press Ctrl-C") {
+                break;
+            }
+        }
+        assert!(
+            !http.is_empty(),
+            "the center did not start: see {}",
+            dir.display()
+        );
+        for (name, freq) in [("caller", "500"), ("agent", "1100")] {
+            let ok = Command::new("sox")
+                .args(["-n", "-r", "8000", "-c", "1", "-e", "u-law"])
+                .arg(dir.join(format!("{name}.wav")))
+                .args(["synth", "60", "sine", freq])
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "sox could not make the test tones");
+        }
+        Center {
+            child,
+            http,
+            sip,
+            dir,
+        }
+    }
+
+    fn request(&self, method: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
+        let mut s = TcpStream::connect(&self.http).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        let status = resp[9..12].parse().unwrap();
+        let body = resp.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    }
+
+    fn login(&self, user: &str, password: &str) -> String {
+        let body = format!(
+            r#"{{"tenant":"demo","username":"{user}","password":"{password}","mode":"bearer"}}"#
+        );
+        let (status, v) = self.request("POST", "/api/auth/login", "", &body);
+        assert_eq!(status, 200, "{v}");
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    /// Logs the agent of an extension in, ready; returns their user id.
+    fn agent_ready(&self, ext: u32) -> i64 {
+        let token = self.login(&format!("agent{ext}"), &format!("secret{ext}"));
+        let (status, v) = self.request("POST", "/api/me/agent/login", &token, "");
+        assert_eq!(status, 200, "{v}");
+        v["user_id"].as_i64().unwrap()
+    }
+
+    fn admin(&self) -> String {
+        self.login("admin", "hotline-demo")
+    }
+
+    /// Runs a scenario from tests/sipp with its placeholders filled in.
+    fn sipp(&self, scenario: &str, fill: &[(&str, &str)], args: &[&str]) -> Child {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/sipp")
+            .join(scenario);
+        let mut xml = std::fs::read_to_string(src).unwrap();
+        for (k, v) in fill {
+            xml = xml.replace(&format!("{{{{{k}}}}}"), v);
+        }
+        let n = port();
+        let file = self.dir.join(format!("{n}-{scenario}"));
+        std::fs::write(&file, xml).unwrap();
+        Command::new("sipp")
+            .arg(format!("127.0.0.1:{}", self.sip))
+            .arg("-sf")
+            .arg(&file)
+            .args(["-m", "1", "-nostdin", "-trace_err", "-timeout", "30s"])
+            .args(args)
+            .current_dir(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Registers extension `ext` from local port `from`; true if sipp saw the 200.
+    fn register(&self, ext: u32, from: u16) -> bool {
+        let (e, p) = (ext.to_string(), format!("secret{ext}"));
+        let mut c = self.sipp(
+            "register.xml",
+            &[("expires", "300")],
+            &["-s", &e, "-au", &e, "-ap", &p, "-p", &from.to_string()],
+        );
+        c.wait().unwrap().success()
+    }
+
+    /// A phone for `ext` that answers and plays the agent's tone; returns it running.
+    fn phone(&self, scenario: &str, from: u16) -> Child {
+        let tone = self.dir.join("agent.wav").display().to_string();
+        let media = port().to_string();
+        self.sipp(
+            scenario,
+            &[("tone", &tone)],
+            &["-p", &from.to_string(), "-mp", &media],
+        )
+    }
+
+    /// A caller dialling 96332 from `number`, pressing `key`, talking `talk_ms`.
+    fn caller(&self, number: &str, key: char, talk_ms: u32) -> Child {
+        let tone = self.dir.join("caller.wav").display().to_string();
+        let dtmf = format!("/usr/share/sip-tester/dtmf_2833_{key}.pcap");
+        let media = port().to_string();
+        let from = port().to_string();
+        self.sipp(
+            "caller.xml",
+            &[
+                ("tone", &tone),
+                ("dtmf", &dtmf),
+                ("from", number),
+                ("menu_ms", "1500"),
+                ("talk_ms", &talk_ms.to_string()),
+            ],
+            &["-s", "96332", "-p", &from, "-mp", &media],
+        )
+    }
+
+    /// The CDRs, waiting until `n` are there.
+    fn cdrs(&self, n: usize) -> Vec<Value> {
+        let token = self.admin();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, v) = self.request("GET", "/api/cdrs", &token, "");
+            assert_eq!(status, 200, "{v}");
+            let list = v.as_array().cloned().unwrap_or_default();
+            if list.len() >= n || Instant::now() > deadline {
+                return list;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn events(&self, kind: &str) -> Vec<Value> {
+        let token = self.admin();
+        let (status, v) = self.request("GET", "/api/events/log?limit=500", &token, "");
+        assert_eq!(status, 200, "{v}");
+        let all = v.as_array().cloned().unwrap_or_default();
+        all.into_iter().filter(|e| e["kind"] == kind).collect()
+    }
+}
+
+fn finished(mut c: Child, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        if let Some(status) = c.try_wait().unwrap() {
+            assert!(status.success(), "{what}: sipp failed ({status})");
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: sipp did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One SIP request over UDP; the status line of the answer, or None after a second.
+fn raw(sip: u16, message: &str) -> Option<String> {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let local = s.local_addr().unwrap();
+    let text = message
+        .replace("LOCAL", &local.to_string())
+        .replace("\n", "\r\n");
+    s.send_to(text.as_bytes(), ("127.0.0.1", sip)).unwrap();
+    let mut buf = [0; 4096];
+    loop {
+        let (n, _) = s.recv_from(&mut buf).ok()?;
+        let reply = String::from_utf8_lossy(&buf[..n]).to_string();
+        let first = reply.lines().next().unwrap_or_default().to_string();
+        if !first.contains(" 100 ") {
+            return Some(reply);
+        }
+    }
+}
+
+fn register_without_auth(ext: &str) -> String {
+    format!(
+        "REGISTER sip:127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK{ext}x;rport\n\
+         From: <sip:{ext}@127.0.0.1>;tag=a{ext}\nTo: <sip:{ext}@127.0.0.1>\nCall-ID: reg-{ext}@test\n\
+         CSeq: 1 REGISTER\nContact: <sip:{ext}@LOCAL>\nExpires: 300\nMax-Forwards: 70\nContent-Length: 0\n\n"
+    )
+}
+
+#[test]
+fn issue_4_registration_needs_the_extensions_password() {
+    let c = Center::start("register");
+    // Digest with the right password (sipp answers the 401 challenge).
+    assert!(
+        c.register(1001, port()),
+        "extension 1001 could not register"
+    );
+    // Without credentials: a challenge naming the tenant's realm.
+    let reply = raw(c.sip, &register_without_auth("1002")).expect("an answer");
+    assert!(reply.starts_with("SIP/2.0 401"), "{reply}");
+    assert!(reply.contains("realm=\"demo.hotline.local\""), "{reply}");
+    // An extension nobody has.
+    let reply = raw(c.sip, &register_without_auth("9999")).expect("an answer");
+    assert!(reply.starts_with("SIP/2.0 404"), "{reply}");
+    // The wrong password: sipp gets 403 where it wanted 200.
+    let (e, from) = ("1003".to_string(), port().to_string());
+    let mut wrong = c.sipp(
+        "register.xml",
+        &[("expires", "300")],
+        &["-s", &e, "-au", &e, "-ap", "not-the-password", "-p", &from],
+    );
+    assert!(
+        !wrong.wait().unwrap().success(),
+        "a wrong password was accepted"
+    );
+    // Garbage is dropped without harm; the registrar still answers.
+    assert!(raw(c.sip, "this is not SIP\n\n").is_none());
+    assert!(
+        raw(c.sip, &register_without_auth("1004")).is_some_and(|r| r.starts_with("SIP/2.0 401"))
+    );
+}
+
+#[test]
+fn issue_4_a_call_goes_through_the_ivr_to_the_agent_and_is_recorded_in_stereo() {
+    let c = Center::start("call");
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    let agent = c.agent_ready(1001);
+    let phone = c.phone("agent.xml", phone_port);
+    std::thread::sleep(Duration::from_millis(300));
+    // Customer 0 of the demo (a large account) calls and presses 1 for repairs.
+    let caller = c.caller("13857100000", '1', 3_000);
+    finished(caller, "caller");
+    finished(phone, "agent phone");
+    let cdrs = c.cdrs(1);
+    assert_eq!(cdrs.len(), 1, "{cdrs:?}");
+    let cdr = &cdrs[0];
+    assert_eq!(cdr["outcome"], "answered", "{cdr}");
+    assert_eq!(cdr["queue"], "repair", "{cdr}");
+    assert_eq!(cdr["agent_id"], agent, "{cdr}");
+    assert_eq!(cdr["caller"], "+8613857100000", "{cdr}");
+    assert_eq!(cdr["customer_id"], 1, "{cdr}");
+    assert_eq!(cdr["dialled"], "96332", "{cdr}");
+    assert_eq!(cdr["ended_by"], "caller", "{cdr}");
+    let ivr = cdr["ivr_ms"].as_i64().unwrap();
+    assert!((900..5_000).contains(&ivr), "IVR time {ivr} ms: {cdr}");
+    let ring = cdr["ring_ms"].as_i64().unwrap();
+    assert!((250..3_000).contains(&ring), "ring time {ring} ms: {cdr}");
+    let talk = cdr["talk_ms"].as_i64().unwrap();
+    assert!((2_500..6_000).contains(&talk), "talk time {talk} ms: {cdr}");
+    // The IVR path was logged node by node, and the screen pop went to the agent.
+    let nodes: Vec<_> = c
+        .events("ivr.node")
+        .iter()
+        .map(|e| e["payload"]["node"].clone())
+        .collect();
+    assert_eq!(
+        nodes,
+        ["welcome", "menu", "to-repair"].map(Value::from).to_vec()
+    );
+    let ringing = c.events("call.ringing");
+    assert_eq!(ringing[0]["payload"]["user_id"], agent);
+    assert_eq!(ringing[0]["payload"]["customer_id"], 1);
+    // The recording: the caller's 500 Hz on the left, the agent's 1100 Hz on the right.
+    let path = cdr["recording"].as_str().expect("a recording path");
+    let wav = hound::WavReader::open(path).unwrap();
+    assert_eq!(wav.spec().channels, 2);
+    let samples: Vec<i16> = wav.into_samples().map(Result::unwrap).collect();
+    let seconds = samples.len() as f64 / 2.0 / 8000.0;
+    assert!((2.0..6.0).contains(&seconds), "{seconds} s recorded");
+    let mid = samples.len() / 4 * 2;
+    let left: Vec<i16> = samples[mid..mid + 3_200]
+        .iter()
+        .step_by(2)
+        .copied()
+        .collect();
+    let right: Vec<i16> = samples[mid + 1..mid + 3_200]
+        .iter()
+        .step_by(2)
+        .copied()
+        .collect();
+    assert_eq!(media::tone::strongest(&left, &[500.0, 1100.0]), Some(500.0));
+    assert_eq!(
+        media::tone::strongest(&right, &[500.0, 1100.0]),
+        Some(1100.0)
+    );
+    assert!(media::tone::power(&left, 500.0) > 100.0 * media::tone::power(&left, 1100.0));
+    assert!(media::tone::power(&right, 1100.0) > 100.0 * media::tone::power(&right, 500.0));
+}
+
+#[test]
+fn issue_4_a_busy_phone_passes_the_call_on_and_a_caller_hanging_up_cancels_the_ringing() {
+    let c = Center::start("busy");
+    let (busy_port, answer_port) = (port(), port());
+    assert!(c.register(1001, busy_port));
+    assert!(c.register(1002, answer_port));
+    let first = c.agent_ready(1001);
+    // 1001 is the longest idle: offered first, answers 486.
+    std::thread::sleep(Duration::from_millis(50));
+    let second = c.agent_ready(1002);
+    let busy = c.phone("agent_busy.xml", busy_port);
+    let answers = c.phone("agent.xml", answer_port);
+    finished(c.caller("13812345678", '2', 2_000), "caller");
+    finished(busy, "busy phone");
+    finished(answers, "answering phone");
+    let cdr = &c.cdrs(1)[0];
+    assert_eq!(cdr["outcome"], "answered", "{cdr}");
+    assert_eq!(cdr["queue"], "complaint", "{cdr}");
+    assert_eq!(cdr["agent_id"], second, "{cdr}");
+    // The busy agent was made not ready (missed), as a ring-no-answer would.
+    let states = c.events("acd.agent_presence");
+    assert!(
+        states.iter().any(|e| e["payload"]["user_id"] == first
+            && e["payload"]["presence"].to_string().contains("missed")),
+        "{states:?}"
+    );
+
+    // Now only a phone that rings and rings; the caller gives up after 2 s of ringing.
+    let (status, _) = c.request(
+        "POST",
+        "/api/me/agent/state",
+        &c.login("agent1001", "secret1001"),
+        r#"{"state":"ready"}"#,
+    );
+    assert_eq!(status, 200);
+    let token = c.login("agent1002", "secret1002");
+    assert_eq!(c.request("POST", "/api/me/agent/logout", &token, "").0, 200);
+    let ringing = c.phone("agent_ringing.xml", busy_port);
+    finished(c.caller("13812345678", '2', 2_000), "caller who hangs up");
+    finished(ringing, "ringing phone, cancelled");
+    let cdrs = c.cdrs(2);
+    let abandoned = cdrs
+        .iter()
+        .find(|c| c["outcome"] == "abandoned")
+        .expect("an abandoned call");
+    assert_eq!(abandoned["ended_by"], "caller", "{abandoned}");
+}
