@@ -22,7 +22,7 @@ fi
 cargo build --locked --quiet -p hotline
 WORK="$(mktemp -d)"
 OUT="$WORK/serve.out"
-target/debug/hotline serve --demo --listen 127.0.0.1:0 --database "sqlite://$WORK/fuzz.db" \
+target/debug/hotline serve --demo --no-sip --listen 127.0.0.1:0 --database "sqlite://$WORK/fuzz.db" \
     > "$OUT" 2> "$WORK/serve.err" &
 SERVER=$!
 cleanup() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"; }
