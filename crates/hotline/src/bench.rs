@@ -77,6 +77,9 @@ pub enum BenchCommand {
     /// Customer create and caller-number lookup (the screen pop) on a database holding
     /// `--customers` customers: through the store, and through the HTTP API in process.
     Customers(crate::bench_customers::Args),
+    /// Bridged calls at once through the real media relay, with recording: packets lost or
+    /// late, and CPU per call.
+    Relay(crate::bench_relay::Args),
 }
 
 pub fn run(cmd: BenchCommand) -> Result<()> {
@@ -119,6 +122,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             json,
         } => staffing(write_problems, pyworkforce, repeat.max(1), seed, json),
         BenchCommand::Customers(args) => crate::bench_customers::run(args),
+        BenchCommand::Relay(args) => crate::bench_relay::run(args),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_customers;
+mod bench_relay;
 mod report;
 mod serve;
 

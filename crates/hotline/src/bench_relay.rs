@@ -1,0 +1,277 @@
+//! `hotline bench relay`: many bridged calls at once through the real media task of
+//! `telephony::rtp` — G.711 both ways in 20 ms packets, μ-law on the caller's leg and A-law on
+//! the agent's (so every packet is transcoded), recording on. The phones are sockets driven
+//! by a separate runtime on its own thread; the relay runs on threads named `relay` and the
+//! recorder on its own, and their CPU time is read from the kernel (`/proc/self/task/*/
+//! schedstat`), so the CPU per call is the relay's alone.
+//!
+//! Lost: sent by a phone and never heard by the other. Late: heard more than 60 ms (a
+//! typical jitter buffer) after its place in the stream, measured against the stream's first
+//! packet from the RTP timestamps, which the relay carries over.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Args as ClapArgs;
+use media::rtp::Packet;
+use telephony::rtp::{self, Command, Leg, Ports};
+use telephony::sdp::{Codec, Direction, Session};
+use tokio::net::UdpSocket;
+
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Calls bridged at once.
+    #[arg(long, default_value_t = 1_000)]
+    calls: usize,
+    /// Seconds of audio measured.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Leave recording off.
+    #[arg(long)]
+    no_record: bool,
+    /// Relay worker threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+const LATE_MS: f64 = 60.0;
+
+#[derive(Default)]
+struct Counts {
+    sent: AtomicU64,
+    heard: AtomicU64,
+    late: AtomicU64,
+}
+
+/// Nanoseconds on CPU of this process's threads whose name starts with `prefix`.
+fn cpu_ns(prefix: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm"))
+                .is_ok_and(|c| c.trim_end().starts_with(prefix))
+        })
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+fn session(remote: SocketAddr, codec: Codec) -> Session {
+    Session {
+        remote,
+        codec,
+        dtmf: Some(101),
+        direction: Direction::SendRecv,
+    }
+}
+
+/// One phone's end of the stream it hears: lateness against the first packet.
+struct Heard {
+    first: Option<(Instant, u32)>,
+}
+
+impl Heard {
+    fn packet(&mut self, ts: u32, counts: &Counts) {
+        let now = Instant::now();
+        counts.heard.fetch_add(1, Ordering::Relaxed);
+        match self.first {
+            None => self.first = Some((now, ts)),
+            Some((t0, ts0)) => {
+                let due_ms = f64::from(ts.wrapping_sub(ts0)) / 8.0;
+                let at_ms = now.duration_since(t0).as_secs_f64() * 1000.0;
+                if at_ms - due_ms > LATE_MS {
+                    counts.late.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+}
+
+/// A pair of phones talking through one call until `stop`.
+async fn phones(
+    caller: UdpSocket,
+    agent: UdpSocket,
+    caller_leg: SocketAddr,
+    agent_leg: SocketAddr,
+    stop: Instant,
+    counts: Arc<Counts>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let (mut seq, mut ts) = (0_u16, 0_u32);
+    let (mut a_buf, mut b_buf) = ([0_u8; 512], [0_u8; 512]);
+    let (mut heard_a, mut heard_b) = (Heard { first: None }, Heard { first: None });
+    let mut out = Vec::with_capacity(200);
+    let ulaw = [media::g711::ulaw_encode(3_000); 160];
+    let alaw = [media::g711::alaw_encode(-3_000); 160];
+    let drain = stop + Duration::from_millis(300);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if Instant::now() >= stop {
+                    if Instant::now() >= drain {
+                        return;
+                    }
+                    continue;
+                }
+                seq = seq.wrapping_add(1);
+                ts = ts.wrapping_add(160);
+                for (sock, to, pt, payload) in [(&caller, caller_leg, 0, &ulaw), (&agent, agent_leg, 8, &alaw)] {
+                    out.clear();
+                    Packet { marker: false, payload_type: pt, sequence: seq, timestamp: ts, ssrc: 7, csrc: vec![], extension: None, payload }
+                        .write(&mut out);
+                    if sock.send_to(&out, to).await.is_ok() {
+                        counts.sent.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            r = caller.recv_from(&mut a_buf) => {
+                if let Ok((n, _)) = r && let Ok(p) = Packet::parse(&a_buf[..n]) {
+                    heard_a.packet(p.timestamp, &counts);
+                }
+            }
+            r = agent.recv_from(&mut b_buf) => {
+                if let Ok((n, _)) = r && let Ok(p) = Packet::parse(&b_buf[..n]) {
+                    heard_b.packet(p.timestamp, &counts);
+                }
+            }
+        }
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let relay = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads.max(1))
+        .thread_name("relay")
+        .enable_all()
+        .build()?;
+    let load = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("phones")
+        .enable_all()
+        .build()?;
+    let dir = std::env::temp_dir().join(format!("hotline-bench-relay-{}", std::process::id()));
+    let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    // Below the kernel's ephemeral range (32768–), where the phones' sockets land.
+    let span = u16::try_from(args.calls * 6 + 100)
+        .unwrap_or(12_000)
+        .min(12_000);
+    let ports = Ports::new(localhost, 20_000, 20_000 + span);
+    let recorder = (!args.no_record).then(|| {
+        media::wav::Recorder::start(65_536, |f| eprintln!("recording failed: {}", f.error))
+    });
+    // Set up every call: two legs here, two phones there.
+    let mut pairs = Vec::with_capacity(args.calls);
+    let mut controls = Vec::with_capacity(args.calls);
+    for i in 0..args.calls {
+        let (caller_leg, agent_leg, caller_phone, agent_phone) = relay.block_on(async {
+            Ok::<_, std::io::Error>((
+                ports.bind().await?,
+                ports.bind().await?,
+                std::net::UdpSocket::bind((localhost, 0))?,
+                std::net::UdpSocket::bind((localhost, 0))?,
+            ))
+        }).with_context(|| format!("setting up call {i} (raise `ulimit -n`: each call takes four sockets and a file)"))?;
+        let (cl, al) = (caller_leg.local_addr()?, agent_leg.local_addr()?);
+        let (cmd, events) = {
+            let _guard = relay.enter();
+            rtp::start(
+                Leg {
+                    socket: caller_leg,
+                    session: session(caller_phone.local_addr()?, Codec::Pcmu),
+                },
+                recorder.clone(),
+                u32::try_from(i).unwrap_or(0),
+            )
+        };
+        let _ = cmd.send(Command::Bridge(Leg {
+            socket: agent_leg,
+            session: session(agent_phone.local_addr()?, Codec::Pcma),
+        }));
+        if recorder.is_some() {
+            let _ = cmd.send(Command::Record(i as u64, dir.join(format!("{i}.wav"))));
+        }
+        controls.push((cmd, events));
+        caller_phone.set_nonblocking(true)?;
+        agent_phone.set_nonblocking(true)?;
+        pairs.push((caller_phone, agent_phone, cl, al));
+    }
+    let counts = Arc::new(Counts::default());
+    let start = Instant::now() + Duration::from_millis(500);
+    let stop = start + Duration::from_secs(args.seconds);
+    let handles: Vec<_> = {
+        let _guard = load.enter();
+        pairs
+            .into_iter()
+            .map(|(c, a, cl, al)| {
+                let counts = counts.clone();
+                tokio::spawn(async move {
+                    let c = UdpSocket::from_std(c).expect("a socket");
+                    let a = UdpSocket::from_std(a).expect("a socket");
+                    tokio::time::sleep_until(start.into()).await;
+                    phones(c, a, cl, al, stop, counts).await;
+                })
+            })
+            .collect()
+    };
+    std::thread::sleep(start.saturating_duration_since(Instant::now()));
+    let (relay0, rec0, t0) = (cpu_ns("relay"), cpu_ns("recorder"), Instant::now());
+    std::thread::sleep(stop.saturating_duration_since(Instant::now()));
+    let (relay1, rec1, wall) = (cpu_ns("relay"), cpu_ns("recorder"), t0.elapsed());
+    load.block_on(async {
+        for h in handles {
+            let _ = h.await;
+        }
+    });
+    for (cmd, _) in &controls {
+        let _ = cmd.send(Command::Stop);
+    }
+    let dropped = recorder.as_ref().map_or(0, media::wav::Recorder::dropped);
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = counts.sent.load(Ordering::Relaxed);
+    let heard = counts.heard.load(Ordering::Relaxed);
+    let late = counts.late.load(Ordering::Relaxed);
+    let lost = sent.saturating_sub(heard);
+    let secs = wall.as_secs_f64();
+    let relay_core = (relay1 - relay0) as f64 / 1e9 / secs;
+    let rec_core = (rec1 - rec0) as f64 / 1e9 / secs;
+    let per_call = (relay_core + rec_core) / args.calls as f64 * 100.0;
+    let recorded = std::fs::read_dir(&dir).map_or(0, |d| d.count());
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "calls": args.calls, "seconds": args.seconds, "recording": !args.no_record,
+                "packets_sent": sent, "packets_heard": heard, "lost": lost, "late": late,
+                "lost_or_late_pct": (lost + late) as f64 / sent.max(1) as f64 * 100.0,
+                "relay_cores": relay_core, "recorder_cores": rec_core,
+                "core_pct_per_call": per_call, "recording_jobs_dropped": dropped,
+                "recordings": recorded,
+            })
+        );
+    } else {
+        println!(
+            "relayed calls 同时通话: {} for {} s (μ-law ↔ A-law, recording {})",
+            args.calls,
+            args.seconds,
+            if args.no_record { "off" } else { "on" }
+        );
+        println!(
+            "  packets sent {sent}, heard {heard}, lost {lost}, late (> {LATE_MS} ms) {late}: {:.3} % lost or late",
+            (lost + late) as f64 / sent.max(1) as f64 * 100.0
+        );
+        println!(
+            "  CPU: relay {relay_core:.3} cores, recorder {rec_core:.3} cores = {per_call:.4} % of a core per call"
+        );
+        println!("  recordings written {recorded}, recording jobs dropped {dropped}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
