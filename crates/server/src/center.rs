@@ -397,7 +397,7 @@ async fn flush(state: &AppState, c: &mut Center) {
             }
         };
         if let Some(a) = action {
-            t.act(c.tenant.0, a);
+            t.act(a);
         }
     }
     while let Some(event) = c.acd.poll_event() {

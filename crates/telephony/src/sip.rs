@@ -207,32 +207,21 @@ impl Telephony {
     }
 
     /// Carries out a decision of the routing engine.
-    pub fn act(&self, tenant: i64, action: Action) {
+    pub fn act(&self, action: Action) {
         let call_id = match &action {
             Action::Offer { call_id, .. }
             | Action::CancelOffer { call_id, .. }
             | Action::Overflow { call_id, .. } => call_id.clone(),
         };
-        let sent = self
+        // A call already gone needs nothing more: its `Ended` report, on its way to the
+        // engine, withdraws whatever the engine offered meanwhile.
+        if let Some(call) = self
             .calls
             .lock()
             .ok()
             .and_then(|c| c.get(&call_id).cloned())
-            .is_some_and(|c| c.send(Command::Act(action.clone())).is_ok());
-        if !sent && let Action::Offer { call_id, agent } = action {
-            // The call is gone: the engine hears it was declined and the hang-up follows.
-            let app = self.app.clone();
-            tokio::spawn(async move {
-                app.report(
-                    tenant,
-                    Report::Declined {
-                        call_id,
-                        agent,
-                        status: 481,
-                    },
-                )
-                .await;
-            });
+        {
+            let _ = call.send(Command::Act(action));
         }
     }
 
