@@ -93,3 +93,49 @@ fn melody() -> Vec<i16> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wav(path: &Path, rate: u32, samples: &[i16]) {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(path, spec).unwrap();
+        for s in samples {
+            w.write_sample(*s).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+
+    #[test]
+    fn loads_by_name_skips_wrong_formats_and_never_plays_silence() {
+        let dir = std::env::temp_dir().join(format!("hotline-prompts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        wav(&dir.join("welcome.wav"), 8_000, &[1, 2, 3]);
+        wav(&dir.join("moh.wav"), 8_000, &[9; 16]);
+        wav(&dir.join("wideband.wav"), 16_000, &[4; 8]);
+        std::fs::write(dir.join("notes.txt"), "not a prompt").unwrap();
+        let p = Prompts::load(Some(&dir));
+        assert_eq!(
+            p.len(),
+            1,
+            "welcome only: moh is the music, wideband is refused"
+        );
+        assert_eq!(&*p.get("welcome"), &[1, 2, 3]);
+        assert_eq!(&*p.music(), &[9; 16]);
+        // A missing prompt is a tone, not silence.
+        let tone = p.get("wideband");
+        assert_eq!(tone.len(), 4_000);
+        assert!(tone.iter().any(|s| s.unsigned_abs() > 1_000));
+        // Without a directory: no prompts, generated music.
+        let none = Prompts::load(None);
+        assert!(none.is_empty());
+        assert!(none.music().len() > 8_000);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
