@@ -75,11 +75,7 @@ impl SipArgs {
             listen,
             public_ip: self.sip_public_ip,
             rtp_ports: (low, high),
-            trunks: vec![telephony::Trunk {
-                name: "trunk".into(),
-                sources,
-                outbound: None,
-            }],
+            trunks: sources,
             data_dir: self.data_dir.clone(),
             prompts_dir: Some(self.prompts.clone()),
             drain: std::time::Duration::from_secs(self.drain_seconds),

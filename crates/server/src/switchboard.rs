@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::json;
-use store::{NewEvent, Segment, TenantId};
+use store::{Segment, TenantId};
 use telephony::{ExtensionAuth, Party, Queued, Report, Route};
 
 use crate::AppState;
@@ -38,17 +38,7 @@ fn segment_name(s: Segment) -> String {
 
 impl Switchboard {
     async fn log(&self, tenant: i64, id: String, kind: &str, payload: serde_json::Value) {
-        let state = &self.0;
-        let e = NewEvent {
-            tenant: TenantId(tenant),
-            id,
-            at_ms: state.now_ms(),
-            kind: kind.into(),
-            payload,
-        };
-        if let Err(err) = state.events().append(e).await {
-            tracing::error!("telephony event not logged: {err}");
-        }
+        crate::api::emit(&self.0, TenantId(tenant), id, kind, payload).await;
     }
 
     /// Runs `job` on the tenant's engine; failures are logged (telephony cannot act on them).

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rsipstack::dialog::dialog::{Dialog, DialogState, DialogStateReceiver, TerminatedReason};
+use rsipstack::dialog::dialog::{
+    Dialog, DialogState, DialogStateReceiver, TerminatedReason, TransactionHandle,
+};
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::prelude::*;
@@ -308,7 +310,7 @@ impl Call {
             tokio::select! {
                 st = self.states.recv() => match st {
                     Some(st) => self.caller_state(st).await,
-                    None => self.end(Party::Caller, "caller dialog gone").await,
+                    None => self.end(Party::Caller, "caller dialog gone"),
                 },
                 st = next_state(self.agent.as_mut()) => match st {
                     Some(st) => self.agent_state(st).await,
@@ -316,19 +318,19 @@ impl Call {
                 },
                 ev = self.media_events.recv() => match ev {
                     Some(ev) => self.media_event(ev).await,
-                    None => self.end(Party::System, "media stopped").await,
+                    None => self.end(Party::System, "media stopped"),
                 },
                 cmd = self.commands.recv() => match cmd {
                     Some(Command::Act(a)) => self.act(a).await,
-                    Some(Command::Hangup(why)) => self.end(Party::System, &why).await,
-                    None => self.end(Party::System, "telephony stopped").await,
+                    Some(Command::Hangup(why)) => self.end(Party::System, &why),
+                    None => self.end(Party::System, "telephony stopped"),
                 },
                 () = sleep_until(ivr_at) => {
                     let now = self.now_ms();
                     self.ivr.handle_timeout(now, &self.open);
                     self.drive_ivr().await;
                 }
-                () = sleep_until(vm_at) => self.end(Party::System, "voicemail time limit").await,
+                () = sleep_until(vm_at) => self.end(Party::System, "voicemail time limit"),
             }
         }
         self.finish().await;
@@ -362,7 +364,7 @@ impl Call {
                 ivr::Step::Callback { queue } => self.enqueue(queue, 0).await,
                 ivr::Step::Voicemail { mailbox } => self.voicemail(mailbox),
                 ivr::Step::Transfer { number } => self.transfer(&number).await,
-                ivr::Step::Hangup => self.end(Party::System, "the IVR flow hung up").await,
+                ivr::Step::Hangup => self.end(Party::System, "the IVR flow hung up"),
             }
         }
     }
@@ -572,35 +574,13 @@ impl Call {
             DialogState::Terminated(id, reason) => {
                 self.t.dialogs.remove_dialog(&id);
                 self.caller_gone = true;
-                self.end(Party::Caller, &reason_text(&reason)).await;
+                self.end(Party::Caller, &reason_text(&reason));
             }
             DialogState::Updated(_, req, handle) if req.method == Method::Invite => {
-                match sdp::parse(&req.body) {
-                    Ok(s) => {
-                        self.caller_session = s;
-                        let _ = self.media.send(rtp::Command::Caller(s));
-                        self.sdp_version += 1;
-                        let answer = sdp::write(
-                            self.sdp_id,
-                            self.sdp_version,
-                            self.caller_local,
-                            &[s.codec],
-                            s.dtmf,
-                            s.direction.answer(),
-                        );
-                        let _ = handle
-                            .respond(StatusCode::OK, sdp_headers(), Some(answer.into_bytes()))
-                            .await;
-                    }
-                    Err(e) => {
-                        let _ = handle
-                            .respond(
-                                StatusCode::NotAcceptableHere,
-                                Some(vec![warning(&e.to_string())]),
-                                None,
-                            )
-                            .await;
-                    }
+                let local = self.caller_local;
+                if let Some(s) = self.reinvite(&req.body, &handle, self.sdp_id, local).await {
+                    self.caller_session = s;
+                    let _ = self.media.send(rtp::Command::Caller(s));
                 }
             }
             DialogState::Updated(_, _, handle)
@@ -625,6 +605,41 @@ impl Call {
                 let _ = handle.reply(StatusCode::Decline).await;
             }
             _ => {}
+        }
+    }
+
+    /// Answers a re-INVITE (hold, unhold, a new address) with our SDP for the leg at
+    /// `local`; returns what the phone now wants, or `None` after refusing it with 488.
+    async fn reinvite(
+        &mut self,
+        body: &[u8],
+        handle: &TransactionHandle,
+        sdp_id: u64,
+        local: SocketAddr,
+    ) -> Option<Session> {
+        match sdp::parse(body) {
+            Ok(s) => {
+                self.sdp_version += 1;
+                let answer = sdp::write(
+                    sdp_id,
+                    self.sdp_version,
+                    local,
+                    &[s.codec],
+                    s.dtmf,
+                    s.direction.answer(),
+                );
+                let _ = handle
+                    .respond(StatusCode::OK, sdp_headers(), Some(answer.into_bytes()))
+                    .await;
+                Some(s)
+            }
+            Err(e) => {
+                let refusal = Some(vec![warning(&e.to_string())]);
+                let _ = handle
+                    .respond(StatusCode::NotAcceptableHere, refusal, None)
+                    .await;
+                None
+            }
         }
     }
 
@@ -675,41 +690,21 @@ impl Call {
                 .await;
             }
             DialogState::Updated(_, req, handle) if req.method == Method::Invite => {
-                match sdp::parse(&req.body) {
-                    Ok(s) => {
-                        let local = leg.local;
-                        let _ = self.media.send(rtp::Command::Agent(s));
-                        self.sdp_version += 1;
-                        let answer = sdp::write(
-                            self.sdp_id + 1,
-                            self.sdp_version,
-                            local,
-                            &[s.codec],
-                            s.dtmf,
-                            s.direction.answer(),
-                        );
-                        let _ = handle
-                            .respond(StatusCode::OK, sdp_headers(), Some(answer.into_bytes()))
-                            .await;
-                        let on = s.direction.is_hold();
-                        let _ = self
-                            .media
-                            .send(rtp::Command::Hold(on, self.t.prompts.music()));
-                        self.report(Report::Hold {
-                            call_id: self.call_id.clone(),
-                            on,
-                        })
-                        .await;
-                    }
-                    Err(e) => {
-                        let _ = handle
-                            .respond(
-                                StatusCode::NotAcceptableHere,
-                                Some(vec![warning(&e.to_string())]),
-                                None,
-                            )
-                            .await;
-                    }
+                let local = leg.local;
+                if let Some(s) = self
+                    .reinvite(&req.body, &handle, self.sdp_id + 1, local)
+                    .await
+                {
+                    let _ = self.media.send(rtp::Command::Agent(s));
+                    let on = s.direction.is_hold();
+                    let _ = self
+                        .media
+                        .send(rtp::Command::Hold(on, self.t.prompts.music()));
+                    self.report(Report::Hold {
+                        call_id: self.call_id.clone(),
+                        on,
+                    })
+                    .await;
                 }
             }
             DialogState::Updated(_, _, handle)
@@ -747,7 +742,7 @@ impl Call {
         };
         self.t.dialogs.remove_dialog(&leg.dialog.id());
         if leg.answered {
-            self.end(Party::Agent, "the agent hung up").await;
+            self.end(Party::Agent, "the agent hung up");
         } else if !leg.cancelled {
             self.report(Report::Declined {
                 call_id: self.call_id.clone(),
@@ -771,7 +766,7 @@ impl Call {
                     self.ivr.handle_played(now, &self.open);
                     self.drive_ivr().await;
                 }
-                Phase::Goodbye => self.end(Party::System, "the call was turned away").await,
+                Phase::Goodbye => self.end(Party::System, "the call was turned away"),
                 Phase::Voicemail => {
                     if let Some((_, path, until)) = self.voicemail.as_mut() {
                         *until = Instant::now() + VOICEMAIL_LIMIT;
@@ -786,13 +781,13 @@ impl Call {
             },
             Event::Silent(side) => {
                 tracing::warn!(call_id = self.call_id, ?side, "no RTP for 30 s");
-                self.end(Party::System, "no RTP for 30 s").await;
+                self.end(Party::System, "no RTP for 30 s");
             }
             _ => {}
         }
     }
 
-    async fn end(&mut self, by: Party, reason: &str) {
+    fn end(&mut self, by: Party, reason: &str) {
         if self.ended.is_none() {
             self.ended = Some((by, reason.to_string()));
         }

@@ -16,7 +16,6 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 pub mod digest;
@@ -40,24 +39,14 @@ pub struct Config {
     pub public_ip: Option<IpAddr>,
     /// RTP ports, even ones used.
     pub rtp_ports: (u16, u16),
-    /// Who may send us calls.
-    pub trunks: Vec<Trunk>,
+    /// The addresses of the trunks (carriers, PBXs) allowed to send calls in.
+    pub trunks: Vec<IpAddr>,
     /// Recordings and voicemail go under here.
     pub data_dir: PathBuf,
     /// Prompts (`<name>.wav`, 8 kHz mono) are read from here.
     pub prompts_dir: Option<PathBuf>,
     /// How long a graceful shutdown lets live calls go on.
     pub drain: Duration,
-}
-
-/// A carrier trunk or PBX allowed to send calls in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trunk {
-    pub name: String,
-    /// INVITEs from these addresses are accepted.
-    pub sources: Vec<IpAddr>,
-    /// Outbound calls (click-to-call, callbacks) go here.
-    pub outbound: Option<SocketAddr>,
 }
 
 /// Where a dialled number goes: the tenant, its IVR flow, and what is known of the caller.
@@ -175,24 +164,6 @@ pub enum Report {
     },
 }
 
-impl Report {
-    pub fn call_id(&self) -> Option<&str> {
-        match self {
-            Report::Arrived { call_id, .. }
-            | Report::IvrNode { call_id, .. }
-            | Report::Ringing { call_id, .. }
-            | Report::Answered { call_id, .. }
-            | Report::Declined { call_id, .. }
-            | Report::Hold { call_id, .. }
-            | Report::Recording { call_id, .. }
-            | Report::RecordingFailed { call_id, .. }
-            | Report::Voicemail { call_id, .. }
-            | Report::Ended { call_id, .. } => Some(call_id),
-            Report::Reachable { .. } => None,
-        }
-    }
-}
-
 /// What the application (the routing engine) asks of a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -223,6 +194,3 @@ pub trait App: Send + Sync + 'static {
     async fn queue(&self, tenant: i64, call: Queued) -> Result<(), String>;
     async fn report(&self, tenant: i64, report: Report);
 }
-
-/// The shared handle the application holds.
-pub type Shared = Arc<Telephony>;

@@ -82,8 +82,6 @@ pub enum Command {
     Music(Arc<[i16]>),
     /// Connect the caller and this agent leg.
     Bridge(Leg),
-    /// The agent leg is gone (transfer): back to music.
-    Unbridge(Arc<[i16]>),
     /// The agent put the caller on hold (music to the caller) or took them off it.
     Hold(bool, Arc<[i16]>),
     /// The caller's phone renegotiated (re-INVITE).
@@ -312,10 +310,6 @@ async fn run(
                     source = Source::Nothing;
                     held = false;
                 }
-                Some(Command::Unbridge(m)) => {
-                    agent = None;
-                    source = Source::Music(m, 0);
-                }
                 Some(Command::Hold(on, m)) => {
                     held = on;
                     source = if on { Source::Music(m, 0) } else { Source::Nothing };
@@ -442,6 +436,29 @@ async fn run(
     }));
 }
 
+/// Starts `out` afresh with an RTP header of ours.
+fn head(
+    out: &mut Vec<u8>,
+    ssrc: u32,
+    payload_type: u8,
+    sequence: u16,
+    timestamp: u32,
+    marker: bool,
+) {
+    out.clear();
+    Packet {
+        marker,
+        payload_type,
+        sequence,
+        timestamp,
+        ssrc,
+        csrc: Vec::new(),
+        extension: None,
+        payload: &[],
+    }
+    .write(out);
+}
+
 /// Relays a packet that arrived in `codec` to `to`, in its codec.
 async fn forward(pkt: &Packet<'_>, codec: Codec, to: &mut Live, out: &mut Vec<u8>) {
     let (payload_type, transcode) = if pkt.payload_type == codec.payload_type() {
@@ -454,18 +471,14 @@ async fn forward(pkt: &Packet<'_>, codec: Codec, to: &mut Live, out: &mut Vec<u8
         }
     };
     let (sequence, timestamp, marker) = to.out.relay(pkt.ssrc, pkt.timestamp);
-    out.clear();
-    let head = Packet {
-        marker: marker || pkt.marker,
+    head(
+        out,
+        to.out.ssrc,
         payload_type,
         sequence,
         timestamp,
-        ssrc: to.out.ssrc,
-        csrc: Vec::new(),
-        extension: None,
-        payload: &[],
-    };
-    head.write(out);
+        marker || pkt.marker,
+    );
     if transcode {
         out.extend(pkt.payload.iter().map(|&b| match codec {
             Codec::Pcmu => g711::ulaw_to_alaw(b),
@@ -479,18 +492,8 @@ async fn forward(pkt: &Packet<'_>, codec: Codec, to: &mut Live, out: &mut Vec<u8
 
 async fn send_generated(to: &mut Live, samples: &[i16], out: &mut Vec<u8>) {
     let (sequence, timestamp, marker) = to.out.generated();
-    out.clear();
-    Packet {
-        marker,
-        payload_type: to.session.codec.payload_type(),
-        sequence,
-        timestamp,
-        ssrc: to.out.ssrc,
-        csrc: Vec::new(),
-        extension: None,
-        payload: &[],
-    }
-    .write(out);
+    let payload_type = to.session.codec.payload_type();
+    head(out, to.out.ssrc, payload_type, sequence, timestamp, marker);
     encode(to.session.codec, samples, out);
     let _ = to.socket.send_to(out, to.peer()).await;
 }

@@ -192,11 +192,6 @@ impl Telephony {
         self.calls.lock().map_or(0, |c| c.len())
     }
 
-    /// Registered phones in all.
-    pub fn registered(&self) -> usize {
-        self.registrar().len()
-    }
-
     /// Whether a user has a phone registered now.
     pub fn is_reachable(&self, tenant: i64, user: i64) -> bool {
         !self.registrar().of_user(tenant, user).is_empty()
@@ -264,7 +259,7 @@ impl Telephony {
     }
 
     pub(crate) fn trunk_allows(&self, ip: IpAddr) -> bool {
-        self.config.trunks.iter().any(|t| t.sources.contains(&ip))
+        self.config.trunks.contains(&ip)
     }
 
     fn take(self: Arc<Self>, mut tx: Transaction) {
