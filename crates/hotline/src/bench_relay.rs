@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Args as ClapArgs;
 use media::rtp::Packet;
-use telephony::rtp::{self, Command, Leg, Ports};
+use telephony::rtp::{self, Command, Leg, Ports, Side};
 use telephony::sdp::{Codec, Direction, Session};
 use tokio::net::UdpSocket;
 
@@ -182,19 +182,22 @@ pub fn run(args: Args) -> Result<()> {
         let (cl, al) = (caller_leg.local_addr()?, agent_leg.local_addr()?);
         let (cmd, events) = {
             let _guard = relay.enter();
-            rtp::start(
-                Leg {
-                    socket: caller_leg,
-                    session: session(caller_phone.local_addr()?, Codec::Pcmu),
-                },
-                recorder.clone(),
-                u32::try_from(i).unwrap_or(0),
-            )
+            rtp::start(recorder.clone(), u32::try_from(i).unwrap_or(0))
         };
-        let _ = cmd.send(Command::Bridge(Leg {
-            socket: agent_leg,
-            session: session(agent_phone.local_addr()?, Codec::Pcma),
-        }));
+        let _ = cmd.send(Command::Attach(
+            Side::Left,
+            Leg {
+                socket: caller_leg,
+                session: session(caller_phone.local_addr()?, Codec::Pcmu),
+            },
+        ));
+        let _ = cmd.send(Command::Attach(
+            Side::Right,
+            Leg {
+                socket: agent_leg,
+                session: session(agent_phone.local_addr()?, Codec::Pcma),
+            },
+        ));
         if recorder.is_some() {
             let _ = cmd.send(Command::Record(i as u64, dir.join(format!("{i}.wav"))));
         }

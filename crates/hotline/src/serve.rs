@@ -43,6 +43,10 @@ pub struct SipArgs {
     /// --demo, 127.0.0.1 is one.
     #[arg(long = "trunk", env = "HOTLINE_TRUNKS", value_delimiter = ',')]
     pub trunks: Vec<std::net::IpAddr>,
+    /// The trunk calls out go through (agents' click-to-call, callbacks), `host:port`.
+    /// Without one, agents cannot place calls.
+    #[arg(long = "trunk-out", env = "HOTLINE_TRUNK_OUT")]
+    pub trunk_out: Option<std::net::SocketAddr>,
     /// Recordings and voicemail go under here.
     #[arg(long, env = "HOTLINE_DATA_DIR", default_value = "data")]
     pub data_dir: std::path::PathBuf,
@@ -76,6 +80,7 @@ impl SipArgs {
             public_ip: self.sip_public_ip,
             rtp_ports: (low, high),
             trunks: sources,
+            outbound: self.trunk_out,
             data_dir: self.data_dir.clone(),
             prompts_dir: Some(self.prompts.clone()),
             drain: std::time::Duration::from_secs(self.drain_seconds),

@@ -104,6 +104,8 @@ impl Center {
                 queue: incoming.queue,
                 dialled: incoming.dialled,
                 ivr_ms: incoming.ivr_ms,
+                priority: incoming.priority,
+                segment: incoming.segment,
                 arrived_ms: i64::try_from(now.0).unwrap_or(i64::MAX),
                 ..CallRecord::default()
             },
@@ -124,6 +126,35 @@ impl Center {
     /// Telephony's side of a live call: hold, recording, who hung up.
     pub fn call_mut(&mut self, key: &str) -> Option<&mut CallRecord> {
         self.calls.get_mut(self.by_key.get(key)?)
+    }
+
+    /// Ends the agent's part of a connected call passed on elsewhere: its record says
+    /// where it went, and the call's id is free for the next part. Returns the priority
+    /// it had, for the next queue.
+    pub fn end_part(&mut self, key: &str, to: &str) -> Option<i32> {
+        let id = self.by_key.remove(key)?;
+        let r = self.calls.get_mut(&id)?;
+        r.transferred_to = Some(to.to_string());
+        let priority = r.priority;
+        let now = self.now;
+        if let Err(e) = self.acd.handle_hangup(now, id) {
+            tracing::warn!(call_id = key, "ending the transferred part: {e}");
+        }
+        Some(priority)
+    }
+
+    /// The waiting caller asked to be called back: their place is kept, and the line they
+    /// called on may go.
+    pub fn callback(&mut self, key: &str) -> Result<(), String> {
+        let id = self.call_id(key).ok_or("the call is not queued")?;
+        let now = self.now;
+        self.acd
+            .handle_callback_request(now, id)
+            .map_err(|e| e.to_string())?;
+        if let Some(r) = self.calls.get_mut(&id) {
+            r.callback = true;
+        }
+        Ok(())
     }
 
     /// The calendars open now.
@@ -245,6 +276,8 @@ pub struct Incoming {
     pub dialled: String,
     /// Time spent in the IVR before queueing.
     pub ivr_ms: u64,
+    /// Which part of the call (0, then one more per transfer).
+    pub segment: u32,
 }
 
 /// What a call's detail record needs, kept while the call lives.
@@ -256,9 +289,15 @@ pub struct CallRecord {
     pub queue: String,
     pub dialled: String,
     pub ivr_ms: u64,
+    pub priority: i32,
+    pub segment: u32,
+    /// A queue or extension the call was passed on to.
+    pub transferred_to: Option<String>,
+    /// The caller asked to be called back (virtual hold).
+    pub callback: bool,
     arrived_ms: i64,
     offered_ms: Option<i64>,
-    answered_ms: Option<i64>,
+    pub answered_ms: Option<i64>,
     agent: Option<i64>,
     /// Since when the call is on hold, and the hold time before that.
     pub hold_since_ms: Option<i64>,
@@ -371,6 +410,29 @@ async fn flush(state: &AppState, c: &mut Center) {
         let Some(t) = state.telephony() else { continue };
         let key = |call: &CallId| c.calls.get(call).map(|r| r.id.clone());
         let action = match action {
+            acd::Action::Offer {
+                call,
+                agent,
+                callback: true,
+            } => {
+                // A callback: the agent's phone rings, then the customer is dialled.
+                if let Some(r) = c.calls.get(&call) {
+                    let dial = telephony::Dial {
+                        tenant: c.tenant.0,
+                        call_id: r.id.clone(),
+                        agent: i64::from(agent.0),
+                        number: r.caller.clone(),
+                        from: r.dialled.clone(),
+                        customer: r.customer,
+                    };
+                    if let Err(e) = t.dial(dial) {
+                        tracing::warn!(call_id = r.id, "callback not placed: {e}");
+                        let now = c.now;
+                        let _ = c.acd.handle_decline(now, call, agent);
+                    }
+                }
+                None
+            }
             acd::Action::Offer { call, agent, .. } => {
                 key(&call).map(|call_id| telephony::Action::Offer {
                     call_id,
@@ -459,7 +521,9 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
             outcome,
         } => {
             let r = c.calls.remove(&call)?;
-            c.by_key.remove(&r.id);
+            if c.by_key.get(&r.id) == Some(&call) {
+                c.by_key.remove(&r.id);
+            }
             let outcome = match outcome {
                 Outcome::Answered { .. } => "answered",
                 Outcome::Abandoned => "abandoned",
@@ -480,7 +544,7 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
             let last_queue = c.queue_key(queue).unwrap_or(&r.queue).to_string();
             Some(NewEvent {
                 tenant: c.tenant,
-                id: format!("cdr:{}", r.id),
+                id: cdr_id(&r.id, r.segment),
                 at_ms,
                 kind: "call.ended".into(),
                 payload: serde_json::json!({
@@ -504,10 +568,20 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
                     "end_reason": end_reason,
                     "media": r.media,
                     "outcome": outcome,
+                    "segment": r.segment,
+                    "transferred_to": r.transferred_to,
                 }),
             })
         }
         _ => None,
+    }
+}
+
+/// The event id of a call's detail record: one per part of the call.
+pub fn cdr_id(call_id: &str, segment: u32) -> String {
+    match segment {
+        0 => format!("cdr:{call_id}"),
+        n => format!("cdr:{call_id}:{n}"),
     }
 }
 

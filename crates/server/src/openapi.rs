@@ -4,7 +4,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    agents, audit, cdrs, config, customers, events, imports, ivr_flows, session, tenants, users,
+    agents, audit, calls, cdrs, config, customers, events, imports, ivr_flows, session, tenants,
+    users,
 };
 
 #[derive(OpenApi)]
@@ -28,6 +29,7 @@ use crate::api::{
         config::get_agent, config::put_agent,
         agents::floor, agents::history, agents::me, agents::login, agents::logout, agents::change,
         ivr_flows::list, ivr_flows::create, ivr_flows::update, ivr_flows::try_call,
+        calls::place, calls::transfer,
         cdrs::list, cdrs::export,
         events::stream, events::log,
     ),

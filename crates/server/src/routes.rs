@@ -11,7 +11,8 @@ use axum::routing::{MethodRouter, get, patch, post, put};
 use serde_json::{Value, json};
 
 use crate::api::{
-    agents, audit, cdrs, config, customers, events, imports, ivr_flows, session, tenants, users,
+    agents, audit, calls, cdrs, config, customers, events, imports, ivr_flows, session, tenants,
+    users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -514,6 +515,20 @@ pub fn table() -> Vec<Endpoint> {
             Some(ViewConfig),
             Some(json!({"keys": "1", "vars": {"segment": "general"}, "open": true})),
             post(ivr_flows::try_call),
+        ),
+        ep(
+            M::POST,
+            "/api/me/calls",
+            Some(TakeContacts),
+            Some(json!({"number": "138 1234 5678", "customer_id": "{customer_id}"})),
+            post(calls::place),
+        ),
+        ep(
+            M::POST,
+            "/api/calls/{call_id}/transfer",
+            Some(TakeContacts),
+            Some(json!({"to": "{queue_key}"})),
+            post(calls::transfer),
         ),
         ep(M::GET, "/api/cdrs", Some(ViewFloor), None, get(cdrs::list)),
         ep(

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use store::{Segment, TenantId};
-use telephony::{ExtensionAuth, Party, Queued, Report, Route};
+use telephony::{ExtensionAuth, Party, Queued, Report, Route, Transfer, TransferTo};
 
 use crate::AppState;
 use crate::api::config::AgentInput;
@@ -34,6 +34,19 @@ fn segment_name(s: Segment) -> String {
         .ok()
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default()
+}
+
+/// The user whose agent profile has this extension, in the tenant.
+pub async fn agent_by_extension(
+    state: &AppState,
+    tenant: TenantId,
+    extension: &str,
+) -> Option<i64> {
+    let items = state.store().config_items(tenant, "agent").await.ok()?;
+    items.into_iter().find_map(|item| {
+        let profile = serde_json::from_value::<AgentInput>(item.data).ok()?;
+        (profile.extension == extension).then(|| item.key.parse().ok())?
+    })
 }
 
 impl Switchboard {
@@ -154,6 +167,7 @@ impl telephony::App for Switchboard {
             priority,
             dialled: call.dialled.clone(),
             ivr_ms: call.ivr_ms,
+            segment: 0,
         };
         self.log(
             tenant,
@@ -173,6 +187,82 @@ impl telephony::App for Switchboard {
             .await
             .and_then(|r| r)
             .map_err(|e| e.message)
+    }
+
+    async fn transfer(&self, tenant: i64, tr: Transfer) -> Result<TransferTo, String> {
+        let t = TenantId(tenant);
+        let store = self.0.store();
+        let is_queue = store
+            .config_item(t, "queue", &tr.to)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some();
+        let target = if is_queue {
+            TransferTo::Queue(tr.to.clone())
+        } else {
+            let user = agent_by_extension(&self.0, t, &tr.to)
+                .await
+                .ok_or_else(|| format!("`{}` is neither a queue nor an extension", tr.to))?;
+            TransferTo::Agent(user)
+        };
+        let (key, to, target2) = (tr.call_id.clone(), tr.to.clone(), target.clone());
+        let (caller, customer, dialled, segment) = (
+            tr.caller.clone(),
+            tr.customer,
+            tr.dialled.clone(),
+            tr.segment,
+        );
+        self.0
+            .center(t, move |c| {
+                let priority = c.end_part(&key, &to).unwrap_or(0);
+                match target2 {
+                    TransferTo::Queue(queue) => c
+                        .arrive(Incoming {
+                            call_id: key,
+                            caller: phone::normalize(&caller, None)
+                                .map_or(caller, |p| p.as_str().to_string()),
+                            customer,
+                            queue,
+                            priority,
+                            dialled,
+                            ivr_ms: 0,
+                            segment,
+                        })
+                        .map(drop)
+                        .map_err(|e| e.message),
+                    TransferTo::Agent(_) => Ok(()),
+                }
+            })
+            .await
+            .map_err(|e| e.message)??;
+        self.log(
+            tenant,
+            format!("transferred:{}:{}", tr.call_id, tr.segment),
+            "call.transferred",
+            json!({
+                "call_id": tr.call_id, "from_agent": tr.from_agent, "to": tr.to,
+                "segment": tr.segment,
+                "to_user_id": match target { TransferTo::Agent(u) => Some(u), TransferTo::Queue(_) => None },
+            }),
+        )
+        .await;
+        Ok(target)
+    }
+
+    async fn callback(&self, tenant: i64, call_id: &str) -> Result<(), String> {
+        let key = call_id.to_string();
+        self.0
+            .center(TenantId(tenant), move |c| c.callback(&key))
+            .await
+            .map_err(|e| e.message)??;
+        self.log(
+            tenant,
+            format!("callback:{call_id}"),
+            "call.callback_requested",
+            json!({"call_id": call_id}),
+        )
+        .await;
+        Ok(())
     }
 
     async fn report(&self, tenant: i64, report: Report) {
@@ -241,7 +331,10 @@ impl telephony::App for Switchboard {
             }
             Report::Answered { call_id, agent } => {
                 self.engine(tenant, "answer", move |c| {
-                    let call = c.call_id(&call_id).ok_or("the call is not queued")?;
+                    // A call rung straight to an extension is not the engine's.
+                    let Some(call) = c.call_id(&call_id) else {
+                        return Ok(());
+                    };
                     let agent = agent_id(agent).map_err(|e| e.message)?;
                     let now = c.now;
                     c.acd
@@ -271,7 +364,9 @@ impl telephony::App for Switchboard {
             Report::Hold { call_id, on } => {
                 self.engine(tenant, "hold", move |c| {
                     let now_ms = i64::try_from(c.now.0).unwrap_or(i64::MAX);
-                    let call = c.call_id(&call_id).ok_or("the call is not queued")?;
+                    let Some(call) = c.call_id(&call_id) else {
+                        return Ok(());
+                    };
                     if let Some(r) = c.call_mut(&call_id) {
                         match (on, r.hold_since_ms) {
                             (true, None) => r.hold_since_ms = Some(now_ms),
@@ -325,6 +420,10 @@ impl telephony::App for Switchboard {
                 customer,
                 arrived_at_ms,
                 ivr_ms,
+                agent,
+                connected_at_ms,
+                segment,
+                outbound,
             } => {
                 let by = match by {
                     Party::Caller => "caller",
@@ -338,13 +437,17 @@ impl telephony::App for Switchboard {
                 });
                 let key = call_id.clone();
                 let (by2, reason2, media2) = (by.to_string(), reason.clone(), media.clone());
-                let queued = self
+                let followed = self
                     .0
                     .center(t, move |c| {
                         let Some(call) = c.call_id(&key) else {
                             return false;
                         };
                         if let Some(r) = c.call_mut(&key) {
+                            // A callback keeps its place until an agent has placed it.
+                            if r.callback && r.answered_ms.is_none() {
+                                return true;
+                            }
                             r.ended_by = Some((by2, reason2));
                             r.media = Some(media2);
                         }
@@ -353,28 +456,53 @@ impl telephony::App for Switchboard {
                     })
                     .await
                     .unwrap_or(false);
-                if !queued {
-                    // Never reached a queue (the IVR ended it): its record is written here.
-                    let now = self.0.now_ms();
-                    self.log(
-                        tenant,
-                        format!("cdr:{call_id}"),
-                        "call.ended",
-                        json!({
-                            "call_id": call_id,
-                            "caller": phone::normalize(&caller, None)
-                                .map_or(caller, |p| p.as_str().to_string()),
-                            "customer_id": customer, "queue": "", "first_queue": "",
-                            "agent_id": null, "arrived_at_ms": arrived_at_ms,
-                            "answered_at_ms": null, "ended_at_ms": now,
-                            "wait_ms": 0, "talk_ms": 0, "ring_ms": 0, "hold_ms": 0,
-                            "ivr_ms": ivr_ms, "dialled": dialled, "recording": null,
-                            "outcome": "ivr", "ended_by": by, "end_reason": reason,
-                            "media": media,
-                        }),
-                    )
+                if followed {
+                    return;
+                }
+                if outbound
+                    && let Some(user) = agent
+                    && let Some(t) = self.0.telephony()
+                {
+                    // Placed from the desktop: the agent can be rung again.
+                    let reachable = t.is_reachable(tenant, user);
+                    self.engine(tenant, "the agent's call ended", move |c| {
+                        let agent = agent_id(user).map_err(|e| e.message)?;
+                        let now = c.now;
+                        let _ = c
+                            .acd
+                            .handle_reachable(now, agent, acd::Channel::Voice, reachable);
+                        Ok(())
+                    })
                     .await;
                 }
+                // Not the routing engine's: the IVR ended it, an extension took it, or an
+                // agent placed it. Its record is written here.
+                let now = self.0.now_ms();
+                let outcome = match (outbound, agent, segment) {
+                    (true, _, _) => "outbound",
+                    (false, Some(_), _) => "answered",
+                    (false, None, 0) => "ivr",
+                    (false, None, _) => "abandoned",
+                };
+                let talk_ms = connected_at_ms.map_or(0, |at| (now - at).max(0));
+                self.log(
+                    tenant,
+                    crate::center::cdr_id(&call_id, segment),
+                    "call.ended",
+                    json!({
+                        "call_id": call_id,
+                        "caller": phone::normalize(&caller, None)
+                            .map_or(caller, |p| p.as_str().to_string()),
+                        "customer_id": customer, "queue": "", "first_queue": "",
+                        "agent_id": agent, "arrived_at_ms": arrived_at_ms,
+                        "answered_at_ms": connected_at_ms, "ended_at_ms": now,
+                        "wait_ms": 0, "talk_ms": talk_ms, "ring_ms": 0, "hold_ms": 0,
+                        "ivr_ms": ivr_ms, "dialled": dialled, "recording": null,
+                        "outcome": outcome, "ended_by": by, "end_reason": reason,
+                        "media": media, "segment": segment, "transferred_to": null,
+                    }),
+                )
+                .await;
             }
             Report::Reachable { user, reachable } => {
                 self.engine(tenant, "phone registration", move |c| {

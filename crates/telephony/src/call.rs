@@ -1,7 +1,13 @@
-//! One inbound call, from INVITE to BYE: a task that owns the caller's dialog, the media
-//! task, the IVR interpreter and, while an agent is rung or talking, the agent's dialog.
+//! One call, from its first INVITE to its last BYE: a task that owns the customer's dialog,
+//! the agent's, the media task and, for a caller from a trunk, the IVR interpreter.
 //! Everything that happens to the call arrives on one of its channels and is handled in
 //! order here, so the call's state has one owner and no locks.
+//!
+//! A call has two sides, as its recording does: the customer (left) and the agent (right).
+//! A caller from a trunk comes first, goes through the IVR and the queue, and an agent is
+//! rung. A call placed for an agent (click-to-call, a callback) rings the agent first and
+//! dials the customer once they answer. Either way the agent's side may change: a transfer
+//! lets the agent go and rings the next one, each part recorded on its own.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,18 +22,22 @@ use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::prelude::*;
 use rsipstack::sip::{Header, Method, StatusCode, Transport, Uri};
 use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transport::SipAddr;
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::rtp::{self, Event, Leg};
+use crate::rtp::{self, Event, Leg, Side};
 use crate::sdp::{self, Codec, Direction, Session};
-use crate::{Action, Overflow, Party, Queued, Report, Telephony};
+use crate::{Action, Dial, Overflow, Party, Queued, Report, Telephony, Transfer, TransferTo};
 
 /// What reaches a call from outside its own dialogs.
 #[derive(Debug)]
 pub(crate) enum Command {
     Act(Action),
+    /// Pass the call on to a queue or an extension, asked by this agent (if any); the
+    /// answer says whether it went.
+    Transfer(String, Option<i64>, oneshot::Sender<Result<(), String>>),
     Hangup(String),
 }
 
@@ -37,7 +47,12 @@ const VOICEMAIL_LIMIT: Duration = Duration::from_secs(120);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Ivr,
+    /// Waiting for an agent (queued, or an extension ringing).
     Queued,
+    /// Placed for an agent: their phone rings.
+    Calling,
+    /// Placed for an agent: they answered and hear ringback while the customer's phone rings.
+    Dialling,
     Bridged,
     /// Playing a last prompt, then hanging up.
     Goodbye,
@@ -45,10 +60,13 @@ enum Phase {
     Voicemail,
 }
 
-struct AgentLeg {
-    user: i64,
+/// A phone leg: the customer's (from a trunk or dialled through one) or an agent's.
+struct PhoneLeg {
+    /// The agent's user id; `None` for the customer.
+    user: Option<i64>,
     dialog: InviteDialog,
     states: DialogStateReceiver,
+    /// The RTP socket until the leg answers and the media task takes it.
     socket: Option<UdpSocket>,
     local: SocketAddr,
     answered: bool,
@@ -59,19 +77,22 @@ struct Call {
     t: Arc<Telephony>,
     tenant: i64,
     call_id: String,
+    /// The customer's number: who called, or who is called.
     caller: String,
+    /// The number the caller dialled; for a call placed by an agent, the number shown.
     dialled: String,
-    customer: Option<i64>,
-    dialog: InviteDialog,
-    states: DialogStateReceiver,
-    caller_local: SocketAddr,
-    caller_session: Session,
+    customer_id: Option<i64>,
+    outbound: bool,
+    customer: Option<PhoneLeg>,
+    agent: Option<PhoneLeg>,
+    /// The customer's codec, offered first to agents' phones.
+    codec: Codec,
     sdp_id: u64,
     sdp_version: u64,
     media: mpsc::UnboundedSender<rtp::Command>,
     media_events: mpsc::UnboundedReceiver<Event>,
     commands: mpsc::UnboundedReceiver<Command>,
-    ivr: ivr::Caller,
+    ivr: Option<ivr::Caller>,
     open: Open,
     started: Instant,
     arrived_at_ms: i64,
@@ -80,9 +101,15 @@ struct Call {
     ivr_reported: usize,
     phase: Phase,
     queue: Option<String>,
-    agent: Option<AgentLeg>,
-    caller_gone: bool,
+    /// Which part of the call this is: 0, then one more per transfer.
+    segment: u32,
+    /// The agent connected to the customer now (or last), and since when.
+    connected: Option<(i64, i64)>,
+    /// For a call placed for an agent: who.
+    placed_for: Option<i64>,
     voicemail: Option<(String, PathBuf, Instant)>,
+    /// Why the call ends once its goodbye prompt has played.
+    goodbye_reason: String,
     ended: Option<(Party, String)>,
 }
 
@@ -120,6 +147,25 @@ fn file_name(call_id: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The user part of a Refer-To value (`<sip:1002@host;transport=udp>` → `1002`).
+pub fn refer_target(value: &str) -> Option<String> {
+    let v = value.trim();
+    let v = v.find('<').map_or(v, |open| {
+        let rest = &v[open + 1..];
+        &rest[..rest.find('>').unwrap_or(rest.len())]
+    });
+    let v = v
+        .strip_prefix("sips:")
+        .or_else(|| v.strip_prefix("sip:"))
+        .or_else(|| v.strip_prefix("tel:"))?;
+    let user = v.split(['@', ';', '?', '>']).next()?.trim();
+    (!user.is_empty() && user.len() <= 64).then(|| user.to_string())
+}
+
+fn media_ssrc(id: u64) -> u32 {
+    u32::try_from(id.wrapping_mul(2_654_435_761) & 0xFFFF_FFFF).unwrap_or(1)
 }
 
 /// Takes an INVITE outside any dialog: a caller from a trunk.
@@ -201,12 +247,12 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
         let _ = handler.handle(&mut tx).await;
     });
     let port = socket.local_addr().map_or(0, |a| a.port());
-    let caller_local = SocketAddr::new(t.public.ip(), port);
+    let local = SocketAddr::new(t.public.ip(), port);
     let sdp_id = t.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let answer = sdp::write(
         sdp_id,
         1,
-        caller_local,
+        local,
         &[offer.codec],
         offer.dtmf,
         offer.direction.answer(),
@@ -218,36 +264,43 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
         t.dialogs.remove_dialog(&dialog.id());
         return;
     }
-    let ssrc = u32::try_from(sdp_id.wrapping_mul(2_654_435_761) & 0xFFFF_FFFF).unwrap_or(1);
-    let (media, media_events) = rtp::start(
+    let (media, media_events) = rtp::start(Some(t.recorder.clone()), media_ssrc(sdp_id));
+    let _ = media.send(rtp::Command::Attach(
+        Side::Left,
         Leg {
             socket,
             session: offer,
         },
-        Some(t.recorder.clone()),
-        ssrc,
-    );
-    let (cmd_tx, commands) = mpsc::unbounded_channel();
-    t.calls
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(call_id.clone(), cmd_tx);
+    ));
+    let Some(commands) = t.enlist(route.tenant, &call_id) else {
+        let _ = dialog.bye().await;
+        t.dialogs.remove_dialog(&dialog.id());
+        return;
+    };
     let mut call = Call {
         tenant: route.tenant,
         call_id: call_id.clone(),
         caller,
         dialled,
-        customer: route.customer,
-        dialog,
-        states,
-        caller_local,
-        caller_session: offer,
+        customer_id: route.customer,
+        outbound: false,
+        customer: Some(PhoneLeg {
+            user: None,
+            dialog,
+            states,
+            socket: None,
+            local,
+            answered: true,
+            cancelled: false,
+        }),
+        agent: None,
+        codec: offer.codec,
         sdp_id,
         sdp_version: 1,
         media,
         media_events,
         commands,
-        ivr: ivr::Caller::new(route.flow, route.vars),
+        ivr: Some(ivr::Caller::new(route.flow, route.vars)),
         open: Open(route.open_calendars),
         started: Instant::now(),
         arrived_at_ms: crate::sip::now_ms(),
@@ -255,20 +308,67 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
         ivr_reported: 0,
         phase: Phase::Ivr,
         queue: None,
-        agent: None,
-        caller_gone: false,
+        segment: 0,
+        connected: None,
+        placed_for: None,
         voicemail: None,
+        goodbye_reason: String::new(),
         ended: None,
         t: t.clone(),
     };
     call.run().await;
-    t.calls
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&call_id);
+    t.delist(&call_id);
 }
 
-async fn next_state(leg: Option<&mut AgentLeg>) -> Option<DialogState> {
+/// A call placed for an agent: rings their phone, then dials the customer.
+pub(crate) async fn outbound(
+    t: Arc<Telephony>,
+    dial: Dial,
+    commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let sdp_id = t.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let (media, media_events) = rtp::start(Some(t.recorder.clone()), media_ssrc(sdp_id));
+    let (call_id, agent) = (dial.call_id.clone(), dial.agent);
+    let mut call = Call {
+        tenant: dial.tenant,
+        call_id: dial.call_id,
+        caller: dial.number,
+        dialled: dial.from,
+        customer_id: dial.customer,
+        outbound: true,
+        customer: None,
+        agent: None,
+        codec: Codec::Pcmu,
+        sdp_id,
+        sdp_version: 1,
+        media,
+        media_events,
+        commands,
+        ivr: None,
+        open: Open(Vec::new()),
+        started: Instant::now(),
+        arrived_at_ms: crate::sip::now_ms(),
+        ivr_ms: Some(0),
+        ivr_reported: 0,
+        phase: Phase::Calling,
+        queue: None,
+        segment: 0,
+        connected: None,
+        placed_for: None,
+        voicemail: None,
+        goodbye_reason: String::new(),
+        ended: None,
+        t: t.clone(),
+    };
+    call.placed_for = Some(agent);
+    if !call.ring(agent).await {
+        call.end(Party::Agent, "the agent's phone cannot be rung");
+    }
+    call.run().await;
+    t.delist(&call_id);
+}
+
+async fn next_state(leg: Option<&mut PhoneLeg>) -> Option<DialogState> {
     match leg {
         Some(l) => l.states.recv().await,
         None => std::future::pending().await,
@@ -291,30 +391,41 @@ impl Call {
         self.t.app.report(self.tenant, r).await;
     }
 
+    fn leg(&mut self, side: Side) -> Option<&mut PhoneLeg> {
+        match side {
+            Side::Left => self.customer.as_mut(),
+            Side::Right => self.agent.as_mut(),
+        }
+    }
+
     async fn run(&mut self) {
-        self.report(Report::Arrived {
-            call_id: self.call_id.clone(),
-            caller: self.caller.clone(),
-            dialled: self.dialled.clone(),
-        })
-        .await;
-        let now = self.now_ms();
-        self.ivr.handle_start(now, &self.open);
-        self.drive_ivr().await;
+        if let Some(ivr) = self.ivr.as_mut() {
+            let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(0);
+            ivr.handle_start(now, &self.open);
+            self.report(Report::Arrived {
+                call_id: self.call_id.clone(),
+                caller: self.caller.clone(),
+                dialled: self.dialled.clone(),
+            })
+            .await;
+            self.drive_ivr().await;
+        }
         while self.ended.is_none() {
-            let ivr_at = (self.phase == Phase::Ivr)
-                .then(|| self.ivr.poll_timeout())
-                .flatten()
+            let ivr_at = self
+                .ivr
+                .as_ref()
+                .filter(|_| self.phase == Phase::Ivr)
+                .and_then(ivr::Caller::poll_timeout)
                 .map(|ms| self.started + Duration::from_millis(ms));
             let vm_at = self.voicemail.as_ref().map(|v| v.2);
             tokio::select! {
-                st = self.states.recv() => match st {
-                    Some(st) => self.caller_state(st).await,
-                    None => self.end(Party::Caller, "caller dialog gone"),
+                st = next_state(self.customer.as_mut()) => match st {
+                    Some(st) => self.leg_state(Side::Left, st).await,
+                    None => self.leg_gone(Side::Left, 480, "the caller's dialog is gone").await,
                 },
                 st = next_state(self.agent.as_mut()) => match st {
-                    Some(st) => self.agent_state(st).await,
-                    None => self.agent_gone(480).await,
+                    Some(st) => self.leg_state(Side::Right, st).await,
+                    None => self.leg_gone(Side::Right, 480, "the agent's dialog is gone").await,
                 },
                 ev = self.media_events.recv() => match ev {
                     Some(ev) => self.media_event(ev).await,
@@ -322,12 +433,18 @@ impl Call {
                 },
                 cmd = self.commands.recv() => match cmd {
                     Some(Command::Act(a)) => self.act(a).await,
+                    Some(Command::Transfer(to, by, answer)) => {
+                        let r = self.transfer(to, by).await;
+                        let _ = answer.send(r);
+                    }
                     Some(Command::Hangup(why)) => self.end(Party::System, &why),
                     None => self.end(Party::System, "telephony stopped"),
                 },
                 () = sleep_until(ivr_at) => {
                     let now = self.now_ms();
-                    self.ivr.handle_timeout(now, &self.open);
+                    if let Some(ivr) = self.ivr.as_mut() {
+                        ivr.handle_timeout(now, &self.open);
+                    }
                     self.drive_ivr().await;
                 }
                 () = sleep_until(vm_at) => self.end(Party::System, "voicemail time limit"),
@@ -338,9 +455,14 @@ impl Call {
 
     /// Carries out what the IVR asks, and reports the nodes it entered.
     async fn drive_ivr(&mut self) {
-        let trail = self.ivr.trail();
+        let Some(ivr) = self.ivr.as_mut() else { return };
+        let trail = ivr.trail();
         let fresh: Vec<String> = trail[self.ivr_reported.min(trail.len())..].to_vec();
         self.ivr_reported = trail.len();
+        let mut steps = Vec::new();
+        while let Some(step) = ivr.poll_step() {
+            steps.push(step);
+        }
         for node in fresh {
             self.report(Report::IvrNode {
                 call_id: self.call_id.clone(),
@@ -348,22 +470,28 @@ impl Call {
             })
             .await;
         }
-        while let Some(step) = self.ivr.poll_step() {
+        for step in steps {
             match step {
                 ivr::Step::Play { prompt } => {
-                    let _ = self
-                        .media
-                        .send(rtp::Command::Play(self.t.prompts.get(&prompt)));
+                    let p = self.t.prompts.get(&prompt);
+                    let _ = self.media.send(rtp::Command::Play(Side::Left, p));
                 }
                 ivr::Step::StopPlaying => {
                     let _ = self.media.send(rtp::Command::StopPlaying);
                 }
                 ivr::Step::Queue { queue, priority } => self.enqueue(queue, priority).await,
-                // A callback in queue needs outbound calls through a trunk; until they
-                // exist the caller waits in the queue like any other.
-                ivr::Step::Callback { queue } => self.enqueue(queue, 0).await,
+                ivr::Step::Callback { queue } => {
+                    // The caller keeps their place and is called back: this call ends.
+                    self.enqueue(queue, 0).await;
+                    if self.phase == Phase::Queued {
+                        match self.t.app.callback(self.tenant, &self.call_id).await {
+                            Ok(()) => self.goodbye(Side::Left, "callback", "a callback was booked"),
+                            Err(e) => tracing::warn!(call_id = self.call_id, "no callback: {e}"),
+                        }
+                    }
+                }
                 ivr::Step::Voicemail { mailbox } => self.voicemail(mailbox),
-                ivr::Step::Transfer { number } => self.transfer(&number).await,
+                ivr::Step::Transfer { number } => self.ivr_transfer(&number).await,
                 ivr::Step::Hangup => self.end(Party::System, "the IVR flow hung up"),
             }
         }
@@ -375,31 +503,43 @@ impl Call {
             call_id: self.call_id.clone(),
             caller: self.caller.clone(),
             dialled: self.dialled.clone(),
-            customer: self.customer,
+            customer: self.customer_id,
             queue: queue.clone(),
             priority,
             ivr_ms: self.now_ms(),
-            ivr_path: self.ivr.trail().to_vec(),
+            ivr_path: self
+                .ivr
+                .as_ref()
+                .map(|i| i.trail().to_vec())
+                .unwrap_or_default(),
         };
         match self.t.app.queue(self.tenant, call).await {
             Ok(()) => {
                 self.phase = Phase::Queued;
                 self.queue = Some(queue);
-                let _ = self.media.send(rtp::Command::Music(self.t.prompts.music()));
+                self.music();
             }
             Err(e) => {
                 tracing::warn!(call_id = self.call_id, "cannot queue: {e}");
-                self.goodbye("busy");
+                self.goodbye(Side::Left, "busy", "the queue refused the call");
             }
         }
     }
 
-    /// Plays a last prompt; the call ends when it has played.
-    fn goodbye(&mut self, prompt: &str) {
-        self.phase = Phase::Goodbye;
+    /// Music on hold to the customer.
+    fn music(&self) {
         let _ = self
             .media
-            .send(rtp::Command::Play(self.t.prompts.get(prompt)));
+            .send(rtp::Command::Music(Side::Left, self.t.prompts.music()));
+    }
+
+    /// Plays a last prompt to one side; the call ends when it has played.
+    fn goodbye(&mut self, side: Side, prompt: &str, reason: &str) {
+        self.phase = Phase::Goodbye;
+        self.goodbye_reason = reason.to_string();
+        let _ = self
+            .media
+            .send(rtp::Command::Play(side, self.t.prompts.get(prompt)));
     }
 
     fn voicemail(&mut self, mailbox: String) {
@@ -417,35 +557,41 @@ impl Call {
             path,
             Instant::now() + VOICEMAIL_LIMIT + Duration::from_secs(30),
         ));
-        let _ = self
-            .media
-            .send(rtp::Command::Play(self.t.prompts.get("voicemail")));
+        let _ = self.media.send(rtp::Command::Play(
+            Side::Left,
+            self.t.prompts.get("voicemail"),
+        ));
     }
 
     /// A blind transfer from the IVR to an extension of the tenant: rung like an agent.
-    async fn transfer(&mut self, number: &str) {
+    async fn ivr_transfer(&mut self, number: &str) {
         let target = {
             let r = self.t.registrar();
             r.contacts(&(self.tenant, number.to_string()))
                 .last()
                 .map(|b| b.user)
         };
+        self.ivr_ms = Some(self.now_ms());
         match target {
             Some(user) => {
                 self.phase = Phase::Queued;
-                let _ = self.media.send(rtp::Command::Music(self.t.prompts.music()));
-                self.ring(user).await;
+                self.music();
+                if !self.ring(user).await {
+                    self.goodbye(Side::Left, "unavailable", "the extension cannot be rung");
+                }
             }
-            None => self.goodbye("unavailable"),
+            None => self.goodbye(Side::Left, "unavailable", "the extension is not registered"),
         }
     }
 
     async fn act(&mut self, a: Action) {
         match a {
-            Action::Offer { agent, .. } => self.ring(agent).await,
+            Action::Offer { agent, .. } => {
+                self.ring(agent).await;
+            }
             Action::CancelOffer { agent, .. } => {
                 if let Some(leg) = self.agent.as_mut()
-                    && leg.user == agent
+                    && leg.user == Some(agent)
                     && !leg.answered
                 {
                     leg.cancelled = true;
@@ -459,24 +605,30 @@ impl Call {
                 self.queue = None;
                 match to {
                     Overflow::Voicemail => self.voicemail("default".into()),
-                    Overflow::Callback => self.goodbye("callback"),
-                    Overflow::Disconnect => self.goodbye("busy"),
+                    Overflow::Callback => {
+                        self.goodbye(Side::Left, "callback", "the queue overflowed to a callback")
+                    }
+                    Overflow::Disconnect => {
+                        self.goodbye(Side::Left, "busy", "the queue overflowed: disconnected")
+                    }
                 }
             }
         }
     }
 
-    /// Rings the agent's registered phone (the one registered last).
-    async fn ring(&mut self, user: i64) {
-        let declined = |status: u16| Report::Declined {
-            call_id: self.call_id.clone(),
+    /// Rings an agent's registered phone for the call; whether it rings. A phone that
+    /// cannot be rung is reported declined, so the routing engine moves on.
+    async fn ring(&mut self, user: i64) -> bool {
+        let call_id = self.call_id.clone();
+        let declined = move |status: u16| Report::Declined {
+            call_id: call_id.clone(),
             agent: user,
             status,
         };
         if self.agent.is_some() || self.phase == Phase::Bridged {
             // One agent at a time per call.
             self.report(declined(486)).await;
-            return;
+            return false;
         }
         let binding = self
             .t
@@ -487,7 +639,7 @@ impl Call {
             .cloned();
         let Some(binding) = binding else {
             self.report(declined(480)).await;
-            return;
+            return false;
         };
         let ext = binding
             .contact
@@ -495,99 +647,158 @@ impl Call {
             .and_then(|c| c.split('@').next())
             .unwrap_or("agent")
             .to_string();
-        let socket = match self.t.ports.bind().await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!("{e}");
-                self.report(declined(503)).await;
-                return;
-            }
-        };
-        let local = SocketAddr::new(
-            self.t.public.ip(),
-            socket.local_addr().map_or(0, |a| a.port()),
-        );
-        let codecs = match self.caller_session.codec {
-            Codec::Pcmu => [Codec::Pcmu, Codec::Pcma],
-            Codec::Pcma => [Codec::Pcma, Codec::Pcmu],
-        };
-        let offer = sdp::write(
-            self.sdp_id + 1,
-            1,
-            local,
-            &codecs,
-            Some(101),
-            Direction::SendRecv,
-        );
         let (callee, destination) = crate::sip::phone_target(&binding, &ext);
         let transport = if binding.transport == "tcp" {
             Transport::Tcp
         } else {
             Transport::Udp
         };
-        let from = format!("sip:{}@{}", sip_user(&self.caller), self.t.public);
-        let opt = InviteOption {
-            caller_display_name: Some(self.caller.clone()),
-            caller: Uri::try_from(from.as_str()).unwrap_or_default(),
-            callee,
-            destination: Some(destination),
-            contact: self.t.contact(transport),
-            content_type: Some("application/sdp".into()),
-            offer: Some(offer.into_bytes()),
-            headers: Some(vec![
-                Header::Other("X-Hotline-Call-Id".into(), self.call_id.clone()),
-                Header::Other(
-                    "X-Hotline-Queue".into(),
-                    self.queue.clone().unwrap_or_default(),
-                ),
-            ]),
-            ..InviteOption::default()
-        };
-        let (state_tx, states) = self.t.dialogs.new_dialog_state_channel();
-        match self.t.dialogs.do_invite_async(opt, state_tx) {
-            Ok((dialog, _join)) => {
-                self.agent = Some(AgentLeg {
-                    user,
-                    dialog,
-                    states,
-                    socket: Some(socket),
-                    local,
-                    answered: false,
-                    cancelled: false,
-                });
+        let headers = vec![
+            Header::Other("X-Hotline-Call-Id".into(), self.call_id.clone()),
+            Header::Other(
+                "X-Hotline-Queue".into(),
+                self.queue.clone().unwrap_or_default(),
+            ),
+        ];
+        let from = sip_user(&self.caller);
+        match self
+            .invite(Some(user), &from, callee, destination, transport, headers)
+            .await
+        {
+            Ok(()) => {
                 self.report(Report::Ringing {
                     call_id: self.call_id.clone(),
                     agent: user,
                     extension: ext,
                 })
                 .await;
+                true
             }
             Err(e) => {
                 tracing::warn!(call_id = self.call_id, "cannot ring the agent: {e}");
                 self.report(declined(500)).await;
+                false
             }
         }
     }
 
-    async fn caller_state(&mut self, st: DialogState) {
+    /// Sends an INVITE for a new leg: an agent's (`user`) or the customer's.
+    async fn invite(
+        &mut self,
+        user: Option<i64>,
+        from: &str,
+        callee: Uri,
+        destination: SipAddr,
+        transport: Transport,
+        headers: Vec<Header>,
+    ) -> Result<(), String> {
+        let socket = self.t.ports.bind().await.map_err(|e| e.to_string())?;
+        let local = SocketAddr::new(
+            self.t.public.ip(),
+            socket.local_addr().map_or(0, |a| a.port()),
+        );
+        let codecs = match self.codec {
+            Codec::Pcmu => [Codec::Pcmu, Codec::Pcma],
+            Codec::Pcma => [Codec::Pcma, Codec::Pcmu],
+        };
+        let sdp_id = self.sdp_id + if user.is_some() { 1 } else { 0 };
+        let offer = sdp::write(sdp_id, 1, local, &codecs, Some(101), Direction::SendRecv);
+        let caller = format!("sip:{from}@{}", self.t.public);
+        let opt = InviteOption {
+            caller_display_name: user.map(|_| self.caller.clone()),
+            caller: Uri::try_from(caller.as_str()).unwrap_or_default(),
+            callee,
+            destination: Some(destination),
+            contact: self.t.contact(transport),
+            content_type: Some("application/sdp".into()),
+            offer: Some(offer.into_bytes()),
+            headers: Some(headers),
+            ..InviteOption::default()
+        };
+        let (state_tx, states) = self.t.dialogs.new_dialog_state_channel();
+        let (dialog, _join) = self
+            .t
+            .dialogs
+            .do_invite_async(opt, state_tx)
+            .map_err(|e| e.to_string())?;
+        let leg = PhoneLeg {
+            user,
+            dialog,
+            states,
+            socket: Some(socket),
+            local,
+            answered: false,
+            cancelled: false,
+        };
+        match user {
+            Some(_) => self.agent = Some(leg),
+            None => self.customer = Some(leg),
+        }
+        Ok(())
+    }
+
+    /// The agent answered a call placed for them: the customer is dialled through the
+    /// outbound trunk while the agent hears ringback.
+    async fn dial_customer(&mut self) {
+        let Some(trunk) = self.t.config.outbound else {
+            self.goodbye(Side::Right, "unavailable", "no outbound trunk");
+            return;
+        };
+        let number = sip_user(&self.caller);
+        let callee = Uri::try_from(format!("sip:{number}@{trunk}").as_str()).unwrap_or_default();
+        let from = sip_user(&self.dialled);
+        let headers = vec![Header::Other(
+            "X-Hotline-Call-Id".into(),
+            self.call_id.clone(),
+        )];
+        match self
+            .invite(
+                None,
+                &from,
+                callee,
+                SipAddr::from(trunk),
+                Transport::Udp,
+                headers,
+            )
+            .await
+        {
+            Ok(()) => {
+                self.phase = Phase::Dialling;
+                let _ = self
+                    .media
+                    .send(rtp::Command::Music(Side::Right, self.t.prompts.ringback()));
+            }
+            Err(e) => {
+                tracing::warn!(call_id = self.call_id, "cannot dial the customer: {e}");
+                self.goodbye(Side::Right, "unavailable", "the trunk refused the call");
+            }
+        }
+    }
+
+    async fn leg_state(&mut self, side: Side, st: DialogState) {
         match st {
-            DialogState::Terminated(id, reason) => {
-                self.t.dialogs.remove_dialog(&id);
-                self.caller_gone = true;
-                self.end(Party::Caller, &reason_text(&reason));
+            DialogState::Confirmed(_, resp) if self.leg(side).is_some_and(|l| !l.answered) => {
+                self.answered(side, &resp.body).await;
             }
             DialogState::Updated(_, req, handle) if req.method == Method::Invite => {
-                let local = self.caller_local;
-                if let Some(s) = self.reinvite(&req.body, &handle, self.sdp_id, local).await {
-                    self.caller_session = s;
-                    let _ = self.media.send(rtp::Command::Caller(s));
+                let Some(local) = self.leg(side).map(|l| l.local) else {
+                    return;
+                };
+                let sdp_id = self.sdp_id + if side == Side::Right { 1 } else { 0 };
+                if let Some(s) = self.reinvite(&req.body, &handle, sdp_id, local).await {
+                    let _ = self.media.send(rtp::Command::Session(side, s));
+                    if side == Side::Right && self.phase == Phase::Bridged {
+                        let on = s.direction.is_hold();
+                        let _ = self
+                            .media
+                            .send(rtp::Command::Hold(on, self.t.prompts.music()));
+                        self.report(Report::Hold {
+                            call_id: self.call_id.clone(),
+                            on,
+                        })
+                        .await;
+                    }
                 }
-            }
-            DialogState::Updated(_, _, handle)
-            | DialogState::Options(_, _, handle)
-            | DialogState::Notify(_, _, handle)
-            | DialogState::Message(_, _, handle) => {
-                let _ = handle.reply(StatusCode::OK).await;
             }
             DialogState::Info(_, req, handle) => {
                 let _ = handle.reply(StatusCode::OK).await;
@@ -597,12 +808,52 @@ impl Call {
                     .lines()
                     .find_map(|l| l.trim().strip_prefix("Signal="))
                     .and_then(|k| k.trim().chars().next());
-                if let Some(k) = key {
+                if side == Side::Left
+                    && let Some(k) = key
+                {
                     self.media_event(Event::Digit(k)).await;
                 }
             }
-            DialogState::Refer(_, _, handle) | DialogState::Publish(_, _, handle) => {
+            DialogState::Refer(_, req, handle) => {
+                let target = req.refer_to_header().and_then(|h| refer_target(h.value()));
+                let (status, why) = match target {
+                    Some(_) if side == Side::Left => (
+                        StatusCode::Forbidden,
+                        "only the agent transfers".to_string(),
+                    ),
+                    None => (StatusCode::BadRequest, "no Refer-To user".to_string()),
+                    Some(to) => {
+                        let agent = self.agent.as_ref().and_then(|l| l.user);
+                        match self.transfer(to, agent).await {
+                            Ok(()) => (StatusCode::Accepted, String::new()),
+                            Err(e) => (StatusCode::Forbidden, e),
+                        }
+                    }
+                };
+                let warn = (!why.is_empty()).then(|| vec![warning(&why)]);
+                let _ = handle.respond(status, warn, None).await;
+            }
+            DialogState::Updated(_, _, handle)
+            | DialogState::Options(_, _, handle)
+            | DialogState::Notify(_, _, handle)
+            | DialogState::Message(_, _, handle) => {
+                let _ = handle.reply(StatusCode::OK).await;
+            }
+            DialogState::Publish(_, _, handle) => {
                 let _ = handle.reply(StatusCode::Decline).await;
+            }
+            DialogState::Terminated(id, reason) => {
+                self.t.dialogs.remove_dialog(&id);
+                let status = match &reason {
+                    TerminatedReason::UasOther(code) | TerminatedReason::ProxyError(code) => {
+                        code.code()
+                    }
+                    TerminatedReason::UasBusy => 486,
+                    TerminatedReason::UasDecline => 603,
+                    TerminatedReason::Timeout => 408,
+                    _ => 487,
+                };
+                self.leg_gone(side, status, &reason_text(&reason)).await;
             }
             _ => {}
         }
@@ -643,130 +894,189 @@ impl Call {
         }
     }
 
-    async fn agent_state(&mut self, st: DialogState) {
-        let Some(leg) = self.agent.as_mut() else {
+    /// A leg we rang answered with its SDP: its audio joins the call.
+    async fn answered(&mut self, side: Side, body: &[u8]) {
+        let Some(leg) = self.leg(side) else { return };
+        leg.answered = true;
+        let session = sdp::parse(body);
+        let (Ok(session), Some(socket)) = (session, leg.socket.take()) else {
+            let d = leg.dialog.clone();
+            tokio::spawn(async move {
+                let _ = d.bye().await;
+            });
             return;
         };
-        match st {
-            DialogState::Confirmed(_, resp) if !leg.answered => {
-                leg.answered = true;
-                let session = sdp::parse(&resp.body);
-                let (Ok(session), Some(socket)) = (session, leg.socket.take()) else {
-                    let d = leg.dialog.clone();
-                    let _ = d.bye().await;
-                    return;
-                };
-                let user = leg.user;
-                self.phase = Phase::Bridged;
-                let _ = self
-                    .media
-                    .send(rtp::Command::Bridge(Leg { socket, session }));
-                let id = self
-                    .t
-                    .next_id
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let path = self
-                    .t
-                    .config
-                    .data_dir
-                    .join("recordings")
-                    .join(self.tenant.to_string())
-                    .join(format!("{}.wav", file_name(&self.call_id)));
-                self.t
-                    .recordings
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(id, (self.tenant, self.call_id.clone()));
-                let _ = self.media.send(rtp::Command::Record(id, path.clone()));
-                self.report(Report::Answered {
-                    call_id: self.call_id.clone(),
-                    agent: user,
-                })
-                .await;
-                self.report(Report::Recording {
-                    call_id: self.call_id.clone(),
-                    path,
-                })
-                .await;
-            }
-            DialogState::Updated(_, req, handle) if req.method == Method::Invite => {
-                let local = leg.local;
-                if let Some(s) = self
-                    .reinvite(&req.body, &handle, self.sdp_id + 1, local)
-                    .await
-                {
-                    let _ = self.media.send(rtp::Command::Agent(s));
-                    let on = s.direction.is_hold();
-                    let _ = self
-                        .media
-                        .send(rtp::Command::Hold(on, self.t.prompts.music()));
-                    self.report(Report::Hold {
-                        call_id: self.call_id.clone(),
-                        on,
-                    })
-                    .await;
-                }
-            }
-            DialogState::Updated(_, _, handle)
-            | DialogState::Options(_, _, handle)
-            | DialogState::Info(_, _, handle)
-            | DialogState::Notify(_, _, handle)
-            | DialogState::Message(_, _, handle) => {
-                let _ = handle.reply(StatusCode::OK).await;
-            }
-            DialogState::Refer(_, _, handle) | DialogState::Publish(_, _, handle) => {
-                let _ = handle.reply(StatusCode::Decline).await;
-            }
-            DialogState::Terminated(id, reason) => {
-                self.t.dialogs.remove_dialog(&id);
-                let status = match reason {
-                    TerminatedReason::UasOther(code) | TerminatedReason::ProxyError(code) => {
-                        code.code()
-                    }
-                    TerminatedReason::UasBusy => 486,
-                    TerminatedReason::UasDecline => 603,
-                    TerminatedReason::Timeout => 408,
-                    _ => 487,
-                };
-                self.agent_gone(status).await;
-            }
-            _ => {}
-        }
-    }
-
-    /// The agent's leg ended: before answer it was refused (or cancelled by us), after it
-    /// the agent hung up.
-    async fn agent_gone(&mut self, status: u16) {
-        let Some(leg) = self.agent.take() else {
-            return;
-        };
-        self.t.dialogs.remove_dialog(&leg.dialog.id());
-        if leg.answered {
-            self.end(Party::Agent, "the agent hung up");
-        } else if !leg.cancelled {
-            self.report(Report::Declined {
+        let user = leg.user;
+        let _ = self
+            .media
+            .send(rtp::Command::Attach(side, Leg { socket, session }));
+        if let Some(agent) = user {
+            self.report(Report::Answered {
                 call_id: self.call_id.clone(),
-                agent: leg.user,
-                status,
+                agent,
             })
             .await;
         }
+        match side {
+            Side::Right if self.outbound && self.customer.is_none() => {
+                self.codec = session.codec;
+                self.dial_customer().await;
+            }
+            Side::Left => self.codec = session.codec,
+            Side::Right => {}
+        }
+        if self.customer.as_ref().is_some_and(|l| l.answered)
+            && self.agent.as_ref().is_some_and(|l| l.answered)
+        {
+            self.connect().await;
+        }
+    }
+
+    /// The customer and an agent hear each other: this part of the call is recorded.
+    async fn connect(&mut self) {
+        let Some(agent) = self.agent.as_ref().and_then(|l| l.user) else {
+            return;
+        };
+        self.phase = Phase::Bridged;
+        self.connected = Some((agent, crate::sip::now_ms()));
+        let id = self
+            .t
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = match self.segment {
+            0 => format!("{}.wav", file_name(&self.call_id)),
+            n => format!("{}-{n}.wav", file_name(&self.call_id)),
+        };
+        let path = self
+            .t
+            .config
+            .data_dir
+            .join("recordings")
+            .join(self.tenant.to_string())
+            .join(name);
+        self.t
+            .recordings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, (self.tenant, self.call_id.clone()));
+        let _ = self.media.send(rtp::Command::Record(id, path.clone()));
+        self.report(Report::Recording {
+            call_id: self.call_id.clone(),
+            path,
+        })
+        .await;
+    }
+
+    /// A leg ended. The customer's: the call is over (or, dialled and never answered, the
+    /// agent is told). An agent's: before the answer it was refused (or cancelled by us);
+    /// after it, the agent hung up.
+    async fn leg_gone(&mut self, side: Side, status: u16, reason: &str) {
+        let leg = match side {
+            Side::Left => self.customer.take(),
+            Side::Right => self.agent.take(),
+        };
+        let Some(leg) = leg else { return };
+        self.t.dialogs.remove_dialog(&leg.dialog.id());
+        let _ = self.media.send(rtp::Command::Detach(side));
+        match (side, leg.answered) {
+            (Side::Left, true) => self.end(Party::Caller, reason),
+            (Side::Left, false) => {
+                let why = format!("the customer did not answer ({status})");
+                self.goodbye(Side::Right, "unavailable", &why);
+            }
+            (Side::Right, true) => self.end(Party::Agent, "the agent hung up"),
+            (Side::Right, false) => {
+                if !leg.cancelled
+                    && let Some(agent) = leg.user
+                {
+                    self.report(Report::Declined {
+                        call_id: self.call_id.clone(),
+                        agent,
+                        status,
+                    })
+                    .await;
+                }
+                if self.outbound && self.customer.is_none() {
+                    self.end(
+                        Party::Agent,
+                        &format!("the agent's phone did not answer ({status})"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Passes the connected call on: the application ends the agent's part and says where
+    /// it goes; the agent's phone is let go and the customer hears music until the next
+    /// agent answers.
+    async fn transfer(&mut self, to: String, by: Option<i64>) -> Result<(), String> {
+        if self.phase != Phase::Bridged {
+            return Err("only a connected call can be transferred".into());
+        }
+        if by.is_some() && by != self.connected.map(|c| c.0) {
+            return Err("the call is not connected to you".into());
+        }
+        let request = Transfer {
+            call_id: self.call_id.clone(),
+            to,
+            from_agent: by.or(self.connected.map(|c| c.0)),
+            segment: self.segment + 1,
+            caller: self.caller.clone(),
+            dialled: self.dialled.clone(),
+            customer: self.customer_id,
+        };
+        let target = self.t.app.transfer(self.tenant, request).await?;
+        self.segment += 1;
+        self.connected = None;
+        let _ = self.media.send(rtp::Command::StopRecording);
+        let _ = self.media.send(rtp::Command::Detach(Side::Right));
+        if let Some(leg) = self.agent.take() {
+            // The phone is told the transfer went through (RFC 3515) and let go.
+            let t = self.t.clone();
+            tokio::spawn(async move {
+                let _ = leg
+                    .dialog
+                    .notify_refer(StatusCode::OK, "terminated;reason=noresource")
+                    .await;
+                let _ = leg.dialog.bye().await;
+                t.dialogs.remove_dialog(&leg.dialog.id());
+            });
+        }
+        self.phase = Phase::Queued;
+        self.music();
+        match target {
+            TransferTo::Queue(q) => self.queue = Some(q),
+            TransferTo::Agent(user) => {
+                self.queue = None;
+                if !self.ring(user).await {
+                    self.goodbye(Side::Left, "unavailable", "the extension cannot be rung");
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn media_event(&mut self, ev: Event) {
         match ev {
             Event::Digit(k) if self.phase == Phase::Ivr => {
                 let now = self.now_ms();
-                self.ivr.handle_digit(now, k, &self.open);
+                if let Some(ivr) = self.ivr.as_mut() {
+                    ivr.handle_digit(now, k, &self.open);
+                }
                 self.drive_ivr().await;
             }
             Event::Played => match self.phase {
                 Phase::Ivr => {
                     let now = self.now_ms();
-                    self.ivr.handle_played(now, &self.open);
+                    if let Some(ivr) = self.ivr.as_mut() {
+                        ivr.handle_played(now, &self.open);
+                    }
                     self.drive_ivr().await;
                 }
-                Phase::Goodbye => self.end(Party::System, "the call was turned away"),
+                Phase::Goodbye => {
+                    let why = std::mem::take(&mut self.goodbye_reason);
+                    self.end(Party::System, &why);
+                }
                 Phase::Voicemail => {
                     if let Some((_, path, until)) = self.voicemail.as_mut() {
                         *until = Instant::now() + VOICEMAIL_LIMIT;
@@ -795,7 +1105,10 @@ impl Call {
 
     /// Hangs up whatever is still up, stops the media and reports the end.
     async fn finish(&mut self) {
-        if let Some(leg) = self.agent.take() {
+        for leg in [self.agent.take(), self.customer.take()]
+            .into_iter()
+            .flatten()
+        {
             if leg.answered {
                 let _ = leg.dialog.bye().await;
             } else {
@@ -803,10 +1116,6 @@ impl Call {
             }
             self.t.dialogs.remove_dialog(&leg.dialog.id());
         }
-        if !self.caller_gone {
-            let _ = self.dialog.bye().await;
-        }
-        self.t.dialogs.remove_dialog(&self.dialog.id());
         let _ = self.media.send(rtp::Command::Stop);
         let mut summary = rtp::Summary::default();
         let wait = tokio::time::sleep(Duration::from_secs(2));
@@ -840,9 +1149,13 @@ impl Call {
             media: summary,
             caller: self.caller.clone(),
             dialled: self.dialled.clone(),
-            customer: self.customer,
+            customer: self.customer_id,
             arrived_at_ms: self.arrived_at_ms,
             ivr_ms,
+            agent: self.connected.map(|c| c.0).or(self.placed_for),
+            connected_at_ms: self.connected.map(|c| c.1),
+            segment: self.segment,
+            outbound: self.outbound,
         })
         .await;
     }
@@ -857,7 +1170,7 @@ fn reason_text(r: &TerminatedReason) -> String {
     }
 }
 
-/// A caller number as a SIP user part (digits, `+`, `*`, `#`; anything else dropped).
+/// A number as a SIP user part (digits, `+`, `*`, `#`; anything else dropped).
 fn sip_user(number: &str) -> String {
     let u: String = number
         .chars()
@@ -875,5 +1188,25 @@ mod tests {
         assert_eq!(file_name("a1b2@10.0.0.1/../x"), "a1b2_10.0.0.1_.._x");
         assert_eq!(sip_user("+86 138-1234"), "+861381234");
         assert_eq!(sip_user("<script>"), "anonymous");
+    }
+
+    #[test]
+    fn refer_to_names_a_user() {
+        assert_eq!(
+            refer_target("<sip:1002@10.0.0.1:5060;transport=udp>").as_deref(),
+            Some("1002")
+        );
+        assert_eq!(
+            refer_target("sip:complaint@hotline").as_deref(),
+            Some("complaint")
+        );
+        assert_eq!(
+            refer_target("\"Expert\" <sip:expert@h?Replaces=x>").as_deref(),
+            Some("expert")
+        );
+        assert_eq!(refer_target("<tel:+8610123>").as_deref(), Some("+8610123"));
+        assert_eq!(refer_target("<sip:@host>"), None);
+        assert_eq!(refer_target("<http://x>"), None);
+        assert_eq!(refer_target(""), None);
     }
 }

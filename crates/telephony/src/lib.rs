@@ -41,6 +41,8 @@ pub struct Config {
     pub rtp_ports: (u16, u16),
     /// The addresses of the trunks (carriers, PBXs) allowed to send calls in.
     pub trunks: Vec<IpAddr>,
+    /// The trunk calls out go through (click-to-call, callbacks); none, no calls out.
+    pub outbound: Option<SocketAddr>,
     /// Recordings and voicemail go under here.
     pub data_dir: PathBuf,
     /// Prompts (`<name>.wav`, 8 kHz mono) are read from here.
@@ -88,6 +90,45 @@ pub struct Queued {
     pub ivr_path: Vec<String>,
 }
 
+/// A call the agent asked to pass on (REFER from the phone, or the desktop).
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    pub call_id: String,
+    /// A queue's key, or an extension of the tenant.
+    pub to: String,
+    /// The agent passing it on.
+    pub from_agent: Option<i64>,
+    /// The part of the call that begins now: 0 for the first agent, then 1, 2…
+    pub segment: u32,
+    pub caller: String,
+    pub dialled: String,
+    pub customer: Option<i64>,
+}
+
+/// Where a transfer goes, as the application decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferTo {
+    /// Queued again (the application queued it): the routing engine offers it.
+    Queue(String),
+    /// Straight to this user's phone.
+    Agent(i64),
+}
+
+/// A call placed for an agent: their phone rings first, and once they answer the
+/// customer is dialled through the outbound trunk.
+#[derive(Debug, Clone)]
+pub struct Dial {
+    pub tenant: i64,
+    /// The call's id (a callback keeps the id of the call it calls back).
+    pub call_id: String,
+    pub agent: i64,
+    /// The customer's number, as the trunk takes it.
+    pub number: String,
+    /// The number the customer sees (the tenant's).
+    pub from: String,
+    pub customer: Option<i64>,
+}
+
 /// Who ended a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Party {
@@ -100,7 +141,7 @@ pub enum Party {
 /// What telephony tells the application, in order, per call.
 #[derive(Debug, Clone)]
 pub enum Report {
-    /// A call came in and was answered by the IVR.
+    /// A call came in and was answered by the IVR (or, placed for an agent, was started).
     Arrived {
         call_id: String,
         caller: String,
@@ -156,6 +197,14 @@ pub enum Report {
         customer: Option<i64>,
         arrived_at_ms: i64,
         ivr_ms: u64,
+        /// The agent of the last part of the call (for a call placed for an agent, that
+        /// agent, connected or not), and when they were connected to the customer.
+        agent: Option<i64>,
+        connected_at_ms: Option<i64>,
+        /// The last part of the call (see [`Transfer::segment`]).
+        segment: u32,
+        /// Placed by an agent ([`Dial`]) rather than taken from a trunk.
+        outbound: bool,
     },
     /// Whether an agent's phone can be rung (registered or not any more).
     Reachable {
@@ -192,5 +241,11 @@ pub trait App: Send + Sync + 'static {
     async fn extension(&self, domain: &str, extension: &str) -> Option<ExtensionAuth>;
     /// Queue the caller; an error is said to the caller as a failure and the call ends.
     async fn queue(&self, tenant: i64, call: Queued) -> Result<(), String>;
+    /// A connected call is passed on: the application ends the agent's part and says where
+    /// the call goes (having queued it, for a queue). An error leaves the call as it was.
+    async fn transfer(&self, tenant: i64, transfer: Transfer) -> Result<TransferTo, String>;
+    /// The waiting caller chose to be called back: the application keeps their place in
+    /// the queue; the call in hand ends after a last prompt.
+    async fn callback(&self, tenant: i64, call_id: &str) -> Result<(), String>;
     async fn report(&self, tenant: i64, report: Report);
 }

@@ -13,6 +13,7 @@ use media::tone;
 pub struct Prompts {
     loaded: HashMap<String, Arc<[i16]>>,
     music: Arc<[i16]>,
+    ringback: Arc<[i16]>,
     fallback: Arc<[i16]>,
     missing: Mutex<Vec<String>>,
 }
@@ -45,6 +46,7 @@ impl Prompts {
         Prompts {
             loaded,
             music,
+            ringback: Arc::from(ringback()),
             fallback: Arc::from(tone::generate(&[425.0], 6_000.0, 0, 4_000)),
             missing: Mutex::new(Vec::new()),
         }
@@ -67,6 +69,12 @@ impl Prompts {
         self.music.clone()
     }
 
+    /// What a caller hears while the far phone rings: 450 Hz, one second on, four off
+    /// (China's ringback cadence).
+    pub fn ringback(&self) -> Arc<[i16]> {
+        self.ringback.clone()
+    }
+
     pub fn len(&self) -> usize {
         self.loaded.len()
     }
@@ -74,6 +82,12 @@ impl Prompts {
     pub fn is_empty(&self) -> bool {
         self.loaded.is_empty()
     }
+}
+
+fn ringback() -> Vec<i16> {
+    let mut r = tone::generate(&[450.0], 6_000.0, 0, 8_000);
+    r.resize(5 * 8_000, 0);
+    r
 }
 
 /// Eight notes of a pentatonic tune, soft, for when no music file is configured.

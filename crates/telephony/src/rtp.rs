@@ -1,7 +1,10 @@
-//! The audio of one call, anchored here (B2BUA): a task per call owns the caller's RTP
-//! socket and, once bridged, the agent's. It plays prompts and music to the caller, hears
-//! their keys (RFC 4733), relays audio both ways (μ-law ↔ A-law when the legs differ,
-//! telephone events passed through), and feeds both legs to the recorder.
+//! The audio of one call, anchored here (B2BUA): a task per call owns the RTP sockets of its
+//! two legs, the customer's (left) and the agent's (right); either may come first (an
+//! inbound caller, or the agent's phone for a call the agent places) and the agent's may
+//! change (a transfer). It plays prompts, music and ringback to a leg that is alone, hears
+//! the customer's keys (RFC 4733), relays audio both ways once both legs are there (μ-law ↔
+//! A-law when they differ, telephone events passed through), and feeds both legs to the
+//! recorder.
 //!
 //! Each direction keeps its own SSRC, sequence and timestamps, so a phone sees one steady
 //! stream whether it hears a prompt, music or the other party. Replies go where the peer's
@@ -14,7 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use media::g711;
-use media::mix::{Side, Stereo};
+pub use media::mix::Side;
+use media::mix::Stereo;
 use media::rtp::{Packet, StreamStats};
 use media::wav::Recorder;
 use tokio::net::UdpSocket;
@@ -71,31 +75,37 @@ pub struct Leg {
     pub session: Session,
 }
 
-/// What the call tells its media.
+/// What the call tells its media. Sides are the recording's: the customer on the left,
+/// the agent on the right, whichever leg came first.
 #[derive(Debug)]
 pub enum Command {
-    /// Play samples (8 kHz) to the caller; [`Event::Played`] when done.
-    Play(Arc<[i16]>),
+    /// Play samples (8 kHz) to the leg on this side; [`Event::Played`] when done.
+    Play(Side, Arc<[i16]>),
     /// Stop a prompt (the caller pressed a key).
     StopPlaying,
-    /// Music on hold to the caller, looping, until bridged or told otherwise.
-    Music(Arc<[i16]>),
-    /// Connect the caller and this agent leg.
-    Bridge(Leg),
-    /// The agent put the caller on hold (music to the caller) or took them off it.
+    /// Loop this to the leg on this side (music on hold, ringback) until the legs are
+    /// connected or it is told otherwise.
+    Music(Side, Arc<[i16]>),
+    /// A leg joins on this side, replacing any there; with both sides there they are
+    /// connected and what was played stops.
+    Attach(Side, Leg),
+    /// The leg on this side leaves (a transfer); its counts stay in the summary.
+    Detach(Side),
+    /// The agent put the customer on hold (music to the left) or took them off it.
     Hold(bool, Arc<[i16]>),
-    /// The caller's phone renegotiated (re-INVITE).
-    Caller(Session),
-    /// The agent's phone renegotiated.
-    Agent(Session),
+    /// The leg on this side renegotiated (re-INVITE).
+    Session(Side, Session),
     /// Record both legs as stereo WAV from now on.
     Record(u64, PathBuf),
+    /// Close the recording (its agent left).
+    StopRecording,
     Stop,
 }
 
 /// What the media tells the call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// A key from the customer while no agent is connected.
     Digit(char),
     Played,
     /// A leg sent no RTP for [`SILENCE_LIMIT`]: which one.
@@ -203,12 +213,39 @@ impl Live {
     }
 }
 
-/// What the caller hears when not bridged.
+/// What is played, and to which side.
 #[derive(Debug)]
 enum Source {
     Nothing,
-    Prompt(Arc<[i16]>, usize),
-    Music(Arc<[i16]>, usize),
+    Prompt(Side, Arc<[i16]>, usize),
+    Music(Side, Arc<[i16]>, usize),
+}
+
+impl Source {
+    fn target(&self) -> Option<Side> {
+        match self {
+            Source::Nothing => None,
+            Source::Prompt(s, ..) | Source::Music(s, ..) => Some(*s),
+        }
+    }
+
+    /// The next frame, empty when a prompt is over.
+    fn frame(&mut self) -> Vec<i16> {
+        match self {
+            Source::Prompt(_, p, at) => {
+                let end = (*at + FRAME).min(p.len());
+                let f = p[*at..end].to_vec();
+                *at = end;
+                f
+            }
+            Source::Music(_, m, at) if !m.is_empty() => {
+                let f: Vec<i16> = (0..FRAME).map(|i| m[(*at + i) % m.len()]).collect();
+                *at = (*at + FRAME) % m.len();
+                f
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 fn encode(codec: Codec, samples: &[i16], out: &mut Vec<u8>) {
@@ -226,9 +263,22 @@ fn decode(codec: Codec, payload: &[u8], out: &mut Vec<i16>) {
     }
 }
 
-/// Starts the media task of a call whose caller leg is `caller`.
+fn index(side: Side) -> usize {
+    match side {
+        Side::Left => 0,
+        Side::Right => 1,
+    }
+}
+
+fn other(side: Side) -> Side {
+    match side {
+        Side::Left => Side::Right,
+        Side::Right => Side::Left,
+    }
+}
+
+/// Starts the media task of a call; its legs are attached as they answer.
 pub fn start(
-    caller: Leg,
     recorder: Option<Recorder>,
     ssrc: u32,
 ) -> (
@@ -237,7 +287,20 @@ pub fn start(
 ) {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(Live::new(caller, ssrc), recorder, ssrc, cmd_rx, ev_tx));
+    let media = Media {
+        legs: [None, None],
+        past: [StreamStats::default(), StreamStats::default()],
+        ssrc,
+        source: Source::Nothing,
+        held: false,
+        recorder,
+        recording: None,
+        events: ev_tx,
+        out: Vec::with_capacity(256),
+        pcm: Vec::with_capacity(FRAME),
+        silent_reported: false,
+    };
+    tokio::spawn(media.run(cmd_rx));
     (cmd_tx, ev_rx)
 }
 
@@ -273,167 +336,218 @@ async fn recv(leg: Option<&Live>, buf: &mut [u8]) -> std::io::Result<(usize, Soc
     }
 }
 
-async fn run(
-    mut caller: Live,
-    recorder: Option<Recorder>,
+/// The state of one call's media task.
+struct Media {
+    /// The customer's leg and the agent's, by [`index`].
+    legs: [Option<Live>; 2],
+    /// Counts of legs that left (transfers).
+    past: [StreamStats; 2],
     ssrc: u32,
-    mut commands: mpsc::UnboundedReceiver<Command>,
+    source: Source,
+    held: bool,
+    recorder: Option<Recorder>,
+    recording: Option<Recording>,
     events: mpsc::UnboundedSender<Event>,
-) {
-    let mut agent: Option<Live> = None;
-    let mut source = Source::Nothing;
-    let mut held = false;
-    let mut recording: Option<Recording> = None;
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut watch = tokio::time::interval(Duration::from_secs(1));
-    let (mut buf_a, mut buf_b) = (vec![0u8; 2048], vec![0u8; 2048]);
-    let mut out = Vec::with_capacity(256);
-    let mut pcm = Vec::with_capacity(FRAME);
-    let mut silent_reported = false;
-    loop {
-        let generating = agent.is_none() || held;
-        tokio::select! {
-            cmd = commands.recv() => match cmd {
-                None | Some(Command::Stop) => break,
-                Some(Command::Play(p)) => source = Source::Prompt(p, 0),
-                Some(Command::StopPlaying) => {
-                    if matches!(source, Source::Prompt(..)) {
-                        source = Source::Nothing;
-                    }
-                }
-                Some(Command::Music(m)) => source = Source::Music(m, 0),
-                Some(Command::Bridge(leg)) => {
-                    let mut live = Live::new(leg, ssrc.wrapping_add(1));
-                    live.heard = Instant::now();
-                    agent = Some(live);
-                    source = Source::Nothing;
-                    held = false;
-                }
-                Some(Command::Hold(on, m)) => {
-                    held = on;
-                    source = if on { Source::Music(m, 0) } else { Source::Nothing };
-                }
-                Some(Command::Caller(s)) => {
-                    caller.session = s;
-                    caller.latched = None;
-                }
-                Some(Command::Agent(s)) => {
-                    if let Some(a) = agent.as_mut() {
-                        a.session = s;
-                        a.latched = None;
-                    }
-                }
-                Some(Command::Record(id, path)) => {
-                    if let Some(r) = &recorder && r.open(id, path) {
-                        recording = Some(Recording {
-                            id,
-                            recorder: r.clone(),
-                            stereo: Stereo::new(),
-                            pending: Vec::new(),
-                        });
-                    }
-                }
-            },
-            got = caller.socket.recv_from(&mut buf_a) => {
-                let Ok((n, from)) = got else { continue };
-                let Ok(pkt) = Packet::parse(&buf_a[..n]) else { continue };
-                caller.latched = Some(from);
-                caller.heard = Instant::now();
-                caller.stats.record(pkt.sequence);
-                if Some(pkt.payload_type) == caller.session.dtmf {
-                    if let Some(key) = caller.dtmf.packet(pkt.timestamp, pkt.payload)
-                        && agent.is_none()
-                    {
-                        let _ = events.send(Event::Digit(key));
-                    }
-                    if let Some(a) = agent.as_mut() && !held {
-                        forward(&pkt, caller.session.codec, a, &mut out).await;
-                    }
-                } else if pkt.payload_type == caller.session.codec.payload_type() {
-                    if let Some(r) = recording.as_mut() {
-                        decode(caller.session.codec, pkt.payload, &mut pcm);
-                        r.push(Side::Left, &pcm);
-                    }
-                    if let Some(a) = agent.as_mut() && !held {
-                        forward(&pkt, caller.session.codec, a, &mut out).await;
-                    }
+    out: Vec<u8>,
+    pcm: Vec<i16>,
+    silent_reported: bool,
+}
+
+impl Media {
+    fn attach(&mut self, side: Side, leg: Leg) {
+        self.detach(side);
+        let ssrc = match side {
+            Side::Left => self.ssrc,
+            Side::Right => self.ssrc.wrapping_add(1),
+        };
+        self.legs[index(side)] = Some(Live::new(leg, ssrc));
+        if self.legs.iter().all(Option::is_some) {
+            self.source = Source::Nothing;
+            self.held = false;
+        }
+    }
+
+    fn detach(&mut self, side: Side) {
+        if let Some(gone) = self.legs[index(side)].take() {
+            let p = &mut self.past[index(side)];
+            p.received += gone.stats.received;
+            p.lost += gone.stats.lost;
+            p.late += gone.stats.late;
+            self.held = false;
+        }
+    }
+
+    /// Whether the two legs hear each other now.
+    fn connected(&self) -> bool {
+        self.legs.iter().all(Option::is_some) && !self.held
+    }
+
+    fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Stop => {}
+            Command::Play(side, p) => self.source = Source::Prompt(side, p, 0),
+            Command::StopPlaying => {
+                if matches!(self.source, Source::Prompt(..)) {
+                    self.source = Source::Nothing;
                 }
             }
-            got = recv(agent.as_ref(), &mut buf_b) => {
-                let Ok((n, from)) = got else { continue };
-                let Ok(pkt) = Packet::parse(&buf_b[..n]) else { continue };
-                let Some(a) = agent.as_mut() else { continue };
-                a.latched = Some(from);
-                a.heard = Instant::now();
-                a.stats.record(pkt.sequence);
-                let audio = pkt.payload_type == a.session.codec.payload_type();
-                if audio && let Some(r) = recording.as_mut() {
-                    decode(a.session.codec, pkt.payload, &mut pcm);
-                    r.push(Side::Right, &pcm);
-                }
-                let dtmf = Some(pkt.payload_type) == a.session.dtmf;
-                if (audio || dtmf) && !held {
-                    let codec = a.session.codec;
-                    forward(&pkt, codec, &mut caller, &mut out).await;
-                }
-            }
-            _ = tick.tick(), if generating && !matches!(source, Source::Nothing) => {
-                let frame: Vec<i16> = match &mut source {
-                    Source::Prompt(p, at) => {
-                        let end = (*at + FRAME).min(p.len());
-                        let f = p[*at..end].to_vec();
-                        *at = end;
-                        f
-                    }
-                    Source::Music(m, at) if !m.is_empty() => {
-                        let f: Vec<i16> = (0..FRAME).map(|i| m[(*at + i) % m.len()]).collect();
-                        *at = (*at + FRAME) % m.len();
-                        f
-                    }
-                    _ => Vec::new(),
-                };
-                if frame.is_empty() {
-                    if matches!(source, Source::Prompt(..)) {
-                        let _ = events.send(Event::Played);
-                    }
-                    source = Source::Nothing;
-                    continue;
-                }
-                send_generated(&mut caller, &frame, &mut out).await;
-                if let Some(r) = recording.as_mut() {
-                    // What the caller hears while held is not the agent: the right stays quiet.
-                    r.push(Side::Right, &[0; FRAME][..frame.len()]);
-                }
-            }
-            _ = watch.tick() => {
-                let now = Instant::now();
-                let dead = if caller.should_send() && now - caller.heard > SILENCE_LIMIT {
-                    Some(Side::Left)
-                } else if let Some(a) = agent.as_ref().filter(|a| !held && a.should_send()) {
-                    (now - a.heard > SILENCE_LIMIT).then_some(Side::Right)
+            Command::Music(side, m) => self.source = Source::Music(side, m, 0),
+            Command::Attach(side, leg) => self.attach(side, leg),
+            Command::Detach(side) => self.detach(side),
+            Command::Hold(on, m) => {
+                self.held = on;
+                self.source = if on {
+                    Source::Music(Side::Left, m, 0)
                 } else {
-                    None
+                    Source::Nothing
                 };
-                if let Some(side) = dead && !silent_reported {
-                    silent_reported = true;
-                    let _ = events.send(Event::Silent(side));
+            }
+            Command::Session(side, s) => {
+                if let Some(l) = self.legs[index(side)].as_mut() {
+                    l.session = s;
+                    l.latched = None;
+                }
+            }
+            Command::Record(id, path) => {
+                if let Some(r) = self.recording.take() {
+                    r.finish();
+                }
+                if let Some(r) = &self.recorder
+                    && r.open(id, path)
+                {
+                    self.recording = Some(Recording {
+                        id,
+                        recorder: r.clone(),
+                        stereo: Stereo::new(),
+                        pending: Vec::new(),
+                    });
+                }
+            }
+            Command::StopRecording => {
+                if let Some(r) = self.recording.take() {
+                    r.finish();
                 }
             }
         }
     }
-    if let Some(r) = recording.take() {
-        r.finish();
+
+    /// A packet from the leg on `side`: keys, the recording, the other leg.
+    async fn packet(&mut self, side: Side, pkt: &Packet<'_>, from: SocketAddr) {
+        let connected = self.connected();
+        let alone = self.legs[index(other(side))].is_none();
+        let [left, right] = &mut self.legs;
+        let (me, them) = match side {
+            Side::Left => (left, right),
+            Side::Right => (right, left),
+        };
+        let Some(me) = me.as_mut() else { return };
+        me.latched = Some(from);
+        me.heard = Instant::now();
+        me.stats.record(pkt.sequence);
+        let codec = me.session.codec;
+        if Some(pkt.payload_type) == me.session.dtmf {
+            if let Some(key) = me.dtmf.packet(pkt.timestamp, pkt.payload)
+                && side == Side::Left
+                && alone
+            {
+                let _ = self.events.send(Event::Digit(key));
+            }
+        } else if pkt.payload_type == codec.payload_type() {
+            if let Some(r) = self.recording.as_mut() {
+                decode(codec, pkt.payload, &mut self.pcm);
+                r.push(side, &self.pcm);
+            }
+        } else {
+            return;
+        }
+        if connected && let Some(them) = them.as_mut() {
+            forward(pkt, codec, them, &mut self.out).await;
+        }
     }
-    let a = agent.as_ref().map(|a| &a.stats);
-    let _ = events.send(Event::Ended(Summary {
-        caller_received: caller.stats.received,
-        caller_lost: caller.stats.lost,
-        caller_late: caller.stats.late,
-        agent_received: a.map_or(0, |s| s.received),
-        agent_lost: a.map_or(0, |s| s.lost),
-        agent_late: a.map_or(0, |s| s.late),
-    }));
+
+    /// The next 20 ms of what is played, to the leg it is for.
+    async fn generate(&mut self) {
+        let Some(target) = self.source.target() else {
+            return;
+        };
+        let frame = self.source.frame();
+        if frame.is_empty() {
+            if matches!(self.source, Source::Prompt(..)) {
+                let _ = self.events.send(Event::Played);
+            }
+            self.source = Source::Nothing;
+            return;
+        }
+        if let Some(leg) = self.legs[index(target)].as_mut() {
+            send_generated(leg, &frame, &mut self.out).await;
+        }
+        if let Some(r) = self.recording.as_mut() {
+            // What the customer hears while held is not the agent: that side stays quiet.
+            r.push(other(target), &[0; FRAME][..frame.len()]);
+        }
+    }
+
+    /// A leg that should be sending and has sent nothing for [`SILENCE_LIMIT`].
+    fn silent(&self) -> Option<Side> {
+        let now = Instant::now();
+        [Side::Left, Side::Right].into_iter().find(|&side| {
+            self.legs[index(side)].as_ref().is_some_and(|l| {
+                // The agent's phone on hold may stop sending.
+                let held = self.held && side == Side::Right;
+                !held && l.should_send() && now - l.heard > SILENCE_LIMIT
+            })
+        })
+    }
+
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut watch = tokio::time::interval(Duration::from_secs(1));
+        let (mut buf_a, mut buf_b) = (vec![0u8; 2048], vec![0u8; 2048]);
+        loop {
+            // Played audio goes out while its leg is alone or the other is held.
+            let generating = self.source.target().is_some_and(|t| {
+                self.legs[index(t)].is_some() && (self.held || self.legs[index(other(t))].is_none())
+            });
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    None | Some(Command::Stop) => break,
+                    Some(cmd) => self.command(cmd),
+                },
+                got = recv(self.legs[0].as_ref(), &mut buf_a) => {
+                    let Ok((n, from)) = got else { continue };
+                    let Ok(pkt) = Packet::parse(&buf_a[..n]) else { continue };
+                    self.packet(Side::Left, &pkt, from).await;
+                }
+                got = recv(self.legs[1].as_ref(), &mut buf_b) => {
+                    let Ok((n, from)) = got else { continue };
+                    let Ok(pkt) = Packet::parse(&buf_b[..n]) else { continue };
+                    self.packet(Side::Right, &pkt, from).await;
+                }
+                _ = tick.tick(), if generating => self.generate().await,
+                _ = watch.tick() => {
+                    if let Some(side) = self.silent() && !self.silent_reported {
+                        self.silent_reported = true;
+                        let _ = self.events.send(Event::Silent(side));
+                    }
+                }
+            }
+        }
+        if let Some(r) = self.recording.take() {
+            r.finish();
+        }
+        self.detach(Side::Left);
+        self.detach(Side::Right);
+        let [c, a] = &self.past;
+        let _ = self.events.send(Event::Ended(Summary {
+            caller_received: c.received,
+            caller_lost: c.lost,
+            caller_late: c.late,
+            agent_received: a.received,
+            agent_lost: a.lost,
+            agent_late: a.late,
+        }));
+    }
 }
 
 /// Starts `out` afresh with an RTP header of ours.

@@ -38,8 +38,8 @@ pub struct Telephony {
     /// Recordings in progress: the recorder's id → (tenant, call id), for failures.
     pub(crate) recordings: Mutex<HashMap<u64, (i64, String)>>,
     pub(crate) next_id: AtomicU64,
-    /// Live calls by Call-ID.
-    pub(crate) calls: Mutex<HashMap<String, mpsc::UnboundedSender<Command>>>,
+    /// Live calls by id: their tenant and their task.
+    pub(crate) calls: Mutex<HashMap<String, (i64, mpsc::UnboundedSender<Command>)>>,
     /// Where phones and trunks reach us (signalling).
     pub(crate) public: SocketAddr,
     token: CancellationToken,
@@ -201,6 +201,77 @@ impl Telephony {
         self.registrar.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Takes a call's id for a new call task; `None` if a call with that id is live.
+    pub(crate) fn enlist(
+        &self,
+        tenant: i64,
+        call_id: &str,
+    ) -> Option<mpsc::UnboundedReceiver<Command>> {
+        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        if calls.contains_key(call_id) {
+            return None;
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        calls.insert(call_id.to_string(), (tenant, tx));
+        Some(rx)
+    }
+
+    pub(crate) fn delist(&self, call_id: &str) {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(call_id);
+    }
+
+    fn call(&self, call_id: &str) -> Option<(i64, mpsc::UnboundedSender<Command>)> {
+        self.calls.lock().ok().and_then(|c| c.get(call_id).cloned())
+    }
+
+    /// Whether the tenant has this call live.
+    pub fn is_live(&self, tenant: i64, call_id: &str) -> bool {
+        self.call(call_id).is_some_and(|(t, _)| t == tenant)
+    }
+
+    /// Places a call for an agent: their phone rings, and once they answer the customer
+    /// is dialled through the outbound trunk. Refused at once if there is no outbound
+    /// trunk, the agent has no registered phone, or the call id is in use.
+    pub fn dial(self: &Arc<Self>, dial: crate::Dial) -> Result<(), String> {
+        if self.draining() {
+            return Err("shutting down".into());
+        }
+        if self.config.outbound.is_none() {
+            return Err("no outbound trunk is configured (--trunk-out)".into());
+        }
+        if !self.is_reachable(dial.tenant, dial.agent) {
+            return Err("the agent's phone is not registered".into());
+        }
+        let commands = self
+            .enlist(dial.tenant, &dial.call_id)
+            .ok_or("a call with this id is live")?;
+        tokio::spawn(call::outbound(self.clone(), dial, commands));
+        Ok(())
+    }
+
+    /// Passes a connected call on to a queue or an extension, as a REFER from the
+    /// agent's phone would; `by`, if given, must be the agent connected to it.
+    pub async fn transfer(
+        &self,
+        tenant: i64,
+        call_id: &str,
+        by: Option<i64>,
+        to: &str,
+    ) -> Result<(), String> {
+        let call = self
+            .call(call_id)
+            .filter(|(t, _)| *t == tenant)
+            .ok_or("no such live call")?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        call.1
+            .send(Command::Transfer(to.to_string(), by, tx))
+            .map_err(|_| "the call ended")?;
+        rx.await.map_err(|_| "the call ended".to_string())?
+    }
+
     /// Carries out a decision of the routing engine.
     pub fn act(&self, action: Action) {
         let call_id = match &action {
@@ -210,12 +281,7 @@ impl Telephony {
         };
         // A call already gone needs nothing more: its `Ended` report, on its way to the
         // engine, withdraws whatever the engine offered meanwhile.
-        if let Some(call) = self
-            .calls
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&call_id).cloned())
-        {
+        if let Some((_, call)) = self.call(&call_id) {
             let _ = call.send(Command::Act(action));
         }
     }
@@ -231,7 +297,7 @@ impl Telephony {
         let calls: Vec<_> = self
             .calls
             .lock()
-            .map(|c| c.values().cloned().collect())
+            .map(|c| c.values().map(|(_, tx)| tx.clone()).collect())
             .unwrap_or_default();
         for c in calls {
             let _ = c.send(Command::Hangup("shutdown".into()));

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use media::rtp::Packet;
-use telephony::rtp::{self, Command, Event, Leg, Ports};
+use telephony::rtp::{self, Command, Event, Leg, Ports, Side};
 use telephony::sdp::{Codec, Direction, Session};
 use tokio::net::UdpSocket;
 
@@ -53,18 +53,22 @@ async fn prompts_keys_relay_transcoding_and_recording() {
     assert_eq!(caller_here.port() % 2, 0);
     let dir = std::env::temp_dir().join(format!("hotline-media-{}", std::process::id()));
     let recorder = media::wav::Recorder::start(1024, |_| {});
-    let (cmd, mut events) = rtp::start(
+    let (cmd, mut events) = rtp::start(Some(recorder), 7);
+    cmd.send(Command::Attach(
+        Side::Left,
         Leg {
             socket: caller_leg,
             session: session(caller_phone.local_addr().unwrap(), Codec::Pcmu),
         },
-        Some(recorder),
-        7,
-    );
+    ))
+    .unwrap();
 
     // A prompt of three frames arrives as three μ-law packets, then Played.
-    cmd.send(Command::Play(Arc::from(vec![1000_i16; 3 * rtp::FRAME])))
-        .unwrap();
+    cmd.send(Command::Play(
+        Side::Left,
+        Arc::from(vec![1000_i16; 3 * rtp::FRAME]),
+    ))
+    .unwrap();
     let mut seqs = Vec::new();
     let mut prompt_ssrc = 0;
     for _ in 0..3 {
@@ -93,10 +97,13 @@ async fn prompts_keys_relay_transcoding_and_recording() {
     // Bridge an A-law agent; record.
     let agent_leg = ports.bind().await.unwrap();
     let agent_here = agent_leg.local_addr().unwrap();
-    cmd.send(Command::Bridge(Leg {
-        socket: agent_leg,
-        session: session(agent_phone.local_addr().unwrap(), Codec::Pcma),
-    }))
+    cmd.send(Command::Attach(
+        Side::Right,
+        Leg {
+            socket: agent_leg,
+            session: session(agent_phone.local_addr().unwrap(), Codec::Pcma),
+        },
+    ))
     .unwrap();
     let wav = dir.join("call.wav");
     cmd.send(Command::Record(1, wav.clone())).unwrap();

@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod audit;
+pub mod calls;
 pub mod cdrs;
 pub mod config;
 pub mod customers;

@@ -377,6 +377,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{team_key}", format!("{}-team", f.tenant.slug)),
         ("{calendar_key}", format!("{}-calendar", f.tenant.slug)),
         ("{flow_key}", format!("{}-flow", f.tenant.slug)),
+        ("{call_id}", format!("{}-no-such-call", f.tenant.slug)),
     ] {
         out = out.replace(name, &value);
     }

@@ -1,0 +1,153 @@
+//! Live calls from the agent's desktop: placing a call (click-to-call: the agent's phone
+//! rings first, then the customer is dialled) and passing a connected call on to a queue
+//! or an extension (blind transfer, as a REFER from the phone would).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::center::agent_id;
+use crate::error::{ApiError, ApiResult, Code, ErrorBody};
+use crate::extract::ApiJson;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceCall {
+    /// The customer's number (mainland numbers as dialled, or E.164).
+    pub number: String,
+    /// The customer called, if known (for their timeline).
+    pub customer_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Placed {
+    pub call_id: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferTo {
+    /// A queue's key (e.g. `complaint`) or an agent's extension (e.g. `1002`).
+    pub to: String,
+}
+
+fn telephony(state: &AppState) -> ApiResult<std::sync::Arc<telephony::Telephony>> {
+    state.telephony().cloned().ok_or_else(|| {
+        ApiError::new(
+            Code::InvalidState,
+            "telephony is not running (the server was started with --no-sip)",
+        )
+    })
+}
+
+/// Place a call: your phone rings; when you answer, the customer is dialled.
+#[utoipa::path(post, path = "/api/me/calls", tag = "calls", request_body = PlaceCall,
+    responses((status = 202, body = Placed), (status = 400, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn place(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<PlaceCall>,
+) -> ApiResult<(StatusCode, Json<Placed>)> {
+    let tenant = caller.tenant()?;
+    let number = phone::normalize(&body.number, None)
+        .map_err(|e| ApiError::invalid("number", e.to_string()))?;
+    if let Some(id) = body.customer_id
+        && state
+            .store()
+            .customer(tenant, store::CustomerId(id))
+            .await?
+            .is_none()
+    {
+        return Err(ApiError::invalid("customer_id", "no such customer"));
+    }
+    let t = telephony(&state)?;
+    let user = caller.user.id.0;
+    let agent = agent_id(user)?;
+    let from = state
+        .store()
+        .tenant_numbers(tenant)
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let call_id = format!("out-{}", crate::auth::new_secret()[..16].to_lowercase());
+    let dial = telephony::Dial {
+        tenant: tenant.0,
+        call_id: call_id.clone(),
+        agent: user,
+        number: number.as_str().to_string(),
+        from,
+        customer: body.customer_id,
+    };
+    // While on this call the agent's phone is busy: no queue call is offered to it.
+    let busy = move |reachable: bool| {
+        move |c: &mut crate::center::Center| {
+            let now = c.now;
+            let _ = c
+                .acd
+                .handle_reachable(now, agent, acd::Channel::Voice, reachable);
+        }
+    };
+    state.center(tenant, busy(false)).await?;
+    if let Err(e) = t.dial(dial) {
+        let reachable = t.is_reachable(tenant.0, user);
+        state.center(tenant, busy(reachable)).await?;
+        return Err(ApiError::new(Code::InvalidState, e));
+    }
+    crate::api::emit(
+        &state,
+        tenant,
+        format!("placed:{call_id}"),
+        "call.placed",
+        json!({"call_id": call_id, "user_id": user, "number": number.as_str(),
+               "customer_id": body.customer_id}),
+    )
+    .await;
+    Ok((StatusCode::ACCEPTED, Json(Placed { call_id })))
+}
+
+/// Pass a connected call on to a queue or an extension (blind transfer). You are let go
+/// and the caller hears music until the next agent answers.
+#[utoipa::path(post, path = "/api/calls/{call_id}/transfer", tag = "calls",
+    params(("call_id" = String, Path, description = "The call's id")),
+    request_body = TransferTo,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(call_id): Path<String>,
+    ApiJson(body): ApiJson<TransferTo>,
+) -> ApiResult<StatusCode> {
+    let tenant = caller.tenant()?;
+    let Some(t) = state.telephony() else {
+        return Err(ApiError::not_found("call"));
+    };
+    if !t.is_live(tenant.0, &call_id) {
+        return Err(ApiError::not_found("call"));
+    }
+    let store = state.store();
+    let known = store
+        .config_item(tenant, "queue", &body.to)
+        .await?
+        .is_some()
+        || crate::switchboard::agent_by_extension(&state, tenant, &body.to)
+            .await
+            .is_some();
+    if !known {
+        return Err(ApiError::invalid(
+            "to",
+            format!("`{}` is neither a queue nor an extension", body.to),
+        ));
+    }
+    t.transfer(tenant.0, &call_id, Some(caller.user.id.0), &body.to)
+        .await
+        .map_err(|e| ApiError::new(Code::InvalidState, e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
