@@ -53,6 +53,10 @@ impl Drop for Center {
 
 impl Center {
     fn start(name: &str) -> Center {
+        Center::start_with(name, &[])
+    }
+
+    fn start_with(name: &str, args: &[&str]) -> Center {
         need("sipp");
         need("sox");
         let dir = std::env::temp_dir().join(format!("hotline-sip-{name}-{}", std::process::id()));
@@ -72,6 +76,7 @@ impl Center {
             .arg(dir.join("data"))
             .arg("--prompts")
             .arg(dir.join("no-prompts"))
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(dir.join("serve.log")).unwrap())
             .spawn()
@@ -96,9 +101,13 @@ impl Center {
             "the center did not start: see {}",
             dir.display()
         );
-        for (name, freq) in [("caller", "500"), ("agent", "1100")] {
+        for (name, freq, law) in [
+            ("caller", "500", "u-law"),
+            ("agent", "1100", "u-law"),
+            ("customer", "500", "a-law"),
+        ] {
             let ok = Command::new("sox")
-                .args(["-n", "-r", "8000", "-c", "1", "-e", "u-law"])
+                .args(["-n", "-r", "8000", "-c", "1", "-e", law])
                 .arg(dir.join(format!("{name}.wav")))
                 .args(["synth", "60", "sine", freq])
                 .status()
@@ -189,13 +198,15 @@ impl Center {
 
     /// A phone for `ext` that answers and plays the agent's tone; returns it running.
     fn phone(&self, scenario: &str, from: u16) -> Child {
+        self.phone_with(scenario, from, &[])
+    }
+
+    fn phone_with(&self, scenario: &str, from: u16, fill: &[(&str, &str)]) -> Child {
         let tone = self.dir.join("agent.wav").display().to_string();
         let media = port().to_string();
-        self.sipp(
-            scenario,
-            &[("tone", &tone)],
-            &["-p", &from.to_string(), "-mp", &media],
-        )
+        let mut fill = fill.to_vec();
+        fill.push(("tone", &tone));
+        self.sipp(scenario, &fill, &["-p", &from.to_string(), "-mp", &media])
     }
 
     /// A caller dialling 96332 from `number`, pressing `key`, talking `talk_ms`.
@@ -428,4 +439,136 @@ fn issue_4_a_busy_phone_passes_the_call_on_and_a_caller_hanging_up_cancels_the_r
         .find(|c| c["outcome"] == "abandoned")
         .expect("an abandoned call");
     assert_eq!(abandoned["ended_by"], "caller", "{abandoned}");
+}
+
+/// The caller's tone on the left of a recording and the agent's on the right.
+fn assert_stereo(path: &str, seconds: std::ops::Range<f64>) {
+    let wav = hound::WavReader::open(path).unwrap();
+    assert_eq!(wav.spec().channels, 2);
+    let samples: Vec<i16> = wav.into_samples().map(Result::unwrap).collect();
+    let got = samples.len() as f64 / 2.0 / 8000.0;
+    assert!(seconds.contains(&got), "{got} s recorded in {path}");
+    let mid = samples.len() / 4 * 2;
+    let side = |first: usize| -> Vec<i16> {
+        samples[mid + first..mid + 3_200]
+            .iter()
+            .step_by(2)
+            .copied()
+            .collect()
+    };
+    let (left, right) = (side(0), side(1));
+    assert!(
+        media::tone::power(&left, 500.0) > 100.0 * media::tone::power(&left, 1100.0),
+        "{path}: the customer is not on the left"
+    );
+    assert!(
+        media::tone::power(&right, 1100.0) > 100.0 * media::tone::power(&right, 500.0),
+        "{path}: the agent is not on the right"
+    );
+}
+
+#[test]
+fn issue_4_an_agent_transfers_a_caller_to_another_queue_by_refer() {
+    let c = Center::start("refer");
+    let (first_port, second_port) = (port(), port());
+    assert!(c.register(1001, first_port));
+    assert!(c.register(1002, second_port));
+    let first = c.agent_ready(1001);
+    std::thread::sleep(Duration::from_millis(50));
+    let second = c.agent_ready(1002);
+    // 1001 (longest idle) takes the repair call, talks 1.5 s, passes it to `complaint`,
+    // where 1002 answers; the caller hangs up 6 s after choosing.
+    let refers = c.phone_with(
+        "agent_refer.xml",
+        first_port,
+        &[("to", "complaint"), ("talk_ms", "1500")],
+    );
+    let answers = c.phone("agent.xml", second_port);
+    std::thread::sleep(Duration::from_millis(300));
+    finished(c.caller("13857100000", '1', 6_000), "caller");
+    finished(refers, "transferring phone");
+    finished(answers, "phone the call was passed to");
+    let cdrs = c.cdrs(2);
+    assert_eq!(cdrs.len(), 2, "{cdrs:?}");
+    let part = |n: i64| {
+        cdrs.iter()
+            .find(|r| r["segment"] == n)
+            .unwrap_or_else(|| panic!("no part {n}: {cdrs:?}"))
+    };
+    let (a, b) = (part(0), part(1));
+    assert_eq!(a["call_id"], b["call_id"]);
+    assert_eq!(a["outcome"], "answered", "{a}");
+    assert_eq!(a["agent_id"], first, "{a}");
+    assert_eq!(a["queue"], "repair", "{a}");
+    assert_eq!(a["transferred_to"], "complaint", "{a}");
+    let talk = a["talk_ms"].as_i64().unwrap();
+    assert!(
+        (1_000..4_000).contains(&talk),
+        "first part talk {talk} ms: {a}"
+    );
+    assert_eq!(b["outcome"], "answered", "{b}");
+    assert_eq!(b["agent_id"], second, "{b}");
+    assert_eq!(b["queue"], "complaint", "{b}");
+    assert_eq!(b["customer_id"], 1, "{b}");
+    assert_eq!(b["ended_by"], "caller", "{b}");
+    let moved = c.events("call.transferred");
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert_eq!(moved[0]["payload"]["from_agent"], first);
+    // Each agent's part has its own recording, the caller left, that agent right.
+    let (ra, rb) = (
+        a["recording"].as_str().unwrap(),
+        b["recording"].as_str().unwrap(),
+    );
+    assert_ne!(ra, rb);
+    assert_stereo(ra, 1.0..4.0);
+    assert_stereo(rb, 1.0..6.0);
+}
+
+#[test]
+fn issue_4_click_to_call_rings_the_agent_then_dials_the_customer() {
+    let trunk = port();
+    let c = Center::start_with("dial", &["--trunk-out", &format!("127.0.0.1:{trunk}")]);
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    let agent = c.agent_ready(1001);
+    let token = c.login("agent1001", "secret1001");
+    // A number that is not one is refused, naming the field.
+    let (status, v) = c.request("POST", "/api/me/calls", &token, r#"{"number":"12"}"#);
+    assert_eq!(
+        (status, v["details"]["field"].as_str()),
+        (400, Some("number")),
+        "{v}"
+    );
+    let phone = c.phone("agent.xml", phone_port);
+    let tone = c.dir.join("customer.wav").display().to_string();
+    let media = port().to_string();
+    let customer = c.sipp(
+        "customer.xml",
+        &[("tone", &tone), ("talk_ms", "2500")],
+        &["-p", &trunk.to_string(), "-mp", &media],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, v) = c.request(
+        "POST",
+        "/api/me/calls",
+        &token,
+        r#"{"number":"138 1234 5678"}"#,
+    );
+    assert_eq!(status, 202, "{v}");
+    let call_id = v["call_id"].as_str().unwrap().to_string();
+    finished(customer, "customer");
+    finished(phone, "agent phone");
+    let cdr = &c.cdrs(1)[0];
+    assert_eq!(cdr["call_id"], call_id.as_str(), "{cdr}");
+    assert_eq!(cdr["outcome"], "outbound", "{cdr}");
+    assert_eq!(cdr["agent_id"], agent, "{cdr}");
+    assert_eq!(cdr["caller"], "+8613812345678", "{cdr}");
+    assert_eq!(cdr["ended_by"], "caller", "{cdr}");
+    let talk = cdr["talk_ms"].as_i64().unwrap();
+    assert!((2_000..5_000).contains(&talk), "talk {talk} ms: {cdr}");
+    // The customer answered A-law, the agent μ-law: transcoded, and recorded in stereo.
+    assert_stereo(cdr["recording"].as_str().unwrap(), 2.0..5.0);
+    // Once the call is over the agent can be offered queue calls again.
+    let (_, me) = c.request("GET", "/api/me/agent", &token, "");
+    assert_eq!(me["state"], "ready", "{me}");
 }

@@ -135,6 +135,7 @@ impl Center {
         let id = self.by_key.remove(key)?;
         let r = self.calls.get_mut(&id)?;
         r.transferred_to = Some(to.to_string());
+        r.ended_by = Some(("agent".into(), format!("transferred to {to}")));
         let priority = r.priority;
         let now = self.now;
         if let Err(e) = self.acd.handle_hangup(now, id) {

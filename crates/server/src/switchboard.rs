@@ -422,6 +422,7 @@ impl telephony::App for Switchboard {
                 ivr_ms,
                 agent,
                 connected_at_ms,
+                recording,
                 segment,
                 outbound,
             } => {
@@ -497,7 +498,8 @@ impl telephony::App for Switchboard {
                         "agent_id": agent, "arrived_at_ms": arrived_at_ms,
                         "answered_at_ms": connected_at_ms, "ended_at_ms": now,
                         "wait_ms": 0, "talk_ms": talk_ms, "ring_ms": 0, "hold_ms": 0,
-                        "ivr_ms": ivr_ms, "dialled": dialled, "recording": null,
+                        "ivr_ms": ivr_ms, "dialled": dialled,
+                        "recording": recording.map(|p| p.display().to_string()),
                         "outcome": outcome, "ended_by": by, "end_reason": reason,
                         "media": media, "segment": segment, "transferred_to": null,
                     }),

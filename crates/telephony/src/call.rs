@@ -107,6 +107,8 @@ struct Call {
     connected: Option<(i64, i64)>,
     /// For a call placed for an agent: who.
     placed_for: Option<i64>,
+    /// The recording of this part of the call.
+    recording: Option<PathBuf>,
     voicemail: Option<(String, PathBuf, Instant)>,
     /// Why the call ends once its goodbye prompt has played.
     goodbye_reason: String,
@@ -311,6 +313,7 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
         segment: 0,
         connected: None,
         placed_for: None,
+        recording: None,
         voicemail: None,
         goodbye_reason: String::new(),
         ended: None,
@@ -355,6 +358,7 @@ pub(crate) async fn outbound(
         segment: 0,
         connected: None,
         placed_for: None,
+        recording: None,
         voicemail: None,
         goodbye_reason: String::new(),
         ended: None,
@@ -434,7 +438,7 @@ impl Call {
                 cmd = self.commands.recv() => match cmd {
                     Some(Command::Act(a)) => self.act(a).await,
                     Some(Command::Transfer(to, by, answer)) => {
-                        let r = self.transfer(to, by).await;
+                        let r = self.transfer(to, by, None).await;
                         let _ = answer.send(r);
                     }
                     Some(Command::Hangup(why)) => self.end(Party::System, &why),
@@ -816,22 +820,25 @@ impl Call {
             }
             DialogState::Refer(_, req, handle) => {
                 let target = req.refer_to_header().and_then(|h| refer_target(h.value()));
-                let (status, why) = match target {
-                    Some(_) if side == Side::Left => (
+                let refused = match target {
+                    Some(_) if side == Side::Left => Some((
                         StatusCode::Forbidden,
                         "only the agent transfers".to_string(),
-                    ),
-                    None => (StatusCode::BadRequest, "no Refer-To user".to_string()),
+                    )),
+                    None => Some((StatusCode::BadRequest, "no Refer-To user".to_string())),
                     Some(to) => {
                         let agent = self.agent.as_ref().and_then(|l| l.user);
-                        match self.transfer(to, agent).await {
-                            Ok(()) => (StatusCode::Accepted, String::new()),
-                            Err(e) => (StatusCode::Forbidden, e),
-                        }
+                        self.transfer(to, agent, Some(&handle))
+                            .await
+                            .err()
+                            .map(|e| (StatusCode::Forbidden, e))
                     }
                 };
-                let warn = (!why.is_empty()).then(|| vec![warning(&why)]);
-                let _ = handle.respond(status, warn, None).await;
+                if let Some((status, why)) = refused {
+                    let _ = handle
+                        .respond(status, Some(vec![warning(&why)]), None)
+                        .await;
+                }
             }
             DialogState::Updated(_, _, handle)
             | DialogState::Options(_, _, handle)
@@ -960,6 +967,7 @@ impl Call {
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, (self.tenant, self.call_id.clone()));
         let _ = self.media.send(rtp::Command::Record(id, path.clone()));
+        self.recording = Some(path.clone());
         self.report(Report::Recording {
             call_id: self.call_id.clone(),
             path,
@@ -1008,8 +1016,14 @@ impl Call {
 
     /// Passes the connected call on: the application ends the agent's part and says where
     /// it goes; the agent's phone is let go and the customer hears music until the next
-    /// agent answers.
-    async fn transfer(&mut self, to: String, by: Option<i64>) -> Result<(), String> {
+    /// agent answers. Asked by a REFER, the REFER is accepted (202) before the phone is
+    /// told the outcome.
+    async fn transfer(
+        &mut self,
+        to: String,
+        by: Option<i64>,
+        refer: Option<&TransactionHandle>,
+    ) -> Result<(), String> {
         if self.phase != Phase::Bridged {
             return Err("only a connected call can be transferred".into());
         }
@@ -1026,8 +1040,12 @@ impl Call {
             customer: self.customer_id,
         };
         let target = self.t.app.transfer(self.tenant, request).await?;
+        if let Some(h) = refer {
+            let _ = h.respond(StatusCode::Accepted, None, None).await;
+        }
         self.segment += 1;
         self.connected = None;
+        self.recording = None;
         let _ = self.media.send(rtp::Command::StopRecording);
         let _ = self.media.send(rtp::Command::Detach(Side::Right));
         if let Some(leg) = self.agent.take() {
@@ -1154,6 +1172,7 @@ impl Call {
             ivr_ms,
             agent: self.connected.map(|c| c.0).or(self.placed_for),
             connected_at_ms: self.connected.map(|c| c.1),
+            recording: self.recording.clone(),
             segment: self.segment,
             outbound: self.outbound,
         })

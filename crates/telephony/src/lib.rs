@@ -201,6 +201,8 @@ pub enum Report {
         /// agent, connected or not), and when they were connected to the customer.
         agent: Option<i64>,
         connected_at_ms: Option<i64>,
+        /// The last part's recording.
+        recording: Option<PathBuf>,
         /// The last part of the call (see [`Transfer::segment`]).
         segment: u32,
         /// Placed by an agent ([`Dial`]) rather than taken from a trunk.

@@ -32,7 +32,8 @@ pub struct Cdr {
     pub wait_ms: i64,
     pub talk_ms: i64,
     /// `answered`, `abandoned`, `voicemail`, `callback`, `disconnected`, `overflowed`,
-    /// `callback_done`, or `ivr` (ended in the IVR, never queued).
+    /// `callback_done`, `ivr` (ended in the IVR, never queued) or `outbound` (placed by
+    /// an agent).
     pub outcome: String,
     /// The number the caller dialled (telephony calls).
     #[serde(default)]
@@ -52,6 +53,12 @@ pub struct Cdr {
     pub ended_by: Option<String>,
     #[serde(default)]
     pub end_reason: Option<String>,
+    /// A transferred call has a record per agent: 0 for the first, then 1, 2…
+    #[serde(default)]
+    pub segment: u32,
+    /// Where this part was passed on to (a queue or an extension).
+    #[serde(default)]
+    pub transferred_to: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -154,6 +161,7 @@ pub async fn export(
             "振铃秒 Ring s",
             "保持秒 Hold s",
             "挂机方 Ended by",
+            "转接至 Transferred to",
             "录音 Recording",
         ]
         .map(String::from)
@@ -180,6 +188,7 @@ pub async fn export(
                     secs(c.ring_ms),
                     secs(c.hold_ms),
                     c.ended_by.clone().unwrap_or_default(),
+                    c.transferred_to.clone().unwrap_or_default(),
                     c.recording.clone().unwrap_or_default(),
                 ]
             })
