@@ -572,3 +572,55 @@ fn issue_4_click_to_call_rings_the_agent_then_dials_the_customer() {
     let (_, me) = c.request("GET", "/api/me/agent", &token, "");
     assert_eq!(me["state"], "ready", "{me}");
 }
+
+#[test]
+fn issue_4_a_phone_ringing_out_sends_the_call_on_and_hold_is_timed() {
+    let c = Center::start("hold");
+    // Repairs ring an agent for 2 s before trying the next.
+    let admin = c.admin();
+    let (status, queues) = c.request("GET", "/api/queues", &admin, "");
+    assert_eq!(status, 200, "{queues}");
+    let repair = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["key"] == "repair")
+        .unwrap()
+        .clone();
+    let mut body = repair["data"].clone();
+    body["ring_timeout"] = 2.0.into();
+    body["version"] = repair["version"].clone();
+    if let Some(o) = body.as_object_mut() {
+        o.remove("key");
+    }
+    let (status, v) = c.request("PUT", "/api/queues/repair", &admin, &body.to_string());
+    assert_eq!(status, 200, "{v}");
+    let (rings_port, holds_port) = (port(), port());
+    assert!(c.register(1001, rings_port));
+    assert!(c.register(1002, holds_port));
+    let first = c.agent_ready(1001);
+    std::thread::sleep(Duration::from_millis(50));
+    let second = c.agent_ready(1002);
+    let rings = c.phone("agent_ringing.xml", rings_port);
+    let holds = c.phone_with("agent_hold.xml", holds_port, &[("hold_ms", "1500")]);
+    std::thread::sleep(Duration::from_millis(300));
+    finished(c.caller("13857100000", '1', 7_000), "caller");
+    finished(rings, "phone that rang out");
+    finished(holds, "phone that held");
+    let cdr = &c.cdrs(1)[0];
+    assert_eq!(cdr["outcome"], "answered", "{cdr}");
+    assert_eq!(cdr["agent_id"], second, "{cdr}");
+    let wait = cdr["wait_ms"].as_i64().unwrap();
+    assert!(
+        (2_000..4_000).contains(&wait),
+        "waited {wait} ms through a ring-out: {cdr}"
+    );
+    let hold = cdr["hold_ms"].as_i64().unwrap();
+    assert!((1_200..3_000).contains(&hold), "held {hold} ms: {cdr}");
+    let returned = c.events("acd.call_returned");
+    assert!(
+        returned.iter().any(|e| e["payload"]["user_id"] == first
+            && e["payload"]["reason"] == "ring_no_answer"),
+        "{returned:?}"
+    );
+}

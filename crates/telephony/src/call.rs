@@ -70,7 +70,6 @@ struct PhoneLeg {
     socket: Option<UdpSocket>,
     local: SocketAddr,
     answered: bool,
-    cancelled: bool,
 }
 
 struct Call {
@@ -149,21 +148,6 @@ fn file_name(call_id: &str) -> String {
             }
         })
         .collect()
-}
-
-/// The user part of a Refer-To value (`<sip:1002@host;transport=udp>` → `1002`).
-pub fn refer_target(value: &str) -> Option<String> {
-    let v = value.trim();
-    let v = v.find('<').map_or(v, |open| {
-        let rest = &v[open + 1..];
-        &rest[..rest.find('>').unwrap_or(rest.len())]
-    });
-    let v = v
-        .strip_prefix("sips:")
-        .or_else(|| v.strip_prefix("sip:"))
-        .or_else(|| v.strip_prefix("tel:"))?;
-    let user = v.split(['@', ';', '?', '>']).next()?.trim();
-    (!user.is_empty() && user.len() <= 64).then(|| user.to_string())
 }
 
 fn media_ssrc(id: u64) -> u32 {
@@ -293,7 +277,6 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
             socket: None,
             local,
             answered: true,
-            cancelled: false,
         }),
         agent: None,
         codec: offer.codec,
@@ -370,6 +353,26 @@ pub(crate) async fn outbound(
     }
     call.run().await;
     t.delist(&call_id);
+}
+
+/// Cancels a ringing leg nobody waits for any more; if the phone answered as the CANCEL
+/// went out, it is hung up.
+async fn let_go(t: Arc<Telephony>, mut leg: PhoneLeg) {
+    let _ = leg.dialog.cancel().await;
+    let until = Instant::now() + Duration::from_secs(32);
+    loop {
+        tokio::select! {
+            st = leg.states.recv() => match st {
+                Some(DialogState::Confirmed(..)) => {
+                    let _ = leg.dialog.bye().await;
+                }
+                Some(DialogState::Terminated(..)) | None => break,
+                Some(_) => {}
+            },
+            () = tokio::time::sleep_until(until) => break,
+        }
+    }
+    t.dialogs.remove_dialog(&leg.dialog.id());
 }
 
 async fn next_state(leg: Option<&mut PhoneLeg>) -> Option<DialogState> {
@@ -594,15 +597,15 @@ impl Call {
                 self.ring(agent).await;
             }
             Action::CancelOffer { agent, .. } => {
-                if let Some(leg) = self.agent.as_mut()
-                    && leg.user == Some(agent)
-                    && !leg.answered
+                if self
+                    .agent
+                    .as_ref()
+                    .is_some_and(|l| l.user == Some(agent) && !l.answered)
+                    && let Some(leg) = self.agent.take()
                 {
-                    leg.cancelled = true;
-                    let d = leg.dialog.clone();
-                    tokio::spawn(async move {
-                        let _ = d.cancel().await;
-                    });
+                    // The next agent may be offered the call at once: this leg is let go
+                    // in the background.
+                    tokio::spawn(let_go(self.t.clone(), leg));
                 }
             }
             Action::Overflow { to, .. } => {
@@ -732,7 +735,6 @@ impl Call {
             socket: Some(socket),
             local,
             answered: false,
-            cancelled: false,
         };
         match user {
             Some(_) => self.agent = Some(leg),
@@ -819,7 +821,9 @@ impl Call {
                 }
             }
             DialogState::Refer(_, req, handle) => {
-                let target = req.refer_to_header().and_then(|h| refer_target(h.value()));
+                let target = req
+                    .refer_to_header()
+                    .and_then(|h| crate::headers::refer_target(h.value()));
                 let refused = match target {
                     Some(_) if side == Side::Left => Some((
                         StatusCode::Forbidden,
@@ -976,7 +980,7 @@ impl Call {
     }
 
     /// A leg ended. The customer's: the call is over (or, dialled and never answered, the
-    /// agent is told). An agent's: before the answer it was refused (or cancelled by us);
+    /// agent is told). An agent's: before the answer it was refused;
     /// after it, the agent hung up.
     async fn leg_gone(&mut self, side: Side, status: u16, reason: &str) {
         let leg = match side {
@@ -994,9 +998,7 @@ impl Call {
             }
             (Side::Right, true) => self.end(Party::Agent, "the agent hung up"),
             (Side::Right, false) => {
-                if !leg.cancelled
-                    && let Some(agent) = leg.user
-                {
+                if let Some(agent) = leg.user {
                     self.report(Report::Declined {
                         call_id: self.call_id.clone(),
                         agent,
@@ -1207,25 +1209,5 @@ mod tests {
         assert_eq!(file_name("a1b2@10.0.0.1/../x"), "a1b2_10.0.0.1_.._x");
         assert_eq!(sip_user("+86 138-1234"), "+861381234");
         assert_eq!(sip_user("<script>"), "anonymous");
-    }
-
-    #[test]
-    fn refer_to_names_a_user() {
-        assert_eq!(
-            refer_target("<sip:1002@10.0.0.1:5060;transport=udp>").as_deref(),
-            Some("1002")
-        );
-        assert_eq!(
-            refer_target("sip:complaint@hotline").as_deref(),
-            Some("complaint")
-        );
-        assert_eq!(
-            refer_target("\"Expert\" <sip:expert@h?Replaces=x>").as_deref(),
-            Some("expert")
-        );
-        assert_eq!(refer_target("<tel:+8610123>").as_deref(), Some("+8610123"));
-        assert_eq!(refer_target("<sip:@host>"), None);
-        assert_eq!(refer_target("<http://x>"), None);
-        assert_eq!(refer_target(""), None);
     }
 }

@@ -8,7 +8,7 @@
 //! [`App::report`]; it tells telephony what the routing engine decided with
 //! [`Telephony::act`]. Nothing here knows HTTP or SQL.
 //!
-//! - [`sdp`], [`digest`], [`registrar`]: pure pieces, tested alone.
+//! - [`sdp`], [`digest`], [`registrar`], [`headers`]: pure pieces, tested alone and fuzzed.
 //! - [`rtp`]: the media of one call, a task per call.
 //! - [`prompts`]: what callers hear.
 //! - `sip`: the endpoint, REGISTER, and the inbound call task (`call`).
@@ -19,6 +19,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub mod digest;
+pub mod fuzz;
+pub mod headers;
 pub mod prompts;
 pub mod registrar;
 pub mod rtp;

@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 
 use crate::call::{self, Command};
 use crate::digest::{self, Nonces, Verdict};
-use crate::registrar::{ContactUpdate, RegisterError, Registrar};
+use crate::registrar::{RegisterError, Registrar};
 use crate::{Action, App, Config, Report, prompts::Prompts, rtp::Ports};
 
 /// Telephony, running. The application keeps it in an `Arc` and tells it the routing
@@ -441,7 +441,11 @@ impl Telephony {
         let contacts = if raw.iter().any(|c| c.trim() == "*") {
             None
         } else {
-            Some(raw.iter().flat_map(|v| contacts(v)).collect::<Vec<_>>())
+            Some(
+                raw.iter()
+                    .flat_map(|v| crate::headers::contacts(v))
+                    .collect::<Vec<_>>(),
+            )
         };
         let call_id = req
             .call_id_header()
@@ -513,41 +517,6 @@ impl Telephony {
     }
 }
 
-/// The contacts of one Contact header value: `<sip:a@b>;expires=60, "x" <sip:c@d>`.
-fn contacts(value: &str) -> Vec<ContactUpdate> {
-    let mut out = Vec::new();
-    let mut rest = value;
-    while !rest.trim().is_empty() {
-        let (uri, params, tail) = if let Some(open) = rest.find('<') {
-            let Some(close) = rest[open..].find('>') else {
-                break;
-            };
-            let uri = &rest[open + 1..open + close];
-            let after = &rest[open + close + 1..];
-            let end = after.find(',').unwrap_or(after.len());
-            (uri, &after[..end], &after[end..])
-        } else {
-            let end = rest.find(',').unwrap_or(rest.len());
-            let part = &rest[..end];
-            let (uri, params) = part.split_once(';').unwrap_or((part, ""));
-            (uri.trim(), params, &rest[end..])
-        };
-        let expires = params
-            .split(';')
-            .filter_map(|p| p.trim().split_once('='))
-            .find(|(k, _)| k.eq_ignore_ascii_case("expires"))
-            .and_then(|(_, v)| v.trim().parse().ok());
-        if !uri.is_empty() {
-            out.push(ContactUpdate {
-                contact: uri.to_string(),
-                expires,
-            });
-        }
-        rest = tail.trim_start_matches(',');
-    }
-    out
-}
-
 /// Where to send requests to a registered phone: its Contact's user at the address it
 /// registered from (so phones behind NAT are reached), over its transport.
 pub(crate) fn phone_target(b: &crate::registrar::Binding, ext: &str) -> (Uri, SipAddr) {
@@ -561,23 +530,4 @@ pub(crate) fn phone_target(b: &crate::registrar::Binding, ext: &str) -> (Uri, Si
     let mut addr = SipAddr::from(b.source);
     addr.r#type = Some(if tcp { Transport::Tcp } else { Transport::Udp });
     (uri, addr)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_contact_lists() {
-        let c =
-            contacts("<sip:1001@10.0.0.2:5062;transport=udp>;expires=60, \"Desk\" <sip:1001@desk>");
-        assert_eq!(c.len(), 2);
-        assert_eq!(c[0].contact, "sip:1001@10.0.0.2:5062;transport=udp");
-        assert_eq!(c[0].expires, Some(60));
-        assert_eq!(c[1].contact, "sip:1001@desk");
-        assert_eq!(c[1].expires, None);
-        let bare = contacts("sip:1001@10.0.0.2;expires=0");
-        assert_eq!(bare[0].contact, "sip:1001@10.0.0.2");
-        assert_eq!(bare[0].expires, Some(0));
-    }
 }
