@@ -214,6 +214,12 @@ impl telephony::App for Switchboard {
         );
         self.0
             .center(t, move |c| {
+                // Checked before the agent's part ends, so a refusal leaves the call as it was.
+                if let TransferTo::Queue(q) = &target2
+                    && c.known_queue(q).is_none()
+                {
+                    return Err(format!("the queue `{q}` is not in the routing engine"));
+                }
                 let priority = c.end_part(&key, &to).unwrap_or(0);
                 match target2 {
                     TransferTo::Queue(queue) => c
