@@ -158,6 +158,17 @@ impl Center {
         Ok(())
     }
 
+    /// Whether the user's phone can be rung for voice calls (registered, and not busy on a
+    /// call the agent placed). A user without a routing profile is nobody's concern here.
+    pub fn phone_reachable(&mut self, user: i64, reachable: bool) {
+        if let Ok(agent) = agent_id(user) {
+            let now = self.now;
+            let _ = self
+                .acd
+                .handle_reachable(now, agent, acd::Channel::Voice, reachable);
+        }
+    }
+
     /// The calendars open now.
     pub fn open_calendars(&self) -> Vec<String> {
         let now = i64::try_from(self.now.0).unwrap_or(i64::MAX);

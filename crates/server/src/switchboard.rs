@@ -473,11 +473,7 @@ impl telephony::App for Switchboard {
                     // Placed from the desktop: the agent can be rung again.
                     let reachable = t.is_reachable(tenant, user);
                     self.engine(tenant, "the agent's call ended", move |c| {
-                        let agent = agent_id(user).map_err(|e| e.message)?;
-                        let now = c.now;
-                        let _ = c
-                            .acd
-                            .handle_reachable(now, agent, acd::Channel::Voice, reachable);
+                        c.phone_reachable(user, reachable);
                         Ok(())
                     })
                     .await;
@@ -514,12 +510,7 @@ impl telephony::App for Switchboard {
             }
             Report::Reachable { user, reachable } => {
                 self.engine(tenant, "phone registration", move |c| {
-                    let agent = agent_id(user).map_err(|e| e.message)?;
-                    let now = c.now;
-                    // An extension without a routing profile in the engine is nobody's concern.
-                    let _ = c
-                        .acd
-                        .handle_reachable(now, agent, acd::Channel::Voice, reachable);
+                    c.phone_reachable(user, reachable);
                     Ok(())
                 })
                 .await;

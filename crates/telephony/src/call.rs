@@ -81,7 +81,6 @@ struct Call {
     /// The number the caller dialled; for a call placed by an agent, the number shown.
     dialled: String,
     customer_id: Option<i64>,
-    outbound: bool,
     customer: Option<PhoneLeg>,
     agent: Option<PhoneLeg>,
     /// The customer's codec, offered first to agents' phones.
@@ -104,7 +103,7 @@ struct Call {
     segment: u32,
     /// The agent connected to the customer now (or last), and since when.
     connected: Option<(i64, i64)>,
-    /// For a call placed for an agent: who.
+    /// For a call placed for an agent (click-to-call, a callback): who.
     placed_for: Option<i64>,
     /// The recording of this part of the call.
     recording: Option<PathBuf>,
@@ -250,26 +249,15 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
         t.dialogs.remove_dialog(&dialog.id());
         return;
     }
-    let (media, media_events) = rtp::start(Some(t.recorder.clone()), media_ssrc(sdp_id));
-    let _ = media.send(rtp::Command::Attach(
-        Side::Left,
-        Leg {
-            socket,
-            session: offer,
-        },
-    ));
     let Some(commands) = t.enlist(route.tenant, &call_id) else {
         let _ = dialog.bye().await;
         t.dialogs.remove_dialog(&dialog.id());
         return;
     };
     let mut call = Call {
-        tenant: route.tenant,
-        call_id: call_id.clone(),
         caller,
         dialled,
         customer_id: route.customer,
-        outbound: false,
         customer: Some(PhoneLeg {
             user: None,
             dialog,
@@ -278,30 +266,24 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
             local,
             answered: true,
         }),
-        agent: None,
         codec: offer.codec,
-        sdp_id,
-        sdp_version: 1,
-        media,
-        media_events,
-        commands,
         ivr: Some(ivr::Caller::new(route.flow, route.vars)),
         open: Open(route.open_calendars),
-        started: Instant::now(),
-        arrived_at_ms: crate::sip::now_ms(),
         ivr_ms: None,
-        ivr_reported: 0,
-        phase: Phase::Ivr,
-        queue: None,
-        segment: 0,
-        connected: None,
-        placed_for: None,
-        recording: None,
-        voicemail: None,
-        goodbye_reason: String::new(),
-        ended: None,
-        t: t.clone(),
+        ..Call::new(
+            t.clone(),
+            route.tenant,
+            call_id.clone(),
+            sdp_id,
+            commands,
+            Phase::Ivr,
+        )
     };
+    let leg = Leg {
+        socket,
+        session: offer,
+    };
+    let _ = call.media.send(rtp::Command::Attach(Side::Left, leg));
     call.run().await;
     t.delist(&call_id);
 }
@@ -313,41 +295,21 @@ pub(crate) async fn outbound(
     commands: mpsc::UnboundedReceiver<Command>,
 ) {
     let sdp_id = t.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let (media, media_events) = rtp::start(Some(t.recorder.clone()), media_ssrc(sdp_id));
     let (call_id, agent) = (dial.call_id.clone(), dial.agent);
     let mut call = Call {
-        tenant: dial.tenant,
-        call_id: dial.call_id,
         caller: dial.number,
         dialled: dial.from,
         customer_id: dial.customer,
-        outbound: true,
-        customer: None,
-        agent: None,
-        codec: Codec::Pcmu,
-        sdp_id,
-        sdp_version: 1,
-        media,
-        media_events,
-        commands,
-        ivr: None,
-        open: Open(Vec::new()),
-        started: Instant::now(),
-        arrived_at_ms: crate::sip::now_ms(),
-        ivr_ms: Some(0),
-        ivr_reported: 0,
-        phase: Phase::Calling,
-        queue: None,
-        segment: 0,
-        connected: None,
-        placed_for: None,
-        recording: None,
-        voicemail: None,
-        goodbye_reason: String::new(),
-        ended: None,
-        t: t.clone(),
+        placed_for: Some(agent),
+        ..Call::new(
+            t.clone(),
+            dial.tenant,
+            dial.call_id,
+            sdp_id,
+            commands,
+            Phase::Calling,
+        )
     };
-    call.placed_for = Some(agent);
     if !call.ring(agent).await {
         call.end(Party::Agent, "the agent's phone cannot be rung");
     }
@@ -390,6 +352,62 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 impl Call {
+    /// A call with its media task started and no legs yet; the callers fill in who.
+    fn new(
+        t: Arc<Telephony>,
+        tenant: i64,
+        call_id: String,
+        sdp_id: u64,
+        commands: mpsc::UnboundedReceiver<Command>,
+        phase: Phase,
+    ) -> Call {
+        let (media, media_events) = rtp::start(Some(t.recorder.clone()), media_ssrc(sdp_id));
+        Call {
+            t,
+            tenant,
+            call_id,
+            caller: String::new(),
+            dialled: String::new(),
+            customer_id: None,
+            customer: None,
+            agent: None,
+            codec: Codec::Pcmu,
+            sdp_id,
+            sdp_version: 1,
+            media,
+            media_events,
+            commands,
+            ivr: None,
+            open: Open(Vec::new()),
+            started: Instant::now(),
+            arrived_at_ms: crate::sip::now_ms(),
+            ivr_ms: Some(0),
+            ivr_reported: 0,
+            phase,
+            queue: None,
+            segment: 0,
+            connected: None,
+            placed_for: None,
+            recording: None,
+            voicemail: None,
+            goodbye_reason: String::new(),
+            ended: None,
+        }
+    }
+
+    /// Whether the call was placed for an agent rather than taken from a trunk.
+    fn outbound(&self) -> bool {
+        self.placed_for.is_some()
+    }
+
+    /// Our SDP session id towards a side (the agent's legs share one).
+    fn sdp_id(&self, side: Side) -> u64 {
+        match side {
+            Side::Left => self.sdp_id,
+            Side::Right => self.sdp_id + 1,
+        }
+    }
+
     fn now_ms(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
@@ -708,7 +726,11 @@ impl Call {
             Codec::Pcmu => [Codec::Pcmu, Codec::Pcma],
             Codec::Pcma => [Codec::Pcma, Codec::Pcmu],
         };
-        let sdp_id = self.sdp_id + if user.is_some() { 1 } else { 0 };
+        let sdp_id = self.sdp_id(if user.is_some() {
+            Side::Right
+        } else {
+            Side::Left
+        });
         let offer = sdp::write(sdp_id, 1, local, &codecs, Some(101), Direction::SendRecv);
         let caller = format!("sip:{from}@{}", self.t.public);
         let opt = InviteOption {
@@ -790,7 +812,7 @@ impl Call {
                 let Some(local) = self.leg(side).map(|l| l.local) else {
                     return;
                 };
-                let sdp_id = self.sdp_id + if side == Side::Right { 1 } else { 0 };
+                let sdp_id = self.sdp_id(side);
                 if let Some(s) = self.reinvite(&req.body, &handle, sdp_id, local).await {
                     let _ = self.media.send(rtp::Command::Session(side, s));
                     if side == Side::Right && self.phase == Phase::Bridged {
@@ -929,7 +951,7 @@ impl Call {
             .await;
         }
         match side {
-            Side::Right if self.outbound && self.customer.is_none() => {
+            Side::Right if self.outbound() && self.customer.is_none() => {
                 self.codec = session.codec;
                 self.dial_customer().await;
             }
@@ -1006,7 +1028,7 @@ impl Call {
                     })
                     .await;
                 }
-                if self.outbound && self.customer.is_none() {
+                if self.outbound() && self.customer.is_none() {
                     self.end(
                         Party::Agent,
                         &format!("the agent's phone did not answer ({status})"),
@@ -1176,7 +1198,7 @@ impl Call {
             connected_at_ms: self.connected.map(|c| c.1),
             recording: self.recording.clone(),
             segment: self.segment,
-            outbound: self.outbound,
+            outbound: self.outbound(),
         })
         .await;
     }

@@ -11,7 +11,6 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::center::agent_id;
 use crate::error::{ApiError, ApiResult, Code, ErrorBody};
 use crate::extract::ApiJson;
 
@@ -68,7 +67,6 @@ pub async fn place(
     }
     let t = telephony(&state)?;
     let user = caller.user.id.0;
-    let agent = agent_id(user)?;
     let from = state
         .store()
         .tenant_numbers(tenant)
@@ -86,18 +84,14 @@ pub async fn place(
         customer: body.customer_id,
     };
     // While on this call the agent's phone is busy: no queue call is offered to it.
-    let busy = move |reachable: bool| {
-        move |c: &mut crate::center::Center| {
-            let now = c.now;
-            let _ = c
-                .acd
-                .handle_reachable(now, agent, acd::Channel::Voice, reachable);
-        }
-    };
-    state.center(tenant, busy(false)).await?;
+    state
+        .center(tenant, move |c| c.phone_reachable(user, false))
+        .await?;
     if let Err(e) = t.dial(dial) {
         let reachable = t.is_reachable(tenant.0, user);
-        state.center(tenant, busy(reachable)).await?;
+        state
+            .center(tenant, move |c| c.phone_reachable(user, reachable))
+            .await?;
         return Err(ApiError::new(Code::InvalidState, e));
     }
     crate::api::emit(
