@@ -1,6 +1,7 @@
 //! `hotline`: the one binary that runs the contact center and its tools.
 
 mod bench;
+mod bench_calls;
 mod bench_customers;
 mod bench_relay;
 mod report;

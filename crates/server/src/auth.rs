@@ -105,7 +105,7 @@ pub fn token_hash(secret: &str) -> String {
         .collect()
 }
 
-/// Counts failed logins per account and login attempts per client address.
+/// Counts failed logins per account and per client address.
 ///
 /// An attempt counts as a failure from the moment it is admitted until it succeeds, so
 /// guesses sent in parallel are counted before their passwords are checked. Both maps are
@@ -195,9 +195,15 @@ impl LoginGuard {
             .with_details(serde_json::json!({ "attempts_left": left }))
     }
 
-    pub fn succeeded(&self, account: &str) {
+    /// The admitted attempt succeeded: it no longer counts against the account or the
+    /// address. A whole shift logging in from behind one NAT at 8:00 is not an attack;
+    /// guessing is, and failures keep counting.
+    pub fn succeeded(&self, account: &str, client: Option<IpAddr>) {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         g.accounts.remove(account);
+        if let Some((_, attempts)) = client.and_then(|ip| g.clients.get_mut(&ip)) {
+            *attempts = attempts.saturating_sub(1);
+        }
     }
 }
 

@@ -153,6 +153,15 @@ pub struct NewTenantRequest {
     pub numbers: Option<Vec<String>>,
 }
 
+/// What a platform administrator may change about a tenant; fields left out stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPatch {
+    pub name: Option<String>,
+    /// Seats rented: how many agents may be logged in at once.
+    pub seat_quota: Option<u32>,
+}
+
 /// The numbers callers dial to reach a tenant, normalised (E.164, or a service number's
 /// digits).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -64,7 +64,7 @@ pub struct Settings {
     /// Failed logins of one account before it is locked, and for how long.
     pub lockout_after: u32,
     pub lockout_for: Duration,
-    /// Login attempts one client address may make a minute.
+    /// Failed (or still unchecked) login attempts one client address may make a minute.
     pub logins_per_minute: u32,
 }
 

@@ -14,7 +14,8 @@ use crate::api::{
     paths(
         session::login, session::logout, session::current, session::change_password,
         session::create_token,
-        tenants::list, tenants::create, tenants::get, tenants::numbers, tenants::set_numbers,
+        tenants::list, tenants::create, tenants::get, tenants::update, tenants::numbers,
+        tenants::set_numbers,
         users::list, users::create, users::get, users::update, users::reset_password,
         audit::list,
         customers::list, customers::create, customers::lookup, customers::get,

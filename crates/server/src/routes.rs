@@ -132,6 +132,13 @@ pub fn table() -> Vec<Endpoint> {
             get(tenants::get),
         ),
         ep(
+            M::PATCH,
+            "/api/tenants/{tenant_id}",
+            Some(ManageTenants),
+            Some(json!({"seat_quota": 40})),
+            patch(tenants::update),
+        ),
+        ep(
             M::GET,
             "/api/tenants/{tenant_id}/numbers",
             Some(ManageTenants),

@@ -180,6 +180,30 @@ impl Store {
             .transpose()?))
     }
 
+    /// Renames a tenant or changes the seats it rents; `None` leaves a field as it is.
+    /// Returns the tenant as it now is, `None` if there is no such tenant.
+    pub async fn update_tenant(
+        &self,
+        id: TenantId,
+        name: Option<&str>,
+        seat_quota: Option<u32>,
+    ) -> Result<Option<Tenant>, StoreError> {
+        if let Some(name) = name {
+            model::check("name", !name.trim().is_empty(), "must not be empty")?;
+        }
+        on_db!(self, pool => sqlx::query(
+                "UPDATE tenants SET name = COALESCE($1, name), \
+                 seat_quota = COALESCE($2, seat_quota) WHERE id = $3",
+            )
+            .bind(name)
+            .bind(seat_quota.map(i64::from))
+            .bind(id.0)
+            .execute(pool)
+            .await
+            .map(drop)?);
+        self.tenant(id).await
+    }
+
     /// Replaces the numbers callers dial to reach `tenant` (already normalised). A number
     /// another tenant has is a conflict, and then nothing changes.
     pub async fn set_tenant_numbers(

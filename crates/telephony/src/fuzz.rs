@@ -68,13 +68,17 @@ pub fn digest(data: &[u8]) {
     let _ = nonces.check(&c, "demo.hotline.local", "secret1001", "REGISTER", 1_000);
 }
 
-/// The header values we read ourselves: Contact lists and Refer-To.
+/// The header values we read ourselves: Contact lists (and the address of each), Refer-To.
 pub fn headers(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     for c in crate::headers::contacts(text) {
         assert!(!c.contact.is_empty());
+        if let Some(addr) = crate::headers::uri_addr(&c.contact) {
+            // What we found is written in the URI.
+            assert!(c.contact.contains(&addr.ip().to_string()) || addr.ip().is_ipv6());
+        }
     }
     if let Some(user) = crate::headers::refer_target(text) {
         assert!(!user.is_empty() && user.len() <= 64);

@@ -53,9 +53,41 @@ pub fn refer_target(value: &str) -> Option<String> {
     (!user.is_empty() && user.len() <= 64).then(|| user.to_string())
 }
 
+/// The address of a SIP URI whose host is an IP address (`sip:1001@10.0.0.2:5062;…` →
+/// 10.0.0.2:5062, port 5060 if none); `None` for a domain name.
+pub fn uri_addr(uri: &str) -> Option<std::net::SocketAddr> {
+    let rest = uri
+        .trim()
+        .strip_prefix("sip:")
+        .or_else(|| uri.trim().strip_prefix("sips:"))?;
+    let hostport = rest.split([';', '?', '>']).next()?;
+    let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
+    if let Ok(addr) = hostport.parse() {
+        return Some(addr);
+    }
+    let host = hostport.trim_start_matches('[').trim_end_matches(']');
+    host.parse()
+        .ok()
+        .map(|ip| std::net::SocketAddr::new(ip, 5060))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_address_of_a_uri() {
+        let a = |s: &str| uri_addr(s).map(|a| a.to_string());
+        assert_eq!(
+            a("sip:1001@10.0.0.2:5062;transport=udp").as_deref(),
+            Some("10.0.0.2:5062")
+        );
+        assert_eq!(a("sip:1001@10.0.0.2").as_deref(), Some("10.0.0.2:5060"));
+        assert_eq!(a("sip:[::1]:5070").as_deref(), Some("[::1]:5070"));
+        assert_eq!(a("sip:1001@[::1]").as_deref(), Some("[::1]:5060"));
+        assert_eq!(a("sip:1001@desk.example"), None);
+        assert_eq!(a("tel:+8657196332"), None);
+    }
 
     #[test]
     fn reads_contact_lists() {

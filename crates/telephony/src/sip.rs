@@ -517,17 +517,20 @@ impl Telephony {
     }
 }
 
-/// Where to send requests to a registered phone: its Contact's user at the address it
-/// registered from (so phones behind NAT are reached), over its transport.
+/// Where to send requests to a registered phone, over its transport. Over UDP, the port its
+/// Contact names if the Contact has the address the REGISTER came from (a phone may
+/// register from one port and listen on another, or be registered by a provisioning
+/// tool); otherwise, and over TCP, the address it registered from, so phones behind NAT
+/// are reached.
 pub(crate) fn phone_target(b: &crate::registrar::Binding, ext: &str) -> (Uri, SipAddr) {
     let tcp = b.transport == "tcp";
-    let text = format!(
-        "sip:{ext}@{}{}",
-        b.source,
-        if tcp { ";transport=tcp" } else { "" }
-    );
+    let to = match crate::headers::uri_addr(&b.contact) {
+        Some(contact) if !tcp && contact.ip() == b.source.ip() => contact,
+        _ => b.source,
+    };
+    let text = format!("sip:{ext}@{to}{}", if tcp { ";transport=tcp" } else { "" });
     let uri = Uri::try_from(text.as_str()).unwrap_or_default();
-    let mut addr = SipAddr::from(b.source);
+    let mut addr = SipAddr::from(to);
     addr.r#type = Some(if tcp { Transport::Tcp } else { Transport::Udp });
     (uri, addr)
 }

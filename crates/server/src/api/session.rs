@@ -52,7 +52,8 @@ pub async fn login(
 ) -> ApiResult<impl IntoResponse> {
     let account = format!("{}/{}", req.tenant.as_deref().unwrap_or(""), req.username);
     let guard = &state.0.guard;
-    guard.admit(&state, &account, auth::client_ip(&req_parts))?;
+    let client = auth::client_ip(&req_parts);
+    guard.admit(&state, &account, client)?;
     let store = state.store();
     let tenant = match &req.tenant {
         Some(slug) => store.tenant_by_slug(slug).await?,
@@ -75,7 +76,7 @@ pub async fn login(
     let Some(user) = user.filter(|_| ok) else {
         return Err(guard.failed(&state, &account));
     };
-    guard.succeeded(&account);
+    guard.succeeded(&account, client);
 
     let now = state.now_ms();
     let settings = state.settings();

@@ -8,7 +8,7 @@ use store::{NewTenant, NewUser, Role, TenantId};
 
 use crate::AppState;
 use crate::auth::{self, Caller};
-use crate::dto::{NewTenantRequest, TenantDto, TenantNumbers};
+use crate::dto::{NewTenantRequest, TenantDto, TenantNumbers, TenantPatch};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath};
 
@@ -107,6 +107,34 @@ pub async fn create(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(TenantDto::from(&tenant))))
+}
+
+/// Rename a tenant or change the seats it rents. Fewer seats than agents logged in ends
+/// no one's session: the quota holds for the next login.
+#[utoipa::path(patch, path = "/api/tenants/{tenant_id}", tag = "tenants", request_body = TenantPatch,
+    params(("tenant_id" = i64, Path)),
+    responses((status = 200, body = TenantDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<TenantPatch>,
+) -> ApiResult<Json<TenantDto>> {
+    let tenant = state
+        .store()
+        .update_tenant(TenantId(id), req.name.as_deref(), req.seat_quota)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tenant"))?;
+    super::audit(
+        &state,
+        &caller,
+        "tenant.update",
+        "tenant",
+        id,
+        json!({ "name": req.name, "seat_quota": req.seat_quota }),
+    )
+    .await?;
+    Ok(Json(TenantDto::from(&tenant)))
 }
 
 fn normalise(numbers: &[String]) -> ApiResult<Vec<String>> {

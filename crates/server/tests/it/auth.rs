@@ -216,6 +216,53 @@ fn api_clients_log_in_for_a_bearer_token_which_is_not_a_cookie() {
     });
 }
 
+/// A login from a given client address, as the server sees it behind its listener.
+async fn login_from(w: &World, ip: [u8; 4], user: &str, password: &str) -> (StatusCode, Value) {
+    let body =
+        json!({ "tenant": "water", "username": user, "password": password, "mode": "bearer" });
+    let req = Request::post("/api/auth/login")
+        .header("content-type", "application/json")
+        .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            ip, 40_000,
+        ))))
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let resp = w.app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+/// Found by `hotline bench calls`: a center's agents all log in from behind one NAT.
+#[test]
+fn issue_4_a_shift_logging_in_from_one_address_is_not_rate_limited_but_guessing_is() {
+    on_both(|w: World| async move {
+        let office = [10, 0, 0, 1];
+        for _ in 0..40 {
+            let (s, v) = login_from(&w, office, "agent", PASSWORD).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        // Guesses from one address are limited (30 a minute), whatever the account.
+        let attacker = [10, 0, 0, 66];
+        let mut limited = None;
+        for i in 0..40 {
+            let (s, v) = login_from(&w, attacker, &format!("guess{i}"), "wrong-password").await;
+            if s == StatusCode::TOO_MANY_REQUESTS {
+                assert_eq!(v["code"], "rate_limited", "{v}");
+                limited = Some(i);
+                break;
+            }
+            assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+        }
+        assert_eq!(limited, Some(30));
+        // The office is not affected.
+        let (s, _) = login_from(&w, office, "agent", PASSWORD).await;
+        assert_eq!(s, StatusCode::OK);
+    });
+}
+
 #[test]
 fn repeated_failures_lock_the_account_for_a_while() {
     on_both(|w: World| async move {
@@ -298,6 +345,43 @@ fn the_login_past_the_seat_quota_is_refused_with_a_clear_message() {
             StatusCode::FORBIDDEN,
             "seat0 still has its second session"
         );
+        // The platform rents the tenant a third seat (bad input names the field).
+        let (_, root, _) = login(&w, None, "root", PASSWORD, "bearer").await;
+        let path = format!("/api/tenants/{}", w.b.tenant.id.0);
+        let (s, v) = w
+            .call(
+                Method::PATCH,
+                &path,
+                root["token"].as_str(),
+                Some(json!({"seat_quota": -1})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert!(v.to_string().contains("seat_quota"), "{v}");
+        let (s, t) = w
+            .call(
+                Method::PATCH,
+                &path,
+                root["token"].as_str(),
+                Some(json!({"seat_quota": 3})),
+            )
+            .await;
+        assert_eq!(
+            (s, t["seat_quota"].as_u64()),
+            (StatusCode::OK, Some(3)),
+            "{t}"
+        );
+        let (s, _, _) = login(&w, Some("gas"), "seat2", PASSWORD, "cookie").await;
+        assert_eq!(s, StatusCode::OK, "the third seat is there");
+        let missing = w
+            .call(
+                Method::PATCH,
+                "/api/tenants/999999",
+                root["token"].as_str(),
+                Some(json!({"seat_quota": 3})),
+            )
+            .await;
+        assert_eq!(missing.0, StatusCode::NOT_FOUND);
     });
 }
 
