@@ -624,3 +624,43 @@ fn issue_4_a_phone_ringing_out_sends_the_call_on_and_hold_is_timed() {
         "{returned:?}"
     );
 }
+
+/// `hotline bench calls` end to end at a low rate, so the benchmark keeps working: agents
+/// added through the API, phones registered, and whole calls in which the agent's phone
+/// hangs up first.
+#[test]
+fn issue_4_the_call_rate_bench_completes_every_call_with_agents_hanging_up() {
+    need("sipp");
+    let dir = std::env::temp_dir().join(format!("hotline-sip-bench-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "bench",
+            "calls",
+            "--rates",
+            "4",
+            "--seconds",
+            "3",
+            "--talk",
+            "2",
+        ])
+        .args(["--agents", "20", "--json", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let run = &v["rates"][0];
+    assert_eq!(
+        (run["succeeded"].as_u64(), run["failed"].as_u64()),
+        (Some(12), Some(0)),
+        "{v}"
+    );
+    assert_eq!(run["outcomes"]["answered in repair"], 12, "{v}");
+    assert_eq!(v["best_rate"], 4, "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

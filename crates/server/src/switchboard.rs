@@ -42,11 +42,10 @@ pub async fn agent_by_extension(
     tenant: TenantId,
     extension: &str,
 ) -> Option<i64> {
-    let items = state.store().config_items(tenant, "agent").await.ok()?;
-    items.into_iter().find_map(|item| {
-        let profile = serde_json::from_value::<AgentInput>(item.data).ok()?;
-        (profile.extension == extension).then(|| item.key.parse().ok())?
-    })
+    let items = state.store().agents_by_extension(extension).await.ok()?;
+    items
+        .into_iter()
+        .find_map(|(t, item)| (t == tenant).then(|| item.key.parse().ok())?)
 }
 
 impl Switchboard {
@@ -125,21 +124,20 @@ impl telephony::App for Switchboard {
             by_domain
         };
         let mut found = Vec::new();
-        for t in candidates {
-            for item in store.config_items(t.id, "agent").await.ok()? {
-                let Ok(profile) = serde_json::from_value::<AgentInput>(item.data) else {
-                    continue;
-                };
-                if profile.extension == extension
-                    && let (Some(password), Ok(user)) = (profile.sip_password, item.key.parse())
-                {
-                    found.push(ExtensionAuth {
-                        tenant: t.id.0,
-                        user,
-                        password,
-                        realm: t.sip_domain.clone(),
-                    });
-                }
+        for (tenant, item) in store.agents_by_extension(extension).await.ok()? {
+            let Some(t) = candidates.iter().find(|t| t.id == tenant) else {
+                continue;
+            };
+            let Ok(profile) = serde_json::from_value::<AgentInput>(item.data) else {
+                continue;
+            };
+            if let (Some(password), Ok(user)) = (profile.sip_password, item.key.parse()) {
+                found.push(ExtensionAuth {
+                    tenant: t.id.0,
+                    user,
+                    password,
+                    realm: t.sip_domain.clone(),
+                });
             }
         }
         (found.len() == 1).then(|| found.remove(0))

@@ -121,6 +121,32 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The agent profiles (`agent` documents) whose `extension` is `extension`, in every
+    /// tenant, by index.
+    pub async fn agents_by_extension(
+        &self,
+        extension: &str,
+    ) -> Result<Vec<(TenantId, ConfigItem)>, StoreError> {
+        // The expression the index of migration 0008 is on.
+        let ext = match self.backend() {
+            crate::Backend::Sqlite => "json_extract(data, '$.extension')",
+            crate::Backend::Postgres => "(data::jsonb ->> 'extension')",
+        };
+        let sql = format!(
+            "SELECT tenant_id, kind, key, data, version, updated_at FROM config_items \
+             WHERE kind = 'agent' AND {ext} = $1 ORDER BY tenant_id, key"
+        );
+        on_db!(self, pool => sqlx::query(&sql)
+            .bind(extension)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|row| Ok((TenantId(row.int("tenant_id")?), item_from(row)?)))
+            .collect())
+    }
+}
+
 fn item_from(row: &impl AnyRow) -> Result<ConfigItem, StoreError> {
     Ok(ConfigItem {
         kind: row.text("kind")?,

@@ -464,3 +464,39 @@ fn configuration_documents_have_versions_per_tenant() {
         assert_eq!(store.config_items(water, "skill").await.unwrap(), vec![v2]);
     });
 }
+
+#[test]
+fn agent_profiles_are_found_by_extension_in_every_tenant() {
+    on_both(|store, _| async move {
+        let (water, gas) = two_tenants(&store).await;
+        for (tenant, user, ext) in [
+            (water, "7", "8001"),
+            (water, "8", "8002"),
+            (gas, "9", "8001"),
+        ] {
+            let doc = serde_json::json!({"extension": ext, "sip_password": "s"});
+            store
+                .put_config(tenant, "agent", user, &doc, None, 1)
+                .await
+                .unwrap();
+        }
+        // A queue with the same field is not an agent.
+        let queue = serde_json::json!({"name": "q", "extension": "8001"});
+        store
+            .put_config(water, "queue", "q", &queue, None, 1)
+            .await
+            .unwrap();
+        let found: Vec<_> = store
+            .agents_by_extension("8001")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(t, item)| (t, item.key))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(water, "7".to_string()), (gas, "9".to_string())]
+        );
+        assert!(store.agents_by_extension("9999").await.unwrap().is_empty());
+    });
+}
