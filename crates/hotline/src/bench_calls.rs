@@ -56,13 +56,11 @@ const MENU_MS: u32 = 1_600;
 
 pub fn run(args: Args) -> Result<()> {
     ensure!(!args.rates.is_empty(), "--rates: at least one rate");
-    for tool in ["sipp"] {
-        let found = Command::new("which").arg(tool).output();
-        ensure!(
-            found.is_ok_and(|o| o.status.success()),
-            "`{tool}` is missing: run scripts/setup.sh (it installs sip-tester)"
-        );
-    }
+    let sipp = Command::new("which").arg("sipp").output();
+    ensure!(
+        sipp.is_ok_and(|o| o.status.success()),
+        "`sipp` is missing: run scripts/setup.sh (it installs sip-tester)"
+    );
     ensure!(
         Path::new(DTMF_1).exists(),
         "{DTMF_1} is missing (it comes with sip-tester)"
@@ -500,16 +498,7 @@ impl Center {
 
     /// CPU seconds the center has used (user and system).
     fn cpu_seconds(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        let f: Vec<f64> = rest
-            .split_whitespace()
-            .filter_map(|x| x.parse().ok())
-            .collect();
-        let ticks = f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0);
-        ticks / 100.0
+        crate::bench_relay::process_cpu_ns(self.child.id()) as f64 / 1e9
     }
 }
 

@@ -5,6 +5,9 @@
 //! recorder on its own, and their CPU time is read from the kernel (`/proc/self/task/*/
 //! schedstat`), so the CPU per call is the relay's alone.
 //!
+//! With `--rtpengine` the same phones talk through rtpengine instead (`bench_rtpengine`),
+//! its CPU read for its whole process; `--same-codec` leaves out transcoding for both.
+//!
 //! Lost: sent by a phone and never heard by the other. Late: heard more than 60 ms (a
 //! typical jitter buffer) after its place in the stream, measured against the stream's first
 //! packet from the RTP timestamps, which the relay carries over.
@@ -35,6 +38,13 @@ pub struct Args {
     /// Relay worker threads.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// μ-law on both legs: relay without transcoding.
+    #[arg(long)]
+    same_codec: bool,
+    /// Relay through rtpengine instead (Debian's rtpengine-daemon, userspace only, started
+    /// by the bench), to compare on the same load; it records nothing.
+    #[arg(long)]
+    rtpengine: bool,
     #[arg(long)]
     json: bool,
 }
@@ -62,6 +72,17 @@ fn cpu_ns(prefix: &str) -> u64 {
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
         .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
+}
+
+/// Nanoseconds on CPU (user and system) of process `pid`, all its threads.
+pub fn process_cpu_ns(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // After the command name (which may hold spaces and parentheses): state, ppid, …,
+    // utime (12th) and stime (13th), in clock ticks of 10 ms.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    (ticks(11) + ticks(12)) * 10_000_000
 }
 
 fn session(remote: SocketAddr, codec: Codec) -> Session {
@@ -101,6 +122,7 @@ async fn phones(
     agent: UdpSocket,
     caller_leg: SocketAddr,
     agent_leg: SocketAddr,
+    agent_codec: Codec,
     stop: Instant,
     counts: Arc<Counts>,
 ) {
@@ -110,7 +132,10 @@ async fn phones(
     let (mut heard_a, mut heard_b) = (Heard { first: None }, Heard { first: None });
     let mut out = Vec::with_capacity(200);
     let ulaw = [media::g711::ulaw_encode(3_000); 160];
-    let alaw = [media::g711::alaw_encode(-3_000); 160];
+    let agent_payload = match agent_codec {
+        Codec::Pcmu => [media::g711::ulaw_encode(-3_000); 160],
+        Codec::Pcma => [media::g711::alaw_encode(-3_000); 160],
+    };
     let drain = stop + Duration::from_millis(300);
     loop {
         tokio::select! {
@@ -123,7 +148,7 @@ async fn phones(
                 }
                 seq = seq.wrapping_add(1);
                 ts = ts.wrapping_add(160);
-                for (sock, to, pt, payload) in [(&caller, caller_leg, 0, &ulaw), (&agent, agent_leg, 8, &alaw)] {
+                for (sock, to, pt, payload) in [(&caller, caller_leg, 0, &ulaw), (&agent, agent_leg, agent_codec.payload_type(), &agent_payload)] {
                     out.clear();
                     Packet { marker: false, payload_type: pt, sequence: seq, timestamp: ts, ssrc: 7, csrc: vec![], extension: None, payload }
                         .write(&mut out);
@@ -164,13 +189,38 @@ pub fn run(args: Args) -> Result<()> {
         .unwrap_or(12_000)
         .min(12_000);
     let ports = Ports::new(localhost, 20_000, 20_000 + span);
-    let recorder = (!args.no_record).then(|| {
+    let agent_codec = if args.same_codec {
+        Codec::Pcmu
+    } else {
+        Codec::Pcma
+    };
+    let record = !args.no_record && !args.rtpengine;
+    let mut engine = args
+        .rtpengine
+        .then(|| {
+            crate::bench_rtpengine::RtpEngine::start(args.threads.max(1), 20_000, 20_000 + span)
+        })
+        .transpose()?;
+    let recorder = record.then(|| {
         media::wav::Recorder::start(65_536, |f| eprintln!("recording failed: {}", f.error))
     });
     // Set up every call: two legs here, two phones there.
     let mut pairs = Vec::with_capacity(args.calls);
     let mut controls = Vec::with_capacity(args.calls);
     for i in 0..args.calls {
+        if let Some(engine) = &mut engine {
+            let caller_phone = std::net::UdpSocket::bind((localhost, 0))?;
+            let agent_phone = std::net::UdpSocket::bind((localhost, 0))?;
+            let (to_caller, to_agent) = engine.bridge(
+                i,
+                (caller_phone.local_addr()?, Codec::Pcmu),
+                (agent_phone.local_addr()?, agent_codec),
+            )?;
+            caller_phone.set_nonblocking(true)?;
+            agent_phone.set_nonblocking(true)?;
+            pairs.push((caller_phone, agent_phone, to_caller, to_agent));
+            continue;
+        }
         let (caller_leg, agent_leg, caller_phone, agent_phone) = relay.block_on(async {
             Ok::<_, std::io::Error>((
                 ports.bind().await?,
@@ -195,7 +245,7 @@ pub fn run(args: Args) -> Result<()> {
             Side::Right,
             Leg {
                 socket: agent_leg,
-                session: session(agent_phone.local_addr()?, Codec::Pcma),
+                session: session(agent_phone.local_addr()?, agent_codec),
             },
         ));
         if recorder.is_some() {
@@ -219,15 +269,20 @@ pub fn run(args: Args) -> Result<()> {
                     let c = UdpSocket::from_std(c).expect("a socket");
                     let a = UdpSocket::from_std(a).expect("a socket");
                     tokio::time::sleep_until(start.into()).await;
-                    phones(c, a, cl, al, stop, counts).await;
+                    phones(c, a, cl, al, agent_codec, stop, counts).await;
                 })
             })
             .collect()
     };
     std::thread::sleep(start.saturating_duration_since(Instant::now()));
-    let (relay0, rec0, t0) = (cpu_ns("relay"), cpu_ns("recorder"), Instant::now());
+    let relay_cpu = || {
+        engine
+            .as_ref()
+            .map_or_else(|| cpu_ns("relay"), |e| e.cpu_ns())
+    };
+    let (relay0, rec0, t0) = (relay_cpu(), cpu_ns("recorder"), Instant::now());
     std::thread::sleep(stop.saturating_duration_since(Instant::now()));
-    let (relay1, rec1, wall) = (cpu_ns("relay"), cpu_ns("recorder"), t0.elapsed());
+    let (relay1, rec1, wall) = (relay_cpu(), cpu_ns("recorder"), t0.elapsed());
     load.block_on(async {
         for h in handles {
             let _ = h.await;
@@ -247,11 +302,17 @@ pub fn run(args: Args) -> Result<()> {
     let rec_core = (rec1 - rec0) as f64 / 1e9 / secs;
     let per_call = (relay_core + rec_core) / args.calls as f64 * 100.0;
     let recorded = std::fs::read_dir(&dir).map_or(0, |d| d.count());
+    let relay_name = if engine.is_some() {
+        "rtpengine"
+    } else {
+        "hotline"
+    };
     if args.json {
         println!(
             "{}",
             serde_json::json!({
-                "calls": args.calls, "seconds": args.seconds, "recording": !args.no_record,
+                "relay": relay_name, "transcoding": !args.same_codec,
+                "calls": args.calls, "seconds": args.seconds, "recording": record,
                 "packets_sent": sent, "packets_heard": heard, "lost": lost, "late": late,
                 "lost_or_late_pct": (lost + late) as f64 / sent.max(1) as f64 * 100.0,
                 "relay_cores": relay_core, "recorder_cores": rec_core,
@@ -261,10 +322,15 @@ pub fn run(args: Args) -> Result<()> {
         );
     } else {
         println!(
-            "relayed calls 同时通话: {} for {} s (μ-law ↔ A-law, recording {})",
+            "{relay_name}: relayed calls 同时通话 {} for {} s ({}, recording {})",
             args.calls,
             args.seconds,
-            if args.no_record { "off" } else { "on" }
+            if args.same_codec {
+                "μ-law both ways"
+            } else {
+                "μ-law ↔ A-law"
+            },
+            if record { "on" } else { "off" }
         );
         println!(
             "  packets sent {sent}, heard {heard}, lost {lost}, late (> {LATE_MS} ms) {late}: {:.3} % lost or late",

@@ -4,6 +4,7 @@ mod bench;
 mod bench_calls;
 mod bench_customers;
 mod bench_relay;
+mod bench_rtpengine;
 mod report;
 mod serve;
 
