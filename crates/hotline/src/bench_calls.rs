@@ -332,7 +332,7 @@ fn free_ports(n: usize) -> Result<Vec<u16>> {
     Ok(out)
 }
 
-/// Runs `f` on every item from two threads (the center hashes passwords on its two cores).
+/// Runs `f` on every item from four threads (the center checks passwords two at a time).
 fn parallel(items: &[u32], f: impl Fn(u32) -> Result<()> + Sync) -> Result<()> {
     let chunks: Vec<&[u32]> = items.chunks(items.len().div_ceil(4).max(1)).collect();
     std::thread::scope(|s| {

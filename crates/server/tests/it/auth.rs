@@ -15,11 +15,27 @@ async fn login(
     password: &str,
     mode: &str,
 ) -> (StatusCode, Value, Vec<String>) {
+    login_with(w, tenant, user, password, mode, None).await
+}
+
+/// A login, from `client` as the server's listener would see it if given.
+async fn login_with(
+    w: &World,
+    tenant: Option<&str>,
+    user: &str,
+    password: &str,
+    mode: &str,
+    client: Option<std::net::SocketAddr>,
+) -> (StatusCode, Value, Vec<String>) {
     let body = json!({ "tenant": tenant, "username": user, "password": password, "mode": mode });
-    let req = Request::post("/api/auth/login")
+    let mut req = Request::post("/api/auth/login")
         .header("content-type", "application/json")
         .body(Body::from(body.to_string()))
         .unwrap();
+    if let Some(addr) = client {
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+    }
     let resp = w.app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let cookies = resp
@@ -216,23 +232,11 @@ fn api_clients_log_in_for_a_bearer_token_which_is_not_a_cookie() {
     });
 }
 
-/// A login from a given client address, as the server sees it behind its listener.
+/// A bearer login to tenant `water` from a given client address.
 async fn login_from(w: &World, ip: [u8; 4], user: &str, password: &str) -> (StatusCode, Value) {
-    let body =
-        json!({ "tenant": "water", "username": user, "password": password, "mode": "bearer" });
-    let req = Request::post("/api/auth/login")
-        .header("content-type", "application/json")
-        .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
-            ip, 40_000,
-        ))))
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let resp = w.app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap())
+    let client = std::net::SocketAddr::from((ip, 40_000));
+    let (status, v, _) = login_with(w, Some("water"), user, password, "bearer", Some(client)).await;
+    (status, v)
 }
 
 /// Found by `hotline bench calls`: a center's agents all log in from behind one NAT.
