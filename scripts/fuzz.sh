@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes what Hotline parses from the network itself (SDP, RTP, RFC 4733 events, digest
-# credentials, Contact and Refer-To values) with cargo-fuzz and libFuzzer, each target for
+# credentials, Contact and Refer-To values, the SIP screen in front of the stack) with cargo-fuzz and libFuzzer, each target for
 # SECONDS (default 120), growing fuzz/corpus. Needs no nightly toolchain: RUSTC_BOOTSTRAP
 # lets the stable compiler take the sanitizer flags. The ordinary tests replay the corpus.
 #
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../fuzz"
 seconds="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(sdp rtp dtmf digest headers)
+[ ${#targets[@]} -gt 0 ] || targets=(sdp rtp dtmf digest headers screen)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
 export RUSTC_BOOTSTRAP=1
 mkdir -p target

@@ -318,11 +318,50 @@ fn issue_4_registration_needs_the_extensions_password() {
         !wrong.wait().unwrap().success(),
         "a wrong password was accepted"
     );
-    // Garbage is dropped without harm; the registrar still answers.
-    assert!(raw(c.sip, "this is not SIP\n\n").is_none());
+    // The registrar still answers after all that.
     assert!(
         raw(c.sip, &register_without_auth("1004")).is_some_and(|r| r.starts_with("SIP/2.0 401"))
     );
+}
+
+#[test]
+fn issue_4_malformed_sip_is_answered_400_naming_the_fault_and_noise_is_dropped() {
+    let c = Center::start("malformed");
+    let options = "OPTIONS sip:96332@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bKm1;rport\n\
+         From: <sip:probe@127.0.0.1>;tag=p1\nTo: <sip:96332@127.0.0.1>\nCall-ID: malformed-1@test\n\
+         CSeq: 1 OPTIONS\nMax-Forwards: 70\nContent-Length: 0\n\n";
+    // Without its Call-ID: a 400 the sender can match (its Via and CSeq) saying why.
+    let reply = raw(c.sip, &options.replace("Call-ID: malformed-1@test\n", "")).expect("an answer");
+    assert!(reply.starts_with("SIP/2.0 400 Bad Request"), "{reply}");
+    assert!(reply.contains("branch=z9hG4bKm1"), "{reply}");
+    assert!(reply.contains("CSeq: 1 OPTIONS"), "{reply}");
+    assert!(
+        reply.contains("Warning: 399 hotline \"no Call-ID header\""),
+        "{reply}"
+    );
+    // A header the stack would choke on later is named.
+    let reply = raw(
+        c.sip,
+        &options.replace("Max-Forwards: 70", "Max-Forwards: many"),
+    )
+    .expect("an answer");
+    assert!(reply.starts_with("SIP/2.0 400"), "{reply}");
+    assert!(
+        reply.contains("Max-Forwards 'many' cannot be read"),
+        "{reply}"
+    );
+    // Noise, and a request without a Via, cannot be answered: dropped, harmlessly.
+    assert!(raw(c.sip, "this is not SIP\n\n").is_none());
+    assert!(
+        raw(
+            c.sip,
+            &options.replace("Via: SIP/2.0/UDP LOCAL;branch=z9hG4bKm1;rport\n", "")
+        )
+        .is_none()
+    );
+    // And the well-formed request is still served.
+    let reply = raw(c.sip, options).expect("an answer");
+    assert!(reply.starts_with("SIP/2.0 200"), "{reply}");
 }
 
 #[test]

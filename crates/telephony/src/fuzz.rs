@@ -84,3 +84,23 @@ pub fn headers(data: &[u8]) {
         assert!(!user.is_empty() && user.len() <= 64);
     }
 }
+
+/// The UDP screen: never panics, and a 400 it writes is one status line and then only the
+/// headers it copies or adds, each on one line, with an empty body.
+pub fn screen(data: &[u8]) {
+    if let crate::screen::Verdict::Answer(reply) = crate::screen::screen(data) {
+        let head = reply
+            .strip_suffix("\r\n\r\n")
+            .expect("the answer ends its header");
+        let mut lines = head.split("\r\n");
+        assert_eq!(lines.next(), Some("SIP/2.0 400 Bad Request"));
+        for line in lines {
+            let (name, value) = line.split_once(": ").expect("a header line");
+            assert!(matches!(
+                name,
+                "Via" | "From" | "To" | "Call-ID" | "CSeq" | "Warning" | "Content-Length"
+            ));
+            assert!(!value.is_empty() && !value.contains(['\r', '\n']));
+        }
+    }
+}

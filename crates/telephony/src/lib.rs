@@ -24,6 +24,7 @@ pub mod headers;
 pub mod prompts;
 pub mod registrar;
 pub mod rtp;
+pub mod screen;
 pub mod sdp;
 
 mod call;

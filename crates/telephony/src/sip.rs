@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use crate::call::{self, Command};
 use crate::digest::{self, Nonces, Verdict};
 use crate::registrar::{RegisterError, Registrar};
+use crate::screen::ScreenedUdp;
 use crate::{Action, App, Config, Report, prompts::Prompts, rtp::Ports};
 
 /// Telephony, running. The application keeps it in an `Arc` and tells it the routing
@@ -82,13 +83,12 @@ impl Telephony {
         let public = SocketAddr::new(ip, config.listen.port());
         let token = CancellationToken::new();
         let transports = TransportLayer::new(token.child_token());
-        let udp = UdpConnection::create_connection(
-            config.listen,
-            Some(public),
-            Some(token.child_token()),
-        )
-        .await
-        .map_err(|e| format!("SIP cannot listen on udp {}: {e}", config.listen))?;
+        let socket = ScreenedUdp::bind(config.listen)
+            .map_err(|e| format!("SIP cannot listen on udp {}: {e}", config.listen))?;
+        let udp =
+            UdpConnection::from_socket(Arc::new(socket), Some(public), Some(token.child_token()))
+                .await
+                .map_err(|e| format!("SIP cannot listen on udp {}: {e}", config.listen))?;
         transports.add_transport(udp.into());
         // rsipstack binds TCP when serving and only logs a failure: bind here first to say so.
         std::net::TcpListener::bind(config.listen)

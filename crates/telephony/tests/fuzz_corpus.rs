@@ -9,12 +9,13 @@ type Check = fn(&[u8]);
 #[test]
 fn the_fuzz_corpus_replays_without_a_failure() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
-    let targets: [(&str, Check); 5] = [
+    let targets: [(&str, Check); 6] = [
         ("sdp", telephony::fuzz::sdp),
         ("rtp", telephony::fuzz::rtp),
         ("dtmf", telephony::fuzz::dtmf),
         ("digest", telephony::fuzz::digest),
         ("headers", telephony::fuzz::headers),
+        ("screen", telephony::fuzz::screen),
     ];
     for (name, check) in targets {
         let dir = root.join(name);
