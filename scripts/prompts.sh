@@ -25,6 +25,20 @@ say voicemail "请在提示音后留言，挂机即可结束。" "Please leave a
 say callback "我们会尽快给您回电。再见。" "We will call you back soon. Goodbye."
 say unavailable "您拨打的分机暂时无法接通。" "The extension you dialled is not available."
 say goodbye "感谢您的来电，再见。" "Thank you for calling. Goodbye."
+# Queue announcements (排队位置播报): callers ahead, then the expected wait in minutes.
+zh=(零 一 两 三 四 五 六 七 八 九 十)
+en=(zero one two three four five six seven eight nine ten)
+say position-0 "您是下一位，请稍候。" "You are next in line."
+say position-1 "您前面还有一位来电在等候。" "There is one caller ahead of you."
+for n in 2 3 4 5 6 7 8 9 10; do
+    say "position-$n" "您前面还有${zh[$n]}位来电在等候。" "There are ${en[$n]} callers ahead of you."
+done
+say position-more "您前面还有十位以上来电在等候。" "There are more than ten callers ahead of you."
+say wait-1 "预计等待约一分钟。" "The expected wait is about one minute."
+for n in 2 3 4 5 6 7 8 9 10; do
+    say "wait-$n" "预计等待约${zh[$n]}分钟。" "The expected wait is about ${en[$n]} minutes."
+done
+say wait-more "预计等待超过十分钟。" "The expected wait is more than ten minutes."
 # Music on hold: a soft pentatonic phrase, looped by the player.
 if [ ! -s "$out/moh.wav" ]; then
     tmp="$(mktemp -d)"

@@ -341,6 +341,31 @@ impl Acd {
             .map(|q| q.queued() + q.held as usize)
     }
 
+    /// Where a waiting call stands, for telling the caller: how many calls of its queue
+    /// will be served first (by the order of service now), and how many agents serving the
+    /// queue are logged in. None unless the call waits in a queue's line (not ringing, not
+    /// held for a sticky agent).
+    pub fn place(&self, call: CallId) -> Option<Place> {
+        let c = self.calls.get(&call)?;
+        if !matches!(c.state, CallState::Queued { .. }) {
+            return None;
+        }
+        let q = &self.queues[&c.queue];
+        let mine = self.rank(call);
+        let ahead = q
+            .waiting
+            .iter()
+            .flatten()
+            .flatten()
+            .filter(|slot| slot.3 != call && self.rank(slot.3) > mine)
+            .count();
+        Some(Place {
+            queue: c.queue,
+            ahead: u32::try_from(ahead).unwrap_or(u32::MAX),
+            agents: q.logged_in,
+        })
+    }
+
     /// Calls the engine knows: waiting, ringing or connected.
     pub fn live_calls(&self) -> usize {
         self.calls.len()

@@ -471,3 +471,14 @@ mod opt_secs {
         }
     }
 }
+
+/// A waiting call's place in its queue's line (see [`crate::Acd::place`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// The queue it waits in (it may have overflowed from the one it came to).
+    pub queue: QueueId,
+    /// Calls that will be served first.
+    pub ahead: u32,
+    /// Agents serving the queue who are logged in.
+    pub agents: u32,
+}

@@ -21,6 +21,9 @@ use crate::{AppState, Inner};
 
 type Job = Box<dyn FnOnce(&mut Center) + Send>;
 
+/// The handle time assumed for a queue before any of its calls has ended.
+const DEFAULT_HANDLE_MS: f64 = 180_000.0;
+
 /// The running centers, by tenant.
 #[derive(Debug, Default)]
 pub struct Centers {
@@ -44,6 +47,9 @@ pub struct Center {
     /// The engine's id of each live call by the call's own id.
     by_key: HashMap<String, CallId>,
     next_call: u64,
+    /// Each queue's handle time (talk and wrap-up), averaged over its recent calls, for
+    /// telling callers the expected wait.
+    handle_ms: HashMap<QueueId, f64>,
     /// Distinguishes this run's event ids from earlier runs'.
     boot: String,
     seq: u64,
@@ -263,6 +269,32 @@ impl Center {
             .filter_map(|k| self.calendars.get(k)?.next_change(now))
             .min()
             .map(|t| Time(u64::try_from(t).unwrap_or(0)))
+    }
+
+    /// The announcements the queue makes to waiting callers.
+    pub fn announcements(&self, key: &str) -> Option<telephony::Announce> {
+        let input = self.queue_inputs.get(key)?;
+        crate::api::config::announcements(input).ok().flatten()
+    }
+
+    /// Where a waiting call stands: calls ahead, and the expected wait — one handle time
+    /// (the queue's recent average, or three minutes before it has one) for each caller
+    /// ahead and this one, shared among the agents logged in to the queue.
+    pub fn place(&self, key: &str) -> Option<telephony::Place> {
+        let p = self.acd.place(*self.by_key.get(key)?)?;
+        let handle_ms = self
+            .handle_ms
+            .get(&p.queue)
+            .copied()
+            .unwrap_or(DEFAULT_HANDLE_MS);
+        let wait = (p.agents > 0).then(|| {
+            let ms = f64::from(p.ahead + 1) * handle_ms / f64::from(p.agents);
+            Duration::from_millis(ms as u64)
+        });
+        Some(telephony::Place {
+            ahead: p.ahead,
+            wait,
+        })
     }
 
     pub fn queue_key(&self, id: QueueId) -> Option<&str> {
@@ -547,6 +579,18 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
             };
             let wait_ms = r.answered_ms.unwrap_or(at_ms) - r.arrived_ms;
             let talk_ms = r.answered_ms.map_or(0, |a| at_ms - a);
+            if outcome == "answered" {
+                // A moving average over about the last twenty calls.
+                let wrap_ms = c
+                    .acd
+                    .queue_config(queue)
+                    .map_or(0.0, |q| q.wrap_up.as_millis() as f64);
+                let handle = talk_ms as f64 + wrap_ms;
+                c.handle_ms
+                    .entry(queue)
+                    .and_modify(|h| *h += (handle - *h) / 20.0)
+                    .or_insert(handle);
+            }
             let ring_ms = r
                 .answered_ms
                 .zip(r.offered_ms)
@@ -615,6 +659,7 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         calls: HashMap::new(),
         by_key: HashMap::new(),
         next_call: 0,
+        handle_ms: HashMap::new(),
         boot: crate::auth::new_secret()[..12].to_string(),
         seq: 0,
     };

@@ -143,6 +143,7 @@ async fn seed_telephony(
             "service_time": 20.0,
             "wrap_up": 10.0,
             "ring_timeout": 20.0,
+            "announce": {"every": 30.0},
         });
         store
             .put_config(tenant, "queue", key, &queue, None, now_ms)

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use store::{Segment, TenantId};
-use telephony::{ExtensionAuth, Party, Queued, Report, Route, Transfer, TransferTo};
+use telephony::{
+    Announce, ExtensionAuth, Party, Place, Queued, Report, Route, Transfer, TransferTo,
+};
 
 use crate::AppState;
 use crate::api::config::AgentInput;
@@ -143,7 +145,7 @@ impl telephony::App for Switchboard {
         (found.len() == 1).then(|| found.remove(0))
     }
 
-    async fn queue(&self, tenant: i64, call: Queued) -> Result<(), String> {
+    async fn queue(&self, tenant: i64, call: Queued) -> Result<Option<Announce>, String> {
         let caller = phone::normalize(&call.caller, None)
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|_| call.caller.clone());
@@ -181,10 +183,21 @@ impl telephony::App for Switchboard {
         )
         .await;
         self.0
-            .center(TenantId(tenant), move |c| c.arrive(incoming).map(drop))
+            .center(TenantId(tenant), move |c| {
+                c.arrive(incoming).map(|_| c.announcements(&call.queue))
+            })
             .await
             .and_then(|r| r)
             .map_err(|e| e.message)
+    }
+
+    async fn place(&self, tenant: i64, call_id: &str) -> Option<Place> {
+        let key = call_id.to_string();
+        self.0
+            .center(TenantId(tenant), move |c| c.place(&key))
+            .await
+            .ok()
+            .flatten()
     }
 
     async fn transfer(&self, tenant: i64, tr: Transfer) -> Result<TransferTo, String> {
@@ -503,6 +516,21 @@ impl telephony::App for Switchboard {
                         "outcome": outcome, "ended_by": by, "end_reason": reason,
                         "media": media, "segment": segment, "transferred_to": null,
                     }),
+                )
+                .await;
+            }
+            Report::Announced {
+                call_id,
+                ahead,
+                wait_s,
+            } => {
+                // Each announcement is its own event (a call may hear several).
+                let id = format!("announced:{call_id}:{}", self.0.now_ms());
+                self.log(
+                    tenant,
+                    id,
+                    "call.announced",
+                    json!({"call_id": call_id, "ahead": ahead, "wait_s": wait_s}),
                 )
                 .await;
             }

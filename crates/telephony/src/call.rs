@@ -43,6 +43,11 @@ pub(crate) enum Command {
 
 /// Longest voicemail message.
 const VOICEMAIL_LIMIT: Duration = Duration::from_secs(120);
+/// A queue that announces says its first a little after the caller starts waiting (an
+/// agent may well be free by then).
+const FIRST_ANNOUNCEMENT: Duration = Duration::from_secs(5);
+/// Positions and waits are said up to this many (callers, minutes); beyond, "more than".
+const MOST_SAID: u64 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -99,6 +104,8 @@ struct Call {
     ivr_reported: usize,
     phase: Phase,
     queue: Option<String>,
+    /// The queue's announcements, and when the next is due.
+    announce: Option<(crate::Announce, Instant)>,
     /// Which part of the call this is: 0, then one more per transfer.
     segment: u32,
     /// The agent connected to the customer now (or last), and since when.
@@ -385,6 +392,7 @@ impl Call {
             ivr_reported: 0,
             phase,
             queue: None,
+            announce: None,
             segment: 0,
             connected: None,
             placed_for: None,
@@ -443,6 +451,10 @@ impl Call {
                 .and_then(ivr::Caller::poll_timeout)
                 .map(|ms| self.started + Duration::from_millis(ms));
             let vm_at = self.voicemail.as_ref().map(|v| v.2);
+            let announce_at = self
+                .announce
+                .filter(|_| self.phase == Phase::Queued)
+                .map(|a| a.1);
             tokio::select! {
                 st = next_state(self.customer.as_mut()) => match st {
                     Some(st) => self.leg_state(Side::Left, st).await,
@@ -473,6 +485,7 @@ impl Call {
                     self.drive_ivr().await;
                 }
                 () = sleep_until(vm_at) => self.end(Party::System, "voicemail time limit"),
+                () = sleep_until(announce_at) => self.announce().await,
             }
         }
         self.finish().await;
@@ -539,9 +552,10 @@ impl Call {
                 .unwrap_or_default(),
         };
         match self.t.app.queue(self.tenant, call).await {
-            Ok(()) => {
+            Ok(announce) => {
                 self.phase = Phase::Queued;
                 self.queue = Some(queue);
+                self.announce = announce.map(|a| (a, Instant::now() + FIRST_ANNOUNCEMENT));
                 self.music();
             }
             Err(e) => {
@@ -549,6 +563,46 @@ impl Call {
                 self.goodbye(Side::Left, "busy", "the queue refused the call");
             }
         }
+    }
+
+    /// Tells a caller waiting in line how many are ahead and about how long the wait is,
+    /// then the music goes on. Nothing is said while an agent's phone rings for the call.
+    async fn announce(&mut self) {
+        let Some((how, at)) = self.announce.as_mut() else {
+            return;
+        };
+        *at = Instant::now() + how.every;
+        let how = *how;
+        if self.agent.is_some() {
+            return;
+        }
+        let Some(place) = self.t.app.place(self.tenant, &self.call_id).await else {
+            return;
+        };
+        let said = |prefix: &str, n: u64| match n {
+            n if n > MOST_SAID => format!("{prefix}-more"),
+            n => format!("{prefix}-{n}"),
+        };
+        let wait_s = place.wait.map(|w| w.as_secs());
+        let mut clip: Vec<i16> = Vec::new();
+        if how.position {
+            clip.extend_from_slice(&self.t.prompts.get(&said("position", place.ahead.into())));
+        }
+        if how.wait
+            && let Some(s) = wait_s
+        {
+            clip.extend_from_slice(&self.t.prompts.get(&said("wait", s.div_ceil(60).max(1))));
+        }
+        if clip.is_empty() {
+            return;
+        }
+        let _ = self.media.send(rtp::Command::Play(Side::Left, clip.into()));
+        self.report(Report::Announced {
+            call_id: self.call_id.clone(),
+            ahead: place.ahead,
+            wait_s,
+        })
+        .await;
     }
 
     /// Music on hold to the customer.
@@ -1119,6 +1173,8 @@ impl Call {
                     let why = std::mem::take(&mut self.goodbye_reason);
                     self.end(Party::System, &why);
                 }
+                // An announcement said: the music goes on.
+                Phase::Queued => self.music(),
                 Phase::Voicemail => {
                     if let Some((_, path, until)) = self.voicemail.as_mut() {
                         *until = Instant::now() + VOICEMAIL_LIMIT;

@@ -76,6 +76,26 @@ pub struct ExtensionAuth {
     pub realm: String,
 }
 
+/// Telling waiting callers where they stand (排队位置播报), as their queue asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Announce {
+    /// Between announcements (the first comes a few seconds after queueing).
+    pub every: Duration,
+    /// Say how many callers are ahead.
+    pub position: bool,
+    /// Say about how long the wait will be.
+    pub wait: bool,
+}
+
+/// Where a waiting caller stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// Callers who will be served first.
+    pub ahead: u32,
+    /// The expected wait, when it can be estimated (someone serving the queue is logged in).
+    pub wait: Option<Duration>,
+}
+
 /// A caller handed to the queues by the IVR.
 #[derive(Debug, Clone)]
 pub struct Queued {
@@ -144,6 +164,12 @@ pub enum Party {
 /// What telephony tells the application, in order, per call.
 #[derive(Debug, Clone)]
 pub enum Report {
+    /// A waiting caller was told their place.
+    Announced {
+        call_id: String,
+        ahead: u32,
+        wait_s: Option<u64>,
+    },
     /// A call came in and was answered by the IVR (or, placed for an agent, was started).
     Arrived {
         call_id: String,
@@ -245,7 +271,11 @@ pub trait App: Send + Sync + 'static {
     /// or our address when the extension is unique) and its number.
     async fn extension(&self, domain: &str, extension: &str) -> Option<ExtensionAuth>;
     /// Queue the caller; an error is said to the caller as a failure and the call ends.
-    async fn queue(&self, tenant: i64, call: Queued) -> Result<(), String>;
+    /// The queue's announcements, if it makes them.
+    async fn queue(&self, tenant: i64, call: Queued) -> Result<Option<Announce>, String>;
+    /// Where a queued caller stands now; None when not waiting in line (ringing an agent,
+    /// held for a sticky agent, gone).
+    async fn place(&self, tenant: i64, call_id: &str) -> Option<Place>;
     /// A connected call is passed on: the application ends the agent's part and says where
     /// the call goes (having queued it, for a queue). An error leaves the call as it was.
     async fn transfer(&self, tenant: i64, transfer: Transfer) -> Result<TransferTo, String>;

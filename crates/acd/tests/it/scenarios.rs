@@ -1058,3 +1058,36 @@ fn issue_4_an_agent_whose_phone_is_not_registered_is_not_offered_calls() {
     has(&out, &["cancel c1 a1"]);
     assert!(offered(&out).is_empty());
 }
+
+#[test]
+fn issue_4_a_waiting_call_knows_its_place_in_line() {
+    let mut h = H::new();
+    h.queue(
+        Q1,
+        QueueConfig {
+            acceleration: Acceleration {
+                per_second: 1,
+                cap: 60,
+            },
+            ..queue(Strategy::LongestIdle)
+        },
+    );
+    h.at(0).arrive(1, Q1, 0);
+    h.at(10).arrive(2, Q1, 0);
+    h.at(20).arrive(3, Q1, 30); // a key customer goes first
+    h.at(25).arrive(4, Q1, 0);
+    h.at(30).tick();
+    let ahead = |h: &H, c: u64| h.acd.place(CallId(c)).map(|p| (p.ahead, p.agents));
+    let places: Vec<_> = (1..=4).map(|c| ahead(&h, c)).collect();
+    assert_eq!(
+        places,
+        [Some((1, 0)), Some((2, 0)), Some((0, 0)), Some((3, 0))],
+        "the order of service: c3, c1, c2, c4"
+    );
+    // An agent takes the first; the ringing call has no place, the others move up.
+    h.agent(1, &[(1, 5)], &[Q1]);
+    assert_eq!(ahead(&h, 3), None);
+    assert_eq!(ahead(&h, 1), Some((0, 1)));
+    assert_eq!(ahead(&h, 4), Some((2, 1)));
+    assert_eq!(ahead(&h, 99), None, "an unknown call");
+}

@@ -111,6 +111,19 @@ pub struct QueueInput {
     pub open: Option<bool>,
     /// A calendar's key: outside its hours the queue is closed (new calls overflow).
     pub calendar: Option<String>,
+    /// Tell waiting callers their place in line and the expected wait (排队位置播报).
+    pub announce: Option<AnnounceInput>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnnounceInput {
+    /// Seconds between announcements, 15 to 600.
+    pub every: f64,
+    /// Say how many callers are ahead (default yes).
+    pub position: Option<bool>,
+    /// Say the expected wait in minutes (default yes).
+    pub wait: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -406,9 +419,35 @@ pub fn queue_config(
                     .ok_or_else(|| ApiError::invalid("calendar", format!("no calendar `{k}`")))?,
             },
     };
+    announcements(q)?;
     let id = c.known_queue(key).unwrap_or_else(|| c.queue(key));
     c.acd.check_queue(id, &cfg).map_err(engine_refused)?;
     Ok((id, cfg))
+}
+
+/// The queue's announcements to waiting callers, if it makes them.
+pub fn announcements(q: &QueueInput) -> ApiResult<Option<telephony::Announce>> {
+    let Some(a) = &q.announce else {
+        return Ok(None);
+    };
+    if !(a.every.is_finite() && (15.0..=600.0).contains(&a.every)) {
+        return Err(ApiError::invalid(
+            "announce.every",
+            "seconds, from 15 to 600",
+        ));
+    }
+    let (position, wait) = (a.position.unwrap_or(true), a.wait.unwrap_or(true));
+    if !position && !wait {
+        return Err(ApiError::invalid(
+            "announce",
+            "say the position, the wait or both",
+        ));
+    }
+    Ok(Some(telephony::Announce {
+        every: Duration::from_secs_f64(a.every),
+        position,
+        wait,
+    }))
 }
 
 pub fn agent_config(c: &Center, a: &AgentInput) -> ApiResult<AgentConfig> {

@@ -177,6 +177,14 @@ fn queues_are_checked_against_the_engine_versioned_and_applied_without_a_restart
                 "relax[0]",
             ),
             (json!({"key": "bad key", "name": "x"}), "key"),
+            (
+                json!({"key": "q1", "name": "x", "announce": {"every": 5}}),
+                "announce.every",
+            ),
+            (
+                json!({"key": "q1", "name": "x", "announce": {"every": 30, "position": false, "wait": false}}),
+                "announce",
+            ),
         ] {
             let (s, v) = w
                 .as_a(admin, Method::POST, "/api/queues", Some(body.clone()))
