@@ -232,7 +232,11 @@ pub fn run(args: Args) -> Result<()> {
         let (cl, al) = (caller_leg.local_addr()?, agent_leg.local_addr()?);
         let (cmd, events) = {
             let _guard = relay.enter();
-            rtp::start(recorder.clone(), u32::try_from(i).unwrap_or(0))
+            rtp::start(
+                recorder.clone(),
+                u32::try_from(i).unwrap_or(0),
+                rtp::SILENCE_LIMIT,
+            )
         };
         let _ = cmd.send(Command::Attach(
             Side::Left,

@@ -57,6 +57,9 @@ pub struct SipArgs {
     /// On Ctrl-C, live calls may go on this long before they are hung up.
     #[arg(long, default_value_t = 30)]
     pub drain_seconds: u64,
+    /// A call whose phone or trunk sends no RTP for this many seconds is hung up (both legs).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub rtp_timeout: u64,
 }
 
 impl SipArgs {
@@ -84,6 +87,7 @@ impl SipArgs {
             data_dir: self.data_dir.clone(),
             prompts_dir: Some(self.prompts.clone()),
             drain: std::time::Duration::from_secs(self.drain_seconds),
+            rtp_timeout: std::time::Duration::from_secs(self.rtp_timeout),
         })
     }
 }

@@ -406,6 +406,74 @@ fn issue_4_waiting_callers_are_told_their_place_in_line_and_the_expected_wait() 
 }
 
 #[test]
+fn issue_4_an_answer_crossing_the_cancel_is_acknowledged_and_hung_up() {
+    let c = Center::start("cancel-race");
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    let agent = c.agent_ready(1001);
+    let phone = c.phone("agent_answers_as_cancelled.xml", phone_port);
+    // The caller hangs up 1 s into the ringing: the center cancels, the phone answers.
+    finished(c.caller("13812345678", '1', 1_000), "caller");
+    finished(
+        phone,
+        "the phone that answered as it was cancelled (ACK and BYE)",
+    );
+    let cdr = &c.cdrs(1)[0];
+    assert_eq!(cdr["outcome"], "abandoned", "{cdr}");
+    assert_eq!(cdr["ended_by"], "caller", "{cdr}");
+    // The agent is free for the next call, not stuck with a ghost call.
+    let token = c.login("agent1001", "secret1001");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, v) = c.request("GET", "/api/me/agent", &token, "");
+        assert_eq!(status, 200, "{v}");
+        if v["state"] == "ready" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "agent {agent} left as {v}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn issue_4_a_call_whose_phone_sends_no_rtp_is_hung_up_on_both_legs() {
+    // The timeout is 30 s unless configured; 3 s keeps the test short.
+    let c = Center::start_with("no-rtp", &["--rtp-timeout", "3"]);
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    let agent = c.agent_ready(1001);
+    let phone = c.phone("agent_mute.xml", phone_port);
+    let tone = c.dir.join("caller.wav").display().to_string();
+    let dtmf = "/usr/share/sip-tester/dtmf_2833_1.pcap";
+    let caller = c.sipp(
+        "caller_hung_up.xml",
+        &[
+            ("tone", &tone),
+            ("dtmf", dtmf),
+            ("from", "13812345678"),
+            ("menu_ms", "1500"),
+        ],
+        &[
+            "-s",
+            "96332",
+            "-p",
+            &port().to_string(),
+            "-mp",
+            &port().to_string(),
+        ],
+    );
+    finished(caller, "the caller, hung up on");
+    finished(phone, "the mute phone, hung up on");
+    let cdr = &c.cdrs(1)[0];
+    assert_eq!(cdr["outcome"], "answered", "{cdr}");
+    assert_eq!(cdr["agent_id"], agent, "{cdr}");
+    assert_eq!(cdr["ended_by"], "system", "{cdr}");
+    assert_eq!(cdr["end_reason"], "no RTP for 3 s", "{cdr}");
+    let talk = cdr["talk_ms"].as_i64().unwrap();
+    assert!((2_500..8_000).contains(&talk), "talked {talk} ms: {cdr}");
+}
+
+#[test]
 fn issue_4_a_call_goes_through_the_ivr_to_the_agent_and_is_recorded_in_stereo() {
     let c = Center::start("call");
     let phone_port = port();

@@ -368,7 +368,11 @@ impl Call {
         commands: mpsc::UnboundedReceiver<Command>,
         phase: Phase,
     ) -> Call {
-        let (media, media_events) = rtp::start(Some(t.recorder.clone()), media_ssrc(sdp_id));
+        let (media, media_events) = rtp::start(
+            Some(t.recorder.clone()),
+            media_ssrc(sdp_id),
+            t.config.rtp_timeout,
+        );
         Call {
             t,
             tenant,
@@ -1188,8 +1192,9 @@ impl Call {
                 _ => {}
             },
             Event::Silent(side) => {
-                tracing::warn!(call_id = self.call_id, ?side, "no RTP for 30 s");
-                self.end(Party::System, "no RTP for 30 s");
+                let why = format!("no RTP for {} s", self.t.config.rtp_timeout.as_secs());
+                tracing::warn!(call_id = self.call_id, ?side, "{why}");
+                self.end(Party::System, &why);
             }
             _ => {}
         }

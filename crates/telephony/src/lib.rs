@@ -52,6 +52,8 @@ pub struct Config {
     pub prompts_dir: Option<PathBuf>,
     /// How long a graceful shutdown lets live calls go on.
     pub drain: Duration,
+    /// A call whose phone or trunk sends no RTP this long is hung up.
+    pub rtp_timeout: Duration,
 }
 
 /// Where a dialled number goes: the tenant, its IVR flow, and what is known of the caller.

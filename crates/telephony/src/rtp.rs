@@ -29,7 +29,8 @@ use crate::sdp::{Codec, Session};
 
 /// Samples in one 20 ms packet.
 pub const FRAME: usize = 160;
-/// A leg that sends nothing this long is taken for dead (R: no RTP for 30 s → hang up).
+/// A leg that sends nothing this long is taken for dead and the call hung up, unless
+/// configured otherwise (`hotline serve --rtp-timeout`).
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(30);
 
 /// RTP ports to bind, even ports in a range (RTCP, unused, would take the odd ones).
@@ -108,7 +109,7 @@ pub enum Event {
     /// A key from the customer while no agent is connected.
     Digit(char),
     Played,
-    /// A leg sent no RTP for [`SILENCE_LIMIT`]: which one.
+    /// A leg sent no RTP for the silence limit ([`SILENCE_LIMIT`] by default): which one.
     Silent(Side),
     /// Counts at the end (for the CDR and the benchmark).
     Ended(Summary),
@@ -281,6 +282,7 @@ fn other(side: Side) -> Side {
 pub fn start(
     recorder: Option<Recorder>,
     ssrc: u32,
+    silence_limit: Duration,
 ) -> (
     mpsc::UnboundedSender<Command>,
     mpsc::UnboundedReceiver<Event>,
@@ -299,6 +301,7 @@ pub fn start(
         out: Vec::with_capacity(256),
         pcm: Vec::with_capacity(FRAME),
         silent_reported: false,
+        silence_limit,
     };
     tokio::spawn(media.run(cmd_rx));
     (cmd_tx, ev_rx)
@@ -351,6 +354,7 @@ struct Media {
     out: Vec<u8>,
     pcm: Vec<i16>,
     silent_reported: bool,
+    silence_limit: Duration,
 }
 
 impl Media {
@@ -487,14 +491,14 @@ impl Media {
         }
     }
 
-    /// A leg that should be sending and has sent nothing for [`SILENCE_LIMIT`].
+    /// A leg that should be sending and has sent nothing for the silence limit.
     fn silent(&self) -> Option<Side> {
         let now = Instant::now();
         [Side::Left, Side::Right].into_iter().find(|&side| {
             self.legs[index(side)].as_ref().is_some_and(|l| {
                 // The agent's phone on hold may stop sending.
                 let held = self.held && side == Side::Right;
-                !held && l.should_send() && now - l.heard > SILENCE_LIMIT
+                !held && l.should_send() && now - l.heard > self.silence_limit
             })
         })
     }
