@@ -18,7 +18,7 @@ say() { # name, Chinese text, English text
 }
 
 say welcome "您好，欢迎致电自来水热线。" "Welcome to the water utility hotline."
-say menu "报修请按一，投诉请按二，咨询请按三。" "For repairs press 1, complaints 2, questions 3."
+say menu "报修请按一，投诉请按二，咨询请按三，预约回电请按四。" "For repairs press 1, complaints 2, questions 3. To be called back, press 4."
 say invalid "输入有误，请重新选择。" "Sorry, that is not an option."
 say busy "现在座席全忙，请稍后再拨。再见。" "All our agents are busy. Please call again later. Goodbye."
 say voicemail "请在提示音后留言，挂机即可结束。" "Please leave a message after the tone, then hang up."

@@ -474,6 +474,59 @@ fn issue_4_a_call_whose_phone_sends_no_rtp_is_hung_up_on_both_legs() {
 }
 
 #[test]
+fn issue_4_a_caller_who_asks_for_a_callback_keeps_their_place_and_is_called_back() {
+    let trunk = port();
+    let c = Center::start_with("callback", &["--trunk-out", &format!("127.0.0.1:{trunk}")]);
+    // Nobody is ready. The caller presses 4 (callback, repairs), hears the goodbye and is
+    // hung up on; the place in the queue is kept.
+    let tone = c.dir.join("caller.wav").display().to_string();
+    let dtmf = "/usr/share/sip-tester/dtmf_2833_4.pcap";
+    let caller = c.sipp(
+        "caller_hung_up.xml",
+        &[
+            ("tone", &tone),
+            ("dtmf", dtmf),
+            ("from", "13812345678"),
+            ("menu_ms", "1500"),
+        ],
+        &[
+            "-s",
+            "96332",
+            "-p",
+            &port().to_string(),
+            "-mp",
+            &port().to_string(),
+        ],
+    );
+    finished(caller, "the caller who asked for a callback");
+    assert_eq!(c.events("call.callback_requested").len(), 1);
+    // An agent becomes ready: their phone rings first, then the customer is dialled.
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    let phone = c.phone("agent.xml", phone_port);
+    let tone = c.dir.join("customer.wav").display().to_string();
+    let customer = c.sipp(
+        "customer.xml",
+        &[("tone", &tone), ("talk_ms", "2000")],
+        &["-p", &trunk.to_string(), "-mp", &port().to_string()],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let agent = c.agent_ready(1001);
+    finished(customer, "the customer, called back");
+    finished(phone, "the agent's phone");
+    // One record for the whole contact: the call in, its wait, and the call back.
+    let cdrs = c.cdrs(1);
+    assert_eq!(cdrs.len(), 1, "{cdrs:?}");
+    let done = &cdrs[0];
+    assert_eq!(done["outcome"], "callback_done", "{done}");
+    assert_eq!(done["agent_id"], agent, "{done}");
+    assert_eq!(done["caller"], "+8613812345678", "{done}");
+    assert_eq!(done["queue"], "repair", "{done}");
+    let talk = done["talk_ms"].as_i64().unwrap();
+    assert!((1_500..5_000).contains(&talk), "talk {talk} ms: {done}");
+}
+
+#[test]
 fn issue_4_a_call_goes_through_the_ivr_to_the_agent_and_is_recorded_in_stereo() {
     let c = Center::start("call");
     let phone_port = port();

@@ -33,12 +33,16 @@ pub fn demo_flow() -> serde_json::Value {
             "welcome": {"type": "play", "prompt": "welcome", "next": "menu"},
             "menu": {
                 "type": "menu", "prompt": "menu",
-                "options": {"1": "to-repair", "2": "to-complaint", "3": "to-consult"},
+                "options": {
+                    "1": "to-repair", "2": "to-complaint", "3": "to-consult",
+                    "4": "callback-repair"
+                },
                 "timeout_s": 5.0, "retries": 1, "invalid": "invalid", "fallback": "to-consult"
             },
             "to-repair": {"type": "queue", "queue": "repair"},
             "to-complaint": {"type": "queue", "queue": "complaint"},
-            "to-consult": {"type": "queue", "queue": "consult"}
+            "to-consult": {"type": "queue", "queue": "consult"},
+            "callback-repair": {"type": "callback", "queue": "repair"}
         }
     })
 }
