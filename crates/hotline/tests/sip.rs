@@ -211,12 +211,21 @@ impl Center {
 
     /// A caller dialling 96332 from `number`, pressing `key`, talking `talk_ms`.
     fn caller(&self, number: &str, key: char, talk_ms: u32) -> Child {
+        self.dial_in("caller.xml", number, key, talk_ms)
+    }
+
+    /// A caller dialling 96332 and pressing `key`, who stays until the center hangs up.
+    fn caller_hung_up_on(&self, number: &str, key: char) -> Child {
+        self.dial_in("caller_hung_up.xml", number, key, 0)
+    }
+
+    fn dial_in(&self, scenario: &str, number: &str, key: char, talk_ms: u32) -> Child {
         let tone = self.dir.join("caller.wav").display().to_string();
         let dtmf = format!("/usr/share/sip-tester/dtmf_2833_{key}.pcap");
         let media = port().to_string();
         let from = port().to_string();
         self.sipp(
-            "caller.xml",
+            scenario,
             &[
                 ("tone", &tone),
                 ("dtmf", &dtmf),
@@ -443,25 +452,7 @@ fn issue_4_a_call_whose_phone_sends_no_rtp_is_hung_up_on_both_legs() {
     assert!(c.register(1001, phone_port));
     let agent = c.agent_ready(1001);
     let phone = c.phone("agent_mute.xml", phone_port);
-    let tone = c.dir.join("caller.wav").display().to_string();
-    let dtmf = "/usr/share/sip-tester/dtmf_2833_1.pcap";
-    let caller = c.sipp(
-        "caller_hung_up.xml",
-        &[
-            ("tone", &tone),
-            ("dtmf", dtmf),
-            ("from", "13812345678"),
-            ("menu_ms", "1500"),
-        ],
-        &[
-            "-s",
-            "96332",
-            "-p",
-            &port().to_string(),
-            "-mp",
-            &port().to_string(),
-        ],
-    );
+    let caller = c.caller_hung_up_on("13812345678", '1');
     finished(caller, "the caller, hung up on");
     finished(phone, "the mute phone, hung up on");
     let cdr = &c.cdrs(1)[0];
@@ -479,25 +470,7 @@ fn issue_4_a_caller_who_asks_for_a_callback_keeps_their_place_and_is_called_back
     let c = Center::start_with("callback", &["--trunk-out", &format!("127.0.0.1:{trunk}")]);
     // Nobody is ready. The caller presses 4 (callback, repairs), hears the goodbye and is
     // hung up on; the place in the queue is kept.
-    let tone = c.dir.join("caller.wav").display().to_string();
-    let dtmf = "/usr/share/sip-tester/dtmf_2833_4.pcap";
-    let caller = c.sipp(
-        "caller_hung_up.xml",
-        &[
-            ("tone", &tone),
-            ("dtmf", dtmf),
-            ("from", "13812345678"),
-            ("menu_ms", "1500"),
-        ],
-        &[
-            "-s",
-            "96332",
-            "-p",
-            &port().to_string(),
-            "-mp",
-            &port().to_string(),
-        ],
-    );
+    let caller = c.caller_hung_up_on("13812345678", '4');
     finished(caller, "the caller who asked for a callback");
     assert_eq!(c.events("call.callback_requested").len(), 1);
     // An agent becomes ready: their phone rings first, then the customer is dialled.
