@@ -838,3 +838,147 @@ fn issue_4_the_call_rate_bench_completes_every_call_with_agents_hanging_up() {
     assert_eq!(v["best_rate"], 4, "{v}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+impl Center {
+    /// The id of the call first rung to this agent, waiting for it.
+    fn call_rung_to(&self, agent: i64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let rung = self.events("call.ringing");
+            if let Some(e) = rung.iter().find(|e| e["payload"]["user_id"] == agent) {
+                return e["payload"]["call_id"].as_str().unwrap().to_string();
+            }
+            assert!(Instant::now() < deadline, "nothing rang {agent}: {rung:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The states a call's consultations went through, in order.
+    fn consult_states(&self) -> Vec<String> {
+        self.events("call.consult")
+            .iter()
+            .map(|e| e["payload"]["state"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+#[test]
+fn issue_4_an_agent_consults_an_expert_then_hands_the_caller_over() {
+    let c = Center::start("consult");
+    let (agent_port, expert_port) = (port(), port());
+    assert!(c.register(1001, agent_port));
+    assert!(c.register(1002, expert_port));
+    let first = c.agent_ready(1001);
+    std::thread::sleep(Duration::from_millis(50));
+    let expert = c.agent_ready(1002);
+    let token = c.login("agent1001", "secret1001");
+    let agent_phone = c.phone("agent.xml", agent_port);
+    let expert_phone = c.phone("agent.xml", expert_port);
+    std::thread::sleep(Duration::from_millis(300));
+    let caller = c.caller("13857100000", '1', 9_000);
+    let call_id = c.call_rung_to(first);
+    std::thread::sleep(Duration::from_millis(1_000));
+    let consult = format!("/api/calls/{call_id}/consult");
+    // Consulting needs an extension, and a consultation to complete or cancel.
+    let (status, v) = c.request("POST", &consult, &token, r#"{"to":"9999"}"#);
+    assert_eq!(
+        (status, v["details"]["field"].as_str()),
+        (400, Some("to")),
+        "{v}"
+    );
+    let (status, v) = c.request("POST", &format!("{consult}/cancel"), &token, "");
+    assert_eq!(status, 409, "{v}");
+    let (status, v) = c.request("POST", &consult, &token, r#"{"to":"1002"}"#);
+    assert_eq!(status, 204, "{v}");
+    let (status, v) = c.request("POST", &consult, &token, r#"{"to":"1002"}"#);
+    assert_eq!(status, 409, "a second consultation at once: {v}");
+    // The agent and the expert talk for 1.5 s while the caller hears music, then the
+    // expert takes the caller and the agent's phone is hung up.
+    std::thread::sleep(Duration::from_millis(2_000));
+    let (status, v) = c.request("POST", &format!("{consult}/complete"), &token, "");
+    assert_eq!(status, 204, "{v}");
+    finished(agent_phone, "the consulting agent's phone");
+    finished(caller, "caller");
+    finished(expert_phone, "the expert's phone");
+    let cdrs = c.cdrs(2);
+    assert_eq!(cdrs.len(), 2, "{cdrs:?}");
+    let part = |n: i64| cdrs.iter().find(|r| r["segment"] == n).unwrap().clone();
+    let (a, b) = (part(0), part(1));
+    assert_eq!(a["agent_id"], first, "{a}");
+    assert_eq!(a["transferred_to"], "1002", "{a}");
+    let hold = a["hold_ms"].as_i64().unwrap();
+    assert!(
+        (1_500..4_000).contains(&hold),
+        "the consultation is hold time for the caller: {hold} ms: {a}"
+    );
+    assert_eq!(b["agent_id"], expert, "{b}");
+    assert_eq!(b["outcome"], "answered", "{b}");
+    assert_eq!(b["ended_by"], "caller", "{b}");
+    assert_eq!(
+        c.consult_states(),
+        ["ringing", "talking", "completed"],
+        "{:?}",
+        c.events("call.consult")
+    );
+    // The expert's part is recorded on its own: the caller left, the expert right.
+    let (ra, rb) = (
+        a["recording"].as_str().unwrap(),
+        b["recording"].as_str().unwrap(),
+    );
+    assert_ne!(ra, rb);
+    assert_stereo(rb, 2.0..8.0);
+    // Both are free again once the call is over.
+    for ext in ["1001", "1002"] {
+        let t = c.login(&format!("agent{ext}"), &format!("secret{ext}"));
+        let (_, me) = c.request("GET", "/api/me/agent", &t, "");
+        assert_ne!(me["state"], "talking", "{ext}: {me}");
+    }
+}
+
+#[test]
+fn issue_4_a_consultation_refused_or_cancelled_puts_the_agent_back_with_the_caller() {
+    let c = Center::start("consult-back");
+    let (agent_port, busy_port, expert_port) = (port(), port(), port());
+    assert!(c.register(1001, agent_port));
+    assert!(c.register(1002, busy_port));
+    assert!(c.register(1003, expert_port));
+    let first = c.agent_ready(1001);
+    let token = c.login("agent1001", "secret1001");
+    let agent_phone = c.phone("agent.xml", agent_port);
+    let busy_phone = c.phone("agent_busy.xml", busy_port);
+    let expert_phone = c.phone("agent.xml", expert_port);
+    std::thread::sleep(Duration::from_millis(300));
+    let caller = c.caller("13857100000", '1', 9_000);
+    let call_id = c.call_rung_to(first);
+    std::thread::sleep(Duration::from_millis(1_000));
+    let consult = format!("/api/calls/{call_id}/consult");
+    // 1002's phone is busy: the agent is back with the caller by itself.
+    let (status, v) = c.request("POST", &consult, &token, r#"{"to":"1002"}"#);
+    assert_eq!(status, 204, "{v}");
+    finished(busy_phone, "the busy phone");
+    std::thread::sleep(Duration::from_millis(300));
+    // 1003 answers, and the agent goes back to the caller.
+    let (status, v) = c.request("POST", &consult, &token, r#"{"to":"1003"}"#);
+    assert_eq!(status, 204, "{v}");
+    std::thread::sleep(Duration::from_millis(1_500));
+    let (status, v) = c.request("POST", &format!("{consult}/cancel"), &token, "");
+    assert_eq!(status, 204, "{v}");
+    finished(expert_phone, "the expert's phone, hung up");
+    finished(caller, "caller");
+    finished(agent_phone, "the agent's phone");
+    let cdrs = c.cdrs(1);
+    assert_eq!(cdrs.len(), 1, "{cdrs:?}");
+    let cdr = &cdrs[0];
+    assert_eq!(cdr["agent_id"], first, "{cdr}");
+    assert_eq!(cdr["outcome"], "answered", "{cdr}");
+    assert_eq!(cdr["transferred_to"], Value::Null, "{cdr}");
+    let hold = cdr["hold_ms"].as_i64().unwrap();
+    assert!((1_000..4_000).contains(&hold), "held {hold} ms: {cdr}");
+    assert_eq!(
+        c.consult_states(),
+        ["ringing", "failed", "ringing", "talking", "cancelled"],
+        "{:?}",
+        c.events("call.consult")
+    );
+    assert_stereo(cdr["recording"].as_str().unwrap(), 4.0..10.0);
+}

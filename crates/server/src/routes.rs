@@ -537,6 +537,27 @@ pub fn table() -> Vec<Endpoint> {
             Some(json!({"to": "{queue_key}"})),
             post(calls::transfer),
         ),
+        ep(
+            M::POST,
+            "/api/calls/{call_id}/consult",
+            Some(TakeContacts),
+            Some(json!({"to": "1002"})),
+            post(calls::consult),
+        ),
+        ep(
+            M::POST,
+            "/api/calls/{call_id}/consult/complete",
+            Some(TakeContacts),
+            None,
+            post(calls::consult_complete),
+        ),
+        ep(
+            M::POST,
+            "/api/calls/{call_id}/consult/cancel",
+            Some(TakeContacts),
+            None,
+            post(calls::consult_cancel),
+        ),
         ep(M::GET, "/api/cdrs", Some(ViewFloor), None, get(cdrs::list)),
         ep(
             M::GET,

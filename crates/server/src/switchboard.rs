@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use store::{Segment, TenantId};
 use telephony::{
-    Announce, ExtensionAuth, Party, Place, Queued, Report, Route, Transfer, TransferTo,
+    Announce, ConsultState, ExtensionAuth, Party, Place, Queued, Report, Route, Transfer,
+    TransferTo,
 };
 
 use crate::AppState;
@@ -67,6 +68,22 @@ impl Switchboard {
             Ok(Err(e)) => tracing::warn!(tenant, "{what}: {e}"),
             Err(e) => tracing::error!(tenant, "{what}: {}", e.message),
         }
+    }
+
+    /// Whether the routing engine may offer the user's phone calls: not while it is on a
+    /// call the engine does not follow (an extension rung straight, a consultation);
+    /// afterwards, if it is still registered.
+    async fn engaged(&self, tenant: i64, user: i64, on_call: bool) {
+        let reachable = !on_call
+            && self
+                .0
+                .telephony()
+                .is_some_and(|t| t.is_reachable(tenant, user));
+        self.engine(tenant, "the phone's availability", move |c| {
+            c.phone_reachable(user, reachable);
+            Ok(())
+        })
+        .await;
     }
 }
 
@@ -266,6 +283,23 @@ impl telephony::App for Switchboard {
         Ok(target)
     }
 
+    async fn consult(
+        &self,
+        tenant: i64,
+        _call_id: &str,
+        to: &str,
+        from_agent: Option<i64>,
+    ) -> Result<i64, String> {
+        let expert = agent_by_extension(&self.0, TenantId(tenant), to)
+            .await
+            .ok_or_else(|| format!("`{to}` is not an extension"))?;
+        if Some(expert) == from_agent {
+            return Err("you cannot consult yourself".into());
+        }
+        self.engaged(tenant, expert, true).await;
+        Ok(expert)
+    }
+
     async fn callback(&self, tenant: i64, call_id: &str) -> Result<(), String> {
         let key = call_id.to_string();
         self.0
@@ -332,6 +366,11 @@ impl telephony::App for Switchboard {
                     .await
                     .ok()
                     .flatten();
+                if pop.is_none() {
+                    // Rung straight to the extension (from the IVR, or passed on to it):
+                    // the engine must not offer this phone another call meanwhile.
+                    self.engaged(tenant, agent, true).await;
+                }
                 let (caller, customer, queue, dialled, ivr_ms) = pop.unwrap_or_default();
                 let id = format!("ringing:{call_id}:{agent}:{}", self.0.now_ms());
                 self.log(
@@ -366,17 +405,29 @@ impl telephony::App for Switchboard {
                 status,
             } => {
                 tracing::info!(call_id, agent, status, "the agent's phone refused the call");
-                self.engine(tenant, "decline", move |c| {
-                    let Some(call) = c.call_id(&call_id) else {
-                        return Ok(());
-                    };
-                    let agent = agent_id(agent).map_err(|e| e.message)?;
-                    let now = c.now;
-                    c.acd
-                        .handle_decline(now, call, agent)
-                        .map_err(|e| e.to_string())
-                })
-                .await;
+                let followed = self
+                    .0
+                    .center(t, move |c| {
+                        let call = c.call_id(&call_id)?;
+                        let now = c.now;
+                        let result = agent_id(agent).map_err(|e| e.message).and_then(|a| {
+                            c.acd
+                                .handle_decline(now, call, a)
+                                .map_err(|e| e.to_string())
+                        });
+                        if let Err(e) = result {
+                            tracing::warn!(tenant, "decline: {e}");
+                        }
+                        Some(())
+                    })
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some();
+                if !followed {
+                    // An extension rung straight: its phone is free again.
+                    self.engaged(tenant, agent, false).await;
+                }
             }
             Report::Hold { call_id, on } => {
                 self.engine(tenant, "hold", move |c| {
@@ -439,6 +490,7 @@ impl telephony::App for Switchboard {
                 ivr_ms,
                 agent,
                 connected_at_ms,
+                ringing,
                 recording,
                 segment,
                 outbound,
@@ -477,17 +529,10 @@ impl telephony::App for Switchboard {
                 if followed {
                     return;
                 }
-                if outbound
-                    && let Some(user) = agent
-                    && let Some(t) = self.0.telephony()
-                {
-                    // Placed from the desktop: the agent can be rung again.
-                    let reachable = t.is_reachable(tenant, user);
-                    self.engine(tenant, "the agent's call ended", move |c| {
-                        c.phone_reachable(user, reachable);
-                        Ok(())
-                    })
-                    .await;
+                for user in agent.into_iter().chain(ringing) {
+                    // Placed from the desktop, or rung at an extension: the phone can be
+                    // offered calls again.
+                    self.engaged(tenant, user, false).await;
                 }
                 // Not the routing engine's: the IVR ended it, an extension took it, or an
                 // agent placed it. Its record is written here.
@@ -533,6 +578,33 @@ impl telephony::App for Switchboard {
                     json!({"call_id": call_id, "ahead": ahead, "wait_s": wait_s}),
                 )
                 .await;
+            }
+            Report::Consult {
+                call_id,
+                agent,
+                expert,
+                to,
+                state,
+            } => {
+                let status = match state {
+                    ConsultState::Failed(status) => Some(status),
+                    _ => None,
+                };
+                self.log(
+                    tenant,
+                    format!(
+                        "consult:{call_id}:{expert}:{}:{}",
+                        state.name(),
+                        self.0.now_ms()
+                    ),
+                    "call.consult",
+                    json!({"call_id": call_id, "agent_id": agent, "expert_id": expert,
+                           "to": to, "state": state.name(), "status": status}),
+                )
+                .await;
+                if matches!(state, ConsultState::Cancelled | ConsultState::Failed(_)) {
+                    self.engaged(tenant, expert, false).await;
+                }
             }
             Report::Reachable { user, reachable } => {
                 self.engine(tenant, "phone registration", move |c| {

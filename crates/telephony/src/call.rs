@@ -29,7 +29,9 @@ use tokio::time::Instant;
 
 use crate::rtp::{self, Event, Leg, Side};
 use crate::sdp::{self, Codec, Direction, Session};
-use crate::{Action, Dial, Overflow, Party, Queued, Report, Telephony, Transfer, TransferTo};
+use crate::{
+    Action, ConsultState, Dial, Overflow, Party, Queued, Report, Telephony, Transfer, TransferTo,
+};
 
 /// What reaches a call from outside its own dialogs.
 #[derive(Debug)]
@@ -38,6 +40,12 @@ pub(crate) enum Command {
     /// Pass the call on to a queue or an extension, asked by this agent (if any); the
     /// answer says whether it went.
     Transfer(String, Option<i64>, oneshot::Sender<Result<(), String>>),
+    /// Consult an extension (an expert) on the connected call, asked by this agent; the
+    /// customer is held meanwhile.
+    Consult(String, Option<i64>, oneshot::Sender<Result<(), String>>),
+    /// End the consultation, asked by this agent: completed (the expert takes the call)
+    /// or not (back to the customer).
+    EndConsult(bool, Option<i64>, oneshot::Sender<Result<(), String>>),
     Hangup(String),
 }
 
@@ -74,6 +82,8 @@ struct PhoneLeg {
     /// The RTP socket until the leg answers and the media task takes it.
     socket: Option<UdpSocket>,
     local: SocketAddr,
+    /// Our SDP session id towards this phone (kept across re-INVITEs).
+    sdp_id: u64,
     answered: bool,
 }
 
@@ -88,6 +98,9 @@ struct Call {
     customer_id: Option<i64>,
     customer: Option<PhoneLeg>,
     agent: Option<PhoneLeg>,
+    /// The expert the agent consults (extension dialled), while they do: rung, then
+    /// talking with the agent while the customer is held.
+    consult: Option<(String, PhoneLeg)>,
     /// The customer's codec, offered first to agents' phones.
     codec: Codec,
     sdp_id: u64,
@@ -271,6 +284,7 @@ pub(crate) async fn inbound(t: Arc<Telephony>, mut tx: Transaction) {
             states,
             socket: None,
             local,
+            sdp_id,
             answered: true,
         }),
         codec: offer.codec,
@@ -382,6 +396,7 @@ impl Call {
             customer_id: None,
             customer: None,
             agent: None,
+            consult: None,
             codec: Codec::Pcmu,
             sdp_id,
             sdp_version: 1,
@@ -410,14 +425,6 @@ impl Call {
     /// Whether the call was placed for an agent rather than taken from a trunk.
     fn outbound(&self) -> bool {
         self.placed_for.is_some()
-    }
-
-    /// Our SDP session id towards a side (the agent's legs share one).
-    fn sdp_id(&self, side: Side) -> u64 {
-        match side {
-            Side::Left => self.sdp_id,
-            Side::Right => self.sdp_id + 1,
-        }
     }
 
     fn now_ms(&self) -> u64 {
@@ -468,6 +475,10 @@ impl Call {
                     Some(st) => self.leg_state(Side::Right, st).await,
                     None => self.leg_gone(Side::Right, 480, "the agent's dialog is gone").await,
                 },
+                st = next_state(self.consult.as_mut().map(|c| &mut c.1)) => match st {
+                    Some(st) => self.consult_state(st).await,
+                    None => self.consult_gone(480).await,
+                },
                 ev = self.media_events.recv() => match ev {
                     Some(ev) => self.media_event(ev).await,
                     None => self.end(Party::System, "media stopped"),
@@ -476,6 +487,14 @@ impl Call {
                     Some(Command::Act(a)) => self.act(a).await,
                     Some(Command::Transfer(to, by, answer)) => {
                         let r = self.transfer(to, by, None).await;
+                        let _ = answer.send(r);
+                    }
+                    Some(Command::Consult(to, by, answer)) => {
+                        let r = self.consult(to, by).await;
+                        let _ = answer.send(r);
+                    }
+                    Some(Command::EndConsult(completed, by, answer)) => {
+                        let r = self.end_consult(completed, by).await;
                         let _ = answer.send(r);
                     }
                     Some(Command::Hangup(why)) => self.end(Party::System, &why),
@@ -713,28 +732,9 @@ impl Call {
             self.report(declined(486)).await;
             return false;
         }
-        let binding = self
-            .t
-            .registrar()
-            .of_user(self.tenant, user)
-            .last()
-            .cloned()
-            .cloned();
-        let Some(binding) = binding else {
+        let Some((ext, phone)) = self.phone_of(user) else {
             self.report(declined(480)).await;
             return false;
-        };
-        let ext = binding
-            .contact
-            .strip_prefix("sip:")
-            .and_then(|c| c.split('@').next())
-            .unwrap_or("agent")
-            .to_string();
-        let (callee, destination) = crate::sip::phone_target(&binding, &ext);
-        let transport = if binding.transport == "tcp" {
-            Transport::Tcp
-        } else {
-            Transport::Udp
         };
         let headers = vec![
             Header::Other("X-Hotline-Call-Id".into(), self.call_id.clone()),
@@ -744,11 +744,21 @@ impl Call {
             ),
         ];
         let from = sip_user(&self.caller);
+        let (callee, destination, transport) = phone;
         match self
-            .invite(Some(user), &from, callee, destination, transport, headers)
+            .invite(
+                Some(user),
+                self.sdp_id + 1,
+                &from,
+                callee,
+                destination,
+                transport,
+                headers,
+            )
             .await
         {
-            Ok(()) => {
+            Ok(leg) => {
+                self.agent = Some(leg);
                 self.report(Report::Ringing {
                     call_id: self.call_id.clone(),
                     agent: user,
@@ -765,16 +775,44 @@ impl Call {
         }
     }
 
-    /// Sends an INVITE for a new leg: an agent's (`user`) or the customer's.
+    /// Where a user's phone is rung: its extension, and the request URI, address and
+    /// transport of its newest registration.
+    fn phone_of(&self, user: i64) -> Option<(String, (Uri, SipAddr, Transport))> {
+        let binding = self
+            .t
+            .registrar()
+            .of_user(self.tenant, user)
+            .last()
+            .cloned()
+            .cloned()?;
+        let ext = binding
+            .contact
+            .strip_prefix("sip:")
+            .and_then(|c| c.split('@').next())
+            .unwrap_or("agent")
+            .to_string();
+        let (callee, destination) = crate::sip::phone_target(&binding, &ext);
+        let transport = if binding.transport == "tcp" {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        };
+        Some((ext, (callee, destination, transport)))
+    }
+
+    /// Sends an INVITE for a new leg: an agent's (`user`) or the customer's, offered with
+    /// our session `sdp_id`. The caller keeps the leg.
+    #[allow(clippy::too_many_arguments)]
     async fn invite(
         &mut self,
         user: Option<i64>,
+        sdp_id: u64,
         from: &str,
         callee: Uri,
         destination: SipAddr,
         transport: Transport,
         headers: Vec<Header>,
-    ) -> Result<(), String> {
+    ) -> Result<PhoneLeg, String> {
         let socket = self.t.ports.bind().await.map_err(|e| e.to_string())?;
         let local = SocketAddr::new(
             self.t.public.ip(),
@@ -784,11 +822,6 @@ impl Call {
             Codec::Pcmu => [Codec::Pcmu, Codec::Pcma],
             Codec::Pcma => [Codec::Pcma, Codec::Pcmu],
         };
-        let sdp_id = self.sdp_id(if user.is_some() {
-            Side::Right
-        } else {
-            Side::Left
-        });
         let offer = sdp::write(sdp_id, 1, local, &codecs, Some(101), Direction::SendRecv);
         let caller = format!("sip:{from}@{}", self.t.public);
         let opt = InviteOption {
@@ -808,19 +841,15 @@ impl Call {
             .dialogs
             .do_invite_async(opt, state_tx)
             .map_err(|e| e.to_string())?;
-        let leg = PhoneLeg {
+        Ok(PhoneLeg {
             user,
             dialog,
             states,
             socket: Some(socket),
             local,
+            sdp_id,
             answered: false,
-        };
-        match user {
-            Some(_) => self.agent = Some(leg),
-            None => self.customer = Some(leg),
-        }
-        Ok(())
+        })
     }
 
     /// The agent answered a call placed for them: the customer is dialled through the
@@ -840,6 +869,7 @@ impl Call {
         match self
             .invite(
                 None,
+                self.sdp_id,
                 &from,
                 callee,
                 SipAddr::from(trunk),
@@ -848,7 +878,8 @@ impl Call {
             )
             .await
         {
-            Ok(()) => {
+            Ok(leg) => {
+                self.customer = Some(leg);
                 self.phase = Phase::Dialling;
                 let _ = self
                     .media
@@ -867,13 +898,14 @@ impl Call {
                 self.answered(side, &resp.body).await;
             }
             DialogState::Updated(_, req, handle) if req.method == Method::Invite => {
-                let Some(local) = self.leg(side).map(|l| l.local) else {
+                let Some((local, sdp_id)) = self.leg(side).map(|l| (l.local, l.sdp_id)) else {
                     return;
                 };
-                let sdp_id = self.sdp_id(side);
                 if let Some(s) = self.reinvite(&req.body, &handle, sdp_id, local).await {
                     let _ = self.media.send(rtp::Command::Session(side, s));
-                    if side == Side::Right && self.phase == Phase::Bridged {
+                    // While consulting the customer is held already, whatever the phone says.
+                    if side == Side::Right && self.phase == Phase::Bridged && self.consult.is_none()
+                    {
                         let on = s.direction.is_hold();
                         let _ = self
                             .media
@@ -935,15 +967,7 @@ impl Call {
             }
             DialogState::Terminated(id, reason) => {
                 self.t.dialogs.remove_dialog(&id);
-                let status = match &reason {
-                    TerminatedReason::UasOther(code) | TerminatedReason::ProxyError(code) => {
-                        code.code()
-                    }
-                    TerminatedReason::UasBusy => 486,
-                    TerminatedReason::UasDecline => 603,
-                    TerminatedReason::Timeout => 408,
-                    _ => 487,
-                };
+                let status = terminated_status(&reason);
                 self.leg_gone(side, status, &reason_text(&reason)).await;
             }
             _ => {}
@@ -1076,6 +1100,10 @@ impl Call {
                 let why = format!("the customer did not answer ({status})");
                 self.goodbye(Side::Right, "unavailable", &why);
             }
+            // Hanging up while consulting hands the customer to the expert.
+            (Side::Right, true) if self.consult.is_some() => {
+                let _ = self.hand_over(None).await;
+            }
             (Side::Right, true) => self.end(Party::Agent, "the agent hung up"),
             (Side::Right, false) => {
                 if let Some(agent) = leg.user {
@@ -1091,6 +1119,11 @@ impl Call {
                         Party::Agent,
                         &format!("the agent's phone did not answer ({status})"),
                     );
+                } else if self.phase == Phase::Queued && self.queue.is_none() {
+                    // Rung straight to an extension (not the routing engine's): nobody
+                    // else will be offered the call.
+                    let why = format!("the extension did not answer ({status})");
+                    self.goodbye(Side::Left, "unavailable", &why);
                 }
             }
         }
@@ -1111,6 +1144,9 @@ impl Call {
         }
         if by.is_some() && by != self.connected.map(|c| c.0) {
             return Err("the call is not connected to you".into());
+        }
+        if self.consult.is_some() {
+            return Err("end the consultation first (complete or cancel it)".into());
         }
         let request = Transfer {
             call_id: self.call_id.clone(),
@@ -1152,6 +1188,255 @@ impl Call {
                     self.goodbye(Side::Left, "unavailable", "the extension cannot be rung");
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Consults an extension (a second-line expert) on the connected call: the customer
+    /// is held with music, the expert's phone rings, and once it answers the agent and the
+    /// expert talk. The consultation is then completed ([`Call::hand_over`]) or ended.
+    async fn consult(&mut self, to: String, by: Option<i64>) -> Result<(), String> {
+        if self.phase != Phase::Bridged {
+            return Err("only a connected call can be consulted on".into());
+        }
+        let agent = self.connected.map(|c| c.0);
+        if by.is_some() && by != agent {
+            return Err("the call is not connected to you".into());
+        }
+        if self.consult.is_some() {
+            return Err("a consultation is already in progress".into());
+        }
+        let expert = self
+            .t
+            .app
+            .consult(self.tenant, &self.call_id, &to, agent)
+            .await?;
+        let rung = match self.phone_of(expert) {
+            None => Err("the extension has no phone registered".to_string()),
+            Some((_, (callee, destination, transport))) => {
+                let headers = vec![
+                    Header::Other("X-Hotline-Call-Id".into(), self.call_id.clone()),
+                    Header::Other("X-Hotline-Consult".into(), "1".into()),
+                ];
+                let from = sip_user(&self.caller);
+                self.invite(
+                    Some(expert),
+                    self.sdp_id + 2,
+                    &from,
+                    callee,
+                    destination,
+                    transport,
+                    headers,
+                )
+                .await
+            }
+        };
+        let leg = match rung {
+            Ok(leg) => leg,
+            Err(e) => {
+                self.report(Report::Consult {
+                    call_id: self.call_id.clone(),
+                    agent,
+                    expert,
+                    to,
+                    state: ConsultState::Failed(480),
+                })
+                .await;
+                return Err(e);
+            }
+        };
+        self.hold_customer(true).await;
+        self.report_consult(&to, &leg, ConsultState::Ringing).await;
+        self.consult = Some((to, leg));
+        Ok(())
+    }
+
+    async fn report_consult(&self, to: &str, leg: &PhoneLeg, state: ConsultState) {
+        self.report(Report::Consult {
+            call_id: self.call_id.clone(),
+            agent: self.connected.map(|c| c.0),
+            expert: leg.user.unwrap_or_default(),
+            to: to.to_string(),
+            state,
+        })
+        .await;
+    }
+
+    /// Holds the customer (music) or takes them off hold, and says so.
+    async fn hold_customer(&mut self, on: bool) {
+        let _ = self
+            .media
+            .send(rtp::Command::Hold(on, self.t.prompts.music()));
+        self.report(Report::Hold {
+            call_id: self.call_id.clone(),
+            on,
+        })
+        .await;
+    }
+
+    /// Hangs up or cancels a leg in the background.
+    fn agent_leg_gone_later(&self, leg: PhoneLeg) {
+        if leg.answered {
+            let t = self.t.clone();
+            tokio::spawn(async move {
+                let _ = leg.dialog.bye().await;
+                t.dialogs.remove_dialog(&leg.dialog.id());
+            });
+        } else {
+            tokio::spawn(let_go(self.t.clone(), leg));
+        }
+    }
+
+    async fn consult_state(&mut self, st: DialogState) {
+        let Some((_, leg)) = self.consult.as_mut() else {
+            return;
+        };
+        match st {
+            DialogState::Confirmed(_, resp) if !leg.answered => {
+                leg.answered = true;
+                let socket = leg.socket.take();
+                match (sdp::parse(&resp.body), socket) {
+                    (Ok(session), Some(socket)) => {
+                        let _ = self
+                            .media
+                            .send(rtp::Command::Consult(Leg { socket, session }));
+                        if let Some((to, leg)) = self.consult.as_ref() {
+                            self.report_consult(to, leg, ConsultState::Talking).await;
+                        }
+                    }
+                    _ => {
+                        // An answer we cannot use: the consultation ends.
+                        let d = leg.dialog.clone();
+                        tokio::spawn(async move {
+                            let _ = d.bye().await;
+                        });
+                        self.consult_gone(488).await;
+                    }
+                }
+            }
+            DialogState::Updated(_, req, handle) if req.method == Method::Invite => {
+                let (local, sdp_id) = (leg.local, leg.sdp_id);
+                if let Some(s) = self.reinvite(&req.body, &handle, sdp_id, local).await {
+                    let _ = self.media.send(rtp::Command::ConsultSession(s));
+                }
+            }
+            DialogState::Updated(_, _, handle)
+            | DialogState::Info(_, _, handle)
+            | DialogState::Options(_, _, handle)
+            | DialogState::Notify(_, _, handle)
+            | DialogState::Message(_, _, handle) => {
+                let _ = handle.reply(StatusCode::OK).await;
+            }
+            DialogState::Refer(_, _, handle) | DialogState::Publish(_, _, handle) => {
+                let _ = handle.reply(StatusCode::Forbidden).await;
+            }
+            DialogState::Terminated(id, reason) => {
+                self.t.dialogs.remove_dialog(&id);
+                self.consult_gone(terminated_status(&reason)).await;
+            }
+            _ => {}
+        }
+    }
+
+    /// The expert's leg ended by itself (refused, not answered, hung up): the agent is
+    /// back with the customer.
+    async fn consult_gone(&mut self, status: u16) {
+        let Some((to, leg)) = self.consult.take() else {
+            return;
+        };
+        self.t.dialogs.remove_dialog(&leg.dialog.id());
+        let state = if leg.answered {
+            ConsultState::Cancelled
+        } else {
+            ConsultState::Failed(status)
+        };
+        self.back_to_customer(&to, &leg, state).await;
+    }
+
+    async fn back_to_customer(&mut self, to: &str, leg: &PhoneLeg, state: ConsultState) {
+        let _ = self
+            .media
+            .send(rtp::Command::EndConsult { completed: false });
+        self.hold_customer(false).await;
+        self.report_consult(to, leg, state).await;
+    }
+
+    /// Ends the consultation: completed, the expert takes the customer; otherwise the
+    /// expert is let go and the agent is back with the customer.
+    async fn end_consult(&mut self, completed: bool, by: Option<i64>) -> Result<(), String> {
+        if self.consult.is_none() {
+            return Err("no consultation in progress".into());
+        }
+        if by.is_some() && by != self.connected.map(|c| c.0) {
+            return Err("the call is not connected to you".into());
+        }
+        if completed {
+            return self.hand_over(by).await;
+        }
+        let Some((to, leg)) = self.consult.take() else {
+            return Ok(());
+        };
+        self.back_to_customer(&to, &leg, ConsultState::Cancelled)
+            .await;
+        self.agent_leg_gone_later(leg);
+        Ok(())
+    }
+
+    /// Completes a consultation (the agent asked, or hung up): the agent's part of the
+    /// call ends and the expert's begins, recorded on its own. An expert still ringing
+    /// takes the call when they answer, as after a blind transfer.
+    async fn hand_over(&mut self, by: Option<i64>) -> Result<(), String> {
+        let Some((to, _)) = self.consult.as_ref() else {
+            return Err("no consultation in progress".into());
+        };
+        let asked = by.is_some();
+        if asked && self.consult.as_ref().is_some_and(|c| !c.1.answered) {
+            return Err("the expert has not answered yet".into());
+        }
+        let agent = self.connected.map(|c| c.0);
+        let request = Transfer {
+            call_id: self.call_id.clone(),
+            to: to.clone(),
+            from_agent: agent,
+            segment: self.segment + 1,
+            caller: self.caller.clone(),
+            dialled: self.dialled.clone(),
+            customer: self.customer_id,
+        };
+        if let Err(e) = self.t.app.transfer(self.tenant, request).await {
+            if asked {
+                return Err(e);
+            }
+            // The agent is gone and the expert cannot take the call: it ends.
+            tracing::warn!(call_id = self.call_id, "consultation not completed: {e}");
+            self.end(Party::Agent, "the agent hung up while consulting");
+            return Ok(());
+        }
+        let Some((to, expert)) = self.consult.take() else {
+            return Ok(());
+        };
+        self.report_consult(&to, &expert, ConsultState::Completed)
+            .await;
+        self.segment += 1;
+        self.connected = None;
+        self.recording = None;
+        let _ = self.media.send(rtp::Command::StopRecording);
+        if let Some(leg) = self.agent.take() {
+            self.agent_leg_gone_later(leg);
+        }
+        let answered = expert.answered;
+        self.agent = Some(expert);
+        if answered {
+            let _ = self
+                .media
+                .send(rtp::Command::EndConsult { completed: true });
+            self.connect().await;
+        } else {
+            // Still ringing: the customer hears music until the expert answers.
+            let _ = self.media.send(rtp::Command::Detach(Side::Right));
+            self.phase = Phase::Queued;
+            self.queue = None;
+            self.music();
         }
         Ok(())
     }
@@ -1208,6 +1493,16 @@ impl Call {
 
     /// Hangs up whatever is still up, stops the media and reports the end.
     async fn finish(&mut self) {
+        let ringing = self
+            .agent
+            .as_ref()
+            .filter(|l| !l.answered)
+            .and_then(|l| l.user);
+        if let Some((to, leg)) = self.consult.take() {
+            self.report_consult(&to, &leg, ConsultState::Cancelled)
+                .await;
+            self.agent_leg_gone_later(leg);
+        }
         for leg in [self.agent.take(), self.customer.take()]
             .into_iter()
             .flatten()
@@ -1257,11 +1552,23 @@ impl Call {
             ivr_ms,
             agent: self.connected.map(|c| c.0).or(self.placed_for),
             connected_at_ms: self.connected.map(|c| c.1),
+            ringing,
             recording: self.recording.clone(),
             segment: self.segment,
             outbound: self.outbound(),
         })
         .await;
+    }
+}
+
+/// The SIP status a dialog ended with (487 when it was cancelled or hung up).
+fn terminated_status(reason: &TerminatedReason) -> u16 {
+    match reason {
+        TerminatedReason::UasOther(code) | TerminatedReason::ProxyError(code) => code.code(),
+        TerminatedReason::UasBusy => 486,
+        TerminatedReason::UasDecline => 603,
+        TerminatedReason::Timeout => 408,
+        _ => 487,
     }
 }
 

@@ -232,6 +232,8 @@ pub enum Report {
         /// agent, connected or not), and when they were connected to the customer.
         agent: Option<i64>,
         connected_at_ms: Option<i64>,
+        /// The agent whose phone was still ringing for the call when it ended.
+        ringing: Option<i64>,
         /// The last part's recording.
         recording: Option<PathBuf>,
         /// The last part of the call (see [`Transfer::segment`]).
@@ -239,11 +241,48 @@ pub enum Report {
         /// Placed by an agent ([`Dial`]) rather than taken from a trunk.
         outbound: bool,
     },
+    /// A consultation on a connected call moved on: the agent (`agent`) consults the
+    /// expert (`expert`, at extension `to`) while the customer is held.
+    Consult {
+        call_id: String,
+        agent: Option<i64>,
+        expert: i64,
+        to: String,
+        state: ConsultState,
+    },
     /// Whether an agent's phone can be rung (registered or not any more).
     Reachable {
         user: i64,
         reachable: bool,
     },
+}
+
+/// Where a consultation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsultState {
+    /// The expert's phone rings.
+    Ringing,
+    /// The agent and the expert talk; the customer hears music.
+    Talking,
+    /// The expert took the call: the agent's part ended (attended transfer).
+    Completed,
+    /// Ended without a transfer (the agent went back to the customer, the expert hung up,
+    /// or the call ended): the expert is free again.
+    Cancelled,
+    /// The expert's phone could not be rung or did not answer (the SIP status).
+    Failed(u16),
+}
+
+impl ConsultState {
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsultState::Ringing => "ringing",
+            ConsultState::Talking => "talking",
+            ConsultState::Completed => "completed",
+            ConsultState::Cancelled => "cancelled",
+            ConsultState::Failed(_) => "failed",
+        }
+    }
 }
 
 /// What the application (the routing engine) asks of a call.
@@ -281,6 +320,16 @@ pub trait App: Send + Sync + 'static {
     /// A connected call is passed on: the application ends the agent's part and says where
     /// the call goes (having queued it, for a queue). An error leaves the call as it was.
     async fn transfer(&self, tenant: i64, transfer: Transfer) -> Result<TransferTo, String>;
+    /// The agent on a connected call (`from_agent`) asks to consult `to`, an extension of
+    /// the tenant: the application says whose it is and keeps them from being offered
+    /// calls until the consultation ends ([`Report::Consult`]). An error refuses it.
+    async fn consult(
+        &self,
+        tenant: i64,
+        call_id: &str,
+        to: &str,
+        from_agent: Option<i64>,
+    ) -> Result<i64, String>;
     /// The waiting caller chose to be called back: the application keeps their place in
     /// the queue; the call in hand ends after a last prompt.
     async fn callback(&self, tenant: i64, call_id: &str) -> Result<(), String>;

@@ -92,6 +92,17 @@ pub enum Command {
     Attach(Side, Leg),
     /// The leg on this side leaves (a transfer); its counts stay in the summary.
     Detach(Side),
+    /// A consultation: a third leg (the expert the agent consults) joins. The agent and
+    /// the expert hear each other while the customer, held, hears music.
+    Consult(Leg),
+    /// The consultation ends. Completed, the expert takes the agent's place with the
+    /// customer (the agent's leg leaves); otherwise the expert's leg leaves. The customer
+    /// is taken off hold either way.
+    EndConsult {
+        completed: bool,
+    },
+    /// The expert's phone renegotiated (re-INVITE).
+    ConsultSession(Session),
     /// The agent put the customer on hold (music to the left) or took them off it.
     Hold(bool, Arc<[i16]>),
     /// The leg on this side renegotiated (re-INVITE).
@@ -291,6 +302,7 @@ pub fn start(
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let media = Media {
         legs: [None, None],
+        aside: None,
         past: [StreamStats::default(), StreamStats::default()],
         ssrc,
         source: Source::Nothing,
@@ -343,6 +355,8 @@ async fn recv(leg: Option<&Live>, buf: &mut [u8]) -> std::io::Result<(usize, Soc
 struct Media {
     /// The customer's leg and the agent's, by [`index`].
     legs: [Option<Live>; 2],
+    /// The expert the agent consults, while they do.
+    aside: Option<Live>,
     /// Counts of legs that left (transfers).
     past: [StreamStats; 2],
     ssrc: u32,
@@ -373,12 +387,33 @@ impl Media {
 
     fn detach(&mut self, side: Side) {
         if let Some(gone) = self.legs[index(side)].take() {
-            let p = &mut self.past[index(side)];
-            p.received += gone.stats.received;
-            p.lost += gone.stats.lost;
-            p.late += gone.stats.late;
+            self.keep_counts(side, &gone);
             self.held = false;
         }
+    }
+
+    /// A leg that leaves keeps its counts in the summary, under the side it served.
+    fn keep_counts(&mut self, side: Side, gone: &Live) {
+        let p = &mut self.past[index(side)];
+        p.received += gone.stats.received;
+        p.lost += gone.stats.lost;
+        p.late += gone.stats.late;
+    }
+
+    fn end_consult(&mut self, completed: bool) {
+        let Some(expert) = self.aside.take() else {
+            return;
+        };
+        if completed {
+            if let Some(agent) = self.legs[index(Side::Right)].take() {
+                self.keep_counts(Side::Right, &agent);
+            }
+            self.legs[index(Side::Right)] = Some(expert);
+        } else {
+            self.keep_counts(Side::Right, &expert);
+        }
+        self.held = false;
+        self.source = Source::Nothing;
     }
 
     /// Whether the two legs hear each other now.
@@ -398,6 +433,16 @@ impl Media {
             Command::Music(side, m) => self.source = Source::Music(side, m, 0),
             Command::Attach(side, leg) => self.attach(side, leg),
             Command::Detach(side) => self.detach(side),
+            Command::Consult(leg) => {
+                self.aside = Some(Live::new(leg, self.ssrc.wrapping_add(2)));
+            }
+            Command::EndConsult { completed } => self.end_consult(completed),
+            Command::ConsultSession(s) => {
+                if let Some(l) = self.aside.as_mut() {
+                    l.session = s;
+                    l.latched = None;
+                }
+            }
             Command::Hold(on, m) => {
                 self.held = on;
                 self.source = if on {
@@ -464,8 +509,31 @@ impl Media {
         } else {
             return;
         }
-        if connected && let Some(them) = them.as_mut() {
+        if side == Side::Right
+            && let Some(expert) = self.aside.as_mut()
+        {
+            // Consulting: the agent is heard by the expert, not the held customer.
+            forward(pkt, codec, expert, &mut self.out).await;
+        } else if connected && let Some(them) = them.as_mut() {
             forward(pkt, codec, them, &mut self.out).await;
+        }
+    }
+
+    /// A packet from the expert the agent consults: to the agent only, and not recorded
+    /// (the recording is the customer's part of the call).
+    async fn aside_packet(&mut self, pkt: &Packet<'_>, from: SocketAddr) {
+        let Some(me) = self.aside.as_mut() else {
+            return;
+        };
+        me.latched = Some(from);
+        me.heard = Instant::now();
+        me.stats.record(pkt.sequence);
+        let codec = me.session.codec;
+        if pkt.payload_type != codec.payload_type() && Some(pkt.payload_type) != me.session.dtmf {
+            return;
+        }
+        if let Some(agent) = self.legs[index(Side::Right)].as_mut() {
+            forward(pkt, codec, agent, &mut self.out).await;
         }
     }
 
@@ -485,19 +553,23 @@ impl Media {
         if let Some(leg) = self.legs[index(target)].as_mut() {
             send_generated(leg, &frame, &mut self.out).await;
         }
-        if let Some(r) = self.recording.as_mut() {
-            // What the customer hears while held is not the agent: that side stays quiet.
+        if let Some(r) = self.recording.as_mut()
+            && self.aside.is_none()
+        {
+            // What the customer hears while held is not the agent: that side stays quiet
+            // (unless the agent is talking to an expert: then their voice is recorded).
             r.push(other(target), &[0; FRAME][..frame.len()]);
         }
     }
 
     /// A leg that should be sending and has sent nothing for the silence limit.
     fn silent(&self) -> Option<Side> {
+        // (The expert's phone is not watched: the agent ends a consultation that died.)
         let now = Instant::now();
         [Side::Left, Side::Right].into_iter().find(|&side| {
             self.legs[index(side)].as_ref().is_some_and(|l| {
-                // The agent's phone on hold may stop sending.
-                let held = self.held && side == Side::Right;
+                // The agent's phone on hold may stop sending (not while consulting).
+                let held = self.held && side == Side::Right && self.aside.is_none();
                 !held && l.should_send() && now - l.heard > self.silence_limit
             })
         })
@@ -507,7 +579,7 @@ impl Media {
         let mut tick = tokio::time::interval(Duration::from_millis(20));
         tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut watch = tokio::time::interval(Duration::from_secs(1));
-        let (mut buf_a, mut buf_b) = (vec![0u8; 2048], vec![0u8; 2048]);
+        let (mut buf_a, mut buf_b, mut buf_c) = (vec![0u8; 2048], vec![0u8; 2048], vec![0u8; 2048]);
         loop {
             // Played audio goes out while its leg is alone or the other is held.
             let generating = self.source.target().is_some_and(|t| {
@@ -528,6 +600,11 @@ impl Media {
                     let Ok(pkt) = Packet::parse(&buf_b[..n]) else { continue };
                     self.packet(Side::Right, &pkt, from).await;
                 }
+                got = recv(self.aside.as_ref(), &mut buf_c) => {
+                    let Ok((n, from)) = got else { continue };
+                    let Ok(pkt) = Packet::parse(&buf_c[..n]) else { continue };
+                    self.aside_packet(&pkt, from).await;
+                }
                 _ = tick.tick(), if generating => self.generate().await,
                 _ = watch.tick() => {
                     if let Some(side) = self.silent() && !self.silent_reported {
@@ -540,6 +617,7 @@ impl Media {
         if let Some(r) = self.recording.take() {
             r.finish();
         }
+        self.end_consult(false);
         self.detach(Side::Left);
         self.detach(Side::Right);
         let [c, a] = &self.past;

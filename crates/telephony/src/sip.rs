@@ -261,14 +261,52 @@ impl Telephony {
         by: Option<i64>,
         to: &str,
     ) -> Result<(), String> {
+        let to = to.to_string();
+        self.ask(tenant, call_id, |tx| Command::Transfer(to, by, tx))
+            .await
+    }
+
+    /// Consults an extension (an expert) on a connected call: the customer hears music
+    /// while the expert's phone rings and the agent talks with them; `by`, if given, must
+    /// be the agent connected to it.
+    pub async fn consult(
+        &self,
+        tenant: i64,
+        call_id: &str,
+        by: Option<i64>,
+        to: &str,
+    ) -> Result<(), String> {
+        let to = to.to_string();
+        self.ask(tenant, call_id, |tx| Command::Consult(to, by, tx))
+            .await
+    }
+
+    /// Ends a consultation: `completed`, the expert takes the call (attended transfer);
+    /// otherwise the expert is let go and the agent is back with the customer.
+    pub async fn end_consult(
+        &self,
+        tenant: i64,
+        call_id: &str,
+        by: Option<i64>,
+        completed: bool,
+    ) -> Result<(), String> {
+        self.ask(tenant, call_id, |tx| Command::EndConsult(completed, by, tx))
+            .await
+    }
+
+    /// Asks a live call of the tenant to do something, and waits for its answer.
+    async fn ask(
+        &self,
+        tenant: i64,
+        call_id: &str,
+        command: impl FnOnce(tokio::sync::oneshot::Sender<Result<(), String>>) -> Command,
+    ) -> Result<(), String> {
         let call = self
             .call(call_id)
             .filter(|(t, _)| *t == tenant)
             .ok_or("no such live call")?;
         let (tx, rx) = tokio::sync::oneshot::channel();
-        call.1
-            .send(Command::Transfer(to.to_string(), by, tx))
-            .map_err(|_| "the call ended")?;
+        call.1.send(command(tx)).map_err(|_| "the call ended")?;
         rx.await.map_err(|_| "the call ended".to_string())?
     }
 

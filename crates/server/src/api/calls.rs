@@ -1,6 +1,7 @@
 //! Live calls from the agent's desktop: placing a call (click-to-call: the agent's phone
-//! rings first, then the customer is dialled) and passing a connected call on to a queue
-//! or an extension (blind transfer, as a REFER from the phone would).
+//! rings first, then the customer is dialled), passing a connected call on to a queue
+//! or an extension (blind transfer, as a REFER from the phone would), and consulting an
+//! expert before passing it on (attended transfer).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -120,12 +121,7 @@ pub async fn transfer(
     ApiJson(body): ApiJson<TransferTo>,
 ) -> ApiResult<StatusCode> {
     let tenant = caller.tenant()?;
-    let Some(t) = state.telephony() else {
-        return Err(ApiError::not_found("call"));
-    };
-    if !t.is_live(tenant.0, &call_id) {
-        return Err(ApiError::not_found("call"));
-    }
+    let t = live_call(&state, tenant, &call_id)?;
     let store = state.store();
     let known = store
         .config_item(tenant, "queue", &body.to)
@@ -141,6 +137,95 @@ pub async fn transfer(
         ));
     }
     t.transfer(tenant.0, &call_id, Some(caller.user.id.0), &body.to)
+        .await
+        .map_err(|e| ApiError::new(Code::InvalidState, e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultWith {
+    /// The extension of the expert to consult (e.g. `1002`).
+    pub to: String,
+}
+
+/// The live call of the caller's tenant with this id, and telephony.
+fn live_call(
+    state: &AppState,
+    tenant: store::TenantId,
+    call_id: &str,
+) -> ApiResult<std::sync::Arc<telephony::Telephony>> {
+    match state.telephony() {
+        Some(t) if t.is_live(tenant.0, call_id) => Ok(t.clone()),
+        _ => Err(ApiError::not_found("call")),
+    }
+}
+
+/// Consult an expert (an extension) on your connected call: the caller hears music while
+/// the expert's phone rings and you talk with them. Then complete (the expert takes the
+/// call) or cancel (back to the caller). Hanging up your phone while consulting completes.
+#[utoipa::path(post, path = "/api/calls/{call_id}/consult", tag = "calls",
+    params(("call_id" = String, Path, description = "The call's id")),
+    request_body = ConsultWith,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn consult(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(call_id): Path<String>,
+    ApiJson(body): ApiJson<ConsultWith>,
+) -> ApiResult<StatusCode> {
+    let tenant = caller.tenant()?;
+    let t = live_call(&state, tenant, &call_id)?;
+    if crate::switchboard::agent_by_extension(&state, tenant, &body.to)
+        .await
+        .is_none()
+    {
+        return Err(ApiError::invalid(
+            "to",
+            format!("`{}` is not an extension", body.to),
+        ));
+    }
+    t.consult(tenant.0, &call_id, Some(caller.user.id.0), &body.to)
+        .await
+        .map_err(|e| ApiError::new(Code::InvalidState, e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Complete the consultation: the expert takes the call and you are let go (attended
+/// transfer). The expert must have answered.
+#[utoipa::path(post, path = "/api/calls/{call_id}/consult/complete", tag = "calls",
+    params(("call_id" = String, Path, description = "The call's id")),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn consult_complete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(call_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    end_consult(&state, &caller, &call_id, true).await
+}
+
+/// Cancel the consultation: the expert is let go and you are back with the caller.
+#[utoipa::path(post, path = "/api/calls/{call_id}/consult/cancel", tag = "calls",
+    params(("call_id" = String, Path, description = "The call's id")),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn consult_cancel(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(call_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    end_consult(&state, &caller, &call_id, false).await
+}
+
+async fn end_consult(
+    state: &AppState,
+    caller: &Caller,
+    call_id: &str,
+    completed: bool,
+) -> ApiResult<StatusCode> {
+    let tenant = caller.tenant()?;
+    let t = live_call(state, tenant, call_id)?;
+    t.end_consult(tenant.0, call_id, Some(caller.user.id.0), completed)
         .await
         .map_err(|e| ApiError::new(Code::InvalidState, e))?;
     Ok(StatusCode::NO_CONTENT)
