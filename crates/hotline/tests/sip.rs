@@ -982,3 +982,26 @@ fn issue_4_a_consultation_refused_or_cancelled_puts_the_agent_back_with_the_call
     );
     assert_stereo(cdr["recording"].as_str().unwrap(), 4.0..10.0);
 }
+
+#[test]
+fn issue_4_an_extension_on_two_phones_rings_both_and_the_first_to_answer_takes_it() {
+    let c = Center::start("fork");
+    let (desk_port, soft_port) = (port(), port());
+    // The agent's desk phone and, registered later, a softphone: both ring.
+    assert!(c.register(1001, desk_port));
+    assert!(c.register(1001, soft_port));
+    let agent = c.agent_ready(1001);
+    let desk = c.phone("agent.xml", desk_port);
+    let soft = c.phone("agent_ringing.xml", soft_port);
+    std::thread::sleep(Duration::from_millis(300));
+    finished(c.caller("13857100000", '1', 3_000), "caller");
+    // The desk phone answered and talked; the softphone's ringing was cancelled.
+    finished(soft, "the phone that was not answered");
+    finished(desk, "the phone that answered");
+    let cdr = &c.cdrs(1)[0];
+    assert_eq!(cdr["outcome"], "answered", "{cdr}");
+    assert_eq!(cdr["agent_id"], agent, "{cdr}");
+    assert_stereo(cdr["recording"].as_str().unwrap(), 2.0..5.0);
+    let rung = c.events("call.ringing");
+    assert_eq!(rung.len(), 1, "one offer, rung on two phones: {rung:?}");
+}

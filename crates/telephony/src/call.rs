@@ -98,6 +98,9 @@ struct Call {
     customer_id: Option<i64>,
     customer: Option<PhoneLeg>,
     agent: Option<PhoneLeg>,
+    /// The agent's other phones ringing for the call (an extension registered from several
+    /// devices rings on all; the first to answer takes it and the others are cancelled).
+    forks: Vec<PhoneLeg>,
     /// The expert the agent consults (extension dialled), while they do: rung, then
     /// talking with the agent while the customer is held.
     consult: Option<(String, PhoneLeg)>,
@@ -365,6 +368,22 @@ async fn next_state(leg: Option<&mut PhoneLeg>) -> Option<DialogState> {
     }
 }
 
+/// The next dialog state of any of the forks, and which.
+async fn next_fork_state(forks: &mut [PhoneLeg]) -> (usize, Option<DialogState>) {
+    if forks.is_empty() {
+        return std::future::pending().await;
+    }
+    std::future::poll_fn(|cx| {
+        for (i, f) in forks.iter_mut().enumerate() {
+            if let std::task::Poll::Ready(st) = f.states.poll_recv(cx) {
+                return std::task::Poll::Ready((i, st));
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -396,6 +415,7 @@ impl Call {
             customer_id: None,
             customer: None,
             agent: None,
+            forks: Vec::new(),
             consult: None,
             codec: Codec::Pcmu,
             sdp_id,
@@ -475,6 +495,7 @@ impl Call {
                     Some(st) => self.leg_state(Side::Right, st).await,
                     None => self.leg_gone(Side::Right, 480, "the agent's dialog is gone").await,
                 },
+                (i, st) = next_fork_state(&mut self.forks) => self.fork_state(i, st).await,
                 st = next_state(self.consult.as_mut().map(|c| &mut c.1)) => match st {
                     Some(st) => self.consult_state(st).await,
                     None => self.consult_gone(480).await,
@@ -701,6 +722,7 @@ impl Call {
                     // The next agent may be offered the call at once: this leg is let go
                     // in the background.
                     tokio::spawn(let_go(self.t.clone(), leg));
+                    self.let_go_forks();
                 }
             }
             Action::Overflow { to, .. } => {
@@ -732,7 +754,8 @@ impl Call {
             self.report(declined(486)).await;
             return false;
         }
-        let Some((ext, phone)) = self.phone_of(user) else {
+        let phones = self.phones_of(user);
+        let Some(ext) = phones.first().map(|p| p.0.clone()) else {
             self.report(declined(480)).await;
             return false;
         };
@@ -744,60 +767,94 @@ impl Call {
             ),
         ];
         let from = sip_user(&self.caller);
-        let (callee, destination, transport) = phone;
-        match self
-            .invite(
-                Some(user),
-                self.sdp_id + 1,
-                &from,
-                callee,
-                destination,
-                transport,
-                headers,
-            )
-            .await
-        {
-            Ok(leg) => {
-                self.agent = Some(leg);
-                self.report(Report::Ringing {
-                    call_id: self.call_id.clone(),
-                    agent: user,
-                    extension: ext,
-                })
+        let mut legs = Vec::new();
+        for (_, (callee, destination, transport)) in phones {
+            let leg = self
+                .invite(
+                    Some(user),
+                    self.sdp_id + 1,
+                    &from,
+                    callee,
+                    destination,
+                    transport,
+                    headers.clone(),
+                )
                 .await;
-                true
+            match leg {
+                Ok(leg) => legs.push(leg),
+                Err(e) => tracing::warn!(call_id = self.call_id, "cannot ring a phone: {e}"),
             }
-            Err(e) => {
-                tracing::warn!(call_id = self.call_id, "cannot ring the agent: {e}");
-                self.report(declined(500)).await;
-                false
+        }
+        if legs.is_empty() {
+            self.report(declined(500)).await;
+            return false;
+        }
+        self.agent = Some(legs.remove(0));
+        self.forks = legs;
+        self.report(Report::Ringing {
+            call_id: self.call_id.clone(),
+            agent: user,
+            extension: ext,
+        })
+        .await;
+        true
+    }
+
+    /// A state of one of the agent's other ringing phones. The first to answer takes the
+    /// call (the others are cancelled); one that refuses or fails just stops ringing.
+    async fn fork_state(&mut self, i: usize, st: Option<DialogState>) {
+        let Some(st) = st else {
+            let gone = self.forks.swap_remove(i);
+            self.t.dialogs.remove_dialog(&gone.dialog.id());
+            return;
+        };
+        match st {
+            DialogState::Confirmed(_, resp) => {
+                let winner = self.forks.swap_remove(i);
+                if let Some(first) = self.agent.replace(winner) {
+                    self.let_go_later(first);
+                }
+                self.answered(Side::Right, &resp.body).await;
             }
+            DialogState::Terminated(id, _) => {
+                self.t.dialogs.remove_dialog(&id);
+                self.forks.swap_remove(i);
+            }
+            _ => {}
         }
     }
 
-    /// Where a user's phone is rung: its extension, and the request URI, address and
-    /// transport of its newest registration.
-    fn phone_of(&self, user: i64) -> Option<(String, (Uri, SipAddr, Transport))> {
-        let binding = self
-            .t
-            .registrar()
+    /// Lets the agent's other ringing phones go (one answered, or the offer ended).
+    fn let_go_forks(&mut self) {
+        for leg in std::mem::take(&mut self.forks) {
+            tokio::spawn(let_go(self.t.clone(), leg));
+        }
+    }
+
+    /// Where a user's phones are rung, the newest registration first: the extension, and
+    /// the request URI, address and transport of each.
+    fn phones_of(&self, user: i64) -> Vec<(String, (Uri, SipAddr, Transport))> {
+        let registrar = self.t.registrar();
+        registrar
             .of_user(self.tenant, user)
-            .last()
-            .cloned()
-            .cloned()?;
-        let ext = binding
-            .contact
-            .strip_prefix("sip:")
-            .and_then(|c| c.split('@').next())
-            .unwrap_or("agent")
-            .to_string();
-        let (callee, destination) = crate::sip::phone_target(&binding, &ext);
-        let transport = if binding.transport == "tcp" {
-            Transport::Tcp
-        } else {
-            Transport::Udp
-        };
-        Some((ext, (callee, destination, transport)))
+            .into_iter()
+            .rev()
+            .map(|binding| {
+                let ext = binding
+                    .contact
+                    .strip_prefix("sip:")
+                    .and_then(|c| c.split('@').next())
+                    .unwrap_or("agent")
+                    .to_string();
+                let (callee, destination) = crate::sip::phone_target(binding, &ext);
+                let transport = if binding.transport == "tcp" {
+                    Transport::Tcp
+                } else {
+                    Transport::Udp
+                };
+                (ext, (callee, destination, transport))
+            })
+            .collect()
     }
 
     /// Sends an INVITE for a new leg: an agent's (`user`) or the customer's, offered with
@@ -1011,6 +1068,9 @@ impl Call {
 
     /// A leg we rang answered with its SDP: its audio joins the call.
     async fn answered(&mut self, side: Side, body: &[u8]) {
+        if side == Side::Right {
+            self.let_go_forks();
+        }
         let Some(leg) = self.leg(side) else { return };
         leg.answered = true;
         let session = sdp::parse(body);
@@ -1105,6 +1165,10 @@ impl Call {
                 let _ = self.hand_over(None).await;
             }
             (Side::Right, true) => self.end(Party::Agent, "the agent hung up"),
+            // Another of the agent's phones still rings.
+            (Side::Right, false) if !self.forks.is_empty() => {
+                self.agent = Some(self.forks.remove(0));
+            }
             (Side::Right, false) => {
                 if let Some(agent) = leg.user {
                     self.report(Report::Declined {
@@ -1211,7 +1275,7 @@ impl Call {
             .app
             .consult(self.tenant, &self.call_id, &to, agent)
             .await?;
-        let rung = match self.phone_of(expert) {
+        let rung = match self.phones_of(expert).into_iter().next() {
             None => Err("the extension has no phone registered".to_string()),
             Some((_, (callee, destination, transport))) => {
                 let headers = vec![
@@ -1275,7 +1339,7 @@ impl Call {
     }
 
     /// Hangs up or cancels a leg in the background.
-    fn agent_leg_gone_later(&self, leg: PhoneLeg) {
+    fn let_go_later(&self, leg: PhoneLeg) {
         if leg.answered {
             let t = self.t.clone();
             tokio::spawn(async move {
@@ -1378,7 +1442,7 @@ impl Call {
         };
         self.back_to_customer(&to, &leg, ConsultState::Cancelled)
             .await;
-        self.agent_leg_gone_later(leg);
+        self.let_go_later(leg);
         Ok(())
     }
 
@@ -1422,7 +1486,7 @@ impl Call {
         self.recording = None;
         let _ = self.media.send(rtp::Command::StopRecording);
         if let Some(leg) = self.agent.take() {
-            self.agent_leg_gone_later(leg);
+            self.let_go_later(leg);
         }
         let answered = expert.answered;
         self.agent = Some(expert);
@@ -1501,8 +1565,9 @@ impl Call {
         if let Some((to, leg)) = self.consult.take() {
             self.report_consult(&to, &leg, ConsultState::Cancelled)
                 .await;
-            self.agent_leg_gone_later(leg);
+            self.let_go_later(leg);
         }
+        self.let_go_forks();
         for leg in [self.agent.take(), self.customer.take()]
             .into_iter()
             .flatten()
