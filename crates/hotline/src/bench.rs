@@ -80,6 +80,9 @@ pub enum BenchCommand {
     /// Bridged calls at once through the real media relay, with recording: packets lost or
     /// late, and CPU per call.
     Relay(crate::bench_relay::Args),
+    /// The phones of `bench relay`, run by it in a process of their own.
+    #[command(hide = true)]
+    RelayPhones(crate::bench_relay::PhonesArgs),
     /// Whole calls per second through a real center (IVR, queue, agent, talk, hang-up),
     /// driven by sipp as carrier and as the agents' phones.
     Calls(crate::bench_calls::Args),
@@ -126,6 +129,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         } => staffing(write_problems, pyworkforce, repeat.max(1), seed, json),
         BenchCommand::Customers(args) => crate::bench_customers::run(args),
         BenchCommand::Relay(args) => crate::bench_relay::run(args),
+        BenchCommand::RelayPhones(args) => crate::bench_relay::run_phones(args),
         BenchCommand::Calls(args) => crate::bench_calls::run(args),
     }
 }

@@ -1,9 +1,11 @@
 //! `hotline bench relay`: many bridged calls at once through the real media task of
 //! `telephony::rtp` — G.711 both ways in 20 ms packets, μ-law on the caller's leg and A-law on
-//! the agent's (so every packet is transcoded), recording on. The phones are sockets driven
-//! by a separate runtime on its own thread; the relay runs on threads named `relay` and the
-//! recorder on its own, and their CPU time is read from the kernel (`/proc/self/task/*/
-//! schedstat`), so the CPU per call is the relay's alone.
+//! the agent's (so every packet is transcoded), recording on. The phones are another
+//! process (`hotline bench relay-phones`, started by the bench, its sockets on 127.0.0.2), so
+//! the load and the relay are scheduled apart as they would be on separate machines; the
+//! relay runs on threads named `relay` and the recorder on its own, and their CPU time is
+//! read from the kernel (`/proc/self/task/*/schedstat`), so the CPU per call is the relay's
+//! alone.
 //!
 //! With `--rtpengine` the same phones talk through rtpengine instead (`bench_rtpengine`),
 //! its CPU read for its whole process; `--same-codec` leaves out transcoding for both.
@@ -49,7 +51,33 @@ pub struct Args {
     json: bool,
 }
 
+/// The phones' process: it reads the relay's two addresses of each call from standard
+/// input, one call a line, binds its phones at [`phone_addrs`], says `ready`, and after
+/// half a second talks for `--seconds`; then prints its counts as JSON.
+#[derive(Debug, ClapArgs)]
+pub struct PhonesArgs {
+    #[arg(long)]
+    calls: usize,
+    #[arg(long)]
+    seconds: u64,
+    /// The agents' phones speak A-law (else μ-law).
+    #[arg(long)]
+    alaw: bool,
+}
+
 const LATE_MS: f64 = 60.0;
+/// The phones' address, apart from the relay's (127.0.0.1).
+const PHONES_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+const PHONES_PORT: u16 = 40_000;
+
+/// Where the phones of call `i` are: the caller's and the agent's.
+fn phone_addrs(i: usize) -> (SocketAddr, SocketAddr) {
+    let port = |k: usize| PHONES_PORT.saturating_add(u16::try_from(2 * i + k).unwrap_or(u16::MAX));
+    (
+        SocketAddr::new(IpAddr::V4(PHONES_IP), port(0)),
+        SocketAddr::new(IpAddr::V4(PHONES_IP), port(1)),
+    )
+}
 
 #[derive(Default)]
 struct Counts {
@@ -171,20 +199,73 @@ async fn phones(
     }
 }
 
+/// The phones' process (`hotline bench relay-phones`).
+pub fn run_phones(args: PhonesArgs) -> Result<()> {
+    use std::io::BufRead;
+    let mut legs = Vec::with_capacity(args.calls);
+    for line in std::io::stdin().lock().lines().take(args.calls) {
+        let line = line?;
+        let (c, a) = line.split_once(' ').context("a line of two addresses")?;
+        legs.push((c.parse::<SocketAddr>()?, a.parse::<SocketAddr>()?));
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let agent_codec = if args.alaw { Codec::Pcma } else { Codec::Pcmu };
+    let counts = Arc::new(Counts::default());
+    rt.block_on(async {
+        let mut pairs = Vec::with_capacity(legs.len());
+        for (i, legs) in legs.into_iter().enumerate() {
+            let (c, a) = phone_addrs(i);
+            let bound = (UdpSocket::bind(c).await, UdpSocket::bind(a).await);
+            let (Ok(c), Ok(a)) = bound else {
+                anyhow::bail!("cannot bind the phones of call {i} at {c} and {a}");
+            };
+            pairs.push((c, a, legs));
+        }
+        println!("ready");
+        let start = Instant::now() + Duration::from_millis(500);
+        let stop = start + Duration::from_secs(args.seconds);
+        let handles: Vec<_> = pairs
+            .into_iter()
+            .map(|(c, a, (cl, al))| {
+                let counts = counts.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(start.into()).await;
+                    phones(c, a, cl, al, agent_codec, stop, counts).await;
+                })
+            })
+            .collect();
+        for h in handles {
+            let _ = h.await;
+        }
+        Ok(())
+    })?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "sent": counts.sent.load(Ordering::Relaxed),
+            "heard": counts.heard.load(Ordering::Relaxed),
+            "late": counts.late.load(Ordering::Relaxed),
+        })
+    );
+    Ok(())
+}
+
 pub fn run(args: Args) -> Result<()> {
+    use std::io::{BufRead, Write};
+    anyhow::ensure!(
+        (1..=12_000).contains(&args.calls),
+        "--calls: between 1 and 12000"
+    );
     let relay = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.threads.max(1))
         .thread_name("relay")
         .enable_all()
         .build()?;
-    let load = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("phones")
-        .enable_all()
-        .build()?;
     let dir = std::env::temp_dir().join(format!("hotline-bench-relay-{}", std::process::id()));
     let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    // Below the kernel's ephemeral range (32768–), where the phones' sockets land.
+    // Below the kernel's ephemeral range (32768–).
     let span = u16::try_from(args.calls * 6 + 100)
         .unwrap_or(12_000)
         .min(12_000);
@@ -205,31 +286,20 @@ pub fn run(args: Args) -> Result<()> {
         media::wav::Recorder::start(65_536, |f| eprintln!("recording failed: {}", f.error))
     });
     // Set up every call: two legs here, two phones there.
-    let mut pairs = Vec::with_capacity(args.calls);
+    let mut legs = Vec::with_capacity(args.calls);
     let mut controls = Vec::with_capacity(args.calls);
     for i in 0..args.calls {
+        let (caller_phone, agent_phone) = phone_addrs(i);
         if let Some(engine) = &mut engine {
-            let caller_phone = std::net::UdpSocket::bind((localhost, 0))?;
-            let agent_phone = std::net::UdpSocket::bind((localhost, 0))?;
-            let (to_caller, to_agent) = engine.bridge(
-                i,
-                (caller_phone.local_addr()?, Codec::Pcmu),
-                (agent_phone.local_addr()?, agent_codec),
-            )?;
-            caller_phone.set_nonblocking(true)?;
-            agent_phone.set_nonblocking(true)?;
-            pairs.push((caller_phone, agent_phone, to_caller, to_agent));
+            legs.push(engine.bridge(i, (caller_phone, Codec::Pcmu), (agent_phone, agent_codec))?);
             continue;
         }
-        let (caller_leg, agent_leg, caller_phone, agent_phone) = relay.block_on(async {
-            Ok::<_, std::io::Error>((
-                ports.bind().await?,
-                ports.bind().await?,
-                std::net::UdpSocket::bind((localhost, 0))?,
-                std::net::UdpSocket::bind((localhost, 0))?,
-            ))
-        }).with_context(|| format!("setting up call {i} (raise `ulimit -n`: each call takes four sockets and a file)"))?;
-        let (cl, al) = (caller_leg.local_addr()?, agent_leg.local_addr()?);
+        let (caller_leg, agent_leg) = relay
+            .block_on(async { Ok::<_, std::io::Error>((ports.bind().await?, ports.bind().await?)) })
+            .with_context(|| {
+                format!("setting up call {i} (raise `ulimit -n`: each call takes two sockets and a file)")
+            })?;
+        legs.push((caller_leg.local_addr()?, agent_leg.local_addr()?));
         let (cmd, events) = {
             let _guard = relay.enter();
             rtp::start(
@@ -242,42 +312,47 @@ pub fn run(args: Args) -> Result<()> {
             Side::Left,
             Leg {
                 socket: caller_leg,
-                session: session(caller_phone.local_addr()?, Codec::Pcmu),
+                session: session(caller_phone, Codec::Pcmu),
             },
         ));
         let _ = cmd.send(Command::Attach(
             Side::Right,
             Leg {
                 socket: agent_leg,
-                session: session(agent_phone.local_addr()?, agent_codec),
+                session: session(agent_phone, agent_codec),
             },
         ));
         if recorder.is_some() {
             let _ = cmd.send(Command::Record(i as u64, dir.join(format!("{i}.wav"))));
         }
         controls.push((cmd, events));
-        caller_phone.set_nonblocking(true)?;
-        agent_phone.set_nonblocking(true)?;
-        pairs.push((caller_phone, agent_phone, cl, al));
     }
-    let counts = Arc::new(Counts::default());
+    // The phones, in their own process.
+    let mut phones = std::process::Command::new(std::env::current_exe()?)
+        .args(["bench", "relay-phones", "--calls"])
+        .arg(args.calls.to_string())
+        .arg("--seconds")
+        .arg(args.seconds.to_string())
+        .args((!args.same_codec).then_some("--alaw"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("starting the phones' process")?;
+    {
+        let mut to = std::io::BufWriter::new(phones.stdin.take().context("its stdin")?);
+        for (c, a) in &legs {
+            writeln!(to, "{c} {a}")?;
+        }
+    }
+    let mut from = std::io::BufReader::new(phones.stdout.take().context("its stdout")?);
+    let mut line = String::new();
+    from.read_line(&mut line)?;
+    anyhow::ensure!(
+        line.trim() == "ready",
+        "the phones' process did not start: {line}"
+    );
     let start = Instant::now() + Duration::from_millis(500);
     let stop = start + Duration::from_secs(args.seconds);
-    let handles: Vec<_> = {
-        let _guard = load.enter();
-        pairs
-            .into_iter()
-            .map(|(c, a, cl, al)| {
-                let counts = counts.clone();
-                tokio::spawn(async move {
-                    let c = UdpSocket::from_std(c).expect("a socket");
-                    let a = UdpSocket::from_std(a).expect("a socket");
-                    tokio::time::sleep_until(start.into()).await;
-                    phones(c, a, cl, al, agent_codec, stop, counts).await;
-                })
-            })
-            .collect()
-    };
     std::thread::sleep(start.saturating_duration_since(Instant::now()));
     let relay_cpu = || {
         engine
@@ -287,19 +362,19 @@ pub fn run(args: Args) -> Result<()> {
     let (relay0, rec0, t0) = (relay_cpu(), cpu_ns("recorder"), Instant::now());
     std::thread::sleep(stop.saturating_duration_since(Instant::now()));
     let (relay1, rec1, wall) = (relay_cpu(), cpu_ns("recorder"), t0.elapsed());
-    load.block_on(async {
-        for h in handles {
-            let _ = h.await;
-        }
-    });
+    line.clear();
+    from.read_line(&mut line)?;
+    let status = phones.wait()?;
+    anyhow::ensure!(status.success(), "the phones' process failed ({status})");
+    let got: serde_json::Value =
+        serde_json::from_str(&line).with_context(|| format!("the phones' counts: {line}"))?;
+    let count = |k: &str| got[k].as_u64().unwrap_or(0);
     for (cmd, _) in &controls {
         let _ = cmd.send(Command::Stop);
     }
     let dropped = recorder.as_ref().map_or(0, media::wav::Recorder::dropped);
     std::thread::sleep(Duration::from_millis(500));
-    let sent = counts.sent.load(Ordering::Relaxed);
-    let heard = counts.heard.load(Ordering::Relaxed);
-    let late = counts.late.load(Ordering::Relaxed);
+    let (sent, heard, late) = (count("sent"), count("heard"), count("late"));
     let lost = sent.saturating_sub(heard);
     let secs = wall.as_secs_f64();
     let relay_core = (relay1 - relay0) as f64 / 1e9 / secs;

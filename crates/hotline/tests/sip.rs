@@ -1005,3 +1005,40 @@ fn issue_4_an_extension_on_two_phones_rings_both_and_the_first_to_answer_takes_i
     let rung = c.events("call.ringing");
     assert_eq!(rung.len(), 1, "one offer, rung on two phones: {rung:?}");
 }
+
+#[test]
+fn issue_4_a_caller_passed_to_an_extension_pops_up_on_its_screen_with_who_calls() {
+    let c = Center::start("to-extension");
+    let (agent_port, expert_port) = (port(), port());
+    assert!(c.register(1001, agent_port));
+    assert!(c.register(1002, expert_port));
+    let first = c.agent_ready(1001);
+    let token = c.login("agent1001", "secret1001");
+    let agent_phone = c.phone("agent.xml", agent_port);
+    let expert_phone = c.phone("agent.xml", expert_port);
+    std::thread::sleep(Duration::from_millis(300));
+    let caller = c.caller("13857100000", '1', 5_000);
+    let call_id = c.call_rung_to(first);
+    std::thread::sleep(Duration::from_millis(1_000));
+    let path = format!("/api/calls/{call_id}/transfer");
+    let (status, v) = c.request("POST", &path, &token, r#"{"to":"1002"}"#);
+    assert_eq!(status, 204, "{v}");
+    finished(agent_phone, "the transferring agent's phone");
+    finished(caller, "caller");
+    finished(expert_phone, "the extension's phone");
+    // The extension's screen pop says who calls, though no queue offered the call.
+    let rung = c.events("call.ringing");
+    let pop = rung
+        .iter()
+        .find(|e| e["payload"]["extension"] == "1002")
+        .unwrap_or_else(|| panic!("1002 was not rung: {rung:?}"));
+    assert_eq!(pop["payload"]["call_id"], call_id.as_str(), "{pop}");
+    assert_eq!(pop["payload"]["caller"], "+8613857100000", "{pop}");
+    assert_eq!(pop["payload"]["customer_id"], 1, "{pop}");
+    let cdrs = c.cdrs(2);
+    let second = cdrs
+        .iter()
+        .find(|r| r["segment"] == 1)
+        .expect("a second part");
+    assert_eq!(second["outcome"], "answered", "{second}");
+}

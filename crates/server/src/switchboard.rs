@@ -347,6 +347,9 @@ impl telephony::App for Switchboard {
                 call_id,
                 agent,
                 extension,
+                caller,
+                dialled,
+                customer,
             } => {
                 // The screen pop: who calls, what they dialled, and who they are.
                 let key = call_id.clone();
@@ -371,7 +374,12 @@ impl telephony::App for Switchboard {
                     // the engine must not offer this phone another call meanwhile.
                     self.engaged(tenant, agent, true).await;
                 }
-                let (caller, customer, queue, dialled, ivr_ms) = pop.unwrap_or_default();
+                // What the engine knows of the call, else what telephony does.
+                let (caller, customer, queue, dialled, ivr_ms) = pop.unwrap_or_else(|| {
+                    let caller =
+                        phone::normalize(&caller, None).map_or(caller, |p| p.as_str().to_string());
+                    (caller, customer, String::new(), dialled, 0)
+                });
                 let id = format!("ringing:{call_id}:{agent}:{}", self.0.now_ms());
                 self.log(
                     tenant,

@@ -795,6 +795,9 @@ impl Call {
             call_id: self.call_id.clone(),
             agent: user,
             extension: ext,
+            caller: self.caller.clone(),
+            dialled: self.dialled.clone(),
+            customer: self.customer_id,
         })
         .await;
         true
@@ -1231,13 +1234,17 @@ impl Call {
         let _ = self.media.send(rtp::Command::StopRecording);
         let _ = self.media.send(rtp::Command::Detach(Side::Right));
         if let Some(leg) = self.agent.take() {
-            // The phone is told the transfer went through (RFC 3515) and let go.
+            // A phone that asked by REFER is told the transfer went through (RFC 3515);
+            // either way it is let go.
             let t = self.t.clone();
+            let referred = refer.is_some();
             tokio::spawn(async move {
-                let _ = leg
-                    .dialog
-                    .notify_refer(StatusCode::OK, "terminated;reason=noresource")
-                    .await;
+                if referred {
+                    let _ = leg
+                        .dialog
+                        .notify_refer(StatusCode::OK, "terminated;reason=noresource")
+                        .await;
+                }
                 let _ = leg.dialog.bye().await;
                 t.dialogs.remove_dialog(&leg.dialog.id());
             });

@@ -183,11 +183,15 @@ pub enum Report {
         call_id: String,
         node: String,
     },
-    /// The agent's phone is ringing.
+    /// The agent's phone is ringing (with what the call knows of the caller, for a call
+    /// the routing engine does not follow).
     Ringing {
         call_id: String,
         agent: i64,
         extension: String,
+        caller: String,
+        dialled: String,
+        customer: Option<i64>,
     },
     Answered {
         call_id: String,
