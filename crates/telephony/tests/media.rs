@@ -153,3 +153,89 @@ async fn prompts_keys_relay_transcoding_and_recording() {
     assert!((-340..-260).contains(&s[1]), "agent on the right: {}", s[1]);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Reads packets until one with this payload type comes (music may come first).
+async fn next_of(sock: &UdpSocket, pt: u8) -> Vec<u8> {
+    for _ in 0..100 {
+        let p = next(sock).await;
+        if Packet::parse(&p).is_ok_and(|p| p.payload_type == pt && p.payload[0] == 0x55) {
+            return p;
+        }
+    }
+    panic!("no relayed packet");
+}
+
+/// Nothing relayed (payload 0x55) reaches this socket within 300 ms; music may.
+async fn hears_nobody(sock: &UdpSocket) {
+    let mut buf = vec![0; 2048];
+    let until = tokio::time::Instant::now() + Duration::from_millis(300);
+    while let Ok(Ok((n, _))) = tokio::time::timeout_at(until, sock.recv_from(&mut buf)).await {
+        let p = Packet::parse(&buf[..n]).unwrap();
+        assert_ne!(p.payload[0], 0x55, "relayed audio reached a held party");
+    }
+}
+
+#[tokio::test]
+async fn issue_4_a_consultation_joins_the_agent_and_the_expert_then_the_expert_takes_the_caller() {
+    let ports = Ports::new("127.0.0.1".parse().unwrap(), 31_200, 31_300);
+    let (caller, agent, expert) = (
+        UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+        UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+        UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+    );
+    let (cmd, _events) = rtp::start(None, 9, rtp::SILENCE_LIMIT);
+    let mut here = Vec::new();
+    for (side, phone) in [
+        (Some(Side::Left), &caller),
+        (Some(Side::Right), &agent),
+        (None, &expert),
+    ] {
+        let socket = ports.bind().await.unwrap();
+        here.push(socket.local_addr().unwrap());
+        let leg = Leg {
+            socket,
+            session: session(phone.local_addr().unwrap(), Codec::Pcmu),
+        };
+        match side {
+            Some(side) => cmd.send(Command::Attach(side, leg)).unwrap(),
+            None => {
+                // The agent holds the caller and the expert joins.
+                cmd.send(Command::Hold(true, Arc::from(vec![0_i16; rtp::FRAME])))
+                    .unwrap();
+                cmd.send(Command::Consult(leg)).unwrap();
+            }
+        }
+    }
+    let voice = [0x55_u8; 160];
+    // The agent is heard by the expert, the expert by the agent; the caller by neither.
+    agent
+        .send_to(&packet(0, 1, 160, &voice), here[1])
+        .await
+        .unwrap();
+    next_of(&expert, 0).await;
+    expert
+        .send_to(&packet(0, 1, 160, &voice), here[2])
+        .await
+        .unwrap();
+    next_of(&agent, 0).await;
+    caller
+        .send_to(&packet(0, 1, 160, &voice), here[0])
+        .await
+        .unwrap();
+    hears_nobody(&agent).await;
+    // Completed: the expert takes the agent's place with the caller.
+    cmd.send(Command::EndConsult { completed: true }).unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    caller
+        .send_to(&packet(0, 2, 320, &voice), here[0])
+        .await
+        .unwrap();
+    next_of(&expert, 0).await;
+    expert
+        .send_to(&packet(0, 2, 320, &voice), here[2])
+        .await
+        .unwrap();
+    next_of(&caller, 0).await;
+    hears_nobody(&agent).await;
+    cmd.send(Command::Stop).unwrap();
+}
