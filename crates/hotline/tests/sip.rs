@@ -853,6 +853,26 @@ impl Center {
         }
     }
 
+    /// Agent 1001, whose phone (`agent.xml`, registered from `agent_port`) answers, takes a
+    /// repair call from 13857100000, who stays `talk_ms` after choosing; returned once the
+    /// two have talked a second.
+    fn agent_on_a_call(&self, agent_port: u16, talk_ms: u32) -> OnCall {
+        let agent = self.agent_ready(1001);
+        let token = self.login("agent1001", "secret1001");
+        let phone = self.phone("agent.xml", agent_port);
+        std::thread::sleep(Duration::from_millis(300));
+        let caller = self.caller("13857100000", '1', talk_ms);
+        let call_id = self.call_rung_to(agent);
+        std::thread::sleep(Duration::from_millis(1_000));
+        OnCall {
+            agent,
+            token,
+            phone,
+            caller,
+            call_id,
+        }
+    }
+
     /// The states a call's consultations went through, in order.
     fn consult_states(&self) -> Vec<String> {
         self.events("call.consult")
@@ -862,22 +882,30 @@ impl Center {
     }
 }
 
+/// A call in progress between a caller and agent 1001 ([`Center::agent_on_a_call`]).
+struct OnCall {
+    agent: i64,
+    token: String,
+    phone: Child,
+    caller: Child,
+    call_id: String,
+}
+
 #[test]
 fn issue_4_an_agent_consults_an_expert_then_hands_the_caller_over() {
     let c = Center::start("consult");
     let (agent_port, expert_port) = (port(), port());
     assert!(c.register(1001, agent_port));
     assert!(c.register(1002, expert_port));
-    let first = c.agent_ready(1001);
-    std::thread::sleep(Duration::from_millis(50));
-    let expert = c.agent_ready(1002);
-    let token = c.login("agent1001", "secret1001");
-    let agent_phone = c.phone("agent.xml", agent_port);
     let expert_phone = c.phone("agent.xml", expert_port);
-    std::thread::sleep(Duration::from_millis(300));
-    let caller = c.caller("13857100000", '1', 9_000);
-    let call_id = c.call_rung_to(first);
-    std::thread::sleep(Duration::from_millis(1_000));
+    let OnCall {
+        agent: first,
+        token,
+        phone: agent_phone,
+        caller,
+        call_id,
+    } = c.agent_on_a_call(agent_port, 9_000);
+    let expert = c.agent_ready(1002);
     let consult = format!("/api/calls/{call_id}/consult");
     // Consulting needs an extension, and a consultation to complete or cancel.
     let (status, v) = c.request("POST", &consult, &token, r#"{"to":"9999"}"#);
@@ -942,15 +970,15 @@ fn issue_4_a_consultation_refused_or_cancelled_puts_the_agent_back_with_the_call
     assert!(c.register(1001, agent_port));
     assert!(c.register(1002, busy_port));
     assert!(c.register(1003, expert_port));
-    let first = c.agent_ready(1001);
-    let token = c.login("agent1001", "secret1001");
-    let agent_phone = c.phone("agent.xml", agent_port);
     let busy_phone = c.phone("agent_busy.xml", busy_port);
     let expert_phone = c.phone("agent.xml", expert_port);
-    std::thread::sleep(Duration::from_millis(300));
-    let caller = c.caller("13857100000", '1', 9_000);
-    let call_id = c.call_rung_to(first);
-    std::thread::sleep(Duration::from_millis(1_000));
+    let OnCall {
+        agent: first,
+        token,
+        phone: agent_phone,
+        caller,
+        call_id,
+    } = c.agent_on_a_call(agent_port, 9_000);
     let consult = format!("/api/calls/{call_id}/consult");
     // 1002's phone is busy: the agent is back with the caller by itself.
     let (status, v) = c.request("POST", &consult, &token, r#"{"to":"1002"}"#);
@@ -1012,14 +1040,14 @@ fn issue_4_a_caller_passed_to_an_extension_pops_up_on_its_screen_with_who_calls(
     let (agent_port, expert_port) = (port(), port());
     assert!(c.register(1001, agent_port));
     assert!(c.register(1002, expert_port));
-    let first = c.agent_ready(1001);
-    let token = c.login("agent1001", "secret1001");
-    let agent_phone = c.phone("agent.xml", agent_port);
     let expert_phone = c.phone("agent.xml", expert_port);
-    std::thread::sleep(Duration::from_millis(300));
-    let caller = c.caller("13857100000", '1', 5_000);
-    let call_id = c.call_rung_to(first);
-    std::thread::sleep(Duration::from_millis(1_000));
+    let OnCall {
+        token,
+        phone: agent_phone,
+        caller,
+        call_id,
+        ..
+    } = c.agent_on_a_call(agent_port, 5_000);
     let path = format!("/api/calls/{call_id}/transfer");
     let (status, v) = c.request("POST", &path, &token, r#"{"to":"1002"}"#);
     assert_eq!(status, 204, "{v}");

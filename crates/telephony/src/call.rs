@@ -966,15 +966,7 @@ impl Call {
                     // While consulting the customer is held already, whatever the phone says.
                     if side == Side::Right && self.phase == Phase::Bridged && self.consult.is_none()
                     {
-                        let on = s.direction.is_hold();
-                        let _ = self
-                            .media
-                            .send(rtp::Command::Hold(on, self.t.prompts.music()));
-                        self.report(Report::Hold {
-                            call_id: self.call_id.clone(),
-                            on,
-                        })
-                        .await;
+                        self.hold_customer(s.direction.is_hold()).await;
                     }
                 }
             }
