@@ -12,6 +12,7 @@
 //! - [`rtp`]: the media of one call, a task per call.
 //! - [`prompts`]: what callers hear.
 //! - `sip`: the endpoint, REGISTER, and the inbound call task (`call`).
+//! - [`wire`]: an in-memory datagram network to run SIP on in tests, on tokio's clock.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -26,6 +27,7 @@ pub mod registrar;
 pub mod rtp;
 pub mod screen;
 pub mod sdp;
+pub mod wire;
 
 mod call;
 mod sip;

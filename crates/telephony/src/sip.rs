@@ -75,6 +75,38 @@ fn outward_ip() -> IpAddr {
 impl Telephony {
     /// Binds SIP (UDP and TCP) and starts serving.
     pub async fn start(config: Config, app: Arc<dyn App>) -> Result<Arc<Telephony>, String> {
+        let socket = ScreenedUdp::bind(config.listen)
+            .map_err(|e| format!("SIP cannot listen on udp {}: {e}", config.listen))?;
+        let (public, token, transports) = Telephony::transports(&config, Arc::new(socket)).await?;
+        // rsipstack binds TCP when serving and only logs a failure: bind here first to say so.
+        std::net::TcpListener::bind(config.listen)
+            .map_err(|e| format!("SIP cannot listen on tcp {}: {e}", config.listen))?;
+        let tcp = TcpListenerConnection::new(config.listen, Some(public))
+            .await
+            .map_err(|e| format!("SIP cannot listen on tcp {}: {e}", config.listen))?;
+        transports.add_transport(tcp.into());
+        Telephony::serve(config, app, public, token, transports)
+    }
+
+    /// Serves SIP on an in-memory [`Wire`](crate::wire::Wire) at the listen address,
+    /// UDP only and unscreened: the test harness's telephony, on tokio's clock.
+    pub async fn start_on_wire(
+        config: Config,
+        app: Arc<dyn App>,
+        wire: &crate::wire::Wire,
+    ) -> Result<Arc<Telephony>, String> {
+        let socket = wire
+            .bind(config.listen)
+            .map_err(|e| format!("SIP cannot listen on the wire at {}: {e}", config.listen))?;
+        let (public, token, transports) = Telephony::transports(&config, Arc::new(socket)).await?;
+        Telephony::serve(config, app, public, token, transports)
+    }
+
+    /// Our public SIP address and a transport layer with `socket` as its UDP.
+    async fn transports(
+        config: &Config,
+        socket: Arc<dyn rsipstack::platform::net::UdpSocket>,
+    ) -> Result<(SocketAddr, CancellationToken, TransportLayer), String> {
         let ip = match (config.public_ip, config.listen.ip()) {
             (Some(ip), _) => ip,
             (None, ip) if !ip.is_unspecified() => ip,
@@ -83,20 +115,22 @@ impl Telephony {
         let public = SocketAddr::new(ip, config.listen.port());
         let token = CancellationToken::new();
         let transports = TransportLayer::new(token.child_token());
-        let socket = ScreenedUdp::bind(config.listen)
-            .map_err(|e| format!("SIP cannot listen on udp {}: {e}", config.listen))?;
-        let udp =
-            UdpConnection::from_socket(Arc::new(socket), Some(public), Some(token.child_token()))
-                .await
-                .map_err(|e| format!("SIP cannot listen on udp {}: {e}", config.listen))?;
-        transports.add_transport(udp.into());
-        // rsipstack binds TCP when serving and only logs a failure: bind here first to say so.
-        std::net::TcpListener::bind(config.listen)
-            .map_err(|e| format!("SIP cannot listen on tcp {}: {e}", config.listen))?;
-        let tcp = TcpListenerConnection::new(config.listen, Some(public))
+        let udp = UdpConnection::from_socket(socket, Some(public), Some(token.child_token()))
             .await
-            .map_err(|e| format!("SIP cannot listen on tcp {}: {e}", config.listen))?;
-        transports.add_transport(tcp.into());
+            .map_err(|e| format!("SIP cannot listen on udp {}: {e}", config.listen))?;
+        transports.add_transport(udp.into());
+        Ok((public, token, transports))
+    }
+
+    /// Starts the endpoint on its transports, and the tasks beside it.
+    fn serve(
+        config: Config,
+        app: Arc<dyn App>,
+        public: SocketAddr,
+        token: CancellationToken,
+        transports: TransportLayer,
+    ) -> Result<Arc<Telephony>, String> {
+        let ip = public.ip();
         let endpoint = EndpointBuilder::new()
             .with_user_agent(concat!("Hotline/", env!("CARGO_PKG_VERSION")))
             .with_transport_layer(transports)
