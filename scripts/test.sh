@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Hotline: unit, scenario, randomised (a million inputs into the routing
 # engine), statistical (the simulator against Erlang C and A) and database tests (the store on
-# SQLite and on PostgreSQL) of all crates, then schemathesis against the API. When tests need
+# SQLite and on PostgreSQL) of all crates, the web app's unit and browser tests, then
+# schemathesis against the API. When tests need
 # more (sipp, a browser, the fuzzer), this script installs it first, so it works on a fresh
 # machine.
 set -euo pipefail
@@ -18,6 +19,13 @@ fi
 bash scripts/setup.sh
 
 cargo test --workspace --locked
+
+# The web app: its unit tests (Vitest), then end to end in Chromium against a real center
+# with a real SIP call (web/e2e/run.mjs; screenshots and numbers in web/e2e/out/).
+bash scripts/web.sh
+(cd web && npm test --silent)
+cargo build --locked -p hotline
+(cd web && node e2e/run.mjs ../target/debug/hotline)
 
 # The API against its own OpenAPI document, fuzzed by schemathesis (installed on first use).
 bash scripts/api-fuzz.sh

@@ -334,6 +334,24 @@ impl Acd {
         self.agents.get(&agent).map(|a| a.state)
     }
 
+    /// An agent's configuration as in force.
+    pub fn agent_config(&self, agent: AgentId) -> Option<&AgentConfig> {
+        self.agents.get(&agent).map(|a| &a.cfg)
+    }
+
+    /// When the agent's after-call work ends by itself, if they are in it.
+    pub fn wrap_up_until(&self, agent: AgentId) -> Option<Time> {
+        self.agents
+            .get(&agent)?
+            .work
+            .iter()
+            .filter_map(|w| match w.phase {
+                Phase::Wrap { until } => Some(until),
+                _ => None,
+            })
+            .max()
+    }
+
     /// Calls waiting in the queue, held for a sticky agent included.
     pub fn waiting(&self, queue: QueueId) -> Option<usize> {
         self.queues

@@ -189,6 +189,7 @@ fn run(cli: Cli) -> Result<()> {
             database: serve::DEFAULT_DATABASE.into(),
             listen,
             demo: true,
+            web: "web/dist".into(),
             sip,
         }),
         Command::Serve(args) => serve::serve(args),

@@ -20,6 +20,9 @@ pub struct ServeArgs {
     /// Create the demo tenant and users if they are not there (password `hotline-demo`).
     #[arg(long)]
     pub demo: bool,
+    /// The built web app (the agent desktop, the floor view), served at `/`.
+    #[arg(long, env = "HOTLINE_WEB", default_value = "web/dist")]
+    pub web: std::path::PathBuf,
     #[command(flatten)]
     pub sip: SipArgs,
 }
@@ -136,7 +139,12 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
         let addr = listener.local_addr()?;
-        let state = AppState::new(store.clone(), Clock::System, Settings::default());
+        let web = args.web.join("index.html").is_file().then(|| args.web.clone());
+        let settings = Settings {
+            web_dir: web.clone(),
+            ..Settings::default()
+        };
+        let state = AppState::new(store.clone(), Clock::System, settings);
         let phones = if args.sip.no_sip {
             None
         } else {
@@ -149,6 +157,13 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             Some(t)
         };
         println!("Hotline 呼叫中心 is running at http://{addr}/");
+        match &web {
+            Some(_) => println!("  agent desktop: http://{addr}/desktop   floor: http://{addr}/floor   wallboard: http://{addr}/wallboard"),
+            None => println!(
+                "  no web app at {} (build it with `npm ci && npm run build` in web/, or run scripts/start.sh)",
+                args.web.display()
+            ),
+        }
         println!("  API: http://{addr}/api   OpenAPI: http://{addr}/api/openapi.json");
         println!("  database: {}", args.database);
         if let Some(t) = &phones {

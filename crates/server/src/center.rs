@@ -53,6 +53,8 @@ pub struct Center {
     /// Distinguishes this run's event ids from earlier runs'.
     boot: String,
     seq: u64,
+    /// Today's floor: time in state, the queues' counts.
+    pub floor: crate::floor::Floor,
 }
 
 impl Center {
@@ -112,6 +114,7 @@ impl Center {
                 ivr_ms: incoming.ivr_ms,
                 priority: incoming.priority,
                 segment: incoming.segment,
+                ivr_path: incoming.ivr_path,
                 arrived_ms: i64::try_from(now.0).unwrap_or(i64::MAX),
                 ..CallRecord::default()
             },
@@ -173,6 +176,24 @@ impl Center {
                 .acd
                 .handle_reachable(now, agent, acd::Channel::Voice, reachable);
         }
+    }
+
+    /// At midnight in the tenant's zone: the floor's counts and the engine's daily
+    /// counters (fewest calls, least talk time) start again.
+    fn new_day(&mut self) {
+        let now = self.now;
+        if self.floor.roll(i64::try_from(now.0).unwrap_or(i64::MAX)) {
+            self.acd.handle_new_day(now);
+            self.floor.changed();
+        }
+    }
+
+    /// The live call the agent is being offered or is connected to.
+    pub fn call_of(&self, user: i64) -> Option<&CallRecord> {
+        self.calls
+            .values()
+            .filter(|r| r.agent == Some(user) || (r.agent.is_none() && r.offered_to == Some(user)))
+            .max_by_key(|r| r.arrived_ms)
     }
 
     /// The calendars open now.
@@ -322,6 +343,8 @@ pub struct Incoming {
     pub ivr_ms: u64,
     /// Which part of the call (0, then one more per transfer).
     pub segment: u32,
+    /// The IVR nodes the caller went through.
+    pub ivr_path: Vec<String>,
 }
 
 /// What a call's detail record needs, kept while the call lives.
@@ -339,10 +362,13 @@ pub struct CallRecord {
     pub transferred_to: Option<String>,
     /// The caller asked to be called back (virtual hold).
     pub callback: bool,
-    arrived_ms: i64,
+    pub ivr_path: Vec<String>,
+    pub arrived_ms: i64,
     offered_ms: Option<i64>,
+    /// The agent last offered the call.
+    pub offered_to: Option<i64>,
     pub answered_ms: Option<i64>,
-    agent: Option<i64>,
+    pub agent: Option<i64>,
     /// Since when the call is on hold, and the hold time before that.
     pub hold_since_ms: Option<i64>,
     pub hold_ms: i64,
@@ -427,12 +453,14 @@ async fn run(state: Weak<Inner>, tenant: TenantId, mut jobs: mpsc::Receiver<Job>
                 let Some(job) = job else { return };
                 let Some(now) = clock(&state) else { return };
                 center.now = now.max(center.acd.now());
+                center.new_day();
                 center.reapply_calendars(None);
                 job(&mut center);
             }
             () = tokio::time::sleep(wait), if next.is_some() => {
                 let Some(now) = clock(&state) else { return };
                 center.now = now.max(center.acd.now());
+                center.new_day();
                 center.acd.handle_timeout(center.now);
                 center.reapply_calendars(None);
             }
@@ -506,8 +534,16 @@ async fn flush(state: &AppState, c: &mut Center) {
             t.act(a);
         }
     }
+    let mut changed = false;
     while let Some(event) = c.acd.poll_event() {
         let at_ms = i64::try_from(event.at.0).unwrap_or(i64::MAX);
+        let acd = &c.acd;
+        c.floor.observe(&event.kind, at_ms, |q| {
+            acd.queue_config(q).map_or(0, |cfg| {
+                u64::try_from(cfg.service_time.as_millis()).unwrap_or(0)
+            })
+        });
+        changed = true;
         let record = call_record(c, &event.kind, at_ms);
         let mut payload = serde_json::to_value(event.kind).unwrap_or(Value::Null);
         let kind = format!("acd.{}", payload["kind"].as_str().unwrap_or("event"));
@@ -538,6 +574,9 @@ async fn flush(state: &AppState, c: &mut Center) {
             tracing::error!("call detail record not logged: {err}");
         }
     }
+    if changed {
+        c.floor.changed();
+    }
 }
 
 /// Follows a call through the engine's events; when it ends, its detail record (CDR) as a
@@ -546,9 +585,10 @@ async fn flush(state: &AppState, c: &mut Center) {
 fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewEvent> {
     use acd::{EventKind, Outcome, Overflow};
     match *kind {
-        EventKind::CallOffered { call, .. } => {
+        EventKind::CallOffered { call, agent } => {
             if let Some(r) = c.calls.get_mut(&call) {
                 r.offered_ms = Some(at_ms);
+                r.offered_to = Some(i64::from(agent.0));
             }
             None
         }
@@ -648,6 +688,11 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
     let store = inner.store.clone();
     let now = Time(u64::try_from(inner.clock.now_ms()).unwrap_or(0));
     drop(inner);
+    let zone = store
+        .tenant(tenant)
+        .await
+        .map_err(|e| e.to_string())?
+        .map_or_else(|| "Asia/Shanghai".to_string(), |t| t.time_zone);
     let mut c = Center {
         acd: Acd::new(),
         tenant,
@@ -662,6 +707,7 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         handle_ms: HashMap::new(),
         boot: crate::auth::new_secret()[..12].to_string(),
         seq: 0,
+        floor: crate::floor::Floor::new(&zone, i64::try_from(now.0).unwrap_or(0)),
     };
     let items = |kind: &'static str| {
         let store = store.clone();

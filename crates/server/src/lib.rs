@@ -17,10 +17,12 @@ pub mod demo;
 pub mod dto;
 pub mod error;
 mod extract;
+pub mod floor;
 mod openapi;
 pub mod perm;
 pub mod routes;
 pub mod switchboard;
+mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,6 +68,9 @@ pub struct Settings {
     pub lockout_for: Duration,
     /// Failed (or still unchecked) login attempts one client address may make a minute.
     pub logins_per_minute: u32,
+    /// The built web app (`web/dist`), served at `/` with the API; `None` serves the API
+    /// alone.
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -77,6 +82,7 @@ impl Default for Settings {
             lockout_after: 5,
             lockout_for: Duration::from_secs(15 * 60),
             logins_per_minute: 30,
+            web_dir: None,
         }
     }
 }

@@ -4,8 +4,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    agents, audit, calls, cdrs, config, customers, events, imports, ivr_flows, session, tenants,
-    users,
+    agents, audit, calls, cdrs, config, customers, events, floor, imports, ivr_flows, session,
+    settings, tenants, users,
 };
 
 #[derive(OpenApi)]
@@ -29,10 +29,12 @@ use crate::api::{
         config::list_teams, config::create_team, config::update_team,
         config::get_agent, config::put_agent,
         agents::floor, agents::history, agents::me, agents::login, agents::logout, agents::change,
+        agents::wrap_up, floor::view, floor::live_view, floor::set_state,
+        settings::get, settings::put,
         ivr_flows::list, ivr_flows::create, ivr_flows::update, ivr_flows::try_call,
         calls::place, calls::transfer, calls::consult, calls::consult_complete,
-        calls::consult_cancel,
-        cdrs::list, cdrs::export,
+        calls::consult_cancel, calls::wrap_up,
+        cdrs::list, cdrs::export, cdrs::mine,
         events::stream, events::log,
     ),
     modifiers(&Security),

@@ -29,6 +29,10 @@ pub enum Perm {
     TakeContacts,
     /// The floor: every agent's state.
     ViewFloor,
+    /// Act on the floor: set an agent not ready or sign them out (audited).
+    ManageFloor,
+    /// The center's settings: wrap-up codes, the floor's thresholds.
+    ViewSettings,
     /// Import customers from spreadsheets and export them.
     ImportExport,
 }
@@ -49,6 +53,8 @@ impl Perm {
             Perm::ViewConfig => "view_config",
             Perm::TakeContacts => "take_contacts",
             Perm::ViewFloor => "view_floor",
+            Perm::ManageFloor => "manage_floor",
+            Perm::ViewSettings => "view_settings",
             Perm::ImportExport => "import_export",
         }
     }
@@ -78,6 +84,8 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ManageConfig,
             ViewConfig,
             ViewFloor,
+            ManageFloor,
+            ViewSettings,
             ImportExport,
         ],
         // Team leads (班组长) take calls on a busy floor too.
@@ -90,6 +98,8 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewConfig,
             TakeContacts,
             ViewFloor,
+            ManageFloor,
+            ViewSettings,
             ImportExport,
         ],
         Role::Agent | Role::Expert => &[
@@ -98,8 +108,9 @@ pub fn grants(role: Role) -> &'static [Perm] {
             EditCustomers,
             ViewEvents,
             TakeContacts,
+            ViewSettings,
         ],
-        Role::QualityInspector => &[Session, ViewCustomers, ViewEvents, ViewFloor],
+        Role::QualityInspector => &[Session, ViewCustomers, ViewEvents, ViewFloor, ViewSettings],
         // Finance and the other back-office departments see what the front line may not.
         Role::BackOffice => &[
             Session,

@@ -11,8 +11,8 @@ use axum::routing::{MethodRouter, get, patch, post, put};
 use serde_json::{Value, json};
 
 use crate::api::{
-    agents, audit, calls, cdrs, config, customers, events, imports, ivr_flows, session, tenants,
-    users,
+    agents, audit, calls, cdrs, config, customers, events, floor, imports, ivr_flows, session,
+    settings, tenants, users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -558,6 +558,67 @@ pub fn table() -> Vec<Endpoint> {
             None,
             post(calls::consult_cancel),
         ),
+        ep(
+            M::POST,
+            "/api/calls/{call_id}/wrap-up",
+            Some(TakeContacts),
+            Some(
+                json!({"disposition": "repair", "notes": "水表漏水，已派单", "customer_id": null}),
+            ),
+            post(calls::wrap_up),
+        ),
+        ep(
+            M::POST,
+            "/api/me/agent/wrap-up",
+            Some(TakeContacts),
+            Some(json!({"action": "extend", "seconds": 30})),
+            post(agents::wrap_up),
+        ),
+        ep(
+            M::GET,
+            "/api/me/cdrs",
+            Some(TakeContacts),
+            None,
+            get(cdrs::mine),
+        ),
+        ep(
+            M::GET,
+            "/api/floor",
+            Some(ViewFloor),
+            None,
+            get(floor::view),
+        ),
+        ep(
+            M::GET,
+            "/api/floor/live",
+            Some(ViewFloor),
+            None,
+            get(floor::live_view),
+        ),
+        ep(
+            M::POST,
+            "/api/agents/{user_id}/state",
+            Some(ManageFloor),
+            Some(json!({"state": "not_ready", "reason": "away"})),
+            post(floor::set_state),
+        ),
+        ep(
+            M::GET,
+            "/api/settings",
+            Some(ViewSettings),
+            None,
+            get(settings::get),
+        ),
+        ep(
+            M::PUT,
+            "/api/settings",
+            Some(ManageConfig),
+            Some(json!({
+                "dispositions": [{"code": "repair", "name_zh": "故障报修", "name_en": "Repair"}],
+                "thresholds": [{"state": "away", "amber_seconds": 300, "red_seconds": 600}],
+            })),
+            put(settings::put),
+        ),
         ep(M::GET, "/api/cdrs", Some(ViewFloor), None, get(cdrs::list)),
         ep(
             M::GET,
@@ -596,8 +657,13 @@ pub fn router(state: AppState) -> Router {
         };
         router = router.route(e.path, handler);
     }
+    let api_not_found = || async { ApiError::not_found("route") };
+    router = router.route("/api/{*rest}", axum::routing::any(api_not_found));
+    router = match &state.settings().web_dir {
+        Some(dir) => router.fallback_service(crate::web::service(dir)),
+        None => router.fallback(api_not_found),
+    };
     router
-        .fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 crate::error::Code::NotFound,

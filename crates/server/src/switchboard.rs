@@ -185,6 +185,7 @@ impl telephony::App for Switchboard {
             dialled: call.dialled.clone(),
             ivr_ms: call.ivr_ms,
             segment: 0,
+            ivr_path: call.ivr_path.clone(),
         };
         self.log(
             tenant,
@@ -261,6 +262,7 @@ impl telephony::App for Switchboard {
                             dialled,
                             ivr_ms: 0,
                             segment,
+                            ivr_path: Vec::new(),
                         })
                         .map(drop)
                         .map_err(|e| e.message),
@@ -356,6 +358,7 @@ impl telephony::App for Switchboard {
                 let pop = self
                     .0
                     .center(t, move |c| {
+                        let now = i64::try_from(c.now.0).unwrap_or(i64::MAX);
                         c.call(&key).map(|r| {
                             (
                                 r.caller.clone(),
@@ -363,6 +366,8 @@ impl telephony::App for Switchboard {
                                 r.queue.clone(),
                                 r.dialled.clone(),
                                 r.ivr_ms,
+                                r.ivr_path.clone(),
+                                now - r.arrived_ms,
                             )
                         })
                     })
@@ -375,20 +380,22 @@ impl telephony::App for Switchboard {
                     self.engaged(tenant, agent, true).await;
                 }
                 // What the engine knows of the call, else what telephony does.
-                let (caller, customer, queue, dialled, ivr_ms) = pop.unwrap_or_else(|| {
-                    let caller =
-                        phone::normalize(&caller, None).map_or(caller, |p| p.as_str().to_string());
-                    (caller, customer, String::new(), dialled, 0)
-                });
+                let (caller, customer, queue, dialled, ivr_ms, ivr_path, waited_ms) = pop
+                    .unwrap_or_else(|| {
+                        let caller = phone::normalize(&caller, None)
+                            .map_or(caller, |p| p.as_str().to_string());
+                        (caller, customer, String::new(), dialled, 0, Vec::new(), 0)
+                    });
                 let id = format!("ringing:{call_id}:{agent}:{}", self.0.now_ms());
                 self.log(
                     tenant,
                     id,
                     "call.ringing",
                     json!({
-                        "call_id": call_id, "user_id": agent, "extension": extension,
-                        "caller": caller, "customer_id": customer, "queue": queue,
-                        "dialled": dialled, "ivr_ms": ivr_ms,
+                        "call_id": call_id, "user_id": agent, "to_user_id": agent,
+                        "extension": extension, "caller": caller, "customer_id": customer,
+                        "queue": queue, "dialled": dialled, "ivr_ms": ivr_ms,
+                        "ivr_path": ivr_path, "waited_ms": waited_ms,
                     }),
                 )
                 .await;

@@ -487,6 +487,16 @@ impl Store {
             .collect())
     }
 
+    /// The `seq` of a tenant's latest event (0 if none): where a reader that wants only
+    /// what happens from now on starts.
+    pub async fn last_event_seq(&self, tenant: TenantId) -> Result<i64, StoreError> {
+        let sql = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE tenant_id = $1";
+        on_db!(self, pool => Ok(sqlx::query_scalar::<_, i64>(sql)
+            .bind(tenant.0)
+            .fetch_one(pool)
+            .await?))
+    }
+
     /// A tenant's events after sequence number `after` (0 for the start), oldest first.
     pub async fn events_after(
         &self,

@@ -25,6 +25,28 @@ pub struct AgentStatus {
     /// For `not_ready`: `break`, `meal`, `training`, `meeting`, `away`, `missed`.
     pub reason: Option<String>,
     pub extension: Option<String>,
+    /// Since when the agent is in this state (the server's clock, ms); `null` if not seen
+    /// since the server started.
+    pub since_ms: Option<i64>,
+    /// In after-call work: when it ends by itself.
+    pub wrap_up_until_ms: Option<i64>,
+    /// Your own call, ringing or connected (`GET /api/me/agent` only): the screen pop
+    /// again after a reload.
+    pub call: Option<LiveCall>,
+}
+
+/// A call ringing for an agent or connected to them: what the screen pop shows.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LiveCall {
+    pub call_id: String,
+    pub caller: String,
+    pub dialled: String,
+    pub queue: String,
+    pub customer_id: Option<i64>,
+    pub ivr_path: Vec<String>,
+    /// When the caller started waiting in the queue.
+    pub arrived_at_ms: i64,
+    pub answered_at_ms: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,7 +59,7 @@ pub struct StateChange {
     pub reason: Option<String>,
 }
 
-fn describe(state: Option<AgentState>) -> (String, Option<String>) {
+pub(crate) fn describe(state: Option<AgentState>) -> (String, Option<String>) {
     let v = serde_json::to_value(state.unwrap_or(AgentState::Offline)).unwrap_or(Value::Null);
     match v {
         Value::String(s) => (s, None),
@@ -49,12 +71,36 @@ fn describe(state: Option<AgentState>) -> (String, Option<String>) {
     }
 }
 
-async fn status(state: &AppState, tenant: TenantId, user: &store::User) -> ApiResult<AgentStatus> {
+/// An agent's status; `with_call` for their own view, with their live call.
+pub(crate) async fn status(
+    state: &AppState,
+    tenant: TenantId,
+    user: &store::User,
+    with_call: bool,
+) -> ApiResult<AgentStatus> {
     let profile = state
         .store()
         .config_item(tenant, "agent", &user.id.0.to_string())
         .await?;
-    status_with(state, tenant, user, profile.as_ref()).await
+    let mut s = status_with(state, tenant, user, profile.as_ref()).await?;
+    if with_call {
+        let uid = user.id.0;
+        s.call = state
+            .center(tenant, move |c| {
+                c.call_of(uid).map(|r| LiveCall {
+                    call_id: r.id.clone(),
+                    caller: r.caller.clone(),
+                    dialled: r.dialled.clone(),
+                    queue: r.queue.clone(),
+                    customer_id: r.customer,
+                    ivr_path: r.ivr_path.clone(),
+                    arrived_at_ms: r.arrived_ms,
+                    answered_at_ms: r.answered_ms,
+                })
+            })
+            .await?;
+    }
+    Ok(s)
 }
 
 /// An agent's status when their profile is already at hand.
@@ -65,7 +111,17 @@ async fn status_with(
     profile: Option<&store::ConfigItem>,
 ) -> ApiResult<AgentStatus> {
     let id = agent_id(user.id.0)?;
-    let live = state.center(tenant, move |c| c.acd.agent_state(id)).await?;
+    let (live, since, wrap) = state
+        .center(tenant, move |c| {
+            (
+                c.acd.agent_state(id),
+                c.floor.since(id),
+                c.acd
+                    .wrap_up_until(id)
+                    .map(|t| i64::try_from(t.0).unwrap_or(i64::MAX)),
+            )
+        })
+        .await?;
     let (s, reason) = describe(live);
     Ok(AgentStatus {
         user_id: user.id.0,
@@ -73,11 +129,14 @@ async fn status_with(
         state: s,
         reason,
         extension: profile.and_then(|p| p.data["extension"].as_str().map(String::from)),
+        since_ms: since,
+        wrap_up_until_ms: wrap,
+        call: None,
     })
 }
 
 /// What the engine refused, for the agent: 409 with its reason.
-fn refused(e: acd::AcdError) -> ApiError {
+pub(crate) fn refused(e: acd::AcdError) -> ApiError {
     match e {
         acd::AcdError::UnknownAgent(_) => ApiError::new(
             Code::InvalidState,
@@ -94,7 +153,9 @@ pub async fn me(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Json<AgentStatus>> {
-    Ok(Json(status(&state, caller.tenant()?, &caller.user).await?))
+    Ok(Json(
+        status(&state, caller.tenant()?, &caller.user, true).await?,
+    ))
 }
 
 /// Sign in to your queues (签入): ready for contacts.
@@ -122,7 +183,7 @@ pub async fn login(
             c.acd.handle_login(now, id).map_err(refused)
         })
         .await??;
-    Ok(Json(status(&state, tenant, &caller.user).await?))
+    Ok(Json(status(&state, tenant, &caller.user, true).await?))
 }
 
 /// Sign out (签出); a contact in progress goes on until it ends.
@@ -141,7 +202,7 @@ pub async fn logout(
         })
         .await?
         .map_err(refused)?;
-    Ok(Json(status(&state, tenant, &caller.user).await?))
+    Ok(Json(status(&state, tenant, &caller.user, true).await?))
 }
 
 /// Ready, or not ready for a reason.
@@ -157,25 +218,7 @@ pub async fn change(
     let reason = match (req.state.as_str(), req.reason.as_deref()) {
         ("ready", None) => None,
         ("ready", Some(_)) => return Err(ApiError::invalid("reason", "only with not_ready")),
-        ("not_ready", Some(r)) => Some(match r {
-            "break" => Reason::Break,
-            "meal" => Reason::Meal,
-            "training" => Reason::Training,
-            "meeting" => Reason::Meeting,
-            "away" => Reason::Away,
-            _ => {
-                return Err(ApiError::invalid(
-                    "reason",
-                    "one of break, meal, training, meeting, away",
-                ));
-            }
-        }),
-        ("not_ready", None) => {
-            return Err(ApiError::invalid(
-                "reason",
-                "say why: break, meal, training, meeting, away",
-            ));
-        }
+        ("not_ready", r) => Some(reason(r)?),
         _ => return Err(ApiError::invalid("state", "ready or not_ready")),
     };
     state
@@ -188,7 +231,73 @@ pub async fn change(
         })
         .await?
         .map_err(refused)?;
-    Ok(Json(status(&state, tenant, &caller.user).await?))
+    Ok(Json(status(&state, tenant, &caller.user, true).await?))
+}
+
+/// A not-ready reason a person may choose (`missed` is the engine's alone).
+pub(crate) fn reason(r: Option<&str>) -> ApiResult<Reason> {
+    Ok(match r {
+        Some("break") => Reason::Break,
+        Some("meal") => Reason::Meal,
+        Some("training") => Reason::Training,
+        Some("meeting") => Reason::Meeting,
+        Some("away") => Reason::Away,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "reason",
+                "one of break, meal, training, meeting, away",
+            ));
+        }
+        None => {
+            return Err(ApiError::invalid(
+                "reason",
+                "say why: break, meal, training, meeting, away",
+            ));
+        }
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WrapUp {
+    /// `extend` (by `seconds`, 30 if left out) or `done`.
+    pub action: String,
+    pub seconds: Option<u32>,
+}
+
+/// After-call work (话后处理): take longer, or be done now.
+#[utoipa::path(post, path = "/api/me/agent/wrap-up", tag = "agents", request_body = WrapUp,
+    responses((status = 200, body = AgentStatus), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn wrap_up(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(req): ApiJson<WrapUp>,
+) -> ApiResult<Json<AgentStatus>> {
+    let tenant = caller.tenant()?;
+    let id = agent_id(caller.user.id.0)?;
+    let extend = match (req.action.as_str(), req.seconds) {
+        ("extend", None) => Some(30),
+        ("extend", Some(n @ 1..=3600)) => Some(n),
+        ("extend", Some(_)) => return Err(ApiError::invalid("seconds", "1 to 3600")),
+        ("done", None) => None,
+        ("done", Some(_)) => return Err(ApiError::invalid("seconds", "only with extend")),
+        _ => return Err(ApiError::invalid("action", "extend or done")),
+    };
+    state
+        .center(tenant, move |c| {
+            let now = c.now;
+            match extend {
+                Some(n) => c.acd.handle_wrap_up_extend(
+                    now,
+                    id,
+                    std::time::Duration::from_secs(u64::from(n)),
+                ),
+                None => c.acd.handle_wrap_up_end(now, id),
+            }
+        })
+        .await?
+        .map_err(refused)?;
+    Ok(Json(status(&state, tenant, &caller.user, true).await?))
 }
 
 /// The floor: every agent with a routing profile and their state now.

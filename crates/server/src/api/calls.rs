@@ -230,3 +230,102 @@ async fn end_consult(
         .map_err(|e| ApiError::new(Code::InvalidState, e))?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WrapUpCall {
+    /// One of the center's wrap-up codes (`GET /api/settings`).
+    pub disposition: String,
+    /// What was said and done; up to 2,000 characters.
+    #[serde(default)]
+    pub notes: String,
+    /// The customer the call was about, if the agent picked or created one.
+    pub customer_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WrappedUp {
+    pub call_id: String,
+    pub disposition: String,
+    pub at_ms: i64,
+}
+
+/// Save the wrap-up of a call your phone rang for: its code, notes and customer, as a
+/// `call.wrapup` event (on the customer's timeline). Saving again corrects it; the latest
+/// counts.
+#[utoipa::path(post, path = "/api/calls/{call_id}/wrap-up", tag = "calls",
+    params(("call_id" = String, Path)), request_body = WrapUpCall,
+    responses((status = 201, body = WrappedUp), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn wrap_up(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(call_id): Path<String>,
+    ApiJson(body): ApiJson<WrapUpCall>,
+) -> ApiResult<(StatusCode, Json<WrappedUp>)> {
+    let tenant = caller.tenant()?;
+    let me = caller.user.id.0;
+    let settings = super::settings::center_settings(&state, tenant).await?;
+    if !settings
+        .dispositions
+        .iter()
+        .any(|d| d.code == body.disposition)
+    {
+        return Err(ApiError::invalid(
+            "disposition",
+            "not one of the center's wrap-up codes",
+        ));
+    }
+    if body.notes.chars().count() > 2000 {
+        return Err(ApiError::invalid("notes", "at most 2,000 characters"));
+    }
+    if let Some(id) = body.customer_id
+        && state
+            .store()
+            .customer(tenant, store::CustomerId(id))
+            .await?
+            .is_none()
+    {
+        return Err(ApiError::invalid("customer_id", "no such customer"));
+    }
+    // Only a call this agent's phone rang for (the screen pop names them).
+    state.events().flush().await.map_err(ApiError::internal)?;
+    let rang = state
+        .store()
+        .events_of_kind(
+            tenant,
+            "call.ringing",
+            state.now_ms() - 7 * 86_400_000,
+            state.now_ms() + 1,
+            &[("call_id", call_id.clone()), ("user_id", me.to_string())],
+            1,
+        )
+        .await?;
+    if rang.is_empty() {
+        return Err(ApiError::not_found("call"));
+    }
+    let at_ms = state.now_ms();
+    super::emit(
+        &state,
+        tenant,
+        format!("wrapup:{call_id}:{me}:{at_ms}"),
+        "call.wrapup",
+        json!({
+            "call_id": call_id,
+            "user_id": me,
+            "agent": caller.user.display_name,
+            "disposition": body.disposition,
+            "notes": body.notes,
+            "customer_id": body.customer_id,
+        }),
+    )
+    .await;
+    Ok((
+        StatusCode::CREATED,
+        Json(WrappedUp {
+            call_id,
+            disposition: body.disposition,
+            at_ms,
+        }),
+    ))
+}

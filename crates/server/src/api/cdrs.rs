@@ -216,3 +216,22 @@ pub async fn export(
     )
         .into_response())
 }
+
+/// Your own recent calls (the desktop's "recent calls"), newest first: up to 20.
+#[utoipa::path(get, path = "/api/me/cdrs", tag = "cdrs",
+    responses((status = 200, body = Vec<Cdr>), (status = 403, body = ErrorBody)))]
+pub async fn mine(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Vec<Cdr>>> {
+    let p = CdrParams {
+        from_ms: None,
+        to_ms: None,
+        queue: None,
+        agent_id: Some(caller.user.id.0),
+        customer_id: None,
+        limit: None,
+        format: None,
+    };
+    Ok(Json(find(&state, &caller, &p, 20).await?))
+}

@@ -20,14 +20,15 @@ use utoipa::IntoParams;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::EventDto;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
 use crate::perm::{Perm, allows, sees_all_events};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EventParams {
-    /// The last `seq` already seen; 0 or left out for the start of the log.
+    /// The last `seq` already seen; 0 or left out for the start of the log, -1 for what
+    /// happens from now on (the WebSocket only).
     pub after: Option<i64>,
     pub limit: Option<u32>,
 }
@@ -76,8 +77,14 @@ pub async fn stream(
     ApiQuery(p): ApiQuery<EventParams>,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    caller.tenant()?;
-    let after = p.after.unwrap_or(0).max(0);
+    let tenant = caller.tenant()?;
+    let after = match p.after.unwrap_or(0) {
+        -1 => {
+            state.events().flush().await.map_err(ApiError::internal)?;
+            state.store().last_event_seq(tenant).await?
+        }
+        n => n.max(0),
+    };
     Ok(ws.on_upgrade(move |socket| serve(state, caller, after, socket)))
 }
 

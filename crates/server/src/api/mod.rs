@@ -8,9 +8,11 @@ pub mod cdrs;
 pub mod config;
 pub mod customers;
 pub mod events;
+pub mod floor;
 pub mod imports;
 pub mod ivr_flows;
 pub mod session;
+pub mod settings;
 pub mod tenants;
 pub mod users;
 

@@ -7,6 +7,7 @@ mod auth;
 mod calls;
 mod customers;
 mod events;
+mod floor;
 mod generated;
 mod imports;
 

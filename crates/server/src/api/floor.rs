@@ -1,0 +1,367 @@
+//! The floor view (现场管理) and the wallboard: each queue's day and every agent's state with
+//! the time in it, as one snapshot (`GET /api/floor`) or live (`/api/floor/live`, a
+//! WebSocket that sends a fresh snapshot whenever the floor changes, at most four times a
+//! second, and one on connect, so a client that reconnects has caught up at once). A team
+//! lead may set an agent not ready or sign them out; both are audited.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use acd::AgentState;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use store::TenantId;
+use utoipa::ToSchema;
+
+use super::agents::{AgentStatus, describe, refused};
+use super::settings::{Threshold, center_settings};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::center::agent_id;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueFloor {
+    pub key: String,
+    pub name: String,
+    pub open: bool,
+    /// Calls waiting now (held for a sticky agent included, ringing not).
+    pub waiting: usize,
+    /// Since when the longest-waiting call (ringing included) waits.
+    pub oldest_waiting_since_ms: Option<i64>,
+    /// Today, since midnight in the center's time zone.
+    pub offered: u32,
+    pub answered: u32,
+    pub answered_in_target: u32,
+    pub abandoned: u32,
+    pub overflowed: u32,
+    /// Answered within `target_seconds` over calls whose wait ended today (answered,
+    /// abandoned, sent on); `null` before the first.
+    pub service_level: Option<f64>,
+    /// The goal, e.g. 0.8 (80 %) …
+    pub service_level_goal: f64,
+    /// … in this many seconds.
+    pub target_seconds: f64,
+    /// Agents serving the queue by state (`ready`, `talking`, `not_ready`…).
+    pub agents: HashMap<String, u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FloorAgent {
+    #[serde(flatten)]
+    pub status: AgentStatus,
+    /// The queues the agent serves.
+    pub queues: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FloorView {
+    /// The server's clock, so clients count time in state against it, not their own.
+    pub now_ms: i64,
+    pub queues: Vec<QueueFloor>,
+    pub agents: Vec<FloorAgent>,
+    /// When a state turns amber and red on the floor.
+    pub thresholds: Vec<Threshold>,
+}
+
+/// The engine's part of the snapshot, taken in one job so it is consistent.
+struct Live {
+    now_ms: i64,
+    queues: Vec<LiveQueue>,
+    agents: Vec<LiveAgent>,
+}
+
+struct LiveQueue {
+    key: String,
+    open: bool,
+    waiting: usize,
+    oldest: Option<i64>,
+    day: crate::floor::QueueDay,
+    goal: f64,
+    target: f64,
+}
+
+struct LiveAgent {
+    id: i64,
+    state: Option<AgentState>,
+    since: Option<i64>,
+    wrap_until: Option<i64>,
+    queues: Vec<String>,
+}
+
+async fn live(state: &AppState, tenant: TenantId) -> ApiResult<Live> {
+    state
+        .center(tenant, |c| {
+            let now_ms = i64::try_from(c.now.0).unwrap_or(i64::MAX);
+            let queues = c
+                .queue_status()
+                .into_iter()
+                .filter_map(|(key, open, waiting)| {
+                    let id = c.known_queue(&key)?;
+                    let cfg = c.acd.queue_config(id)?;
+                    Some(LiveQueue {
+                        key,
+                        open,
+                        waiting,
+                        oldest: c.floor.oldest_waiting(id),
+                        day: c.floor.day(id),
+                        goal: cfg.service_level,
+                        target: cfg.service_time.as_secs_f64(),
+                    })
+                })
+                .collect();
+            let agents = c
+                .acd
+                .agent_ids()
+                .into_iter()
+                .map(|id| LiveAgent {
+                    id: i64::from(id.0),
+                    state: c.acd.agent_state(id),
+                    since: c.floor.since(id),
+                    wrap_until: c
+                        .acd
+                        .wrap_up_until(id)
+                        .map(|t| i64::try_from(t.0).unwrap_or(i64::MAX)),
+                    queues: c
+                        .acd
+                        .agent_config(id)
+                        .map(|cfg| {
+                            cfg.queues
+                                .iter()
+                                .filter_map(|q| c.queue_key(*q).map(String::from))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect();
+            Live {
+                now_ms,
+                queues,
+                agents,
+            }
+        })
+        .await
+}
+
+/// The whole floor now.
+pub async fn snapshot(state: &AppState, tenant: TenantId) -> ApiResult<FloorView> {
+    let live = live(state, tenant).await?;
+    let store = state.store();
+    let users: HashMap<i64, store::User> = store
+        .users(tenant)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u))
+        .collect();
+    let profiles: HashMap<String, serde_json::Value> = store
+        .config_items(tenant, "agent")
+        .await?
+        .into_iter()
+        .map(|p| (p.key, p.data))
+        .collect();
+    let names: HashMap<String, String> = store
+        .config_items(tenant, "queue")
+        .await?
+        .into_iter()
+        .map(|q| {
+            let name = q.data["name"].as_str().unwrap_or(&q.key).to_string();
+            (q.key, name)
+        })
+        .collect();
+    let mut agents = Vec::new();
+    for a in live.agents {
+        let Some(user) = users.get(&a.id) else {
+            continue;
+        };
+        let (state_name, reason) = describe(a.state);
+        agents.push(FloorAgent {
+            status: AgentStatus {
+                user_id: a.id,
+                display_name: user.display_name.clone(),
+                state: state_name,
+                reason,
+                extension: profiles
+                    .get(&a.id.to_string())
+                    .and_then(|p| p["extension"].as_str().map(String::from)),
+                since_ms: a.since,
+                wrap_up_until_ms: a.wrap_until,
+                call: None,
+            },
+            queues: a.queues,
+        });
+    }
+    agents.sort_by(|a, b| a.status.display_name.cmp(&b.status.display_name));
+    let queues = live
+        .queues
+        .into_iter()
+        .map(|q| {
+            let mut by_state = HashMap::new();
+            for a in agents.iter().filter(|a| a.queues.contains(&q.key)) {
+                *by_state.entry(a.status.state.clone()).or_insert(0) += 1;
+            }
+            QueueFloor {
+                name: names.get(&q.key).cloned().unwrap_or_else(|| q.key.clone()),
+                key: q.key,
+                open: q.open,
+                waiting: q.waiting,
+                oldest_waiting_since_ms: q.oldest,
+                offered: q.day.offered,
+                answered: q.day.answered,
+                answered_in_target: q.day.answered_in_target,
+                abandoned: q.day.abandoned,
+                overflowed: q.day.overflowed,
+                service_level: q.day.service_level(),
+                service_level_goal: q.goal,
+                target_seconds: q.target,
+                agents: by_state,
+            }
+        })
+        .collect();
+    Ok(FloorView {
+        now_ms: live.now_ms,
+        queues,
+        agents,
+        thresholds: center_settings(state, tenant).await?.thresholds,
+    })
+}
+
+/// The floor now: queues today and every agent's state with the time in it.
+#[utoipa::path(get, path = "/api/floor", tag = "floor",
+    responses((status = 200, body = FloorView), (status = 403, body = ErrorBody)))]
+pub async fn view(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<FloorView>> {
+    Ok(Json(snapshot(&state, caller.tenant()?).await?))
+}
+
+/// Upgrade to a WebSocket that sends the floor (as `GET /api/floor`) on connect and again
+/// whenever it changes.
+#[utoipa::path(get, path = "/api/floor/live", tag = "floor",
+    responses((status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn live_view(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let tenant = caller.tenant()?;
+    let changes = state.center(tenant, |c| c.floor.subscribe()).await?;
+    Ok(ws.on_upgrade(move |socket| serve(state, caller, tenant, changes, socket)))
+}
+
+async fn serve(
+    state: AppState,
+    caller: Caller,
+    tenant: TenantId,
+    mut changes: tokio::sync::watch::Receiver<u64>,
+    mut socket: WebSocket,
+) {
+    loop {
+        changes.borrow_and_update();
+        let text = match snapshot(&state, tenant).await {
+            Ok(v) => json!(v).to_string(),
+            Err(e) => {
+                tracing::error!("floor view: {}", e.message);
+                let _ = socket.send(Message::Close(None)).await;
+                return;
+            }
+        };
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            return;
+        }
+        // A session that has ended (logout, deactivation, role change) ends the view.
+        match state
+            .store()
+            .session(&caller.session.token_hash, state.now_ms())
+            .await
+        {
+            Ok(Some((_, u))) if crate::perm::allows(u.role, crate::perm::Perm::ViewFloor) => {}
+            _ => {
+                let _ = socket.send(Message::Close(None)).await;
+                return;
+            }
+        }
+        // Time in state is counted by the client; a fresh snapshot every 30 s anyway
+        // keeps a quiet floor's clock honest.
+        tokio::select! {
+            changed = changes.changed() => if changed.is_err() { return },
+            msg = socket.recv() => match msg {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => continue,
+            },
+            () = tokio::time::sleep(Duration::from_secs(30)) => {}
+        }
+        // Changes come in bursts (a call answered is several events): one snapshot each
+        // quarter second at most.
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetAgentState {
+    /// `not_ready` (with a reason) or `offline` (signed out).
+    pub state: String,
+    /// With `not_ready`: `break`, `meal`, `training`, `meeting`, `away`.
+    pub reason: Option<String>,
+}
+
+/// A team lead sets an agent not ready or signs them out (a call in progress goes on).
+/// Audited as `agent.state_set`.
+#[utoipa::path(post, path = "/api/agents/{user_id}/state", tag = "floor",
+    params(("user_id" = i64, Path)), request_body = SetAgentState,
+    responses((status = 200, body = AgentStatus), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn set_state(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(user_id): ApiPath<i64>,
+    ApiJson(req): ApiJson<SetAgentState>,
+) -> ApiResult<Json<AgentStatus>> {
+    let tenant = caller.tenant()?;
+    let user = state
+        .store()
+        .user(Some(tenant), store::UserId(user_id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    let reason = match req.state.as_str() {
+        "offline" if req.reason.is_none() => None,
+        "offline" => return Err(ApiError::invalid("reason", "only with not_ready")),
+        "not_ready" => Some(super::agents::reason(req.reason.as_deref())?),
+        _ => return Err(ApiError::invalid("state", "not_ready or offline")),
+    };
+    let id = agent_id(user_id)?;
+    let changed = state
+        .center(tenant, move |c| {
+            let now = c.now;
+            let before = c.acd.agent_state(id);
+            match reason {
+                None => c.acd.handle_logout(now, id),
+                Some(r) => c.acd.handle_not_ready(now, id, r),
+            }
+            .map(|()| c.acd.agent_state(id) != before)
+        })
+        .await?
+        .map_err(refused)?;
+    // Asking for what already is changes nothing and is not audited.
+    if changed {
+        super::audit(
+            &state,
+            &caller,
+            "agent.state_set",
+            "user",
+            user_id,
+            json!({"state": req.state, "reason": req.reason}),
+        )
+        .await?;
+    }
+    Ok(Json(
+        super::agents::status(&state, tenant, &user, false).await?,
+    ))
+}

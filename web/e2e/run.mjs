@@ -1,0 +1,323 @@
+// End to end, in a real browser against a real center with a real SIP call:
+//
+//   hotline serve --demo (SQLite in a temporary directory, the built web app, SIP on
+//   loopback) · Debian's Chromium driven by playwright-core · sipp as the agent's desk
+//   phone and as the caller on the trunk.
+//
+// An agent logs in at 1366×768 and signs in (ready); a team lead watches the floor. sipp
+// calls 96332 from a known customer's number and presses 1; the agent's phone rings and
+// the desktop pops the customer card — the time from the INVITE reaching the phone (from
+// sipp's message trace) to the card being in the page (a MutationObserver's clock) must
+// be under a second. The phone answers, the caller hangs up, the agent saves a wrap-up
+// code, and the floor view shows each state (ready, ringing, talking, after-call work).
+// No console errors anywhere. Screenshots go to web/e2e/out/ (not committed), and the
+// numbers to web/e2e/out/report.json.
+//
+// Usage: node e2e/run.mjs [path/to/hotline]   (from web/; the app must be built)
+
+import { spawn, spawnSync } from 'node:child_process'
+import { createServer } from 'node:net'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { chromium } from 'playwright-core'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const web = resolve(here, '..')
+const root = resolve(web, '..')
+const hotline = resolve(process.argv[2] ?? join(root, 'target/debug/hotline'))
+const out = join(here, 'out')
+const sippDir = join(root, 'crates/hotline/tests/sipp')
+const CUSTOMER_NUMBER = '13912345678'
+
+const children = []
+const report = {}
+let failures = 0
+
+function check(ok, what) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
+  if (!ok) failures++
+}
+
+function freePort() {
+  return new Promise((res) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => res(port))
+    })
+  })
+}
+
+function run(cmd, args, opts = {}) {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts })
+  children.push(p)
+  return p
+}
+
+function waitExit(p, ms) {
+  return new Promise((res) => {
+    if (p.exitCode !== null) return res(p.exitCode)
+    const t = setTimeout(() => res(null), ms)
+    p.on('exit', (code) => {
+      clearTimeout(t)
+      res(code)
+    })
+  })
+}
+
+/** A sipp scenario from `file` with `{{placeholders}}` filled in, run against the center. */
+function sipp(dir, sip, file, fill, args) {
+  let xml = readFileSync(file, 'utf8')
+  for (const [k, v] of Object.entries(fill)) xml = xml.replaceAll(`{{${k}}}`, v)
+  const name = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}-${file.split('/').pop()}`
+  writeFileSync(join(dir, name), xml)
+  return run('sipp', [`127.0.0.1:${sip}`, '-sf', name, '-m', '1', '-nostdin', '-trace_err', '-timeout', '60s', ...args], { cwd: dir })
+}
+
+async function main() {
+  for (const tool of ['sipp', 'sox', '/usr/bin/chromium']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: run scripts/setup.sh`)
+  }
+  if (!existsSync(join(web, 'dist/index.html'))) throw new Error('web/dist is missing: npm run build')
+  if (!existsSync(hotline)) throw new Error(`${hotline} is missing: cargo build -p hotline`)
+  rmSync(out, { recursive: true, force: true })
+  mkdirSync(out, { recursive: true })
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-e2e-'))
+  const sip = await freePort()
+  const rtp = 30000 + Math.floor(Math.random() * 20000)
+
+  // The center.
+  const server = run(hotline, [
+    'serve', '--demo', '--listen', '127.0.0.1:0', '--database', `sqlite://${dir}/h.db`,
+    '--sip', `127.0.0.1:${sip}`, '--rtp-ports', `${rtp}-${rtp + 200}`, '--data-dir', join(dir, 'data'),
+    '--prompts', join(dir, 'no-prompts'), '--web', join(web, 'dist'),
+  ])
+  let serverLog = ''
+  server.stderr.on('data', (d) => (serverLog += d))
+  const base = await new Promise((res, rej) => {
+    let buf = ''
+    const t = setTimeout(() => rej(new Error('the center did not start:\n' + serverLog)), 60_000)
+    server.stdout.on('data', (d) => {
+      buf += d
+      const m = buf.match(/running at (http:\/\/[0-9.:]+)\//)
+      if (m && buf.includes('Press Ctrl-C')) {
+        clearTimeout(t)
+        res(m[1])
+      }
+    })
+    server.on('exit', () => rej(new Error('the center exited:\n' + serverLog)))
+  })
+  console.log(`center at ${base}, SIP ${sip}, in ${dir}`)
+
+  for (const [name, freq] of [['caller', '500'], ['agent', '1100']]) {
+    spawnSync('sox', ['-n', '-r', '8000', '-c', '1', '-e', 'u-law', join(dir, `${name}.wav`), 'synth', '60', 'sine', freq])
+  }
+
+  // A known customer calls: a key account, so the card has a badge to show.
+  const api = async (method, path, token, body) => {
+    const r = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    })
+    return { status: r.status, body: await r.json().catch(() => null) }
+  }
+  const admin = (await api('POST', '/api/auth/login', null, { tenant: 'demo', username: 'admin', password: 'hotline-demo', mode: 'bearer' })).body.token
+  const created = await api('POST', '/api/customers', admin, {
+    name: '王建国', phones: [{ number: CUSTOMER_NUMBER, label: 'mobile' }], segment: 'large_account', level: 5,
+    addresses: [{ province: '浙江省', city: '杭州市', district: '西湖区', line: '文三路 90 号', label: 'installation' }],
+  })
+  check(created.status === 201, `customer created (${created.status})`)
+  const customerId = created.body.id
+
+  // The agent's phone registers extension 1001.
+  const reg = sipp(dir, sip, join(sippDir, 'register.xml'), { expires: '300' }, ['-s', '1001', '-au', '1001', '-ap', 'secret1001', '-p', String(await freePort())])
+  check((await waitExit(reg, 20_000)) === 0, 'extension 1001 registered')
+  const phonePort = reg.spawnargs[reg.spawnargs.indexOf('-p') + 1]
+
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  const consoleErrors = []
+  const watch = (page, who) => {
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${who}: ${m.text()}`))
+    page.on('pageerror', (e) => consoleErrors.push(`${who}: ${e.message}`))
+    page.on('response', (r) => r.status() >= 400 && consoleErrors.push(`${who}: ${r.status()} ${r.request().method()} ${r.url()}`))
+  }
+
+  // The agent: first load of the desktop, measured.
+  const agentCtx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
+  const agent = await agentCtx.newPage()
+  watch(agent, 'agent')
+  await agent.goto(`${base}/login`)
+  await agent.fill('input[name=tenant]', 'demo')
+  await agent.fill('input[name=username]', 'agent1001')
+  await agent.fill('input[name=password]', 'secret1001')
+  await agent.click('[data-test=login]')
+  await agent.waitForURL('**/desktop')
+  await agent.waitForSelector('[data-test=state-bar]')
+  // A fresh load of the desktop (as after the morning's login): navigation timing and the
+  // JavaScript it fetched.
+  await agent.reload()
+  await agent.waitForSelector('[data-test=state-bar]')
+  const timing = await agent.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0]
+    const js = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('.js'))
+    return { load_ms: nav.loadEventEnd, dom_ms: nav.domContentLoadedEventEnd, js: js.map((r) => ({ name: r.name, encoded: r.encodedBodySize, decoded: r.decodedBodySize })) }
+  })
+  const visibleAt = await agent.evaluate(() => performance.now())
+  report.desktop_first_load_ms = Math.round(Math.max(timing.load_ms, visibleAt))
+  const jsFiles = timing.js.map((r) => new URL(r.name).pathname)
+  report.desktop_js = jsFiles
+  report.desktop_js_gzip_bytes = jsFiles.reduce((n, p) => n + gzipSync(readFileSync(join(web, 'dist', p))).length, 0)
+  report.desktop_js_raw_bytes = jsFiles.reduce((n, p) => n + readFileSync(join(web, 'dist', p)).length, 0)
+  report.desktop_js_transferred_bytes = timing.js.reduce((n, r) => n + r.encoded, 0)
+  check(report.desktop_first_load_ms < 1000, `desktop loads in ${report.desktop_first_load_ms} ms (< 1000)`)
+  check(!jsFiles.some((p) => /Chart|Floor|Admin/.test(p)), 'the desktop loads neither charts, the floor nor administration')
+
+  // The team lead's floor view.
+  const leadCtx = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' })
+  const lead = await leadCtx.newPage()
+  watch(lead, 'floor')
+  await lead.goto(`${base}/login?next=/floor`)
+  await lead.fill('input[name=tenant]', 'demo')
+  await lead.fill('input[name=username]', 'banzhang')
+  await lead.fill('input[name=password]', 'hotline-demo')
+  await lead.click('[data-test=login]')
+  await lead.waitForURL('**/floor')
+  await lead.waitForSelector('[data-test=agent-grid]')
+  const me = (await api('GET', '/api/auth/session', (await api('POST', '/api/auth/login', null, { tenant: 'demo', username: 'agent1001', password: 'secret1001', mode: 'bearer' })).body.token)).body.user.id
+  const floorCell = `[data-test=agent-state-${me}]`
+  const floorSees = async (text, what) => {
+    try {
+      await lead.waitForFunction(([sel, t]) => document.querySelector(sel)?.textContent?.includes(t), [floorCell, text], { timeout: 10_000 })
+      check(true, `floor shows ${what}`)
+    } catch {
+      check(false, `floor shows ${what} (it shows "${await lead.textContent(floorCell).catch(() => '?')}")`)
+    }
+  }
+
+  // Sign in: ready.
+  await agent.click('[data-test=sign-in]')
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('就绪'))
+  check(true, 'the agent is ready')
+  await floorSees('就绪', 'ready')
+
+  // The card's appearance, timed in the page.
+  await agent.evaluate(() => {
+    const seen = () => document.querySelector('[data-test=customer-card]')
+    new MutationObserver((_, obs) => {
+      if (seen()) {
+        window.__cardAt = performance.timeOrigin + performance.now()
+        obs.disconnect()
+      }
+    }).observe(document.body, { childList: true, subtree: true })
+  })
+
+  // The phone waits; the customer calls 96332 and presses 1 (repairs).
+  const phone = sipp(dir, sip, join(here, 'agent_phone.xml'), { tone: join(dir, 'agent.wav'), ring_ms: '2500' }, ['-p', phonePort, '-mp', String(await freePort()), '-trace_msg'])
+  await new Promise((r) => setTimeout(r, 300))
+  const caller = sipp(dir, sip, join(sippDir, 'caller.xml'), {
+    tone: join(dir, 'caller.wav'), dtmf: '/usr/share/sip-tester/dtmf_2833_1.pcap', from: CUSTOMER_NUMBER, menu_ms: '1500', talk_ms: '4000',
+  }, ['-s', '96332', '-p', String(await freePort()), '-mp', String(await freePort())])
+
+  await agent.waitForSelector('[data-test=customer-card]', { timeout: 20_000 })
+  await floorSees('振铃', 'ringing')
+  const cardAt = await agent.evaluate(() => window.__cardAt)
+  const name = await agent.textContent('[data-test=customer-name]')
+  check(name?.includes('王建国'), `the card shows the caller: ${name}`)
+  check((await agent.textContent('[data-test=segment-badge]'))?.includes('大客户'), 'the key-account badge')
+  check((await agent.textContent('[data-test=pop-ivr]'))?.includes('menu'), 'the IVR path')
+  await agent.screenshot({ path: join(out, 'desktop-ringing.png') })
+
+  // When the INVITE reached the phone, from sipp's trace (local wall clock, like the page's).
+  const trace = readdirSync(dir).filter((f) => f.includes('agent_phone') && f.endsWith('_messages.log'))
+  const inviteAt = (() => {
+    for (const f of trace) {
+      const lines = readFileSync(join(dir, f), 'utf8').split('\n')
+      for (let i = 0; i < lines.length; i++) {
+        if (lines[i].startsWith('INVITE ')) {
+          for (let j = i; j >= 0; j--) {
+            const m = lines[j].match(/(\d{4}-\d{2}-\d{2})\s+(\d{2}:\d{2}:\d{2})(\.\d+)?/)
+            if (m) return new Date(`${m[1]}T${m[2]}${(m[3] ?? '').slice(0, 4)}`).getTime()
+          }
+        }
+      }
+    }
+    return null
+  })()
+  check(inviteAt != null, 'the phone traced the INVITE')
+  if (inviteAt != null) {
+    report.invite_to_card_ms = Math.round(cardAt - inviteAt)
+    check(report.invite_to_card_ms < 1000, `the card is visible ${report.invite_to_card_ms} ms after the INVITE reached the phone (< 1000)`)
+  }
+
+  // Answered: talking on both screens.
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('通话'), null, { timeout: 15_000 })
+  check(true, 'the desktop shows talking')
+  await floorSees('通话', 'talking')
+  await agent.screenshot({ path: join(out, 'desktop-talking.png') })
+
+  // The caller hangs up: after-call work with its countdown; the wrap-up is saved.
+  check((await waitExit(caller, 30_000)) === 0, 'the caller finished its scenario')
+  check((await waitExit(phone, 15_000)) === 0, 'the phone finished its scenario')
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('话后处理'), null, { timeout: 10_000 })
+  check(true, 'the desktop shows after-call work')
+  check(await agent.isVisible('[data-test=acw-left]'), 'with the time left')
+  await floorSees('话后处理', 'after-call work')
+  await lead.screenshot({ path: join(out, 'floor.png'), fullPage: true })
+  await agent.click('[data-test=disposition-repair]')
+  await agent.fill('[data-test=notes]', '水表漏水，已派维修')
+  await agent.click('[data-test=save-wrap-up]')
+  await agent.waitForSelector('[data-test=idle]', { timeout: 10_000 })
+  const timeline = await api('GET', `/api/customers/${customerId}/timeline`, admin)
+  const wrap = timeline.body.find((e) => e.kind === 'call.wrapup')
+  check(wrap?.payload.disposition === 'repair' && wrap?.payload.notes === '水表漏水，已派维修', 'the wrap-up is on the customer\'s timeline')
+  check(timeline.body.some((e) => e.kind === 'call.ended' && e.payload.outcome === 'answered'), 'and the call\'s record')
+  await agent.click('[data-test=acw-done]')
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('就绪'))
+  await floorSees('就绪', 'ready again')
+
+  // The team lead sends the agent on a break; the desktop follows; it is audited.
+  await lead.click(`[data-test=set-not-ready-${me}]`)
+  await lead.click('.el-dropdown-menu__item:has-text("离席")')
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('离席'), null, { timeout: 10_000 })
+  check(true, 'the desktop follows the team lead: away')
+  const audit = await api('GET', '/api/audit', admin)
+  check(audit.body.some((a) => a.action === 'agent.state_set'), 'the team lead\'s action is audited')
+
+  // The wallboard on a 1920×1080 screen.
+  const wall = await leadCtx.newPage()
+  watch(wall, 'wallboard')
+  await wall.setViewportSize({ width: 1920, height: 1080 })
+  await wall.goto(`${base}/wallboard`)
+  await wall.waitForSelector('[data-test=wallboard] .tile')
+  await wall.waitForTimeout(800)
+  await wall.screenshot({ path: join(out, 'wallboard.png') })
+  await agent.screenshot({ path: join(out, 'desktop.png') })
+
+  await browser.close()
+  check(consoleErrors.length === 0, `no console errors${consoleErrors.length ? ':\n  ' + consoleErrors.join('\n  ') : ''}`)
+  writeFileSync(join(out, 'report.json'), JSON.stringify(report, null, 2))
+  console.log(JSON.stringify(report, null, 2))
+  rmSync(dir, { recursive: true, force: true })
+}
+
+try {
+  await main()
+} catch (e) {
+  console.error(e)
+  failures++
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
+}
+if (failures) {
+  console.error(`${failures} check(s) failed`)
+  process.exit(1)
+}
+console.log('e2e: all checks passed')

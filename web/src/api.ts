@@ -1,0 +1,73 @@
+// The API client: JSON over fetch on the same origin, the session cookie sent by the browser
+// and the CSRF token (from login) on every change. Errors keep the server's code and the
+// field it named, so forms can show them next to the field.
+
+export interface ApiErrorBody {
+  code: string
+  message: string
+  details?: { field?: string; [k: string]: unknown }
+}
+
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly field?: string
+
+  constructor(status: number, body: ApiErrorBody) {
+    super(body.message)
+    this.status = status
+    this.code = body.code
+    this.field = body.details?.field
+  }
+}
+
+/** The CSRF token the server set at login (a cookie scripts may read; the session's own is HttpOnly). */
+export function csrfToken(): string | null {
+  const m = document.cookie.match(/(?:^|;\s*)hotline_csrf=([^;]+)/)
+  return m ? decodeURIComponent(m[1]) : null
+}
+
+/** Called when the server says the session is gone (401), e.g. to go to the login page. */
+let onUnauthenticated: () => void = () => {}
+export function whenUnauthenticated(f: () => void): void {
+  onUnauthenticated = f
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const csrf = csrfToken()
+  if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf
+  let res: Response
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    })
+  } catch {
+    throw new ApiError(0, { code: 'network', message: 'network' })
+  }
+  if (res.status === 204) return undefined as T
+  const text = await res.text()
+  let data: unknown = undefined
+  if (text) {
+    try {
+      data = JSON.parse(text)
+    } catch {
+      data = { code: 'bad_response', message: text.slice(0, 200) }
+    }
+  }
+  if (!res.ok) {
+    const err = new ApiError(res.status, (data as ApiErrorBody) ?? { code: 'http', message: res.statusText })
+    if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthenticated()
+    throw err
+  }
+  return data as T
+}
+
+export const get = <T>(path: string) => api<T>('GET', path)
+export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {})
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body)
+export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body)

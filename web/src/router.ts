@@ -1,0 +1,40 @@
+// Routes, each view its own chunk: the agent desktop loads neither the floor's charts nor
+// the administration screens.
+
+import { createRouter, createWebHistory } from 'vue-router'
+import { whenUnauthenticated } from './api'
+import { useSession } from './stores/session'
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', redirect: () => useSession().home() },
+    { path: '/login', component: () => import('./views/Login.vue'), meta: { public: true } },
+    { path: '/desktop', component: () => import('./views/Desktop.vue'), meta: { perm: 'take_contacts' } },
+    { path: '/floor', component: () => import('./views/Floor.vue'), meta: { perm: 'view_floor' } },
+    { path: '/wallboard', component: () => import('./views/Wallboard.vue'), meta: { perm: 'view_floor', bare: true } },
+    { path: '/admin/:section?', component: () => import('./views/Admin.vue'), meta: { perm: 'view_config' } },
+    { path: '/:rest(.*)*', redirect: '/' },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  const session = useSession()
+  if (!session.loaded) await session.load()
+  if (to.meta.public) return true
+  if (!session.info) return { path: '/login', query: { next: to.fullPath } }
+  const perm = to.meta.perm as string | undefined
+  if (perm && !session.info.permissions.includes(perm)) {
+    const home = session.home()
+    return home === to.path ? true : home
+  }
+  return true
+})
+
+whenUnauthenticated(() => {
+  const session = useSession()
+  session.info = null
+  if (router.currentRoute.value.path !== '/login') {
+    void router.push({ path: '/login', query: { next: router.currentRoute.value.fullPath } })
+  }
+})
