@@ -223,7 +223,7 @@ async function main() {
   const phone = sipp(dir, sip, join(here, 'agent_phone.xml'), { tone: join(dir, 'agent.wav'), ring_ms: '2500' }, ['-p', phonePort, '-mp', String(await freePort()), '-trace_msg'])
   await new Promise((r) => setTimeout(r, 300))
   const caller = sipp(dir, sip, join(sippDir, 'caller.xml'), {
-    tone: join(dir, 'caller.wav'), dtmf: '/usr/share/sip-tester/dtmf_2833_1.pcap', from: CUSTOMER_NUMBER, menu_ms: '1500', talk_ms: '4000',
+    tone: join(dir, 'caller.wav'), dtmf: '/usr/share/sip-tester/dtmf_2833_1.pcap', from: CUSTOMER_NUMBER, menu_ms: '1500', talk_ms: '8000',
   }, ['-s', '96332', '-p', String(await freePort()), '-mp', String(await freePort())])
 
   await agent.waitForSelector('[data-test=customer-card]', { timeout: 20_000 })
@@ -262,6 +262,15 @@ async function main() {
   check(true, 'the desktop shows talking')
   await floorSees('通话', 'talking')
   await agent.screenshot({ path: join(out, 'desktop-talking.png') })
+
+  // Hold from the desktop, and back.
+  await agent.click('[data-test=hold]')
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('保持'), null, { timeout: 5_000 })
+  check(true, 'the desktop holds the caller')
+  await floorSees('保持', 'hold')
+  await agent.click('[data-test=resume]')
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('通话'), null, { timeout: 5_000 })
+  check(true, 'and takes them back')
 
   // The caller hangs up: after-call work with its countdown; the wrap-up is saved.
   check((await waitExit(caller, 30_000)) === 0, 'the caller finished its scenario')

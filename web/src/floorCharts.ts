@@ -9,19 +9,27 @@ const STATE_COLORS: Record<string, string> = {
   after_call_work: '#f0c040', not_ready: '#f56c6c', offline: '#c0c4cc',
 }
 
+/** `big` is the wallboard: large type, light on dark. */
 export function serviceLevelOption(view: FloorView, t: T, big = false) {
   const font = big ? 22 : 12
+  const color = big ? '#c8d3df' : '#606266'
   return {
     tooltip: { trigger: 'axis' },
     grid: { left: 48, right: 16, top: 24, bottom: 32 },
-    xAxis: { type: 'category', data: view.queues.map((q) => q.name), axisLabel: { fontSize: font } },
-    yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%', fontSize: font } },
+    xAxis: { type: 'category', data: view.queues.map((q) => q.name), axisLabel: { fontSize: font, color } },
+    yAxis: {
+      type: 'value', max: 100, axisLabel: { formatter: '{value}%', fontSize: font, color },
+      splitLine: { lineStyle: { color: big ? '#2a3d52' : '#e4e7ed' } },
+    },
     series: [
       {
         name: t('floor.sl'),
         type: 'bar',
         barMaxWidth: 60,
-        label: { show: true, position: 'top', formatter: (p: { value: number | null }) => (p.value == null ? '—' : `${p.value}%`), fontSize: font },
+        label: {
+          show: true, position: 'top', fontSize: font, color: big ? '#fff' : '#303133', textBorderWidth: 0,
+          formatter: (p: { value: number | null }) => (p.value == null ? '—' : `${p.value}%`),
+        },
         data: view.queues.map((q) => ({
           value: q.service_level == null ? null : Math.round(q.service_level * 1000) / 10,
           itemStyle: {
@@ -31,7 +39,7 @@ export function serviceLevelOption(view: FloorView, t: T, big = false) {
         markLine: {
           symbol: 'none',
           lineStyle: { type: 'dashed', color: '#e6a23c' },
-          label: { formatter: t('floor.goal') + ' {c}%', fontSize: font },
+          label: { formatter: t('floor.goal') + ' {c}%', fontSize: font, color: '#e6a23c', position: 'insideEndTop', textBorderWidth: 0 },
           data: view.queues.length ? [{ yAxis: Math.round((view.queues[0].service_level_goal ?? 0.8) * 100) }] : [],
         },
       },
@@ -44,13 +52,13 @@ export function statesOption(view: FloorView, t: T, big = false) {
   for (const a of view.agents) counts.set(a.state, (counts.get(a.state) ?? 0) + 1)
   return {
     tooltip: { trigger: 'item' },
-    legend: { bottom: 0, textStyle: { fontSize: big ? 20 : 12 } },
+    legend: { bottom: 0, textStyle: { fontSize: big ? 20 : 12, color: big ? '#c8d3df' : '#606266' } },
     series: [
       {
         name: t('floor.byState'),
         type: 'pie',
         radius: ['40%', '70%'],
-        label: { formatter: '{b}: {c}', fontSize: big ? 20 : 12 },
+        label: { formatter: '{b}: {c}', fontSize: big ? 20 : 12, color: big ? '#e8eef5' : '#303133', textBorderWidth: 0 },
         data: [...counts.entries()].map(([s, n]) => ({
           name: t('state.' + s),
           value: n,

@@ -1070,3 +1070,41 @@ fn issue_4_a_caller_passed_to_an_extension_pops_up_on_its_screen_with_who_calls(
         .expect("a second part");
     assert_eq!(second["outcome"], "answered", "{second}");
 }
+
+#[test]
+fn issue_5_the_desktop_holds_the_caller_and_takes_them_back() {
+    let c = Center::start("desk-hold");
+    let agent_port = port();
+    assert!(c.register(1001, agent_port));
+    let OnCall {
+        token,
+        phone,
+        caller,
+        call_id,
+        ..
+    } = c.agent_on_a_call(agent_port, 5_000);
+    let path = format!("/api/calls/{call_id}/hold");
+    // Only the agent on the call may hold it.
+    let other = c.login("agent1002", "secret1002");
+    let (status, v) = c.request("POST", &path, &other, r#"{"on":true}"#);
+    assert_eq!(status, 409, "{v}");
+    let (status, v) = c.request("POST", &path, &token, r#"{"on":true}"#);
+    assert_eq!(status, 204, "{v}");
+    let state = |c: &Center| c.request("GET", "/api/me/agent", &token, "").1["state"].clone();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while state(&c) != "hold" && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(state(&c), "hold");
+    std::thread::sleep(Duration::from_millis(1_500));
+    let (status, v) = c.request("POST", &path, &token, r#"{"on":false}"#);
+    assert_eq!(status, 204, "{v}");
+    finished(caller, "caller");
+    finished(phone, "agent's phone");
+    let cdr = &c.cdrs(1)[0];
+    let hold = cdr["hold_ms"].as_i64().unwrap();
+    assert!((1_200..3_000).contains(&hold), "held {hold} ms: {cdr}");
+    // A call that has ended cannot be held.
+    let (status, _) = c.request("POST", &path, &token, r#"{"on":true}"#);
+    assert_eq!(status, 404);
+}

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 /// One queue's counts since midnight.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct QueueDay {
-    /// Calls that reached the queue (first queue only: an overflow is not offered twice).
+    /// Calls that entered the queue (an overflowed call in each queue it entered).
     pub offered: u32,
     pub answered: u32,
     /// Answered within the queue's service-level time.
@@ -75,13 +75,11 @@ impl Floor {
             EventKind::AgentState { agent, .. } => {
                 self.since.insert(agent, at_ms);
             }
-            EventKind::CallQueued { call, queue } => match self.waiting.get_mut(&call) {
-                Some(w) => w.0 = queue,
-                None => {
-                    self.waiting.insert(call, (queue, at_ms));
-                    self.queues.entry(queue).or_default().offered += 1;
-                }
-            },
+            EventKind::CallQueued { call, queue } => {
+                self.queues.entry(queue).or_default().offered += 1;
+                // An overflowed call waits on in its next queue since it first arrived.
+                self.waiting.entry(call).or_insert((queue, at_ms)).0 = queue;
+            }
             EventKind::CallAnswered {
                 call,
                 queue,
@@ -95,14 +93,9 @@ impl Floor {
                     q.answered_in_target += 1;
                 }
             }
-            EventKind::CallOverflowed { call, from, .. } => {
+            // Then it waits on in the next queue (`CallQueued`) or ends (`CallEnded`).
+            EventKind::CallOverflowed { from, .. } => {
                 self.queues.entry(from).or_default().overflowed += 1;
-                // Waiting on in the next queue (a `CallQueued` follows) or gone.
-                if let Some(w) = self.waiting.get(&call)
-                    && w.0 == from
-                {
-                    self.waiting.remove(&call);
-                }
             }
             // The guard takes the call off the waiting list whatever the outcome.
             EventKind::CallEnded {
@@ -253,6 +246,58 @@ mod tests {
         assert!(f.roll(t0 + 14 * 3_600_000));
         assert_eq!(f.day(Q), QueueDay::default());
         assert_eq!(f.day(Q).service_level(), None);
+    }
+
+    #[test]
+    fn an_overflowed_call_keeps_its_wait_in_the_next_queue() {
+        let mut f = floor();
+        let (q2, t0) = (QueueId(1), 1_795_917_600_000);
+        let target = |_| 20_000;
+        f.observe(
+            &EventKind::CallQueued {
+                call: CallId(1),
+                queue: Q,
+            },
+            t0,
+            target,
+        );
+        f.observe(
+            &EventKind::CallOverflowed {
+                call: CallId(1),
+                from: Q,
+                to: acd::Overflow::Queue(q2),
+                reason: acd::OverflowReason::MaxWait,
+            },
+            t0 + 60_000,
+            target,
+        );
+        f.observe(
+            &EventKind::CallQueued {
+                call: CallId(1),
+                queue: q2,
+            },
+            t0 + 60_000,
+            target,
+        );
+        assert_eq!(
+            (f.oldest_waiting(Q), f.oldest_waiting(q2)),
+            (None, Some(t0))
+        );
+        assert_eq!(
+            (f.day(Q).overflowed, f.day(Q).offered, f.day(q2).offered),
+            (1, 1, 1)
+        );
+        f.observe(
+            &EventKind::CallEnded {
+                call: CallId(1),
+                queue: q2,
+                outcome: Outcome::Abandoned,
+            },
+            t0 + 90_000,
+            target,
+        );
+        assert_eq!((f.day(Q).abandoned, f.day(q2).abandoned), (0, 1));
+        assert_eq!(f.oldest_waiting(q2), None);
     }
 
     #[test]

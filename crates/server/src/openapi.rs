@@ -33,7 +33,7 @@ use crate::api::{
         settings::get, settings::put,
         ivr_flows::list, ivr_flows::create, ivr_flows::update, ivr_flows::try_call,
         calls::place, calls::transfer, calls::consult, calls::consult_complete,
-        calls::consult_cancel, calls::wrap_up,
+        calls::consult_cancel, calls::hold, calls::wrap_up,
         cdrs::list, cdrs::export, cdrs::mine,
         events::stream, events::log,
     ),

@@ -560,6 +560,13 @@ pub fn table() -> Vec<Endpoint> {
         ),
         ep(
             M::POST,
+            "/api/calls/{call_id}/hold",
+            Some(TakeContacts),
+            Some(json!({"on": true})),
+            post(calls::hold),
+        ),
+        ep(
+            M::POST,
             "/api/calls/{call_id}/wrap-up",
             Some(TakeContacts),
             Some(

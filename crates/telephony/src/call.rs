@@ -46,6 +46,8 @@ pub(crate) enum Command {
     /// End the consultation, asked by this agent: completed (the expert takes the call)
     /// or not (back to the customer).
     EndConsult(bool, Option<i64>, oneshot::Sender<Result<(), String>>),
+    /// Hold the customer (music) or take them off hold, asked by this agent.
+    Hold(bool, Option<i64>, oneshot::Sender<Result<(), String>>),
     Hangup(String),
 }
 
@@ -516,6 +518,10 @@ impl Call {
                     }
                     Some(Command::EndConsult(completed, by, answer)) => {
                         let r = self.end_consult(completed, by).await;
+                        let _ = answer.send(r);
+                    }
+                    Some(Command::Hold(on, by, answer)) => {
+                        let r = self.hold_from_desktop(on, by).await;
                         let _ = answer.send(r);
                     }
                     Some(Command::Hangup(why)) => self.end(Party::System, &why),
@@ -1323,6 +1329,21 @@ impl Call {
             state,
         })
         .await;
+    }
+
+    /// Hold asked from the agent's desktop (the phone's own hold is a re-INVITE).
+    async fn hold_from_desktop(&mut self, on: bool, by: Option<i64>) -> Result<(), String> {
+        if self.phase != Phase::Bridged {
+            return Err("only a connected call can be held".into());
+        }
+        if by.is_some() && by != self.connected.map(|c| c.0) {
+            return Err("the call is not connected to you".into());
+        }
+        if self.consult.is_some() {
+            return Err("the customer is held while you consult".into());
+        }
+        self.hold_customer(on).await;
+        Ok(())
     }
 
     /// Holds the customer (music) or takes them off hold, and says so.

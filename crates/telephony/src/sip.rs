@@ -328,6 +328,19 @@ impl Telephony {
             .await
     }
 
+    /// Holds the customer of a connected call (music) or takes them off hold; `by`, if
+    /// given, must be the agent connected to it.
+    pub async fn hold(
+        &self,
+        tenant: i64,
+        call_id: &str,
+        by: Option<i64>,
+        on: bool,
+    ) -> Result<(), String> {
+        self.ask(tenant, call_id, |tx| Command::Hold(on, by, tx))
+            .await
+    }
+
     /// Asks a live call of the tenant to do something, and waits for its answer.
     async fn ask(
         &self,

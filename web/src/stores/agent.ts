@@ -19,6 +19,8 @@ export interface Contact {
   ivr_path: string[]
   /** When the caller started waiting (server clock). */
   arrived_at_ms: number
+  /** How long they waited before this agent's phone rang. */
+  waited_ms: number
   /** When the ringing reached this desktop (client clock), for measuring the pop. */
   popped_at: number
   phase: Phase
@@ -67,6 +69,7 @@ export const useAgent = defineStore('agent', () => {
         queue: s.call.queue,
         ivr_path: s.call.ivr_path,
         arrived_at_ms: s.call.arrived_at_ms,
+        waited_ms: Math.max(0, (s.call.answered_at_ms ?? Date.now() + skew.value) - s.call.arrived_at_ms),
         customer_id: s.call.customer_id,
         phase: s.call.answered_at_ms ? 'connected' : 'ringing',
       })
@@ -125,6 +128,7 @@ export const useAgent = defineStore('agent', () => {
             queue: p.queue ?? '',
             ivr_path: p.ivr_path ?? [],
             arrived_at_ms: e.at_ms - (p.waited_ms ?? 0),
+            waited_ms: p.waited_ms ?? 0,
             customer_id: p.customer_id ?? null,
             phase: 'ringing',
           })

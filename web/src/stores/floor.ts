@@ -61,7 +61,8 @@ export const useFloor = defineStore('floor', () => {
     clearInterval(tick)
   }
 
-  const stale = computed(() => live.value?.stale.value ?? false)
+  /** Disconnected while showing data from before: it may be out of date. */
+  const stale = computed(() => view.value != null && (live.value?.stale.value ?? false))
   const assessed = computed(() =>
     view.value ? assess(view.value, now.value) : { levels: new Map<number, Level>(), alerts: [] as Alert[] },
   )

@@ -233,6 +233,31 @@ async fn end_consult(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct HoldCall {
+    /// True to hold the caller (they hear music), false to take them back.
+    pub on: bool,
+}
+
+/// Hold your connected caller, or take them back (as the phone's hold key does).
+#[utoipa::path(post, path = "/api/calls/{call_id}/hold", tag = "calls",
+    params(("call_id" = String, Path, description = "The call's id")), request_body = HoldCall,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn hold(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(call_id): Path<String>,
+    ApiJson(body): ApiJson<HoldCall>,
+) -> ApiResult<StatusCode> {
+    let tenant = caller.tenant()?;
+    let t = live_call(&state, tenant, &call_id)?;
+    t.hold(tenant.0, &call_id, Some(caller.user.id.0), body.on)
+        .await
+        .map_err(|e| ApiError::new(Code::InvalidState, e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WrapUpCall {
     /// One of the center's wrap-up codes (`GET /api/settings`).
     pub disposition: String,
