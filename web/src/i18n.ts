@@ -47,7 +47,7 @@ const zh = {
     ringTimeout: '振铃超时（秒）', members: '成员', leader: '班长', timeZone: '时区', hours: '工作时间', holidays: '法定节假日',
     openNow: '当前营业', closedNow: '当前休息', flowJson: '流程定义（JSON）', saved: '已保存', dispositions: '话后小结代码',
     thresholds: '现场告警阈值', amber: '黄色（秒）', red: '红色（秒）', nameZh: '中文名称', nameEn: '英文名称', code: '代码',
-    invalidJson: 'JSON 格式错误：{msg}', skillsOf: '技能与熟练度', version: '版本',
+    invalidJson: 'JSON 格式错误：{msg}', skillsOf: '技能与熟练度', version: '版本', sipPassword: '话机注册密码',
   },
   role: {
     platform_admin: '平台管理员', tenant_admin: '租户管理员', supervisor: '班长', agent: '座席', quality_inspector: '质检员',
@@ -103,7 +103,7 @@ const en: Messages = {
     ringTimeout: 'Ring timeout (s)', members: 'Members', leader: 'Team lead', timeZone: 'Time zone', hours: 'Hours', holidays: 'Public holidays',
     openNow: 'Open now', closedNow: 'Closed now', flowJson: 'Flow (JSON)', saved: 'Saved', dispositions: 'Wrap-up codes',
     thresholds: 'Floor alert thresholds', amber: 'Amber (s)', red: 'Red (s)', nameZh: 'Chinese name', nameEn: 'English name', code: 'Code',
-    invalidJson: 'Invalid JSON: {msg}', skillsOf: 'Skills and proficiency', version: 'Version',
+    invalidJson: 'Invalid JSON: {msg}', skillsOf: 'Skills and proficiency', version: 'Version', sipPassword: 'SIP password',
   },
   role: {
     platform_admin: 'Platform admin', tenant_admin: 'Tenant admin', supervisor: 'Team lead', agent: 'Agent', quality_inspector: 'Quality inspector',
