@@ -650,6 +650,7 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
                     "queue": last_queue,
                     "first_queue": r.queue,
                     "agent_id": r.agent,
+                    "offered_to": r.offered_to,
                     "arrived_at_ms": r.arrived_ms,
                     "answered_at_ms": r.answered_ms,
                     "ended_at_ms": at_ms,

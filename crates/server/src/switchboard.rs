@@ -568,7 +568,7 @@ impl telephony::App for Switchboard {
                         "caller": phone::normalize(&caller, None)
                             .map_or(caller, |p| p.as_str().to_string()),
                         "customer_id": customer, "queue": "", "first_queue": "",
-                        "agent_id": agent, "arrived_at_ms": arrived_at_ms,
+                        "agent_id": agent, "offered_to": ringing, "arrived_at_ms": arrived_at_ms,
                         "answered_at_ms": connected_at_ms, "ended_at_ms": now,
                         "wait_ms": 0, "talk_ms": talk_ms, "ring_ms": 0, "hold_ms": 0,
                         "ivr_ms": ivr_ms, "dialled": dialled,

@@ -1,10 +1,12 @@
 //! Live events: the WebSocket `/api/events` and the same log read page by page.
 //!
 //! Events are streamed from the log, after they are written: a client that reconnects with
-//! the last `seq` it saw gets everything after it, and nothing twice. What a user sees: roles
-//! that watch the floor (tenant administrators, supervisors) see every event of their
-//! tenant; others see the events addressed to nobody in particular and those whose payload
-//! names them in `to_user_id` (a screen pop for this agent).
+//! the last `seq` it saw gets everything after it, and nothing twice. What a user sees live:
+//! roles that watch the floor (tenant administrators, supervisors) see every event of their
+//! tenant; others only the events that name them — their screen pop, their calls, their
+//! state, what they did — so an agent's browser never receives other callers' numbers.
+//! A customer's timeline (read where the customer is open) shows the events addressed to
+//! nobody in particular too ([`visible`]).
 
 use std::time::Duration;
 
@@ -33,7 +35,8 @@ pub struct EventParams {
     pub limit: Option<u32>,
 }
 
-/// Whether `user` may see `e` (see the module documentation).
+/// Whether `user` may see `e` on a customer's timeline: everything for those who watch the
+/// floor, otherwise the events addressed to nobody in particular and those to them.
 pub fn visible(user: &User, e: &StoredEvent) -> bool {
     if sees_all_events(user.role) {
         return true;
@@ -44,7 +47,26 @@ pub fn visible(user: &User, e: &StoredEvent) -> bool {
     }
 }
 
-/// A page of the event log after `after`, for clients that poll.
+/// Whether `user` receives `e` live: everything for those who watch the floor, otherwise
+/// only events whose payload names them (see the module documentation).
+pub fn visible_live(user: &User, e: &StoredEvent) -> bool {
+    if sees_all_events(user.role) {
+        return true;
+    }
+    [
+        "to_user_id",
+        "user_id",
+        "agent_id",
+        "expert_id",
+        "offered_to",
+        "actor_id",
+    ]
+    .iter()
+    .any(|f| e.payload.get(*f).and_then(|v| v.as_i64()) == Some(user.id.0))
+}
+
+/// A page of the event log after `after`, for clients that poll: what the user receives
+/// live ([`visible_live`]).
 #[utoipa::path(get, path = "/api/events/log", tag = "events", params(EventParams),
     responses((status = 200, body = Vec<EventDto>), (status = 400, body = ErrorBody)))]
 pub async fn log(
@@ -60,7 +82,7 @@ pub async fn log(
     Ok(Json(
         events
             .iter()
-            .filter(|e| visible(&caller.user, e))
+            .filter(|e| visible_live(&caller.user, e))
             .map(EventDto::from)
             .collect(),
     ))
@@ -109,7 +131,7 @@ async fn serve(state: AppState, caller: Caller, mut after: i64, mut socket: WebS
         };
         for e in &batch {
             after = e.seq;
-            if !visible(&user, e) {
+            if !visible_live(&user, e) {
                 continue;
             }
             let text = json!(EventDto::from(e)).to_string();

@@ -299,3 +299,48 @@ fn issue_5_an_agent_wraps_up_a_call_their_phone_rang_for() {
         );
     });
 }
+
+#[test]
+fn issue_5_an_agents_live_events_are_their_own_not_every_callers() {
+    on_both(|w: World| async move {
+        let agent = w.a.users[&Role::Agent].id.0;
+        let expert = w.a.users[&Role::Expert].id.0;
+        let at = w.state.now_ms();
+        let event = |id: &str, kind: &str, payload: serde_json::Value| NewEvent {
+            tenant: w.a.tenant.id,
+            id: id.into(),
+            at_ms: at,
+            kind: kind.into(),
+            payload,
+        };
+        w.store
+            .append_events(&[
+                event("a", "call.arrived", json!({"call_id": "x", "caller": "+8613900000001"})),
+                event("b", "call.ended", json!({"call_id": "y", "caller": "+8613900000002", "agent_id": expert})),
+                event("c", "call.ringing", json!({"call_id": "z", "caller": "+8613900000003", "user_id": agent, "to_user_id": agent})),
+                // Rang here, the caller hung up before anyone answered.
+                event("d", "call.ended", json!({"call_id": "z", "caller": "+8613900000003", "agent_id": null, "offered_to": agent})),
+                event("e", "acd.agent_state", json!({"user_id": agent, "state": "ready"})),
+            ])
+            .await
+            .unwrap();
+        let (s, v) = w
+            .as_a(Role::Agent, Method::GET, "/api/events/log", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let ids: Vec<&str> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["id"].as_str())
+            .collect();
+        assert_eq!(ids, ["c", "d", "e"], "{v}");
+        assert!(!v.to_string().contains("+8613900000001"));
+        // The team lead watches everything.
+        let (_, all) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/events/log", None)
+            .await;
+        let seen = all.to_string();
+        assert!(seen.contains("+8613900000001") && seen.contains("+8613900000002"));
+    });
+}
