@@ -592,6 +592,15 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
             }
             None
         }
+        // Rang out or refused: no longer that agent's call (their desktop closes the pop).
+        EventKind::CallReturned { call, agent, .. } => {
+            if let Some(r) = c.calls.get_mut(&call)
+                && r.offered_to == Some(i64::from(agent.0))
+            {
+                r.offered_to = None;
+            }
+            None
+        }
         EventKind::CallAnswered { call, agent, .. } => {
             if let Some(r) = c.calls.get_mut(&call) {
                 r.answered_ms = Some(at_ms);
