@@ -37,6 +37,8 @@ export interface AgentStatus {
   extension: string | null
   since_ms: number | null
   wrap_up_until_ms: number | null
+  /** The server's clock when read. */
+  now_ms: number
   call: LiveCall | null
 }
 

@@ -4,7 +4,7 @@ import { i18n } from '../i18n'
 import StateBar from './StateBar.vue'
 import CustomerCard from './CustomerCard.vue'
 
-const status = { user_id: 1, display_name: 'A', extension: '1001', call: null }
+const status = { user_id: 1, display_name: 'A', extension: '1001', now_ms: 0, call: null }
 
 describe('the state bar', () => {
   it('shows after-call work with its countdown and the extend and done buttons', async () => {

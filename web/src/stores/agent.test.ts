@@ -42,7 +42,7 @@ describe('the agent desktop store', () => {
       '/api/customers/42/timeline': [{ seq: 3, id: 'x', at_ms: 1, kind: 'call.ended', payload: {} }],
     })
     const a = useAgent()
-    a.status = { user_id: 7, display_name: 'A', state: 'ready', reason: null, extension: '1001', since_ms: 0, wrap_up_until_ms: null, call: null }
+    a.status = { user_id: 7, display_name: 'A', state: 'ready', reason: null, extension: '1001', since_ms: 0, wrap_up_until_ms: null, now_ms: 0, call: null }
     a.onEvent(ringing(7))
     await vi.waitFor(() => expect(a.contact?.timeline).toHaveLength(1))
     expect(a.contact?.customer?.name).toBe('王建国')
@@ -55,7 +55,7 @@ describe('the agent desktop store', () => {
   it('offers a choice when several customers share the number, and ignores others\' calls', async () => {
     serve({ '/api/customers/lookup': { number: 'x', customers: [customer, { ...customer, id: 43, name: '王建军' }] } })
     const a = useAgent()
-    a.status = { user_id: 7, display_name: 'A', state: 'ready', reason: null, extension: '1001', since_ms: 0, wrap_up_until_ms: null, call: null }
+    a.status = { user_id: 7, display_name: 'A', state: 'ready', reason: null, extension: '1001', since_ms: 0, wrap_up_until_ms: null, now_ms: 0, call: null }
     a.onEvent(ringing(8))
     expect(a.contact).toBeNull()
     a.onEvent(ringing(7))
@@ -66,7 +66,7 @@ describe('the agent desktop store', () => {
   it('drops the pop of a call that rang here but was answered elsewhere, keeps one to wrap up', async () => {
     serve({ '/api/customers/lookup': { number: 'x', customers: [] } })
     const a = useAgent()
-    a.status = { user_id: 7, display_name: 'A', state: 'ready', reason: null, extension: '1001', since_ms: 0, wrap_up_until_ms: null, call: null }
+    a.status = { user_id: 7, display_name: 'A', state: 'ready', reason: null, extension: '1001', since_ms: 0, wrap_up_until_ms: null, now_ms: 0, call: null }
     a.onEvent(ringing(7))
     a.onEvent({ seq: 11, id: 'e', at_ms: 1, kind: 'call.ended', payload: { call_id: 'c1', agent_id: 9 } })
     expect(a.contact).toBeNull()

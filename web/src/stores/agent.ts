@@ -56,10 +56,9 @@ export const useAgent = defineStore('agent', () => {
   const me = computed(() => status.value?.user_id ?? null)
 
   async function refresh(): Promise<void> {
-    const sent = Date.now()
     const s = await get<AgentStatus>('/api/me/agent')
     status.value = s
-    if (s.since_ms != null && s.since_ms > sent) skew.value = s.since_ms - sent
+    skew.value = s.now_ms - Date.now()
     if (s.call && (!contact.value || contact.value.call_id !== s.call.call_id)) {
       // After a reload in the middle of a call: the pop again.
       void pop({

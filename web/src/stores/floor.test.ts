@@ -4,7 +4,7 @@ import type { FloorAgent, FloorView } from '../types'
 
 const agent = (id: number, state: string, reason: string | null, since: number | null): FloorAgent => ({
   user_id: id, display_name: `A${id}`, state, reason, extension: null, since_ms: since,
-  wrap_up_until_ms: null, call: null, queues: ['repair'],
+  wrap_up_until_ms: null, now_ms: 0, call: null, queues: ['repair'],
 })
 
 describe('the floor', () => {

@@ -30,6 +30,9 @@ pub struct AgentStatus {
     pub since_ms: Option<i64>,
     /// In after-call work: when it ends by itself.
     pub wrap_up_until_ms: Option<i64>,
+    /// The server's clock when this was read, so a client counts time in state against
+    /// it rather than its own.
+    pub now_ms: i64,
     /// Your own call, ringing or connected (`GET /api/me/agent` only): the screen pop
     /// again after a reload.
     pub call: Option<LiveCall>,
@@ -111,7 +114,7 @@ async fn status_with(
     profile: Option<&store::ConfigItem>,
 ) -> ApiResult<AgentStatus> {
     let id = agent_id(user.id.0)?;
-    let (live, since, wrap) = state
+    let (live, since, wrap, now_ms) = state
         .center(tenant, move |c| {
             (
                 c.acd.agent_state(id),
@@ -119,6 +122,7 @@ async fn status_with(
                 c.acd
                     .wrap_up_until(id)
                     .map(|t| i64::try_from(t.0).unwrap_or(i64::MAX)),
+                i64::try_from(c.now.0).unwrap_or(i64::MAX),
             )
         })
         .await?;
@@ -131,6 +135,7 @@ async fn status_with(
         extension: profile.and_then(|p| p.data["extension"].as_str().map(String::from)),
         since_ms: since,
         wrap_up_until_ms: wrap,
+        now_ms,
         call: None,
     })
 }

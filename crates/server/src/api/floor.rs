@@ -190,6 +190,7 @@ pub async fn snapshot(state: &AppState, tenant: TenantId) -> ApiResult<FloorView
                     .and_then(|p| p["extension"].as_str().map(String::from)),
                 since_ms: a.since,
                 wrap_up_until_ms: a.wrap_until,
+                now_ms: live.now_ms,
                 call: None,
             },
             queues: a.queues,
