@@ -74,5 +74,11 @@ describe('the agent desktop store', () => {
     a.onEvent({ seq: 12, id: 'a', at_ms: 2, kind: 'acd.call_answered', payload: { user_id: 7 } })
     a.onEvent({ seq: 13, id: 'e2', at_ms: 3, kind: 'call.ended', payload: { call_id: 'c1', agent_id: 7 } })
     expect(a.contact?.phase).toBe('ended')
+    // Wrapped up while still talking: the pop goes when the call does.
+    a.onEvent(ringing(7))
+    a.onEvent({ seq: 14, id: 'a2', at_ms: 4, kind: 'acd.call_answered', payload: { user_id: 7 } })
+    a.contact!.wrapped = true
+    a.onEvent({ seq: 15, id: 'e3', at_ms: 5, kind: 'call.ended', payload: { call_id: 'c1', agent_id: 7 } })
+    expect(a.contact).toBeNull()
   })
 })

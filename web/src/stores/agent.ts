@@ -138,8 +138,9 @@ export const useAgent = defineStore('agent', () => {
         break
       case 'call.ended':
         if (contact.value && p.call_id === contact.value.call_id) {
-          // Rung but never answered here: nothing to wrap up.
+          // Rung but never answered here, or wrapped up during the call: nothing left to do.
           if (contact.value.phase === 'ringing' && p.agent_id !== me.value) contact.value = null
+          else if (contact.value.wrapped) contact.value = null
           else contact.value.phase = 'ended'
         }
         break
