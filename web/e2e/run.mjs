@@ -89,27 +89,32 @@ async function main() {
   const sip = await freePort()
   const rtp = 30000 + Math.floor(Math.random() * 20000)
 
-  // The center.
-  const server = run(hotline, [
-    'serve', '--demo', '--listen', '127.0.0.1:0', '--database', `sqlite://${dir}/h.db`,
-    '--sip', `127.0.0.1:${sip}`, '--rtp-ports', `${rtp}-${rtp + 200}`, '--data-dir', join(dir, 'data'),
-    '--prompts', join(dir, 'no-prompts'), '--web', join(web, 'dist'),
-  ])
-  let serverLog = ''
-  server.stderr.on('data', (d) => (serverLog += d))
-  const base = await new Promise((res, rej) => {
-    let buf = ''
-    const t = setTimeout(() => rej(new Error('the center did not start:\n' + serverLog)), 60_000)
-    server.stdout.on('data', (d) => {
-      buf += d
-      const m = buf.match(/running at (http:\/\/[0-9.:]+)\//)
-      if (m && buf.includes('Press Ctrl-C')) {
-        clearTimeout(t)
-        res(m[1])
-      }
+  // The center (started again on the same address later, for the outage).
+  const start = (listen) => {
+    const server = run(hotline, [
+      'serve', '--demo', '--listen', listen, '--database', `sqlite://${dir}/h.db`,
+      '--sip', `127.0.0.1:${sip}`, '--rtp-ports', `${rtp}-${rtp + 200}`, '--data-dir', join(dir, 'data'),
+      '--prompts', join(dir, 'no-prompts'), '--web', join(web, 'dist'),
+    ])
+    let log = ''
+    server.stderr.on('data', (d) => (log += d))
+    const url = new Promise((res, rej) => {
+      let buf = ''
+      const t = setTimeout(() => rej(new Error('the center did not start:\n' + log)), 60_000)
+      server.stdout.on('data', (d) => {
+        buf += d
+        const m = buf.match(/running at (http:\/\/[0-9.:]+)\//)
+        if (m && buf.includes('Press Ctrl-C')) {
+          clearTimeout(t)
+          res(m[1])
+        }
+      })
+      server.on('exit', () => rej(new Error('the center exited:\n' + log)))
     })
-    server.on('exit', () => rej(new Error('the center exited:\n' + serverLog)))
-  })
+    return { server, url }
+  }
+  let center = start('127.0.0.1:0')
+  const base = await center.url
   console.log(`center at ${base}, SIP ${sip}, in ${dir}`)
 
   for (const [name, freq] of [['caller', '500'], ['agent', '1100']]) {
@@ -299,6 +304,26 @@ async function main() {
   check(true, 'the desktop follows the team lead: away')
   const audit = await api('GET', '/api/audit', admin)
   check(audit.body.some((a) => a.action === 'agent.state_set'), 'the team lead\'s action is audited')
+
+  // An outage: the center stops and comes back. Both screens say their data may be stale,
+  // reconnect by themselves and catch up; the agent signs in again (the engine's state is
+  // in memory) and the floor sees it. The browser's own complaints about the refused
+  // connections while the center is down are expected, and not counted.
+  const before = consoleErrors.length
+  center.server.kill('SIGINT')
+  check((await waitExit(center.server, 20_000)) !== null, 'the center stops')
+  await agent.waitForSelector('[data-test=stale-banner]', { timeout: 15_000 })
+  await lead.waitForSelector('[data-test=stale-banner]', { timeout: 15_000 })
+  check(true, 'both screens say their data may be stale')
+  center = start(base.replace('http://', ''))
+  await center.url
+  await agent.waitForSelector('[data-test=stale-banner]', { state: 'detached', timeout: 20_000 })
+  await lead.waitForSelector('[data-test=stale-banner]', { state: 'detached', timeout: 20_000 })
+  check(true, 'both reconnect by themselves')
+  consoleErrors.splice(before, consoleErrors.length - before, ...consoleErrors.slice(before).filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(e)))
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('未签入'), null, { timeout: 10_000 })
+  await agent.click('[data-test=sign-in]')
+  await floorSees('就绪', 'the agent signed in again after the outage')
 
   // The wallboard on a 1920×1080 screen.
   const wall = await leadCtx.newPage()
