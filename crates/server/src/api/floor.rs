@@ -148,23 +148,37 @@ async fn live(state: &AppState, tenant: TenantId) -> ApiResult<Live> {
         .await
 }
 
-/// The whole floor now.
-pub async fn snapshot(state: &AppState, tenant: TenantId) -> ApiResult<FloorView> {
-    let live = live(state, tenant).await?;
+/// What the store knows of the floor's people and queues: names, extensions, thresholds.
+/// The live view keeps one for a few seconds, so a busy floor does not read it per change.
+struct Directory {
+    /// Display name and extension by user id.
+    people: HashMap<i64, (String, Option<String>)>,
+    queue_names: HashMap<String, String>,
+    thresholds: Vec<Threshold>,
+    read_at: std::time::Instant,
+}
+
+/// How long the live view trusts its directory.
+const DIRECTORY_FOR: Duration = Duration::from_secs(5);
+
+async fn directory(state: &AppState, tenant: TenantId) -> ApiResult<Directory> {
     let store = state.store();
-    let users: HashMap<i64, store::User> = store
-        .users(tenant)
-        .await?
-        .into_iter()
-        .map(|u| (u.id.0, u))
-        .collect();
-    let profiles: HashMap<String, serde_json::Value> = store
+    let extensions: HashMap<String, String> = store
         .config_items(tenant, "agent")
         .await?
         .into_iter()
-        .map(|p| (p.key, p.data))
+        .filter_map(|p| Some((p.key, p.data["extension"].as_str()?.to_string())))
         .collect();
-    let names: HashMap<String, String> = store
+    let people = store
+        .users(tenant)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let ext = extensions.get(&u.id.0.to_string()).cloned();
+            (u.id.0, (u.display_name, ext))
+        })
+        .collect();
+    let queue_names = store
         .config_items(tenant, "queue")
         .await?
         .into_iter()
@@ -173,21 +187,35 @@ pub async fn snapshot(state: &AppState, tenant: TenantId) -> ApiResult<FloorView
             (q.key, name)
         })
         .collect();
+    Ok(Directory {
+        people,
+        queue_names,
+        thresholds: center_settings(state, tenant).await?.thresholds,
+        read_at: std::time::Instant::now(),
+    })
+}
+
+/// The whole floor now.
+pub async fn snapshot(state: &AppState, tenant: TenantId) -> ApiResult<FloorView> {
+    let live = live(state, tenant).await?;
+    Ok(assemble(live, &directory(state, tenant).await?))
+}
+
+/// The engine's floor with the directory's names.
+fn assemble(live: Live, dir: &Directory) -> FloorView {
     let mut agents = Vec::new();
     for a in live.agents {
-        let Some(user) = users.get(&a.id) else {
+        let Some((name, extension)) = dir.people.get(&a.id) else {
             continue;
         };
         let (state_name, reason) = describe(a.state);
         agents.push(FloorAgent {
             status: AgentStatus {
                 user_id: a.id,
-                display_name: user.display_name.clone(),
+                display_name: name.clone(),
                 state: state_name,
                 reason,
-                extension: profiles
-                    .get(&a.id.to_string())
-                    .and_then(|p| p["extension"].as_str().map(String::from)),
+                extension: extension.clone(),
                 since_ms: a.since,
                 wrap_up_until_ms: a.wrap_until,
                 now_ms: live.now_ms,
@@ -206,7 +234,11 @@ pub async fn snapshot(state: &AppState, tenant: TenantId) -> ApiResult<FloorView
                 *by_state.entry(a.status.state.clone()).or_insert(0) += 1;
             }
             QueueFloor {
-                name: names.get(&q.key).cloned().unwrap_or_else(|| q.key.clone()),
+                name: dir
+                    .queue_names
+                    .get(&q.key)
+                    .cloned()
+                    .unwrap_or_else(|| q.key.clone()),
                 key: q.key,
                 open: q.open,
                 waiting: q.waiting,
@@ -223,12 +255,12 @@ pub async fn snapshot(state: &AppState, tenant: TenantId) -> ApiResult<FloorView
             }
         })
         .collect();
-    Ok(FloorView {
+    FloorView {
         now_ms: live.now_ms,
         queues,
         agents,
-        thresholds: center_settings(state, tenant).await?.thresholds,
-    })
+        thresholds: dir.thresholds.clone(),
+    }
 }
 
 /// The floor now: queues today and every agent's state with the time in it.
@@ -263,19 +295,9 @@ async fn serve(
     mut changes: tokio::sync::watch::Receiver<u64>,
     mut socket: WebSocket,
 ) {
+    let mut dir: Option<Directory> = None;
     loop {
         changes.borrow_and_update();
-        let text = match snapshot(&state, tenant).await {
-            Ok(v) => json!(v).to_string(),
-            Err(e) => {
-                tracing::error!("floor view: {}", e.message);
-                let _ = socket.send(Message::Close(None)).await;
-                return;
-            }
-        };
-        if socket.send(Message::Text(text.into())).await.is_err() {
-            return;
-        }
         // A session that has ended (logout, deactivation, role change) ends the view.
         match state
             .store()
@@ -287,6 +309,32 @@ async fn serve(
                 let _ = socket.send(Message::Close(None)).await;
                 return;
             }
+        }
+        let view = match live(&state, tenant).await {
+            Ok(live) => {
+                // Read the directory again when it is old or someone on the floor is new.
+                let stale = dir.as_ref().is_none_or(|d| {
+                    d.read_at.elapsed() > DIRECTORY_FOR
+                        || live.agents.iter().any(|a| !d.people.contains_key(&a.id))
+                });
+                if stale {
+                    dir = directory(&state, tenant).await.ok();
+                }
+                dir.as_ref().map(|d| assemble(live, d))
+            }
+            Err(_) => None,
+        };
+        let Some(view) = view else {
+            tracing::error!("floor view: the center or the store did not answer");
+            let _ = socket.send(Message::Close(None)).await;
+            return;
+        };
+        if socket
+            .send(Message::Text(json!(view).to_string().into()))
+            .await
+            .is_err()
+        {
+            return;
         }
         // Time in state is counted by the client; a fresh snapshot every 30 s anyway
         // keeps a quiet floor's clock honest.
