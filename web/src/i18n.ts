@@ -13,6 +13,7 @@ const zh = {
     offline: '未签入', ready: '就绪', reserved: '振铃', talking: '通话', hold: '保持',
     after_call_work: '话后处理', not_ready: '未就绪',
     break: '小休', meal: '用餐', training: '培训', meeting: '会议', away: '离席', missed: '未接',
+    phone_unreachable: '话机不可达',
   },
   desktop: {
     signIn: '签入', signOut: '签出', ready: '就绪', notReady: '未就绪', reason: '原因',
@@ -69,6 +70,7 @@ const en: Messages = {
     offline: 'Signed out', ready: 'Ready', reserved: 'Ringing', talking: 'Talking', hold: 'Hold',
     after_call_work: 'After-call work', not_ready: 'Not ready',
     break: 'Break', meal: 'Meal', training: 'Training', meeting: 'Meeting', away: 'Away', missed: 'Missed',
+    phone_unreachable: 'Phone unreachable',
   },
   desktop: {
     signIn: 'Sign in', signOut: 'Sign out', ready: 'Ready', notReady: 'Not ready', reason: 'Reason',

@@ -116,6 +116,8 @@ export interface QueueFloor {
 
 export interface FloorAgent extends AgentStatus {
   queues: string[]
+  /** False when the engine cannot ring the agent's phone (not registered, or busy elsewhere). */
+  phone_reachable: boolean
 }
 
 export interface FloorView {

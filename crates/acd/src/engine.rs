@@ -334,6 +334,14 @@ impl Acd {
         self.agents.get(&agent).map(|a| a.state)
     }
 
+    /// Whether the agent can be reached on `channel` (for voice: a phone registered and not
+    /// busy on a call the engine does not follow); `None` for an unknown agent.
+    pub fn reachable(&self, agent: AgentId, channel: Channel) -> Option<bool> {
+        self.agents
+            .get(&agent)
+            .map(|a| !a.unreachable[channel.index()])
+    }
+
     /// An agent's configuration as in force.
     pub fn agent_config(&self, agent: AgentId) -> Option<&AgentConfig> {
         self.agents.get(&agent).map(|a| &a.cfg)

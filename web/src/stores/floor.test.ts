@@ -4,7 +4,7 @@ import type { FloorAgent, FloorView } from '../types'
 
 const agent = (id: number, state: string, reason: string | null, since: number | null): FloorAgent => ({
   user_id: id, display_name: `A${id}`, state, reason, extension: null, since_ms: since,
-  wrap_up_until_ms: null, now_ms: 0, call: null, queues: ['repair'],
+  wrap_up_until_ms: null, now_ms: 0, call: null, queues: ['repair'], phone_reachable: true,
 })
 
 describe('the floor', () => {
@@ -38,6 +38,13 @@ describe('the floor', () => {
       [4, 'away', 'amber'],
       [1, 'after_call_work', 'amber'],
     ])
+  })
+
+  it('flags a ready agent whose phone cannot be rung', () => {
+    const v = { ...view, agents: [{ ...agent(7, 'ready', null, 999_000), phone_reachable: false }] }
+    const { levels, alerts } = assess(v, 1_000_000)
+    expect(levels.get(7)).toBe('amber')
+    expect(alerts.map((a) => a.state)).toEqual(['phone_unreachable'])
   })
 
   it('raises a new alert as time passes, without a new snapshot', () => {

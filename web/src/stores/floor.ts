@@ -16,7 +16,8 @@ export interface Alert {
   level: Level
 }
 
-/** Time in state and its colour for each agent, and the alerts (red first, longest first). */
+/** Time in state and its colour for each agent, and the alerts (red first, longest first).
+ *  A ready agent whose phone cannot be rung gets no calls: always an amber alert. */
 export function assess(view: FloorView, nowMs: number): { levels: Map<number, Level>; alerts: Alert[] } {
   const levels = new Map<number, Level>()
   const alerts: Alert[] = []
@@ -27,9 +28,14 @@ export function assess(view: FloorView, nowMs: number): { levels: Map<number, Le
     }
     const key = stateKey(a.state, a.reason)
     const seconds = Math.max(0, (nowMs - a.since_ms) / 1000)
-    const l = level(seconds, view.thresholds.find((t) => t.state === key))
+    let l = level(seconds, view.thresholds.find((t) => t.state === key))
+    if (a.state === 'ready' && !a.phone_reachable) {
+      if (l === 'ok') l = 'amber'
+      alerts.push({ agent: a, state: 'phone_unreachable', seconds, level: l })
+    } else if (l !== 'ok') {
+      alerts.push({ agent: a, state: key, seconds, level: l })
+    }
     levels.set(a.user_id, l)
-    if (l !== 'ok') alerts.push({ agent: a, state: key, seconds, level: l })
   }
   alerts.sort((x, y) => (x.level === y.level ? y.seconds - x.seconds : x.level === 'red' ? -1 : 1))
   return { levels, alerts }

@@ -57,6 +57,10 @@ pub struct FloorAgent {
     pub status: AgentStatus,
     /// The queues the agent serves.
     pub queues: Vec<String>,
+    /// Whether the engine can ring the agent's phone: false when no phone is registered, or
+    /// while it is on a call the engine does not follow (placed by the agent, a
+    /// consultation, rung straight) — a "ready" agent who gets no calls.
+    pub phone_reachable: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -92,6 +96,7 @@ struct LiveAgent {
     since: Option<i64>,
     wrap_until: Option<i64>,
     queues: Vec<String>,
+    reachable: bool,
 }
 
 async fn live(state: &AppState, tenant: TenantId) -> ApiResult<Live> {
@@ -127,6 +132,7 @@ async fn live(state: &AppState, tenant: TenantId) -> ApiResult<Live> {
                         .acd
                         .wrap_up_until(id)
                         .map(|t| i64::try_from(t.0).unwrap_or(i64::MAX)),
+                    reachable: c.acd.reachable(id, acd::Channel::Voice).unwrap_or(false),
                     queues: c
                         .acd
                         .agent_config(id)
@@ -222,6 +228,7 @@ fn assemble(live: Live, dir: &Directory) -> FloorView {
                 call: None,
             },
             queues: a.queues,
+            phone_reachable: a.reachable,
         });
     }
     agents.sort_by(|a, b| a.status.display_name.cmp(&b.status.display_name));

@@ -30,6 +30,10 @@ fn issue_5_the_floor_shows_time_in_state_and_a_team_lead_acts_on_it_audited() {
             .cloned()
             .expect("the agent is on the floor");
         assert_eq!(me["state"], "ready");
+        assert_eq!(
+            me["phone_reachable"], true,
+            "no telephony here: nothing to be unreachable on"
+        );
         assert_eq!(me["since_ms"], signed_in_at);
         assert!(floor["now_ms"].as_i64().unwrap() >= signed_in_at + 65_000);
         assert!(!me["queues"].as_array().unwrap().is_empty(), "{me}");
