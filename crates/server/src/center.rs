@@ -115,7 +115,7 @@ impl Center {
                 priority: incoming.priority,
                 segment: incoming.segment,
                 ivr_path: incoming.ivr_path,
-                arrived_ms: i64::try_from(now.0).unwrap_or(i64::MAX),
+                arrived_ms: ms(now),
                 ..CallRecord::default()
             },
         );
@@ -182,7 +182,7 @@ impl Center {
     /// counters (fewest calls, least talk time) start again.
     fn new_day(&mut self) {
         let now = self.now;
-        if self.floor.roll(i64::try_from(now.0).unwrap_or(i64::MAX)) {
+        if self.floor.roll(ms(now)) {
             self.acd.handle_new_day(now);
             self.floor.changed();
         }
@@ -198,7 +198,7 @@ impl Center {
 
     /// The calendars open now.
     pub fn open_calendars(&self) -> Vec<String> {
-        let now = i64::try_from(self.now.0).unwrap_or(i64::MAX);
+        let now = ms(self.now);
         self.calendars
             .iter()
             .filter(|(_, c)| c.is_open(now))
@@ -208,7 +208,7 @@ impl Center {
 
     /// Whether the calendar is open now; `None` if there is no such calendar.
     pub fn calendar_open(&self, key: &str) -> Option<bool> {
-        let now = i64::try_from(self.now.0).unwrap_or(i64::MAX);
+        let now = ms(self.now);
         self.calendars.get(key).map(|c| c.is_open(now))
     }
 
@@ -232,7 +232,7 @@ impl Center {
     /// Re-applies the queues on `only` (or on any calendar) whose calendar now says
     /// otherwise than the engine's configuration.
     fn reapply_calendars(&mut self, only: Option<&str>) {
-        let now = i64::try_from(self.now.0).unwrap_or(i64::MAX);
+        let now = ms(self.now);
         let stale: Vec<(String, QueueInput)> = self
             .queue_inputs
             .iter()
@@ -283,7 +283,7 @@ impl Center {
 
     /// The next instant a calendar in use opens or closes.
     fn next_calendar_change(&self) -> Option<Time> {
-        let now = i64::try_from(self.now.0).unwrap_or(i64::MAX);
+        let now = ms(self.now);
         self.queue_inputs
             .values()
             .filter_map(|q| q.calendar.as_deref())
@@ -377,6 +377,11 @@ pub struct CallRecord {
     pub ended_by: Option<(String, String)>,
     /// RTP counts of both legs.
     pub media: Option<Value>,
+}
+
+/// An engine instant as the API's milliseconds.
+pub fn ms(t: Time) -> i64 {
+    i64::try_from(t.0).unwrap_or(i64::MAX)
 }
 
 /// An agent's engine id from a user id.
@@ -536,7 +541,7 @@ async fn flush(state: &AppState, c: &mut Center) {
     }
     let mut changed = false;
     while let Some(event) = c.acd.poll_event() {
-        let at_ms = i64::try_from(event.at.0).unwrap_or(i64::MAX);
+        let at_ms = ms(event.at);
         let acd = &c.acd;
         c.floor.observe(&event.kind, at_ms, |q| {
             acd.queue_config(q).map_or(0, |cfg| {
@@ -561,7 +566,7 @@ async fn flush(state: &AppState, c: &mut Center) {
         let e = NewEvent {
             tenant: c.tenant,
             id: format!("acd:{}:{}", c.boot, c.seq),
-            at_ms: i64::try_from(event.at.0).unwrap_or(i64::MAX),
+            at_ms: ms(event.at),
             kind,
             payload,
         };

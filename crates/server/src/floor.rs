@@ -34,8 +34,9 @@ impl QueueDay {
 
 #[derive(Debug)]
 pub struct Floor {
-    /// The local day the counts are of (days since 1970-01-01 in the tenant's zone).
-    day: i64,
+    /// The next midnight in the tenant's zone (ms): when the counts start again. Kept as an
+    /// instant so the check on every job of the center is one comparison.
+    day_ends_ms: i64,
     zone: jiff::tz::TimeZone,
     since: HashMap<AgentId, i64>,
     queues: HashMap<QueueId, QueueDay>,
@@ -49,7 +50,7 @@ impl Floor {
     pub fn new(zone: &str, now_ms: i64) -> Floor {
         let zone = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
         Floor {
-            day: local_day(&zone, now_ms),
+            day_ends_ms: next_midnight(&zone, now_ms),
             zone,
             since: HashMap::new(),
             queues: HashMap::new(),
@@ -60,11 +61,10 @@ impl Floor {
 
     /// Starts a new day if `now_ms` is past midnight; true if it did.
     pub fn roll(&mut self, now_ms: i64) -> bool {
-        let day = local_day(&self.zone, now_ms);
-        if day == self.day {
+        if now_ms < self.day_ends_ms {
             return false;
         }
-        self.day = day;
+        self.day_ends_ms = next_midnight(&self.zone, now_ms);
         self.queues.clear();
         true
     }
@@ -137,14 +137,12 @@ impl Floor {
     }
 }
 
-fn local_day(zone: &jiff::tz::TimeZone, ms: i64) -> i64 {
-    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
-        return 0;
-    };
-    let date = ts.to_zoned(zone.clone()).date();
-    jiff::civil::date(1970, 1, 1)
-        .until(date)
-        .map_or(0, |s| i64::from(s.get_days()))
+/// The first instant of the day after the one `ms` falls on, in `zone`.
+fn next_midnight(zone: &jiff::tz::TimeZone, ms: i64) -> i64 {
+    jiff::Timestamp::from_millisecond(ms)
+        .and_then(|ts| ts.to_zoned(zone.clone()).date().tomorrow())
+        .and_then(|d| d.to_zoned(zone.clone()))
+        .map_or(i64::MAX, |z| z.timestamp().as_millisecond())
 }
 
 #[cfg(test)]

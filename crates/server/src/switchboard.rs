@@ -358,7 +358,7 @@ impl telephony::App for Switchboard {
                 let pop = self
                     .0
                     .center(t, move |c| {
-                        let now = i64::try_from(c.now.0).unwrap_or(i64::MAX);
+                        let now = crate::center::ms(c.now);
                         c.call(&key).map(|r| {
                             (
                                 r.caller.clone(),
@@ -446,7 +446,7 @@ impl telephony::App for Switchboard {
             }
             Report::Hold { call_id, on } => {
                 self.engine(tenant, "hold", move |c| {
-                    let now_ms = i64::try_from(c.now.0).unwrap_or(i64::MAX);
+                    let now_ms = crate::center::ms(c.now);
                     let Some(call) = c.call_id(&call_id) else {
                         return Ok(());
                     };

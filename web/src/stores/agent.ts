@@ -152,14 +152,13 @@ export const useAgent = defineStore('agent', () => {
           contact.value.consult = p.state === 'ringing' || p.state === 'talking' ? p.to : null
         }
         break
+      // What the state bar shows; presence alone (a reason changed mid-call) is not shown.
       case 'acd.agent_state':
-      case 'acd.agent_presence':
         if (mine) {
-          const [state, reason] = describeState(p.state ?? p.presence)
-          if (e.kind === 'acd.agent_state' && status.value) {
-            status.value = { ...status.value, state, reason, since_ms: e.at_ms }
-            if (state === 'talking' && contact.value?.phase === 'ringing') contact.value.phase = 'connected'
-          }
+          const [state, reason] = describeState(p.state)
+          if (status.value) status.value = { ...status.value, state, reason, since_ms: e.at_ms }
+          if (state === 'talking' && contact.value?.phase === 'ringing') contact.value.phase = 'connected'
+          // The after-call work's end and the live call come with the status.
           void refresh()
         }
         break

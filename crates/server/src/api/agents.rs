@@ -119,10 +119,8 @@ async fn status_with(
             (
                 c.acd.agent_state(id),
                 c.floor.since(id),
-                c.acd
-                    .wrap_up_until(id)
-                    .map(|t| i64::try_from(t.0).unwrap_or(i64::MAX)),
-                i64::try_from(c.now.0).unwrap_or(i64::MAX),
+                c.acd.wrap_up_until(id).map(crate::center::ms),
+                crate::center::ms(c.now),
             )
         })
         .await?;

@@ -102,7 +102,7 @@ struct LiveAgent {
 async fn live(state: &AppState, tenant: TenantId) -> ApiResult<Live> {
     state
         .center(tenant, |c| {
-            let now_ms = i64::try_from(c.now.0).unwrap_or(i64::MAX);
+            let now_ms = crate::center::ms(c.now);
             let queues = c
                 .queue_status()
                 .into_iter()
@@ -128,10 +128,7 @@ async fn live(state: &AppState, tenant: TenantId) -> ApiResult<Live> {
                     id: i64::from(id.0),
                     state: c.acd.agent_state(id),
                     since: c.floor.since(id),
-                    wrap_until: c
-                        .acd
-                        .wrap_up_until(id)
-                        .map(|t| i64::try_from(t.0).unwrap_or(i64::MAX)),
+                    wrap_until: c.acd.wrap_up_until(id).map(crate::center::ms),
                     reachable: c.acd.reachable(id, acd::Channel::Voice).unwrap_or(false),
                     queues: c
                         .acd
