@@ -16,6 +16,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::{SmallVec, smallvec};
 
 use crate::types::*;
 
@@ -23,6 +24,9 @@ use crate::types::*;
 pub(crate) type Slot = (Reverse<i64>, u64, u64, CallId);
 /// An available agent's place in a queue: strategy key (lower first), tie-break, id.
 pub(crate) type ReadyKey = (u64, u64, AgentId);
+
+/// The agents a call rings: one but for ring-all (inline, so an offer allocates nothing).
+pub(crate) type Ringing = SmallVec<[AgentId; 2]>;
 
 /// A call's rank in the order of service: score, then earlier entry, then earlier arrival.
 type Rank = (i64, Reverse<u64>, Reverse<u64>);
@@ -223,7 +227,7 @@ pub(crate) enum CallState {
         agent: AgentId,
     },
     Offered {
-        agents: Vec<AgentId>,
+        agents: Ringing,
         /// Offered under ring-all: a ring timeout makes nobody not ready.
         ring_all: bool,
     },
@@ -715,7 +719,7 @@ impl Acd {
                 unreachable!("checked")
             };
             let (queue, waited, customer) = (c.queue, s.now.since(c.arrived), c.customer);
-            s.set_timer(call, None);
+            retime(&mut s.timers, c, None);
             for other in agents.into_iter().filter(|a| *a != agent) {
                 s.drop_work(other, call);
                 s.actions
@@ -848,7 +852,17 @@ impl Acd {
     // ----- the machinery -------------------------------------------------------------------
 
     /// Moves time forward to `now`, firing each due timer at its own time, in order.
+    #[inline]
     fn advance(&mut self, now: Time) {
+        // Twice per input, and mostly nothing is due: the check inline, the work out of line.
+        if self.timers.first().is_some_and(|&(at, _)| at <= now) {
+            self.fire_due(now);
+        }
+        self.now = self.now.max(now);
+    }
+
+    #[inline(never)]
+    fn fire_due(&mut self, now: Time) {
         while let Some(&(at, timer)) = self.timers.first() {
             if at > now {
                 break;
@@ -858,7 +872,6 @@ impl Acd {
             self.fire(timer);
             self.settle();
         }
-        self.now = self.now.max(now);
     }
 
     /// The end of every input: match, then fire anything that fell due meanwhile.
@@ -904,7 +917,16 @@ impl Acd {
 
     /// Offers calls to agents who became available until none is left. (A call that starts
     /// waiting is matched at once by `enqueue`.)
+    #[inline]
     fn settle(&mut self) {
+        if !(self.emptied.is_empty() && self.dirty_agents.is_empty() && self.dirty_calls.is_empty())
+        {
+            self.match_dirty();
+        }
+    }
+
+    #[inline(never)]
+    fn match_dirty(&mut self) {
         loop {
             if let Some(q) = self.emptied.pop() {
                 self.overflow_if_unstaffed(q);
@@ -918,7 +940,7 @@ impl Acd {
                         {
                             self.agents_for(c.queue, usize::from(level))
                         }
-                        _ => vec![agent],
+                        _ => smallvec![agent],
                     };
                     self.detach(call);
                     self.offer(call, agents);
@@ -971,7 +993,7 @@ impl Acd {
 
     /// The agents to offer a call at relaxation `level` to: the best one by the queue's
     /// strategy, or every available one for ring-all. Empty if none is available.
-    fn agents_for(&mut self, queue: QueueId, level: usize) -> Vec<AgentId> {
+    fn agents_for(&mut self, queue: QueueId, level: usize) -> Ringing {
         let q = self.queues.get_mut(&queue).expect("queue of a call");
         let sets = &q.ready[..=level];
         match q.cfg.strategy {
@@ -1019,11 +1041,12 @@ impl Acd {
     /// The highest-ranked waiting call the agent qualifies for on a channel it is free on.
     fn best_waiting(&self, agent: AgentId) -> Option<(Rank, CallId)> {
         let a = self.agents.get(&agent)?;
+        let available = a.status().1;
         let now = self.now.0 as i64;
         let mut best: Option<(Rank, CallId)> = None;
         for e in &a.eligible {
             let q = &self.queues[&e.queue];
-            if !a.available(q.cfg.channel) {
+            if !available[q.cfg.channel.index()] {
                 continue;
             }
             let acc = i64::from(q.cfg.acceleration.per_second);
@@ -1101,7 +1124,7 @@ impl Acd {
         });
         match sticky {
             Some((agent, _)) if self.agents[&agent].available(channel) => {
-                self.offer(call, vec![agent]);
+                self.offer(call, smallvec![agent]);
             }
             Some((agent, hold)) => {
                 let until = self.now + hold;
@@ -1225,11 +1248,12 @@ impl Acd {
     }
 
     /// Rings `agents` (all available, the call detached) with the call.
-    fn offer(&mut self, call: CallId, agents: Vec<AgentId>) {
+    fn offer(&mut self, call: CallId, agents: Ringing) {
         let c = &self.calls[&call];
         let (queue, callback) = (c.queue, c.callback);
-        let channel = self.queues[&queue].cfg.channel;
-        let deadline = self.now + self.queues[&c.queue].cfg.ring_timeout;
+        let cfg = &self.queues[&queue].cfg;
+        let (channel, ring_all) = (cfg.channel, cfg.strategy == Strategy::RingAll);
+        let deadline = self.now + cfg.ring_timeout;
         for &agent in &agents {
             let a = self.agents.get_mut(&agent).expect("available agent");
             debug_assert!(
@@ -1253,9 +1277,9 @@ impl Acd {
             self.emit(EventKind::CallOffered { call, agent });
             self.refresh_agent(agent);
         }
-        let ring_all = self.queues[&queue].cfg.strategy == Strategy::RingAll;
-        self.calls.get_mut(&call).expect("checked").state = CallState::Offered { agents, ring_all };
-        self.set_timer(call, Some((deadline, Timer::Ring(call))));
+        let c = self.calls.get_mut(&call).expect("checked");
+        c.state = CallState::Offered { agents, ring_all };
+        retime(&mut self.timers, c, Some((deadline, Timer::Ring(call))));
     }
 
     /// Stops ringing `agent` with `call`. A missed offer (not for ring-all, which simply
@@ -1457,75 +1481,24 @@ impl Acd {
 
         let became = available != a.was_available;
         if became {
-            for ((since, now_free), was_free) in a
-                .available_since
-                .iter_mut()
-                .zip(available)
-                .zip(a.was_available)
-            {
-                if now_free && !was_free {
-                    *since = now;
+            for ch in 0..Channel::COUNT {
+                if available[ch] && !a.was_available[ch] {
+                    a.available_since[ch] = now;
                 }
             }
             a.was_available = available;
         }
         if became || std::mem::take(&mut a.rekey) {
-            self.reindex(agent, available);
+            reindex(&mut self.queues, &mut self.scratch, agent, a, available);
         }
         if available.iter().any(|x| *x) {
             self.dirty_agents.push_back(agent);
         }
     }
 
-    /// Puts the agent in the ready sets of the queues it is available for, keyed by each
-    /// queue's strategy. Only availability and the agent's configuration and daily counters
-    /// change the keys, so `refresh_agent` calls this only when one of those changed.
-    fn reindex(&mut self, agent: AgentId, available: [bool; Channel::COUNT]) {
-        let a = self.agents.get_mut(&agent).expect("agent");
-        let mut indexed = std::mem::take(&mut self.scratch);
-        indexed.clear();
-        for e in &a.eligible {
-            let q = &self.queues[&e.queue];
-            let ch = q.cfg.channel.index();
-            if !available[ch] {
-                continue;
-            }
-            let since = a.available_since[ch].0;
-            let key = match q.cfg.strategy {
-                Strategy::LongestIdle => (since, 0),
-                Strategy::FewestCalls => (u64::from(a.calls_today), since),
-                Strategy::LeastTalkTime => (a.talk_today_ms, since),
-                Strategy::BestProficiency => (u64::from(u32::MAX - e.proficiency), since),
-                Strategy::RoundRobin | Strategy::RingAll => (u64::from(agent.0), 0),
-            };
-            indexed.push((e.queue, e.level, (key.0, key.1, agent)));
-        }
-        if indexed != a.indexed {
-            for &(q, level, key) in &a.indexed {
-                if let Some(set) = self
-                    .queues
-                    .get_mut(&q)
-                    .and_then(|q| q.ready.get_mut(usize::from(level)))
-                {
-                    set.remove(&key);
-                }
-            }
-            for &(q, level, key) in &indexed {
-                self.queues.get_mut(&q).expect("queue").ready[usize::from(level)].insert(key);
-            }
-            std::mem::swap(&mut a.indexed, &mut indexed);
-        }
-        self.scratch = indexed;
-    }
-
     fn set_timer(&mut self, call: CallId, timer: Option<(Time, Timer)>) {
         let c = self.calls.get_mut(&call).expect("call");
-        if let Some(old) = std::mem::replace(&mut c.timer, timer) {
-            self.timers.remove(&old);
-        }
-        if let Some(new) = timer {
-            self.timers.insert(new);
-        }
+        retime(&mut self.timers, c, timer);
     }
 
     fn emit(&mut self, kind: EventKind) {
@@ -1558,6 +1531,60 @@ impl Acd {
             .collect();
         ids.sort_unstable();
         ids
+    }
+}
+
+/// Puts the agent in the ready sets of the queues it is available for, keyed by each queue's
+/// strategy. Only availability and the agent's configuration and daily counters change the
+/// keys, so `refresh_agent` calls this only when one of those changed. (A function of the
+/// fields it needs, so that the caller's borrow of the agent serves.)
+fn reindex(
+    queues: &mut FxHashMap<QueueId, Queue>,
+    scratch: &mut Vec<(QueueId, u8, ReadyKey)>,
+    agent: AgentId,
+    a: &mut Agent,
+    available: [bool; Channel::COUNT],
+) {
+    scratch.clear();
+    for e in &a.eligible {
+        let q = &queues[&e.queue];
+        let ch = q.cfg.channel.index();
+        if !available[ch] {
+            continue;
+        }
+        let since = a.available_since[ch].0;
+        let key = match q.cfg.strategy {
+            Strategy::LongestIdle => (since, 0),
+            Strategy::FewestCalls => (u64::from(a.calls_today), since),
+            Strategy::LeastTalkTime => (a.talk_today_ms, since),
+            Strategy::BestProficiency => (u64::from(u32::MAX - e.proficiency), since),
+            Strategy::RoundRobin | Strategy::RingAll => (u64::from(agent.0), 0),
+        };
+        scratch.push((e.queue, e.level, (key.0, key.1, agent)));
+    }
+    if *scratch != a.indexed {
+        for &(q, level, key) in &a.indexed {
+            if let Some(set) = queues
+                .get_mut(&q)
+                .and_then(|q| q.ready.get_mut(usize::from(level)))
+            {
+                set.remove(&key);
+            }
+        }
+        for &(q, level, key) in scratch.iter() {
+            queues.get_mut(&q).expect("queue").ready[usize::from(level)].insert(key);
+        }
+        std::mem::swap(&mut a.indexed, scratch);
+    }
+}
+
+/// Sets or clears a call's timer.
+fn retime(timers: &mut BTreeSet<(Time, Timer)>, c: &mut Call, timer: Option<(Time, Timer)>) {
+    if let Some(old) = std::mem::replace(&mut c.timer, timer) {
+        timers.remove(&old);
+    }
+    if let Some(new) = timer {
+        timers.insert(new);
     }
 }
 

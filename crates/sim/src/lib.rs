@@ -12,7 +12,7 @@ mod model;
 mod report;
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use acd::{
     Acd, Action, AgentConfig, AgentId, AgentState, Arrival, CallId, EventKind, Outcome, QueueId,
@@ -21,7 +21,7 @@ use acd::{
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Exp1, StandardNormal};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 pub use model::{AgentGroup, Break, HandleTime, Model, ModelError, QueueModel, Segment, Shift};
 use report::Tally;
@@ -53,7 +53,8 @@ enum Ev {
 #[derive(Debug)]
 struct CallInfo {
     queue: usize,
-    arrived: Time,
+    /// The interval it arrived in, where it is counted.
+    interval: usize,
     answered: Option<(Time, QueueId)>,
 }
 
@@ -74,8 +75,10 @@ struct Sim<'m> {
     /// Each queue's next arrival (kept out of the heap: there is always exactly one).
     arrivals: Vec<Option<Time>>,
     seq: u64,
-    next_call: u64,
-    calls: FxHashMap<CallId, CallInfo>,
+    /// Live calls by id: `calls[i]` is call `first_call + i` (ids are handed out in order,
+    /// so a window over them beats a hash map), `None` once it ended.
+    calls: VecDeque<Option<CallInfo>>,
+    first_call: u64,
     ringing: FxHashSet<(CallId, AgentId)>,
     agents: Vec<AgentTime>,
     /// The call being placed by the current arrival, to see whether it was offered at once.
@@ -112,8 +115,8 @@ impl<'m> Sim<'m> {
             heap: BinaryHeap::new(),
             arrivals: vec![None; model.queues.len()],
             seq: 0,
-            next_call: 0,
-            calls: FxHashMap::default(),
+            calls: VecDeque::new(),
+            first_call: 0,
             ringing: FxHashSet::default(),
             agents: Vec::new(),
             arriving: None,
@@ -262,11 +265,8 @@ impl<'m> Sim<'m> {
             self.drain();
         }
         // Whatever still waits can never be answered: count it and let it go.
-        let live: Vec<CallId> = self.calls.keys().copied().collect();
-        self.unfinished = live.len() as u64;
-        for call in live {
-            self.calls.remove(&call);
-        }
+        self.unfinished = self.calls.iter().flatten().count() as u64;
+        self.calls.clear();
         let end = self.end.max(self.now);
         for a in 0..self.agents.len() {
             self.account(a, end);
@@ -284,19 +284,15 @@ impl<'m> Sim<'m> {
         self.inputs += 1;
         match ev {
             Ev::Arrival(q) => {
-                let call = CallId(self.next_call);
-                self.next_call += 1;
+                let call = CallId(self.first_call + self.calls.len() as u64);
                 let model = &self.model.queues[q];
                 let priority = pick_segment(&mut self.rng, &model.segments);
-                self.calls.insert(
-                    call,
-                    CallInfo {
-                        queue: q,
-                        arrived: now,
-                        answered: None,
-                    },
-                );
                 let interval = self.interval_of(now);
+                self.calls.push_back(Some(CallInfo {
+                    queue: q,
+                    interval,
+                    answered: None,
+                }));
                 self.intervals[interval].offered += 1;
                 self.intervals[interval].waited += 1; // undone if offered at once
                 self.queues[q].offered += 1;
@@ -316,7 +312,7 @@ impl<'m> Sim<'m> {
                 self.drain();
                 self.arriving = None;
                 // A caller answered at once never gets to abandon.
-                let answered = self.calls.get(&call).is_none_or(|c| c.answered.is_some());
+                let answered = self.call(call).is_none_or(|c| c.answered.is_some());
                 if let (Some(patience), false) = (patience, answered) {
                     self.push(Time(now.0 + patience), Ev::Abandon(call));
                 }
@@ -333,7 +329,7 @@ impl<'m> Sim<'m> {
                 self.acd.handle_hangup(now, call).expect("connected call");
             }
             Ev::Abandon(call) => {
-                let waiting = self.calls.get(&call).is_some_and(|c| c.answered.is_none());
+                let waiting = self.call(call).is_some_and(|c| c.answered.is_none());
                 if waiting {
                     self.acd.handle_hangup(now, call).expect("waiting call");
                 }
@@ -384,10 +380,10 @@ impl<'m> Sim<'m> {
             match action {
                 Action::Offer { call, agent, .. } => {
                     if self.arriving == Some(call) {
-                        let info = &self.calls[&call];
-                        let interval = self.interval_of(info.arrived);
+                        let info = self.call(call).expect("live call");
+                        let (interval, queue) = (info.interval, info.queue);
                         self.intervals[interval].waited -= 1;
-                        self.queues[info.queue].waited -= 1;
+                        self.queues[queue].waited -= 1;
                         self.arriving = None;
                     }
                     let delay = (self.model.answer_seconds * 1000.0).round() as u64;
@@ -418,10 +414,12 @@ impl<'m> Sim<'m> {
                     queue,
                     waited_ms,
                 } => {
-                    self.ringing.remove(&(call, agent));
-                    let info = self.calls.get_mut(&call).expect("live call");
+                    if !self.ringing.is_empty() {
+                        self.ringing.remove(&(call, agent));
+                    }
+                    let info = self.call_mut(call).expect("live call");
                     info.answered = Some((event.at, queue));
-                    let (first, arrived) = (info.queue, info.arrived);
+                    let (first, interval) = (info.queue, info.interval);
                     let model = &self.model.queues[first];
                     let talk = match model.handle {
                         HandleTime::Exponential => exponential(&mut self.rng, model.aht * 1000.0),
@@ -431,7 +429,6 @@ impl<'m> Sim<'m> {
                     };
                     let target = self.model.queues[queue.0 as usize].routing.service_time;
                     let in_time = u64::from(u128::from(waited_ms) <= target.as_millis());
-                    let interval = self.interval_of(arrived);
                     for t in [&mut self.intervals[interval], &mut self.queues[first]] {
                         t.answered += 1;
                         t.answered_in_time += in_time;
@@ -440,8 +437,8 @@ impl<'m> Sim<'m> {
                     self.push(Time(now.0 + talk.round() as u64), Ev::Hangup(call));
                 }
                 EventKind::CallEnded { call, outcome, .. } => {
-                    let info = self.calls.remove(&call).expect("live call");
-                    let interval = self.interval_of(info.arrived);
+                    let info = self.remove_call(call).expect("live call");
+                    let interval = info.interval;
                     let handle_ms = match (outcome, info.answered) {
                         (
                             Outcome::Answered { .. } | Outcome::CallbackDone { .. },
@@ -465,6 +462,26 @@ impl<'m> Sim<'m> {
                 _ => {}
             }
         }
+    }
+
+    fn call(&self, call: CallId) -> Option<&CallInfo> {
+        let i = call.0.checked_sub(self.first_call)?;
+        self.calls.get(usize::try_from(i).ok()?)?.as_ref()
+    }
+
+    fn call_mut(&mut self, call: CallId) -> Option<&mut CallInfo> {
+        let i = call.0.checked_sub(self.first_call)?;
+        self.calls.get_mut(usize::try_from(i).ok()?)?.as_mut()
+    }
+
+    fn remove_call(&mut self, call: CallId) -> Option<CallInfo> {
+        let i = call.0.checked_sub(self.first_call)?;
+        let info = self.calls.get_mut(usize::try_from(i).ok()?)?.take();
+        while let Some(None) = self.calls.front() {
+            self.calls.pop_front();
+            self.first_call += 1;
+        }
+        info
     }
 
     /// Adds agent `a`'s time in its current state up to `to`, interval by interval, within
