@@ -1481,8 +1481,8 @@ impl Acd {
 
         let became = available != a.was_available;
         if became {
-            for ch in 0..Channel::COUNT {
-                if available[ch] && !a.was_available[ch] {
+            for (ch, free) in available.into_iter().enumerate() {
+                if free && !a.was_available[ch] {
                     a.available_since[ch] = now;
                 }
             }
