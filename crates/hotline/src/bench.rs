@@ -531,7 +531,7 @@ fn simulator(model: &sim::Model, repeat: u32, ciw: Option<PathBuf>, json: bool) 
                 out["ciw"]["p_abandon"].as_f64().unwrap_or(0.0),
                 out["ciw"]["p_wait"].as_f64().unwrap_or(0.0),
             );
-            println!("ratio:     {ratio:.0}× the calls per second");
+            println!("ratio:     {ratio:.1}× the calls per second");
         }
     }
     Ok(())

@@ -71,6 +71,8 @@ struct Sim<'m> {
     now: Time,
     end: Time,
     interval_ms: u64,
+    /// How long agents take to answer an offer.
+    answer_ms: u64,
     heap: BinaryHeap<Reverse<(Time, u64, Ev)>>,
     /// Each queue's next arrival (kept out of the heap: there is always exactly one).
     arrivals: Vec<Option<Time>>,
@@ -112,6 +114,7 @@ impl<'m> Sim<'m> {
             now: Time::ZERO,
             end,
             interval_ms,
+            answer_ms: (model.answer_seconds * 1000.0).round() as u64,
             heap: BinaryHeap::new(),
             arrivals: vec![None; model.queues.len()],
             seq: 0,
@@ -219,13 +222,13 @@ impl<'m> Sim<'m> {
         let rates = &self.model.queues[q].calls_per_hour;
         let mut t = from.0 as f64;
         while t < self.end.0 as f64 {
-            let interval = (t / self.interval_ms as f64).floor();
-            let boundary = (interval + 1.0) * self.interval_ms as f64;
+            let interval = (t / self.interval_ms as f64) as u64; // t ≥ 0: truncation floors
+            let boundary = ((interval + 1) * self.interval_ms) as f64;
             let rate = rates[interval as usize % rates.len()] / HOUR_MS; // per ms
             if rate > 0.0 {
                 let next = t + exponential(&mut self.rng, 1.0 / rate);
                 if next < boundary {
-                    let at = Time(next.round() as u64);
+                    let at = Time(whole_ms(next));
                     self.arrivals[q] = (at < self.end).then_some(at);
                     return;
                 }
@@ -299,7 +302,7 @@ impl<'m> Sim<'m> {
                 self.queues[q].waited += 1;
                 let patience = model
                     .patience
-                    .map(|p| exponential(&mut self.rng, p * 1000.0).round() as u64);
+                    .map(|p| whole_ms(exponential(&mut self.rng, p * 1000.0)));
                 let arrival = Arrival {
                     queue: QueueId(q as u32),
                     priority,
@@ -386,7 +389,7 @@ impl<'m> Sim<'m> {
                         self.queues[queue].waited -= 1;
                         self.arriving = None;
                     }
-                    let delay = (self.model.answer_seconds * 1000.0).round() as u64;
+                    let delay = self.answer_ms;
                     if delay == 0 {
                         self.answer_now.push((call, agent));
                     } else {
@@ -434,7 +437,7 @@ impl<'m> Sim<'m> {
                         t.answered_in_time += in_time;
                         t.wait_ms += waited_ms;
                     }
-                    self.push(Time(now.0 + talk.round() as u64), Ev::Hangup(call));
+                    self.push(Time(now.0 + whole_ms(talk)), Ev::Hangup(call));
                 }
                 EventKind::CallEnded { call, outcome, .. } => {
                     let info = self.remove_call(call).expect("live call");
@@ -540,6 +543,12 @@ impl<'m> Sim<'m> {
             engine_inputs: self.inputs,
         }
     }
+}
+
+/// A non-negative number of milliseconds rounded to the nearest whole one (halves up), without
+/// the library call `f64::round` makes on baseline x86-64.
+fn whole_ms(x: f64) -> u64 {
+    (x + 0.5) as u64
 }
 
 /// An exponential variate with the given mean (ziggurat method: rarely a logarithm).
