@@ -58,10 +58,28 @@ struct CallInfo {
     answered: Option<(Time, QueueId)>,
 }
 
-#[derive(Debug)]
-struct AgentTime {
-    state: AgentState,
-    since: Time,
+/// Agents staffed (ready or busy) and busy now, and since when: occupancy is counted from
+/// these, per interval, each time they change.
+#[derive(Debug, Default)]
+struct Load {
+    staffed: u64,
+    busy: u64,
+    since: u64,
+    /// The interval `since` falls in, and where that interval ends.
+    interval: usize,
+    interval_end: u64,
+}
+
+/// Whether an agent in this state counts as staffed, and as busy.
+fn load_of(state: AgentState) -> (u64, u64) {
+    match state {
+        AgentState::Reserved
+        | AgentState::Talking
+        | AgentState::Hold
+        | AgentState::AfterCallWork => (1, 1),
+        AgentState::Ready => (1, 0),
+        AgentState::Offline | AgentState::NotReady(_) => (0, 0),
+    }
 }
 
 struct Sim<'m> {
@@ -82,7 +100,9 @@ struct Sim<'m> {
     calls: VecDeque<Option<CallInfo>>,
     first_call: u64,
     ringing: FxHashSet<(CallId, AgentId)>,
-    agents: Vec<AgentTime>,
+    /// Each agent's state as last reported.
+    agents: Vec<AgentState>,
+    load: Load,
     /// The call being placed by the current arrival, to see whether it was offered at once.
     arriving: Option<CallId>,
     /// Offers to answer right away (when agents answer in zero seconds), without a detour
@@ -122,6 +142,10 @@ impl<'m> Sim<'m> {
             first_call: 0,
             ringing: FxHashSet::default(),
             agents: Vec::new(),
+            load: Load {
+                interval_end: interval_ms,
+                ..Load::default()
+            },
             arriving: None,
             answer_now: Vec::new(),
             breaks: Vec::new(),
@@ -169,10 +193,7 @@ impl<'m> Sim<'m> {
                 sim.acd
                     .handle_agent(Time::ZERO, id, cfg.clone())
                     .map_err(|e| config_error(format!("agents.{}", group.name), e))?;
-                sim.agents.push(AgentTime {
-                    state: AgentState::Offline,
-                    since: Time::ZERO,
-                });
+                sim.agents.push(AgentState::Offline);
                 sim.schedule_roster(id, g);
             }
         }
@@ -270,10 +291,7 @@ impl<'m> Sim<'m> {
         // Whatever still waits can never be answered: count it and let it go.
         self.unfinished = self.calls.iter().flatten().count() as u64;
         self.calls.clear();
-        let end = self.end.max(self.now);
-        for a in 0..self.agents.len() {
-            self.account(a, end);
-        }
+        self.account(self.end.max(self.now));
     }
 
     fn timeout(&mut self, at: Time) {
@@ -407,9 +425,11 @@ impl<'m> Sim<'m> {
         while let Some(event) = self.acd.poll_event() {
             match event.kind {
                 EventKind::AgentState { agent, state } => {
-                    let a = agent.0 as usize;
-                    self.account(a, event.at);
-                    self.agents[a].state = state;
+                    self.account(event.at);
+                    let was = std::mem::replace(&mut self.agents[agent.0 as usize], state);
+                    let ((s0, b0), (s1, b1)) = (load_of(was), load_of(state));
+                    self.load.staffed = self.load.staffed + s1 - s0;
+                    self.load.busy = self.load.busy + b1 - b0;
                 }
                 EventKind::CallAnswered {
                     call,
@@ -487,29 +507,21 @@ impl<'m> Sim<'m> {
         info
     }
 
-    /// Adds agent `a`'s time in its current state up to `to`, interval by interval, within
-    /// the run's horizon.
-    fn account(&mut self, a: usize, to: Time) {
-        let AgentTime { state, since } = self.agents[a];
-        self.agents[a].since = to;
-        let busy = match state {
-            AgentState::Reserved
-            | AgentState::Talking
-            | AgentState::Hold
-            | AgentState::AfterCallWork => true,
-            AgentState::Ready => false,
-            AgentState::Offline | AgentState::NotReady(_) => return,
-        };
-        let (mut from, to) = (since.0, to.0.min(self.end.0));
-        while from < to {
-            let interval = self.interval_of(Time(from));
-            let stop = to.min((interval as u64 + 1) * self.interval_ms);
-            let t = &mut self.intervals[interval];
-            t.staffed_ms += stop - from;
-            if busy {
-                t.busy_ms += stop - from;
+    /// Adds the agents' staffed and busy time since the last change up to `to`, interval by
+    /// interval, within the run's horizon. Times only move forward.
+    fn account(&mut self, to: Time) {
+        let load = &mut self.load;
+        let to = to.0.min(self.end.0);
+        while load.since < to {
+            let stop = to.min(load.interval_end);
+            let t = &mut self.intervals[load.interval];
+            t.staffed_ms += load.staffed * (stop - load.since);
+            t.busy_ms += load.busy * (stop - load.since);
+            load.since = stop;
+            if stop == load.interval_end {
+                load.interval += 1;
+                load.interval_end += self.interval_ms;
             }
-            from = stop;
         }
     }
 
