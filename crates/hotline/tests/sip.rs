@@ -699,6 +699,61 @@ fn issue_4_an_agent_transfers_a_caller_to_another_queue_by_refer() {
 }
 
 #[test]
+fn issue_4_a_caller_transferred_to_another_queue_hears_that_queues_announcements() {
+    let c = Center::start("refer-announce");
+    // Repairs say nothing to waiting callers; complaints announce, as every demo queue does.
+    let admin = c.admin();
+    let (status, queues) = c.request("GET", "/api/queues", &admin, "");
+    assert_eq!(status, 200, "{queues}");
+    let repair = queues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["key"] == "repair")
+        .unwrap()
+        .clone();
+    let mut body = repair["data"].clone();
+    body["version"] = repair["version"].clone();
+    if let Some(o) = body.as_object_mut() {
+        o.remove("key");
+        o.remove("announce");
+    }
+    let (status, v) = c.request("PUT", "/api/queues/repair", &admin, &body.to_string());
+    assert_eq!(status, 200, "{v}");
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    // 1001 answers, and a second later passes the call to `complaint` from the desktop, then
+    // wraps up (10 s): nobody answers there, and the caller, who hangs up 9 s after
+    // choosing, waits long enough for complaint's first announcement (5 s into the wait).
+    let OnCall {
+        token,
+        phone,
+        caller,
+        call_id,
+        ..
+    } = c.agent_on_a_call(phone_port, 9_000);
+    let transfer = format!("/api/calls/{call_id}/transfer");
+    let (status, v) = c.request("POST", &transfer, &token, r#"{"to":"complaint"}"#);
+    assert_eq!(status, 204, "{v}");
+    finished(caller, "caller");
+    finished(phone, "the transferring agent's phone");
+    let moved = c.events("call.transferred");
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    let said = c.events("call.announced");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(
+        said[0]["payload"]["call_id"],
+        moved[0]["payload"]["call_id"]
+    );
+    assert!(
+        said[0]["seq"].as_i64() > moved[0]["seq"].as_i64(),
+        "announced before the transfer: {said:?} {moved:?}"
+    );
+    // The caller is first in complaint's line.
+    assert_eq!(said[0]["payload"]["ahead"], 0, "{said:?}");
+}
+
+#[test]
 fn issue_4_click_to_call_rings_the_agent_then_dials_the_customer() {
     let trunk = port();
     let c = Center::start_with("dial", &["--trunk-out", &format!("127.0.0.1:{trunk}")]);

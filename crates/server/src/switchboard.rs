@@ -227,50 +227,59 @@ impl telephony::App for Switchboard {
             .map_err(|e| e.to_string())?
             .is_some();
         let target = if is_queue {
-            TransferTo::Queue(tr.to.clone())
+            TransferTo::Queue(tr.to.clone(), None)
         } else {
             let user = agent_by_extension(&self.0, t, &tr.to)
                 .await
                 .ok_or_else(|| format!("`{}` is neither a queue nor an extension", tr.to))?;
             TransferTo::Agent(user)
         };
-        let (key, to, target2) = (tr.call_id.clone(), tr.to.clone(), target.clone());
+        let (key, to) = (tr.call_id.clone(), tr.to.clone());
+        let queue = match &target {
+            TransferTo::Queue(q, _) => Some(q.clone()),
+            TransferTo::Agent(_) => None,
+        };
         let (caller, customer, dialled, segment) = (
             tr.caller.clone(),
             tr.customer,
             tr.dialled.clone(),
             tr.segment,
         );
-        self.0
+        let announce = self
+            .0
             .center(t, move |c| {
                 // Checked before the agent's part ends, so a refusal leaves the call as it was.
-                if let TransferTo::Queue(q) = &target2
+                if let Some(q) = &queue
                     && c.known_queue(q).is_none()
                 {
                     return Err(format!("the queue `{q}` is not in the routing engine"));
                 }
                 let priority = c.end_part(&key, &to).unwrap_or(0);
-                match target2 {
-                    TransferTo::Queue(queue) => c
-                        .arrive(Incoming {
-                            call_id: key,
-                            caller: phone::normalize(&caller, None)
-                                .map_or(caller, |p| p.as_str().to_string()),
-                            customer,
-                            queue,
-                            priority,
-                            dialled,
-                            ivr_ms: 0,
-                            segment,
-                            ivr_path: Vec::new(),
-                        })
-                        .map(drop)
-                        .map_err(|e| e.message),
-                    TransferTo::Agent(_) => Ok(()),
-                }
+                let Some(queue) = queue else {
+                    return Ok(None);
+                };
+                let announce = c.announcements(&queue);
+                c.arrive(Incoming {
+                    call_id: key,
+                    caller: phone::normalize(&caller, None)
+                        .map_or(caller, |p| p.as_str().to_string()),
+                    customer,
+                    queue,
+                    priority,
+                    dialled,
+                    ivr_ms: 0,
+                    segment,
+                    ivr_path: Vec::new(),
+                })
+                .map(|_| announce)
+                .map_err(|e| e.message)
             })
             .await
             .map_err(|e| e.message)??;
+        let target = match target {
+            TransferTo::Queue(q, _) => TransferTo::Queue(q, announce),
+            agent => agent,
+        };
         self.log(
             tenant,
             format!("transferred:{}:{}", tr.call_id, tr.segment),
@@ -278,7 +287,7 @@ impl telephony::App for Switchboard {
             json!({
                 "call_id": tr.call_id, "from_agent": tr.from_agent, "to": tr.to,
                 "segment": tr.segment,
-                "to_user_id": match target { TransferTo::Agent(u) => Some(u), TransferTo::Queue(_) => None },
+                "to_user_id": match target { TransferTo::Agent(u) => Some(u), TransferTo::Queue(..) => None },
             }),
         )
         .await;

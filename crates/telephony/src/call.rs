@@ -1250,9 +1250,14 @@ impl Call {
         self.phase = Phase::Queued;
         self.music();
         match target {
-            TransferTo::Queue(q) => self.queue = Some(q),
+            TransferTo::Queue(q, announce) => {
+                // The new queue's announcements, timed from now (not the first queue's).
+                self.queue = Some(q);
+                self.announce = announce.map(|a| (a, Instant::now() + FIRST_ANNOUNCEMENT));
+            }
             TransferTo::Agent(user) => {
                 self.queue = None;
+                self.announce = None;
                 if !self.ring(user).await {
                     self.goodbye(Side::Left, "unavailable", "the extension cannot be rung");
                 }

@@ -135,8 +135,9 @@ pub struct Transfer {
 /// Where a transfer goes, as the application decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransferTo {
-    /// Queued again (the application queued it): the routing engine offers it.
-    Queue(String),
+    /// Queued again (the application queued it): the routing engine offers it, and the
+    /// caller hears that queue's announcements, if it makes any.
+    Queue(String, Option<Announce>),
     /// Straight to this user's phone.
     Agent(i64),
 }
