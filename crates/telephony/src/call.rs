@@ -1238,6 +1238,9 @@ impl Call {
             let referred = refer.is_some();
             tokio::spawn(async move {
                 if referred {
+                    // The 202 is only queued to the REFER's transaction: give it a head start,
+                    // so that the NOTIFY does not overtake it (peers must cope, not all do).
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     let _ = leg
                         .dialog
                         .notify_refer(StatusCode::OK, "terminated;reason=noresource")
