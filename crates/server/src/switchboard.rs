@@ -130,21 +130,22 @@ impl telephony::App for Switchboard {
 
     async fn extension(&self, domain: &str, extension: &str) -> Option<ExtensionAuth> {
         let store = self.0.store();
-        let tenants = store.tenants().await.ok()?;
+        let profiles = store.agents_by_extension(extension).await.ok()?;
+        if profiles.is_empty() {
+            return None;
+        }
         // The tenant whose SIP domain it is; for an address (softphones often register to
-        // one), every tenant, as long as the extension is theirs alone.
-        let by_domain: Vec<_> = tenants
-            .iter()
-            .filter(|t| t.sip_domain.eq_ignore_ascii_case(domain))
-            .collect();
-        let candidates = if by_domain.is_empty() {
-            tenants.iter().collect()
-        } else {
-            by_domain
-        };
+        // one), any tenant, as long as the extension is theirs alone. Only the tenants
+        // concerned are read: this runs on every REGISTER.
+        let by_domain = store.tenants_by_sip_domain(domain).await.ok()?;
         let mut found = Vec::new();
-        for (tenant, item) in store.agents_by_extension(extension).await.ok()? {
-            let Some(t) = candidates.iter().find(|t| t.id == tenant) else {
+        for (tenant, item) in profiles {
+            let t = if by_domain.is_empty() {
+                store.tenant(tenant).await.ok().flatten()
+            } else {
+                by_domain.iter().find(|t| t.id == tenant).cloned()
+            };
+            let Some(t) = t else {
                 continue;
             };
             let Ok(profile) = serde_json::from_value::<AgentInput>(item.data) else {

@@ -180,6 +180,20 @@ impl Store {
             .transpose()?))
     }
 
+    /// The tenants whose SIP domain this is, compared as domains are (ASCII letters in any
+    /// case): one, or none. (Two could differ only in case; the registrar then finds the
+    /// extension in either.)
+    pub async fn tenants_by_sip_domain(&self, domain: &str) -> Result<Vec<Tenant>, StoreError> {
+        let sql = format!("{TENANT_COLUMNS} WHERE lower(sip_domain) = lower($1) ORDER BY id");
+        Ok(on_db!(self, pool => sqlx::query(&sql)
+            .bind(domain)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(tenant_from)
+            .collect::<Result<Vec<_>, _>>()?))
+    }
+
     /// Renames a tenant or changes the seats it rents; `None` leaves a field as it is.
     /// Returns the tenant as it now is, `None` if there is no such tenant.
     pub async fn update_tenant(

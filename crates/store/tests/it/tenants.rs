@@ -212,3 +212,33 @@ fn a_dialled_number_reaches_exactly_one_tenant() {
         assert_eq!(store.tenant_by_number("+10000").await.unwrap(), None);
     });
 }
+
+#[test]
+fn issue_4_the_registrar_finds_a_tenant_by_its_sip_domain_in_any_case() {
+    on_both(|store, _| async move {
+        let water = store
+            .create_tenant(
+                &NewTenant::new("water-96332", "自来水热线", 24, "Water.Example"),
+                10,
+            )
+            .await
+            .unwrap();
+        store
+            .create_tenant(&NewTenant::new("acme", "Acme", 5, "acme.example"), 11)
+            .await
+            .unwrap();
+        for domain in ["water.example", "WATER.EXAMPLE", "Water.Example"] {
+            assert_eq!(
+                store.tenants_by_sip_domain(domain).await.unwrap(),
+                vec![water.clone()],
+                "{domain}"
+            );
+        }
+        // An address, or a domain nobody has: no tenant.
+        assert_eq!(
+            store.tenants_by_sip_domain("127.0.0.1").await.unwrap(),
+            vec![]
+        );
+        assert_eq!(store.tenants_by_sip_domain("water").await.unwrap(), vec![]);
+    });
+}
