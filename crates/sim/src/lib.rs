@@ -96,7 +96,8 @@ struct Sim<'m> {
     arrivals: Vec<Option<Time>>,
     seq: u64,
     /// Live calls by id: `calls[i]` is call `first_call + i` (ids are handed out in order,
-    /// so a window over them beats a hash map), `None` once it ended.
+    /// so a window over them beats a hash map), `None` once it ended. A call that never
+    /// ends (no agent for it, no patience) holds the window open: a slot per later call.
     calls: VecDeque<Option<CallInfo>>,
     first_call: u64,
     ringing: FxHashSet<(CallId, AgentId)>,
