@@ -252,6 +252,28 @@ impl Center {
         }
     }
 
+    /// Changes a queue's configuration through the API, as an administrator would.
+    fn edit_queue(&self, key: &str, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) {
+        let admin = self.admin();
+        let (status, queues) = self.request("GET", "/api/queues", &admin, "");
+        assert_eq!(status, 200, "{queues}");
+        let queue = queues
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["key"] == key)
+            .unwrap_or_else(|| panic!("no queue {key}: {queues}"))
+            .clone();
+        let mut body = queue["data"].clone();
+        let o = body.as_object_mut().unwrap();
+        o.remove("key");
+        edit(o);
+        o.insert("version".into(), queue["version"].clone());
+        let path = format!("/api/queues/{key}");
+        let (status, v) = self.request("PUT", &path, &admin, &body.to_string());
+        assert_eq!(status, 200, "{v}");
+    }
+
     fn events(&self, kind: &str) -> Vec<Value> {
         let token = self.admin();
         let (status, v) = self.request("GET", "/api/events/log?limit=500", &token, "");
@@ -702,24 +724,9 @@ fn issue_4_an_agent_transfers_a_caller_to_another_queue_by_refer() {
 fn issue_4_a_caller_transferred_to_another_queue_hears_that_queues_announcements() {
     let c = Center::start("refer-announce");
     // Repairs say nothing to waiting callers; complaints announce, as every demo queue does.
-    let admin = c.admin();
-    let (status, queues) = c.request("GET", "/api/queues", &admin, "");
-    assert_eq!(status, 200, "{queues}");
-    let repair = queues
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["key"] == "repair")
-        .unwrap()
-        .clone();
-    let mut body = repair["data"].clone();
-    body["version"] = repair["version"].clone();
-    if let Some(o) = body.as_object_mut() {
-        o.remove("key");
-        o.remove("announce");
-    }
-    let (status, v) = c.request("PUT", "/api/queues/repair", &admin, &body.to_string());
-    assert_eq!(status, 200, "{v}");
+    c.edit_queue("repair", |q| {
+        q.remove("announce");
+    });
     let phone_port = port();
     assert!(c.register(1001, phone_port));
     // 1001 answers, and a second later passes the call to `complaint` from the desktop, then
@@ -806,24 +813,9 @@ fn issue_4_click_to_call_rings_the_agent_then_dials_the_customer() {
 fn issue_4_a_phone_ringing_out_sends_the_call_on_and_hold_is_timed() {
     let c = Center::start("hold");
     // Repairs ring an agent for 2 s before trying the next.
-    let admin = c.admin();
-    let (status, queues) = c.request("GET", "/api/queues", &admin, "");
-    assert_eq!(status, 200, "{queues}");
-    let repair = queues
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["key"] == "repair")
-        .unwrap()
-        .clone();
-    let mut body = repair["data"].clone();
-    body["ring_timeout"] = 2.0.into();
-    body["version"] = repair["version"].clone();
-    if let Some(o) = body.as_object_mut() {
-        o.remove("key");
-    }
-    let (status, v) = c.request("PUT", "/api/queues/repair", &admin, &body.to_string());
-    assert_eq!(status, 200, "{v}");
+    c.edit_queue("repair", |q| {
+        q.insert("ring_timeout".into(), 2.0.into());
+    });
     let (rings_port, holds_port) = (port(), port());
     assert!(c.register(1001, rings_port));
     assert!(c.register(1002, holds_port));

@@ -227,19 +227,16 @@ impl telephony::App for Switchboard {
             .await
             .map_err(|e| e.to_string())?
             .is_some();
-        let target = if is_queue {
-            TransferTo::Queue(tr.to.clone(), None)
+        let agent = if is_queue {
+            None
         } else {
             let user = agent_by_extension(&self.0, t, &tr.to)
                 .await
                 .ok_or_else(|| format!("`{}` is neither a queue nor an extension", tr.to))?;
-            TransferTo::Agent(user)
+            Some(user)
         };
         let (key, to) = (tr.call_id.clone(), tr.to.clone());
-        let queue = match &target {
-            TransferTo::Queue(q, _) => Some(q.clone()),
-            TransferTo::Agent(_) => None,
-        };
+        let queue = agent.is_none().then(|| tr.to.clone());
         let (caller, customer, dialled, segment) = (
             tr.caller.clone(),
             tr.customer,
@@ -277,9 +274,9 @@ impl telephony::App for Switchboard {
             })
             .await
             .map_err(|e| e.message)??;
-        let target = match target {
-            TransferTo::Queue(q, _) => TransferTo::Queue(q, announce),
-            agent => agent,
+        let target = match agent {
+            Some(user) => TransferTo::Agent(user),
+            None => TransferTo::Queue(tr.to.clone(), announce),
         };
         self.log(
             tenant,
