@@ -15,8 +15,6 @@
 //! packet from the RTP timestamps, which the relay carries over.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -24,7 +22,6 @@ use clap::Args as ClapArgs;
 use media::rtp::Packet;
 use telephony::rtp::{self, Command, Leg, Ports, Side};
 use telephony::sdp::{Codec, Direction, Session};
-use tokio::net::UdpSocket;
 
 #[derive(Debug, ClapArgs)]
 pub struct Args {
@@ -52,8 +49,8 @@ pub struct Args {
 }
 
 /// The phones' process: it reads the relay's two addresses of each call from standard
-/// input, one call a line, binds its phones at [`phone_addrs`], says `ready`, and after
-/// half a second talks for `--seconds`; then prints its counts as JSON.
+/// input, one call a line, binds the phones' two sockets at [`phone_addrs`], says `ready`,
+/// and after half a second talks for `--seconds`; then prints its counts as JSON.
 #[derive(Debug, ClapArgs)]
 pub struct PhonesArgs {
     #[arg(long)]
@@ -70,20 +67,21 @@ const LATE_MS: f64 = 60.0;
 const PHONES_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 const PHONES_PORT: u16 = 40_000;
 
-/// Where the phones of call `i` are: the caller's and the agent's.
-fn phone_addrs(i: usize) -> (SocketAddr, SocketAddr) {
-    let port = |k: usize| PHONES_PORT.saturating_add(u16::try_from(2 * i + k).unwrap_or(u16::MAX));
+const FRAME_TIME: Duration = Duration::from_millis(20);
+
+/// Where the phones are: the callers' and the agents'.
+fn phone_addrs() -> (SocketAddr, SocketAddr) {
     (
-        SocketAddr::new(IpAddr::V4(PHONES_IP), port(0)),
-        SocketAddr::new(IpAddr::V4(PHONES_IP), port(1)),
+        SocketAddr::new(IpAddr::V4(PHONES_IP), PHONES_PORT),
+        SocketAddr::new(IpAddr::V4(PHONES_IP), PHONES_PORT + 1),
     )
 }
 
 #[derive(Default)]
 struct Counts {
-    sent: AtomicU64,
-    heard: AtomicU64,
-    late: AtomicU64,
+    sent: u64,
+    heard: u64,
+    late: u64,
 }
 
 /// Nanoseconds on CPU of this process's threads whose name starts with `prefix`.
@@ -123,83 +121,45 @@ fn session(remote: SocketAddr, codec: Codec) -> Session {
 }
 
 /// One phone's end of the stream it hears: lateness against the first packet.
+#[derive(Default)]
 struct Heard {
     first: Option<(Instant, u32)>,
 }
 
 impl Heard {
-    fn packet(&mut self, ts: u32, counts: &Counts) {
-        let now = Instant::now();
-        counts.heard.fetch_add(1, Ordering::Relaxed);
+    fn packet(&mut self, now: Instant, ts: u32, counts: &mut Counts) {
+        counts.heard += 1;
         match self.first {
             None => self.first = Some((now, ts)),
             Some((t0, ts0)) => {
                 let due_ms = f64::from(ts.wrapping_sub(ts0)) / 8.0;
                 let at_ms = now.duration_since(t0).as_secs_f64() * 1000.0;
                 if at_ms - due_ms > LATE_MS {
-                    counts.late.fetch_add(1, Ordering::Relaxed);
+                    counts.late += 1;
                 }
             }
         }
     }
 }
 
-/// A pair of phones talking through one call until `stop`.
-async fn phones(
-    caller: UdpSocket,
-    agent: UdpSocket,
-    caller_leg: SocketAddr,
-    agent_leg: SocketAddr,
-    agent_codec: Codec,
-    stop: Instant,
-    counts: Arc<Counts>,
-) {
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let (mut seq, mut ts) = (0_u16, 0_u32);
-    let (mut a_buf, mut b_buf) = ([0_u8; 512], [0_u8; 512]);
-    let (mut heard_a, mut heard_b) = (Heard { first: None }, Heard { first: None });
-    let mut out = Vec::with_capacity(200);
-    let ulaw = [media::g711::ulaw_encode(3_000); 160];
-    let agent_payload = match agent_codec {
-        Codec::Pcmu => [media::g711::ulaw_encode(-3_000); 160],
-        Codec::Pcma => [media::g711::alaw_encode(-3_000); 160],
-    };
-    let drain = stop + Duration::from_millis(300);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                if Instant::now() >= stop {
-                    if Instant::now() >= drain {
-                        return;
-                    }
-                    continue;
-                }
-                seq = seq.wrapping_add(1);
-                ts = ts.wrapping_add(160);
-                for (sock, to, pt, payload) in [(&caller, caller_leg, 0, &ulaw), (&agent, agent_leg, agent_codec.payload_type(), &agent_payload)] {
-                    out.clear();
-                    Packet { marker: false, payload_type: pt, sequence: seq, timestamp: ts, ssrc: 7, csrc: vec![], extension: None, payload }
-                        .write(&mut out);
-                    if sock.send_to(&out, to).await.is_ok() {
-                        counts.sent.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            }
-            r = caller.recv_from(&mut a_buf) => {
-                if let Ok((n, _)) = r && let Ok(p) = Packet::parse(&a_buf[..n]) {
-                    heard_a.packet(p.timestamp, &counts);
-                }
-            }
-            r = agent.recv_from(&mut b_buf) => {
-                if let Ok((n, _)) = r && let Ok(p) = Packet::parse(&b_buf[..n]) {
-                    heard_b.packet(p.timestamp, &counts);
-                }
-            }
-        }
-    }
+/// A socket of the phones' with room for a burst: 4 MB of receive buffer (the kernel's
+/// usual `rmem_max`), so a late wake-up of the phones' thread loses nothing.
+fn phones_socket(at: SocketAddr) -> Result<std::net::UdpSocket> {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, None)?;
+    let _ = s.set_recv_buffer_size(4 << 20);
+    let _ = s.set_send_buffer_size(4 << 20);
+    s.bind(&at.into())
+        .with_context(|| format!("binding the phones at {at}"))?;
+    s.set_nonblocking(true)?;
+    Ok(s.into())
 }
 
-/// The phones' process (`hotline bench relay-phones`).
+/// The phones' process (`hotline bench relay-phones`): one thread, two sockets (the callers'
+/// phones and the agents'), read by polling every millisecond. A load generator that woke
+/// for each packet would spend the cores the relay is measured on; the relay replies where
+/// each leg's packets come from (symmetric RTP), so every call's two streams come back to
+/// these two sockets, told apart by the relay's port.
 pub fn run_phones(args: PhonesArgs) -> Result<()> {
     use std::io::BufRead;
     let mut legs = Vec::with_capacity(args.calls);
@@ -208,46 +168,78 @@ pub fn run_phones(args: PhonesArgs) -> Result<()> {
         let (c, a) = line.split_once(' ').context("a line of two addresses")?;
         legs.push((c.parse::<SocketAddr>()?, a.parse::<SocketAddr>()?));
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let (caller_at, agent_at) = phone_addrs();
+    let sockets = [phones_socket(caller_at)?, phones_socket(agent_at)?];
+    // Which stream a packet from the relay belongs to, by the relay's port: 2·call + side.
+    let stream: std::collections::HashMap<SocketAddr, usize> = legs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (c, a))| [(*c, 2 * i), (*a, 2 * i + 1)])
+        .collect();
+    let mut heard: Vec<Heard> = (0..2 * legs.len()).map(|_| Heard::default()).collect();
+    let mut counts = Counts::default();
     let agent_codec = if args.alaw { Codec::Pcma } else { Codec::Pcmu };
-    let counts = Arc::new(Counts::default());
-    rt.block_on(async {
-        let mut pairs = Vec::with_capacity(legs.len());
-        for (i, legs) in legs.into_iter().enumerate() {
-            let (c, a) = phone_addrs(i);
-            let bound = (UdpSocket::bind(c).await, UdpSocket::bind(a).await);
-            let (Ok(c), Ok(a)) = bound else {
-                anyhow::bail!("cannot bind the phones of call {i} at {c} and {a}");
-            };
-            pairs.push((c, a, legs));
+    let payloads = [
+        (0, [media::g711::ulaw_encode(3_000); 160]),
+        match agent_codec {
+            Codec::Pcmu => (0, [media::g711::ulaw_encode(-3_000); 160]),
+            Codec::Pcma => (8, [media::g711::alaw_encode(-3_000); 160]),
+        },
+    ];
+    println!("ready");
+    let start = Instant::now() + Duration::from_millis(500);
+    let stop = start + Duration::from_secs(args.seconds);
+    let drain = stop + Duration::from_millis(300);
+    // Call i speaks at start + k·20 ms + i·20 ms / calls: spread over the 20 ms.
+    let calls = legs.len().max(1) as u32;
+    let due = |k: u32, i: usize| {
+        start + FRAME_TIME * k + FRAME_TIME * u32::try_from(i).unwrap_or(0) / calls
+    };
+    let (mut k, mut i) = (0_u32, 0_usize);
+    let mut out = Vec::with_capacity(200);
+    let mut buf = [0_u8; 2048];
+    std::thread::sleep(start.saturating_duration_since(Instant::now()));
+    loop {
+        let now = Instant::now();
+        if now >= drain {
+            break;
         }
-        println!("ready");
-        let start = Instant::now() + Duration::from_millis(500);
-        let stop = start + Duration::from_secs(args.seconds);
-        let handles: Vec<_> = pairs
-            .into_iter()
-            .map(|(c, a, (cl, al))| {
-                let counts = counts.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep_until(start.into()).await;
-                    phones(c, a, cl, al, agent_codec, stop, counts).await;
-                })
-            })
-            .collect();
-        for h in handles {
-            let _ = h.await;
+        while !legs.is_empty() && due(k, i) <= now && due(k, i) < stop {
+            let to = [legs[i].0, legs[i].1];
+            for (side, (pt, payload)) in payloads.iter().enumerate() {
+                out.clear();
+                Packet {
+                    marker: k == 0,
+                    payload_type: *pt,
+                    sequence: k as u16,
+                    timestamp: k.wrapping_mul(160),
+                    ssrc: 7,
+                    csrc: vec![],
+                    extension: None,
+                    payload,
+                }
+                .write(&mut out);
+                if sockets[side].send_to(&out, to[side]).is_ok() {
+                    counts.sent += 1;
+                }
+            }
+            i += 1;
+            if i == legs.len() {
+                (i, k) = (0, k + 1);
+            }
         }
-        Ok(())
-    })?;
+        for socket in &sockets {
+            while let Ok((n, from)) = socket.recv_from(&mut buf) {
+                if let (Some(&s), Ok(p)) = (stream.get(&from), Packet::parse(&buf[..n])) {
+                    heard[s].packet(now, p.timestamp, &mut counts);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
     println!(
         "{}",
-        serde_json::json!({
-            "sent": counts.sent.load(Ordering::Relaxed),
-            "heard": counts.heard.load(Ordering::Relaxed),
-            "late": counts.late.load(Ordering::Relaxed),
-        })
+        serde_json::json!({"sent": counts.sent, "heard": counts.heard, "late": counts.late})
     );
     Ok(())
 }
@@ -289,7 +281,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut legs = Vec::with_capacity(args.calls);
     let mut controls = Vec::with_capacity(args.calls);
     for i in 0..args.calls {
-        let (caller_phone, agent_phone) = phone_addrs(i);
+        let (caller_phone, agent_phone) = phone_addrs();
         if let Some(engine) = &mut engine {
             legs.push(engine.bridge(i, (caller_phone, Codec::Pcmu), (agent_phone, agent_codec))?);
             continue;
