@@ -13,6 +13,10 @@
 //! Lost: sent by a phone and never heard by the other. Late: heard more than 60 ms (a
 //! typical jitter buffer) after its place in the stream, measured against the stream's first
 //! packet from the RTP timestamps, which the relay carries over.
+//! The phones sending late count too, so
+//! their process runs at a higher priority (`nice -n -10`, where allowed) to keep its own
+//! delays out of the relay's measure as far as two shared cores allow; the worst delay of
+//! each is reported.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -79,6 +83,11 @@ fn phone_addrs() -> (SocketAddr, SocketAddr) {
 
 #[derive(Default)]
 struct Counts {
+    /// The latest a packet was heard, against its place in the stream.
+    worst_ms: f64,
+    /// The latest a phone sent, against its schedule (the phones' own delay, which the
+    /// hearing end counts as lateness too).
+    worst_send_ms: f64,
     sent: u64,
     heard: u64,
     late: u64,
@@ -137,6 +146,7 @@ impl Heard {
                 if at_ms - due_ms > LATE_MS {
                     counts.late += 1;
                 }
+                counts.worst_ms = counts.worst_ms.max(at_ms - due_ms);
             }
         }
     }
@@ -206,6 +216,8 @@ pub fn run_phones(args: PhonesArgs) -> Result<()> {
         }
         while !legs.is_empty() && due(k, i) <= now && due(k, i) < stop {
             let to = [legs[i].0, legs[i].1];
+            let behind = now.duration_since(due(k, i)).as_secs_f64() * 1000.0;
+            counts.worst_send_ms = counts.worst_send_ms.max(behind);
             for (side, (pt, payload)) in payloads.iter().enumerate() {
                 out.clear();
                 Packet {
@@ -239,7 +251,10 @@ pub fn run_phones(args: PhonesArgs) -> Result<()> {
     }
     println!(
         "{}",
-        serde_json::json!({"sent": counts.sent, "heard": counts.heard, "late": counts.late})
+        serde_json::json!({
+            "sent": counts.sent, "heard": counts.heard, "late": counts.late,
+            "worst_ms": counts.worst_ms, "worst_send_ms": counts.worst_send_ms,
+        })
     );
     Ok(())
 }
@@ -320,7 +335,9 @@ pub fn run(args: Args) -> Result<()> {
         controls.push((cmd, events));
     }
     // The phones, in their own process.
-    let mut phones = std::process::Command::new(std::env::current_exe()?)
+    let mut phones = std::process::Command::new("nice")
+        .args(["-n", "-10"])
+        .arg(std::env::current_exe()?)
         .args(["bench", "relay-phones", "--calls"])
         .arg(args.calls.to_string())
         .arg("--seconds")
@@ -367,6 +384,8 @@ pub fn run(args: Args) -> Result<()> {
     let dropped = recorder.as_ref().map_or(0, media::wav::Recorder::dropped);
     std::thread::sleep(Duration::from_millis(500));
     let (sent, heard, late) = (count("sent"), count("heard"), count("late"));
+    let ms = |k: &str| got[k].as_f64().unwrap_or(0.0);
+    let (worst_ms, worst_send_ms) = (ms("worst_ms"), ms("worst_send_ms"));
     let lost = sent.saturating_sub(heard);
     let secs = wall.as_secs_f64();
     let relay_core = (relay1 - relay0) as f64 / 1e9 / secs;
@@ -385,6 +404,7 @@ pub fn run(args: Args) -> Result<()> {
                 "relay": relay_name, "transcoding": !args.same_codec,
                 "calls": args.calls, "seconds": args.seconds, "recording": record,
                 "packets_sent": sent, "packets_heard": heard, "lost": lost, "late": late,
+                "worst_ms": worst_ms, "worst_send_ms": worst_send_ms,
                 "lost_or_late_pct": (lost + late) as f64 / sent.max(1) as f64 * 100.0,
                 "relay_cores": relay_core, "recorder_cores": rec_core,
                 "core_pct_per_call": per_call, "recording_jobs_dropped": dropped,
@@ -406,6 +426,9 @@ pub fn run(args: Args) -> Result<()> {
         println!(
             "  packets sent {sent}, heard {heard}, lost {lost}, late (> {LATE_MS} ms) {late}: {:.3} % lost or late",
             (lost + late) as f64 / sent.max(1) as f64 * 100.0
+        );
+        println!(
+            "  latest packet {worst_ms:.1} ms behind its place (the phones' own sending at worst {worst_send_ms:.1} ms behind)"
         );
         println!(
             "  CPU: relay {relay_core:.3} cores, recorder {rec_core:.3} cores = {per_call:.4} % of a core per call"
