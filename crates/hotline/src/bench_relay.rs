@@ -12,11 +12,8 @@
 //!
 //! Lost: sent by a phone and never heard by the other. Late: heard more than 60 ms (a
 //! typical jitter buffer) after its place in the stream, measured against the stream's first
-//! packet from the RTP timestamps, which the relay carries over.
-//! The phones sending late count too, so
-//! their process runs at a higher priority (`nice -n -10`, where allowed) to keep its own
-//! delays out of the relay's measure as far as two shared cores allow; the worst delay of
-//! each is reported.
+//! packet from the RTP timestamps, which the relay carries over. A phone sending late (its
+//! process shares the cores) counts too; the worst delay of each is reported.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -38,9 +35,9 @@ pub struct Args {
     /// Leave recording off.
     #[arg(long)]
     no_record: bool,
-    /// Relay worker threads.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
+    /// Relay worker threads [default: one a core, as `hotline serve` runs].
+    #[arg(long)]
+    threads: Option<usize>,
     /// μ-law on both legs: relay without transcoding.
     #[arg(long)]
     same_codec: bool,
@@ -240,6 +237,7 @@ pub fn run_phones(args: PhonesArgs) -> Result<()> {
                 (i, k) = (0, k + 1);
             }
         }
+        let now = Instant::now();
         for socket in &sockets {
             while let Ok((n, from)) = socket.recv_from(&mut buf) {
                 if let (Some(&s), Ok(p)) = (stream.get(&from), Packet::parse(&buf[..n])) {
@@ -265,8 +263,12 @@ pub fn run(args: Args) -> Result<()> {
         (1..=12_000).contains(&args.calls),
         "--calls: between 1 and 12000"
     );
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
     let relay = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads.max(1))
+        .worker_threads(threads)
         .thread_name("relay")
         .enable_all()
         .build()?;
@@ -285,9 +287,7 @@ pub fn run(args: Args) -> Result<()> {
     let record = !args.no_record && !args.rtpengine;
     let mut engine = args
         .rtpengine
-        .then(|| {
-            crate::bench_rtpengine::RtpEngine::start(args.threads.max(1), 20_000, 20_000 + span)
-        })
+        .then(|| crate::bench_rtpengine::RtpEngine::start(threads, 20_000, 20_000 + span))
         .transpose()?;
     let recorder = record.then(|| {
         media::wav::Recorder::start(65_536, |f| eprintln!("recording failed: {}", f.error))
@@ -335,9 +335,7 @@ pub fn run(args: Args) -> Result<()> {
         controls.push((cmd, events));
     }
     // The phones, in their own process.
-    let mut phones = std::process::Command::new("nice")
-        .args(["-n", "-10"])
-        .arg(std::env::current_exe()?)
+    let mut phones = std::process::Command::new(std::env::current_exe()?)
         .args(["bench", "relay-phones", "--calls"])
         .arg(args.calls.to_string())
         .arg("--seconds")
@@ -403,6 +401,7 @@ pub fn run(args: Args) -> Result<()> {
             serde_json::json!({
                 "relay": relay_name, "transcoding": !args.same_codec,
                 "calls": args.calls, "seconds": args.seconds, "recording": record,
+                "threads": threads,
                 "packets_sent": sent, "packets_heard": heard, "lost": lost, "late": late,
                 "worst_ms": worst_ms, "worst_send_ms": worst_send_ms,
                 "lost_or_late_pct": (lost + late) as f64 / sent.max(1) as f64 * 100.0,
@@ -413,7 +412,7 @@ pub fn run(args: Args) -> Result<()> {
         );
     } else {
         println!(
-            "{relay_name}: relayed calls 同时通话 {} for {} s ({}, recording {})",
+            "{relay_name}: relayed calls 同时通话 {} for {} s ({}, recording {}, {threads} threads)",
             args.calls,
             args.seconds,
             if args.same_codec {

@@ -356,8 +356,8 @@ impl Recording {
     }
 }
 
-/// A leg whose socket cannot be taken off the reactor (it never happens in practice) is
-/// left out, as if it had not come: its call's other end hears nothing and hangs up.
+/// A leg whose socket cannot be taken off the reactor (not seen in practice) is left out,
+/// as if it had not come, and a warning logged: that phone hears nothing.
 fn live(leg: Leg, ssrc: u32) -> Option<Live> {
     Live::new(leg, ssrc)
         .map_err(|e| tracing::warn!("an RTP leg cannot be polled: {e}"))
