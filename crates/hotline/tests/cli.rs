@@ -225,6 +225,31 @@ fn demo_day_shows_a_simulated_day() {
     }
 }
 
+/// The relay bench in small: 20 calls through the polling relay for 2 s, the phones in
+/// their own process, every packet transcoded and heard, every call recorded.
+#[test]
+fn issue_4_the_relay_bench_hears_every_packet_of_a_few_calls_and_records_them() {
+    let v = json(&[
+        "bench",
+        "relay",
+        "--calls",
+        "20",
+        "--seconds",
+        "2",
+        "--json",
+    ]);
+    // 20 calls × 2 phones × 50 packets a second × 2 s.
+    assert_eq!(v["packets_sent"], 4_000, "{v}");
+    assert_eq!(v["packets_heard"], 4_000, "{v}");
+    assert_eq!(v["transcoding"], true, "{v}");
+    assert_eq!(v["recordings"], 20, "{v}");
+    assert_eq!(v["recording_jobs_dropped"], 0, "{v}");
+    assert!(
+        v["core_pct_per_call"].as_f64().is_some_and(|p| p > 0.0),
+        "{v}"
+    );
+}
+
 #[test]
 fn migrate_creates_the_embedded_database_and_refuses_a_bad_url() {
     let dir = std::env::temp_dir().join(format!("hotline-migrate-{}", std::process::id()));
