@@ -211,9 +211,13 @@ pub fn run_phones(args: PhonesArgs) -> Result<()> {
         if now >= drain {
             break;
         }
-        while !legs.is_empty() && due(k, i) <= now && due(k, i) < stop {
-            let to = [legs[i].0, legs[i].1];
-            let behind = now.duration_since(due(k, i)).as_secs_f64() * 1000.0;
+        while let Some(&(caller_leg, agent_leg)) = legs.get(i) {
+            let at = due(k, i);
+            if at > now || at >= stop {
+                break;
+            }
+            let to = [caller_leg, agent_leg];
+            let behind = now.duration_since(at).as_secs_f64() * 1000.0;
             counts.worst_send_ms = counts.worst_send_ms.max(behind);
             for (side, (pt, payload)) in payloads.iter().enumerate() {
                 out.clear();

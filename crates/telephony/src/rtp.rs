@@ -575,13 +575,13 @@ impl Media {
         }
     }
 
-    /// Handles the packets waiting on the customer's leg (0), the agent's (1) or the
-    /// expert's (2), at most [`MAX_BATCH`] a poll.
-    fn poll_leg(&mut self, which: usize, buf: &mut [u8]) {
+    /// Handles the packets waiting on the leg on `side`, or with `None` the expert's, at most
+    /// [`MAX_BATCH`] a poll.
+    fn poll_leg(&mut self, side: Option<Side>, buf: &mut [u8]) {
         for _ in 0..MAX_BATCH {
-            let leg = match which {
-                0 | 1 => self.legs[which].as_ref(),
-                _ => self.aside.as_ref(),
+            let leg = match side {
+                Some(side) => self.legs[index(side)].as_ref(),
+                None => self.aside.as_ref(),
             };
             // Empty (WouldBlock), or an error the next poll will meet again.
             let Some(Ok((n, from))) = leg.map(|l| l.socket.recv_from(buf)) else {
@@ -590,10 +590,9 @@ impl Media {
             let Ok(pkt) = Packet::parse(&buf[..n]) else {
                 continue;
             };
-            match which {
-                0 => self.packet(Side::Left, &pkt, from),
-                1 => self.packet(Side::Right, &pkt, from),
-                _ => self.aside_packet(&pkt, from),
+            match side {
+                Some(side) => self.packet(side, &pkt, from),
+                None => self.aside_packet(&pkt, from),
             }
         }
     }
@@ -629,8 +628,8 @@ impl Media {
                     Some(cmd) => self.command(cmd),
                 },
                 _ = poll.tick() => {
-                    for which in 0..3 {
-                        self.poll_leg(which, &mut buf);
+                    for side in [Some(Side::Left), Some(Side::Right), None] {
+                        self.poll_leg(side, &mut buf);
                     }
                 }
                 _ = tick.tick(), if generating => self.generate(),
