@@ -709,39 +709,7 @@ impl Acd {
     ) -> Result<(), AcdError> {
         self.input(now, |s| {
             s.check_offered(call, agent)?;
-            let c = s.calls.get_mut(&call).expect("checked");
-            let connected = CallState::Connected {
-                agent,
-                since: s.now,
-            };
-            let CallState::Offered { agents, .. } = std::mem::replace(&mut c.state, connected)
-            else {
-                unreachable!("checked")
-            };
-            let (queue, waited, customer) = (c.queue, s.now.since(c.arrived), c.customer);
-            retime(&mut s.timers, c, None);
-            for other in agents.into_iter().filter(|a| *a != agent) {
-                s.drop_work(other, call);
-                s.actions
-                    .push_back(Action::CancelOffer { call, agent: other });
-                s.refresh_agent(other);
-            }
-            let a = s.agents.get_mut(&agent).expect("offered");
-            if let Some(w) = a.work.iter_mut().find(|w| w.call == call) {
-                w.phase = Phase::Talking;
-            }
-            a.calls_today += 1;
-            a.rekey |= !a.indexed.is_empty(); // still available on another channel
-            if let Some(customer) = customer {
-                s.last_agent.insert(customer, agent);
-            }
-            s.emit(EventKind::CallAnswered {
-                call,
-                agent,
-                queue,
-                waited_ms: millis(waited),
-            });
-            s.refresh_agent(agent);
+            s.connect(call, agent);
             Ok(())
         })
     }
@@ -1247,13 +1215,15 @@ impl Acd {
         self.calls.get_mut(&call).expect("call").state = CallState::Detached;
     }
 
-    /// Rings `agents` (all available, the call detached) with the call.
+    /// Rings `agents` (all available, the call detached) with the call; an agent with
+    /// auto-answer (alone, not ring-all) is connected at once.
     fn offer(&mut self, call: CallId, agents: Ringing) {
         let c = &self.calls[&call];
         let (queue, callback) = (c.queue, c.callback);
         let cfg = &self.queues[&queue].cfg;
         let (channel, ring_all) = (cfg.channel, cfg.strategy == Strategy::RingAll);
         let deadline = self.now + cfg.ring_timeout;
+        let auto = !ring_all && agents.len() == 1 && self.agents[&agents[0]].cfg.auto_answer;
         for &agent in &agents {
             let a = self.agents.get_mut(&agent).expect("available agent");
             debug_assert!(
@@ -1267,19 +1237,66 @@ impl Acd {
             a.work.push(Work {
                 call,
                 channel,
-                phase: Phase::Reserved,
+                phase: if auto {
+                    Phase::Talking
+                } else {
+                    Phase::Reserved
+                },
             });
             self.actions.push_back(Action::Offer {
                 call,
                 agent,
                 callback,
+                connected: auto,
             });
             self.emit(EventKind::CallOffered { call, agent });
+            if auto {
+                self.connect(call, agent);
+                return;
+            }
             self.refresh_agent(agent);
         }
         let c = self.calls.get_mut(&call).expect("checked");
         c.state = CallState::Offered { agents, ring_all };
         retime(&mut self.timers, c, Some((deadline, Timer::Ring(call))));
+    }
+
+    /// Connects an offered call (or, for auto-answer, one being offered) to the agent; any
+    /// other agent it rings stops ringing.
+    fn connect(&mut self, call: CallId, agent: AgentId) {
+        let c = self.calls.get_mut(&call).expect("offered call");
+        let connected = CallState::Connected {
+            agent,
+            since: self.now,
+        };
+        let others = match std::mem::replace(&mut c.state, connected) {
+            CallState::Offered { agents, .. } => agents,
+            _ => Ringing::new(),
+        };
+        let (queue, waited, customer) = (c.queue, self.now.since(c.arrived), c.customer);
+        retime(&mut self.timers, c, None);
+        for other in others.into_iter().filter(|a| *a != agent) {
+            self.drop_work(other, call);
+            self.actions
+                .push_back(Action::CancelOffer { call, agent: other });
+            self.refresh_agent(other);
+        }
+        let a = self.agents.get_mut(&agent).expect("offered");
+        if let Some(w) = a.work.iter_mut().find(|w| w.call == call) {
+            w.phase = Phase::Talking;
+        }
+        a.calls_today += 1;
+        a.rekey |= !a.indexed.is_empty(); // still available on another channel
+        if let Some(customer) = customer {
+            self.last_agent.insert(customer, agent);
+        }
+        self.emit(EventKind::CallAnswered {
+            call,
+            agent,
+            queue,
+            waited_ms: millis(waited),
+        });
+        self.refresh_agent(agent);
     }
 
     /// Stops ringing `agent` with `call`. A missed offer (not for ring-all, which simply

@@ -23,6 +23,8 @@
 //! Semantics a supervisor should know:
 //! - Declining an offer counts as missing it: the agent goes not ready (missed), as after a
 //!   ring-no-answer, and the call keeps its place in the queue.
+//! - An agent with auto-answer is connected the moment a call is offered (no ringing, no ring
+//!   timeout, no `handle_answer`); ring-all queues ring them like everybody else.
 //! - Ring-all rings every available agent who qualifies; when nobody answers, nobody is made
 //!   not ready and the call rings everyone again.
 //! - Closing a queue turns new calls away (to its overflow target); callers already waiting

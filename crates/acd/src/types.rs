@@ -241,6 +241,10 @@ pub struct AgentConfig {
     pub queues: Vec<QueueId>,
     /// Contacts at once per channel, indexed by [`Channel`]: voice, chat, e-mail.
     pub capacity: [u8; Channel::COUNT],
+    /// Auto-answer (auto-accept): an offer connects at once, without ringing — a headset
+    /// agent whose phone picks up by itself, or chats and e-mails simply assigned. Ring-all
+    /// queues ring even so.
+    pub auto_answer: bool,
 }
 
 impl Default for AgentConfig {
@@ -249,6 +253,7 @@ impl Default for AgentConfig {
             skills: Vec::new(),
             queues: Vec::new(),
             capacity: [1, 0, 0],
+            auto_answer: false,
         }
     }
 }
@@ -347,10 +352,13 @@ pub struct Arrival {
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Ring the agent with this contact. For a callback in queue, the agent places the call.
+    /// `connected`: the agent has auto-answer and the contact is already theirs
+    /// ([`EventKind::CallAnswered`] follows); put it through, no `handle_answer` comes.
     Offer {
         call: CallId,
         agent: AgentId,
         callback: bool,
+        connected: bool,
     },
     /// Stop ringing this agent (no answer, taken by another agent, caller gone).
     CancelOffer { call: CallId, agent: AgentId },

@@ -491,6 +491,7 @@ async fn flush(state: &AppState, c: &mut Center) {
                 call,
                 agent,
                 callback: true,
+                ..
             } => {
                 // A callback: the agent's phone rings, then the customer is dialled.
                 if let Some(r) = c.calls.get(&call) {

@@ -19,8 +19,8 @@ use acd::{
     Reason, Time,
 };
 use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rand_distr::{Exp1, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
 use rustc_hash::FxHashSet;
 
 pub use model::{AgentGroup, Break, HandleTime, Model, ModelError, QueueModel, Segment, Shift};
@@ -85,7 +85,7 @@ fn load_of(state: AgentState) -> (u64, u64) {
 struct Sim<'m> {
     model: &'m Model,
     acd: Acd,
-    rng: ChaCha8Rng,
+    rng: Xoshiro256PlusPlus,
     now: Time,
     end: Time,
     interval_ms: u64,
@@ -106,8 +106,9 @@ struct Sim<'m> {
     load: Load,
     /// The call being placed by the current arrival, to see whether it was offered at once.
     arriving: Option<CallId>,
-    /// Offers to answer right away (when agents answer in zero seconds), without a detour
-    /// through the event heap.
+    /// Offers to answer right away (when agents answer in zero seconds but a ring-all queue
+    /// rings them, so the engine does not auto-answer), without a detour through the event
+    /// heap.
     answer_now: Vec<(CallId, AgentId)>,
     /// Every shift's breaks: (length in ms, reason).
     breaks: Vec<(u64, Reason)>,
@@ -131,7 +132,7 @@ impl<'m> Sim<'m> {
         let mut sim = Sim {
             model,
             acd: Acd::new(),
-            rng: ChaCha8Rng::seed_from_u64(model.seed),
+            rng: Xoshiro256PlusPlus::seed_from_u64(model.seed),
             now: Time::ZERO,
             end,
             interval_ms,
@@ -188,6 +189,8 @@ impl<'m> Sim<'m> {
                 skills: group.skills.clone(),
                 queues,
                 capacity: group.capacity,
+                // Agents who answer in no time: the engine connects its offers at once.
+                auto_answer: sim.answer_ms == 0,
             };
             for _ in 0..group.count {
                 let id = AgentId(sim.agents.len() as u32);
@@ -242,14 +245,14 @@ impl<'m> Sim<'m> {
     /// in turn (piecewise-constant rates are exact by memorylessness).
     fn schedule_arrival(&mut self, q: usize, from: Time) {
         let rates = &self.model.queues[q].calls_per_hour;
-        let mut t = from.0 as f64;
-        while t < self.end.0 as f64 {
-            let interval = (t / self.interval_ms as f64) as u64; // t ≥ 0: truncation floors
-            let boundary = ((interval + 1) * self.interval_ms) as f64;
-            let rate = rates[interval as usize % rates.len()] / HOUR_MS; // per ms
-            if rate > 0.0 {
-                let next = t + exponential(&mut self.rng, 1.0 / rate);
-                if next < boundary {
+        let mut t = from.0;
+        while t < self.end.0 {
+            let interval = t / self.interval_ms;
+            let boundary = (interval + 1) * self.interval_ms;
+            let per_hour = rates[interval as usize % rates.len()];
+            if per_hour > 0.0 {
+                let next = t as f64 + exponential(&mut self.rng, HOUR_MS / per_hour);
+                if next < boundary as f64 {
                     let at = Time(whole_ms(next));
                     self.arrivals[q] = (at < self.end).then_some(at);
                     return;
@@ -400,7 +403,12 @@ impl<'m> Sim<'m> {
         let now = self.now;
         while let Some(action) = self.acd.poll_action() {
             match action {
-                Action::Offer { call, agent, .. } => {
+                Action::Offer {
+                    call,
+                    agent,
+                    connected,
+                    ..
+                } => {
                     if self.arriving == Some(call) {
                         let info = self.call(call).expect("live call");
                         let (interval, queue) = (info.interval, info.queue);
@@ -409,7 +417,9 @@ impl<'m> Sim<'m> {
                         self.arriving = None;
                     }
                     let delay = self.answer_ms;
-                    if delay == 0 {
+                    if connected {
+                        // Auto-answered: `CallAnswered` follows.
+                    } else if delay == 0 {
                         self.answer_now.push((call, agent));
                     } else {
                         self.ringing.insert((call, agent));
@@ -559,26 +569,27 @@ impl<'m> Sim<'m> {
 }
 
 /// A non-negative number of milliseconds rounded to the nearest whole one (halves up), without
-/// the library call `f64::round` makes on baseline x86-64.
+/// the library call `f64::round` makes on baseline x86-64 (and through `i64`, which the
+/// processor converts to in one instruction, unlike `u64`).
 fn whole_ms(x: f64) -> u64 {
-    (x + 0.5) as u64
+    (x + 0.5) as i64 as u64
 }
 
 /// An exponential variate with the given mean (ziggurat method: rarely a logarithm).
-fn exponential(rng: &mut ChaCha8Rng, mean: f64) -> f64 {
+fn exponential(rng: &mut Xoshiro256PlusPlus, mean: f64) -> f64 {
     let e: f64 = rng.sample(Exp1);
     mean * e
 }
 
 /// A lognormal variate with the given mean and standard deviation.
-fn lognormal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
+fn lognormal(rng: &mut Xoshiro256PlusPlus, mean: f64, sd: f64) -> f64 {
     let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
     let mu = mean.ln() - sigma2 / 2.0;
     let z: f64 = rng.sample(StandardNormal);
     (mu + sigma2.sqrt() * z).exp()
 }
 
-fn pick_segment(rng: &mut ChaCha8Rng, segments: &[Segment]) -> i32 {
+fn pick_segment(rng: &mut Xoshiro256PlusPlus, segments: &[Segment]) -> i32 {
     if segments.is_empty() {
         return 0;
     }

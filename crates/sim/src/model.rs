@@ -18,7 +18,7 @@ pub struct Model {
     /// Reporting interval, and the step of the arrival-rate curves.
     #[serde(default = "half_hour")]
     pub interval_minutes: f64,
-    /// How long agents take to answer an offer (ringing time).
+    /// How long agents take to answer an offer (ringing time); 0 gives every agent auto-answer.
     #[serde(default)]
     pub answer_seconds: f64,
     #[serde(rename = "queue")]

@@ -178,6 +178,7 @@ impl Driver {
             skills,
             queues,
             capacity: [1, self.rng.random_range(0..3), 0],
+            auto_answer: self.rng.random_bool(0.2),
         }
     }
 

@@ -108,11 +108,13 @@ impl H {
                     call,
                     agent,
                     callback,
+                    connected,
                 } => format!(
-                    "{} c{} a{}",
+                    "{} c{} a{}{}",
                     if callback { "callback" } else { "offer" },
                     call.0,
-                    agent.0
+                    agent.0,
+                    if connected { " connected" } else { "" }
                 ),
                 Action::CancelOffer { call, agent } => format!("cancel c{} a{}", call.0, agent.0),
                 Action::Overflow { call, target } => format!("overflow c{} {target:?}", call.0),
@@ -1090,4 +1092,59 @@ fn issue_4_a_waiting_call_knows_its_place_in_line() {
     assert_eq!(ahead(&h, 1), Some((0, 1)));
     assert_eq!(ahead(&h, 4), Some((2, 1)));
     assert_eq!(ahead(&h, 99), None, "an unknown call");
+}
+
+#[test]
+fn issue_2_auto_answer_connects_an_offer_at_once_and_ring_all_still_rings() {
+    let mut h = H::new();
+    h.queue(Q1, queue(Strategy::LongestIdle));
+    let cfg = AgentConfig {
+        queues: vec![Q1],
+        auto_answer: true,
+        ..AgentConfig::default()
+    };
+    h.acd.handle_agent(h.now, AgentId(1), cfg.clone()).unwrap();
+    h.acd.handle_login(h.now, AgentId(1)).unwrap();
+    h.out();
+    // Offered and answered in one step: straight from ready to talking, no ring timer.
+    let out = h.at(5).arrive(1, Q1, 0);
+    assert_eq!(
+        out,
+        [
+            "offer c1 a1 connected",
+            "c1 queued q1",
+            "c1 answered a1 0s",
+            "a1 Talking"
+        ]
+    );
+    assert_eq!(h.acd.poll_timeout(), None);
+    // Nothing to answer: the call is no longer ringing.
+    assert!(h.acd.handle_answer(h.now, CallId(1), AgentId(1)).is_err());
+    // A caller who waits is connected the moment the agent is free.
+    let out = h.at(6).arrive(2, Q1, 0);
+    assert_eq!(out, ["c2 queued q1"]);
+    let out = h.at(60).hangup(1);
+    has(
+        &out,
+        &[
+            "c1 ended Answered { agent: AgentId(1) }",
+            "offer c2 a1 connected",
+            "c2 answered a1 54s",
+        ],
+    );
+    assert_eq!(h.acd.agent_state(AgentId(1)), Some(AgentState::Talking));
+    h.at(70).hangup(2);
+
+    // Ring-all rings an auto-answer agent like everybody else.
+    h.queue(Q2, queue(Strategy::RingAll));
+    let both = AgentConfig {
+        queues: vec![Q1, Q2],
+        ..cfg
+    };
+    h.acd.handle_agent(h.now, AgentId(1), both).unwrap();
+    h.agent(2, &[], &[Q2]);
+    let out = h.at(80).arrive(3, Q2, 0);
+    assert_eq!(offered(&out), ["offer c3 a1", "offer c3 a2"]);
+    let out = h.answer(3, 2);
+    has(&out, &["cancel c3 a1", "c3 answered a2 0s"]);
 }

@@ -492,6 +492,8 @@ pub fn agent_config(c: &Center, a: &AgentInput) -> ApiResult<AgentConfig> {
         skills,
         queues,
         capacity,
+        // Telephony rings every offer; auto-answer is not offered yet.
+        auto_answer: false,
     };
     c.acd.check_agent(&cfg).map_err(engine_refused)?;
     Ok(cfg)
