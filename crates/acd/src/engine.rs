@@ -18,6 +18,7 @@ use std::time::Duration;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::{SmallVec, smallvec};
 
+use crate::sorted::SortedDeque;
 use crate::types::*;
 
 /// A waiting call's place: score key (higher first), entry time, arrival sequence, id.
@@ -48,7 +49,7 @@ pub(crate) struct Queue {
     /// Per relaxation level: `[accelerating, capped]` waiting calls.
     pub(crate) waiting: Vec<[BTreeSet<Slot>; 2]>,
     /// Per relaxation level: available agents whose lowest qualifying level it is.
-    pub(crate) ready: Vec<BTreeSet<ReadyKey>>,
+    pub(crate) ready: Vec<SortedDeque<ReadyKey>>,
     /// Calls held for a sticky agent.
     pub(crate) held: u32,
     /// Agents logged in (any presence but offline) who qualify at some level and have
@@ -63,7 +64,7 @@ impl Queue {
         Queue {
             cfg,
             waiting: (0..levels).map(|_| Default::default()).collect(),
-            ready: vec![BTreeSet::new(); levels],
+            ready: vec![SortedDeque::default(); levels],
             held: 0,
             logged_in: 0,
             rr_cursor: 0,
@@ -449,7 +450,7 @@ impl Acd {
                 let levels = cfg.relax.len() + 1;
                 q.cfg = cfg;
                 q.waiting = (0..levels).map(|_| Default::default()).collect();
-                q.ready = vec![BTreeSet::new(); levels];
+                q.ready = vec![SortedDeque::default(); levels];
             }
             None => {
                 self.queues.insert(id, Queue::new(cfg));
@@ -971,8 +972,7 @@ impl Acd {
                 let pick = sets
                     .iter()
                     .filter_map(|s| {
-                        s.range((u64::from(cursor) + 1, 0, AgentId(0))..)
-                            .next()
+                        s.first_from(&(u64::from(cursor) + 1, 0, AgentId(0)))
                             .or_else(|| s.first())
                     })
                     .min_by_key(|k| (k.2.0 <= cursor, k.2.0))

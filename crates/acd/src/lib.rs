@@ -40,6 +40,7 @@
 
 mod engine;
 mod invariants;
+mod sorted;
 mod types;
 
 pub use engine::Acd;
