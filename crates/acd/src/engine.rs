@@ -273,6 +273,8 @@ pub struct Acd {
     scratch: Vec<(QueueId, u8, ReadyKey)>,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
+    /// The event types not to record, as bits by `EventType as u16` (none by default).
+    unrecorded: u16,
 }
 
 impl Acd {
@@ -290,6 +292,16 @@ impl Acd {
     /// The next thing that happened, in time order.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
+    }
+
+    /// Records only events of these types from now on (all, until this is called): a driver
+    /// that reads a few kinds, such as the simulator, spares the others their cost.
+    pub fn record_only(&mut self, types: &[EventType]) {
+        self.unrecorded = !types.iter().fold(0, |bits, t| bits | 1 << *t as u16);
+    }
+
+    fn recorded(&self, t: EventType) -> bool {
+        self.unrecorded & 1 << t as u16 == 0
     }
 
     /// When [`Acd::handle_timeout`] must next be called. Every input also fires the timers
@@ -1468,24 +1480,33 @@ impl Acd {
     /// the queues' ready sets; and marks it for matching if it is available.
     fn refresh_agent(&mut self, agent: AgentId) {
         let now = self.now;
+        let record = |t: EventType| self.unrecorded & 1 << t as u16 == 0;
+        let (presences, states) = (
+            record(EventType::AgentPresence),
+            record(EventType::AgentState),
+        );
         let a = self.agents.get_mut(&agent).expect("agent");
         if a.presence != a.reported {
             a.reported = a.presence;
-            self.events.push_back(Event {
-                at: now,
-                kind: EventKind::AgentPresence {
-                    agent,
-                    presence: a.presence,
-                },
-            });
+            if presences {
+                self.events.push_back(Event {
+                    at: now,
+                    kind: EventKind::AgentPresence {
+                        agent,
+                        presence: a.presence,
+                    },
+                });
+            }
         }
         let (state, available) = a.status();
         if state != a.state {
             a.state = state;
-            self.events.push_back(Event {
-                at: now,
-                kind: EventKind::AgentState { agent, state },
-            });
+            if states {
+                self.events.push_back(Event {
+                    at: now,
+                    kind: EventKind::AgentState { agent, state },
+                });
+            }
         }
 
         let logged_in = a.presence != Presence::Offline;
@@ -1519,7 +1540,9 @@ impl Acd {
     }
 
     fn emit(&mut self, kind: EventKind) {
-        self.events.push_back(Event { at: self.now, kind });
+        if self.recorded(kind.event_type()) {
+            self.events.push_back(Event { at: self.now, kind });
+        }
     }
 
     fn agent_mut(&mut self, agent: AgentId) -> Result<&mut Agent, AcdError> {

@@ -423,6 +423,36 @@ pub enum EventKind {
     },
 }
 
+/// The kinds of [`EventKind`], for choosing which ones to record ([`crate::Acd::record_only`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    AgentState,
+    AgentPresence,
+    CallQueued,
+    CallOffered,
+    CallReturned,
+    CallAnswered,
+    CallbackRequested,
+    CallOverflowed,
+    CallEnded,
+}
+
+impl EventKind {
+    pub fn event_type(&self) -> EventType {
+        match self {
+            EventKind::AgentState { .. } => EventType::AgentState,
+            EventKind::AgentPresence { .. } => EventType::AgentPresence,
+            EventKind::CallQueued { .. } => EventType::CallQueued,
+            EventKind::CallOffered { .. } => EventType::CallOffered,
+            EventKind::CallReturned { .. } => EventType::CallReturned,
+            EventKind::CallAnswered { .. } => EventType::CallAnswered,
+            EventKind::CallbackRequested { .. } => EventType::CallbackRequested,
+            EventKind::CallOverflowed { .. } => EventType::CallOverflowed,
+            EventKind::CallEnded { .. } => EventType::CallEnded,
+        }
+    }
+}
+
 /// An input the engine refused. The engine's state is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AcdError {

@@ -15,8 +15,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use acd::{
-    Acd, Action, AgentConfig, AgentId, AgentState, Arrival, CallId, EventKind, Outcome, QueueId,
-    Reason, Time,
+    Acd, Action, AgentConfig, AgentId, AgentState, Arrival, CallId, EventKind, EventType, Outcome,
+    QueueId, Reason, Time,
 };
 use rand::{Rng, SeedableRng};
 use rand_distr::{Exp1, StandardNormal};
@@ -131,7 +131,15 @@ impl<'m> Sim<'m> {
         let n_intervals = end.0.div_ceil(interval_ms) as usize;
         let mut sim = Sim {
             model,
-            acd: Acd::new(),
+            acd: {
+                let mut acd = Acd::new();
+                acd.record_only(&[
+                    EventType::AgentState,
+                    EventType::CallAnswered,
+                    EventType::CallEnded,
+                ]);
+                acd
+            },
             rng: Xoshiro256PlusPlus::seed_from_u64(model.seed),
             now: Time::ZERO,
             end,

@@ -1148,3 +1148,19 @@ fn issue_2_auto_answer_connects_an_offer_at_once_and_ring_all_still_rings() {
     let out = h.answer(3, 2);
     has(&out, &["cancel c3 a1", "c3 answered a2 0s"]);
 }
+
+#[test]
+fn issue_2_a_driver_records_only_the_events_it_reads() {
+    let mut h = H::new();
+    h.acd
+        .record_only(&[EventType::CallAnswered, EventType::CallEnded]);
+    h.queue(Q1, queue(Strategy::LongestIdle));
+    h.agent(1, &[], &[Q1]);
+    let out = h.at(1).arrive(1, Q1, 0);
+    assert_eq!(out, ["offer c1 a1"]);
+    assert_eq!(h.at(3).answer(1, 1), ["c1 answered a1 2s"]);
+    assert_eq!(
+        h.at(9).hangup(1),
+        ["c1 ended Answered { agent: AgentId(1) }"]
+    );
+}
