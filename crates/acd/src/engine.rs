@@ -125,6 +125,10 @@ pub(crate) struct Eligibility {
     pub(crate) queue: QueueId,
     pub(crate) level: u8,
     proficiency: u32,
+    /// The queue's channel and strategy, copied here (`qualify` runs again when they change)
+    /// so that re-indexing the agent needs no look-up of the queue.
+    channel: Channel,
+    strategy: Strategy,
 }
 
 #[derive(Debug)]
@@ -1025,10 +1029,10 @@ impl Acd {
         let now = self.now.0 as i64;
         let mut best: Option<(Rank, CallId)> = None;
         for e in &a.eligible {
-            let q = &self.queues[&e.queue];
-            if !available[q.cfg.channel.index()] {
+            if !available[e.channel.index()] {
                 continue;
             }
+            let q = &self.queues[&e.queue];
             let acc = i64::from(q.cfg.acceleration.per_second);
             for (level, [accelerating, capped]) in q.waiting.iter().enumerate() {
                 if level < usize::from(e.level) {
@@ -1460,6 +1464,8 @@ impl Acd {
                     queue,
                     level: level as u8,
                     proficiency,
+                    channel: q.cfg.channel,
+                    strategy: q.cfg.strategy,
                 });
             }
         }
@@ -1529,7 +1535,14 @@ impl Acd {
         if became || std::mem::take(&mut a.rekey) {
             reindex(&mut self.queues, &mut self.scratch, agent, a, available);
         }
-        if available.iter().any(|x| *x) {
+        // To be matched, if any call waits for it: one held for it as sticky agent, or one in
+        // a queue it serves on a channel it is free on. (If none does, a call that comes
+        // later finds the agent in the ready sets.)
+        let wanted = !a.sticky.is_empty()
+            || a.eligible
+                .iter()
+                .any(|e| available[e.channel.index()] && self.queues[&e.queue].queued() > 0);
+        if wanted {
             self.dirty_agents.push_back(agent);
         }
     }
@@ -1587,13 +1600,12 @@ fn reindex(
 ) {
     scratch.clear();
     for e in &a.eligible {
-        let q = &queues[&e.queue];
-        let ch = q.cfg.channel.index();
+        let ch = e.channel.index();
         if !available[ch] {
             continue;
         }
         let since = a.available_since[ch].0;
-        let key = match q.cfg.strategy {
+        let key = match e.strategy {
             Strategy::LongestIdle => (since, 0),
             Strategy::FewestCalls => (u64::from(a.calls_today), since),
             Strategy::LeastTalkTime => (a.talk_today_ms, since),

@@ -89,6 +89,9 @@ struct Sim<'m> {
     now: Time,
     end: Time,
     interval_ms: u64,
+    /// The interval the latest event fell in, and where it ends: kept up as time moves, so
+    /// that no event pays a division to find its interval.
+    clock: (u64, u64),
     /// How long agents take to answer an offer.
     answer_ms: u64,
     heap: BinaryHeap<Reverse<(Time, u64, Ev)>>,
@@ -144,6 +147,7 @@ impl<'m> Sim<'m> {
             now: Time::ZERO,
             end,
             interval_ms,
+            clock: (0, interval_ms),
             answer_ms: (model.answer_seconds * 1000.0).round() as u64,
             heap: BinaryHeap::new(),
             arrivals: vec![None; model.queues.len()],
@@ -252,12 +256,15 @@ impl<'m> Sim<'m> {
     /// Schedules queue `q`'s next Poisson arrival after `from`, with the rate of each interval
     /// in turn (piecewise-constant rates are exact by memorylessness).
     fn schedule_arrival(&mut self, q: usize, from: Time) {
+        let (mut interval, mut boundary) = self.interval_at(from);
         let rates = &self.model.queues[q].calls_per_hour;
         let mut t = from.0;
         while t < self.end.0 {
-            let interval = t / self.interval_ms;
-            let boundary = (interval + 1) * self.interval_ms;
-            let per_hour = rates[interval as usize % rates.len()];
+            // The rates repeat (a day's curve); most models have one.
+            let per_hour = match rates.len() {
+                1 => rates[0],
+                n => rates[(interval % n as u64) as usize],
+            };
             if per_hour > 0.0 {
                 let next = t as f64 + exponential(&mut self.rng, HOUR_MS / per_hour);
                 if next < boundary as f64 {
@@ -267,6 +274,8 @@ impl<'m> Sim<'m> {
                 }
             }
             t = boundary;
+            interval += 1;
+            boundary += self.interval_ms;
         }
     }
 
@@ -544,8 +553,19 @@ impl<'m> Sim<'m> {
         }
     }
 
-    fn interval_of(&self, t: Time) -> usize {
-        ((t.0 / self.interval_ms) as usize).min(self.intervals.len() - 1)
+    /// The interval `t` falls in and where it ends; `t` is the latest event's time or later.
+    fn interval_at(&mut self, t: Time) -> (u64, u64) {
+        let (interval, end) = &mut self.clock;
+        while t.0 >= *end {
+            *interval += 1;
+            *end += self.interval_ms;
+        }
+        self.clock
+    }
+
+    /// The tally an event at `t` counts in (the last one for events past the end).
+    fn interval_of(&mut self, t: Time) -> usize {
+        (self.interval_at(t).0 as usize).min(self.intervals.len() - 1)
     }
 
     fn report(&self) -> Report {
