@@ -751,34 +751,31 @@ impl Acd {
     pub fn handle_hangup(&mut self, now: Time, call: CallId) -> Result<(), AcdError> {
         self.input(now, |s| {
             let c = s.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
-            let outcome = match c.state {
-                CallState::Connected { agent, since } => {
-                    let (callback, queue) = (c.callback, c.queue);
-                    let wrap = s.queues[&queue].cfg.wrap_up;
-                    let until = s.now + wrap;
-                    let a = s.agents.get_mut(&agent).expect("connected");
-                    a.talk_today_ms += millis(s.now.since(since));
-                    a.rekey |= !a.indexed.is_empty();
-                    if wrap.is_zero() || a.presence == Presence::Offline {
-                        a.work.retain(|w| w.call != call);
-                    } else if let Some(w) = a.work.iter_mut().find(|w| w.call == call) {
-                        w.phase = Phase::Wrap { until };
-                        s.timers.insert((until, Timer::Wrap(agent, call)));
-                        s.wrapping.insert(call);
-                    }
-                    s.refresh_agent(agent);
-                    if callback {
-                        Outcome::CallbackDone { agent }
-                    } else {
-                        Outcome::Answered { agent }
-                    }
-                }
-                _ => {
-                    s.detach(call);
-                    Outcome::Abandoned
-                }
+            let CallState::Connected { agent, since } = c.state else {
+                s.detach(call);
+                s.end(call, Outcome::Abandoned);
+                return Ok(());
+            };
+            let (callback, queue) = (c.callback, c.queue);
+            let wrap = s.queues[&queue].cfg.wrap_up;
+            let until = s.now + wrap;
+            let a = s.agents.get_mut(&agent).expect("connected");
+            a.talk_today_ms += millis(s.now.since(since));
+            a.rekey |= !a.indexed.is_empty();
+            if wrap.is_zero() || a.presence == Presence::Offline {
+                a.work.retain(|w| w.call != call);
+            } else if let Some(w) = a.work.iter_mut().find(|w| w.call == call) {
+                w.phase = Phase::Wrap { until };
+                s.timers.insert((until, Timer::Wrap(agent, call)));
+                s.wrapping.insert(call);
+            }
+            let outcome = if callback {
+                Outcome::CallbackDone { agent }
+            } else {
+                Outcome::Answered { agent }
             };
             s.end(call, outcome);
+            s.free_agent(agent);
             Ok(())
         })
     }
@@ -895,9 +892,29 @@ impl Acd {
                 let a = self.agents.get_mut(&agent).expect("wrap timer");
                 a.work.retain(|w| w.call != call);
                 self.wrapping.remove(&call);
-                self.refresh_agent(agent);
+                self.free_agent(agent);
             }
         }
+    }
+
+    /// An agent just done with a contact: if a call waits for them and nothing else awaits
+    /// matching, it is theirs at once — they are never shown idle in between and skip the
+    /// round through the ready sets. (A call of a ring-all queue rings everyone, so it goes
+    /// the usual way: the refresh marks the agent for `settle`.)
+    fn free_agent(&mut self, agent: AgentId) {
+        let settled =
+            self.dirty_agents.is_empty() && self.dirty_calls.is_empty() && self.emptied.is_empty();
+        if settled && let Some(call) = self.call_for(agent) {
+            let c = &self.calls[&call];
+            let ring_all = matches!(c.state, CallState::Queued { .. })
+                && self.queues[&c.queue].cfg.strategy == Strategy::RingAll;
+            if !ring_all {
+                self.detach(call);
+                self.offer(call, smallvec![agent]); // refreshes the agent
+                return;
+            }
+        }
+        self.refresh_agent(agent);
     }
 
     /// Offers calls to agents who became available until none is left. (A call that starts
