@@ -18,6 +18,7 @@ use std::time::Duration;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::{SmallVec, smallvec};
 
+use crate::ids::IdMap;
 use crate::sorted::SortedDeque;
 use crate::types::*;
 
@@ -261,8 +262,8 @@ pub(crate) struct Call {
 #[derive(Debug, Default)]
 pub struct Acd {
     pub(crate) now: Time,
-    pub(crate) queues: FxHashMap<QueueId, Queue>,
-    pub(crate) agents: FxHashMap<AgentId, Agent>,
+    pub(crate) queues: IdMap<QueueId, Queue>,
+    pub(crate) agents: IdMap<AgentId, Agent>,
     pub(crate) calls: FxHashMap<CallId, Call>,
     pub(crate) timers: BTreeSet<(Time, Timer)>,
     last_agent: FxHashMap<CustomerId, AgentId>,
@@ -499,7 +500,7 @@ impl Acd {
         self.input(now, |s| {
             validate_agent(&cfg, &s.queues)?;
             let at = s.now;
-            let agent = s.agents.entry(id).or_insert_with(|| Agent {
+            let agent = s.agents.get_or_insert_with(id, || Agent {
                 cfg: AgentConfig::default(),
                 presence: Presence::Offline,
                 work: Vec::new(),
@@ -1609,7 +1610,7 @@ impl Acd {
 /// keys, so `refresh_agent` calls this only when one of those changed. (A function of the
 /// fields it needs, so that the caller's borrow of the agent serves.)
 fn reindex(
-    queues: &mut FxHashMap<QueueId, Queue>,
+    queues: &mut IdMap<QueueId, Queue>,
     scratch: &mut Vec<(QueueId, u8, ReadyKey)>,
     agent: AgentId,
     a: &mut Agent,
@@ -1660,7 +1661,7 @@ fn retime(timers: &mut BTreeSet<(Time, Timer)>, c: &mut Call, timer: Option<(Tim
 /// Counts an agent in (or out of) a queue's logged-in agents; a queue left with none is noted
 /// for `settle`, which overflows its callers if the queue says so.
 fn count_in(
-    queues: &mut FxHashMap<QueueId, Queue>,
+    queues: &mut IdMap<QueueId, Queue>,
     emptied: &mut Vec<QueueId>,
     queue: QueueId,
     add: bool,
@@ -1710,7 +1711,7 @@ fn check_duration(field: &'static str, d: Duration) -> Result<(), AcdError> {
 fn validate_queue(
     id: QueueId,
     cfg: &QueueConfig,
-    queues: &FxHashMap<QueueId, Queue>,
+    queues: &IdMap<QueueId, Queue>,
     calls: &FxHashMap<CallId, Call>,
 ) -> Result<(), AcdError> {
     check_skills("skills", &cfg.skills)?;
@@ -1800,7 +1801,7 @@ fn validate_queue(
     }
 }
 
-fn validate_agent(cfg: &AgentConfig, queues: &FxHashMap<QueueId, Queue>) -> Result<(), AcdError> {
+fn validate_agent(cfg: &AgentConfig, queues: &IdMap<QueueId, Queue>) -> Result<(), AcdError> {
     if let Some((s, p)) = cfg.skills.iter().find(|(_, p)| !(1..=10).contains(p)) {
         return Err(invalid(
             "skills",

@@ -107,7 +107,7 @@ impl Acd {
 
         let mut ready_entries = 0;
         let mut wrapping = rustc_hash::FxHashSet::default();
-        for (&id, a) in &self.agents {
+        for (&id, a) in self.agents.iter() {
             let reservations = a.work.iter().filter(|w| w.phase == Phase::Reserved).count();
             ensure!(
                 reservations <= 1,
@@ -185,7 +185,7 @@ impl Acd {
 
         let mut sets = 0;
         let mut ready = 0;
-        for (&qid, q) in &self.queues {
+        for (&qid, q) in self.queues.iter() {
             sets += q.queued();
             ready += q.ready.iter().map(|s| s.len()).sum::<usize>();
             let held = self

@@ -39,6 +39,7 @@
 //!   its max wait overflows at once.
 
 mod engine;
+mod ids;
 mod invariants;
 mod sorted;
 mod types;
