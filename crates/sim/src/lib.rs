@@ -339,9 +339,6 @@ impl<'m> Sim<'m> {
                 self.intervals[interval].waited += 1; // undone if offered at once
                 self.queues[q].offered += 1;
                 self.queues[q].waited += 1;
-                let patience = model
-                    .patience
-                    .map(|p| whole_ms(exponential(&mut self.rng, p * 1000.0)));
                 let arrival = Arrival {
                     queue: QueueId(q as u32),
                     priority,
@@ -353,9 +350,10 @@ impl<'m> Sim<'m> {
                     .expect("fresh call id, known queue");
                 self.drain();
                 self.arriving = None;
-                // A caller answered at once never gets to abandon.
+                // A caller answered at once never gets to abandon (nor needs a patience).
                 let answered = self.call(call).is_none_or(|c| c.answered.is_some());
-                if let (Some(patience), false) = (patience, answered) {
+                if let (Some(mean), false) = (self.model.queues[q].patience, answered) {
+                    let patience = whole_ms(exponential(&mut self.rng, mean * 1000.0));
                     self.push(Time(now.0 + patience), Ev::Abandon(call));
                 }
                 self.schedule_arrival(q, now);
