@@ -1504,11 +1504,8 @@ impl Acd {
     /// the queues' ready sets; and marks it for matching if it is available.
     fn refresh_agent(&mut self, agent: AgentId) {
         let now = self.now;
-        let record = |t: EventType| self.unrecorded & 1 << t as u16 == 0;
-        let (presences, states) = (
-            record(EventType::AgentPresence),
-            record(EventType::AgentState),
-        );
+        let presences = self.recorded(EventType::AgentPresence);
+        let states = self.recorded(EventType::AgentState);
         let a = self.agents.get_mut(&agent).expect("agent");
         if a.presence != a.reported {
             a.reported = a.presence;
