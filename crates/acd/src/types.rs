@@ -438,6 +438,7 @@ pub enum EventType {
 }
 
 impl EventKind {
+    /// Which type of event this is.
     pub fn event_type(&self) -> EventType {
         match self {
             EventKind::AgentState { .. } => EventType::AgentState,
