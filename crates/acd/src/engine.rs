@@ -903,9 +903,9 @@ impl Acd {
     /// round through the ready sets. (A call of a ring-all queue rings everyone, so it goes
     /// the usual way: the refresh marks the agent for `settle`.)
     fn free_agent(&mut self, agent: AgentId) {
-        let settled =
-            self.dirty_agents.is_empty() && self.dirty_calls.is_empty() && self.emptied.is_empty();
-        if settled && let Some(call) = self.call_for(agent) {
+        if self.settled()
+            && let Some(call) = self.call_for(agent)
+        {
             let c = &self.calls[&call];
             let ring_all = matches!(c.state, CallState::Queued { .. })
                 && self.queues[&c.queue].cfg.strategy == Strategy::RingAll;
@@ -922,10 +922,15 @@ impl Acd {
     /// waiting is matched at once by `enqueue`.)
     #[inline]
     fn settle(&mut self) {
-        if !(self.emptied.is_empty() && self.dirty_agents.is_empty() && self.dirty_calls.is_empty())
-        {
+        if !self.settled() {
             self.match_dirty();
         }
+    }
+
+    /// Nothing awaits matching: no agent or call marked dirty, no queue left unstaffed.
+    #[inline]
+    fn settled(&self) -> bool {
+        self.emptied.is_empty() && self.dirty_agents.is_empty() && self.dirty_calls.is_empty()
     }
 
     #[inline(never)]
