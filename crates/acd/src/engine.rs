@@ -280,6 +280,38 @@ pub struct Acd {
     events: VecDeque<Event>,
     /// The event types not to record, as bits by `EventType as u16` (none by default).
     unrecorded: u16,
+    pub(crate) load: Load,
+}
+
+/// Agents staffed and busy now, and the agent time summed up to `since`.
+#[derive(Debug, Default)]
+pub(crate) struct Load {
+    pub(crate) staffed: u64,
+    pub(crate) busy: u64,
+    since: Time,
+    total: AgentTime,
+}
+
+impl Load {
+    /// The totals up to `at` (not before `since`).
+    fn at(&self, at: Time) -> AgentTime {
+        let dt = at.0.saturating_sub(self.since.0);
+        AgentTime {
+            staffed_ms: self.total.staffed_ms + self.staffed * dt,
+            busy_ms: self.total.busy_ms + self.busy * dt,
+        }
+    }
+
+    /// An agent went from state `was` to `now_state` at `now`.
+    fn change(&mut self, now: Time, was: AgentState, now_state: AgentState) {
+        let ((s0, b0), (s1, b1)) = (was.staffed_busy(), now_state.staffed_busy());
+        if (s0, b0) != (s1, b1) {
+            self.total = self.at(now);
+            self.since = now;
+            self.staffed = self.staffed + u64::from(s1) - u64::from(s0);
+            self.busy = self.busy + u64::from(b1) - u64::from(b0);
+        }
+    }
 }
 
 impl Acd {
@@ -318,6 +350,12 @@ impl Acd {
     // ----- queries -------------------------------------------------------------------------
 
     /// The latest `now` the engine has seen.
+    /// Agent time staffed and busy, summed over all agents from the start up to `at` (from
+    /// the latest input's time on; earlier times read as that time).
+    pub fn agent_time(&self, at: Time) -> AgentTime {
+        self.load.at(at.max(self.now))
+    }
+
     pub fn now(&self) -> Time {
         self.now
     }
@@ -1526,6 +1564,7 @@ impl Acd {
         }
         let (state, available) = a.status();
         if state != a.state {
+            self.load.change(now, a.state, state);
             a.state = state;
             if states {
                 self.events.push_back(Event {

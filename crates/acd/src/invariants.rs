@@ -225,6 +225,18 @@ impl Acd {
             ready == ready_entries,
             "{ready} ready entries, {ready_entries} expected"
         );
+        let (mut staffed, mut busy) = (0, 0);
+        for (_, a) in self.agents.iter() {
+            let (s, b) = a.state.staffed_busy();
+            staffed += u64::from(s);
+            busy += u64::from(b);
+        }
+        ensure!(
+            (self.load.staffed, self.load.busy) == (staffed, busy),
+            "agents staffed and busy counted as {:?}, not {:?}",
+            (self.load.staffed, self.load.busy),
+            (staffed, busy)
+        );
         ensure!(
             self.timers == timers,
             "timers differ from what calls and agents expect: {:?}",

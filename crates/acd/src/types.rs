@@ -302,6 +302,31 @@ pub enum AgentState {
     NotReady(Reason),
 }
 
+impl AgentState {
+    /// Whether an agent in this state counts as staffed (ready or busy) and as busy (ringing,
+    /// talking, on hold or in after-call work): occupancy is busy time over staffed time.
+    pub fn staffed_busy(self) -> (bool, bool) {
+        match self {
+            AgentState::Reserved
+            | AgentState::Talking
+            | AgentState::Hold
+            | AgentState::AfterCallWork => (true, true),
+            AgentState::Ready => (true, false),
+            AgentState::Offline | AgentState::NotReady(_) => (false, false),
+        }
+    }
+}
+
+/// Agent time summed over every agent since the engine started, for occupancy: the integral
+/// of the number of agents staffed, and of those busy, in agent-milliseconds (see
+/// [`AgentState::staffed_busy`]). `Acd::agent_time` reads it at any time from the latest input
+/// on, so a report can cut it at interval boundaries without an event per state change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentTime {
+    pub staffed_ms: u64,
+    pub busy_ms: u64,
+}
+
 /// How a contact's life in the engine ended. Every contact gets exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -15,8 +15,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use acd::{
-    Acd, Action, AgentConfig, AgentId, AgentState, Arrival, CallId, EventKind, EventType, Outcome,
-    QueueId, Reason, Time,
+    Acd, Action, AgentConfig, AgentId, AgentState, AgentTime, Arrival, CallId, EventKind,
+    EventType, Outcome, QueueId, Reason, Time,
 };
 use rand::{Rng, SeedableRng};
 use rand_distr::{Exp1, StandardNormal};
@@ -58,28 +58,14 @@ struct CallInfo {
     answered: Option<(Time, QueueId)>,
 }
 
-/// Agents staffed (ready or busy) and busy now, and since when: occupancy is counted from
-/// these, per interval, each time they change.
+/// Where occupancy is counted up to: agent time comes from the engine's running totals
+/// ([`Acd::agent_time`]), cut at each interval boundary as time passes it.
 #[derive(Debug, Default)]
-struct Load {
-    staffed: u64,
-    busy: u64,
-    since: u64,
-    /// The interval `since` falls in, and where that interval ends.
+struct Occupancy {
+    /// The interval being counted, where it ends, and the totals where it began.
     interval: usize,
     interval_end: u64,
-}
-
-/// Whether an agent in this state counts as staffed, and as busy.
-fn load_of(state: AgentState) -> (u64, u64) {
-    match state {
-        AgentState::Reserved
-        | AgentState::Talking
-        | AgentState::Hold
-        | AgentState::AfterCallWork => (1, 1),
-        AgentState::Ready => (1, 0),
-        AgentState::Offline | AgentState::NotReady(_) => (0, 0),
-    }
+    counted: AgentTime,
 }
 
 struct Sim<'m> {
@@ -104,9 +90,8 @@ struct Sim<'m> {
     calls: VecDeque<Option<CallInfo>>,
     first_call: u64,
     ringing: FxHashSet<(CallId, AgentId)>,
-    /// Each agent's state as last reported.
-    agents: Vec<AgentState>,
-    load: Load,
+    agents: usize,
+    occupancy: Occupancy,
     /// The call being placed by the current arrival, to see whether it was offered at once.
     arriving: Option<CallId>,
     /// Offers to answer right away (when agents answer in zero seconds but a ring-all queue
@@ -136,11 +121,7 @@ impl<'m> Sim<'m> {
             model,
             acd: {
                 let mut acd = Acd::new();
-                acd.record_only(&[
-                    EventType::AgentState,
-                    EventType::CallAnswered,
-                    EventType::CallEnded,
-                ]);
+                acd.record_only(&[EventType::CallAnswered, EventType::CallEnded]);
                 acd
             },
             rng: Xoshiro256PlusPlus::seed_from_u64(model.seed),
@@ -155,10 +136,10 @@ impl<'m> Sim<'m> {
             calls: VecDeque::new(),
             first_call: 0,
             ringing: FxHashSet::default(),
-            agents: Vec::new(),
-            load: Load {
+            agents: 0,
+            occupancy: Occupancy {
                 interval_end: interval_ms,
-                ..Load::default()
+                ..Occupancy::default()
             },
             arriving: None,
             answer_now: Vec::new(),
@@ -205,11 +186,11 @@ impl<'m> Sim<'m> {
                 auto_answer: sim.answer_ms == 0,
             };
             for _ in 0..group.count {
-                let id = AgentId(sim.agents.len() as u32);
+                let id = AgentId(sim.agents as u32);
                 sim.acd
                     .handle_agent(Time::ZERO, id, cfg.clone())
                     .map_err(|e| config_error(format!("agents.{}", group.name), e))?;
-                sim.agents.push(AgentState::Offline);
+                sim.agents += 1;
                 sim.schedule_roster(id, g);
             }
         }
@@ -296,6 +277,7 @@ impl<'m> Sim<'m> {
             if acd_next == NEVER && heap_next == NEVER && arrival_next == NEVER {
                 break;
             }
+            self.account(acd_next.min(heap_next).min(arrival_next));
             if acd_next <= heap_next && acd_next <= arrival_next {
                 self.timeout(acd_next);
             } else if heap_next <= arrival_next {
@@ -312,7 +294,10 @@ impl<'m> Sim<'m> {
         // Whatever still waits can never be answered: count it and let it go.
         self.unfinished = self.calls.iter().flatten().count() as u64;
         self.calls.clear();
-        self.account(self.end.max(self.now));
+        self.account(self.end);
+        if self.occupancy.interval < self.intervals.len() {
+            self.count_occupancy(self.end); // the last interval, cut short by the end
+        }
     }
 
     fn timeout(&mut self, at: Time) {
@@ -450,13 +435,6 @@ impl<'m> Sim<'m> {
         }
         while let Some(event) = self.acd.poll_event() {
             match event.kind {
-                EventKind::AgentState { agent, state } => {
-                    self.account(event.at);
-                    let was = std::mem::replace(&mut self.agents[agent.0 as usize], state);
-                    let ((s0, b0), (s1, b1)) = (load_of(was), load_of(state));
-                    self.load.staffed = self.load.staffed + s1 - s0;
-                    self.load.busy = self.load.busy + b1 - b0;
-                }
                 EventKind::CallAnswered {
                     call,
                     agent,
@@ -533,22 +511,26 @@ impl<'m> Sim<'m> {
         info
     }
 
-    /// Adds the agents' staffed and busy time since the last change up to `to`, interval by
-    /// interval, within the run's horizon. Times only move forward.
+    /// Credits agent time to each interval that ends by `to` (within the run). Called before
+    /// every input at `to`: the engine's state has not changed since the last one, so its
+    /// totals at a boundary in between are exact.
     fn account(&mut self, to: Time) {
-        let load = &mut self.load;
         let to = to.0.min(self.end.0);
-        while load.since < to {
-            let stop = to.min(load.interval_end);
-            let t = &mut self.intervals[load.interval];
-            t.staffed_ms += load.staffed * (stop - load.since);
-            t.busy_ms += load.busy * (stop - load.since);
-            load.since = stop;
-            if stop == load.interval_end {
-                load.interval += 1;
-                load.interval_end += self.interval_ms;
-            }
+        while self.occupancy.interval_end <= to {
+            self.count_occupancy(Time(self.occupancy.interval_end));
+            self.occupancy.interval += 1;
+            self.occupancy.interval_end += self.interval_ms;
         }
+    }
+
+    /// Adds the agent time from the current interval's start (or the last count) to `at`.
+    fn count_occupancy(&mut self, at: Time) {
+        let now = self.acd.agent_time(at);
+        let o = &mut self.occupancy;
+        let t = &mut self.intervals[o.interval];
+        t.staffed_ms += now.staffed_ms - o.counted.staffed_ms;
+        t.busy_ms += now.busy_ms - o.counted.busy_ms;
+        o.counted = now;
     }
 
     /// The interval `t` falls in and where it ends; `t` is the latest event's time or later.

@@ -1166,3 +1166,34 @@ fn issue_2_a_driver_records_only_the_events_it_reads() {
         ["c1 ended Answered { agent: AgentId(1) }"]
     );
 }
+
+#[test]
+fn issue_2_agent_time_sums_staffed_and_busy_time_for_occupancy() {
+    let mut h = H::new();
+    h.queue(Q1, queue(Strategy::LongestIdle)); // no after-call work
+    h.agent(1, &[], &[Q1]); // logged in, ready at 0 s
+    h.agent(2, &[], &[Q1]);
+    h.at(10).arrive(1, Q1, 0);
+    h.at(15).answer(1, 1); // agent 1 rang from 10 s, talks from 15 s
+    h.at(20);
+    h.acd
+        .handle_not_ready(h.now, AgentId(2), Reason::Break)
+        .unwrap(); // a break is neither staffed nor busy
+    h.at(70).hangup(1);
+    h.at(100);
+    h.acd.handle_logout(h.now, AgentId(1)).unwrap();
+    // Staffed: agent 1 for 100 s, agent 2 for 20 s; busy: agent 1 from 10 s to 70 s.
+    let expect = AgentTime {
+        staffed_ms: 120_000,
+        busy_ms: 60_000,
+    };
+    assert_eq!(h.acd.agent_time(Time(100_000)), expect);
+    // Nobody is staffed from then on: the totals stay.
+    assert_eq!(h.acd.agent_time(Time(500_000)), expect);
+    // Between inputs, the counts of the moment run on.
+    h.acd.handle_login(h.now, AgentId(1)).unwrap();
+    assert_eq!(
+        h.acd.agent_time(Time(110_000)).staffed_ms,
+        expect.staffed_ms + 10_000
+    );
+}
