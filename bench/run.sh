@@ -15,6 +15,13 @@ mkdir -p "$OUT"
 
 cargo build --profile fast --locked -p hotline
 HOTLINE=target/fast/hotline
+# The same code built with profile-guided optimisation as well (trained on other workloads
+# than these): the simulator is timed both ways. PGO=0 skips it.
+PGO_HOTLINE=
+if [[ "${PGO:-1}" != 0 ]]; then
+    bash bench/pgo-build.sh
+    PGO_HOTLINE=target/pgo/hotline
+fi
 bash bench/setup-venv.sh
 PY="${VENV:-$ROOT/target/bench-venv}/bin/python"
 # One core, as the targets say; the second one keeps the rest of the machine out of the way.
@@ -36,17 +43,26 @@ echo "== 2. simulator vs Ciw: M/M/N+M, AHT 180 s, patience 300 s, ~200,000 calls
 # Ciw's one run (10–25 s) averages over the drift by itself. The median ratio counts.
 sim_vs_ciw() { # agents calls-per-hour hours
     echo "-- $1 agents, $2 calls/h, $3 h"
-    : > "$OUT/sim-$1.txt"
+    local builds=(fast) b
+    [[ -n "$PGO_HOTLINE" ]] && builds+=(pgo)
+    for b in "${builds[@]}"; do : > "$OUT/sim-$1-$b.txt"; done
     for seed in 1 2 3; do
         "${ONE_CORE[@]}" "$PY" bench/ciw_mmcm.py --calls-per-hour "$2" --aht 180 --agents "$1" \
             --patience 300 --hours "$3" --seed "$seed" > "$OUT/ciw-$1-$seed.json"
-        "${ONE_CORE[@]}" "$HOTLINE" bench sim --calls-per-hour "$2" --aht 180 --agents "$1" \
-            --patience 300 --hours "$3" --seed "$seed" --repeat 15 --ciw "$OUT/ciw-$1-$seed.json" \
-            | tee -a "$OUT/sim-$1.txt"
+        for b in "${builds[@]}"; do
+            local bin=$HOTLINE
+            [[ $b == pgo ]] && bin=$PGO_HOTLINE
+            echo "($b build)"
+            "${ONE_CORE[@]}" "$bin" bench sim --calls-per-hour "$2" --aht 180 --agents "$1" \
+                --patience 300 --hours "$3" --seed "$seed" --repeat 15 --ciw "$OUT/ciw-$1-$seed.json" \
+                | tee -a "$OUT/sim-$1-$b.txt"
+        done
     done
-    awk '/^ratio:/ { print $2 + 0 }' "$OUT/sim-$1.txt" | sort -n | awk '{ r[NR] = $1 } END {
-        printf "median ratio over %d rounds: %.0f× (lowest %.0f×, highest %.0f×)\n", NR, r[int((NR + 1) / 2)], r[1], r[NR] }' \
-        | tee -a "$OUT/sim-$1.txt"
+    for b in "${builds[@]}"; do
+        awk '/^ratio:/ { print $2 + 0 }' "$OUT/sim-$1-$b.txt" | sort -n | awk -v b="$b" '{ r[NR] = $1 } END {
+            printf "%s build: median ratio over %d rounds: %.0f× (lowest %.0f×, highest %.0f×)\n", b, NR, r[int((NR + 1) / 2)], r[1], r[NR] }' \
+            | tee -a "$OUT/sim-$1-$b.txt"
+    done
 }
 sim_vs_ciw 100 1800 111
 sim_vs_ciw 12 200 1000
