@@ -12,7 +12,7 @@
 //! next to a call it could take, and every call in its order of service.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque, hash_map::Entry};
 use std::time::Duration;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -179,24 +179,30 @@ impl Agent {
     /// over its contacts (this runs on nearly every input). For several contacts at once the
     /// most engaged shows: talking, then hold, then ringing, then after-call work.
     fn status(&self) -> (AgentState, [bool; Channel::COUNT]) {
-        let (mut talking, mut hold, mut reserved, mut wrap) = (false, false, false, false);
+        // One bit per phase, most engaged highest (no branch per contact).
+        const WRAP: u8 = 1;
+        const RESERVED: u8 = 2;
+        const HOLD: u8 = 4;
+        const TALKING: u8 = 8;
+        let mut phases = 0;
         let mut load = [0_usize; Channel::COUNT];
         for w in &self.work {
             load[w.channel.index()] += 1;
-            match w.phase {
-                Phase::Talking => talking = true,
-                Phase::Hold => hold = true,
-                Phase::Reserved => reserved = true,
-                Phase::Wrap { .. } => wrap = true,
-            }
+            phases |= match w.phase {
+                Phase::Wrap { .. } => WRAP,
+                Phase::Reserved => RESERVED,
+                Phase::Hold => HOLD,
+                Phase::Talking => TALKING,
+            };
         }
-        let state = if talking {
+        let reserved = phases & RESERVED != 0;
+        let state = if phases >= TALKING {
             AgentState::Talking
-        } else if hold {
+        } else if phases >= HOLD {
             AgentState::Hold
         } else if reserved {
             AgentState::Reserved
-        } else if wrap {
+        } else if phases == WRAP {
             AgentState::AfterCallWork
         } else {
             match self.presence {
@@ -205,9 +211,11 @@ impl Agent {
                 Presence::NotReady(r) => AgentState::NotReady(r),
             }
         };
-        let ready = self.presence == Presence::Ready && !reserved;
+        if self.presence != Presence::Ready || reserved {
+            return (state, [false; Channel::COUNT]);
+        }
         let available = std::array::from_fn(|i| {
-            ready && !self.unreachable[i] && load[i] < usize::from(self.cfg.capacity[i])
+            !self.unreachable[i] && load[i] < usize::from(self.cfg.capacity[i])
         });
         (state, available)
     }
@@ -728,28 +736,26 @@ impl Acd {
     ) -> Result<(), AcdError> {
         self.input(now, |s| {
             // An id still in after-call work is taken too: its agent is wrapping it up.
-            if s.calls.contains_key(&call) || s.wrapping.contains(&call) {
+            let (Entry::Vacant(slot), false) = (s.calls.entry(call), s.wrapping.contains(&call))
+            else {
                 return Err(AcdError::DuplicateCall(call));
-            }
+            };
             if !s.queues.contains_key(&arrival.queue) {
                 return Err(AcdError::UnknownQueue(arrival.queue));
             }
             s.seq += 1;
-            s.calls.insert(
-                call,
-                Call {
-                    queue: arrival.queue,
-                    priority: arrival.priority,
-                    customer: arrival.customer,
-                    arrived: s.now,
-                    entered: s.now,
-                    seq: s.seq,
-                    callback: false,
-                    hops: 0,
-                    state: CallState::Detached,
-                    timer: None,
-                },
-            );
+            slot.insert(Call {
+                queue: arrival.queue,
+                priority: arrival.priority,
+                customer: arrival.customer,
+                arrived: s.now,
+                entered: s.now,
+                seq: s.seq,
+                callback: false,
+                hops: 0,
+                state: CallState::Detached,
+                timer: None,
+            });
             s.arrive_in(call, arrival.queue);
             Ok(())
         })
@@ -1151,13 +1157,13 @@ impl Acd {
         let c = self.calls.get_mut(&call).expect("arriving call");
         c.queue = queue;
         c.entered = self.now;
+        let customer = c.customer;
         if let Some(reason) = reason {
             self.overflow(call, reason);
             return;
         }
         self.emit(EventKind::CallQueued { call, queue });
-        let c = &self.calls[&call];
-        let sticky = sticky_hold.zip(c.customer).and_then(|(hold, customer)| {
+        let sticky = sticky_hold.zip(customer).and_then(|(hold, customer)| {
             let agent = *self.last_agent.get(&customer)?;
             let a = self.agents.get(&agent)?;
             // Only an agent who qualifies for a call that has not waited at all.
@@ -1251,17 +1257,17 @@ impl Acd {
         self.set_timer(call, next.map(|t| (t, Timer::Stage(call))));
     }
 
-    /// Takes a queued call out of its waiting set (its state is left for the caller to set).
+    /// Takes a queued call out of its waiting set, its step timer off: the call is detached.
     fn unqueue(&mut self, call: CallId) {
-        let c = &self.calls[&call];
+        let c = self.calls.get_mut(&call).expect("call");
         if let CallState::Queued { level, slot } = c.state {
             let q = self.queues.get_mut(&c.queue).expect("queue of a call");
-            let capped = usize::from(!q.waiting[usize::from(level)][0].remove(&slot));
-            if capped == 1 {
-                q.waiting[usize::from(level)][1].remove(&slot);
+            let [accelerating, capped] = &mut q.waiting[usize::from(level)];
+            if !accelerating.remove(&slot) {
+                capped.remove(&slot);
             }
-            self.calls.get_mut(&call).expect("call").state = CallState::Detached;
-            self.set_timer(call, None);
+            c.state = CallState::Detached;
+            retime(&mut self.timers, c, None);
         }
     }
 
@@ -1269,7 +1275,7 @@ impl Acd {
     fn detach(&mut self, call: CallId) {
         let c = &self.calls[&call];
         match c.state.clone() {
-            CallState::Queued { .. } => self.unqueue(call),
+            CallState::Queued { .. } => return self.unqueue(call), // detached by it
             CallState::Held { agent } => {
                 self.queues.get_mut(&c.queue).expect("queue").held -= 1;
                 self.agents
