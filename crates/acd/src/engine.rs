@@ -83,11 +83,12 @@ impl Queue {
             .then(|| (u64::from(acc.cap) * 1000).div_ceil(u64::from(acc.per_second)))
     }
 
-    pub(crate) fn level_at(&self, waited: Duration) -> usize {
+    /// The relaxation level reached after `waited_ms` of waiting.
+    pub(crate) fn level_at(&self, waited_ms: u64) -> usize {
         self.cfg
             .relax
             .iter()
-            .take_while(|r| r.after <= waited)
+            .take_while(|r| millis(r.after) <= waited_ms)
             .count()
     }
 
@@ -805,7 +806,7 @@ impl Acd {
             let wrap = s.queues[&queue].cfg.wrap_up;
             let until = s.now + wrap;
             let a = s.agents.get_mut(&agent).expect("connected");
-            a.talk_today_ms += millis(s.now.since(since));
+            a.talk_today_ms += s.now.ms_since(since);
             a.rekey |= !a.indexed.is_empty();
             if wrap.is_zero() || a.presence == Presence::Offline {
                 a.work.retain(|w| w.call != call);
@@ -1035,7 +1036,7 @@ impl Acd {
         let c = &self.calls[&call];
         let cfg = &self.queues[&c.queue].cfg;
         let acc = cfg.acceleration;
-        let waited = i64::try_from(millis(self.now.since(c.entered))).unwrap_or(i64::MAX);
+        let waited = i64::try_from(self.now.ms_since(c.entered)).unwrap_or(i64::MAX);
         let boost = waited
             .saturating_mul(i64::from(acc.per_second))
             .min(i64::from(acc.cap) * 1000);
@@ -1140,7 +1141,7 @@ impl Acd {
     fn arrive_in(&mut self, call: CallId, queue: QueueId) {
         let q = &self.queues[&queue];
         let (sticky_hold, channel) = (q.cfg.sticky, q.cfg.channel);
-        let first_level = q.level_at(Duration::ZERO);
+        let first_level = q.level_at(0);
         let reason = if !q.cfg.open {
             Some(OverflowReason::Closed)
         } else if q
@@ -1202,10 +1203,9 @@ impl Acd {
         let now = self.now;
         let c = &self.calls[&call];
         let q = &self.queues[&c.queue];
-        let waited = now.since(c.entered);
-        let waited_ms = millis(waited);
+        let waited_ms = now.ms_since(c.entered);
         let max_wait = q.cfg.max_wait.filter(|_| !c.callback);
-        if max_wait.is_some_and(|m| waited >= m) {
+        if max_wait.is_some_and(|m| waited_ms >= millis(m)) {
             self.overflow(call, OverflowReason::MaxWait);
             return;
         }
@@ -1213,7 +1213,7 @@ impl Acd {
             self.overflow(call, OverflowReason::NobodyLoggedIn);
             return;
         }
-        let level = q.level_at(waited);
+        let level = q.level_at(waited_ms);
         let capped = q.capped_at(waited_ms);
         let base = i64::from(c.priority.saturating_add(q.cfg.priority)) * 1000;
         let acc = i64::from(q.cfg.acceleration.per_second);
@@ -1356,7 +1356,7 @@ impl Acd {
             CallState::Offered { agents, .. } => agents,
             _ => Ringing::new(),
         };
-        let (queue, waited, customer) = (c.queue, self.now.since(c.arrived), c.customer);
+        let (queue, waited_ms, customer) = (c.queue, self.now.ms_since(c.arrived), c.customer);
         retime(&mut self.timers, c, None);
         for other in others.into_iter().filter(|a| *a != agent) {
             self.drop_work(other, call);
@@ -1377,7 +1377,7 @@ impl Acd {
             call,
             agent,
             queue,
-            waited_ms: millis(waited),
+            waited_ms,
         });
         self.refresh_agent(agent);
     }
@@ -1600,13 +1600,14 @@ impl Acd {
         if became || std::mem::take(&mut a.rekey) {
             reindex(&mut self.queues, &mut self.scratch, agent, a, available);
         }
-        // To be matched, if any call waits for it: one held for it as sticky agent, or one in
-        // a queue it serves on a channel it is free on. (If none does, a call that comes
-        // later finds the agent in the ready sets.)
-        let wanted = !a.sticky.is_empty()
-            || a.eligible
-                .iter()
-                .any(|e| available[e.channel.index()] && self.queues[&e.queue].queued() > 0);
+        // To be matched, if available and a call waits for it: one held for it as sticky
+        // agent, or one in a queue it serves on a channel it is free on. (If none does, a call
+        // that comes later finds the agent in the ready sets.)
+        let wanted = available != [false; Channel::COUNT]
+            && (!a.sticky.is_empty()
+                || a.eligible
+                    .iter()
+                    .any(|e| available[e.channel.index()] && self.queues[&e.queue].queued() > 0));
         if wanted {
             self.dirty_agents.push_back(agent);
         }
@@ -1663,6 +1664,18 @@ fn reindex(
     a: &mut Agent,
     available: [bool; Channel::COUNT],
 ) {
+    if available == [false; Channel::COUNT] {
+        // In no ready set any more (the usual case: the agent took a contact).
+        for (q, level, key) in a.indexed.drain(..) {
+            if let Some(set) = queues
+                .get_mut(&q)
+                .and_then(|q| q.ready.get_mut(usize::from(level)))
+            {
+                set.remove(&key);
+            }
+        }
+        return;
+    }
     scratch.clear();
     for e in &a.eligible {
         let ch = e.channel.index();

@@ -34,12 +34,12 @@ impl Acd {
                 CallState::Detached => return Err(format!("{id:?} left between places")),
                 CallState::Queued { level, slot } => {
                     queued += 1;
-                    let waited = now.since(c.entered);
-                    let capped = q.capped_at(now.since(c.entered).as_millis() as u64);
+                    let waited = now.ms_since(c.entered);
+                    let capped = q.capped_at(waited);
                     ensure!(slot.3 == id, "{id:?}: slot names {:?}", slot.3);
                     ensure!(
                         usize::from(*level) == q.level_at(waited),
-                        "{id:?}: relaxation level {level} is stale after {waited:?}"
+                        "{id:?}: relaxation level {level} is stale after {waited} ms"
                     );
                     ensure!(
                         q.waiting[usize::from(*level)][usize::from(capped)].contains(slot),
@@ -47,8 +47,8 @@ impl Acd {
                     );
                     let limited = q.cfg.max_wait.filter(|_| !c.callback);
                     ensure!(
-                        limited.is_none_or(|m| waited < m),
-                        "{id:?}: waited {waited:?} past max wait"
+                        limited.is_none_or(|m| waited < m.as_millis() as u64),
+                        "{id:?}: waited {waited} ms past max wait"
                     );
                     let more_steps = usize::from(*level) < q.cfg.relax.len()
                         || (!capped && q.cfg.acceleration.per_second > 0)

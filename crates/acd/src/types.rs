@@ -27,7 +27,12 @@ impl Time {
 
     /// Time elapsed since `earlier`, zero if `earlier` is later.
     pub fn since(self, earlier: Time) -> Duration {
-        Duration::from_millis(self.0.saturating_sub(earlier.0))
+        Duration::from_millis(self.ms_since(earlier))
+    }
+
+    /// Milliseconds elapsed since `earlier`, zero if `earlier` is later.
+    pub fn ms_since(self, earlier: Time) -> u64 {
+        self.0.saturating_sub(earlier.0)
     }
 }
 
