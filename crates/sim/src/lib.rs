@@ -37,7 +37,7 @@ pub fn run(model: &Model) -> Result<Report, ModelError> {
     Ok(sim.report())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy)]
 enum Ev {
     Arrival(usize),
     Answer(CallId, AgentId),
@@ -48,6 +48,40 @@ enum Ev {
     /// Index into `Sim::breaks`.
     BreakStart(AgentId, u32),
     BreakEnd(AgentId),
+}
+
+/// A future event in the heap: its time and a sequence number (the order of scheduling, for
+/// events at the same time) as one integer, compared in one go; earliest first.
+#[derive(Debug)]
+struct Entry {
+    key: Reverse<u128>,
+    ev: Ev,
+}
+
+impl Entry {
+    fn at(&self) -> Time {
+        Time((self.key.0 >> 64) as u64)
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Entry {}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Entry) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Entry) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
 }
 
 #[derive(Debug)]
@@ -80,7 +114,7 @@ struct Sim<'m> {
     clock: (u64, u64),
     /// How long agents take to answer an offer.
     answer_ms: u64,
-    heap: BinaryHeap<Reverse<(Time, u64, Ev)>>,
+    heap: BinaryHeap<Entry>,
     /// Each queue's next arrival (kept out of the heap: there is always exactly one).
     arrivals: Vec<Option<Time>>,
     seq: u64,
@@ -199,7 +233,10 @@ impl<'m> Sim<'m> {
 
     fn push(&mut self, at: Time, ev: Ev) {
         self.seq += 1;
-        self.heap.push(Reverse((at, self.seq, ev)));
+        self.heap.push(Entry {
+            key: Reverse((u128::from(at.0) << 64) | u128::from(self.seq)),
+            ev,
+        });
     }
 
     fn schedule_roster(&mut self, agent: AgentId, group: usize) {
@@ -266,7 +303,7 @@ impl<'m> Sim<'m> {
         const NEVER: Time = Time(u64::MAX);
         loop {
             let acd_next = self.acd.poll_timeout().unwrap_or(NEVER);
-            let heap_next = self.heap.peek().map_or(NEVER, |Reverse((t, _, _))| *t);
+            let heap_next = self.heap.peek().map_or(NEVER, Entry::at);
             let (queue, arrival_next) = self
                 .arrivals
                 .iter()
@@ -281,7 +318,8 @@ impl<'m> Sim<'m> {
             if acd_next <= heap_next && acd_next <= arrival_next {
                 self.timeout(acd_next);
             } else if heap_next <= arrival_next {
-                let Reverse((at, _, ev)) = self.heap.pop().expect("peeked");
+                let entry = self.heap.pop().expect("peeked");
+                let (at, ev) = (entry.at(), entry.ev);
                 self.now = at;
                 self.event(ev);
             } else {
