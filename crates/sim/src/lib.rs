@@ -42,7 +42,6 @@ enum Ev {
     Arrival(usize),
     Answer(CallId, AgentId),
     Hangup(CallId),
-    Abandon(CallId),
     Login(AgentId),
     Logout(AgentId),
     /// Index into `Sim::breaks`.
@@ -58,9 +57,56 @@ struct Entry {
     ev: Ev,
 }
 
-impl Entry {
-    fn at(&self) -> Time {
-        Time((self.key.0 >> 64) as u64)
+/// An event's place in time order: its time, then the order it was scheduled in.
+fn event_key(at: Time, seq: u64) -> u128 {
+    (u128::from(at.0) << 64) | u128::from(seq)
+}
+
+/// The time of an [`event_key`].
+fn key_time(key: u128) -> Time {
+    Time((key >> 64) as u64)
+}
+
+/// Callers who may still give up, each with the [`event_key`] of its abandonment, kept apart
+/// from the event heap: most waiting callers are answered before their patience runs out, and
+/// one answered leaves this list at once instead of lingering in the heap until it would have
+/// hung up. Unsorted, with the earliest entry remembered: adding and removing take constant
+/// time, except removing the earliest, which looks through the (few) callers still waiting.
+#[derive(Debug, Default)]
+struct Patience {
+    entries: Vec<(u128, CallId)>,
+    /// The index of the earliest entry (0 when there is none).
+    earliest: usize,
+}
+
+impl Patience {
+    /// Adds a caller; returns its slot.
+    fn add(&mut self, key: u128, call: CallId) -> u32 {
+        let slot = self.entries.len();
+        self.entries.push((key, call));
+        if key < self.entries[self.earliest].0 {
+            self.earliest = slot;
+        }
+        slot as u32
+    }
+
+    fn earliest(&self) -> Option<(u128, CallId)> {
+        self.entries.get(self.earliest).copied()
+    }
+
+    /// Takes out the caller in `slot`. The last caller moves into the slot: returns it, so
+    /// that its slot can be updated.
+    fn remove(&mut self, slot: u32) -> Option<CallId> {
+        let slot = slot as usize;
+        self.entries.swap_remove(slot);
+        if self.earliest == slot {
+            self.earliest = (0..self.entries.len())
+                .min_by_key(|&i| self.entries[i].0)
+                .unwrap_or(0);
+        } else if self.earliest == self.entries.len() {
+            self.earliest = slot; // the earliest was the last one, now moved
+        }
+        self.entries.get(slot).map(|e| e.1)
     }
 }
 
@@ -87,6 +133,8 @@ impl Ord for Entry {
 #[derive(Debug)]
 struct CallInfo {
     queue: usize,
+    /// Its place in `Sim::patience` while the caller may still give up.
+    patience: Option<u32>,
     /// The interval it arrived in, where it is counted.
     interval: usize,
     answered: Option<(Time, QueueId)>,
@@ -115,6 +163,7 @@ struct Sim<'m> {
     /// How long agents take to answer an offer.
     answer_ms: u64,
     heap: BinaryHeap<Entry>,
+    patience: Patience,
     /// Each queue's next arrival (kept out of the heap: there is always exactly one).
     arrivals: Vec<Option<Time>>,
     seq: u64,
@@ -165,6 +214,7 @@ impl<'m> Sim<'m> {
             clock: (0, interval_ms),
             answer_ms: (model.answer_seconds * 1000.0).round() as u64,
             heap: BinaryHeap::new(),
+            patience: Patience::default(),
             arrivals: vec![None; model.queues.len()],
             seq: 0,
             calls: VecDeque::new(),
@@ -234,7 +284,7 @@ impl<'m> Sim<'m> {
     fn push(&mut self, at: Time, ev: Ev) {
         self.seq += 1;
         self.heap.push(Entry {
-            key: Reverse((u128::from(at.0) << 64) | u128::from(self.seq)),
+            key: Reverse(event_key(at, self.seq)),
             ev,
         });
     }
@@ -298,12 +348,15 @@ impl<'m> Sim<'m> {
     }
 
     /// Takes the next happening in time order; at equal times the engine's timers first,
-    /// then the event heap, then arrivals.
+    /// then scheduled events (the heap and callers giving up, in the order they were
+    /// scheduled), then arrivals.
     fn run(&mut self) {
         const NEVER: Time = Time(u64::MAX);
         loop {
             let acd_next = self.acd.poll_timeout().unwrap_or(NEVER);
-            let heap_next = self.heap.peek().map_or(NEVER, Entry::at);
+            let heap_key = self.heap.peek().map_or(u128::MAX, |e| e.key.0);
+            let abandon_key = self.patience.earliest().map_or(u128::MAX, |e| e.0);
+            let event_next = key_time(heap_key.min(abandon_key)); // NEVER if neither
             let (queue, arrival_next) = self
                 .arrivals
                 .iter()
@@ -311,17 +364,20 @@ impl<'m> Sim<'m> {
                 .filter_map(|(q, t)| t.map(|t| (q, t)))
                 .min_by_key(|(_, t)| *t)
                 .unwrap_or((0, NEVER));
-            if acd_next == NEVER && heap_next == NEVER && arrival_next == NEVER {
+            if acd_next == NEVER && event_next == NEVER && arrival_next == NEVER {
                 break;
             }
-            self.account(acd_next.min(heap_next).min(arrival_next));
-            if acd_next <= heap_next && acd_next <= arrival_next {
+            self.account(acd_next.min(event_next).min(arrival_next));
+            if acd_next <= event_next && acd_next <= arrival_next {
                 self.timeout(acd_next);
-            } else if heap_next <= arrival_next {
-                let entry = self.heap.pop().expect("peeked");
-                let (at, ev) = (entry.at(), entry.ev);
-                self.now = at;
-                self.event(ev);
+            } else if event_next <= arrival_next {
+                self.now = event_next;
+                if heap_key < abandon_key {
+                    let ev = self.heap.pop().expect("peeked").ev;
+                    self.event(ev);
+                } else {
+                    self.abandon();
+                }
             } else {
                 self.now = arrival_next;
                 self.arrivals[queue] = None;
@@ -357,6 +413,7 @@ impl<'m> Sim<'m> {
                     queue: q,
                     interval,
                     answered: None,
+                    patience: None,
                 }));
                 self.intervals[interval].offered += 1;
                 self.intervals[interval].waited += 1; // undone if offered at once
@@ -377,7 +434,10 @@ impl<'m> Sim<'m> {
                 let answered = self.call(call).is_none_or(|c| c.answered.is_some());
                 if let (Some(mean), false) = (self.model.queues[q].patience, answered) {
                     let patience = whole_ms(exponential(&mut self.rng, mean * 1000.0));
-                    self.push(Time(now.0 + patience), Ev::Abandon(call));
+                    self.seq += 1;
+                    let key = event_key(Time(now.0 + patience), self.seq);
+                    let slot = self.patience.add(key, call);
+                    self.call_mut(call).expect("waiting").patience = Some(slot);
                 }
                 self.schedule_arrival(q, now);
             }
@@ -390,12 +450,6 @@ impl<'m> Sim<'m> {
             }
             Ev::Hangup(call) => {
                 self.acd.handle_hangup(now, call).expect("connected call");
-            }
-            Ev::Abandon(call) => {
-                let waiting = self.call(call).is_some_and(|c| c.answered.is_none());
-                if waiting {
-                    self.acd.handle_hangup(now, call).expect("waiting call");
-                }
             }
             Ev::Login(agent) => {
                 self.acd.handle_login(now, agent).expect("known agent");
@@ -420,6 +474,25 @@ impl<'m> Sim<'m> {
                     self.acd.handle_ready(now, agent).expect("logged in");
                 }
             }
+        }
+    }
+
+    /// The caller whose patience runs out first hangs up (answered ones have left the list).
+    fn abandon(&mut self) {
+        let slot = u32::try_from(self.patience.earliest).expect("a slot");
+        let (_, call) = self.patience.earliest().expect("a caller");
+        self.call_mut(call).expect("waiting").patience = None;
+        self.drop_patience(slot);
+        self.inputs += 1;
+        self.acd
+            .handle_hangup(self.now, call)
+            .expect("waiting call");
+    }
+
+    /// Takes a caller out of the patience list (answered, gone, or giving up).
+    fn drop_patience(&mut self, slot: u32) {
+        if let Some(moved) = self.patience.remove(slot) {
+            self.call_mut(moved).expect("waiting").patience = Some(slot);
         }
     }
 
@@ -485,6 +558,9 @@ impl<'m> Sim<'m> {
                     let info = self.call_mut(call).expect("live call");
                     info.answered = Some((event.at, queue));
                     let (first, interval) = (info.queue, info.interval);
+                    if let Some(slot) = info.patience.take() {
+                        self.drop_patience(slot);
+                    }
                     let model = &self.model.queues[first];
                     let talk = match model.handle {
                         HandleTime::Exponential => exponential(&mut self.rng, model.aht * 1000.0),
@@ -503,6 +579,9 @@ impl<'m> Sim<'m> {
                 }
                 EventKind::CallEnded { call, outcome, .. } => {
                     let info = self.remove_call(call).expect("live call");
+                    if let Some(slot) = info.patience {
+                        self.drop_patience(slot); // overflowed while waiting
+                    }
                     let interval = info.interval;
                     let handle_ms = match (outcome, info.answered) {
                         (
@@ -647,4 +726,40 @@ fn pick_segment(rng: &mut Xoshiro256PlusPlus, segments: &[Segment]) -> i32 {
         u -= s.share;
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// The patience list against a sorted map, under random adds and removals.
+    #[test]
+    fn patience_list_always_knows_its_earliest_caller() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
+        let mut list = Patience::default();
+        // Key -> call, and slot -> call as the simulator keeps it.
+        let mut model: BTreeMap<u128, CallId> = BTreeMap::new();
+        let mut slots: Vec<CallId> = Vec::new();
+        for n in 0..20_000_u64 {
+            if slots.is_empty() || rng.random_bool(0.55) {
+                let key = event_key(Time(rng.random_range(0..1_000)), n);
+                let call = CallId(n);
+                let slot = list.add(key, call);
+                assert_eq!(slot as usize, slots.len());
+                slots.push(call);
+                model.insert(key, call);
+            } else {
+                let slot = rng.random_range(0..slots.len()) as u32;
+                let call = slots[slot as usize];
+                model.retain(|_, c| *c != call);
+                slots.swap_remove(slot as usize);
+                assert_eq!(list.remove(slot), slots.get(slot as usize).copied());
+            }
+            let want = model.first_key_value().map(|(k, c)| (*k, *c));
+            assert_eq!(list.earliest(), want);
+            assert_eq!(list.entries.len(), model.len());
+        }
+    }
 }
