@@ -39,7 +39,6 @@ pub fn run(model: &Model) -> Result<Report, ModelError> {
 
 #[derive(Debug, Clone, Copy)]
 enum Ev {
-    Arrival(usize),
     Answer(CallId, AgentId),
     Hangup(CallId),
     Login(AgentId),
@@ -381,7 +380,7 @@ impl<'m> Sim<'m> {
             } else {
                 self.now = arrival_next;
                 self.arrivals[queue] = None;
-                self.event(Ev::Arrival(queue));
+                self.arrive(queue);
             }
             self.drain();
         }
@@ -400,47 +399,52 @@ impl<'m> Sim<'m> {
         self.acd.handle_timeout(at);
     }
 
+    /// A call arrives in queue `q`, and the queue's next arrival is scheduled.
+    fn arrive(&mut self, q: usize) {
+        let now = self.now;
+        self.inputs += 1;
+        let call = CallId(self.first_call + self.calls.len() as u64);
+        let model = &self.model.queues[q];
+        let priority = pick_segment(&mut self.rng, &model.segments);
+        let interval = self.interval_of(now);
+        self.calls.push_back(Some(CallInfo {
+            queue: q,
+            interval,
+            answered: None,
+            patience: None,
+        }));
+        self.intervals[interval].offered += 1;
+        self.intervals[interval].waited += 1; // undone if offered at once
+        self.queues[q].offered += 1;
+        self.queues[q].waited += 1;
+        let arrival = Arrival {
+            queue: QueueId(q as u32),
+            priority,
+            customer: None,
+        };
+        self.arriving = Some(call);
+        self.acd
+            .handle_arrival(now, call, arrival)
+            .expect("fresh call id, known queue");
+        self.drain();
+        self.arriving = None;
+        // A caller answered at once never gets to abandon (nor needs a patience).
+        let answered = self.call(call).is_none_or(|c| c.answered.is_some());
+        if let (Some(mean), false) = (self.model.queues[q].patience, answered) {
+            let patience = whole_ms(exponential(&mut self.rng, mean * 1000.0));
+            self.seq += 1;
+            let key = event_key(Time(now.0 + patience), self.seq);
+            let slot = self.patience.add(key, call);
+            self.call_mut(call).expect("waiting").patience = Some(slot);
+        }
+        self.schedule_arrival(q, now);
+    }
+
+    /// A scheduled event falls due.
     fn event(&mut self, ev: Ev) {
         let now = self.now;
         self.inputs += 1;
         match ev {
-            Ev::Arrival(q) => {
-                let call = CallId(self.first_call + self.calls.len() as u64);
-                let model = &self.model.queues[q];
-                let priority = pick_segment(&mut self.rng, &model.segments);
-                let interval = self.interval_of(now);
-                self.calls.push_back(Some(CallInfo {
-                    queue: q,
-                    interval,
-                    answered: None,
-                    patience: None,
-                }));
-                self.intervals[interval].offered += 1;
-                self.intervals[interval].waited += 1; // undone if offered at once
-                self.queues[q].offered += 1;
-                self.queues[q].waited += 1;
-                let arrival = Arrival {
-                    queue: QueueId(q as u32),
-                    priority,
-                    customer: None,
-                };
-                self.arriving = Some(call);
-                self.acd
-                    .handle_arrival(now, call, arrival)
-                    .expect("fresh call id, known queue");
-                self.drain();
-                self.arriving = None;
-                // A caller answered at once never gets to abandon (nor needs a patience).
-                let answered = self.call(call).is_none_or(|c| c.answered.is_some());
-                if let (Some(mean), false) = (self.model.queues[q].patience, answered) {
-                    let patience = whole_ms(exponential(&mut self.rng, mean * 1000.0));
-                    self.seq += 1;
-                    let key = event_key(Time(now.0 + patience), self.seq);
-                    let slot = self.patience.add(key, call);
-                    self.call_mut(call).expect("waiting").patience = Some(slot);
-                }
-                self.schedule_arrival(q, now);
-            }
             Ev::Answer(call, agent) => {
                 if self.ringing.contains(&(call, agent)) {
                     self.acd
