@@ -3,7 +3,9 @@
 #   1. the routing engine under a 10,000-agent center (target ≥ 1,000,000 inputs/s, p99 ≤ 10 µs);
 #   2. the simulator against Ciw on the same M/M/N+M models, a large queue (100 agents) and a
 #      small one (12 agents), about 200,000 calls each, three rounds (target ≥ 100× calls per
-#      second);
+#      second), timed in two builds of the same code: `fast` (fat LTO) and that plus
+#      profile-guided optimisation (bench/pgo-build.sh, trained on other workloads; PGO=0
+#      skips it);
 #   3. a week of half-hour staffing for 50 queues against pyworkforce (identical answers, ≥ 100×).
 # Results land in target/bench/. The first run also creates the Python venv (~20 s).
 set -euo pipefail
