@@ -358,13 +358,13 @@ impl Acd {
 
     // ----- queries -------------------------------------------------------------------------
 
-    /// The latest `now` the engine has seen.
     /// Agent time staffed and busy, summed over all agents from the start up to `at` (from
     /// the latest input's time on; earlier times read as that time).
     pub fn agent_time(&self, at: Time) -> AgentTime {
         self.load.at(at.max(self.now))
     }
 
+    /// The latest `now` the engine has seen.
     pub fn now(&self) -> Time {
         self.now
     }

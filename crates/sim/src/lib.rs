@@ -56,6 +56,26 @@ struct Entry {
     ev: Ev,
 }
 
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Entry {}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Entry) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Entry) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
 /// An event's place in time order: its time, then the order it was scheduled in.
 fn event_key(at: Time, seq: u64) -> u128 {
     (u128::from(at.0) << 64) | u128::from(seq)
@@ -109,26 +129,6 @@ impl Patience {
     }
 }
 
-impl PartialEq for Entry {
-    fn eq(&self, other: &Entry) -> bool {
-        self.key == other.key
-    }
-}
-
-impl Eq for Entry {}
-
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Entry) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Entry {
-    fn cmp(&self, other: &Entry) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
 #[derive(Debug)]
 struct CallInfo {
     queue: usize,
@@ -143,7 +143,7 @@ struct CallInfo {
 /// ([`Acd::agent_time`]), cut at each interval boundary as time passes it.
 #[derive(Debug, Default)]
 struct Occupancy {
-    /// The interval being counted, where it ends, and the totals where it began.
+    /// The interval being counted, where it ends, and the totals credited so far.
     interval: usize,
     interval_end: u64,
     counted: AgentTime,
@@ -172,7 +172,6 @@ struct Sim<'m> {
     calls: VecDeque<Option<CallInfo>>,
     first_call: u64,
     ringing: FxHashSet<(CallId, AgentId)>,
-    agents: usize,
     occupancy: Occupancy,
     /// The call being placed by the current arrival, to see whether it was offered at once.
     arriving: Option<CallId>,
@@ -219,7 +218,6 @@ impl<'m> Sim<'m> {
             calls: VecDeque::new(),
             first_call: 0,
             ringing: FxHashSet::default(),
-            agents: 0,
             occupancy: Occupancy {
                 interval_end: interval_ms,
                 ..Occupancy::default()
@@ -252,6 +250,7 @@ impl<'m> Sim<'m> {
                 .map_err(|e| config_error(format!("queue.{}.routing", q.name), e))?;
             sim.schedule_arrival(i, Time::ZERO);
         }
+        let mut agents = 0;
         for (g, group) in model.agents.iter().enumerate() {
             let queues = group
                 .queues
@@ -269,11 +268,11 @@ impl<'m> Sim<'m> {
                 auto_answer: sim.answer_ms == 0,
             };
             for _ in 0..group.count {
-                let id = AgentId(sim.agents as u32);
+                let id = AgentId(agents);
                 sim.acd
                     .handle_agent(Time::ZERO, id, cfg.clone())
                     .map_err(|e| config_error(format!("agents.{}", group.name), e))?;
-                sim.agents += 1;
+                agents += 1;
                 sim.schedule_roster(id, g);
             }
         }
