@@ -1080,6 +1080,13 @@ impl Acd {
     /// the highest score (ties: longest waiting) among the queues and levels it qualifies for.
     fn call_for(&self, agent: AgentId) -> Option<CallId> {
         let a = self.agents.get(&agent)?;
+        if a.sticky.is_empty()
+            && a.eligible
+                .iter()
+                .all(|e| self.queues[&e.queue].queued() == 0)
+        {
+            return None; // the usual case when agents outnumber calls: nothing waits
+        }
         if let Some(&held) = a
             .sticky
             .iter()

@@ -165,6 +165,9 @@ struct Sim<'m> {
     patience: Patience,
     /// Each queue's next arrival (kept out of the heap: there is always exactly one).
     arrivals: Vec<Option<Time>>,
+    /// Each queue's mean time between arrivals in ms, per entry of its rates (none for a rate
+    /// of zero).
+    arrival_gaps: Vec<Vec<Option<f64>>>,
     seq: u64,
     /// Live calls by id: `calls[i]` is call `first_call + i` (ids are handed out in order,
     /// so a window over them beats a hash map), `None` once it ended. A call that never
@@ -214,6 +217,14 @@ impl<'m> Sim<'m> {
             heap: BinaryHeap::new(),
             patience: Patience::default(),
             arrivals: vec![None; model.queues.len()],
+            arrival_gaps: model
+                .queues
+                .iter()
+                .map(|q| {
+                    let gap = |&per_hour: &f64| (per_hour > 0.0).then(|| HOUR_MS / per_hour);
+                    q.calls_per_hour.iter().map(gap).collect()
+                })
+                .collect(),
             seq: 0,
             calls: VecDeque::new(),
             first_call: 0,
@@ -323,16 +334,16 @@ impl<'m> Sim<'m> {
     /// in turn (piecewise-constant rates are exact by memorylessness).
     fn schedule_arrival(&mut self, q: usize, from: Time) {
         let (mut interval, mut boundary) = self.interval_at(from);
-        let rates = &self.model.queues[q].calls_per_hour;
+        let gaps = &self.arrival_gaps[q];
         let mut t = from.0;
         while t < self.end.0 {
             // The rates repeat (a day's curve); most models have one.
-            let per_hour = match rates.len() {
-                1 => rates[0],
-                n => rates[(interval % n as u64) as usize],
+            let gap = match gaps.len() {
+                1 => gaps[0],
+                n => gaps[(interval % n as u64) as usize],
             };
-            if per_hour > 0.0 {
-                let next = t as f64 + exponential(&mut self.rng, HOUR_MS / per_hour);
+            if let Some(mean) = gap {
+                let next = t as f64 + exponential(&mut self.rng, mean);
                 if next < boundary as f64 {
                     let at = Time(whole_ms(next));
                     self.arrivals[q] = (at < self.end).then_some(at);
