@@ -390,7 +390,8 @@ impl<'m> Sim<'m> {
             } else {
                 self.now = arrival_next;
                 self.arrivals[queue] = None;
-                self.arrive(queue);
+                self.arrive(queue); // takes the engine's outputs itself
+                continue;
             }
             self.drain();
         }
