@@ -12,12 +12,13 @@
 //! next to a call it could take, and every call in its order of service.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, VecDeque, hash_map::Entry};
+use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::{SmallVec, smallvec};
 
+use crate::calls::CallMap;
 use crate::ids::IdMap;
 use crate::sorted::SortedDeque;
 use crate::types::*;
@@ -273,7 +274,7 @@ pub struct Acd {
     pub(crate) now: Time,
     pub(crate) queues: IdMap<QueueId, Queue>,
     pub(crate) agents: IdMap<AgentId, Agent>,
-    pub(crate) calls: FxHashMap<CallId, Call>,
+    pub(crate) calls: CallMap<Call>,
     pub(crate) timers: BTreeSet<(Time, Timer)>,
     last_agent: FxHashMap<CustomerId, AgentId>,
     /// Ended calls whose agent is still in after-call work for them.
@@ -737,26 +738,28 @@ impl Acd {
     ) -> Result<(), AcdError> {
         self.input(now, |s| {
             // An id still in after-call work is taken too: its agent is wrapping it up.
-            let (Entry::Vacant(slot), false) = (s.calls.entry(call), s.wrapping.contains(&call))
-            else {
+            if s.calls.contains_key(&call) || s.wrapping.contains(&call) {
                 return Err(AcdError::DuplicateCall(call));
-            };
+            }
             if !s.queues.contains_key(&arrival.queue) {
                 return Err(AcdError::UnknownQueue(arrival.queue));
             }
             s.seq += 1;
-            slot.insert(Call {
-                queue: arrival.queue,
-                priority: arrival.priority,
-                customer: arrival.customer,
-                arrived: s.now,
-                entered: s.now,
-                seq: s.seq,
-                callback: false,
-                hops: 0,
-                state: CallState::Detached,
-                timer: None,
-            });
+            s.calls.insert_new(
+                call,
+                Call {
+                    queue: arrival.queue,
+                    priority: arrival.priority,
+                    customer: arrival.customer,
+                    arrived: s.now,
+                    entered: s.now,
+                    seq: s.seq,
+                    callback: false,
+                    hops: 0,
+                    state: CallState::Detached,
+                    timer: None,
+                },
+            );
             s.arrive_in(call, arrival.queue);
             Ok(())
         })
@@ -1478,7 +1481,7 @@ impl Acd {
                 c.queue == queue
                     && matches!(c.state, CallState::Queued { .. } | CallState::Held { .. })
             })
-            .map(|(&id, _)| (Reverse(self.rank(id)), id))
+            .map(|(id, _)| (Reverse(self.rank(id)), id))
             .collect();
         calls.sort_unstable(); // best first, wherever they go
         for (_, call) in calls {
@@ -1779,7 +1782,7 @@ fn validate_queue(
     id: QueueId,
     cfg: &QueueConfig,
     queues: &IdMap<QueueId, Queue>,
-    calls: &FxHashMap<CallId, Call>,
+    calls: &CallMap<Call>,
 ) -> Result<(), AcdError> {
     check_skills("skills", &cfg.skills)?;
     if cfg.ring_timeout.is_zero() {

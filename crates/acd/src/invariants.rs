@@ -21,7 +21,7 @@ impl Acd {
         let mut timers = BTreeSet::new();
         let mut queued = 0;
 
-        for (&id, c) in &self.calls {
+        for (id, c) in self.calls.iter() {
             let q = self
                 .queues
                 .get(&c.queue)

@@ -38,6 +38,7 @@
 //! - Max wait does not run out while a call rings; a call back from an unanswered offer past
 //!   its max wait overflows at once.
 
+mod calls;
 mod engine;
 mod ids;
 mod invariants;
