@@ -139,16 +139,6 @@ struct CallInfo {
     answered: Option<(Time, QueueId)>,
 }
 
-/// Where occupancy is counted up to: agent time comes from the engine's running totals
-/// ([`Acd::agent_time`]), cut at each interval boundary as time passes it.
-#[derive(Debug, Default)]
-struct Occupancy {
-    /// The interval being counted, where it ends, and the totals credited so far.
-    interval: usize,
-    interval_end: u64,
-    counted: AgentTime,
-}
-
 struct Sim<'m> {
     model: &'m Model,
     acd: Acd,
@@ -156,9 +146,12 @@ struct Sim<'m> {
     now: Time,
     end: Time,
     interval_ms: u64,
-    /// The interval the latest event fell in, and where it ends: kept up as time moves, so
-    /// that no event pays a division to find its interval.
+    /// The interval the current input falls in (the last one's end for inputs past the
+    /// run's end), and where it ends: moved by `account` as time passes each boundary, so
+    /// that no input pays a division to find its interval.
     clock: (u64, u64),
+    /// The engine's agent-time totals ([`Acd::agent_time`]) credited to intervals so far.
+    counted: AgentTime,
     /// How long agents take to answer an offer.
     answer_ms: u64,
     heap: BinaryHeap<Entry>,
@@ -175,7 +168,6 @@ struct Sim<'m> {
     calls: VecDeque<Option<CallInfo>>,
     first_call: u64,
     ringing: FxHashSet<(CallId, AgentId)>,
-    occupancy: Occupancy,
     /// The call being placed by the current arrival, to see whether it was offered at once.
     arriving: Option<CallId>,
     /// Offers to answer right away (when agents answer in zero seconds but a ring-all queue
@@ -213,6 +205,7 @@ impl<'m> Sim<'m> {
             end,
             interval_ms,
             clock: (0, interval_ms),
+            counted: AgentTime::default(),
             answer_ms: (model.answer_seconds * 1000.0).round() as u64,
             heap: BinaryHeap::new(),
             patience: Patience::default(),
@@ -229,10 +222,6 @@ impl<'m> Sim<'m> {
             calls: VecDeque::new(),
             first_call: 0,
             ringing: FxHashSet::default(),
-            occupancy: Occupancy {
-                interval_end: interval_ms,
-                ..Occupancy::default()
-            },
             arriving: None,
             answer_now: Vec::new(),
             breaks: Vec::new(),
@@ -330,10 +319,15 @@ impl<'m> Sim<'m> {
         }
     }
 
-    /// Schedules queue `q`'s next Poisson arrival after `from`, with the rate of each interval
-    /// in turn (piecewise-constant rates are exact by memorylessness).
+    /// Schedules queue `q`'s next Poisson arrival after `from`, the current input's time, with
+    /// the rate of each interval in turn (piecewise-constant rates are exact by
+    /// memorylessness).
     fn schedule_arrival(&mut self, q: usize, from: Time) {
-        let (mut interval, mut boundary) = self.interval_at(from);
+        debug_assert!(
+            from.0 < self.clock.1 || from >= self.end,
+            "clock behind {from:?}"
+        );
+        let (mut interval, mut boundary) = self.clock;
         let gaps = &self.arrival_gaps[q];
         let mut t = from.0;
         while t < self.end.0 {
@@ -399,7 +393,7 @@ impl<'m> Sim<'m> {
         self.unfinished = self.calls.iter().flatten().count() as u64;
         self.calls.clear();
         self.account(self.end);
-        if self.occupancy.interval < self.intervals.len() {
+        if (self.clock.0 as usize) < self.intervals.len() {
             self.count_occupancy(self.end); // the last interval, cut short by the end
         }
     }
@@ -417,7 +411,7 @@ impl<'m> Sim<'m> {
         let call = CallId(self.first_call + self.calls.len() as u64);
         let model = &self.model.queues[q];
         let priority = pick_segment(&mut self.rng, &model.segments);
-        let interval = self.interval_of(now);
+        let interval = self.interval();
         self.calls.push_back(Some(CallInfo {
             queue: q,
             interval,
@@ -643,41 +637,30 @@ impl<'m> Sim<'m> {
         info
     }
 
-    /// Credits agent time to each interval that ends by `to` (within the run). Called before
-    /// every input at `to`: the engine's state has not changed since the last one, so its
-    /// totals at a boundary in between are exact.
+    /// Moves the clock to `to` (within the run), crediting agent time to each interval that
+    /// ends by then. Called before every input at `to`: the engine's state has not changed
+    /// since the last one, so its totals at a boundary in between are exact.
     fn account(&mut self, to: Time) {
         let to = to.0.min(self.end.0);
-        while self.occupancy.interval_end <= to {
-            self.count_occupancy(Time(self.occupancy.interval_end));
-            self.occupancy.interval += 1;
-            self.occupancy.interval_end += self.interval_ms;
+        while self.clock.1 <= to {
+            self.count_occupancy(Time(self.clock.1));
+            self.clock.0 += 1;
+            self.clock.1 += self.interval_ms;
         }
     }
 
     /// Adds the agent time from the current interval's start (or the last count) to `at`.
     fn count_occupancy(&mut self, at: Time) {
         let now = self.acd.agent_time(at);
-        let o = &mut self.occupancy;
-        let t = &mut self.intervals[o.interval];
-        t.staffed_ms += now.staffed_ms - o.counted.staffed_ms;
-        t.busy_ms += now.busy_ms - o.counted.busy_ms;
-        o.counted = now;
+        let t = &mut self.intervals[self.clock.0 as usize];
+        t.staffed_ms += now.staffed_ms - self.counted.staffed_ms;
+        t.busy_ms += now.busy_ms - self.counted.busy_ms;
+        self.counted = now;
     }
 
-    /// The interval `t` falls in and where it ends; `t` is the latest event's time or later.
-    fn interval_at(&mut self, t: Time) -> (u64, u64) {
-        let (interval, end) = &mut self.clock;
-        while t.0 >= *end {
-            *interval += 1;
-            *end += self.interval_ms;
-        }
-        self.clock
-    }
-
-    /// The tally an event at `t` counts in (the last one for events past the end).
-    fn interval_of(&mut self, t: Time) -> usize {
-        (self.interval_at(t).0 as usize).min(self.intervals.len() - 1)
+    /// The tally the current input counts in (the last one for inputs past the end).
+    fn interval(&self) -> usize {
+        (self.clock.0 as usize).min(self.intervals.len() - 1)
     }
 
     fn report(&self) -> Report {
