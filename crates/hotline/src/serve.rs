@@ -149,7 +149,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             None
         } else {
             let config = args.sip.config(args.demo)?;
-            let app = std::sync::Arc::new(server::switchboard::Switchboard(state.clone()));
+            let app = std::sync::Arc::new(app::switchboard::Switchboard(state.app().clone()));
             let t = telephony::Telephony::start(config, app)
                 .await
                 .map_err(anyhow::Error::msg)?;

@@ -137,7 +137,15 @@ async fn seed_telephony(
     use serde_json::json;
     for (key, name) in DEMO_QUEUES {
         store
-            .put_config(tenant, "skill", key, &json!({"name": name}), None, now_ms)
+            .put_config(
+                tenant,
+                "skill",
+                key,
+                &json!({"name": name}),
+                None,
+                now_ms,
+                None,
+            )
             .await?;
         let queue = json!({
             "name": name,
@@ -150,11 +158,19 @@ async fn seed_telephony(
             "announce": {"every": 30.0},
         });
         store
-            .put_config(tenant, "queue", key, &queue, None, now_ms)
+            .put_config(tenant, "queue", key, &queue, None, now_ms, None)
             .await?;
     }
     store
-        .put_config(tenant, "ivr_flow", "main", &demo_flow(), None, now_ms)
+        .put_config(
+            tenant,
+            "ivr_flow",
+            "main",
+            &json!({"name": "96332 主流程 Main", "flow": demo_flow()}),
+            None,
+            now_ms,
+            None,
+        )
         .await?;
     let queues: Vec<&str> = DEMO_QUEUES.iter().map(|(k, _)| *k).collect();
     for ext in DEMO_EXTENSIONS {
@@ -189,6 +205,7 @@ async fn seed_telephony(
                 &profile,
                 None,
                 now_ms,
+                None,
             )
             .await?;
     }

@@ -202,6 +202,18 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<app::AppError> for ApiError {
+    fn from(e: app::AppError) -> ApiError {
+        match e {
+            app::AppError::Invalid { field, reason } => ApiError::invalid(&field, reason),
+            app::AppError::NotFound(what) => ApiError::not_found(what),
+            app::AppError::InvalidState(why) => ApiError::new(Code::InvalidState, why),
+            app::AppError::Store(e) => ApiError::from(e),
+            app::AppError::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {

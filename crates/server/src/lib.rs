@@ -3,8 +3,10 @@
 //! log, live events; served as JSON over HTTP and a WebSocket with axum, described by an
 //! OpenAPI document.
 //!
-//! Only this crate knows HTTP and JSON wire types (the DTOs in `dto`, converted by hand from
-//! the store's types). It holds no SQL (that is `store`) and no routing logic (`acd`).
+//! Only this crate knows HTTP and JSON wire types (the DTOs in `dto` and beside the
+//! handlers, converted by hand from the store's and the running center's types). It holds
+//! no SQL (that is `store`) and no running center (that is `app`, whose domain errors it
+//! maps to its table of codes).
 //!
 //! Every endpoint is one row of the route table ([`routes::table`]): method, path, the
 //! permission it needs and the handler. The router, the permission check and the generated
@@ -12,47 +14,26 @@
 
 mod api;
 mod auth;
-pub mod center;
 pub mod demo;
 pub mod dto;
 pub mod error;
 mod extract;
-pub mod floor;
 mod openapi;
 pub mod perm;
 pub mod routes;
-pub mod switchboard;
 mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Router;
 use store::{EventLog, Store};
 use tokio::net::TcpListener;
 
+pub use app::Clock;
 pub use auth::{hash_password, token_hash};
 pub use openapi::openapi_json;
-
-/// Where the server reads the time: the system clock, or a hand-moved one in tests.
-#[derive(Debug, Clone)]
-pub enum Clock {
-    System,
-    Manual(Arc<AtomicI64>),
-}
-
-impl Clock {
-    pub fn now_ms(&self) -> i64 {
-        match self {
-            Clock::System => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-            Clock::Manual(ms) => ms.load(Ordering::Relaxed),
-        }
-    }
-}
 
 /// Settings a deployment may change.
 #[derive(Debug, Clone)]
@@ -93,46 +74,39 @@ pub struct AppState(Arc<Inner>);
 
 #[derive(Debug)]
 struct Inner {
-    store: Store,
-    events: EventLog,
-    clock: Clock,
+    /// The running center: everything a handler asks of it goes through here.
+    app: app::App,
     settings: Settings,
     guard: auth::LoginGuard,
-    centers: center::Centers,
-    /// Configuration changes one at a time: check against the engine, write, apply.
-    config_writes: tokio::sync::Mutex<()>,
     imports: api::imports::Imports,
-    /// SIP, once attached: the routing engine's offers go to it.
-    telephony: std::sync::OnceLock<Arc<telephony::Telephony>>,
 }
 
 impl AppState {
     /// Must be called inside a tokio runtime (it starts the event-log writer).
     pub fn new(store: Store, clock: Clock, settings: Settings) -> AppState {
-        let events = EventLog::start(store.clone(), 256);
         AppState(Arc::new(Inner {
-            store,
-            events,
-            clock,
+            app: app::App::new(store, clock),
             settings,
             guard: auth::LoginGuard::default(),
-            centers: center::Centers::default(),
-            config_writes: tokio::sync::Mutex::new(()),
             imports: api::imports::Imports::default(),
-            telephony: std::sync::OnceLock::new(),
         }))
     }
 
+    /// The running center behind the API.
+    pub fn app(&self) -> &app::App {
+        &self.0.app
+    }
+
     pub fn store(&self) -> &Store {
-        &self.0.store
+        self.0.app.store()
     }
 
     pub fn events(&self) -> &EventLog {
-        &self.0.events
+        self.0.app.events()
     }
 
     pub fn now_ms(&self) -> i64 {
-        self.0.clock.now_ms()
+        self.0.app.now_ms()
     }
 
     pub fn settings(&self) -> &Settings {
@@ -141,11 +115,20 @@ impl AppState {
 
     /// Connects telephony: from now on the routing engine's offers ring phones. Once only.
     pub fn attach_telephony(&self, t: Arc<telephony::Telephony>) {
-        let _ = self.0.telephony.set(t);
+        self.0.app.attach_telephony(t);
     }
 
     pub fn telephony(&self) -> Option<&Arc<telephony::Telephony>> {
-        self.0.telephony.get()
+        self.0.app.telephony()
+    }
+
+    /// Runs `job` on the tenant's engine, starting it if need be, and returns its result.
+    pub async fn center<R: Send + 'static>(
+        &self,
+        tenant: store::TenantId,
+        job: impl FnOnce(&mut app::center::Center) -> R + Send + 'static,
+    ) -> error::ApiResult<R> {
+        Ok(self.0.app.center(tenant, job).await?)
     }
 }
 

@@ -7,7 +7,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
-use axum::routing::{MethodRouter, get, patch, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use serde_json::{Value, json};
 
 use crate::api::{
@@ -338,6 +338,13 @@ pub fn table() -> Vec<Endpoint> {
             put(config::update_skill),
         ),
         ep(
+            M::DELETE,
+            "/api/skills/{skill_key}",
+            Some(ManageConfig),
+            None,
+            delete(config::delete_skill),
+        ),
+        ep(
             M::GET,
             "/api/queues",
             Some(ViewConfig),
@@ -364,6 +371,13 @@ pub fn table() -> Vec<Endpoint> {
                         "relax": [{"after": 30, "min_proficiency": 2}], "ring_timeout": 15}),
             ),
             put(config::update_queue),
+        ),
+        ep(
+            M::DELETE,
+            "/api/queues/{queue_key}",
+            Some(ManageConfig),
+            None,
+            delete(config::delete_queue),
         ),
         ep(
             M::GET,
@@ -402,6 +416,13 @@ pub fn table() -> Vec<Endpoint> {
             put(config::update_calendar),
         ),
         ep(
+            M::DELETE,
+            "/api/calendars/{calendar_key}",
+            Some(ManageConfig),
+            None,
+            delete(config::delete_calendar),
+        ),
+        ep(
             M::GET,
             "/api/calendars/{calendar_key}/status",
             Some(ViewConfig),
@@ -430,6 +451,13 @@ pub fn table() -> Vec<Endpoint> {
             put(config::update_team),
         ),
         ep(
+            M::DELETE,
+            "/api/teams/{team_key}",
+            Some(ManageConfig),
+            None,
+            delete(config::delete_team),
+        ),
+        ep(
             M::GET,
             "/api/agents/{user_id}/profile",
             Some(ViewConfig),
@@ -445,6 +473,13 @@ pub fn table() -> Vec<Endpoint> {
                         "queues": ["{queue_key}"]}),
             ),
             put(config::put_agent),
+        ),
+        ep(
+            M::DELETE,
+            "/api/agents/{user_id}/profile",
+            Some(ManageConfig),
+            None,
+            delete(config::delete_agent),
         ),
         ep(
             M::GET,
@@ -515,6 +550,13 @@ pub fn table() -> Vec<Endpoint> {
                 "q": {"type": "queue", "queue": "{queue_key}"}}}}),
             ),
             put(ivr_flows::update),
+        ),
+        ep(
+            M::DELETE,
+            "/api/ivr-flows/{flow_key}",
+            Some(ManageConfig),
+            None,
+            delete(ivr_flows::delete),
         ),
         ep(
             M::POST,

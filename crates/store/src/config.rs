@@ -2,7 +2,27 @@
 //! server's business (it checks them against the routing engine); the store keeps them, one
 //! version after another, and refuses a write based on an old version.
 
-use crate::{AnyRow, Db, Store, StoreError, TenantId, json_column};
+use crate::{AnyRow, Db, Store, StoreError, TenantId, UserId, json_column};
+
+/// The audit row of a configuration change, inside the change's transaction `$tx` (a macro
+/// because the transaction's type differs per backend).
+macro_rules! audit_in {
+    ($tx:ident, $tenant:expr, $now_ms:expr, $actor:expr, $action:expr, $kind:expr, $key:expr, $version:expr) => {
+        sqlx::query(
+            "INSERT INTO audit_log (tenant_id, at, actor_id, action, target_kind, target_id, \
+             detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind($tenant.0)
+        .bind($now_ms)
+        .bind($actor.0)
+        .bind($action)
+        .bind($kind)
+        .bind($key)
+        .bind(serde_json::json!({ "version": $version }).to_string())
+        .execute(&mut *$tx)
+        .await?
+    };
+}
 
 /// One configuration document.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,8 +36,12 @@ pub struct ConfigItem {
 }
 
 impl Store {
-    /// Writes a document: creates it when `expected_version` is `None` (409 if it exists),
-    /// replaces it when the stored version is `expected_version` (409 otherwise).
+    /// Writes a document: creates it when `expected_version` is `None` (`Conflict` if it
+    /// exists), replaces it when the stored version is `expected_version` (`Stale` if it is
+    /// another, `NotFound` if there is none). With `audit_by`, the audit row
+    /// (`config.<kind>.create|update`, with the new version) is written in the same
+    /// transaction: the change, its version and its audit row are one.
+    #[allow(clippy::too_many_arguments)]
     pub async fn put_config(
         &self,
         tenant: TenantId,
@@ -26,6 +50,7 @@ impl Store {
         data: &serde_json::Value,
         expected_version: Option<i64>,
         now_ms: i64,
+        audit_by: Option<UserId>,
     ) -> Result<ConfigItem, StoreError> {
         crate::model::check(
             "key",
@@ -36,50 +61,130 @@ impl Store {
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
             "1–64 letters, digits, `-` or `_`",
         )?;
-        let n = on_db!(self, pool => match expected_version {
-            None => sqlx::query(
-                "INSERT INTO config_items (tenant_id, kind, key, data, version, updated_at) \
-                 VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT DO NOTHING",
+        let what = "configuration";
+        let action = format!(
+            "config.{kind}.{}",
+            if expected_version.is_none() {
+                "create"
+            } else {
+                "update"
+            }
+        );
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let current: Option<i64> = sqlx::query_scalar(
+                "SELECT version FROM config_items WHERE tenant_id = $1 AND kind = $2 AND key = $3",
             )
             .bind(tenant.0)
             .bind(kind)
             .bind(key)
-            .bind(data.to_string())
-            .bind(now_ms)
-            .execute(pool)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                    StoreError::NotFound { what: "tenant" }
+            .fetch_optional(&mut *tx)
+            .await?;
+            let version = match (expected_version, current) {
+                (None, Some(_)) => return Err(StoreError::Conflict { what: "a document with this key" }),
+                (Some(_), None) => return Err(StoreError::NotFound { what }),
+                (Some(v), Some(c)) if v != c => return Err(StoreError::Stale { what, current: c }),
+                (None, None) => {
+                    sqlx::query(
+                        "INSERT INTO config_items (tenant_id, kind, key, data, version, updated_at) \
+                         VALUES ($1, $2, $3, $4, 1, $5)",
+                    )
+                    .bind(tenant.0)
+                    .bind(kind)
+                    .bind(key)
+                    .bind(data.to_string())
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match &e {
+                        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                            StoreError::NotFound { what: "tenant" }
+                        }
+                        // Created meanwhile by another writer.
+                        sqlx::Error::Database(d) if d.is_unique_violation() => {
+                            StoreError::Conflict { what: "a document with this key" }
+                        }
+                        _ => StoreError::Database(e),
+                    })?;
+                    1
                 }
-                _ => StoreError::Database(e),
-            })?
-            .rows_affected(),
-            Some(v) => sqlx::query(
-                "UPDATE config_items SET data = $1, version = version + 1, updated_at = $2 \
-                 WHERE tenant_id = $3 AND kind = $4 AND key = $5 AND version = $6",
+                (Some(v), Some(_)) => {
+                    let n = sqlx::query(
+                        "UPDATE config_items SET data = $1, version = version + 1, updated_at = $2 \
+                         WHERE tenant_id = $3 AND kind = $4 AND key = $5 AND version = $6",
+                    )
+                    .bind(data.to_string())
+                    .bind(now_ms)
+                    .bind(tenant.0)
+                    .bind(kind)
+                    .bind(key)
+                    .bind(v)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n != 1 {
+                        return Err(StoreError::Stale { what, current: v + 1 });
+                    }
+                    v + 1
+                }
+            };
+            if let Some(actor) = audit_by {
+                audit_in!(tx, tenant, now_ms, actor, &action, kind, key, version);
+            }
+            tx.commit().await?;
+        });
+        self.config_item(tenant, kind, key)
+            .await?
+            .ok_or(StoreError::NotFound { what })
+    }
+
+    /// Deletes a document if the stored version is `expected_version`, with its audit row
+    /// (`config.<kind>.delete`) in the same transaction when `audit_by` is given.
+    pub async fn delete_config(
+        &self,
+        tenant: TenantId,
+        kind: &str,
+        key: &str,
+        expected_version: i64,
+        now_ms: i64,
+        audit_by: Option<UserId>,
+    ) -> Result<(), StoreError> {
+        let what = "configuration";
+        let action = format!("config.{kind}.delete");
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "DELETE FROM config_items \
+                 WHERE tenant_id = $1 AND kind = $2 AND key = $3 AND version = $4",
             )
-            .bind(data.to_string())
-            .bind(now_ms)
             .bind(tenant.0)
             .bind(kind)
             .bind(key)
-            .bind(v)
-            .execute(pool)
+            .bind(expected_version)
+            .execute(&mut *tx)
             .await?
-            .rows_affected(),
+            .rows_affected();
+            if n != 1 {
+                let current: Option<i64> = sqlx::query_scalar(
+                    "SELECT version FROM config_items \
+                     WHERE tenant_id = $1 AND kind = $2 AND key = $3",
+                )
+                .bind(tenant.0)
+                .bind(kind)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                return Err(match current {
+                    Some(current) => StoreError::Stale { what, current },
+                    None => StoreError::NotFound { what },
+                });
+            }
+            if let Some(actor) = audit_by {
+                audit_in!(tx, tenant, now_ms, actor, &action, kind, key, expected_version);
+            }
+            tx.commit().await?;
         });
-        let now = self.config_item(tenant, kind, key).await?;
-        match now {
-            Some(item) if n == 1 => Ok(item),
-            Some(item) => Err(StoreError::Stale {
-                what: "configuration",
-                current: item.version,
-            }),
-            None => Err(StoreError::NotFound {
-                what: "configuration",
-            }),
-        }
+        Ok(())
     }
 
     pub async fn config_item(

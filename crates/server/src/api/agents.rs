@@ -2,6 +2,7 @@
 //! reason, and the supervisor's floor view of everyone's state.
 
 use acd::{AgentState, Reason};
+use app::agents::Set;
 use axum::extract::State;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -11,8 +12,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::center::agent_id;
-use crate::error::{ApiError, ApiResult, Code, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,40 +113,19 @@ async fn status_with(
     user: &store::User,
     profile: Option<&store::ConfigItem>,
 ) -> ApiResult<AgentStatus> {
-    let id = agent_id(user.id.0)?;
-    let (live, since, wrap, now_ms) = state
-        .center(tenant, move |c| {
-            (
-                c.acd.agent_state(id),
-                c.floor.since(id),
-                c.acd.wrap_up_until(id).map(crate::center::ms),
-                crate::center::ms(c.now),
-            )
-        })
-        .await?;
-    let (s, reason) = describe(live);
+    let snap = state.app().agent_snapshot(tenant, user.id.0).await?;
+    let (s, reason) = describe(snap.state);
     Ok(AgentStatus {
         user_id: user.id.0,
         display_name: user.display_name.clone(),
         state: s,
         reason,
         extension: profile.and_then(|p| p.data["extension"].as_str().map(String::from)),
-        since_ms: since,
-        wrap_up_until_ms: wrap,
-        now_ms,
+        since_ms: snap.since_ms,
+        wrap_up_until_ms: snap.wrap_up_until_ms,
+        now_ms: snap.now_ms,
         call: None,
     })
-}
-
-/// What the engine refused, for the agent: 409 with its reason.
-pub(crate) fn refused(e: acd::AcdError) -> ApiError {
-    match e {
-        acd::AcdError::UnknownAgent(_) => ApiError::new(
-            Code::InvalidState,
-            "you have no routing profile yet; ask an administrator to give you skills and queues",
-        ),
-        other => ApiError::new(Code::InvalidState, other.to_string()),
-    }
 }
 
 /// Your own state.
@@ -169,23 +148,7 @@ pub async fn login(
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Json<AgentStatus>> {
     let tenant = caller.tenant()?;
-    let id = agent_id(caller.user.id.0)?;
-    // The seat quota holds in the queues too, however the agent reached the API.
-    let quota = state
-        .store()
-        .tenant(tenant)
-        .await?
-        .map_or(0, |t| t.seat_quota);
-    state
-        .center(tenant, move |c| {
-            let offline = matches!(c.acd.agent_state(id), None | Some(AgentState::Offline));
-            if offline && c.acd.agents_logged_in() >= quota as usize {
-                return Err(ApiError::from(store::StoreError::SeatsFull { quota }));
-            }
-            let now = c.now;
-            c.acd.handle_login(now, id).map_err(refused)
-        })
-        .await??;
+    state.app().sign_in(tenant, caller.user.id.0).await?;
     Ok(Json(status(&state, tenant, &caller.user, true).await?))
 }
 
@@ -197,14 +160,10 @@ pub async fn logout(
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Json<AgentStatus>> {
     let tenant = caller.tenant()?;
-    let id = agent_id(caller.user.id.0)?;
     state
-        .center(tenant, move |c| {
-            let now = c.now;
-            c.acd.handle_logout(now, id)
-        })
-        .await?
-        .map_err(refused)?;
+        .app()
+        .set_agent(tenant, caller.user.id.0, Set::SignedOut)
+        .await?;
     Ok(Json(status(&state, tenant, &caller.user, true).await?))
 }
 
@@ -217,23 +176,13 @@ pub async fn change(
     ApiJson(req): ApiJson<StateChange>,
 ) -> ApiResult<Json<AgentStatus>> {
     let tenant = caller.tenant()?;
-    let id = agent_id(caller.user.id.0)?;
-    let reason = match (req.state.as_str(), req.reason.as_deref()) {
-        ("ready", None) => None,
+    let to = match (req.state.as_str(), req.reason.as_deref()) {
+        ("ready", None) => Set::Ready,
         ("ready", Some(_)) => return Err(ApiError::invalid("reason", "only with not_ready")),
-        ("not_ready", r) => Some(reason(r)?),
+        ("not_ready", r) => Set::NotReady(reason(r)?),
         _ => return Err(ApiError::invalid("state", "ready or not_ready")),
     };
-    state
-        .center(tenant, move |c| {
-            let now = c.now;
-            match reason {
-                None => c.acd.handle_ready(now, id),
-                Some(r) => c.acd.handle_not_ready(now, id, r),
-            }
-        })
-        .await?
-        .map_err(refused)?;
+    state.app().set_agent(tenant, caller.user.id.0, to).await?;
     Ok(Json(status(&state, tenant, &caller.user, true).await?))
 }
 
@@ -277,7 +226,6 @@ pub async fn wrap_up(
     ApiJson(req): ApiJson<WrapUp>,
 ) -> ApiResult<Json<AgentStatus>> {
     let tenant = caller.tenant()?;
-    let id = agent_id(caller.user.id.0)?;
     let extend = match (req.action.as_str(), req.seconds) {
         ("extend", None) => Some(30),
         ("extend", Some(n @ 1..=3600)) => Some(n),
@@ -286,20 +234,11 @@ pub async fn wrap_up(
         ("done", Some(_)) => return Err(ApiError::invalid("seconds", "only with extend")),
         _ => return Err(ApiError::invalid("action", "extend or done")),
     };
+    let extend = extend.map(|n| std::time::Duration::from_secs(u64::from(n)));
     state
-        .center(tenant, move |c| {
-            let now = c.now;
-            match extend {
-                Some(n) => c.acd.handle_wrap_up_extend(
-                    now,
-                    id,
-                    std::time::Duration::from_secs(u64::from(n)),
-                ),
-                None => c.acd.handle_wrap_up_end(now, id),
-            }
-        })
-        .await?
-        .map_err(refused)?;
+        .app()
+        .wrap_up(tenant, caller.user.id.0, extend)
+        .await?;
     Ok(Json(status(&state, tenant, &caller.user, true).await?))
 }
 

@@ -86,12 +86,11 @@ pub async fn place(
     };
     // While on this call the agent's phone is busy: no queue call is offered to it.
     state
-        .center(tenant, move |c| c.phone_reachable(user, false))
+        .center(tenant, move |c| c.set_engaged(user, true))
         .await?;
     if let Err(e) = t.dial(dial) {
-        let reachable = t.is_reachable(tenant.0, user);
         state
-            .center(tenant, move |c| c.phone_reachable(user, reachable))
+            .center(tenant, move |c| c.set_engaged(user, false))
             .await?;
         return Err(ApiError::new(Code::InvalidState, e));
     }
@@ -127,7 +126,7 @@ pub async fn transfer(
         .config_item(tenant, "queue", &body.to)
         .await?
         .is_some()
-        || crate::switchboard::agent_by_extension(&state, tenant, &body.to)
+        || app::switchboard::agent_by_extension(state.app(), tenant, &body.to)
             .await
             .is_some();
     if !known {
@@ -177,7 +176,7 @@ pub async fn consult(
 ) -> ApiResult<StatusCode> {
     let tenant = caller.tenant()?;
     let t = live_call(&state, tenant, &call_id)?;
-    if crate::switchboard::agent_by_extension(&state, tenant, &body.to)
+    if app::switchboard::agent_by_extension(state.app(), tenant, &body.to)
         .await
         .is_none()
     {

@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use acd::AgentState;
+use app::agents::Set;
+use app::floor::Live;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
@@ -17,11 +18,10 @@ use serde_json::json;
 use store::TenantId;
 use utoipa::ToSchema;
 
-use super::agents::{AgentStatus, describe, refused};
+use super::agents::{AgentStatus, describe};
 use super::settings::{Threshold, center_settings};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::center::agent_id;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath};
 
@@ -73,84 +73,6 @@ pub struct FloorView {
     pub thresholds: Vec<Threshold>,
 }
 
-/// The engine's part of the snapshot, taken in one job so it is consistent.
-struct Live {
-    now_ms: i64,
-    queues: Vec<LiveQueue>,
-    agents: Vec<LiveAgent>,
-}
-
-struct LiveQueue {
-    key: String,
-    open: bool,
-    waiting: usize,
-    oldest: Option<i64>,
-    day: crate::floor::QueueDay,
-    goal: f64,
-    target: f64,
-}
-
-struct LiveAgent {
-    id: i64,
-    state: Option<AgentState>,
-    since: Option<i64>,
-    wrap_until: Option<i64>,
-    queues: Vec<String>,
-    reachable: bool,
-}
-
-async fn live(state: &AppState, tenant: TenantId) -> ApiResult<Live> {
-    state
-        .center(tenant, |c| {
-            let now_ms = crate::center::ms(c.now);
-            let queues = c
-                .queue_status()
-                .into_iter()
-                .filter_map(|(key, open, waiting)| {
-                    let id = c.known_queue(&key)?;
-                    let cfg = c.acd.queue_config(id)?;
-                    Some(LiveQueue {
-                        key,
-                        open,
-                        waiting,
-                        oldest: c.floor.oldest_waiting(id),
-                        day: c.floor.day(id),
-                        goal: cfg.service_level,
-                        target: cfg.service_time.as_secs_f64(),
-                    })
-                })
-                .collect();
-            let agents = c
-                .acd
-                .agent_ids()
-                .into_iter()
-                .map(|id| LiveAgent {
-                    id: i64::from(id.0),
-                    state: c.acd.agent_state(id),
-                    since: c.floor.since(id),
-                    wrap_until: c.acd.wrap_up_until(id).map(crate::center::ms),
-                    reachable: c.acd.reachable(id, acd::Channel::Voice).unwrap_or(false),
-                    queues: c
-                        .acd
-                        .agent_config(id)
-                        .map(|cfg| {
-                            cfg.queues
-                                .iter()
-                                .filter_map(|q| c.queue_key(*q).map(String::from))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                })
-                .collect();
-            Live {
-                now_ms,
-                queues,
-                agents,
-            }
-        })
-        .await
-}
-
 /// What the store knows of the floor's people and queues: names, extensions, thresholds.
 /// The live view keeps one for a few seconds, so a busy floor does not read it per change.
 struct Directory {
@@ -200,7 +122,7 @@ async fn directory(state: &AppState, tenant: TenantId) -> ApiResult<Directory> {
 
 /// The whole floor now.
 pub async fn snapshot(state: &AppState, tenant: TenantId) -> ApiResult<FloorView> {
-    let live = live(state, tenant).await?;
+    let live = state.app().floor_live(tenant).await?;
     Ok(assemble(live, &directory(state, tenant).await?))
 }
 
@@ -208,19 +130,19 @@ pub async fn snapshot(state: &AppState, tenant: TenantId) -> ApiResult<FloorView
 fn assemble(live: Live, dir: &Directory) -> FloorView {
     let mut agents = Vec::new();
     for a in live.agents {
-        let Some((name, extension)) = dir.people.get(&a.id) else {
+        let Some((name, extension)) = dir.people.get(&a.user) else {
             continue;
         };
         let (state_name, reason) = describe(a.state);
         agents.push(FloorAgent {
             status: AgentStatus {
-                user_id: a.id,
+                user_id: a.user,
                 display_name: name.clone(),
                 state: state_name,
                 reason,
                 extension: extension.clone(),
-                since_ms: a.since,
-                wrap_up_until_ms: a.wrap_until,
+                since_ms: a.since_ms,
+                wrap_up_until_ms: a.wrap_up_until_ms,
                 now_ms: live.now_ms,
                 call: None,
             },
@@ -246,7 +168,7 @@ fn assemble(live: Live, dir: &Directory) -> FloorView {
                 key: q.key,
                 open: q.open,
                 waiting: q.waiting,
-                oldest_waiting_since_ms: q.oldest,
+                oldest_waiting_since_ms: q.oldest_ms,
                 offered: q.day.offered,
                 answered: q.day.answered,
                 answered_in_target: q.day.answered_in_target,
@@ -254,7 +176,7 @@ fn assemble(live: Live, dir: &Directory) -> FloorView {
                 overflowed: q.day.overflowed,
                 service_level: q.day.service_level(),
                 service_level_goal: q.goal,
-                target_seconds: q.target,
+                target_seconds: q.target_s,
                 agents: by_state,
             }
         })
@@ -288,7 +210,7 @@ pub async fn live_view(
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let tenant = caller.tenant()?;
-    let changes = state.center(tenant, |c| c.floor.subscribe()).await?;
+    let changes = state.app().floor_changes(tenant).await?;
     Ok(ws.on_upgrade(move |socket| serve(state, caller, tenant, changes, socket)))
 }
 
@@ -314,12 +236,12 @@ async fn serve(
                 return;
             }
         }
-        let view = match live(&state, tenant).await {
+        let view = match state.app().floor_live(tenant).await {
             Ok(live) => {
                 // Read the directory again when it is old or someone on the floor is new.
                 let stale = dir.as_ref().is_none_or(|d| {
                     d.read_at.elapsed() > DIRECTORY_FOR
-                        || live.agents.iter().any(|a| !d.people.contains_key(&a.id))
+                        || live.agents.iter().any(|a| !d.people.contains_key(&a.user))
                 });
                 if stale {
                     dir = directory(&state, tenant).await.ok();
@@ -389,19 +311,8 @@ pub async fn set_state(
         "not_ready" => Some(super::agents::reason(req.reason.as_deref())?),
         _ => return Err(ApiError::invalid("state", "not_ready or offline")),
     };
-    let id = agent_id(user_id)?;
-    let changed = state
-        .center(tenant, move |c| {
-            let now = c.now;
-            let before = c.acd.agent_state(id);
-            match reason {
-                None => c.acd.handle_logout(now, id),
-                Some(r) => c.acd.handle_not_ready(now, id, r),
-            }
-            .map(|()| c.acd.agent_state(id) != before)
-        })
-        .await?
-        .map_err(refused)?;
+    let to = reason.map_or(Set::SignedOut, Set::NotReady);
+    let changed = state.app().set_agent(tenant, user_id, to).await?;
     // Asking for what already is changes nothing and is not audited.
     if changed {
         super::audit(

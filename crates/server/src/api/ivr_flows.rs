@@ -11,10 +11,11 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use store::{ConfigItem, TenantId};
 use utoipa::ToSchema;
 
-use super::config::{ConfigDoc, create_key, existing, list_kind, saved, stored, update_version};
+use super::config::{
+    ConfigDoc, VersionParam, VersionQuery, create_kind, delete_kind, list_kind, update_kind,
+};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -61,23 +62,28 @@ pub struct TryResult {
     pub finished: bool,
 }
 
-async fn checked(state: &AppState, tenant: TenantId, input: &IvrFlowInput) -> ApiResult<ivr::Flow> {
-    if input.name.trim().is_empty() {
-        return Err(ApiError::invalid("name", "must not be empty"));
+impl super::config::Wire for IvrFlowInput {
+    type Doc = app::config::IvrFlow;
+    fn key(&self) -> &Option<String> {
+        &self.key
     }
-    let flow: ivr::Flow = serde_path_to_error::deserialize(input.flow.clone()).map_err(|e| {
-        let path = e.path().to_string();
-        ApiError::invalid(
-            &format!("flow.{}", path.trim_start_matches('.')),
-            e.into_inner().to_string(),
-        )
-    })?;
-    let keys = |items: Vec<ConfigItem>| items.into_iter().map(|i| i.key).collect::<Vec<_>>();
-    let queues = keys(state.store().config_items(tenant, "queue").await?);
-    let calendars = keys(state.store().config_items(tenant, "calendar").await?);
-    flow.check(Some(&queues), Some(&calendars))
-        .map_err(|e| ApiError::invalid(&format!("flow.{}", e.field), e.reason))?;
-    Ok(flow)
+    fn version(&self) -> Option<i64> {
+        self.version
+    }
+    /// The flow as the interpreter reads it; a fault names its place (`flow.nodes.main`).
+    fn into_doc(self) -> ApiResult<app::config::IvrFlow> {
+        let flow: ivr::Flow = serde_path_to_error::deserialize(self.flow).map_err(|e| {
+            let path = e.path().to_string();
+            ApiError::invalid(
+                &format!("flow.{}", path.trim_start_matches('.')),
+                e.into_inner().to_string(),
+            )
+        })?;
+        Ok(app::config::IvrFlow {
+            name: self.name,
+            flow,
+        })
+    }
 }
 
 #[utoipa::path(get, path = "/api/ivr-flows", tag = "config", responses((status = 200, body = Vec<ConfigDoc>)))]
@@ -85,9 +91,11 @@ pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Json<Vec<ConfigDoc>>> {
-    list_kind(&state, &caller, "ivr_flow").await
+    list_kind::<app::config::IvrFlow>(&state, &caller).await
 }
 
+/// Create a flow; checked so that no caller is stranded (every node reachable, every queue
+/// and calendar it names exists).
 #[utoipa::path(post, path = "/api/ivr-flows", tag = "config", request_body = IvrFlowInput,
     responses((status = 201, body = ConfigDoc), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
@@ -95,24 +103,10 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     ApiJson(input): ApiJson<IvrFlowInput>,
 ) -> ApiResult<(StatusCode, Json<ConfigDoc>)> {
-    let tenant = caller.tenant()?;
-    let key = create_key(&input.key, input.version)?;
-    checked(&state, tenant, &input).await?;
-    let item = state
-        .store()
-        .put_config(
-            tenant,
-            "ivr_flow",
-            &key,
-            &stored(&input)?,
-            None,
-            state.now_ms(),
-        )
-        .await?;
-    saved(&state, &caller, &item, true).await?;
-    Ok((StatusCode::CREATED, Json(ConfigDoc::from(&item))))
+    create_kind(&state, &caller, input).await
 }
 
+/// Change a flow at the version you read; the next call takes it.
 #[utoipa::path(put, path = "/api/ivr-flows/{flow_key}", tag = "config", request_body = IvrFlowInput,
     params(("flow_key" = String, Path)),
     responses((status = 200, body = ConfigDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -122,23 +116,21 @@ pub async fn update(
     ApiPath(key): ApiPath<String>,
     ApiJson(input): ApiJson<IvrFlowInput>,
 ) -> ApiResult<Json<ConfigDoc>> {
-    let tenant = caller.tenant()?;
-    existing(&state, tenant, "ivr_flow", &key, "IVR flow").await?;
-    let version = update_version(&input.key, input.version)?;
-    checked(&state, tenant, &input).await?;
-    let item = state
-        .store()
-        .put_config(
-            tenant,
-            "ivr_flow",
-            &key,
-            &stored(&input)?,
-            Some(version),
-            state.now_ms(),
-        )
-        .await?;
-    saved(&state, &caller, &item, false).await?;
-    Ok(Json(ConfigDoc::from(&item)))
+    update_kind(&state, &caller, &key, input).await
+}
+
+/// Delete a flow at the version you read.
+#[utoipa::path(delete, path = "/api/ivr-flows/{flow_key}", tag = "config",
+    params(("flow_key" = String, Path), VersionQuery),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(key): ApiPath<String>,
+    q: VersionParam,
+) -> ApiResult<StatusCode> {
+    delete_kind::<app::config::IvrFlow>(&state, &caller, &key, q).await
 }
 
 /// Calendars as the routing engine knows them now, or all open / all closed.
@@ -180,8 +172,7 @@ pub async fn try_call(
             format!("`{bad}` is not a key (0–9, *, #, or a space for silence)"),
         ));
     }
-    let input: IvrFlowInput = serde_json::from_value(item.data).map_err(ApiError::internal)?;
-    let flow: ivr::Flow = serde_json::from_value(input.flow).map_err(ApiError::internal)?;
+    let flow = app::config::parse::<app::config::IvrFlow>(&item)?.flow;
     let calendars: Vec<String> = state
         .store()
         .config_items(tenant, "calendar")

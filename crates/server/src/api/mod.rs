@@ -17,7 +17,7 @@ pub mod tenants;
 pub mod users;
 
 use serde_json::Value;
-use store::{AuditEntry, NewEvent, TenantId};
+use store::{AuditEntry, TenantId};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -50,16 +50,7 @@ pub async fn audit(
 /// Puts an event on the log. `id` must be unique per tenant for this happening (a retry
 /// with the same id is counted once).
 pub async fn emit(state: &AppState, tenant: TenantId, id: String, kind: &str, payload: Value) {
-    let event = NewEvent {
-        tenant,
-        id,
-        at_ms: state.now_ms(),
-        kind: kind.into(),
-        payload,
-    };
-    if let Err(e) = state.events().append(event).await {
-        tracing::error!("event not queued: {e}");
-    }
+    state.app().emit(tenant, id, kind, payload).await;
 }
 
 /// Page sizes: 50 unless asked, at most 500.

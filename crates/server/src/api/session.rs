@@ -1,5 +1,6 @@
 //! Logging in and out, the current session, passwords and API tokens.
 
+use app::agents::Set;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
@@ -154,14 +155,10 @@ pub async fn logout(
         .await?;
     if let Some(t) = caller.user.tenant {
         // Leaving the desktop signs the agent out of the queues: nobody rings an empty seat.
-        if crate::perm::allows(caller.user.role, crate::perm::Perm::TakeContacts)
-            && let Ok(id) = crate::center::agent_id(caller.user.id.0)
-        {
+        if crate::perm::allows(caller.user.role, crate::perm::Perm::TakeContacts) {
             let _ = state
-                .center(t, move |c| {
-                    let now = c.now;
-                    c.acd.handle_logout(now, id)
-                })
+                .app()
+                .set_agent(t, caller.user.id.0, Set::SignedOut)
                 .await;
         }
         super::emit(

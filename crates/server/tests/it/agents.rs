@@ -584,3 +584,181 @@ fn ivr_flows_are_checked_versioned_and_tried_out_before_going_live() {
         );
     });
 }
+
+/// Issue 19: every kind of configuration goes through one mechanism — created, changed and
+/// deleted at a version, refused while something uses it, audited with its change.
+#[test]
+fn issue_19_configuration_is_deleted_at_its_version_and_never_while_in_use() {
+    on_both(|w: World| async move {
+        let admin = Role::TenantAdmin;
+        // The fixture's queue needs its skill, and the agent's profile and the IVR flow
+        // name the queue.
+        let (s, v) = w
+            .as_a(
+                admin,
+                Method::DELETE,
+                "/api/skills/water-skill?version=1",
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("invalid_state")),
+            "{v}"
+        );
+        assert!(
+            v["message"]
+                .as_str()
+                .unwrap()
+                .contains("queue `water-queue`"),
+            "{v}"
+        );
+        let (s, v) = w
+            .as_a(admin, Method::DELETE, "/api/skills/water-skill", None)
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("version"))
+        );
+        // A skill nothing uses goes, at its version only.
+        let (s, v) = w
+            .as_a(
+                admin,
+                Method::POST,
+                "/api/skills",
+                Some(json!({"key": "spare", "name": "备用"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (s, v) = w
+            .as_a(
+                admin,
+                Method::POST,
+                "/api/skills",
+                Some(json!({"key": "spare", "name": "备用"})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("already_exists")),
+            "{v}"
+        );
+        let (s, v) = w
+            .as_a(admin, Method::DELETE, "/api/skills/spare?version=2", None)
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("version_conflict")),
+            "{v}"
+        );
+        let (s, _) = w
+            .as_a(admin, Method::DELETE, "/api/skills/spare?version=1", None)
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, _) = w
+            .as_a(admin, Method::DELETE, "/api/skills/spare?version=1", None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // The flow goes first, then the agent's profile, then the queue, then its skill.
+        let agent = w.a.users[&Role::Agent].id.0;
+        for path in [
+            "/api/ivr-flows/water-flow?version=1".to_string(),
+            format!("/api/agents/{agent}/profile?version=1"),
+            "/api/queues/water-queue?version=1".to_string(),
+            "/api/skills/water-skill?version=1".to_string(),
+        ] {
+            let (s, v) = w.as_a(admin, Method::DELETE, &path, None).await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{path}: {v}");
+        }
+        // The engine closed the queue; the agent has no profile to sign in with.
+        let (_, status) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/queues/status", None)
+            .await;
+        assert_eq!(
+            status,
+            json!([{"key": "water-queue", "open": false, "waiting": 0}])
+        );
+        let (s, v) = w
+            .as_a(Role::Agent, Method::POST, "/api/me/agent/login", None)
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("invalid_state")),
+            "{v}"
+        );
+        // A queue created again under the key is the same queue, open.
+        let (s, v) = w
+            .as_a(
+                admin,
+                Method::POST,
+                "/api/queues",
+                Some(json!({"key": "water-queue", "name": "报修"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (_, status) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/queues/status", None)
+            .await;
+        assert_eq!(
+            status,
+            json!([{"key": "water-queue", "open": true, "waiting": 0}])
+        );
+        // Every change has its audit row.
+        let (_, audit) = w
+            .as_a(admin, Method::GET, "/api/audit?limit=20", None)
+            .await;
+        let actions: Vec<&str> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["action"].as_str())
+            .collect();
+        for want in [
+            "config.skill.create",
+            "config.skill.delete",
+            "config.ivr_flow.delete",
+            "config.agent.delete",
+            "config.queue.delete",
+            "config.queue.create",
+        ] {
+            assert!(actions.contains(&want), "{want} missing from {actions:?}");
+        }
+    });
+}
+
+/// Issue 19 (and 21's first fault): a flow saved through the API is stored as the
+/// switchboard reads it, so the number it serves keeps answering.
+#[test]
+fn issue_19_a_flow_saved_through_the_api_routes_calls() {
+    on_both(|w: World| async move {
+        let admin = Role::TenantAdmin;
+        let (_, flows) = w.as_a(admin, Method::GET, "/api/ivr-flows", None).await;
+        let mine = flows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == "water-flow")
+            .unwrap();
+        let body = json!({"version": mine["version"], "name": mine["data"]["name"],
+                          "flow": mine["data"]["flow"]});
+        let (s, v) = w
+            .as_a(admin, Method::PUT, "/api/ivr-flows/water-flow", Some(body))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        w.store
+            .set_tenant_numbers(w.a.tenant.id, &["95598".to_string()], 1)
+            .await
+            .unwrap();
+        let (s, v) = w
+            .as_a(admin, Method::POST, "/api/ivr-flows", Some(json!({"key": "95598", "name": "热线",
+                "flow": {"start": "q", "nodes": {"q": {"type": "queue", "queue": "water-queue"}}}})))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let board = app::switchboard::Switchboard(w.state.app().clone());
+        let route = telephony::App::route(&board, "95598", "13812345678")
+            .await
+            .expect("the number is routed");
+        assert_eq!(route.tenant, w.a.tenant.id.0);
+        assert_eq!(route.flow.start, "q");
+    });
+}

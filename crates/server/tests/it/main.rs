@@ -297,7 +297,7 @@ async fn fixture(
         let store = store.clone();
         async move {
             store
-                .put_config(tenant.id, kind, &key, &data, None, START_MS)
+                .put_config(tenant.id, kind, &key, &data, None, START_MS, None)
                 .await
                 .unwrap()
         }

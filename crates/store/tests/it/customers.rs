@@ -416,15 +416,15 @@ fn configuration_documents_have_versions_per_tenant() {
         let (water, gas) = two_tenants(&store).await;
         let doc = serde_json::json!({"name": "报修 Repairs"});
         let v1 = store
-            .put_config(water, "skill", "repair", &doc, None, 1)
+            .put_config(water, "skill", "repair", &doc, None, 1, None)
             .await
             .unwrap();
         assert_eq!(v1.version, 1);
         assert!(matches!(
             store
-                .put_config(water, "skill", "repair", &doc, None, 2)
+                .put_config(water, "skill", "repair", &doc, None, 2, None)
                 .await,
-            Err(StoreError::Stale { current: 1, .. })
+            Err(StoreError::Conflict { .. })
         ));
         let v2 = store
             .put_config(
@@ -434,25 +434,26 @@ fn configuration_documents_have_versions_per_tenant() {
                 &serde_json::json!({"name": "维修"}),
                 Some(1),
                 2,
+                None,
             )
             .await
             .unwrap();
         assert_eq!((v2.version, v2.data["name"].as_str()), (2, Some("维修")));
         assert!(matches!(
             store
-                .put_config(water, "skill", "repair", &doc, Some(1), 3)
+                .put_config(water, "skill", "repair", &doc, Some(1), 3, None)
                 .await,
             Err(StoreError::Stale { current: 2, .. })
         ));
         assert!(matches!(
             store
-                .put_config(water, "skill", "nope", &doc, Some(1), 3)
+                .put_config(water, "skill", "nope", &doc, Some(1), 3, None)
                 .await,
             Err(StoreError::NotFound { .. })
         ));
         assert!(matches!(
             store
-                .put_config(water, "skill", "bad key!", &doc, None, 3)
+                .put_config(water, "skill", "bad key!", &doc, None, 3, None)
                 .await,
             Err(StoreError::Invalid { field: "key", .. })
         ));
@@ -462,6 +463,83 @@ fn configuration_documents_have_versions_per_tenant() {
         );
         assert!(store.config_items(gas, "skill").await.unwrap().is_empty());
         assert_eq!(store.config_items(water, "skill").await.unwrap(), vec![v2]);
+    });
+}
+
+/// Issue 19: a change, its version and its audit row are one transaction; so is a deletion.
+#[test]
+fn issue_19_configuration_changes_carry_their_audit_row() {
+    on_both(|store, _| async move {
+        let (water, gas) = two_tenants(&store).await;
+        let doc = serde_json::json!({"name": "报修"});
+        let admin = store
+            .create_user(
+                &store::NewUser {
+                    tenant: Some(water),
+                    username: "admin".into(),
+                    display_name: "管理员".into(),
+                    role: store::Role::TenantAdmin,
+                    password_hash: "$argon2id$x".into(),
+                },
+                1,
+            )
+            .await
+            .unwrap();
+        let admin = Some(admin.id);
+        store
+            .put_config(water, "skill", "repair", &doc, None, 1, admin)
+            .await
+            .unwrap();
+        store
+            .put_config(water, "skill", "repair", &doc, Some(1), 2, admin)
+            .await
+            .unwrap();
+        // A refused change writes no audit row.
+        assert!(
+            store
+                .put_config(water, "skill", "repair", &doc, Some(1), 3, admin)
+                .await
+                .is_err()
+        );
+        assert!(matches!(
+            store
+                .delete_config(water, "skill", "repair", 1, 4, admin)
+                .await,
+            Err(StoreError::Stale { current: 2, .. })
+        ));
+        assert!(matches!(
+            store
+                .delete_config(gas, "skill", "repair", 2, 4, admin)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        store
+            .delete_config(water, "skill", "repair", 2, 5, admin)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.config_item(water, "skill", "repair").await.unwrap(),
+            None
+        );
+        let audit = store.audit_entries(Some(water), None, 10).await.unwrap();
+        let rows: Vec<_> = audit
+            .iter()
+            .rev()
+            .map(|a| (a.entry.action.as_str(), a.entry.detail["version"].as_i64()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("config.skill.create", Some(1)),
+                ("config.skill.update", Some(2)),
+                ("config.skill.delete", Some(2)),
+            ]
+        );
+        assert!(
+            audit
+                .iter()
+                .all(|a| a.entry.actor == admin && a.entry.target_id == "repair")
+        );
     });
 }
 
@@ -476,14 +554,14 @@ fn agent_profiles_are_found_by_extension_in_every_tenant() {
         ] {
             let doc = serde_json::json!({"extension": ext, "sip_password": "s"});
             store
-                .put_config(tenant, "agent", user, &doc, None, 1)
+                .put_config(tenant, "agent", user, &doc, None, 1, None)
                 .await
                 .unwrap();
         }
         // A queue with the same field is not an agent.
         let queue = serde_json::json!({"name": "q", "extension": "8001"});
         store
-            .put_config(water, "queue", "q", &queue, None, 1)
+            .put_config(water, "queue", "q", &queue, None, 1, None)
             .await
             .unwrap();
         let found: Vec<_> = store

@@ -15,13 +15,13 @@ use telephony::{
     TransferTo,
 };
 
-use crate::AppState;
-use crate::api::config::AgentInput;
+use crate::App;
 use crate::center::{Incoming, agent_id};
+use crate::config::{Agent, IvrFlow, parse};
 
 /// The application as telephony sees it.
 #[derive(Debug, Clone)]
-pub struct Switchboard(pub AppState);
+pub struct Switchboard(pub App);
 
 /// The queue priority a segment adds to its callers (key customers first, R1.3).
 fn segment_priority(s: Segment) -> i32 {
@@ -40,11 +40,7 @@ fn segment_name(s: Segment) -> String {
 }
 
 /// The user whose agent profile has this extension, in the tenant.
-pub async fn agent_by_extension(
-    state: &AppState,
-    tenant: TenantId,
-    extension: &str,
-) -> Option<i64> {
+pub async fn agent_by_extension(state: &App, tenant: TenantId, extension: &str) -> Option<i64> {
     let items = state.store().agents_by_extension(extension).await.ok()?;
     items
         .into_iter()
@@ -53,7 +49,7 @@ pub async fn agent_by_extension(
 
 impl Switchboard {
     async fn log(&self, tenant: i64, id: String, kind: &str, payload: serde_json::Value) {
-        crate::api::emit(&self.0, TenantId(tenant), id, kind, payload).await;
+        self.0.emit(TenantId(tenant), id, kind, payload).await;
     }
 
     /// Runs `job` on the tenant's engine; failures are logged (telephony cannot act on them).
@@ -66,21 +62,16 @@ impl Switchboard {
         match self.0.center(TenantId(tenant), job).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!(tenant, "{what}: {e}"),
-            Err(e) => tracing::error!(tenant, "{what}: {}", e.message),
+            Err(e) => tracing::error!(tenant, "{what}: {e}"),
         }
     }
 
-    /// Whether the routing engine may offer the user's phone calls: not while it is on a
-    /// call the engine does not follow (an extension rung straight, a consultation);
-    /// afterwards, if it is still registered.
+    /// The user's phone is on (or done with) a call the engine does not follow: an
+    /// extension rung straight, a consultation, a call placed. The center decides what
+    /// that means for routing ([`crate::center::Center::refresh_phone`]).
     async fn engaged(&self, tenant: i64, user: i64, on_call: bool) {
-        let reachable = !on_call
-            && self
-                .0
-                .telephony()
-                .is_some_and(|t| t.is_reachable(tenant, user));
         self.engine(tenant, "the phone's availability", move |c| {
-            c.phone_reachable(user, reachable);
+            c.set_engaged(user, on_call);
             Ok(())
         })
         .await;
@@ -101,7 +92,13 @@ impl telephony::App for Switchboard {
             Some(doc) => doc,
             None => store.config_item(tenant, "ivr_flow", "main").await.ok()??,
         };
-        let flow: ivr::Flow = serde_json::from_value(flow_doc.data).ok()?;
+        let flow = match parse::<IvrFlow>(&flow_doc) {
+            Ok(doc) => doc.flow,
+            Err(e) => {
+                tracing::error!(tenant = tenant.0, "{e}");
+                return None;
+            }
+        };
         let mut vars = BTreeMap::new();
         let mut customer = None;
         if let Ok(p) = phone::normalize(caller, None) {
@@ -148,7 +145,7 @@ impl telephony::App for Switchboard {
             let Some(t) = t else {
                 continue;
             };
-            let Ok(profile) = serde_json::from_value::<AgentInput>(item.data) else {
+            let Ok(profile) = parse::<Agent>(&item) else {
                 continue;
             };
             if let (Some(password), Ok(user)) = (profile.sip_password, item.key.parse()) {
@@ -207,7 +204,7 @@ impl telephony::App for Switchboard {
             })
             .await
             .and_then(|r| r)
-            .map_err(|e| e.message)
+            .map_err(|e| e.to_string())
     }
 
     async fn place(&self, tenant: i64, call_id: &str) -> Option<Place> {
@@ -270,10 +267,10 @@ impl telephony::App for Switchboard {
                     ivr_path: Vec::new(),
                 })
                 .map(|_| announce)
-                .map_err(|e| e.message)
+                .map_err(|e| e.to_string())
             })
             .await
-            .map_err(|e| e.message)??;
+            .map_err(|e| e.to_string())??;
         let target = match agent {
             Some(user) => TransferTo::Agent(user),
             None => TransferTo::Queue(tr.to.clone(), announce),
@@ -314,7 +311,7 @@ impl telephony::App for Switchboard {
         self.0
             .center(TenantId(tenant), move |c| c.callback(&key))
             .await
-            .map_err(|e| e.message)??;
+            .map_err(|e| e.to_string())??;
         self.log(
             tenant,
             format!("callback:{call_id}"),
@@ -413,7 +410,7 @@ impl telephony::App for Switchboard {
                     let Some(call) = c.call_id(&call_id) else {
                         return Ok(());
                     };
-                    let agent = agent_id(agent).map_err(|e| e.message)?;
+                    let agent = agent_id(agent).map_err(|e| e.to_string())?;
                     let now = c.now;
                     c.acd
                         .handle_answer(now, call, agent)
@@ -432,7 +429,7 @@ impl telephony::App for Switchboard {
                     .center(t, move |c| {
                         let call = c.call_id(&call_id)?;
                         let now = c.now;
-                        let result = agent_id(agent).map_err(|e| e.message).and_then(|a| {
+                        let result = agent_id(agent).map_err(|e| e.to_string()).and_then(|a| {
                             c.acd
                                 .handle_decline(now, call, a)
                                 .map_err(|e| e.to_string())
@@ -628,9 +625,10 @@ impl telephony::App for Switchboard {
                     self.engaged(tenant, expert, false).await;
                 }
             }
-            Report::Reachable { user, reachable } => {
+            Report::Reachable { user, .. } => {
+                // The registration changed; the center asks telephony and decides.
                 self.engine(tenant, "phone registration", move |c| {
-                    c.phone_reachable(user, reachable);
+                    c.refresh_phone(user);
                     Ok(())
                 })
                 .await;

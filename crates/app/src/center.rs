@@ -6,8 +6,8 @@
 //! Names in the API are the tenant's keys (`repair`, `vip-queue`); the engine's ids are
 //! assigned here and never leave this module. Agents are users: `AgentId` is the user id.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, Weak};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use acd::{Acd, AgentId, CallId, QueueConfig, QueueId, SkillId, Time};
@@ -15,9 +15,8 @@ use serde_json::Value;
 use store::{NewEvent, TenantId};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::api::config::{QueueInput, queue_config};
-use crate::error::{ApiError, ApiResult};
-use crate::{AppState, Inner};
+use crate::config::{Agent, Calendar, Kind, Queue, queue_config};
+use crate::{App, AppError, AppResult, Inner};
 
 type Job = Box<dyn FnOnce(&mut Center) + Send>;
 
@@ -41,7 +40,7 @@ pub struct Center {
     queues: HashMap<String, QueueId>,
     calendars: HashMap<String, calendar::Calendar>,
     /// Queues as configured, for re-applying those on a calendar when it opens or closes.
-    queue_inputs: HashMap<String, QueueInput>,
+    queue_inputs: HashMap<String, Queue>,
     /// Live calls, for their detail records.
     calls: HashMap<CallId, CallRecord>,
     /// The engine's id of each live call by the call's own id.
@@ -55,6 +54,14 @@ pub struct Center {
     seq: u64,
     /// Today's floor: time in state, the queues' counts.
     pub floor: crate::floor::Floor,
+    /// Users whose phone is on a call the engine does not follow (rung straight, consulted,
+    /// placing a call): not to be offered the engine's calls meanwhile.
+    engaged: HashSet<i64>,
+    /// SIP, once attached: whether a phone is registered.
+    telephony: Arc<OnceLock<Arc<telephony::Telephony>>>,
+    /// Agents whose routing profile was deleted: the engine has no removal, so they stay
+    /// in it with no queues, signed out, and cannot sign in until given a profile again.
+    pub(crate) retired: HashSet<AgentId>,
 }
 
 impl Center {
@@ -78,12 +85,12 @@ impl Center {
     }
 
     /// Queues a call; returns the engine's id for it (answers and hang-ups use it).
-    pub fn arrive(&mut self, incoming: Incoming) -> ApiResult<CallId> {
+    pub fn arrive(&mut self, incoming: Incoming) -> AppResult<CallId> {
         let queue = self
             .known_queue(&incoming.queue)
-            .ok_or_else(|| ApiError::invalid("queue", format!("no queue `{}`", incoming.queue)))?;
+            .ok_or_else(|| AppError::invalid("queue", format!("no queue `{}`", incoming.queue)))?;
         if self.by_key.contains_key(&incoming.call_id) {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "call_id",
                 "this call is already in the center",
             ));
@@ -101,7 +108,7 @@ impl Center {
         let now = self.now;
         self.acd
             .handle_arrival(now, id, arrival)
-            .map_err(crate::api::config::engine_refused)?;
+            .map_err(AppError::engine_refused)?;
         self.by_key.insert(incoming.call_id.clone(), id);
         self.calls.insert(
             id,
@@ -167,15 +174,32 @@ impl Center {
         Ok(())
     }
 
-    /// Whether the user's phone can be rung for voice calls (registered, and not busy on a
-    /// call the agent placed). A user without a routing profile is nobody's concern here.
-    pub fn phone_reachable(&mut self, user: i64, reachable: bool) {
+    /// The one place that decides whether the engine may ring the user's phone: it is
+    /// registered (telephony says, so never before telephony is attached) and not on a call
+    /// the engine does not follow. Called whenever either may have changed. A user without
+    /// a routing profile is nobody's concern here.
+    pub fn refresh_phone(&mut self, user: i64) {
+        let registered = self
+            .telephony
+            .get()
+            .is_some_and(|t| t.is_reachable(self.tenant.0, user));
+        let reachable = registered && !self.engaged.contains(&user);
         if let Ok(agent) = agent_id(user) {
             let now = self.now;
             let _ = self
                 .acd
                 .handle_reachable(now, agent, acd::Channel::Voice, reachable);
         }
+    }
+
+    /// The user's phone is on (or done with) a call the engine does not follow.
+    pub fn set_engaged(&mut self, user: i64, engaged: bool) {
+        if engaged {
+            self.engaged.insert(user);
+        } else {
+            self.engaged.remove(&user);
+        }
+        self.refresh_phone(user);
     }
 
     /// At midnight in the tenant's zone: the floor's counts and the engine's daily
@@ -213,13 +237,61 @@ impl Center {
     }
 
     /// Builds the queue's engine configuration (its calendar applied) and applies it.
-    pub fn apply_queue(&mut self, key: &str, input: QueueInput) -> ApiResult<()> {
+    pub fn apply_queue(&mut self, key: &str, input: Queue) -> AppResult<()> {
         let (id, cfg) = queue_config(self, key, &input)?;
         let now = self.now;
         self.acd
             .handle_queue(now, id, cfg)
-            .map_err(crate::api::config::engine_refused)?;
+            .map_err(AppError::engine_refused)?;
         self.queue_inputs.insert(key.to_string(), input);
+        Ok(())
+    }
+
+    /// A deleted queue: closed for good (the engine keeps its id, which a queue created
+    /// again under the key takes back). Refused while calls wait in it.
+    pub fn close_queue(&mut self, key: &str) -> AppResult<()> {
+        let Some(id) = self.known_queue(key) else {
+            return Ok(());
+        };
+        if self.acd.waiting(id).unwrap_or(0) > 0 {
+            return Err(AppError::InvalidState(
+                "calls are waiting in this queue; let them be answered or move them first".into(),
+            ));
+        }
+        if let Some(mut cfg) = self.acd.queue_config(id).cloned() {
+            cfg.open = false;
+            let now = self.now;
+            self.acd
+                .handle_queue(now, id, cfg)
+                .map_err(AppError::engine_refused)?;
+        }
+        self.queue_inputs.remove(key);
+        Ok(())
+    }
+
+    /// A deleted calendar: nothing opens or closes by it any more.
+    pub fn forget_calendar(&mut self, key: &str) {
+        self.calendars.remove(key);
+    }
+
+    /// A deleted routing profile: the agent takes no more contacts. Refused while they are
+    /// signed in.
+    pub fn forget_agent(&mut self, agent: AgentId) -> AppResult<()> {
+        if !matches!(
+            self.acd.agent_state(agent),
+            None | Some(acd::AgentState::Offline)
+        ) {
+            return Err(AppError::InvalidState(
+                "the agent is signed in; sign them out first".into(),
+            ));
+        }
+        if self.acd.agent_config(agent).is_some() {
+            let now = self.now;
+            self.acd
+                .handle_agent(now, agent, acd::AgentConfig::default())
+                .map_err(AppError::engine_refused)?;
+            self.retired.insert(agent);
+        }
         Ok(())
     }
 
@@ -233,7 +305,7 @@ impl Center {
     /// otherwise than the engine's configuration.
     fn reapply_calendars(&mut self, only: Option<&str>) {
         let now = ms(self.now);
-        let stale: Vec<(String, QueueInput)> = self
+        let stale: Vec<(String, Queue)> = self
             .queue_inputs
             .iter()
             .filter(|(_, q)| {
@@ -258,11 +330,7 @@ impl Center {
             .collect();
         for (key, input) in stale {
             if let Err(e) = self.apply_queue(&key, input) {
-                tracing::error!(
-                    queue = key,
-                    "re-applying the queue's calendar: {}",
-                    e.message
-                );
+                tracing::error!(queue = key, "re-applying the queue's calendar: {e}");
             }
         }
     }
@@ -295,7 +363,7 @@ impl Center {
     /// The announcements the queue makes to waiting callers.
     pub fn announcements(&self, key: &str) -> Option<telephony::Announce> {
         let input = self.queue_inputs.get(key)?;
-        crate::api::config::announcements(input).ok().flatten()
+        crate::config::announcements(input).ok().flatten()
     }
 
     /// Where a waiting call stands: calls ahead, and the expected wait — one handle time
@@ -385,19 +453,19 @@ pub fn ms(t: Time) -> i64 {
 }
 
 /// An agent's engine id from a user id.
-pub fn agent_id(user: i64) -> ApiResult<AgentId> {
+pub fn agent_id(user: i64) -> AppResult<AgentId> {
     u32::try_from(user)
         .map(AgentId)
-        .map_err(|_| ApiError::invalid("user_id", "out of range"))
+        .map_err(|_| AppError::invalid("user_id", "out of range"))
 }
 
-impl AppState {
+impl App {
     /// Runs `job` on the tenant's engine, starting it if need be, and returns its result.
     pub async fn center<R: Send + 'static>(
         &self,
         tenant: TenantId,
         job: impl FnOnce(&mut Center) -> R + Send + 'static,
-    ) -> ApiResult<R> {
+    ) -> AppResult<R> {
         let sender = {
             let mut running = self
                 .0
@@ -425,14 +493,14 @@ impl AppState {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&tenant);
-            return Err(ApiError::internal(format!(
+            return Err(AppError::Internal(format!(
                 "the routing engine of tenant {} stopped",
                 tenant.0
             )));
         }
         answer
             .await
-            .map_err(|_| ApiError::internal("the routing engine dropped a job"))
+            .map_err(|_| AppError::Internal("the routing engine dropped a job".into()))
     }
 }
 
@@ -471,7 +539,7 @@ async fn run(state: Weak<Inner>, tenant: TenantId, mut jobs: mpsc::Receiver<Job>
             }
         }
         let Some(state) = state.upgrade() else { return };
-        flush(&AppState(state), &mut center).await;
+        flush(&App(state), &mut center).await;
     }
 }
 
@@ -482,7 +550,7 @@ fn clock(state: &Weak<Inner>) -> Option<Time> {
 
 /// The engine's reports onto the event log. Actions (ring this phone) are telephony's; until
 /// it is attached they have nobody to go to.
-async fn flush(state: &AppState, c: &mut Center) {
+async fn flush(state: &App, c: &mut Center) {
     while let Some(action) = c.acd.poll_action() {
         let Some(t) = state.telephony() else { continue };
         let key = |call: &CallId| c.calls.get(call).map(|r| r.id.clone());
@@ -703,6 +771,7 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
     let inner = state.upgrade().ok_or("shutting down")?;
     let store = inner.store.clone();
     let now = Time(u64::try_from(inner.clock.now_ms()).unwrap_or(0));
+    let telephony = inner.telephony.clone();
     drop(inner);
     let zone = store
         .tenant(tenant)
@@ -721,9 +790,12 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         by_key: HashMap::new(),
         next_call: 0,
         handle_ms: HashMap::new(),
-        boot: crate::auth::new_secret()[..12].to_string(),
+        boot: crate::random_hex(12),
         seq: 0,
         floor: crate::floor::Floor::new(&zone, i64::try_from(now.0).unwrap_or(0)),
+        engaged: HashSet::new(),
+        telephony: telephony.clone(),
+        retired: HashSet::new(),
     };
     let items = |kind: &'static str| {
         let store = store.clone();
@@ -746,21 +818,18 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         c.skill(&s.key);
     }
     for cal in items("calendar").await? {
-        match serde_json::from_value::<crate::api::config::CalendarInput>(cal.data.clone())
-            .map_err(|e| e.to_string())
-            .and_then(|i| crate::api::config::calendar_of(&i).map_err(|e| e.message))
-        {
+        match crate::config::parse::<Calendar>(&cal).and_then(|i| i.build()) {
             Ok(parsed) => {
                 c.calendars.insert(cal.key.clone(), parsed);
             }
-            Err(e) => skip("calendar", &cal.key, e),
+            Err(e) => skip("calendar", &cal.key, e.to_string()),
         }
     }
     // Every queue first as a placeholder on its own channel, so that overflow targets exist
     // whatever the order; then as configured.
     let mut queues = Vec::new();
     for q in items("queue").await? {
-        match serde_json::from_value::<QueueInput>(q.data.clone()) {
+        match crate::config::parse::<Queue>(&q) {
             Ok(input) => {
                 let channel = input
                     .channel
@@ -782,29 +851,19 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
     }
     for (key, input) in queues {
         if let Err(e) = c.apply_queue(&key, input) {
-            skip("queue", &key, e.message);
+            skip("queue", &key, e.to_string());
         }
     }
     for a in items("agent").await? {
-        let loaded = serde_json::from_value::<crate::api::config::AgentInput>(a.data.clone())
-            .map_err(|e| e.to_string())
-            .and_then(|input| crate::api::config::agent_config(&c, &input).map_err(|e| e.message))
-            .and_then(|cfg| {
-                let user: i64 = a.key.parse().map_err(|_| "not a user id".to_string())?;
-                let id = agent_id(user).map_err(|e| e.message)?;
-                c.acd.handle_agent(now, id, cfg).map_err(|e| e.to_string())
-            });
+        let loaded = crate::config::parse::<Agent>(&a).and_then(|doc| doc.apply(&a.key, &mut c));
         if let Err(e) = loaded {
-            skip("agent", &a.key, e);
+            skip("agent", &a.key, e.to_string());
         }
     }
     // With telephony attached, an agent can be rung only once a phone is registered.
-    if let Some(t) = state.upgrade().and_then(|s| s.telephony.get().cloned()) {
+    if c.telephony.get().is_some() {
         for id in c.acd.agent_ids() {
-            let reachable = t.is_reachable(tenant.0, i64::from(id.0));
-            let _ = c
-                .acd
-                .handle_reachable(now, id, acd::Channel::Voice, reachable);
+            c.refresh_phone(i64::from(id.0));
         }
     }
     // What loading reported (nothing observable yet) is not news.

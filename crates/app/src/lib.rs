@@ -1,0 +1,121 @@
+//! The running contact center, without HTTP: one task per tenant owning its routing engine
+//! ([`center`]), telephony's view of the application ([`switchboard`]), the floor
+//! ([`floor`]), the center's configuration as typed documents applied live ([`config`]),
+//! and the agents' own actions ([`agents`]). The services of the coming modules (tickets,
+//! leads, reports, schedules, quality) live here too, one module each.
+//!
+//! It returns domain errors ([`AppError`]); the HTTP edge (`server`) maps them to its
+//! error table. It knows no HTTP and no wire types, and no SQL (that is `store`).
+
+pub mod agents;
+pub mod center;
+pub mod config;
+mod error;
+pub mod floor;
+pub mod switchboard;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use store::{EventLog, NewEvent, Store, TenantId};
+
+pub use error::{AppError, AppResult};
+
+/// Where the center reads the time: the system clock, or a hand-moved one in tests.
+#[derive(Debug, Clone)]
+pub enum Clock {
+    System,
+    Manual(Arc<AtomicI64>),
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        match self {
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            Clock::Manual(ms) => ms.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The running center of every tenant. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct App(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    events: EventLog,
+    clock: Clock,
+    centers: center::Centers,
+    /// Configuration changes one at a time: check against the engine, write, apply.
+    config_writes: tokio::sync::Mutex<()>,
+    /// SIP, once attached: the routing engine's offers go to it.
+    telephony: Arc<OnceLock<Arc<telephony::Telephony>>>,
+}
+
+impl App {
+    /// Must be called inside a tokio runtime (it starts the event-log writer).
+    pub fn new(store: Store, clock: Clock) -> App {
+        let events = EventLog::start(store.clone(), 256);
+        App(Arc::new(Inner {
+            store,
+            events,
+            clock,
+            centers: center::Centers::default(),
+            config_writes: tokio::sync::Mutex::new(()),
+            telephony: Arc::new(OnceLock::new()),
+        }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn events(&self) -> &EventLog {
+        &self.0.events
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.0.clock.now_ms()
+    }
+
+    /// Connects telephony: from now on the routing engine's offers ring phones. Once only.
+    pub fn attach_telephony(&self, t: Arc<telephony::Telephony>) {
+        let _ = self.0.telephony.set(t);
+    }
+
+    pub fn telephony(&self) -> Option<&Arc<telephony::Telephony>> {
+        self.0.telephony.get()
+    }
+
+    /// Puts an event on the log. `id` must be unique per tenant for this happening (a retry
+    /// with the same id is counted once).
+    pub async fn emit(&self, tenant: TenantId, id: String, kind: &str, payload: Value) {
+        let event = NewEvent {
+            tenant,
+            id,
+            at_ms: self.now_ms(),
+            kind: kind.into(),
+            payload,
+        };
+        if let Err(e) = self.events().append(event).await {
+            tracing::error!("event not queued: {e}");
+        }
+    }
+}
+
+/// A random hex string of `n` characters (`n` ≤ 64), for ids that must not repeat across
+/// runs.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = [0u8; 32];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No entropy source: the clock still tells runs apart.
+        bytes[..16].copy_from_slice(&Clock::System.now_ms().to_le_bytes().repeat(2));
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    hex[..n.min(64)].to_string()
+}
