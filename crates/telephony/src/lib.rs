@@ -11,7 +11,7 @@
 //! - [`sdp`], [`digest`], [`registrar`], [`headers`]: pure pieces, tested alone and fuzzed.
 //! - [`rtp`]: the media of one call, a task per call.
 //! - [`prompts`]: what callers hear.
-//! - `sip`: the endpoint, REGISTER, and the inbound call task (`call`).
+//! - `sip`: the endpoint and REGISTER; `call`: one task per call; `shared`: what both hold.
 //! - [`wire`]: an in-memory datagram network to run SIP on in tests, on tokio's clock.
 
 use std::collections::BTreeMap;
@@ -30,6 +30,7 @@ pub mod sdp;
 pub mod wire;
 
 mod call;
+mod shared;
 mod sip;
 
 pub use sip::Telephony;

@@ -5,61 +5,43 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rsipstack::EndpointBuilder;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::platform::CancellationToken;
 use rsipstack::sip::prelude::*;
-use rsipstack::sip::{Header, Method, StatusCode, Transport, Uri};
+use rsipstack::sip::{Header, Method, StatusCode, Transport};
 use rsipstack::transaction::endpoint::{Endpoint, EndpointOption};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transport::udp::UdpConnection;
-use rsipstack::transport::{SipAddr, TcpListenerConnection, TransportLayer};
+use rsipstack::transport::{TcpListenerConnection, TransportLayer};
 use tokio::sync::mpsc;
 
-use crate::call::{self, Command};
+use crate::call;
 use crate::digest::{self, Nonces, Verdict};
 use crate::registrar::{RegisterError, Registrar};
 use crate::screen::ScreenedUdp;
+use crate::shared::{Command, Shared, now_ms};
 use crate::{Action, App, Config, Report, prompts::Prompts, rtp::Ports};
 
 /// Telephony, running. The application keeps it in an `Arc` and tells it the routing
 /// engine's decisions with [`Telephony::act`].
 pub struct Telephony {
-    pub(crate) config: Config,
-    pub(crate) app: Arc<dyn App>,
+    /// What the call tasks hold too.
+    shared: Arc<Shared>,
     endpoint: Endpoint,
-    pub(crate) dialogs: Arc<DialogLayer>,
-    pub(crate) registrar: Mutex<Registrar>,
     nonces: Nonces,
-    pub(crate) ports: Ports,
-    pub(crate) prompts: Prompts,
-    pub(crate) recorder: media::wav::Recorder,
-    /// Recordings in progress: the recorder's id → (tenant, call id), for failures.
-    pub(crate) recordings: Mutex<HashMap<u64, (i64, String)>>,
-    pub(crate) next_id: AtomicU64,
-    /// Live calls by id: their tenant and their task.
-    pub(crate) calls: Mutex<HashMap<String, (i64, mpsc::UnboundedSender<Command>)>>,
-    /// Where phones and trunks reach us (signalling).
-    pub(crate) public: SocketAddr,
     token: CancellationToken,
-    draining: AtomicBool,
 }
 
 impl std::fmt::Debug for Telephony {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Telephony")
-            .field("public", &self.public)
+            .field("public", &self.shared.public)
             .field("calls", &self.live_calls())
             .finish_non_exhaustive()
     }
-}
-
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The address of the interface that routes outward (no packet is sent).
@@ -151,21 +133,23 @@ impl Telephony {
             ip
         };
         let t = Arc::new(Telephony {
-            ports: Ports::new(rtp_ip, config.rtp_ports.0, config.rtp_ports.1),
-            prompts: Prompts::load(config.prompts_dir.as_deref()),
-            config,
-            app,
+            shared: Arc::new(Shared {
+                ports: Ports::new(rtp_ip, config.rtp_ports.0, config.rtp_ports.1),
+                prompts: Prompts::load(config.prompts_dir.as_deref()),
+                config,
+                app,
+                dialogs,
+                registrar: Mutex::new(Registrar::new()),
+                recorder,
+                recordings: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(1),
+                calls: Mutex::new(HashMap::new()),
+                public,
+                draining: AtomicBool::new(false),
+            }),
             endpoint,
-            dialogs,
-            registrar: Mutex::new(Registrar::new()),
             nonces: Nonces::random(),
-            recorder,
-            recordings: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(1),
-            calls: Mutex::new(HashMap::new()),
-            public,
             token,
-            draining: AtomicBool::new(false),
         });
         let inner = t.endpoint.inner.clone();
         tokio::spawn(async move { inner.serve().await });
@@ -180,6 +164,7 @@ impl Telephony {
             while let Some(f) = fail_rx.recv().await {
                 let Some(t) = me.upgrade() else { return };
                 let owner = t
+                    .shared
                     .recordings
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -187,7 +172,8 @@ impl Telephony {
                 if let Some((tenant, call_id)) = owner {
                     let error = format!("{}: {}", f.path.display(), f.error);
                     tracing::error!(call_id, "recording failed: {error}");
-                    t.app
+                    t.shared
+                        .app
                         .report(tenant, Report::RecordingFailed { call_id, error })
                         .await;
                 }
@@ -199,9 +185,10 @@ impl Telephony {
             loop {
                 every.tick().await;
                 let Some(t) = me.upgrade() else { return };
-                let gone = t.registrar().expire(now_ms());
+                let gone = t.shared.registrar().expire(now_ms());
                 for (tenant, user) in gone {
-                    t.app
+                    t.shared
+                        .app
                         .report(
                             tenant,
                             Report::Reachable {
@@ -213,76 +200,47 @@ impl Telephony {
                 }
             }
         });
-        tracing::info!(%public, "SIP listening on udp and tcp {}", t.config.listen);
+        tracing::info!(%public, "SIP listening on udp and tcp {}", t.shared.config.listen);
         Ok(t)
     }
 
     /// Where phones and trunks send SIP.
     pub fn sip_address(&self) -> SocketAddr {
-        self.public
+        self.shared.public
     }
 
     pub fn live_calls(&self) -> usize {
-        self.calls.lock().map_or(0, |c| c.len())
+        self.shared.live_calls()
     }
 
     /// Whether a user has a phone registered now.
     pub fn is_reachable(&self, tenant: i64, user: i64) -> bool {
-        !self.registrar().of_user(tenant, user).is_empty()
-    }
-
-    pub(crate) fn registrar(&self) -> std::sync::MutexGuard<'_, Registrar> {
-        self.registrar.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Takes a call's id for a new call task; `None` if a call with that id is live.
-    pub(crate) fn enlist(
-        &self,
-        tenant: i64,
-        call_id: &str,
-    ) -> Option<mpsc::UnboundedReceiver<Command>> {
-        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-        if calls.contains_key(call_id) {
-            return None;
-        }
-        let (tx, rx) = mpsc::unbounded_channel();
-        calls.insert(call_id.to_string(), (tenant, tx));
-        Some(rx)
-    }
-
-    pub(crate) fn delist(&self, call_id: &str) {
-        self.calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(call_id);
-    }
-
-    fn call(&self, call_id: &str) -> Option<(i64, mpsc::UnboundedSender<Command>)> {
-        self.calls.lock().ok().and_then(|c| c.get(call_id).cloned())
+        !self.shared.registrar().of_user(tenant, user).is_empty()
     }
 
     /// Whether the tenant has this call live.
     pub fn is_live(&self, tenant: i64, call_id: &str) -> bool {
-        self.call(call_id).is_some_and(|(t, _)| t == tenant)
+        self.shared.call(call_id).is_some_and(|(t, _)| t == tenant)
     }
 
     /// Places a call for an agent: their phone rings, and once they answer the customer
     /// is dialled through the outbound trunk. Refused at once if there is no outbound
     /// trunk, the agent has no registered phone, or the call id is in use.
     pub fn dial(self: &Arc<Self>, dial: crate::Dial) -> Result<(), String> {
-        if self.draining() {
+        if self.shared.draining() {
             return Err("shutting down".into());
         }
-        if self.config.outbound.is_none() {
+        if self.shared.config.outbound.is_none() {
             return Err("no outbound trunk is configured (--trunk-out)".into());
         }
         if !self.is_reachable(dial.tenant, dial.agent) {
             return Err("the agent's phone is not registered".into());
         }
         let commands = self
+            .shared
             .enlist(dial.tenant, &dial.call_id)
             .ok_or("a call with this id is live")?;
-        tokio::spawn(call::outbound(self.clone(), dial, commands));
+        tokio::spawn(call::outbound(self.shared.clone(), dial, commands));
         Ok(())
     }
 
@@ -349,6 +307,7 @@ impl Telephony {
         command: impl FnOnce(tokio::sync::oneshot::Sender<Result<(), String>>) -> Command,
     ) -> Result<(), String> {
         let call = self
+            .shared
             .call(call_id)
             .filter(|(t, _)| *t == tenant)
             .ok_or("no such live call")?;
@@ -366,7 +325,7 @@ impl Telephony {
         };
         // A call already gone needs nothing more: its `Ended` report, on its way to the
         // engine, withdraws whatever the engine offered meanwhile.
-        if let Some((_, call)) = self.call(&call_id) {
+        if let Some((_, call)) = self.shared.call(&call_id) {
             let _ = call.send(Command::Act(action));
         }
     }
@@ -374,12 +333,13 @@ impl Telephony {
     /// Stops taking new calls, lets live ones go on for the configured time, then hangs
     /// up the rest and stops SIP.
     pub async fn shutdown(&self) {
-        self.draining.store(true, Ordering::SeqCst);
-        let deadline = tokio::time::Instant::now() + self.config.drain;
+        self.shared.draining.store(true, Ordering::SeqCst);
+        let deadline = tokio::time::Instant::now() + self.shared.config.drain;
         while self.live_calls() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let calls: Vec<_> = self
+            .shared
             .calls
             .lock()
             .map(|c| c.values().map(|(_, tx)| tx.clone()).collect())
@@ -394,25 +354,6 @@ impl Telephony {
         self.token.cancel();
     }
 
-    pub(crate) fn draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
-    }
-
-    /// Our Contact for dialogs over `transport`.
-    pub(crate) fn contact(&self, transport: Transport) -> Uri {
-        let tcp = if transport == Transport::Tcp {
-            ";transport=tcp"
-        } else {
-            ""
-        };
-        let text = format!("sip:hotline@{}{tcp}", self.public);
-        Uri::try_from(text.as_str()).unwrap_or_default()
-    }
-
-    pub(crate) fn trunk_allows(&self, ip: IpAddr) -> bool {
-        self.config.trunks.contains(&ip)
-    }
-
     fn take(self: Arc<Self>, mut tx: Transaction) {
         let in_dialog = tx
             .original
@@ -423,7 +364,7 @@ impl Telephony {
         let method = tx.original.method;
         tokio::spawn(async move {
             if in_dialog {
-                match self.dialogs.match_dialog(&tx) {
+                match self.shared.dialogs.match_dialog(&tx) {
                     Some(mut d) => {
                         let _ = d.handle(&mut tx).await;
                     }
@@ -434,7 +375,7 @@ impl Telephony {
                 return;
             }
             match method {
-                Method::Invite => call::inbound(self, tx).await,
+                Method::Invite => call::inbound(self.shared.clone(), tx).await,
                 Method::Register => self.register(tx).await,
                 Method::Options => {
                     let _ = tx.reply(StatusCode::OK).await;
@@ -488,6 +429,7 @@ impl Telephony {
         let ext = to.user().unwrap_or_default().to_string();
         let domain = to.host_with_port.host.to_string();
         let auth = self
+            .shared
             .app
             .extension(&domain, &ext)
             .await
@@ -553,7 +495,7 @@ impl Telephony {
         };
         let ext_key = (auth.tenant, ext);
         let (before, result) = {
-            let mut r = self.registrar();
+            let mut r = self.shared.registrar();
             let before = !r.of_user(auth.tenant, auth.user).is_empty();
             let result = r.register(
                 now,
@@ -582,7 +524,8 @@ impl Telephony {
         })?;
         let after = !bindings.is_empty();
         if before != after {
-            self.app
+            self.shared
+                .app
                 .report(
                     auth.tenant,
                     Report::Reachable {
@@ -600,22 +543,4 @@ impl Telephony {
             })
             .collect())
     }
-}
-
-/// Where to send requests to a registered phone, over its transport. Over UDP, the port its
-/// Contact names if the Contact has the address the REGISTER came from (a phone may
-/// register from one port and listen on another, or be registered by a provisioning
-/// tool); otherwise, and over TCP, the address it registered from, so phones behind NAT
-/// are reached.
-pub(crate) fn phone_target(b: &crate::registrar::Binding, ext: &str) -> (Uri, SipAddr) {
-    let tcp = b.transport == "tcp";
-    let to = match crate::headers::uri_addr(&b.contact) {
-        Some(contact) if !tcp && contact.ip() == b.source.ip() => contact,
-        _ => b.source,
-    };
-    let text = format!("sip:{ext}@{to}{}", if tcp { ";transport=tcp" } else { "" });
-    let uri = Uri::try_from(text.as_str()).unwrap_or_default();
-    let mut addr = SipAddr::from(to);
-    addr.r#type = Some(if tcp { Transport::Tcp } else { Transport::Udp });
-    (uri, addr)
 }
