@@ -12,6 +12,7 @@
 //! - [`rtp`]: the media of one call, a task per call.
 //! - [`prompts`]: what callers hear.
 //! - `sip`: the endpoint and REGISTER; `call`: one task per call; `shared`: what both hold.
+//! - [`clock`]: the time of day, the system's or tokio's.
 //! - [`wire`]: an in-memory datagram network to run SIP on in tests, on tokio's clock.
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub mod clock;
 pub mod digest;
 pub mod fuzz;
 pub mod headers;
@@ -33,6 +35,7 @@ mod call;
 mod shared;
 mod sip;
 
+pub use clock::Clock;
 pub use sip::Telephony;
 
 /// How telephony is set up.

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::sip::{Transport, Uri};
@@ -15,7 +14,7 @@ use rsipstack::transport::SipAddr;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::registrar::{Binding, Registrar};
-use crate::{Action, App, Config, prompts::Prompts, rtp::Ports};
+use crate::{Action, App, Clock, Config, prompts::Prompts, rtp::Ports};
 
 /// What reaches a call from outside its own dialogs.
 #[derive(Debug)]
@@ -53,12 +52,8 @@ pub(crate) struct Shared {
     pub(crate) public: SocketAddr,
     /// Set once a graceful shutdown began: no new calls.
     pub(crate) draining: AtomicBool,
-}
-
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    /// The time of day, as the application gave it.
+    pub(crate) clock: Clock,
 }
 
 impl Shared {

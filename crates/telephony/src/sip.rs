@@ -22,8 +22,8 @@ use crate::call;
 use crate::digest::{self, Nonces, Verdict};
 use crate::registrar::{RegisterError, Registrar};
 use crate::screen::ScreenedUdp;
-use crate::shared::{Command, Shared, now_ms};
-use crate::{Action, App, Config, Report, prompts::Prompts, rtp::Ports};
+use crate::shared::{Command, Shared};
+use crate::{Action, App, Clock, Config, Report, prompts::Prompts, rtp::Ports};
 
 /// Telephony, running. The application keeps it in an `Arc` and tells it the routing
 /// engine's decisions with [`Telephony::act`].
@@ -67,7 +67,7 @@ impl Telephony {
             .await
             .map_err(|e| format!("SIP cannot listen on tcp {}: {e}", config.listen))?;
         transports.add_transport(tcp.into());
-        Telephony::serve(config, app, public, token, transports)
+        Telephony::serve(config, Clock::System, app, public, token, transports)
     }
 
     /// Serves SIP on an in-memory [`Wire`](crate::wire::Wire) at the listen address,
@@ -77,11 +77,22 @@ impl Telephony {
         app: Arc<dyn App>,
         wire: &crate::wire::Wire,
     ) -> Result<Arc<Telephony>, String> {
+        Telephony::start_on_wire_with_clock(config, Clock::System, app, wire).await
+    }
+
+    /// [`Telephony::start_on_wire`] telling the time by `clock` ([`Clock::tokio`] for a
+    /// harness whose registrations expire as its paused clock advances).
+    pub async fn start_on_wire_with_clock(
+        config: Config,
+        clock: Clock,
+        app: Arc<dyn App>,
+        wire: &crate::wire::Wire,
+    ) -> Result<Arc<Telephony>, String> {
         let socket = wire
             .bind(config.listen)
             .map_err(|e| format!("SIP cannot listen on the wire at {}: {e}", config.listen))?;
         let (public, token, transports) = Telephony::transports(&config, Arc::new(socket)).await?;
-        Telephony::serve(config, app, public, token, transports)
+        Telephony::serve(config, clock, app, public, token, transports)
     }
 
     /// Our public SIP address and a transport layer with `socket` as its UDP.
@@ -107,6 +118,7 @@ impl Telephony {
     /// Starts the endpoint on its transports, and the tasks beside it.
     fn serve(
         config: Config,
+        clock: Clock,
         app: Arc<dyn App>,
         public: SocketAddr,
         token: CancellationToken,
@@ -146,6 +158,7 @@ impl Telephony {
                 calls: Mutex::new(HashMap::new()),
                 public,
                 draining: AtomicBool::new(false),
+                clock,
             }),
             endpoint,
             nonces: Nonces::random(),
@@ -185,7 +198,7 @@ impl Telephony {
             loop {
                 every.tick().await;
                 let Some(t) = me.upgrade() else { return };
-                let gone = t.shared.registrar().expire(now_ms());
+                let gone = t.shared.registrar().expire(t.shared.clock.now_ms());
                 for (tenant, user) in gone {
                     t.shared
                         .app
@@ -397,7 +410,7 @@ impl Telephony {
     }
 
     async fn register(&self, mut tx: Transaction) {
-        let now = now_ms();
+        let now = self.shared.clock.now_ms();
         let (status, headers) = match self.registration(&tx, now).await {
             Ok(headers) => (StatusCode::OK, headers),
             Err((status, headers)) => (status, headers),

@@ -1,7 +1,8 @@
 //! The in-process harness: telephony on an in-memory [`Wire`] with a trunk made of rsipstack
 //! here, an [`App`] that records what it is told, and tokio's clock paused — so what real
 //! peers wait out in real time (menu timeouts and retries, a phone gone silent) passes at
-//! once. The same cases against sipp are in `crates/hotline/tests/sip.rs`.
+//! once — registrations expire on the same clock ([`Clock::tokio`]). The same cases
+//! against sipp are in `crates/hotline/tests/sip.rs`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -9,23 +10,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rsipstack::EndpointBuilder;
+use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invitation::InviteOption;
-use rsipstack::sip::{Transport, Uri};
+use rsipstack::dialog::registration::Registration;
+use rsipstack::sip::{StatusCode, Transport, Uri};
 use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::{SipAddr, TransportLayer};
 use telephony::sdp::{self, Codec, Direction};
 use telephony::wire::Wire;
 use telephony::{
-    Announce, App, Config, ExtensionAuth, Party, Place, Queued, Report, Route, Telephony, Transfer,
-    TransferTo,
+    Announce, App, Clock, Config, ExtensionAuth, Party, Place, Queued, Report, Route, Telephony,
+    Transfer, TransferTo,
 };
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 const CENTER: &str = "127.0.0.1:5060";
 const TRUNK: &str = "127.0.0.1:5070";
+/// The one extension the application knows: user 7 of tenant 1.
+const EXTENSION: &str = "1001";
+const PASSWORD: &str = "harness-secret";
 
 /// What the application hears: each queued caller and each report.
 #[derive(Debug)]
@@ -50,8 +56,13 @@ impl App for Recording {
             customer: None,
         })
     }
-    async fn extension(&self, _domain: &str, _extension: &str) -> Option<ExtensionAuth> {
-        None
+    async fn extension(&self, _domain: &str, extension: &str) -> Option<ExtensionAuth> {
+        (extension == EXTENSION).then(|| ExtensionAuth {
+            tenant: 1,
+            user: 7,
+            password: PASSWORD.into(),
+            realm: "harness".into(),
+        })
     }
     async fn queue(&self, _tenant: i64, call: Queued) -> Result<Option<Announce>, String> {
         let _ = self.heard.send(Heard::Queued(call));
@@ -74,7 +85,8 @@ impl App for Recording {
     }
 }
 
-/// Telephony on a wire, serving `flow` on 96332 to a trunk at [`TRUNK`].
+/// Telephony on a wire and on tokio's clock, serving `flow` on 96332 to a trunk at
+/// [`TRUNK`].
 async fn center(wire: &Wire, flow: ivr::Flow) -> (Arc<Telephony>, mpsc::UnboundedReceiver<Heard>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let config = Config {
@@ -89,14 +101,16 @@ async fn center(wire: &Wire, flow: ivr::Flow) -> (Arc<Telephony>, mpsc::Unbounde
         rtp_timeout: Duration::from_secs(30),
     };
     let app = Arc::new(Recording { flow, heard: tx });
-    let t = Telephony::start_on_wire(config, app, wire).await.unwrap();
+    let t = Telephony::start_on_wire_with_clock(config, Clock::tokio(), app, wire)
+        .await
+        .unwrap();
     (t, rx)
 }
 
 /// A carrier's trunk on the wire: sends calls in, answers what comes back in their dialogs.
 struct Trunk {
     dialogs: Arc<DialogLayer>,
-    _endpoint: rsipstack::transaction::endpoint::Endpoint,
+    endpoint: rsipstack::transaction::endpoint::Endpoint,
 }
 
 impl Trunk {
@@ -126,10 +140,7 @@ impl Trunk {
                 }
             }
         });
-        Trunk {
-            dialogs,
-            _endpoint: endpoint,
-        }
+        Trunk { dialogs, endpoint }
     }
 
     /// Calls 96332 from `caller`, offering RTP at an address nobody sends from.
@@ -240,4 +251,59 @@ async fn issue_4_harness_a_caller_whose_line_goes_silent_is_hung_up_after_the_rt
     assert_eq!(by, Party::System);
     assert_eq!(reason, "no RTP for 30 s");
     assert_eq!(t.live_calls(), 0);
+}
+
+/// Waits for the application to hear whether user 7's phone can be rung.
+async fn reachable(heard: &mut mpsc::UnboundedReceiver<Heard>) -> bool {
+    loop {
+        if let Heard::Report(Report::Reachable { user: 7, reachable }) =
+            heard.recv().await.expect("telephony reports reachability")
+        {
+            return reachable;
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn issue_19_registration_expires_on_the_harness_clock() {
+    let wire = Wire::new();
+    let idle = flow(serde_json::json!({
+        "start": "q",
+        "nodes": {"q": {"type": "queue", "queue": "repair"}}
+    }));
+    let (t, mut heard) = center(&wire, idle).await;
+    // The trunk's endpoint serves as the agent's phone: it registers 1001 for a minute.
+    let phone = Trunk::start(&wire).await;
+    let mut registration = Registration::new(
+        phone.endpoint.inner.clone(),
+        Some(Credential {
+            username: EXTENSION.into(),
+            password: PASSWORD.into(),
+            ..Credential::default()
+        }),
+    );
+    let server = Uri::try_from(format!("sip:{CENTER}").as_str()).unwrap();
+    let began = Instant::now();
+    let answer = registration.register(server, Some(60)).await.unwrap();
+    assert_eq!(answer.status_code, StatusCode::OK);
+    assert!(t.is_reachable(1, 7));
+    assert!(reachable(&mut heard).await);
+    // Nothing lapses before the Expires: the phone is still there a moment before.
+    tokio::time::sleep_until(began + Duration::from_secs(59)).await;
+    assert!(t.is_reachable(1, 7));
+    // Past it, the registrar's next sweep (every 5 s) lets the phone go and says so, on
+    // the center's clock and none of the test's.
+    let real = std::time::Instant::now();
+    assert!(!reachable(&mut heard).await);
+    assert!(!t.is_reachable(1, 7));
+    let lapsed = began.elapsed();
+    assert!(
+        (Duration::from_secs(60)..Duration::from_secs(66)).contains(&lapsed),
+        "the registration lapsed after {lapsed:?}"
+    );
+    assert!(
+        real.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        real.elapsed()
+    );
 }

@@ -15,7 +15,6 @@ use super::{
 };
 use crate::rtp::{self, Event, Leg, Side};
 use crate::sdp::{self, Codec, Direction, Session};
-use crate::shared::now_ms;
 use crate::{Party, Report};
 
 impl Call {
@@ -267,7 +266,7 @@ impl Call {
             return;
         };
         self.phase = Phase::Bridged;
-        self.connected = Some((agent, now_ms()));
+        self.connected = Some((agent, self.t.clock.now_ms()));
         let id = self
             .t
             .next_id

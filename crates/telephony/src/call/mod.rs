@@ -37,7 +37,7 @@ use tokio::time::Instant;
 use self::ivr::Open;
 use crate::rtp::{self, Event, Leg, Side};
 use crate::sdp::{self, Codec};
-use crate::shared::{Command, Shared, now_ms};
+use crate::shared::{Command, Shared};
 use crate::{ConsultState, Dial, Party, Report};
 use ringing::next_fork_state;
 
@@ -346,6 +346,7 @@ impl Call {
             media_ssrc(sdp_id),
             t.config.rtp_timeout,
         );
+        let arrived_at_ms = t.clock.now_ms();
         Call {
             t,
             tenant,
@@ -366,7 +367,7 @@ impl Call {
             ivr: None,
             open: Open(Vec::new()),
             started: Instant::now(),
-            arrived_at_ms: now_ms(),
+            arrived_at_ms,
             ivr_ms: Some(0),
             ivr_reported: 0,
             phase,
