@@ -1,6 +1,7 @@
-//! WAV files: prompts read as 8 kHz mono samples, and call recordings written as stereo by
-//! one writer thread behind a bounded queue, so a slow or failing disk never holds up the
-//! audio of a call. Whoever records learns of failures from the writer's reports.
+//! WAV files: prompts read from their bytes as 8 kHz mono samples (the caller opens the
+//! file), and call recordings written as stereo by one writer thread behind a bounded
+//! queue, so a slow or failing disk never holds up the audio of a call. Whoever records
+//! learns of failures from the writer's reports.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -13,24 +14,21 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 /// The telephone sample rate.
 pub const RATE: u32 = 8_000;
 
+/// Why a prompt was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum WavError {
-    #[error("{0}: {1}")]
-    Read(PathBuf, hound::Error),
+    #[error("{0}")]
+    Read(hound::Error),
     #[error(
-        "{path}: {rate} Hz, {channels} channel(s), {bits} bits; prompts must be 8000 Hz mono 16-bit PCM"
+        "{rate} Hz, {channels} channel(s), {bits} bits; prompts must be 8000 Hz mono 16-bit PCM"
     )]
-    Format {
-        path: PathBuf,
-        rate: u32,
-        channels: u16,
-        bits: u16,
-    },
+    Format { rate: u32, channels: u16, bits: u16 },
 }
 
-/// Reads a prompt: 8 kHz, mono, 16-bit PCM (what `sox … -r 8000 -c 1 -b 16` writes).
-pub fn read_prompt(path: &Path) -> Result<Vec<i16>, WavError> {
-    let reader = hound::WavReader::open(path).map_err(|e| WavError::Read(path.into(), e))?;
+/// Reads a prompt from a WAV file's bytes: 8 kHz, mono, 16-bit PCM (what
+/// `sox … -r 8000 -c 1 -b 16` writes). The caller opens the file.
+pub fn read_prompt(wav: impl std::io::Read) -> Result<Vec<i16>, WavError> {
+    let reader = hound::WavReader::new(wav).map_err(WavError::Read)?;
     let spec = reader.spec();
     if spec.sample_rate != RATE
         || spec.channels != 1
@@ -38,7 +36,6 @@ pub fn read_prompt(path: &Path) -> Result<Vec<i16>, WavError> {
         || spec.sample_format != hound::SampleFormat::Int
     {
         return Err(WavError::Format {
-            path: path.into(),
             rate: spec.sample_rate,
             channels: spec.channels,
             bits: spec.bits_per_sample,
@@ -47,7 +44,7 @@ pub fn read_prompt(path: &Path) -> Result<Vec<i16>, WavError> {
     reader
         .into_samples::<i16>()
         .collect::<Result<_, _>>()
-        .map_err(|e| WavError::Read(path.into(), e))
+        .map_err(WavError::Read)
 }
 
 enum Job {

@@ -34,11 +34,17 @@ impl Prompts {
                 let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
                     continue;
                 };
-                match media::wav::read_prompt(&path) {
+                let read = std::fs::File::open(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|f| {
+                        media::wav::read_prompt(std::io::BufReader::new(f))
+                            .map_err(|e| e.to_string())
+                    });
+                match read {
                     Ok(samples) => {
                         loaded.insert(name.to_string(), Arc::from(samples));
                     }
-                    Err(e) => tracing::warn!("prompt skipped: {e}"),
+                    Err(e) => tracing::warn!("prompt skipped: {}: {e}", path.display()),
                 }
             }
         }
