@@ -294,7 +294,7 @@ pub fn run(args: Args) -> Result<()> {
         .then(|| crate::bench_rtpengine::RtpEngine::start(threads, 20_000, 20_000 + span))
         .transpose()?;
     let recorder = record.then(|| {
-        media::wav::Recorder::start(65_536, |f| eprintln!("recording failed: {}", f.error))
+        telephony::recorder::Recorder::start(65_536, |f| eprintln!("recording failed: {}", f.error))
     });
     // Set up every call: two legs here, two phones there.
     let mut legs = Vec::with_capacity(args.calls);
@@ -383,7 +383,9 @@ pub fn run(args: Args) -> Result<()> {
     for (cmd, _) in &controls {
         let _ = cmd.send(Command::Stop);
     }
-    let dropped = recorder.as_ref().map_or(0, media::wav::Recorder::dropped);
+    let dropped = recorder
+        .as_ref()
+        .map_or(0, telephony::recorder::Recorder::dropped);
     std::thread::sleep(Duration::from_millis(500));
     let (sent, heard, late) = (count("sent"), count("heard"), count("late"));
     let ms = |k: &str| got[k].as_f64().unwrap_or(0.0);

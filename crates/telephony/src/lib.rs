@@ -10,7 +10,7 @@
 //!
 //! - [`sdp`], [`digest`], [`registrar`], [`headers`]: pure pieces, tested alone and fuzzed.
 //! - [`rtp`]: the media of one call, a task per call.
-//! - [`prompts`]: what callers hear.
+//! - [`prompts`]: what callers hear; [`recorder`]: recordings written to disk.
 //! - `sip`: the endpoint and REGISTER; `call`: one task per call; `shared`: what both hold.
 //! - [`clock`]: the time of day, the system's or tokio's.
 //! - [`wire`]: an in-memory datagram network to run SIP on in tests, on tokio's clock.
@@ -25,6 +25,7 @@ pub mod digest;
 pub mod fuzz;
 pub mod headers;
 pub mod prompts;
+pub mod recorder;
 pub mod registrar;
 pub mod rtp;
 pub mod screen;

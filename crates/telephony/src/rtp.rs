@@ -23,8 +23,9 @@ use media::g711;
 pub use media::mix::Side;
 use media::mix::Stereo;
 use media::rtp::{Packet, StreamStats};
-use media::wav::Recorder;
 use tokio::net::UdpSocket;
+
+use crate::recorder::Recorder;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 

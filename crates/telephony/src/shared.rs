@@ -42,7 +42,7 @@ pub(crate) struct Shared {
     pub(crate) registrar: Mutex<Registrar>,
     pub(crate) ports: Ports,
     pub(crate) prompts: Prompts,
-    pub(crate) recorder: media::wav::Recorder,
+    pub(crate) recorder: crate::recorder::Recorder,
     /// Recordings in progress: the recorder's id → (tenant, call id), for failures.
     pub(crate) recordings: Mutex<HashMap<u64, (i64, String)>>,
     pub(crate) next_id: AtomicU64,

@@ -136,7 +136,7 @@ impl Telephony {
             .map_err(|e| format!("SIP endpoint: {e}"))?;
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
         let (fail_tx, mut fail_rx) = mpsc::unbounded_channel();
-        let recorder = media::wav::Recorder::start(16_384, move |f| {
+        let recorder = crate::recorder::Recorder::start(16_384, move |f| {
             let _ = fail_tx.send(f);
         });
         let rtp_ip = if config.listen.ip().is_unspecified() {

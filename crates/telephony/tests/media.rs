@@ -52,7 +52,7 @@ async fn prompts_keys_relay_transcoding_and_recording() {
     let caller_here = caller_leg.local_addr().unwrap();
     assert_eq!(caller_here.port() % 2, 0);
     let dir = std::env::temp_dir().join(format!("hotline-media-{}", std::process::id()));
-    let recorder = media::wav::Recorder::start(1024, |_| {});
+    let recorder = telephony::recorder::Recorder::start(1024, |_| {});
     let (cmd, mut events) = rtp::start(Some(recorder), 7, rtp::SILENCE_LIMIT);
     cmd.send(Command::Attach(
         Side::Left,
