@@ -444,7 +444,7 @@ pub struct CallRecord {
     /// `caller`, `agent` or `system`, and why, as telephony saw the end.
     pub ended_by: Option<(String, String)>,
     /// RTP counts of both legs.
-    pub media: Option<Value>,
+    pub media: Option<events::MediaCounts>,
 }
 
 /// An engine instant as the API's milliseconds.
@@ -619,25 +619,14 @@ async fn flush(state: &App, c: &mut Center) {
         });
         changed = true;
         let record = call_record(c, &event.kind, at_ms);
-        let mut payload = serde_json::to_value(event.kind).unwrap_or(Value::Null);
-        let kind = format!("acd.{}", payload["kind"].as_str().unwrap_or("event"));
-        if let Some(agent) = payload.get("agent").cloned() {
-            payload["user_id"] = agent;
-        }
-        for field in ["queue", "from"] {
-            if let Some(q) = payload.get(field).and_then(Value::as_u64)
-                && let Some(key) = u32::try_from(q).ok().and_then(|q| c.queue_key(QueueId(q)))
-            {
-                payload[format!("{field}_key")] = Value::String(key.to_string());
-            }
-        }
+        let payload = events::AcdEvent::new(event.kind, |q| c.queue_key(q).map(String::from));
         c.seq += 1;
         let e = NewEvent {
             tenant: c.tenant,
             id: format!("acd:{}:{}", c.boot, c.seq),
             at_ms: ms(event.at),
-            kind,
-            payload,
+            kind: payload.kind(),
+            payload: payload.to_value(),
         };
         if let Err(err) = state.events().append(e).await {
             tracing::error!("routing event not logged: {err}");
@@ -657,7 +646,8 @@ async fn flush(state: &App, c: &mut Center) {
 /// `call.ended` event, keyed by the call's id so it is logged once. CDR queries and the
 /// customer's timeline read these.
 fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewEvent> {
-    use acd::{EventKind, Outcome, Overflow};
+    use acd::EventKind;
+    use events::{CallEnded, Outcome, Payload};
     match *kind {
         EventKind::CallOffered { call, agent } => {
             if let Some(r) = c.calls.get_mut(&call) {
@@ -691,18 +681,10 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
             if c.by_key.get(&r.id) == Some(&call) {
                 c.by_key.remove(&r.id);
             }
-            let outcome = match outcome {
-                Outcome::Answered { .. } => "answered",
-                Outcome::Abandoned => "abandoned",
-                Outcome::Overflowed(Overflow::Voicemail) => "voicemail",
-                Outcome::Overflowed(Overflow::Callback) => "callback",
-                Outcome::Overflowed(Overflow::Disconnect) => "disconnected",
-                Outcome::Overflowed(Overflow::Queue(_)) => "overflowed",
-                Outcome::CallbackDone { .. } => "callback_done",
-            };
+            let outcome = Outcome::from(outcome);
             let wait_ms = r.answered_ms.unwrap_or(at_ms) - r.arrived_ms;
             let talk_ms = r.answered_ms.map_or(0, |a| at_ms - a);
-            if outcome == "answered" {
+            if outcome == Outcome::Answered {
                 // A moving average over about the last twenty calls.
                 let wrap_ms = c
                     .acd
@@ -719,49 +701,41 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
                 .zip(r.offered_ms)
                 .map_or(0, |(a, o)| (a - o).max(0));
             let hold_ms = r.hold_ms + r.hold_since_ms.map_or(0, |h| at_ms - h);
-            let (ended_by, end_reason) = r.ended_by.clone().unzip();
-            let last_queue = c.queue_key(queue).unwrap_or(&r.queue).to_string();
+            let (ended_by, end_reason) = r.ended_by.unzip();
+            let cdr = CallEnded {
+                queue: c.queue_key(queue).unwrap_or(&r.queue).to_string(),
+                first_queue: r.queue,
+                call_id: r.id,
+                caller: r.caller,
+                customer_id: r.customer,
+                agent_id: r.agent,
+                offered_to: r.offered_to,
+                arrived_at_ms: r.arrived_ms,
+                answered_at_ms: r.answered_ms,
+                ended_at_ms: at_ms,
+                wait_ms,
+                talk_ms,
+                ring_ms,
+                hold_ms,
+                ivr_ms: r.ivr_ms,
+                dialled: r.dialled,
+                recording: r.recording,
+                ended_by,
+                end_reason,
+                media: r.media,
+                outcome,
+                segment: r.segment,
+                transferred_to: r.transferred_to,
+            };
             Some(NewEvent {
                 tenant: c.tenant,
-                id: cdr_id(&r.id, r.segment),
+                id: CallEnded::id(&cdr.call_id, cdr.segment),
                 at_ms,
-                kind: "call.ended".into(),
-                payload: serde_json::json!({
-                    "call_id": r.id,
-                    "caller": r.caller,
-                    "customer_id": r.customer,
-                    "queue": last_queue,
-                    "first_queue": r.queue,
-                    "agent_id": r.agent,
-                    "offered_to": r.offered_to,
-                    "arrived_at_ms": r.arrived_ms,
-                    "answered_at_ms": r.answered_ms,
-                    "ended_at_ms": at_ms,
-                    "wait_ms": wait_ms,
-                    "talk_ms": talk_ms,
-                    "ring_ms": ring_ms,
-                    "hold_ms": hold_ms,
-                    "ivr_ms": r.ivr_ms,
-                    "dialled": r.dialled,
-                    "recording": r.recording,
-                    "ended_by": ended_by,
-                    "end_reason": end_reason,
-                    "media": r.media,
-                    "outcome": outcome,
-                    "segment": r.segment,
-                    "transferred_to": r.transferred_to,
-                }),
+                kind: CallEnded::KIND.into(),
+                payload: cdr.to_value(),
             })
         }
         _ => None,
-    }
-}
-
-/// The event id of a call's detail record: one per part of the call.
-pub fn cdr_id(call_id: &str, segment: u32) -> String {
-    match segment {
-        0 => format!("cdr:{call_id}"),
-        n => format!("cdr:{call_id}:{n}"),
     }
 }
 

@@ -12,13 +12,13 @@ pub mod center;
 pub mod config;
 mod error;
 pub mod floor;
+pub mod records;
 pub mod switchboard;
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
 use store::{EventLog, NewEvent, Store, TenantId};
 
 pub use error::{AppError, AppResult};
@@ -55,6 +55,8 @@ struct Inner {
     config_writes: tokio::sync::Mutex<()>,
     /// SIP, once attached: the routing engine's offers go to it.
     telephony: Arc<OnceLock<Arc<telephony::Telephony>>>,
+    /// Stored events that did not parse as their kind ([`App::unreadable_events`]).
+    unreadable: AtomicU64,
 }
 
 impl App {
@@ -68,6 +70,7 @@ impl App {
             centers: center::Centers::default(),
             config_writes: tokio::sync::Mutex::new(()),
             telephony: Arc::new(OnceLock::new()),
+            unreadable: AtomicU64::new(0),
         }))
     }
 
@@ -92,15 +95,15 @@ impl App {
         self.0.telephony.get()
     }
 
-    /// Puts an event on the log. `id` must be unique per tenant for this happening (a retry
-    /// with the same id is counted once).
-    pub async fn emit(&self, tenant: TenantId, id: String, kind: &str, payload: Value) {
+    /// Puts a typed event on the log under `id` (made by its kind's `id` function, unique
+    /// in the tenant for this happening: a retry with the same id is counted once).
+    pub async fn record<P: events::Payload>(&self, tenant: TenantId, id: String, payload: &P) {
         let event = NewEvent {
             tenant,
             id,
             at_ms: self.now_ms(),
-            kind: kind.into(),
-            payload,
+            kind: P::KIND.into(),
+            payload: payload.to_value(),
         };
         if let Err(e) = self.events().append(event).await {
             tracing::error!("event not queued: {e}");

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
 use store::{Segment, TenantId};
 use telephony::{
     Announce, ConsultState, ExtensionAuth, Party, Place, Queued, Report, Route, Transfer,
@@ -48,8 +47,8 @@ pub async fn agent_by_extension(state: &App, tenant: TenantId, extension: &str) 
 }
 
 impl Switchboard {
-    async fn log(&self, tenant: i64, id: String, kind: &str, payload: serde_json::Value) {
-        self.0.emit(TenantId(tenant), id, kind, payload).await;
+    async fn log<P: events::Payload>(&self, tenant: i64, id: String, payload: P) {
+        self.0.record(TenantId(tenant), id, &payload).await;
     }
 
     /// Runs `job` on the tenant's engine; failures are logged (telephony cannot act on them).
@@ -187,15 +186,14 @@ impl telephony::App for Switchboard {
         };
         self.log(
             tenant,
-            format!("queued:{}", call.call_id),
-            "call.queued",
-            json!({
-                "call_id": call.call_id,
-                "queue": call.queue,
-                "customer_id": call.customer,
-                "ivr_ms": call.ivr_ms,
-                "ivr_path": call.ivr_path,
-            }),
+            events::CallQueued::id(&call.call_id),
+            events::CallQueued {
+                call_id: call.call_id.clone(),
+                queue: call.queue.clone(),
+                customer_id: call.customer,
+                ivr_ms: call.ivr_ms,
+                ivr_path: call.ivr_path.clone(),
+            },
         )
         .await;
         self.0
@@ -277,13 +275,17 @@ impl telephony::App for Switchboard {
         };
         self.log(
             tenant,
-            format!("transferred:{}:{}", tr.call_id, tr.segment),
-            "call.transferred",
-            json!({
-                "call_id": tr.call_id, "from_agent": tr.from_agent, "to": tr.to,
-                "segment": tr.segment,
-                "to_user_id": match target { TransferTo::Agent(u) => Some(u), TransferTo::Queue(..) => None },
-            }),
+            events::CallTransferred::id(&tr.call_id, tr.segment),
+            events::CallTransferred {
+                call_id: tr.call_id.clone(),
+                from_agent: tr.from_agent,
+                to: tr.to.clone(),
+                segment: tr.segment,
+                to_user_id: match target {
+                    TransferTo::Agent(u) => Some(u),
+                    TransferTo::Queue(..) => None,
+                },
+            },
         )
         .await;
         Ok(target)
@@ -314,9 +316,10 @@ impl telephony::App for Switchboard {
             .map_err(|e| e.to_string())??;
         self.log(
             tenant,
-            format!("callback:{call_id}"),
-            "call.callback_requested",
-            json!({"call_id": call_id}),
+            events::CallbackRequested::id(call_id),
+            events::CallbackRequested {
+                call_id: call_id.to_string(),
+            },
         )
         .await;
         Ok(())
@@ -330,24 +333,22 @@ impl telephony::App for Switchboard {
                 caller,
                 dialled,
             } => {
-                let id = format!("arrived:{call_id}");
+                let id = events::CallArrived::id(&call_id);
                 self.log(
                     tenant,
                     id,
-                    "call.arrived",
-                    json!({"call_id": call_id, "caller": caller, "dialled": dialled}),
+                    events::CallArrived {
+                        call_id,
+                        caller,
+                        dialled,
+                    },
                 )
                 .await;
             }
             Report::IvrNode { call_id, node } => {
-                let id = format!("ivr:{call_id}:{node}:{}", self.0.now_ms());
-                self.log(
-                    tenant,
-                    id,
-                    "ivr.node",
-                    json!({"call_id": call_id, "node": node}),
-                )
-                .await;
+                let id = events::IvrNode::id(&call_id, &node, self.0.now_ms());
+                self.log(tenant, id, events::IvrNode { call_id, node })
+                    .await;
             }
             Report::Ringing {
                 call_id,
@@ -390,17 +391,23 @@ impl telephony::App for Switchboard {
                             .map_or(caller, |p| p.as_str().to_string());
                         (caller, customer, String::new(), dialled, 0, Vec::new(), 0)
                     });
-                let id = format!("ringing:{call_id}:{agent}:{}", self.0.now_ms());
+                let id = events::CallRinging::id(&call_id, agent, self.0.now_ms());
                 self.log(
                     tenant,
                     id,
-                    "call.ringing",
-                    json!({
-                        "call_id": call_id, "user_id": agent, "to_user_id": agent,
-                        "extension": extension, "caller": caller, "customer_id": customer,
-                        "queue": queue, "dialled": dialled, "ivr_ms": ivr_ms,
-                        "ivr_path": ivr_path, "waited_ms": waited_ms,
-                    }),
+                    events::CallRinging {
+                        call_id,
+                        user_id: agent,
+                        to_user_id: agent,
+                        extension,
+                        caller,
+                        customer_id: customer,
+                        queue,
+                        dialled,
+                        ivr_ms,
+                        ivr_path,
+                        waited_ms,
+                    },
                 )
                 .await;
             }
@@ -480,22 +487,27 @@ impl telephony::App for Switchboard {
                 .await;
             }
             Report::RecordingFailed { call_id, error } => {
-                let id = format!("recording-failed:{call_id}");
-                self.log(
-                    tenant,
-                    id,
-                    "call.recording_failed",
-                    json!({"call_id": call_id, "error": error}),
-                )
-                .await;
+                let id = events::RecordingFailed::id(&call_id);
+                self.log(tenant, id, events::RecordingFailed { call_id, error })
+                    .await;
             }
             Report::Voicemail {
                 call_id,
                 mailbox,
                 path,
             } => {
-                let id = format!("voicemail:{call_id}");
-                self.log(tenant, id, "call.voicemail", json!({"call_id": call_id, "mailbox": mailbox, "path": path.display().to_string()})).await;
+                let id = events::Voicemail::id(&call_id);
+                let path = path.display().to_string();
+                self.log(
+                    tenant,
+                    id,
+                    events::Voicemail {
+                        call_id,
+                        mailbox,
+                        path,
+                    },
+                )
+                .await;
             }
             Report::Ended {
                 call_id,
@@ -519,13 +531,16 @@ impl telephony::App for Switchboard {
                     Party::Agent => "agent",
                     Party::System => "system",
                 };
-                let media = json!({
-                    "caller_received": media.caller_received, "caller_lost": media.caller_lost,
-                    "caller_late": media.caller_late, "agent_received": media.agent_received,
-                    "agent_lost": media.agent_lost, "agent_late": media.agent_late,
-                });
+                let media = events::MediaCounts {
+                    caller_received: media.caller_received,
+                    caller_lost: media.caller_lost,
+                    caller_late: media.caller_late,
+                    agent_received: media.agent_received,
+                    agent_lost: media.agent_lost,
+                    agent_late: media.agent_late,
+                };
                 let key = call_id.clone();
-                let (by2, reason2, media2) = (by.to_string(), reason.clone(), media.clone());
+                let (by2, reason2) = (by.to_string(), reason.clone());
                 let followed = self
                     .0
                     .center(t, move |c| {
@@ -538,7 +553,7 @@ impl telephony::App for Switchboard {
                                 return true;
                             }
                             r.ended_by = Some((by2, reason2));
-                            r.media = Some(media2);
+                            r.media = Some(media);
                         }
                         let now = c.now;
                         c.acd.handle_hangup(now, call).is_ok()
@@ -557,29 +572,41 @@ impl telephony::App for Switchboard {
                 // agent placed it. Its record is written here.
                 let now = self.0.now_ms();
                 let outcome = match (outbound, agent, segment) {
-                    (true, _, _) => "outbound",
-                    (false, Some(_), _) => "answered",
-                    (false, None, 0) => "ivr",
-                    (false, None, _) => "abandoned",
+                    (true, _, _) => events::Outcome::Outbound,
+                    (false, Some(_), _) => events::Outcome::Answered,
+                    (false, None, 0) => events::Outcome::Ivr,
+                    (false, None, _) => events::Outcome::Abandoned,
                 };
                 let talk_ms = connected_at_ms.map_or(0, |at| (now - at).max(0));
                 self.log(
                     tenant,
-                    crate::center::cdr_id(&call_id, segment),
-                    "call.ended",
-                    json!({
-                        "call_id": call_id,
-                        "caller": phone::normalize(&caller, None)
+                    events::CallEnded::id(&call_id, segment),
+                    events::CallEnded {
+                        call_id,
+                        caller: phone::normalize(&caller, None)
                             .map_or(caller, |p| p.as_str().to_string()),
-                        "customer_id": customer, "queue": "", "first_queue": "",
-                        "agent_id": agent, "offered_to": ringing, "arrived_at_ms": arrived_at_ms,
-                        "answered_at_ms": connected_at_ms, "ended_at_ms": now,
-                        "wait_ms": 0, "talk_ms": talk_ms, "ring_ms": 0, "hold_ms": 0,
-                        "ivr_ms": ivr_ms, "dialled": dialled,
-                        "recording": recording.map(|p| p.display().to_string()),
-                        "outcome": outcome, "ended_by": by, "end_reason": reason,
-                        "media": media, "segment": segment, "transferred_to": null,
-                    }),
+                        customer_id: customer,
+                        queue: String::new(),
+                        first_queue: String::new(),
+                        agent_id: agent,
+                        offered_to: ringing,
+                        arrived_at_ms,
+                        answered_at_ms: connected_at_ms,
+                        ended_at_ms: now,
+                        wait_ms: 0,
+                        talk_ms,
+                        ring_ms: 0,
+                        hold_ms: 0,
+                        ivr_ms,
+                        dialled,
+                        recording: recording.map(|p| p.display().to_string()),
+                        ended_by: Some(by.to_string()),
+                        end_reason: Some(reason),
+                        media: Some(media),
+                        outcome,
+                        segment,
+                        transferred_to: None,
+                    },
                 )
                 .await;
             }
@@ -589,12 +616,15 @@ impl telephony::App for Switchboard {
                 wait_s,
             } => {
                 // Each announcement is its own event (a call may hear several).
-                let id = format!("announced:{call_id}:{}", self.0.now_ms());
+                let id = events::CallAnnounced::id(&call_id, self.0.now_ms());
                 self.log(
                     tenant,
                     id,
-                    "call.announced",
-                    json!({"call_id": call_id, "ahead": ahead, "wait_s": wait_s}),
+                    events::CallAnnounced {
+                        call_id,
+                        ahead,
+                        wait_s,
+                    },
                 )
                 .await;
             }
@@ -611,14 +641,15 @@ impl telephony::App for Switchboard {
                 };
                 self.log(
                     tenant,
-                    format!(
-                        "consult:{call_id}:{expert}:{}:{}",
-                        state.name(),
-                        self.0.now_ms()
-                    ),
-                    "call.consult",
-                    json!({"call_id": call_id, "agent_id": agent, "expert_id": expert,
-                           "to": to, "state": state.name(), "status": status}),
+                    events::CallConsult::id(&call_id, expert, state.name(), self.0.now_ms()),
+                    events::CallConsult {
+                        call_id,
+                        agent_id: agent,
+                        expert_id: expert,
+                        to,
+                        state: state.name().to_string(),
+                        status,
+                    },
                 )
                 .await;
                 if matches!(state, ConsultState::Cancelled | ConsultState::Failed(_)) {

@@ -70,8 +70,7 @@ impl Store {
                 "update"
             }
         );
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        in_write_tx!(self, tx => {
             let current: Option<i64> = sqlx::query_scalar(
                 "SELECT version FROM config_items WHERE tenant_id = $1 AND kind = $2 AND key = $3",
             )
@@ -151,8 +150,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let what = "configuration";
         let action = format!("config.{kind}.delete");
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
+        in_write_tx!(self, tx => {
             let n = sqlx::query(
                 "DELETE FROM config_items \
                  WHERE tenant_id = $1 AND kind = $2 AND key = $3 AND version = $4",

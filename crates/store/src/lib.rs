@@ -76,6 +76,24 @@ macro_rules! on_db {
     };
 }
 
+/// Runs `$body` with `$tx`, a transaction that will write: on SQLite it takes the write lock
+/// at `BEGIN` (`IMMEDIATE`), so a transaction that reads before it writes waits its turn
+/// instead of failing with "database is locked" when another writer got in between.
+macro_rules! in_write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.db {
+            Db::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                $body
+            }
+            Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                $body
+            }
+        }
+    };
+}
+
 mod audit;
 mod config;
 mod customers;

@@ -316,7 +316,13 @@ pub async fn history(
         events
             .iter()
             .filter_map(|e| {
-                let s: AgentState = serde_json::from_value(e.payload["state"].clone()).ok()?;
+                let events::Event::Acd(events::AcdEvent {
+                    event: acd::EventKind::AgentState { state: s, .. },
+                    ..
+                }) = state.app().read_event(e)?
+                else {
+                    return None;
+                };
                 let (state, reason) = describe(Some(s));
                 Some(StateChangeDto {
                     at_ms: e.at_ms,

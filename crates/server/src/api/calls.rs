@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -94,15 +93,19 @@ pub async fn place(
             .await?;
         return Err(ApiError::new(Code::InvalidState, e));
     }
-    crate::api::emit(
-        &state,
-        tenant,
-        format!("placed:{call_id}"),
-        "call.placed",
-        json!({"call_id": call_id, "user_id": user, "number": number.as_str(),
-               "customer_id": body.customer_id}),
-    )
-    .await;
+    state
+        .app()
+        .record(
+            tenant,
+            events::CallPlaced::id(&call_id),
+            &events::CallPlaced {
+                call_id: call_id.clone(),
+                user_id: user,
+                number: number.as_str().to_string(),
+                customer_id: body.customer_id,
+            },
+        )
+        .await;
     Ok((StatusCode::ACCEPTED, Json(Placed { call_id })))
 }
 
@@ -318,7 +321,7 @@ pub async fn wrap_up(
         .store()
         .events_of_kind(
             tenant,
-            "call.ringing",
+            <events::CallRinging as events::Payload>::KIND,
             state.now_ms() - 7 * 86_400_000,
             state.now_ms() + 1,
             &[("call_id", call_id.clone()), ("user_id", me.to_string())],
@@ -329,21 +332,21 @@ pub async fn wrap_up(
         return Err(ApiError::not_found("call"));
     }
     let at_ms = state.now_ms();
-    super::emit(
-        &state,
-        tenant,
-        format!("wrapup:{call_id}:{me}:{at_ms}"),
-        "call.wrapup",
-        json!({
-            "call_id": call_id,
-            "user_id": me,
-            "agent": caller.user.display_name,
-            "disposition": body.disposition,
-            "notes": body.notes,
-            "customer_id": body.customer_id,
-        }),
-    )
-    .await;
+    state
+        .app()
+        .record(
+            tenant,
+            events::CallWrapup::id(&call_id, me, at_ms),
+            &events::CallWrapup {
+                call_id: call_id.clone(),
+                user_id: me,
+                agent: caller.user.display_name.clone(),
+                disposition: body.disposition.clone(),
+                notes: body.notes.clone(),
+                customer_id: body.customer_id,
+            },
+        )
+        .await;
     Ok((
         StatusCode::CREATED,
         Json(WrappedUp {

@@ -9,7 +9,6 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sheets::{Format, Table};
-use store::StoredEvent;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
@@ -17,7 +16,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Cdr {
     pub call_id: String,
     pub caller: String,
@@ -78,34 +77,44 @@ pub struct CdrParams {
 }
 
 async fn find(state: &AppState, caller: &Caller, p: &CdrParams, limit: u32) -> ApiResult<Vec<Cdr>> {
-    let tenant = caller.tenant()?;
-    let mut filters = Vec::new();
-    if let Some(q) = &p.queue {
-        filters.push(("queue", q.clone()));
-    }
-    if let Some(a) = p.agent_id {
-        filters.push(("agent_id", a.to_string()));
-    }
-    if let Some(c) = p.customer_id {
-        filters.push(("customer_id", c.to_string()));
-    }
-    state.events().flush().await.map_err(ApiError::internal)?;
-    let events = state
-        .store()
-        .events_of_kind(
-            tenant,
-            "call.ended",
-            p.from_ms.unwrap_or(0),
-            p.to_ms.unwrap_or_else(|| state.now_ms() + 1),
-            &filters,
-            limit,
-        )
-        .await?;
-    Ok(events.iter().filter_map(cdr).collect())
+    let filter = app::records::CdrFilter {
+        from_ms: p.from_ms.unwrap_or(0),
+        to_ms: p.to_ms.unwrap_or_else(|| state.now_ms() + 1),
+        queue: p.queue.clone(),
+        agent_id: p.agent_id,
+        customer_id: p.customer_id,
+        limit,
+    };
+    let records = state.app().cdrs(caller.tenant()?, &filter).await?;
+    Ok(records.into_iter().map(Cdr::from).collect())
 }
 
-fn cdr(e: &StoredEvent) -> Option<Cdr> {
-    serde_json::from_value(e.payload.clone()).ok()
+impl From<events::CallEnded> for Cdr {
+    fn from(c: events::CallEnded) -> Cdr {
+        Cdr {
+            call_id: c.call_id,
+            caller: c.caller,
+            customer_id: c.customer_id,
+            queue: c.queue,
+            first_queue: c.first_queue,
+            agent_id: c.agent_id,
+            arrived_at_ms: c.arrived_at_ms,
+            answered_at_ms: c.answered_at_ms,
+            ended_at_ms: c.ended_at_ms,
+            wait_ms: c.wait_ms,
+            talk_ms: c.talk_ms,
+            outcome: c.outcome.as_str().to_string(),
+            dialled: c.dialled,
+            ivr_ms: i64::try_from(c.ivr_ms).unwrap_or(i64::MAX),
+            ring_ms: c.ring_ms,
+            hold_ms: c.hold_ms,
+            recording: c.recording,
+            ended_by: c.ended_by,
+            end_reason: c.end_reason,
+            segment: c.segment,
+            transferred_to: c.transferred_to,
+        }
+    }
 }
 
 /// Call detail records, newest first.

@@ -153,14 +153,17 @@ pub async fn create(
         .store()
         .create_customer(tenant, &data, state.now_ms())
         .await?;
-    super::emit(
-        &state,
-        tenant,
-        format!("customer:{}:v1", c.id.0),
-        "customer.created",
-        json!({ "customer_id": c.id.0, "actor_id": caller.user.id.0 }),
-    )
-    .await;
+    state
+        .app()
+        .record(
+            tenant,
+            events::CustomerCreated::id(c.id.0),
+            &events::CustomerCreated {
+                customer_id: c.id.0,
+                actor_id: caller.user.id.0,
+            },
+        )
+        .await;
     Ok((StatusCode::CREATED, Json(CustomerDto::from(&c))))
 }
 
@@ -203,14 +206,18 @@ pub async fn replace(
         .store()
         .update_customer(tenant, CustomerId(id), version, &data, state.now_ms())
         .await?;
-    super::emit(
-        &state,
-        tenant,
-        format!("customer:{}:v{}", c.id.0, c.version),
-        "customer.updated",
-        json!({ "customer_id": c.id.0, "version": c.version, "actor_id": caller.user.id.0 }),
-    )
-    .await;
+    state
+        .app()
+        .record(
+            tenant,
+            events::CustomerUpdated::id(c.id.0, c.version),
+            &events::CustomerUpdated {
+                customer_id: c.id.0,
+                version: c.version,
+                actor_id: caller.user.id.0,
+            },
+        )
+        .await;
     Ok(Json(CustomerDto::from(&c)))
 }
 
@@ -387,14 +394,18 @@ pub async fn merge(
         json!({ "absorbed_id": req.absorbed_id, "merge_id": merge_id }),
     )
     .await?;
-    super::emit(
-        &state,
-        tenant,
-        format!("merge:{merge_id}"),
-        "customer.merged",
-        json!({ "customer_id": id, "absorbed_id": req.absorbed_id, "actor_id": caller.user.id.0 }),
-    )
-    .await;
+    state
+        .app()
+        .record(
+            tenant,
+            events::CustomerMerged::id(merge_id),
+            &events::CustomerMerged {
+                customer_id: id,
+                absorbed_id: req.absorbed_id,
+                actor_id: caller.user.id.0,
+            },
+        )
+        .await;
     Ok(Json(MergeResult {
         merge_id,
         customer: CustomerDto::from(&kept),
@@ -423,8 +434,18 @@ pub async fn undo_merge(
         json!({ "merge_id": merge_id, "restored_id": restored.id.0 }),
     )
     .await?;
-    super::emit(&state, tenant, format!("merge:{merge_id}:undo"), "customer.merge_undone",
-        json!({ "customer_id": kept.id.0, "restored_id": restored.id.0, "actor_id": caller.user.id.0 })).await;
+    state
+        .app()
+        .record(
+            tenant,
+            events::CustomerMergeUndone::id(merge_id),
+            &events::CustomerMergeUndone {
+                customer_id: kept.id.0,
+                restored_id: restored.id.0,
+                actor_id: caller.user.id.0,
+            },
+        )
+        .await;
     Ok(Json(UndoMergeResult {
         kept: CustomerDto::from(&kept),
         restored: CustomerDto::from(&restored),

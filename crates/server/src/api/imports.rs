@@ -585,14 +585,20 @@ pub async fn commit(
         {
             tracing::error!("import not audited: {}", e.message);
         }
-        super::emit(
-            &state,
-            tenant,
-            format!("import:{id}:{}", state.now_ms()),
-            "customers.imported",
-            detail,
-        )
-        .await;
+        state
+            .app()
+            .record(
+                tenant,
+                events::CustomersImported::id(id, state.now_ms()),
+                &events::CustomersImported {
+                    import_id: id,
+                    filename,
+                    status: status.to_string(),
+                    created: created as u64,
+                    skipped: invalid as u64,
+                },
+            )
+            .await;
         // Done only once the outcome is audited and on the event log.
         {
             let mut j = handle.lock().unwrap_or_else(|e| e.into_inner());

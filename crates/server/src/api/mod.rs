@@ -17,7 +17,7 @@ pub mod tenants;
 pub mod users;
 
 use serde_json::Value;
-use store::{AuditEntry, TenantId};
+use store::AuditEntry;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -45,12 +45,6 @@ pub async fn audit(
         })
         .await
         .map_err(ApiError::from)
-}
-
-/// Puts an event on the log. `id` must be unique per tenant for this happening (a retry
-/// with the same id is counted once).
-pub async fn emit(state: &AppState, tenant: TenantId, id: String, kind: &str, payload: Value) {
-    state.app().emit(tenant, id, kind, payload).await;
 }
 
 /// Page sizes: 50 unless asked, at most 500.

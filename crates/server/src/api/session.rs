@@ -103,14 +103,17 @@ pub async fn login(
     };
     store.create_session(&session, quota, now).await?;
     if let Some(t) = user.tenant {
-        super::emit(
-            &state,
-            t,
-            format!("login:{}", &session.token_hash[..16]),
-            "user.login",
-            json!({ "user_id": user.id.0, "role": user.role.as_str() }),
-        )
-        .await;
+        state
+            .app()
+            .record(
+                t,
+                events::UserLogin::id(&session.token_hash[..16]),
+                &events::UserLogin {
+                    user_id: user.id.0,
+                    role: user.role.as_str().to_string(),
+                },
+            )
+            .await;
     }
     let mut headers = HeaderMap::new();
     let body = match kind {
@@ -161,14 +164,17 @@ pub async fn logout(
                 .set_agent(t, caller.user.id.0, Set::SignedOut)
                 .await;
         }
-        super::emit(
-            &state,
-            t,
-            format!("logout:{}", &caller.session.token_hash[..16]),
-            "user.logout",
-            json!({ "user_id": caller.user.id.0, "role": caller.user.role.as_str() }),
-        )
-        .await;
+        state
+            .app()
+            .record(
+                t,
+                events::UserLogout::id(&caller.session.token_hash[..16]),
+                &events::UserLogout {
+                    user_id: caller.user.id.0,
+                    role: caller.user.role.as_str().to_string(),
+                },
+            )
+            .await;
     }
     let mut headers = HeaderMap::new();
     for name in [SESSION_COOKIE, CSRF_COOKIE] {

@@ -219,3 +219,40 @@ fn calls_leave_detail_records_on_the_log_and_the_customers_timeline() {
         );
     });
 }
+
+/// Issue 19: a CDR on the log that does not parse (written by another version, damaged) is
+/// reported — a log line and a counter — and the others are listed; it is never read as
+/// something it is not.
+#[test]
+fn issue_19_an_unreadable_cdr_is_counted_not_silently_dropped() {
+    on_both(|w: World| async move {
+        let tenant = w.a.tenant.id;
+        let cdr = |id: &str, outcome: &str| store::NewEvent {
+            tenant,
+            id: format!("cdr:{id}"),
+            at_ms: 1_000,
+            kind: "call.ended".into(),
+            payload: json!({"call_id": id, "caller": "+8613812345678", "customer_id": null,
+                "queue": "water-queue", "first_queue": "water-queue", "agent_id": null,
+                "arrived_at_ms": 0, "answered_at_ms": null, "ended_at_ms": 1_000,
+                "wait_ms": 1_000, "talk_ms": 0, "outcome": outcome}),
+        };
+        w.store
+            .append_events(&[cdr("good", "abandoned"), cdr("bad", "lost in space")])
+            .await
+            .unwrap();
+        assert_eq!(w.state.app().unreadable_events(), 0);
+        let (s, list) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/cdrs?from_ms=0", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        let ids: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["call_id"].as_str())
+            .collect();
+        assert_eq!(ids, ["good"]);
+        assert_eq!(w.state.app().unreadable_events(), 1);
+    });
+}

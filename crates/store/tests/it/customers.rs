@@ -578,3 +578,39 @@ fn agent_profiles_are_found_by_extension_in_every_tenant() {
         assert!(store.agents_by_extension("9999").await.unwrap().is_empty());
     });
 }
+
+/// Issue 19: a configuration change reads before it writes inside its transaction; other
+/// writers (the event log, other changes) at the same moment must make it wait, never fail
+/// with "database is locked" (found by `hotline bench calls` adding agents).
+#[test]
+fn issue_19_configuration_writes_wait_for_other_writers() {
+    on_both(|store, _| async move {
+        let (water, _) = two_tenants(&store).await;
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let key = format!("skill-{i}");
+                let doc = serde_json::json!({"name": key});
+                store
+                    .put_config(water, "skill", &key, &doc, None, i, None)
+                    .await?;
+                store
+                    .append_events(&[store::NewEvent {
+                        tenant: water,
+                        id: format!("e{i}"),
+                        at_ms: i,
+                        kind: "test.event".into(),
+                        payload: doc.clone(),
+                    }])
+                    .await?;
+                store
+                    .put_config(water, "skill", &key, &doc, Some(1), i, None)
+                    .await
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap().version, 2);
+        }
+    });
+}
