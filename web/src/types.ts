@@ -1,128 +1,30 @@
-// Wire types of the API, as the server's OpenAPI document describes them.
+// Wire types of the API, generated from the server's OpenAPI document (`web/openapi.json`)
+// into `api.gen.ts` by `npm run api` — never written by hand. This file only names them.
+import type { components } from './api.gen'
 
-export interface User {
-  id: number
-  tenant_id: number | null
-  username: string
-  display_name: string
-  role: string
-  active: boolean
-  version: number
-}
+type Schemas = components['schemas']
 
-export interface SessionInfo {
-  user: User
-  tenant: { id: number; slug: string; name: string; time_zone: string; locale: string } | null
-  permissions: string[]
-  csrf_token: string | null
-  expires_at_ms: number
-}
+export type User = Schemas['UserDto']
+export type SessionInfo = Schemas['SessionInfo']
+export type LiveCall = Schemas['LiveCall']
+export type AgentStatus = Schemas['AgentStatus']
+export type Phone = Schemas['PhoneDto']
+export type Address = Schemas['AddressDto']
+export type Customer = Schemas['CustomerDto']
+export type Disposition = Schemas['Disposition']
+export type Threshold = Schemas['Threshold']
+export type CenterSettings = Schemas['CenterSettings']
+export type QueueFloor = Schemas['QueueFloor']
+export type FloorView = Schemas['FloorView']
+export type FloorAgent = Schemas['FloorAgent']
 
-export interface LiveCall {
-  call_id: string
-  caller: string
-  dialled: string
-  queue: string
-  customer_id: number | null
-  ivr_path: string[]
-  arrived_at_ms: number
-  answered_at_ms: number | null
-}
-
-export interface AgentStatus {
-  user_id: number
-  display_name: string
-  state: string
-  reason: string | null
-  extension: string | null
-  since_ms: number | null
-  wrap_up_until_ms: number | null
-  /** The server's clock when read. */
-  now_ms: number
-  call: LiveCall | null
-}
-
-export interface Phone {
-  number: string
-  label: string
-}
-
-export interface Address {
-  province: string
-  city: string
-  district: string
-  line: string
-  label: string
-}
-
-export interface Customer {
-  id: number
-  name: string
-  phones: Phone[]
-  emails: string[]
-  addresses: Address[]
-  segment: string
-  level: number
-  qualification: string
-  id_number: string | null
-  blacklisted: boolean
-  blacklist_reason: string
-  notes: string
-  version: number
-}
-
-export interface LiveEvent {
-  seq: number
-  id: string
-  at_ms: number
-  kind: string
-  payload: Record<string, any>
-}
-
-export interface Disposition {
-  code: string
-  name_zh: string
-  name_en: string
-}
-
-export interface Threshold {
-  state: string
-  amber_seconds: number
-  red_seconds: number
-}
-
-export interface CenterSettings {
-  dispositions: Disposition[]
-  thresholds: Threshold[]
-  version?: number | null
-}
-
-export interface QueueFloor {
-  key: string
-  name: string
-  open: boolean
-  waiting: number
-  oldest_waiting_since_ms: number | null
-  offered: number
-  answered: number
-  answered_in_target: number
-  abandoned: number
-  overflowed: number
-  service_level: number | null
-  service_level_goal: number
-  target_seconds: number
-  agents: Record<string, number>
-}
-
-export interface FloorAgent extends AgentStatus {
-  queues: string[]
-  /** False when the engine cannot ring the agent's phone (not registered, or busy elsewhere). */
-  phone_reachable: boolean
-}
-
-export interface FloorView {
-  now_ms: number
-  queues: QueueFloor[]
-  agents: FloorAgent[]
-  thresholds: Threshold[]
-}
+/**
+ * An event of the log, as the WebSocket and `/api/events/log` send it. Its payload is the
+ * schema named after its kind: `call.ringing` → {@link CallRinging}, `call.ended` →
+ * {@link CallEnded}; the routing engine's `acd.*` events carry the engine's own fields.
+ */
+export type LiveEvent = Omit<Schemas['EventDto'], 'payload'> & { payload: Record<string, any> }
+export type CallRinging = Schemas['CallRinging']
+export type CallEnded = Schemas['CallEnded']
+export type CallConsult = Schemas['CallConsult']
+export type CallWrapup = Schemas['CallWrapup']

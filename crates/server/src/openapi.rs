@@ -38,7 +38,17 @@ use crate::api::{
         cdrs::list, cdrs::export, cdrs::mine,
         events::stream, events::log,
     ),
-    modifiers(&Security),
+    // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any
+    // response body (events carry them as `payload`), listed so clients get their types.
+    components(schemas(
+        ::events::CallArrived, ::events::IvrNode, ::events::CallQueued, ::events::CallRinging,
+        ::events::CallTransferred, ::events::CallbackRequested, ::events::RecordingFailed,
+        ::events::Voicemail, ::events::CallAnnounced, ::events::CallConsult, ::events::CallPlaced,
+        ::events::CallWrapup, ::events::CallEnded, ::events::Outcome, ::events::MediaCounts,
+        ::events::UserLogin, ::events::UserLogout, ::events::CustomerCreated, ::events::CustomerUpdated,
+        ::events::CustomerMerged, ::events::CustomerMergeUndone, ::events::CustomersImported,
+    )),
+    modifiers(&Security, &OperationIds),
     security(("bearer" = []), ("cookie" = [])),
 )]
 struct ApiDoc;
@@ -58,6 +68,52 @@ impl Modify for Security {
                 crate::auth::SESSION_COOKIE,
             ))),
         );
+    }
+}
+
+/// Operation ids unique over the document, as OpenAPI requires and client generators
+/// need: a handler's name (`list`) where no other handler has it, else prefixed with its
+/// tag (`users_list`), else with its method and path.
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use std::collections::{HashMap, HashSet};
+        let mut count: HashMap<String, usize> = HashMap::new();
+        for item in doc.paths.paths.values() {
+            for op in [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+                .into_iter()
+                .flatten()
+            {
+                *count
+                    .entry(op.operation_id.clone().unwrap_or_default())
+                    .or_default() += 1;
+            }
+        }
+        let mut taken = HashSet::new();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            for (method, op) in [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+            ] {
+                let Some(op) = op else { continue };
+                let id = op.operation_id.clone().unwrap_or_default();
+                let tag = op.tags.iter().flatten().next().cloned().unwrap_or_default();
+                let mut unique = if count[&id] == 1 {
+                    id.clone()
+                } else {
+                    format!("{tag}_{id}")
+                };
+                if !taken.insert(unique.clone()) {
+                    unique = format!("{method}{}", path.replace(['/', '{', '}', '-'], "_"));
+                    taken.insert(unique.clone());
+                }
+                op.operation_id = Some(unique);
+            }
+        }
     }
 }
 

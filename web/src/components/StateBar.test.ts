@@ -42,7 +42,7 @@ describe('the customer card', () => {
           id: 1, name: '李四', phones: [{ number: '+8613800000000', label: 'mobile' }], emails: [],
           addresses: [{ province: '浙江省', city: '杭州市', district: '西湖区', line: '', label: '' }],
           segment: 'vulnerable', level: 2, qualification: '', id_number: null, blacklisted: true,
-          blacklist_reason: '恶意骚扰', notes: '', version: 1,
+          blacklist_reason: '恶意骚扰', notes: '', version: 1, created_at_ms: 0, updated_at_ms: 0,
         },
         dealer: '西湖水务服务站',
       },

@@ -69,7 +69,7 @@ export const useAgent = defineStore('agent', () => {
         ivr_path: s.call.ivr_path,
         arrived_at_ms: s.call.arrived_at_ms,
         waited_ms: Math.max(0, (s.call.answered_at_ms ?? Date.now() + skew.value) - s.call.arrived_at_ms),
-        customer_id: s.call.customer_id,
+        customer_id: s.call.customer_id ?? null,
         phase: s.call.answered_at_ms ? 'connected' : 'ringing',
       })
     }

@@ -26,7 +26,7 @@ export function assess(view: FloorView, nowMs: number): { levels: Map<number, Le
       levels.set(a.user_id, 'ok')
       continue
     }
-    const key = stateKey(a.state, a.reason)
+    const key = stateKey(a.state, a.reason ?? null)
     const seconds = Math.max(0, (nowMs - a.since_ms) / 1000)
     let l = level(seconds, view.thresholds.find((t) => t.state === key))
     if (a.state === 'ready' && !a.phone_reachable) {

@@ -319,3 +319,35 @@ fn the_openapi_document_covers_the_route_table() {
         assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     });
 }
+
+/// The web app's types are generated from the OpenAPI document (`web/openapi.json`, then
+/// `npm run api` in `web/`); this fails when the committed copy is not the document the
+/// server serves. `UPDATE_EXPECT=1` rewrites it — then regenerate the web app's types.
+#[test]
+fn the_web_apps_copy_of_the_openapi_document_is_current() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/openapi.json");
+    let now = format!("{}\n", server::openapi_json());
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(file, &now).unwrap();
+    }
+    // Operation ids name the generated client's functions: one each.
+    let doc: serde_json::Value = serde_json::from_str(&now).unwrap();
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let all = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "operation ids repeat: {ids:?}");
+    let committed = std::fs::read_to_string(file).unwrap_or_default();
+    assert!(
+        committed == now,
+        "web/openapi.json is not the server's OpenAPI document: run \
+         `UPDATE_EXPECT=1 cargo test -p server --test it the_web_apps_copy`, then \
+         `npm run api` in web/"
+    );
+}
