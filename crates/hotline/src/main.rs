@@ -1,10 +1,5 @@
 //! `hotline`: the one binary that runs the contact center and its tools.
 
-mod bench;
-mod bench_calls;
-mod bench_customers;
-mod bench_relay;
-mod bench_rtpengine;
 mod report;
 mod serve;
 
@@ -198,7 +193,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Migrate { database } => migrate(&database),
         Command::Simulate(args) => simulate(args),
         Command::Wfm { formula } => formulas(formula),
-        Command::Bench { bench } => bench::run(bench),
+        Command::Bench { bench: cmd } => bench::run(cmd),
     }
 }
 

@@ -47,8 +47,8 @@ pub struct Args {
     json: bool,
 }
 
-const CALLER: &str = include_str!("../bench-sipp/caller.xml");
-const AGENT: &str = include_str!("../bench-sipp/agent.xml");
+const CALLER: &str = include_str!("../sipp/caller.xml");
+const AGENT: &str = include_str!("../sipp/agent.xml");
 const DTMF_1: &str = "/usr/share/sip-tester/dtmf_2833_1.pcap";
 /// The caller waits this long after the IVR answers before pressing 1 (the demo's welcome
 /// and menu prompts are 0.75 s tones each when no prompt set is installed).
@@ -498,7 +498,7 @@ impl Center {
 
     /// CPU seconds the center has used (user and system).
     fn cpu_seconds(&self) -> f64 {
-        crate::bench_relay::process_cpu_ns(self.child.id()) as f64 / 1e9
+        crate::relay::process_cpu_ns(self.child.id()) as f64 / 1e9
     }
 }
 

@@ -232,7 +232,7 @@ impl RtpEngine {
 
     /// CPU time rtpengine has used, all its threads, in nanoseconds.
     pub fn cpu_ns(&self) -> u64 {
-        crate::bench_relay::process_cpu_ns(self.child.id())
+        crate::relay::process_cpu_ns(self.child.id())
     }
 }
 

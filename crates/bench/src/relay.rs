@@ -7,7 +7,7 @@
 //! read from the kernel (`/proc/self/task/*/schedstat`), so the CPU per call is the relay's
 //! alone.
 //!
-//! With `--rtpengine` the same phones talk through rtpengine instead (`bench_rtpengine`),
+//! With `--rtpengine` the same phones talk through rtpengine instead (module `rtpengine`),
 //! its CPU read for its whole process; `--same-codec` leaves out transcoding for both.
 //!
 //! Lost: sent by a phone and never heard by the other. Late: heard more than 60 ms (a
@@ -291,7 +291,7 @@ pub fn run(args: Args) -> Result<()> {
     let record = !args.no_record && !args.rtpengine;
     let mut engine = args
         .rtpengine
-        .then(|| crate::bench_rtpengine::RtpEngine::start(threads, 20_000, 20_000 + span))
+        .then(|| crate::rtpengine::RtpEngine::start(threads, 20_000, 20_000 + span))
         .transpose()?;
     let recorder = record.then(|| {
         telephony::recorder::Recorder::start(65_536, |f| eprintln!("recording failed: {}", f.error))

@@ -1,6 +1,19 @@
-//! `hotline bench …`: the workloads behind the performance targets, written down as code.
+//! The benchmarks behind `hotline bench …`: the workloads of the performance targets written
+//! down as code, and the drivers of the peers they are measured against — sipp as the carrier
+//! and the agents' phones, rtpengine as the other media relay, and the JSON answers of the
+//! Python peers (Ciw, pyworkforce) read back for a ratio. `bench/run.sh` runs routing, sim and
+//! staff with those peers side by side; `bench/relay.sh` the relay against rtpengine.
 //!
-//! `bench/run.sh` runs all three, with the Python peers (Ciw, pyworkforce) side by side.
+//! Not part of the center (nothing that `hotline serve` runs uses it), not a test harness, and
+//! not a program of its own: `relay` and `calls` start the current executable again
+//! (`<exe> bench relay-phones …` for the relay's phones, `<exe> serve --demo …` for the
+//! center), so it works only inside a binary that answers those commands the way `hotline`
+//! does, parsing [`BenchCommand`] under `bench` and handing it to [`run`].
+
+mod calls;
+mod customers;
+mod relay;
+mod rtpengine;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,6 +27,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+/// The benchmarks, as `hotline bench` takes them: one subcommand each, with its flags.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// The routing engine under a large center's load: inputs per second and time per input.
@@ -76,18 +90,20 @@ pub enum BenchCommand {
     },
     /// Customer create and caller-number lookup (the screen pop) on a database holding
     /// `--customers` customers: through the store, and through the HTTP API in process.
-    Customers(crate::bench_customers::Args),
+    Customers(crate::customers::Args),
     /// Bridged calls at once through the real media relay, with recording: packets lost or
     /// late, and CPU per call.
-    Relay(crate::bench_relay::Args),
+    Relay(crate::relay::Args),
     /// The phones of `bench relay`, run by it in a process of their own.
     #[command(hide = true)]
-    RelayPhones(crate::bench_relay::PhonesArgs),
+    RelayPhones(crate::relay::PhonesArgs),
     /// Whole calls per second through a real center (IVR, queue, agent, talk, hang-up),
     /// driven by sipp as carrier and as the agents' phones.
-    Calls(crate::bench_calls::Args),
+    Calls(crate::calls::Args),
 }
 
+/// Runs one benchmark to the end, its results on standard output (a table, or one JSON object
+/// with `--json`), its progress on standard error.
 pub fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Routing {
@@ -127,10 +143,10 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             seed,
             json,
         } => staffing(write_problems, pyworkforce, repeat.max(1), seed, json),
-        BenchCommand::Customers(args) => crate::bench_customers::run(args),
-        BenchCommand::Relay(args) => crate::bench_relay::run(args),
-        BenchCommand::RelayPhones(args) => crate::bench_relay::run_phones(args),
-        BenchCommand::Calls(args) => crate::bench_calls::run(args),
+        BenchCommand::Customers(args) => crate::customers::run(args),
+        BenchCommand::Relay(args) => crate::relay::run(args),
+        BenchCommand::RelayPhones(args) => crate::relay::run_phones(args),
+        BenchCommand::Calls(args) => crate::calls::run(args),
     }
 }
 
