@@ -775,7 +775,8 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         let store = store.clone();
         async move {
             store
-                .config_items(tenant, kind)
+                .scoped(tenant)
+                .config_items(kind)
                 .await
                 .map_err(|e| e.to_string())
         }

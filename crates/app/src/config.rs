@@ -80,13 +80,14 @@ pub fn parse<K: Kind>(item: &ConfigItem) -> AppResult<K> {
 impl App {
     /// A tenant's documents of one kind, by key.
     pub async fn config_list(&self, tenant: TenantId, kind: &str) -> AppResult<Vec<ConfigItem>> {
-        Ok(self.store().config_items(tenant, kind).await?)
+        Ok(self.store().scoped(tenant).config_items(kind).await?)
     }
 
     /// One document, or `NotFound` naming it.
     pub async fn config_get<K: Kind>(&self, tenant: TenantId, key: &str) -> AppResult<ConfigItem> {
         self.store()
-            .config_item(tenant, K::KIND, key)
+            .scoped(tenant)
+            .config_item(K::KIND, key)
             .await?
             .ok_or(AppError::NotFound(K::WHAT))
     }
@@ -103,7 +104,11 @@ impl App {
         version: Option<i64>,
     ) -> AppResult<ConfigItem> {
         let _one_at_a_time = self.0.config_writes.lock().await;
-        let old = self.store().config_item(tenant, K::KIND, key).await?;
+        let old = self
+            .store()
+            .scoped(tenant)
+            .config_item(K::KIND, key)
+            .await?;
         match (&old, version) {
             (Some(_), None) => {
                 return Err(store::StoreError::Conflict {
@@ -128,7 +133,8 @@ impl App {
         let data = serde_json::to_value(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
         let item = self
             .store()
-            .put_config(tenant, K::KIND, key, &data, version, self.now_ms(), actor)
+            .scoped(tenant)
+            .put_config(K::KIND, key, &data, version, self.now_ms(), actor)
             .await?;
         let k = key.to_string();
         self.center(tenant, move |c| doc.apply(&k, c)).await??;
@@ -147,7 +153,7 @@ impl App {
         let _one_at_a_time = self.0.config_writes.lock().await;
         self.config_get::<K>(tenant, key).await?;
         for kind in [Skill::KIND, Queue::KIND, Agent::KIND, IvrFlow::KIND] {
-            for item in self.store().config_items(tenant, kind).await? {
+            for item in self.store().scoped(tenant).config_items(kind).await? {
                 let refers = match kind {
                     "skill" => false,
                     "queue" => parse::<Queue>(&item)?.refers_to(K::KIND, key),
@@ -167,7 +173,8 @@ impl App {
         let k = key.to_string();
         self.center(tenant, move |c| K::forget(&k, c)).await??;
         self.store()
-            .delete_config(tenant, K::KIND, key, version, self.now_ms(), actor)
+            .scoped(tenant)
+            .delete_config(K::KIND, key, version, self.now_ms(), actor)
             .await?;
         Ok(())
     }
@@ -758,8 +765,13 @@ impl Kind for IvrFlow {
     async fn check_stored(&self, app: &App, tenant: TenantId, _key: &str) -> AppResult<()> {
         not_empty(&self.name)?;
         let keys = |items: Vec<ConfigItem>| items.into_iter().map(|i| i.key).collect::<Vec<_>>();
-        let queues = keys(app.store().config_items(tenant, Queue::KIND).await?);
-        let calendars = keys(app.store().config_items(tenant, Calendar::KIND).await?);
+        let queues = keys(app.store().scoped(tenant).config_items(Queue::KIND).await?);
+        let calendars = keys(
+            app.store()
+                .scoped(tenant)
+                .config_items(Calendar::KIND)
+                .await?,
+        );
         self.flow
             .check(Some(&queues), Some(&calendars))
             .map_err(|e| AppError::invalid(format!("flow.{}", e.field), e.reason))

@@ -41,14 +41,8 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let stored = self
             .store()
-            .events_of_kind(
-                tenant,
-                CallEnded::KIND,
-                f.from_ms,
-                f.to_ms,
-                &filters,
-                f.limit,
-            )
+            .scoped(tenant)
+            .events_of_kind(CallEnded::KIND, f.from_ms, f.to_ms, &filters, f.limit)
             .await?;
         Ok(stored.iter().filter_map(|e| self.read(e)).collect())
     }

@@ -84,12 +84,17 @@ impl telephony::App for Switchboard {
         let number = phone::normalize(dialled, None).ok()?;
         let tenant = store.tenant_by_number(number.as_str()).await.ok()??;
         let flow_doc = match store
-            .config_item(tenant, "ivr_flow", number.as_str())
+            .scoped(tenant)
+            .config_item("ivr_flow", number.as_str())
             .await
             .ok()?
         {
             Some(doc) => doc,
-            None => store.config_item(tenant, "ivr_flow", "main").await.ok()??,
+            None => store
+                .scoped(tenant)
+                .config_item("ivr_flow", "main")
+                .await
+                .ok()??,
         };
         let flow = match parse::<IvrFlow>(&flow_doc) {
             Ok(doc) => doc.flow,
@@ -102,7 +107,7 @@ impl telephony::App for Switchboard {
         let mut customer = None;
         if let Ok(p) = phone::normalize(caller, None) {
             vars.insert("caller".into(), p.as_str().to_string());
-            if let Ok(found) = store.customers_by_phone(tenant, p.as_str()).await
+            if let Ok(found) = store.scoped(tenant).customers_by_phone(p.as_str()).await
                 && let [one] = found.as_slice()
             {
                 customer = Some(one.id.0);
@@ -168,7 +173,8 @@ impl telephony::App for Switchboard {
             && let Ok(Some(c)) = self
                 .0
                 .store()
-                .customer(TenantId(tenant), store::CustomerId(id))
+                .scoped(TenantId(tenant))
+                .customer(store::CustomerId(id))
                 .await
         {
             priority += segment_priority(c.data.segment);
@@ -218,7 +224,8 @@ impl telephony::App for Switchboard {
         let t = TenantId(tenant);
         let store = self.0.store();
         let is_queue = store
-            .config_item(t, "queue", &tr.to)
+            .scoped(t)
+            .config_item("queue", &tr.to)
             .await
             .map_err(|e| e.to_string())?
             .is_some();

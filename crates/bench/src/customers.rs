@@ -100,7 +100,10 @@ async fn bench(args: Args) -> Result<()> {
     while i < n {
         let end = (i + 1000).min(n);
         let batch: Vec<CustomerData> = (i..end).map(customer).collect();
-        store.create_customers(tenant.id, &batch, now).await?;
+        store
+            .scoped(tenant.id)
+            .create_customers(&batch, now)
+            .await?;
         i = end;
         if !args.json && i.is_multiple_of(100_000) {
             eprint!("\r  loaded {i} / {n} customers");
@@ -117,7 +120,8 @@ async fn bench(args: Args) -> Result<()> {
     for j in 0..u64::from(args.creates) {
         let t = Instant::now();
         store
-            .create_customer(tenant.id, &customer(n + j), now)
+            .scoped(tenant.id)
+            .create_customer(&customer(n + j), now)
             .await?;
         creates.0.push(t.elapsed().as_nanos() as u64);
     }
@@ -152,7 +156,10 @@ async fn bench(args: Args) -> Result<()> {
     for (number, hit) in &asked {
         let t = Instant::now();
         let normal = phone::normalize(number, None)?;
-        let r = store.customers_by_phone(tenant.id, normal.as_str()).await?;
+        let r = store
+            .scoped(tenant.id)
+            .customers_by_phone(normal.as_str())
+            .await?;
         at_store.0.push(t.elapsed().as_nanos() as u64);
         if *hit {
             anyhow::ensure!(r.len() == 1, "{number} not found");

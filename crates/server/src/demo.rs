@@ -119,10 +119,12 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
             .await?;
     }
     store
-        .set_tenant_numbers(tenant.id, &["96332".into(), "+8657196332".into()], now_ms)
+        .scoped(tenant.id)
+        .set_tenant_numbers(&["96332".into(), "+8657196332".into()], now_ms)
         .await?;
     store
-        .create_customers(tenant.id, &demo_customers(300), now_ms)
+        .scoped(tenant.id)
+        .create_customers(&demo_customers(300), now_ms)
         .await?;
     seed_telephony(store, tenant.id, now_ms).await?;
     Ok(true)
@@ -137,15 +139,8 @@ async fn seed_telephony(
     use serde_json::json;
     for (key, name) in DEMO_QUEUES {
         store
-            .put_config(
-                tenant,
-                "skill",
-                key,
-                &json!({"name": name}),
-                None,
-                now_ms,
-                None,
-            )
+            .scoped(tenant)
+            .put_config("skill", key, &json!({"name": name}), None, now_ms, None)
             .await?;
         let queue = json!({
             "name": name,
@@ -158,12 +153,13 @@ async fn seed_telephony(
             "announce": {"every": 30.0},
         });
         store
-            .put_config(tenant, "queue", key, &queue, None, now_ms, None)
+            .scoped(tenant)
+            .put_config("queue", key, &queue, None, now_ms, None)
             .await?;
     }
     store
+        .scoped(tenant)
         .put_config(
-            tenant,
             "ivr_flow",
             "main",
             &json!({"name": "96332 主流程 Main", "flow": demo_flow()}),
@@ -198,8 +194,8 @@ async fn seed_telephony(
             "queues": queues,
         });
         store
+            .scoped(tenant)
             .put_config(
-                tenant,
                 "agent",
                 &user.id.0.to_string(),
                 &profile,

@@ -2,7 +2,7 @@
 //! server's business (it checks them against the routing engine); the store keeps them, one
 //! version after another, and refuses a write based on an old version.
 
-use crate::{AnyRow, Db, Store, StoreError, TenantId, UserId, json_column};
+use crate::{AnyRow, Db, Store, StoreError, TenantId, TenantStore, UserId, json_column};
 
 /// The audit row of a configuration change, inside the change's transaction `$tx` (a macro
 /// because the transaction's type differs per backend).
@@ -36,6 +36,42 @@ pub struct ConfigItem {
 }
 
 impl Store {
+    /// The agent profiles (`agent` documents) whose `extension` is `extension`, in every
+    /// tenant, by index.
+    pub async fn agents_by_extension(
+        &self,
+        extension: &str,
+    ) -> Result<Vec<(TenantId, ConfigItem)>, StoreError> {
+        // The expression the index of migration 0008 is on.
+        let ext = match self.backend() {
+            crate::Backend::Sqlite => "json_extract(data, '$.extension')",
+            crate::Backend::Postgres => "(data::jsonb ->> 'extension')",
+        };
+        let sql = format!(
+            "SELECT tenant_id, kind, key, data, version, updated_at FROM config_items \
+             WHERE kind = 'agent' AND {ext} = $1 ORDER BY tenant_id, key"
+        );
+        on_db!(self, pool => sqlx::query(&sql)
+            .bind(extension)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|row| Ok((TenantId(row.int("tenant_id")?), item_from(row)?)))
+            .collect())
+    }
+}
+
+fn item_from(row: &impl AnyRow) -> Result<ConfigItem, StoreError> {
+    Ok(ConfigItem {
+        kind: row.text("kind")?,
+        key: row.text("key")?,
+        data: json_column(row, "data")?,
+        version: row.int("version")?,
+        updated_at_ms: row.int("updated_at")?,
+    })
+}
+
+impl TenantStore<'_> {
     /// Writes a document: creates it when `expected_version` is `None` (`Conflict` if it
     /// exists), replaces it when the stored version is `expected_version` (`Stale` if it is
     /// another, `NotFound` if there is none). With `audit_by`, the audit row
@@ -44,7 +80,6 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn put_config(
         &self,
-        tenant: TenantId,
         kind: &str,
         key: &str,
         data: &serde_json::Value,
@@ -52,6 +87,7 @@ impl Store {
         now_ms: i64,
         audit_by: Option<UserId>,
     ) -> Result<ConfigItem, StoreError> {
+        let tenant = self.tenant;
         crate::model::check(
             "key",
             !key.is_empty()
@@ -70,7 +106,7 @@ impl Store {
                 "update"
             }
         );
-        in_write_tx!(self, tx => {
+        in_write_tx!(self.store, tx => {
             let current: Option<i64> = sqlx::query_scalar(
                 "SELECT version FROM config_items WHERE tenant_id = $1 AND kind = $2 AND key = $3",
             )
@@ -132,7 +168,7 @@ impl Store {
             }
             tx.commit().await?;
         });
-        self.config_item(tenant, kind, key)
+        self.config_item(kind, key)
             .await?
             .ok_or(StoreError::NotFound { what })
     }
@@ -141,16 +177,16 @@ impl Store {
     /// (`config.<kind>.delete`) in the same transaction when `audit_by` is given.
     pub async fn delete_config(
         &self,
-        tenant: TenantId,
         kind: &str,
         key: &str,
         expected_version: i64,
         now_ms: i64,
         audit_by: Option<UserId>,
     ) -> Result<(), StoreError> {
+        let tenant = self.tenant;
         let what = "configuration";
         let action = format!("config.{kind}.delete");
-        in_write_tx!(self, tx => {
+        in_write_tx!(self.store, tx => {
             let n = sqlx::query(
                 "DELETE FROM config_items \
                  WHERE tenant_id = $1 AND kind = $2 AND key = $3 AND version = $4",
@@ -187,11 +223,11 @@ impl Store {
 
     pub async fn config_item(
         &self,
-        tenant: TenantId,
         kind: &str,
         key: &str,
     ) -> Result<Option<ConfigItem>, StoreError> {
-        on_db!(self, pool => sqlx::query(
+        let tenant = self.tenant;
+        on_db!(self.store, pool => sqlx::query(
             "SELECT kind, key, data, version, updated_at FROM config_items \
              WHERE tenant_id = $1 AND kind = $2 AND key = $3",
         )
@@ -205,12 +241,9 @@ impl Store {
     }
 
     /// A tenant's documents of one kind, by key.
-    pub async fn config_items(
-        &self,
-        tenant: TenantId,
-        kind: &str,
-    ) -> Result<Vec<ConfigItem>, StoreError> {
-        on_db!(self, pool => sqlx::query(
+    pub async fn config_items(&self, kind: &str) -> Result<Vec<ConfigItem>, StoreError> {
+        let tenant = self.tenant;
+        on_db!(self.store, pool => sqlx::query(
             "SELECT kind, key, data, version, updated_at FROM config_items \
              WHERE tenant_id = $1 AND kind = $2 ORDER BY key",
         )
@@ -222,40 +255,4 @@ impl Store {
         .map(item_from)
         .collect())
     }
-}
-
-impl Store {
-    /// The agent profiles (`agent` documents) whose `extension` is `extension`, in every
-    /// tenant, by index.
-    pub async fn agents_by_extension(
-        &self,
-        extension: &str,
-    ) -> Result<Vec<(TenantId, ConfigItem)>, StoreError> {
-        // The expression the index of migration 0008 is on.
-        let ext = match self.backend() {
-            crate::Backend::Sqlite => "json_extract(data, '$.extension')",
-            crate::Backend::Postgres => "(data::jsonb ->> 'extension')",
-        };
-        let sql = format!(
-            "SELECT tenant_id, kind, key, data, version, updated_at FROM config_items \
-             WHERE kind = 'agent' AND {ext} = $1 ORDER BY tenant_id, key"
-        );
-        on_db!(self, pool => sqlx::query(&sql)
-            .bind(extension)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|row| Ok((TenantId(row.int("tenant_id")?), item_from(row)?)))
-            .collect())
-    }
-}
-
-fn item_from(row: &impl AnyRow) -> Result<ConfigItem, StoreError> {
-    Ok(ConfigItem {
-        kind: row.text("kind")?,
-        key: row.text("key")?,
-        data: json_column(row, "data")?,
-        version: row.int("version")?,
-        updated_at_ms: row.int("updated_at")?,
-    })
 }

@@ -97,13 +97,38 @@ macro_rules! in_write_tx {
 mod audit;
 mod config;
 mod customers;
+mod schema;
 mod sessions;
 mod users;
 
 pub use config::ConfigItem;
 pub use customers::CustomerQuery;
+pub use schema::Schema;
+
+/// The store as one tenant sees it ([`Store::scoped`]): every query of a tenant's own data
+/// (configuration, customers, events, users, numbers) is a method here and nowhere else, so
+/// none can be written without the tenant it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct TenantStore<'a> {
+    store: &'a Store,
+    tenant: TenantId,
+}
+
+impl TenantStore<'_> {
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+}
 
 impl Store {
+    /// The tenant's own data: the only way to it.
+    pub fn scoped(&self, tenant: TenantId) -> TenantStore<'_> {
+        TenantStore {
+            store: self,
+            tenant,
+        }
+    }
+
     /// Opens (creating if need be) and migrates the database at `url`: `postgres://…` or
     /// `postgresql://…` for PostgreSQL, `sqlite://path` or a plain file path for SQLite.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
@@ -234,65 +259,6 @@ impl Store {
             .await
             .map(drop)?);
         self.tenant(id).await
-    }
-
-    /// Replaces the numbers callers dial to reach `tenant` (already normalised). A number
-    /// another tenant has is a conflict, and then nothing changes.
-    pub async fn set_tenant_numbers(
-        &self,
-        tenant: TenantId,
-        numbers: &[String],
-        now_ms: i64,
-    ) -> Result<Vec<String>, StoreError> {
-        for n in numbers {
-            model::check(
-                "numbers",
-                !n.is_empty() && n.len() <= 32,
-                "1–32 characters each",
-            )?;
-        }
-        on_db!(self, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM tenant_numbers WHERE tenant_id = $1")
-                .bind(tenant.0)
-                .execute(&mut *tx)
-                .await?;
-            for n in numbers {
-                sqlx::query(
-                    "INSERT INTO tenant_numbers (number, tenant_id, created_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (number) DO NOTHING",
-                )
-                .bind(n)
-                .bind(tenant.0)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match &e {
-                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                        StoreError::NotFound { what: "tenant" }
-                    }
-                    _ => StoreError::Database(e),
-                })?;
-                let owner: i64 = sqlx::query_scalar("SELECT tenant_id FROM tenant_numbers WHERE number = $1")
-                    .bind(n)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if owner != tenant.0 {
-                    return Err(StoreError::Conflict { what: "this number at another tenant; it" });
-                }
-            }
-            tx.commit().await?;
-        });
-        self.tenant_numbers(tenant).await
-    }
-
-    pub async fn tenant_numbers(&self, tenant: TenantId) -> Result<Vec<String>, StoreError> {
-        Ok(on_db!(self, pool => sqlx::query_scalar(
-            "SELECT number FROM tenant_numbers WHERE tenant_id = $1 ORDER BY number",
-        )
-        .bind(tenant.0)
-        .fetch_all(pool)
-        .await?))
     }
 
     /// Which tenant a dialled number reaches (telephony asks this for every incoming call).
@@ -430,130 +396,6 @@ impl Store {
         });
         Ok(inserted)
     }
-
-    /// Events of one kind whose time is in `[from_ms, to_ms)`, newest first, optionally only
-    /// those whose payload has `field` equal to `value` (each pair ANDed): the call detail
-    /// records are the `call.ended` events, filtered by queue or agent.
-    pub async fn events_of_kind(
-        &self,
-        tenant: TenantId,
-        kind: &str,
-        from_ms: i64,
-        to_ms: i64,
-        filters: &[(&str, String)],
-        limit: u32,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        let payload = match self.backend() {
-            Backend::Sqlite => "payload",
-            Backend::Postgres => "payload::text",
-        };
-        let mut sql = format!(
-            "SELECT seq, tenant_id, id, at, kind, {payload} AS payload FROM events \
-             WHERE tenant_id = $1 AND kind = $2 AND at >= $3 AND at < $4"
-        );
-        for (i, (field, _)) in filters.iter().enumerate() {
-            crate::model::check(
-                "filter",
-                field.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
-                "a payload field name",
-            )?;
-            let n = i + 6;
-            sql.push_str(&match self.backend() {
-                // Compared as text on both, so `5` and `"5"` match alike.
-                Backend::Sqlite => {
-                    format!(" AND CAST(json_extract(payload, '$.{field}') AS TEXT) = ${n}")
-                }
-                Backend::Postgres => format!(" AND payload->>'{field}' = ${n}"),
-            });
-        }
-        sql.push_str(" ORDER BY at DESC, seq DESC LIMIT $5");
-        on_db!(self, pool => {
-            let mut q = sqlx::query(&sql)
-                .bind(tenant.0)
-                .bind(kind)
-                .bind(from_ms)
-                .bind(to_ms)
-                .bind(i64::from(limit));
-            for (_, v) in filters {
-                q = q.bind(v.clone());
-            }
-            q.fetch_all(pool).await?.iter().map(event_from).collect()
-        })
-    }
-
-    /// The events naming one of `customers` (`payload.customer_id`), newest first, before
-    /// sequence number `before` (`None` for the newest): a customer's timeline.
-    pub async fn customer_events(
-        &self,
-        tenant: TenantId,
-        customers: &[CustomerId],
-        before: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        if customers.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (customer, payload, quote) = match self.backend() {
-            Backend::Sqlite => ("json_extract(payload, '$.customer_id')", "payload", ""),
-            Backend::Postgres => ("(payload->>'customer_id')", "payload::text", "'"),
-        };
-        let list = customers
-            .iter()
-            .map(|c| format!("{quote}{}{quote}", c.0))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // The ids are numbers we format ourselves, so inlining them is safe.
-        let sql = format!(
-            "SELECT seq, tenant_id, id, at, kind, {payload} AS payload FROM events \
-             WHERE tenant_id = $1 AND {customer} IN ({list}) AND seq < $2 \
-             ORDER BY seq DESC LIMIT $3"
-        );
-        on_db!(self, pool => sqlx::query(&sql)
-            .bind(tenant.0)
-            .bind(before.unwrap_or(i64::MAX))
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(event_from)
-            .collect())
-    }
-
-    /// The `seq` of a tenant's latest event (0 if none): where a reader that wants only
-    /// what happens from now on starts.
-    pub async fn last_event_seq(&self, tenant: TenantId) -> Result<i64, StoreError> {
-        let sql = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE tenant_id = $1";
-        on_db!(self, pool => Ok(sqlx::query_scalar::<_, i64>(sql)
-            .bind(tenant.0)
-            .fetch_one(pool)
-            .await?))
-    }
-
-    /// A tenant's events after sequence number `after` (0 for the start), oldest first.
-    pub async fn events_after(
-        &self,
-        tenant: TenantId,
-        after: i64,
-        limit: u32,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        let payload = match self.backend() {
-            Backend::Sqlite => "payload",
-            Backend::Postgres => "payload::text",
-        };
-        let sql = format!(
-            "SELECT seq, tenant_id, id, at, kind, {payload} AS payload FROM events \
-             WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-        );
-        on_db!(self, pool => sqlx::query(&sql)
-            .bind(tenant.0)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(event_from)
-            .collect())
-    }
 }
 
 const TENANT_COLUMNS: &str = "SELECT id, slug, name, seat_quota, sip_domain, time_zone, \
@@ -656,5 +498,192 @@ fn conflict(e: sqlx::Error, what: &'static str) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict { what },
         _ => StoreError::Database(e),
+    }
+}
+
+impl TenantStore<'_> {
+    /// Replaces the numbers callers dial to reach `tenant` (already normalised). A number
+    /// another tenant has is a conflict, and then nothing changes.
+    pub async fn set_tenant_numbers(
+        &self,
+        numbers: &[String],
+        now_ms: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let tenant = self.tenant;
+        for n in numbers {
+            model::check(
+                "numbers",
+                !n.is_empty() && n.len() <= 32,
+                "1–32 characters each",
+            )?;
+        }
+        on_db!(self.store, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM tenant_numbers WHERE tenant_id = $1")
+                .bind(tenant.0)
+                .execute(&mut *tx)
+                .await?;
+            for n in numbers {
+                sqlx::query(
+                    "INSERT INTO tenant_numbers (number, tenant_id, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (number) DO NOTHING",
+                )
+                .bind(n)
+                .bind(tenant.0)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                        StoreError::NotFound { what: "tenant" }
+                    }
+                    _ => StoreError::Database(e),
+                })?;
+                let owner: i64 = sqlx::query_scalar("SELECT tenant_id FROM tenant_numbers WHERE number = $1")
+                    .bind(n)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if owner != tenant.0 {
+                    return Err(StoreError::Conflict { what: "this number at another tenant; it" });
+                }
+            }
+            tx.commit().await?;
+        });
+        self.tenant_numbers().await
+    }
+
+    pub async fn tenant_numbers(&self) -> Result<Vec<String>, StoreError> {
+        let tenant = self.tenant;
+        Ok(on_db!(self.store, pool => sqlx::query_scalar(
+            "SELECT number FROM tenant_numbers WHERE tenant_id = $1 ORDER BY number",
+        )
+        .bind(tenant.0)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// Events of one kind whose time is in `[from_ms, to_ms)`, newest first, optionally only
+    /// those whose payload has `field` equal to `value` (each pair ANDed): the call detail
+    /// records are the `call.ended` events, filtered by queue or agent.
+    pub async fn events_of_kind(
+        &self,
+        kind: &str,
+        from_ms: i64,
+        to_ms: i64,
+        filters: &[(&str, String)],
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let tenant = self.tenant;
+        let payload = match self.store.backend() {
+            Backend::Sqlite => "payload",
+            Backend::Postgres => "payload::text",
+        };
+        let mut sql = format!(
+            "SELECT seq, tenant_id, id, at, kind, {payload} AS payload FROM events \
+             WHERE tenant_id = $1 AND kind = $2 AND at >= $3 AND at < $4"
+        );
+        for (i, (field, _)) in filters.iter().enumerate() {
+            crate::model::check(
+                "filter",
+                field.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "a payload field name",
+            )?;
+            let n = i + 6;
+            sql.push_str(&match self.store.backend() {
+                // Compared as text on both, so `5` and `"5"` match alike.
+                Backend::Sqlite => {
+                    format!(" AND CAST(json_extract(payload, '$.{field}') AS TEXT) = ${n}")
+                }
+                Backend::Postgres => format!(" AND payload->>'{field}' = ${n}"),
+            });
+        }
+        sql.push_str(" ORDER BY at DESC, seq DESC LIMIT $5");
+        on_db!(self.store, pool => {
+            let mut q = sqlx::query(&sql)
+                .bind(tenant.0)
+                .bind(kind)
+                .bind(from_ms)
+                .bind(to_ms)
+                .bind(i64::from(limit));
+            for (_, v) in filters {
+                q = q.bind(v.clone());
+            }
+            q.fetch_all(pool).await?.iter().map(event_from).collect()
+        })
+    }
+
+    /// The events naming one of `customers` (`payload.customer_id`), newest first, before
+    /// sequence number `before` (`None` for the newest): a customer's timeline.
+    pub async fn customer_events(
+        &self,
+        customers: &[CustomerId],
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let tenant = self.tenant;
+        if customers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (customer, payload, quote) = match self.store.backend() {
+            Backend::Sqlite => ("json_extract(payload, '$.customer_id')", "payload", ""),
+            Backend::Postgres => ("(payload->>'customer_id')", "payload::text", "'"),
+        };
+        let list = customers
+            .iter()
+            .map(|c| format!("{quote}{}{quote}", c.0))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The ids are numbers we format ourselves, so inlining them is safe.
+        let sql = format!(
+            "SELECT seq, tenant_id, id, at, kind, {payload} AS payload FROM events \
+             WHERE tenant_id = $1 AND {customer} IN ({list}) AND seq < $2 \
+             ORDER BY seq DESC LIMIT $3"
+        );
+        on_db!(self.store, pool => sqlx::query(&sql)
+            .bind(tenant.0)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(event_from)
+            .collect())
+    }
+
+    /// The `seq` of a tenant's latest event (0 if none): where a reader that wants only
+    /// what happens from now on starts.
+    pub async fn last_event_seq(&self) -> Result<i64, StoreError> {
+        let tenant = self.tenant;
+        let sql = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE tenant_id = $1";
+        on_db!(self.store, pool => Ok(sqlx::query_scalar::<_, i64>(sql)
+            .bind(tenant.0)
+            .fetch_one(pool)
+            .await?))
+    }
+
+    /// A tenant's events after sequence number `after` (0 for the start), oldest first.
+    pub async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let tenant = self.tenant;
+        let payload = match self.store.backend() {
+            Backend::Sqlite => "payload",
+            Backend::Postgres => "payload::text",
+        };
+        let sql = format!(
+            "SELECT seq, tenant_id, id, at, kind, {payload} AS payload FROM events \
+             WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        );
+        on_db!(self.store, pool => sqlx::query(&sql)
+            .bind(tenant.0)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(event_from)
+            .collect())
     }
 }

@@ -1,8 +1,8 @@
 //! Login sessions and API tokens, and the seats they hold.
 
 use crate::{
-    AnyRow, Db, Role, Session, SessionKind, Store, StoreError, TenantId, USER_COLUMNS, User,
-    UserId, user_from,
+    AnyRow, Db, Role, Session, SessionKind, Store, StoreError, TenantId, TenantStore, USER_COLUMNS,
+    User, UserId, user_from,
 };
 
 impl Store {
@@ -131,22 +131,6 @@ impl Store {
         .map(drop)?);
         Ok(())
     }
-
-    /// Agents and experts of a tenant holding a seat now (a live browser session).
-    pub async fn seats_in_use(&self, tenant: TenantId, now_ms: i64) -> Result<u32, StoreError> {
-        let n: i64 = on_db!(self, pool => sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT s.user_id) FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.tenant_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-             AND s.kind = 'cookie' AND u.role IN ($3, $4)",
-        )
-        .bind(tenant.0)
-        .bind(now_ms)
-        .bind(Role::Agent.as_str())
-        .bind(Role::Expert.as_str())
-        .fetch_one(pool)
-        .await?);
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
-    }
 }
 
 fn session_from(row: &impl AnyRow) -> Result<Session, StoreError> {
@@ -163,4 +147,23 @@ fn session_from(row: &impl AnyRow) -> Result<Session, StoreError> {
         created_at_ms: row.int("created_at")?,
         expires_at_ms: row.int("expires_at")?,
     })
+}
+
+impl TenantStore<'_> {
+    /// Agents and experts of a tenant holding a seat now (a live browser session).
+    pub async fn seats_in_use(&self, now_ms: i64) -> Result<u32, StoreError> {
+        let tenant = self.tenant;
+        let n: i64 = on_db!(self.store, pool => sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT s.user_id) FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.tenant_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
+             AND s.kind = 'cookie' AND u.role IN ($3, $4)",
+        )
+        .bind(tenant.0)
+        .bind(now_ms)
+        .bind(Role::Agent.as_str())
+        .bind(Role::Expert.as_str())
+        .fetch_one(pool)
+        .await?);
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
 }

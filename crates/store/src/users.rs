@@ -1,6 +1,9 @@
 //! Users beyond creation and login lookup: listing, changes, passwords.
 
-use crate::{Db, Store, StoreError, TenantId, USER_COLUMNS, User, UserChanges, UserId, user_from};
+use crate::{
+    Db, Store, StoreError, TenantId, TenantStore, USER_COLUMNS, User, UserChanges, UserId,
+    user_from,
+};
 
 impl Store {
     /// A user of `tenant` (or a platform administrator for `None`).
@@ -20,65 +23,6 @@ impl Store {
             }
             q.fetch_optional(pool).await?.map(|r| user_from(&r)).transpose()?
         }))
-    }
-
-    pub async fn users(&self, tenant: TenantId) -> Result<Vec<User>, StoreError> {
-        let sql = format!("{USER_COLUMNS} WHERE tenant_id = $1 ORDER BY id");
-        on_db!(self, pool => sqlx::query(&sql)
-            .bind(tenant.0)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(user_from)
-            .collect())
-    }
-
-    /// Applies `changes` if the user is still at `expected_version`.
-    pub async fn update_user(
-        &self,
-        tenant: TenantId,
-        id: UserId,
-        expected_version: i64,
-        changes: &UserChanges,
-    ) -> Result<User, StoreError> {
-        let Some(mut user) = self.user(Some(tenant), id).await? else {
-            return Err(StoreError::NotFound { what: "user" });
-        };
-        if let Some(name) = &changes.display_name {
-            crate::model::check("display_name", !name.trim().is_empty(), "must not be empty")?;
-            user.display_name = name.clone();
-        }
-        if let Some(role) = changes.role {
-            crate::model::check(
-                "role",
-                role != crate::Role::PlatformAdmin,
-                "a tenant's user cannot be a platform administrator",
-            )?;
-            user.role = role;
-        }
-        if let Some(active) = changes.active {
-            user.active = active;
-        }
-        let sql = "UPDATE users SET display_name = $1, role = $2, active = $3, \
-                   version = version + 1 WHERE id = $4 AND tenant_id = $5 AND version = $6";
-        let n = on_db!(self, pool => sqlx::query(sql)
-            .bind(&user.display_name)
-            .bind(user.role.as_str())
-            .bind(user.active)
-            .bind(id.0)
-            .bind(tenant.0)
-            .bind(expected_version)
-            .execute(pool)
-            .await?
-            .rows_affected());
-        if n == 0 {
-            return Err(StoreError::Stale {
-                what: "user",
-                current: user.version,
-            });
-        }
-        user.version = expected_version + 1;
-        Ok(user)
     }
 
     /// Replaces a user's password hash and ends every session they have, but `keep` (the
@@ -122,5 +66,67 @@ pub(crate) fn tenant_clause(tenant: Option<TenantId>, n: u8) -> String {
     match tenant {
         Some(_) => format!("tenant_id = ${n}"),
         None => "tenant_id IS NULL".into(),
+    }
+}
+
+impl TenantStore<'_> {
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let tenant = self.tenant;
+        let sql = format!("{USER_COLUMNS} WHERE tenant_id = $1 ORDER BY id");
+        on_db!(self.store, pool => sqlx::query(&sql)
+            .bind(tenant.0)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(user_from)
+            .collect())
+    }
+
+    /// Applies `changes` if the user is still at `expected_version`.
+    pub async fn update_user(
+        &self,
+        id: UserId,
+        expected_version: i64,
+        changes: &UserChanges,
+    ) -> Result<User, StoreError> {
+        let tenant = self.tenant;
+        let Some(mut user) = self.store.user(Some(tenant), id).await? else {
+            return Err(StoreError::NotFound { what: "user" });
+        };
+        if let Some(name) = &changes.display_name {
+            crate::model::check("display_name", !name.trim().is_empty(), "must not be empty")?;
+            user.display_name = name.clone();
+        }
+        if let Some(role) = changes.role {
+            crate::model::check(
+                "role",
+                role != crate::Role::PlatformAdmin,
+                "a tenant's user cannot be a platform administrator",
+            )?;
+            user.role = role;
+        }
+        if let Some(active) = changes.active {
+            user.active = active;
+        }
+        let sql = "UPDATE users SET display_name = $1, role = $2, active = $3, \
+                   version = version + 1 WHERE id = $4 AND tenant_id = $5 AND version = $6";
+        let n = on_db!(self.store, pool => sqlx::query(sql)
+            .bind(&user.display_name)
+            .bind(user.role.as_str())
+            .bind(user.active)
+            .bind(id.0)
+            .bind(tenant.0)
+            .bind(expected_version)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        if n == 0 {
+            return Err(StoreError::Stale {
+                what: "user",
+                current: user.version,
+            });
+        }
+        user.version = expected_version + 1;
+        Ok(user)
     }
 }

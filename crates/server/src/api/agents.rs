@@ -83,7 +83,8 @@ pub(crate) async fn status(
 ) -> ApiResult<AgentStatus> {
     let profile = state
         .store()
-        .config_item(tenant, "agent", &user.id.0.to_string())
+        .scoped(tenant)
+        .config_item("agent", &user.id.0.to_string())
         .await?;
     let mut s = status_with(state, tenant, user, profile.as_ref()).await?;
     if with_call {
@@ -250,8 +251,8 @@ pub async fn floor(
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Json<Vec<AgentStatus>>> {
     let tenant = caller.tenant()?;
-    let profiles = state.store().config_items(tenant, "agent").await?;
-    let users = state.store().users(tenant).await?;
+    let profiles = state.store().scoped(tenant).config_items("agent").await?;
+    let users = state.store().scoped(tenant).users().await?;
     let mut out = Vec::new();
     for p in profiles {
         if let Some(u) = users.iter().find(|u| u.id.0.to_string() == p.key) {
@@ -303,8 +304,8 @@ pub async fn history(
     state.events().flush().await.map_err(ApiError::internal)?;
     let events = state
         .store()
+        .scoped(tenant)
         .events_of_kind(
-            tenant,
             "acd.agent_state",
             p.from_ms.unwrap_or(now - 86_400_000),
             p.to_ms.unwrap_or(now + 1),

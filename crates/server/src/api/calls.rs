@@ -59,7 +59,8 @@ pub async fn place(
     if let Some(id) = body.customer_id
         && state
             .store()
-            .customer(tenant, store::CustomerId(id))
+            .scoped(tenant)
+            .customer(store::CustomerId(id))
             .await?
             .is_none()
     {
@@ -69,7 +70,8 @@ pub async fn place(
     let user = caller.user.id.0;
     let from = state
         .store()
-        .tenant_numbers(tenant)
+        .scoped(tenant)
+        .tenant_numbers()
         .await?
         .into_iter()
         .next()
@@ -126,7 +128,8 @@ pub async fn transfer(
     let t = live_call(&state, tenant, &call_id)?;
     let store = state.store();
     let known = store
-        .config_item(tenant, "queue", &body.to)
+        .scoped(tenant)
+        .config_item("queue", &body.to)
         .await?
         .is_some()
         || app::switchboard::agent_by_extension(state.app(), tenant, &body.to)
@@ -309,7 +312,8 @@ pub async fn wrap_up(
     if let Some(id) = body.customer_id
         && state
             .store()
-            .customer(tenant, store::CustomerId(id))
+            .scoped(tenant)
+            .customer(store::CustomerId(id))
             .await?
             .is_none()
     {
@@ -319,8 +323,8 @@ pub async fn wrap_up(
     state.events().flush().await.map_err(ApiError::internal)?;
     let rang = state
         .store()
+        .scoped(tenant)
         .events_of_kind(
-            tenant,
             <events::CallRinging as events::Payload>::KIND,
             state.now_ms() - 7 * 86_400_000,
             state.now_ms() + 1,

@@ -90,7 +90,8 @@ pub fn to_data(input: &CustomerInput) -> ApiResult<CustomerData> {
 async fn find(state: &AppState, tenant: TenantId, id: i64) -> ApiResult<store::Customer> {
     state
         .store()
-        .customer(tenant, CustomerId(id))
+        .scoped(tenant)
+        .customer(CustomerId(id))
         .await?
         .ok_or_else(|| ApiError::not_found("customer"))
 }
@@ -127,7 +128,7 @@ pub async fn list(
         limit,
         include_merged: false,
     };
-    let items = state.store().customers(caller.tenant()?, &q).await?;
+    let items = state.store().scoped(caller.tenant()?).customers(&q).await?;
     let next_after = (items.len() == limit as usize)
         .then(|| items.last().map(|c| c.id.0))
         .flatten();
@@ -151,7 +152,8 @@ pub async fn create(
     let data = to_data(&input)?;
     let c = state
         .store()
-        .create_customer(tenant, &data, state.now_ms())
+        .scoped(tenant)
+        .create_customer(&data, state.now_ms())
         .await?;
     state
         .app()
@@ -204,7 +206,8 @@ pub async fn replace(
     let data = to_data(&input)?;
     let c = state
         .store()
-        .update_customer(tenant, CustomerId(id), version, &data, state.now_ms())
+        .scoped(tenant)
+        .update_customer(CustomerId(id), version, &data, state.now_ms())
         .await?;
     state
         .app()
@@ -240,7 +243,8 @@ pub async fn lookup(
         .map_err(|e| ApiError::invalid("number", e.to_string()))?;
     let found = state
         .store()
-        .customers_by_phone(caller.tenant()?, number.as_str())
+        .scoped(caller.tenant()?)
+        .customers_by_phone(number.as_str())
         .await?;
     Ok(Json(LookupResult {
         number: number.as_str().into(),
@@ -261,7 +265,8 @@ pub async fn protected(
     let c = find(&state, tenant, id).await?;
     let finance = state
         .store()
-        .facets(tenant, c.id)
+        .scoped(tenant)
+        .facets(c.id)
         .await?
         .into_iter()
         .find(|f| f.department == Department::Finance)
@@ -292,7 +297,7 @@ pub async fn facets(
     let tenant = caller.tenant()?;
     let c = find(&state, tenant, id).await?;
     let see_all = allows(caller.user.role, Perm::ViewProtected);
-    let facets = state.store().facets(tenant, c.id).await?;
+    let facets = state.store().scoped(tenant).facets(c.id).await?;
     Ok(Json(
         facets
             .iter()
@@ -325,14 +330,8 @@ pub async fn put_facet(
     }
     let f = state
         .store()
-        .put_facet(
-            tenant,
-            c.id,
-            department,
-            &input.data,
-            input.version,
-            state.now_ms(),
-        )
+        .scoped(tenant)
+        .put_facet(c.id, department, &input.data, input.version, state.now_ms())
         .await?;
     if department == Department::Finance {
         super::audit(
@@ -359,7 +358,7 @@ pub async fn duplicates(
 ) -> ApiResult<Json<Vec<CustomerDto>>> {
     let tenant = caller.tenant()?;
     let c = find(&state, tenant, id).await?;
-    let d = state.store().duplicates_of(tenant, c.id).await?;
+    let d = state.store().scoped(tenant).duplicates_of(c.id).await?;
     Ok(Json(d.iter().map(CustomerDto::from).collect()))
 }
 
@@ -377,8 +376,8 @@ pub async fn merge(
     find(&state, tenant, id).await?;
     let (merge_id, kept) = state
         .store()
+        .scoped(tenant)
         .merge_customers(
-            tenant,
             CustomerId(id),
             CustomerId(req.absorbed_id),
             Some(caller.user.id),
@@ -423,7 +422,8 @@ pub async fn undo_merge(
     let tenant = caller.tenant()?;
     let (kept, restored) = state
         .store()
-        .undo_merge(tenant, merge_id, state.now_ms())
+        .scoped(tenant)
+        .undo_merge(merge_id, state.now_ms())
         .await?;
     super::audit(
         &state,
@@ -476,11 +476,12 @@ pub async fn timeline(
     let c = find(&state, tenant, id).await?;
     let limit = super::limit(p.limit)?;
     let mut ids = vec![c.id];
-    ids.extend(state.store().merged_into(tenant, c.id).await?);
+    ids.extend(state.store().scoped(tenant).merged_into(c.id).await?);
     state.events().flush().await.map_err(ApiError::internal)?;
     let events = state
         .store()
-        .customer_events(tenant, &ids, p.before, limit)
+        .scoped(tenant)
+        .customer_events(&ids, p.before, limit)
         .await?;
     Ok(Json(
         events

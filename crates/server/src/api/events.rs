@@ -77,7 +77,8 @@ pub async fn log(
     let limit = super::limit(p.limit)?;
     let events = state
         .store()
-        .events_after(caller.tenant()?, p.after.unwrap_or(0), limit)
+        .scoped(caller.tenant()?)
+        .events_after(p.after.unwrap_or(0), limit)
         .await?;
     Ok(Json(
         events
@@ -103,7 +104,7 @@ pub async fn stream(
     let after = match p.after.unwrap_or(0) {
         -1 => {
             state.events().flush().await.map_err(ApiError::internal)?;
-            state.store().last_event_seq(tenant).await?
+            state.store().scoped(tenant).last_event_seq().await?
         }
         n => n.max(0),
     };
@@ -121,7 +122,7 @@ async fn serve(state: AppState, caller: Caller, mut after: i64, mut socket: WebS
         // Mark what has been written as seen before reading, so a batch written while we
         // read wakes us again.
         written.borrow_and_update();
-        let batch = match state.store().events_after(tenant, after, 500).await {
+        let batch = match state.store().scoped(tenant).events_after(after, 500).await {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!("event stream: {e}");

@@ -89,13 +89,15 @@ const DIRECTORY_FOR: Duration = Duration::from_secs(5);
 async fn directory(state: &AppState, tenant: TenantId) -> ApiResult<Directory> {
     let store = state.store();
     let extensions: HashMap<String, String> = store
-        .config_items(tenant, "agent")
+        .scoped(tenant)
+        .config_items("agent")
         .await?
         .into_iter()
         .filter_map(|p| Some((p.key, p.data["extension"].as_str()?.to_string())))
         .collect();
     let people = store
-        .users(tenant)
+        .scoped(tenant)
+        .users()
         .await?
         .into_iter()
         .map(|u| {
@@ -104,7 +106,8 @@ async fn directory(state: &AppState, tenant: TenantId) -> ApiResult<Directory> {
         })
         .collect();
     let queue_names = store
-        .config_items(tenant, "queue")
+        .scoped(tenant)
+        .config_items("queue")
         .await?
         .into_iter()
         .map(|q| {

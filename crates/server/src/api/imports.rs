@@ -553,7 +553,8 @@ pub async fn commit(
         };
         let result = state
             .store()
-            .import_customers(tenant, &valid, state.now_ms(), &progress)
+            .scoped(tenant)
+            .import_customers(&valid, state.now_ms(), &progress)
             .await;
         let filename = handle
             .lock()
@@ -671,7 +672,7 @@ pub async fn export(
             limit: 1000,
             include_merged: false,
         };
-        let page = state.store().customers(tenant, &q).await?;
+        let page = state.store().scoped(tenant).customers(&q).await?;
         for c in &page {
             let d = &c.data;
             let a = d.addresses.first().cloned().unwrap_or_default();

@@ -156,7 +156,8 @@ pub async fn try_call(
     let tenant = caller.tenant()?;
     let item = state
         .store()
-        .config_item(tenant, "ivr_flow", &key)
+        .scoped(tenant)
+        .config_item("ivr_flow", &key)
         .await?
         .ok_or_else(|| ApiError::not_found("IVR flow"))?;
     if req.keys.chars().count() > 200 {
@@ -175,7 +176,8 @@ pub async fn try_call(
     let flow = app::config::parse::<app::config::IvrFlow>(&item)?.flow;
     let calendars: Vec<String> = state
         .store()
-        .config_items(tenant, "calendar")
+        .scoped(tenant)
+        .config_items("calendar")
         .await?
         .into_iter()
         .map(|c| c.key)

@@ -97,7 +97,8 @@ impl CenterSettings {
 pub async fn center_settings(state: &AppState, tenant: TenantId) -> ApiResult<CenterSettings> {
     match state
         .store()
-        .config_item(tenant, doc::CenterSettings::KIND, "center")
+        .scoped(tenant)
+        .config_item(doc::CenterSettings::KIND, "center")
         .await?
     {
         Some(item) => Ok(CenterSettings::from_doc(

@@ -94,7 +94,8 @@ pub async fn create(
     if !numbers.is_empty() {
         state
             .store()
-            .set_tenant_numbers(tenant.id, &numbers, now)
+            .scoped(tenant.id)
+            .set_tenant_numbers(&numbers, now)
             .await?;
     }
     super::audit(
@@ -160,7 +161,7 @@ pub async fn numbers(
         return Err(ApiError::not_found("tenant"));
     }
     Ok(Json(TenantNumbers {
-        numbers: state.store().tenant_numbers(TenantId(id)).await?,
+        numbers: state.store().scoped(TenantId(id)).tenant_numbers().await?,
     }))
 }
 
@@ -180,7 +181,8 @@ pub async fn set_numbers(
     let numbers = normalise(&req.numbers)?;
     let numbers = state
         .store()
-        .set_tenant_numbers(TenantId(id), &numbers, state.now_ms())
+        .scoped(TenantId(id))
+        .set_tenant_numbers(&numbers, state.now_ms())
         .await?;
     super::audit(
         &state,

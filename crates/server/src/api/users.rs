@@ -28,7 +28,7 @@ pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Json<Vec<UserDto>>> {
-    let users = state.store().users(caller.tenant()?).await?;
+    let users = state.store().scoped(caller.tenant()?).users().await?;
     Ok(Json(users.iter().map(UserDto::from).collect()))
 }
 
@@ -123,7 +123,8 @@ pub async fn update(
     };
     let user = state
         .store()
-        .update_user(tenant, UserId(id), req.version, &changes)
+        .scoped(tenant)
+        .update_user(UserId(id), req.version, &changes)
         .await?;
     if req.active == Some(false) {
         state

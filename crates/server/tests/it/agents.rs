@@ -746,7 +746,8 @@ fn issue_19_a_flow_saved_through_the_api_routes_calls() {
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         w.store
-            .set_tenant_numbers(w.a.tenant.id, &["95598".to_string()], 1)
+            .scoped(w.a.tenant.id)
+            .set_tenant_numbers(&["95598".to_string()], 1)
             .await
             .unwrap();
         let (s, v) = w

@@ -274,7 +274,8 @@ async fn snapshot(w: &World) -> (usize, usize, usize, usize) {
     for f in [&w.a, &w.b] {
         n.0 += w
             .store
-            .events_after(f.tenant.id, 0, 10_000)
+            .scoped(f.tenant.id)
+            .events_after(0, 10_000)
             .await
             .unwrap()
             .len();
@@ -289,8 +290,14 @@ async fn snapshot(w: &World) -> (usize, usize, usize, usize) {
             include_merged: true,
             ..Default::default()
         };
-        n.2 += w.store.customers(f.tenant.id, &q).await.unwrap().len();
-        n.3 += w.store.users(f.tenant.id).await.unwrap().len();
+        n.2 += w
+            .store
+            .scoped(f.tenant.id)
+            .customers(&q)
+            .await
+            .unwrap()
+            .len();
+        n.3 += w.store.scoped(f.tenant.id).users().await.unwrap().len();
     }
     n.3 += w.store.tenants().await.unwrap().len();
     n

@@ -276,8 +276,8 @@ async fn fixture(
     };
     // The same number in both tenants: the screen pop must find only the caller's tenant's.
     let created = store
+        .scoped(tenant.id)
         .create_customers(
-            tenant.id,
             &[
                 person("张伟", "+8613812345678"),
                 person("李娜", "+8613900000001"),
@@ -288,7 +288,8 @@ async fn fixture(
         .await
         .unwrap();
     let (merge_id, _) = store
-        .merge_customers(tenant.id, created[1].id, created[2].id, None, START_MS)
+        .scoped(tenant.id)
+        .merge_customers(created[1].id, created[2].id, None, START_MS)
         .await
         .unwrap();
     // Configuration under keys only this tenant has: a skill, a queue, a team, and the
@@ -297,7 +298,8 @@ async fn fixture(
         let store = store.clone();
         async move {
             store
-                .put_config(tenant.id, kind, &key, &data, None, START_MS, None)
+                .scoped(tenant.id)
+                .put_config(kind, &key, &data, None, START_MS, None)
                 .await
                 .unwrap()
         }

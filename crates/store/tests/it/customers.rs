@@ -51,28 +51,30 @@ fn a_customer_is_found_by_any_of_its_numbers_within_its_tenant_only() {
             line: "文三路 90 号".into(),
             label: "installation".into(),
         }];
-        let c = store.create_customer(water, &data, 5).await.unwrap();
-        assert_eq!(store.customer(water, c.id).await.unwrap(), Some(c.clone()));
+        let c = store.scoped(water).create_customer(&data, 5).await.unwrap();
+        assert_eq!(
+            store.scoped(water).customer(c.id).await.unwrap(),
+            Some(c.clone())
+        );
         for n in ["+8613812345678", "+861088886666"] {
-            let found = store.customers_by_phone(water, n).await.unwrap();
+            let found = store.scoped(water).customers_by_phone(n).await.unwrap();
             assert_eq!(found, vec![c.clone()], "{n}");
         }
         assert!(
             store
-                .customers_by_phone(gas, "+8613812345678")
+                .scoped(gas)
+                .customers_by_phone("+8613812345678")
                 .await
                 .unwrap()
                 .is_empty()
         );
-        assert_eq!(store.customer(gas, c.id).await.unwrap(), None);
+        assert_eq!(store.scoped(gas).customer(c.id).await.unwrap(), None);
         let listed = store
-            .customers(
-                gas,
-                &CustomerQuery {
-                    limit: 100,
-                    ..Default::default()
-                },
-            )
+            .scoped(gas)
+            .customers(&CustomerQuery {
+                limit: 100,
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert!(listed.is_empty());
@@ -91,16 +93,25 @@ fn listing_pages_and_filters_by_name_number_and_segment() {
             }
             batch.push(d);
         }
-        let created = store.create_customers(water, &batch, 1).await.unwrap();
+        let created = store
+            .scoped(water)
+            .create_customers(&batch, 1)
+            .await
+            .unwrap();
         let page = |after, limit| CustomerQuery {
             after,
             limit,
             ..Default::default()
         };
-        let first = store.customers(water, &page(None, 10)).await.unwrap();
+        let first = store
+            .scoped(water)
+            .customers(&page(None, 10))
+            .await
+            .unwrap();
         assert_eq!(first.len(), 10);
         let second = store
-            .customers(water, &page(Some(first[9].id), 100))
+            .scoped(water)
+            .customers(&page(Some(first[9].id), 100))
             .await
             .unwrap();
         assert_eq!(second.len(), 15);
@@ -110,18 +121,19 @@ fn listing_pages_and_filters_by_name_number_and_segment() {
             limit: 100,
             ..Default::default()
         };
-        assert_eq!(store.customers(water, &q).await.unwrap().len(), 10);
+        assert_eq!(store.scoped(water).customers(&q).await.unwrap().len(), 10);
         let q = CustomerQuery {
             text: Some("0000007".into()),
             limit: 100,
             ..Default::default()
         };
-        let by_number = store.customers(water, &q).await.unwrap();
+        let by_number = store.scoped(water).customers(&q).await.unwrap();
         assert_eq!(by_number.len(), 1);
         assert_eq!(by_number[0].data.name, "客户07");
         // Latin letters match whatever their case, on both backends.
         store
-            .create_customer(water, &person("Zhang Wei", &[]), 1)
+            .scoped(water)
+            .create_customer(&person("Zhang Wei", &[]), 1)
             .await
             .unwrap();
         let q = CustomerQuery {
@@ -129,14 +141,14 @@ fn listing_pages_and_filters_by_name_number_and_segment() {
             limit: 100,
             ..Default::default()
         };
-        assert_eq!(store.customers(water, &q).await.unwrap().len(), 1);
+        assert_eq!(store.scoped(water).customers(&q).await.unwrap().len(), 1);
         let q = CustomerQuery {
             segment: Some(Segment::Vulnerable),
             text: Some("客户".into()),
             limit: 100,
             ..Default::default()
         };
-        assert_eq!(store.customers(water, &q).await.unwrap().len(), 5);
+        assert_eq!(store.scoped(water).customers(&q).await.unwrap().len(), 5);
     });
 }
 
@@ -145,36 +157,41 @@ fn a_stale_edit_is_refused_and_the_newer_one_kept() {
     on_both(|store, _| async move {
         let (water, _) = two_tenants(&store).await;
         let c = store
-            .create_customer(water, &person("李娜", &["+8613900000001"]), 1)
+            .scoped(water)
+            .create_customer(&person("李娜", &["+8613900000001"]), 1)
             .await
             .unwrap();
         let mut first = c.data.clone();
         first.phones[0].number = "+8613900000002".into();
         let v2 = store
-            .update_customer(water, c.id, 1, &first, 2)
+            .scoped(water)
+            .update_customer(c.id, 1, &first, 2)
             .await
             .unwrap();
         assert_eq!(v2.version, 2);
         let mut second = c.data.clone();
         second.notes = "stale".into();
         let err = store
-            .update_customer(water, c.id, 1, &second, 3)
+            .scoped(water)
+            .update_customer(c.id, 1, &second, 3)
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Stale { current: 2, .. }), "{err}");
-        let now = store.customer(water, c.id).await.unwrap().unwrap();
+        let now = store.scoped(water).customer(c.id).await.unwrap().unwrap();
         assert_eq!(now.data, first);
         // The index follows the numbers.
         assert!(
             store
-                .customers_by_phone(water, "+8613900000001")
+                .scoped(water)
+                .customers_by_phone("+8613900000001")
                 .await
                 .unwrap()
                 .is_empty()
         );
         assert_eq!(
             store
-                .customers_by_phone(water, "+8613900000002")
+                .scoped(water)
+                .customers_by_phone("+8613900000002")
                 .await
                 .unwrap()
                 .len(),
@@ -190,7 +207,8 @@ fn a_bad_row_in_a_batch_writes_nothing() {
         let mut bad = person("", &["+8613900000001"]);
         bad.name = " ".into();
         let err = store
-            .create_customers(water, &[person("好", &["+8613900000009"]), bad], 1)
+            .scoped(water)
+            .create_customers(&[person("好", &["+8613900000009"]), bad], 1)
             .await
             .unwrap_err();
         assert!(
@@ -200,7 +218,7 @@ fn a_bad_row_in_a_batch_writes_nothing() {
         let mut blacklisted = person("黑名单", &[]);
         blacklisted.blacklisted = true;
         assert!(matches!(
-            store.create_customer(water, &blacklisted, 1).await,
+            store.scoped(water).create_customer(&blacklisted, 1).await,
             Err(StoreError::Invalid {
                 field: "blacklist_reason",
                 ..
@@ -208,25 +226,25 @@ fn a_bad_row_in_a_batch_writes_nothing() {
         ));
         assert!(
             store
-                .customers_by_phone(water, "+8613900000009")
+                .scoped(water)
+                .customers_by_phone("+8613900000009")
                 .await
                 .unwrap()
                 .is_empty()
         );
         let all = store
-            .customers(
-                water,
-                &CustomerQuery {
-                    limit: 10,
-                    ..Default::default()
-                },
-            )
+            .scoped(water)
+            .customers(&CustomerQuery {
+                limit: 10,
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert!(all.is_empty());
         assert!(matches!(
             store
-                .create_customer(TenantId(999), &person("x", &[]), 1)
+                .scoped(TenantId(999))
+                .create_customer(&person("x", &[]), 1)
                 .await,
             Err(StoreError::NotFound { what: "tenant" })
         ));
@@ -246,18 +264,21 @@ fn duplicates_are_found_merged_and_the_merge_undone() {
         let other = person("不同的人", &["+8613700000004"]);
         let [a, b, c, _other] = <[_; 4]>::try_from(
             store
-                .create_customers(water, &[a, b, c, other], 1)
+                .scoped(water)
+                .create_customers(&[a, b, c, other], 1)
                 .await
                 .unwrap(),
         )
         .unwrap();
         // The same number in another tenant is not a duplicate.
         store
-            .create_customer(gas, &person("燃气客户", &["+8613700000001"]), 1)
+            .scoped(gas)
+            .create_customer(&person("燃气客户", &["+8613700000001"]), 1)
             .await
             .unwrap();
         let dups: Vec<CustomerId> = store
-            .duplicates_of(water, a.id)
+            .scoped(water)
+            .duplicates_of(a.id)
             .await
             .unwrap()
             .iter()
@@ -267,20 +288,23 @@ fn duplicates_are_found_merged_and_the_merge_undone() {
 
         let bank = serde_json::json!({"bank": "工商银行"});
         store
-            .put_facet(water, b.id, Department::Finance, &bank, None, 1)
+            .scoped(water)
+            .put_facet(b.id, Department::Finance, &bank, None, 1)
             .await
             .unwrap();
         let (merge, kept) = store
-            .merge_customers(water, a.id, b.id, None, 2)
+            .scoped(water)
+            .merge_customers(a.id, b.id, None, 2)
             .await
             .unwrap();
         assert_eq!(kept.data.phones.len(), 2);
         assert_eq!(kept.data.emails, vec!["wf@example.com".to_string()]);
-        assert_eq!(store.facets(water, a.id).await.unwrap().len(), 1);
-        let gone = store.customer(water, b.id).await.unwrap().unwrap();
+        assert_eq!(store.scoped(water).facets(a.id).await.unwrap().len(), 1);
+        let gone = store.scoped(water).customer(b.id).await.unwrap().unwrap();
         assert_eq!(gone.merged_into, Some(a.id));
         let by_second = store
-            .customers_by_phone(water, "+8613700000002")
+            .scoped(water)
+            .customers_by_phone("+8613700000002")
             .await
             .unwrap();
         assert_eq!(
@@ -289,47 +313,52 @@ fn duplicates_are_found_merged_and_the_merge_undone() {
         );
         assert!(matches!(
             store
-                .update_customer(water, b.id, gone.version, &gone.data, 3)
+                .scoped(water)
+                .update_customer(b.id, gone.version, &gone.data, 3)
                 .await,
             Err(StoreError::Invalid { .. })
         ));
         // Either way round again is refused while one is merged.
         assert!(
             store
-                .merge_customers(water, b.id, a.id, None, 3)
+                .scoped(water)
+                .merge_customers(b.id, a.id, None, 3)
                 .await
                 .is_err()
         );
         assert!(
             store
-                .merge_customers(water, c.id, b.id, None, 3)
+                .scoped(water)
+                .merge_customers(c.id, b.id, None, 3)
                 .await
                 .is_err()
         );
 
         // Only the latest merge into a record can be undone.
         let (second, _) = store
-            .merge_customers(water, a.id, c.id, None, 3)
+            .scoped(water)
+            .merge_customers(a.id, c.id, None, 3)
             .await
             .unwrap();
         assert!(matches!(
-            store.undo_merge(water, merge, 4).await,
+            store.scoped(water).undo_merge(merge, 4).await,
             Err(StoreError::Invalid {
                 field: "merge_id",
                 ..
             })
         ));
-        store.undo_merge(water, second, 4).await.unwrap();
+        store.scoped(water).undo_merge(second, 4).await.unwrap();
 
-        let (restored, back) = store.undo_merge(water, merge, 4).await.unwrap();
+        let (restored, back) = store.scoped(water).undo_merge(merge, 4).await.unwrap();
         assert_eq!(restored.data, a.data);
         assert_eq!(back.merged_into, None);
         assert_eq!(back.data, b.data);
         // The facet the merge copied went back with it; the absorbed record still has its own.
-        assert!(store.facets(water, a.id).await.unwrap().is_empty());
-        assert_eq!(store.facets(water, b.id).await.unwrap().len(), 1);
+        assert!(store.scoped(water).facets(a.id).await.unwrap().is_empty());
+        assert_eq!(store.scoped(water).facets(b.id).await.unwrap().len(), 1);
         let by_second = store
-            .customers_by_phone(water, "+8613700000002")
+            .scoped(water)
+            .customers_by_phone("+8613700000002")
             .await
             .unwrap();
         assert_eq!(
@@ -337,27 +366,29 @@ fn duplicates_are_found_merged_and_the_merge_undone() {
             vec![b.id]
         );
         assert!(matches!(
-            store.undo_merge(water, merge, 5).await,
+            store.scoped(water).undo_merge(merge, 5).await,
             Err(StoreError::NotFound { .. })
         ));
         assert!(matches!(
-            store.undo_merge(gas, merge, 5).await,
+            store.scoped(gas).undo_merge(merge, 5).await,
             Err(StoreError::NotFound { .. })
         ));
 
         // An edit after a merge makes its undo refuse rather than lose the edit.
         let (third, kept) = store
-            .merge_customers(water, a.id, b.id, None, 6)
+            .scoped(water)
+            .merge_customers(a.id, b.id, None, 6)
             .await
             .unwrap();
         let mut edited = kept.data.clone();
         edited.notes = "合并后补充".into();
         store
-            .update_customer(water, a.id, kept.version, &edited, 7)
+            .scoped(water)
+            .update_customer(a.id, kept.version, &edited, 7)
             .await
             .unwrap();
         assert!(matches!(
-            store.undo_merge(water, third, 8).await,
+            store.scoped(water).undo_merge(third, 8).await,
             Err(StoreError::Stale { .. })
         ));
     });
@@ -368,24 +399,27 @@ fn facets_have_versions_of_their_own() {
     on_both(|store, _| async move {
         let (water, gas) = two_tenants(&store).await;
         let c = store
-            .create_customer(water, &person("赵磊", &[]), 1)
+            .scoped(water)
+            .create_customer(&person("赵磊", &[]), 1)
             .await
             .unwrap();
         let bank = serde_json::json!({"bank": "工商银行", "account": "6222020200112233445"});
         let f = store
-            .put_facet(water, c.id, Department::Finance, &bank, None, 1)
+            .scoped(water)
+            .put_facet(c.id, Department::Finance, &bank, None, 1)
             .await
             .unwrap();
         assert_eq!(f.version, 1);
         assert!(matches!(
             store
-                .put_facet(water, c.id, Department::Finance, &bank, None, 2)
+                .scoped(water)
+                .put_facet(c.id, Department::Finance, &bank, None, 2)
                 .await,
             Err(StoreError::Stale { current: 1, .. })
         ));
         let f2 = store
+            .scoped(water)
             .put_facet(
-                water,
                 c.id,
                 Department::Finance,
                 &serde_json::json!({}),
@@ -397,13 +431,15 @@ fn facets_have_versions_of_their_own() {
         assert_eq!(f2.version, 2);
         assert!(matches!(
             store
-                .put_facet(water, c.id, Department::Finance, &bank, Some(1), 3)
+                .scoped(water)
+                .put_facet(c.id, Department::Finance, &bank, Some(1), 3)
                 .await,
             Err(StoreError::Stale { current: 2, .. })
         ));
         assert!(matches!(
             store
-                .put_facet(gas, c.id, Department::Finance, &bank, None, 3)
+                .scoped(gas)
+                .put_facet(c.id, Department::Finance, &bank, None, 3)
                 .await,
             Err(StoreError::NotFound { .. })
         ));
@@ -416,19 +452,21 @@ fn configuration_documents_have_versions_per_tenant() {
         let (water, gas) = two_tenants(&store).await;
         let doc = serde_json::json!({"name": "报修 Repairs"});
         let v1 = store
-            .put_config(water, "skill", "repair", &doc, None, 1, None)
+            .scoped(water)
+            .put_config("skill", "repair", &doc, None, 1, None)
             .await
             .unwrap();
         assert_eq!(v1.version, 1);
         assert!(matches!(
             store
-                .put_config(water, "skill", "repair", &doc, None, 2, None)
+                .scoped(water)
+                .put_config("skill", "repair", &doc, None, 2, None)
                 .await,
             Err(StoreError::Conflict { .. })
         ));
         let v2 = store
+            .scoped(water)
             .put_config(
-                water,
                 "skill",
                 "repair",
                 &serde_json::json!({"name": "维修"}),
@@ -441,28 +479,45 @@ fn configuration_documents_have_versions_per_tenant() {
         assert_eq!((v2.version, v2.data["name"].as_str()), (2, Some("维修")));
         assert!(matches!(
             store
-                .put_config(water, "skill", "repair", &doc, Some(1), 3, None)
+                .scoped(water)
+                .put_config("skill", "repair", &doc, Some(1), 3, None)
                 .await,
             Err(StoreError::Stale { current: 2, .. })
         ));
         assert!(matches!(
             store
-                .put_config(water, "skill", "nope", &doc, Some(1), 3, None)
+                .scoped(water)
+                .put_config("skill", "nope", &doc, Some(1), 3, None)
                 .await,
             Err(StoreError::NotFound { .. })
         ));
         assert!(matches!(
             store
-                .put_config(water, "skill", "bad key!", &doc, None, 3, None)
+                .scoped(water)
+                .put_config("skill", "bad key!", &doc, None, 3, None)
                 .await,
             Err(StoreError::Invalid { field: "key", .. })
         ));
         assert_eq!(
-            store.config_item(gas, "skill", "repair").await.unwrap(),
+            store
+                .scoped(gas)
+                .config_item("skill", "repair")
+                .await
+                .unwrap(),
             None
         );
-        assert!(store.config_items(gas, "skill").await.unwrap().is_empty());
-        assert_eq!(store.config_items(water, "skill").await.unwrap(), vec![v2]);
+        assert!(
+            store
+                .scoped(gas)
+                .config_items("skill")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.scoped(water).config_items("skill").await.unwrap(),
+            vec![v2]
+        );
     });
 }
 
@@ -487,38 +542,48 @@ fn issue_19_configuration_changes_carry_their_audit_row() {
             .unwrap();
         let admin = Some(admin.id);
         store
-            .put_config(water, "skill", "repair", &doc, None, 1, admin)
+            .scoped(water)
+            .put_config("skill", "repair", &doc, None, 1, admin)
             .await
             .unwrap();
         store
-            .put_config(water, "skill", "repair", &doc, Some(1), 2, admin)
+            .scoped(water)
+            .put_config("skill", "repair", &doc, Some(1), 2, admin)
             .await
             .unwrap();
         // A refused change writes no audit row.
         assert!(
             store
-                .put_config(water, "skill", "repair", &doc, Some(1), 3, admin)
+                .scoped(water)
+                .put_config("skill", "repair", &doc, Some(1), 3, admin)
                 .await
                 .is_err()
         );
         assert!(matches!(
             store
-                .delete_config(water, "skill", "repair", 1, 4, admin)
+                .scoped(water)
+                .delete_config("skill", "repair", 1, 4, admin)
                 .await,
             Err(StoreError::Stale { current: 2, .. })
         ));
         assert!(matches!(
             store
-                .delete_config(gas, "skill", "repair", 2, 4, admin)
+                .scoped(gas)
+                .delete_config("skill", "repair", 2, 4, admin)
                 .await,
             Err(StoreError::NotFound { .. })
         ));
         store
-            .delete_config(water, "skill", "repair", 2, 5, admin)
+            .scoped(water)
+            .delete_config("skill", "repair", 2, 5, admin)
             .await
             .unwrap();
         assert_eq!(
-            store.config_item(water, "skill", "repair").await.unwrap(),
+            store
+                .scoped(water)
+                .config_item("skill", "repair")
+                .await
+                .unwrap(),
             None
         );
         let audit = store.audit_entries(Some(water), None, 10).await.unwrap();
@@ -554,14 +619,16 @@ fn agent_profiles_are_found_by_extension_in_every_tenant() {
         ] {
             let doc = serde_json::json!({"extension": ext, "sip_password": "s"});
             store
-                .put_config(tenant, "agent", user, &doc, None, 1, None)
+                .scoped(tenant)
+                .put_config("agent", user, &doc, None, 1, None)
                 .await
                 .unwrap();
         }
         // A queue with the same field is not an agent.
         let queue = serde_json::json!({"name": "q", "extension": "8001"});
         store
-            .put_config(water, "queue", "q", &queue, None, 1, None)
+            .scoped(water)
+            .put_config("queue", "q", &queue, None, 1, None)
             .await
             .unwrap();
         let found: Vec<_> = store
@@ -593,7 +660,8 @@ fn issue_19_configuration_writes_wait_for_other_writers() {
                 let key = format!("skill-{i}");
                 let doc = serde_json::json!({"name": key});
                 store
-                    .put_config(water, "skill", &key, &doc, None, i, None)
+                    .scoped(water)
+                    .put_config("skill", &key, &doc, None, i, None)
                     .await?;
                 store
                     .append_events(&[store::NewEvent {
@@ -605,7 +673,8 @@ fn issue_19_configuration_writes_wait_for_other_writers() {
                     }])
                     .await?;
                 store
-                    .put_config(water, "skill", &key, &doc, Some(1), i, None)
+                    .scoped(water)
+                    .put_config("skill", &key, &doc, Some(1), i, None)
                     .await
             }));
         }

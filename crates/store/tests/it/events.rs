@@ -31,12 +31,13 @@ fn appends_are_idempotent_by_id_and_read_back_in_order() {
         let mixed = vec![event(t.id, "e49", 0), event(t.id, "e50", 2_000)];
         assert_eq!(store.append_events(&mixed).await.unwrap(), 1);
 
-        let first = store.events_after(t.id, 0, 20).await.unwrap();
+        let first = store.scoped(t.id).events_after(0, 20).await.unwrap();
         assert_eq!(first.len(), 20);
         assert_eq!(first[0].id, "e0");
         assert_eq!(first[0].payload["reason"], "小休");
         let rest = store
-            .events_after(t.id, first.last().unwrap().seq, 1_000)
+            .scoped(t.id)
+            .events_after(first.last().unwrap().seq, 1_000)
             .await
             .unwrap();
         assert_eq!(rest.len(), 31);
@@ -67,8 +68,8 @@ fn tenants_never_see_each_others_events() {
             ])
             .await
             .unwrap();
-        let of_a = store.events_after(a.id, 0, 100).await.unwrap();
-        let of_b = store.events_after(b.id, 0, 100).await.unwrap();
+        let of_a = store.scoped(a.id).events_after(0, 100).await.unwrap();
+        let of_b = store.scoped(b.id).events_after(0, 100).await.unwrap();
         assert_eq!(of_a.iter().map(|e| e.at_ms).collect::<Vec<_>>(), [1]);
         assert_eq!(of_b.iter().map(|e| e.at_ms).collect::<Vec<_>>(), [2, 3]);
         assert!(of_b.iter().all(|e| e.tenant == b.id));
@@ -88,7 +89,12 @@ fn a_batch_naming_an_unknown_tenant_writes_nothing() {
             Err(StoreError::NotFound { what: "tenant" })
         ));
         assert!(
-            store.events_after(t.id, 0, 10).await.unwrap().is_empty(),
+            store
+                .scoped(t.id)
+                .events_after(0, 10)
+                .await
+                .unwrap()
+                .is_empty(),
             "all or nothing"
         );
         let bad = NewEvent {
@@ -131,7 +137,7 @@ fn the_writer_batches_concurrent_producers_and_loses_nothing() {
         log.append(event(t.id, "last", 0)).await.unwrap();
         log.flush().await.unwrap();
         assert_eq!(log.rejected(), 1);
-        let written = store.events_after(t.id, 0, 10_000).await.unwrap();
+        let written = store.scoped(t.id).events_after(0, 10_000).await.unwrap();
         assert_eq!(written.len(), 8 * 250 + 1);
         let mut ids: Vec<&str> = written.iter().map(|e| e.id.as_str()).collect();
         ids.sort_unstable();
@@ -142,7 +148,12 @@ fn the_writer_batches_concurrent_producers_and_loses_nothing() {
         log.append(event(t.id, "on-close", 0)).await.unwrap();
         log.close().await;
         assert_eq!(
-            store.events_after(t.id, 0, 10_000).await.unwrap().len(),
+            store
+                .scoped(t.id)
+                .events_after(0, 10_000)
+                .await
+                .unwrap()
+                .len(),
             8 * 250 + 2
         );
     });
@@ -175,28 +186,32 @@ fn a_customers_timeline_is_the_events_that_name_it_newest_first() {
             .unwrap();
         let ids = |v: Vec<store::StoredEvent>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
         let seven = store
-            .customer_events(t.id, &[CustomerId(7)], None, 10)
+            .scoped(t.id)
+            .customer_events(&[CustomerId(7)], None, 10)
             .await
             .unwrap();
         let before = seven[0].seq;
         assert_eq!(ids(seven), ["f", "a"]);
         assert_eq!(
             ids(store
-                .customer_events(t.id, &[CustomerId(7), CustomerId(9)], None, 10)
+                .scoped(t.id)
+                .customer_events(&[CustomerId(7), CustomerId(9)], None, 10)
                 .await
                 .unwrap()),
             ["g", "f", "a"]
         );
         assert_eq!(
             ids(store
-                .customer_events(t.id, &[CustomerId(7)], Some(before), 10)
+                .scoped(t.id)
+                .customer_events(&[CustomerId(7)], Some(before), 10)
                 .await
                 .unwrap()),
             ["a"]
         );
         assert!(
             store
-                .customer_events(t.id, &[], None, 10)
+                .scoped(t.id)
+                .customer_events(&[], None, 10)
                 .await
                 .unwrap()
                 .is_empty()

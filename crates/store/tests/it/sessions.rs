@@ -48,7 +48,7 @@ fn the_seat_quota_counts_agents_not_sessions() {
             .create_session(&session("a1", &agents[1], 100), Some(2), 10)
             .await
             .unwrap();
-        assert_eq!(store.seats_in_use(t.id, 10).await.unwrap(), 2);
+        assert_eq!(store.scoped(t.id).seats_in_use(10).await.unwrap(), 2);
         let err = store
             .create_session(&session("a2", &agents[2], 100), Some(2), 10)
             .await
@@ -62,7 +62,7 @@ fn the_seat_quota_counts_agents_not_sessions() {
             .await
             .unwrap();
         // An expired session holds no seat.
-        assert_eq!(store.seats_in_use(t.id, 100).await.unwrap(), 0);
+        assert_eq!(store.scoped(t.id).seats_in_use(100).await.unwrap(), 0);
         let (s, u) = store.session("a0", 50).await.unwrap().unwrap();
         assert_eq!((s.user, u.username.as_str()), (agents[0].id, "agent0"));
         assert_eq!(store.session("a0", 100).await.unwrap(), None);
@@ -70,8 +70,8 @@ fn the_seat_quota_counts_agents_not_sessions() {
         assert!(store.session("a0", 150).await.unwrap().is_some());
         // Deactivating the user ends what their sessions can do.
         store
+            .scoped(t.id)
             .update_user(
-                t.id,
                 agents[0].id,
                 1,
                 &store::UserChanges {

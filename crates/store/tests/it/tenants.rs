@@ -179,7 +179,8 @@ fn a_dialled_number_reaches_exactly_one_tenant() {
         let numbers = vec!["+8657196332".to_string(), "96332".to_string()];
         assert_eq!(
             store
-                .set_tenant_numbers(water.id, &numbers, 2)
+                .scoped(water.id)
+                .set_tenant_numbers(&numbers, 2)
                 .await
                 .unwrap(),
             vec!["+8657196332".to_string(), "96332".to_string()]
@@ -190,16 +191,18 @@ fn a_dialled_number_reaches_exactly_one_tenant() {
         );
         // Another tenant cannot take it, and its own numbers stay as they were.
         store
-            .set_tenant_numbers(gas.id, &["96777".to_string()], 3)
+            .scoped(gas.id)
+            .set_tenant_numbers(&["96777".to_string()], 3)
             .await
             .unwrap();
         let err = store
-            .set_tenant_numbers(gas.id, &["96777".to_string(), "96332".to_string()], 4)
+            .scoped(gas.id)
+            .set_tenant_numbers(&["96777".to_string(), "96332".to_string()], 4)
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
         assert_eq!(
-            store.tenant_numbers(gas.id).await.unwrap(),
+            store.scoped(gas.id).tenant_numbers().await.unwrap(),
             vec!["96777".to_string()]
         );
         assert_eq!(
@@ -207,7 +210,11 @@ fn a_dialled_number_reaches_exactly_one_tenant() {
             Some(water.id)
         );
         // Replacing the set frees the old numbers.
-        store.set_tenant_numbers(water.id, &[], 5).await.unwrap();
+        store
+            .scoped(water.id)
+            .set_tenant_numbers(&[], 5)
+            .await
+            .unwrap();
         assert_eq!(store.tenant_by_number("96332").await.unwrap(), None);
         assert_eq!(store.tenant_by_number("+10000").await.unwrap(), None);
     });
@@ -241,4 +248,32 @@ fn issue_4_the_registrar_finds_a_tenant_by_its_sip_domain_in_any_case() {
         );
         assert_eq!(store.tenants_by_sip_domain("water").await.unwrap(), vec![]);
     });
+}
+
+/// Issue 19: the SQLite and PostgreSQL migrations make the same schema — the same tables
+/// with the same columns, and the same indexes — so a query written once runs on both.
+#[test]
+fn issue_19_sqlite_and_postgres_schemas_agree() {
+    let schemas = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = schemas.clone();
+    on_both(move |store, _| {
+        let s = s.clone();
+        async move {
+            let schema = store.schema().await.unwrap();
+            s.lock().unwrap().push(schema);
+        }
+    });
+    let schemas = schemas.lock().unwrap();
+    let [sqlite, postgres] = schemas.as_slice() else {
+        panic!("one schema per backend")
+    };
+    // Read from the databases, not assumed: every table and index the migrations make.
+    assert!(sqlite.tables.len() >= 11, "{sqlite:?}");
+    assert!(
+        sqlite
+            .indexes
+            .contains(&("events".into(), "events_kind".into()))
+    );
+    assert_eq!(sqlite.tables, postgres.tables);
+    assert_eq!(sqlite.indexes, postgres.indexes);
 }
