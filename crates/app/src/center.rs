@@ -15,7 +15,7 @@ use serde_json::Value;
 use store::{NewEvent, TenantId};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::{Agent, Calendar, Kind, Queue, queue_config};
+use crate::config::{Agent, Calendar, Names, Queue, parse};
 use crate::{App, AppError, AppResult, Inner};
 
 type Job = Box<dyn FnOnce(&mut Center) + Send>;
@@ -236,9 +236,40 @@ impl Center {
         self.calendars.get(key).map(|c| c.is_open(now))
     }
 
+    /// The engine's configuration of queue `key` as `q` says, its calendar applied, checked
+    /// by the engine; assigns the queue's id if it is new.
+    pub fn queue_config(&mut self, key: &str, q: &Queue) -> AppResult<(QueueId, QueueConfig)> {
+        let cfg = q.engine_config(key, self)?;
+        let id = self.known_queue(key).unwrap_or_else(|| self.queue(key));
+        self.acd
+            .check_queue(id, &cfg)
+            .map_err(AppError::engine_refused)?;
+        Ok((id, cfg))
+    }
+
+    /// The engine's configuration of an agent as `a` says, checked by the engine.
+    pub fn agent_config(&self, a: &Agent) -> AppResult<acd::AgentConfig> {
+        let cfg = a.engine_config(self)?;
+        self.acd
+            .check_agent(&cfg)
+            .map_err(AppError::engine_refused)?;
+        Ok(cfg)
+    }
+
+    /// Gives the agent the routing profile `a`; calls in progress go on.
+    pub fn apply_agent(&mut self, agent: AgentId, a: &Agent) -> AppResult<()> {
+        let cfg = self.agent_config(a)?;
+        let now = self.now;
+        self.acd
+            .handle_agent(now, agent, cfg)
+            .map_err(AppError::engine_refused)?;
+        self.retired.remove(&agent);
+        Ok(())
+    }
+
     /// Builds the queue's engine configuration (its calendar applied) and applies it.
     pub fn apply_queue(&mut self, key: &str, input: Queue) -> AppResult<()> {
-        let (id, cfg) = queue_config(self, key, &input)?;
+        let (id, cfg) = self.queue_config(key, &input)?;
         let now = self.now;
         self.acd
             .handle_queue(now, id, cfg)
@@ -391,6 +422,20 @@ impl Center {
             .iter()
             .find(|(_, q)| **q == id)
             .map(|(k, _)| k.as_str())
+    }
+}
+
+impl Names for Center {
+    fn skill_id(&self, key: &str) -> Option<SkillId> {
+        self.known_skill(key)
+    }
+
+    fn queue_id(&self, key: &str) -> Option<QueueId> {
+        self.known_queue(key)
+    }
+
+    fn is_open(&self, calendar: &str) -> Option<bool> {
+        self.calendar_open(calendar)
     }
 }
 
@@ -793,7 +838,7 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         c.skill(&s.key);
     }
     for cal in items("calendar").await? {
-        match crate::config::parse::<Calendar>(&cal).and_then(|i| i.build()) {
+        match parse::<Calendar>(&cal).and_then(|i| i.build()) {
             Ok(parsed) => {
                 c.calendars.insert(cal.key.clone(), parsed);
             }
@@ -804,7 +849,7 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
     // whatever the order; then as configured.
     let mut queues = Vec::new();
     for q in items("queue").await? {
-        match crate::config::parse::<Queue>(&q) {
+        match parse::<Queue>(&q) {
             Ok(input) => {
                 let channel = input
                     .channel
@@ -830,7 +875,13 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         }
     }
     for a in items("agent").await? {
-        let loaded = crate::config::parse::<Agent>(&a).and_then(|doc| doc.apply(&a.key, &mut c));
+        let loaded = parse::<Agent>(&a).and_then(|doc| {
+            let user: i64 = a
+                .key
+                .parse()
+                .map_err(|_| AppError::invalid("user_id", "not a user id"))?;
+            c.apply_agent(agent_id(user)?, &doc)
+        });
         if let Err(e) = loaded {
             skip("agent", &a.key, e.to_string());
         }

@@ -1,6 +1,7 @@
 //! The running contact center, without HTTP: one task per tenant owning its routing engine
 //! ([`center`]), telephony's view of the application ([`switchboard`]), the floor
-//! ([`floor`]), the center's configuration as typed documents applied live ([`config`]),
+//! ([`floor`] and what the floor view reads of it, [`live`]), the center's configuration
+//! as typed documents ([`config`]) applied live by one mechanism ([`configure`]),
 //! and the agents' own actions ([`agents`]). The services of the coming modules (tickets,
 //! leads, reports, schedules, quality) live here too, one module each.
 //!
@@ -10,8 +11,10 @@
 pub mod agents;
 pub mod center;
 pub mod config;
+pub mod configure;
 mod error;
 pub mod floor;
+pub mod live;
 pub mod records;
 pub mod switchboard;
 

@@ -498,7 +498,7 @@ impl Center {
 
     /// CPU seconds the center has used (user and system).
     fn cpu_seconds(&self) -> f64 {
-        crate::relay::process_cpu_ns(self.child.id()) as f64 / 1e9
+        crate::process_cpu_ns(self.child.id()) as f64 / 1e9
     }
 }
 

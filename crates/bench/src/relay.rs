@@ -106,17 +106,6 @@ fn cpu_ns(prefix: &str) -> u64 {
         .sum()
 }
 
-/// Nanoseconds on CPU (user and system) of process `pid`, all its threads.
-pub fn process_cpu_ns(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // After the command name (which may hold spaces and parentheses): state, ppid, …,
-    // utime (12th) and stime (13th), in clock ticks of 10 ms.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
-    (ticks(11) + ticks(12)) * 10_000_000
-}
-
 fn session(remote: SocketAddr, codec: Codec) -> Session {
     Session {
         remote,

@@ -232,7 +232,7 @@ impl RtpEngine {
 
     /// CPU time rtpengine has used, all its threads, in nanoseconds.
     pub fn cpu_ns(&self) -> u64 {
-        crate::relay::process_cpu_ns(self.child.id())
+        crate::process_cpu_ns(self.child.id())
     }
 }
 

@@ -201,7 +201,7 @@ impl TenantStore<'_> {
         self.import_customers(batch, now_ms, &|_| {}).await
     }
 
-    /// [`Store::create_customers`] for long imports: one transaction for the whole batch,
+    /// [`TenantStore::create_customers`] for long imports: one transaction for the whole batch,
     /// and `progress(rows written so far)` every 500 rows.
     pub async fn import_customers(
         &self,
@@ -477,7 +477,7 @@ impl TenantStore<'_> {
     /// Merges `absorbed` into `kept`: its numbers, e-mails and addresses join the kept record
     /// (without repeats), its facets fill departments the kept record lacks, and it is marked
     /// merged — all in one transaction, and only if neither record changed or was merged
-    /// meanwhile. Returns the merge's id, for [`Store::undo_merge`].
+    /// meanwhile. Returns the merge's id, for [`TenantStore::undo_merge`].
     pub async fn merge_customers(
         &self,
         kept: CustomerId,

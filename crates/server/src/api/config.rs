@@ -4,7 +4,9 @@
 //! checks a change against the store and the running engine, writes it with its version
 //! and audit row (a stale version gets 409), and applies it at once — no restart.
 
-use app::config::{self as doc, Kind};
+use app::config as doc;
+use app::config::parse;
+use app::configure::Kind;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -584,7 +586,7 @@ pub async fn calendar_status(
         .app()
         .config_get::<doc::Calendar>(caller.tenant()?, &key)
         .await?;
-    let cal = doc::parse::<doc::Calendar>(&item)?.build()?;
+    let cal = parse::<doc::Calendar>(&item)?.build()?;
     let now = state.now_ms();
     Ok(Json(CalendarStatus {
         open: cal.is_open(now),

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use app::agents::Set;
-use app::floor::Live;
+use app::live::Live;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;

@@ -2,7 +2,8 @@
 //! picks after a call, and the thresholds at which time in a state turns amber and red on
 //! the floor view. One document per tenant; the defaults hold until an administrator saves.
 
-use app::config::{self as doc, Kind};
+use app::config as doc;
+use app::config::{Document, parse};
 use axum::extract::State;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -101,10 +102,7 @@ pub async fn center_settings(state: &AppState, tenant: TenantId) -> ApiResult<Ce
         .config_item(doc::CenterSettings::KIND, "center")
         .await?
     {
-        Some(item) => Ok(CenterSettings::from_doc(
-            doc::parse(&item)?,
-            Some(item.version),
-        )),
+        Some(item) => Ok(CenterSettings::from_doc(parse(&item)?, Some(item.version))),
         None => Ok(CenterSettings::from_doc(
             doc::CenterSettings::defaults(),
             None,
@@ -144,7 +142,7 @@ pub async fn put(
         )
         .await?;
     Ok(Json(CenterSettings::from_doc(
-        doc::parse(&item)?,
+        parse(&item)?,
         Some(item.version),
     )))
 }

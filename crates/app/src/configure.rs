@@ -1,0 +1,424 @@
+//! The one mechanism every kind of configuration goes through: list, create, update and
+//! delete with a version; checked without side effects (against the store and the running
+//! engine), written with its audit row in one transaction, then applied to the running
+//! engine — no restart. Each kind of document ([`crate::config`]) says only what is its
+//! own: its name, its checks, how it applies, what it refers to.
+
+use std::future::Future;
+
+use store::{ConfigItem, Role, TenantId, UserId};
+
+use crate::center::{Center, agent_id};
+use crate::config::{
+    Agent, Calendar, CenterSettings, Document, IvrFlow, Queue, Skill, Team, check_settings,
+    not_empty, parse,
+};
+use crate::{App, AppError, AppResult};
+
+/// One kind of configuration document: its name in the store, and how it is checked and
+/// applied. The mechanism ([`App::put_config`], [`App::delete_config`]) is written once.
+pub trait Kind: Document + Clone + Send + Sync + 'static {
+    /// Checks that need the store (users exist, other documents' keys). No side effects.
+    fn check_stored(
+        &self,
+        _app: &App,
+        _tenant: TenantId,
+        _key: &str,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        async { Ok(()) }
+    }
+
+    /// Checks against the running center, without changing what it runs.
+    fn check(&self, _key: &str, _c: &mut Center) -> AppResult<()> {
+        Ok(())
+    }
+
+    /// Applies the written document to the running center.
+    fn apply(self, _key: &str, _c: &mut Center) -> AppResult<()> {
+        Ok(())
+    }
+
+    /// Fills in what an update may leave out from the document it replaces.
+    fn keep_from(&mut self, _old: &Self) {}
+
+    /// Whether this document names the document `kind`/`key` (a queue its skills, a flow
+    /// its queues): such a document cannot be deleted while this one names it.
+    fn refers_to(&self, _kind: &str, _key: &str) -> bool {
+        false
+    }
+
+    /// The running center forgets the deleted document; refuses if it cannot yet.
+    fn forget(_key: &str, _c: &mut Center) -> AppResult<()> {
+        Ok(())
+    }
+}
+
+impl App {
+    /// A tenant's documents of one kind, by key.
+    pub async fn config_list(&self, tenant: TenantId, kind: &str) -> AppResult<Vec<ConfigItem>> {
+        Ok(self.store().scoped(tenant).config_items(kind).await?)
+    }
+
+    /// One document, or `NotFound` naming it.
+    pub async fn config_get<K: Kind>(&self, tenant: TenantId, key: &str) -> AppResult<ConfigItem> {
+        self.store()
+            .scoped(tenant)
+            .config_item(K::KIND, key)
+            .await?
+            .ok_or(AppError::NotFound(K::WHAT))
+    }
+
+    /// Creates (`version` `None`) or replaces (the version read) a document: checked against
+    /// the store and the running engine, written with its audit row by `actor`, applied.
+    /// A document refused is not written; one written is applied before this returns.
+    pub async fn put_config<K: Kind>(
+        &self,
+        tenant: TenantId,
+        actor: Option<UserId>,
+        key: &str,
+        mut doc: K,
+        version: Option<i64>,
+    ) -> AppResult<ConfigItem> {
+        let _one_at_a_time = self.0.config_writes.lock().await;
+        let old = self
+            .store()
+            .scoped(tenant)
+            .config_item(K::KIND, key)
+            .await?;
+        match (&old, version) {
+            (Some(_), None) => {
+                return Err(store::StoreError::Conflict {
+                    what: match K::KIND {
+                        "skill" => "a skill with this key",
+                        "queue" => "a queue with this key",
+                        "team" => "a team with this key",
+                        "calendar" => "a calendar with this key",
+                        "ivr_flow" => "an IVR flow with this key",
+                        _ => "a document with this key",
+                    },
+                }
+                .into());
+            }
+            (None, Some(_)) => return Err(AppError::NotFound(K::WHAT)),
+            (Some(old), Some(_)) => doc.keep_from(&parse::<K>(old)?),
+            (None, None) => {}
+        }
+        doc.check_stored(self, tenant, key).await?;
+        let (k, d) = (key.to_string(), doc.clone());
+        self.center(tenant, move |c| d.check(&k, c)).await??;
+        let data = serde_json::to_value(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+        let item = self
+            .store()
+            .scoped(tenant)
+            .put_config(K::KIND, key, &data, version, self.now_ms(), actor)
+            .await?;
+        let k = key.to_string();
+        self.center(tenant, move |c| doc.apply(&k, c)).await??;
+        Ok(item)
+    }
+
+    /// Deletes a document at the version read, with its audit row by `actor`; refused while
+    /// another document names it or the running center still needs it.
+    pub async fn delete_config<K: Kind>(
+        &self,
+        tenant: TenantId,
+        actor: Option<UserId>,
+        key: &str,
+        version: i64,
+    ) -> AppResult<()> {
+        let _one_at_a_time = self.0.config_writes.lock().await;
+        self.config_get::<K>(tenant, key).await?;
+        for kind in [Skill::KIND, Queue::KIND, Agent::KIND, IvrFlow::KIND] {
+            for item in self.store().scoped(tenant).config_items(kind).await? {
+                let refers = match kind {
+                    "skill" => false,
+                    "queue" => parse::<Queue>(&item)?.refers_to(K::KIND, key),
+                    "agent" => parse::<Agent>(&item)?.refers_to(K::KIND, key),
+                    _ => parse::<IvrFlow>(&item)?.refers_to(K::KIND, key),
+                };
+                if refers && !(kind == K::KIND && item.key == key) {
+                    return Err(AppError::InvalidState(format!(
+                        "the {} `{}` uses this {}; change it first",
+                        kind.replace('_', " "),
+                        item.key,
+                        K::WHAT
+                    )));
+                }
+            }
+        }
+        let k = key.to_string();
+        self.center(tenant, move |c| K::forget(&k, c)).await??;
+        self.store()
+            .scoped(tenant)
+            .delete_config(K::KIND, key, version, self.now_ms(), actor)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Kind for Skill {
+    fn check(&self, _key: &str, _c: &mut Center) -> AppResult<()> {
+        not_empty(&self.name)
+    }
+
+    fn apply(self, key: &str, c: &mut Center) -> AppResult<()> {
+        c.skill(key);
+        Ok(())
+    }
+}
+
+impl Kind for Queue {
+    fn check(&self, key: &str, c: &mut Center) -> AppResult<()> {
+        c.queue_config(key, self).map(drop)
+    }
+
+    fn apply(self, key: &str, c: &mut Center) -> AppResult<()> {
+        c.apply_queue(key, self)
+    }
+
+    fn refers_to(&self, kind: &str, key: &str) -> bool {
+        match kind {
+            "skill" => self
+                .skills
+                .iter()
+                .chain(self.relax.iter().flat_map(|r| r.fallback.iter().flatten()))
+                .any(|n| n.skill == key),
+            "queue" => self
+                .overflow
+                .as_ref()
+                .is_some_and(|o| o.queue.as_deref() == Some(key)),
+            "calendar" => self.calendar.as_deref() == Some(key),
+            _ => false,
+        }
+    }
+
+    fn forget(key: &str, c: &mut Center) -> AppResult<()> {
+        c.close_queue(key)
+    }
+}
+
+impl Kind for Team {
+    async fn check_stored(&self, app: &App, tenant: TenantId, _key: &str) -> AppResult<()> {
+        not_empty(&self.name)?;
+        let people = self
+            .leader
+            .iter()
+            .map(|l| ("leader".to_string(), *l))
+            .chain(
+                self.members
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| (format!("members[{i}]"), *m)),
+            );
+        for (field, id) in people {
+            if app.store().user(Some(tenant), UserId(id)).await?.is_none() {
+                return Err(AppError::invalid(field, format!("no user {id} here")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Kind for Agent {
+    async fn check_stored(&self, app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
+        let user_id: i64 = key
+            .parse()
+            .map_err(|_| AppError::invalid("user_id", "not a user id"))?;
+        let user = app
+            .store()
+            .user(Some(tenant), UserId(user_id))
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        if !matches!(user.role, Role::Agent | Role::Expert | Role::Supervisor) {
+            return Err(AppError::invalid(
+                "user_id",
+                "only agents, experts and supervisors take contacts",
+            ));
+        }
+        agent_id(user_id).map(drop)
+    }
+
+    fn check(&self, _key: &str, c: &mut Center) -> AppResult<()> {
+        c.agent_config(self).map(drop)
+    }
+
+    fn apply(self, key: &str, c: &mut Center) -> AppResult<()> {
+        let id = key
+            .parse()
+            .map_err(|_| AppError::invalid("user_id", "not a user id"))
+            .and_then(agent_id)?;
+        c.apply_agent(id, &self)
+    }
+
+    /// Leaving the SIP password out keeps the one set before.
+    fn keep_from(&mut self, old: &Agent) {
+        if self.sip_password.is_none() {
+            self.sip_password.clone_from(&old.sip_password);
+        }
+    }
+
+    fn refers_to(&self, kind: &str, key: &str) -> bool {
+        match kind {
+            "skill" => self.skills.iter().any(|s| s.skill == key),
+            "queue" => self.queues.iter().any(|q| q == key),
+            _ => false,
+        }
+    }
+
+    fn forget(key: &str, c: &mut Center) -> AppResult<()> {
+        let id = key
+            .parse()
+            .map_err(|_| AppError::invalid("user_id", "not a user id"))
+            .and_then(agent_id)?;
+        c.forget_agent(id)
+    }
+}
+
+impl Kind for Calendar {
+    fn check(&self, _key: &str, _c: &mut Center) -> AppResult<()> {
+        self.build().map(drop)
+    }
+
+    /// Queues on this calendar open or close by the new hours at once.
+    fn apply(self, key: &str, c: &mut Center) -> AppResult<()> {
+        c.set_calendar(key, self.build()?);
+        Ok(())
+    }
+
+    fn forget(key: &str, c: &mut Center) -> AppResult<()> {
+        c.forget_calendar(key);
+        Ok(())
+    }
+}
+
+impl Kind for IvrFlow {
+    /// No caller can be stranded: every queue and calendar it names exists.
+    async fn check_stored(&self, app: &App, tenant: TenantId, _key: &str) -> AppResult<()> {
+        not_empty(&self.name)?;
+        let keys = |items: Vec<ConfigItem>| items.into_iter().map(|i| i.key).collect::<Vec<_>>();
+        let queues = keys(app.store().scoped(tenant).config_items(Queue::KIND).await?);
+        let calendars = keys(
+            app.store()
+                .scoped(tenant)
+                .config_items(Calendar::KIND)
+                .await?,
+        );
+        self.flow
+            .check(Some(&queues), Some(&calendars))
+            .map_err(|e| AppError::invalid(format!("flow.{}", e.field), e.reason))
+    }
+
+    fn refers_to(&self, kind: &str, key: &str) -> bool {
+        self.flow.nodes.values().any(|n| match (kind, n) {
+            ("queue", ivr::Node::Queue { queue, .. } | ivr::Node::Callback { queue }) => {
+                queue == key
+            }
+            (
+                "calendar",
+                ivr::Node::Branch {
+                    when: ivr::Condition::Open { calendar },
+                    ..
+                },
+            ) => calendar == key,
+            _ => false,
+        })
+    }
+}
+
+impl Kind for CenterSettings {
+    fn check(&self, _key: &str, _c: &mut Center) -> AppResult<()> {
+        check_settings(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    #[track_caller]
+    fn loads<K: Kind + std::fmt::Debug>(data: Value) -> K {
+        let item = ConfigItem {
+            kind: K::KIND.into(),
+            key: "k".into(),
+            data,
+            version: 1,
+            updated_at_ms: 0,
+        };
+        parse::<K>(&item).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Documents as the API stored them before configuration had types of its own (the
+    /// wire types serialised, `null` for what was left out) still load.
+    #[test]
+    fn issue_19_documents_stored_before_the_change_still_load() {
+        let q: Queue = loads(json!({
+            "name": "报修 Repairs", "channel": null,
+            "skills": [{"skill": "water", "min": 3}],
+            "relax": [{"after": 30.0, "min_proficiency": 1, "fallback": null}],
+            "strategy": "longest_idle", "priority": null, "acceleration": null,
+            "service_level": 0.8, "service_time": 20.0, "wrap_up": 15.0, "ring_timeout": null,
+            "max_wait": null, "max_size": null, "overflow": {"to": "voicemail", "queue": null},
+            "nobody_logged_in": null, "sticky": null, "open": null, "calendar": "office",
+            "announce": {"every": 30.0, "position": null, "wait": true}
+        }));
+        assert_eq!(q.skills[0].skill, "water");
+        assert_eq!(q.calendar.as_deref(), Some("office"));
+        assert!(q.refers_to("calendar", "office") && q.refers_to("skill", "water"));
+        // The demo's seed wrote queues with only some fields.
+        let q: Queue = loads(json!({"name": "总队列", "skills": [], "wrap_up": 10}));
+        assert_eq!(q.wrap_up, Some(10.0));
+        let a: Agent = loads(json!({
+            "extension": "1001", "sip_password": "secret1001",
+            "skills": [{"skill": "water", "proficiency": 5}], "queues": ["repair"],
+            "capacity": null
+        }));
+        assert!(a.refers_to("queue", "repair"));
+        let c: Calendar = loads(json!({
+            "name": "office", "time_zone": null,
+            "weekly": [["08:30-17:30"], ["08:30-17:30"], ["08:30-17:30"], ["08:30-17:30"],
+                       ["08:30-17:30"], [], []],
+            "cn_statutory": true, "holidays": [], "workdays": [], "special": []
+        }));
+        c.build().unwrap();
+        let t: Team = loads(json!({"name": "一班", "leader": 3, "members": [4, 5]}));
+        assert_eq!(t.members, [4, 5]);
+        loads::<Skill>(json!({"name": "水务"}));
+        let s: CenterSettings = loads(json!({
+            "dispositions": [{"code": "repair", "name_zh": "故障报修", "name_en": "Repair"}],
+            "thresholds": [{"state": "talking", "amber_seconds": 600, "red_seconds": 900}]
+        }));
+        assert_eq!(s.dispositions[0].code, "repair");
+    }
+
+    /// The demo seeded its IVR flow bare (`{start, nodes}`), the API with a name
+    /// (`{name, flow}`); both load, and the flow is the same.
+    #[test]
+    fn issue_19_ivr_flows_load_in_both_stored_shapes() {
+        let flow = json!({"start": "q", "nodes": {"q": {"type": "queue", "queue": "repair"}}});
+        let bare: IvrFlow = loads(flow.clone());
+        let named: IvrFlow = loads(json!({"name": "主流程", "flow": flow}));
+        assert_eq!(bare.flow, named.flow);
+        assert_eq!(named.name, "主流程");
+        assert!(named.refers_to("queue", "repair"));
+        assert!(!named.refers_to("queue", "billing"));
+        // What is written now is the named shape.
+        let again = serde_json::to_value(&named).unwrap();
+        assert_eq!(again["name"], "主流程");
+        assert_eq!(loads::<IvrFlow>(again), named);
+    }
+
+    /// A document that does not parse says which one, never loads as something else.
+    #[test]
+    fn issue_19_a_document_that_does_not_parse_names_itself() {
+        let item = ConfigItem {
+            kind: "queue".into(),
+            key: "broken".into(),
+            data: json!({"skills": "not a list"}),
+            version: 1,
+            updated_at_ms: 0,
+        };
+        let e = parse::<Queue>(&item).unwrap_err().to_string();
+        assert!(e.contains("queue `broken`"), "{e}");
+    }
+}
