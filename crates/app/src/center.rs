@@ -62,12 +62,28 @@ pub struct Center {
     /// Agents whose routing profile was deleted: the engine has no removal, so they stay
     /// in it with no queues, signed out, and cannot sign in until given a profile again.
     pub(crate) retired: HashSet<AgentId>,
+    /// Deleted skills and queues: no longer known by their keys, their ids kept for a
+    /// skill or queue created again under the same key (the engine keeps a deleted queue,
+    /// closed and empty).
+    gone_skills: HashMap<String, SkillId>,
+    gone_queues: HashMap<String, QueueId>,
 }
 
 impl Center {
+    /// The skill's id, assigned on first use (or given back, if it was deleted).
     pub fn skill(&mut self, key: &str) -> SkillId {
-        let next = SkillId(u32::try_from(self.skills.len()).unwrap_or(u32::MAX));
+        let next = self
+            .gone_skills
+            .remove(key)
+            .unwrap_or_else(|| SkillId(count(self.skills.len() + self.gone_skills.len())));
         *self.skills.entry(key.to_string()).or_insert(next)
+    }
+
+    /// A deleted skill: no document can name it any more.
+    pub fn forget_skill(&mut self, key: &str) {
+        if let Some(id) = self.skills.remove(key) {
+            self.gone_skills.insert(key.to_string(), id);
+        }
     }
 
     pub fn known_skill(&self, key: &str) -> Option<SkillId> {
@@ -78,10 +94,18 @@ impl Center {
         self.queues.get(key).copied()
     }
 
-    /// The queue's id, assigned on first use.
+    /// The queue's id, assigned on first use (or given back, if it was deleted).
     pub fn queue(&mut self, key: &str) -> QueueId {
-        let next = QueueId(u32::try_from(self.queues.len()).unwrap_or(u32::MAX));
+        let next = self.next_queue_id(key);
+        self.gone_queues.remove(key);
         *self.queues.entry(key.to_string()).or_insert(next)
+    }
+
+    /// The id `queue(key)` would give.
+    fn next_queue_id(&self, key: &str) -> QueueId {
+        self.known_queue(key)
+            .or_else(|| self.gone_queues.get(key).copied())
+            .unwrap_or_else(|| QueueId(count(self.queues.len() + self.gone_queues.len())))
     }
 
     /// Queues a call; returns the engine's id for it (answers and hang-ups use it).
@@ -238,9 +262,10 @@ impl Center {
 
     /// The engine's configuration of queue `key` as `q` says, its calendar applied, checked
     /// by the engine; assigns the queue's id if it is new.
-    pub fn queue_config(&mut self, key: &str, q: &Queue) -> AppResult<(QueueId, QueueConfig)> {
+    /// Assigns nothing: the id is the one applying it would give.
+    pub fn queue_config(&self, key: &str, q: &Queue) -> AppResult<(QueueId, QueueConfig)> {
         let cfg = q.engine_config(key, self)?;
-        let id = self.known_queue(key).unwrap_or_else(|| self.queue(key));
+        let id = self.next_queue_id(key);
         self.acd
             .check_queue(id, &cfg)
             .map_err(AppError::engine_refused)?;
@@ -269,7 +294,8 @@ impl Center {
 
     /// Builds the queue's engine configuration (its calendar applied) and applies it.
     pub fn apply_queue(&mut self, key: &str, input: Queue) -> AppResult<()> {
-        let (id, cfg) = self.queue_config(key, &input)?;
+        let (_, cfg) = self.queue_config(key, &input)?;
+        let id = self.queue(key);
         let now = self.now;
         self.acd
             .handle_queue(now, id, cfg)
@@ -297,6 +323,8 @@ impl Center {
                 .map_err(AppError::engine_refused)?;
         }
         self.queue_inputs.remove(key);
+        self.queues.remove(key);
+        self.gone_queues.insert(key.to_string(), id);
         Ok(())
     }
 
@@ -490,6 +518,11 @@ pub struct CallRecord {
     pub ended_by: Option<(String, String)>,
     /// RTP counts of both legs.
     pub media: Option<events::MediaCounts>,
+}
+
+/// An id from a count of ids handed out.
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// An engine instant as the API's milliseconds.
@@ -815,6 +848,8 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         engaged: HashSet::new(),
         telephony: telephony.clone(),
         retired: HashSet::new(),
+        gone_skills: HashMap::new(),
+        gone_queues: HashMap::new(),
     };
     let items = |kind: &'static str| {
         let store = store.clone();

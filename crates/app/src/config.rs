@@ -476,19 +476,24 @@ pub struct IvrFlow {
 
 impl<'de> Deserialize<'de> for IvrFlow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<IvrFlow, D::Error> {
+        use serde::de::Error;
         #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Stored {
-            Named { name: String, flow: ivr::Flow },
-            Bare(ivr::Flow),
+        struct Named {
+            name: String,
+            flow: ivr::Flow,
         }
-        Ok(match Stored::deserialize(d)? {
-            Stored::Named { name, flow } => IvrFlow { name, flow },
-            Stored::Bare(flow) => IvrFlow {
+        // Told apart by shape, so a fault is reported against the shape it has.
+        let v = Value::deserialize(d)?;
+        if v.get("flow").is_some() {
+            let Named { name, flow } = serde_json::from_value(v).map_err(D::Error::custom)?;
+            Ok(IvrFlow { name, flow })
+        } else {
+            let flow = serde_json::from_value(v).map_err(D::Error::custom)?;
+            Ok(IvrFlow {
                 name: String::new(),
                 flow,
-            },
-        })
+            })
+        }
     }
 }
 

@@ -41,6 +41,21 @@ pub trait Kind: Document + Clone + Send + Sync + 'static {
     /// Fills in what an update may leave out from the document it replaces.
     fn keep_from(&mut self, _old: &Self) {}
 
+    /// What the audit row keeps of the document: all of it but secrets.
+    fn audited(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    /// Checks that need the store before the document `key` may be deleted (beyond other
+    /// documents naming it).
+    fn check_delete(
+        _app: &App,
+        _tenant: TenantId,
+        _key: &str,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        async { Ok(()) }
+    }
+
     /// Whether this document names the document `kind`/`key` (a queue its skills, a flow
     /// its queues): such a document cannot be deleted while this one names it.
     fn refers_to(&self, _kind: &str, _key: &str) -> bool {
@@ -79,7 +94,8 @@ impl App {
         mut doc: K,
         version: Option<i64>,
     ) -> AppResult<ConfigItem> {
-        let _one_at_a_time = self.0.config_writes.lock().await;
+        let lock = self.config_lock(tenant);
+        let _one_at_a_time = lock.lock().await;
         let old = self
             .store()
             .scoped(tenant)
@@ -94,31 +110,51 @@ impl App {
                         "team" => "a team with this key",
                         "calendar" => "a calendar with this key",
                         "ivr_flow" => "an IVR flow with this key",
-                        _ => "a document with this key",
+                        "agent" => {
+                            "a routing profile for this user (send its version to change it)"
+                        }
+                        _ => "the settings (send their version to change them)",
                     },
                 }
                 .into());
             }
             (None, Some(_)) => return Err(AppError::NotFound(K::WHAT)),
-            (Some(old), Some(_)) => doc.keep_from(&parse::<K>(old)?),
+            (Some(old), Some(_)) => match parse::<K>(old) {
+                Ok(old) => doc.keep_from(&old),
+                // What it cannot read it cannot keep; the new document replaces it whole.
+                Err(e) => tracing::warn!(tenant = tenant.0, "{e}"),
+            },
             (None, None) => {}
         }
         doc.check_stored(self, tenant, key).await?;
         let (k, d) = (key.to_string(), doc.clone());
         self.center(tenant, move |c| d.check(&k, c)).await??;
         let data = serde_json::to_value(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+        let audit = actor.map(|a| (a, doc.audited()));
         let item = self
             .store()
             .scoped(tenant)
-            .put_config(K::KIND, key, &data, version, self.now_ms(), actor)
+            .put_config(K::KIND, key, &data, version, self.now_ms(), audit)
             .await?;
+        // Checked a moment ago; if the engine refuses now (its state moved on in between),
+        // the document is stored but the engine runs the one before until it is saved again
+        // or the center restarts — ours to report, not the caller's input.
         let k = key.to_string();
-        self.center(tenant, move |c| doc.apply(&k, c)).await??;
+        self.center(tenant, move |c| doc.apply(&k, c))
+            .await?
+            .map_err(|e| {
+                AppError::Internal(format!(
+                    "{} `{key}` of tenant {} written but not applied: {e}",
+                    K::KIND,
+                    tenant.0
+                ))
+            })?;
         Ok(item)
     }
 
     /// Deletes a document at the version read, with its audit row by `actor`; refused while
-    /// another document names it or the running center still needs it.
+    /// another document names it or the running center still needs it. The engine lets go
+    /// of it only once nothing refuses: a stale version changes nothing.
     pub async fn delete_config<K: Kind>(
         &self,
         tenant: TenantId,
@@ -126,16 +162,28 @@ impl App {
         key: &str,
         version: i64,
     ) -> AppResult<()> {
-        let _one_at_a_time = self.0.config_writes.lock().await;
-        self.config_get::<K>(tenant, key).await?;
-        for kind in [Skill::KIND, Queue::KIND, Agent::KIND, IvrFlow::KIND] {
+        let lock = self.config_lock(tenant);
+        let _one_at_a_time = lock.lock().await;
+        let item = self.config_get::<K>(tenant, key).await?;
+        if item.version != version {
+            return Err(store::StoreError::Stale {
+                what: "configuration",
+                current: item.version,
+            }
+            .into());
+        }
+        for kind in [Queue::KIND, Agent::KIND, IvrFlow::KIND] {
             for item in self.store().scoped(tenant).config_items(kind).await? {
                 let refers = match kind {
-                    "skill" => false,
-                    "queue" => parse::<Queue>(&item)?.refers_to(K::KIND, key),
-                    "agent" => parse::<Agent>(&item)?.refers_to(K::KIND, key),
-                    _ => parse::<IvrFlow>(&item)?.refers_to(K::KIND, key),
+                    "queue" => parse::<Queue>(&item).map(|d| d.refers_to(K::KIND, key)),
+                    "agent" => parse::<Agent>(&item).map(|d| d.refers_to(K::KIND, key)),
+                    _ => parse::<IvrFlow>(&item).map(|d| d.refers_to(K::KIND, key)),
                 };
+                let refers = refers.unwrap_or_else(|e| {
+                    // The engine left it out when it loaded; it names nothing that runs.
+                    tracing::warn!(tenant = tenant.0, "{e}");
+                    false
+                });
                 if refers && !(kind == K::KIND && item.key == key) {
                     return Err(AppError::InvalidState(format!(
                         "the {} `{}` uses this {}; change it first",
@@ -146,6 +194,7 @@ impl App {
                 }
             }
         }
+        K::check_delete(self, tenant, key).await?;
         let k = key.to_string();
         self.center(tenant, move |c| K::forget(&k, c)).await??;
         self.store()
@@ -153,6 +202,17 @@ impl App {
             .delete_config(K::KIND, key, version, self.now_ms(), actor)
             .await?;
         Ok(())
+    }
+
+    /// Configuration changes of one tenant, one at a time (another tenant's never wait).
+    fn config_lock(&self, tenant: TenantId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        self.0
+            .config_writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(tenant)
+            .or_default()
+            .clone()
     }
 }
 
@@ -163,6 +223,11 @@ impl Kind for Skill {
 
     fn apply(self, key: &str, c: &mut Center) -> AppResult<()> {
         c.skill(key);
+        Ok(())
+    }
+
+    fn forget(key: &str, c: &mut Center) -> AppResult<()> {
+        c.forget_skill(key);
         Ok(())
     }
 }
@@ -250,6 +315,17 @@ impl Kind for Agent {
         c.apply_agent(id, &self)
     }
 
+    /// The SIP password is never written to the audit log.
+    fn audited(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(o) = v.as_object_mut()
+            && o.remove("sip_password").is_some_and(|p| !p.is_null())
+        {
+            o.insert("sip_password_set".into(), true.into());
+        }
+        v
+    }
+
     /// Leaving the SIP password out keeps the one set before.
     fn keep_from(&mut self, old: &Agent) {
         if self.sip_password.is_none() {
@@ -292,6 +368,27 @@ impl Kind for Calendar {
 }
 
 impl Kind for IvrFlow {
+    /// A number the tenant answers keeps a flow: its own, else `main`.
+    async fn check_delete(app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
+        let scoped = app.store().scoped(tenant);
+        let flows: Vec<String> = scoped
+            .config_items(IvrFlow::KIND)
+            .await?
+            .into_iter()
+            .map(|i| i.key)
+            .filter(|k| k != key)
+            .collect();
+        let main = flows.iter().any(|k| k == "main");
+        for number in scoped.tenant_numbers().await? {
+            if !main && !flows.contains(&number) {
+                return Err(AppError::InvalidState(format!(
+                    "calls to {number} would find no IVR flow; give it one (or `main`) first"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// No caller can be stranded: every queue and calendar it names exists.
     async fn check_stored(&self, app: &App, tenant: TenantId, _key: &str) -> AppResult<()> {
         not_empty(&self.name)?;

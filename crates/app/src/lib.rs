@@ -54,8 +54,9 @@ struct Inner {
     events: EventLog,
     clock: Clock,
     centers: center::Centers,
-    /// Configuration changes one at a time: check against the engine, write, apply.
-    config_writes: tokio::sync::Mutex<()>,
+    /// Each tenant's configuration changes one at a time: check, write, apply.
+    config_writes:
+        std::sync::Mutex<std::collections::HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>,
     /// SIP, once attached: the routing engine's offers go to it.
     telephony: Arc<OnceLock<Arc<telephony::Telephony>>>,
     /// Stored events that did not parse as their kind ([`App::unreadable_events`]).
@@ -71,7 +72,7 @@ impl App {
             events,
             clock,
             centers: center::Centers::default(),
-            config_writes: tokio::sync::Mutex::new(()),
+            config_writes: std::sync::Mutex::default(),
             telephony: Arc::new(OnceLock::new()),
             unreadable: AtomicU64::new(0),
         }))

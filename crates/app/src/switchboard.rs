@@ -40,10 +40,13 @@ fn segment_name(s: Segment) -> String {
 
 /// The user whose agent profile has this extension, in the tenant.
 pub async fn agent_by_extension(state: &App, tenant: TenantId, extension: &str) -> Option<i64> {
-    let items = state.store().agents_by_extension(extension).await.ok()?;
-    items
-        .into_iter()
-        .find_map(|(t, item)| (t == tenant).then(|| item.key.parse().ok())?)
+    let item = state
+        .store()
+        .scoped(tenant)
+        .agent_by_extension(extension)
+        .await
+        .ok()??;
+    item.key.parse().ok()
 }
 
 impl Switchboard {

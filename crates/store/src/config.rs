@@ -1,13 +1,14 @@
 //! The contact center's configuration as versioned documents: what they mean is the
-//! server's business (it checks them against the routing engine); the store keeps them, one
-//! version after another, and refuses a write based on an old version.
+//! running center's business (`app::config`); the store keeps them, one version after
+//! another, refuses a write based on an old version, and writes each change's audit row in
+//! the change's own transaction.
 
 use crate::{AnyRow, Db, Store, StoreError, TenantId, TenantStore, UserId, json_column};
 
 /// The audit row of a configuration change, inside the change's transaction `$tx` (a macro
 /// because the transaction's type differs per backend).
 macro_rules! audit_in {
-    ($tx:ident, $tenant:expr, $now_ms:expr, $actor:expr, $action:expr, $kind:expr, $key:expr, $version:expr) => {
+    ($tx:ident, $tenant:expr, $now_ms:expr, $actor:expr, $action:expr, $kind:expr, $key:expr, $detail:expr) => {
         sqlx::query(
             "INSERT INTO audit_log (tenant_id, at, actor_id, action, target_kind, target_id, \
              detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -18,7 +19,7 @@ macro_rules! audit_in {
         .bind($action)
         .bind($kind)
         .bind($key)
-        .bind(serde_json::json!({ "version": $version }).to_string())
+        .bind($detail.to_string())
         .execute(&mut *$tx)
         .await?
     };
@@ -27,7 +28,7 @@ macro_rules! audit_in {
 /// One configuration document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigItem {
-    /// `skill`, `queue`, `team`, `agent`.
+    /// `skill`, `queue`, `team`, `agent`, `calendar`, `ivr_flow`, `settings`.
     pub kind: String,
     pub key: String,
     pub data: serde_json::Value,
@@ -37,7 +38,8 @@ pub struct ConfigItem {
 
 impl Store {
     /// The agent profiles (`agent` documents) whose `extension` is `extension`, in every
-    /// tenant, by index.
+    /// tenant, by index: for a phone's REGISTER, before its tenant is known. Anything that
+    /// knows the tenant asks [`TenantStore::agent_by_extension`].
     pub async fn agents_by_extension(
         &self,
         extension: &str,
@@ -61,6 +63,30 @@ impl Store {
     }
 }
 
+impl TenantStore<'_> {
+    /// The tenant's agent profile whose `extension` is `extension`, by index.
+    pub async fn agent_by_extension(
+        &self,
+        extension: &str,
+    ) -> Result<Option<ConfigItem>, StoreError> {
+        let ext = match self.store.backend() {
+            crate::Backend::Sqlite => "json_extract(data, '$.extension')",
+            crate::Backend::Postgres => "(data::jsonb ->> 'extension')",
+        };
+        let sql = format!(
+            "SELECT kind, key, data, version, updated_at FROM config_items \
+             WHERE kind = 'agent' AND {ext} = $1 AND tenant_id = $2 ORDER BY key LIMIT 1"
+        );
+        on_db!(self.store, pool => sqlx::query(&sql)
+            .bind(extension)
+            .bind(self.tenant.0)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| item_from(&r))
+            .transpose())
+    }
+}
+
 fn item_from(row: &impl AnyRow) -> Result<ConfigItem, StoreError> {
     Ok(ConfigItem {
         kind: row.text("kind")?,
@@ -74,9 +100,9 @@ fn item_from(row: &impl AnyRow) -> Result<ConfigItem, StoreError> {
 impl TenantStore<'_> {
     /// Writes a document: creates it when `expected_version` is `None` (`Conflict` if it
     /// exists), replaces it when the stored version is `expected_version` (`Stale` if it is
-    /// another, `NotFound` if there is none). With `audit_by`, the audit row
-    /// (`config.<kind>.create|update`, with the new version) is written in the same
-    /// transaction: the change, its version and its audit row are one.
+    /// another, `NotFound` if there is none). With `audit` (who, and what of the document
+    /// the log may keep), the audit row (`config.<kind>.create|update`, with the new version)
+    /// is written in the same transaction: the change, its version and its audit row are one.
     #[allow(clippy::too_many_arguments)]
     pub async fn put_config(
         &self,
@@ -85,7 +111,7 @@ impl TenantStore<'_> {
         data: &serde_json::Value,
         expected_version: Option<i64>,
         now_ms: i64,
-        audit_by: Option<UserId>,
+        audit: Option<(UserId, serde_json::Value)>,
     ) -> Result<ConfigItem, StoreError> {
         let tenant = self.tenant;
         crate::model::check(
@@ -158,13 +184,27 @@ impl TenantStore<'_> {
                     .await?
                     .rows_affected();
                     if n != 1 {
-                        return Err(StoreError::Stale { what, current: v + 1 });
+                        // Changed by another writer since the version was read.
+                        let current: Option<i64> = sqlx::query_scalar(
+                            "SELECT version FROM config_items \
+                             WHERE tenant_id = $1 AND kind = $2 AND key = $3",
+                        )
+                        .bind(tenant.0)
+                        .bind(kind)
+                        .bind(key)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        return Err(match current {
+                            Some(current) => StoreError::Stale { what, current },
+                            None => StoreError::NotFound { what },
+                        });
                     }
                     v + 1
                 }
             };
-            if let Some(actor) = audit_by {
-                audit_in!(tx, tenant, now_ms, actor, &action, kind, key, version);
+            if let Some((actor, document)) = &audit {
+                let detail = serde_json::json!({ "version": version, "document": document });
+                audit_in!(tx, tenant, now_ms, actor, &action, kind, key, detail);
             }
             tx.commit().await?;
         });
@@ -214,7 +254,8 @@ impl TenantStore<'_> {
                 });
             }
             if let Some(actor) = audit_by {
-                audit_in!(tx, tenant, now_ms, actor, &action, kind, key, expected_version);
+                let detail = serde_json::json!({ "version": expected_version });
+                audit_in!(tx, tenant, now_ms, actor, &action, kind, key, detail);
             }
             tx.commit().await?;
         });

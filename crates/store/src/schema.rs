@@ -30,8 +30,8 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| (r.get("t"), r.get("c")))
-                .collect();
+                .map(|r| Ok((r.try_get("t")?, r.try_get("c")?)))
+                .collect::<Result<_, sqlx::Error>>()?;
                 let indexes = sqlx::query(
                     "SELECT tbl_name AS t, name AS i FROM sqlite_master \
                      WHERE type = 'index' AND sql IS NOT NULL",
@@ -39,8 +39,8 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| (r.get("t"), r.get("i")))
-                .collect();
+                .map(|r| Ok((r.try_get("t")?, r.try_get("i")?)))
+                .collect::<Result<_, sqlx::Error>>()?;
                 (columns, indexes)
             }
             Db::Postgres(pool) => {
@@ -51,8 +51,8 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| (r.get("t"), r.get("c")))
-                .collect();
+                .map(|r| Ok((r.try_get("t")?, r.try_get("c")?)))
+                .collect::<Result<_, sqlx::Error>>()?;
                 // Indexes not backing a constraint (primary keys, UNIQUE in a table).
                 let indexes = sqlx::query(
                     "SELECT t.relname::text AS t, i.relname::text AS i \
@@ -65,8 +65,8 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| (r.get("t"), r.get("i")))
-                .collect();
+                .map(|r| Ok((r.try_get("t")?, r.try_get("i")?)))
+                .collect::<Result<_, sqlx::Error>>()?;
                 (columns, indexes)
             }
         };

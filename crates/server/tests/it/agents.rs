@@ -659,6 +659,52 @@ fn issue_19_configuration_is_deleted_at_its_version_and_never_while_in_use() {
             .as_a(admin, Method::DELETE, "/api/skills/spare?version=1", None)
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+        // A stale version changes nothing, in the store or the running engine.
+        let (s, v) = w
+            .as_a(
+                admin,
+                Method::DELETE,
+                "/api/queues/water-queue?version=7",
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("version_conflict")),
+            "{v}"
+        );
+        let (_, status) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/queues/status", None)
+            .await;
+        assert_eq!(
+            status,
+            json!([{"key": "water-queue", "open": true, "waiting": 0}])
+        );
+        // A number's calls fall back to `main`; with none, the number's flow cannot go.
+        w.store
+            .scoped(w.a.tenant.id)
+            .set_tenant_numbers(&["95598".to_string()], 1)
+            .await
+            .unwrap();
+        let (s, v) = w
+            .as_a(
+                admin,
+                Method::DELETE,
+                "/api/ivr-flows/water-flow?version=1",
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("invalid_state")),
+            "{v}"
+        );
+        assert!(v["message"].as_str().unwrap().contains("95598"), "{v}");
+        w.store
+            .scoped(w.a.tenant.id)
+            .set_tenant_numbers(&[], 1)
+            .await
+            .unwrap();
         // The flow goes first, then the agent's profile, then the queue, then its skill.
         let agent = w.a.users[&Role::Agent].id.0;
         for path in [
@@ -670,13 +716,25 @@ fn issue_19_configuration_is_deleted_at_its_version_and_never_while_in_use() {
             let (s, v) = w.as_a(admin, Method::DELETE, &path, None).await;
             assert_eq!(s, StatusCode::NO_CONTENT, "{path}: {v}");
         }
-        // The engine closed the queue; the agent has no profile to sign in with.
+        // The engine runs the queue no more; the agent has no profile to sign in with.
         let (_, status) = w
             .as_a(Role::Supervisor, Method::GET, "/api/queues/status", None)
             .await;
+        assert_eq!(status, json!([]));
+        // What was deleted cannot be named.
+        let (s, v) = w
+            .as_a(
+                admin,
+                Method::POST,
+                "/api/queues",
+                Some(json!({"key": "again", "name": "再来",
+                "skills": [{"skill": "water-skill", "min": 1}]})),
+            )
+            .await;
         assert_eq!(
-            status,
-            json!([{"key": "water-queue", "open": false, "waiting": 0}])
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("skills[0].skill")),
+            "{v}"
         );
         let (s, v) = w
             .as_a(Role::Agent, Method::POST, "/api/me/agent/login", None)

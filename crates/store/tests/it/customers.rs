@@ -540,22 +540,23 @@ fn issue_19_configuration_changes_carry_their_audit_row() {
             )
             .await
             .unwrap();
+        let by = Some((admin.id, doc.clone()));
         let admin = Some(admin.id);
         store
             .scoped(water)
-            .put_config("skill", "repair", &doc, None, 1, admin)
+            .put_config("skill", "repair", &doc, None, 1, by.clone())
             .await
             .unwrap();
         store
             .scoped(water)
-            .put_config("skill", "repair", &doc, Some(1), 2, admin)
+            .put_config("skill", "repair", &doc, Some(1), 2, by.clone())
             .await
             .unwrap();
         // A refused change writes no audit row.
         assert!(
             store
                 .scoped(water)
-                .put_config("skill", "repair", &doc, Some(1), 3, admin)
+                .put_config("skill", "repair", &doc, Some(1), 3, by.clone())
                 .await
                 .is_err()
         );
@@ -605,6 +606,9 @@ fn issue_19_configuration_changes_carry_their_audit_row() {
                 .iter()
                 .all(|a| a.entry.actor == admin && a.entry.target_id == "repair")
         );
+        // A change's audit row keeps what was written (newest first: delete, update, create).
+        assert_eq!(audit[1].entry.detail["document"], doc);
+        assert_eq!(audit[0].entry.detail.get("document"), None);
     });
 }
 
