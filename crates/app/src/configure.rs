@@ -29,7 +29,7 @@ pub trait Kind: Document + Clone + Send + Sync + 'static {
     }
 
     /// Checks against the running center, without changing what it runs.
-    fn check(&self, _key: &str, _c: &mut Center) -> AppResult<()> {
+    fn check(&self, _key: &str, _c: &Center) -> AppResult<()> {
         Ok(())
     }
 
@@ -217,7 +217,7 @@ impl App {
 }
 
 impl Kind for Skill {
-    fn check(&self, _key: &str, _c: &mut Center) -> AppResult<()> {
+    fn check(&self, _key: &str, _c: &Center) -> AppResult<()> {
         not_empty(&self.name)
     }
 
@@ -233,7 +233,7 @@ impl Kind for Skill {
 }
 
 impl Kind for Queue {
-    fn check(&self, key: &str, c: &mut Center) -> AppResult<()> {
+    fn check(&self, key: &str, c: &Center) -> AppResult<()> {
         c.queue_config(key, self).map(drop)
     }
 
@@ -303,7 +303,7 @@ impl Kind for Agent {
         agent_id(user_id).map(drop)
     }
 
-    fn check(&self, _key: &str, c: &mut Center) -> AppResult<()> {
+    fn check(&self, _key: &str, c: &Center) -> AppResult<()> {
         c.agent_config(self).map(drop)
     }
 
@@ -351,7 +351,7 @@ impl Kind for Agent {
 }
 
 impl Kind for Calendar {
-    fn check(&self, _key: &str, _c: &mut Center) -> AppResult<()> {
+    fn check(&self, _key: &str, _c: &Center) -> AppResult<()> {
         self.build().map(drop)
     }
 
@@ -423,7 +423,7 @@ impl Kind for IvrFlow {
 }
 
 impl Kind for CenterSettings {
-    fn check(&self, _key: &str, _c: &mut Center) -> AppResult<()> {
+    fn check(&self, _key: &str, _c: &Center) -> AppResult<()> {
         check_settings(self)
     }
 }
