@@ -23,20 +23,20 @@ use crate::extract::{ApiJson, ApiPath};
 
 // ----- wire types ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SkillInput {
     /// Required to create (`repair`, `billing`): letters, digits, `-`, `_`.
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub key: Option<String>,
     /// Required to change: the version you read.
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub version: Option<i64>,
     /// What people see: `报修 Repairs`.
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SkillNeed {
     /// A skill's key.
@@ -45,7 +45,7 @@ pub struct SkillNeed {
     pub min: u8,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RelaxInput {
     /// Seconds of waiting after which this step applies.
@@ -56,7 +56,7 @@ pub struct RelaxInput {
     pub fallback: Option<Vec<SkillNeed>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverflowInput {
     /// `queue`, `voicemail`, `callback` or `disconnect`.
@@ -65,7 +65,7 @@ pub struct OverflowInput {
     pub queue: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccelerationInput {
     pub per_second: u32,
@@ -73,12 +73,12 @@ pub struct AccelerationInput {
 }
 
 /// A queue (技能组). Durations are in seconds; left-out fields take the engine's defaults.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueInput {
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub key: Option<String>,
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub version: Option<i64>,
     pub name: String,
     /// `voice` (default), `chat`, `email`.
@@ -113,7 +113,7 @@ pub struct QueueInput {
     pub announce: Option<AnnounceInput>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnnounceInput {
     /// Seconds between announcements, 15 to 600.
@@ -124,12 +124,12 @@ pub struct AnnounceInput {
     pub wait: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamInput {
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub key: Option<String>,
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub version: Option<i64>,
     pub name: String,
     /// The team lead (班组长): a user id.
@@ -138,7 +138,7 @@ pub struct TeamInput {
     pub members: Vec<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SkillLevel {
     pub skill: String,
@@ -146,7 +146,7 @@ pub struct SkillLevel {
     pub proficiency: u8,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CapacityInput {
     pub voice: u8,
@@ -155,10 +155,10 @@ pub struct CapacityInput {
 }
 
 /// An agent's routing profile: extension, SIP credentials, skills, queues, capacity.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentInput {
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub version: Option<i64>,
     /// The phone extension, digits: `8001`.
     pub extension: String,
@@ -204,12 +204,12 @@ impl From<&ConfigItem> for ConfigDoc {
 /// Business hours (a calendar): weekly hours in the center's time zone, holidays, make-up
 /// workdays (调休) and special days. Queues and IVR flows open and close by it; SLA clocks
 /// count only its hours.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarInput {
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub key: Option<String>,
-    #[serde(default, skip_serializing)]
+    #[serde(default)]
     pub version: Option<i64>,
     pub name: String,
     /// IANA zone; `Asia/Shanghai` if left out.
@@ -230,7 +230,7 @@ pub struct CalendarInput {
     pub special: Vec<SpecialDayInput>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpecialDayInput {
     pub date: String,
