@@ -1170,6 +1170,8 @@ export interface components {
             /** @description For the agent's SIP phone to register; never shown again. */
             sip_password?: string | null;
             skills?: components["schemas"]["SkillLevel"][];
+            /** Format: int64 */
+            version?: number | null;
         };
         AgentStatus: {
             call?: null | components["schemas"]["LiveCall"];
@@ -1238,10 +1240,13 @@ export interface components {
             cn_statutory?: boolean;
             /** @description Closed all day: `YYYY-MM-DD`. */
             holidays?: string[];
+            key?: string | null;
             name: string;
             special?: components["schemas"]["SpecialDayInput"][];
             /** @description IANA zone; `Asia/Shanghai` if left out. */
             time_zone?: string | null;
+            /** Format: int64 */
+            version?: number | null;
             /** @description Seven lists of `HH:MM-HH:MM`, Monday first; an empty list is closed all day. */
             weekly: string[][];
             /** @description Open with Monday's hours although a weekend or holiday. */
@@ -1904,6 +1909,7 @@ export interface components {
             calendar?: string | null;
             /** @description `voice` (default), `chat`, `email`. */
             channel?: string | null;
+            key?: string | null;
             /** Format: int32 */
             max_size?: number | null;
             /** Format: double */
@@ -1939,6 +1945,8 @@ export interface components {
              *     `round_robin`, `ring_all`.
              */
             strategy?: string | null;
+            /** Format: int64 */
+            version?: number | null;
             /**
              * Format: double
              * @description After-call work (话后处理).
@@ -1996,8 +2004,15 @@ export interface components {
             state: string;
         };
         SkillInput: {
+            /** @description Required to create (`repair`, `billing`): letters, digits, `-`, `_`. */
+            key?: string | null;
             /** @description What people see: `报修 Repairs`. */
             name: string;
+            /**
+             * Format: int64
+             * @description Required to change: the version you read.
+             */
+            version?: number | null;
         };
         SkillLevel: {
             /**
@@ -2036,6 +2051,7 @@ export interface components {
             state: string;
         };
         TeamInput: {
+            key?: string | null;
             /**
              * Format: int64
              * @description The team lead (班组长): a user id.
@@ -2043,6 +2059,8 @@ export interface components {
             leader?: number | null;
             members?: number[];
             name: string;
+            /** Format: int64 */
+            version?: number | null;
         };
         TenantDto: {
             /** Format: int64 */
