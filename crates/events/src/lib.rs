@@ -56,6 +56,27 @@ macro_rules! payload {
     };
 }
 
+/// A carrier's Call-ID (or another outside string) as a part of an event id: as it is
+/// up to `max` bytes, else `~` and 24 hex digits of its SHA-256, so every id stays within
+/// the log's 128 characters however long the carrier makes its Call-IDs.
+fn bounded(part: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    use sha2::Digest;
+    if part.len() <= max {
+        return part.into();
+    }
+    let digest = sha2::Sha256::digest(part.as_bytes());
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("~{hex}").into()
+}
+
+fn call(call_id: &str) -> std::borrow::Cow<'_, str> {
+    bounded(call_id, 48)
+}
+
+fn ivr_node(node: &str) -> std::borrow::Cow<'_, str> {
+    bounded(node, 24)
+}
+
 // ----- calls ----------------------------------------------------------------------------------
 
 payload!(
@@ -69,7 +90,7 @@ payload!(
 
 impl CallArrived {
     pub fn id(call_id: &str) -> String {
-        format!("arrived:{call_id}")
+        format!("arrived:{}", call(call_id))
     }
 }
 
@@ -83,7 +104,7 @@ payload!(
 
 impl IvrNode {
     pub fn id(call_id: &str, node: &str, at_ms: i64) -> String {
-        format!("ivr:{call_id}:{node}:{at_ms}")
+        format!("ivr:{}:{}:{at_ms}", call(call_id), ivr_node(node))
     }
 }
 
@@ -100,7 +121,7 @@ payload!(
 
 impl CallQueued {
     pub fn id(call_id: &str) -> String {
-        format!("queued:{call_id}")
+        format!("queued:{}", call(call_id))
     }
 }
 
@@ -126,7 +147,7 @@ payload!(
 
 impl CallRinging {
     pub fn id(call_id: &str, user_id: i64, at_ms: i64) -> String {
-        format!("ringing:{call_id}:{user_id}:{at_ms}")
+        format!("ringing:{}:{user_id}:{at_ms}", call(call_id))
     }
 }
 
@@ -144,7 +165,7 @@ payload!(
 
 impl CallTransferred {
     pub fn id(call_id: &str, segment: u32) -> String {
-        format!("transferred:{call_id}:{segment}")
+        format!("transferred:{}:{segment}", call(call_id))
     }
 }
 
@@ -157,7 +178,7 @@ payload!(
 
 impl CallbackRequested {
     pub fn id(call_id: &str) -> String {
-        format!("callback:{call_id}")
+        format!("callback:{}", call(call_id))
     }
 }
 
@@ -171,7 +192,7 @@ payload!(
 
 impl RecordingFailed {
     pub fn id(call_id: &str) -> String {
-        format!("recording-failed:{call_id}")
+        format!("recording-failed:{}", call(call_id))
     }
 }
 
@@ -186,7 +207,7 @@ payload!(
 
 impl Voicemail {
     pub fn id(call_id: &str) -> String {
-        format!("voicemail:{call_id}")
+        format!("voicemail:{}", call(call_id))
     }
 }
 
@@ -201,7 +222,7 @@ payload!(
 
 impl CallAnnounced {
     pub fn id(call_id: &str, at_ms: i64) -> String {
-        format!("announced:{call_id}:{at_ms}")
+        format!("announced:{}:{at_ms}", call(call_id))
     }
 }
 
@@ -222,7 +243,7 @@ payload!(
 
 impl CallConsult {
     pub fn id(call_id: &str, expert_id: i64, state: &str, at_ms: i64) -> String {
-        format!("consult:{call_id}:{expert_id}:{state}:{at_ms}")
+        format!("consult:{}:{expert_id}:{state}:{at_ms}", call(call_id))
     }
 }
 
@@ -238,7 +259,7 @@ payload!(
 
 impl CallPlaced {
     pub fn id(call_id: &str) -> String {
-        format!("placed:{call_id}")
+        format!("placed:{}", call(call_id))
     }
 }
 
@@ -257,7 +278,7 @@ payload!(
 
 impl CallWrapup {
     pub fn id(call_id: &str, user_id: i64, at_ms: i64) -> String {
-        format!("wrapup:{call_id}:{user_id}:{at_ms}")
+        format!("wrapup:{}:{user_id}:{at_ms}", call(call_id))
     }
 }
 
@@ -376,8 +397,8 @@ impl CallEnded {
     /// One record per part of the call.
     pub fn id(call_id: &str, segment: u32) -> String {
         match segment {
-            0 => format!("cdr:{call_id}"),
-            n => format!("cdr:{call_id}:{n}"),
+            0 => format!("cdr:{}", call(call_id)),
+            n => format!("cdr:{}:{n}", call(call_id)),
         }
     }
 }
@@ -695,5 +716,32 @@ mod tests {
         assert_eq!(k.len(), KINDS.len());
         assert_eq!(CallEnded::id("c", 0), "cdr:c");
         assert_eq!(CallEnded::id("c", 2), "cdr:c:2");
+    }
+}
+
+#[cfg(test)]
+mod ids {
+    use super::*;
+
+    /// Issue 20: a carrier's Call-ID of any length makes ids the log takes (1–128
+    /// characters), still one per call; the usual short ones stay as they were.
+    #[test]
+    fn issue_20_long_call_ids_make_ids_within_the_log_limit() {
+        let long = "x".repeat(300);
+        let other = format!("{}y", "x".repeat(299));
+        let ids = [
+            CallEnded::id(&long, 3),
+            CallRinging::id(&long, i64::MAX, i64::MAX),
+            CallConsult::id(&long, i64::MAX, "cancelled", i64::MAX),
+            IvrNode::id(&long, &"n".repeat(500), i64::MAX),
+            CallWrapup::id(&long, i64::MAX, i64::MAX),
+        ];
+        for id in &ids {
+            assert!(!id.is_empty() && id.chars().count() <= 128, "{id}");
+        }
+        assert_ne!(CallEnded::id(&long, 0), CallEnded::id(&other, 0));
+        assert_eq!(CallEnded::id(&long, 0), CallEnded::id(&long, 0));
+        let sipp = "1-4242@127.0.0.1";
+        assert_eq!(CallEnded::id(sipp, 0), format!("cdr:{sipp}"));
     }
 }

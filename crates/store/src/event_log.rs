@@ -20,8 +20,9 @@ enum Command {
 ///
 /// Nothing is dropped on a database outage: the batch is retried, with a growing pause, until
 /// it is written; appends are idempotent by event id, so a retry after an uncertain commit
-/// counts nothing twice. An event naming a tenant that does not exist is the producer's bug:
-/// it is set aside (and counted in [`EventLog::rejected`]) so the rest of its batch is written.
+/// counts nothing twice. An event the database refuses for good (naming a tenant that does
+/// not exist, say) is the producer's bug: it is set aside (counted in [`EventLog::rejected`]
+/// and logged) so the rest of its batch is written.
 #[derive(Debug)]
 pub struct EventLog {
     tx: mpsc::Sender<Command>,
@@ -76,7 +77,7 @@ impl EventLog {
         self.written.clone()
     }
 
-    /// Events set aside because their tenant does not exist.
+    /// Events set aside because the database refuses them (their tenant does not exist…).
     pub fn rejected(&self) -> u64 {
         self.rejected.load(Ordering::Relaxed)
     }
@@ -124,20 +125,28 @@ async fn write_loop(
     }
 }
 
-/// Writes the batch, retrying through outages; empties `events`.
+/// Writes the batch, retrying through outages; empties `events`. An event the database
+/// refuses for good (its tenant does not exist, or its data breaks a constraint) is set
+/// aside, counted and logged, so it never holds up the events behind it.
 async fn write(store: &Store, events: &mut Vec<NewEvent>, rejected: &AtomicU64) {
     let mut pause = Duration::from_millis(50);
     while !events.is_empty() {
         match store.append_events(events).await {
             Ok(_) => events.clear(),
-            Err(StoreError::NotFound { .. }) => {
-                // One by one, to set aside only the events of a tenant that does not exist.
+            Err(e) if refused_for_good(&e) => {
+                // One by one, to set aside only the events refused.
                 let mut kept = Vec::new();
                 for e in events.drain(..) {
                     match store.append_events(std::slice::from_ref(&e)).await {
                         Ok(_) => {}
-                        Err(StoreError::NotFound { .. }) => {
+                        Err(err) if refused_for_good(&err) => {
                             rejected.fetch_add(1, Ordering::Relaxed);
+                            tracing::error!(
+                                tenant = e.tenant.0,
+                                id = e.id,
+                                kind = e.kind,
+                                "event set aside, the database refuses it: {err}"
+                            );
                         }
                         Err(_) => kept.push(e),
                     }
@@ -149,5 +158,22 @@ async fn write(store: &Store, events: &mut Vec<NewEvent>, rejected: &AtomicU64) 
                 pause = (pause * 2).min(Duration::from_secs(2));
             }
         }
+    }
+}
+
+/// Whether the database refuses the write itself (it would refuse it again), rather than
+/// being out of reach: a missing tenant, a bad value, a broken constraint.
+fn refused_for_good(e: &StoreError) -> bool {
+    match e {
+        StoreError::NotFound { .. } | StoreError::Invalid { .. } => true,
+        StoreError::Database(sqlx::Error::Database(d)) => {
+            let code = d.code().unwrap_or_default();
+            // PostgreSQL: data exceptions (22…) and integrity violations (23…); SQLite:
+            // constraint (19), too big (18), mismatch (20).
+            code.starts_with("22")
+                || code.starts_with("23")
+                || matches!(code.as_ref(), "18" | "19" | "20")
+        }
+        _ => false,
     }
 }

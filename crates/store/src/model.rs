@@ -205,7 +205,24 @@ impl NewEvent {
             "kind",
             !self.kind.is_empty() && self.kind.len() <= 64,
             "1–64 characters",
+        )?;
+        // PostgreSQL's jsonb holds no U+0000: such an event could never be written, and
+        // retrying it would stall every event behind it.
+        check(
+            "payload",
+            !has_nul(&self.payload) && !self.id.contains('\0') && !self.kind.contains('\0'),
+            "no NUL characters (U+0000)",
         )
+    }
+}
+
+fn has_nul(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, x)| k.contains('\0') || has_nul(x)),
+        _ => false,
     }
 }
 

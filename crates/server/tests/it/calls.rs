@@ -256,3 +256,50 @@ fn issue_19_an_unreadable_cdr_is_counted_not_silently_dropped() {
         assert_eq!(w.state.app().unreadable_events(), 1);
     });
 }
+
+/// Issue 20: a carrier whose Call-IDs run to hundreds of characters still gets its CDR
+/// (the event id was over the log's 128 characters, and the record was dropped with a log
+/// line).
+#[test]
+fn issue_20_a_long_carrier_call_id_still_gets_its_cdr() {
+    on_both(|w: World| async move {
+        let tenant = w.a.tenant.id;
+        let call_id = format!("{}@carrier.example", "a1b2c3d4".repeat(40));
+        let call = w
+            .state
+            .center(tenant, {
+                let call_id = call_id.clone();
+                move |c| {
+                    c.arrive(Incoming {
+                        call_id,
+                        caller: "+8613812345678".into(),
+                        queue: "water-queue".into(),
+                        ..Incoming::default()
+                    })
+                }
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        w.advance(10_000);
+        w.state
+            .center(tenant, move |c| {
+                let now = c.now;
+                c.acd.handle_hangup(now, call)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let (s, list) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/cdrs?from_ms=0", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        let found: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["call_id"].as_str())
+            .collect();
+        assert_eq!(found, [call_id.as_str()]);
+    });
+}

@@ -412,3 +412,54 @@ fn listing_pages_through_customers() {
         assert!(p2["next_after"].is_null());
     });
 }
+
+/// Issue 20: a U+0000 in any field of a JSON body is refused at the edge, naming the field
+/// (PostgreSQL stores none: the write failed late, and in an event it stalled the log).
+#[test]
+fn issue_20_a_nul_character_is_refused_naming_its_field() {
+    on_both(|w: World| async move {
+        let body =
+            json!({"name": "张\u{0}伟", "phones": [{"number": "13812345678", "label": "mobile"}]});
+        let (s, v) = w
+            .as_a(Role::Agent, Method::POST, "/api/customers", Some(body))
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("name")),
+            "{v}"
+        );
+        let body =
+            json!({"name": "张伟", "phones": [{"number": "13812345678", "label": "mo\u{0}bile"}]});
+        let (s, v) = w
+            .as_a(Role::Agent, Method::POST, "/api/customers", Some(body))
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("phones[0].label")),
+            "{v}"
+        );
+        let (s, v) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/calls/abc/wrap-up",
+                Some(json!({"disposition": "repair", "notes": "漏水\u{0}"})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("notes")),
+            "{v}"
+        );
+        // Nothing was written.
+        let (_, list) = w
+            .as_a(
+                Role::Agent,
+                Method::GET,
+                "/api/customers?q=13812345678",
+                None,
+            )
+            .await;
+        assert!(!list.to_string().contains('\u{0}'), "{list}");
+    });
+}

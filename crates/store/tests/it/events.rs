@@ -218,3 +218,39 @@ fn a_customers_timeline_is_the_events_that_name_it_newest_first() {
         );
     });
 }
+
+/// Issue 20: an event PostgreSQL could never store (a U+0000 in its payload, from a wrap-up
+/// note) is refused when appended, naming the payload; the writer goes on with the events
+/// behind it (before, it retried the batch forever and every producer blocked behind it).
+#[test]
+fn issue_20_an_event_with_a_nul_is_refused_and_the_log_goes_on() {
+    on_both(|store, _| async move {
+        let t = store
+            .create_tenant(&NewTenant::new("nul", "Nul", 5, "nul.example"), 0)
+            .await
+            .unwrap();
+        let log = EventLog::start(store.clone(), 8);
+        let poison = NewEvent {
+            payload: json!({"notes": "before\u{0}after"}),
+            ..event(t.id, "poison", 1)
+        };
+        assert!(matches!(
+            log.append(poison).await,
+            Err(store::AppendError::Invalid(StoreError::Invalid {
+                field: "payload",
+                ..
+            }))
+        ));
+        for i in 0..40 {
+            log.append(event(t.id, &format!("after-{i}"), i))
+                .await
+                .unwrap();
+        }
+        tokio::time::timeout(std::time::Duration::from_secs(10), log.flush())
+            .await
+            .expect("the writer is not stuck")
+            .unwrap();
+        let written = store.scoped(t.id).events_after(0, 100).await.unwrap();
+        assert_eq!(written.len(), 40);
+    });
+}
