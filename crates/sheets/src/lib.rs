@@ -138,21 +138,45 @@ fn read_csv(text: &str) -> Result<Vec<Vec<String>>, SheetError> {
     Ok(rows)
 }
 
+/// The first sheet, cell by cell as the file holds them, so a cell far out (`XFD1048576`)
+/// is refused before any grid is allocated: only cells with text are kept, and the limits
+/// are checked on each as it is read.
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
-    let mut book: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| SheetError::Format(e.to_string()))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| SheetError::Format("the workbook has no sheet".into()))?
-        .map_err(|e| SheetError::Format(e.to_string()))?;
-    let (height, width) = range.get_size();
-    if height > MAX_ROWS + 1 || width > MAX_COLUMNS {
-        return Err(SheetError::TooBig);
+    let format = |e: calamine::XlsxError| SheetError::Format(e.to_string());
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(format)?;
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| SheetError::Format("the workbook has no sheet".into()))?;
+    let mut reader = book.worksheet_cells_reader(&first).map_err(format)?;
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(format)? {
+        let (row, col) = cell.get_position();
+        let (row, col) = (row as usize, col as usize);
+        if row > MAX_ROWS || col >= MAX_COLUMNS {
+            return Err(SheetError::TooBig);
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if !text.is_empty() {
+            cells.push((row, col, text));
+        }
     }
-    Ok(range
-        .rows()
-        .map(|row| row.iter().map(cell_text).collect())
-        .collect())
+    // The table starts at the first row and column holding text, as the sheet shows it.
+    let top = cells.iter().map(|c| c.0).min().unwrap_or(0);
+    let left = cells.iter().map(|c| c.1).min().unwrap_or(0);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (row, col, text) in cells {
+        let (r, c) = (row - top, col - left);
+        if rows.len() <= r {
+            rows.resize_with(r + 1, Vec::new);
+        }
+        if rows[r].len() <= c {
+            rows[r].resize(c + 1, String::new());
+        }
+        rows[r][c] = text;
+    }
+    Ok(rows)
 }
 
 /// A cell as the user sees it: whole numbers without `.0` (phone numbers typed as numbers).
@@ -326,5 +350,32 @@ mod tests {
             read(b"PK\x03\x04garbage"),
             Err(SheetError::Format(_))
         ));
+    }
+
+    /// Issue 20: a 10 KB workbook whose cells span A1:XFD1048576 is refused before a grid of
+    /// seventeen billion cells is allocated (it killed the process).
+    #[test]
+    fn issue_20_a_workbook_spanning_the_whole_grid_is_refused_before_allocating() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "姓名").unwrap();
+        sheet.write_string(1_048_575, 16_383, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(bytes.len() < 20_000, "{}", bytes.len());
+        assert!(matches!(read(&bytes), Err(SheetError::TooBig)));
+    }
+
+    /// A table that starts further in (B3) reads as the sheet shows it, gaps kept.
+    #[test]
+    fn a_table_starting_at_b3_reads_from_its_first_cell() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(2, 1, "姓名").unwrap();
+        sheet.write_string(2, 3, "电话").unwrap();
+        sheet.write_string(3, 1, "张伟").unwrap();
+        sheet.write_number(3, 3, 13812345678.0).unwrap();
+        let t = read(&book.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(t.headers, ["姓名", "", "电话"]);
+        assert_eq!(t.rows, [["张伟", "", "13812345678"]]);
     }
 }
