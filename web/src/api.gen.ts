@@ -1781,6 +1781,12 @@ export interface components {
             caller_lost: number;
             /** Format: int64 */
             caller_received: number;
+            /**
+             * Format: int64
+             * @description Packets dropped for coming from elsewhere than their leg's phone (someone else
+             *     sending to the call's ports).
+             */
+            strangers?: number;
         };
         MergeRequest: {
             /**

@@ -548,6 +548,7 @@ impl telephony::App for Switchboard {
                     agent_received: media.agent_received,
                     agent_lost: media.agent_lost,
                     agent_late: media.agent_late,
+                    strangers: media.strangers,
                 };
                 let key = call_id.clone();
                 let (by2, reason2) = (by.to_string(), reason.clone());

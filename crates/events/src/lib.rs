@@ -342,6 +342,10 @@ pub struct MediaCounts {
     pub agent_received: u64,
     pub agent_lost: u64,
     pub agent_late: u64,
+    /// Packets dropped for coming from elsewhere than their leg's phone (someone else
+    /// sending to the call's ports).
+    #[serde(default)]
+    pub strangers: u64,
 }
 
 payload!(

@@ -64,11 +64,18 @@ impl Ports {
         }
     }
 
-    /// Binds the next free even port of the range.
+    /// Binds a free even port of the range, from a random place in it: a call's port
+    /// cannot be guessed from the last one's.
     pub async fn bind(&self) -> std::io::Result<UdpSocket> {
         let slots = u64::from((self.high - self.low) / 2 + 1);
-        for _ in 0..slots.min(512) {
-            let i = self.next.fetch_add(1, Ordering::Relaxed) % slots;
+        let mut seed = [0u8; 8];
+        let start = if getrandom::fill(&mut seed).is_ok() {
+            u64::from_le_bytes(seed)
+        } else {
+            self.next.fetch_add(1, Ordering::Relaxed)
+        };
+        for k in 0..slots.min(512) {
+            let i = start.wrapping_add(k) % slots;
             let port = self.low + u16::try_from(i * 2).unwrap_or(0);
             if let Ok(s) = UdpSocket::bind(SocketAddr::new(self.ip, port)).await {
                 return Ok(s);
@@ -146,6 +153,8 @@ pub struct Summary {
     pub agent_received: u64,
     pub agent_lost: u64,
     pub agent_late: u64,
+    /// Packets dropped, on any leg, for coming from elsewhere than the leg's phone.
+    pub strangers: u64,
 }
 
 /// The header state of packets we send one way.
@@ -227,6 +236,25 @@ impl Live {
 
     fn peer(&self) -> SocketAddr {
         self.latched.unwrap_or(self.session.remote)
+    }
+
+    /// Whether a packet from `from` is this leg's phone's. Once latched, only from the
+    /// address latched on; before, from the host its SDP names (any port: NAT rewrites it),
+    /// or from anywhere when that host cannot be the sender's (a private, loopback or
+    /// unspecified address: a phone behind NAT) — and the leg latches on it. A stranger who
+    /// can reach the port can neither take the call's audio nor press keys in it.
+    fn accepts(&mut self, from: SocketAddr) -> bool {
+        match self.latched {
+            Some(at) => at == from,
+            None => {
+                let signalled = self.session.remote.ip();
+                let ok = from.ip() == signalled || !routable(signalled);
+                if ok {
+                    self.latched = Some(from);
+                }
+                ok
+            }
+        }
     }
 
     /// Whether this leg is expected to send audio now.
@@ -317,6 +345,7 @@ pub fn start(
         legs: [None, None],
         aside: None,
         past: [StreamStats::default(), StreamStats::default()],
+        strangers: 0,
         ssrc,
         source: Source::Nothing,
         held: false,
@@ -373,6 +402,8 @@ struct Media {
     aside: Option<Live>,
     /// Counts of legs that left (transfers).
     past: [StreamStats; 2],
+    /// Packets dropped because they came from elsewhere than their leg's phone.
+    strangers: u64,
     ssrc: u32,
     source: Source,
     held: bool,
@@ -504,7 +535,10 @@ impl Media {
             Side::Right => (right, left),
         };
         let Some(me) = me.as_mut() else { return };
-        me.latched = Some(from);
+        if !me.accepts(from) {
+            self.strangers += 1;
+            return;
+        }
         me.heard = Instant::now();
         me.stats.record(pkt.sequence);
         let codec = me.session.codec;
@@ -539,7 +573,10 @@ impl Media {
         let Some(me) = self.aside.as_mut() else {
             return;
         };
-        me.latched = Some(from);
+        if !me.accepts(from) {
+            self.strangers += 1;
+            return;
+        }
         me.heard = Instant::now();
         me.stats.record(pkt.sequence);
         let codec = me.session.codec;
@@ -656,6 +693,7 @@ impl Media {
             agent_received: a.received,
             agent_lost: a.lost,
             agent_late: a.late,
+            strangers: self.strangers,
         }));
     }
 }
@@ -726,4 +764,26 @@ fn send_generated(to: &mut Live, samples: &[i16], out: &mut Vec<u8>) {
 /// would drop it.
 fn send(to: &Live, out: &[u8]) {
     let _ = to.socket.send_to(out, to.peer());
+}
+
+/// Whether a phone could send from `ip` as its SDP says: not a private, loopback,
+/// link-local, shared (CGNAT) or unspecified address.
+fn routable(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        std::net::IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
 }

@@ -239,3 +239,126 @@ async fn issue_4_a_consultation_joins_the_agent_and_the_expert_then_the_expert_t
     hears_nobody(&agent).await;
     cmd.send(Command::Stop).unwrap();
 }
+
+/// Nothing arrives on `sock` within `ms`.
+async fn silent(sock: &UdpSocket, ms: u64) -> bool {
+    let mut buf = vec![0; 2048];
+    tokio::time::timeout(Duration::from_millis(ms), sock.recv_from(&mut buf))
+        .await
+        .is_err()
+}
+
+/// Issue 20: a stranger who can reach a live call's RTP ports can neither take its audio
+/// nor speak into it nor press keys in the caller's IVR: a leg hears only the phone it
+/// latched on (every packet used to re-point the leg at whoever sent it). The packets are
+/// dropped and counted; and ports are not handed out in order.
+#[tokio::test]
+async fn issue_20_a_stranger_can_neither_take_nor_inject_into_a_live_call() {
+    let ports = Ports::new("127.0.0.1".parse().unwrap(), 32_000, 33_998);
+    let caller_phone = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let agent_phone = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let stranger = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let caller_leg = ports.bind().await.unwrap();
+    let caller_here = caller_leg.local_addr().unwrap();
+    let (cmd, mut events) = rtp::start(None, 9, rtp::SILENCE_LIMIT);
+    cmd.send(Command::Attach(
+        Side::Left,
+        Leg {
+            socket: caller_leg,
+            session: session(caller_phone.local_addr().unwrap(), Codec::Pcmu),
+        },
+    ))
+    .unwrap();
+    // The caller is heard first (it latches its leg), alone in the IVR.
+    let quiet = media::g711::ulaw_encode(0);
+    caller_phone
+        .send_to(&packet(0, 1, 160, &[quiet; 160]), caller_here)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    // The stranger presses 9 in the caller's IVR: no key reaches the flow.
+    let nine = media::dtmf::send('9', 800, 400);
+    for (i, bytes) in nine.iter().enumerate() {
+        let seq = u16::try_from(i).unwrap();
+        stranger
+            .send_to(&packet(101, seq, 8000, bytes), caller_here)
+            .await
+            .unwrap();
+    }
+    // The caller's own key still gets through.
+    for (i, bytes) in media::dtmf::send('5', 800, 400).iter().enumerate() {
+        let seq = u16::try_from(i + 10).unwrap();
+        caller_phone
+            .send_to(&packet(101, seq, 16000, bytes), caller_here)
+            .await
+            .unwrap();
+    }
+    assert_eq!(events.recv().await, Some(Event::Digit('5')));
+
+    // Bridged to the agent: the stranger's audio reaches nobody, and the stranger hears
+    // nothing of the call.
+    let agent_leg = ports.bind().await.unwrap();
+    let agent_here = agent_leg.local_addr().unwrap();
+    cmd.send(Command::Attach(
+        Side::Right,
+        Leg {
+            socket: agent_leg,
+            session: session(agent_phone.local_addr().unwrap(), Codec::Pcmu),
+        },
+    ))
+    .unwrap();
+    agent_phone
+        .send_to(&packet(0, 1, 160, &[quiet; 160]), agent_here)
+        .await
+        .unwrap();
+    let _ = next(&caller_phone).await;
+    let loud = media::g711::ulaw_encode(8000);
+    for seq in 0..5 {
+        stranger
+            .send_to(&packet(0, 100 + seq, 16000, &[loud; 160]), caller_here)
+            .await
+            .unwrap();
+        stranger
+            .send_to(&packet(0, 200 + seq, 16000, &[loud; 160]), agent_here)
+            .await
+            .unwrap();
+    }
+    let mut buf = vec![0; 2048];
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+    while let Ok(Ok((n, _))) =
+        tokio::time::timeout_at(deadline, agent_phone.recv_from(&mut buf)).await
+    {
+        let p = Packet::parse(&buf[..n]).unwrap();
+        assert!(!p.payload.contains(&loud), "the agent heard the stranger");
+    }
+    // The caller's audio still goes to the agent, and none of it to the stranger.
+    caller_phone
+        .send_to(&packet(0, 2, 320, &[loud; 160]), caller_here)
+        .await
+        .unwrap();
+    let got = Packet::parse(&next(&agent_phone).await)
+        .unwrap()
+        .payload
+        .to_vec();
+    assert!(got.contains(&loud));
+    assert!(silent(&stranger, 200).await, "the stranger heard the call");
+    cmd.send(Command::Stop).unwrap();
+    let summary = loop {
+        match events.recv().await {
+            Some(Event::Ended(s)) => break s,
+            Some(_) => {}
+            None => panic!("no summary"),
+        }
+    };
+    // Every packet the stranger sent, and only those.
+    assert_eq!(summary.strangers, nine.len() as u64 + 10, "{summary:?}");
+
+    // Ports from a random place in the range, not one after the other.
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        let s = ports.bind().await.unwrap();
+        seen.push(s.local_addr().unwrap().port());
+    }
+    let in_order = seen.windows(2).all(|w| w[1] == w[0] + 2);
+    assert!(!in_order, "{seen:?}");
+}
