@@ -14,6 +14,9 @@ use calamine::{Data, Reader, Xlsx};
 /// rather than filling memory.
 pub const MAX_ROWS: usize = 200_000;
 pub const MAX_COLUMNS: usize = 256;
+/// The most cells holding text an XLSX may have (a compressed sheet can declare far more
+/// than its size suggests).
+pub const MAX_CELLS: usize = 5_000_000;
 
 /// Why a file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +27,10 @@ pub enum SheetError {
     Format(String),
     #[error("row {row}: {reason}")]
     Row { row: usize, reason: String },
-    #[error("the file is too big: at most {MAX_ROWS} rows and {MAX_COLUMNS} columns; split it")]
+    #[error(
+        "the file is too big: at most {MAX_ROWS} rows, {MAX_COLUMNS} columns and {MAX_CELLS} \
+         filled cells; split it"
+    )]
     TooBig,
     #[error("cannot write the file: {0}")]
     Write(String),
@@ -159,6 +165,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
         }
         let text = cell_text(&Data::from(cell.get_value().clone()));
         if !text.is_empty() {
+            if cells.len() == MAX_CELLS {
+                return Err(SheetError::TooBig);
+            }
             cells.push((row, col, text));
         }
     }
