@@ -93,13 +93,16 @@ pub async fn log(
 /// `at_ms`, `kind`, `payload`); reconnect with `?after=<last seq>` to resume.
 #[utoipa::path(get, path = "/api/events", tag = "events", params(EventParams),
     responses((status = 101, description = "Switching to the WebSocket protocol"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiQuery(p): ApiQuery<EventParams>,
+    headers: axum::http::HeaderMap,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
+    super::same_site(&headers)?;
     let tenant = caller.tenant()?;
     let after = match p.after.unwrap_or(0) {
         -1 => {

@@ -210,8 +210,10 @@ pub async fn view(
 pub async fn live_view(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    headers: axum::http::HeaderMap,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
+    super::same_site(&headers)?;
     let tenant = caller.tenant()?;
     let changes = state.app().floor_changes(tenant).await?;
     Ok(ws.on_upgrade(move |socket| serve(state, caller, tenant, changes, socket)))

@@ -55,3 +55,27 @@ pub fn limit(asked: Option<u32>) -> ApiResult<u32> {
         Some(_) => Err(ApiError::invalid("limit", "1 to 500")),
     }
 }
+
+/// A WebSocket is opened only from a page of this site: a browser names the page's site in
+/// `Origin`, and one that differs from the host asked is another site's page riding on the
+/// user's cookies. Clients that are not browsers send no `Origin`.
+pub fn same_site(headers: &axum::http::HeaderMap) -> ApiResult<()> {
+    use axum::http::header::{HOST, ORIGIN};
+    let Some(origin) = headers.get(ORIGIN) else {
+        return Ok(());
+    };
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, host)| host.trim_end_matches('/'));
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    if origin_host.is_some() && origin_host == host {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            crate::error::Code::Forbidden,
+            "a WebSocket opened from another site's page",
+        ))
+    }
+}

@@ -88,3 +88,75 @@ fn events_stream_live_and_resume_after_a_reconnect() {
         server.await.unwrap().unwrap();
     });
 }
+
+/// Issue 20: a WebSocket opened from another site's page (riding on the user's cookies) is
+/// refused; one from the center's own pages, or from a client that is not a browser, is
+/// not.
+#[test]
+fn issue_20_a_websocket_from_another_site_is_refused() {
+    on_both(|w: World| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(server::run(listener, w.state.clone(), async {
+            stopped.await.ok();
+        }));
+        let lead = w.token(&w.a.users[&Role::Supervisor]).await;
+        let open = |path: &str, origin: Option<String>| {
+            let mut req = format!("ws://{addr}{path}").into_client_request().unwrap();
+            req.headers_mut()
+                .insert("authorization", format!("Bearer {lead}").parse().unwrap());
+            if let Some(o) = origin {
+                req.headers_mut().insert("origin", o.parse().unwrap());
+            }
+            tokio_tungstenite::connect_async(req)
+        };
+        for path in ["/api/events", "/api/floor/live"] {
+            let refused = open(path, Some("https://evil.example".into())).await;
+            match refused {
+                Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+                    assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}")
+                }
+                other => panic!("{path}: {:?}", other.map(|_| ())),
+            }
+            assert!(
+                open(path, Some(format!("http://{addr}"))).await.is_ok(),
+                "{path}"
+            );
+            assert!(open(path, None).await.is_ok(), "{path}");
+        }
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
+
+/// Issue 20: the web app's pages carry a content security policy, refuse framing and
+/// content-type sniffing.
+#[test]
+fn issue_20_the_web_app_carries_security_headers() {
+    store::testing::on_both(|store, _| async move {
+        let dir = std::env::temp_dir().join(format!("hotline-web-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "<!doctype html><title>坐席</title>").unwrap();
+        let settings = server::Settings {
+            web_dir: Some(dir.clone()),
+            ..server::Settings::default()
+        };
+        let app = server::app(server::AppState::new(
+            store,
+            server::Clock::System,
+            settings,
+        ));
+        let req = axum::http::Request::get("/desktop")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = tower::ServiceExt::oneshot(app, req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        std::fs::remove_dir_all(&dir).ok();
+    });
+}
