@@ -5,6 +5,34 @@
 
 use crate::{AnyRow, Db, Store, StoreError, TenantId, TenantStore, UserId, json_column};
 
+/// The stored version of a document, inside the transaction `$tx`.
+macro_rules! version_in {
+    ($tx:ident, $tenant:expr, $kind:expr, $key:expr) => {{
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM config_items WHERE tenant_id = $1 AND kind = $2 AND key = $3",
+        )
+        .bind($tenant.0)
+        .bind($kind)
+        .bind($key)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        v
+    }};
+}
+
+/// A write at a version that is no longer the stored one: changed since, or deleted.
+fn stale_or_gone(current: Option<i64>) -> StoreError {
+    match current {
+        Some(current) => StoreError::Stale {
+            what: "configuration",
+            current,
+        },
+        None => StoreError::NotFound {
+            what: "configuration",
+        },
+    }
+}
+
 /// The audit row of a configuration change, inside the change's transaction `$tx` (a macro
 /// because the transaction's type differs per backend).
 macro_rules! audit_in {
@@ -133,18 +161,11 @@ impl TenantStore<'_> {
             }
         );
         in_write_tx!(self.store, tx => {
-            let current: Option<i64> = sqlx::query_scalar(
-                "SELECT version FROM config_items WHERE tenant_id = $1 AND kind = $2 AND key = $3",
-            )
-            .bind(tenant.0)
-            .bind(kind)
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let current: Option<i64> = version_in!(tx, tenant, kind, key);
             let version = match (expected_version, current) {
                 (None, Some(_)) => return Err(StoreError::Conflict { what: "a document with this key" }),
-                (Some(_), None) => return Err(StoreError::NotFound { what }),
-                (Some(v), Some(c)) if v != c => return Err(StoreError::Stale { what, current: c }),
+                (Some(_), None) => return Err(stale_or_gone(None)),
+                (Some(v), Some(c)) if v != c => return Err(stale_or_gone(Some(c))),
                 (None, None) => {
                     sqlx::query(
                         "INSERT INTO config_items (tenant_id, kind, key, data, version, updated_at) \
@@ -185,19 +206,7 @@ impl TenantStore<'_> {
                     .rows_affected();
                     if n != 1 {
                         // Changed by another writer since the version was read.
-                        let current: Option<i64> = sqlx::query_scalar(
-                            "SELECT version FROM config_items \
-                             WHERE tenant_id = $1 AND kind = $2 AND key = $3",
-                        )
-                        .bind(tenant.0)
-                        .bind(kind)
-                        .bind(key)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                        return Err(match current {
-                            Some(current) => StoreError::Stale { what, current },
-                            None => StoreError::NotFound { what },
-                        });
+                        return Err(stale_or_gone(version_in!(tx, tenant, kind, key)));
                     }
                     v + 1
                 }
@@ -224,7 +233,6 @@ impl TenantStore<'_> {
         audit_by: Option<UserId>,
     ) -> Result<(), StoreError> {
         let tenant = self.tenant;
-        let what = "configuration";
         let action = format!("config.{kind}.delete");
         in_write_tx!(self.store, tx => {
             let n = sqlx::query(
@@ -239,19 +247,7 @@ impl TenantStore<'_> {
             .await?
             .rows_affected();
             if n != 1 {
-                let current: Option<i64> = sqlx::query_scalar(
-                    "SELECT version FROM config_items \
-                     WHERE tenant_id = $1 AND kind = $2 AND key = $3",
-                )
-                .bind(tenant.0)
-                .bind(kind)
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
-                return Err(match current {
-                    Some(current) => StoreError::Stale { what, current },
-                    None => StoreError::NotFound { what },
-                });
+                return Err(stale_or_gone(version_in!(tx, tenant, kind, key)));
             }
             if let Some(actor) = audit_by {
                 let detail = serde_json::json!({ "version": expected_version });
