@@ -18,7 +18,25 @@ use tokio::sync::{mpsc, oneshot};
 use crate::config::{Agent, Calendar, Names, Queue, parse};
 use crate::{App, AppError, AppResult, Inner};
 
-type Job = Box<dyn FnOnce(&mut Center) + Send>;
+type Job = Box<dyn FnOnce(&mut Center) -> Deliver + Send>;
+
+/// Hands a job's result to whoever asked for it.
+type Deliver = Box<dyn FnOnce() + Send>;
+
+/// What one job (or timer) of the engine made happen, released in order once the events
+/// saying so are committed: no phone is rung and no caller answered before the log has it.
+struct Release {
+    committed: store::Committed,
+    acts: Vec<Act>,
+    deliver: Option<Deliver>,
+}
+
+/// What telephony is asked to do.
+enum Act {
+    Call(telephony::Action),
+    /// A callback: the agent's phone rings, then the customer is dialled.
+    Dial(telephony::Dial, CallId, AgentId),
+}
 
 /// The handle time assumed for a queue before any of its calls has ended.
 const DEFAULT_HANDLE_MS: f64 = 180_000.0;
@@ -555,14 +573,18 @@ impl App {
                 .entry(tenant)
                 .or_insert_with(|| {
                     let (tx, rx) = mpsc::channel(1024);
-                    tokio::spawn(run(std::sync::Arc::downgrade(&self.0), tenant, rx));
+                    let me = tx.downgrade();
+                    tokio::spawn(run(std::sync::Arc::downgrade(&self.0), tenant, rx, me));
                     tx
                 })
                 .clone()
         };
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |c| {
-            let _ = reply.send(job(c));
+            let result = job(c);
+            Box::new(move || {
+                let _ = reply.send(result);
+            })
         });
         if sender.send(job).await.is_err() {
             self.0
@@ -582,7 +604,12 @@ impl App {
     }
 }
 
-async fn run(state: Weak<Inner>, tenant: TenantId, mut jobs: mpsc::Receiver<Job>) {
+async fn run(
+    state: Weak<Inner>,
+    tenant: TenantId,
+    mut jobs: mpsc::Receiver<Job>,
+    me: mpsc::WeakSender<Job>,
+) {
     let mut center = match load(&state, tenant).await {
         Ok(c) => c,
         Err(e) => {
@@ -590,6 +617,8 @@ async fn run(state: Weak<Inner>, tenant: TenantId, mut jobs: mpsc::Receiver<Job>
             return;
         }
     };
+    let (releases, released) = mpsc::channel(1024);
+    tokio::spawn(release(state.clone(), tenant, released, me));
     loop {
         let next = match (center.acd.poll_timeout(), center.next_calendar_change()) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -599,14 +628,14 @@ async fn run(state: Weak<Inner>, tenant: TenantId, mut jobs: mpsc::Receiver<Job>
             (Some(t), Some(now)) => Duration::from_millis(t.0.saturating_sub(now.0)),
             _ => Duration::from_secs(3600),
         };
-        tokio::select! {
+        let deliver = tokio::select! {
             job = jobs.recv() => {
                 let Some(job) = job else { return };
                 let Some(now) = clock(&state) else { return };
                 center.now = now.max(center.acd.now());
                 center.new_day();
                 center.reapply_calendars(None);
-                job(&mut center);
+                Some(job(&mut center))
             }
             () = tokio::time::sleep(wait), if next.is_some() => {
                 let Some(now) = clock(&state) else { return };
@@ -614,10 +643,73 @@ async fn run(state: Weak<Inner>, tenant: TenantId, mut jobs: mpsc::Receiver<Job>
                 center.new_day();
                 center.acd.handle_timeout(center.now);
                 center.reapply_calendars(None);
+                None
+            }
+        };
+        let Some(state) = state.upgrade() else { return };
+        let app = App(state);
+        let acts = actions(&app, &mut center);
+        let events = observe(&mut center);
+        let (committed, invalid) = app.events().submit(events).await;
+        if let Some(e) = invalid {
+            tracing::error!(tenant = tenant.0, "routing event not logged: {e}");
+        }
+        let release = Release {
+            committed,
+            acts,
+            deliver,
+        };
+        if releases.send(release).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Carries out what the engine decided, in order, each once its events are committed; the
+/// engine goes on meanwhile (its next jobs' events share the commits).
+async fn release(
+    state: Weak<Inner>,
+    tenant: TenantId,
+    mut released: mpsc::Receiver<Release>,
+    engine: mpsc::WeakSender<Job>,
+) {
+    while let Some(r) = released.recv().await {
+        if r.committed.await.is_err() {
+            // Shutting down: what was not logged is not done, and nobody is told it was.
+            tracing::warn!(
+                tenant = tenant.0,
+                "event log closed; engine's actions dropped"
+            );
+            continue;
+        }
+        let Some(inner) = state.upgrade() else { return };
+        let app = App(inner);
+        if let Some(t) = app.telephony() {
+            for act in r.acts {
+                match act {
+                    Act::Call(a) => t.act(a),
+                    Act::Dial(dial, call, agent) => {
+                        let call_id = dial.call_id.clone();
+                        if let Err(e) = t.dial(dial) {
+                            tracing::warn!(call_id, "callback not placed: {e}");
+                            // The next agent, as for a phone that refused. Not awaited: the
+                            // engine may be waiting on this task.
+                            let job: Job = Box::new(move |c| {
+                                let now = c.now;
+                                let _ = c.acd.handle_decline(now, call, agent);
+                                Box::new(|| {})
+                            });
+                            if let Some(engine) = engine.upgrade() {
+                                tokio::spawn(async move { engine.send(job).await });
+                            }
+                        }
+                    }
+                }
             }
         }
-        let Some(state) = state.upgrade() else { return };
-        flush(&App(state), &mut center).await;
+        if let Some(deliver) = r.deliver {
+            deliver();
+        }
     }
 }
 
@@ -626,11 +718,14 @@ fn clock(state: &Weak<Inner>) -> Option<Time> {
     Some(Time(u64::try_from(inner.clock.now_ms()).unwrap_or(0)))
 }
 
-/// The engine's reports onto the event log. Actions (ring this phone) are telephony's; until
-/// it is attached they have nobody to go to.
-async fn flush(state: &App, c: &mut Center) {
+/// The engine's decisions, for telephony (ring this phone…); until telephony is attached
+/// they have nobody to go to.
+fn actions(app: &App, c: &mut Center) -> Vec<Act> {
+    let mut acts = Vec::new();
     while let Some(action) = c.acd.poll_action() {
-        let Some(t) = state.telephony() else { continue };
+        if app.telephony().is_none() {
+            continue;
+        }
         let key = |call: &CallId| c.calls.get(call).map(|r| r.id.clone());
         let action = match action {
             acd::Action::Offer {
@@ -639,7 +734,6 @@ async fn flush(state: &App, c: &mut Center) {
                 callback: true,
                 ..
             } => {
-                // A callback: the agent's phone rings, then the customer is dialled.
                 if let Some(r) = c.calls.get(&call) {
                     let dial = telephony::Dial {
                         tenant: c.tenant.0,
@@ -649,11 +743,7 @@ async fn flush(state: &App, c: &mut Center) {
                         from: r.dialled.clone(),
                         customer: r.customer,
                     };
-                    if let Err(e) = t.dial(dial) {
-                        tracing::warn!(call_id = r.id, "callback not placed: {e}");
-                        let now = c.now;
-                        let _ = c.acd.handle_decline(now, call, agent);
-                    }
+                    acts.push(Act::Dial(dial, call, agent));
                 }
                 None
             }
@@ -683,10 +773,16 @@ async fn flush(state: &App, c: &mut Center) {
             }
         };
         if let Some(a) = action {
-            t.act(a);
+            acts.push(Act::Call(a));
         }
     }
-    let mut changed = false;
+    acts
+}
+
+/// The engine's reports: onto the floor view, and as events (with a call's detail record
+/// when it ends) for the log.
+fn observe(c: &mut Center) -> Vec<NewEvent> {
+    let mut out = Vec::new();
     while let Some(event) = c.acd.poll_event() {
         let at_ms = ms(event.at);
         let acd = &c.acd;
@@ -695,29 +791,22 @@ async fn flush(state: &App, c: &mut Center) {
                 u64::try_from(cfg.service_time.as_millis()).unwrap_or(0)
             })
         });
-        changed = true;
         let record = call_record(c, &event.kind, at_ms);
         let payload = events::AcdEvent::new(event.kind, |q| c.queue_key(q).map(String::from));
         c.seq += 1;
-        let e = NewEvent {
+        out.push(NewEvent {
             tenant: c.tenant,
             id: format!("acd:{}:{}", c.boot, c.seq),
-            at_ms: ms(event.at),
+            at_ms,
             kind: payload.kind(),
             payload: payload.to_value(),
-        };
-        if let Err(err) = state.events().append(e).await {
-            tracing::error!("routing event not logged: {err}");
-        }
-        if let Some(cdr) = record
-            && let Err(err) = state.events().append(cdr).await
-        {
-            tracing::error!("call detail record not logged: {err}");
-        }
+        });
+        out.extend(record);
     }
-    if changed {
+    if !out.is_empty() {
         c.floor.changed();
     }
+    out
 }
 
 /// Follows a call through the engine's events; when it ends, its detail record (CDR) as a

@@ -10,19 +10,24 @@ use tokio::task::JoinHandle;
 use crate::{NewEvent, Store, StoreError};
 
 enum Command {
-    Append(NewEvent),
+    /// Events to write; the sender hears once they are committed.
+    Append(Vec<NewEvent>, oneshot::Sender<()>),
     Flush(oneshot::Sender<()>),
+    /// An event refused before it was queued, for the dead-letter table.
+    SetAside(NewEvent, String),
 }
 
-/// A writer task that appends events in batches: whatever has queued up while the previous
-/// batch was being written goes in the next one, in one transaction. Producers wait only when
-/// the writer is far behind (back-pressure), never for the database itself.
+/// A writer task that appends events in batches (group commit): whatever has queued up while
+/// the previous batch was being written goes in the next one, in one transaction, and every
+/// producer in it is answered when it commits. [`EventLog::append`] returns only then, so
+/// whatever a producer acknowledges or acts on after it is durable first — a crash loses
+/// nothing it was told was written.
 ///
 /// Nothing is dropped on a database outage: the batch is retried, with a growing pause, until
 /// it is written; appends are idempotent by event id, so a retry after an uncertain commit
-/// counts nothing twice. An event the database refuses for good (naming a tenant that does
-/// not exist, say) is the producer's bug: it is set aside (counted in [`EventLog::rejected`]
-/// and logged) so the rest of its batch is written.
+/// counts nothing twice. An event the database refuses for good (a tenant that does not
+/// exist, a value it cannot store) is set aside in the dead-letter table, counted in
+/// [`EventLog::rejected`] and logged as an error, so it never holds up the events behind it.
 #[derive(Debug)]
 pub struct EventLog {
     tx: mpsc::Sender<Command>,
@@ -52,13 +57,45 @@ impl EventLog {
         }
     }
 
-    /// Queues an event after checking it, so that only the database can fail later.
+    /// Writes an event and returns once it is committed (or set aside for good). One that
+    /// fails its checks is not written: it goes to the dead-letter table and the error
+    /// names the field. A client's input is checked at the edge, so this is a producer's bug.
     pub async fn append(&self, event: NewEvent) -> Result<(), AppendError> {
-        event.validate().map_err(AppendError::Invalid)?;
-        self.tx
-            .send(Command::Append(event))
-            .await
-            .map_err(|_| AppendError::Closed(Closed))
+        self.append_all(vec![event]).await
+    }
+
+    /// [`EventLog::append`] for several events, with one wait for their commit.
+    pub async fn append_all(&self, events: Vec<NewEvent>) -> Result<(), AppendError> {
+        let (committed, invalid) = self.submit(events).await;
+        committed.await.map_err(AppendError::Closed)?;
+        invalid.map_or(Ok(()), |e| Err(AppendError::Invalid(e)))
+    }
+
+    /// Queues events without waiting for their commit: the producer goes on, and awaits
+    /// [`Committed`] before it tells anyone or acts on them (a pipeline: one producer's
+    /// successive submits share commits). Events that fail their checks go to the
+    /// dead-letter table; the first such error is returned beside.
+    pub async fn submit(&self, events: Vec<NewEvent>) -> (Committed, Option<StoreError>) {
+        let mut valid = Vec::with_capacity(events.len());
+        let mut invalid = None;
+        for event in events {
+            match event.validate() {
+                Ok(()) => valid.push(event),
+                Err(e) => {
+                    let _ = self.tx.send(Command::SetAside(event, e.to_string())).await;
+                    invalid.get_or_insert(e);
+                }
+            }
+        }
+        let (done, wait) = oneshot::channel();
+        if valid.is_empty() {
+            let _ = done.send(());
+        } else {
+            // When the writer has stopped, `done` is dropped with the command and the
+            // producer's wait ends in `Closed`.
+            let _ = self.tx.send(Command::Append(valid, done)).await;
+        }
+        (Committed(wait), invalid)
     }
 
     /// Resolves once every event appended before it is in the database.
@@ -77,7 +114,8 @@ impl EventLog {
         self.written.clone()
     }
 
-    /// Events set aside because the database refuses them (their tenant does not exist…).
+    /// Events set aside because they fail their checks or the database refuses them (their
+    /// tenant does not exist…): each is in the dead-letter table, unless that failed too.
     pub fn rejected(&self) -> u64 {
         self.rejected.load(Ordering::Relaxed)
     }
@@ -86,6 +124,21 @@ impl EventLog {
     pub async fn close(self) {
         drop(self.tx);
         let _ = self.task.await;
+    }
+}
+
+/// Resolves once the events of a [`EventLog::submit`] are committed (or set aside).
+#[derive(Debug)]
+pub struct Committed(oneshot::Receiver<()>);
+
+impl std::future::Future for Committed {
+    type Output = Result<(), Closed>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map_err(|_| Closed)
     }
 }
 
@@ -110,8 +163,12 @@ async fn write_loop(
         let mut next = Some(first);
         while let Some(command) = next.take() {
             match command {
-                Command::Append(e) => events.push(e),
+                Command::Append(e, done) => {
+                    events.extend(e);
+                    waiting.push(done);
+                }
                 Command::Flush(done) => waiting.push(done),
+                Command::SetAside(e, reason) => set_aside(&store, &e, &reason, &rejected).await,
             }
             if events.len() < batch {
                 next = rx.try_recv().ok();
@@ -127,7 +184,7 @@ async fn write_loop(
 
 /// Writes the batch, retrying through outages; empties `events`. An event the database
 /// refuses for good (its tenant does not exist, or its data breaks a constraint) is set
-/// aside, counted and logged, so it never holds up the events behind it.
+/// aside, so it never holds up the events behind it.
 async fn write(store: &Store, events: &mut Vec<NewEvent>, rejected: &AtomicU64) {
     let mut pause = Duration::from_millis(50);
     while !events.is_empty() {
@@ -140,13 +197,7 @@ async fn write(store: &Store, events: &mut Vec<NewEvent>, rejected: &AtomicU64) 
                     match store.append_events(std::slice::from_ref(&e)).await {
                         Ok(_) => {}
                         Err(err) if refused_for_good(&err) => {
-                            rejected.fetch_add(1, Ordering::Relaxed);
-                            tracing::error!(
-                                tenant = e.tenant.0,
-                                id = e.id,
-                                kind = e.kind,
-                                "event set aside, the database refuses it: {err}"
-                            );
+                            set_aside(store, &e, &err.to_string(), rejected).await;
                         }
                         Err(_) => kept.push(e),
                     }
@@ -158,6 +209,25 @@ async fn write(store: &Store, events: &mut Vec<NewEvent>, rejected: &AtomicU64) 
                 pause = (pause * 2).min(Duration::from_secs(2));
             }
         }
+    }
+}
+
+/// Puts a refused event in the dead-letter table, counts it and logs it as an error (the
+/// alert: an operator looks at `dead_letters`; `/metrics` counts them).
+async fn set_aside(store: &Store, e: &NewEvent, reason: &str, rejected: &AtomicU64) {
+    rejected.fetch_add(1, Ordering::Relaxed);
+    tracing::error!(
+        tenant = e.tenant.0,
+        id = e.id,
+        kind = e.kind,
+        "event set aside in dead_letters: {reason}"
+    );
+    if let Err(err) = store.set_aside(e, reason).await {
+        tracing::error!(
+            tenant = e.tenant.0,
+            id = e.id,
+            "dead letter not kept: {err}"
+        );
     }
 }
 

@@ -21,7 +21,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Row, postgres::PgRow, sqlite::SqliteRow};
 
-pub use event_log::{AppendError, Closed, EventLog};
+pub use event_log::{AppendError, Closed, Committed, EventLog};
 pub use model::*;
 
 /// Why a store operation failed: the caller's fault (`Conflict`, `Invalid`, `NotFound`) or
@@ -97,12 +97,14 @@ macro_rules! in_write_tx {
 mod audit;
 mod config;
 mod customers;
+mod resilience;
 mod schema;
 mod sessions;
 mod users;
 
 pub use config::ConfigItem;
 pub use customers::CustomerQuery;
+pub use resilience::{DeadLetter, Registration};
 pub use schema::Schema;
 
 /// The store as one tenant sees it ([`Store::scoped`]): every query of a tenant's own data

@@ -821,3 +821,31 @@ fn issue_19_a_flow_saved_through_the_api_routes_calls() {
         assert_eq!(route.flow.start, "q");
     });
 }
+
+/// Issue 20: an answer the client acts on is given only once what it reports is in the log
+/// (before, the engine's events were queued and a crash could lose a sign-in the desktop
+/// had been told about). Read straight from the database, with no flush.
+#[test]
+fn issue_20_an_agents_sign_in_is_logged_before_it_is_answered() {
+    on_both(|w: World| async move {
+        let (s, v) = w
+            .as_a(Role::Agent, Method::POST, "/api/me/agent/login", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let me = w.a.users[&Role::Agent].id.0;
+        let logged = w
+            .state
+            .store()
+            .scoped(w.a.tenant.id)
+            .events_after(0, 1_000)
+            .await
+            .unwrap();
+        assert!(
+            logged.iter().any(
+                |e| e.kind == "acd.agent_presence" && e.payload["user_id"].as_i64() == Some(me)
+            ),
+            "{:?}",
+            logged.iter().map(|e| &e.kind).collect::<Vec<_>>()
+        );
+    });
+}

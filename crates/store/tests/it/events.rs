@@ -137,6 +137,12 @@ fn the_writer_batches_concurrent_producers_and_loses_nothing() {
         log.append(event(t.id, "last", 0)).await.unwrap();
         log.flush().await.unwrap();
         assert_eq!(log.rejected(), 1);
+        let dead = store.dead_letters(10).await.unwrap();
+        assert_eq!(dead.len(), 1, "the refused event is kept for an operator");
+        assert_eq!(
+            (dead[0].tenant, dead[0].id.as_str()),
+            (TenantId(9_999), "ghost")
+        );
         let written = store.scoped(t.id).events_after(0, 10_000).await.unwrap();
         assert_eq!(written.len(), 8 * 250 + 1);
         let mut ids: Vec<&str> = written.iter().map(|e| e.id.as_str()).collect();
@@ -252,5 +258,45 @@ fn issue_20_an_event_with_a_nul_is_refused_and_the_log_goes_on() {
             .unwrap();
         let written = store.scoped(t.id).events_after(0, 100).await.unwrap();
         assert_eq!(written.len(), 40);
+        // Set aside where an operator finds it, with the NUL kept (escaped).
+        let dead = store.dead_letters(10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].id, "poison");
+        assert!(
+            dead[0].payload.contains("before\\u0000after"),
+            "{}",
+            dead[0].payload
+        );
+        assert!(dead[0].reason.contains("payload"), "{}", dead[0].reason);
+        assert_eq!(log.rejected(), 1);
+    });
+}
+
+/// Issue 20: `append` returns only once the event is committed, so whatever a producer says
+/// or does after it (a 2xx, a phone rung) survives a crash: read straight from the
+/// database, with no flush, it is there.
+#[test]
+fn issue_20_an_appended_event_is_in_the_database_when_append_returns() {
+    on_both(|store, _| async move {
+        let t = store
+            .create_tenant(&NewTenant::new("dur", "Dur", 5, "dur.example"), 0)
+            .await
+            .unwrap();
+        let log = EventLog::start(store.clone(), 8);
+        for i in 0..20 {
+            log.append(event(t.id, &format!("e{i}"), i)).await.unwrap();
+            let written = store.scoped(t.id).events_after(0, 100).await.unwrap();
+            assert_eq!(written.len(), usize::try_from(i).unwrap() + 1);
+        }
+        // A submit's events are committed when its `Committed` resolves.
+        let (committed, invalid) = log
+            .submit(vec![event(t.id, "s1", 1), event(t.id, "s2", 2)])
+            .await;
+        assert!(invalid.is_none());
+        committed.await.unwrap();
+        assert_eq!(
+            store.scoped(t.id).events_after(0, 100).await.unwrap().len(),
+            22
+        );
     });
 }
