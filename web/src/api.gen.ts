@@ -1476,6 +1476,7 @@ export interface components {
             wait_ms: number;
         };
         CenterSettings: {
+            dialing?: null | components["schemas"]["Dialing"];
             dispositions: components["schemas"]["Disposition"][];
             thresholds: components["schemas"]["Threshold"][];
             /**
@@ -1608,6 +1609,18 @@ export interface components {
             skipped: number;
             /** @description `done` or `failed`. */
             status: string;
+        };
+        /** @description Where calls the center places (click-to-call, callbacks) may go, and how fast. */
+        Dialing: {
+            /** @description When any: only numbers starting with one of these, in E.164 (`+861`, `+86571`). */
+            allowed_prefixes: string[];
+            /** @description Numbers abroad may be called. */
+            international: boolean;
+            /**
+             * Format: int32
+             * @description Calls one agent may place in a minute (1–120).
+             */
+            per_agent_per_minute: number;
         };
         Disposition: {
             /** @description Short and stable: `repair`, `billing`. */

@@ -114,4 +114,15 @@ impl App {
         })
         .await?
     }
+
+    /// A user was deactivated: signed out of the queues, and their phones forgotten at
+    /// once (the registrar refuses them from now on: inactive users have no extension).
+    pub async fn deactivated(&self, tenant: TenantId, user: i64) {
+        if let Err(e) = self.set_agent(tenant, user, Set::SignedOut).await {
+            tracing::debug!(user, "not signed out on deactivation: {e}");
+        }
+        if let Some(t) = self.telephony() {
+            t.forget_user(tenant.0, user).await;
+        }
+    }
 }

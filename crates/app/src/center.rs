@@ -556,6 +556,17 @@ pub fn agent_id(user: i64) -> AppResult<AgentId> {
 }
 
 impl App {
+    /// The tenants whose engine is running.
+    pub fn running_centers(&self) -> Vec<TenantId> {
+        let running = self
+            .0
+            .centers
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        running.keys().copied().collect()
+    }
+
     /// Runs `job` on the tenant's engine, starting it if need be, and returns its result.
     pub async fn center<R: Send + 'static>(
         &self,
@@ -690,7 +701,24 @@ async fn release(
                     Act::Call(a) => t.act(a),
                     Act::Dial(dial, call, agent) => {
                         let call_id = dial.call_id.clone();
-                        if let Err(e) = t.dial(dial) {
+                        let audit = store::AuditEntry {
+                            tenant: Some(tenant),
+                            at_ms: app.now_ms(),
+                            actor: None,
+                            action: "call.callback".into(),
+                            target_kind: "call".into(),
+                            target_id: call_id.clone(),
+                            detail: serde_json::json!({
+                                "number": dial.number, "agent_id": dial.agent,
+                            }),
+                        };
+                        let placed = t.dial(dial);
+                        if placed.is_ok()
+                            && let Err(e) = app.store().append_audit(&audit).await
+                        {
+                            tracing::error!(call_id, "callback's audit row not written: {e}");
+                        }
+                        if let Err(e) = placed {
                             tracing::warn!(call_id, "callback not placed: {e}");
                             // The next agent, as for a phone that refused. Not awaited: the
                             // engine may be waiting on this task.

@@ -346,12 +346,37 @@ pub struct Capacity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Agent {
     pub extension: String,
+    /// Given to set the password; never stored ([`Agent::sip_secret`] is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip_password: Option<String>,
+    /// What is kept of the SIP password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sip_secret: Option<SipSecret>,
     #[serde(default)]
     pub skills: Vec<SkillLevel>,
     #[serde(default)]
     pub queues: Vec<String>,
     pub capacity: Option<Capacity>,
+}
+
+/// What is kept of an extension's SIP password: its digest HA1, good only for this realm
+/// (the tenant's SIP domain) and this extension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SipSecret {
+    pub realm: String,
+    pub extension: String,
+    /// `MD5(extension:realm:password)`, hex.
+    pub ha1: String,
+}
+
+impl SipSecret {
+    pub fn new(extension: &str, realm: &str, password: &str) -> SipSecret {
+        SipSecret {
+            realm: realm.to_string(),
+            extension: extension.to_string(),
+            ha1: telephony::digest::ha1(extension, realm, password),
+        }
+    }
 }
 
 impl Agent {
@@ -520,6 +545,31 @@ pub struct Threshold {
 pub struct CenterSettings {
     pub dispositions: Vec<Disposition>,
     pub thresholds: Vec<Threshold>,
+    /// Where the center may call out; the defaults until set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialing: Option<Dialing>,
+}
+
+/// Where calls the center places (click-to-call, callbacks) may go, and how fast: the
+/// guard against toll fraud.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dialing {
+    /// Numbers abroad.
+    pub international: bool,
+    /// When any: only numbers starting with one of these (E.164: `+861`, `+86571`).
+    pub allowed_prefixes: Vec<String>,
+    /// Calls one agent may place in a minute.
+    pub per_agent_per_minute: u32,
+}
+
+impl Default for Dialing {
+    fn default() -> Dialing {
+        Dialing {
+            international: false,
+            allowed_prefixes: Vec::new(),
+            per_agent_per_minute: 10,
+        }
+    }
 }
 
 /// The states and not-ready reasons the floor can colour.
@@ -573,6 +623,7 @@ impl CenterSettings {
                 t("away", 300, 600),
                 t("missed", 60, 180),
             ],
+            dialing: None,
         }
     }
 }
@@ -620,6 +671,26 @@ pub(crate) fn check_settings(s: &CenterSettings) -> AppResult<()> {
                 field("red_seconds"),
                 "amber must be above 0 and below red",
             ));
+        }
+    }
+    if let Some(d) = &s.dialing {
+        if !(1..=120).contains(&d.per_agent_per_minute) {
+            return Err(AppError::invalid(
+                "dialing.per_agent_per_minute",
+                "1 to 120",
+            ));
+        }
+        if d.allowed_prefixes.len() > 100 {
+            return Err(AppError::invalid("dialing.allowed_prefixes", "at most 100"));
+        }
+        for (i, p) in d.allowed_prefixes.iter().enumerate() {
+            let digits = p.strip_prefix('+').unwrap_or_default();
+            if !(1..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(AppError::invalid(
+                    format!("dialing.allowed_prefixes[{i}]"),
+                    "`+` and 1 to 15 digits (E.164: `+861`, `+86571`)",
+                ));
+            }
         }
     }
     Ok(())

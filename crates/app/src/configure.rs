@@ -41,6 +41,16 @@ pub trait Kind: Document + Clone + Send + Sync + 'static {
     /// Fills in what an update may leave out from the document it replaces.
     fn keep_from(&mut self, _old: &Self) {}
 
+    /// Turns secrets into what is kept of them (a SIP password into its HA1), just before
+    /// the document is checked against the engine and written.
+    fn seal(
+        &mut self,
+        _app: &App,
+        _tenant: TenantId,
+    ) -> impl Future<Output = AppResult<()>> + Send {
+        async { Ok(()) }
+    }
+
     /// What the audit row keeps of the document: all of it but secrets.
     fn audited(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
@@ -69,6 +79,42 @@ pub trait Kind: Document + Clone + Send + Sync + 'static {
 }
 
 impl App {
+    /// Seals SIP passwords stored in clear (by a version before passwords were kept as
+    /// HA1): each becomes its HA1 and the password is gone. Run at start; returns how many.
+    pub async fn seal_sip_passwords(&self) -> AppResult<usize> {
+        let mut sealed = 0;
+        for tenant in self.store().tenants().await? {
+            let scoped = self.store().scoped(tenant.id);
+            for item in scoped.config_items(Agent::KIND).await? {
+                let Ok(mut doc) = parse::<Agent>(&item) else {
+                    continue;
+                };
+                let Some(password) = doc.sip_password.take() else {
+                    continue;
+                };
+                doc.sip_secret = Some(crate::config::SipSecret::new(
+                    &doc.extension,
+                    &tenant.sip_domain,
+                    &password,
+                ));
+                let data =
+                    serde_json::to_value(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+                scoped
+                    .put_config(
+                        Agent::KIND,
+                        &item.key,
+                        &data,
+                        Some(item.version),
+                        self.now_ms(),
+                        None,
+                    )
+                    .await?;
+                sealed += 1;
+            }
+        }
+        Ok(sealed)
+    }
+
     /// A tenant's documents of one kind, by key.
     pub async fn config_list(&self, tenant: TenantId, kind: &str) -> AppResult<Vec<ConfigItem>> {
         Ok(self.store().scoped(tenant).config_items(kind).await?)
@@ -127,6 +173,7 @@ impl App {
             (None, None) => {}
         }
         doc.check_stored(self, tenant, key).await?;
+        doc.seal(self, tenant).await?;
         let (k, d) = (key.to_string(), doc.clone());
         self.center(tenant, move |c| d.check(&k, c)).await??;
         let data = serde_json::to_value(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -315,22 +362,53 @@ impl Kind for Agent {
         c.apply_agent(id, &self)
     }
 
-    /// The SIP password is never written to the audit log.
+    /// Neither the SIP password nor its HA1 is written to the audit log.
     fn audited(&self) -> serde_json::Value {
         let mut v = serde_json::to_value(self).unwrap_or_default();
-        if let Some(o) = v.as_object_mut()
-            && o.remove("sip_password").is_some_and(|p| !p.is_null())
-        {
-            o.insert("sip_password_set".into(), true.into());
+        if let Some(o) = v.as_object_mut() {
+            let had = o.remove("sip_password").is_some_and(|p| !p.is_null());
+            o.remove("sip_secret");
+            if had {
+                o.insert("sip_password_set".into(), true.into());
+            }
         }
         v
     }
 
     /// Leaving the SIP password out keeps the one set before.
     fn keep_from(&mut self, old: &Agent) {
-        if self.sip_password.is_none() {
+        if self.sip_password.is_none() && self.sip_secret.is_none() {
+            self.sip_secret.clone_from(&old.sip_secret);
+            // Stored before passwords were sealed: sealed now.
             self.sip_password.clone_from(&old.sip_password);
         }
+    }
+
+    /// The SIP password becomes its HA1 under the tenant's SIP domain; the password is
+    /// not kept. A kept HA1 is for one extension: a new extension needs a new password.
+    async fn seal(&mut self, app: &App, tenant: TenantId) -> AppResult<()> {
+        if let Some(p) = self.sip_password.take() {
+            if !(8..=128).contains(&p.chars().count()) {
+                return Err(AppError::invalid("sip_password", "8 to 128 characters"));
+            }
+            let realm = app
+                .store()
+                .tenant(tenant)
+                .await?
+                .ok_or(AppError::NotFound("tenant"))?
+                .sip_domain;
+            self.sip_secret = Some(crate::config::SipSecret::new(&self.extension, &realm, &p));
+        } else if self
+            .sip_secret
+            .as_ref()
+            .is_some_and(|s| s.extension != self.extension)
+        {
+            return Err(AppError::invalid(
+                "sip_password",
+                "set a new SIP password when the extension changes",
+            ));
+        }
+        Ok(())
     }
 
     fn refers_to(&self, kind: &str, key: &str) -> bool {
@@ -425,6 +503,13 @@ impl Kind for IvrFlow {
 impl Kind for CenterSettings {
     fn check(&self, _key: &str, _c: &Center) -> AppResult<()> {
         check_settings(self)
+    }
+
+    /// Settings saved without dialing rules keep the ones set before.
+    fn keep_from(&mut self, old: &CenterSettings) {
+        if self.dialing.is_none() {
+            self.dialing.clone_from(&old.dialing);
+        }
     }
 }
 

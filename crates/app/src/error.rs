@@ -18,6 +18,9 @@ pub enum AppError {
     /// The store refused or failed (a stale version, a duplicate, the seat quota, or ours).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Too many of these too fast (calls placed by one agent): try again later.
+    #[error("{0}")]
+    RateLimited(String),
     /// Ours: the center's task is gone (shutting down) or something that cannot happen did.
     #[error("{0}")]
     Internal(String),

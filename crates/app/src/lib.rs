@@ -15,6 +15,7 @@ pub mod configure;
 mod error;
 pub mod floor;
 pub mod live;
+pub mod outbound;
 pub mod records;
 pub mod switchboard;
 
@@ -61,6 +62,8 @@ struct Inner {
     telephony: Arc<OnceLock<Arc<telephony::Telephony>>>,
     /// Stored events that did not parse as their kind ([`App::unreadable_events`]).
     unreadable: AtomicU64,
+    /// Calls placed by each agent lately, for their rate limit.
+    placed: outbound::Placed,
 }
 
 impl App {
@@ -75,6 +78,7 @@ impl App {
             config_writes: std::sync::Mutex::default(),
             telephony: Arc::new(OnceLock::new()),
             unreadable: AtomicU64::new(0),
+            placed: outbound::Placed::default(),
         }))
     }
 
@@ -91,8 +95,22 @@ impl App {
     }
 
     /// Connects telephony: from now on the routing engine's offers ring phones. Once only.
+    /// Engines already running ask it which of their agents' phones are registered (a
+    /// restart restores registrations before anything is attached).
     pub fn attach_telephony(&self, t: Arc<telephony::Telephony>) {
         let _ = self.0.telephony.set(t);
+        for tenant in self.running_centers() {
+            let app = self.clone();
+            tokio::spawn(async move {
+                let _ = app
+                    .center(tenant, |c| {
+                        for id in c.acd.agent_ids() {
+                            c.refresh_phone(i64::from(id.0));
+                        }
+                    })
+                    .await;
+            });
+        }
     }
 
     pub fn telephony(&self) -> Option<&Arc<telephony::Telephony>> {

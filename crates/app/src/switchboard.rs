@@ -8,7 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use store::{Segment, TenantId};
+use store::{Registration, Segment, TenantId, UserId};
+use telephony::registrar::{Binding, Extension};
 use telephony::{
     Announce, ConsultState, ExtensionAuth, Party, Place, Queued, Report, Route, Transfer,
     TransferTo,
@@ -155,16 +156,111 @@ impl telephony::App for Switchboard {
             let Ok(profile) = parse::<Agent>(&item) else {
                 continue;
             };
-            if let (Some(password), Ok(user)) = (profile.sip_password, item.key.parse()) {
-                found.push(ExtensionAuth {
-                    tenant: t.id.0,
+            let Ok(user) = item.key.parse::<i64>() else {
+                continue;
+            };
+            // A HA1 made under another SIP domain (the tenant's changed since) cannot be
+            // checked: the password must be set again.
+            if let Some(secret) = profile.sip_secret.filter(|s| s.realm == t.sip_domain) {
+                found.push((
                     user,
-                    password,
-                    realm: t.sip_domain.clone(),
-                });
+                    ExtensionAuth {
+                        tenant: t.id.0,
+                        user,
+                        ha1: secret.ha1,
+                        realm: t.sip_domain.clone(),
+                    },
+                ));
             }
         }
-        (found.len() == 1).then(|| found.remove(0))
+        if found.len() != 1 {
+            return None;
+        }
+        let (user, auth) = found.remove(0);
+        // A deactivated user's phone is refused at once.
+        let active = store
+            .user(Some(TenantId(auth.tenant)), UserId(user))
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|u| u.active);
+        active.then_some(auth)
+    }
+
+    /// The domain when it is a tenant's; for an address, one of the tenants' domains,
+    /// chosen by the extension (as a real one would be one tenant's).
+    async fn realm(&self, domain: &str, extension: &str) -> String {
+        let store = self.0.store();
+        if let Ok(mut t) = store.tenants_by_sip_domain(domain).await
+            && let Some(t) = t.pop()
+        {
+            return t.sip_domain;
+        }
+        let mut domains: Vec<String> = store
+            .tenants()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| t.sip_domain)
+            .collect();
+        domains.sort();
+        let pick = extension.bytes().fold(0usize, |h, b| {
+            h.wrapping_mul(31).wrapping_add(usize::from(b))
+        });
+        match domains.len() {
+            0 => domain.to_string(),
+            n => domains.swap_remove(pick % n),
+        }
+    }
+
+    async fn save_bindings(&self, tenant: i64, extension: &str, now: &[Binding]) {
+        let rows: Vec<Registration> = now
+            .iter()
+            .map(|b| Registration {
+                tenant: TenantId(tenant),
+                extension: extension.to_string(),
+                contact: b.contact.clone(),
+                source: b.source.to_string(),
+                transport: b.transport.to_string(),
+                expires_at_ms: b.expires_at_ms,
+                user: b.user,
+                call_id: b.call_id.clone(),
+                cseq: i64::from(b.cseq),
+            })
+            .collect();
+        if let Err(e) = self
+            .0
+            .store()
+            .save_registrations(TenantId(tenant), extension, &rows)
+            .await
+        {
+            // The phone is registered all the same; after a restart it registers again.
+            tracing::error!(tenant, extension, "registration not kept: {e}");
+        }
+    }
+
+    async fn saved_bindings(&self) -> Vec<(Extension, Binding)> {
+        let rows = match self.0.store().registrations(self.0.now_ms()).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!("registrations not restored: {e}");
+                return Vec::new();
+            }
+        };
+        rows.into_iter()
+            .filter_map(|r| {
+                let binding = Binding {
+                    contact: r.contact,
+                    source: r.source.parse().ok()?,
+                    transport: if r.transport == "tcp" { "tcp" } else { "udp" },
+                    expires_at_ms: r.expires_at_ms,
+                    user: r.user,
+                    call_id: r.call_id,
+                    cseq: u32::try_from(r.cseq).ok()?,
+                };
+                Some(((r.tenant.0, r.extension), binding))
+            })
+            .collect()
     }
 
     async fn queue(&self, tenant: i64, call: Queued) -> Result<Option<Announce>, String> {
@@ -319,6 +415,23 @@ impl telephony::App for Switchboard {
     }
 
     async fn callback(&self, tenant: i64, call_id: &str) -> Result<(), String> {
+        // Only a number the center's dial rules allow is called back (a caller id can be
+        // forged to a premium or foreign number).
+        let key = call_id.to_string();
+        let number = self
+            .0
+            .center(TenantId(tenant), move |c| {
+                c.call(&key).map(|r| r.caller.clone())
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the call is not waiting")?;
+        let number = phone::normalize(&number, None)
+            .map_err(|e| format!("the caller's number cannot be called back: {e}"))?;
+        self.0
+            .may_call(TenantId(tenant), &number)
+            .await
+            .map_err(|e| e.to_string())?;
         let key = call_id.to_string();
         self.0
             .center(TenantId(tenant), move |c| c.callback(&key))

@@ -145,6 +145,10 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             ..Settings::default()
         };
         let state = AppState::new(store.clone(), Clock::System, settings);
+        let sealed = state.app().seal_sip_passwords().await?;
+        if sealed > 0 {
+            eprintln!("{sealed} SIP passwords stored in clear are now kept as HA1 only");
+        }
         let phones = if args.sip.no_sip {
             None
         } else {

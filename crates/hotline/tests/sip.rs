@@ -38,6 +38,7 @@ struct Center {
     child: Child,
     http: String,
     sip: u16,
+    rtp: u16,
     dir: PathBuf,
 }
 
@@ -62,8 +63,23 @@ impl Center {
         let dir = std::env::temp_dir().join(format!("hotline-sip-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let sip = port();
-        let rtp = port() + 10_000;
+        let (sip, rtp) = (port(), port() + 10_000);
+        Center::spawn(dir, sip, rtp, args)
+    }
+
+    /// Kills the center (SIGKILL: no goodbye) and starts it again on the same database,
+    /// data and ports.
+    fn crash_and_restart(mut self) -> Center {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (dir, sip) = (self.dir.clone(), self.sip);
+        let rtp = self.rtp;
+        // Not dropped: that would remove the directory.
+        std::mem::forget(self);
+        Center::spawn(dir, sip, rtp, &[])
+    }
+
+    fn spawn(dir: PathBuf, sip: u16, rtp: u16, args: &[&str]) -> Center {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hotline"))
             .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
             .arg("--database")
@@ -78,7 +94,13 @@ impl Center {
             .arg(dir.join("no-prompts"))
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.join("serve.log")).unwrap())
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dir.join("serve.log"))
+                    .unwrap(),
+            )
             .spawn()
             .unwrap();
         let mut http = String::new();
@@ -119,6 +141,7 @@ impl Center {
             child,
             http,
             sip,
+            rtp,
             dir,
         }
     }
@@ -295,9 +318,14 @@ fn finished(mut c: Child, what: &str) {
     }
 }
 
-/// One SIP request over UDP; the status line of the answer, or None after a second.
+/// One SIP request over UDP; the answer, or None after a second.
 fn raw(sip: u16, message: &str) -> Option<String> {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    raw_from("127.0.0.1", sip, message)
+}
+
+/// [`raw`] from another address of the loopback network (127.0.0.2…), as another host.
+fn raw_from(ip: &str, sip: u16, message: &str) -> Option<String> {
+    let s = UdpSocket::bind((ip, 0)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
     let local = s.local_addr().unwrap();
     let text = message
@@ -313,6 +341,202 @@ fn raw(sip: u16, message: &str) -> Option<String> {
             return Some(reply);
         }
     }
+}
+
+/// A REGISTER for `ext` with Contact `contact`, CSeq `cseq` and, when given, an
+/// Authorization header.
+fn register_with(ext: &str, contact: &str, cseq: u32, auth: Option<&str>) -> String {
+    let auth = auth.map_or(String::new(), |a| format!("Authorization: {a}\n"));
+    format!(
+        "REGISTER sip:127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK{ext}c{cseq};rport\n\
+         From: <sip:{ext}@127.0.0.1>;tag=a{ext}\nTo: <sip:{ext}@127.0.0.1>\nCall-ID: reg-{ext}@test\n\
+         CSeq: {cseq} REGISTER\nContact: <{contact}>\nExpires: 300\nMax-Forwards: 70\n{auth}Content-Length: 0\n\n"
+    )
+}
+
+/// The nonce of a 401's challenge.
+fn nonce_of(reply: &str) -> String {
+    let at = reply.find("nonce=\"").expect("a nonce") + 7;
+    reply[at..].split('"').next().unwrap().to_string()
+}
+
+/// An Authorization header for `ext` with `password` on `nonce` (with `nc` when given).
+fn authorization(ext: &str, password: &str, nonce: &str, nc: Option<u32>) -> String {
+    use telephony::digest::{Credentials, response};
+    let mut c = Credentials {
+        username: ext.into(),
+        realm: "demo.hotline.local".into(),
+        nonce: nonce.into(),
+        uri: "sip:127.0.0.1".into(),
+        ..Credentials::default()
+    };
+    if let Some(nc) = nc {
+        c.qop = Some("auth".into());
+        c.nc = Some(format!("{nc:08x}"));
+        c.cnonce = Some("c0ffee".into());
+    }
+    let r = response(&c, password, "REGISTER");
+    let qop = nc.map_or(String::new(), |n| {
+        format!(", qop=auth, nc={n:08x}, cnonce=\"c0ffee\"")
+    });
+    format!(
+        "Digest username=\"{ext}\", realm=\"demo.hotline.local\", nonce=\"{nonce}\", \
+         uri=\"sip:127.0.0.1\", response=\"{r}\", algorithm=MD5{qop}"
+    )
+}
+
+fn status(reply: &str) -> &str {
+    reply.get(8..11).unwrap_or_default()
+}
+
+/// Issue 20: a REGISTER captured on the network and sent again — with the attacker's
+/// Contact, so that calls would fork to them — is refused: a nonce is good once, or with a
+/// growing `nc`. Before, the same Authorization was accepted for five minutes.
+#[test]
+fn issue_20_a_captured_register_cannot_be_replayed() {
+    let c = Center::start("replay");
+    let challenge = raw(c.sip, &register_with("1002", "sip:1002@LOCAL", 1, None)).unwrap();
+    assert_eq!(status(&challenge), "401", "{challenge}");
+    let nonce = nonce_of(&challenge);
+    let auth = authorization("1002", "secret1002", &nonce, None);
+    let ok = raw(
+        c.sip,
+        &register_with("1002", "sip:1002@LOCAL", 2, Some(&auth)),
+    )
+    .unwrap();
+    assert_eq!(status(&ok), "200", "{ok}");
+    let replay = register_with("1002", "sip:1002@10.66.66.66:5060", 3, Some(&auth));
+    let reply = raw(c.sip, &replay).unwrap();
+    assert_eq!(status(&reply), "401", "the replay was taken: {reply}");
+    // With qop: each nc once, counting up.
+    let nonce = nonce_of(&reply);
+    let first = authorization("1002", "secret1002", &nonce, Some(1));
+    let r = raw(
+        c.sip,
+        &register_with("1002", "sip:1002@LOCAL", 4, Some(&first)),
+    )
+    .unwrap();
+    assert_eq!(status(&r), "200", "{r}");
+    let r = raw(
+        c.sip,
+        &register_with("1002", "sip:1002@10.66.66.66:5060", 5, Some(&first)),
+    );
+    assert_eq!(r.as_deref().map(status), Some("401"), "{r:?}");
+    let next = authorization("1002", "secret1002", &nonce, Some(2));
+    let r = raw(
+        c.sip,
+        &register_with("1002", "sip:1002@LOCAL", 6, Some(&next)),
+    )
+    .unwrap();
+    assert_eq!(status(&r), "200", "{r}");
+}
+
+/// Issue 20: a flood of bad REGISTERs from one address is barred after ten failures —
+/// refused at once, unread — while a real phone elsewhere registers normally; an extension
+/// guessed at from many addresses is closed to new places but not to the phone already
+/// registered on it; a deactivated agent's phone is refused at once.
+#[test]
+fn issue_20_failed_registrations_are_throttled_and_a_deactivated_phone_is_refused() {
+    let c = Center::start("flood");
+    let phone = port();
+    assert!(c.register(1004, phone));
+    let bad = |ip: &str, ext: &str, cseq: u32| {
+        let challenge =
+            raw_from(ip, c.sip, &register_with(ext, "sip:x@LOCAL", cseq, None)).expect("an answer");
+        if status(&challenge) != "401" {
+            return challenge;
+        }
+        let auth = authorization(ext, "guess", &nonce_of(&challenge), None);
+        raw_from(
+            ip,
+            c.sip,
+            &register_with(ext, "sip:x@LOCAL", cseq + 1, Some(&auth)),
+        )
+        .expect("an answer")
+    };
+    let mut answers = Vec::new();
+    for i in 0..12 {
+        answers.push(status(&bad("127.0.0.2", "1003", 10 + i * 2)).to_string());
+    }
+    assert!(answers.iter().all(|a| a == "403"), "{answers:?}");
+    // Barred: now even a request without credentials is refused, not challenged.
+    let r = raw_from(
+        "127.0.0.2",
+        c.sip,
+        &register_with("1001", "sip:x@LOCAL", 99, None),
+    );
+    assert_eq!(r.as_deref().map(status), Some("403"), "{r:?}");
+    // A real phone on another address registers as ever.
+    assert!(
+        c.register(1001, port()),
+        "a real phone was caught in the flood"
+    );
+
+    // Extension 1004 guessed at from three addresses: closed to new places…
+    // (Each request its own transaction: a branch repeated is a retransmission.)
+    for (n, ip) in [(1, "127.0.0.3"), (2, "127.0.0.4"), (3, "127.0.0.5")] {
+        for i in 0..8 {
+            let r = bad(ip, "1004", n * 100 + i * 2);
+            assert_eq!(status(&r), "403", "{r}");
+        }
+    }
+    let challenge = raw_from(
+        "127.0.0.6",
+        c.sip,
+        &register_with("1004", "sip:y@LOCAL", 1, None),
+    )
+    .unwrap();
+    let right = authorization("1004", "secret1004", &nonce_of(&challenge), None);
+    let r = raw_from(
+        "127.0.0.6",
+        c.sip,
+        &register_with("1004", "sip:y@LOCAL", 2, Some(&right)),
+    );
+    assert_eq!(r.as_deref().map(status), Some("403"), "{r:?}");
+    // …but its own phone, where it registered from, renews.
+    assert!(
+        c.register(1004, phone),
+        "the extension's own phone was shut out"
+    );
+
+    // Deactivated: the phone is refused from that moment.
+    assert!(c.register(1005, port()));
+    let admin = c.admin();
+    let (s, users) = c.request("GET", "/api/users", &admin, "");
+    assert_eq!(s, 200, "{users}");
+    let u = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "agent1005")
+        .unwrap()
+        .clone();
+    let body = format!(r#"{{"active": false, "version": {}}}"#, u["version"]);
+    let (s, v) = c.request("PATCH", &format!("/api/users/{}", u["id"]), &admin, &body);
+    assert_eq!(s, 200, "{v}");
+    assert!(
+        !c.register(1005, port()),
+        "a deactivated agent's phone registered"
+    );
+}
+
+/// Issue 20: phones stay registered across a crash. Extension 1001 registers, the center
+/// is killed (SIGKILL) and started again: a call is put through to the phone without it
+/// registering again.
+#[test]
+fn issue_20_registrations_survive_a_crash() {
+    let c = Center::start("restart-reg");
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    let c = c.crash_and_restart();
+    let agent = c.agent_ready(1001);
+    let phone = c.phone("agent.xml", phone_port);
+    let caller = c.caller("13857100000", '1', 1_000);
+    finished(caller, "caller");
+    finished(phone, "agent phone");
+    let cdrs = c.cdrs(1);
+    assert_eq!(cdrs[0]["outcome"], "answered", "{cdrs:?}");
+    assert_eq!(cdrs[0]["agent_id"], agent);
 }
 
 fn register_without_auth(ext: &str) -> String {
@@ -335,9 +559,10 @@ fn issue_4_registration_needs_the_extensions_password() {
     let reply = raw(c.sip, &register_without_auth("1002")).expect("an answer");
     assert!(reply.starts_with("SIP/2.0 401"), "{reply}");
     assert!(reply.contains("realm=\"demo.hotline.local\""), "{reply}");
-    // An extension nobody has.
+    // An extension nobody has is answered the same (issue 20: no telling which exist).
     let reply = raw(c.sip, &register_without_auth("9999")).expect("an answer");
-    assert!(reply.starts_with("SIP/2.0 404"), "{reply}");
+    assert!(reply.starts_with("SIP/2.0 401"), "{reply}");
+    assert!(reply.contains("realm=\"demo.hotline.local\""), "{reply}");
     // The wrong password: sipp gets 403 where it wanted 200.
     let (e, from) = ("1003".to_string(), port().to_string());
     let mut wrong = c.sipp(

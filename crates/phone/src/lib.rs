@@ -151,6 +151,40 @@ fn full_width_to_ascii(c: char) -> char {
     }
 }
 
+/// Why a center may not call a number out (click-to-call, callbacks): toll fraud is a
+/// center made to call where nobody meant it to, abroad or to a premium service.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DialRefused {
+    #[error("calls abroad are not allowed for this center")]
+    International,
+    #[error("service numbers ({0}) cannot be called out")]
+    ServiceNumber(String),
+    #[error("not one of the prefixes this center may call")]
+    NotAllowed,
+}
+
+/// Whether `number` may be called out under a center's rules: numbers abroad only if
+/// `international`; short service numbers (110, 12345, 95598) never — their lines are
+/// for people to dial, not a dialler; and, when `allowed_prefixes` names any (in E.164,
+/// `+86138`, `+8610`), only numbers starting with one of them.
+pub fn dial_allowed(
+    number: &Phone,
+    international: bool,
+    allowed_prefixes: &[String],
+) -> Result<(), DialRefused> {
+    let n = number.as_str();
+    if !n.starts_with('+') {
+        return Err(DialRefused::ServiceNumber(n.to_string()));
+    }
+    if !n.starts_with("+86") && !international {
+        return Err(DialRefused::International);
+    }
+    if !allowed_prefixes.is_empty() && !allowed_prefixes.iter().any(|p| n.starts_with(p.as_str())) {
+        return Err(DialRefused::NotAllowed);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +274,30 @@ mod tests {
             "+86108***6666"
         );
         assert_eq!(normalize("95598", None).unwrap().masked(), "95598");
+    }
+
+    /// Issue 20: a center calls out only where its rules allow.
+    #[test]
+    fn issue_20_dial_rules_refuse_abroad_service_numbers_and_other_prefixes() {
+        let n = |s: &str| normalize(s, None).unwrap();
+        assert_eq!(dial_allowed(&n("13812345678"), false, &[]), Ok(()));
+        assert_eq!(
+            dial_allowed(&n("+1 415 555 0100"), false, &[]),
+            Err(DialRefused::International)
+        );
+        assert_eq!(dial_allowed(&n("+1 415 555 0100"), true, &[]), Ok(()));
+        assert!(matches!(
+            dial_allowed(&n("110"), true, &[]),
+            Err(DialRefused::ServiceNumber(_))
+        ));
+        let only_mobiles = ["+861".to_string()];
+        assert_eq!(
+            dial_allowed(&n("13812345678"), false, &only_mobiles),
+            Ok(())
+        );
+        assert_eq!(
+            dial_allowed(&n("010 8888 6666"), false, &only_mobiles),
+            Err(DialRefused::NotAllowed)
+        );
     }
 }

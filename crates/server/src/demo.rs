@@ -187,9 +187,10 @@ async fn seed_telephony(
                 now_ms,
             )
             .await?;
+        let sip = app::config::SipSecret::new(&ext.to_string(), "demo.hotline.local", &secret);
         let profile = json!({
             "extension": ext.to_string(),
-            "sip_password": secret,
+            "sip_secret": sip,
             "skills": [],
             "queues": queues,
         });

@@ -208,6 +208,7 @@ impl From<app::AppError> for ApiError {
             app::AppError::Invalid { field, reason } => ApiError::invalid(&field, reason),
             app::AppError::NotFound(what) => ApiError::not_found(what),
             app::AppError::InvalidState(why) => ApiError::new(Code::InvalidState, why),
+            app::AppError::RateLimited(why) => ApiError::new(Code::RateLimited, why),
             app::AppError::Store(e) => ApiError::from(e),
             app::AppError::Internal(cause) => ApiError::internal(cause),
         }

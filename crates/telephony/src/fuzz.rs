@@ -65,7 +65,8 @@ pub fn digest(data: &[u8]) {
     };
     let _ = crate::digest::response(&c, "secret1001", "REGISTER");
     let nonces = crate::digest::Nonces::new([7; 32]);
-    let _ = nonces.check(&c, "demo.hotline.local", "secret1001", "REGISTER", 1_000);
+    let ha1 = crate::digest::ha1(&c.username, "demo.hotline.local", "secret1001");
+    let _ = nonces.check(&c, "demo.hotline.local", &ha1, "REGISTER", 1_000);
 }
 
 /// The header values we read ourselves: Contact lists (and the address of each), Refer-To.

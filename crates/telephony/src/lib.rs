@@ -30,6 +30,7 @@ pub mod registrar;
 pub mod rtp;
 pub mod screen;
 pub mod sdp;
+pub mod throttle;
 pub mod wire;
 
 mod call;
@@ -80,7 +81,9 @@ pub struct Route {
 pub struct ExtensionAuth {
     pub tenant: i64,
     pub user: i64,
-    pub password: String,
+    /// `MD5(extension:realm:password)` in hex ([`digest::ha1`]): the password itself is
+    /// never kept.
+    pub ha1: String,
     /// The digest realm: the tenant's SIP domain.
     pub realm: String,
 }
@@ -323,6 +326,11 @@ pub trait App: Send + Sync + 'static {
     /// An extension's credentials, by the domain it registers to (a tenant's SIP domain,
     /// or our address when the extension is unique) and its number.
     async fn extension(&self, domain: &str, extension: &str) -> Option<ExtensionAuth>;
+    /// The realm to challenge an extension nobody has with: one a real extension at this
+    /// domain could have, so that unknown and known extensions are answered alike.
+    async fn realm(&self, domain: &str, _extension: &str) -> String {
+        domain.to_string()
+    }
     /// Queue the caller; an error is said to the caller as a failure and the call ends.
     /// The queue's announcements, if it makes them.
     async fn queue(&self, tenant: i64, call: Queued) -> Result<Option<Announce>, String>;
@@ -346,4 +354,27 @@ pub trait App: Send + Sync + 'static {
     /// the queue; the call in hand ends after a last prompt.
     async fn callback(&self, tenant: i64, call_id: &str) -> Result<(), String>;
     async fn report(&self, tenant: i64, report: Report);
+    /// Keeps an extension's phones (its bindings now; none when it unregistered) so that a
+    /// restart finds them; awaited before the phone is answered.
+    async fn save_bindings(&self, _tenant: i64, _extension: &str, _now: &[registrar::Binding]) {}
+    /// The phones kept, when telephony starts.
+    async fn saved_bindings(&self) -> Vec<(registrar::Extension, registrar::Binding)> {
+        Vec::new()
+    }
+}
+
+/// Telephony's counters, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Calls in progress.
+    pub calls: usize,
+    /// Phones registered.
+    pub registered: usize,
+    /// REGISTERs refused for bad credentials or an unknown extension, since start.
+    pub auth_failures: u64,
+    /// REGISTERs refused unread from a barred source or to a barred extension.
+    pub auth_barred: u64,
+    /// RTP packets dropped because they came from somewhere a call's leg does not listen
+    /// to, since start.
+    pub rtp_strangers: u64,
 }

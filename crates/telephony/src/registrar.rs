@@ -10,6 +10,9 @@ pub const MIN_EXPIRES: u32 = 60;
 pub const MAX_EXPIRES: u32 = 3_600;
 /// Granted when the phone names none.
 pub const DEFAULT_EXPIRES: u32 = 3_600;
+/// Phones one extension may have registered at once (desk phone, softphone, mobile…): a
+/// stolen password cannot fork the extension's calls to any number of places.
+pub const MAX_CONTACTS: usize = 10;
 
 /// An extension: the tenant it belongs to and its number there.
 pub type Extension = (i64, String);
@@ -26,8 +29,9 @@ pub struct Binding {
     pub expires_at_ms: i64,
     /// The user the extension belongs to (the agent).
     pub user: i64,
-    call_id: String,
-    cseq: u32,
+    /// The REGISTER's Call-ID and CSeq, to tell a late one from a newer one.
+    pub call_id: String,
+    pub cseq: u32,
 }
 
 /// A contact in a REGISTER, as the phone wrote it.
@@ -46,6 +50,8 @@ pub enum RegisterError {
     OutOfOrder,
     #[error("`Contact: *` is only allowed with Expires: 0")]
     BadWildcard,
+    #[error("at most {MAX_CONTACTS} phones per extension")]
+    TooManyContacts,
 }
 
 /// A REGISTER, once authenticated.
@@ -101,6 +107,14 @@ impl Registrar {
                 return Err(RegisterError::OutOfOrder);
             }
         }
+        let added = contacts
+            .iter()
+            .filter(|c| c.expires.or(req.expires) != Some(0))
+            .filter(|c| list.iter().all(|b| b.contact != c.contact))
+            .count();
+        if list.len() + added > MAX_CONTACTS {
+            return Err(RegisterError::TooManyContacts);
+        }
         for c in contacts {
             let wanted = c.expires.or(req.expires).unwrap_or(DEFAULT_EXPIRES);
             list.retain(|b| b.contact != c.contact);
@@ -121,6 +135,32 @@ impl Registrar {
             self.bindings.remove(ext);
         }
         Ok(now)
+    }
+
+    /// Puts back a binding kept across a restart (one already expired is not).
+    pub fn restore(&mut self, now_ms: i64, ext: Extension, b: Binding) {
+        if b.expires_at_ms <= now_ms {
+            return;
+        }
+        let list = self.bindings.entry(ext).or_default();
+        list.retain(|old| old.contact != b.contact);
+        if list.len() < MAX_CONTACTS {
+            list.push(b);
+        }
+    }
+
+    /// Drops every binding of a user (deactivated): the extensions they had.
+    pub fn forget_user(&mut self, tenant: i64, user: i64) -> Vec<Extension> {
+        let mut gone = Vec::new();
+        self.bindings.retain(|ext, list| {
+            let before = list.len();
+            list.retain(|b| !(ext.0 == tenant && b.user == user));
+            if list.len() != before {
+                gone.push(ext.clone());
+            }
+            !list.is_empty()
+        });
+        gone
     }
 
     /// Drops bindings past their expiry; returns the (tenant, user) of extensions left
@@ -199,6 +239,35 @@ mod tests {
             ),
             expires,
         }
+    }
+
+    /// Issue 20: one extension cannot have more than [`MAX_CONTACTS`] phones; refreshing
+    /// or removing one of them still works at the cap.
+    #[test]
+    fn issue_20_an_extension_has_a_cap_on_its_phones() {
+        let mut r = Registrar::new();
+        let ext = (1, "1001".to_string());
+        for i in 0..MAX_CONTACTS {
+            let c = format!("sip:1001@phone{i}");
+            r.register(0, &ext, &req("a", i as u32 + 1, &[(&c, None)], None))
+                .unwrap();
+        }
+        assert_eq!(
+            r.register(0, &ext, &req("a", 99, &[("sip:1001@attacker", None)], None)),
+            Err(RegisterError::TooManyContacts)
+        );
+        assert_eq!(r.contacts(&ext).len(), MAX_CONTACTS);
+        r.register(1, &ext, &req("a", 100, &[("sip:1001@phone0", None)], None))
+            .unwrap();
+        r.register(
+            1,
+            &ext,
+            &req("a", 101, &[("sip:1001@phone1", Some(0))], None),
+        )
+        .unwrap();
+        assert_eq!(r.contacts(&ext).len(), MAX_CONTACTS - 1);
+        assert_eq!(r.forget_user(1, 7), vec![ext.clone()]);
+        assert!(r.is_empty());
     }
 
     #[test]

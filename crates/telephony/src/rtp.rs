@@ -31,6 +31,15 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::sdp::{Codec, Session};
 
+/// Packets dropped from strangers, all calls since start (for `/metrics`).
+static STRANGERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// RTP packets dropped since start because they came from an address a leg does not
+/// listen to.
+pub fn strangers_dropped() -> u64 {
+    STRANGERS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Samples in one 20 ms packet.
 pub const FRAME: usize = 160;
 /// How often a call's sockets are read. Polling on a timer, as FreeSWITCH's media threads
@@ -537,6 +546,7 @@ impl Media {
         let Some(me) = me.as_mut() else { return };
         if !me.accepts(from) {
             self.strangers += 1;
+            STRANGERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return;
         }
         me.heard = Instant::now();
@@ -575,6 +585,7 @@ impl Media {
         };
         if !me.accepts(from) {
             self.strangers += 1;
+            STRANGERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return;
         }
         me.heard = Instant::now();

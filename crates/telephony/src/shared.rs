@@ -14,6 +14,7 @@ use rsipstack::transport::SipAddr;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::registrar::{Binding, Registrar};
+use crate::throttle::{self, Throttle};
 use crate::{Action, App, Clock, Config, prompts::Prompts, rtp::Ports};
 
 /// What reaches a call from outside its own dialogs.
@@ -34,12 +35,43 @@ pub(crate) enum Command {
     Hangup(String),
 }
 
+/// Failed registrations, counted per source address and per extension (realm, number).
+#[derive(Debug)]
+pub(crate) struct Guard {
+    sources: Mutex<Throttle<IpAddr>>,
+    extensions: Mutex<Throttle<(String, String)>>,
+    /// REGISTERs refused for a wrong password, an unknown extension…
+    pub(crate) failures: AtomicU64,
+    /// REGISTERs refused unread, from a barred source or to a barred extension.
+    pub(crate) barred: AtomicU64,
+}
+
+impl Guard {
+    pub(crate) fn new() -> Guard {
+        Guard {
+            sources: Mutex::new(Throttle::new(throttle::PER_SOURCE)),
+            extensions: Mutex::new(Throttle::new(throttle::PER_EXTENSION)),
+            failures: AtomicU64::new(0),
+            barred: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn sources(&self) -> MutexGuard<'_, Throttle<IpAddr>> {
+        self.sources.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn extensions(&self) -> MutexGuard<'_, Throttle<(String, String)>> {
+        self.extensions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// The state the endpoint and every call task hold in common.
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) app: Arc<dyn App>,
     pub(crate) dialogs: Arc<DialogLayer>,
     pub(crate) registrar: Mutex<Registrar>,
+    pub(crate) guard: Guard,
     pub(crate) ports: Ports,
     pub(crate) prompts: Prompts,
     pub(crate) recorder: crate::recorder::Recorder,

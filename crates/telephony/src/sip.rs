@@ -23,7 +23,7 @@ use crate::digest::{self, Nonces, Verdict};
 use crate::registrar::{RegisterError, Registrar};
 use crate::screen::ScreenedUdp;
 use crate::shared::{Command, Shared};
-use crate::{Action, App, Clock, Config, Report, prompts::Prompts, rtp::Ports};
+use crate::{Action, App, Clock, Config, Report, Stats, prompts::Prompts, rtp::Ports};
 
 /// Telephony, running. The application keeps it in an `Arc` and tells it the routing
 /// engine's decisions with [`Telephony::act`].
@@ -67,7 +67,7 @@ impl Telephony {
             .await
             .map_err(|e| format!("SIP cannot listen on tcp {}: {e}", config.listen))?;
         transports.add_transport(tcp.into());
-        Telephony::serve(config, Clock::System, app, public, token, transports)
+        Telephony::serve(config, Clock::System, app, public, token, transports).await
     }
 
     /// Serves SIP on an in-memory [`Wire`](crate::wire::Wire) at the listen address,
@@ -92,7 +92,7 @@ impl Telephony {
             .bind(config.listen)
             .map_err(|e| format!("SIP cannot listen on the wire at {}: {e}", config.listen))?;
         let (public, token, transports) = Telephony::transports(&config, Arc::new(socket)).await?;
-        Telephony::serve(config, clock, app, public, token, transports)
+        Telephony::serve(config, clock, app, public, token, transports).await
     }
 
     /// Our public SIP address and a transport layer with `socket` as its UDP.
@@ -115,8 +115,9 @@ impl Telephony {
         Ok((public, token, transports))
     }
 
-    /// Starts the endpoint on its transports, and the tasks beside it.
-    fn serve(
+    /// Starts the endpoint on its transports, and the tasks beside it, with the phones
+    /// registered before a restart.
+    async fn serve(
         config: Config,
         clock: Clock,
         app: Arc<dyn App>,
@@ -152,6 +153,7 @@ impl Telephony {
                 app,
                 dialogs,
                 registrar: Mutex::new(Registrar::new()),
+                guard: crate::shared::Guard::new(),
                 recorder,
                 recordings: Mutex::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
@@ -213,8 +215,51 @@ impl Telephony {
                 }
             }
         });
+        t.restore().await;
         tracing::info!(%public, "SIP listening on udp and tcp {}", t.shared.config.listen);
         Ok(t)
+    }
+
+    /// Puts back the registrations kept before a restart: the agents' phones are reachable
+    /// at once, without waiting for them to register again. (The application asks
+    /// [`Telephony::is_reachable`] once it has attached telephony.)
+    async fn restore(&self) {
+        let saved = self.shared.app.saved_bindings().await;
+        let now = self.shared.clock.now_ms();
+        let mut r = self.shared.registrar();
+        for (ext, b) in saved {
+            r.restore(now, ext, b);
+        }
+        if !r.is_empty() {
+            tracing::info!("{} phones' registrations restored", r.len());
+        }
+    }
+
+    /// A user was deactivated: their phones are forgotten at once (no call rings them, and
+    /// the registrar refuses them from now on, as the application no longer knows them).
+    pub async fn forget_user(&self, tenant: i64, user: i64) {
+        let gone = self.shared.registrar().forget_user(tenant, user);
+        for ext in &gone {
+            self.shared.app.save_bindings(tenant, &ext.1, &[]).await;
+        }
+        if !gone.is_empty() {
+            let unreachable = Report::Reachable {
+                user,
+                reachable: false,
+            };
+            self.shared.app.report(tenant, unreachable).await;
+        }
+    }
+
+    /// Counters since start, for `/metrics`.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            calls: self.live_calls(),
+            registered: self.shared.registrar().len(),
+            auth_failures: self.shared.guard.failures.load(Ordering::Relaxed),
+            auth_barred: self.shared.guard.barred.load(Ordering::Relaxed),
+            rtp_strangers: crate::rtp::strangers_dropped(),
+        }
     }
 
     /// Where phones and trunks send SIP.
@@ -441,17 +486,30 @@ impl Telephony {
             .ok_or_else(|| bad("no To URI"))?;
         let ext = to.user().unwrap_or_default().to_string();
         let domain = to.host_with_port.host.to_string();
-        let auth = self
-            .shared
-            .app
-            .extension(&domain, &ext)
-            .await
-            .ok_or((StatusCode::NotFound, Vec::new()))?;
+        let source = tx
+            .connection
+            .as_ref()
+            .and_then(|c| c.get_remote_addr())
+            .and_then(|a| a.get_socketaddr().ok())
+            .ok_or_else(|| bad("no source address"))?;
+        let guard = &self.shared.guard;
+        let forbidden = || (StatusCode::Forbidden, Vec::new());
+        // A source that keeps failing is refused before anything is looked up.
+        if guard.sources().barred(&source.ip(), now) {
+            guard.barred.fetch_add(1, Ordering::Relaxed);
+            return Err(forbidden());
+        }
+        // Unknown and known extensions are answered alike: challenged, then refused.
+        let auth = self.shared.app.extension(&domain, &ext).await;
+        let realm = match &auth {
+            Some(a) => a.realm.clone(),
+            None => self.shared.app.realm(&domain, &ext).await,
+        };
         let challenge = |stale: bool| {
             (
                 StatusCode::Unauthorized,
                 vec![Header::WwwAuthenticate(
-                    self.nonces.challenge(&auth.realm, now, stale).into(),
+                    self.nonces.challenge(&realm, now, stale).into(),
                 )],
             )
         };
@@ -459,17 +517,43 @@ impl Telephony {
             .authorization_header()
             .and_then(|h| digest::parse(h.value()))
             .ok_or_else(|| challenge(false))?;
-        if creds.username != ext {
-            return Err((StatusCode::Forbidden, Vec::new()));
+        // An extension under attack stays open to the places its phones registered from.
+        let ext_key = (realm.clone(), ext.clone());
+        if guard.extensions().barred(&ext_key, now) {
+            let known = auth.as_ref().is_some_and(|a| {
+                self.shared
+                    .registrar()
+                    .of_user(a.tenant, a.user)
+                    .iter()
+                    .any(|b| b.source.ip() == source.ip())
+            });
+            if !known {
+                guard.barred.fetch_add(1, Ordering::Relaxed);
+                return Err(forbidden());
+            }
         }
-        match self
-            .nonces
-            .check(&creds, &auth.realm, &auth.password, "REGISTER", now)
-        {
-            Verdict::Ok => {}
-            Verdict::Stale => return Err(challenge(true)),
-            Verdict::Refused => return Err((StatusCode::Forbidden, Vec::new())),
-        }
+        let verdict = match &auth {
+            Some(a) if creds.username == ext => {
+                self.nonces.check(&creds, &a.realm, &a.ha1, "REGISTER", now)
+            }
+            _ => Verdict::Refused,
+        };
+        let auth = match (verdict, auth) {
+            (Verdict::Ok, Some(auth)) => {
+                guard.sources().succeed(&source.ip());
+                auth
+            }
+            (Verdict::Stale | Verdict::Replayed, _) => return Err(challenge(true)),
+            _ => {
+                guard.failures.fetch_add(1, Ordering::Relaxed);
+                let by_source = guard.sources().fail(source.ip(), now);
+                let by_ext = guard.extensions().fail(ext_key, now);
+                if by_source || by_ext {
+                    tracing::warn!(%source, ext, "REGISTER barred after repeated failures");
+                }
+                return Err(forbidden());
+            }
+        };
         let expires = req
             .expires_header()
             .and_then(|e| e.value().trim().parse::<u32>().ok());
@@ -496,12 +580,6 @@ impl Telephony {
             .ok()
             .and_then(|c| c.seq().ok())
             .unwrap_or(0);
-        let source = tx
-            .connection
-            .as_ref()
-            .and_then(|c| c.get_remote_addr())
-            .and_then(|a| a.get_socketaddr().ok())
-            .ok_or_else(|| bad("no source address"))?;
         let transport = match tx.connection.as_ref().map(|c| c.transport()) {
             Some(Transport::Tcp) => "tcp",
             _ => "udp",
@@ -533,8 +611,20 @@ impl Telephony {
                     crate::registrar::MIN_EXPIRES.to_string(),
                 )],
             ),
+            RegisterError::TooManyContacts => (
+                StatusCode::Forbidden,
+                vec![Header::Other(
+                    "Warning".into(),
+                    format!("399 hotline \"{e}\""),
+                )],
+            ),
             e => bad(&e.to_string()),
         })?;
+        // Kept before the phone is told, so a restart still knows where it is.
+        self.shared
+            .app
+            .save_bindings(auth.tenant, &ext_key.1, &bindings)
+            .await;
         let after = !bindings.is_empty();
         if before != after {
             self.shared

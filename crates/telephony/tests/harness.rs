@@ -60,7 +60,7 @@ impl App for Recording {
         (extension == EXTENSION).then(|| ExtensionAuth {
             tenant: 1,
             user: 7,
-            password: PASSWORD.into(),
+            ha1: telephony::digest::ha1(EXTENSION, "harness", PASSWORD),
             realm: "harness".into(),
         })
     }

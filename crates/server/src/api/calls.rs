@@ -56,6 +56,11 @@ pub async fn place(
     let tenant = caller.tenant()?;
     let number = phone::normalize(&body.number, None)
         .map_err(|e| ApiError::invalid("number", e.to_string()))?;
+    // The tenant's dial rules and the agent's calls a minute (toll fraud).
+    state
+        .app()
+        .may_place(tenant, caller.user.id.0, &number)
+        .await?;
     if let Some(id) = body.customer_id
         && state
             .store()
@@ -95,6 +100,15 @@ pub async fn place(
             .await?;
         return Err(ApiError::new(Code::InvalidState, e));
     }
+    super::audit(
+        &state,
+        &caller,
+        "call.place",
+        "call",
+        &call_id,
+        serde_json::json!({"number": number.as_str(), "customer_id": body.customer_id}),
+    )
+    .await?;
     state
         .app()
         .record(

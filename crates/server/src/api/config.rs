@@ -186,11 +186,13 @@ pub struct ConfigDoc {
 impl From<&ConfigItem> for ConfigDoc {
     fn from(c: &ConfigItem) -> ConfigDoc {
         let mut data = c.data.clone();
-        // SIP passwords are written, never read back.
-        if let Some(o) = data.as_object_mut()
-            && o.remove("sip_password").is_some_and(|p| !p.is_null())
-        {
-            o.insert("has_sip_password".into(), Value::Bool(true));
+        // SIP passwords are written, never read back, nor what is kept of them.
+        if let Some(o) = data.as_object_mut() {
+            let clear = o.remove("sip_password").is_some_and(|p| !p.is_null());
+            let sealed = o.remove("sip_secret").is_some_and(|p| !p.is_null());
+            if clear || sealed {
+                o.insert("has_sip_password".into(), Value::Bool(true));
+            }
         }
         ConfigDoc {
             key: c.key.clone(),
@@ -352,6 +354,7 @@ impl AgentInput {
         doc::Agent {
             extension: self.extension,
             sip_password: self.sip_password,
+            sip_secret: None,
             skills: self
                 .skills
                 .into_iter()

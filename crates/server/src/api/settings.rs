@@ -35,11 +35,27 @@ pub struct Threshold {
     pub red_seconds: u32,
 }
 
+/// Where calls the center places (click-to-call, callbacks) may go, and how fast.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Dialing {
+    /// Numbers abroad may be called.
+    pub international: bool,
+    /// When any: only numbers starting with one of these, in E.164 (`+861`, `+86571`).
+    pub allowed_prefixes: Vec<String>,
+    /// Calls one agent may place in a minute (1–120).
+    pub per_agent_per_minute: u32,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CenterSettings {
     pub dispositions: Vec<Disposition>,
     pub thresholds: Vec<Threshold>,
+    /// Dial rules; left out when saving, the ones set before are kept. Service numbers
+    /// (110, 12345) are never called out.
+    #[serde(default)]
+    pub dialing: Option<Dialing>,
     /// Set by the server; give it back unchanged when saving (409 if someone saved since).
     #[serde(default)]
     pub version: Option<i64>,
@@ -66,6 +82,14 @@ impl CenterSettings {
                     red_seconds: t.red_seconds,
                 })
                 .collect(),
+            dialing: Some({
+                let d = d.dialing.unwrap_or_default();
+                Dialing {
+                    international: d.international,
+                    allowed_prefixes: d.allowed_prefixes,
+                    per_agent_per_minute: d.per_agent_per_minute,
+                }
+            }),
             version,
         }
     }
@@ -90,6 +114,11 @@ impl CenterSettings {
                     red_seconds: t.red_seconds,
                 })
                 .collect(),
+            dialing: self.dialing.map(|d| doc::Dialing {
+                international: d.international,
+                allowed_prefixes: d.allowed_prefixes,
+                per_agent_per_minute: d.per_agent_per_minute,
+            }),
         }
     }
 }

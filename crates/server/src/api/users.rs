@@ -131,6 +131,8 @@ pub async fn update(
             .store()
             .revoke_user_sessions(user.id, state.now_ms())
             .await?;
+        // Their phone stops taking calls now, not when its registration runs out.
+        state.app().deactivated(tenant, id).await;
     }
     super::audit(&state, &caller, "user.update", "user", id, json!({
         "display_name": changes.display_name, "role": role.map(Role::as_str), "active": changes.active,

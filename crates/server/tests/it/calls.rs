@@ -303,3 +303,65 @@ fn issue_20_a_long_carrier_call_id_still_gets_its_cdr() {
         assert_eq!(found, [call_id.as_str()]);
     });
 }
+
+/// Issue 20: click-to-call dials only where the tenant's rules allow — not abroad, not a
+/// service number, only the prefixes set — and an agent places at most so many calls a
+/// minute (before, any number, without limit: toll fraud from a stolen session).
+#[test]
+fn issue_20_click_to_call_keeps_to_the_dial_rules_and_the_rate_limit() {
+    on_both(|w: World| async move {
+        let place = |number: &str| {
+            let body = json!({ "number": number });
+            w.as_a(Role::Agent, Method::POST, "/api/me/calls", Some(body))
+        };
+        for number in ["+1 415 555 0100", "110"] {
+            let (s, e) = place(number).await;
+            assert_eq!(
+                (s, e["details"]["field"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("number")),
+                "{number}: {e}"
+            );
+        }
+        let (_, mut settings) = w
+            .as_a(Role::TenantAdmin, Method::GET, "/api/settings", None)
+            .await;
+        assert_eq!(settings["dialing"]["international"], false, "{settings}");
+        settings["dialing"] = json!({
+            "international": false, "allowed_prefixes": ["+86138"], "per_agent_per_minute": 2
+        });
+        let (s, v) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::PUT,
+                "/api/settings",
+                Some(settings),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, e) = place("010 8888 6666").await;
+        assert_eq!(
+            (s, e["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("number"))
+        );
+        // Allowed, and counted (no telephony here, so each ends in a 409 after the count).
+        for _ in 0..2 {
+            let (s, e) = place("13812345678").await;
+            assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        }
+        let (s, e) = place("13812345678").await;
+        assert_eq!(
+            (s, e["code"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+        );
+        // Saving the settings without dialing rules keeps them.
+        let (_, mut again) = w
+            .as_a(Role::TenantAdmin, Method::GET, "/api/settings", None)
+            .await;
+        again.as_object_mut().unwrap().remove("dialing");
+        let (s, v) = w
+            .as_a(Role::TenantAdmin, Method::PUT, "/api/settings", Some(again))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["dialing"]["per_agent_per_minute"], 2, "{v}");
+    });
+}
