@@ -290,7 +290,7 @@ mod tests {
             dial_allowed(&n("110"), true, &[]),
             Err(DialRefused::ServiceNumber(_))
         ));
-        let only_mobiles = ["+861".to_string()];
+        let only_mobiles = ["+86138".to_string()];
         assert_eq!(
             dial_allowed(&n("13812345678"), false, &only_mobiles),
             Ok(())
