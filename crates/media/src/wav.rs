@@ -76,6 +76,17 @@ impl<W: Write + Seek> RecordingWriter<W> {
         i16w.flush()
     }
 
+    /// Brings the header up to date with what is written so far and flushes it all to
+    /// `W`: if the process dies now, the file is a valid WAV up to here.
+    pub fn checkpoint(&mut self) -> Result<(), hound::Error> {
+        self.0.flush()
+    }
+
+    /// Samples written so far (both channels).
+    pub fn samples(&self) -> u32 {
+        self.0.len()
+    }
+
     /// Completes the header with the length.
     pub fn finish(self) -> Result<(), hound::Error> {
         self.0.finalize()

@@ -93,6 +93,9 @@ impl Recorder {
 
 type Writer = RecordingWriter<BufWriter<File>>;
 
+/// Samples (both channels) between checkpoints: one second of stereo 8 kHz.
+const CHECKPOINT: u32 = 2 * 8_000;
+
 /// Makes the recording's directories and file, and starts its WAV header.
 fn create(path: &Path) -> Result<Writer, String> {
     path.parent()
@@ -121,10 +124,21 @@ fn write_all(rx: &Receiver<Job>, failures: &dyn Fn(Failure)) {
             Job::Frames(id, samples) => {
                 if let Some((path, slot)) = open.get_mut(&id)
                     && let Some(w) = slot
-                    && let Err(e) = w.frames(&samples)
                 {
-                    fail(id, path, &e);
-                    *slot = None;
+                    let before = w.samples() / CHECKPOINT;
+                    let written = w.frames(&samples).and_then(|()| {
+                        // Every second of audio, the header is made true and all is
+                        // flushed: a crash leaves a valid WAV losing at most that second.
+                        if w.samples() / CHECKPOINT > before {
+                            w.checkpoint()
+                        } else {
+                            Ok(())
+                        }
+                    });
+                    if let Err(e) = written {
+                        fail(id, path, &e);
+                        *slot = None;
+                    }
                 }
             }
             Job::Close(id) => {
@@ -174,5 +188,33 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].recording, 2);
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Issue 20: a recording still being written — as a crash would leave it — is a valid
+    /// WAV holding all but at most its last second.
+    #[test]
+    fn issue_20_a_recording_cut_off_is_a_valid_wav_up_to_its_last_second() {
+        let dir = std::env::temp_dir().join(format!("hotline-wav-cut-{}", std::process::id()));
+        let rec = Recorder::start(64, |_| {});
+        let path = dir.join("cut.wav");
+        assert!(rec.open(1, path.clone()));
+        // Two and a half seconds, never closed.
+        for _ in 0..25 {
+            assert!(rec.frames(1, vec![7; 1_600]));
+        }
+        let mut seen = 0;
+        for _ in 0..400 {
+            if let Ok(r) = hound::WavReader::open(&path) {
+                seen = r.len();
+                if seen >= 2 * CHECKPOINT {
+                    let samples: Vec<i16> = r.into_samples().map(Result::unwrap).collect();
+                    assert!(samples.iter().all(|s| *s == 7));
+                    break;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(seen >= 2 * CHECKPOINT, "{seen} samples readable");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
