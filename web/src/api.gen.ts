@@ -1453,8 +1453,8 @@ export interface components {
             ivr_ms?: number;
             /**
              * @description `answered`, `abandoned`, `voicemail`, `callback`, `disconnected`, `overflowed`,
-             *     `callback_done`, `ivr` (ended in the IVR, never queued) or `outbound` (placed by
-             *     an agent).
+             *     `callback_done`, `ivr` (ended in the IVR, never queued), `outbound` (placed by
+             *     an agent) or `interrupted` (live when the center stopped; closed when it came back).
              */
             outcome: string;
             /** @description The queue it ended in (after any overflow) and the one it arrived in. */
@@ -1688,8 +1688,14 @@ export interface components {
             /** @description The queues the agent serves. */
             queues: string[];
         };
+        FloorAlert: {
+            /** Format: int64 */
+            at_ms: number;
+            reason: string;
+        };
         FloorView: {
             agents: components["schemas"]["FloorAgent"][];
+            alert?: null | components["schemas"]["FloorAlert"];
             /**
              * Format: int64
              * @description The server's clock, so clients count time in state against it, not their own.
@@ -1840,7 +1846,7 @@ export interface components {
          * @description How a part of a call ended.
          * @enum {string}
          */
-        Outcome: "answered" | "abandoned" | "voicemail" | "callback" | "disconnected" | "overflowed" | "callback_done" | "ivr" | "outbound";
+        Outcome: "answered" | "abandoned" | "voicemail" | "callback" | "disconnected" | "overflowed" | "callback_done" | "ivr" | "outbound" | "interrupted";
         OverflowInput: {
             /** @description The queue's key when `to` is `queue`. */
             queue?: string | null;

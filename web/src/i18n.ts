@@ -29,7 +29,7 @@ const zh = {
     hold: '保持', resume: '取回通话', dial: '外呼', number: '电话号码', recentCalls: '最近通话',
     shortcuts: '快捷键', noCall: '暂无通话',
     events: { customer_created: '客户建档', customer_updated: '客户资料修改', customer_merged: '客户合并', customer_merge_undone: '撤销合并', call_transferred: '转接', call_consult: '咨询专家', call_callback_requested: '预约回电' },
-    outcome: { answered: '已接通', abandoned: '放弃', voicemail: '留言', callback: '回呼', disconnected: '挂断', overflowed: '溢出', callback_done: '回呼完成' },
+    outcome: { answered: '已接通', abandoned: '放弃', voicemail: '留言', callback: '回呼', disconnected: '挂断', overflowed: '溢出', callback_done: '回呼完成', ivr: '语音导航内结束', outbound: '外呼', interrupted: '中断（系统重启）' },
   },
   segment: { general: '普通', large_account: '大客户', special: '特殊', abnormal: '异常', vulnerable: '弱势群体' },
   floor: {
@@ -37,6 +37,7 @@ const zh = {
     answered: '接通', abandoned: '放弃', offered: '呼入', agents: '座席', state: '状态', time: '时长', extension: '分机',
     alerts: '告警', noAlerts: '无告警', setNotReady: '置为未就绪', signOut: '强制签出', confirmSignOut: '确定将 {name} 签出？',
     done: '已执行', slChart: '各队列服务水平', stateChart: '座席状态分布', byState: '座席状态',
+    restarted: '{at} 路由引擎发生故障，已从日志恢复：座席已重新签入，当时排队的来电未能保留（{reason}）',
     alert: '{name}：{state} 已 {time}', slNote: '服务水平 = 目标时间内接通 ÷（接通 + 放弃 + 溢出）',
   },
   wallboard: { title: '呼叫中心实时大屏', exit: '退出大屏' },
@@ -86,7 +87,7 @@ const en: Messages = {
     hold: 'Hold', resume: 'Resume', dial: 'Call', number: 'Number', recentCalls: 'Recent calls',
     shortcuts: 'Shortcuts', noCall: 'No call',
     events: { customer_created: 'Customer created', customer_updated: 'Customer updated', customer_merged: 'Customers merged', customer_merge_undone: 'Merge undone', call_transferred: 'Transferred', call_consult: 'Consulted an expert', call_callback_requested: 'Callback requested' },
-    outcome: { answered: 'Answered', abandoned: 'Abandoned', voicemail: 'Voicemail', callback: 'Callback', disconnected: 'Disconnected', overflowed: 'Overflowed', callback_done: 'Callback done' },
+    outcome: { answered: 'Answered', abandoned: 'Abandoned', voicemail: 'Voicemail', callback: 'Callback', disconnected: 'Disconnected', overflowed: 'Overflowed', callback_done: 'Callback done', ivr: 'Ended in IVR', outbound: 'Outbound', interrupted: 'Interrupted (restart)' },
   },
   segment: { general: 'General', large_account: 'Key account', special: 'Special', abnormal: 'Abnormal', vulnerable: 'Vulnerable' },
   floor: {
@@ -94,6 +95,7 @@ const en: Messages = {
     answered: 'Answered', abandoned: 'Abandoned', offered: 'Offered', agents: 'Agents', state: 'State', time: 'Time', extension: 'Ext.',
     alerts: 'Alerts', noAlerts: 'No alerts', setNotReady: 'Set not ready', signOut: 'Sign out', confirmSignOut: 'Sign {name} out?',
     done: 'Done', slChart: 'Service level by queue', stateChart: 'Agents by state', byState: 'Agents by state',
+    restarted: 'At {at} the routing engine failed and was restarted from the log: agents were signed in again; callers waiting then were not kept ({reason})',
     alert: '{name}: {state} for {time}', slNote: 'Service level = answered within target ÷ (answered + abandoned + overflowed)',
   },
   wallboard: { title: 'Contact center live', exit: 'Leave wallboard' },

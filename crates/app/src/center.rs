@@ -7,6 +7,7 @@
 //! assigned here and never leave this module. Agents are users: `AgentId` is the user id.
 
 use std::collections::{HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
@@ -85,6 +86,8 @@ pub struct Center {
     /// closed and empty).
     gone_skills: HashMap<String, SkillId>,
     gone_queues: HashMap<String, QueueId>,
+    /// Callbacks queued and agents signed in again from the log when this engine started.
+    pub(crate) restored: (usize, usize),
 }
 
 impl Center {
@@ -555,6 +558,47 @@ pub fn agent_id(user: i64) -> AppResult<AgentId> {
         .map_err(|_| AppError::invalid("user_id", "out of range"))
 }
 
+impl Center {
+    /// Puts back into a freshly loaded engine what the log says it had: agents signed in
+    /// (ready, or not ready with their reason), callbacks owed. Returns how many callbacks
+    /// and agents.
+    fn restore(&mut self, left: crate::recovery::Unfinished) -> (usize, usize) {
+        use acd::Presence;
+        let now = self.now;
+        let mut agents = 0;
+        for (user, p) in left.presence {
+            let Ok(id) = agent_id(user) else { continue };
+            if self.acd.handle_login(now, id).is_err() {
+                continue;
+            }
+            agents += 1;
+            let _ = match p {
+                Presence::NotReady(reason) => self.acd.handle_not_ready(now, id, reason),
+                _ => self.acd.handle_ready(now, id),
+            };
+        }
+        let mut callbacks = 0;
+        for owed in left.callbacks {
+            let key = owed.call_id.clone();
+            let incoming = Incoming {
+                call_id: owed.call_id,
+                caller: owed.caller,
+                customer: owed.customer,
+                queue: owed.queue,
+                priority: 0,
+                dialled: owed.dialled,
+                ivr_ms: owed.ivr_ms,
+                segment: 0,
+                ivr_path: owed.ivr_path,
+            };
+            if self.arrive(incoming).is_ok() && self.callback(&key).is_ok() {
+                callbacks += 1;
+            }
+        }
+        (callbacks, agents)
+    }
+}
+
 impl App {
     /// The tenants whose engine is running.
     pub fn running_centers(&self) -> Vec<TenantId> {
@@ -639,21 +683,68 @@ async fn run(
             (Some(t), Some(now)) => Duration::from_millis(t.0.saturating_sub(now.0)),
             _ => Duration::from_secs(3600),
         };
-        let deliver = tokio::select! {
+        let step = tokio::select! {
             job = jobs.recv() => {
                 let Some(job) = job else { return };
                 let Some(now) = clock(&state) else { return };
-                center.now = now.max(center.acd.now());
-                center.new_day();
-                center.reapply_calendars(None);
-                Some(job(&mut center))
+                catch_unwind(AssertUnwindSafe(|| {
+                    center.now = now.max(center.acd.now());
+                    center.new_day();
+                    center.reapply_calendars(None);
+                    Some(job(&mut center))
+                }))
             }
             () = tokio::time::sleep(wait), if next.is_some() => {
                 let Some(now) = clock(&state) else { return };
-                center.now = now.max(center.acd.now());
-                center.new_day();
-                center.acd.handle_timeout(center.now);
-                center.reapply_calendars(None);
+                catch_unwind(AssertUnwindSafe(|| {
+                    center.now = now.max(center.acd.now());
+                    center.new_day();
+                    center.acd.handle_timeout(center.now);
+                    center.reapply_calendars(None);
+                    None
+                }))
+            }
+        };
+        let deliver = match step {
+            Ok(deliver) => deliver,
+            Err(panic) => {
+                // Whatever the engine held may be half-changed: it is built again from the
+                // configuration and the log, and supervisors are told. The job that failed
+                // gets no answer (its caller sees an error).
+                let reason = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into());
+                tracing::error!(
+                    tenant = tenant.0,
+                    "routing engine failed ({reason}); restarting it from the log"
+                );
+                center = match load(&state, tenant).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::error!(
+                            tenant = tenant.0,
+                            "cannot restart the routing engine: {e}"
+                        );
+                        return;
+                    }
+                };
+                let Some(inner) = state.upgrade() else { return };
+                let app = App(inner);
+                app.0
+                    .center_restarts
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let at = app.now_ms();
+                center.floor.alert(at, &reason);
+                let (callbacks, agents) = center.restored;
+                let restarted = events::CenterRestarted {
+                    reason,
+                    agents: agents as u64,
+                    callbacks: callbacks as u64,
+                };
+                app.record(tenant, events::CenterRestarted::id(at), &restarted)
+                    .await;
                 None
             }
         };
@@ -967,6 +1058,7 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         retired: HashSet::new(),
         gone_skills: HashMap::new(),
         gone_queues: HashMap::new(),
+        restored: (0, 0),
     };
     let items = |kind: &'static str| {
         let store = store.clone();
@@ -1046,5 +1138,12 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
     }
     // What loading reported (nothing observable yet) is not news.
     while c.acd.poll_event().is_some() {}
+    // What the log says this engine had: agents signed in, callbacks owed (their events
+    // go to the floor and the log as the engine's first).
+    let now_ms = i64::try_from(now.0).unwrap_or(0);
+    let left = crate::recovery::unfinished(&store.scoped(tenant), now_ms)
+        .await
+        .map_err(|e| e.to_string())?;
+    c.restored = c.restore(left);
     Ok(c)
 }

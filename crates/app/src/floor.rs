@@ -44,6 +44,8 @@ pub struct Floor {
     waiting: HashMap<CallId, (QueueId, i64)>,
     /// Bumped after each batch of changes; the live view waits on it.
     version: watch::Sender<u64>,
+    /// When the engine was last restarted after a failure, and why: shown to supervisors.
+    pub(crate) alert: Option<(i64, String)>,
 }
 
 impl Floor {
@@ -56,7 +58,14 @@ impl Floor {
             queues: HashMap::new(),
             waiting: HashMap::new(),
             version: watch::channel(0).0,
+            alert: None,
         }
+    }
+
+    /// The engine was restarted after a failure at `at_ms`.
+    pub fn alert(&mut self, at_ms: i64, reason: &str) {
+        self.alert = Some((at_ms, reason.to_string()));
+        self.changed();
     }
 
     /// Starts a new day if `now_ms` is past midnight; true if it did.

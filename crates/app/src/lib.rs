@@ -15,8 +15,10 @@ pub mod configure;
 mod error;
 pub mod floor;
 pub mod live;
+pub mod ops;
 pub mod outbound;
 pub mod records;
+pub mod recovery;
 pub mod switchboard;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -64,6 +66,8 @@ struct Inner {
     unreadable: AtomicU64,
     /// Calls placed by each agent lately, for their rate limit.
     placed: outbound::Placed,
+    /// Routing engines restarted after a failure, since start.
+    center_restarts: AtomicU64,
 }
 
 impl App {
@@ -79,6 +83,7 @@ impl App {
             telephony: Arc::new(OnceLock::new()),
             unreadable: AtomicU64::new(0),
             placed: outbound::Placed::default(),
+            center_restarts: AtomicU64::new(0),
         }))
     }
 
@@ -92,6 +97,11 @@ impl App {
 
     pub fn now_ms(&self) -> i64 {
         self.0.clock.now_ms()
+    }
+
+    /// Routing engines restarted after a failure, since start.
+    pub fn center_restarts(&self) -> u64 {
+        self.0.center_restarts.load(Ordering::Relaxed)
     }
 
     /// Connects telephony: from now on the routing engine's offers ring phones. Once only.

@@ -10,6 +10,9 @@ use crate::floor::QueueDay;
 #[derive(Debug, Clone)]
 pub struct Live {
     pub now_ms: i64,
+    /// The engine was restarted after a failure (when, why): calls waiting then were
+    /// dropped from the queues.
+    pub alert: Option<(i64, String)>,
     pub queues: Vec<LiveQueue>,
     pub agents: Vec<LiveAgent>,
 }
@@ -85,6 +88,7 @@ impl crate::center::Center {
             .collect();
         Live {
             now_ms: crate::center::ms(self.now),
+            alert: self.floor.alert.clone(),
             queues,
             agents,
         }

@@ -601,6 +601,13 @@ impl telephony::App for Switchboard {
             }
             Report::Recording { call_id, path } => {
                 let path = path.display().to_string();
+                // Logged now, so a call cut off by a crash still finds its recording.
+                let started = events::RecordingStarted {
+                    call_id: call_id.clone(),
+                    path: path.clone(),
+                };
+                let id = events::RecordingStarted::id(&call_id, &path);
+                self.log(tenant, id, started).await;
                 self.engine(tenant, "recording", move |c| {
                     if let Some(r) = c.call_mut(&call_id) {
                         r.recording = Some(path);

@@ -183,6 +183,21 @@ impl CallbackRequested {
 }
 
 payload!(
+    /// The call's recording began (a part of the call: `segment`); the file grows as the
+    /// call goes on. Its CDR names it too, unless the call was cut off by a crash.
+    RecordingStarted = "call.recording" {
+        pub call_id: String,
+        pub path: String,
+    }
+);
+
+impl RecordingStarted {
+    pub fn id(call_id: &str, path: &str) -> String {
+        format!("recording:{}:{}", call(call_id), bounded(path, 48))
+    }
+}
+
+payload!(
     /// The call's recording could not be written; the call went on.
     RecordingFailed = "call.recording_failed" {
         pub call_id: String,
@@ -299,6 +314,8 @@ pub enum Outcome {
     Ivr,
     /// Placed by an agent.
     Outbound,
+    /// Live when the center stopped (a crash, a kill): closed when it came back.
+    Interrupted,
 }
 
 impl Outcome {
@@ -313,6 +330,7 @@ impl Outcome {
             Outcome::CallbackDone => "callback_done",
             Outcome::Ivr => "ivr",
             Outcome::Outbound => "outbound",
+            Outcome::Interrupted => "interrupted",
         }
     }
 }
@@ -404,6 +422,26 @@ impl CallEnded {
             0 => format!("cdr:{}", call(call_id)),
             n => format!("cdr:{}:{n}", call(call_id)),
         }
+    }
+}
+
+// ----- the center itself ----------------------------------------------------------------------
+
+payload!(
+    /// The tenant's routing engine failed and was started again from the configuration and
+    /// the log: agents signed in again, callbacks queued again. Callers waiting at that
+    /// moment stay on the line but are no longer queued; supervisors are alerted.
+    CenterRestarted = "center.restarted" {
+        pub reason: String,
+        /// Agents signed in again and callbacks queued again.
+        pub agents: u64,
+        pub callbacks: u64,
+    }
+);
+
+impl CenterRestarted {
+    pub fn id(at_ms: i64) -> String {
+        format!("center-restarted:{at_ms}")
     }
 }
 
@@ -621,6 +659,7 @@ every_kind!(
     CallRinging,
     CallTransferred,
     CallbackRequested,
+    RecordingStarted,
     RecordingFailed,
     Voicemail,
     CallAnnounced,
@@ -628,6 +667,7 @@ every_kind!(
     CallPlaced,
     CallWrapup,
     CallEnded,
+    CenterRestarted,
     UserLogin,
     UserLogout,
     CustomerCreated,

@@ -185,6 +185,8 @@ fn run(cli: Cli) -> Result<()> {
             listen,
             demo: true,
             web: "web/dist".into(),
+            metrics_token: None,
+            behind_tls: false,
             sip,
         }),
         Command::Serve(args) => serve::serve(args),

@@ -23,6 +23,13 @@ pub struct ServeArgs {
     /// The built web app (the agent desktop, the floor view), served at `/`.
     #[arg(long, env = "HOTLINE_WEB", default_value = "web/dist")]
     pub web: std::path::PathBuf,
+    /// Lets `/metrics` be read from other hosts with this bearer token (without it, only
+    /// from the loopback address).
+    #[arg(long, env = "HOTLINE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Served over HTTPS (directly or behind a TLS proxy): cookies are marked `Secure`.
+    #[arg(long, env = "HOTLINE_BEHIND_TLS")]
+    pub behind_tls: bool,
     #[command(flatten)]
     pub sip: SipArgs,
 }
@@ -142,6 +149,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         let web = args.web.join("index.html").is_file().then(|| args.web.clone());
         let settings = Settings {
             web_dir: web.clone(),
+            metrics_token: args.metrics_token.clone(),
+            secure_cookies: args.behind_tls,
             ..Settings::default()
         };
         let state = AppState::new(store.clone(), Clock::System, settings);
@@ -149,6 +158,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         if sealed > 0 {
             eprintln!("{sealed} SIP passwords stored in clear are now kept as HA1 only");
         }
+        // Calls live when the center stopped are closed before any new call can come.
+        let interrupted = state.app().close_interrupted().await?;
         let phones = if args.sip.no_sip {
             None
         } else {
@@ -160,6 +171,15 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             state.attach_telephony(t.clone());
             Some(t)
         };
+        // What a crash (or a stop) left: agents signed in again, callbacks queued again.
+        let mut r = state.app().start_centers().await?;
+        r.interrupted = interrupted;
+        if r != app::recovery::Recovered::default() {
+            eprintln!(
+                "recovered: {} calls closed as interrupted, {} callbacks queued again, {} agents signed in again",
+                r.interrupted, r.callbacks, r.agents
+            );
+        }
         println!("Hotline 呼叫中心 is running at http://{addr}/");
         match &web {
             Some(_) => println!("  agent desktop: http://{addr}/desktop   floor: http://{addr}/floor   wallboard: http://{addr}/wallboard"),

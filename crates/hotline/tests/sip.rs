@@ -69,14 +69,18 @@ impl Center {
 
     /// Kills the center (SIGKILL: no goodbye) and starts it again on the same database,
     /// data and ports.
-    fn crash_and_restart(mut self) -> Center {
+    fn crash_and_restart(self) -> Center {
+        self.crash_and_restart_with(&[])
+    }
+
+    fn crash_and_restart_with(mut self, args: &[&str]) -> Center {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let (dir, sip) = (self.dir.clone(), self.sip);
         let rtp = self.rtp;
         // Not dropped: that would remove the directory.
         std::mem::forget(self);
-        Center::spawn(dir, sip, rtp, &[])
+        Center::spawn(dir, sip, rtp, args)
     }
 
     fn spawn(dir: PathBuf, sip: u16, rtp: u16, args: &[&str]) -> Center {
@@ -537,6 +541,106 @@ fn issue_20_registrations_survive_a_crash() {
     let cdrs = c.cdrs(1);
     assert_eq!(cdrs[0]["outcome"], "answered", "{cdrs:?}");
     assert_eq!(cdrs[0]["agent_id"], agent);
+}
+
+/// Waits until `check` holds, up to ten seconds.
+fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(Instant::now() < deadline, "{what}: not within 10 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Issue 20: a crash in the middle of a call. The call gets one final record, outcome
+/// `interrupted`, naming its recording, which is a valid WAV up to about the last second;
+/// the agent is still signed in and ready, their phone still registered, and the next call
+/// reaches them without them doing anything.
+#[test]
+fn issue_20_after_a_crash_the_live_call_is_closed_and_the_agent_takes_the_next() {
+    let c = Center::start("crash-call");
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    let agent = c.agent_ready(1001);
+    let mut phone = c.phone("agent.xml", phone_port);
+    let mut caller = c.caller("13857100000", '1', 30_000);
+    wait_until("the call is recorded", || {
+        !c.events("call.recording").is_empty()
+    });
+    let path = c.events("call.recording")[0]["payload"]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_until("two seconds are recorded", || {
+        hound::WavReader::open(&path).is_ok_and(|r| r.len() >= 2 * 2 * 8_000)
+    });
+    let c = c.crash_and_restart();
+    let _ = (caller.kill(), phone.kill(), caller.wait(), phone.wait());
+
+    let cdrs = c.cdrs(1);
+    assert_eq!(cdrs.len(), 1, "{cdrs:?}");
+    assert_eq!(cdrs[0]["outcome"], "interrupted", "{cdrs:?}");
+    assert_eq!(cdrs[0]["recording"], path.as_str(), "{cdrs:?}");
+    let wav = hound::WavReader::open(&path).expect("a valid WAV after the crash");
+    assert!(wav.len() >= 2 * 2 * 8_000, "{} samples", wav.len());
+
+    let (s, floor) = c.request("GET", "/api/agents", &c.admin(), "");
+    assert_eq!(s, 200, "{floor}");
+    let me = floor
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["user_id"] == agent)
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(me["state"], "ready", "still signed in: {floor}");
+    // The next caller reaches the same phone, which never registered again.
+    let phone = c.phone("agent.xml", phone_port);
+    let caller = c.caller("13857100001", '1', 1_000);
+    finished(caller, "caller after the restart");
+    finished(phone, "agent phone after the restart");
+    let cdrs = c.cdrs(2);
+    assert!(
+        cdrs.iter()
+            .any(|r| r["outcome"] == "answered" && r["agent_id"] == agent),
+        "{cdrs:?}"
+    );
+    // Restarting again closes nothing twice (recovery is done before the center says it
+    // is up).
+    let c = c.crash_and_restart();
+    let (s, cdrs) = c.request("GET", "/api/cdrs", &c.admin(), "");
+    assert_eq!((s, cdrs.as_array().map(Vec::len)), (200, Some(2)), "{cdrs}");
+}
+
+/// Issue 20: a callback a caller asked for is still owed after a crash: queued again when
+/// the center comes back, and made when an agent is free.
+#[test]
+fn issue_20_a_callback_owed_survives_a_crash() {
+    let trunk = port();
+    let c = Center::start_with(
+        "crash-callback",
+        &["--trunk-out", &format!("127.0.0.1:{trunk}")],
+    );
+    let caller = c.caller_hung_up_on("13812345678", '4');
+    finished(caller, "the caller who asked for a callback");
+    assert_eq!(c.events("call.callback_requested").len(), 1);
+    let c = c.crash_and_restart_with(&["--trunk-out", &format!("127.0.0.1:{trunk}")]);
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    let phone = c.phone("agent.xml", phone_port);
+    let tone = c.dir.join("customer.wav").display().to_string();
+    let customer = c.sipp(
+        "customer.xml",
+        &[("tone", &tone), ("talk_ms", "1000")],
+        &["-p", &trunk.to_string(), "-mp", &port().to_string()],
+    );
+    let agent = c.agent_ready(1001);
+    finished(customer, "the customer, called back after the restart");
+    finished(phone, "the agent's phone");
+    let cdrs = c.cdrs(1);
+    assert_eq!(cdrs.len(), 1, "{cdrs:?}");
+    assert_eq!(cdrs[0]["outcome"], "callback_done", "{cdrs:?}");
+    assert_eq!(cdrs[0]["agent_id"], agent, "{cdrs:?}");
 }
 
 fn register_without_auth(ext: &str) -> String {

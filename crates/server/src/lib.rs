@@ -19,6 +19,7 @@ pub mod dto;
 pub mod error;
 mod extract;
 mod openapi;
+mod ops;
 pub mod perm;
 pub mod routes;
 mod web;
@@ -52,6 +53,8 @@ pub struct Settings {
     /// The built web app (`web/dist`), served at `/` with the API; `None` serves the API
     /// alone.
     pub web_dir: Option<std::path::PathBuf>,
+    /// Lets `/metrics` be read from elsewhere than the loopback address, as a bearer token.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             lockout_for: Duration::from_secs(15 * 60),
             logins_per_minute: 30,
             web_dir: None,
+            metrics_token: None,
         }
     }
 }

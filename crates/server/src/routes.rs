@@ -707,6 +707,10 @@ pub fn router(state: AppState) -> Router {
         router = router.route(e.path, handler);
     }
     let api_not_found = || async { ApiError::not_found("route") };
+    router = router
+        .route("/metrics", get(crate::ops::metrics))
+        .route("/healthz", get(crate::ops::health))
+        .route("/readyz", get(crate::ops::ready));
     router = router.route("/api/{*rest}", axum::routing::any(api_not_found));
     router = match &state.settings().web_dir {
         Some(dir) => router.fallback_service(crate::web::service(dir)),

@@ -114,6 +114,16 @@ impl EventLog {
         self.written.clone()
     }
 
+    /// Commands waiting for the writer (a measure of how far behind it is).
+    pub fn queued(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
+    /// Whether the writer has stopped.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed() || self.task.is_finished()
+    }
+
     /// Events set aside because they fail their checks or the database refuses them (their
     /// tenant does not exist…): each is in the dead-letter table, unless that failed too.
     pub fn rejected(&self) -> u64 {

@@ -181,6 +181,12 @@ impl Store {
         }
     }
 
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
     /// Waits for the connections to close.
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)

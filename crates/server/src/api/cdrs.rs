@@ -31,8 +31,8 @@ pub struct Cdr {
     pub wait_ms: i64,
     pub talk_ms: i64,
     /// `answered`, `abandoned`, `voicemail`, `callback`, `disconnected`, `overflowed`,
-    /// `callback_done`, `ivr` (ended in the IVR, never queued) or `outbound` (placed by
-    /// an agent).
+    /// `callback_done`, `ivr` (ended in the IVR, never queued), `outbound` (placed by
+    /// an agent) or `interrupted` (live when the center stopped; closed when it came back).
     pub outcome: String,
     /// The number the caller dialled (telephony calls).
     #[serde(default)]

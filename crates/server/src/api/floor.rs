@@ -71,6 +71,15 @@ pub struct FloorView {
     pub agents: Vec<FloorAgent>,
     /// When a state turns amber and red on the floor.
     pub thresholds: Vec<Threshold>,
+    /// Set when the routing engine failed and was restarted from the log: agents were
+    /// signed in again, but callers waiting then are no longer queued.
+    pub alert: Option<FloorAlert>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FloorAlert {
+    pub at_ms: i64,
+    pub reason: String,
 }
 
 /// What the store knows of the floor's people and queues: names, extensions, thresholds.
@@ -189,6 +198,9 @@ fn assemble(live: Live, dir: &Directory) -> FloorView {
         queues,
         agents,
         thresholds: dir.thresholds.clone(),
+        alert: live
+            .alert
+            .map(|(at_ms, reason)| FloorAlert { at_ms, reason }),
     }
 }
 

@@ -49,6 +49,7 @@ async fn info(
 pub async fn login(
     State(state): State<AppState>,
     req_parts: axum::http::Extensions,
+    req_headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let account = format!("{}/{}", req.tenant.as_deref().unwrap_or(""), req.username);
@@ -119,7 +120,13 @@ pub async fn login(
     let body = match kind {
         SessionKind::Cookie => {
             let max_age = settings.session_idle.as_secs();
-            let secure = if settings.secure_cookies {
+            // Served over HTTPS, said by the deployment or by the TLS proxy in front
+            // (a client claiming it only makes its own cookie stricter).
+            let over_tls = req_headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+            let secure = if settings.secure_cookies || over_tls {
                 "; Secure"
             } else {
                 ""

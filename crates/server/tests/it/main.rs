@@ -10,6 +10,7 @@ mod events;
 mod floor;
 mod generated;
 mod imports;
+mod ops;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -1,0 +1,119 @@
+//! Issue 20: what operators watch — health, readiness, `/metrics` — and a routing engine
+//! that fails being restarted from the log with its agents, with an alert.
+
+use axum::http::{Method, StatusCode};
+use server::Settings;
+use store::Role;
+
+use crate::World;
+
+fn with_metrics_token(test: impl AsyncFn(World)) {
+    store::testing::on_both(|store, _url| async {
+        let settings = Settings {
+            metrics_token: Some("scrape-me".into()),
+            ..Settings::default()
+        };
+        let world = World::new(store, settings).await;
+        let state = world.state.clone();
+        test(world).await;
+        state.events().flush().await.ok();
+    });
+}
+
+#[test]
+fn issue_20_health_readiness_and_metrics_for_operators_only() {
+    with_metrics_token(async |w: World| {
+        let (s, v) = w.call(Method::GET, "/healthz", None, None).await;
+        assert_eq!((s, v.as_str()), (StatusCode::OK, Some("ok\n")));
+        let (s, v) = w.call(Method::GET, "/readyz", None, None).await;
+        assert_eq!((s, v.as_str()), (StatusCode::OK, Some("ready\n")));
+        // A stranger (not the loopback address, no token) and a tenant's user: refused.
+        let (s, _) = w.call(Method::GET, "/metrics", None, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let admin = w.token(&w.a.users[&Role::TenantAdmin]).await;
+        let (s, _) = w.call(Method::GET, "/metrics", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v) = w
+            .call(Method::GET, "/metrics", Some("scrape-me"), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let text = v.as_str().unwrap();
+        for name in [
+            "hotline_calls_in_progress 0",
+            "# TYPE hotline_event_log_set_aside_total counter",
+            "hotline_center_restarts_total 0",
+            "hotline_sip_auth_failures_total 0",
+            "hotline_rtp_stranger_packets_total 0",
+        ] {
+            assert!(text.contains(name), "{name} missing from:\n{text}");
+        }
+    });
+}
+
+/// Before, a panic in a tenant's engine was swallowed: its task ended, its agents were
+/// signed out without a word. Now it is started again from the log — the agent still
+/// signed in — the floor shows an alert, the log has it, and `/metrics` counts it.
+#[test]
+fn issue_20_a_failed_engine_is_restarted_from_the_log_with_an_alert() {
+    with_metrics_token(async |w: World| {
+        let (s, v) = w
+            .as_a(Role::Agent, Method::POST, "/api/me/agent/login", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let failed = w
+            .state
+            .center(w.a.tenant.id, |_| panic!("a bug in a test"))
+            .await;
+        assert!(
+            failed.is_err(),
+            "the failed job gets an error, not an answer"
+        );
+        let (s, floor) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/floor", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{floor}");
+        assert!(
+            floor["alert"]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("a bug in a test")),
+            "{floor}"
+        );
+        let me = w.a.users[&Role::Agent].id.0;
+        let agent = floor["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["user_id"] == me)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(agent["state"], "ready", "signed in again: {floor}");
+        w.state.events().flush().await.unwrap();
+        let restarted = w
+            .store
+            .scoped(w.a.tenant.id)
+            .events_of_kind("center.restarted", 0, i64::MAX, &[], 10)
+            .await
+            .unwrap();
+        assert_eq!(restarted.len(), 1);
+        assert_eq!(restarted[0].payload["agents"], 1);
+        let (_, v) = w
+            .call(Method::GET, "/metrics", Some("scrape-me"), None)
+            .await;
+        let text = v.as_str().unwrap();
+        assert!(text.contains("hotline_center_restarts_total 1"), "{text}");
+        assert!(
+            text.contains("hotline_agents{tenant=\"water\",state=\"ready\"} 1"),
+            "{text}"
+        );
+        // The other tenant never noticed.
+        let (s, _) = w
+            .call(
+                Method::GET,
+                "/api/floor",
+                Some(&w.token(&w.b.users[&Role::Supervisor]).await),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    });
+}
