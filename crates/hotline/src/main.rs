@@ -45,6 +45,19 @@ enum Command {
         #[arg(long, default_value = "sqlite://data/hotline.db")]
         database: String,
     },
+    /// Back up the embedded database while the center runs (a consistent copy to a new
+    /// file). To restore: stop the center, put the copy in place of the database file
+    /// (removing its -wal and -shm files), start it. On PostgreSQL, use pg_dump.
+    Backup {
+        #[arg(
+            long,
+            env = "HOTLINE_DATABASE",
+            default_value = "sqlite://data/hotline.db"
+        )]
+        database: String,
+        /// The new file to write (never overwritten).
+        to: std::path::PathBuf,
+    },
     /// Simulate a contact center on a virtual clock, driving the real routing engine.
     #[command(long_about = SIMULATE_HELP)]
     Simulate(SimulateArgs),
@@ -193,6 +206,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Admin { command } => serve::admin(command),
         Command::DemoDay => demo_day(),
         Command::Migrate { database } => migrate(&database),
+        Command::Backup { database, to } => backup(&database, &to),
         Command::Simulate(args) => simulate(args),
         Command::Wfm { formula } => formulas(formula),
         Command::Bench { bench: cmd } => bench::run(cmd),
@@ -219,6 +233,29 @@ fn migrate(database: &str) -> Result<()> {
         let tenants = store.tenants().await?.len();
         store.close().await;
         println!("{database}: up to date ({tenants} tenants)");
+        Ok(())
+    })
+}
+
+fn backup(database: &str, to: &std::path::Path) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(async {
+        let store = store::Store::open(database)
+            .await
+            .with_context(|| format!("opening {database}"))?;
+        let started = std::time::Instant::now();
+        store
+            .backup(to)
+            .await
+            .with_context(|| format!("backing up {database}"))?;
+        store.close().await;
+        let size = std::fs::metadata(to).map_or(0, |m| m.len());
+        println!(
+            "{database} backed up to {} ({:.1} MB in {:.1} s)",
+            to.display(),
+            size as f64 / 1e6,
+            started.elapsed().as_secs_f64()
+        );
         Ok(())
     })
 }

@@ -372,3 +372,28 @@ fn admin_create_makes_the_first_platform_administrator_once() {
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 20: `hotline backup` copies the embedded database to a new file, and says where.
+#[test]
+fn issue_20_backup_writes_a_copy_and_never_overwrites() {
+    let dir = std::env::temp_dir().join(format!("hotline-cli-backup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/h.db", dir.display());
+    let to = dir.join("h-copy.db");
+    let out = hotline(&["migrate", "--database", &db]);
+    assert!(out.status.success());
+    let out = hotline(&["backup", "--database", &db, to.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("backed up to"));
+    let copy = format!("sqlite://{}", to.display());
+    assert!(hotline(&["migrate", "--database", &copy]).status.success());
+    let again = hotline(&["backup", "--database", &db, to.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

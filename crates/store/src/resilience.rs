@@ -33,6 +33,33 @@ pub struct Registration {
 }
 
 impl Store {
+    /// Copies the embedded database to `to`, a new file, while the center runs: one
+    /// consistent snapshot (SQLite's `VACUUM INTO`, a read transaction: writers go on).
+    /// PostgreSQL has its own tools (`pg_dump`, or base backups with WAL archiving).
+    pub async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        let Db::Sqlite(pool) = &self.db else {
+            return Err(StoreError::Invalid {
+                field: "database",
+                reason: "a PostgreSQL database is backed up with pg_dump (or pg_basebackup)".into(),
+            });
+        };
+        if to.exists() {
+            return Err(StoreError::Invalid {
+                field: "to",
+                reason: format!("{} exists; a backup never overwrites", to.display()),
+            });
+        }
+        let path = to.to_str().ok_or(StoreError::Invalid {
+            field: "to",
+            reason: "not a UTF-8 path".into(),
+        })?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
     /// Keeps an event the log refused. Stores what it can of anything: no check, no key.
     pub async fn set_aside(&self, e: &NewEvent, reason: &str) -> Result<(), StoreError> {
         let now = std::time::SystemTime::now()
