@@ -166,6 +166,19 @@ impl Center {
         (status, serde_json::from_str(body).unwrap_or(Value::Null))
     }
 
+    /// `/metrics`, as a scraper on this machine reads it.
+    fn metrics(&self) -> String {
+        let mut s = TcpStream::connect(&self.http).unwrap();
+        write!(
+            s,
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        resp
+    }
+
     fn login(&self, user: &str, password: &str) -> String {
         let body = format!(
             r#"{{"tenant":"demo","username":"{user}","password":"{password}","mode":"bearer"}}"#
@@ -605,6 +618,12 @@ fn issue_20_after_a_crash_the_live_call_is_closed_and_the_agent_takes_the_next()
             .any(|r| r["outcome"] == "answered" && r["agent_id"] == agent),
         "{cdrs:?}"
     );
+    // Nothing of the finished call is still held (before, its recording stayed followed).
+    wait_until("the call is let go", || {
+        let m = c.metrics();
+        m.contains("hotline_calls_in_progress 0") && m.contains("hotline_recordings_in_progress 0")
+    });
+    assert!(c.metrics().contains("hotline_phones_registered 1"));
     // Restarting again closes nothing twice (recovery is done before the center says it
     // is up).
     let c = c.crash_and_restart();

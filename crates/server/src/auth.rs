@@ -144,6 +144,11 @@ impl LoginGuard {
             if g.clients.len() > GUARD_ENTRIES {
                 g.clients.retain(|_, (m, _)| *m == minute);
             }
+            if g.clients.len() > GUARD_ENTRIES {
+                // More addresses in one minute than it keeps: a spread-out flood. The
+                // accounts' own counts still hold; the addresses start again.
+                g.clients.clear();
+            }
             let entry = g.clients.entry(ip).or_insert((minute, 0));
             if entry.0 != minute {
                 *entry = (minute, 0);
@@ -162,6 +167,13 @@ impl LoginGuard {
             g.accounts
                 .retain(|_, a| a.locked_until > now || a.last_ms > now.saturating_sub(lock_ms));
         }
+        if g.accounts.len() > GUARD_ENTRIES {
+            // Still full (many names guessed at lately): forget the half tried longest ago.
+            let mut last: Vec<i64> = g.accounts.values().map(|a| a.last_ms).collect();
+            last.sort_unstable();
+            let cut = last[last.len() / 2];
+            g.accounts.retain(|_, a| a.last_ms > cut);
+        }
         let a = g.accounts.entry(account.to_string()).or_default();
         if a.locked_until > now {
             return Err(locked((a.locked_until - now + 999) / 1000));
@@ -176,6 +188,12 @@ impl LoginGuard {
         a.failures += 1;
         a.last_ms = now;
         Ok(())
+    }
+
+    /// Accounts and addresses being counted.
+    pub fn entries(&self) -> usize {
+        let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.accounts.len() + g.clients.len()
     }
 
     /// The admitted attempt failed: the error to give (attempts left, or the lockout).
@@ -286,4 +304,38 @@ pub async fn authenticate(
     }
     req.extensions_mut().insert(Caller { user, session });
     Ok(next.run(req).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 20: the login guard remembers at most so many accounts and addresses, however
+    /// many names and addresses a spread-out guesser uses (before, recent ones were all
+    /// kept: a flood of new names grew it without bound).
+    #[test]
+    fn issue_20_the_login_guard_stays_bounded_under_a_flood_of_names() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let dir = std::env::temp_dir().join(format!("hotline-guard-{}", std::process::id()));
+            let store = store::Store::open(&format!("sqlite://{}/g.db", dir.display()))
+                .await
+                .unwrap();
+            let state = AppState::new(store, crate::Clock::System, crate::Settings::default());
+            let guard = LoginGuard::default();
+            for i in 0..50_000u32 {
+                let ip = IpAddr::from([10, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+                let _ = guard.admit(&state, &format!("water/guess-{i}"), Some(ip));
+            }
+            assert!(
+                guard.entries() <= 2 * (GUARD_ENTRIES + 1),
+                "{} entries",
+                guard.entries()
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+        });
+    }
 }

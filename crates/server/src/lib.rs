@@ -22,6 +22,7 @@ mod openapi;
 mod ops;
 pub mod perm;
 pub mod routes;
+mod sockets;
 mod web;
 
 use std::net::SocketAddr;
@@ -83,6 +84,7 @@ struct Inner {
     settings: Settings,
     guard: auth::LoginGuard,
     imports: api::imports::Imports,
+    sockets: sockets::Sockets,
 }
 
 impl AppState {
@@ -93,6 +95,7 @@ impl AppState {
             settings,
             guard: auth::LoginGuard::default(),
             imports: api::imports::Imports::default(),
+            sockets: sockets::Sockets::default(),
         }))
     }
 
@@ -115,6 +118,12 @@ impl AppState {
 
     pub fn settings(&self) -> &Settings {
         &self.0.settings
+    }
+
+    /// Accounts and client addresses the login guard is counting (bounded).
+    #[doc(hidden)]
+    pub fn login_guard_entries(&self) -> usize {
+        self.0.guard.entries()
     }
 
     /// Connects telephony: from now on the routing engine's offers ring phones. Once only.

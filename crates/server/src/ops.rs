@@ -69,6 +69,7 @@ pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
     let one = |v: f64| vec![(String::new(), v)];
     let t = n.telephony.unwrap_or(telephony::Stats {
         calls: 0,
+        recordings: 0,
         registered: 0,
         auth_failures: 0,
         auth_barred: 0,
@@ -117,6 +118,12 @@ pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
         "gauge",
         "Signed-in agents by state.",
         &agents,
+    );
+    metric(
+        "hotline_recordings_in_progress",
+        "gauge",
+        "Recordings being written.",
+        &one(t.recordings as f64),
     );
     metric(
         "hotline_phones_registered",

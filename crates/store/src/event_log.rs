@@ -1,13 +1,18 @@
 //! Writing the event log off the hot path.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::{NewEvent, Store, StoreError};
+use crate::{NewEvent, Store, StoreError, TenantId};
+
+/// Per tenant, changed after every batch holding its events: readers of one tenant's log
+/// wake for that tenant's writes only.
+type Tenants = Arc<Mutex<HashMap<TenantId, watch::Sender<u64>>>>;
 
 enum Command {
     /// Events to write; the sender hears once they are committed.
@@ -34,6 +39,7 @@ pub struct EventLog {
     task: JoinHandle<()>,
     rejected: Arc<AtomicU64>,
     written: watch::Receiver<u64>,
+    tenants: Tenants,
 }
 
 /// The writer has stopped (the log was closed).
@@ -48,12 +54,21 @@ impl EventLog {
         let (tx, rx) = mpsc::channel(batch * 4);
         let rejected = Arc::new(AtomicU64::new(0));
         let (written_tx, written) = watch::channel(0);
-        let task = tokio::spawn(write_loop(store, rx, batch, rejected.clone(), written_tx));
+        let tenants = Tenants::default();
+        let task = tokio::spawn(write_loop(
+            store,
+            rx,
+            batch,
+            rejected.clone(),
+            written_tx,
+            tenants.clone(),
+        ));
         EventLog {
             tx,
             task,
             rejected,
             written,
+            tenants,
         }
     }
 
@@ -124,6 +139,16 @@ impl EventLog {
         self.tx.is_closed() || self.task.is_finished()
     }
 
+    /// Changes after every batch that holds events of `tenant` (the WebSocket of one
+    /// tenant waits on it, and sleeps through other tenants' writes).
+    pub fn written_for(&self, tenant: TenantId) -> watch::Receiver<u64> {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
+        tenants
+            .entry(tenant)
+            .or_insert_with(|| watch::channel(0).0)
+            .subscribe()
+    }
+
     /// Events set aside because they fail their checks or the database refuses them (their
     /// tenant does not exist…): each is in the dead-letter table, unless that failed too.
     pub fn rejected(&self) -> u64 {
@@ -166,6 +191,7 @@ async fn write_loop(
     batch: usize,
     rejected: Arc<AtomicU64>,
     written: watch::Sender<u64>,
+    tenants: Tenants,
 ) {
     let mut events = Vec::with_capacity(batch);
     let mut waiting = Vec::new();
@@ -184,8 +210,19 @@ async fn write_loop(
                 next = rx.try_recv().ok();
             }
         }
+        let mut touched: Vec<TenantId> = events.iter().map(|e| e.tenant).collect();
+        touched.sort_unstable_by_key(|t| t.0);
+        touched.dedup();
         write(&store, &mut events, &rejected).await;
         written.send_modify(|n| *n += 1);
+        {
+            let tenants = tenants.lock().unwrap_or_else(|e| e.into_inner());
+            for t in touched {
+                if let Some(w) = tenants.get(&t) {
+                    w.send_modify(|n| *n += 1);
+                }
+            }
+        }
         for done in waiting.drain(..) {
             let _ = done.send(());
         }

@@ -368,6 +368,8 @@ pub trait App: Send + Sync + 'static {
 pub struct Stats {
     /// Calls in progress.
     pub calls: usize,
+    /// Recordings being written (of calls in progress).
+    pub recordings: usize,
     /// Phones registered.
     pub registered: usize,
     /// REGISTERs refused for bad credentials or an unknown extension, since start.

@@ -112,11 +112,24 @@ impl Shared {
         Some(rx)
     }
 
+    /// The call ended: it is no longer live, and its recordings are no longer followed.
     pub(crate) fn delist(&self, call_id: &str) {
         self.calls
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(call_id);
+        self.recordings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (_, id)| id != call_id);
+    }
+
+    /// Recordings followed (of live calls).
+    pub(crate) fn recordings_followed(&self) -> usize {
+        self.recordings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     pub(crate) fn call(&self, call_id: &str) -> Option<(i64, mpsc::UnboundedSender<Command>)> {

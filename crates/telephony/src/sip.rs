@@ -184,6 +184,13 @@ impl Telephony {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .remove(&f.recording);
+                if owner.is_none() {
+                    tracing::error!(
+                        "recording {} failed after its call ended: {}",
+                        f.path.display(),
+                        f.error
+                    );
+                }
                 if let Some((tenant, call_id)) = owner {
                     let error = format!("{}: {}", f.path.display(), f.error);
                     tracing::error!(call_id, "recording failed: {error}");
@@ -255,6 +262,7 @@ impl Telephony {
     pub fn stats(&self) -> Stats {
         Stats {
             calls: self.live_calls(),
+            recordings: self.shared.recordings_followed(),
             registered: self.shared.registrar().len(),
             auth_failures: self.shared.guard.failures.load(Ordering::Relaxed),
             auth_barred: self.shared.guard.barred.load(Ordering::Relaxed),

@@ -11,6 +11,18 @@ use super::{Acd, Call, CallState, Phase, Rank, Ringing, Timer, Work};
 use crate::types::*;
 
 impl Acd {
+    /// Remembers who served `customer` for their next call, within [`super::LAST_AGENTS`].
+    fn remember_agent(&mut self, customer: CustomerId, agent: AgentId) {
+        let now = self.now;
+        self.last_agent.insert(customer, (agent, now));
+        if self.last_agent.len() > super::LAST_AGENTS {
+            let mut times: Vec<Time> = self.last_agent.values().map(|(_, t)| *t).collect();
+            times.sort_unstable();
+            let cut = times[times.len() / 2];
+            self.last_agent.retain(|_, (_, t)| *t > cut);
+        }
+    }
+
     /// An agent just done with a contact: if a call waits for them and nothing else awaits
     /// matching, it is theirs at once — they are never shown idle in between and skip the
     /// round through the ready sets. (A call of a ring-all queue rings everyone, so it goes
@@ -389,7 +401,7 @@ impl Acd {
         a.calls_today += 1;
         a.rekey |= !a.indexed.is_empty(); // still available on another channel
         if let Some(customer) = customer {
-            self.last_agent.insert(customer, agent);
+            self.remember_agent(customer, agent);
         }
         self.emit(EventKind::CallAnswered {
             call,
@@ -454,5 +466,24 @@ impl Acd {
             queue: c.queue,
             outcome,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 20: the sticky agent's memory is bounded (before, every customer ever
+    /// answered stayed in it); the customers served most recently are kept.
+    #[test]
+    fn issue_20_the_last_agent_memory_stays_bounded() {
+        let mut acd = Acd::new();
+        for i in 0..(5 * super::super::LAST_AGENTS as u64) {
+            acd.now = Time(i);
+            acd.remember_agent(CustomerId(i), AgentId(1));
+        }
+        assert!(acd.last_agent.len() <= super::super::LAST_AGENTS);
+        let newest = 5 * super::super::LAST_AGENTS as u64 - 1;
+        assert!(acd.last_agent.contains_key(&CustomerId(newest)));
     }
 }

@@ -277,6 +277,10 @@ pub(crate) struct Call {
     pub(crate) timer: Option<(Time, Timer)>,
 }
 
+/// Customers whose last agent is remembered for the sticky agent: past it, the half served
+/// longest ago are forgotten (their next call is routed as a first one).
+pub(crate) const LAST_AGENTS: usize = if cfg!(test) { 1_000 } else { 200_000 };
+
 /// The routing engine. See the crate documentation for the contract.
 #[derive(Debug, Default)]
 pub struct Acd {
@@ -285,7 +289,9 @@ pub struct Acd {
     pub(crate) agents: IdMap<AgentId, Agent>,
     pub(crate) calls: CallMap<Call>,
     pub(crate) timers: BTreeSet<(Time, Timer)>,
-    last_agent: FxHashMap<CustomerId, AgentId>,
+    /// The agent who last answered each customer, and when (for the sticky agent); bounded
+    /// by [`LAST_AGENTS`], the longest-ago forgotten first.
+    pub(crate) last_agent: FxHashMap<CustomerId, (AgentId, Time)>,
     /// Ended calls whose agent is still in after-call work for them.
     pub(crate) wrapping: FxHashSet<CallId>,
     seq: u64,

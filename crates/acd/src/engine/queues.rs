@@ -93,7 +93,7 @@ impl Acd {
         }
         self.emit(EventKind::CallQueued { call, queue });
         let sticky = sticky_hold.zip(customer).and_then(|(hold, customer)| {
-            let agent = *self.last_agent.get(&customer)?;
+            let (agent, _) = *self.last_agent.get(&customer)?;
             let a = self.agents.get(&agent)?;
             // Only an agent who qualifies for a call that has not waited at all.
             let serves = a

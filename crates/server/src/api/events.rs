@@ -104,6 +104,7 @@ pub async fn stream(
 ) -> ApiResult<Response> {
     super::same_site(&headers)?;
     let tenant = caller.tenant()?;
+    let slot = state.0.sockets.take(caller.user.id.0)?;
     let after = match p.after.unwrap_or(0) {
         -1 => {
             state.events().flush().await.map_err(ApiError::internal)?;
@@ -111,7 +112,13 @@ pub async fn stream(
         }
         n => n.max(0),
     };
-    Ok(ws.on_upgrade(move |socket| serve(state, caller, after, socket)))
+    let ws = ws
+        .max_message_size(crate::sockets::MAX_MESSAGE)
+        .max_frame_size(crate::sockets::MAX_MESSAGE);
+    Ok(ws.on_upgrade(move |socket| async move {
+        serve(state, caller, after, socket).await;
+        drop(slot);
+    }))
 }
 
 async fn serve(state: AppState, caller: Caller, mut after: i64, mut socket: WebSocket) {
@@ -120,7 +127,9 @@ async fn serve(state: AppState, caller: Caller, mut after: i64, mut socket: WebS
     };
     // Who the user is now: a role changed while the socket is open applies at once.
     let mut user = caller.user;
-    let mut written = state.events().written();
+    // Woken by this tenant's writes only.
+    let mut written = state.events().written_for(tenant);
+    let mut pace = crate::sockets::Pace::default();
     loop {
         // Mark what has been written as seen before reading, so a batch written while we
         // read wakes us again.
@@ -162,7 +171,10 @@ async fn serve(state: AppState, caller: Caller, mut after: i64, mut socket: WebS
             changed = written.changed() => if changed.is_err() { return },
             msg = socket.recv() => match msg {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => if !pace.allow() {
+                    crate::sockets::too_fast(&mut socket).await;
+                    return;
+                },
             },
             () = tokio::time::sleep(Duration::from_secs(25)) => {
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {

@@ -227,8 +227,15 @@ pub async fn live_view(
 ) -> ApiResult<Response> {
     super::same_site(&headers)?;
     let tenant = caller.tenant()?;
+    let slot = state.0.sockets.take(caller.user.id.0)?;
     let changes = state.app().floor_changes(tenant).await?;
-    Ok(ws.on_upgrade(move |socket| serve(state, caller, tenant, changes, socket)))
+    let ws = ws
+        .max_message_size(crate::sockets::MAX_MESSAGE)
+        .max_frame_size(crate::sockets::MAX_MESSAGE);
+    Ok(ws.on_upgrade(move |socket| async move {
+        serve(state, caller, tenant, changes, socket).await;
+        drop(slot);
+    }))
 }
 
 async fn serve(
@@ -239,6 +246,7 @@ async fn serve(
     mut socket: WebSocket,
 ) {
     let mut dir: Option<Directory> = None;
+    let mut pace = crate::sockets::Pace::default();
     loop {
         changes.borrow_and_update();
         // A session that has ended (logout, deactivation, role change) ends the view.
@@ -282,10 +290,22 @@ async fn serve(
         // Time in state is counted by the client; a fresh snapshot every 30 s anyway
         // keeps a quiet floor's clock honest.
         tokio::select! {
-            changed = changes.changed() => if changed.is_err() { return },
+            changed = changes.changed() => if changed.is_err() {
+                // The engine was restarted (after a failure): follow the new one.
+                match state.app().floor_changes(tenant).await {
+                    Ok(c) => changes = c,
+                    Err(_) => return,
+                }
+            },
             msg = socket.recv() => match msg {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => continue,
+                Some(Ok(_)) => {
+                    if !pace.allow() {
+                        crate::sockets::too_fast(&mut socket).await;
+                        return;
+                    }
+                    continue;
+                }
             },
             () = tokio::time::sleep(Duration::from_secs(30)) => {}
         }

@@ -52,6 +52,19 @@ pub async fn login(
     req_headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    // Bounded before anything is counted or hashed: the guard keys on these.
+    for (field, value, max) in [
+        ("tenant", req.tenant.as_deref().unwrap_or(""), 64),
+        ("username", req.username.as_str(), 128),
+        ("password", req.password.as_str(), 1024),
+    ] {
+        if value.chars().count() > max {
+            return Err(ApiError::invalid(
+                field,
+                format!("at most {max} characters"),
+            ));
+        }
+    }
     let account = format!("{}/{}", req.tenant.as_deref().unwrap_or(""), req.username);
     let guard = &state.0.guard;
     let client = auth::client_ip(&req_parts);

@@ -160,3 +160,86 @@ fn issue_20_the_web_app_carries_security_headers() {
         std::fs::remove_dir_all(&dir).ok();
     });
 }
+
+/// Issue 20: live connections are bounded — at most eight per user (the ninth gets 429),
+/// a client sending more than ten messages a second is cut off (1008), and a message over
+/// 16 KiB closes the socket — so one session cannot tie up the server.
+#[test]
+fn issue_20_websockets_are_bounded_per_user_in_rate_and_in_size() {
+    on_both(|w: World| async move {
+        use futures_util::{SinkExt, StreamExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(server::run(listener, w.state.clone(), async {
+            stopped.await.ok();
+        }));
+        let agent = w.token(&w.a.users[&Role::Agent]).await;
+        let connect = || {
+            let mut req = format!("ws://{addr}/api/events?after=-1")
+                .into_client_request()
+                .unwrap();
+            req.headers_mut()
+                .insert("authorization", format!("Bearer {agent}").parse().unwrap());
+            tokio_tungstenite::connect_async(req)
+        };
+        let mut open = Vec::new();
+        for _ in 0..8 {
+            open.push(connect().await.expect("within the cap").0);
+        }
+        match connect().await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+                assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS)
+            }
+            other => panic!("a ninth connection: {:?}", other.map(|_| ())),
+        }
+        // Closing one frees its place.
+        let mut chatty = open.pop().unwrap();
+        chatty.close(None).await.ok();
+        drop(chatty);
+        let mut chatty = {
+            let mut again = None;
+            for _ in 0..100 {
+                if let Ok((ws, _)) = connect().await {
+                    again = Some(ws);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            again.expect("a place again once one closed")
+        };
+        for i in 0..30 {
+            if chatty
+                .send(Message::Text(format!("{i}").into()))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        let closed = loop {
+            match tokio::time::timeout(Duration::from_secs(10), chatty.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => break frame,
+                Ok(Some(Ok(_))) => continue,
+                other => panic!("expected a close: {other:?}"),
+            }
+        };
+        assert_eq!(u16::from(closed.expect("a reason").code), 1008);
+        // Too big a message.
+        let mut big = open.pop().unwrap();
+        let _ = big.send(Message::Text("x".repeat(64 * 1024).into())).await;
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match big.next().await {
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => {}
+                }
+            }
+        })
+        .await;
+        assert!(ended.is_ok(), "an oversized message ends the connection");
+        drop(open);
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+}

@@ -117,3 +117,64 @@ fn issue_20_a_failed_engine_is_restarted_from_the_log_with_an_alert() {
         assert_eq!(s, StatusCode::OK);
     });
 }
+
+/// Issue 20: requests are bounded before memory is spent on them — a body over 2 MiB gets
+/// 413 naming the limit, headers over what the server reads get 431, a login's names and
+/// password have lengths (the login guard keys on them) — each with a clear answer.
+#[test]
+fn issue_20_bodies_headers_and_logins_are_bounded() {
+    with_metrics_token(async |w: World| {
+        let big = serde_json::json!({ "name": "x".repeat(3 << 20) });
+        let (s, v) = w
+            .as_a(Role::Agent, Method::POST, "/api/customers", Some(big))
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")),
+            "{v}"
+        );
+        let login = serde_json::json!({
+            "tenant": "water", "username": "u".repeat(500), "password": "p", "mode": "bearer"
+        });
+        let (s, v) = w
+            .call(Method::POST, "/api/auth/login", None, Some(login))
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("username")),
+            "{v}"
+        );
+        // Headers, over a real connection.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(server::run(listener, w.state.clone(), async {
+            stopped.await.ok();
+        }));
+        let answer = |request: String| async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let _ = s.write_all(request.as_bytes()).await;
+            let mut buf = vec![0; 256];
+            let n = s.read(&mut buf).await.unwrap_or(0);
+            String::from_utf8_lossy(&buf[..n]).to_string()
+        };
+        let ok =
+            answer("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into()).await;
+        assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+        let huge = format!(
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+            "h".repeat(1 << 20)
+        );
+        let refused = answer(huge).await;
+        assert!(refused.starts_with("HTTP/1.1 431"), "{refused}");
+        let many: String = (0..200).map(|i| format!("X-H{i}: v\r\n")).collect();
+        let refused = answer(format!(
+            "GET /healthz HTTP/1.1\r\nHost: x\r\n{many}Connection: close\r\n\r\n"
+        ))
+        .await;
+        assert!(refused.starts_with("HTTP/1.1 431"), "{refused}");
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
