@@ -47,12 +47,12 @@ pub struct Args {
     json: bool,
 }
 
-const CALLER: &str = include_str!("../sipp/caller.xml");
-const AGENT: &str = include_str!("../sipp/agent.xml");
-const DTMF_1: &str = "/usr/share/sip-tester/dtmf_2833_1.pcap";
+pub(crate) const CALLER: &str = include_str!("../sipp/caller.xml");
+pub(crate) const AGENT: &str = include_str!("../sipp/agent.xml");
+pub(crate) const DTMF_1: &str = "/usr/share/sip-tester/dtmf_2833_1.pcap";
 /// The caller waits this long after the IVR answers before pressing 1 (the demo's welcome
 /// and menu prompts are 0.75 s tones each when no prompt set is installed).
-const MENU_MS: u32 = 1_600;
+pub(crate) const MENU_MS: u32 = 1_600;
 
 pub fn run(args: Args) -> Result<()> {
     ensure!(!args.rates.is_empty(), "--rates: at least one rate");
@@ -267,7 +267,7 @@ fn bench(args: &Args, agents: u32, dir: &Path) -> Result<()> {
 /// Registers extension `ext` with digest authentication (the bench's own client: sipp
 /// 3.6 cannot take the user name of a digest from its injection file), its contact being
 /// the phones' sipp on port `phones`.
-fn register(sip: u16, phones: u16, ext: u32) -> Result<()> {
+pub(crate) fn register(sip: u16, phones: u16, ext: u32) -> Result<()> {
     let socket = UdpSocket::bind("127.0.0.1:0")?;
     socket.set_read_timeout(Some(Duration::from_secs(5)))?;
     let local = socket.local_addr()?;
@@ -320,7 +320,7 @@ fn register(sip: u16, phones: u16, ext: u32) -> Result<()> {
 
 /// `n` distinct UDP ports free on 127.0.0.1, each with the one two above it free too (sipp's
 /// media port takes it for video).
-fn free_ports(n: usize) -> Result<Vec<u16>> {
+pub(crate) fn free_ports(n: usize) -> Result<Vec<u16>> {
     let mut out = Vec::new();
     let mut p = 40_000 + (std::process::id() % 1000) as u16 * 10;
     while out.len() < n {
@@ -333,7 +333,7 @@ fn free_ports(n: usize) -> Result<Vec<u16>> {
 }
 
 /// Runs `f` on every item from four threads (the center checks passwords two at a time).
-fn parallel(items: &[u32], f: impl Fn(u32) -> Result<()> + Sync) -> Result<()> {
+pub(crate) fn parallel(items: &[u32], f: impl Fn(u32) -> Result<()> + Sync) -> Result<()> {
     let chunks: Vec<&[u32]> = items.chunks(items.len().div_ceil(4).max(1)).collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = chunks
@@ -346,9 +346,9 @@ fn parallel(items: &[u32], f: impl Fn(u32) -> Result<()> + Sync) -> Result<()> {
     })
 }
 
-struct Center {
-    child: Child,
-    http: String,
+pub(crate) struct Center {
+    pub(crate) child: Child,
+    pub(crate) http: String,
 }
 
 impl Drop for Center {
@@ -359,7 +359,7 @@ impl Drop for Center {
 }
 
 impl Center {
-    fn start(dir: &Path, sip: u16) -> Result<Center> {
+    pub(crate) fn start(dir: &Path, sip: u16) -> Result<Center> {
         let exe = std::env::current_exe()?;
         let mut child = Command::new(exe)
             .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
@@ -373,7 +373,12 @@ impl Center {
             .arg("--prompts")
             .arg(dir.join("no-prompts"))
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.join("serve.log"))?)
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dir.join("serve.log"))?,
+            )
             .spawn()?;
         let mut http = String::new();
         let out = child.stdout.take().context("stdout")?;
@@ -397,7 +402,13 @@ impl Center {
         Ok(Center { child, http })
     }
 
-    fn request(&self, method: &str, path: &str, token: &str, body: &str) -> Result<(u16, Value)> {
+    pub(crate) fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: &str,
+    ) -> Result<(u16, Value)> {
         let mut s = TcpStream::connect(&self.http)?;
         write!(
             s,
@@ -415,11 +426,16 @@ impl Center {
         Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
     }
 
-    fn login(&self, user: &str, password: &str) -> Result<String> {
+    pub(crate) fn login(&self, user: &str, password: &str) -> Result<String> {
         self.login_as(Some("demo"), user, password)
     }
 
-    fn login_as(&self, tenant: Option<&str>, user: &str, password: &str) -> Result<String> {
+    pub(crate) fn login_as(
+        &self,
+        tenant: Option<&str>,
+        user: &str,
+        password: &str,
+    ) -> Result<String> {
         let body =
             json!({"tenant": tenant, "username": user, "password": password, "mode": "bearer"});
         let (status, v) = self.request("POST", "/api/auth/login", "", &body.to_string())?;
@@ -427,7 +443,7 @@ impl Center {
         Ok(v["token"].as_str().context("token")?.to_string())
     }
 
-    fn add_agent(&self, admin: &str, ext: u32) -> Result<()> {
+    pub(crate) fn add_agent(&self, admin: &str, ext: u32) -> Result<()> {
         let body = json!({
             "username": format!("agent{ext}"), "display_name": format!("座席 {ext}"),
             "role": "agent", "password": format!("secret{ext}"),
@@ -445,7 +461,7 @@ impl Center {
         Ok(())
     }
 
-    fn agent_ready(&self, ext: u32) -> Result<()> {
+    pub(crate) fn agent_ready(&self, ext: u32) -> Result<()> {
         let token = self.login(&format!("agent{ext}"), &format!("secret{ext}"))?;
         let (status, v) = self.request("POST", "/api/me/agent/login", &token, "")?;
         ensure!(status == 200, "agent {ext} login: {status} {v}");
@@ -502,7 +518,7 @@ impl Center {
     }
 }
 
-struct Sipp {
+pub(crate) struct Sipp {
     child: Child,
     stat: PathBuf,
 }
@@ -513,7 +529,13 @@ struct Counts {
 }
 
 impl Sipp {
-    fn spawn(dir: &Path, sip: u16, scenario: &Path, args: &[&str], name: &str) -> Result<Sipp> {
+    pub(crate) fn spawn(
+        dir: &Path,
+        sip: u16,
+        scenario: &Path,
+        args: &[&str],
+        name: &str,
+    ) -> Result<Sipp> {
         let stat = dir.join(format!("{name}-stat.csv"));
         let child = Command::new("sipp")
             .arg(format!("127.0.0.1:{sip}"))
@@ -533,7 +555,7 @@ impl Sipp {
         Ok(Sipp { child, stat })
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

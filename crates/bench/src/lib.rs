@@ -11,6 +11,7 @@
 //! does, parsing [`BenchCommand`] under `bench` and handing it to [`run`].
 
 mod calls;
+mod crash;
 mod customers;
 mod relay;
 mod routing;
@@ -96,6 +97,10 @@ pub enum BenchCommand {
     /// Whole calls per second through a real center (IVR, queue, agent, talk, hang-up),
     /// driven by sipp as carrier and as the agents' phones.
     Calls(crate::calls::Args),
+    /// The crash test: real load (sipp callers and phones, API writes), the center killed
+    /// with SIGKILL at random moments and started again, and after each restart every
+    /// acknowledged write, every call's record, every agent and phone checked.
+    Crash(crate::crash::Args),
 }
 
 /// Runs one benchmark to the end, its results on standard output (a table, or one JSON object
@@ -143,6 +148,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::Relay(args) => crate::relay::run(args),
         BenchCommand::RelayPhones(args) => crate::relay::run_phones(args),
         BenchCommand::Calls(args) => crate::calls::run(args),
+        BenchCommand::Crash(args) => crate::crash::run(args),
     }
 }
 

@@ -662,6 +662,38 @@ fn issue_20_a_callback_owed_survives_a_crash() {
     assert_eq!(cdrs[0]["agent_id"], agent, "{cdrs:?}");
 }
 
+/// Issue 20: the crash test in small — the center killed twice (SIGKILL) under sipp callers
+/// and API writes, started again each time: nothing acknowledged lost, every call with its
+/// final record, nothing stuck, phones registered throughout.
+#[test]
+fn issue_20_the_crash_test_loses_nothing() {
+    need("sipp");
+    let dir = std::env::temp_dir().join(format!("hotline-sip-crash-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline"))
+        .args([
+            "bench", "crash", "--kills", "2", "--agents", "4", "--rate", "3", "--json",
+        ])
+        .arg("--dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["kills"], 2, "{v}");
+    assert!(v["writes_acknowledged"].as_u64() > Some(0), "{v}");
+    assert_eq!(v["writes_lost"], 0, "{v}");
+    assert_eq!(v["writes_duplicated"], 0, "{v}");
+    assert!(v["calls"].as_u64() > Some(0), "{v}");
+    assert_eq!(v["calls_without_record"], 0, "{v}");
+    assert_eq!(v["stuck"], serde_json::json!([]), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn register_without_auth(ext: &str) -> String {
     format!(
         "REGISTER sip:127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK{ext}x;rport\n\
