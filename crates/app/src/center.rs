@@ -720,6 +720,10 @@ async fn run(
                     tenant = tenant.0,
                     "routing engine failed ({reason}); restarting it from the log"
                 );
+                // What the engine logged before is read back: wait until it is all written.
+                if let Some(inner) = state.upgrade() {
+                    let _ = App(inner).events().flush().await;
+                }
                 center = match load(&state, tenant).await {
                     Ok(c) => c,
                     Err(e) => {

@@ -57,7 +57,14 @@ impl App {
         let mut closed = 0;
         let now = self.now_ms();
         for tenant in self.store().tenants().await? {
-            let left = unfinished(&self.store().scoped(tenant.id), now).await?;
+            // One tenant's trouble is logged; the others come back all the same.
+            let left = match unfinished(&self.store().scoped(tenant.id), now).await {
+                Ok(left) => left,
+                Err(e) => {
+                    tracing::error!(tenant = tenant.id.0, "calls not closed after a stop: {e}");
+                    continue;
+                }
+            };
             let records: Vec<NewEvent> = left
                 .interrupted
                 .iter()
@@ -69,11 +76,13 @@ impl App {
                     payload: cdr.to_value(),
                 })
                 .collect();
-            closed += records.len();
-            self.events()
-                .append_all(records)
-                .await
-                .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+            let n = records.len();
+            match self.events().append_all(records).await {
+                Ok(()) => closed += n,
+                Err(e) => {
+                    tracing::error!(tenant = tenant.id.0, "calls not closed after a stop: {e}");
+                }
+            }
         }
         Ok(closed)
     }
@@ -83,9 +92,13 @@ impl App {
     pub async fn start_centers(&self) -> AppResult<Recovered> {
         let mut done = Recovered::default();
         for tenant in self.store().tenants().await? {
-            let (callbacks, agents) = self.center(tenant.id, |c| c.restored).await?;
-            done.callbacks += callbacks;
-            done.agents += agents;
+            match self.center(tenant.id, |c| c.restored).await {
+                Ok((callbacks, agents)) => {
+                    done.callbacks += callbacks;
+                    done.agents += agents;
+                }
+                Err(e) => tracing::error!(tenant = tenant.id.0, "engine not started: {e}"),
+            }
         }
         Ok(done)
     }

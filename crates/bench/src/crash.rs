@@ -9,8 +9,9 @@
 //! killed with SIGKILL, the carrier stopped, and the center started again on the same
 //! database and ports. After each restart it checks:
 //!
-//! - every write the API acknowledged (201) is there, exactly once;
-//! - every call that arrived has its final record (CDR), and none has two;
+//! - every write the API acknowledged (201) is there, exactly once, and its event is in the
+//!   log;
+//! - every call that arrived has its final record (CDR);
 //! - no call or agent is stuck: nothing in progress or waiting, every agent ready again;
 //! - every phone is still registered, and the next round's calls reach the agents.
 //!
@@ -60,6 +61,8 @@ struct Round {
     writes_acknowledged: u64,
     writes_lost: u64,
     writes_duplicated: u64,
+    /// Acknowledged writes whose event is missing from the log.
+    events_lost: u64,
     calls: u64,
     calls_without_record: u64,
     /// Calls interrupted by the kill (closed when the center came back).
@@ -215,7 +218,7 @@ fn crash(args: &Args, dir: &Path) -> Result<bool> {
         };
         acknowledged.extend(new_acks);
         check_writes(&center, &admin_now, &acknowledged, &mut round)?;
-        check_calls(&center, &admin_now, &mut round)?;
+        check_log(&center, &admin_now, &acknowledged, &mut round)?;
         check_floor(&center, args.agents, &mut round);
         eprintln!("kill {k}: {}", serde_json::to_string(&round)?);
         rounds.push(round);
@@ -228,6 +231,7 @@ fn crash(args: &Args, dir: &Path) -> Result<bool> {
         "writes_acknowledged": total(|r| r.writes_acknowledged),
         "writes_lost": total(|r| r.writes_lost),
         "writes_duplicated": total(|r| r.writes_duplicated),
+        "events_lost": rounds.last().map_or(0, |r| r.events_lost),
         "calls": rounds.last().map_or(0, |r| r.calls),
         "calls_interrupted": rounds.last().map_or(0, |r| r.calls_interrupted),
         "calls_answered": rounds.last().map_or(0, |r| r.calls_answered),
@@ -238,6 +242,7 @@ fn crash(args: &Args, dir: &Path) -> Result<bool> {
     });
     let lost = out["writes_lost"] != 0
         || out["writes_duplicated"] != 0
+        || out["events_lost"] != 0
         || out["calls_without_record"] != 0
         || !stuck.is_empty();
     if args.json {
@@ -248,8 +253,11 @@ fn crash(args: &Args, dir: &Path) -> Result<bool> {
             out["kills"], args.rate, args.agents
         );
         println!(
-            "writes acknowledged {}, lost {}, duplicated {}",
-            out["writes_acknowledged"], out["writes_lost"], out["writes_duplicated"]
+            "writes acknowledged {}, lost {}, duplicated {}, their events missing {}",
+            out["writes_acknowledged"],
+            out["writes_lost"],
+            out["writes_duplicated"],
+            out["events_lost"]
         );
         println!(
             "calls {} (answered {}, interrupted by a kill {}), without a final record {}",
@@ -307,9 +315,17 @@ fn check_writes(
     Ok(())
 }
 
-/// Every call that arrived has one final record.
-fn check_calls(center: &Center, admin: &str, round: &mut Round) -> Result<()> {
+/// From the log: every acknowledged customer's `customer.created` event is there (the
+/// log's group commit held), and every call that arrived has its final record (one: a
+/// record's id is the call's, so it cannot be written twice).
+fn check_log(
+    center: &Center,
+    admin: &str,
+    acknowledged: &HashMap<String, i64>,
+    round: &mut Round,
+) -> Result<()> {
     let mut arrived = HashSet::new();
+    let mut created = HashSet::new();
     let mut records: HashMap<(String, u64), u64> = HashMap::new();
     let mut after = 0i64;
     loop {
@@ -325,6 +341,9 @@ fn check_calls(center: &Center, admin: &str, round: &mut Round) -> Result<()> {
             match e["kind"].as_str() {
                 Some("call.arrived") => {
                     arrived.insert(call);
+                }
+                Some("customer.created") => {
+                    created.insert(e["payload"]["customer_id"].as_i64().unwrap_or(0));
                 }
                 Some("call.ended") => {
                     let segment = e["payload"]["segment"].as_u64().unwrap_or(0);
@@ -348,7 +367,10 @@ fn check_calls(center: &Center, admin: &str, round: &mut Round) -> Result<()> {
         .iter()
         .filter(|c| !records.contains_key(&((*c).clone(), 0)))
         .count() as u64;
-    round.writes_duplicated += records.values().filter(|n| **n > 1).count() as u64;
+    round.events_lost = acknowledged
+        .values()
+        .filter(|id| !created.contains(id))
+        .count() as u64;
     Ok(())
 }
 
@@ -452,4 +474,152 @@ impl Probe {
             .split_once("\r\n\r\n")
             .map_or(String::new(), |(_, b)| b.to_string()))
     }
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct FloodArgs {
+    /// Bad REGISTERs sent by the flood (wrong passwords, from 127.0.0.2).
+    #[arg(long, default_value_t = 20_000)]
+    requests: u32,
+    /// Real phones registering from 127.0.0.1 meanwhile (extensions from 2001).
+    #[arg(long, default_value_t = 20)]
+    phones: u32,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `hotline bench register-flood`: a flood of REGISTERs with wrong passwords from one
+/// address while real phones register from another. Reported: how fast the flood was
+/// answered and how it was answered (challenged, refused after checking, refused unread
+/// once barred), and how long the real phones took to register, with and without the flood.
+pub fn flood(args: FloodArgs) -> Result<()> {
+    ensure!(
+        args.requests > 0 && args.phones > 0,
+        "--requests and --phones: at least 1"
+    );
+    let dir = std::env::temp_dir().join(format!("hotline-bench-flood-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let ports = calls::free_ports(2)?;
+    let (sip, phones) = (ports[0], ports[1]);
+    let center = Center::start(&dir, sip)?;
+    let admin = center.login("admin", "hotline-demo")?;
+    let extensions: Vec<u32> = (2001..2001 + args.phones).collect();
+    calls::parallel(&extensions, |ext| center.add_agent(&admin, ext))?;
+    let register_all = || -> Result<Vec<f64>> {
+        let times = Mutex::new(Vec::new());
+        calls::parallel(&extensions, |ext| {
+            let t = Instant::now();
+            calls::register(sip, phones, ext)?;
+            times
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(t.elapsed().as_secs_f64() * 1000.0);
+            Ok(())
+        })?;
+        let mut v = times.into_inner().unwrap_or_else(|e| e.into_inner());
+        v.sort_by(f64::total_cmp);
+        Ok(v)
+    };
+    let quiet = register_all()?;
+    // The flood: one socket on 127.0.0.2, each request with a wrong password.
+    let socket = std::net::UdpSocket::bind("127.0.0.2:0").context("binding 127.0.0.2")?;
+    socket.set_read_timeout(Some(Duration::from_millis(200)))?;
+    let local = socket.local_addr()?;
+    let done = Arc::new(AtomicBool::new(false));
+    let answers = Arc::new(Mutex::new(HashMap::<String, u64>::new()));
+    let reader = {
+        let (socket, done, answers) = (socket.try_clone()?, done.clone(), answers.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let mut quiet_for = 0;
+            loop {
+                match socket.recv_from(&mut buf) {
+                    Ok((n, _)) => {
+                        quiet_for = 0;
+                        let status = String::from_utf8_lossy(&buf[..n.min(12)])
+                            .get(8..11)
+                            .unwrap_or("?")
+                            .to_string();
+                        if status != "100" {
+                            *answers
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .entry(status)
+                                .or_default() += 1;
+                        }
+                    }
+                    Err(_) => {
+                        quiet_for += 1;
+                        if done.load(Ordering::Relaxed) && quiet_for > 5 {
+                            return;
+                        }
+                    }
+                }
+            }
+        })
+    };
+    let auth = "Digest username=\"2001\", realm=\"demo.hotline.local\", \
+                nonce=\"0.0.0000\", uri=\"sip:127.0.0.1\", response=\"00000000000000000000000000000000\", algorithm=MD5";
+    let flood_started = Instant::now();
+    let sender = {
+        let socket = socket.try_clone()?;
+        let requests = args.requests;
+        std::thread::spawn(move || {
+            for i in 0..requests {
+                let request = format!(
+                    "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKflood{i};rport\r\n\
+                     From: <sip:2001@127.0.0.1>;tag=f{i}\r\nTo: <sip:2001@127.0.0.1>\r\n\
+                     Call-ID: flood-{i}\r\nCSeq: 1 REGISTER\r\nContact: <sip:2001@{local}>\r\n\
+                     Authorization: {auth}\r\nExpires: 3600\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+                );
+                let _ = socket.send_to(request.as_bytes(), ("127.0.0.1", sip));
+                // About 10,000 a second: a flood, not a test of the kernel's buffers.
+                if i % 100 == 99 {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        })
+    };
+    // Meanwhile the real phones register again.
+    std::thread::sleep(Duration::from_millis(300));
+    let during = register_all()?;
+    let _ = sender.join();
+    let sent_in = flood_started.elapsed().as_secs_f64();
+    done.store(true, Ordering::Relaxed);
+    let _ = reader.join();
+    let answers = answers.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let metrics = center.metrics().unwrap_or_default();
+    let metric = |name: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let pct = |v: &[f64], p: f64| {
+        v.get(((v.len() as f64 * p) as usize).min(v.len() - 1))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let out = json!({
+        "flood_requests": args.requests,
+        "flood_seconds": sent_in,
+        "flood_per_second": f64::from(args.requests) / sent_in,
+        "flood_answers": answers,
+        "checked_and_refused": metric("hotline_sip_auth_failures_total"),
+        "refused_unread": metric("hotline_sip_register_barred_total"),
+        "phones": args.phones,
+        "phone_register_ms_quiet": {"p50": pct(&quiet, 0.5), "max": pct(&quiet, 1.0)},
+        "phone_register_ms_during_flood": {"p50": pct(&during, 0.5), "max": pct(&during, 1.0)},
+        "phones_registered": metric("hotline_phones_registered"),
+    });
+    drop(center);
+    let _ = std::fs::remove_dir_all(&dir);
+    if args.json {
+        println!("{out}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(())
 }

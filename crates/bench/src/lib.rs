@@ -101,6 +101,8 @@ pub enum BenchCommand {
     /// with SIGKILL at random moments and started again, and after each restart every
     /// acknowledged write, every call's record, every agent and phone checked.
     Crash(crate::crash::Args),
+    /// A flood of bad REGISTERs from one address while real phones register from another.
+    RegisterFlood(crate::crash::FloodArgs),
 }
 
 /// Runs one benchmark to the end, its results on standard output (a table, or one JSON object
@@ -149,6 +151,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::RelayPhones(args) => crate::relay::run_phones(args),
         BenchCommand::Calls(args) => crate::calls::run(args),
         BenchCommand::Crash(args) => crate::crash::run(args),
+        BenchCommand::RegisterFlood(args) => crate::crash::flood(args),
     }
 }
 

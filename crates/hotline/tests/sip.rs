@@ -529,8 +529,21 @@ fn issue_20_failed_registrations_are_throttled_and_a_deactivated_phone_is_refuse
         .unwrap()
         .clone();
     let body = format!(r#"{{"active": false, "version": {}}}"#, u["version"]);
+    let registered = |m: String| {
+        m.lines().find_map(|l| {
+            l.strip_prefix("hotline_phones_registered ")?
+                .parse::<u32>()
+                .ok()
+        })
+    };
+    let before = registered(c.metrics()).unwrap();
     let (s, v) = c.request("PATCH", &format!("/api/users/{}", u["id"]), &admin, &body);
     assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        registered(c.metrics()),
+        Some(before - 1),
+        "its phone was forgotten at once"
+    );
     assert!(
         !c.register(1005, port()),
         "a deactivated agent's phone registered"
@@ -688,6 +701,7 @@ fn issue_20_the_crash_test_loses_nothing() {
     assert!(v["writes_acknowledged"].as_u64() > Some(0), "{v}");
     assert_eq!(v["writes_lost"], 0, "{v}");
     assert_eq!(v["writes_duplicated"], 0, "{v}");
+    assert_eq!(v["events_lost"], 0, "{v}");
     assert!(v["calls"].as_u64() > Some(0), "{v}");
     assert_eq!(v["calls_without_record"], 0, "{v}");
     assert_eq!(v["stuck"], serde_json::json!([]), "{v}");

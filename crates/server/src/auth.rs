@@ -145,8 +145,11 @@ impl LoginGuard {
                 g.clients.retain(|_, (m, _)| *m == minute);
             }
             if g.clients.len() > GUARD_ENTRIES {
-                // More addresses in one minute than it keeps: a spread-out flood. The
-                // accounts' own counts still hold; the addresses start again.
+                // More addresses in one minute than it keeps: a spread-out flood. Those
+                // that tried more than once are kept; the accounts' counts hold anyway.
+                g.clients.retain(|_, (_, n)| *n > 1);
+            }
+            if g.clients.len() > GUARD_ENTRIES {
                 g.clients.clear();
             }
             let entry = g.clients.entry(ip).or_insert((minute, 0));
@@ -169,10 +172,12 @@ impl LoginGuard {
         }
         if g.accounts.len() > GUARD_ENTRIES {
             // Still full (many names guessed at lately): forget the half tried longest ago.
+            // Never a locked account: a flood of names must not lift a lockout.
             let mut last: Vec<i64> = g.accounts.values().map(|a| a.last_ms).collect();
             last.sort_unstable();
             let cut = last[last.len() / 2];
-            g.accounts.retain(|_, a| a.last_ms > cut);
+            g.accounts
+                .retain(|_, a| a.locked_until > now || a.last_ms > cut);
         }
         let a = g.accounts.entry(account.to_string()).or_default();
         if a.locked_until > now {

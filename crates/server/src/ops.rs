@@ -2,8 +2,9 @@
 //! `/healthz` (the process answers) and `/readyz` (it can take work: the database answers
 //! and the event log's writer runs).
 //!
-//! `/metrics` tells how busy every tenant is: it answers the loopback address, or anyone
-//! with the `--metrics-token` as a bearer token, and nobody else.
+//! `/metrics` tells how busy every tenant is: it answers the loopback address (unless behind
+//! a TLS proxy, where everyone seems to come from there), or anyone with the
+//! `--metrics-token` as a bearer token, and nobody else.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -44,9 +45,12 @@ fn allowed(state: &AppState, req: &Request) -> bool {
             return true;
         }
     }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|c| c.0.ip().is_loopback())
+    // Behind a TLS proxy every request comes from the loopback address: only the token.
+    !state.settings().secure_cookies
+        && req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_some_and(|c| c.0.ip().is_loopback())
 }
 
 /// `GET /metrics`.

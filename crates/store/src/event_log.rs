@@ -278,19 +278,44 @@ async fn set_aside(store: &Store, e: &NewEvent, reason: &str, rejected: &AtomicU
     }
 }
 
+/// The database's own error code says it refuses the value for good. PostgreSQL gives a
+/// SQLSTATE: data exceptions (22…), integrity violations (23…). SQLite gives extended codes
+/// (2067: a unique constraint) whose low byte is the primary one: too big (18), constraint
+/// (19), mismatch (20).
+fn refused_for_good_code(code: &str) -> bool {
+    if code.len() == 5 {
+        code.starts_with("22") || code.starts_with("23")
+    } else {
+        code.parse::<u32>()
+            .is_ok_and(|n| matches!(n & 0xff, 18..=20))
+    }
+}
+
 /// Whether the database refuses the write itself (it would refuse it again), rather than
 /// being out of reach: a missing tenant, a bad value, a broken constraint.
 fn refused_for_good(e: &StoreError) -> bool {
     match e {
         StoreError::NotFound { .. } | StoreError::Invalid { .. } => true,
         StoreError::Database(sqlx::Error::Database(d)) => {
-            let code = d.code().unwrap_or_default();
-            // PostgreSQL: data exceptions (22…) and integrity violations (23…); SQLite:
-            // constraint (19), too big (18), mismatch (20).
-            code.starts_with("22")
-                || code.starts_with("23")
-                || matches!(code.as_ref(), "18" | "19" | "20")
+            refused_for_good_code(&d.code().unwrap_or_default())
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 20: SQLite's extended codes are read by their primary code (before, only the
+    /// bare primary codes were, and a unique or NOT NULL failure was retried forever).
+    #[test]
+    fn issue_20_refusals_for_good_are_told_by_either_databases_codes() {
+        for code in [
+            "19", "2067", "1299", "787", "275", "18", "20", "23505", "22021",
+        ] {
+            assert!(super::refused_for_good_code(code), "{code}");
+        }
+        for code in ["5", "517", "261", "10", "08006", "57P01", "53300"] {
+            assert!(!super::refused_for_good_code(code), "{code}");
+        }
     }
 }

@@ -195,6 +195,14 @@ impl Registrar {
             .collect()
     }
 
+    /// Whether any phone is registered from this address.
+    pub fn has_source(&self, ip: std::net::IpAddr) -> bool {
+        self.bindings
+            .values()
+            .flatten()
+            .any(|b| b.source.ip() == ip)
+    }
+
     /// When the next binding expires.
     pub fn next_expiry(&self) -> Option<i64> {
         self.bindings

@@ -502,8 +502,12 @@ impl Telephony {
             .ok_or_else(|| bad("no source address"))?;
         let guard = &self.shared.guard;
         let forbidden = || (StatusCode::Forbidden, Vec::new());
-        // A source that keeps failing is refused before anything is looked up.
-        if guard.sources().barred(&source.ip(), now) {
+        // A source that keeps failing is refused before anything is looked up — unless
+        // phones registered from it (an office behind one NAT is not shut out by one
+        // misconfigured phone).
+        if guard.sources().barred(&source.ip(), now)
+            && !self.shared.registrar().has_source(source.ip())
+        {
             guard.barred.fetch_add(1, Ordering::Relaxed);
             return Err(forbidden());
         }
@@ -547,10 +551,9 @@ impl Telephony {
             _ => Verdict::Refused,
         };
         let auth = match (verdict, auth) {
-            (Verdict::Ok, Some(auth)) => {
-                guard.sources().succeed(&source.ip());
-                auth
-            }
+            // A success does not clear the source's failures: guesses spread between
+            // good REGISTERs still add up.
+            (Verdict::Ok, Some(auth)) => auth,
             (Verdict::Stale | Verdict::Replayed, _) => return Err(challenge(true)),
             _ => {
                 guard.failures.fetch_add(1, Ordering::Relaxed);

@@ -101,11 +101,13 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
         self.entries
             .retain(|_, e| e.barred_until_ms > now_ms || now_ms - e.since_ms <= p.window_ms);
         if self.entries.len() >= MAX_KEYS {
-            // Still full of live keys: forget the half counted longest ago.
+            // Still full of live keys: forget the half counted longest ago, but never a
+            // bar (each took a run of failures to earn, and lapses by itself).
             let mut since: Vec<i64> = self.entries.values().map(|e| e.since_ms).collect();
             since.sort_unstable();
             let cut = since[since.len() / 2];
-            self.entries.retain(|_, e| e.since_ms > cut);
+            self.entries
+                .retain(|_, e| e.barred_until_ms > now_ms || e.since_ms > cut);
         }
     }
 }

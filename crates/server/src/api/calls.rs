@@ -90,6 +90,16 @@ pub async fn place(
         from,
         customer: body.customer_id,
     };
+    // The audit row first: no call is placed that it does not name.
+    super::audit(
+        &state,
+        &caller,
+        "call.place",
+        "call",
+        &call_id,
+        serde_json::json!({"number": number.as_str(), "customer_id": body.customer_id}),
+    )
+    .await?;
     // While on this call the agent's phone is busy: no queue call is offered to it.
     state
         .center(tenant, move |c| c.set_engaged(user, true))
@@ -100,15 +110,6 @@ pub async fn place(
             .await?;
         return Err(ApiError::new(Code::InvalidState, e));
     }
-    super::audit(
-        &state,
-        &caller,
-        "call.place",
-        "call",
-        &call_id,
-        serde_json::json!({"number": number.as_str(), "customer_id": body.customer_id}),
-    )
-    .await?;
     state
         .app()
         .record(

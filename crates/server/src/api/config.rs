@@ -640,6 +640,7 @@ pub async fn put_agent(
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
     let version = input.version;
+    let new_password = input.sip_password.is_some();
     let item = state
         .app()
         .put_config(
@@ -650,6 +651,11 @@ pub async fn put_agent(
             version,
         )
         .await?;
+    // A new SIP password (a stolen one replaced): phones registered with the old one are
+    // forgotten now, and must register again.
+    if new_password && let Some(t) = state.telephony() {
+        t.forget_user(tenant.0, user.id.0).await;
+    }
     Ok(Json(ConfigDoc::from(&item)))
 }
 
