@@ -18,6 +18,11 @@ pub const MAX_COLUMNS: usize = 256;
 /// than its size suggests).
 pub const MAX_CELLS: usize = 5_000_000;
 
+/// The most an XLSX may unpack to (all its parts together), and how many times its packed
+/// size: a small file that unpacks to gigabytes is refused before anything is unpacked.
+pub const MAX_UNPACKED: u64 = 256 << 20;
+pub const MAX_RATIO: u64 = 200;
+
 /// Why a file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SheetError {
@@ -32,6 +37,11 @@ pub enum SheetError {
          filled cells; split it"
     )]
     TooBig,
+    #[error(
+        "the workbook unpacks to more than {} MB (or {MAX_RATIO} times its size); split it",
+        MAX_UNPACKED >> 20
+    )]
+    Unpacked,
     #[error("cannot write the file: {0}")]
     Write(String),
 }
@@ -147,7 +157,23 @@ fn read_csv(text: &str) -> Result<Vec<Vec<String>>, SheetError> {
 /// The first sheet, cell by cell as the file holds them, so a cell far out (`XFD1048576`)
 /// is refused before any grid is allocated: only cells with text are kept, and the limits
 /// are checked on each as it is read.
+/// Refuses an archive whose parts, as its directory declares them, unpack to too much.
+fn check_unpacked(bytes: &[u8]) -> Result<(), SheetError> {
+    let format = |e: zip::result::ZipError| SheetError::Format(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(format)?;
+    let limit = MAX_UNPACKED.min((bytes.len() as u64).saturating_mul(MAX_RATIO));
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        total = total.saturating_add(archive.by_index_raw(i).map_err(format)?.size());
+        if total > limit {
+            return Err(SheetError::Unpacked);
+        }
+    }
+    Ok(())
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    check_unpacked(bytes)?;
     let format = |e: calamine::XlsxError| SheetError::Format(e.to_string());
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(format)?;
     let first = book
@@ -372,6 +398,35 @@ mod tests {
         let bytes = book.save_to_buffer().unwrap();
         assert!(bytes.len() < 20_000, "{}", bytes.len());
         assert!(matches!(read(&bytes), Err(SheetError::TooBig)));
+    }
+
+    /// Issue 20: a workbook whose shared strings unpack to a thousand times its size (a zip
+    /// bomb) is refused from its directory, before calamine unpacks anything.
+    #[test]
+    fn issue_20_a_workbook_that_unpacks_to_too_much_is_refused_before_unpacking() {
+        use std::io::Write;
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet().write_string(0, 0, "姓名").unwrap();
+        let good = book.save_to_buffer().unwrap();
+        assert!(read(&good).is_ok());
+        // The same workbook with its shared strings swapped for 20 MB of spaces.
+        let mut source = zip::ZipArchive::new(Cursor::new(&good)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..source.len() {
+            let mut part = source.by_index(i).unwrap();
+            let name = part.name().unwrap().to_string();
+            out.start_file(&name, options).unwrap();
+            if name.ends_with("sharedStrings.xml") {
+                out.write_all(&vec![b' '; 20 << 20]).unwrap();
+            } else {
+                std::io::copy(&mut part, &mut out).unwrap();
+            }
+        }
+        let bomb = out.finish().unwrap().into_inner();
+        assert!(bomb.len() < 100_000, "{}", bomb.len());
+        assert!(matches!(read(&bomb), Err(SheetError::Unpacked)));
     }
 
     /// A table that starts further in (B3) reads as the sheet shows it, gaps kept.

@@ -178,3 +178,49 @@ fn issue_20_bodies_headers_and_logins_are_bounded() {
         server.await.unwrap().unwrap();
     });
 }
+
+/// Issue 20: behind a TLS proxy (it says so with `X-Forwarded-Proto: https`, or the center
+/// is started with `--behind-tls`) the session cookies are `Secure`; over plain HTTP they
+/// are not (a browser would drop them).
+#[test]
+fn issue_20_cookies_are_secure_behind_tls() {
+    with_metrics_token(async |w: World| {
+        use axum::body::Body;
+        use axum::http::Request;
+        use tower::ServiceExt;
+        let login = |proto: Option<&'static str>| {
+            let mut req =
+                Request::post("/api/auth/login").header("content-type", "application/json");
+            if let Some(p) = proto {
+                req = req.header("x-forwarded-proto", p);
+            }
+            let body = serde_json::json!({
+                "tenant": "water", "username": "agent", "password": crate::PASSWORD
+            });
+            let req = req.body(Body::from(body.to_string())).unwrap();
+            let app = w.app.clone();
+            async move { app.oneshot(req).await.unwrap() }
+        };
+        let cookies = |r: &axum::response::Response| {
+            r.headers()
+                .get_all("set-cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let plain = login(None).await;
+        assert_eq!(plain.status(), StatusCode::OK);
+        assert!(
+            cookies(&plain).iter().all(|c| !c.contains("Secure")),
+            "{:?}",
+            cookies(&plain)
+        );
+        let proxied = login(Some("https")).await;
+        assert_eq!(proxied.status(), StatusCode::OK);
+        let set = cookies(&proxied);
+        assert!(
+            set.len() >= 2 && set.iter().all(|c| c.contains("; Secure")),
+            "{set:?}"
+        );
+    });
+}
