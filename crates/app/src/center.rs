@@ -749,6 +749,10 @@ async fn run(
                 };
                 app.record(tenant, events::CenterRestarted::id(at), &restarted)
                     .await;
+                // Callers still on the line and waiting go back in line.
+                if let Some(t) = app.telephony() {
+                    t.requeue(tenant.0);
+                }
                 None
             }
         };

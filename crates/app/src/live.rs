@@ -10,8 +10,7 @@ use crate::floor::QueueDay;
 #[derive(Debug, Clone)]
 pub struct Live {
     pub now_ms: i64,
-    /// The engine was restarted after a failure (when, why): calls waiting then were
-    /// dropped from the queues.
+    /// The engine was restarted after a failure (when, why).
     pub alert: Option<(i64, String)>,
     pub queues: Vec<LiveQueue>,
     pub agents: Vec<LiveAgent>,

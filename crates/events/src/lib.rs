@@ -429,8 +429,8 @@ impl CallEnded {
 
 payload!(
     /// The tenant's routing engine failed and was started again from the configuration and
-    /// the log: agents signed in again, callbacks queued again. Callers waiting at that
-    /// moment stay on the line but are no longer queued; supervisors are alerted.
+    /// the log: agents signed in again, callbacks queued again, callers waiting on the line
+    /// queued again (their wait starting over); supervisors are alerted.
     CenterRestarted = "center.restarted" {
         pub reason: String,
         /// Agents signed in again and callbacks queued again.

@@ -33,6 +33,9 @@ pub(crate) enum Command {
     /// Hold the customer (music) or take them off hold, asked by this agent.
     Hold(bool, Option<i64>, oneshot::Sender<Result<(), String>>),
     Hangup(String),
+    /// The application's routing engine was rebuilt and no longer knows the call: a caller
+    /// waiting in line is queued again.
+    Requeue,
 }
 
 /// Failed registrations, counted per source address and per extension (realm, number).

@@ -258,6 +258,17 @@ impl Telephony {
         }
     }
 
+    /// The application rebuilt the tenant's routing engine (after a failure): callers
+    /// waiting in line are queued in it again.
+    pub fn requeue(&self, tenant: i64) {
+        let calls = self.shared.calls.lock().unwrap_or_else(|e| e.into_inner());
+        for (t, commands) in calls.values() {
+            if *t == tenant {
+                let _ = commands.send(crate::shared::Command::Requeue);
+            }
+        }
+    }
+
     /// Counters since start, for `/metrics`.
     pub fn stats(&self) -> Stats {
         Stats {

@@ -307,3 +307,42 @@ async fn issue_19_registration_expires_on_the_harness_clock() {
         real.elapsed()
     );
 }
+
+/// Issue 20: when the application rebuilds a tenant's routing engine (after a failure), a
+/// caller waiting in line is queued in it again, as they were, still on the line.
+#[tokio::test(start_paused = true)]
+async fn issue_20_a_waiting_caller_is_queued_again_when_the_engine_is_rebuilt() {
+    let wire = Wire::new();
+    let direct = flow(serde_json::json!({
+        "start": "q", "nodes": {"q": {"type": "queue", "queue": "repair"}}
+    }));
+    let (t, mut heard) = center(&wire, direct).await;
+    let trunk = Trunk::start(&wire).await;
+    let _call = trunk.call("13800000002");
+    let mut queued = Vec::new();
+    while queued.is_empty() {
+        if let Heard::Queued(q) = heard.recv().await.expect("the call") {
+            queued.push(q);
+        }
+    }
+    t.requeue(2);
+    t.requeue(1);
+    let again = loop {
+        if let Heard::Queued(q) = heard.recv().await.expect("queued again") {
+            break q;
+        }
+    };
+    assert_eq!(
+        (
+            again.call_id.as_str(),
+            again.queue.as_str(),
+            again.caller.as_str()
+        ),
+        (
+            queued[0].call_id.as_str(),
+            "repair",
+            queued[0].caller.as_str()
+        )
+    );
+    assert_eq!(again.ivr_path, queued[0].ivr_path);
+}

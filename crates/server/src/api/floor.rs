@@ -72,7 +72,7 @@ pub struct FloorView {
     /// When a state turns amber and red on the floor.
     pub thresholds: Vec<Threshold>,
     /// Set when the routing engine failed and was restarted from the log: agents were
-    /// signed in again, but callers waiting then are no longer queued.
+    /// signed in again and waiting callers queued again.
     pub alert: Option<FloorAlert>,
 }
 

@@ -99,6 +99,35 @@ impl Call {
         }
     }
 
+    /// The routing engine was rebuilt and lost this call: a caller waiting in line (not yet
+    /// ringing an agent, on the first part of the call) is queued again, their music going
+    /// on; their wait starts over.
+    pub(super) async fn requeue(&mut self) {
+        if self.phase != Phase::Queued || self.agent.is_some() || self.segment != 0 {
+            return;
+        }
+        let Some(queue) = self.queue.clone() else {
+            return;
+        };
+        let call = Queued {
+            call_id: self.call_id.clone(),
+            caller: self.caller.clone(),
+            dialled: self.dialled.clone(),
+            customer: self.customer_id,
+            queue,
+            priority: 0,
+            ivr_ms: self.ivr_ms.unwrap_or(0),
+            ivr_path: self
+                .ivr
+                .as_ref()
+                .map(|i| i.trail().to_vec())
+                .unwrap_or_default(),
+        };
+        if let Err(e) = self.t.app.queue(self.tenant, call).await {
+            tracing::warn!(call_id = self.call_id, "not queued again: {e}");
+        }
+    }
+
     /// Tells a caller waiting in line how many are ahead and about how long the wait is,
     /// then the music goes on. Nothing is said while an agent's phone rings for the call.
     pub(super) async fn announce(&mut self) {

@@ -464,6 +464,7 @@ impl Call {
                         let _ = answer.send(r);
                     }
                     Some(Command::Hangup(why)) => self.end(Party::System, &why),
+                    Some(Command::Requeue) => self.requeue().await,
                     None => self.end(Party::System, "telephony stopped"),
                 },
                 () = sleep_until(ivr_at) => {
