@@ -849,3 +849,48 @@ fn issue_20_an_agents_sign_in_is_logged_before_it_is_answered() {
         );
     });
 }
+
+/// Issue 20: a SIP password is kept only as its HA1 (for its realm and extension) — never
+/// in the stored document, the API's answers or the audit log (before, it was stored in
+/// clear); changing the extension needs a new password, since the HA1 names it.
+#[test]
+fn issue_20_sip_passwords_are_kept_only_as_ha1() {
+    on_both(|w: World| async move {
+        let admin = Role::TenantAdmin;
+        let agent = w.a.users[&Role::Agent].id.0;
+        let profile = format!("/api/agents/{agent}/profile");
+        let (_, p) = w.as_a(admin, Method::GET, &profile, None).await;
+        let body = json!({"version": p["version"], "extension": "8001",
+                          "sip_password": "a-new-secret-9",
+                          "skills": p["data"]["skills"], "queues": p["data"]["queues"]});
+        let (s, saved) = w.as_a(admin, Method::PUT, &profile, Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{saved}");
+        let stored = w
+            .store
+            .scoped(w.a.tenant.id)
+            .config_item("agent", &agent.to_string())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            !stored.data.to_string().contains("a-new-secret-9"),
+            "{}",
+            stored.data
+        );
+        assert!(stored.data.get("sip_password").is_none());
+        let ha1 = telephony::digest::ha1("8001", "water.example", "a-new-secret-9");
+        assert_eq!(stored.data["sip_secret"]["ha1"], ha1.as_str());
+        assert!(!saved.to_string().contains(&ha1), "{saved}");
+        let (_, audit) = w.as_a(admin, Method::GET, "/api/audit", None).await;
+        let audit = audit.to_string();
+        assert!(!audit.contains("a-new-secret-9") && !audit.contains(&ha1));
+        let moved = json!({"version": saved["version"], "extension": "8009",
+                           "skills": p["data"]["skills"], "queues": p["data"]["queues"]});
+        let (s, e) = w.as_a(admin, Method::PUT, &profile, Some(moved)).await;
+        assert_eq!(
+            (s, e["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("sip_password")),
+            "{e}"
+        );
+    });
+}

@@ -355,3 +355,31 @@ fn issue_20_a_backup_taken_while_writing_restores_every_record() {
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
+
+/// Issue 20: a tenant's readers wake for that tenant's writes only (before, every batch
+/// woke every tenant's WebSockets, each then reading the database for nothing).
+#[test]
+fn issue_20_a_tenants_readers_wake_only_for_its_own_writes() {
+    on_both(|store, _| async move {
+        let a = store
+            .create_tenant(&NewTenant::new("wa", "A", 5, "wa.example"), 0)
+            .await
+            .unwrap();
+        let b = store
+            .create_tenant(&NewTenant::new("wb", "B", 5, "wb.example"), 0)
+            .await
+            .unwrap();
+        let log = EventLog::start(store.clone(), 8);
+        let mut woken = log.written_for(a.id);
+        woken.borrow_and_update();
+        for i in 0..20 {
+            log.append(event(b.id, &format!("b{i}"), i)).await.unwrap();
+        }
+        assert!(!woken.has_changed().unwrap(), "B's writes woke A's reader");
+        log.append(event(a.id, "a0", 0)).await.unwrap();
+        assert!(
+            woken.has_changed().unwrap(),
+            "A's write did not wake A's reader"
+        );
+    });
+}
