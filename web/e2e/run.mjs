@@ -306,9 +306,10 @@ async function main() {
   check(audit.body.some((a) => a.action === 'agent.state_set'), 'the team lead\'s action is audited')
 
   // An outage: the center stops and comes back. Both screens say their data may be stale,
-  // reconnect by themselves and catch up; the agent signs in again (the engine's state is
-  // in memory) and the floor sees it. The browser's own complaints about the refused
-  // connections while the center is down are expected, and not counted.
+  // reconnect by themselves and catch up; the agent is still signed in, away as before (the
+  // center restores it from its log), and goes ready from the keyboard; the floor sees it.
+  // The browser's own complaints about the refused connections while the center is down
+  // are expected, and not counted.
   const before = consoleErrors.length
   center.server.kill('SIGINT')
   check((await waitExit(center.server, 20_000)) !== null, 'the center stops')
@@ -321,9 +322,10 @@ async function main() {
   await lead.waitForSelector('[data-test=stale-banner]', { state: 'detached', timeout: 20_000 })
   check(true, 'both reconnect by themselves')
   consoleErrors.splice(before, consoleErrors.length - before, ...consoleErrors.slice(before).filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(e)))
-  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('未签入'), null, { timeout: 10_000 })
-  await agent.click('[data-test=sign-in]')
-  await floorSees('就绪', 'the agent signed in again after the outage')
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('离席'), null, { timeout: 10_000 })
+  check(true, 'the agent is still signed in after the outage, away as before')
+  await agent.keyboard.press('Alt+r')
+  await floorSees('就绪', 'and goes ready from the keyboard')
 
   // The wallboard on a 1920×1080 screen.
   const wall = await leadCtx.newPage()

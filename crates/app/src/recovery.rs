@@ -116,6 +116,9 @@ struct Known {
     ivr_ms: u64,
     ivr_path: Vec<String>,
     segment: u32,
+    /// When the last part began (its transfer), so a recording of an earlier part is
+    /// not taken for the last one's.
+    segment_ms: i64,
     offered_to: Option<i64>,
     recording: Option<String>,
     callback: bool,
@@ -182,14 +185,15 @@ pub async fn unfinished(store: &TenantStore<'_>, now: i64) -> AppResult<Unfinish
     for (at, e) in read(events::CallTransferred::KIND).await? {
         if let Event::CallTransferred(t) = e
             && let Some(k) = seen(&mut calls, &t.call_id, at)
+            && t.segment >= k.segment
         {
-            k.segment = k.segment.max(t.segment);
-            k.recording = None;
+            (k.segment, k.segment_ms) = (t.segment, at);
         }
     }
     for (at, e) in read(events::RecordingStarted::KIND).await? {
         if let Event::RecordingStarted(r) = e
             && let Some(k) = seen(&mut calls, &r.call_id, at)
+            && at >= k.segment_ms
         {
             k.recording = Some(r.path);
         }

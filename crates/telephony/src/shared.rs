@@ -74,6 +74,9 @@ pub(crate) struct Shared {
     pub(crate) app: Arc<dyn App>,
     pub(crate) dialogs: Arc<DialogLayer>,
     pub(crate) registrar: Mutex<Registrar>,
+    /// REGISTERs that change bindings take turns from the change to its saving, so the
+    /// store never keeps an older list than the registrar.
+    pub(crate) registering: tokio::sync::Mutex<()>,
     pub(crate) guard: Guard,
     pub(crate) ports: Ports,
     pub(crate) prompts: Prompts,

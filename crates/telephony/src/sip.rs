@@ -153,6 +153,7 @@ impl Telephony {
                 app,
                 dialogs,
                 registrar: Mutex::new(Registrar::new()),
+                registering: tokio::sync::Mutex::new(()),
                 guard: crate::shared::Guard::new(),
                 recorder,
                 recordings: Mutex::new(HashMap::new()),
@@ -245,6 +246,7 @@ impl Telephony {
     /// A user was deactivated: their phones are forgotten at once (no call rings them, and
     /// the registrar refuses them from now on, as the application no longer knows them).
     pub async fn forget_user(&self, tenant: i64, user: i64) {
+        let _in_turn = self.shared.registering.lock().await;
         let gone = self.shared.registrar().forget_user(tenant, user);
         for ext in &gone {
             self.shared.app.save_bindings(tenant, &ext.1, &[]).await;
@@ -607,6 +609,7 @@ impl Telephony {
             _ => "udp",
         };
         let ext_key = (auth.tenant, ext);
+        let _in_turn = self.shared.registering.lock().await;
         let (before, result) = {
             let mut r = self.shared.registrar();
             let before = !r.of_user(auth.tenant, auth.user).is_empty();
