@@ -346,6 +346,45 @@ pub(crate) fn parallel(items: &[u32], f: impl Fn(u32) -> Result<()> + Sync) -> R
     })
 }
 
+/// One HTTP request to the center at `http` (its address), the answer's JSON (`null` when
+/// it is not JSON); from any thread, without holding the center.
+pub(crate) fn request(
+    http: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> Result<(u16, Value)> {
+    let (status, text) = exchange(http, method, path, token, body)?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+/// One HTTP request; the status and the body as text.
+pub(crate) fn exchange(
+    http: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> Result<(u16, String)> {
+    let mut s = TcpStream::connect(http)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp)?;
+    let status = resp
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .context("HTTP status")?;
+    let text = resp.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    Ok((status, text.to_string()))
+}
+
 pub(crate) struct Center {
     pub(crate) child: Child,
     pub(crate) http: String,
@@ -409,21 +448,7 @@ impl Center {
         token: &str,
         body: &str,
     ) -> Result<(u16, Value)> {
-        let mut s = TcpStream::connect(&self.http)?;
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
-        let mut resp = String::new();
-        s.read_to_string(&mut resp)?;
-        let status = resp
-            .get(9..12)
-            .and_then(|s| s.parse().ok())
-            .context("HTTP status")?;
-        let body = resp.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+        request(&self.http, method, path, token, body)
     }
 
     pub(crate) fn login(&self, user: &str, password: &str) -> Result<String> {

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use clap::Args as ClapArgs;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::calls::{self, CALLER, Center, DTMF_1, MENU_MS, Sipp};
 
@@ -177,13 +177,12 @@ fn crash(args: &Args, dir: &Path) -> Result<bool> {
             let (stop, acks, http) = (stop.clone(), acks.clone(), center.http.clone());
             let admin = admin.clone();
             std::thread::spawn(move || {
-                let probe = Center::attach(http);
                 let mut i = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     i += 1;
                     let name = format!("崩溃测试 {k}-{i}");
                     let body = json!({"name": name}).to_string();
-                    match probe.request("POST", "/api/customers", &admin, &body) {
+                    match calls::request(&http, "POST", "/api/customers", &admin, &body) {
                         Ok((201, v)) => {
                             if let Some(id) = v["id"].as_i64() {
                                 acks.lock()
@@ -415,64 +414,9 @@ fn check_floor(center: &Center, agents: u32, round: &mut Round) {
 }
 
 impl Center {
-    /// A handle on a running center's HTTP address (for a thread of its own).
-    pub(crate) fn attach(http: String) -> Probe {
-        Probe { http }
-    }
-
     /// `/metrics`, as a scraper on this machine reads it.
     pub(crate) fn metrics(&self) -> Result<String> {
-        Probe {
-            http: self.http.clone(),
-        }
-        .get_text("/metrics")
-    }
-}
-
-/// Requests to a center without owning its process.
-pub(crate) struct Probe {
-    http: String,
-}
-
-impl Probe {
-    pub(crate) fn request(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: &str,
-    ) -> Result<(u16, Value)> {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(&self.http)?;
-        s.set_read_timeout(Some(Duration::from_secs(10)))?;
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
-        let mut resp = String::new();
-        s.read_to_string(&mut resp)?;
-        let status = resp
-            .get(9..12)
-            .and_then(|s| s.parse().ok())
-            .context("HTTP status")?;
-        let body = resp.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
-    }
-
-    fn get_text(&self, path: &str) -> Result<String> {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(&self.http)?;
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )?;
-        let mut resp = String::new();
-        s.read_to_string(&mut resp)?;
-        Ok(resp
-            .split_once("\r\n\r\n")
-            .map_or(String::new(), |(_, b)| b.to_string()))
+        Ok(calls::exchange(&self.http, "GET", "/metrics", "", "")?.1)
     }
 }
 
