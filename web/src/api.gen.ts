@@ -647,6 +647,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The directory for transfers, consultations and names on every screen. */
+        get: operations["directory_view"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -1086,6 +1103,26 @@ export interface paths {
         get: operations["numbers"];
         /** Replace the numbers that reach a tenant; a number another tenant has is refused (409). */
         put: operations["set_numbers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{tenant_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a tenant uses: seats in use now, users and agents, calls and talk time of the last
+         *     24 hours.
+         */
+        get: operations["usage"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1622,6 +1659,31 @@ export interface components {
              */
             per_agent_per_minute: number;
         };
+        DirectoryPerson: {
+            display_name: string;
+            extension?: string | null;
+            reason?: string | null;
+            /** @description `agent`, `expert`, `supervisor`. */
+            role: string;
+            /** @description As on the floor (`ready`, `talking`, `not_ready`…); `offline` when not signed in. */
+            state: string;
+            /** Format: int64 */
+            user_id: number;
+        };
+        DirectoryQueue: {
+            key: string;
+            name: string;
+            open: boolean;
+            waiting: number;
+        };
+        /**
+         * @description Who and what a call can be passed to: the tenant's queues by name, and the people who
+         *     take calls (agents, experts, team leads) with their extension and presence.
+         */
+        DirectoryView: {
+            people: components["schemas"]["DirectoryPerson"][];
+            queues: components["schemas"]["DirectoryQueue"][];
+        };
         Disposition: {
             /** @description Short and stable: `repair`, `billing`. */
             code: string;
@@ -1633,7 +1695,7 @@ export interface components {
         ErrorBody: {
             /**
              * @description Stable: `invalid_input`, `unauthenticated`, `bad_credentials`, `account_locked`,
-             *     `rate_limited`, `csrf_failed`, `forbidden`, `seats_full`, `not_found`,
+             *     `rate_limited`, `csrf_failed`, `forbidden`, `seats_full`, `tenant_suspended`, `not_found`,
              *     `already_exists`, `version_conflict`, `invalid_state`, `payload_too_large`, `unsupported_media_type`,
              *     `internal`.
              */
@@ -1696,6 +1758,7 @@ export interface components {
         FloorView: {
             agents: components["schemas"]["FloorAgent"][];
             alert?: null | components["schemas"]["FloorAlert"];
+            flow_alert?: null | components["schemas"]["FlowAlert"];
             /**
              * Format: int64
              * @description The server's clock, so clients count time in state against it, not their own.
@@ -1704,6 +1767,13 @@ export interface components {
             queues: components["schemas"]["QueueFloor"][];
             /** @description When a state turns amber and red on the floor. */
             thresholds: components["schemas"]["Threshold"][];
+        };
+        FlowAlert: {
+            /** Format: int64 */
+            at_ms: number;
+            /** @description The number dialled. */
+            number: string;
+            reason: string;
         };
         HoldCall: {
             /** @description True to hold the caller (they hear music), false to take them back. */
@@ -2098,6 +2168,10 @@ export interface components {
             seat_quota: number;
             sip_domain: string;
             slug: string;
+            /** @description Suspended by the platform: its users cannot log in, its phones cannot register. */
+            suspended: boolean;
+            /** Format: int64 */
+            suspended_at_ms?: number | null;
             time_zone: string;
         };
         /**
@@ -2115,6 +2189,25 @@ export interface components {
              * @description Seats rented: how many agents may be logged in at once.
              */
             seat_quota?: number | null;
+            /**
+             * @description Suspend (its users are logged out and cannot log in, its phones cannot register, its
+             *     numbers are not answered) or resume.
+             */
+            suspended?: boolean | null;
+        };
+        /** @description What a tenant uses of what it rents. */
+        TenantUsage: {
+            agents: number;
+            /** @description Calls that ended in the last 24 hours, and their talk time in minutes. */
+            calls_24h: number;
+            /** Format: int32 */
+            seat_quota: number;
+            /** @description Agents signed in to their queues now (seats in use). */
+            signed_in: number;
+            /** Format: int64 */
+            talk_minutes_24h: number;
+            /** @description Active users, and of them those with a routing profile (who take calls). */
+            users: number;
         };
         Threshold: {
             /** Format: int32 */
@@ -3239,9 +3332,19 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Part of a name or a number. */
+                /**
+                 * @description Part of a name or a number, a whole number in any written form (`138 5710 0000`,
+                 *     `+86-138-5710-0000`), or a whole ID number.
+                 */
                 q: string | null;
                 segment: string | null;
+                /** @description 1–5. */
+                level: number | null;
+                blacklisted: boolean | null;
+                /** @description Part of an address: a province, city or district. */
+                region: string | null;
+                /** @description Only customers this department holds a facet of. */
+                department: string | null;
                 /** @description The `next_after` of the previous page. */
                 after: number | null;
                 /** @description 1 to 500; 50 if left out. */
@@ -3309,6 +3412,10 @@ export interface operations {
                 format: string | null;
                 q: string | null;
                 segment: string | null;
+                level: number | null;
+                blacklisted: boolean | null;
+                region: string | null;
+                department: string | null;
             };
             cookie?: never;
         };
@@ -3812,6 +3919,33 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    directory_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectoryView"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5129,6 +5263,35 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    usage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantUsage"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

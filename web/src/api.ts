@@ -12,12 +12,14 @@ export class ApiError extends Error {
   readonly status: number
   readonly code: string
   readonly field?: string
+  readonly details?: ApiErrorBody['details']
 
   constructor(status: number, body: ApiErrorBody) {
     super(body.message)
     this.status = status
     this.code = body.code
     this.field = body.details?.field
+    this.details = body.details
   }
 }
 
@@ -71,3 +73,21 @@ export const get = <T>(path: string) => api<T>('GET', path)
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {})
 export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body)
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body)
+
+/** Downloads a file the API answers with (an export), under the name the server gives. */
+export async function download(path: string): Promise<void> {
+  const res = await fetch(path, { credentials: 'same-origin' })
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({ code: 'http', message: res.statusText }))
+    throw new ApiError(res.status, body as ApiErrorBody)
+  }
+  const name = /filename="?([^";]+)"?/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export'
+  const url = URL.createObjectURL(await res.blob())
+  const a = document.createElement('a')
+  a.href = url
+  a.download = decodeURIComponent(name)
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clock, level, percent, stateKey } from './format'
+import { clock, level, percent, phone, stateKey } from './format'
 
 describe('format', () => {
   it('shows time in state as m:ss, then h:mm:ss', () => {
@@ -22,5 +22,18 @@ describe('format', () => {
     expect(stateKey('talking', null)).toBe('talking')
     expect(percent(0.8234)).toBe('82.3%')
     expect(percent(null)).toBe('—')
+  })
+})
+
+describe('phone', () => {
+  it('groups numbers as people write them', () => {
+    expect(phone('13857100000')).toBe('138 5710 0000')
+    expect(phone('+8613857100000')).toBe('138 5710 0000')
+    expect(phone('057187654321')).toBe('0571 8765 4321')
+    expect(phone('01087654321')).toBe('010 8765 4321')
+    expect(phone('+8657187654321')).toBe('0571 8765 4321')
+    expect(phone('+441234567890')).toBe('+441234567890')
+    expect(phone('96332')).toBe('96332')
+    expect(phone('')).toBe('')
   })
 })

@@ -30,3 +30,21 @@ export function level(
   if (seconds >= t.amber_seconds) return 'amber'
   return 'ok'
 }
+
+/**
+ * A phone number as people in China write it: mobiles 138 5710 0000, fixed lines with the
+ * area code 0571 8765 4321 (010 and 02x take three digits); +86 numbers in that domestic
+ * form; anything else as given.
+ */
+export function phone(raw: string | null | undefined): string {
+  if (!raw) return ''
+  let n = raw.replace(/[\s-]/g, '')
+  if (n.startsWith('+86')) {
+    n = n.slice(3)
+    if (!n.startsWith('1')) n = '0' + n
+  }
+  if (/^1\d{10}$/.test(n)) return `${n.slice(0, 3)} ${n.slice(3, 7)} ${n.slice(7)}`
+  if (/^0(10|2\d)\d{7,8}$/.test(n)) return `${n.slice(0, 3)} ${n.slice(3, n.length - 4)} ${n.slice(-4)}`
+  if (/^0[3-9]\d{2}\d{7,8}$/.test(n)) return `${n.slice(0, 4)} ${n.slice(4, n.length - 4)} ${n.slice(-4)}`
+  return raw
+}

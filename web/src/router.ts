@@ -14,6 +14,11 @@ export const router = createRouter({
     { path: '/floor', component: () => import('./views/Floor.vue'), meta: { perm: 'view_floor' } },
     { path: '/wallboard', component: () => import('./views/Wallboard.vue'), meta: { perm: 'view_floor', bare: true } },
     { path: '/admin/:section?', component: () => import('./views/Admin.vue'), meta: { perm: 'view_config' } },
+    { path: '/customers', component: () => import('./views/Customers.vue'), meta: { perm: 'view_customers' } },
+    { path: '/customers/:id(\\d+)', component: () => import('./views/Customer.vue'), meta: { perm: 'view_customers' } },
+    { path: '/calls', component: () => import('./views/Calls.vue'), meta: { perm: 'view_calls' } },
+    { path: '/tenants', component: () => import('./views/Tenants.vue'), meta: { perm: 'manage_tenants' } },
+    { path: '/account', component: () => import('./views/Account.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })
@@ -24,7 +29,8 @@ router.beforeEach(async (to) => {
   if (to.meta.public) return true
   if (!session.info) return { path: '/login', query: { next: to.fullPath } }
   const perm = to.meta.perm as string | undefined
-  if (perm && !session.info.permissions.includes(perm)) {
+  const role = to.meta.role as string | undefined
+  if ((perm && !session.info.permissions.includes(perm)) || (role && session.info.user.role !== role)) {
     const home = session.home()
     return home === to.path ? true : home
   }

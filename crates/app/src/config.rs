@@ -75,9 +75,23 @@ pub struct Skill {
     pub name: String,
 }
 
+/// The longest name a configuration document may have, in characters: room for a Chinese
+/// and an English name side by side (`报修 Repairs`).
+pub const MAX_NAME_CHARS: usize = 60;
+
+/// A document's name: not empty, at most [`MAX_NAME_CHARS`], no control characters.
 pub(crate) fn not_empty(name: &str) -> AppResult<()> {
     if name.trim().is_empty() {
         return Err(AppError::invalid("name", "must not be empty"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(AppError::invalid(
+            "name",
+            format!("at most {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid("name", "no control characters"));
     }
     Ok(())
 }

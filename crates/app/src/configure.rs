@@ -232,12 +232,11 @@ impl App {
                     false
                 });
                 if refers && !(kind == K::KIND && item.key == key) {
-                    return Err(AppError::InvalidState(format!(
-                        "the {} `{}` uses this {}; change it first",
-                        kind.replace('_', " "),
-                        item.key,
-                        K::WHAT
-                    )));
+                    return Err(AppError::InUse {
+                        kind,
+                        key: item.key,
+                        what: K::WHAT,
+                    });
                 }
             }
         }
@@ -347,7 +346,21 @@ impl Kind for Agent {
                 "only agents, experts and supervisors take contacts",
             ));
         }
-        agent_id(user_id).map(drop)
+        agent_id(user_id)?;
+        // One phone per extension in a tenant: a second would steal the first's calls.
+        if let Some(other) = app
+            .store()
+            .scoped(tenant)
+            .agent_by_extension(&self.extension)
+            .await?
+            && other.key != key
+        {
+            return Err(AppError::invalid(
+                "extension",
+                format!("already used by user {}", other.key),
+            ));
+        }
+        Ok(())
     }
 
     fn check(&self, _key: &str, c: &Center) -> AppResult<()> {

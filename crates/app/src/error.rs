@@ -15,6 +15,14 @@ pub enum AppError {
     /// deleting a queue agents still take calls from).
     #[error("{0}")]
     InvalidState(String),
+    /// Still referred to: the document of `kind` (`queue`, `agent`, `ivr_flow`) keyed `key`
+    /// uses what was to be deleted.
+    #[error("the {} `{key}` uses this {what}; change it first", kind.replace('_', " "))]
+    InUse {
+        kind: &'static str,
+        key: String,
+        what: &'static str,
+    },
     /// The store refused or failed (a stale version, a duplicate, the seat quota, or ours).
     #[error(transparent)]
     Store(#[from] StoreError),

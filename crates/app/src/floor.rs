@@ -46,6 +46,8 @@ pub struct Floor {
     version: watch::Sender<u64>,
     /// When the engine was last restarted after a failure, and why: shown to supervisors.
     pub(crate) alert: Option<(i64, String)>,
+    /// When a number's IVR flow last failed to load: when, the number, why.
+    pub(crate) flow_alert: Option<(i64, String, String)>,
 }
 
 impl Floor {
@@ -59,12 +61,19 @@ impl Floor {
             waiting: HashMap::new(),
             version: watch::channel(0).0,
             alert: None,
+            flow_alert: None,
         }
     }
 
     /// The engine was restarted after a failure at `at_ms`.
     pub fn alert(&mut self, at_ms: i64, reason: &str) {
         self.alert = Some((at_ms, reason.to_string()));
+        self.changed();
+    }
+
+    /// A number's IVR flow failed to load at `at_ms`; its callers get the fallback.
+    pub fn flow_failed(&mut self, at_ms: i64, number: &str, reason: &str) {
+        self.flow_alert = Some((at_ms, number.to_string(), reason.to_string()));
         self.changed();
     }
 

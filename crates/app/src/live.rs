@@ -12,6 +12,8 @@ pub struct Live {
     pub now_ms: i64,
     /// The engine was restarted after a failure (when, why).
     pub alert: Option<(i64, String)>,
+    /// A number's IVR flow failed to load (when, the number, why).
+    pub flow_alert: Option<(i64, String, String)>,
     pub queues: Vec<LiveQueue>,
     pub agents: Vec<LiveAgent>,
 }
@@ -88,6 +90,7 @@ impl crate::center::Center {
         Live {
             now_ms: crate::center::ms(self.now),
             alert: self.floor.alert.clone(),
+            flow_alert: self.floor.flow_alert.clone(),
             queues,
             agents,
         }

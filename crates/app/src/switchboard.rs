@@ -17,7 +17,7 @@ use telephony::{
 
 use crate::App;
 use crate::center::{Incoming, agent_id};
-use crate::config::{Agent, IvrFlow, parse};
+use crate::config::{Agent, Document, IvrFlow, parse};
 
 /// The application as telephony sees it.
 #[derive(Debug, Clone)]
@@ -81,31 +81,87 @@ impl Switchboard {
     }
 }
 
+impl Switchboard {
+    /// The number's own flow, or the tenant's `main`; why not, if neither loads.
+    async fn flow_for(&self, tenant: TenantId, number: &str) -> Result<ivr::Flow, String> {
+        let scoped = self.0.store().scoped(tenant);
+        let doc = match scoped.config_item(IvrFlow::KIND, number).await {
+            Ok(Some(doc)) => doc,
+            Ok(None) => match scoped.config_item(IvrFlow::KIND, "main").await {
+                Ok(Some(doc)) => doc,
+                Ok(None) => return Err("no IVR flow for this number and no `main` flow".into()),
+                Err(e) => return Err(e.to_string()),
+            },
+            Err(e) => return Err(e.to_string()),
+        };
+        parse::<IvrFlow>(&doc)
+            .map(|d| d.flow)
+            .map_err(|e| e.to_string())
+    }
+
+    /// A number whose flow cannot load is still answered: by the tenant's first queue, or
+    /// with an apology if it has none — never a 404. Supervisors see it on the floor and
+    /// the log keeps it.
+    async fn fallback(&self, tenant: TenantId, number: &str, reason: String) -> ivr::Flow {
+        tracing::error!(
+            tenant = tenant.0,
+            number,
+            "IVR flow failed to load: {reason}"
+        );
+        let queue = self
+            .0
+            .store()
+            .scoped(tenant)
+            .config_items(crate::config::Queue::KIND)
+            .await
+            .ok()
+            .and_then(|qs| qs.into_iter().map(|q| q.key).min());
+        let (flow, what) = match queue {
+            Some(q) => (
+                serde_json::json!({"start": "q", "nodes": {"q": {"type": "queue", "queue": q}}}),
+                format!("queue:{q}"),
+            ),
+            None => (
+                serde_json::json!({"start": "sorry", "nodes": {"sorry": {"type": "hangup",
+                    "prompt": "tts:抱歉，系统正在维护，请稍后再拨。Sorry, the line is under maintenance; please call again later."}}}),
+                "message".to_string(),
+            ),
+        };
+        let at = self.0.now_ms();
+        let (n, r) = (number.to_string(), reason.clone());
+        let _ = self
+            .0
+            .center(tenant, move |c| c.floor.flow_failed(at, &n, &r))
+            .await;
+        let failed = events::IvrFlowFailed {
+            number: number.to_string(),
+            reason,
+            fallback: what,
+        };
+        self.0
+            .record(tenant, format!("ivr-flow-failed:{number}:{at}"), &failed)
+            .await;
+        serde_json::from_value(flow).expect("the fallback flow is well formed")
+    }
+}
+
 #[async_trait::async_trait]
 impl telephony::App for Switchboard {
     async fn route(&self, dialled: &str, caller: &str) -> Option<Route> {
         let store = self.0.store();
         let number = phone::normalize(dialled, None).ok()?;
         let tenant = store.tenant_by_number(number.as_str()).await.ok()??;
-        let flow_doc = match store
-            .scoped(tenant)
-            .config_item("ivr_flow", number.as_str())
-            .await
-            .ok()?
-        {
-            Some(doc) => doc,
-            None => store
-                .scoped(tenant)
-                .config_item("ivr_flow", "main")
-                .await
-                .ok()??,
-        };
-        let flow = match parse::<IvrFlow>(&flow_doc) {
-            Ok(doc) => doc.flow,
-            Err(e) => {
-                tracing::error!(tenant = tenant.0, "{e}");
-                return None;
-            }
+        // A suspended center's numbers are not answered.
+        if store.tenant(tenant).await.ok()??.suspended_at_ms.is_some() {
+            tracing::info!(
+                tenant = tenant.0,
+                "a call to a suspended tenant's number refused"
+            );
+            return None;
+        }
+        let flow = match self.flow_for(tenant, number.as_str()).await {
+            Ok(flow) => flow,
+            Err(reason) => self.fallback(tenant, number.as_str(), reason).await,
         };
         let mut vars = BTreeMap::new();
         let mut customer = None;
@@ -150,7 +206,7 @@ impl telephony::App for Switchboard {
             } else {
                 by_domain.iter().find(|t| t.id == tenant).cloned()
             };
-            let Some(t) = t else {
+            let Some(t) = t.filter(|t| t.suspended_at_ms.is_none()) else {
                 continue;
             };
             let Ok(profile) = parse::<Agent>(&item) else {

@@ -439,6 +439,17 @@ payload!(
     }
 );
 
+payload!(
+    /// A number's IVR flow could not be loaded (missing, or not readable): the caller was
+    /// answered by the tenant's fallback instead, and supervisors are alerted.
+    IvrFlowFailed = "ivr.flow_failed" {
+        pub number: String,
+        pub reason: String,
+        /// What the caller got: `queue:<key>` or `message`.
+        pub fallback: String,
+    }
+);
+
 impl CenterRestarted {
     pub fn id(at_ms: i64) -> String {
         format!("center-restarted:{at_ms}")
@@ -668,6 +679,7 @@ every_kind!(
     CallWrapup,
     CallEnded,
     CenterRestarted,
+    IvrFlowFailed,
     UserLogin,
     UserLogout,
     CustomerCreated,

@@ -50,23 +50,24 @@ pub fn demo_flow() -> serde_json::Value {
 /// Who to log in as: (tenant slug or none, user name, role).
 pub fn demo_logins() -> Vec<(Option<&'static str>, &'static str, Role)> {
     let mut v = vec![(None, "root", Role::PlatformAdmin)];
-    for (name, role, _) in DEMO_USERS {
+    for (name, role, _, _) in DEMO_USERS {
         v.push((Some(DEMO_TENANT), *name, *role));
     }
     v
 }
 
-/// User name, role, and the name people see.
-const DEMO_USERS: &[(&str, Role, &str)] = &[
-    ("admin", Role::TenantAdmin, "管理员 Admin"),
-    ("banzhang", Role::Supervisor, "班长 王芳"),
-    ("agent01", Role::Agent, "座席 李娜"),
-    ("agent02", Role::Agent, "座席 张伟"),
-    ("agent03", Role::Agent, "座席 刘洋"),
-    ("zhijian", Role::QualityInspector, "质检 陈静"),
-    ("expert", Role::Expert, "专家 杨磊"),
-    ("houtai", Role::BackOffice, "后台 赵敏"),
-    ("dealer", Role::Dealer, "经销商 周杰"),
+/// User name, role, the name people see, and the extension of those who take calls (with
+/// SIP password `secret<ext>`).
+const DEMO_USERS: &[(&str, Role, &str, Option<u32>)] = &[
+    ("admin", Role::TenantAdmin, "管理员 Admin", None),
+    ("banzhang", Role::Supervisor, "班长 王芳", Some(8000)),
+    ("agent01", Role::Agent, "座席 李娜", Some(8001)),
+    ("agent02", Role::Agent, "座席 张伟", Some(8002)),
+    ("agent03", Role::Agent, "座席 刘洋", Some(8003)),
+    ("zhijian", Role::QualityInspector, "质检 陈静", None),
+    ("expert", Role::Expert, "专家 杨磊", Some(8009)),
+    ("houtai", Role::BackOffice, "后台 赵敏", None),
+    ("dealer", Role::Dealer, "经销商 周杰", None),
 ];
 
 /// Creates the demo tenant, its users and customers unless it exists. Returns whether it
@@ -104,8 +105,9 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
             now_ms,
         )
         .await?;
-    for (username, role, display) in DEMO_USERS {
-        store
+    let mut takers = Vec::new();
+    for (username, role, display, extension) in DEMO_USERS {
+        let user = store
             .create_user(
                 &NewUser {
                     tenant: Some(tenant.id),
@@ -117,6 +119,9 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
                 now_ms,
             )
             .await?;
+        if let Some(ext) = extension {
+            takers.push((user.id, *ext));
+        }
     }
     store
         .scoped(tenant.id)
@@ -126,7 +131,7 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
         .scoped(tenant.id)
         .create_customers(&demo_customers(300), now_ms)
         .await?;
-    seed_telephony(store, tenant.id, now_ms).await?;
+    seed_telephony(store, tenant.id, &takers, now_ms).await?;
     Ok(true)
 }
 
@@ -134,6 +139,7 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
 async fn seed_telephony(
     store: &Store,
     tenant: store::TenantId,
+    takers: &[(store::UserId, u32)],
     now_ms: i64,
 ) -> Result<(), StoreError> {
     use serde_json::json;
@@ -168,6 +174,23 @@ async fn seed_telephony(
             None,
         )
         .await?;
+    // Business hours with China's statutory holidays, for the administrator to attach to
+    // queues and flows; the demo's queues answer at any hour so it can be tried at night.
+    let day = || json!(["08:00-20:00"]);
+    store
+        .scoped(tenant)
+        .put_config(
+            "calendar",
+            "hours",
+            &json!({"name": "营业时间 Business hours", "time_zone": "Asia/Shanghai",
+                    "cn_statutory": true,
+                    "weekly": [day(), day(), day(), day(), day(), ["09:00-17:00"], []],
+                    "holidays": [], "workdays": [], "special": []}),
+            None,
+            now_ms,
+            None,
+        )
+        .await?;
     let queues: Vec<&str> = DEMO_QUEUES.iter().map(|(k, _)| *k).collect();
     for ext in DEMO_EXTENSIONS {
         let secret = format!("secret{ext}");
@@ -187,25 +210,37 @@ async fn seed_telephony(
                 now_ms,
             )
             .await?;
-        let sip = app::config::SipSecret::new(&ext.to_string(), "demo.hotline.local", &secret);
-        let profile = json!({
-            "extension": ext.to_string(),
-            "sip_secret": sip,
-            "skills": [],
-            "queues": queues,
-        });
-        store
-            .scoped(tenant)
-            .put_config(
-                "agent",
-                &user.id.0.to_string(),
-                &profile,
-                None,
-                now_ms,
-                None,
-            )
-            .await?;
+        seed_profile(store, tenant, user.id, ext, &queues, now_ms).await?;
     }
+    // The named demo users who take calls (agents, the team lead, the expert) have a
+    // profile too, so each can sign in from the desktop.
+    for (user, ext) in takers {
+        seed_profile(store, tenant, *user, *ext, &queues, now_ms).await?;
+    }
+    Ok(())
+}
+
+/// A routing profile on extension `ext` (SIP password `secret<ext>`) serving `queues`.
+async fn seed_profile(
+    store: &Store,
+    tenant: store::TenantId,
+    user: store::UserId,
+    ext: u32,
+    queues: &[&str],
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    let secret = format!("secret{ext}");
+    let sip = app::config::SipSecret::new(&ext.to_string(), "demo.hotline.local", &secret);
+    let profile = serde_json::json!({
+        "extension": ext.to_string(),
+        "sip_secret": sip,
+        "skills": [],
+        "queues": queues,
+    });
+    store
+        .scoped(tenant)
+        .put_config("agent", &user.0.to_string(), &profile, None, now_ms, None)
+        .await?;
     Ok(())
 }
 

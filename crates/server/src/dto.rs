@@ -119,6 +119,23 @@ pub struct TenantDto {
     pub time_zone: String,
     pub locale: String,
     pub created_at_ms: i64,
+    /// Suspended by the platform: its users cannot log in, its phones cannot register.
+    pub suspended: bool,
+    pub suspended_at_ms: Option<i64>,
+}
+
+/// What a tenant uses of what it rents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenantUsage {
+    pub seat_quota: u32,
+    /// Active users, and of them those with a routing profile (who take calls).
+    pub users: usize,
+    pub agents: usize,
+    /// Agents signed in to their queues now (seats in use).
+    pub signed_in: usize,
+    /// Calls that ended in the last 24 hours, and their talk time in minutes.
+    pub calls_24h: usize,
+    pub talk_minutes_24h: i64,
 }
 
 impl From<&Tenant> for TenantDto {
@@ -132,6 +149,8 @@ impl From<&Tenant> for TenantDto {
             time_zone: t.time_zone.clone(),
             locale: t.locale.clone(),
             created_at_ms: t.created_at_ms,
+            suspended: t.suspended_at_ms.is_some(),
+            suspended_at_ms: t.suspended_at_ms,
         }
     }
 }
@@ -160,6 +179,9 @@ pub struct TenantPatch {
     pub name: Option<String>,
     /// Seats rented: how many agents may be logged in at once.
     pub seat_quota: Option<u32>,
+    /// Suspend (its users are logged out and cannot log in, its phones cannot register, its
+    /// numbers are not answered) or resume.
+    pub suspended: Option<bool>,
 }
 
 /// The numbers callers dial to reach a tenant, normalised (E.164, or a service number's

@@ -32,6 +32,8 @@ pub enum Code {
     Forbidden,
     /// Every seat the tenant rents is taken.
     SeatsFull,
+    /// The platform has suspended the user's tenant.
+    TenantSuspended,
     /// Nothing with this id here (also for other tenants' ids).
     NotFound,
     /// Something with this name already exists.
@@ -47,7 +49,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 16] = [
         Code::InvalidInput,
         Code::Unauthenticated,
         Code::BadCredentials,
@@ -56,6 +58,7 @@ impl Code {
         Code::CsrfFailed,
         Code::Forbidden,
         Code::SeatsFull,
+        Code::TenantSuspended,
         Code::NotFound,
         Code::AlreadyExists,
         Code::VersionConflict,
@@ -75,6 +78,7 @@ impl Code {
             Code::CsrfFailed => "csrf_failed",
             Code::Forbidden => "forbidden",
             Code::SeatsFull => "seats_full",
+            Code::TenantSuspended => "tenant_suspended",
             Code::NotFound => "not_found",
             Code::AlreadyExists => "already_exists",
             Code::VersionConflict => "version_conflict",
@@ -90,7 +94,9 @@ impl Code {
             Code::InvalidInput => StatusCode::BAD_REQUEST,
             Code::Unauthenticated | Code::BadCredentials => StatusCode::UNAUTHORIZED,
             Code::AccountLocked | Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Code::CsrfFailed | Code::Forbidden | Code::SeatsFull => StatusCode::FORBIDDEN,
+            Code::CsrfFailed | Code::Forbidden | Code::SeatsFull | Code::TenantSuspended => {
+                StatusCode::FORBIDDEN
+            }
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::AlreadyExists | Code::VersionConflict | Code::InvalidState => {
                 StatusCode::CONFLICT
@@ -114,7 +120,7 @@ pub struct ApiError {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable: `invalid_input`, `unauthenticated`, `bad_credentials`, `account_locked`,
-    /// `rate_limited`, `csrf_failed`, `forbidden`, `seats_full`, `not_found`,
+    /// `rate_limited`, `csrf_failed`, `forbidden`, `seats_full`, `tenant_suspended`, `not_found`,
     /// `already_exists`, `version_conflict`, `invalid_state`, `payload_too_large`, `unsupported_media_type`,
     /// `internal`.
     pub code: String,
@@ -208,6 +214,11 @@ impl From<app::AppError> for ApiError {
             app::AppError::Invalid { field, reason } => ApiError::invalid(&field, reason),
             app::AppError::NotFound(what) => ApiError::not_found(what),
             app::AppError::InvalidState(why) => ApiError::new(Code::InvalidState, why),
+            app::AppError::InUse { kind, key, what } => {
+                let details = json!({ "reason": "in_use", "by_kind": kind, "by_key": key });
+                let text = app::AppError::InUse { kind, key, what }.to_string();
+                ApiError::new(Code::InvalidState, text).with_details(details)
+            }
             app::AppError::RateLimited(why) => ApiError::new(Code::RateLimited, why),
             app::AppError::Store(e) => ApiError::from(e),
             app::AppError::Internal(cause) => ApiError::internal(cause),

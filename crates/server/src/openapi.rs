@@ -14,7 +14,7 @@ use crate::api::{
     paths(
         session::login, session::logout, session::current, session::change_password,
         session::create_token,
-        tenants::list, tenants::create, tenants::get, tenants::update, tenants::numbers,
+        tenants::list, tenants::create, tenants::get, tenants::update, tenants::usage, tenants::numbers,
         tenants::set_numbers,
         users::list, users::create, users::get, users::update, users::reset_password,
         audit::list,
@@ -29,7 +29,7 @@ use crate::api::{
         config::list_teams, config::create_team, config::update_team, config::delete_team,
         config::get_agent, config::put_agent, config::delete_agent,
         agents::floor, agents::history, agents::me, agents::login, agents::logout, agents::change,
-        agents::wrap_up, floor::view, floor::live_view, floor::set_state,
+        agents::wrap_up, floor::view, floor::live_view, floor::set_state, floor::directory_view,
         settings::get, settings::put,
         ivr_flows::list, ivr_flows::create, ivr_flows::update, ivr_flows::delete,
         ivr_flows::try_call,

@@ -35,6 +35,10 @@ pub enum Perm {
     ViewSettings,
     /// Import customers from spreadsheets and export them.
     ImportExport,
+    /// Every call's record (the call list): team leads, quality inspectors, experts.
+    ViewCalls,
+    /// The tenant's directory: queues by name, and who takes calls with their presence.
+    ViewDirectory,
 }
 
 impl Perm {
@@ -56,6 +60,8 @@ impl Perm {
             Perm::ManageFloor => "manage_floor",
             Perm::ViewSettings => "view_settings",
             Perm::ImportExport => "import_export",
+            Perm::ViewCalls => "view_calls",
+            Perm::ViewDirectory => "view_directory",
         }
     }
 
@@ -74,6 +80,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
         Role::PlatformAdmin => &[Session, ManageTenants, ViewAudit],
         Role::TenantAdmin => &[
             Session,
+            ViewDirectory,
             ManageUsers,
             ViewAudit,
             ViewCustomers,
@@ -87,10 +94,12 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ManageFloor,
             ViewSettings,
             ImportExport,
+            ViewCalls,
         ],
         // Team leads (班组长) take calls on a busy floor too.
         Role::Supervisor => &[
             Session,
+            ViewDirectory,
             ViewCustomers,
             EditCustomers,
             MergeCustomers,
@@ -101,19 +110,42 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ManageFloor,
             ViewSettings,
             ImportExport,
+            ViewCalls,
         ],
-        Role::Agent | Role::Expert => &[
+        Role::Agent => &[
             Session,
+            ViewDirectory,
             ViewCustomers,
             EditCustomers,
             ViewEvents,
             TakeContacts,
             ViewSettings,
         ],
-        Role::QualityInspector => &[Session, ViewCustomers, ViewEvents, ViewFloor, ViewSettings],
+        // Second-line experts (二线专家) take the calls agents pass them, and look back at
+        // the calls they were consulted on.
+        Role::Expert => &[
+            Session,
+            ViewDirectory,
+            ViewCustomers,
+            EditCustomers,
+            ViewEvents,
+            TakeContacts,
+            ViewSettings,
+            ViewCalls,
+        ],
+        Role::QualityInspector => &[
+            Session,
+            ViewDirectory,
+            ViewCustomers,
+            ViewEvents,
+            ViewFloor,
+            ViewSettings,
+            ViewCalls,
+        ],
         // Finance and the other back-office departments see what the front line may not.
         Role::BackOffice => &[
             Session,
+            ViewDirectory,
             ViewCustomers,
             EditCustomers,
             ViewProtected,

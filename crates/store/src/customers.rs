@@ -33,7 +33,17 @@ const CUSTOMER_COLUMNS: &str = "c.id, c.tenant_id, c.name, c.phones, c.emails, c
 pub struct CustomerQuery {
     /// Part of the name, or of a normalised number.
     pub text: Option<String>,
+    /// A whole number as normalised: matches it exactly (besides `text`).
+    pub number: Option<String>,
+    /// A whole ID number: matches it exactly (besides `text`).
+    pub id_number: Option<String>,
     pub segment: Option<Segment>,
+    pub level: Option<u8>,
+    pub blacklisted: Option<bool>,
+    /// Part of an address: a province, city or district (`杭州市`, `西湖区`).
+    pub region: Option<String>,
+    /// Only customers a department holds a facet of (`finance`, `sales`).
+    pub department: Option<String>,
     pub after: Option<CustomerId>,
     pub limit: u32,
     /// Records merged into another are left out unless asked for.
@@ -303,47 +313,92 @@ impl TenantStore<'_> {
 
     /// A page of a tenant's customers in id order.
     pub async fn customers(&self, q: &CustomerQuery) -> Result<Vec<Customer>, StoreError> {
+        enum Bind {
+            Text(String),
+            Int(i64),
+            Bool(bool),
+        }
         let tenant = self.tenant;
         let mut sql = format!(
             "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.tenant_id = $1 AND c.id > $2"
         );
+        let mut binds = Vec::new();
+        let param = |binds: &mut Vec<Bind>, b: Bind| {
+            binds.push(b);
+            format!("${}", binds.len() + 2)
+        };
         if !q.include_merged {
             sql.push_str(" AND c.merged_into IS NULL");
         }
-        let mut n = 3;
-        if q.segment.is_some() {
-            sql.push_str(&format!(" AND c.segment = ${n}"));
-            n += 1;
+        if let Some(s) = q.segment {
+            let p = param(&mut binds, Bind::Text(s.as_str().into()));
+            sql.push_str(&format!(" AND c.segment = {p}"));
         }
-        let like = q.text.as_ref().map(|t| {
-            // Wildcards and PostgreSQL's escape character are taken literally by dropping them.
+        if let Some(l) = q.level {
+            let p = param(&mut binds, Bind::Int(i64::from(l)));
+            sql.push_str(&format!(" AND c.level = {p}"));
+        }
+        if let Some(b) = q.blacklisted {
+            let p = param(&mut binds, Bind::Bool(b));
+            sql.push_str(&format!(" AND c.blacklisted = {p}"));
+        }
+        // Wildcards and PostgreSQL's escape character are taken literally by dropping them.
+        let like = |t: &str| {
             let escaped: String = t
                 .chars()
                 .filter(|c| !matches!(c, '%' | '_' | '\\'))
                 .collect::<String>()
                 .to_lowercase();
             format!("%{escaped}%")
-        });
-        if like.is_some() {
-            sql.push_str(&format!(
-                " AND (LOWER(c.name) LIKE ${n} OR EXISTS (SELECT 1 FROM customer_phones p \
-                 WHERE p.tenant_id = c.tenant_id AND p.customer_id = c.id AND p.number LIKE ${n}))"
-            ));
-            n += 1;
+        };
+        if let Some(r) = &q.region {
+            let p = param(&mut binds, Bind::Text(like(r)));
+            sql.push_str(&format!(" AND c.addresses LIKE {p}"));
         }
-        sql.push_str(&format!(" ORDER BY c.id LIMIT ${n}"));
+        if let Some(d) = &q.department {
+            let p = param(&mut binds, Bind::Text(d.clone()));
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM customer_facets f WHERE f.tenant_id = c.tenant_id \
+                 AND f.customer_id = c.id AND f.department = {p})"
+            ));
+        }
+        let mut any = Vec::new();
+        if let Some(t) = &q.text {
+            let p = param(&mut binds, Bind::Text(like(t)));
+            any.push(format!("LOWER(c.name) LIKE {p}"));
+            any.push(format!(
+                "EXISTS (SELECT 1 FROM customer_phones p WHERE p.tenant_id = c.tenant_id \
+                 AND p.customer_id = c.id AND p.number LIKE {p})"
+            ));
+        }
+        if let Some(n) = &q.number {
+            let p = param(&mut binds, Bind::Text(n.clone()));
+            any.push(format!(
+                "EXISTS (SELECT 1 FROM customer_phones p WHERE p.tenant_id = c.tenant_id \
+                 AND p.customer_id = c.id AND p.number = {p})"
+            ));
+        }
+        if let Some(i) = &q.id_number {
+            let p = param(&mut binds, Bind::Text(i.clone()));
+            any.push(format!("c.id_number = {p}"));
+        }
+        if !any.is_empty() {
+            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+        }
+        let limit = param(&mut binds, Bind::Int(i64::from(q.limit)));
+        sql.push_str(&format!(" ORDER BY c.id LIMIT {limit}"));
         on_db!(self.store, pool => {
             let mut query = sqlx::query(&sql)
                 .bind(tenant.0)
                 .bind(q.after.map_or(0, |c| c.0));
-            if let Some(s) = q.segment {
-                query = query.bind(s.as_str());
-            }
-            if let Some(l) = &like {
-                query = query.bind(l.clone());
+            for b in &binds {
+                query = match b {
+                    Bind::Text(t) => query.bind(t.clone()),
+                    Bind::Int(i) => query.bind(*i),
+                    Bind::Bool(b) => query.bind(*b),
+                };
             }
             query
-                .bind(i64::from(q.limit))
                 .fetch_all(pool)
                 .await?
                 .iter()

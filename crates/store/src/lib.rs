@@ -218,6 +218,7 @@ impl Store {
             time_zone: t.time_zone.clone(),
             locale: t.locale.clone(),
             created_at_ms: now_ms,
+            suspended_at_ms: None,
         })
     }
 
@@ -266,6 +267,34 @@ impl Store {
             .execute(pool)
             .await
             .map(drop)?);
+        self.tenant(id).await
+    }
+
+    /// Suspends a tenant at `at_ms` (ending every session of its users, API tokens too) or,
+    /// with `None`, resumes it. Returns the tenant as it now is.
+    pub async fn set_tenant_suspended(
+        &self,
+        id: TenantId,
+        at_ms: Option<i64>,
+    ) -> Result<Option<Tenant>, StoreError> {
+        on_db!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE tenants SET suspended_at = $1 WHERE id = $2")
+                .bind(at_ms)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(at) = at_ms {
+                sqlx::query(
+                    "UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(at)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
         self.tenant(id).await
     }
 
@@ -407,7 +436,7 @@ impl Store {
 }
 
 const TENANT_COLUMNS: &str = "SELECT id, slug, name, seat_quota, sip_domain, time_zone, \
-                              locale, created_at FROM tenants";
+                              locale, created_at, suspended_at FROM tenants";
 const USER_COLUMNS: &str = "SELECT id, tenant_id, username, display_name, role, \
                             password_hash, active, version, created_at FROM users";
 
@@ -454,6 +483,7 @@ fn tenant_from(row: &impl AnyRow) -> Result<Tenant, StoreError> {
         time_zone: row.text("time_zone")?,
         locale: row.text("locale")?,
         created_at_ms: row.int("created_at")?,
+        suspended_at_ms: row.opt_int("suspended_at")?,
     })
 }
 

@@ -25,6 +25,8 @@ pub struct Tenant {
     /// `zh-CN` or `en`.
     pub locale: String,
     pub created_at_ms: i64,
+    /// When the platform suspended it; `None` while it is active.
+    pub suspended_at_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -44,13 +44,22 @@ export const useSession = defineStore('session', () => {
 
   const can = (perm: string) => computed(() => info.value?.permissions.includes(perm) ?? false)
 
-  /** Where this user starts: agents at the desktop, team leads on the floor. */
+  /** Where this user starts: each role at the screen of its day's work. */
   function home(): string {
+    const role = info.value?.user.role
     const p = info.value?.permissions ?? []
-    if (p.includes('take_contacts') && !p.includes('view_floor')) return '/desktop'
-    if (p.includes('view_floor')) return '/floor'
-    if (p.includes('manage_config')) return '/admin'
-    return '/desktop'
+    const first = (...paths: [string, string][]) => paths.find(([perm]) => p.includes(perm))?.[1] ?? '/account'
+    switch (role) {
+      case 'platform_admin': return '/tenants'
+      case 'tenant_admin': return first(['view_config', '/admin'])
+      case 'supervisor': return first(['view_floor', '/floor'])
+      case 'agent': return first(['take_contacts', '/desktop'])
+      case 'quality_inspector':
+      case 'expert': return first(['view_calls', '/calls'], ['take_contacts', '/desktop'])
+      case 'back_office': return first(['view_customers', '/customers'])
+      case 'dealer': return '/account'
+      default: return first(['take_contacts', '/desktop'], ['view_customers', '/customers'])
+    }
   }
 
   return { info, loaded, load, login, logout, can, home }

@@ -416,7 +416,16 @@ pub(super) async fn create_kind<W: Wire>(
             input.into_doc()?,
             None,
         )
-        .await?;
+        .await
+        .map_err(|e| {
+            // A key taken is the key field's fault, shown next to it.
+            let e = ApiError::from(e);
+            if e.code == crate::error::Code::AlreadyExists {
+                e.with_details(serde_json::json!({"field": "key"}))
+            } else {
+                e
+            }
+        })?;
     Ok((StatusCode::CREATED, Json(ConfigDoc::from(&item))))
 }
 

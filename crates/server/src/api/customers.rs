@@ -99,13 +99,98 @@ async fn find(state: &AppState, tenant: TenantId, id: i64) -> ApiResult<store::C
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
-    /// Part of a name or a number.
+    /// Part of a name or a number, a whole number in any written form (`138 5710 0000`,
+    /// `+86-138-5710-0000`), or a whole ID number.
     pub q: Option<String>,
     pub segment: Option<String>,
+    /// 1–5.
+    pub level: Option<u8>,
+    pub blacklisted: Option<bool>,
+    /// Part of an address: a province, city or district.
+    pub region: Option<String>,
+    /// Only customers this department holds a facet of.
+    pub department: Option<String>,
     /// The `next_after` of the previous page.
     pub after: Option<i64>,
     /// 1 to 500; 50 if left out.
     pub limit: Option<u32>,
+}
+
+/// What a list or an export is filtered by.
+pub(super) struct Filters {
+    pub q: Option<String>,
+    pub segment: Option<String>,
+    pub level: Option<u8>,
+    pub blacklisted: Option<bool>,
+    pub region: Option<String>,
+    pub department: Option<String>,
+}
+
+/// The query for the filters, each checked; paging left to the caller.
+pub(super) fn filters(p: Filters) -> ApiResult<CustomerQuery> {
+    let segment = p
+        .segment
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| Segment::parse(s).ok_or_else(|| ApiError::invalid("segment", "unknown segment")))
+        .transpose()?;
+    let bounded = |field: &str, v: Option<String>| -> ApiResult<Option<String>> {
+        let v = v.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        match v {
+            Some(t) if t.chars().count() > 100 => {
+                Err(ApiError::invalid(field, "at most 100 characters"))
+            }
+            other => Ok(other),
+        }
+    };
+    let text = bounded("q", p.q)?;
+    if p.level.is_some_and(|l| !(1..=5).contains(&l)) {
+        return Err(ApiError::invalid("level", "1 to 5"));
+    }
+    Ok(CustomerQuery {
+        number: text.as_deref().and_then(whole_number),
+        id_number: text
+            .as_deref()
+            .filter(|t| looks_like_id_number(t))
+            .map(str::to_string),
+        // Separators people write numbers with are not part of the stored number.
+        text: text.map(|t| {
+            if t.chars().all(|c| c.is_ascii_digit() || " -+()".contains(c)) {
+                t.chars().filter(char::is_ascii_digit).collect()
+            } else {
+                t
+            }
+        }),
+        segment,
+        level: p.level,
+        blacklisted: p.blacklisted,
+        region: bounded("region", p.region)?,
+        department: bounded("department", p.department)?,
+        after: None,
+        limit: 50,
+        include_merged: false,
+    })
+}
+
+/// A whole phone number in any written form, as stored; none for a name or a part.
+fn whole_number(q: &str) -> Option<String> {
+    let digits = q.chars().filter(char::is_ascii_digit).count();
+    let phoneish = q
+        .chars()
+        .all(|c| c.is_ascii_digit() || " -+()（）".contains(c));
+    (phoneish && digits >= 7)
+        .then(|| phone::normalize(q, None).ok())
+        .flatten()
+        .map(|p| p.as_str().to_string())
+}
+
+/// A resident ID number's shape: 15 digits, or 17 and a digit or X.
+fn looks_like_id_number(q: &str) -> bool {
+    let b = q.as_bytes();
+    (b.len() == 15 && b.iter().all(u8::is_ascii_digit))
+        || (b.len() == 18
+            && b[..17].iter().all(u8::is_ascii_digit)
+            && (b[17].is_ascii_digit() || b[17] == b'x' || b[17] == b'X'))
 }
 
 #[utoipa::path(get, path = "/api/customers", tag = "customers", params(ListParams),
@@ -116,18 +201,16 @@ pub async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<CustomerPage>> {
     let limit = super::limit(p.limit)?;
-    let segment = p
-        .segment
-        .as_deref()
-        .map(|s| Segment::parse(s).ok_or_else(|| ApiError::invalid("segment", "unknown segment")))
-        .transpose()?;
-    let q = CustomerQuery {
-        text: p.q.filter(|t| !t.trim().is_empty()),
-        segment,
-        after: p.after.map(CustomerId),
-        limit,
-        include_merged: false,
-    };
+    let mut q = filters(Filters {
+        q: p.q,
+        segment: p.segment,
+        level: p.level,
+        blacklisted: p.blacklisted,
+        region: p.region,
+        department: p.department,
+    })?;
+    q.after = p.after.map(CustomerId);
+    q.limit = limit;
     let items = state.store().scoped(caller.tenant()?).customers(&q).await?;
     let next_after = (items.len() == limit as usize)
         .then(|| items.last().map(|c| c.id.0))

@@ -74,11 +74,22 @@ pub struct FloorView {
     /// Set when the routing engine failed and was restarted from the log: agents were
     /// signed in again and waiting callers queued again.
     pub alert: Option<FloorAlert>,
+    /// Set when a number's IVR flow could not be loaded: its callers get the tenant's
+    /// fallback (its first queue, or an apology) until the flow is fixed.
+    pub flow_alert: Option<FlowAlert>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FloorAlert {
     pub at_ms: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlowAlert {
+    pub at_ms: i64,
+    /// The number dialled.
+    pub number: String,
     pub reason: String,
 }
 
@@ -201,7 +212,91 @@ fn assemble(live: Live, dir: &Directory) -> FloorView {
         alert: live
             .alert
             .map(|(at_ms, reason)| FloorAlert { at_ms, reason }),
+        flow_alert: live.flow_alert.map(|(at_ms, number, reason)| FlowAlert {
+            at_ms,
+            number,
+            reason,
+        }),
     }
+}
+
+/// Who and what a call can be passed to: the tenant's queues by name, and the people who
+/// take calls (agents, experts, team leads) with their extension and presence.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryView {
+    pub queues: Vec<DirectoryQueue>,
+    pub people: Vec<DirectoryPerson>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryQueue {
+    pub key: String,
+    pub name: String,
+    pub open: bool,
+    pub waiting: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryPerson {
+    pub user_id: i64,
+    pub display_name: String,
+    /// `agent`, `expert`, `supervisor`.
+    pub role: String,
+    pub extension: Option<String>,
+    /// As on the floor (`ready`, `talking`, `not_ready`…); `offline` when not signed in.
+    pub state: String,
+    pub reason: Option<String>,
+}
+
+/// The directory for transfers, consultations and names on every screen.
+#[utoipa::path(get, path = "/api/directory", tag = "floor",
+    responses((status = 200, body = DirectoryView), (status = 403, body = ErrorBody)))]
+pub async fn directory_view(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<DirectoryView>> {
+    let tenant = caller.tenant()?;
+    let live = state.app().floor_live(tenant).await?;
+    let dir = directory(&state, tenant).await?;
+    let users = state.store().scoped(tenant).users().await?;
+    let mut people: Vec<DirectoryPerson> = users
+        .into_iter()
+        .filter(|u| u.active)
+        .filter_map(|u| {
+            let (_, extension) = dir.people.get(&u.id.0)?;
+            extension.as_ref()?;
+            let (state_name, reason) = live
+                .agents
+                .iter()
+                .find(|a| a.user == u.id.0)
+                .map(|a| describe(a.state))
+                .unwrap_or_else(|| ("offline".into(), None));
+            Some(DirectoryPerson {
+                user_id: u.id.0,
+                display_name: u.display_name,
+                role: u.role.as_str().into(),
+                extension: extension.clone(),
+                state: state_name,
+                reason,
+            })
+        })
+        .collect();
+    people.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+    let mut queues: Vec<DirectoryQueue> = dir
+        .queue_names
+        .iter()
+        .map(|(key, name)| {
+            let q = live.queues.iter().find(|q| &q.key == key);
+            DirectoryQueue {
+                key: key.clone(),
+                name: name.clone(),
+                open: q.is_some_and(|q| q.open),
+                waiting: q.map_or(0, |q| q.waiting),
+            }
+        })
+        .collect();
+    queues.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(Json(DirectoryView { queues, people }))
 }
 
 /// The floor now: queues today and every agent's state with the time in it.

@@ -621,6 +621,10 @@ pub struct ExportParams {
     pub format: Option<String>,
     pub q: Option<String>,
     pub segment: Option<String>,
+    pub level: Option<u8>,
+    pub blacklisted: Option<bool>,
+    pub region: Option<String>,
+    pub department: Option<String>,
 }
 
 /// Download customers as a spreadsheet (ID numbers masked). Audited.
@@ -637,11 +641,14 @@ pub async fn export(
         Some("csv") => Format::Csv,
         Some(_) => return Err(ApiError::invalid("format", "xlsx or csv")),
     };
-    let segment = p
-        .segment
-        .as_deref()
-        .map(|s| Segment::parse(s).ok_or_else(|| ApiError::invalid("segment", "unknown segment")))
-        .transpose()?;
+    let filtered = super::customers::filters(super::customers::Filters {
+        q: p.q,
+        segment: p.segment,
+        level: p.level,
+        blacklisted: p.blacklisted,
+        region: p.region,
+        department: p.department,
+    })?;
     let mut table = Table {
         headers: [
             "姓名 Name",
@@ -666,11 +673,9 @@ pub async fn export(
     let mut after = None;
     loop {
         let q = CustomerQuery {
-            text: p.q.clone().filter(|t| !t.trim().is_empty()),
-            segment,
             after,
             limit: 1000,
-            include_merged: false,
+            ..filtered.clone()
         };
         let page = state.store().scoped(tenant).customers(&q).await?;
         for c in &page {

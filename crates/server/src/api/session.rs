@@ -14,7 +14,7 @@ use crate::auth::{self, CSRF_COOKIE, Caller, SESSION_COOKIE};
 use crate::dto::{
     LoginMode, LoginRequest, PasswordChange, SessionInfo, TenantDto, TokenRequest, UserDto,
 };
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, Code, ErrorBody};
 use crate::extract::ApiJson;
 use crate::perm::grants;
 
@@ -92,6 +92,13 @@ pub async fn login(
         return Err(guard.failed(&state, &account));
     };
     guard.succeeded(&account, client);
+    // Told only to someone who knows the password.
+    if tenant.as_ref().is_some_and(|t| t.suspended_at_ms.is_some()) {
+        return Err(ApiError::new(
+            Code::TenantSuspended,
+            "this center is suspended; ask the platform's operator",
+        ));
+    }
 
     let now = state.now_ms();
     let settings = state.settings();

@@ -8,7 +8,7 @@ use store::{NewTenant, NewUser, Role, TenantId};
 
 use crate::AppState;
 use crate::auth::{self, Caller};
-use crate::dto::{NewTenantRequest, TenantDto, TenantNumbers, TenantPatch};
+use crate::dto::{NewTenantRequest, TenantDto, TenantNumbers, TenantPatch, TenantUsage};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath};
 
@@ -121,21 +121,82 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<TenantPatch>,
 ) -> ApiResult<Json<TenantDto>> {
-    let tenant = state
+    let mut tenant = state
         .store()
         .update_tenant(TenantId(id), req.name.as_deref(), req.seat_quota)
         .await?
         .ok_or_else(|| ApiError::not_found("tenant"))?;
+    if let Some(suspend) = req.suspended
+        && suspend != tenant.suspended_at_ms.is_some()
+    {
+        let at = suspend.then(|| state.now_ms());
+        tenant = state
+            .store()
+            .set_tenant_suspended(TenantId(id), at)
+            .await?
+            .ok_or_else(|| ApiError::not_found("tenant"))?;
+    }
     super::audit(
         &state,
         &caller,
         "tenant.update",
         "tenant",
         id,
-        json!({ "name": req.name, "seat_quota": req.seat_quota }),
+        json!({ "name": req.name, "seat_quota": req.seat_quota, "suspended": req.suspended }),
     )
     .await?;
     Ok(Json(TenantDto::from(&tenant)))
+}
+
+/// What a tenant uses: seats in use now, users and agents, calls and talk time of the last
+/// 24 hours.
+#[utoipa::path(get, path = "/api/tenants/{tenant_id}/usage", tag = "tenants",
+    params(("tenant_id" = i64, Path)),
+    responses((status = 200, body = TenantUsage), (status = 404, body = ErrorBody)))]
+pub async fn usage(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<TenantUsage>> {
+    let tenant = state
+        .store()
+        .tenant(TenantId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("tenant"))?;
+    let scoped = state.store().scoped(tenant.id);
+    let users = scoped
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .count();
+    let agents = scoped.config_items("agent").await?.len();
+    let signed_in = state
+        .app()
+        .floor_live(tenant.id)
+        .await?
+        .agents
+        .iter()
+        .filter(|a| a.state.is_some())
+        .count();
+    let now = state.now_ms();
+    let filter = app::records::CdrFilter {
+        from_ms: now - 24 * 3600 * 1000,
+        to_ms: now + 1,
+        queue: None,
+        agent_id: None,
+        customer_id: None,
+        limit: 100_000,
+    };
+    let calls = state.app().cdrs(tenant.id, &filter).await?;
+    let talk_ms: i64 = calls.iter().map(|c| c.talk_ms).sum();
+    Ok(Json(TenantUsage {
+        seat_quota: tenant.seat_quota,
+        users,
+        agents,
+        signed_in,
+        calls_24h: calls.len(),
+        talk_minutes_24h: talk_ms / 60_000,
+    }))
 }
 
 fn normalise(numbers: &[String]) -> ApiResult<Vec<String>> {

@@ -894,3 +894,147 @@ fn issue_20_sip_passwords_are_kept_only_as_ha1() {
         );
     });
 }
+
+/// Issue 21: what the administration screens load and save unchanged stays the same, for
+/// every kind of configuration — the document, and the route a call to the number takes.
+#[test]
+fn issue_21_every_configuration_round_trips_unchanged() {
+    on_both(|w: World| async move {
+        let admin = Role::TenantAdmin;
+        w.store
+            .scoped(w.a.tenant.id)
+            .set_tenant_numbers(&["95598".to_string()], 1)
+            .await
+            .unwrap();
+        let board = app::switchboard::Switchboard(w.state.app().clone());
+        let before = telephony::App::route(&board, "95598", "13812345678")
+            .await
+            .expect("routed by the tenant's flow");
+        for path in [
+            "/api/skills",
+            "/api/queues",
+            "/api/teams",
+            "/api/calendars",
+            "/api/ivr-flows",
+        ] {
+            let (s, list) = w.as_a(admin, Method::GET, path, None).await;
+            assert_eq!(s, StatusCode::OK, "{path}: {list}");
+            for doc in list.as_array().unwrap() {
+                let key = doc["key"].as_str().unwrap();
+                let mut body = doc["data"].clone();
+                body["version"] = doc["version"].clone();
+                let one = format!("{path}/{key}");
+                let (s, saved) = w.as_a(admin, Method::PUT, &one, Some(body)).await;
+                assert_eq!(s, StatusCode::OK, "{one}: {saved}");
+                // The same document as the center reads it (a field left out and its
+                // default are the same), and saving again changes nothing more.
+                assert!(
+                    same_doc(path, &saved["data"], &doc["data"]),
+                    "{one} changed by saving it unchanged:\n{saved}\n{doc}"
+                );
+                let mut again = saved["data"].clone();
+                again["version"] = saved["version"].clone();
+                let (s, twice) = w.as_a(admin, Method::PUT, &one, Some(again)).await;
+                assert_eq!(s, StatusCode::OK, "{one}: {twice}");
+                assert_eq!(twice["data"], saved["data"], "{one}");
+            }
+        }
+        // A routing profile: its SIP password is kept although not sent back.
+        let agent = w.a.users[&Role::Agent].id.0;
+        let path = format!("/api/agents/{agent}/profile");
+        let (s, doc) = w.as_a(admin, Method::GET, &path, None).await;
+        assert_eq!(s, StatusCode::OK, "{doc}");
+        let mut body = doc["data"].clone();
+        body.as_object_mut().unwrap().remove("has_sip_password");
+        body["version"] = doc["version"].clone();
+        let (s, saved) = w.as_a(admin, Method::PUT, &path, Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{saved}");
+        assert_eq!(saved["data"]["has_sip_password"], true, "{saved}");
+        let profile = |v: &serde_json::Value| {
+            let mut v = v.clone();
+            v.as_object_mut().unwrap().remove("has_sip_password");
+            serde_json::from_value::<app::config::Agent>(v).unwrap()
+        };
+        assert_eq!(profile(&saved["data"]), profile(&doc["data"]));
+        // The center's settings.
+        let (_, settings) = w.as_a(admin, Method::GET, "/api/settings", None).await;
+        let (s, saved) = w
+            .as_a(admin, Method::PUT, "/api/settings", Some(settings.clone()))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{saved}");
+        assert_eq!(saved["dispositions"], settings["dispositions"]);
+        let after = telephony::App::route(&board, "95598", "13812345678")
+            .await
+            .expect("still routed");
+        assert_eq!(after.flow, before.flow);
+    });
+}
+
+/// Whether two stored documents of the kind at `path` are the same to the center.
+fn same_doc(path: &str, a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    fn eq<T: serde::de::DeserializeOwned + PartialEq>(
+        a: &serde_json::Value,
+        b: &serde_json::Value,
+    ) -> bool {
+        serde_json::from_value::<T>(a.clone()).unwrap()
+            == serde_json::from_value::<T>(b.clone()).unwrap()
+    }
+    use app::config::*;
+    match path {
+        "/api/skills" => eq::<Skill>(a, b),
+        "/api/queues" => eq::<Queue>(a, b),
+        "/api/teams" => eq::<Team>(a, b),
+        "/api/calendars" => eq::<Calendar>(a, b),
+        "/api/ivr-flows" => eq::<IvrFlow>(a, b),
+        _ => a == b,
+    }
+}
+
+/// Issue 21: a number whose flow cannot load is answered by the tenant's first queue (or
+/// an apology), never a 404, and the floor and the log say so.
+#[test]
+fn issue_21_a_number_without_a_loadable_flow_gets_the_fallback() {
+    on_both(|w: World| async move {
+        let tenant = w.a.tenant.id;
+        w.store
+            .scoped(tenant)
+            .set_tenant_numbers(&["95598".to_string()], 1)
+            .await
+            .unwrap();
+        // A flow for the number that does not parse (written behind the API's back).
+        w.store
+            .scoped(tenant)
+            .put_config(
+                "ivr_flow",
+                "95598",
+                &json!({"name": "坏的", "flow": {"start": 7}}),
+                None,
+                1,
+                None,
+            )
+            .await
+            .unwrap();
+        let board = app::switchboard::Switchboard(w.state.app().clone());
+        let route = telephony::App::route(&board, "95598", "13812345678")
+            .await
+            .expect("answered, not 404");
+        let queue = format!("{}-queue", w.a.tenant.slug);
+        assert_eq!(
+            route.flow.nodes[&route.flow.start],
+            serde_json::from_value(json!({"type": "queue", "queue": queue})).unwrap()
+        );
+        let (_, floor) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/floor", None)
+            .await;
+        assert_eq!(floor["flow_alert"]["number"], "95598", "{floor}");
+        let (_, log) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::GET,
+                "/api/events/log?limit=500",
+                None,
+            )
+            .await;
+        assert!(log.to_string().contains("95598"), "{log}");
+    });
+}

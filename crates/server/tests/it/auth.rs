@@ -586,3 +586,106 @@ fn the_platform_admin_creates_tenants_but_sees_no_customers() {
         assert!(w.store.tenant_by_slug("half").await.unwrap().is_none());
     });
 }
+
+/// Issue 21: the platform's operator suspends a tenant: its users are logged out and cannot
+/// log in (told why once the password is right), its phones cannot register; resumed, they
+/// can. The usage page counts what it uses.
+#[test]
+fn issue_21_a_suspended_tenant_cannot_log_in_until_resumed() {
+    on_both(|w: World| async move {
+        let (_, root, _) = login(&w, None, "root", PASSWORD, "bearer").await;
+        let root = root["token"].as_str().unwrap().to_string();
+        let (_, agent, _) = login(&w, Some("gas"), "agent", PASSWORD, "bearer").await;
+        let agent = agent["token"].as_str().unwrap().to_string();
+        // The agent's phone has a password (kept as HA1) and registers.
+        let board = app::switchboard::Switchboard(w.state.app().clone());
+        let domain = w.b.tenant.sip_domain.clone();
+        let (_, admin, _) = login(&w, Some("gas"), "tenant-admin", PASSWORD, "bearer").await;
+        let profile = format!("/api/agents/{}/profile", w.b.users[&Role::Agent].id.0);
+        let (_, doc) = w
+            .call(Method::GET, &profile, admin["token"].as_str(), None)
+            .await;
+        let (s, v) = w
+            .call(
+                Method::PUT,
+                &profile,
+                admin["token"].as_str(),
+                Some(json!({
+                "version": doc["version"], "extension": "8001", "sip_password": "sip-secret-2",
+                "queues": doc["data"]["queues"]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(
+            telephony::App::extension(&board, &domain, "8001")
+                .await
+                .is_some(),
+            "registers"
+        );
+        let path = format!("/api/tenants/{}", w.b.tenant.id.0);
+        let (s, t) = w
+            .call(
+                Method::PATCH,
+                &path,
+                Some(&root),
+                Some(json!({"suspended": true})),
+            )
+            .await;
+        assert_eq!(
+            (s, t["suspended"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{t}"
+        );
+        let (s, _) = w
+            .call(Method::GET, "/api/auth/session", Some(&agent), None)
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "the session ended");
+        let (s, e, _) = login(&w, Some("gas"), "agent", PASSWORD, "bearer").await;
+        assert_eq!(
+            (s, e["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("tenant_suspended")),
+            "{e}"
+        );
+        let (s, e, _) = login(&w, Some("gas"), "agent", "wrong-password", "bearer").await;
+        assert_eq!(
+            s,
+            StatusCode::UNAUTHORIZED,
+            "a wrong password learns nothing: {e}"
+        );
+        // The other tenant works on.
+        let (s, _, _) = login(&w, Some("water"), "agent", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            telephony::App::extension(&board, &domain, "8001")
+                .await
+                .is_none(),
+            "no registration"
+        );
+        let (s, u) = w
+            .call(Method::GET, &format!("{path}/usage"), Some(&root), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{u}");
+        assert!(u["users"].as_u64().unwrap() > 0, "{u}");
+        let (s, t) = w
+            .call(
+                Method::PATCH,
+                &path,
+                Some(&root),
+                Some(json!({"suspended": false})),
+            )
+            .await;
+        assert_eq!(
+            (s, t["suspended"].as_bool()),
+            (StatusCode::OK, Some(false)),
+            "{t}"
+        );
+        let (s, _, _) = login(&w, Some("gas"), "agent", PASSWORD, "bearer").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            telephony::App::extension(&board, &domain, "8001")
+                .await
+                .is_some(),
+            "registers again"
+        );
+    });
+}

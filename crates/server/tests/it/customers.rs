@@ -463,3 +463,77 @@ fn issue_20_a_nul_character_is_refused_naming_its_field() {
         assert!(!list.to_string().contains('\u{0}'), "{list}");
     });
 }
+
+/// Issue 21: the customer list finds a number however it is written, a whole ID number,
+/// and filters by level, region, blacklist and department.
+#[test]
+fn issue_21_the_customer_list_searches_any_written_number_and_filters() {
+    on_both(|w: World| async move {
+        let lead = Role::Supervisor;
+        let (s, created) = w
+            .as_a(lead, Method::POST, "/api/customers", Some(json!({
+                "name": "周建华", "phones": [{"number": "0571-8765 4321", "label": "home"}],
+                "addresses": [{"province": "浙江省", "city": "杭州市", "district": "滨江区", "line": "江南大道 1 号"}],
+                "level": 5, "blacklisted": true, "blacklist_reason": "恶意投诉",
+                "id_number": "33010619800101123X"})))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let id = created["id"].clone();
+        let names = |v: &serde_json::Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        for q in [
+            "0571 8765 4321",
+            "+86 571 8765 4321",
+            "(0571)87654321",
+            "8765",
+            "33010619800101123X",
+            "建华",
+        ] {
+            let path = format!("/api/customers?q={}", urlencode(q));
+            let (s, page) = w.as_a(lead, Method::GET, &path, None).await;
+            assert_eq!(s, StatusCode::OK, "{q}: {page}");
+            assert_eq!(names(&page), ["周建华"], "{q}");
+        }
+        for (filter, found) in [
+            ("level=5", true),
+            ("level=4", false),
+            ("blacklisted=true", true),
+            ("region=%E6%BB%A8%E6%B1%9F%E5%8C%BA", true), // 滨江区
+            ("region=%E8%A5%BF%E6%B9%96%E5%8C%BA", false), // 西湖区
+            ("department=finance", false),
+        ] {
+            let (_, page) = w
+                .as_a(lead, Method::GET, &format!("/api/customers?{filter}"), None)
+                .await;
+            let ids: Vec<_> = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].clone())
+                .collect();
+            assert_eq!(ids.contains(&id), found, "{filter}: {page}");
+        }
+        let (s, e) = w
+            .as_a(lead, Method::GET, "/api/customers?level=9", None)
+            .await;
+        assert_eq!(
+            (s, e["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("level"))
+        );
+    });
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
