@@ -21,11 +21,14 @@ bash scripts/setup.sh
 cargo test --workspace --locked
 
 # The web app: its unit tests (Vitest), then end to end in Chromium against a real center
-# with a real SIP call (web/e2e/run.mjs; screenshots and numbers in web/e2e/out/).
+# with real SIP calls (web/e2e/run.mjs; screenshots and numbers in web/e2e/out/).
 bash scripts/web.sh
 (cd web && npm test --silent)
 cargo build --locked -p hotline
 (cd web && node e2e/run.mjs ../target/debug/hotline)
+# Every role's pages in both languages, and the manager's, the agent's, the back office's
+# and the operator's work end to end (web/e2e/walk.mjs; screenshots in web/e2e/out/homes/).
+(cd web && node e2e/walk.mjs ../target/debug/hotline)
 
 # The API against its own OpenAPI document, fuzzed by schemathesis (installed on first use).
 bash scripts/api-fuzz.sh

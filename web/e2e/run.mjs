@@ -15,14 +15,14 @@
 //
 // Usage: node e2e/run.mjs [path/to/hotline]   (from web/; the app must be built)
 
-import { spawn, spawnSync } from 'node:child_process'
-import { createServer } from 'node:net'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
+import { apiClient, check, cleanUp, fail, failed, freePort, sipp, startCenter, waitExit, watch as watchInto } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const web = resolve(here, '..')
@@ -32,50 +32,7 @@ const out = join(here, 'out')
 const sippDir = join(root, 'crates/hotline/tests/sipp')
 const CUSTOMER_NUMBER = '13912345678'
 
-const children = []
 const report = {}
-let failures = 0
-
-function check(ok, what) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
-  if (!ok) failures++
-}
-
-function freePort() {
-  return new Promise((res) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => res(port))
-    })
-  })
-}
-
-function run(cmd, args, opts = {}) {
-  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts })
-  children.push(p)
-  return p
-}
-
-function waitExit(p, ms) {
-  return new Promise((res) => {
-    if (p.exitCode !== null) return res(p.exitCode)
-    const t = setTimeout(() => res(null), ms)
-    p.on('exit', (code) => {
-      clearTimeout(t)
-      res(code)
-    })
-  })
-}
-
-/** A sipp scenario from `file` with `{{placeholders}}` filled in, run against the center. */
-function sipp(dir, sip, file, fill, args) {
-  let xml = readFileSync(file, 'utf8')
-  for (const [k, v] of Object.entries(fill)) xml = xml.replaceAll(`{{${k}}}`, v)
-  const name = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}-${file.split('/').pop()}`
-  writeFileSync(join(dir, name), xml)
-  return run('sipp', [`127.0.0.1:${sip}`, '-sf', name, '-m', '1', '-nostdin', '-trace_err', '-timeout', '60s', ...args], { cwd: dir })
-}
 
 async function main() {
   for (const tool of ['sipp', 'sox', '/usr/bin/chromium']) {
@@ -90,29 +47,7 @@ async function main() {
   const rtp = 30000 + Math.floor(Math.random() * 20000)
 
   // The center (started again on the same address later, for the outage).
-  const start = (listen) => {
-    const server = run(hotline, [
-      'serve', '--demo', '--listen', listen, '--database', `sqlite://${dir}/h.db`,
-      '--sip', `127.0.0.1:${sip}`, '--rtp-ports', `${rtp}-${rtp + 200}`, '--data-dir', join(dir, 'data'),
-      '--prompts', join(dir, 'no-prompts'), '--web', join(web, 'dist'),
-    ])
-    let log = ''
-    server.stderr.on('data', (d) => (log += d))
-    const url = new Promise((res, rej) => {
-      let buf = ''
-      const t = setTimeout(() => rej(new Error('the center did not start:\n' + log)), 60_000)
-      server.stdout.on('data', (d) => {
-        buf += d
-        const m = buf.match(/running at (http:\/\/[0-9.:]+)\//)
-        if (m && buf.includes('Press Ctrl-C')) {
-          clearTimeout(t)
-          res(m[1])
-        }
-      })
-      server.on('exit', () => rej(new Error('the center exited:\n' + log)))
-    })
-    return { server, url }
-  }
+  const start = (listen) => startCenter(hotline, { dir, sip, rtp, web, listen })
   let center = start('127.0.0.1:0')
   const base = await center.url
   console.log(`center at ${base}, SIP ${sip}, in ${dir}`)
@@ -122,14 +57,7 @@ async function main() {
   }
 
   // A known customer calls: a key account, so the card has a badge to show.
-  const api = async (method, path, token, body) => {
-    const r = await fetch(base + path, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    })
-    return { status: r.status, body: await r.json().catch(() => null) }
-  }
+  const api = apiClient(base)
   const admin = (await api('POST', '/api/auth/login', null, { tenant: 'demo', username: 'admin', password: 'hotline-demo', mode: 'bearer' })).body.token
   const created = await api('POST', '/api/customers', admin, {
     name: '王建国', phones: [{ number: CUSTOMER_NUMBER, label: 'mobile' }], segment: 'large_account', level: 5,
@@ -149,11 +77,7 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   })
   const consoleErrors = []
-  const watch = (page, who) => {
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${who}: ${m.text()}`))
-    page.on('pageerror', (e) => consoleErrors.push(`${who}: ${e.message}`))
-    page.on('response', (r) => r.status() >= 400 && consoleErrors.push(`${who}: ${r.status()} ${r.request().method()} ${r.url()}`))
-  }
+  const watch = (page, who) => watchInto(page, who, consoleErrors)
 
   // The agent: first load of the desktop, measured.
   const agentCtx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })
@@ -348,12 +272,12 @@ try {
   await main()
 } catch (e) {
   console.error(e)
-  failures++
+  fail()
 } finally {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
+  cleanUp()
 }
-if (failures) {
-  console.error(`${failures} check(s) failed`)
+if (failed()) {
+  console.error(`${failed()} check(s) failed`)
   process.exit(1)
 }
 console.log('e2e: all checks passed')

@@ -187,6 +187,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/calendar-holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every year the built-in table of statutory holidays covers. */
+        get: operations["statutory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/calendars": {
         parameters: {
             query?: never;
@@ -790,6 +807,23 @@ export interface paths {
         put?: never;
         /** A test call through the flow as stored now. */
         post: operations["try_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ivr-flows/{flow_key}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The flow's saved versions, newest first (up to 50): to compare and to roll back to. */
+        get: operations["versions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1775,6 +1809,22 @@ export interface components {
             number: string;
             reason: string;
         };
+        /** @description A saved version of a flow, as its audit row keeps it. */
+        FlowVersion: {
+            /** @description `create`, `update` or `delete`. */
+            action: string;
+            /** Format: int64 */
+            at_ms: number;
+            /** @description Who saved it (their display name), if a person did. */
+            by?: string | null;
+            /** @description The document as saved: `{name, flow}`. */
+            document: Record<string, never>;
+            /**
+             * Format: int64
+             * @description The version this save made (0 for a deletion).
+             */
+            version: number;
+        };
         HoldCall: {
             /** @description True to hold the caller (they hear music), false to take them back. */
             on: boolean;
@@ -2145,6 +2195,18 @@ export interface components {
             reason?: string | null;
             state: string;
         };
+        /**
+         * @description China's statutory holidays and make-up workdays (调休) of one year, as the calendars
+         *     built with `cn_statutory` apply them.
+         */
+        StatutoryYear: {
+            /** @description `YYYY-MM-DD`, closed. */
+            holidays: string[];
+            /** @description `YYYY-MM-DD`, open with Monday's hours although a weekend. */
+            workdays: string[];
+            /** Format: int32 */
+            year: number;
+        };
         TeamInput: {
             key?: string | null;
             /**
@@ -2234,6 +2296,11 @@ export interface components {
             to: string;
         };
         TryCall: {
+            /**
+             * @description A draft to try instead of the stored flow, checked as saving it would be; nothing is
+             *     saved and nothing live changes.
+             */
+            flow?: Record<string, never> | null;
             /**
              * @description The keys the caller presses, in order; each is pressed after the prompt before it
              *     has finished playing. A space waits out the prompt and the timeout (silence).
@@ -2785,6 +2852,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    statutory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatutoryYear"][];
                 };
             };
         };
@@ -4280,6 +4366,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flow_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowVersion"][];
                 };
             };
             404: {

@@ -70,3 +70,18 @@ export function explain(e: unknown, t: Translate, te: Exists, locale: string): s
   }
   return english ? e.message : t('error.code.internal')
 }
+
+/** The error for a field or a field under it (`phones` for `phones[1].number`), or ''. */
+export function fieldError(e: unknown, prefix: string, t: Translate, te: Exists, locale: string): string {
+  if (!(e instanceof ApiError) || !e.field) return ''
+  if (e.field !== prefix && !e.field.startsWith(prefix + '[') && !e.field.startsWith(prefix + '.')) return ''
+  const reason = (e.details?.reason as string | undefined) ?? e.message
+  return t('error.field', { field: fieldLabel(e.field, t, te), msg: reasonText(reason, t, locale === 'en') })
+}
+
+/** The error when no field of `fields` shows it, or ''. */
+export function generalError(e: unknown, fields: string[], t: Translate, te: Exists, locale: string): string {
+  if (!e) return ''
+  if (e instanceof ApiError && e.field && fields.some((f) => fieldError(e, f, t, te, locale))) return ''
+  return explain(e, t, te, locale)
+}

@@ -202,6 +202,18 @@ impl App {
     /// Deletes a document at the version read, with its audit row by `actor`; refused while
     /// another document names it or the running center still needs it. The engine lets go
     /// of it only once nothing refuses: a stale version changes nothing.
+    /// Checks a document as saving it would, without saving it: a draft tried out first.
+    pub async fn check_config<K: Kind>(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        doc: &K,
+    ) -> AppResult<()> {
+        doc.check_stored(self, tenant, key).await?;
+        let (k, d) = (key.to_string(), doc.clone());
+        self.center(tenant, move |c| d.check(&k, c)).await?
+    }
+
     pub async fn delete_config<K: Kind>(
         &self,
         tenant: TenantId,

@@ -116,6 +116,26 @@ pub fn cn_statutory_years() -> Vec<i16> {
     CN.iter().map(|(y, _, _)| *y).collect()
 }
 
+/// One year's statutory holidays and make-up workdays, day by day; `None` for a year the
+/// table does not cover.
+pub fn cn_statutory(year: i16) -> Option<(Vec<Date>, Vec<Date>)> {
+    let (year, ranges, makeup) = CN.iter().find(|(y, _, _)| *y == year)?;
+    let mut holidays = Vec::new();
+    for &((m1, d1), (m2, d2)) in *ranges {
+        let (mut day, last) = (Date::constant(*year, m1, d1), Date::constant(*year, m2, d2));
+        holidays.push(day);
+        while day < last {
+            day = day.tomorrow().unwrap_or(last);
+            holidays.push(day);
+        }
+    }
+    let workdays = makeup
+        .iter()
+        .map(|&(m, d)| Date::constant(*year, m, d))
+        .collect();
+    Some((holidays, workdays))
+}
+
 fn parse_spans(field: &str, list: &[String]) -> Result<Vec<(Time, Time)>, SpecError> {
     let mut spans = Vec::new();
     for (i, s) in list.iter().enumerate() {
@@ -171,17 +191,11 @@ impl Calendar {
         let mut holidays = dates("holidays", &spec.holidays)?;
         let mut workdays = dates("workdays", &spec.workdays)?;
         if spec.cn_statutory {
-            for (year, ranges, makeup) in CN {
-                for &((m1, d1), (m2, d2)) in *ranges {
-                    let (mut day, last) =
-                        (Date::constant(*year, m1, d1), Date::constant(*year, m2, d2));
-                    holidays.push(day);
-                    while day < last {
-                        day = day.tomorrow().unwrap_or(last);
-                        holidays.push(day);
-                    }
+            for year in cn_statutory_years() {
+                if let Some((h, w)) = cn_statutory(year) {
+                    holidays.extend(h);
+                    workdays.extend(w);
                 }
-                workdays.extend(makeup.iter().map(|&(m, d)| Date::constant(*year, m, d)));
             }
         }
         let mut special = Vec::new();

@@ -32,7 +32,7 @@ use crate::api::{
         agents::wrap_up, floor::view, floor::live_view, floor::set_state, floor::directory_view,
         settings::get, settings::put,
         ivr_flows::list, ivr_flows::create, ivr_flows::update, ivr_flows::delete,
-        ivr_flows::try_call,
+        ivr_flows::try_call, ivr_flows::versions, config::statutory,
         calls::place, calls::transfer, calls::consult, calls::consult_complete,
         calls::consult_cancel, calls::hold, calls::wrap_up,
         cdrs::list, cdrs::export, cdrs::mine,

@@ -566,6 +566,20 @@ pub fn table() -> Vec<Endpoint> {
             delete(ivr_flows::delete),
         ),
         ep(
+            M::GET,
+            "/api/ivr-flows/{flow_key}/versions",
+            Some(ViewConfig),
+            None,
+            get(ivr_flows::versions),
+        ),
+        ep(
+            M::GET,
+            "/api/calendar-holidays",
+            Some(ViewConfig),
+            None,
+            get(config::statutory),
+        ),
+        ep(
             M::POST,
             "/api/ivr-flows/{flow_key}/try",
             Some(ViewConfig),

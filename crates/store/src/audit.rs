@@ -46,6 +46,31 @@ impl Store {
     }
 }
 
+impl crate::TenantStore<'_> {
+    /// The audit rows of one thing (a configuration document: `ivr_flow`, its key), newest
+    /// first: its versions as saved.
+    pub async fn audit_of(
+        &self,
+        target_kind: &str,
+        target_id: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredAudit>, StoreError> {
+        let sql = "SELECT id, tenant_id, at, actor_id, action, target_kind, target_id, detail \
+                   FROM audit_log WHERE tenant_id = $1 AND target_kind = $2 AND target_id = $3 \
+                   ORDER BY id DESC LIMIT $4";
+        on_db!(self.store, pool => sqlx::query(sql)
+            .bind(self.tenant.0)
+            .bind(target_kind)
+            .bind(target_id)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(audit_from)
+            .collect())
+    }
+}
+
 fn audit_from(row: &impl AnyRow) -> Result<StoredAudit, StoreError> {
     Ok(StoredAudit {
         id: row.int("id")?,

@@ -697,3 +697,33 @@ pub async fn delete_agent(
 ) -> ApiResult<StatusCode> {
     delete_kind::<doc::Agent>(&state, &caller, &user_id.to_string(), q).await
 }
+
+/// China's statutory holidays and make-up workdays (调休) of one year, as the calendars
+/// built with `cn_statutory` apply them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatutoryYear {
+    pub year: i16,
+    /// `YYYY-MM-DD`, closed.
+    pub holidays: Vec<String>,
+    /// `YYYY-MM-DD`, open with Monday's hours although a weekend.
+    pub workdays: Vec<String>,
+}
+
+/// Every year the built-in table of statutory holidays covers.
+#[utoipa::path(get, path = "/api/calendar-holidays", tag = "config",
+    responses((status = 200, body = Vec<StatutoryYear>)))]
+pub async fn statutory() -> Json<Vec<StatutoryYear>> {
+    Json(
+        calendar::cn_statutory_years()
+            .into_iter()
+            .filter_map(|year| {
+                let (h, w) = calendar::cn_statutory(year)?;
+                Some(StatutoryYear {
+                    year,
+                    holidays: h.iter().map(ToString::to_string).collect(),
+                    workdays: w.iter().map(ToString::to_string).collect(),
+                })
+            })
+            .collect(),
+    )
+}

@@ -14,7 +14,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::config::{
-    ConfigDoc, VersionParam, VersionQuery, create_kind, delete_kind, list_kind, update_kind,
+    ConfigDoc, VersionParam, VersionQuery, Wire, create_kind, delete_kind, list_kind, update_kind,
 };
 use crate::AppState;
 use crate::auth::Caller;
@@ -47,6 +47,10 @@ pub struct TryCall {
     pub vars: BTreeMap<String, String>,
     /// Take every calendar as open (or closed) instead of asking the real ones now.
     pub open: Option<bool>,
+    /// A draft to try instead of the stored flow, checked as saving it would be; nothing is
+    /// saved and nothing live changes.
+    #[schema(value_type = Option<Object>)]
+    pub flow: Option<Value>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -133,6 +137,60 @@ pub async fn delete(
     delete_kind::<app::config::IvrFlow>(&state, &caller, &key, q).await
 }
 
+/// A saved version of a flow, as its audit row keeps it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlowVersion {
+    /// The version this save made (0 for a deletion).
+    pub version: i64,
+    pub at_ms: i64,
+    /// Who saved it (their display name), if a person did.
+    pub by: Option<String>,
+    /// `create`, `update` or `delete`.
+    pub action: String,
+    /// The document as saved: `{name, flow}`.
+    #[schema(value_type = Object)]
+    pub document: Value,
+}
+
+/// The flow's saved versions, newest first (up to 50): to compare and to roll back to.
+#[utoipa::path(get, path = "/api/ivr-flows/{flow_key}/versions", tag = "config",
+    params(("flow_key" = String, Path)),
+    responses((status = 200, body = Vec<FlowVersion>), (status = 404, body = ErrorBody)))]
+pub async fn versions(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(key): ApiPath<String>,
+) -> ApiResult<Json<Vec<FlowVersion>>> {
+    let tenant = caller.tenant()?;
+    state
+        .app()
+        .config_get::<app::config::IvrFlow>(tenant, &key)
+        .await?;
+    let scoped = state.store().scoped(tenant);
+    let rows = scoped.audit_of("ivr_flow", &key, 50).await?;
+    let mut names = BTreeMap::new();
+    for u in scoped.users().await? {
+        names.insert(u.id, u.display_name);
+    }
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| FlowVersion {
+                version: r.entry.detail["version"].as_i64().unwrap_or(0),
+                at_ms: r.entry.at_ms,
+                by: r.entry.actor.and_then(|a| names.get(&a).cloned()),
+                action: r
+                    .entry
+                    .action
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                document: r.entry.detail["document"].clone(),
+            })
+            .collect(),
+    ))
+}
+
 /// Calendars as the routing engine knows them now, or all open / all closed.
 struct Calendars(BTreeMap<String, bool>, Option<bool>);
 
@@ -173,7 +231,21 @@ pub async fn try_call(
             format!("`{bad}` is not a key (0–9, *, #, or a space for silence)"),
         ));
     }
-    let flow = app::config::parse::<app::config::IvrFlow>(&item)?.flow;
+    let stored = app::config::parse::<app::config::IvrFlow>(&item)?;
+    let flow = match req.flow {
+        None => stored.flow,
+        Some(draft) => {
+            let draft = IvrFlowInput {
+                key: None,
+                version: None,
+                name: stored.name,
+                flow: draft,
+            }
+            .into_doc()?;
+            state.app().check_config(tenant, &key, &draft).await?;
+            draft.flow
+        }
+    };
     let calendars: Vec<String> = state
         .store()
         .scoped(tenant)

@@ -967,6 +967,59 @@ fn issue_21_every_configuration_round_trips_unchanged() {
             .await
             .expect("still routed");
         assert_eq!(after.flow, before.flow);
+        // The flow's saves are its versions, each with the document as saved.
+        let flow = format!("/api/ivr-flows/{}-flow", w.a.tenant.slug);
+        let (s, versions) = w
+            .as_a(admin, Method::GET, &format!("{flow}/versions"), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{versions}");
+        let newest = &versions[0];
+        let (_, now) = w.as_a(admin, Method::GET, "/api/ivr-flows", None).await;
+        let now = now
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["key"] == flow.rsplit('/').next().unwrap())
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (newest["version"].clone(), newest["action"].as_str()),
+            (now["version"].clone(), Some("update"))
+        );
+        assert_eq!(newest["document"], now["data"]);
+        assert_eq!(
+            newest["by"],
+            w.a.users[&Role::TenantAdmin].display_name.as_str()
+        );
+        // The statutory days the calendars apply, for the month view.
+        let (_, years) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                "/api/calendar-holidays",
+                None,
+            )
+            .await;
+        let y2026 = years
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|y| y["year"] == 2026)
+            .expect("2026");
+        assert!(
+            y2026["holidays"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("2026-10-01")),
+            "{y2026}"
+        );
+        assert!(
+            y2026["workdays"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("2026-10-10")),
+            "{y2026}"
+        );
     });
 }
 
@@ -1036,5 +1089,49 @@ fn issue_21_a_number_without_a_loadable_flow_gets_the_fallback() {
             )
             .await;
         assert!(log.to_string().contains("95598"), "{log}");
+    });
+}
+
+/// Issue 21: the designer tries a draft before it goes live: checked as a save would be,
+/// nothing saved.
+#[test]
+fn issue_21_a_draft_flow_is_tried_without_going_live() {
+    on_both(|w: World| async move {
+        let admin = Role::TenantAdmin;
+        let path = format!("/api/ivr-flows/{}-flow", w.a.tenant.slug);
+        let queue = format!("{}-queue", w.a.tenant.slug);
+        let draft = json!({"start": "hi", "nodes": {
+            "hi": {"type": "menu", "prompt": "tts:您好，报修请按 1", "options": {"1": "q"}, "fallback": "bye"},
+            "q": {"type": "queue", "queue": queue},
+            "bye": {"type": "hangup", "prompt": null}}});
+        let (s, r) = w
+            .as_a(
+                admin,
+                Method::POST,
+                &format!("{path}/try"),
+                Some(json!({"keys": "1", "flow": draft})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!(r["trail"], json!(["hi", "q"]), "{r}");
+        let (s, e) = w
+            .as_a(admin, Method::POST, &format!("{path}/try"), Some(json!({"keys": "1",
+                "flow": {"start": "q", "nodes": {"q": {"type": "queue", "queue": "no-such-queue"}}}})))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        assert!(
+            e["details"]["field"].as_str().unwrap().contains("nodes.q"),
+            "{e}"
+        );
+        // The stored flow is as it was.
+        let (_, r) = w
+            .as_a(
+                admin,
+                Method::POST,
+                &format!("{path}/try"),
+                Some(json!({"keys": ""})),
+            )
+            .await;
+        assert_eq!(r["trail"], json!(["q"]), "{r}");
     });
 }

@@ -1,0 +1,300 @@
+// Every role's day, in a real browser against a real center (`hotline serve --demo`, SQLite in
+// a temporary directory, SIP on loopback, sipp as phones and callers):
+//
+// 1. Every demo login, in Chinese and in English at 1366×768, lands on its role's home and
+//    visits every page its navigation offers (and every administration section and a
+//    customer's page): no answer of 400 or more, no console error, no English developer
+//    text on a Chinese page. Each home's screenshot goes to web/e2e/out/homes/.
+// 2. The operator creates a tenant.
+// 3. The center's manager creates a queue, a calendar with a holiday clicked in on the
+//    month view, and sends key 5 of the IVR to the new queue in the designer; the test call
+//    says where key 5 goes, the change is saved, and a real call pressing 5 is queued there.
+// 4. An agent takes a real call from an unknown number and creates the customer during it.
+// 5. The back office imports a spreadsheet with an error, sees the row, uploads the
+//    corrected file and commits it with progress to the end.
+//
+// Usage: node e2e/walk.mjs [path/to/hotline]   (from web/; the app must be built)
+
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { apiClient, check, cleanUp, fail, failed, freePort, sipp, startCenter, waitExit, watch } from './lib.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const web = resolve(here, '..')
+const root = resolve(web, '..')
+const hotline = resolve(process.argv[2] ?? join(root, 'target/debug/hotline'))
+const out = join(here, 'out', 'homes')
+const sippDir = join(root, 'crates/hotline/tests/sipp')
+const PASSWORD = 'hotline-demo'
+
+/** The demo logins and where each role starts. */
+const USERS = [
+  { tenant: '', user: 'root', home: '/tenants' },
+  { tenant: 'demo', user: 'admin', home: '/admin' },
+  { tenant: 'demo', user: 'banzhang', home: '/floor' },
+  { tenant: 'demo', user: 'agent01', home: '/desktop' },
+  { tenant: 'demo', user: 'zhijian', home: '/calls' },
+  { tenant: 'demo', user: 'expert', home: '/calls' },
+  { tenant: 'demo', user: 'houtai', home: '/customers' },
+  { tenant: 'demo', user: 'dealer', home: '/account' },
+]
+const ADMIN_SECTIONS = ['setup', 'users', 'agents', 'skills', 'queues', 'teams', 'calendars', 'ivr-flows', 'settings']
+// Server text that must never reach a Chinese page.
+const ENGLISH_ERRORS = /your role does not allow|not found|is invalid|changed by someone else|something went wrong|log in first/i
+
+async function main() {
+  for (const tool of ['sipp', 'sox', '/usr/bin/chromium']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is missing: run scripts/setup.sh`)
+  }
+  if (!existsSync(join(web, 'dist/index.html'))) throw new Error('web/dist is missing: npm run build')
+  if (!existsSync(hotline)) throw new Error(`${hotline} is missing: cargo build -p hotline`)
+  rmSync(out, { recursive: true, force: true })
+  mkdirSync(out, { recursive: true })
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-walk-'))
+  const sip = await freePort()
+  const rtp = 30000 + Math.floor(Math.random() * 20000)
+  const center = startCenter(hotline, { dir, sip, rtp, web })
+  const base = await center.url
+  const api = apiClient(base)
+  console.log(`center at ${base}, SIP ${sip}, in ${dir}`)
+  for (const [name, freq] of [['caller', '500'], ['agent', '1100']]) {
+    spawnSync('sox', ['-n', '-r', '8000', '-c', '1', '-e', 'u-law', join(dir, `${name}.wav`), 'synth', '60', 'sine', freq])
+  }
+
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  const errors = []
+
+  /** A logged-in page for a demo user, in a language. */
+  async function loggedIn(u, locale, viewport = { width: 1366, height: 768 }) {
+    const ctx = await browser.newContext({ viewport, locale, acceptDownloads: true })
+    await ctx.addInitScript((l) => localStorage.setItem('hotline.locale', l), locale === 'en' ? 'en' : 'zh-CN')
+    const page = await ctx.newPage()
+    watch(page, `${u.user}/${locale}`, errors)
+    await page.goto(`${base}/login`)
+    await page.fill('input[name=tenant]', u.tenant)
+    await page.fill('input[name=username]', u.user)
+    await page.fill('input[name=password]', PASSWORD)
+    await page.click('[data-test=login]')
+    await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 15_000 })
+    return { ctx, page }
+  }
+
+  /** Picks an option of an Element Plus select by its exact text, and waits for the list to close. */
+  async function pick(page, select, text) {
+    await page.click(select)
+    const item = page.locator('.el-select-dropdown__item:visible', { hasText: text }).filter({ hasText: new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) })
+    await item.first().click()
+    await page.waitForFunction(() => ![...document.querySelectorAll('.el-select-dropdown')].some((d) => d.offsetParent), null, { timeout: 5_000 }).catch(() => {})
+  }
+
+  /** Waits for a page to settle: its requests answered and its view drawn. */
+  async function settle(page) {
+    await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {})
+    await page.waitForTimeout(150)
+  }
+
+  // 1. Every role, every page it can reach, in both languages.
+  for (const u of USERS) {
+    for (const locale of ['zh-CN', 'en']) {
+      const before = errors.length
+      const { ctx, page } = await loggedIn(u, locale)
+      await settle(page)
+      const home = new URL(page.url()).pathname
+      check(home.startsWith(u.home), `${u.user} (${locale}) lands on ${u.home} (${home})`)
+      await page.screenshot({ path: join(out, `${u.user}-${locale}.png`) })
+      const links = await page.$$eval('[data-test^=nav-]', (as) => as.map((a) => a.getAttribute('href')))
+      const pages = [...links]
+      if (links.includes('/admin')) pages.push(...ADMIN_SECTIONS.map((s) => `/admin/${s}`))
+      if (links.includes('/customers')) pages.push('/customers/1')
+      pages.push('/account')
+      let english = []
+      for (const p of pages) {
+        await page.goto(base + p)
+        await settle(page)
+        if (locale === 'zh-CN') {
+          const text = await page.evaluate(() => document.body.innerText)
+          if (ENGLISH_ERRORS.test(text)) english.push(p)
+        }
+      }
+      check(errors.length === before, `${u.user} (${locale}) visits ${pages.length} pages with no 4xx/5xx or console error${errors.length > before ? ':\n  ' + errors.slice(before).join('\n  ') : ''}`)
+      errors.splice(before)
+      if (locale === 'zh-CN') check(!english.length, `${u.user}: no English server text on Chinese pages ${english.join(' ')}`)
+      await ctx.close()
+    }
+  }
+
+  // 2. The operator creates a tenant.
+  {
+    const { ctx, page } = await loggedIn(USERS[0], 'zh-CN')
+    await page.click('[data-test=tenant-new]')
+    await page.fill('[data-test=tn-slug]', 'gas-96777')
+    await page.fill('[data-test=tn-name]', '燃气热线 96777')
+    await page.fill('[data-test=tn-domain]', 'gas.example.com')
+    await page.fill('[data-test=tn-numbers]', '96777')
+    await page.fill('[data-test=tn-admin]', 'admin')
+    await page.fill('[data-test=tn-admin-password]', 'gas-admin-pw')
+    await page.click('[data-test=tn-save]')
+    await page.waitForSelector('[data-test=tenant-table] :text("gas-96777")', { timeout: 10_000 })
+    check(true, 'the operator creates a tenant')
+    const login = await api('POST', '/api/auth/login', null, { tenant: 'gas-96777', username: 'admin', password: 'gas-admin-pw', mode: 'bearer' })
+    check(login.status === 200, `its administrator logs in (${login.status})`)
+    await ctx.close()
+  }
+
+  // 3. The manager: a queue, a calendar with a holiday, key 5 of the IVR to the queue.
+  const admin = (await api('POST', '/api/auth/login', null, { tenant: 'demo', username: 'admin', password: PASSWORD, mode: 'bearer' })).body.token
+  {
+    const { ctx, page } = await loggedIn(USERS[1], 'zh-CN', { width: 1600, height: 900 })
+    await page.goto(`${base}/admin/queues`)
+    await page.click('[data-test=editor-queues] [data-test=doc-add]')
+    await page.fill('[data-test=editor-queues] [data-test=doc-key]', 'billing')
+    await page.fill('[data-test=queue-name]', '水费 Billing')
+    await page.click('[data-test=editor-queues] [data-test=doc-save]')
+    await page.waitForSelector('[data-test=doc-billing]', { timeout: 10_000 })
+    const queue = (await api('GET', '/api/queues', admin)).body.find((q) => q.key === 'billing')
+    check(queue?.data.service_level === 0.8, `the queue is saved with an 80 % goal (${queue?.data.service_level})`)
+    // A second queue with the same key is refused at the key.
+    await page.click('[data-test=editor-queues] [data-test=doc-add]')
+    await page.fill('[data-test=editor-queues] [data-test=doc-key]', 'billing')
+    await page.fill('[data-test=queue-name]', '重复')
+    await page.click('[data-test=editor-queues] [data-test=doc-save]')
+    await page.waitForSelector('[data-test=editor-queues] .el-form-item__error', { timeout: 5_000 })
+    const keyError = await page.textContent('[data-test=editor-queues] .el-form-item__error')
+    check(/已被使用/.test(keyError ?? ''), `a duplicate key is refused at the key: ${keyError}`)
+    errors.splice(0) // the 409 that said so
+
+    await page.goto(`${base}/admin/calendars`)
+    await page.click('[data-test=editor-calendars] [data-test=doc-add]')
+    await page.fill('[data-test=editor-calendars] [data-test=doc-key]', 'office')
+    await page.fill('[data-test=calendar-name]', '办公时间')
+    const day = await page.$$eval('[data-test^=day-]', (cells) => cells.map((c) => c.getAttribute('data-test')).find((d) => {
+      const date = new Date(d.slice(4) + 'T00:00:00Z')
+      return date.getUTCDay() >= 1 && date.getUTCDay() <= 4 && d.slice(4, 11) === new Date().toISOString().slice(0, 7)
+    }))
+    await page.click(`[data-test=${day}]`)
+    await page.click('[data-test=editor-calendars] [data-test=doc-save]')
+    await page.waitForSelector('[data-test=doc-office]', { timeout: 10_000 })
+    const office = (await api('GET', '/api/calendars', admin)).body.find((c) => c.key === 'office')
+    check(office?.data.holidays.includes(day.slice(4)), `the calendar is saved with the holiday clicked in (${day.slice(4)}: ${JSON.stringify(office?.data.holidays)})`)
+
+    await page.goto(`${base}/admin/ivr-flows`)
+    await page.click('[data-test=doc-main]')
+    await page.waitForSelector('[data-test=ivr-canvas]')
+    // A new queue node for the billing queue, and key 5 of the menu to it.
+    await page.click('[data-test=ivr-add-node]')
+    await pick(page, '[data-test=ivr-queue]', '水费 Billing')
+    await page.click('[data-test=ivr-node-menu]')
+    await pick(page, '[data-test=ivr-new-key]', '5')
+    await page.click('[data-test=ivr-add-key]')
+    await pick(page, '[data-test=ivr-option-5]', 'queue')
+    await page.screenshot({ path: join(out, 'ivr-designer.png') })
+    // The test call, before anything goes live.
+    await page.fill('[data-test=ivr-keys]', ' 5') // the welcome heard out, then 5 during the menu
+    await page.click('[data-test=ivr-try-run]')
+    await page.waitForSelector('[data-test=ivr-steps]')
+    check((await page.textContent('[data-test=ivr-steps]')).includes('水费 Billing'), 'the test call ends in the new queue')
+    await page.click('[data-test=editor-ivr] [data-test=doc-save]')
+    await page.waitForSelector('[data-test=ivr-versions] .el-table__row', { timeout: 10_000 })
+    const flow = (await api('GET', '/api/ivr-flows', admin)).body.find((f) => f.key === 'main')
+    check(flow?.data.flow.nodes.menu.options['5'] === 'queue', 'the changed flow is saved')
+    await ctx.close()
+  }
+  // A real call pressing 5 follows the new flow.
+  {
+    const caller = sipp(dir, sip, join(sippDir, 'caller.xml'), {
+      tone: join(dir, 'caller.wav'), dtmf: '/usr/share/sip-tester/dtmf_2833_5.pcap', from: '13600005555', menu_ms: '1500', talk_ms: '2000',
+    }, ['-s', '96332', '-p', String(await freePort()), '-mp', String(await freePort())])
+    check((await waitExit(caller, 30_000)) === 0, 'the caller pressing 5 finished its scenario')
+    let cdr
+    for (let i = 0; i < 50 && !cdr; i++) {
+      cdr = (await api('GET', '/api/cdrs?limit=50', admin)).body.find((c) => c.caller.includes('13600005555'))
+      if (!cdr) await new Promise((r) => setTimeout(r, 200))
+    }
+    check(cdr?.first_queue === 'billing', `the real call was queued in the new queue (${cdr?.first_queue})`)
+  }
+
+  // 4. An agent creates a customer for an unknown caller during a real call.
+  {
+    const reg = sipp(dir, sip, join(sippDir, 'register.xml'), { expires: '300' }, ['-s', '8001', '-au', '8001', '-ap', 'secret8001', '-p', String(await freePort())])
+    check((await waitExit(reg, 20_000)) === 0, 'agent01\'s phone (8001) registered')
+    const phonePort = reg.spawnargs[reg.spawnargs.indexOf('-p') + 1]
+    const { ctx, page } = await loggedIn(USERS[3], 'zh-CN')
+    await page.waitForSelector('[data-test=state-bar]')
+    await page.click('[data-test=sign-in]')
+    await page.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('就绪'))
+    const phone = sipp(dir, sip, join(here, 'agent_phone.xml'), { tone: join(dir, 'agent.wav'), ring_ms: '1000' }, ['-p', phonePort, '-mp', String(await freePort())])
+    await new Promise((r) => setTimeout(r, 300))
+    const caller = sipp(dir, sip, join(sippDir, 'caller.xml'), {
+      tone: join(dir, 'caller.wav'), dtmf: '/usr/share/sip-tester/dtmf_2833_3.pcap', from: '13700001111', menu_ms: '1500', talk_ms: '20000',
+    }, ['-s', '96332', '-p', String(await freePort()), '-mp', String(await freePort())])
+    await page.waitForSelector('[data-test=unknown-caller]', { timeout: 20_000 })
+    await page.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('通话'), null, { timeout: 15_000 })
+    const field = await page.inputValue('[data-test=new-customer-name]')
+    check(field === '', `the name field starts empty (${JSON.stringify(field)})`)
+    await page.fill('[data-test=new-customer-name]', '新客户 孙丽')
+    await page.click('[data-test=create-customer]')
+    await page.waitForSelector('[data-test=customer-card]', { timeout: 10_000 })
+    check((await page.textContent('[data-test=customer-name]')).includes('孙丽'), 'the card shows the new customer during the call')
+    const found = await api('GET', '/api/customers/lookup?number=13700001111', admin)
+    check(found.body?.customers?.some((c) => c.name === '新客户 孙丽'), 'the customer is saved with the caller\'s number')
+    await page.screenshot({ path: join(out, 'desktop-new-customer.png') })
+    check((await waitExit(caller, 40_000)) === 0, 'the caller finished its scenario')
+    await waitExit(phone, 15_000)
+    await ctx.close()
+  }
+
+  // 5. The back office imports a spreadsheet with an error, fixes it, commits.
+  {
+    const bad = join(dir, '客户.csv')
+    const good = join(dir, '客户-已改.csv')
+    const rows = (phone) => `姓名,手机,区,地址\n王小明,13811112222,西湖区,文三路 1 号\n李小红,${phone},滨江区,江南大道 2 号\n赵小刚,13811113333,上城区,解放路 3 号\n`
+    writeFileSync(bad, rows('不是号码'))
+    writeFileSync(good, rows('13811114444'))
+    const { ctx, page } = await loggedIn(USERS[6], 'zh-CN')
+    await page.click('[data-test=customer-import]')
+    await page.setInputFiles('[data-test=import-file]', bad)
+    await page.waitForSelector('[data-test=import-mapping]')
+    await page.click('[data-test=import-check]')
+    await page.waitForSelector('[data-test=import-errors]')
+    const rowText = await page.textContent('[data-test=import-errors]')
+    check(/第 2 行/.test(rowText ?? '') && /Excel 第 3 行/.test(rowText ?? ''), `the bad row is named: ${rowText?.replace(/\s+/g, ' ').slice(0, 80)}`)
+    await page.screenshot({ path: join(out, 'import-errors.png') })
+    await page.click('[data-test=import-again]')
+    await page.setInputFiles('[data-test=import-file]', good)
+    await page.waitForSelector('[data-test=import-mapping]')
+    await page.click('[data-test=import-check]')
+    await page.waitForSelector('[data-test=import-commit]:not([disabled])')
+    await page.click('[data-test=import-commit]')
+    await page.waitForSelector('[data-test=import-done]', { timeout: 30_000 })
+    check((await page.textContent('[data-test=import-done]')).includes('3'), 'the corrected file is imported, three customers')
+    const found = await api('GET', '/api/customers?q=13811114444', admin)
+    check(found.body.items.some((c) => c.name === '李小红'), 'the corrected row is a customer')
+    await ctx.close()
+  }
+
+  await browser.close()
+  check(errors.length === 0, `no console errors${errors.length ? ':\n  ' + errors.join('\n  ') : ''}`)
+  rmSync(dir, { recursive: true, force: true })
+}
+
+try {
+  await main()
+} catch (e) {
+  console.error(e)
+  fail()
+} finally {
+  cleanUp()
+}
+if (failed()) {
+  console.error(`${failed()} check(s) failed`)
+  process.exit(1)
+}
+console.log('walk: all checks passed')

@@ -1,0 +1,194 @@
+// Each configuration kind as its form edits it — in the units people use (80 %, seconds),
+// references by key — and back to the API's body. What a form does not show (a queue's
+// skill relaxation, its priority acceleration) is carried through untouched, so saving a
+// document unchanged sends back what was loaded.
+
+type Data = Record<string, any>
+
+export interface SkillModel { name: string }
+
+export const skills = {
+  blank: (): SkillModel => ({ name: '' }),
+  fromDoc: (d: Data): SkillModel => ({ name: d.name ?? '' }),
+  toBody: (m: SkillModel) => ({ name: m.name.trim() }),
+}
+
+export interface QueueModel {
+  name: string
+  channel: string
+  skills: { skill: string; min: number }[]
+  strategy: string
+  priority: number
+  /** Percent: 80 for 80 %. */
+  slPercent: number
+  serviceTime: number
+  wrapUp: number
+  ringTimeout: number
+  /** Seconds; 0 for no limit. */
+  maxWait: number
+  /** 0 for no limit. */
+  maxSize: number
+  overflowTo: string
+  overflowQueue: string
+  nobodyLoggedIn: string
+  sticky: number
+  open: boolean
+  calendar: string
+  announce: boolean
+  announceEvery: number
+  announcePosition: boolean
+  announceWait: boolean
+  /** Kept as loaded. */
+  keep: { relax: unknown[]; acceleration: unknown }
+}
+
+export const STRATEGIES = ['longest_idle', 'fewest_calls', 'least_talk_time', 'best_proficiency', 'round_robin', 'ring_all']
+export const OVERFLOWS = ['queue', 'voicemail', 'callback', 'disconnect']
+
+export const queues = {
+  blank: (): QueueModel => ({
+    name: '', channel: 'voice', skills: [], strategy: 'longest_idle', priority: 0, slPercent: 80, serviceTime: 20,
+    wrapUp: 30, ringTimeout: 20, maxWait: 0, maxSize: 0, overflowTo: '', overflowQueue: '', nobodyLoggedIn: 'wait',
+    sticky: 0, open: true, calendar: '', announce: false, announceEvery: 30, announcePosition: true, announceWait: true,
+    keep: { relax: [], acceleration: null },
+  }),
+  fromDoc: (d: Data): QueueModel => ({
+    name: d.name ?? '',
+    channel: d.channel ?? 'voice',
+    skills: (d.skills ?? []).map((s: Data) => ({ skill: s.skill, min: s.min })),
+    strategy: d.strategy ?? 'longest_idle',
+    priority: d.priority ?? 0,
+    slPercent: Math.round((d.service_level ?? 0.8) * 1000) / 10,
+    serviceTime: d.service_time ?? 20,
+    wrapUp: d.wrap_up ?? 30,
+    ringTimeout: d.ring_timeout ?? 20,
+    maxWait: d.max_wait ?? 0,
+    maxSize: d.max_size ?? 0,
+    overflowTo: d.overflow?.to ?? '',
+    overflowQueue: d.overflow?.queue ?? '',
+    nobodyLoggedIn: d.nobody_logged_in ?? 'wait',
+    sticky: d.sticky ?? 0,
+    open: d.open ?? true,
+    calendar: d.calendar ?? '',
+    announce: d.announce != null,
+    announceEvery: d.announce?.every ?? 30,
+    announcePosition: d.announce?.position ?? true,
+    announceWait: d.announce?.wait ?? true,
+    keep: { relax: d.relax ?? [], acceleration: d.acceleration ?? null },
+  }),
+  toBody: (m: QueueModel) => ({
+    name: m.name.trim(),
+    channel: m.channel,
+    skills: m.skills.filter((s) => s.skill),
+    relax: m.keep.relax,
+    strategy: m.strategy,
+    priority: m.priority,
+    acceleration: m.keep.acceleration,
+    service_level: Math.round(m.slPercent * 10) / 1000,
+    service_time: m.serviceTime,
+    wrap_up: m.wrapUp,
+    ring_timeout: m.ringTimeout,
+    max_wait: m.maxWait > 0 ? m.maxWait : null,
+    max_size: m.maxSize > 0 ? m.maxSize : null,
+    overflow: m.overflowTo ? { to: m.overflowTo, queue: m.overflowTo === 'queue' ? m.overflowQueue : null } : null,
+    nobody_logged_in: m.nobodyLoggedIn,
+    sticky: m.sticky > 0 ? m.sticky : null,
+    open: m.open,
+    calendar: m.calendar || null,
+    announce: m.announce ? { every: m.announceEvery, position: m.announcePosition, wait: m.announceWait } : null,
+  }),
+}
+
+export interface TeamModel { name: string; leader: number | null; members: number[] }
+
+export const teams = {
+  blank: (): TeamModel => ({ name: '', leader: null, members: [] }),
+  fromDoc: (d: Data): TeamModel => ({ name: d.name ?? '', leader: d.leader ?? null, members: [...(d.members ?? [])] }),
+  toBody: (m: TeamModel) => ({ name: m.name.trim(), leader: m.leader, members: m.members }),
+}
+
+export interface CalendarModel {
+  name: string
+  timeZone: string
+  cnStatutory: boolean
+  /** Monday first; each day's hours as one line: `08:00-12:00, 13:00-17:30`. */
+  weekly: string[]
+  holidays: string[]
+  workdays: string[]
+  special: { date: string; hours: string }[]
+}
+
+const spans = (line: string) => line.split(/[,，;；\s]+/).map((x) => x.trim()).filter(Boolean)
+
+export const calendars = {
+  blank: (): CalendarModel => ({
+    name: '', timeZone: 'Asia/Shanghai', cnStatutory: true,
+    weekly: ['08:00-20:00', '08:00-20:00', '08:00-20:00', '08:00-20:00', '08:00-20:00', '09:00-17:00', ''],
+    holidays: [], workdays: [], special: [],
+  }),
+  fromDoc: (d: Data): CalendarModel => ({
+    name: d.name ?? '',
+    timeZone: d.time_zone ?? 'Asia/Shanghai',
+    cnStatutory: d.cn_statutory ?? false,
+    weekly: Array.from({ length: 7 }, (_, i) => ((d.weekly ?? [])[i] ?? []).join(', ')),
+    holidays: [...(d.holidays ?? [])],
+    workdays: [...(d.workdays ?? [])],
+    special: (d.special ?? []).map((s: Data) => ({ date: s.date, hours: (s.hours ?? []).join(', ') })),
+  }),
+  toBody: (m: CalendarModel) => ({
+    name: m.name.trim(),
+    time_zone: m.timeZone,
+    cn_statutory: m.cnStatutory,
+    weekly: m.weekly.map(spans),
+    holidays: [...m.holidays].sort(),
+    workdays: [...m.workdays].sort(),
+    special: [...m.special].sort((a, b) => a.date.localeCompare(b.date)).map((s) => ({ date: s.date, hours: spans(s.hours) })),
+  }),
+}
+
+/** What a day is on a calendar: the rules the server applies, in its order. */
+export type DayKind = 'special' | 'workday' | 'holiday' | 'statutoryWorkday' | 'statutoryHoliday' | 'weekday' | 'weekend'
+
+export function dayOf(
+  m: CalendarModel,
+  date: string,
+  statutory: { holidays: Set<string>; workdays: Set<string> },
+): { kind: DayKind; hours: string } {
+  const special = m.special.find((s) => s.date === date)
+  if (special) return { kind: 'special', hours: special.hours }
+  if (m.workdays.includes(date)) return { kind: 'workday', hours: m.weekly[0] }
+  if (m.cnStatutory && statutory.workdays.has(date)) return { kind: 'statutoryWorkday', hours: m.weekly[0] }
+  if (m.holidays.includes(date)) return { kind: 'holiday', hours: '' }
+  if (m.cnStatutory && statutory.holidays.has(date)) return { kind: 'statutoryHoliday', hours: '' }
+  const [y, mo, d] = date.split('-').map(Number)
+  const weekday = (new Date(Date.UTC(y, mo - 1, d)).getUTCDay() + 6) % 7
+  return { kind: weekday >= 5 ? 'weekend' : 'weekday', hours: m.weekly[weekday] }
+}
+
+/** A day clicked in the month view: plain → closed → open → plain. */
+export function toggleDay(m: CalendarModel, date: string, statutory: { holidays: Set<string>; workdays: Set<string> }): void {
+  const drop = (list: string[]) => {
+    const i = list.indexOf(date)
+    if (i >= 0) list.splice(i, 1)
+  }
+  const si = m.special.findIndex((s) => s.date === date)
+  if (si >= 0) {
+    m.special.splice(si, 1)
+    return
+  }
+  if (m.holidays.includes(date)) {
+    drop(m.holidays)
+    m.workdays.push(date)
+    return
+  }
+  if (m.workdays.includes(date)) {
+    drop(m.workdays)
+    return
+  }
+  const now = dayOf(m, date, statutory)
+  // A day open by the rules is closed first; a closed one opened. A statutory make-up
+  // workday outranks the closed days, so only a special day (with no hours) closes it.
+  if (!now.hours) m.workdays.push(date)
+  else if (now.kind === 'statutoryWorkday') m.special.push({ date, hours: '' })
+  else m.holidays.push(date)
+}
