@@ -40,7 +40,7 @@ const USERS = [
   { tenant: 'demo', user: 'zhijian', home: '/calls' },
   { tenant: 'demo', user: 'expert', home: '/calls' },
   { tenant: 'demo', user: 'houtai', home: '/customers' },
-  { tenant: 'demo', user: 'dealer', home: '/account' },
+  { tenant: 'demo', user: 'dealer', home: '/dealer' },
 ]
 const ADMIN_SECTIONS = ['setup', 'users', 'agents', 'skills', 'queues', 'teams', 'calendars', 'ivr-flows', 'settings']
 // Server text that must never reach a Chinese page.

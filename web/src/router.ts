@@ -18,6 +18,7 @@ export const router = createRouter({
     { path: '/customers/:id(\\d+)', component: () => import('./views/Customer.vue'), meta: { perm: 'view_customers' } },
     { path: '/calls', component: () => import('./views/Calls.vue'), meta: { perm: 'view_calls' } },
     { path: '/tenants', component: () => import('./views/Tenants.vue'), meta: { perm: 'manage_tenants' } },
+    { path: '/dealer', component: () => import('./views/Dealer.vue'), meta: { perm: 'dealer_customers' } },
     { path: '/account', component: () => import('./views/Account.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

@@ -65,6 +65,7 @@ document! {
     Calendar = "calendar", "calendar";
     IvrFlow = "ivr_flow", "IVR flow";
     CenterSettings = "settings", "settings";
+    DealerRegions = "dealer", "dealer's regions";
 }
 
 // ----- skills ---------------------------------------------------------------------------------
@@ -501,6 +502,80 @@ impl Calendar {
         };
         calendar::Calendar::new(&spec).map_err(|e| AppError::invalid(e.field, e.reason))
     }
+}
+
+// ----- dealers' regions ------------------------------------------------------------------------
+
+/// The regions a dealer (经销商) serves: the customers there are theirs to see (until the
+/// leads module assigns leads by the same regions). Keyed by the dealer's user id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealerRegions {
+    pub regions: Vec<Region>,
+}
+
+/// A province, or a city in it, or a district in that.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Region {
+    pub province: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub district: String,
+}
+
+impl Region {
+    /// The region as it appears in a stored customer address: the store keeps addresses as
+    /// compact JSON with the fields in this order (`store::Address`).
+    pub fn address_fragment(&self) -> String {
+        let field = |k: &str, v: &str| format!("\"{k}\":{}", serde_json::Value::from(v));
+        let mut f = field("province", &self.province);
+        if !self.city.is_empty() {
+            f.push(',');
+            f.push_str(&field("city", &self.city));
+            if !self.district.is_empty() {
+                f.push(',');
+                f.push_str(&field("district", &self.district));
+            }
+        }
+        f
+    }
+}
+
+/// At most this many regions a dealer.
+pub const MAX_REGIONS: usize = 50;
+
+pub(crate) fn check_regions(regions: &[Region]) -> AppResult<()> {
+    if regions.len() > MAX_REGIONS {
+        return Err(AppError::invalid(
+            "regions",
+            format!("at most {MAX_REGIONS} regions"),
+        ));
+    }
+    for (i, r) in regions.iter().enumerate() {
+        for (name, v) in [
+            ("province", &r.province),
+            ("city", &r.city),
+            ("district", &r.district),
+        ] {
+            let field = format!("regions[{i}].{name}");
+            if v.chars().count() > 20 || v.chars().any(char::is_control) || v.trim() != v {
+                return Err(AppError::invalid(field, "at most 20 characters, no spaces around"));
+            }
+        }
+        if r.province.is_empty() {
+            return Err(AppError::invalid(
+                format!("regions[{i}].province"),
+                "must not be empty",
+            ));
+        }
+        if r.city.is_empty() && !r.district.is_empty() {
+            return Err(AppError::invalid(
+                format!("regions[{i}].city"),
+                "name the city of the district",
+            ));
+        }
+    }
+    Ok(())
 }
 
 // ----- IVR flows ------------------------------------------------------------------------------

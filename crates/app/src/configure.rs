@@ -274,6 +274,23 @@ impl App {
     }
 }
 
+impl Kind for crate::config::DealerRegions {
+    async fn check_stored(&self, app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
+        let user_id: i64 = key
+            .parse()
+            .map_err(|_| AppError::invalid("user_id", "not a user id"))?;
+        let user = app
+            .store()
+            .user(Some(tenant), UserId(user_id))
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        if user.role != Role::Dealer {
+            return Err(AppError::invalid("user_id", "only dealers serve regions"));
+        }
+        crate::config::check_regions(&self.regions)
+    }
+}
+
 impl Kind for Skill {
     fn check(&self, _key: &str, _c: &Center) -> AppResult<()> {
         not_empty(&self.name)

@@ -122,6 +122,16 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
         if let Some(ext) = extension {
             takers.push((user.id, *ext));
         }
+        // The demo's dealer serves two districts of Hangzhou.
+        if *role == Role::Dealer {
+            let regions = serde_json::json!({"regions": [
+                {"province": "浙江省", "city": "杭州市", "district": "西湖区"},
+                {"province": "浙江省", "city": "杭州市", "district": "滨江区"}]});
+            store
+                .scoped(tenant.id)
+                .put_config("dealer", &user.id.0.to_string(), &regions, None, now_ms, None)
+                .await?;
+        }
     }
     store
         .scoped(tenant.id)

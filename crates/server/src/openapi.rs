@@ -4,6 +4,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
+    dealers,
     agents, audit, calls, cdrs, config, customers, events, floor, imports, ivr_flows, session,
     settings, tenants, users,
 };
@@ -29,7 +30,7 @@ use crate::api::{
         config::list_teams, config::create_team, config::update_team, config::delete_team,
         config::get_agent, config::put_agent, config::delete_agent,
         agents::floor, agents::history, agents::me, agents::login, agents::logout, agents::change,
-        agents::wrap_up, floor::view, floor::live_view, floor::set_state, floor::directory_view,
+        agents::wrap_up, floor::view, floor::live_view, floor::set_state, floor::directory_view, dealers::get_regions, dealers::put_regions, dealers::my_customers,
         settings::get, settings::put,
         ivr_flows::list, ivr_flows::create, ivr_flows::update, ivr_flows::delete,
         ivr_flows::try_call, ivr_flows::versions, config::statutory,

@@ -39,6 +39,9 @@ pub enum Perm {
     ViewCalls,
     /// The tenant's directory: queues by name, and who takes calls with their presence.
     ViewDirectory,
+    /// A dealer's own customers: those of the regions they serve, with only what a dealer
+    /// needs of them.
+    DealerCustomers,
 }
 
 impl Perm {
@@ -62,6 +65,7 @@ impl Perm {
             Perm::ImportExport => "import_export",
             Perm::ViewCalls => "view_calls",
             Perm::ViewDirectory => "view_directory",
+            Perm::DealerCustomers => "dealer_customers",
         }
     }
 
@@ -152,8 +156,9 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewEvents,
             ImportExport,
         ],
-        // Dealers see only their own leads (which arrive with the leads module).
-        Role::Dealer => &[Session],
+        // Dealers see only the customers of their regions (and their leads, which arrive
+        // with the leads module).
+        Role::Dealer => &[Session, DealerCustomers],
     }
 }
 

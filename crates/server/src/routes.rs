@@ -11,8 +11,8 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use serde_json::{Value, json};
 
 use crate::api::{
-    agents, audit, calls, cdrs, config, customers, events, floor, imports, ivr_flows, session,
-    settings, tenants, users,
+    agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, ivr_flows,
+    session, settings, tenants, users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -688,6 +688,27 @@ pub fn table() -> Vec<Endpoint> {
                 "thresholds": [{"state": "away", "amber_seconds": 300, "red_seconds": 600}],
             })),
             put(settings::put),
+        ),
+        ep(
+            M::GET,
+            "/api/dealers/{user_id}/regions",
+            Some(ViewConfig),
+            None,
+            get(dealers::get_regions),
+        ),
+        ep(
+            M::PUT,
+            "/api/dealers/{user_id}/regions",
+            Some(ManageConfig),
+            Some(json!({"regions": [{"province": "浙江省", "city": "杭州市", "district": "西湖区"}]})),
+            put(dealers::put_regions),
+        ),
+        ep(
+            M::GET,
+            "/api/me/customers",
+            Some(DealerCustomers),
+            None,
+            get(dealers::my_customers),
         ),
         ep(
             M::GET,

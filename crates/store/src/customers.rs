@@ -44,6 +44,9 @@ pub struct CustomerQuery {
     pub region: Option<String>,
     /// Only customers a department holds a facet of (`finance`, `sales`).
     pub department: Option<String>,
+    /// Only customers with an address containing one of these (a dealer's regions, as
+    /// fragments of the stored address JSON); none asked for when empty.
+    pub address_any: Vec<String>,
     pub after: Option<CustomerId>,
     pub limit: u32,
     /// Records merged into another are left out unless asked for.
@@ -353,7 +356,7 @@ impl TenantStore<'_> {
         };
         if let Some(r) = &q.region {
             let p = param(&mut binds, Bind::Text(like(r)));
-            sql.push_str(&format!(" AND c.addresses LIKE {p}"));
+            sql.push_str(&format!(" AND LOWER(c.addresses) LIKE {p}"));
         }
         if let Some(d) = &q.department {
             let p = param(&mut binds, Bind::Text(d.clone()));
@@ -361,6 +364,16 @@ impl TenantStore<'_> {
                 " AND EXISTS (SELECT 1 FROM customer_facets f WHERE f.tenant_id = c.tenant_id \
                  AND f.customer_id = c.id AND f.department = {p})"
             ));
+        }
+        if !q.address_any.is_empty() {
+            let mut one = Vec::new();
+            for f in &q.address_any {
+                // As written (a JSON fragment): wildcards dropped, case kept.
+                let exact: String = f.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
+                let p = param(&mut binds, Bind::Text(format!("%{exact}%")));
+                one.push(format!("c.addresses LIKE {p}"));
+            }
+            sql.push_str(&format!(" AND ({})", one.join(" OR ")));
         }
         let mut any = Vec::new();
         if let Some(t) = &q.text {

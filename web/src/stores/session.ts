@@ -57,7 +57,7 @@ export const useSession = defineStore('session', () => {
       case 'quality_inspector':
       case 'expert': return first(['view_calls', '/calls'], ['take_contacts', '/desktop'])
       case 'back_office': return first(['view_customers', '/customers'])
-      case 'dealer': return '/account'
+      case 'dealer': return first(['dealer_customers', '/dealer'])
       default: return first(['take_contacts', '/desktop'], ['view_customers', '/customers'])
     }
   }

@@ -166,6 +166,7 @@ pub(super) fn filters(p: Filters) -> ApiResult<CustomerQuery> {
         blacklisted: p.blacklisted,
         region: bounded("region", p.region)?,
         department: bounded("department", p.department)?,
+        address_any: Vec::new(),
         after: None,
         limit: 50,
         include_merged: false,

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod cdrs;
 pub mod config;
 pub mod customers;
+pub mod dealers;
 pub mod events;
 pub mod floor;
 pub mod imports;

@@ -537,3 +537,54 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// Issue 21: a dealer sees the customers of the regions the administrator gave them, with
+/// only what a dealer needs, and nothing else; other roles cannot ask as a dealer.
+#[test]
+fn issue_21_a_dealer_sees_only_the_customers_of_their_regions() {
+    on_both(|w: World| async move {
+        let admin = Role::TenantAdmin;
+        let dealer = w.a.users[&Role::Dealer].id.0;
+        for (name, district) in [("西湖客户", "西湖区"), ("滨江客户", "滨江区"), ("萧山客户", "萧山区")] {
+            let (s, v) = w
+                .as_a(admin, Method::POST, "/api/customers", Some(json!({
+                    "name": name, "phones": [{"number": "13900001111", "label": "mobile"}],
+                    "addresses": [{"province": "浙江省", "city": "杭州市", "district": district, "line": "1 号"}],
+                    "id_number": "330106198001011234", "notes": "内部备注"})))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        // No regions yet: nothing.
+        let (s, page) = w.as_a(Role::Dealer, Method::GET, "/api/me/customers", None).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert_eq!(page["items"], json!([]));
+        let path = format!("/api/dealers/{dealer}/regions");
+        let (s, v) = w
+            .as_a(admin, Method::PUT, &path, Some(json!({"regions": [
+                {"province": "浙江省", "city": "杭州市", "district": "西湖区"},
+                {"province": "浙江省", "city": "杭州市", "district": "滨江区"}]})))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (_, page) = w.as_a(Role::Dealer, Method::GET, "/api/me/customers", None).await;
+        let mut names: Vec<_> = page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
+        names.sort();
+        assert_eq!(names, ["滨江客户", "西湖客户"], "{page}");
+        let text = page.to_string();
+        assert!(!text.contains("330106") && !text.contains("内部备注"), "a dealer sees no ID number or notes: {text}");
+        // Nor by searching for the ID number.
+        let (_, page) = w.as_a(Role::Dealer, Method::GET, "/api/me/customers?q=330106198001011234", None).await;
+        assert_eq!(page["items"], json!([]), "{page}");
+        // The rest of the customers' API is closed to dealers; the regions are checked.
+        let (s, _) = w.as_a(Role::Dealer, Method::GET, "/api/customers", None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, e) = w
+            .as_a(admin, Method::PUT, &path, Some(json!({"version": v["version"], "regions": [{"province": "", "city": "杭州市"}]})))
+            .await;
+        assert_eq!((s, e["details"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("regions[0].province")), "{e}");
+        let agent = w.a.users[&Role::Agent].id.0;
+        let (s, _) = w
+            .as_a(admin, Method::PUT, &format!("/api/dealers/{agent}/regions"), Some(json!({"regions": []})))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "only dealers serve regions");
+    });
+}
