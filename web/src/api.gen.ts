@@ -664,6 +664,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dealers/{user_id}/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dealer's regions. */
+        get: operations["get_regions"];
+        /** Set the regions a dealer serves (audited, versioned). */
+        put: operations["put_regions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/directory": {
         parameters: {
             query?: never;
@@ -941,6 +959,23 @@ export interface paths {
         };
         /** Your own recent calls (the desktop's "recent calls"), newest first: up to 20. */
         get: operations["mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customers of the calling dealer's regions. */
+        get: operations["my_customers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1681,6 +1716,42 @@ export interface components {
             /** @description `done` or `failed`. */
             status: string;
         };
+        /** @description A customer as a dealer sees them. */
+        DealerCustomer: {
+            /** @description The customer's addresses in the dealer's regions. */
+            addresses: components["schemas"]["AddressDto"][];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            phones: components["schemas"]["PhoneDto"][];
+            segment: string;
+        };
+        DealerPage: {
+            items: components["schemas"]["DealerCustomer"][];
+            /** Format: int64 */
+            next_after?: number | null;
+            /** @description The regions the dealer serves (empty: none yet, and so no customers). */
+            regions: components["schemas"]["RegionDto"][];
+        };
+        DealerRegionsDto: {
+            regions: components["schemas"]["RegionDto"][];
+            /** Format: int64 */
+            user_id: number;
+            /**
+             * Format: int64
+             * @description 0 while none are set.
+             */
+            version: number;
+        };
+        DealerRegionsInput: {
+            /** @description Up to 50. */
+            regions: components["schemas"]["RegionDto"][];
+            /**
+             * Format: int64
+             * @description Required to change regions set before: the version you read.
+             */
+            version?: number | null;
+        };
         /** @description Where calls the center places (click-to-call, callbacks) may go, and how fast. */
         Dialing: {
             /** @description When any: only numbers starting with one of these, in E.164 (`+861`, `+86571`). */
@@ -2108,6 +2179,13 @@ export interface components {
         RecordingFailed: {
             call_id: string;
             error: string;
+        };
+        RegionDto: {
+            /** @description Empty for the whole province. */
+            city?: string;
+            /** @description Empty for the whole city. */
+            district?: string;
+            province: string;
         };
         RelaxInput: {
             /**
@@ -4014,6 +4092,84 @@ export interface operations {
             };
         };
     };
+    get_regions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerRegionsDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_regions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealerRegionsInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerRegionsDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     directory_view: {
         parameters: {
             query?: never;
@@ -4620,6 +4776,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Cdr"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_customers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Part of a name or of a number. */
+                q: string | null;
+                /** @description The `next_after` of the previous page. */
+                after: number | null;
+                /** @description 1 to 500; 50 if left out. */
+                limit: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerPage"];
                 };
             };
             403: {

@@ -13,6 +13,7 @@ const REASONS: [RegExp, string][] = [
   [/^at most ([\d,]+) characters/i, 'maxChars'],
   [/^(\d+)[–-](\d+) characters/i, 'rangeChars'],
   [/^already used by user (\S+)/i, 'usedBy'],
+  [/^already the name of `?([^`]+)`?/i, 'nameTaken'],
   [/already exists/i, 'exists'],
   [/^unknown segment/i, 'unknownChoice'],
   [/^1 to 5$/, 'level'],

@@ -15,8 +15,12 @@ export function serviceLevelOption(view: FloorView, t: T, big = false) {
   const color = big ? '#c8d3df' : '#606266'
   return {
     tooltip: { trigger: 'axis' },
-    grid: { left: 48, right: 16, top: 24, bottom: 32 },
-    xAxis: { type: 'category', data: view.queues.map((q) => q.name), axisLabel: { fontSize: font, color } },
+    grid: { left: 48, right: 16, top: 24, bottom: big ? 64 : 44 },
+    // Every queue's name shown, wrapped within its bar's width rather than dropped.
+    xAxis: {
+      type: 'category', data: view.queues.map((q) => q.name),
+      axisLabel: { fontSize: font, color, interval: 0, overflow: 'break', width: Math.max(60, (big ? 1200 : 300) / Math.max(1, view.queues.length)) },
+    },
     yAxis: {
       type: 'value', max: 100, axisLabel: { formatter: '{value}%', fontSize: font, color },
       splitLine: { lineStyle: { color: big ? '#2a3d52' : '#e4e7ed' } },

@@ -80,11 +80,18 @@ pub struct Skill {
 /// and an English name side by side (`报修 Repairs`).
 pub const MAX_NAME_CHARS: usize = 60;
 
-/// A document's name: not empty, at most [`MAX_NAME_CHARS`], no control characters.
+/// A document's name: not empty. What the engine checks when it loads documents, so those
+/// saved before the limits below still load.
 pub(crate) fn not_empty(name: &str) -> AppResult<()> {
     if name.trim().is_empty() {
         return Err(AppError::invalid("name", "must not be empty"));
     }
+    Ok(())
+}
+
+/// A name being saved: not empty, at most [`MAX_NAME_CHARS`], no control characters.
+pub(crate) fn check_name(name: &str) -> AppResult<()> {
+    not_empty(name)?;
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(AppError::invalid(
             "name",
@@ -559,7 +566,10 @@ pub(crate) fn check_regions(regions: &[Region]) -> AppResult<()> {
         ] {
             let field = format!("regions[{i}].{name}");
             if v.chars().count() > 20 || v.chars().any(char::is_control) || v.trim() != v {
-                return Err(AppError::invalid(field, "at most 20 characters, no spaces around"));
+                return Err(AppError::invalid(
+                    field,
+                    "at most 20 characters, no spaces around",
+                ));
             }
         }
         if r.province.is_empty() {

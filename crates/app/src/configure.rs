@@ -173,6 +173,8 @@ impl App {
             (None, None) => {}
         }
         doc.check_stored(self, tenant, key).await?;
+        check_saved_name(&doc)?;
+        self.check_name_unique(tenant, key, &doc).await?;
         doc.seal(self, tenant).await?;
         let (k, d) = (key.to_string(), doc.clone());
         self.center(tenant, move |c| d.check(&k, c)).await??;
@@ -210,6 +212,7 @@ impl App {
         doc: &K,
     ) -> AppResult<()> {
         doc.check_stored(self, tenant, key).await?;
+        check_saved_name(doc)?;
         let (k, d) = (key.to_string(), doc.clone());
         self.center(tenant, move |c| d.check(&k, c)).await?
     }
@@ -271,6 +274,53 @@ impl App {
             .entry(tenant)
             .or_default()
             .clone()
+    }
+}
+
+impl App {
+    /// Two documents of a kind with one name (two queues called 报修) would be told apart by
+    /// their keys only, which people do not see.
+    async fn check_name_unique<K: Kind>(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        doc: &K,
+    ) -> AppResult<()> {
+        let Some(name) = doc_name(doc) else {
+            return Ok(());
+        };
+        for other in self.store().scoped(tenant).config_items(K::KIND).await? {
+            let same = other
+                .data
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(str::trim)
+                == Some(name.trim());
+            if other.key != key && same {
+                return Err(AppError::invalid(
+                    "name",
+                    format!("already the name of `{}`", other.key),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn doc_name<K: Kind>(doc: &K) -> Option<String> {
+    serde_json::to_value(doc)
+        .ok()?
+        .get("name")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The name of a document being saved, within the limits (documents saved before them still
+/// load; only a change must meet them).
+fn check_saved_name<K: Kind>(doc: &K) -> AppResult<()> {
+    match doc_name(doc) {
+        Some(name) => crate::config::check_name(&name),
+        None => Ok(()),
     }
 }
 
@@ -488,6 +538,12 @@ impl Kind for Calendar {
 }
 
 impl Kind for IvrFlow {
+    fn apply(self, _key: &str, c: &mut Center) -> AppResult<()> {
+        // A flow saved: the alert about one that failed to load is answered.
+        c.floor.clear_flow_alert();
+        Ok(())
+    }
+
     /// A number the tenant answers keeps a flow: its own, else `main`.
     async fn check_delete(app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
         let scoped = app.store().scoped(tenant);

@@ -71,10 +71,24 @@ impl Floor {
         self.changed();
     }
 
-    /// A number's IVR flow failed to load at `at_ms`; its callers get the fallback.
-    pub fn flow_failed(&mut self, at_ms: i64, number: &str, reason: &str) {
-        self.flow_alert = Some((at_ms, number.to_string(), reason.to_string()));
-        self.changed();
+    /// A number's IVR flow failed to load at `at_ms`; its callers get the fallback. Whether
+    /// it is news: not the same number's failure of the last minute (a flood of callers to
+    /// a broken number raises one alert a minute, not one a call).
+    pub fn flow_failed(&mut self, at_ms: i64, number: &str, reason: &str) -> bool {
+        let news = !matches!(&self.flow_alert,
+            Some((at, n, _)) if n == number && at_ms - at < 60_000);
+        if news {
+            self.flow_alert = Some((at_ms, number.to_string(), reason.to_string()));
+            self.changed();
+        }
+        news
+    }
+
+    /// A flow was saved: the alert about one that failed is answered.
+    pub fn clear_flow_alert(&mut self) {
+        if self.flow_alert.take().is_some() {
+            self.changed();
+        }
     }
 
     /// Starts a new day if `now_ms` is past midnight; true if it did.

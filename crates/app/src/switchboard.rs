@@ -129,18 +129,21 @@ impl Switchboard {
         };
         let at = self.0.now_ms();
         let (n, r) = (number.to_string(), reason.clone());
-        let _ = self
+        let news = self
             .0
             .center(tenant, move |c| c.floor.flow_failed(at, &n, &r))
-            .await;
-        let failed = events::IvrFlowFailed {
-            number: number.to_string(),
-            reason,
-            fallback: what,
-        };
-        self.0
-            .record(tenant, format!("ivr-flow-failed:{number}:{at}"), &failed)
-            .await;
+            .await
+            .unwrap_or(true);
+        if news {
+            let failed = events::IvrFlowFailed {
+                number: number.to_string(),
+                reason,
+                fallback: what,
+            };
+            self.0
+                .record(tenant, format!("ivr-flow-failed:{number}:{at}"), &failed)
+                .await;
+        }
         serde_json::from_value(flow).expect("the fallback flow is well formed")
     }
 }

@@ -129,7 +129,14 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
                 {"province": "浙江省", "city": "杭州市", "district": "滨江区"}]});
             store
                 .scoped(tenant.id)
-                .put_config("dealer", &user.id.0.to_string(), &regions, None, now_ms, None)
+                .put_config(
+                    "dealer",
+                    &user.id.0.to_string(),
+                    &regions,
+                    None,
+                    now_ms,
+                    None,
+                )
                 .await?;
         }
     }

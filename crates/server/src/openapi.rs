@@ -4,9 +4,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    dealers,
-    agents, audit, calls, cdrs, config, customers, events, floor, imports, ivr_flows, session,
-    settings, tenants, users,
+    agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, ivr_flows,
+    session, settings, tenants, users,
 };
 
 #[derive(OpenApi)]

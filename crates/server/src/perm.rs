@@ -126,7 +126,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewSettings,
         ],
         // Second-line experts (二线专家) take the calls agents pass them, and look back at
-        // the calls they were consulted on.
+        // the calls they took (the call list shows an expert only their own).
         Role::Expert => &[
             Session,
             ViewDirectory,

@@ -700,7 +700,9 @@ pub fn table() -> Vec<Endpoint> {
             M::PUT,
             "/api/dealers/{user_id}/regions",
             Some(ManageConfig),
-            Some(json!({"regions": [{"province": "浙江省", "city": "杭州市", "district": "西湖区"}]})),
+            Some(
+                json!({"regions": [{"province": "浙江省", "city": "杭州市", "district": "西湖区"}]}),
+            ),
             put(dealers::put_regions),
         ),
         ep(

@@ -40,7 +40,7 @@ pub struct CustomerQuery {
     pub segment: Option<Segment>,
     pub level: Option<u8>,
     pub blacklisted: Option<bool>,
-    /// Part of an address: a province, city or district (`杭州市`, `西湖区`).
+    /// A province, city or district (`杭州市`, `西湖区`), whole, of any of the addresses.
     pub region: Option<String>,
     /// Only customers a department holds a facet of (`finance`, `sales`).
     pub department: Option<String>,
@@ -355,8 +355,19 @@ impl TenantStore<'_> {
             format!("%{escaped}%")
         };
         if let Some(r) = &q.region {
-            let p = param(&mut binds, Bind::Text(like(r)));
-            sql.push_str(&format!(" AND LOWER(c.addresses) LIKE {p}"));
+            // The value of a field of the stored JSON (`"city":"杭州市"`), never a key.
+            let value = serde_json::Value::from(r.as_str()).to_string();
+            let mut one = Vec::new();
+            for field in ["province", "city", "district"] {
+                let fragment = format!("\"{field}\":{value}");
+                let exact: String = fragment
+                    .chars()
+                    .filter(|c| !matches!(c, '%' | '_' | '\\'))
+                    .collect();
+                let p = param(&mut binds, Bind::Text(format!("%{exact}%")));
+                one.push(format!("c.addresses LIKE {p}"));
+            }
+            sql.push_str(&format!(" AND ({})", one.join(" OR ")));
         }
         if let Some(d) = &q.department {
             let p = param(&mut binds, Bind::Text(d.clone()));
@@ -369,7 +380,10 @@ impl TenantStore<'_> {
             let mut one = Vec::new();
             for f in &q.address_any {
                 // As written (a JSON fragment): wildcards dropped, case kept.
-                let exact: String = f.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
+                let exact: String = f
+                    .chars()
+                    .filter(|c| !matches!(c, '%' | '_' | '\\'))
+                    .collect();
                 let p = param(&mut binds, Bind::Text(format!("%{exact}%")));
                 one.push(format!("c.addresses LIKE {p}"));
             }

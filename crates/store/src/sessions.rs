@@ -66,9 +66,12 @@ impl Store {
         token_hash: &str,
         now_ms: i64,
     ) -> Result<Option<(Session, User)>, StoreError> {
+        // A suspended tenant's sessions end with the suspension; one created while it was
+        // being suspended (a login racing it) is refused here.
         let sql = "SELECT token_hash, user_id, tenant_id, kind, csrf, label, created_at, \
-                   expires_at FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL \
-                   AND expires_at > $2";
+                   expires_at FROM sessions s WHERE token_hash = $1 AND revoked_at IS NULL \
+                   AND expires_at > $2 AND NOT EXISTS (SELECT 1 FROM tenants t \
+                   WHERE t.id = s.tenant_id AND t.suspended_at IS NOT NULL)";
         let session = on_db!(self, pool => sqlx::query(sql)
             .bind(token_hash)
             .bind(now_ms)

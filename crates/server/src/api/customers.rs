@@ -118,6 +118,9 @@ pub struct ListParams {
 
 /// What a list or an export is filtered by.
 pub(super) struct Filters {
+    /// Whether a whole ID number may be searched for: only by those who may see ID numbers
+    /// (a match would confirm one to anyone else).
+    pub by_id_number: bool,
     pub q: Option<String>,
     pub segment: Option<String>,
     pub level: Option<u8>,
@@ -147,20 +150,26 @@ pub(super) fn filters(p: Filters) -> ApiResult<CustomerQuery> {
     if p.level.is_some_and(|l| !(1..=5).contains(&l)) {
         return Err(ApiError::invalid("level", "1 to 5"));
     }
-    Ok(CustomerQuery {
-        number: text.as_deref().and_then(whole_number),
-        id_number: text
-            .as_deref()
-            .filter(|t| looks_like_id_number(t))
-            .map(str::to_string),
-        // Separators people write numbers with are not part of the stored number.
-        text: text.map(|t| {
+    let number = text.as_deref().and_then(whole_number);
+    let id_number = text
+        .as_deref()
+        .filter(|t| p.by_id_number && looks_like_id_number(t))
+        .map(str::to_string);
+    // A whole number or ID number is looked up on its index alone; anything else is part of a
+    // name or of a number. Separators people write numbers with are not in stored numbers.
+    let text = text
+        .filter(|_| number.is_none() && id_number.is_none())
+        .map(|t| {
             if t.chars().all(|c| c.is_ascii_digit() || " -+()".contains(c)) {
                 t.chars().filter(char::is_ascii_digit).collect()
             } else {
                 t
             }
-        }),
+        });
+    Ok(CustomerQuery {
+        number,
+        id_number,
+        text,
         segment,
         level: p.level,
         blacklisted: p.blacklisted,
@@ -202,7 +211,9 @@ pub async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<CustomerPage>> {
     let limit = super::limit(p.limit)?;
+    let by_id_number = crate::perm::allows(caller.user.role, crate::perm::Perm::ViewProtected);
     let mut q = filters(Filters {
+        by_id_number,
         q: p.q,
         segment: p.segment,
         level: p.level,
@@ -213,6 +224,18 @@ pub async fn list(
     q.after = p.after.map(CustomerId);
     q.limit = limit;
     let items = state.store().scoped(caller.tenant()?).customers(&q).await?;
+    // Looking a customer up by ID number is looking at protected data: audited.
+    if q.id_number.is_some() {
+        super::audit(
+            &state,
+            &caller,
+            "customer.search_id_number",
+            "customers",
+            "*",
+            serde_json::json!({ "found": items.iter().map(|c| c.id.0).collect::<Vec<_>>() }),
+        )
+        .await?;
+    }
     let next_after = (items.len() == limit as usize)
         .then(|| items.last().map(|c| c.id.0))
         .flatten();

@@ -59,14 +59,21 @@ async fn dealer(state: &AppState, caller: &Caller, user_id: i64) -> ApiResult<st
     Ok(user)
 }
 
-async fn regions_of(state: &AppState, caller: &Caller, user_id: i64) -> ApiResult<(i64, Vec<Region>)> {
+async fn regions_of(
+    state: &AppState,
+    caller: &Caller,
+    user_id: i64,
+) -> ApiResult<(i64, Vec<Region>)> {
     let item = state
         .store()
         .scoped(caller.tenant()?)
         .config_item("dealer", &user_id.to_string())
         .await?;
     Ok(match item {
-        Some(item) => (item.version, app::config::parse::<DealerRegions>(&item)?.regions),
+        Some(item) => (
+            item.version,
+            app::config::parse::<DealerRegions>(&item)?.regions,
+        ),
         None => (0, Vec::new()),
     })
 }
@@ -126,7 +133,13 @@ pub async fn put_regions(
     };
     let item = state
         .app()
-        .put_config(tenant, Some(caller.user.id), &user_id.to_string(), doc, input.version)
+        .put_config(
+            tenant,
+            Some(caller.user.id),
+            &user_id.to_string(),
+            doc,
+            input.version,
+        )
         .await?;
     let regions = app::config::parse::<DealerRegions>(&item)?.regions;
     Ok(Json(dto(user_id, item.version, regions)))
@@ -180,6 +193,7 @@ pub async fn my_customers(
         }));
     }
     let mut q: CustomerQuery = super::customers::filters(super::customers::Filters {
+        by_id_number: false,
         q: p.q,
         segment: None,
         level: None,
@@ -187,8 +201,6 @@ pub async fn my_customers(
         region: None,
         department: None,
     })?;
-    // A dealer finds by name or number, never by ID number.
-    q.id_number = None;
     q.address_any = regions.iter().map(Region::address_fragment).collect();
     q.after = p.after.map(CustomerId);
     q.limit = limit;

@@ -642,6 +642,7 @@ pub async fn export(
         Some(_) => return Err(ApiError::invalid("format", "xlsx or csv")),
     };
     let filtered = super::customers::filters(super::customers::Filters {
+        by_id_number: crate::perm::allows(caller.user.role, crate::perm::Perm::ViewProtected),
         q: p.q,
         segment: p.segment,
         level: p.level,

@@ -35,6 +35,9 @@ pub struct IvrFlowInput {
     pub flow: Value,
 }
 
+/// The most nodes a flow may have: far more than any menu a caller should sit through.
+pub const MAX_NODES: usize = 300;
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TryCall {
@@ -75,7 +78,26 @@ impl super::config::Wire for IvrFlowInput {
         self.version
     }
     /// The flow as the interpreter reads it; a fault names its place (`flow.nodes.main`).
+    /// Bounded before it is read: a flow's checks walk every node.
     fn into_doc(self) -> ApiResult<app::config::IvrFlow> {
+        if let Some(nodes) = self.flow.get("nodes").and_then(Value::as_object) {
+            if nodes.len() > MAX_NODES {
+                return Err(ApiError::invalid(
+                    "flow.nodes",
+                    format!("at most {MAX_NODES} nodes"),
+                ));
+            }
+            if let Some(long) = nodes
+                .keys()
+                .find(|k| k.is_empty() || k.chars().count() > 64)
+            {
+                let short: String = long.chars().take(64).collect();
+                return Err(ApiError::invalid(
+                    &format!("flow.nodes.{short}"),
+                    "a node's name is 1 to 64 characters",
+                ));
+            }
+        }
         let flow: ivr::Flow = serde_path_to_error::deserialize(self.flow).map_err(|e| {
             let path = e.path().to_string();
             ApiError::invalid(

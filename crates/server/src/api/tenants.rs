@@ -170,14 +170,19 @@ pub async fn usage(
         .filter(|u| u.active)
         .count();
     let agents = scoped.config_items("agent").await?.len();
-    let signed_in = state
-        .app()
-        .floor_live(tenant.id)
-        .await?
-        .agents
-        .iter()
-        .filter(|a| a.state.is_some())
-        .count();
+    // Read from the engine only if it runs: the operator's page starts no tenant's center.
+    let signed_in = if state.app().is_running(tenant.id) {
+        state
+            .app()
+            .floor_live(tenant.id)
+            .await?
+            .agents
+            .iter()
+            .filter(|a| a.state.is_some())
+            .count()
+    } else {
+        0
+    };
     let now = state.now_ms();
     let filter = app::records::CdrFilter {
         from_ms: now - 24 * 3600 * 1000,

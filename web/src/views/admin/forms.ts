@@ -24,14 +24,15 @@ export interface QueueModel {
   serviceTime: number
   wrapUp: number
   ringTimeout: number
-  /** Seconds; 0 for no limit. */
-  maxWait: number
-  /** 0 for no limit. */
-  maxSize: number
+  /** Seconds; none for no limit. */
+  maxWait: number | null
+  /** None for no limit. */
+  maxSize: number | null
   overflowTo: string
   overflowQueue: string
   nobodyLoggedIn: string
-  sticky: number
+  /** Seconds; none for not held. */
+  sticky: number | null
   open: boolean
   calendar: string
   announce: boolean
@@ -48,8 +49,8 @@ export const OVERFLOWS = ['queue', 'voicemail', 'callback', 'disconnect']
 export const queues = {
   blank: (): QueueModel => ({
     name: '', channel: 'voice', skills: [], strategy: 'longest_idle', priority: 0, slPercent: 80, serviceTime: 20,
-    wrapUp: 30, ringTimeout: 20, maxWait: 0, maxSize: 0, overflowTo: '', overflowQueue: '', nobodyLoggedIn: 'wait',
-    sticky: 0, open: true, calendar: '', announce: false, announceEvery: 30, announcePosition: true, announceWait: true,
+    wrapUp: 30, ringTimeout: 20, maxWait: null, maxSize: null, overflowTo: '', overflowQueue: '', nobodyLoggedIn: 'wait',
+    sticky: null, open: true, calendar: '', announce: false, announceEvery: 30, announcePosition: true, announceWait: true,
     keep: { relax: [], acceleration: null },
   }),
   fromDoc: (d: Data): QueueModel => ({
@@ -60,14 +61,15 @@ export const queues = {
     priority: d.priority ?? 0,
     slPercent: Math.round((d.service_level ?? 0.8) * 1000) / 10,
     serviceTime: d.service_time ?? 20,
-    wrapUp: d.wrap_up ?? 30,
+    // The engine's defaults for what the document leaves out.
+    wrapUp: d.wrap_up ?? 0,
     ringTimeout: d.ring_timeout ?? 20,
-    maxWait: d.max_wait ?? 0,
-    maxSize: d.max_size ?? 0,
+    maxWait: d.max_wait ?? null,
+    maxSize: d.max_size ?? null,
     overflowTo: d.overflow?.to ?? '',
     overflowQueue: d.overflow?.queue ?? '',
     nobodyLoggedIn: d.nobody_logged_in ?? 'wait',
-    sticky: d.sticky ?? 0,
+    sticky: d.sticky ?? null,
     open: d.open ?? true,
     calendar: d.calendar ?? '',
     announce: d.announce != null,
@@ -88,11 +90,11 @@ export const queues = {
     service_time: m.serviceTime,
     wrap_up: m.wrapUp,
     ring_timeout: m.ringTimeout,
-    max_wait: m.maxWait > 0 ? m.maxWait : null,
-    max_size: m.maxSize > 0 ? m.maxSize : null,
+    max_wait: m.maxWait,
+    max_size: m.maxSize,
     overflow: m.overflowTo ? { to: m.overflowTo, queue: m.overflowTo === 'queue' ? m.overflowQueue : null } : null,
     nobody_logged_in: m.nobodyLoggedIn,
-    sticky: m.sticky > 0 ? m.sticky : null,
+    sticky: m.sticky,
     open: m.open,
     calendar: m.calendar || null,
     announce: m.announce ? { every: m.announceEvery, position: m.announcePosition, wait: m.announceWait } : null,

@@ -125,3 +125,13 @@ export function blankNode(type: string, queue: string): Node {
     default: return { type: 'hangup', prompt: null }
   }
 }
+
+/** A flow as it is saved: an empty wrong-key or hang-up prompt is none. */
+export function cleanFlow(flow: Flow): Flow {
+  const out: Flow = JSON.parse(JSON.stringify(flow))
+  for (const n of Object.values(out.nodes)) {
+    if ('invalid' in n && !n.invalid) n.invalid = null
+    if (n.type === 'hangup' && !n.prompt) n.prompt = null
+  }
+  return out
+}
