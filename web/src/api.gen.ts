@@ -2330,6 +2330,11 @@ export interface components {
              */
             seat_quota?: number | null;
             /**
+             * @description The domain its phones register to. Changed, every phone needs its SIP password set
+             *     again (what is kept of a password is made with the domain).
+             */
+            sip_domain?: string | null;
+            /**
              * @description Suspend (its users are logged out and cannot log in, its phones cannot register, its
              *     numbers are not answered) or resume.
              */

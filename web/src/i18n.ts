@@ -135,7 +135,7 @@ const zh = {
     title: '租户', create: '新建租户', slug: '租户编码', name: '名称', seats: '座席数', sipDomain: 'SIP 域名', numbers: '接入号码',
     numbersHelp: '每行一个，例如 96332 或 +86 571 96332', timeZone: '时区', admin: '首个管理员', adminUser: '管理员用户名',
     adminPassword: '管理员初始密码（至少 8 位）', created: '已创建租户', save: '保存', saved: '已保存', edit: '编辑', cancel: '取消',
-    createdAt: '创建时间', none: '还没有租户', state: '状态', suspended: '已暂停', active: '正常', usage: '使用情况',
+    createdAt: '创建时间', none: '还没有租户', domainWarning: '更改 SIP 域名后，所有话机都要重新设置注册密码才能注册。', state: '状态', suspended: '已暂停', active: '正常', usage: '使用情况',
     usageLine: '用户 {users} · 座席 {agents} · 24 小时通话 {calls_24h} 通（{talk_minutes_24h} 分钟）', suspendHelp: '暂停后该中心的用户会被登出且不能登录，话机不能注册，号码不再接听。',
   },
   setup: {
@@ -296,7 +296,7 @@ const en: Messages = {
     title: 'Tenants', create: 'New tenant', slug: 'Tenant key', name: 'Name', seats: 'Seats', sipDomain: 'SIP domain', numbers: 'Numbers',
     numbersHelp: 'One a line, e.g. 96332 or +86 571 96332', timeZone: 'Time zone', admin: 'First administrator', adminUser: 'Admin user name',
     adminPassword: 'Admin initial password (8 or more)', created: 'Tenant created', save: 'Save', saved: 'Saved', edit: 'Edit', cancel: 'Cancel',
-    createdAt: 'Created', none: 'No tenant yet', state: 'State', suspended: 'Suspended', active: 'Active', usage: 'Usage',
+    createdAt: 'Created', none: 'No tenant yet', domainWarning: 'Changed, every phone needs its SIP password set again before it can register.', state: 'State', suspended: 'Suspended', active: 'Active', usage: 'Usage',
     usageLine: '{users} users · {agents} agents · {calls_24h} calls in 24 h ({talk_minutes_24h} min)', suspendHelp: 'Suspended, its users are logged out and cannot log in, its phones cannot register and its numbers are not answered.',
   },
   setup: {

@@ -115,6 +115,30 @@ impl App {
         .await?
     }
 
+    /// The tenant was suspended: every agent signed out of the queues (if its engine runs;
+    /// none is started for this) and every phone forgotten.
+    pub async fn suspended(&self, tenant: TenantId) {
+        let profiles = match self.store().scoped(tenant).config_items("agent").await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(
+                    tenant = tenant.0,
+                    "agents not signed out on suspension: {e}"
+                );
+                return;
+            }
+        };
+        let running = self.is_running(tenant);
+        for user in profiles.iter().filter_map(|p| p.key.parse::<i64>().ok()) {
+            if running && let Err(e) = self.set_agent(tenant, user, Set::SignedOut).await {
+                tracing::debug!(user, "not signed out on suspension: {e}");
+            }
+            if let Some(t) = self.telephony() {
+                t.forget_user(tenant.0, user).await;
+            }
+        }
+    }
+
     /// A user was deactivated: signed out of the queues, and their phones forgotten at
     /// once (the registrar refuses them from now on: inactive users have no extension).
     pub async fn deactivated(&self, tenant: TenantId, user: i64) {

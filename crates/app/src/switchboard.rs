@@ -306,7 +306,20 @@ impl telephony::App for Switchboard {
                 return Vec::new();
             }
         };
+        // A suspended tenant's phones are not brought back.
+        let suspended: Vec<TenantId> = match self.0.store().tenants().await {
+            Ok(ts) => ts
+                .into_iter()
+                .filter(|t| t.suspended_at_ms.is_some())
+                .map(|t| t.id)
+                .collect(),
+            Err(e) => {
+                tracing::error!("registrations not restored: {e}");
+                return Vec::new();
+            }
+        };
         rows.into_iter()
+            .filter(|r| !suspended.contains(&r.tenant))
             .filter_map(|r| {
                 let binding = Binding {
                     contact: r.contact,

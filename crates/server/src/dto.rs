@@ -182,6 +182,9 @@ pub struct TenantPatch {
     /// Suspend (its users are logged out and cannot log in, its phones cannot register, its
     /// numbers are not answered) or resume.
     pub suspended: Option<bool>,
+    /// The domain its phones register to. Changed, every phone needs its SIP password set
+    /// again (what is kept of a password is made with the domain).
+    pub sip_domain: Option<String>,
 }
 
 /// The numbers callers dial to reach a tenant, normalised (E.164, or a service number's

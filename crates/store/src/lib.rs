@@ -246,27 +246,34 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?))
     }
 
-    /// Renames a tenant or changes the seats it rents; `None` leaves a field as it is.
-    /// Returns the tenant as it now is, `None` if there is no such tenant.
+    /// Renames a tenant, changes the seats it rents or its SIP domain; `None` leaves a field
+    /// as it is. Returns the tenant as it now is, `None` if there is no such tenant.
     pub async fn update_tenant(
         &self,
         id: TenantId,
         name: Option<&str>,
         seat_quota: Option<u32>,
+        sip_domain: Option<&str>,
     ) -> Result<Option<Tenant>, StoreError> {
         if let Some(name) = name {
-            model::check("name", !name.trim().is_empty(), "must not be empty")?;
+            model::check_tenant_name(name)?;
+        }
+        if let Some(domain) = sip_domain {
+            model::check_sip_domain(domain)?;
         }
         on_db!(self, pool => sqlx::query(
                 "UPDATE tenants SET name = COALESCE($1, name), \
-                 seat_quota = COALESCE($2, seat_quota) WHERE id = $3",
+                 seat_quota = COALESCE($2, seat_quota), sip_domain = COALESCE($3, sip_domain) \
+                 WHERE id = $4",
             )
             .bind(name)
             .bind(seat_quota.map(i64::from))
+            .bind(sip_domain)
             .bind(id.0)
             .execute(pool)
             .await
-            .map(drop)?);
+            .map(drop))
+        .map_err(|e| conflict(e, "a tenant with this SIP domain"))?;
         self.tenant(id).await
     }
 

@@ -39,6 +39,25 @@ pub struct NewTenant {
     pub locale: String,
 }
 
+/// A tenant's name: 1 to 100 characters.
+pub(crate) fn check_tenant_name(name: &str) -> Result<(), StoreError> {
+    check("name", !name.trim().is_empty(), "must not be empty")?;
+    check(
+        "name",
+        name.chars().count() <= 100 && !name.chars().any(char::is_control),
+        "at most 100 characters",
+    )
+}
+
+/// A SIP domain: a host name, up to 253 visible ASCII characters.
+pub(crate) fn check_sip_domain(domain: &str) -> Result<(), StoreError> {
+    check(
+        "sip_domain",
+        !domain.is_empty() && domain.len() <= 253 && domain.bytes().all(|b| b.is_ascii_graphic()),
+        "must be a domain name",
+    )
+}
+
 impl NewTenant {
     /// A tenant with the defaults a Chinese center expects: Asia/Shanghai, zh-CN.
     pub fn new(slug: &str, name: &str, seat_quota: u32, sip_domain: &str) -> NewTenant {
@@ -61,12 +80,8 @@ impl NewTenant {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         check("slug", slug_ok, "1–63 lowercase letters, digits or dashes")?;
-        check("name", !self.name.trim().is_empty(), "must not be empty")?;
-        check(
-            "sip_domain",
-            !self.sip_domain.is_empty() && !self.sip_domain.contains(char::is_whitespace),
-            "must be a domain name",
-        )?;
+        check_tenant_name(&self.name)?;
+        check_sip_domain(&self.sip_domain)?;
         check(
             "time_zone",
             self.time_zone.contains('/') || self.time_zone == "UTC",

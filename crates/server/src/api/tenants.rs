@@ -123,7 +123,12 @@ pub async fn update(
 ) -> ApiResult<Json<TenantDto>> {
     let mut tenant = state
         .store()
-        .update_tenant(TenantId(id), req.name.as_deref(), req.seat_quota)
+        .update_tenant(
+            TenantId(id),
+            req.name.as_deref(),
+            req.seat_quota,
+            req.sip_domain.as_deref(),
+        )
         .await?
         .ok_or_else(|| ApiError::not_found("tenant"))?;
     if let Some(suspend) = req.suspended
@@ -135,6 +140,9 @@ pub async fn update(
             .set_tenant_suspended(TenantId(id), at)
             .await?
             .ok_or_else(|| ApiError::not_found("tenant"))?;
+        if suspend {
+            state.app().suspended(tenant.id).await;
+        }
     }
     super::audit(
         &state,
@@ -142,7 +150,8 @@ pub async fn update(
         "tenant.update",
         "tenant",
         id,
-        json!({ "name": req.name, "seat_quota": req.seat_quota, "suspended": req.suspended }),
+        json!({ "name": req.name, "seat_quota": req.seat_quota, "suspended": req.suspended,
+                "sip_domain": req.sip_domain }),
     )
     .await?;
     Ok(Json(TenantDto::from(&tenant)))
@@ -178,7 +187,7 @@ pub async fn usage(
             .await?
             .agents
             .iter()
-            .filter(|a| a.state.is_some())
+            .filter(|a| !matches!(a.state, None | Some(acd::AgentState::Offline)))
             .count()
     } else {
         0

@@ -326,8 +326,7 @@ fn a_queue_on_a_calendar_closes_and_opens_by_its_hours() {
         assert_eq!(open_of(&status), Some(json!(false)), "{status}");
         // A calendar changed to round the clock opens its queues at once.
         let all = json!(["00:00-24:00"]);
-        let body =
-            json!({"version": 1, "name": "全天", "weekly": [all, all, all, all, all, all, all]});
+        let body = json!({"version": 1, "name": "全天营业", "weekly": [all, all, all, all, all, all, all]});
         assert_eq!(
             w.as_a(admin, Method::PUT, "/api/calendars/office", Some(body))
                 .await

@@ -622,6 +622,11 @@ fn issue_21_a_suspended_tenant_cannot_log_in_until_resumed() {
                 .is_some(),
             "registers"
         );
+        // The agent is signed in to the queues when the tenant is suspended.
+        let (s, v) = w
+            .call(Method::POST, "/api/me/agent/login", Some(&agent), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
         let path = format!("/api/tenants/{}", w.b.tenant.id.0);
         let (s, t) = w
             .call(
@@ -640,6 +645,13 @@ fn issue_21_a_suspended_tenant_cannot_log_in_until_resumed() {
             .call(Method::GET, "/api/auth/session", Some(&agent), None)
             .await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "the session ended");
+        let live = w.state.app().floor_live(w.b.tenant.id).await.unwrap();
+        assert!(
+            live.agents
+                .iter()
+                .all(|a| matches!(a.state, None | Some(acd::AgentState::Offline))),
+            "every agent signed out"
+        );
         let (s, e, _) = login(&w, Some("gas"), "agent", PASSWORD, "bearer").await;
         assert_eq!(
             (s, e["code"].as_str()),
@@ -687,5 +699,50 @@ fn issue_21_a_suspended_tenant_cannot_log_in_until_resumed() {
                 .is_some(),
             "registers again"
         );
+        // The operator moves it to another SIP domain (not one another tenant has).
+        let taken = w.a.tenant.sip_domain.clone();
+        let (s, e) = w
+            .call(
+                Method::PATCH,
+                &path,
+                Some(&root),
+                Some(json!({"sip_domain": taken})),
+            )
+            .await;
+        assert_eq!(
+            (s, e["code"].as_str()),
+            (StatusCode::CONFLICT, Some("already_exists")),
+            "{e}"
+        );
+        let (s, t) = w
+            .call(
+                Method::PATCH,
+                &path,
+                Some(&root),
+                Some(json!({"sip_domain": "gas-new.example", "name": "长".repeat(101)})),
+            )
+            .await;
+        assert_eq!(
+            (s, e_field(&t)),
+            (StatusCode::BAD_REQUEST, Some("name".to_string())),
+            "{t}"
+        );
+        let (s, t) = w
+            .call(
+                Method::PATCH,
+                &path,
+                Some(&root),
+                Some(json!({"sip_domain": "gas-new.example"})),
+            )
+            .await;
+        assert_eq!(
+            (s, t["sip_domain"].as_str()),
+            (StatusCode::OK, Some("gas-new.example")),
+            "{t}"
+        );
     });
+}
+
+fn e_field(v: &Value) -> Option<String> {
+    v["details"]["field"].as_str().map(str::to_string)
 }
