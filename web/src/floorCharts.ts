@@ -19,7 +19,7 @@ export function serviceLevelOption(view: FloorView, t: T, big = false) {
     // Every queue's name shown, wrapped within its bar's width rather than dropped.
     xAxis: {
       type: 'category', data: view.queues.map((q) => q.name),
-      axisLabel: { fontSize: font, color, interval: 0, overflow: 'break', width: Math.max(60, (big ? 1200 : 300) / Math.max(1, view.queues.length)) },
+      axisLabel: { fontSize: font, color, interval: 0, overflow: 'break', width: Math.max(48, (big ? 1000 : 220) / Math.max(1, view.queues.length)) },
     },
     yAxis: {
       type: 'value', max: 100, axisLabel: { formatter: '{value}%', fontSize: font, color },
