@@ -302,6 +302,28 @@ impl Calendar {
             .sum()
     }
 
+    /// A limit in working days (限时 N 个工作日): counted from the working day after the
+    /// local date of `from_ms` (受理次日起算), it ends when the `n`th working day closes.
+    /// `n` = 0 is the close of the day of `from_ms` (or of the next working day, if that one
+    /// is closed). `None` if the calendar has too few open days within a year.
+    pub fn working_days_after(&self, from_ms: i64, n: u32) -> Option<i64> {
+        let start = self.local(from_ms).date();
+        let mut counted = 0;
+        for k in 0..400i64 {
+            let date = start.checked_add(jiff::Span::new().days(k)).ok()?;
+            let Some(&(_, close)) = self.hours(date).last() else {
+                continue;
+            };
+            if k > 0 {
+                counted += 1;
+            }
+            if (k == 0 && n == 0) || (k > 0 && counted >= n.max(1)) {
+                return Some(self.instant(date, close));
+            }
+        }
+        None
+    }
+
     /// When `ms` of service time after `from_ms` ends: an SLA deadline that pauses when the
     /// center is closed. `None` if the calendar has no open hours within a year.
     pub fn add_business_ms(&self, from_ms: i64, ms: i64) -> Option<i64> {
@@ -356,6 +378,28 @@ mod tests {
             .unwrap()
             .timestamp()
             .as_millisecond()
+    }
+
+    /// 限时 N 个工作日, hand-counted on the 2026 calendar.
+    #[test]
+    fn working_days_count_from_the_next_working_day_across_holidays() {
+        let c = utility();
+        // Created Wednesday 2026-09-30 at 17:55, before National Day (Oct 1–7 off, Saturday
+        // Oct 10 worked): day 1 is Thursday Oct 8, day 2 Friday Oct 9, day 3 the make-up
+        // Saturday Oct 10 (weekday hours, so closing at 17:30).
+        let created = sh("2026-09-30T17:55");
+        assert_eq!(c.working_days_after(created, 1), Some(sh("2026-10-08T17:30")));
+        assert_eq!(c.working_days_after(created, 3), Some(sh("2026-10-10T17:30")));
+        // Thirteen working days (a complaint): Oct 8, 9, 10, 12–16, 17 (a Saturday morning),
+        // 19, 20, 21, 22.
+        assert_eq!(c.working_days_after(created, 13), Some(sh("2026-10-22T17:30")));
+        // Across the Spring Festival: created Friday Feb 13, Saturday Feb 14 is worked,
+        // Feb 15–23 off, Feb 24 is the next.
+        let before = sh("2026-02-13T10:00");
+        assert_eq!(c.working_days_after(before, 1), Some(sh("2026-02-14T17:30")));
+        assert_eq!(c.working_days_after(before, 2), Some(sh("2026-02-24T17:30")));
+        // Zero days: the close of the same day.
+        assert_eq!(c.working_days_after(before, 0), Some(sh("2026-02-13T17:30")));
     }
 
     #[test]
