@@ -388,18 +388,36 @@ mod tests {
         // Oct 10 worked): day 1 is Thursday Oct 8, day 2 Friday Oct 9, day 3 the make-up
         // Saturday Oct 10 (weekday hours, so closing at 17:30).
         let created = sh("2026-09-30T17:55");
-        assert_eq!(c.working_days_after(created, 1), Some(sh("2026-10-08T17:30")));
-        assert_eq!(c.working_days_after(created, 3), Some(sh("2026-10-10T17:30")));
+        assert_eq!(
+            c.working_days_after(created, 1),
+            Some(sh("2026-10-08T17:30"))
+        );
+        assert_eq!(
+            c.working_days_after(created, 3),
+            Some(sh("2026-10-10T17:30"))
+        );
         // Thirteen working days (a complaint): Oct 8, 9, 10, 12–16, 17 (a Saturday morning),
         // 19, 20, 21, 22.
-        assert_eq!(c.working_days_after(created, 13), Some(sh("2026-10-22T17:30")));
+        assert_eq!(
+            c.working_days_after(created, 13),
+            Some(sh("2026-10-22T17:30"))
+        );
         // Across the Spring Festival: created Friday Feb 13, Saturday Feb 14 is worked,
         // Feb 15–23 off, Feb 24 is the next.
         let before = sh("2026-02-13T10:00");
-        assert_eq!(c.working_days_after(before, 1), Some(sh("2026-02-14T17:30")));
-        assert_eq!(c.working_days_after(before, 2), Some(sh("2026-02-24T17:30")));
+        assert_eq!(
+            c.working_days_after(before, 1),
+            Some(sh("2026-02-14T17:30"))
+        );
+        assert_eq!(
+            c.working_days_after(before, 2),
+            Some(sh("2026-02-24T17:30"))
+        );
         // Zero days: the close of the same day.
-        assert_eq!(c.working_days_after(before, 0), Some(sh("2026-02-13T17:30")));
+        assert_eq!(
+            c.working_days_after(before, 0),
+            Some(sh("2026-02-13T17:30"))
+        );
     }
 
     #[test]
