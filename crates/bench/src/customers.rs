@@ -7,7 +7,10 @@
 //! customer creations (one transaction each), and `--lookups` caller-number lookups, 90 % of
 //! numbers on file and 10 % unknown, in the forms callers arrive in (`+86…`, bare mobile). Lookups
 //! are timed twice: at the store (the SQL), and through the whole HTTP API in process (routing,
-//! bearer-token session check, normalisation, JSON).
+//! bearer-token session check, normalisation, JSON). Then the customer list as the back
+//! office's screen asks it, through the API, `--lists` times each: the first page, a page
+//! deep in the million (keyset paging), a segment filter, a whole number as people write it
+//! (`138 1234 5678`), and — a tenth as many, being scans — part of a number and part of a name.
 
 use std::time::Instant;
 
@@ -31,6 +34,9 @@ pub struct Args {
     creates: u32,
     #[arg(long, default_value_t = 50_000)]
     lookups: u32,
+    /// Requests of each kind of the customer list (pages, filters, searches) through the API.
+    #[arg(long, default_value_t = 500)]
+    lists: u32,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     #[arg(long)]
@@ -197,6 +203,53 @@ async fn bench(args: Args) -> Result<()> {
     }
     let http_s = started.elapsed().as_secs_f64();
 
+    // The customer list, as the back office's screen asks it.
+    let mut lists = serde_json::Map::new();
+    let kinds: [(&str, u32); 6] = [
+        ("first_page", args.lists),
+        ("deep_page", args.lists),
+        ("segment", args.lists),
+        ("whole_number", args.lists),
+        ("part_of_number", (args.lists / 10).max(1)),
+        ("part_of_name", (args.lists / 10).max(1)),
+    ];
+    for (kind, count) in kinds {
+        let mut t = Timings(Vec::new());
+        for _ in 0..count {
+            let i = rng.random_range(0..n);
+            let query = match kind {
+                "first_page" => String::new(),
+                "deep_page" => format!("&after={}", i + 1),
+                "segment" => "&segment=general".into(),
+                "whole_number" => {
+                    let m = &mobile(i)[3..];
+                    format!("&q={}%20{}%20{}", &m[..3], &m[3..7], &m[7..])
+                }
+                "part_of_number" => format!("&q={}", &mobile(i)[8..13]),
+                _ => format!("&q=%E5%AE%A2%E6%88%B7{}", i / 10), // 客户<digits>
+            };
+            let started = Instant::now();
+            let req = Request::get(format!("/api/customers?limit=50{query}"))
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())?;
+            let resp = app.clone().oneshot(req).await?;
+            anyhow::ensure!(resp.status().is_success(), "{kind}: {}", resp.status());
+            let body = axum::body::to_bytes(resp.into_body(), 1 << 24).await?;
+            t.0.push(started.elapsed().as_nanos() as u64);
+            if kind == "whole_number" {
+                let page: serde_json::Value = serde_json::from_slice(&body)?;
+                anyhow::ensure!(
+                    page["items"].as_array().is_some_and(|a| a.len() == 1),
+                    "{query}: {page}"
+                );
+            }
+        }
+        lists.insert(
+            kind.into(),
+            json!({"requests": count, "p50_ms": t.pct(0.5), "p99_ms": t.pct(0.99)}),
+        );
+    }
+
     let out = json!({
         "backend": format!("{:?}", store.backend()),
         "customers": n,
@@ -212,6 +265,7 @@ async fn bench(args: Args) -> Result<()> {
         "lookup_http_per_s": f64::from(args.lookups) / http_s,
         "lookup_http_p50_ms": over_http.pct(0.5),
         "lookup_http_p99_ms": over_http.pct(0.99),
+        "list_http": lists,
     });
     if args.json {
         println!("{out}");
@@ -239,6 +293,14 @@ async fn bench(args: Args) -> Result<()> {
                 out[format!("{key}_per_s")].as_f64().unwrap_or(0.0),
                 out[format!("{key}_p50_ms")].as_f64().unwrap_or(0.0),
                 out[format!("{key}_p99_ms")].as_f64().unwrap_or(0.0)
+            );
+        }
+        for (kind, m) in out["list_http"].as_object().into_iter().flatten() {
+            println!(
+                "  list {kind:<14} {:>6} requests   p50 {:.3} ms   p99 {:.3} ms",
+                m["requests"],
+                m["p50_ms"].as_f64().unwrap_or(0.0),
+                m["p99_ms"].as_f64().unwrap_or(0.0)
             );
         }
     }

@@ -393,16 +393,17 @@ impl TenantStore<'_> {
         if let Some(t) = &q.text {
             let p = param(&mut binds, Bind::Text(like(t)));
             any.push(format!("LOWER(c.name) LIKE {p}"));
+            // Uncorrelated: the tenant's numbers are scanned once, not once per customer.
             any.push(format!(
-                "EXISTS (SELECT 1 FROM customer_phones p WHERE p.tenant_id = c.tenant_id \
-                 AND p.customer_id = c.id AND p.number LIKE {p})"
+                "c.id IN (SELECT p.customer_id FROM customer_phones p WHERE p.tenant_id = $1 \
+                 AND p.number LIKE {p})"
             ));
         }
         if let Some(n) = &q.number {
             let p = param(&mut binds, Bind::Text(n.clone()));
             any.push(format!(
-                "EXISTS (SELECT 1 FROM customer_phones p WHERE p.tenant_id = c.tenant_id \
-                 AND p.customer_id = c.id AND p.number = {p})"
+                "c.id IN (SELECT p.customer_id FROM customer_phones p WHERE p.tenant_id = $1 \
+                 AND p.number = {p})"
             ));
         }
         if let Some(i) = &q.id_number {
