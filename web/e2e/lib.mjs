@@ -17,8 +17,6 @@ export function check(ok, what) {
   return ok
 }
 
-export const failed = () => failures
-export const fail = () => failures++
 
 export function freePort() {
   return new Promise((res) => {
@@ -100,6 +98,23 @@ export function apiClient(base) {
   }
 }
 
-export function cleanUp() {
+function cleanUp() {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
+}
+
+/** Runs a test's `main`: an exception is a failure, children are killed, the exit code says. */
+export async function runMain(main, name) {
+  try {
+    await main()
+  } catch (e) {
+    console.error(e)
+    failures++
+  } finally {
+    cleanUp()
+  }
+  if (failures) {
+    console.error(`${failures} check(s) failed`)
+    process.exit(1)
+  }
+  console.log(`${name}: all checks passed`)
 }

@@ -22,7 +22,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
-import { apiClient, check, cleanUp, fail, failed, freePort, sipp, startCenter, waitExit, watch as watchInto } from './lib.mjs'
+import { apiClient, check, freePort, runMain, sipp, startCenter, waitExit, watch as watchInto } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const web = resolve(here, '..')
@@ -268,16 +268,4 @@ async function main() {
   rmSync(dir, { recursive: true, force: true })
 }
 
-try {
-  await main()
-} catch (e) {
-  console.error(e)
-  fail()
-} finally {
-  cleanUp()
-}
-if (failed()) {
-  console.error(`${failed()} check(s) failed`)
-  process.exit(1)
-}
-console.log('e2e: all checks passed')
+await runMain(main, 'e2e')

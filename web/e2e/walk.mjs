@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
-import { apiClient, check, cleanUp, fail, failed, freePort, sipp, startCenter, waitExit, watch } from './lib.mjs'
+import { apiClient, check, freePort, runMain, sipp, startCenter, waitExit, watch } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const web = resolve(here, '..')
@@ -285,16 +285,4 @@ async function main() {
   rmSync(dir, { recursive: true, force: true })
 }
 
-try {
-  await main()
-} catch (e) {
-  console.error(e)
-  fail()
-} finally {
-  cleanUp()
-}
-if (failed()) {
-  console.error(`${failed()} check(s) failed`)
-  process.exit(1)
-}
-console.log('walk: all checks passed')
+await runMain(main, 'walk')

@@ -128,7 +128,7 @@ impl App {
                 return;
             }
         };
-        let running = self.is_running(tenant);
+        let running = self.running_centers().contains(&tenant);
         for user in profiles.iter().filter_map(|p| p.key.parse::<i64>().ok()) {
             if running && let Err(e) = self.set_agent(tenant, user, Set::SignedOut).await {
                 tracing::debug!(user, "not signed out on suspension: {e}");

@@ -612,16 +612,6 @@ impl App {
     }
 
     /// Runs `job` on the tenant's engine, starting it if need be, and returns its result.
-    /// Whether the tenant's engine is running (asking [`App::center`] would start it).
-    pub fn is_running(&self, tenant: TenantId) -> bool {
-        self.0
-            .centers
-            .running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(&tenant)
-    }
-
     pub async fn center<R: Send + 'static>(
         &self,
         tenant: TenantId,

@@ -324,16 +324,20 @@ fn check_saved_name<K: Kind>(doc: &K) -> AppResult<()> {
     }
 }
 
+/// The user a document keyed by user id (a routing profile, a dealer's regions) belongs to.
+async fn keyed_user(app: &App, tenant: TenantId, key: &str) -> AppResult<store::User> {
+    let user_id: i64 = key
+        .parse()
+        .map_err(|_| AppError::invalid("user_id", "not a user id"))?;
+    app.store()
+        .user(Some(tenant), UserId(user_id))
+        .await?
+        .ok_or(AppError::NotFound("user"))
+}
+
 impl Kind for crate::config::DealerRegions {
     async fn check_stored(&self, app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
-        let user_id: i64 = key
-            .parse()
-            .map_err(|_| AppError::invalid("user_id", "not a user id"))?;
-        let user = app
-            .store()
-            .user(Some(tenant), UserId(user_id))
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
+        let user = keyed_user(app, tenant, key).await?;
         if user.role != Role::Dealer {
             return Err(AppError::invalid("user_id", "only dealers serve regions"));
         }
@@ -411,21 +415,14 @@ impl Kind for Team {
 
 impl Kind for Agent {
     async fn check_stored(&self, app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
-        let user_id: i64 = key
-            .parse()
-            .map_err(|_| AppError::invalid("user_id", "not a user id"))?;
-        let user = app
-            .store()
-            .user(Some(tenant), UserId(user_id))
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
+        let user = keyed_user(app, tenant, key).await?;
         if !matches!(user.role, Role::Agent | Role::Expert | Role::Supervisor) {
             return Err(AppError::invalid(
                 "user_id",
                 "only agents, experts and supervisors take contacts",
             ));
         }
-        agent_id(user_id)?;
+        agent_id(user.id.0)?;
         // One phone per extension in a tenant: a second would steal the first's calls.
         if let Some(other) = app
             .store()

@@ -345,28 +345,28 @@ impl TenantStore<'_> {
             let p = param(&mut binds, Bind::Bool(b));
             sql.push_str(&format!(" AND c.blacklisted = {p}"));
         }
-        // Wildcards and PostgreSQL's escape character are taken literally by dropping them.
-        let like = |t: &str| {
-            let escaped: String = t
-                .chars()
-                .filter(|c| !matches!(c, '%' | '_' | '\\'))
-                .collect::<String>()
-                .to_lowercase();
-            format!("%{escaped}%")
-        };
-        if let Some(r) = &q.region {
-            // The value of a field of the stored JSON (`"city":"杭州市"`), never a key.
-            let value = serde_json::Value::from(r.as_str()).to_string();
-            let mut one = Vec::new();
-            for field in ["province", "city", "district"] {
-                let fragment = format!("\"{field}\":{value}");
-                let exact: String = fragment
-                    .chars()
-                    .filter(|c| !matches!(c, '%' | '_' | '\\'))
-                    .collect();
-                let p = param(&mut binds, Bind::Text(format!("%{exact}%")));
-                one.push(format!("c.addresses LIKE {p}"));
+        let like = |t: &str| format!("%{}%", literal(&t.to_lowercase()));
+        // The region as the value of a field of the stored JSON (`"city":"杭州市"`), never a
+        // key; a dealer's regions as fragments of it.
+        let region: Vec<String> = q
+            .region
+            .iter()
+            .flat_map(|r| {
+                let value = serde_json::Value::from(r.as_str()).to_string();
+                ["province", "city", "district"].map(|f| format!("\"{f}\":{value}"))
+            })
+            .collect();
+        for fragments in [&region, &q.address_any] {
+            if fragments.is_empty() {
+                continue;
             }
+            let one: Vec<String> = fragments
+                .iter()
+                .map(|f| {
+                    let p = param(&mut binds, Bind::Text(format!("%{}%", literal(f))));
+                    format!("c.addresses LIKE {p}")
+                })
+                .collect();
             sql.push_str(&format!(" AND ({})", one.join(" OR ")));
         }
         if let Some(d) = &q.department {
@@ -375,19 +375,6 @@ impl TenantStore<'_> {
                 " AND EXISTS (SELECT 1 FROM customer_facets f WHERE f.tenant_id = c.tenant_id \
                  AND f.customer_id = c.id AND f.department = {p})"
             ));
-        }
-        if !q.address_any.is_empty() {
-            let mut one = Vec::new();
-            for f in &q.address_any {
-                // As written (a JSON fragment): wildcards dropped, case kept.
-                let exact: String = f
-                    .chars()
-                    .filter(|c| !matches!(c, '%' | '_' | '\\'))
-                    .collect();
-                let p = param(&mut binds, Bind::Text(format!("%{exact}%")));
-                one.push(format!("c.addresses LIKE {p}"));
-            }
-            sql.push_str(&format!(" AND ({})", one.join(" OR ")));
         }
         let mut any = Vec::new();
         if let Some(t) = &q.text {
@@ -929,4 +916,12 @@ impl TenantStore<'_> {
         })
         .collect())
     }
+}
+
+/// Text taken literally in a `LIKE` pattern: its wildcards and PostgreSQL's escape character
+/// dropped.
+fn literal(t: &str) -> String {
+    t.chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect()
 }

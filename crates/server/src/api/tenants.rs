@@ -180,7 +180,7 @@ pub async fn usage(
         .count();
     let agents = scoped.config_items("agent").await?.len();
     // Read from the engine only if it runs: the operator's page starts no tenant's center.
-    let signed_in = if state.app().is_running(tenant.id) {
+    let signed_in = if state.app().running_centers().contains(&tenant.id) {
         state
             .app()
             .floor_live(tenant.id)
