@@ -98,7 +98,7 @@ async function main() {
   /** Waits for a page to settle: its requests answered and its view drawn. */
   async function settle(page) {
     await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => {})
-    await page.waitForTimeout(150)
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))))
   }
 
   // 1. Every role, every page it can reach, in both languages.
@@ -230,8 +230,9 @@ async function main() {
     await page.waitForSelector('[data-test=state-bar]')
     await page.click('[data-test=sign-in]')
     await page.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('就绪'))
+    // The phone is rung only once the caller has gone through the menu (1.5 s), and SIP
+    // retransmits the INVITE: no wait for sipp to be listening.
     const phone = sipp(dir, sip, join(here, 'agent_phone.xml'), { tone: join(dir, 'agent.wav'), ring_ms: '1000' }, ['-p', phonePort, '-mp', String(await freePort())])
-    await new Promise((r) => setTimeout(r, 300))
     const caller = sipp(dir, sip, join(sippDir, 'caller.xml'), {
       tone: join(dir, 'caller.wav'), dtmf: '/usr/share/sip-tester/dtmf_2833_3.pcap', from: '13700001111', menu_ms: '1500', talk_ms: '20000',
     }, ['-s', '96332', '-p', String(await freePort()), '-mp', String(await freePort())])
