@@ -1,0 +1,307 @@
+//! A work order as the center keeps it: the [`Order`]'s life, what it is about (type,
+//! category, customer, region, custom fields), and the clocks of its time limits, which
+//! start, stop, pause and restart as the order moves — the SLA policy of its type and the
+//! customer's segment, taken when the order is taken in, so a later change of policy does not
+//! move a promise already made.
+
+use std::collections::BTreeMap;
+
+use calendar::Calendar;
+use serde::{Deserialize, Serialize};
+
+use crate::order::{Change, Command, Order, OrderError, Status};
+use crate::setup::Policy;
+use crate::sla::{Clock, Signal};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Urgent,
+}
+
+/// Which time limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Which {
+    Accept,
+    FirstAction,
+    Resolve,
+}
+
+/// The clocks running for an order; `None` for a limit not set or not started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clocks {
+    pub accept: Option<Clock>,
+    pub first_action: Option<Clock>,
+    pub resolve: Option<Clock>,
+}
+
+impl Clocks {
+    fn each_mut(&mut self) -> [(Which, &mut Option<Clock>); 3] {
+        [
+            (Which::Accept, &mut self.accept),
+            (Which::FirstAction, &mut self.first_action),
+            (Which::Resolve, &mut self.resolve),
+        ]
+    }
+
+    pub fn each(&self) -> [(Which, &Option<Clock>); 3] {
+        [
+            (Which::Accept, &self.accept),
+            (Which::FirstAction, &self.first_action),
+            (Which::Resolve, &self.resolve),
+        ]
+    }
+}
+
+/// A field crew's steps on site (times recorded for the on-time rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// On the way (出发).
+    OnTheWay,
+    /// On site (到场).
+    OnSite,
+    /// A note from the handler: counts as acting on it.
+    Note,
+}
+
+/// What the order is about, as taken in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intake {
+    pub order_type: String,
+    /// A path in the type's category tree: `leak/main`.
+    pub category: String,
+    pub priority: Priority,
+    pub title: String,
+    pub description: String,
+    pub customer_id: Option<i64>,
+    pub segment: Option<String>,
+    /// `省/市/区`, for routing to a crew and for incidents.
+    pub region: String,
+    pub address: String,
+    pub fields: BTreeMap<String, String>,
+    /// The caller's number, if one called.
+    pub caller: Option<String>,
+    /// The call it was taken on.
+    pub call_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub order: Order,
+    pub intake: Intake,
+    /// The calls about it (the first, repeats, merged orders' calls).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    pub created_ms: i64,
+    pub created_by: Option<u64>,
+    pub policy: Option<Policy>,
+    #[serde(default)]
+    pub clocks: Clocks,
+    pub on_the_way_ms: Option<i64>,
+    pub on_site_ms: Option<i64>,
+    pub resolved_ms: Option<i64>,
+    pub closed_ms: Option<i64>,
+    /// Orders merged into this one (并单).
+    #[serde(default)]
+    pub merged: Vec<u64>,
+}
+
+impl Ticket {
+    /// A new order at `now`: open, its resolve clock running.
+    pub fn new(
+        id: u64,
+        intake: Intake,
+        callback_required: bool,
+        policy: Option<Policy>,
+        created_by: Option<u64>,
+        now: i64,
+    ) -> Ticket {
+        let mut order = Order::new(id, intake.caller.clone(), callback_required);
+        order.max_callback_attempts = 3;
+        let resolve = policy
+            .as_ref()
+            .and_then(|p| p.resolve.map(|l| Clock::new(now, l, p.warn_percent)));
+        Ticket {
+            order,
+            calls: intake.call_id.iter().cloned().collect(),
+            intake,
+            created_ms: now,
+            created_by,
+            policy,
+            clocks: Clocks {
+                resolve,
+                ..Clocks::default()
+            },
+            on_the_way_ms: None,
+            on_site_ms: None,
+            resolved_ms: None,
+            closed_ms: None,
+            merged: Vec::new(),
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.order.id
+    }
+
+    fn clock(&self, which: Which, now: i64) -> Option<Clock> {
+        let p = self.policy.as_ref()?;
+        let limit = match which {
+            Which::Accept => p.accept,
+            Which::FirstAction => p.first_action,
+            Which::Resolve => p.resolve,
+        }?;
+        Some(Clock::new(now, limit, p.warn_percent))
+    }
+
+    /// Applies a command at `now` and moves the clocks with it; refused, nothing changes.
+    pub fn apply(
+        &mut self,
+        command: Command,
+        cal: &Calendar,
+        now: i64,
+    ) -> Result<Option<Change>, OrderError> {
+        let Some(change) = self.order.apply(command)? else {
+            return Ok(None);
+        };
+        use Status as S;
+        match (&change.from, &change.to) {
+            (_, S::Dispatched { .. }) => {
+                self.clocks.accept = self.clock(Which::Accept, now);
+                self.clocks.first_action = self.clock(Which::FirstAction, now);
+            }
+            (S::Dispatched { .. }, S::Accepted { .. }) => meet(&mut self.clocks.accept, cal, now),
+            (S::Accepted { .. }, S::Waiting { .. }) => {
+                meet(&mut self.clocks.first_action, cal, now);
+                for (_, c) in self.clocks.each_mut() {
+                    if let Some(c) = c {
+                        c.pause(now);
+                    }
+                }
+            }
+            (S::Waiting { .. }, S::Accepted { .. }) => {
+                for (_, c) in self.clocks.each_mut() {
+                    if let Some(c) = c {
+                        c.resume(cal, now);
+                    }
+                }
+            }
+            (S::Resolved { .. }, S::Accepted { .. }) => {
+                // Reopened by the customer: a new limit to put it right.
+                self.resolved_ms = None;
+                self.clocks.resolve = self.clock(Which::Resolve, now);
+            }
+            (_, S::Open) => {
+                self.clocks.accept = None;
+                self.clocks.first_action = None;
+            }
+            (_, S::Resolved { .. }) => {
+                self.resolved_ms = Some(now);
+                for (_, c) in self.clocks.each_mut() {
+                    meet(c, cal, now);
+                }
+            }
+            _ => {}
+        }
+        if self.order.status.is_closed() {
+            if matches!(change.from, S::Accepted { .. } | S::Waiting { .. }) {
+                self.resolved_ms.get_or_insert(now);
+            }
+            self.close(cal, now);
+        }
+        Ok(Some(change))
+    }
+
+    fn close(&mut self, cal: &Calendar, now: i64) {
+        self.closed_ms.get_or_insert(now);
+        for (_, c) in self.clocks.each_mut() {
+            meet(c, cal, now);
+        }
+    }
+
+    /// A handler's step: recorded, and it meets the first-action limit. Only while a
+    /// handler has the order.
+    pub fn step(&mut self, step: Step, cal: &Calendar, now: i64) -> Result<(), OrderError> {
+        if !matches!(
+            self.order.status,
+            Status::Accepted { .. } | Status::Waiting { .. }
+        ) {
+            return Err(OrderError::NotNow {
+                status: self.order.status.name(),
+            });
+        }
+        match step {
+            Step::OnTheWay => {
+                self.on_the_way_ms.get_or_insert(now);
+            }
+            Step::OnSite => {
+                self.on_site_ms.get_or_insert(now);
+            }
+            Step::Note => {}
+        }
+        meet(&mut self.clocks.first_action, cal, now);
+        Ok(())
+    }
+
+    /// Warnings and breaches due by `now` and not yet said, each once in a clock's life.
+    pub fn poll(&mut self, cal: &Calendar, now: i64) -> Vec<(Which, Signal)> {
+        let mut out = Vec::new();
+        for (which, c) in self.clocks.each_mut() {
+            if let Some(c) = c {
+                out.extend(c.poll(cal, now).into_iter().map(|s| (which, s)));
+            }
+        }
+        out
+    }
+
+    /// When the next warning or breach falls due (for the sweep's index); `None` when no
+    /// clock runs.
+    pub fn next_due(&self, cal: &Calendar, now: i64) -> Option<i64> {
+        self.clocks
+            .each()
+            .into_iter()
+            .filter_map(|(_, c)| {
+                let c = c.as_ref()?;
+                if !c.warned && c.warn_percent > 0 {
+                    c.warn_ms(cal, now)
+                } else if !c.breached {
+                    c.due_ms(cal, now)
+                } else {
+                    None
+                }
+            })
+            .min()
+    }
+
+    /// When it must be resolved by, if nothing pauses it.
+    pub fn due_ms(&self, cal: &Calendar, now: i64) -> Option<i64> {
+        self.clocks.resolve.as_ref()?.due_ms(cal, now)
+    }
+
+    /// Whether any limit was breached.
+    pub fn breached(&self) -> bool {
+        self.clocks
+            .each()
+            .iter()
+            .any(|(_, c)| c.as_ref().is_some_and(|c| c.breached))
+    }
+
+    /// Resolved within its resolve limit (维修及时): `None` until resolved or without one.
+    pub fn on_time(&self, cal: &Calendar) -> Option<bool> {
+        let resolved = self.resolved_ms?;
+        let c = self.clocks.resolve.as_ref()?;
+        Some(!c.breached && c.used_ms(cal, resolved) <= c.budget_ms(cal)?)
+    }
+}
+
+fn meet(c: &mut Option<Clock>, cal: &Calendar, now: i64) {
+    if let Some(c) = c {
+        c.meet(cal, now);
+    }
+}
