@@ -927,6 +927,7 @@ fn observe(c: &mut Center) -> Vec<NewEvent> {
             at_ms,
             kind: payload.kind(),
             payload: payload.to_value(),
+            order: None,
         });
         out.extend(record);
     }
@@ -1027,6 +1028,7 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
                 at_ms,
                 kind: CallEnded::KIND.into(),
                 payload: cdr.to_value(),
+                order: None,
             })
         }
         _ => None,

@@ -136,6 +136,7 @@ impl App {
             at_ms: self.now_ms(),
             kind: P::KIND.into(),
             payload: payload.to_value(),
+            order: None,
         };
         if let Err(e) = self.events().append(event).await {
             tracing::error!("event not queued: {e}");

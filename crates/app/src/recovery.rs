@@ -74,6 +74,7 @@ impl App {
                     at_ms: cdr.ended_at_ms,
                     kind: CallEnded::KIND.into(),
                     payload: cdr.to_value(),
+                    order: None,
                 })
                 .collect();
             let n = records.len();

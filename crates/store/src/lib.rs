@@ -97,6 +97,7 @@ macro_rules! in_write_tx {
 mod audit;
 mod config;
 mod customers;
+mod orders;
 mod resilience;
 mod schema;
 mod sessions;
@@ -104,6 +105,7 @@ mod users;
 
 pub use config::ConfigItem;
 pub use customers::CustomerQuery;
+pub use orders::{OrderQuery, OrderRow};
 pub use resilience::{DeadLetter, Registration};
 pub use schema::Schema;
 
@@ -419,7 +421,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let mut inserted = 0;
             for e in events {
-                inserted += sqlx::query(sql)
+                let n = sqlx::query(sql)
                     .bind(e.tenant.0)
                     .bind(&e.id)
                     .bind(e.at_ms)
@@ -434,6 +436,10 @@ impl Store {
                         _ => StoreError::Database(err),
                     })?
                     .rows_affected();
+                if n == 1 && let Some(o) = &e.order {
+                    orders::write_order!(tx, e.tenant, o);
+                }
+                inserted += n;
             }
             tx.commit().await?;
             inserted

@@ -209,10 +209,14 @@ pub struct NewEvent {
     /// E.g. `agent_state`, `call_answered`.
     pub kind: String,
     pub payload: serde_json::Value,
+    /// The work order as this event leaves it, written with the event in one transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Box<crate::OrderRow>>,
 }
 
 impl NewEvent {
     pub(crate) fn validate(&self) -> Result<(), StoreError> {
+        self.validate_order()?;
         check(
             "id",
             !self.id.is_empty() && self.id.len() <= 128,
@@ -233,7 +237,7 @@ impl NewEvent {
     }
 }
 
-fn has_nul(v: &serde_json::Value) -> bool {
+pub(crate) fn has_nul(v: &serde_json::Value) -> bool {
     use serde_json::Value;
     match v {
         Value::String(s) => s.contains('\0'),

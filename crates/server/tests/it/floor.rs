@@ -210,6 +210,7 @@ fn issue_5_an_agent_wraps_up_a_call_their_phone_rang_for() {
                 at_ms: w.state.now_ms(),
                 kind: "call.ringing".into(),
                 payload: json!({"call_id": "c-1", "user_id": agent, "to_user_id": agent}),
+                order: None,
             }])
             .await
             .unwrap();
@@ -316,6 +317,7 @@ fn issue_5_an_agents_live_events_are_their_own_not_every_callers() {
             at_ms: at,
             kind: kind.into(),
             payload,
+            order: None,
         };
         w.store
             .append_events(&[

@@ -99,6 +99,7 @@ impl World {
                 at_ms: START_MS,
                 kind: "test.marker".into(),
                 payload: json!({ "note": B_MARKER }),
+                order: None,
             }])
             .await
             .unwrap();

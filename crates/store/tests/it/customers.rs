@@ -674,6 +674,7 @@ fn issue_19_configuration_writes_wait_for_other_writers() {
                         at_ms: i,
                         kind: "test.event".into(),
                         payload: doc.clone(),
+                        order: None,
                     }])
                     .await?;
                 store

@@ -12,6 +12,7 @@ fn event(tenant: TenantId, id: &str, at_ms: i64) -> NewEvent {
         at_ms,
         kind: "agent_state".into(),
         payload: json!({ "agent": 7, "state": "not_ready", "reason": "小休" }),
+        order: None,
     }
 }
 
@@ -178,6 +179,7 @@ fn a_customers_timeline_is_the_events_that_name_it_newest_first() {
             at_ms: 1,
             kind: "k".into(),
             payload,
+            order: None,
         };
         store
             .append_events(&[

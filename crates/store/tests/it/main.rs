@@ -2,6 +2,7 @@
 
 mod customers;
 mod events;
+mod orders;
 mod sessions;
 mod tenants;
 
