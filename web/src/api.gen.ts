@@ -619,7 +619,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Fold a duplicate into this customer; can be undone. */
-        post: operations["merge"];
+        post: operations["customers_merge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -655,7 +655,7 @@ export interface paths {
          *     tickets, leads and messages as those arrive, and the record's own history — including that
          *     of records merged into it.
          */
-        get: operations["timeline"];
+        get: operations["customers_timeline"];
         put?: never;
         post?: never;
         delete?: never;
@@ -771,6 +771,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handling-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_groups"];
+        put?: never;
+        /** Create it; applied at once. */
+        post: operations["create_group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handling-groups/{group_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change it at the version you read; applied at once, calls in progress go on. */
+        put: operations["update_group"];
+        post?: never;
+        /** Delete it at the version you read; refused (409) while anything uses it. */
+        delete: operations["delete_group"];
         options?: never;
         head?: never;
         patch?: never;
@@ -976,6 +1011,209 @@ export interface paths {
         };
         /** The customers of the calling dealer's regions. */
         get: operations["my_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/order-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_order_types"];
+        put?: never;
+        /** Create it; applied at once. */
+        post: operations["create_order_type"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/order-types/{order_type_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change it at the version you read; applied at once, calls in progress go on. */
+        put: operations["update_order_type"];
+        post?: never;
+        /** Delete it at the version you read; refused (409) while anything uses it. */
+        delete: operations["delete_order_type"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Work orders, newest first, by any of the filters. */
+        get: operations["orders_list"];
+        put?: never;
+        /** Takes in a work order; routed at once to the group the tenant's rules choose. */
+        post: operations["orders_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["orders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The callback (回访) of a resolved order: the customer's verdict, or not reached. */
+        post: operations["callback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The customer called about the order again: the call joins it (a repeat within 7 days
+         *     of intake is not first-contact resolution).
+         */
+        post: operations["called_again"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}/dispatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dispatch (派单) an open order, or re-dispatch (改派) one already with a group — the
+         *     acting lead is its reviewer.
+         */
+        post: operations["dispatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}/handle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A handler works the order: accept (a member of its group), return, wait on the
+         *     customer, on the way, on site, a note, resolve (its handler).
+         */
+        post: operations["handle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merges the order into another (并单): its callers go with it, and all get the outcome
+         *     and the callback.
+         */
+        post: operations["orders_merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}/override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A manager closes the order now, callback or not, saying why (audited). */
+        post: operations["close_override"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The order's history, oldest first: every change with who, when, from and to, and the
+         *     warnings and breaches of its time limits.
+         */
+        get: operations["orders_timeline"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1519,8 +1757,24 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
+        CallbackInput: {
+            /** @description Whether the customer was reached; not reached three times closes it as unreachable. */
+            reached: boolean;
+            /** @description The customer's verdict; unsatisfied reopens the order to its handler. */
+            satisfied?: boolean;
+            /**
+             * Format: int32
+             * @description 1–5 when reached.
+             */
+            score?: number | null;
+            /** @description The customer's words. */
+            words?: string | null;
+        };
         /** @description A waiting caller asked to be called back; their place is kept. */
         CallbackRequested: {
+            call_id: string;
+        };
+        CalledAgainInput: {
             call_id: string;
         };
         CapacityInput: {
@@ -1530,6 +1784,14 @@ export interface components {
             email: number;
             /** Format: int32 */
             voice: number;
+        };
+        /** @description A node of an order type's category tree (up to four levels). */
+        CategoryInput: {
+            children?: components["schemas"]["CategoryInput"][];
+            /** @description Letters, digits, `-`, `_`: `leak`. */
+            code: string;
+            name_en: string;
+            name_zh: string;
         };
         Cdr: {
             /** Format: int64 */
@@ -1597,6 +1859,23 @@ export interface components {
             invalid: number;
             rows: number;
             valid: number;
+        };
+        /** @description One time limit of an order. */
+        ClockDto: {
+            breached: boolean;
+            /**
+             * Format: int64
+             * @description When it runs out; none while paused or once met.
+             */
+            due_ms?: number | null;
+            /** @description `accept`, `first_action`, `resolve`. */
+            limit: string;
+            /** Format: int64 */
+            met_ms?: number | null;
+            paused: boolean;
+            /** Format: int64 */
+            started_ms: number;
+            warned: boolean;
         };
         /** @description A configuration document as stored, with its key and version. */
         ConfigDoc: {
@@ -1789,6 +2068,10 @@ export interface components {
             people: components["schemas"]["DirectoryPerson"][];
             queues: components["schemas"]["DirectoryQueue"][];
         };
+        DispatchInput: {
+            /** @description A handling group's key; left out to route by the rules. */
+            group?: string | null;
+        };
         Disposition: {
             /** @description Short and stable: `repair`, `billing`. */
             code: string;
@@ -1840,6 +2123,18 @@ export interface components {
              */
             version?: number | null;
         };
+        /** @description A custom field of an order type (a repair's meter number). */
+        FieldInput: {
+            key: string;
+            kind: components["schemas"]["FieldKindInput"];
+            label_en: string;
+            label_zh: string;
+            /** @description The values of a `choice`. */
+            options?: string[];
+            required?: boolean;
+        };
+        /** @enum {string} */
+        FieldKindInput: "text" | "number" | "choice" | "date";
         FirstAdmin: {
             display_name: string;
             password: string;
@@ -1896,6 +2191,31 @@ export interface components {
              */
             version: number;
         };
+        /** @enum {string} */
+        GroupKindInput: "back_office" | "crew" | "expert";
+        /** @enum {string} */
+        HandleAction: "accept" | "return" | "wait" | "resume" | "on_the_way" | "on_site" | "note" | "resolve";
+        HandleInput: {
+            action: components["schemas"]["HandleAction"];
+            /** @description The reason of a return; the note of the others (up to 2,000 characters). */
+            note?: string | null;
+        };
+        /** @description A handling group: a back-office department, a field crew, second-line experts. */
+        HandlingGroupInput: {
+            handles?: components["schemas"]["MatchInput"][];
+            key?: string | null;
+            kind: components["schemas"]["GroupKindInput"];
+            /**
+             * Format: int64
+             * @description The lead (组长): reviews re-dispatch, hears of breaches.
+             */
+            lead?: number | null;
+            /** @description User ids of those who take its orders. */
+            members?: number[];
+            name: string;
+            /** Format: int64 */
+            version?: number | null;
+        };
         HoldCall: {
             /** @description True to hold the caller (they hear music), false to take them back. */
             on: boolean;
@@ -1933,6 +2253,20 @@ export interface components {
             call_id: string;
             node: string;
         };
+        /**
+         * @description A time limit (限时): in working minutes or working days of the policy's calendar, or in
+         *     minutes of the wall clock for 7×24 services.
+         */
+        LimitInput: {
+            unit: components["schemas"]["LimitUnit"];
+            /**
+             * Format: int32
+             * @description At least 1.
+             */
+            value: number;
+        };
+        /** @enum {string} */
+        LimitUnit: "working_minutes" | "working_days" | "wall_minutes";
         /** @description A call ringing for an agent or connected to them: what the screen pop shows. */
         LiveCall: {
             /** Format: int64 */
@@ -1977,6 +2311,18 @@ export interface components {
             /** @description For a commit: `all_or_nothing` (default) or `skip_invalid`. */
             mode?: string | null;
         };
+        /**
+         * @description A routing rule: every condition given must hold; the most specific rule of all groups
+         *     wins.
+         */
+        MatchInput: {
+            /** @description A category path or its start: `leak` covers `leak/main`. */
+            category?: string | null;
+            order_type?: string | null;
+            /** @description `省/市/区` or its start: `浙江省/杭州市`. */
+            region?: string | null;
+            segment?: string | null;
+        };
         /** @description RTP packets of a call's two legs. */
         MediaCounts: {
             /** Format: int64 */
@@ -1998,6 +2344,13 @@ export interface components {
              */
             strangers?: number;
         };
+        MergeInput: {
+            /**
+             * Format: int64
+             * @description The open order that takes this one's callers.
+             */
+            into: number;
+        };
         MergeRequest: {
             /**
              * Format: int64
@@ -2012,6 +2365,35 @@ export interface components {
              * @description Pass to `/api/customer-merges/{merge_id}/undo` to undo.
              */
             merge_id: number;
+        };
+        /** @description A new work order. */
+        NewOrderInput: {
+            address?: string;
+            /** @description The call it was taken on. */
+            call_id?: string | null;
+            /** @description The caller's number, called back when it is done. */
+            caller?: string | null;
+            /** @description A path in the type's category tree (`leak/main`); empty for a type without one. */
+            category?: string;
+            /** Format: int64 */
+            customer_id?: number | null;
+            description?: string;
+            /** @description The type's custom fields, by key. */
+            fields?: {
+                [key: string]: string;
+            };
+            /** @description An order type's key (`repair`). */
+            order_type: string;
+            priority?: null | components["schemas"]["PriorityDto"];
+            /** @description `省/市/区`: routes repairs to the crew of the district. */
+            region?: string;
+            /**
+             * @description Solved on this contact (一次解决): resolved at once, counted as first-contact
+             *     resolution.
+             */
+            solved?: boolean;
+            /** @description 1–200 characters. */
+            title: string;
         };
         NewTenantRequest: {
             admin?: null | components["schemas"]["FirstAdmin"];
@@ -2034,6 +2416,144 @@ export interface components {
             username: string;
         };
         /**
+         * @description A work order (工单) changed: taken in (`action` `create`), dispatched, accepted,
+         *     returned, resolved, called back, merged… Each version of an order is one event, on
+         *     the order's timeline and, through `customer_id`, on the customer's.
+         */
+        OrderChanged: {
+            /**
+             * @description `create`, `dispatch`, `redispatch`, `accept`, `return`, `wait`, `resume`,
+             *     `on_the_way`, `on_site`, `note`, `resolve`, `callback`, `callback_missed`,
+             *     `override`, `merge`, `absorb`, `repeat_call`.
+             */
+            action: string;
+            /**
+             * Format: int64
+             * @description Who did it; `None` for the center itself (routing by rule, the sweep).
+             */
+            actor_id?: number | null;
+            /** Format: int64 */
+            customer_id?: number | null;
+            /** @description The status before and after (`dispatched` → `accepted`). */
+            from: string;
+            group?: string | null;
+            /** Format: int64 */
+            handler_id?: number | null;
+            /** @description What was said: the return's reason, the handler's note, the customer's words. */
+            note?: string | null;
+            /** Format: int64 */
+            order_id: number;
+            /**
+             * Format: int32
+             * @description A callback's score (1–5).
+             */
+            score?: number | null;
+            to: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description A work order. */
+        OrderDto: {
+            address: string;
+            breached: boolean;
+            /** Format: int32 */
+            callback_attempts: number;
+            callback_required: boolean;
+            /** @description Everyone who called about it (merged orders' callers too). */
+            callers: string[];
+            calls: string[];
+            category: string;
+            clocks: components["schemas"]["ClockDto"][];
+            /** Format: int64 */
+            closed_ms?: number | null;
+            /** @description How it closed: `satisfied`, `unreachable`, `override`, `resolved`. */
+            closure?: string | null;
+            /** Format: int64 */
+            created_by?: number | null;
+            /** Format: int64 */
+            created_ms: number;
+            /** Format: int64 */
+            customer_id?: number | null;
+            description: string;
+            /**
+             * Format: int64
+             * @description When it must be resolved by.
+             */
+            due_ms?: number | null;
+            fields: {
+                [key: string]: string;
+            };
+            first_contact: boolean;
+            group?: string | null;
+            /** Format: int64 */
+            handler_id?: number | null;
+            /** Format: int64 */
+            id: number;
+            merged: number[];
+            /** Format: int64 */
+            merged_into?: number | null;
+            /** Format: int64 */
+            on_site_ms?: number | null;
+            /** Format: int64 */
+            on_the_way_ms?: number | null;
+            order_type: string;
+            priority: components["schemas"]["PriorityDto"];
+            region: string;
+            /** Format: int32 */
+            reopened: number;
+            /** Format: int64 */
+            resolved_ms?: number | null;
+            /**
+             * Format: int32
+             * @description The callback's score when satisfied.
+             */
+            score?: number | null;
+            /** @description `open`, `dispatched`, `accepted`, `waiting`, `resolved`, `closed`, `merged`. */
+            status: string;
+            title: string;
+            /** Format: int64 */
+            updated_ms: number;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description A time limit of an order is nearly used (`warn`, 催办 to the handler) or used up
+         *     (`breach`, escalated to the group's lead; managers see every event).
+         */
+        OrderSla: {
+            /** Format: int64 */
+            customer_id?: number | null;
+            /**
+             * Format: int64
+             * @description When the limit runs (ran) out.
+             */
+            due_ms?: number | null;
+            /** @description `accept`, `first_action` or `resolve`. */
+            limit: string;
+            /** Format: int64 */
+            order_id: number;
+            /** @description `warn` or `breach`. */
+            signal: string;
+            /**
+             * Format: int64
+             * @description Who is told.
+             */
+            to_user_id?: number | null;
+        };
+        /** @description A kind of work order (工单类型): 咨询, 投诉, 报修…. */
+        OrderTypeInput: {
+            /** @description Called back (回访) before it closes. */
+            callback_required: boolean;
+            categories?: components["schemas"]["CategoryInput"][];
+            fields?: components["schemas"]["FieldInput"][];
+            key?: string | null;
+            name_en: string;
+            name_zh: string;
+            policies?: components["schemas"]["PolicyInput"][];
+            /** Format: int64 */
+            version?: number | null;
+        };
+        /**
          * @description How a part of a call ended.
          * @enum {string}
          */
@@ -2043,6 +2563,9 @@ export interface components {
             queue?: string | null;
             /** @description `queue`, `voicemail`, `callback` or `disconnect`. */
             to: string;
+        };
+        OverrideInput: {
+            reason: string;
         };
         PasswordChange: {
             current_password: string;
@@ -2068,6 +2591,26 @@ export interface components {
         Placed: {
             call_id: string;
         };
+        /** @description The time limits of an order type for a customer segment (or for everyone). */
+        PolicyInput: {
+            accept?: null | components["schemas"]["LimitInput"];
+            /**
+             * @description A calendar's key; left out for the standard working week (Monday–Friday
+             *     08:30–12:00, 13:30–17:30, China's holidays and make-up days).
+             */
+            calendar?: string | null;
+            first_action?: null | components["schemas"]["LimitInput"];
+            resolve?: null | components["schemas"]["LimitInput"];
+            /** @description `key_account`…; left out for everyone else. */
+            segment?: string | null;
+            /**
+             * Format: int32
+             * @description Chase (催办) at this share of a limit, 0–99; 0 for no warning.
+             */
+            warn_percent: number;
+        };
+        /** @enum {string} */
+        PriorityDto: "low" | "normal" | "high" | "urgent";
         ProtectedData: {
             finance?: Record<string, never> | null;
             id_number?: string | null;
@@ -3987,7 +4530,7 @@ export interface operations {
             };
         };
     };
-    merge: {
+    customers_merge: {
         parameters: {
             query?: never;
             header?: never;
@@ -4065,7 +4608,7 @@ export interface operations {
             };
         };
     };
-    timeline: {
+    customers_timeline: {
         parameters: {
             query?: never;
             header?: never;
@@ -4337,6 +4880,158 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"][];
+                };
+            };
+        };
+    };
+    create_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandlingGroupInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandlingGroupInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_key: string;
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4818,6 +5513,588 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_order_types: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"][];
+                };
+            };
+        };
+    };
+    create_order_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderTypeInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_order_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_type_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderTypeInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_order_type: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_type_key: string;
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    orders_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Statuses, comma-separated: `dispatched,accepted`; `active` for every status but
+                 *     closed and merged.
+                 */
+                status: string | null;
+                order_type: string | null;
+                group: string | null;
+                handler_id: number | null;
+                customer_id: number | null;
+                breached: boolean | null;
+                /** @description `省/市` or any start of a region. */
+                region: string | null;
+                /** @description Only orders to be resolved before this time (the board's "due soon"). */
+                due_before_ms: number | null;
+                /** @description Only the caller's own: handled by them, or waiting in a group they are in. */
+                mine: boolean | null;
+                /** @description The smallest id of the previous page. */
+                before: number | null;
+                limit: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    orders_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewOrderInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    orders_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallbackInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    called_again: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalledAgainInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dispatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DispatchInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    handle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandleInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    orders_merge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    close_override: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    orders_timeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventDto"][];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

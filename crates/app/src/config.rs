@@ -66,6 +66,8 @@ document! {
     IvrFlow = "ivr_flow", "IVR flow";
     CenterSettings = "settings", "settings";
     DealerRegions = "dealer", "dealer's regions";
+    tickets::OrderType = "order_type", "order type";
+    tickets::Group = "handling_group", "handling group";
 }
 
 // ----- skills ---------------------------------------------------------------------------------

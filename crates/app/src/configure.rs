@@ -234,11 +234,23 @@ impl App {
             }
             .into());
         }
-        for kind in [Queue::KIND, Agent::KIND, IvrFlow::KIND] {
+        for kind in [
+            Queue::KIND,
+            Agent::KIND,
+            IvrFlow::KIND,
+            tickets::OrderType::KIND,
+            tickets::Group::KIND,
+        ] {
             for item in self.store().scoped(tenant).config_items(kind).await? {
                 let refers = match kind {
                     "queue" => parse::<Queue>(&item).map(|d| d.refers_to(K::KIND, key)),
                     "agent" => parse::<Agent>(&item).map(|d| d.refers_to(K::KIND, key)),
+                    "order_type" => {
+                        parse::<tickets::OrderType>(&item).map(|d| d.refers_to(K::KIND, key))
+                    }
+                    "handling_group" => {
+                        parse::<tickets::Group>(&item).map(|d| d.refers_to(K::KIND, key))
+                    }
                     _ => parse::<IvrFlow>(&item).map(|d| d.refers_to(K::KIND, key)),
                 };
                 let refers = refers.unwrap_or_else(|e| {
@@ -605,6 +617,197 @@ impl Kind for CenterSettings {
         if self.dialing.is_none() {
             self.dialing.clone_from(&old.dialing);
         }
+    }
+}
+
+/// A short code (a category's, a field's key): letters, digits, `-` and `_`, 1–40.
+fn check_code(field: &str, code: &str) -> AppResult<()> {
+    if code.is_empty()
+        || code.len() > 40
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(AppError::invalid(field, "1–40 letters, digits, `-` or `_`"));
+    }
+    Ok(())
+}
+
+fn check_label(field: &str, label: &str) -> AppResult<()> {
+    crate::config::check_name(label).map_err(|e| match e {
+        AppError::Invalid { reason, .. } => AppError::invalid(field, reason),
+        other => other,
+    })
+}
+
+fn check_categories(path: &str, level: &[tickets::setup::Category], depth: u8) -> AppResult<()> {
+    if depth > 4 {
+        return Err(AppError::invalid(path, "at most four levels of categories"));
+    }
+    if level.len() > 100 {
+        return Err(AppError::invalid(path, "at most 100 categories on a level"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, c) in level.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        check_code(&format!("{at}.code"), &c.code)?;
+        if !seen.insert(&c.code) {
+            return Err(AppError::invalid(
+                format!("{at}.code"),
+                "used twice on this level",
+            ));
+        }
+        check_label(&format!("{at}.name_zh"), &c.name_zh)?;
+        check_label(&format!("{at}.name_en"), &c.name_en)?;
+        check_categories(&format!("{at}.children"), &c.children, depth + 1)?;
+    }
+    Ok(())
+}
+
+fn check_limit(field: &str, limit: Option<tickets::Limit>) -> AppResult<()> {
+    use tickets::Limit as L;
+    match limit {
+        Some(L::WorkingMinutes(0) | L::WallMinutes(0) | L::WorkingDays(0)) => {
+            Err(AppError::invalid(field, "a limit of at least 1"))
+        }
+        Some(L::WorkingDays(d)) if d > 365 => Err(AppError::invalid(field, "at most 365 days")),
+        Some(L::WorkingMinutes(m) | L::WallMinutes(m)) if m > 525_600 => {
+            Err(AppError::invalid(field, "at most a year of minutes"))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl Kind for tickets::OrderType {
+    async fn check_stored(&self, app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
+        check_code("key", key)?;
+        check_label("name_zh", &self.name_zh)?;
+        check_label("name_en", &self.name_en)?;
+        check_categories("categories", &self.categories, 1)?;
+        if self.fields.len() > 30 {
+            return Err(AppError::invalid("fields", "at most 30 fields"));
+        }
+        let mut keys = std::collections::HashSet::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            check_code(&format!("fields[{i}].key"), &f.key)?;
+            if !keys.insert(&f.key) {
+                return Err(AppError::invalid(format!("fields[{i}].key"), "used twice"));
+            }
+            check_label(&format!("fields[{i}].label_zh"), &f.label_zh)?;
+            check_label(&format!("fields[{i}].label_en"), &f.label_en)?;
+            let choice = f.kind == tickets::setup::FieldKind::Choice;
+            if choice == f.options.is_empty() || f.options.len() > 50 {
+                return Err(AppError::invalid(
+                    format!("fields[{i}].options"),
+                    "1–50 options for a choice, none otherwise",
+                ));
+            }
+            for (j, o) in f.options.iter().enumerate() {
+                check_label(&format!("fields[{i}].options[{j}]"), o)?;
+            }
+        }
+        let mut segments = std::collections::HashSet::new();
+        let calendars = app
+            .store()
+            .scoped(tenant)
+            .config_items(Calendar::KIND)
+            .await?;
+        for (i, p) in self.policies.iter().enumerate() {
+            if !segments.insert(p.segment.clone()) {
+                return Err(AppError::invalid(
+                    format!("policies[{i}].segment"),
+                    "one policy per segment",
+                ));
+            }
+            if p.warn_percent > 99 {
+                return Err(AppError::invalid(
+                    format!("policies[{i}].warn_percent"),
+                    "0 (no warning) to 99",
+                ));
+            }
+            for (name, l) in [
+                ("accept", p.accept),
+                ("first_action", p.first_action),
+                ("resolve", p.resolve),
+            ] {
+                check_limit(&format!("policies[{i}].{name}"), l)?;
+            }
+            if let Some(c) = &p.calendar
+                && !calendars.iter().any(|item| &item.key == c)
+            {
+                return Err(AppError::invalid(
+                    format!("policies[{i}].calendar"),
+                    format!("no calendar `{c}` here"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn refers_to(&self, kind: &str, key: &str) -> bool {
+        kind == Calendar::KIND
+            && self
+                .policies
+                .iter()
+                .any(|p| p.calendar.as_deref() == Some(key))
+    }
+}
+
+impl Kind for tickets::Group {
+    async fn check_stored(&self, app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
+        check_code("key", key)?;
+        check_label("name", &self.name)?;
+        if self.members.len() > 500 {
+            return Err(AppError::invalid("members", "at most 500 members"));
+        }
+        let people = self.lead.iter().map(|l| ("lead".to_string(), *l)).chain(
+            self.members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (format!("members[{i}]"), *m)),
+        );
+        for (field, id) in people {
+            let user = i64::try_from(id).ok().map(UserId);
+            let found = match user {
+                Some(u) => app.store().user(Some(tenant), u).await?,
+                None => None,
+            };
+            if found.is_none_or(|u| u.role == Role::Dealer || !u.active) {
+                return Err(AppError::invalid(
+                    field,
+                    format!("no active user {id} here"),
+                ));
+            }
+        }
+        if self.handles.len() > 200 {
+            return Err(AppError::invalid("handles", "at most 200 rules"));
+        }
+        for (i, m) in self.handles.iter().enumerate() {
+            for (name, v) in [
+                ("order_type", &m.order_type),
+                ("category", &m.category),
+                ("region", &m.region),
+                ("segment", &m.segment),
+            ] {
+                if let Some(v) = v
+                    && (v.chars().count() > 100 || v.chars().any(char::is_control) || v.is_empty())
+                {
+                    return Err(AppError::invalid(
+                        format!("handles[{i}].{name}"),
+                        "1–100 characters, no control characters",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn refers_to(&self, kind: &str, key: &str) -> bool {
+        kind == "order_type"
+            && self
+                .handles
+                .iter()
+                .any(|m| m.order_type.as_deref() == Some(key))
     }
 }
 

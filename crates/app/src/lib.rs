@@ -16,6 +16,7 @@ mod error;
 pub mod floor;
 pub mod live;
 pub mod ops;
+pub mod orders;
 pub mod outbound;
 pub mod records;
 pub mod recovery;
@@ -68,6 +69,10 @@ struct Inner {
     placed: outbound::Placed,
     /// Routing engines restarted after a failure, since start.
     center_restarts: AtomicU64,
+    /// Each tenant's work orders change one at a time.
+    order_writes:
+        std::sync::Mutex<std::collections::HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>,
+    order_ids: orders::OrderIds,
 }
 
 impl App {
@@ -84,6 +89,8 @@ impl App {
             unreadable: AtomicU64::new(0),
             placed: outbound::Placed::default(),
             center_restarts: AtomicU64::new(0),
+            order_writes: std::sync::Mutex::default(),
+            order_ids: orders::OrderIds::default(),
         }))
     }
 

@@ -562,6 +562,68 @@ impl CustomersImported {
     }
 }
 
+// ----- work orders ------------------------------------------------------------------------------
+
+payload!(
+    /// A work order (工单) changed: taken in (`action` `create`), dispatched, accepted,
+    /// returned, resolved, called back, merged… Each version of an order is one event, on
+    /// the order's timeline and, through `customer_id`, on the customer's.
+    OrderChanged = "order.changed" {
+        pub order_id: i64,
+        pub version: i64,
+        pub customer_id: Option<i64>,
+        /// Who did it; `None` for the center itself (routing by rule, the sweep).
+        pub actor_id: Option<i64>,
+        /// `create`, `dispatch`, `redispatch`, `accept`, `return`, `wait`, `resume`,
+        /// `on_the_way`, `on_site`, `note`, `resolve`, `callback`, `callback_missed`,
+        /// `override`, `merge`, `absorb`, `repeat_call`.
+        pub action: String,
+        /// The status before and after (`dispatched` → `accepted`).
+        pub from: String,
+        pub to: String,
+        #[serde(default)]
+        pub group: Option<String>,
+        #[serde(default)]
+        pub handler_id: Option<i64>,
+        /// What was said: the return's reason, the handler's note, the customer's words.
+        #[serde(default)]
+        pub note: Option<String>,
+        /// A callback's score (1–5).
+        #[serde(default)]
+        pub score: Option<u8>,
+    }
+);
+
+impl OrderChanged {
+    pub fn id(order_id: i64, version: i64) -> String {
+        format!("order:{order_id}:v{version}")
+    }
+}
+
+payload!(
+    /// A time limit of an order is nearly used (`warn`, 催办 to the handler) or used up
+    /// (`breach`, escalated to the group's lead; managers see every event).
+    OrderSla = "order.sla" {
+        pub order_id: i64,
+        pub customer_id: Option<i64>,
+        /// `accept`, `first_action` or `resolve`.
+        pub limit: String,
+        /// `warn` or `breach`.
+        pub signal: String,
+        /// Who is told.
+        pub to_user_id: Option<i64>,
+        /// When the limit runs (ran) out.
+        pub due_ms: Option<i64>,
+    }
+);
+
+impl OrderSla {
+    /// `started_ms` tells a limit's successive clocks apart (a new one on each dispatch).
+    pub fn id(order_id: i64, limit: &str, started_ms: i64, signal: &str) -> String {
+        format!("order-sla:{order_id}:{limit}:{started_ms}:{signal}")
+    }
+}
+
 // ----- the routing engine ---------------------------------------------------------------------
 
 /// One of the routing engine's events (`acd.<kind>`), as the engine reports it, with the
@@ -687,6 +749,8 @@ every_kind!(
     CustomerMerged,
     CustomerMergeUndone,
     CustomersImported,
+    OrderChanged,
+    OrderSla,
 );
 
 #[cfg(test)]

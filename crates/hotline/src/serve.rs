@@ -173,6 +173,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         };
         // What a crash (or a stop) left: agents signed in again, callbacks queued again.
         let mut r = state.app().start_centers().await?;
+        // Work orders' time limits: warnings and breaches due while stopped are said now.
+        let _sweep = state.app().start_order_sweep();
         r.interrupted = interrupted;
         if r != app::recovery::Recovered::default() {
             eprintln!(

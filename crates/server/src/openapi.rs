@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, ivr_flows,
-    session, settings, tenants, users,
+    orders, session, settings, tenants, users,
 };
 
 #[derive(OpenApi)]
@@ -36,6 +36,12 @@ use crate::api::{
         calls::place, calls::transfer, calls::consult, calls::consult_complete,
         calls::consult_cancel, calls::hold, calls::wrap_up,
         cdrs::list, cdrs::export, cdrs::mine,
+        config::list_order_types, config::create_order_type, config::update_order_type,
+        config::delete_order_type, config::list_groups, config::create_group,
+        config::update_group, config::delete_group,
+        orders::list, orders::create, orders::get, orders::timeline, orders::handle,
+        orders::dispatch, orders::callback, orders::called_again, orders::merge,
+        orders::close_override,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any
@@ -47,6 +53,7 @@ use crate::api::{
         ::events::CallWrapup, ::events::CallEnded, ::events::Outcome, ::events::MediaCounts,
         ::events::UserLogin, ::events::UserLogout, ::events::CustomerCreated, ::events::CustomerUpdated,
         ::events::CustomerMerged, ::events::CustomerMergeUndone, ::events::CustomersImported,
+        ::events::OrderChanged, ::events::OrderSla,
     )),
     modifiers(&Security, &OperationIds),
     security(("bearer" = []), ("cookie" = [])),

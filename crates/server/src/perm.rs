@@ -42,6 +42,17 @@ pub enum Perm {
     /// A dealer's own customers: those of the regions they serve, with only what a dealer
     /// needs of them.
     DealerCustomers,
+    /// Work orders: list them, read one and its timeline.
+    ViewOrders,
+    /// The front line's part of work orders: take them in, call customers back (回访), add
+    /// a repeat call.
+    WorkOrders,
+    /// A handler's part: accept, return, wait, on the way, on site, resolve.
+    HandleOrders,
+    /// A lead's part: dispatch, re-dispatch (改派) as its reviewer, merge (并单).
+    ManageOrders,
+    /// Close an order without its callback (audited).
+    OverrideOrders,
 }
 
 impl Perm {
@@ -66,6 +77,11 @@ impl Perm {
             Perm::ViewCalls => "view_calls",
             Perm::ViewDirectory => "view_directory",
             Perm::DealerCustomers => "dealer_customers",
+            Perm::ViewOrders => "view_orders",
+            Perm::WorkOrders => "work_orders",
+            Perm::HandleOrders => "handle_orders",
+            Perm::ManageOrders => "manage_orders",
+            Perm::OverrideOrders => "override_orders",
         }
     }
 
@@ -99,6 +115,11 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewSettings,
             ImportExport,
             ViewCalls,
+            ViewOrders,
+            WorkOrders,
+            HandleOrders,
+            ManageOrders,
+            OverrideOrders,
         ],
         // Team leads (班组长) take calls on a busy floor too.
         Role::Supervisor => &[
@@ -115,6 +136,10 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewSettings,
             ImportExport,
             ViewCalls,
+            ViewOrders,
+            WorkOrders,
+            HandleOrders,
+            ManageOrders,
         ],
         Role::Agent => &[
             Session,
@@ -124,6 +149,8 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewEvents,
             TakeContacts,
             ViewSettings,
+            ViewOrders,
+            WorkOrders,
         ],
         // Second-line experts (二线专家) take the calls agents pass them, and look back at
         // the calls they took (the call list shows an expert only their own).
@@ -136,6 +163,9 @@ pub fn grants(role: Role) -> &'static [Perm] {
             TakeContacts,
             ViewSettings,
             ViewCalls,
+            ViewOrders,
+            WorkOrders,
+            HandleOrders,
         ],
         Role::QualityInspector => &[
             Session,
@@ -145,6 +175,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewFloor,
             ViewSettings,
             ViewCalls,
+            ViewOrders,
         ],
         // Finance and the other back-office departments see what the front line may not.
         Role::BackOffice => &[
@@ -155,6 +186,9 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewProtected,
             ViewEvents,
             ImportExport,
+            ViewOrders,
+            WorkOrders,
+            HandleOrders,
         ],
         // Dealers see only the customers of their regions (and their leads, which arrive
         // with the leads module).

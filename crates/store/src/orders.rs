@@ -250,6 +250,27 @@ impl TenantStore<'_> {
             .collect())
     }
 
+    /// Moves when the sweep looks at order `id` next, if it is still at `version` (the
+    /// calendar changed under it): derived from the order, so not an event of its own.
+    pub async fn reschedule_order(
+        &self,
+        id: i64,
+        version: i64,
+        next_due_ms: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let sql =
+            "UPDATE orders SET next_due = $1 WHERE tenant_id = $2 AND id = $3 AND version = $4";
+        on_db!(self.store, pool => sqlx::query(sql)
+            .bind(next_due_ms)
+            .bind(self.tenant.0)
+            .bind(id)
+            .bind(version)
+            .execute(pool)
+            .await
+            .map(drop)?);
+        Ok(())
+    }
+
     /// The events naming order `id`, oldest first: its timeline.
     pub async fn order_events(&self, id: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
         let (order, payload, quote) = match self.store.backend() {

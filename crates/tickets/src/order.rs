@@ -72,6 +72,10 @@ pub enum Command {
     Accept {
         handler: u64,
     },
+    /// Solved by the agent in the contact it came in on (一次解决): resolved at once.
+    Solve {
+        handler: u64,
+    },
     /// Sent back by the group or the handler (退单), with why.
     Return {
         reason: String,
@@ -194,6 +198,16 @@ impl Order {
             (S::Dispatched { .. } | S::Accepted { .. }, C::Redispatch { group, .. }) => {
                 S::Dispatched {
                     group: non_empty("group", group)?,
+                }
+            }
+            (S::Open, C::Solve { handler }) => {
+                if self.callback_required {
+                    S::Resolved {
+                        group: String::new(),
+                        handler,
+                    }
+                } else {
+                    S::Closed(Closure::Resolved)
                 }
             }
             (S::Dispatched { group }, C::Accept { handler }) => S::Accepted {

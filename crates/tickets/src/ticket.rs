@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use calendar::Calendar;
 use serde::{Deserialize, Serialize};
 
-use crate::order::{Change, Command, Order, OrderError, Status};
+use crate::order::{Change, Closure, Command, Order, OrderError, Status};
 use crate::setup::Policy;
 use crate::sla::{Clock, Signal};
 
@@ -110,6 +110,9 @@ pub struct Ticket {
     /// Orders merged into this one (并单).
     #[serde(default)]
     pub merged: Vec<u64>,
+    /// Solved in the contact it came in on, and not called about again since (FCR).
+    #[serde(default)]
+    pub first_contact: bool,
 }
 
 impl Ticket {
@@ -143,6 +146,7 @@ impl Ticket {
             resolved_ms: None,
             closed_ms: None,
             merged: Vec::new(),
+            first_contact: false,
         }
     }
 
@@ -201,6 +205,13 @@ impl Ticket {
                 self.clocks.accept = None;
                 self.clocks.first_action = None;
             }
+            (S::Open, S::Resolved { .. } | S::Closed(_)) => {
+                self.first_contact = true;
+                self.resolved_ms = Some(now);
+                for (_, c) in self.clocks.each_mut() {
+                    meet(c, cal, now);
+                }
+            }
             (_, S::Resolved { .. }) => {
                 self.resolved_ms = Some(now);
                 for (_, c) in self.clocks.each_mut() {
@@ -210,7 +221,13 @@ impl Ticket {
             _ => {}
         }
         if self.order.status.is_closed() {
-            if matches!(change.from, S::Accepted { .. } | S::Waiting { .. }) {
+            if matches!(
+                change.from,
+                S::Open | S::Accepted { .. } | S::Waiting { .. }
+            ) && !matches!(
+                change.to,
+                S::Merged { .. } | S::Closed(Closure::Override { .. })
+            ) {
                 self.resolved_ms.get_or_insert(now);
             }
             self.close(cal, now);
@@ -277,6 +294,17 @@ impl Ticket {
                 }
             })
             .min()
+    }
+
+    /// The customer called again about it: the call joins it, and within `fcr_days` of
+    /// intake it was not solved at first contact after all.
+    pub fn called_again(&mut self, call_id: &str, fcr_days: u32, now: i64) {
+        if !self.calls.iter().any(|c| c == call_id) {
+            self.calls.push(call_id.to_string());
+        }
+        if now - self.created_ms <= i64::from(fcr_days) * 86_400_000 {
+            self.first_contact = false;
+        }
     }
 
     /// When it must be resolved by, if nothing pauses it.

@@ -231,7 +231,7 @@ fn random_runs_keep_the_closed_loops_promises() {
                 assert!(!signals.contains(&s), "seed {seed}: {s:?} said twice");
                 signals.push(s);
             }
-            let command = match rng.random_range(0..12) {
+            let command = match rng.random_range(0..13) {
                 0 => Command::Dispatch {
                     group: "crew".into(),
                 },
@@ -256,6 +256,7 @@ fn random_runs_keep_the_closed_loops_promises() {
                     reason: "客户拒绝回访".into(),
                 },
                 10 if rng.random_bool(0.1) => Command::MergeInto { target: 2 },
+                11 => Command::Solve { handler: 3 },
                 _ => {
                     let _ = t.step(Step::Note, &cal, now);
                     continue;

@@ -232,6 +232,169 @@ pub struct CalendarInput {
     pub special: Vec<SpecialDayInput>,
 }
 
+/// A time limit (限时): in working minutes or working days of the policy's calendar, or in
+/// minutes of the wall clock for 7×24 services.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitInput {
+    pub unit: LimitUnit,
+    /// At least 1.
+    pub value: u32,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitUnit {
+    WorkingMinutes,
+    /// Counted from the next working day (受理次日起算) to the close of the last.
+    WorkingDays,
+    WallMinutes,
+}
+
+impl LimitInput {
+    fn into_doc(self) -> tickets::Limit {
+        match self.unit {
+            LimitUnit::WorkingMinutes => tickets::Limit::WorkingMinutes(self.value),
+            LimitUnit::WorkingDays => tickets::Limit::WorkingDays(self.value),
+            LimitUnit::WallMinutes => tickets::Limit::WallMinutes(self.value),
+        }
+    }
+}
+
+/// A node of an order type's category tree (up to four levels).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryInput {
+    /// Letters, digits, `-`, `_`: `leak`.
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    #[serde(default)]
+    #[schema(no_recursion)]
+    pub children: Vec<CategoryInput>,
+}
+
+impl CategoryInput {
+    fn into_doc(self) -> tickets::setup::Category {
+        tickets::setup::Category {
+            code: self.code,
+            name_zh: self.name_zh,
+            name_en: self.name_en,
+            children: self.children.into_iter().map(Self::into_doc).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKindInput {
+    Text,
+    Number,
+    Choice,
+    Date,
+}
+
+/// A custom field of an order type (a repair's meter number).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldInput {
+    pub key: String,
+    pub label_zh: String,
+    pub label_en: String,
+    pub kind: FieldKindInput,
+    #[serde(default)]
+    pub required: bool,
+    /// The values of a `choice`.
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// The time limits of an order type for a customer segment (or for everyone).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyInput {
+    /// `key_account`…; left out for everyone else.
+    #[serde(default)]
+    pub segment: Option<String>,
+    /// A calendar's key; left out for the standard working week (Monday–Friday
+    /// 08:30–12:00, 13:30–17:30, China's holidays and make-up days).
+    #[serde(default)]
+    pub calendar: Option<String>,
+    #[serde(default)]
+    pub accept: Option<LimitInput>,
+    #[serde(default)]
+    pub first_action: Option<LimitInput>,
+    #[serde(default)]
+    pub resolve: Option<LimitInput>,
+    /// Chase (催办) at this share of a limit, 0–99; 0 for no warning.
+    pub warn_percent: u8,
+}
+
+/// A kind of work order (工单类型): 咨询, 投诉, 报修….
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderTypeInput {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub version: Option<i64>,
+    pub name_zh: String,
+    pub name_en: String,
+    /// Called back (回访) before it closes.
+    pub callback_required: bool,
+    #[serde(default)]
+    pub categories: Vec<CategoryInput>,
+    #[serde(default)]
+    pub fields: Vec<FieldInput>,
+    #[serde(default)]
+    pub policies: Vec<PolicyInput>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKindInput {
+    BackOffice,
+    Crew,
+    Expert,
+}
+
+/// A routing rule: every condition given must hold; the most specific rule of all groups
+/// wins.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchInput {
+    #[serde(default)]
+    pub order_type: Option<String>,
+    /// A category path or its start: `leak` covers `leak/main`.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// `省/市/区` or its start: `浙江省/杭州市`.
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub segment: Option<String>,
+}
+
+/// A handling group: a back-office department, a field crew, second-line experts.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandlingGroupInput {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub version: Option<i64>,
+    pub name: String,
+    pub kind: GroupKindInput,
+    /// User ids of those who take its orders.
+    #[serde(default)]
+    pub members: Vec<u64>,
+    /// The lead (组长): reviews re-dispatch, hears of breaches.
+    #[serde(default)]
+    pub lead: Option<u64>,
+    #[serde(default)]
+    pub handles: Vec<MatchInput>,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpecialDayInput {
@@ -324,6 +487,63 @@ wire!(QueueInput => doc::Queue, |i| doc::Queue {
         position: a.position,
         wait: a.wait,
     }),
+});
+
+wire!(OrderTypeInput => tickets::OrderType, |i| tickets::OrderType {
+    name_zh: i.name_zh,
+    name_en: i.name_en,
+    callback_required: i.callback_required,
+    categories: i.categories.into_iter().map(CategoryInput::into_doc).collect(),
+    fields: i
+        .fields
+        .into_iter()
+        .map(|f| tickets::setup::Field {
+            key: f.key,
+            label_zh: f.label_zh,
+            label_en: f.label_en,
+            kind: match f.kind {
+                FieldKindInput::Text => tickets::setup::FieldKind::Text,
+                FieldKindInput::Number => tickets::setup::FieldKind::Number,
+                FieldKindInput::Choice => tickets::setup::FieldKind::Choice,
+                FieldKindInput::Date => tickets::setup::FieldKind::Date,
+            },
+            required: f.required,
+            options: f.options,
+        })
+        .collect(),
+    policies: i
+        .policies
+        .into_iter()
+        .map(|p| tickets::Policy {
+            segment: p.segment,
+            calendar: p.calendar,
+            accept: p.accept.map(LimitInput::into_doc),
+            first_action: p.first_action.map(LimitInput::into_doc),
+            resolve: p.resolve.map(LimitInput::into_doc),
+            warn_percent: p.warn_percent,
+        })
+        .collect(),
+});
+
+wire!(HandlingGroupInput => tickets::Group, |i| tickets::Group {
+    name: i.name,
+    kind: match i.kind {
+        GroupKindInput::BackOffice => tickets::GroupKind::BackOffice,
+        GroupKindInput::Crew => tickets::GroupKind::Crew,
+        GroupKindInput::Expert => tickets::GroupKind::Expert,
+    },
+    members: i.members,
+    lead: i.lead,
+    handles: i
+        .handles
+        .into_iter()
+        .map(|m| tickets::setup::Match {
+            order_type: m.order_type,
+            category: m.category,
+            region: m.region,
+            segment: m.segment,
+        })
+        .collect(),
 });
 
 wire!(TeamInput => doc::Team, |i| doc::Team {
@@ -583,6 +803,30 @@ handlers!(
     create_team,
     update_team,
     delete_team
+);
+handlers!(
+    "orders",
+    "/api/order-types",
+    "/api/order-types/{order_type_key}",
+    "order_type_key",
+    OrderTypeInput,
+    tickets::OrderType,
+    list_order_types,
+    create_order_type,
+    update_order_type,
+    delete_order_type
+);
+handlers!(
+    "orders",
+    "/api/handling-groups",
+    "/api/handling-groups/{group_key}",
+    "group_key",
+    HandlingGroupInput,
+    tickets::Group,
+    list_groups,
+    create_group,
+    update_group,
+    delete_group
 );
 
 /// Open now? And when does that change — for the IVR's "we are closed" and for people.

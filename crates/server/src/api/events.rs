@@ -60,6 +60,7 @@ pub fn visible_live(user: &User, e: &StoredEvent) -> bool {
         "expert_id",
         "offered_to",
         "actor_id",
+        "handler_id",
     ]
     .iter()
     .any(|f| e.payload.get(*f).and_then(|v| v.as_i64()) == Some(user.id.0))

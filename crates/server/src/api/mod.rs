@@ -12,6 +12,7 @@ pub mod events;
 pub mod floor;
 pub mod imports;
 pub mod ivr_flows;
+pub mod orders;
 pub mod session;
 pub mod settings;
 pub mod tenants;

@@ -11,6 +11,7 @@ mod floor;
 mod generated;
 mod imports;
 mod ops;
+mod orders;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -43,6 +44,9 @@ pub struct Fixture {
     pub merge_id: i64,
     /// An uploaded spreadsheet, not committed.
     pub import_id: u64,
+    /// Two work orders, dispatched to the fixture's group.
+    pub order: i64,
+    pub other_order: i64,
 }
 
 #[allow(missing_debug_implementations)]
@@ -131,6 +135,34 @@ impl World {
             } else {
                 world.b.import_id = id;
             }
+        }
+        for tenant in [0, 1] {
+            let f = if tenant == 0 { &world.a } else { &world.b };
+            let mut ids = Vec::new();
+            for title in ["表井漏水", "水压低"] {
+                let intake = tickets::Intake {
+                    order_type: format!("{}-type", f.tenant.slug),
+                    title: format!("{title}{}", if tenant == 1 { B_MARKER } else { "" }),
+                    customer_id: Some(f.customer.0),
+                    caller: Some("+8613812345678".into()),
+                    region: "浙江省/杭州市/西湖区".into(),
+                    ..tickets::Intake::default()
+                };
+                // Taken in through the API by a business system: nobody's own event.
+                let v = world
+                    .state
+                    .app()
+                    .create_order(f.tenant.id, None, intake, false)
+                    .await
+                    .unwrap();
+                ids.push(v.row.id);
+            }
+            let f = if tenant == 0 {
+                &mut world.a
+            } else {
+                &mut world.b
+            };
+            (f.order, f.other_order) = (ids[0], ids[1]);
         }
         world
     }
@@ -338,6 +370,21 @@ async fn fixture(
         json!({ "name": format!("早班{marker}"), "members": [] }),
     )
     .await;
+    put(
+        "order_type",
+        format!("{slug}-type"),
+        json!({ "name_zh": format!("报修{marker}"), "name_en": "Repairs", "callback_required": true,
+                "policies": [{"resolve": {"unit": "working_days", "value": 3}, "warn_percent": 80}] }),
+    )
+    .await;
+    put(
+        "handling_group",
+        format!("{slug}-group"),
+        json!({ "name": format!("维修一班{marker}"), "kind": "crew",
+                "members": [users[&Role::BackOffice].id.0], "lead": users[&Role::Supervisor].id.0,
+                "handles": [{"order_type": format!("{slug}-type")}] }),
+    )
+    .await;
     let agent = &users[&Role::Agent];
     put(
         "agent",
@@ -354,6 +401,8 @@ async fn fixture(
         other_customer: created[1].id,
         merge_id,
         import_id: 0,
+        order: 0,
+        other_order: 0,
     }
 }
 
@@ -383,6 +432,10 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{calendar_key}", format!("{}-calendar", f.tenant.slug)),
         ("{flow_key}", format!("{}-flow", f.tenant.slug)),
         ("{call_id}", format!("{}-no-such-call", f.tenant.slug)),
+        ("{order_id}", f.order.to_string()),
+        ("{other_order_id}", f.other_order.to_string()),
+        ("{order_type_key}", format!("{}-type", f.tenant.slug)),
+        ("{group_key}", format!("{}-group", f.tenant.slug)),
     ] {
         out = out.replace(name, &value);
     }

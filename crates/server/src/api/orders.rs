@@ -1,0 +1,667 @@
+//! Work orders (工单) over HTTP: taken in by agents (from a call), the API and business
+//! systems; listed for handlers, leads and the board; worked by handlers (accept, on the way,
+//! on site, wait, resolve, return), re-dispatched and merged by leads, called back by agents,
+//! closed without a callback only by a manager. Who may do what to one order (a group's
+//! members accept its orders, its handler works it) is the runtime's rule (`app::orders`).
+
+use std::collections::BTreeMap;
+
+use app::orders::{Action, OrderView};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use store::{CustomerId, OrderQuery, UserId};
+use tickets::{Closure, Intake, Priority, Status, Step};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::dto::EventDto;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorityDto {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl From<PriorityDto> for Priority {
+    fn from(p: PriorityDto) -> Priority {
+        match p {
+            PriorityDto::Low => Priority::Low,
+            PriorityDto::Normal => Priority::Normal,
+            PriorityDto::High => Priority::High,
+            PriorityDto::Urgent => Priority::Urgent,
+        }
+    }
+}
+
+impl From<Priority> for PriorityDto {
+    fn from(p: Priority) -> PriorityDto {
+        match p {
+            Priority::Low => PriorityDto::Low,
+            Priority::Normal => PriorityDto::Normal,
+            Priority::High => PriorityDto::High,
+            Priority::Urgent => PriorityDto::Urgent,
+        }
+    }
+}
+
+/// A new work order.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrderInput {
+    /// An order type's key (`repair`).
+    pub order_type: String,
+    /// A path in the type's category tree (`leak/main`); empty for a type without one.
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub priority: Option<PriorityDto>,
+    /// 1–200 characters.
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub customer_id: Option<i64>,
+    /// `省/市/区`: routes repairs to the crew of the district.
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub address: String,
+    /// The type's custom fields, by key.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// The caller's number, called back when it is done.
+    #[serde(default)]
+    pub caller: Option<String>,
+    /// The call it was taken on.
+    #[serde(default)]
+    pub call_id: Option<String>,
+    /// Solved on this contact (一次解决): resolved at once, counted as first-contact
+    /// resolution.
+    #[serde(default)]
+    pub solved: bool,
+}
+
+/// One time limit of an order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockDto {
+    /// `accept`, `first_action`, `resolve`.
+    pub limit: String,
+    pub started_ms: i64,
+    /// When it runs out; none while paused or once met.
+    pub due_ms: Option<i64>,
+    pub met_ms: Option<i64>,
+    pub paused: bool,
+    pub warned: bool,
+    pub breached: bool,
+}
+
+/// A work order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderDto {
+    pub id: i64,
+    pub version: i64,
+    pub order_type: String,
+    pub category: String,
+    pub priority: PriorityDto,
+    /// `open`, `dispatched`, `accepted`, `waiting`, `resolved`, `closed`, `merged`.
+    pub status: String,
+    /// How it closed: `satisfied`, `unreachable`, `override`, `resolved`.
+    pub closure: Option<String>,
+    pub group: Option<String>,
+    pub handler_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub region: String,
+    pub address: String,
+    pub title: String,
+    pub description: String,
+    pub fields: BTreeMap<String, String>,
+    /// Everyone who called about it (merged orders' callers too).
+    pub callers: Vec<String>,
+    pub calls: Vec<String>,
+    pub callback_required: bool,
+    pub callback_attempts: u32,
+    /// The callback's score when satisfied.
+    pub score: Option<u8>,
+    pub reopened: u32,
+    pub merged_into: Option<i64>,
+    pub merged: Vec<i64>,
+    pub first_contact: bool,
+    pub created_ms: i64,
+    pub created_by: Option<i64>,
+    pub updated_ms: i64,
+    /// When it must be resolved by.
+    pub due_ms: Option<i64>,
+    pub breached: bool,
+    pub on_the_way_ms: Option<i64>,
+    pub on_site_ms: Option<i64>,
+    pub resolved_ms: Option<i64>,
+    pub closed_ms: Option<i64>,
+    pub clocks: Vec<ClockDto>,
+}
+
+/// The calendars of the orders' policies, each loaded once per request.
+#[derive(Default)]
+struct Calendars(std::collections::HashMap<Option<String>, calendar::Calendar>);
+
+impl Calendars {
+    async fn dto(
+        &mut self,
+        state: &AppState,
+        tenant: store::TenantId,
+        v: &OrderView,
+    ) -> ApiResult<OrderDto> {
+        let key = v.ticket.policy.as_ref().and_then(|p| p.calendar.clone());
+        if !self.0.contains_key(&key) {
+            let cal = state
+                .app()
+                .sla_calendar(tenant, v.ticket.policy.as_ref())
+                .await?;
+            self.0.insert(key.clone(), cal);
+        }
+        Ok(OrderDto::new(v, &self.0[&key], state.now_ms()))
+    }
+}
+
+impl OrderDto {
+    fn new(v: &OrderView, cal: &calendar::Calendar, now: i64) -> OrderDto {
+        let t = &v.ticket;
+        let (closure, score) = match &t.order.status {
+            Status::Closed(c) => match c {
+                Closure::Satisfied { score } => (Some("satisfied"), Some(*score)),
+                Closure::Unreachable => (Some("unreachable"), None),
+                Closure::Override { .. } => (Some("override"), None),
+                Closure::Resolved => (Some("resolved"), None),
+            },
+            _ => (None, None),
+        };
+        let merged_into = match t.order.status {
+            Status::Merged { into } => Some(into as i64),
+            _ => None,
+        };
+        let clocks = t
+            .clocks
+            .each()
+            .into_iter()
+            .filter_map(|(which, c)| {
+                let c = c.as_ref()?;
+                let limit = match which {
+                    tickets::Which::Accept => "accept",
+                    tickets::Which::FirstAction => "first_action",
+                    tickets::Which::Resolve => "resolve",
+                };
+                Some(ClockDto {
+                    limit: limit.into(),
+                    started_ms: c.started_ms,
+                    due_ms: c.due_ms(cal, now),
+                    met_ms: c.met_ms,
+                    paused: c.is_paused(),
+                    warned: c.warned,
+                    breached: c.breached,
+                })
+            })
+            .collect();
+        OrderDto {
+            id: v.row.id,
+            version: v.row.version,
+            order_type: t.intake.order_type.clone(),
+            category: t.intake.category.clone(),
+            priority: t.intake.priority.into(),
+            status: v.row.status.clone(),
+            closure: closure.map(Into::into),
+            group: v.row.group.clone(),
+            handler_id: v.row.handler.map(|u| u.0),
+            customer_id: t.intake.customer_id,
+            region: t.intake.region.clone(),
+            address: t.intake.address.clone(),
+            title: t.intake.title.clone(),
+            description: t.intake.description.clone(),
+            fields: t.intake.fields.clone(),
+            callers: t.order.callers.clone(),
+            calls: t.calls.clone(),
+            callback_required: t.order.callback_required,
+            callback_attempts: t.order.callback_attempts,
+            score,
+            reopened: t.order.reopened,
+            merged_into,
+            merged: t.merged.iter().map(|m| *m as i64).collect(),
+            first_contact: t.first_contact,
+            created_ms: t.created_ms,
+            created_by: t.created_by.map(|u| u as i64),
+            updated_ms: v.row.updated_ms,
+            due_ms: v.row.due_ms,
+            breached: v.row.breached,
+            on_the_way_ms: t.on_the_way_ms,
+            on_site_ms: t.on_site_ms,
+            resolved_ms: t.resolved_ms,
+            closed_ms: t.closed_ms,
+            clocks,
+        }
+    }
+}
+
+/// Takes in a work order; routed at once to the group the tenant's rules choose.
+#[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = NewOrderInput,
+    responses((status = 201, body = OrderDto), (status = 400, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(i): ApiJson<NewOrderInput>,
+) -> ApiResult<(StatusCode, Json<OrderDto>)> {
+    let tenant = caller.tenant()?;
+    let intake = Intake {
+        order_type: i.order_type,
+        category: i.category,
+        priority: i.priority.map_or(Priority::Normal, Into::into),
+        title: i.title,
+        description: i.description,
+        customer_id: i.customer_id,
+        segment: None,
+        region: i.region,
+        address: i.address,
+        fields: i.fields,
+        caller: i.caller.filter(|c| !c.trim().is_empty()),
+        call_id: i.call_id.filter(|c| !c.trim().is_empty()),
+    };
+    let v = state
+        .app()
+        .create_order(tenant, Some(&caller.user), intake, i.solved)
+        .await?;
+    let dto = Calendars::default().dto(&state, tenant, &v).await?;
+    Ok((StatusCode::CREATED, Json(dto)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrderListParams {
+    /// Statuses, comma-separated: `dispatched,accepted`; `active` for every status but
+    /// closed and merged.
+    pub status: Option<String>,
+    pub order_type: Option<String>,
+    pub group: Option<String>,
+    pub handler_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub breached: Option<bool>,
+    /// `省/市` or any start of a region.
+    pub region: Option<String>,
+    /// Only orders to be resolved before this time (the board's "due soon").
+    pub due_before_ms: Option<i64>,
+    /// Only the caller's own: handled by them, or waiting in a group they are in.
+    pub mine: Option<bool>,
+    /// The smallest id of the previous page.
+    pub before: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+const STATUSES: [&str; 7] = [
+    "open",
+    "dispatched",
+    "accepted",
+    "waiting",
+    "resolved",
+    "closed",
+    "merged",
+];
+
+/// Work orders, newest first, by any of the filters.
+#[utoipa::path(get, path = "/api/orders", tag = "orders", params(OrderListParams),
+    responses((status = 200, body = Vec<OrderDto>), (status = 400, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<OrderListParams>,
+) -> ApiResult<Json<Vec<OrderDto>>> {
+    let tenant = caller.tenant()?;
+    let limit = super::limit(p.limit)?;
+    let mut statuses = Vec::new();
+    for s in p.status.iter().flat_map(|s| s.split(',')).map(str::trim) {
+        match s {
+            "" => {}
+            "active" => statuses.extend(STATUSES[..5].iter().map(|s| s.to_string())),
+            s if STATUSES.contains(&s) => statuses.push(s.to_string()),
+            _ => {
+                return Err(ApiError::invalid(
+                    "status",
+                    format!("one or more of active, {}", STATUSES.join(", ")),
+                ));
+            }
+        }
+    }
+    for (field, v) in [
+        ("order_type", &p.order_type),
+        ("group", &p.group),
+        ("region", &p.region),
+    ] {
+        if v.as_ref()
+            .is_some_and(|v| v.len() > 200 || v.contains('\0'))
+        {
+            return Err(ApiError::invalid(field, "at most 200 characters, no NUL"));
+        }
+    }
+    let base = OrderQuery {
+        statuses,
+        order_type: p.order_type,
+        group: p.group,
+        handler: p.handler_id.map(UserId),
+        customer: p.customer_id.map(CustomerId),
+        breached: p.breached,
+        region: p.region,
+        due_before_ms: p.due_before_ms,
+        before: p.before,
+        limit,
+    };
+    let scoped = state.store().scoped(tenant);
+    let rows = if p.mine == Some(true) {
+        // Handled by me, and dispatched to a group of mine and not yet taken.
+        let mut rows = scoped
+            .orders(&OrderQuery {
+                handler: Some(caller.user.id),
+                ..base.clone()
+            })
+            .await?;
+        let setup = state.app().order_setup(tenant).await?;
+        let me = caller.user.id.0 as u64;
+        for (key, g) in &setup.groups {
+            if g.members.contains(&me) || g.lead == Some(me) {
+                let waiting = scoped
+                    .orders(&OrderQuery {
+                        group: Some(key.clone()),
+                        statuses: vec!["dispatched".into()],
+                        ..base.clone()
+                    })
+                    .await?;
+                rows.extend(
+                    waiting
+                        .into_iter()
+                        .filter(|o| base.statuses.is_empty() || base.statuses.contains(&o.status)),
+                );
+            }
+        }
+        rows.sort_by_key(|o| std::cmp::Reverse(o.id));
+        rows.dedup_by_key(|o| o.id);
+        rows.truncate(limit as usize);
+        rows
+    } else {
+        scoped.orders(&base).await?
+    };
+    let mut calendars = Calendars::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        match serde_json::from_value(row.data.clone()) {
+            Ok(ticket) => {
+                out.push(
+                    calendars
+                        .dto(&state, tenant, &OrderView { row, ticket })
+                        .await?,
+                );
+            }
+            Err(e) => tracing::error!(tenant = tenant.0, order = row.id, "unreadable order: {e}"),
+        }
+    }
+    Ok(Json(out))
+}
+
+#[utoipa::path(get, path = "/api/orders/{order_id}", tag = "orders",
+    params(("order_id" = i64, Path)),
+    responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<OrderDto>> {
+    let tenant = caller.tenant()?;
+    let v = state.app().order(tenant, id).await?;
+    Ok(Json(Calendars::default().dto(&state, tenant, &v).await?))
+}
+
+/// The order's history, oldest first: every change with who, when, from and to, and the
+/// warnings and breaches of its time limits.
+#[utoipa::path(get, path = "/api/orders/{order_id}/timeline", tag = "orders",
+    params(("order_id" = i64, Path)),
+    responses((status = 200, body = Vec<EventDto>), (status = 404, body = ErrorBody)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<EventDto>>> {
+    let tenant = caller.tenant()?;
+    state.app().order(tenant, id).await?;
+    let events = state.store().scoped(tenant).order_events(id, 1000).await?;
+    Ok(Json(events.iter().map(EventDto::from).collect()))
+}
+
+async fn act(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    action: Action,
+) -> ApiResult<Json<OrderDto>> {
+    let tenant = caller.tenant()?;
+    // Another tenant's order is not found, whatever the body.
+    state.app().order(tenant, id).await?;
+    let v = state
+        .app()
+        .act_on_order(tenant, &caller.user, id, action)
+        .await?;
+    Ok(Json(Calendars::default().dto(state, tenant, &v).await?))
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HandleAction {
+    Accept,
+    /// Back for dispatch (退单), with the reason.
+    Return,
+    /// Waiting on the customer: the time limits pause.
+    Wait,
+    Resume,
+    OnTheWay,
+    OnSite,
+    Note,
+    /// Done (办结); a complaint or repair is then called back.
+    Resolve,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandleInput {
+    pub action: HandleAction,
+    /// The reason of a return; the note of the others (up to 2,000 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A handler works the order: accept (a member of its group), return, wait on the
+/// customer, on the way, on site, a note, resolve (its handler).
+#[utoipa::path(post, path = "/api/orders/{order_id}/handle", tag = "orders",
+    params(("order_id" = i64, Path)), request_body = HandleInput,
+    responses((status = 200, body = OrderDto), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn handle(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(i): ApiJson<HandleInput>,
+) -> ApiResult<Json<OrderDto>> {
+    let note = i.note.filter(|n| !n.trim().is_empty());
+    let action = match i.action {
+        HandleAction::Accept => Action::Accept,
+        HandleAction::Return => Action::Return {
+            reason: note.ok_or_else(|| ApiError::invalid("note", "say why it is returned"))?,
+        },
+        HandleAction::Wait => Action::Wait { note },
+        HandleAction::Resume => Action::Resume,
+        HandleAction::OnTheWay => Action::Step {
+            step: Step::OnTheWay,
+            note,
+        },
+        HandleAction::OnSite => Action::Step {
+            step: Step::OnSite,
+            note,
+        },
+        HandleAction::Note => Action::Step {
+            step: Step::Note,
+            note: Some(note.ok_or_else(|| ApiError::invalid("note", "must not be empty"))?),
+        },
+        HandleAction::Resolve => Action::Resolve { note },
+    };
+    act(&state, &caller, id, action).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchInput {
+    /// A handling group's key; left out to route by the rules.
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+/// Dispatch (派单) an open order, or re-dispatch (改派) one already with a group — the
+/// acting lead is its reviewer.
+#[utoipa::path(post, path = "/api/orders/{order_id}/dispatch", tag = "orders",
+    params(("order_id" = i64, Path)), request_body = DispatchInput,
+    responses((status = 200, body = OrderDto), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn dispatch(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(i): ApiJson<DispatchInput>,
+) -> ApiResult<Json<OrderDto>> {
+    act(&state, &caller, id, Action::Dispatch { group: i.group }).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackInput {
+    /// Whether the customer was reached; not reached three times closes it as unreachable.
+    pub reached: bool,
+    /// The customer's verdict; unsatisfied reopens the order to its handler.
+    #[serde(default)]
+    pub satisfied: bool,
+    /// 1–5 when reached.
+    #[serde(default)]
+    pub score: Option<u8>,
+    /// The customer's words.
+    #[serde(default)]
+    pub words: Option<String>,
+}
+
+/// The callback (回访) of a resolved order: the customer's verdict, or not reached.
+#[utoipa::path(post, path = "/api/orders/{order_id}/callback", tag = "orders",
+    params(("order_id" = i64, Path)), request_body = CallbackInput,
+    responses((status = 200, body = OrderDto), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn callback(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(i): ApiJson<CallbackInput>,
+) -> ApiResult<Json<OrderDto>> {
+    let score = match (i.reached, i.score) {
+        (true, Some(s)) => s,
+        (true, None) => return Err(ApiError::invalid("score", "1 to 5 when reached")),
+        (false, _) => 0,
+    };
+    let action = Action::Callback {
+        reached: i.reached,
+        satisfied: i.satisfied,
+        score,
+        words: i.words.filter(|w| !w.trim().is_empty()),
+    };
+    act(&state, &caller, id, action).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideInput {
+    pub reason: String,
+}
+
+/// A manager closes the order now, callback or not, saying why (audited).
+#[utoipa::path(post, path = "/api/orders/{order_id}/override", tag = "orders",
+    params(("order_id" = i64, Path)), request_body = OverrideInput,
+    responses((status = 200, body = OrderDto), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn close_override(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(i): ApiJson<OverrideInput>,
+) -> ApiResult<Json<OrderDto>> {
+    let out = act(
+        &state,
+        &caller,
+        id,
+        Action::Override {
+            reason: i.reason.clone(),
+        },
+    )
+    .await?;
+    super::audit(
+        &state,
+        &caller,
+        "order.override",
+        "order",
+        id,
+        serde_json::json!({ "reason": i.reason }),
+    )
+    .await?;
+    Ok(out)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeInput {
+    /// The open order that takes this one's callers.
+    pub into: i64,
+}
+
+/// Merges the order into another (并单): its callers go with it, and all get the outcome
+/// and the callback.
+#[utoipa::path(post, path = "/api/orders/{order_id}/merge", tag = "orders",
+    params(("order_id" = i64, Path)), request_body = MergeInput,
+    responses((status = 200, body = OrderDto), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn merge(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(i): ApiJson<MergeInput>,
+) -> ApiResult<Json<OrderDto>> {
+    act(&state, &caller, id, Action::Merge { into: i.into }).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalledAgainInput {
+    pub call_id: String,
+}
+
+/// The customer called about the order again: the call joins it (a repeat within 7 days
+/// of intake is not first-contact resolution).
+#[utoipa::path(post, path = "/api/orders/{order_id}/calls", tag = "orders",
+    params(("order_id" = i64, Path)), request_body = CalledAgainInput,
+    responses((status = 200, body = OrderDto), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn called_again(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(i): ApiJson<CalledAgainInput>,
+) -> ApiResult<Json<OrderDto>> {
+    act(
+        &state,
+        &caller,
+        id,
+        Action::CalledAgain { call_id: i.call_id },
+    )
+    .await
+}
