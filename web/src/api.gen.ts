@@ -2487,6 +2487,7 @@ export interface components {
             group?: string | null;
             /** Format: int64 */
             handler_id?: number | null;
+            handler_name?: string | null;
             /** Format: int64 */
             id: number;
             merged: number[];
@@ -2539,6 +2540,15 @@ export interface components {
              * @description Who is told.
              */
             to_user_id?: number | null;
+        };
+        /** @description An order's history and the names of the people in it. */
+        OrderTimeline: {
+            /** @description Oldest first: `order.changed` and `order.sla` events. */
+            events: components["schemas"]["EventDto"][];
+            /** @description Display names by user id, of everyone the events name. */
+            names: {
+                [key: string]: string;
+            };
         };
         /** @description A kind of work order (工单类型): 咨询, 投诉, 报修…. */
         OrderTypeInput: {
@@ -6091,7 +6101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EventDto"][];
+                    "application/json": components["schemas"]["OrderTimeline"];
                 };
             };
             404: {

@@ -67,6 +67,7 @@ const DEMO_USERS: &[(&str, Role, &str, Option<u32>)] = &[
     ("zhijian", Role::QualityInspector, "质检 陈静", None),
     ("expert", Role::Expert, "专家 杨磊", Some(8009)),
     ("houtai", Role::BackOffice, "后台 赵敏", None),
+    ("weixiu", Role::BackOffice, "维修 刘强", None),
     ("dealer", Role::Dealer, "经销商 周杰", None),
 ];
 
@@ -106,6 +107,7 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
         )
         .await?;
     let mut takers = Vec::new();
+    let mut ids = std::collections::HashMap::new();
     for (username, role, display, extension) in DEMO_USERS {
         let user = store
             .create_user(
@@ -122,6 +124,7 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
         if let Some(ext) = extension {
             takers.push((user.id, *ext));
         }
+        ids.insert(*username, user.id.0);
         // The demo's dealer serves two districts of Hangzhou.
         if *role == Role::Dealer {
             let regions = serde_json::json!({"regions": [
@@ -149,7 +152,133 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
         .create_customers(&demo_customers(300), now_ms)
         .await?;
     seed_telephony(store, tenant.id, &takers, now_ms).await?;
+    seed_work_orders(store, tenant.id, &ids, now_ms).await?;
     Ok(true)
+}
+
+/// The water utility's kinds of work order (seed 002: 咨询, 投诉, 报修, 报装, 服务申请, 建议,
+/// 表扬) with their categories, fields and time limits, and who handles them: the back
+/// office, the crews by district, the second-line experts for water quality.
+async fn seed_work_orders(
+    store: &Store,
+    tenant: store::TenantId,
+    ids: &std::collections::HashMap<&str, i64>,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    use serde_json::{Value, json};
+    let days = |n: u32| json!({"unit": "working_days", "value": n});
+    let wall = |m: u32| json!({"unit": "wall_minutes", "value": m});
+    let cat = |code: &str, zh: &str, en: &str, children: Value| json!({"code": code, "name_zh": zh, "name_en": en, "children": children});
+    let types = [
+        (
+            "consult",
+            json!({"name_zh": "咨询", "name_en": "Consultation", "callback_required": false,
+            "categories": [cat("billing", "水费水价", "Bills and tariffs", json!([])),
+                           cat("outage", "停水信息", "Planned outages", json!([])),
+                           cat("business", "业务办理", "How to apply", json!([]))],
+            "policies": [{"resolve": days(3), "warn_percent": 80}]}),
+        ),
+        (
+            "complaint",
+            json!({"name_zh": "投诉", "name_en": "Complaint", "callback_required": true,
+            "categories": [cat("attitude", "服务态度", "Staff attitude", json!([])),
+                           cat("billing", "水费异议", "Disputed bill", json!([])),
+                           cat("delay", "维修不及时", "Repair too slow", json!([])),
+                           cat("quality", "水质问题", "Water quality", json!([]))],
+            "policies": [{"resolve": days(13), "first_action": days(1), "warn_percent": 80},
+                         {"segment": "large_account", "resolve": days(5),
+                          "first_action": json!({"unit": "working_minutes", "value": 120}),
+                          "warn_percent": 70}]}),
+        ),
+        (
+            "repair",
+            json!({"name_zh": "报修", "name_en": "Repair", "callback_required": true,
+            "categories": [
+                cat("leak", "漏水", "Leak", json!([
+                    cat("main", "主管爆裂", "Burst main", json!([])),
+                    cat("meter_box", "表井漏水", "Leaking meter box", json!([]))])),
+                cat("no_water", "无水", "No water", json!([])),
+                cat("pressure", "水压低", "Low pressure", json!([])),
+                cat("meter", "水表故障", "Faulty meter", json!([
+                    cat("fast", "走得快", "Runs fast", json!([])),
+                    cat("stopped", "停走", "Stopped", json!([]))]))],
+            "fields": [
+                {"key": "meter_no", "label_zh": "表号", "label_en": "Meter number", "kind": "text"},
+                {"key": "visit", "label_zh": "上门时段", "label_en": "Visit window", "kind": "choice",
+                 "options": ["上午 morning", "下午 afternoon", "全天 any time"]}],
+            "policies": [{"accept": wall(30), "first_action": wall(120), "resolve": wall(24 * 60),
+                          "warn_percent": 75},
+                         {"segment": "large_account", "accept": wall(15), "first_action": wall(60),
+                          "resolve": wall(12 * 60), "warn_percent": 75}]}),
+        ),
+        (
+            "install",
+            json!({"name_zh": "报装", "name_en": "Installation", "callback_required": true,
+            "fields": [{"key": "usage", "label_zh": "用水性质", "label_en": "Use", "kind": "choice",
+                        "options": ["居民 household", "非居民 business"]}],
+            "policies": [{"resolve": days(10), "warn_percent": 80}]}),
+        ),
+        (
+            "service",
+            json!({"name_zh": "服务申请", "name_en": "Service request", "callback_required": false,
+            "categories": [cat("transfer", "过户", "Change of owner", json!([])),
+                           cat("stop", "停水申请", "Stop supply", json!([]))],
+            "policies": [{"resolve": days(5), "warn_percent": 80}]}),
+        ),
+        (
+            "suggestion",
+            json!({"name_zh": "建议", "name_en": "Suggestion", "callback_required": false,
+            "policies": [{"resolve": days(15), "warn_percent": 80}]}),
+        ),
+        (
+            "praise",
+            json!({"name_zh": "表扬", "name_en": "Praise", "callback_required": false}),
+        ),
+    ];
+    let scoped = store.scoped(tenant);
+    for (key, t) in types {
+        scoped
+            .put_config("order_type", key, &t, None, now_ms, None)
+            .await?;
+    }
+    let lead = ids.get("banzhang").copied();
+    let person = |name: &str| ids.get(name).copied().into_iter().collect::<Vec<_>>();
+    let crew = [person("weixiu"), person("houtai")].concat();
+    let groups = [
+        (
+            "backoffice",
+            json!({"name": "客服后台 Back office", "kind": "back_office",
+            "members": person("houtai"), "lead": lead,
+            "handles": [{"order_type": "consult"}, {"order_type": "complaint"},
+                        {"order_type": "install"}, {"order_type": "service"},
+                        {"order_type": "suggestion"}]}),
+        ),
+        (
+            "crew-xihu",
+            json!({"name": "西湖区维修班 Xihu crew", "kind": "crew",
+            "members": person("weixiu"), "lead": lead,
+            "handles": [{"order_type": "repair", "region": "浙江省/杭州市/西湖区"}]}),
+        ),
+        (
+            "crew-city",
+            json!({"name": "市区维修队 City crew", "kind": "crew",
+            "members": crew, "lead": lead,
+            "handles": [{"order_type": "repair", "region": "浙江省/杭州市"},
+                        {"order_type": "repair"}]}),
+        ),
+        (
+            "experts",
+            json!({"name": "二线专家 Experts", "kind": "expert",
+            "members": person("expert"), "lead": lead,
+            "handles": [{"order_type": "complaint", "category": "quality"}]}),
+        ),
+    ];
+    for (key, g) in groups {
+        scoped
+            .put_config("handling_group", key, &g, None, now_ms, None)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Queues, the IVR flow and the agents with extensions.

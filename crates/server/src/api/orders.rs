@@ -117,6 +117,7 @@ pub struct OrderDto {
     pub closure: Option<String>,
     pub group: Option<String>,
     pub handler_id: Option<i64>,
+    pub handler_name: Option<String>,
     pub customer_id: Option<i64>,
     pub region: String,
     pub address: String,
@@ -147,11 +148,29 @@ pub struct OrderDto {
     pub clocks: Vec<ClockDto>,
 }
 
-/// The calendars of the orders' policies, each loaded once per request.
+/// What turning orders into their wire form needs, each loaded once per request: the
+/// calendars of their policies and the names of the people on them.
 #[derive(Default)]
-struct Calendars(std::collections::HashMap<Option<String>, calendar::Calendar>);
+struct Calendars {
+    calendars: std::collections::HashMap<Option<String>, calendar::Calendar>,
+    names: BTreeMap<i64, String>,
+}
 
 impl Calendars {
+    async fn name(
+        &mut self,
+        state: &AppState,
+        tenant: store::TenantId,
+        id: i64,
+    ) -> ApiResult<Option<String>> {
+        if !self.names.contains_key(&id) {
+            let user = state.store().user(Some(tenant), UserId(id)).await?;
+            self.names
+                .insert(id, user.map(|u| u.display_name).unwrap_or_default());
+        }
+        Ok(self.names.get(&id).filter(|n| !n.is_empty()).cloned())
+    }
+
     async fn dto(
         &mut self,
         state: &AppState,
@@ -159,14 +178,18 @@ impl Calendars {
         v: &OrderView,
     ) -> ApiResult<OrderDto> {
         let key = v.ticket.policy.as_ref().and_then(|p| p.calendar.clone());
-        if !self.0.contains_key(&key) {
+        if !self.calendars.contains_key(&key) {
             let cal = state
                 .app()
                 .sla_calendar(tenant, v.ticket.policy.as_ref())
                 .await?;
-            self.0.insert(key.clone(), cal);
+            self.calendars.insert(key.clone(), cal);
         }
-        Ok(OrderDto::new(v, &self.0[&key], state.now_ms()))
+        let mut dto = OrderDto::new(v, &self.calendars[&key], state.now_ms());
+        if let Some(h) = dto.handler_id {
+            dto.handler_name = self.name(state, tenant, h).await?;
+        }
+        Ok(dto)
     }
 }
 
@@ -218,6 +241,7 @@ impl OrderDto {
             closure: closure.map(Into::into),
             group: v.row.group.clone(),
             handler_id: v.row.handler.map(|u| u.0),
+            handler_name: None,
             customer_id: t.intake.customer_id,
             region: t.intake.region.clone(),
             address: t.intake.address.clone(),
@@ -421,20 +445,43 @@ pub async fn get(
     Ok(Json(Calendars::default().dto(&state, tenant, &v).await?))
 }
 
+/// An order's history and the names of the people in it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderTimeline {
+    /// Oldest first: `order.changed` and `order.sla` events.
+    pub events: Vec<EventDto>,
+    /// Display names by user id, of everyone the events name.
+    pub names: BTreeMap<i64, String>,
+}
+
 /// The order's history, oldest first: every change with who, when, from and to, and the
 /// warnings and breaches of its time limits.
 #[utoipa::path(get, path = "/api/orders/{order_id}/timeline", tag = "orders",
     params(("order_id" = i64, Path)),
-    responses((status = 200, body = Vec<EventDto>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = OrderTimeline), (status = 404, body = ErrorBody)))]
 pub async fn timeline(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Vec<EventDto>>> {
+) -> ApiResult<Json<OrderTimeline>> {
     let tenant = caller.tenant()?;
     state.app().order(tenant, id).await?;
     let events = state.store().scoped(tenant).order_events(id, 1000).await?;
-    Ok(Json(events.iter().map(EventDto::from).collect()))
+    let mut ctx = Calendars::default();
+    let mut names = BTreeMap::new();
+    for e in &events {
+        for f in ["actor_id", "handler_id", "to_user_id"] {
+            if let Some(u) = e.payload.get(f).and_then(|v| v.as_i64())
+                && let Some(n) = ctx.name(&state, tenant, u).await?
+            {
+                names.insert(u, n);
+            }
+        }
+    }
+    Ok(Json(OrderTimeline {
+        events: events.iter().map(EventDto::from).collect(),
+        names,
+    }))
 }
 
 async fn act(

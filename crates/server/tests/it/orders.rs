@@ -17,7 +17,7 @@ async fn get(w: &World, role: Role, path: &str) -> (StatusCode, Value) {
 }
 
 fn actions(timeline: &Value) -> Vec<String> {
-    timeline
+    timeline["events"]
         .as_array()
         .unwrap()
         .iter()
@@ -157,7 +157,7 @@ fn a_repair_goes_round_the_closed_loop() {
                 "callback"
             ]
         );
-        let words = t
+        let words = t["events"]
             .as_array()
             .unwrap()
             .iter()
