@@ -12,6 +12,9 @@
 // 4. An agent takes a real call from an unknown number and creates the customer during it.
 // 5. The back office imports a spreadsheet with an error, sees the row, uploads the
 //    corrected file and commits it with progress to the end.
+// 6. The closed loop of a work order: taken in from the pop during the call of step 4,
+//    routed to the Xihu crew, done by the crew member on a phone-sized page, called back
+//    unsatisfied (reopened to the crew), done again, called back satisfied: closed.
 //
 // Usage: node e2e/walk.mjs [path/to/hotline]   (from web/; the app must be built)
 
@@ -39,10 +42,11 @@ const USERS = [
   { tenant: 'demo', user: 'agent01', home: '/desktop' },
   { tenant: 'demo', user: 'zhijian', home: '/calls' },
   { tenant: 'demo', user: 'expert', home: '/calls' },
-  { tenant: 'demo', user: 'houtai', home: '/customers' },
+  { tenant: 'demo', user: 'houtai', home: '/orders' },
+  { tenant: 'demo', user: 'weixiu', home: '/orders' },
   { tenant: 'demo', user: 'dealer', home: '/dealer' },
 ]
-const ADMIN_SECTIONS = ['setup', 'users', 'agents', 'skills', 'queues', 'teams', 'calendars', 'ivr-flows', 'settings']
+const ADMIN_SECTIONS = ['setup', 'users', 'agents', 'skills', 'queues', 'teams', 'calendars', 'ivr-flows', 'order-types', 'handling-groups', 'settings']
 // Server text that must never reach a Chinese page.
 const ENGLISH_ERRORS = /your role does not allow|not found|is invalid|changed by someone else|something went wrong|log in first/i
 
@@ -101,6 +105,13 @@ async function main() {
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))))
   }
 
+  // An order to look at (No. 1), taken in through the API as a business system would.
+  {
+    const token = (await api('POST', '/api/auth/login', null, { tenant: 'demo', username: 'admin', password: PASSWORD, mode: 'bearer' })).body.token
+    const r = await api('POST', '/api/orders', token, { order_type: 'complaint', category: 'billing', title: '水费异常偏高', region: '浙江省/杭州市/上城区', caller: '13900002222' })
+    check(r.status === 201 && r.body.id === 1 && r.body.group === 'backoffice', `an order taken in through the API goes to the back office (${r.status} ${r.body.group})`)
+  }
+
   // 1. Every role, every page it can reach, in both languages.
   for (const u of USERS) {
     for (const locale of ['zh-CN', 'en']) {
@@ -114,6 +125,7 @@ async function main() {
       const pages = [...links]
       if (links.includes('/admin')) pages.push(...ADMIN_SECTIONS.map((s) => `/admin/${s}`))
       if (links.includes('/customers')) pages.push('/customers/1')
+      if (links.includes('/orders')) pages.push('/orders/1')
       pages.push('/account')
       let english = []
       for (const p of pages) {
@@ -247,6 +259,19 @@ async function main() {
     const found = await api('GET', '/api/customers/lookup?number=13700001111', admin)
     check(found.body?.customers?.some((c) => c.name === '新客户 孙丽'), 'the customer is saved with the caller\'s number')
     await page.screenshot({ path: join(out, 'desktop-new-customer.png') })
+    // A work order from the pop: Alt+O, prefilled with the caller and the customer.
+    await page.keyboard.press('Alt+o')
+    await page.waitForSelector('[data-test=order-form]')
+    await page.click('[data-test=order-type-repair]')
+    await page.fill('[data-test=order-form] .el-cascader input', '表井')
+    await page.click('.el-cascader__suggestion-item:has-text("表井漏水")')
+    await page.fill('[data-test=order-title]', '表井漏水，水表被淹')
+    await page.fill('[data-test=order-region]', '浙江省/杭州市/西湖区')
+    await page.fill('[data-test=order-address]', '文三路 90 号')
+    await page.fill('[data-test=order-field-meter_no]', 'HZ-0012345')
+    await page.click('[data-test=order-submit]')
+    await page.waitForSelector('[data-test=open-orders]', { timeout: 10_000 })
+    await page.screenshot({ path: join(out, 'desktop-order.png') })
     check((await waitExit(caller, 40_000)) === 0, 'the caller finished its scenario')
     await waitExit(phone, 15_000)
     await ctx.close()
@@ -260,6 +285,7 @@ async function main() {
     writeFileSync(bad, rows('不是号码'))
     writeFileSync(good, rows('13811114444'))
     const { ctx, page } = await loggedIn(USERS[6], 'zh-CN')
+    await page.goto(`${base}/customers`)
     await page.click('[data-test=customer-import]')
     await page.setInputFiles('[data-test=import-file]', bad)
     await page.waitForSelector('[data-test=import-mapping]')
@@ -279,6 +305,64 @@ async function main() {
     const found = await api('GET', '/api/customers?q=13811114444', admin)
     check(found.body.items.some((c) => c.name === '李小红'), 'the corrected row is a customer')
     await ctx.close()
+  }
+
+  // 6. The closed loop.
+  {
+    const orders = (await api('GET', '/api/orders?status=active&order_type=repair', admin)).body
+    const order = orders.find((o) => o.title === '表井漏水，水表被淹')
+    check(order?.group === 'crew-xihu' && order?.status === 'dispatched', `the order from the call went to the Xihu crew (${order?.group}, ${order?.status})`)
+    check(order?.callers?.some((c) => c.includes('13700001111')) && order?.fields?.meter_no === 'HZ-0012345', 'it carries the caller and the meter number')
+    const crewUser = USERS.find((u) => u.user === 'weixiu')
+    const crew = await loggedIn(crewUser, 'zh-CN', { width: 390, height: 844 })
+    await settle(crew.page)
+    check(new URL(crew.page.url()).pathname === '/crew', `on a phone the crew member lands on the field page (${crew.page.url()})`)
+    const card = `[data-test=crew-order-${order.id}]`
+    /** The crew's steps on the phone; done asks for a note. */
+    async function crewDoes(steps, note) {
+      for (const step of steps) {
+        await crew.page.click(`${card} [data-test=crew-${step}]`)
+        await settle(crew.page)
+      }
+      await crew.page.click(`${card} [data-test=crew-done]`)
+      await crew.page.fill('.el-message-box__input textarea', note)
+      await crew.page.click('.el-message-box__btns .el-button--primary')
+      await crew.page.waitForSelector(card, { state: 'detached', timeout: 10_000 })
+    }
+    await crew.page.waitForSelector(card, { timeout: 10_000 })
+    await crewDoes(['accept', 'on-the-way', 'on-site'], '已更换表前阀')
+    let o = (await api('GET', `/api/orders/${order.id}`, admin)).body
+    check(o.status === 'resolved' && o.on_the_way_ms && o.on_site_ms, `the crew's times are recorded and it waits for its callback (${o.status})`)
+
+    const agent = await loggedIn(USERS[3], 'zh-CN')
+    /** The agent's callback from the order list's "to call back" view. */
+    async function callBack(satisfied) {
+      await agent.page.goto(`${base}/orders`)
+      await agent.page.click('[data-test=view-callbacks]')
+      await agent.page.waitForSelector(`[data-test=status-${order.id}]`, { timeout: 10_000 })
+      await agent.page.click(`[data-test=status-${order.id}]`)
+      await agent.page.waitForSelector('[data-test=act-callback]')
+      await agent.page.click('[data-test=act-callback]')
+      await agent.page.click(satisfied ? '[data-test=cb-satisfied]' : '[data-test=cb-unsatisfied]')
+      await agent.page.fill('[data-test=cb-words]', satisfied ? '修好了，谢谢' : '还在渗水')
+      await agent.page.click('[data-test=cb-submit]')
+      await agent.page.waitForFunction((want) => document.querySelector('[data-test=order-status]')?.textContent?.includes(want), satisfied ? '已办结' : '处理中', { timeout: 10_000 })
+    }
+    await callBack(false)
+    o = (await api('GET', `/api/orders/${order.id}`, admin)).body
+    check(o.status === 'accepted' && o.reopened === 1 && o.handler_name === '维修 刘强', `unsatisfied, it is back with the crew member (${o.status}, ${o.handler_name})`)
+    await crew.page.click('[data-test=crew-refresh]')
+    await crew.page.waitForSelector(card, { timeout: 10_000 })
+    await crew.page.screenshot({ path: join(out, 'crew-phone.png') })
+    await crewDoes([], '更换了表井密封圈')
+    await callBack(true)
+    await agent.page.screenshot({ path: join(out, 'order-closed.png'), fullPage: true })
+    o = (await api('GET', `/api/orders/${order.id}`, admin)).body
+    const timeline = (await api('GET', `/api/orders/${order.id}/timeline`, admin)).body.events.map((e) => e.payload.action).filter(Boolean)
+    check(o.closure === 'satisfied' && o.score === 5, `closed with the customer satisfied (${o.closure}, ${o.score})`)
+    check(timeline.join(',') === 'create,dispatch,accept,on_the_way,on_site,resolve,callback,resolve,callback', `every step is on its timeline: ${timeline.join(' → ')}`)
+    await crew.ctx.close()
+    await agent.ctx.close()
   }
 
   await browser.close()

@@ -1036,6 +1036,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/order-types/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a time limit means on a calendar: "taken in Friday 17:55 before National Day →
+         *     due …", for the administrator setting it.
+         */
+        post: operations["sla_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/order-types/{order_type_key}": {
         parameters: {
             query?: never;
@@ -2806,6 +2826,33 @@ export interface components {
             min: number;
             /** @description A skill's key. */
             skill: string;
+        };
+        SlaPreview: {
+            /**
+             * Format: int64
+             * @description When the limit runs out.
+             */
+            due_ms?: number | null;
+            /**
+             * Format: int64
+             * @description When the handler is chased (催办).
+             */
+            warn_ms?: number | null;
+        };
+        SlaPreviewInput: {
+            /** @description A calendar's key; left out for the standard working week. */
+            calendar?: string | null;
+            /**
+             * Format: int64
+             * @description When the order is taken in (dispatched, for the limits to accept and to act).
+             */
+            from_ms: number;
+            limit: components["schemas"]["LimitInput"];
+            /**
+             * Format: int32
+             * @description 0–99.
+             */
+            warn_percent?: number;
         };
         SpecialDayInput: {
             date: string;
@@ -5581,6 +5628,37 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sla_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlaPreviewInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaPreview"];
+                };
+            };
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

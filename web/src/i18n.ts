@@ -4,7 +4,7 @@ import { createI18n } from 'vue-i18n'
 
 const zh = {
   app: { name: 'Hotline 呼叫中心', logout: '退出', language: 'English', stale: '连接已断开，正在重连…数据可能不是最新的', reconnected: '已重新连接' },
-  nav: { desktop: '座席工作台', floor: '现场管理', wallboard: '大屏', admin: '系统管理', customers: '客户', calls: '通话记录', tenants: '租户', dealer: '我的客户' },
+  nav: { orders: '工单', crew: '外勤', desktop: '座席工作台', floor: '现场管理', wallboard: '大屏', admin: '系统管理', customers: '客户', calls: '通话记录', tenants: '租户', dealer: '我的客户' },
   login: {
     title: '登录', tenant: '租户', username: '用户名', password: '密码', submit: '登录',
     failed: '用户名或密码不正确', locked: '登录失败次数过多，请稍后再试',
@@ -94,13 +94,13 @@ const zh = {
     display_name: '显示名称', password: '密码', role: '角色', file: '文件', mapping: '列对应', q: '搜索', region: '地区',
     department: '部门', service_level: '服务水平目标', service_time: '目标时间', wrap_up: '话后处理', ring_timeout: '振铃超时',
     strategy: '分配策略', priority: '优先级', calendar: '工作日历', dispositions: '话后小结代码', thresholds: '告警阈值',
-    user_id: '用户', absorbed_id: '被合并的客户', numbers: '号码', keys: '按键', body: '内容', row: '行',
+    user_id: '用户', absorbed_id: '被合并的客户', order_type: '工单类型', title: '标题', description: '描述', category: '分类', fields: '附加信息', note: '说明', reason: '原因', score: '评分', group: '处理部门', into: '并入工单号', caller: '来电号码', address: '地址', customer_id: '客户', solved: '一次解决', numbers: '号码', keys: '按键', body: '内容', row: '行',
   },
   account: {
     title: '我的账号', tenant: '所属中心', platform: '平台', password: '修改密码', current: '当前密码', new: '新密码（至少 8 位）', change: '修改', changed: '密码已修改',
     dealerNote: '经销商工作台（按地区分配给您的客户和销售线索）将随销售线索模块开放。',
   },
-  kind: { queue: '队列', agent: '座席配置', ivr_flow: 'IVR 流程', skill: '技能', calendar: '工作日历', team: '班组' },
+  kind: { queue: '队列', agent: '座席配置', ivr_flow: 'IVR 流程', skill: '技能', calendar: '工作日历', team: '班组', order_type: '工单类型', handling_group: '处理部门' },
   dealer: { title: '我的客户', search: '姓名或电话', noRegions: '管理员还没有为您分配负责地区', leadsSoon: '按地区分配的销售线索将在这里跟进。' },
   dept: { finance: '财务', legal: '法务', sales: '销售', service: '服务' },
   home: {
@@ -143,6 +143,36 @@ const zh = {
     numbers: '有接入号码和进入的 IVR 流程', agentsQueues: '每个座席都服务至少一个队列（{names}）', queuesReached: '每个队列都能从 IVR 或溢出到达（{names}）',
     queuesStaffed: '每个队列都有座席服务（{names}）', dispositions: '话后小结代码', go: '去设置',
   },
+  orders: {
+    title: '工单', new: '新建工单', id: '工单号', type: '类型', category: '分类', priority: '优先级', subject: '标题', description: '描述',
+    customer: '客户', caller: '来电号码', region: '地区', regionHelp: '省/市/区，如 浙江省/杭州市/西湖区', address: '地址', status: '状态',
+    group: '处理部门', handler: '处理人', due: '时限', created: '受理时间', mine: '只看我的', breached: '已超时', dueSoon: '4 小时内到期',
+    all: '全部', active: '未办结', callbacks: '待回访', none: '没有工单', solved: '本次来电已解决', create: '受理', createdAs: '已受理，工单号 {id}',
+    openOrders: '该客户未办结的工单', more: '加载更多', timeline: '处理过程', fields: '附加信息', clocks: '时限', met: '已完成', paused: '暂停（等待客户）',
+    warned: '已催办', reason: '原因', note: '说明', pickGroup: '选择处理部门', byRule: '按规则派单', reached: '已接通', notReached: '未接通',
+    satisfied: '满意', unsatisfied: '不满意', score: '评分', words: '客户意见', into: '并入工单号', done: '已完成', system: '系统', back: '返回列表',
+    callers: '来电人', calls: '通话', reopened: '退回重办 {n} 次', firstContact: '一次解决', merged: '已并入', unassigned: '未派单',
+    reassign: '批量改派', selected: '已选 {n} 张', search: '查询', refresh: '刷新', call: '拨打', to: '发给 {name}', attempts: '已回访未接通 {n} 次',
+    limit: { accept: '接单', first_action: '首次响应', resolve: '办结' },
+    statuses: { open: '待派单', dispatched: '已派单', accepted: '处理中', waiting: '等待客户', resolved: '待回访', closed: '已办结', merged: '已并单' },
+    closure: { satisfied: '满意', unreachable: '联系不上', override: '管理员关闭', resolved: '已解决' },
+    priorities: { low: '低', normal: '普通', high: '高', urgent: '紧急' },
+    action: {
+      create: '受理', dispatch: '派单', redispatch: '改派', accept: '接单', return: '退单', wait: '等待客户', resume: '继续处理', on_the_way: '出发',
+      on_site: '到场', note: '备注', resolve: '办结', callback: '回访', callback_missed: '回访未接通', override: '强制关闭', merge: '并入其他工单',
+      absorb: '合并工单', repeat_call: '重复来电',
+    },
+    sla: { warn: '{limit}时限即将到期，已催办', breach: '{limit}已超时，已升级' },
+    crew: { title: '我的工单', empty: '暂无派给您的工单', navigate: '导航' },
+  },
+  orderAdmin: {
+    types: '工单类型', groups: '处理部门', kind: '类别', kinds: { back_office: '后台部门', crew: '维修班组', expert: '二线专家' }, lead: '组长',
+    handles: '派单规则', handlesHelp: '符合条件的工单派给本部门；各部门规则中条件最多、地区最细的一条胜出。留空的条件不限。',
+    callback: '办结后回访', callbackHelp: '投诉、报修等办结后须回访客户才能关闭', categoriesHelp: '每行一个分类：编码 | 中文名 | 英文名，子分类缩进两个空格',
+    fieldKinds: { text: '文字', number: '数字', choice: '选项', date: '日期' }, required: '必填', options: '每行一个选项', policies: '处理时限',
+    everyone: '所有客户', standardWeek: '标准工作周（含法定节假日）', warnAt: '催办于', units: { working_minutes: '工作分钟', working_days: '工作日', wall_minutes: '自然分钟（7×24）' },
+    noLimit: '不限', setLimit: '设置时限', previewFrom: '预览：受理时间', preview: '计算到期时间',
+  },
   error: {
     network: '网络连接失败，请检查后重试', generic: '操作失败：{msg}', field: '{field}：{msg}', item: '{label}第 {n} 项',
     inUse: '{kind}「{key}」仍在使用它，请先修改{kind}',
@@ -156,7 +186,7 @@ const zh = {
     reason: {
       required: '必须填写', maxChars: '最多 {a} 个字符', rangeChars: '{a}–{b} 个字符', usedBy: '已被用户 {a} 使用', nameTaken: '已是「{a}」的名称，请换一个', exists: '已存在',
       unknownChoice: '不是可选的值', level: '应为 1 到 5', unknownRef: '引用的项目不存在', phone: '不是有效的电话号码', email: '不是有效的邮箱地址',
-      keyChars: '只能用字母、数字、- 和 _', duplicate: '重复了', inUse: '仍被其他配置引用，请先解除引用', other: '填写不正确',
+      keyChars: '只能用字母、数字、- 和 _', number: '应为数字', date: '应为日期，如 2026-12-01', duplicate: '重复了', inUse: '仍被其他配置引用，请先解除引用', other: '填写不正确',
     },
   },
 }
@@ -165,7 +195,7 @@ type Messages = typeof zh
 
 const en: Messages = {
   app: { name: 'Hotline contact center', logout: 'Log out', language: '中文', stale: 'Disconnected, reconnecting… data may be out of date', reconnected: 'Reconnected' },
-  nav: { desktop: 'Agent desktop', floor: 'Floor', wallboard: 'Wallboard', admin: 'Administration', customers: 'Customers', calls: 'Calls', tenants: 'Tenants', dealer: 'My customers' },
+  nav: { orders: 'Work orders', crew: 'Field', desktop: 'Agent desktop', floor: 'Floor', wallboard: 'Wallboard', admin: 'Administration', customers: 'Customers', calls: 'Calls', tenants: 'Tenants', dealer: 'My customers' },
   login: {
     title: 'Log in', tenant: 'Tenant', username: 'User name', password: 'Password', submit: 'Log in',
     failed: 'Wrong user name or password', locked: 'Too many failed attempts; try again later',
@@ -255,13 +285,13 @@ const en: Messages = {
     display_name: 'Display name', password: 'Password', role: 'Role', file: 'File', mapping: 'Column mapping', q: 'Search', region: 'Region',
     department: 'Department', service_level: 'Service-level goal', service_time: 'Target time', wrap_up: 'After-call work', ring_timeout: 'Ring timeout',
     strategy: 'Strategy', priority: 'Priority', calendar: 'Calendar', dispositions: 'Wrap-up codes', thresholds: 'Alert thresholds',
-    user_id: 'User', absorbed_id: 'Customer merged', numbers: 'Numbers', keys: 'Keys', body: 'Content', row: 'Row',
+    user_id: 'User', absorbed_id: 'Customer merged', order_type: 'Order type', title: 'Subject', description: 'Description', category: 'Category', fields: 'Details', note: 'Note', reason: 'Reason', score: 'Score', group: 'Handling group', into: 'Merge into', caller: 'Caller', address: 'Address', customer_id: 'Customer', solved: 'Solved on the call', numbers: 'Numbers', keys: 'Keys', body: 'Content', row: 'Row',
   },
   account: {
     title: 'My account', tenant: 'Center', platform: 'Platform', password: 'Change password', current: 'Current password', new: 'New password (8 or more)', change: 'Change', changed: 'Password changed',
     dealerNote: 'The dealer workspace (the customers and leads of your regions) opens with the leads module.',
   },
-  kind: { queue: 'queue', agent: 'routing profile', ivr_flow: 'IVR flow', skill: 'skill', calendar: 'calendar', team: 'team' },
+  kind: { queue: 'queue', agent: 'routing profile', ivr_flow: 'IVR flow', skill: 'skill', calendar: 'calendar', team: 'team', order_type: 'order type', handling_group: 'handling group' },
   dealer: { title: 'My customers', search: 'Name or number', noRegions: 'No region has been given to you yet', leadsSoon: 'Leads assigned by region will be followed up here.' },
   dept: { finance: 'Finance', legal: 'Legal', sales: 'Sales', service: 'Service' },
   home: {
@@ -304,6 +334,36 @@ const en: Messages = {
     numbers: 'A number and the IVR flow it reaches', agentsQueues: 'Every agent serves at least one queue ({names})', queuesReached: 'Every queue is reached from an IVR flow or an overflow ({names})',
     queuesStaffed: 'Every queue has agents serving it ({names})', dispositions: 'Wrap-up codes', go: 'Set up',
   },
+  orders: {
+    title: 'Work orders', new: 'New order', id: 'No.', type: 'Type', category: 'Category', priority: 'Priority', subject: 'Subject', description: 'Description',
+    customer: 'Customer', caller: 'Caller', region: 'Region', regionHelp: 'Province/city/district, e.g. 浙江省/杭州市/西湖区', address: 'Address', status: 'Status',
+    group: 'Handling group', handler: 'Handler', due: 'Due', created: 'Taken in', mine: 'Mine only', breached: 'Breached', dueSoon: 'Due within 4 h',
+    all: 'All', active: 'Not closed', callbacks: 'To call back', none: 'No work order', solved: 'Solved on this call', create: 'Take in', createdAs: 'Taken in as No. {id}',
+    openOrders: 'Open orders of this customer', more: 'Load more', timeline: 'History', fields: 'Details', clocks: 'Time limits', met: 'met', paused: 'paused (waiting on the customer)',
+    warned: 'chased', reason: 'Reason', note: 'Note', pickGroup: 'Choose a handling group', byRule: 'By the rules', reached: 'Reached', notReached: 'Not reached',
+    satisfied: 'Satisfied', unsatisfied: 'Unsatisfied', score: 'Score', words: "Customer's words", into: 'Merge into No.', done: 'Done', system: 'System', back: 'Back to the list',
+    callers: 'Callers', calls: 'Calls', reopened: 'Reopened {n} times', firstContact: 'First-contact resolution', merged: 'Merged in', unassigned: 'Not dispatched',
+    reassign: 'Reassign selected', selected: '{n} selected', search: 'Search', refresh: 'Refresh', call: 'Call', to: 'to {name}', attempts: 'Not reached {n} times',
+    limit: { accept: 'Accept', first_action: 'First action', resolve: 'Resolve' },
+    statuses: { open: 'To dispatch', dispatched: 'Dispatched', accepted: 'In hand', waiting: 'Waiting on customer', resolved: 'To call back', closed: 'Closed', merged: 'Merged' },
+    closure: { satisfied: 'Satisfied', unreachable: 'Unreachable', override: 'Closed by a manager', resolved: 'Resolved' },
+    priorities: { low: 'Low', normal: 'Normal', high: 'High', urgent: 'Urgent' },
+    action: {
+      create: 'Taken in', dispatch: 'Dispatched', redispatch: 'Re-dispatched', accept: 'Accepted', return: 'Returned', wait: 'Waiting on customer', resume: 'Resumed', on_the_way: 'On the way',
+      on_site: 'On site', note: 'Note', resolve: 'Resolved', callback: 'Called back', callback_missed: 'Callback not reached', override: 'Closed by override', merge: 'Merged into another',
+      absorb: 'Took in a merged order', repeat_call: 'Called again',
+    },
+    sla: { warn: '{limit} limit nearly used; chased', breach: '{limit} limit breached; escalated' },
+    crew: { title: 'My orders', empty: 'No order for you', navigate: 'Directions' },
+  },
+  orderAdmin: {
+    types: 'Order types', groups: 'Handling groups', kind: 'Kind', kinds: { back_office: 'Back office', crew: 'Field crew', expert: 'Second-line experts' }, lead: 'Lead',
+    handles: 'Routing rules', handlesHelp: 'Orders meeting a rule go to this group; of all groups\' rules the one with most conditions and the finest region wins. Empty conditions match anything.',
+    callback: 'Call back when done', callbackHelp: 'Complaints and repairs close only after the customer is called back', categoriesHelp: 'A category a line: code | Chinese name | English name; indent children by two spaces',
+    fieldKinds: { text: 'Text', number: 'Number', choice: 'Choice', date: 'Date' }, required: 'Required', options: 'An option a line', policies: 'Time limits',
+    everyone: 'Every customer', standardWeek: 'Standard week (with public holidays)', warnAt: 'Chase at', units: { working_minutes: 'working minutes', working_days: 'working days', wall_minutes: 'minutes (7×24)' },
+    noLimit: 'No limit', setLimit: 'Set a limit', previewFrom: 'Preview: taken in at', preview: 'Compute due times',
+  },
   error: {
     network: 'Network error; check the connection and try again', generic: 'Failed: {msg}', field: '{field}: {msg}', item: '{label} #{n}',
     inUse: 'The {kind} “{key}” still uses it; change that first',
@@ -317,7 +377,7 @@ const en: Messages = {
     reason: {
       required: 'required', maxChars: 'at most {a} characters', rangeChars: '{a}–{b} characters', usedBy: 'already used by user {a}', nameTaken: 'already the name of “{a}”; choose another', exists: 'already exists',
       unknownChoice: 'not one of the choices', level: '1 to 5', unknownRef: 'refers to something that does not exist', phone: 'not a valid phone number', email: 'not a valid e-mail address',
-      keyChars: 'letters, digits, - and _ only', duplicate: 'duplicated', inUse: 'still referred to; remove the references first', other: 'invalid',
+      keyChars: 'letters, digits, - and _ only', number: 'a number', date: 'a date like 2026-12-01', duplicate: 'duplicated', inUse: 'still referred to; remove the references first', other: 'invalid',
     },
   },
 }

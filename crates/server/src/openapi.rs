@@ -37,7 +37,7 @@ use crate::api::{
         calls::consult_cancel, calls::hold, calls::wrap_up,
         cdrs::list, cdrs::export, cdrs::mine,
         config::list_order_types, config::create_order_type, config::update_order_type,
-        config::delete_order_type, config::list_groups, config::create_group,
+        config::delete_order_type, config::sla_preview, config::list_groups, config::create_group,
         config::update_group, config::delete_group,
         orders::list, orders::create, orders::get, orders::timeline, orders::handle,
         orders::dispatch, orders::callback, orders::called_again, orders::merge,

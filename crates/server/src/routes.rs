@@ -737,6 +737,16 @@ pub fn table() -> Vec<Endpoint> {
             post(config::create_order_type),
         ),
         ep(
+            M::POST,
+            "/api/order-types/preview",
+            Some(ViewConfig),
+            Some(
+                json!({"limit": {"unit": "working_days", "value": 3}, "warn_percent": 80,
+                        "from_ms": 1_790_762_100_000_i64}),
+            ),
+            post(config::sla_preview),
+        ),
+        ep(
             M::PUT,
             "/api/order-types/{order_type_key}",
             Some(ManageConfig),

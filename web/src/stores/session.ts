@@ -42,6 +42,8 @@ export const useSession = defineStore('session', () => {
     }
   }
 
+  const narrow = () => typeof window !== 'undefined' && window.innerWidth < 640
+
   const can = (perm: string) => computed(() => info.value?.permissions.includes(perm) ?? false)
 
   /** Where this user starts: each role at the screen of its day's work. */
@@ -56,7 +58,8 @@ export const useSession = defineStore('session', () => {
       case 'agent': return first(['take_contacts', '/desktop'])
       case 'quality_inspector':
       case 'expert': return first(['view_calls', '/calls'], ['take_contacts', '/desktop'])
-      case 'back_office': return first(['view_customers', '/customers'])
+      // Handlers start at their orders; on a phone, at the field crew's page.
+      case 'back_office': return narrow() ? first(['handle_orders', '/crew']) : first(['view_orders', '/orders'], ['view_customers', '/customers'])
       case 'dealer': return first(['dealer_customers', '/dealer'])
       default: return first(['take_contacts', '/desktop'], ['view_customers', '/customers'])
     }

@@ -829,6 +829,71 @@ handlers!(
     delete_group
 );
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlaPreviewInput {
+    /// A calendar's key; left out for the standard working week.
+    #[serde(default)]
+    pub calendar: Option<String>,
+    pub limit: LimitInput,
+    /// 0–99.
+    #[serde(default)]
+    pub warn_percent: u8,
+    /// When the order is taken in (dispatched, for the limits to accept and to act).
+    pub from_ms: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaPreview {
+    /// When the limit runs out.
+    pub due_ms: Option<i64>,
+    /// When the handler is chased (催办).
+    pub warn_ms: Option<i64>,
+}
+
+/// What a time limit means on a calendar: "taken in Friday 17:55 before National Day →
+/// due …", for the administrator setting it.
+#[utoipa::path(post, path = "/api/order-types/preview", tag = "orders", request_body = SlaPreviewInput,
+    responses((status = 200, body = SlaPreview), (status = 400, body = ErrorBody)))]
+pub async fn sla_preview(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(i): ApiJson<SlaPreviewInput>,
+) -> ApiResult<Json<SlaPreview>> {
+    let tenant = caller.tenant()?;
+    if i.limit.value == 0 {
+        return Err(ApiError::invalid("limit", "a limit of at least 1"));
+    }
+    if i.warn_percent > 99 {
+        return Err(ApiError::invalid("warn_percent", "0 (no warning) to 99"));
+    }
+    // Within the years anyone plans for: 1970–2200.
+    if !(0..=7_258_118_400_000).contains(&i.from_ms) {
+        return Err(ApiError::invalid("from_ms", "a time between 1970 and 2200"));
+    }
+    if let Some(c) = &i.calendar {
+        state
+            .app()
+            .config_get::<doc::Calendar>(tenant, c)
+            .await
+            .map_err(|_| ApiError::invalid("calendar", format!("no calendar `{c}` here")))?;
+    }
+    let policy = tickets::Policy {
+        segment: None,
+        calendar: i.calendar,
+        accept: None,
+        first_action: None,
+        resolve: None,
+        warn_percent: i.warn_percent,
+    };
+    let cal = state.app().sla_calendar(tenant, Some(&policy)).await?;
+    let clock = tickets::Clock::new(i.from_ms, i.limit.into_doc(), i.warn_percent);
+    Ok(Json(SlaPreview {
+        due_ms: clock.due_ms(&cal, i.from_ms),
+        warn_ms: clock.warn_ms(&cal, i.from_ms),
+    }))
+}
+
 /// Open now? And when does that change — for the IVR's "we are closed" and for people.
 #[utoipa::path(get, path = "/api/calendars/{calendar_key}/status", tag = "config",
     params(("calendar_key" = String, Path)),

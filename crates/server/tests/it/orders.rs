@@ -409,3 +409,35 @@ fn bad_orders_are_refused_naming_the_field() {
         );
     });
 }
+
+/// The administrator's preview: taken in on Wednesday 30 September 2026 at 17:55, before
+/// National Day, three working days on the standard week run to the close of the make-up
+/// Saturday, 10 October at 17:30.
+#[test]
+fn the_sla_preview_counts_across_national_day() {
+    on_both(|w: World| async move {
+        let (s, v) = post(
+            &w,
+            Role::TenantAdmin,
+            "/api/order-types/preview",
+            json!({"limit": {"unit": "working_days", "value": 3}, "warn_percent": 0,
+                   "from_ms": 1_790_762_100_000_i64}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["due_ms"], 1_791_624_600_000_i64);
+        assert_eq!(v["warn_ms"], Value::Null);
+        let (s, e) = post(
+            &w,
+            Role::TenantAdmin,
+            "/api/order-types/preview",
+            json!({"limit": {"unit": "working_days", "value": 3}, "calendar": "nope",
+                   "from_ms": 1_790_762_100_000_i64}),
+        )
+        .await;
+        assert_eq!(
+            (s, e["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("calendar"))
+        );
+    });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { calendars, dayOf, queues, toggleDay } from './forms'
+import { calendars, dayOf, handlingGroups, orderTypes, queues, textToCategories, toggleDay } from './forms'
 
 const statutory = { holidays: new Set(['2026-10-01', '2026-10-02']), workdays: new Set(['2026-10-10']) }
 
@@ -38,5 +38,36 @@ describe('configuration forms', () => {
     toggleDay(m, '2026-10-01', statutory) // a statutory holiday opened
     expect(dayOf(m, '2026-10-01', statutory).kind).toBe('workday')
     expect(calendars.toBody(m).special).toEqual([{ date: '2026-10-10', hours: [] }])
+  })
+
+  it('save an order type and a handling group back as the server stored them', () => {
+    const type = {
+      name_zh: '报修', name_en: 'Repair', callback_required: true,
+      categories: [
+        { code: 'leak', name_zh: '漏水', name_en: 'Leak', children: [{ code: 'main', name_zh: '主管爆裂', name_en: 'Burst main' }] },
+        { code: 'pressure', name_zh: '水压低', name_en: 'Low pressure' },
+      ],
+      fields: [
+        { key: 'meter_no', label_zh: '表号', label_en: 'Meter number', kind: 'text', required: false },
+        { key: 'visit', label_zh: '上门时段', label_en: 'Visit', kind: 'choice', required: true, options: ['上午', '下午'] },
+      ],
+      policies: [
+        { segment: null, calendar: null, accept: { unit: 'wall_minutes', value: 30 }, first_action: null, resolve: { unit: 'working_days', value: 3 }, warn_percent: 80 },
+        { segment: 'large_account', calendar: 'hours', accept: null, first_action: null, resolve: { unit: 'working_minutes', value: 480 }, warn_percent: 70 },
+      ],
+    }
+    expect(orderTypes.toBody(orderTypes.fromDoc(type))).toEqual(type)
+    const group = {
+      name: '西湖区维修班', kind: 'crew', members: [7, 8], lead: 3,
+      handles: [{ order_type: 'repair', category: null, region: '浙江省/杭州市/西湖区', segment: null }],
+    }
+    expect(handlingGroups.toBody(handlingGroups.fromDoc(group))).toEqual(group)
+  })
+
+  it('read a category tree from indented lines people type', () => {
+    expect(textToCategories('leak | 漏水 | Leak\n  main | 主管爆裂\nquality')).toEqual([
+      { code: 'leak', name_zh: '漏水', name_en: 'Leak', children: [{ code: 'main', name_zh: '主管爆裂', name_en: '主管爆裂' }] },
+      { code: 'quality', name_zh: 'quality', name_en: 'quality' },
+    ])
   })
 })

@@ -194,3 +194,110 @@ export function toggleDay(m: CalendarModel, date: string, statutory: { holidays:
   else if (now.kind === 'statutoryWorkday') m.special.push({ date, hours: '' })
   else m.holidays.push(date)
 }
+
+// ----- work orders -----------------------------------------------------------------------------
+
+export interface LimitModel { unit: 'working_minutes' | 'working_days' | 'wall_minutes'; value: number }
+export interface PolicyModel {
+  segment: string | null
+  calendar: string | null
+  accept: LimitModel | null
+  first_action: LimitModel | null
+  resolve: LimitModel | null
+  warn_percent: number
+}
+export interface FieldModel { key: string; label_zh: string; label_en: string; kind: string; required: boolean; options: string }
+export interface OrderTypeModel {
+  name_zh: string
+  name_en: string
+  callback_required: boolean
+  /** The category tree, a line each: `code | 中文名 | English name`, children indented by two spaces. */
+  categories: string
+  fields: FieldModel[]
+  policies: PolicyModel[]
+}
+
+interface CategoryDoc { code: string; name_zh: string; name_en: string; children?: CategoryDoc[] }
+
+export function categoriesToText(cats: CategoryDoc[] | undefined, depth = 0): string {
+  return (cats ?? [])
+    .map((c) => `${'  '.repeat(depth)}${c.code} | ${c.name_zh} | ${c.name_en}` + (c.children?.length ? '\n' + categoriesToText(c.children, depth + 1) : ''))
+    .join('\n')
+}
+
+/** The tree back from its lines; a line without names keeps its code as both names. */
+export function textToCategories(text: string): CategoryDoc[] {
+  const root: CategoryDoc[] = []
+  const stack: { depth: number; children: CategoryDoc[] }[] = [{ depth: -1, children: root }]
+  for (const raw of text.split('\n')) {
+    if (!raw.trim()) continue
+    const depth = Math.floor((raw.length - raw.trimStart().length) / 2)
+    const [code, zh, en] = raw.trim().split('|').map((x) => x.trim())
+    const node: CategoryDoc = { code: code ?? '', name_zh: zh || code || '', name_en: en || zh || code || '' }
+    while (stack.length > 1 && stack[stack.length - 1].depth >= depth) stack.pop()
+    const parent = stack[stack.length - 1]
+    parent.children.push(node)
+    stack.push({ depth, children: (node.children = []) })
+  }
+  const prune = (cs: CategoryDoc[]) => cs.forEach((c) => (c.children?.length ? prune(c.children) : delete c.children))
+  prune(root)
+  return root
+}
+
+const limitOf = (l: Data | null | undefined): LimitModel | null => (l ? { unit: l.unit, value: l.value } : null)
+
+export const orderTypes = {
+  blank: (): OrderTypeModel => ({
+    name_zh: '', name_en: '', callback_required: true, categories: '', fields: [],
+    policies: [{ segment: null, calendar: null, accept: null, first_action: null, resolve: { unit: 'working_days', value: 3 }, warn_percent: 80 }],
+  }),
+  fromDoc: (d: Data): OrderTypeModel => ({
+    name_zh: d.name_zh ?? '',
+    name_en: d.name_en ?? '',
+    callback_required: !!d.callback_required,
+    categories: categoriesToText(d.categories),
+    fields: (d.fields ?? []).map((f: Data) => ({
+      key: f.key, label_zh: f.label_zh, label_en: f.label_en, kind: f.kind, required: !!f.required, options: (f.options ?? []).join('\n'),
+    })),
+    policies: (d.policies ?? []).map((p: Data) => ({
+      segment: p.segment ?? null, calendar: p.calendar ?? null, accept: limitOf(p.accept), first_action: limitOf(p.first_action),
+      resolve: limitOf(p.resolve), warn_percent: p.warn_percent ?? 0,
+    })),
+  }),
+  toBody: (m: OrderTypeModel) => ({
+    name_zh: m.name_zh.trim(),
+    name_en: m.name_en.trim(),
+    callback_required: m.callback_required,
+    categories: textToCategories(m.categories),
+    fields: m.fields.map((f) => {
+      const options = f.options.split('\n').map((x) => x.trim()).filter(Boolean)
+      return { key: f.key.trim(), label_zh: f.label_zh.trim(), label_en: f.label_en.trim(), kind: f.kind, required: f.required, ...(options.length ? { options } : {}) }
+    }),
+    policies: m.policies.map((p) => ({
+      segment: p.segment || null, calendar: p.calendar || null, accept: p.accept, first_action: p.first_action, resolve: p.resolve, warn_percent: p.warn_percent,
+    })),
+  }),
+}
+
+export interface MatchModel { order_type: string; category: string; region: string; segment: string }
+export interface GroupModel { name: string; kind: string; members: number[]; lead: number | null; handles: MatchModel[] }
+
+export const handlingGroups = {
+  blank: (): GroupModel => ({ name: '', kind: 'back_office', members: [], lead: null, handles: [] }),
+  fromDoc: (d: Data): GroupModel => ({
+    name: d.name ?? '',
+    kind: d.kind ?? 'back_office',
+    members: [...(d.members ?? [])],
+    lead: d.lead ?? null,
+    handles: (d.handles ?? []).map((h: Data) => ({ order_type: h.order_type ?? '', category: h.category ?? '', region: h.region ?? '', segment: h.segment ?? '' })),
+  }),
+  toBody: (m: GroupModel) => ({
+    name: m.name.trim(),
+    kind: m.kind,
+    members: m.members,
+    lead: m.lead,
+    handles: m.handles.map((h) => ({
+      order_type: h.order_type || null, category: h.category.trim() || null, region: h.region.trim().replace(/\s*\/\s*/g, '/') || null, segment: h.segment || null,
+    })),
+  }),
+}
