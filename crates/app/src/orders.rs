@@ -815,8 +815,9 @@ fn check_intake(kind: &OrderType, i: &mut Intake) -> AppResult<()> {
     Ok(())
 }
 
-/// The order's row at `version`: a closed order keeps the group and handler it had.
-fn row_of(
+/// The order's row at `version`: a closed order keeps the group and handler it had. (Public
+/// for bulk loads, `hotline bench orders`.)
+pub fn row_of(
     t: &Ticket,
     version: i64,
     prev: Option<&OrderRow>,
@@ -859,8 +860,9 @@ fn row_of(
     }
 }
 
+/// The event of a change, carrying the order's row (public for bulk loads).
 #[allow(clippy::too_many_arguments)]
-fn change_event(
+pub fn change_event(
     tenant: TenantId,
     row: &OrderRow,
     from: &str,

@@ -310,19 +310,35 @@ async fn bench(args: Args) -> Result<()> {
 
 /// A bearer session for an agent of the bench tenant, made directly in the store.
 async fn bench_token(store: &Store, tenant: &store::Tenant, now: i64) -> Result<String> {
+    Ok(
+        session(store, tenant, store::Role::Agent, "bench-agent", now)
+            .await?
+            .1,
+    )
+}
+
+/// A user of `role` of the bench tenant and a bearer session of theirs, made directly in
+/// the store.
+pub(crate) async fn session(
+    store: &Store,
+    tenant: &store::Tenant,
+    role: store::Role,
+    username: &str,
+    now: i64,
+) -> Result<(store::User, String)> {
     let user = store
         .create_user(
             &store::NewUser {
                 tenant: Some(tenant.id),
-                username: "bench-agent".into(),
-                display_name: "bench".into(),
-                role: store::Role::Agent,
+                username: username.into(),
+                display_name: username.into(),
+                role,
                 password_hash: "$argon2id$unused".into(),
             },
             now,
         )
         .await?;
-    let secret = format!("bench-{now}");
+    let secret = format!("bench-{username}-{now}");
     let hash = server::token_hash(&secret);
     store
         .create_session(
@@ -340,5 +356,5 @@ async fn bench_token(store: &Store, tenant: &store::Tenant, now: i64) -> Result<
             now,
         )
         .await?;
-    Ok(secret)
+    Ok((user, secret))
 }

@@ -13,6 +13,7 @@
 mod calls;
 mod crash;
 mod customers;
+mod orders;
 mod relay;
 mod routing;
 mod rtpengine;
@@ -88,6 +89,9 @@ pub enum BenchCommand {
     /// Customer create and caller-number lookup (the screen pop) on a database holding
     /// `--customers` customers: through the store, and through the HTTP API in process.
     Customers(crate::customers::Args),
+    /// Work orders on a database holding `--orders` open ones: the SLA sweep (finding what
+    /// is due, and a whole round that says it), order creation and the handlers' lists.
+    Orders(crate::orders::Args),
     /// Bridged calls at once through the real media relay, with recording: packets lost or
     /// late, and CPU per call.
     Relay(crate::relay::Args),
@@ -147,6 +151,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             json,
         } => staffing::run(write_problems, pyworkforce, repeat.max(1), seed, json),
         BenchCommand::Customers(args) => crate::customers::run(args),
+        BenchCommand::Orders(args) => crate::orders::run(args),
         BenchCommand::Relay(args) => crate::relay::run(args),
         BenchCommand::RelayPhones(args) => crate::relay::run_phones(args),
         BenchCommand::Calls(args) => crate::calls::run(args),

@@ -227,6 +227,11 @@ impl OrderType {
 /// 08:30–12:00 and 13:30–17:30 in Beijing time, with China's statutory holidays and make-up
 /// workdays.
 pub fn standard_calendar() -> calendar::Calendar {
+    static STANDARD: std::sync::OnceLock<calendar::Calendar> = std::sync::OnceLock::new();
+    STANDARD.get_or_init(build_standard).clone()
+}
+
+fn build_standard() -> calendar::Calendar {
     let day = || vec!["08:30-12:00".to_string(), "13:30-17:30".to_string()];
     let spec = calendar::CalendarSpec {
         time_zone: "Asia/Shanghai".into(),
