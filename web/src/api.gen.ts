@@ -811,6 +811,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hooks/{tenant_slug}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A work order from a business system, signed with its shared secret (see the
+         *     integration's documentation): taken in and routed like any other, once per `external_id`.
+         */
+        post: operations["hook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_integrations"];
+        put?: never;
+        /** Create it; applied at once. */
+        post: operations["create_integration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations/{integration_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change it at the version you read; applied at once, calls in progress go on. */
+        put: operations["update_integration"];
+        post?: never;
+        /** Delete it at the version you read; refused (409) while anything uses it. */
+        delete: operations["delete_integration"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ivr-flows": {
         parameters: {
             query?: never;
@@ -2240,6 +2295,23 @@ export interface components {
             /** @description True to hold the caller (they hear music), false to take them back. */
             on: boolean;
         };
+        /** @description An order a business system sends (营业 billing, 报装 installation). */
+        HookOrderInput: {
+            address?: string;
+            category?: string;
+            /** @description The customer's number: the order is linked to the one customer with it. */
+            customer_phone?: string | null;
+            description?: string;
+            /** @description The system's own id of it (1–100 characters): sent again, the same order answers. */
+            external_id: string;
+            fields?: {
+                [key: string]: string;
+            };
+            order_type: string;
+            priority?: null | components["schemas"]["PriorityDto"];
+            region?: string;
+            title: string;
+        };
         ImportDto: {
             columns: string[];
             created: number;
@@ -2259,6 +2331,21 @@ export interface components {
             };
             /** @description Rows written so far (for a progress bar), and the outcome. */
             written: number;
+        };
+        /**
+         * @description A business system (营业 billing, 报装 installation) allowed to send work orders to
+         *     `POST /api/hooks/{tenant}/orders`, signing each with the shared secret.
+         */
+        IntegrationInput: {
+            key?: string | null;
+            name: string;
+            /**
+             * @description 32–256 characters; written, never read back. Left out when changing the name, the
+             *     one set before is kept.
+             */
+            secret?: string | null;
+            /** Format: int64 */
+            version?: number | null;
         };
         IvrFlowInput: {
             /**
@@ -5059,6 +5146,215 @@ export interface operations {
             header?: never;
             path: {
                 group_key: string;
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The integration's key */
+                "x-hotline-system": string;
+                /** @description Milliseconds since 1970, within 5 minutes of now */
+                "x-hotline-timestamp": number;
+                /** @description sha256=<hex HMAC-SHA256 of `timestamp.body`> */
+                "x-hotline-signature": string;
+            };
+            path: {
+                tenant_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HookOrderInput"];
+            };
+        };
+        responses: {
+            /** @description Sent before: the same order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_integrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"][];
+                };
+            };
+        };
+    };
+    create_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_key: string;
                 /** @description The version you read (409 if someone changed it since). */
                 version: number;
             };

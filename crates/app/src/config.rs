@@ -68,6 +68,19 @@ document! {
     DealerRegions = "dealer", "dealer's regions";
     tickets::OrderType = "order_type", "order type";
     tickets::Group = "handling_group", "handling group";
+    Integration = "integration", "integration";
+}
+
+// ----- business systems ------------------------------------------------------------------------
+
+/// A business system (营业 billing, 报装 installation) that sends work orders to the
+/// center's webhook, signing each with its shared secret (HMAC-SHA256). The secret is kept
+/// to check signatures and never read back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Integration {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
 }
 
 // ----- skills ---------------------------------------------------------------------------------

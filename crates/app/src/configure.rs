@@ -156,6 +156,9 @@ impl App {
                         "team" => "a team with this key",
                         "calendar" => "a calendar with this key",
                         "ivr_flow" => "an IVR flow with this key",
+                        "order_type" => "an order type with this key",
+                        "handling_group" => "a handling group with this key",
+                        "integration" => "an integration with this key",
                         "agent" => {
                             "a routing profile for this user (send its version to change it)"
                         }
@@ -750,6 +753,34 @@ impl Kind for tickets::OrderType {
                 .policies
                 .iter()
                 .any(|p| p.calendar.as_deref() == Some(key))
+    }
+}
+
+impl Kind for crate::config::Integration {
+    fn check(&self, key: &str, _c: &Center) -> AppResult<()> {
+        check_code("key", key)?;
+        check_label("name", &self.name)?;
+        match &self.secret {
+            None => Err(AppError::invalid(
+                "secret",
+                "a shared secret of 32 to 256 characters",
+            )),
+            Some(s) if !(32..=256).contains(&s.len()) || s.chars().any(char::is_control) => Err(
+                AppError::invalid("secret", "32 to 256 characters, no control characters"),
+            ),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Saved without a secret, the one set before is kept.
+    fn keep_from(&mut self, old: &Self) {
+        if self.secret.is_none() {
+            self.secret.clone_from(&old.secret);
+        }
+    }
+
+    fn audited(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name, "secret_set": self.secret.is_some() })
     }
 }
 

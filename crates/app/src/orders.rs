@@ -225,6 +225,12 @@ impl App {
         let cal = self.sla_calendar(tenant, policy.as_ref()).await?;
         let lock = self.order_lock(tenant);
         let _one_at_a_time = lock.lock().await;
+        // A business system's retry takes in nothing new.
+        if let Some(ext) = &intake.external_id
+            && let Some(row) = self.store().scoped(tenant).order_by_external(ext).await?
+        {
+            return self.order(tenant, row.id).await;
+        }
         let now = self.now_ms();
         let id = self.next_order_id().await?;
         let actor_id = actor.map(|u| u.id.0);
@@ -762,6 +768,9 @@ fn check_intake(kind: &OrderType, i: &mut Intake) -> AppResult<()> {
     if let Some(s) = &i.segment {
         text_ok("segment", s, 40, false)?;
     }
+    if let Some(e) = &i.external_id {
+        text_ok("external_id", e, 128, true)?;
+    }
     i.region = i
         .region
         .split('/')
@@ -850,6 +859,7 @@ pub fn row_of(
         customer: t.intake.customer_id.map(CustomerId),
         region: t.intake.region.clone(),
         title: t.intake.title.clone(),
+        external_id: t.intake.external_id.clone(),
         next_due_ms: t.next_due(cal, now),
         due_ms,
         breached: t.breached(),

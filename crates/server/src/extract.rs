@@ -32,45 +32,49 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| ApiError::new(Code::PayloadTooLarge, e.body_text()))?;
-        // PostgreSQL stores no U+0000 in text or jsonb: such a write would fail late and for
-        // good (issue 20: a wrap-up note with one stalled the event log), so it is refused
-        // here, naming the field. Only bodies with the escape are searched.
-        if bytes.windows(6).any(|w| w == b"\\u0000")
-            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
-            && let Some(field) = nul_at(&v, String::new())
-        {
-            return Err(ApiError::invalid(
-                if field.is_empty() { "body" } else { &field },
-                "must not contain the NUL character (U+0000)",
-            ));
-        }
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
-            .map(ApiJson)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let field = if path == "." {
-                    "body".to_string()
-                } else {
-                    path
-                };
-                let inner = e.into_inner();
-                // serde names a missing field only in its message.
-                let msg = inner.to_string();
-                let field = msg
-                    .strip_prefix("missing field `")
-                    .and_then(|m| m.split('`').next())
-                    .map(|missing| {
-                        if field == "body" {
-                            missing.to_string()
-                        } else {
-                            format!("{field}.{missing}")
-                        }
-                    })
-                    .unwrap_or(field);
-                ApiError::invalid(&field, strip_position(&msg))
-            })
+        parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// A JSON body already read (a signed webhook's, whose bytes are checked first), with the
+/// rejections of [`ApiJson`].
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // PostgreSQL stores no U+0000 in text or jsonb: such a write would fail late and for
+    // good (issue 20: a wrap-up note with one stalled the event log), so it is refused
+    // here, naming the field. Only bodies with the escape are searched.
+    if bytes.windows(6).any(|w| w == b"\\u0000")
+        && let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = nul_at(&v, String::new())
+    {
+        return Err(ApiError::invalid(
+            if field.is_empty() { "body" } else { &field },
+            "must not contain the NUL character (U+0000)",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
+        let inner = e.into_inner();
+        // serde names a missing field only in its message.
+        let msg = inner.to_string();
+        let field = msg
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+            .map(|missing| {
+                if field == "body" {
+                    missing.to_string()
+                } else {
+                    format!("{field}.{missing}")
+                }
+            })
+            .unwrap_or(field);
+        ApiError::invalid(&field, strip_position(&msg))
+    })
 }
 
 /// Query parameters.

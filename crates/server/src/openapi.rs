@@ -41,7 +41,8 @@ use crate::api::{
         config::update_group, config::delete_group,
         orders::list, orders::create, orders::get, orders::timeline, orders::handle,
         orders::dispatch, orders::callback, orders::called_again, orders::merge,
-        orders::close_override,
+        orders::close_override, orders::hook, config::list_integrations,
+        config::create_integration, config::update_integration, config::delete_integration,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any

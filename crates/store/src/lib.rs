@@ -407,46 +407,79 @@ impl Store {
         for e in events {
             e.validate()?;
         }
-        let sql = match self.backend() {
-            Backend::Sqlite => {
-                "INSERT INTO events (tenant_id, id, at, kind, payload) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (tenant_id, id) DO NOTHING"
-            }
-            Backend::Postgres => {
-                "INSERT INTO events (tenant_id, id, at, kind, payload) \
-                 VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (tenant_id, id) DO NOTHING"
-            }
+        let cast = match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => "::jsonb",
         };
         let inserted = on_db!(self, pool => {
             let mut tx = pool.begin().await?;
-            let mut inserted = 0;
-            for e in events {
-                let n = sqlx::query(sql)
-                    .bind(e.tenant.0)
-                    .bind(&e.id)
-                    .bind(e.at_ms)
-                    .bind(&e.kind)
-                    .bind(e.payload.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|err| match &err {
-                        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                            StoreError::NotFound { what: "tenant" }
-                        }
-                        _ => StoreError::Database(err),
-                    })?
-                    .rows_affected();
-                if n == 1 && let Some(o) = &e.order {
-                    orders::write_order!(tx, e.tenant, o);
+            // Many rows a statement: a batch of the log's writer is a few statements.
+            let mut new = std::collections::HashSet::new();
+            for chunk in events.chunks(EVENTS_PER_STATEMENT) {
+                let mut sql = String::from(
+                    "INSERT INTO events (tenant_id, id, at, kind, payload) VALUES ",
+                );
+                for i in 0..chunk.len() {
+                    let n = i * 5;
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!(
+                        "(${}, ${}, ${}, ${}, ${}{cast})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5
+                    ));
                 }
-                inserted += n;
+                sql.push_str(" ON CONFLICT (tenant_id, id) DO NOTHING RETURNING tenant_id, id");
+                let mut q = sqlx::query(&sql);
+                for e in chunk {
+                    q = q
+                        .bind(e.tenant.0)
+                        .bind(&e.id)
+                        .bind(e.at_ms)
+                        .bind(&e.kind)
+                        .bind(e.payload.to_string());
+                }
+                let rows = q.fetch_all(&mut *tx).await.map_err(|err| match &err {
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                        StoreError::NotFound { what: "tenant" }
+                    }
+                    _ => StoreError::Database(err),
+                })?;
+                for r in rows {
+                    new.insert((r.int("tenant_id")?, r.text("id")?));
+                }
+            }
+            // The orders the new events carry, each at the latest version the batch has.
+            let mut latest: Vec<(TenantId, &OrderRow)> = Vec::new();
+            for e in events {
+                let Some(o) = &e.order else { continue };
+                if !new.contains(&(e.tenant.0, e.id.clone())) {
+                    continue;
+                }
+                match latest.iter_mut().find(|(t, x)| *t == e.tenant && x.id == o.id) {
+                    Some(slot) if slot.1.version < o.version => slot.1 = o,
+                    Some(_) => {}
+                    None => latest.push((e.tenant, o)),
+                }
+            }
+            for chunk in latest.chunks(ORDERS_PER_STATEMENT) {
+                orders::write_orders!(tx, chunk);
             }
             tx.commit().await?;
-            inserted
+            new.len() as u64
         });
         Ok(inserted)
     }
 }
+
+/// Rows a statement when appending: under SQLite's and PostgreSQL's limits on parameters
+/// (5 an event, 19 an order).
+const EVENTS_PER_STATEMENT: usize = 500;
+const ORDERS_PER_STATEMENT: usize = 200;
 
 const TENANT_COLUMNS: &str = "SELECT id, slug, name, seat_quota, sip_domain, time_zone, \
                               locale, created_at, suspended_at FROM tenants";

@@ -25,6 +25,9 @@ pub struct OrderRow {
     /// `省/市/区`.
     pub region: String,
     pub title: String,
+    /// A business system's id of the order it sent (`billing:A-1029`).
+    #[serde(default)]
+    pub external_id: Option<String>,
     /// When a warning or a breach falls due next; `None` when no clock runs.
     pub next_due_ms: Option<i64>,
     /// When it must be resolved by.
@@ -57,7 +60,8 @@ pub struct OrderQuery {
 }
 
 const ORDER_COLUMNS: &str = "id, order_type, category, priority, status, grp, handler_id, \
-    customer_id, region, title, next_due, due_at, breached, created_at, updated_at, version, data";
+    customer_id, region, title, external_id, next_due, due_at, breached, created_at, updated_at, \
+    version, data";
 
 fn order_from(row: &impl AnyRow) -> Result<OrderRow, StoreError> {
     Ok(OrderRow {
@@ -71,6 +75,7 @@ fn order_from(row: &impl AnyRow) -> Result<OrderRow, StoreError> {
         customer: row.opt_int("customer_id")?.map(CustomerId),
         region: row.text("region")?,
         title: row.text("title")?,
+        external_id: row.opt_text("external_id")?,
         next_due_ms: row.opt_int("next_due")?,
         due_ms: row.opt_int("due_at")?,
         breached: row.boolean("breached")?,
@@ -81,46 +86,69 @@ fn order_from(row: &impl AnyRow) -> Result<OrderRow, StoreError> {
     })
 }
 
-/// Writes the order an event carries, inside the event's transaction `$tx`: inserted, or
-/// replacing an older version of it.
-macro_rules! write_order {
-    ($tx:expr, $tenant:expr, $o:expr) => {
-        sqlx::query(
-            "INSERT INTO orders (tenant_id, id, order_type, category, priority, status, grp, \
-             handler_id, customer_id, region, title, next_due, due_at, breached, created_at, \
-             updated_at, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-             $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (tenant_id, id) DO UPDATE SET \
-             order_type = excluded.order_type, category = excluded.category, \
-             priority = excluded.priority, status = excluded.status, grp = excluded.grp, \
-             handler_id = excluded.handler_id, customer_id = excluded.customer_id, \
-             region = excluded.region, title = excluded.title, next_due = excluded.next_due, \
-             due_at = excluded.due_at, breached = excluded.breached, \
-             updated_at = excluded.updated_at, version = excluded.version, data = excluded.data \
-             WHERE orders.version < excluded.version",
-        )
-        .bind($tenant.0)
-        .bind($o.id)
-        .bind(&$o.order_type)
-        .bind(&$o.category)
-        .bind($o.priority)
-        .bind(&$o.status)
-        .bind(&$o.group)
-        .bind($o.handler.map(|u| u.0))
-        .bind($o.customer.map(|c| c.0))
-        .bind(&$o.region)
-        .bind(&$o.title)
-        .bind($o.next_due_ms)
-        .bind($o.due_ms)
-        .bind($o.breached)
-        .bind($o.created_ms)
-        .bind($o.updated_ms)
-        .bind($o.version)
-        .bind($o.data.to_string())
-        .execute(&mut *$tx)
-        .await?
-    };
+/// The columns an order's row is written with, in the order [`write_orders!`] binds them.
+const WRITE_COLUMNS: &str = "tenant_id, id, order_type, category, priority, status, grp, \
+    handler_id, customer_id, region, title, next_due, due_at, breached, created_at, updated_at, \
+    version, data, external_id";
+const WRITE_COUNT: usize = 19;
+
+/// The upsert of `rows` orders: each inserted, or replacing an older version of itself.
+pub(crate) fn write_sql(rows: usize) -> String {
+    let mut sql = format!("INSERT INTO orders ({WRITE_COLUMNS}) VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        let params: Vec<String> = (1..=WRITE_COUNT)
+            .map(|c| format!("${}", r * WRITE_COUNT + c))
+            .collect();
+        sql.push_str(&format!("({})", params.join(", ")));
+    }
+    sql.push_str(
+        " ON CONFLICT (tenant_id, id) DO UPDATE SET \
+         order_type = excluded.order_type, category = excluded.category, \
+         priority = excluded.priority, status = excluded.status, grp = excluded.grp, \
+         handler_id = excluded.handler_id, customer_id = excluded.customer_id, \
+         region = excluded.region, title = excluded.title, next_due = excluded.next_due, \
+         due_at = excluded.due_at, breached = excluded.breached, \
+         updated_at = excluded.updated_at, version = excluded.version, data = excluded.data \
+         WHERE orders.version < excluded.version",
+    );
+    sql
 }
-pub(crate) use write_order;
+
+/// Writes the orders new events carry, `(tenant, row)` each (one row per order), inside
+/// the events' transaction `$tx`.
+macro_rules! write_orders {
+    ($tx:expr, $rows:expr) => {{
+        let sql = crate::orders::write_sql($rows.len());
+        let mut q = sqlx::query(&sql);
+        for (tenant, o) in $rows {
+            q = q
+                .bind(tenant.0)
+                .bind(o.id)
+                .bind(&o.order_type)
+                .bind(&o.category)
+                .bind(o.priority)
+                .bind(&o.status)
+                .bind(&o.group)
+                .bind(o.handler.map(|u| u.0))
+                .bind(o.customer.map(|c| c.0))
+                .bind(&o.region)
+                .bind(&o.title)
+                .bind(o.next_due_ms)
+                .bind(o.due_ms)
+                .bind(o.breached)
+                .bind(o.created_ms)
+                .bind(o.updated_ms)
+                .bind(o.version)
+                .bind(o.data.to_string())
+                .bind(&o.external_id);
+        }
+        q.execute(&mut *$tx).await?;
+    }};
+}
+pub(crate) use write_orders;
 
 impl NewEvent {
     pub(crate) fn validate_order(&self) -> Result<(), StoreError> {
@@ -130,6 +158,7 @@ impl NewEvent {
         let nul = [&o.order_type, &o.category, &o.status, &o.region, &o.title]
             .into_iter()
             .chain(o.group.as_ref())
+            .chain(o.external_id.as_ref())
             .any(|s| s.contains('\0'))
             || crate::model::has_nul(&o.data);
         crate::model::check("order", !nul, "no NUL characters (U+0000)")?;
@@ -229,6 +258,22 @@ impl TenantStore<'_> {
             }
             query.fetch_all(pool).await?.iter().map(order_from).collect()
         })
+    }
+
+    /// The order a business system sent under its own id.
+    pub async fn order_by_external(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<OrderRow>, StoreError> {
+        let sql =
+            format!("SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 AND external_id = $2");
+        on_db!(self.store, pool => sqlx::query(&sql)
+            .bind(self.tenant.0)
+            .bind(external_id)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| order_from(&r))
+            .transpose())
     }
 
     /// Orders with a warning or a breach due by `now_ms`, soonest first: what the SLA sweep

@@ -89,6 +89,9 @@ pub struct Intake {
     pub caller: Option<String>,
     /// The call it was taken on.
     pub call_id: Option<String>,
+    /// A business system's id of the order it sent (`billing:A-1029`).
+    #[serde(default)]
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

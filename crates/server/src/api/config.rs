@@ -188,6 +188,10 @@ impl From<&ConfigItem> for ConfigDoc {
         let mut data = c.data.clone();
         // SIP passwords are written, never read back, nor what is kept of them.
         if let Some(o) = data.as_object_mut() {
+            // A business system's shared secret, likewise.
+            if o.remove("secret").is_some_and(|p| !p.is_null()) {
+                o.insert("has_secret".into(), Value::Bool(true));
+            }
             let clear = o.remove("sip_password").is_some_and(|p| !p.is_null());
             let sealed = o.remove("sip_secret").is_some_and(|p| !p.is_null());
             if clear || sealed {
@@ -348,6 +352,22 @@ pub struct OrderTypeInput {
     pub fields: Vec<FieldInput>,
     #[serde(default)]
     pub policies: Vec<PolicyInput>,
+}
+
+/// A business system (营业 billing, 报装 installation) allowed to send work orders to
+/// `POST /api/hooks/{tenant}/orders`, signing each with the shared secret.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationInput {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub version: Option<i64>,
+    pub name: String,
+    /// 32–256 characters; written, never read back. Left out when changing the name, the
+    /// one set before is kept.
+    #[serde(default)]
+    pub secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -523,6 +543,11 @@ wire!(OrderTypeInput => tickets::OrderType, |i| tickets::OrderType {
             warn_percent: p.warn_percent,
         })
         .collect(),
+});
+
+wire!(IntegrationInput => doc::Integration, |i| doc::Integration {
+    name: i.name,
+    secret: i.secret,
 });
 
 wire!(HandlingGroupInput => tickets::Group, |i| tickets::Group {
@@ -815,6 +840,18 @@ handlers!(
     create_order_type,
     update_order_type,
     delete_order_type
+);
+handlers!(
+    "orders",
+    "/api/integrations",
+    "/api/integrations/{integration_key}",
+    "integration_key",
+    IntegrationInput,
+    doc::Integration,
+    list_integrations,
+    create_integration,
+    update_integration,
+    delete_integration
 );
 handlers!(
     "orders",

@@ -163,10 +163,9 @@ impl Calendars {
         tenant: store::TenantId,
         id: i64,
     ) -> ApiResult<Option<String>> {
-        if !self.names.contains_key(&id) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = self.names.entry(id) {
             let user = state.store().user(Some(tenant), UserId(id)).await?;
-            self.names
-                .insert(id, user.map(|u| u.display_name).unwrap_or_default());
+            slot.insert(user.map(|u| u.display_name).unwrap_or_default());
         }
         Ok(self.names.get(&id).filter(|n| !n.is_empty()).cloned())
     }
@@ -293,6 +292,7 @@ pub async fn create(
         fields: i.fields,
         caller: i.caller.filter(|c| !c.trim().is_empty()),
         call_id: i.call_id.filter(|c| !c.trim().is_empty()),
+        external_id: None,
     };
     let v = state
         .app()
@@ -711,4 +711,177 @@ pub async fn called_again(
         Action::CalledAgain { call_id: i.call_id },
     )
     .await
+}
+
+/// An order a business system sends (营业 billing, 报装 installation).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HookOrderInput {
+    /// The system's own id of it (1–100 characters): sent again, the same order answers.
+    pub external_id: String,
+    pub order_type: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub priority: Option<PriorityDto>,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// The customer's number: the order is linked to the one customer with it.
+    #[serde(default)]
+    pub customer_phone: Option<String>,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// How old a signed request may be, either way (clocks drift): five minutes.
+const HOOK_SKEW_MS: i64 = 5 * 60_000;
+
+/// Checks a business system's signature: `X-Hotline-System` names an integration of the
+/// tenant, `X-Hotline-Timestamp` (ms) is within five minutes, and `X-Hotline-Signature` is
+/// `sha256=` and the hex HMAC-SHA256, under the integration's secret, of the timestamp, a
+/// dot and the body. Every failure is the same 401, so nothing is learnt by guessing.
+async fn verify_hook(
+    state: &AppState,
+    tenant: store::TenantId,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> ApiResult<String> {
+    use hmac::{Hmac, Mac};
+    let refused = || {
+        ApiError::new(
+            crate::error::Code::Unauthenticated,
+            "a business system's request without a valid signature",
+        )
+    };
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or_else(refused)
+    };
+    let system = header("x-hotline-system")?;
+    let at: i64 = header("x-hotline-timestamp")?
+        .parse()
+        .map_err(|_| refused())?;
+    let signature = header("x-hotline-signature")?;
+    if (state.now_ms() - at).abs() > HOOK_SKEW_MS {
+        return Err(refused());
+    }
+    let item = state
+        .app()
+        .config_get::<app::config::Integration>(tenant, &system)
+        .await
+        .map_err(|_| refused())?;
+    let doc: app::config::Integration = app::config::parse(&item).map_err(|_| refused())?;
+    let secret = doc.secret.ok_or_else(refused)?;
+    let expected = signature
+        .strip_prefix("sha256=")
+        .and_then(|h| {
+            (h.len() == 64)
+                .then(|| {
+                    (0..32)
+                        .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok())
+                        .collect::<Option<Vec<u8>>>()
+                })
+                .flatten()
+        })
+        .ok_or_else(refused)?;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| refused())?;
+    mac.update(at.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    // Constant time.
+    mac.verify_slice(&expected).map_err(|_| refused())?;
+    Ok(system)
+}
+
+/// A work order from a business system, signed with its shared secret (see the
+/// integration's documentation): taken in and routed like any other, once per `external_id`.
+#[utoipa::path(post, path = "/api/hooks/{tenant_slug}/orders", tag = "orders",
+    params(("tenant_slug" = String, Path),
+        ("x-hotline-system" = String, Header, description = "The integration's key"),
+        ("x-hotline-timestamp" = i64, Header, description = "Milliseconds since 1970, within 5 minutes of now"),
+        ("x-hotline-signature" = String, Header, description = "sha256=<hex HMAC-SHA256 of `timestamp.body`>")),
+    request_body = HookOrderInput,
+    responses((status = 201, body = OrderDto), (status = 200, body = OrderDto, description = "Sent before: the same order"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn hook(
+    State(state): State<AppState>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<OrderDto>)> {
+    let refused = || {
+        ApiError::new(
+            crate::error::Code::Unauthenticated,
+            "a business system's request without a valid signature",
+        )
+    };
+    if slug.len() > 64 {
+        return Err(refused());
+    }
+    let tenant = state
+        .store()
+        .tenant_by_slug(&slug)
+        .await?
+        .filter(|t| t.suspended_at_ms.is_none())
+        .ok_or_else(refused)?;
+    let system = verify_hook(&state, tenant.id, &headers, &body).await?;
+    let i: HookOrderInput = crate::extract::parse_json(&body)?;
+    if i.external_id.trim().is_empty() || i.external_id.chars().count() > 100 {
+        return Err(ApiError::invalid("external_id", "1–100 characters"));
+    }
+    let external_id = format!("{system}:{}", i.external_id.trim());
+    if let Some(row) = state
+        .store()
+        .scoped(tenant.id)
+        .order_by_external(&external_id)
+        .await?
+    {
+        let v = state.app().order(tenant.id, row.id).await?;
+        let dto = Calendars::default().dto(&state, tenant.id, &v).await?;
+        return Ok((StatusCode::OK, Json(dto)));
+    }
+    let mut customer_id = None;
+    let mut caller = None;
+    if let Some(p) = i.customer_phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        let number = phone::normalize(p, None)
+            .map_err(|_| ApiError::invalid("customer_phone", "not a phone number"))?;
+        let found = state
+            .store()
+            .scoped(tenant.id)
+            .customers_by_phone(number.as_str())
+            .await?;
+        if let [one] = found.as_slice() {
+            customer_id = Some(one.id.0);
+        }
+        caller = Some(number.as_str().to_string());
+    }
+    let intake = Intake {
+        order_type: i.order_type,
+        category: i.category,
+        priority: i.priority.map_or(Priority::Normal, Into::into),
+        title: i.title,
+        description: i.description,
+        customer_id,
+        segment: None,
+        region: i.region,
+        address: i.address,
+        fields: i.fields,
+        caller,
+        call_id: None,
+        external_id: Some(external_id),
+    };
+    let v = state
+        .app()
+        .create_order(tenant.id, None, intake, false)
+        .await?;
+    let dto = Calendars::default().dto(&state, tenant.id, &v).await?;
+    Ok((StatusCode::CREATED, Json(dto)))
 }

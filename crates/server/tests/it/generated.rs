@@ -153,7 +153,13 @@ fn every_protected_route_needs_a_session() {
 #[test]
 fn bad_bodies_are_refused_naming_the_field_and_write_nothing() {
     on_both(|w: World| async move {
-        for e in table().into_iter().filter(|e| e.example.is_some()) {
+        // A business system's webhook is authenticated by the body's signature, so an
+        // unsigned body is a 401 whatever it holds; its signed bad bodies are in `orders`.
+        let signed = |e: &Endpoint| e.path.starts_with("/api/hooks/");
+        for e in table()
+            .into_iter()
+            .filter(|e| e.example.is_some() && !signed(e))
+        {
             // Someone allowed to call it: the tenant administrator where they may, else the
             // first tenant role that may, else the platform administrator.
             let role = match e.perm {

@@ -378,6 +378,12 @@ async fn fixture(
     )
     .await;
     put(
+        "integration",
+        format!("{slug}-billing"),
+        json!({ "name": format!("营业系统{marker}"), "secret": format!("{slug}-secret-of-at-least-32-characters") }),
+    )
+    .await;
+    put(
         "handling_group",
         format!("{slug}-group"),
         json!({ "name": format!("维修一班{marker}"), "kind": "crew",
@@ -436,6 +442,8 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{other_order_id}", f.other_order.to_string()),
         ("{order_type_key}", format!("{}-type", f.tenant.slug)),
         ("{group_key}", format!("{}-group", f.tenant.slug)),
+        ("{integration_key}", format!("{}-billing", f.tenant.slug)),
+        ("{tenant_slug}", f.tenant.slug.clone()),
     ] {
         out = out.replace(name, &value);
     }

@@ -441,3 +441,125 @@ fn the_sla_preview_counts_across_national_day() {
         );
     });
 }
+
+/// 营业/报装 systems send orders signed with their shared secret: taken in once per their
+/// own id, refused alike for any fault of the signature, and the secret never read back.
+#[test]
+fn a_business_systems_signed_webhook_takes_in_an_order_once() {
+    use hmac::{Hmac, Mac};
+    on_both(|w: World| async move {
+        let secret = "water-secret-of-at-least-32-characters";
+        let sign = |at: i64, body: &str, key: &str| {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+            mac.update(format!("{at}.{body}").as_bytes());
+            let hex: String = mac
+                .finalize()
+                .into_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("sha256={hex}")
+        };
+        let send =
+            |slug: &'static str, system: &'static str, at: i64, body: String, sig: String| {
+                let app = w.app.clone();
+                async move {
+                    let req = axum::http::Request::post(format!("/api/hooks/{slug}/orders"))
+                        .header("content-type", "application/json")
+                        .header("x-hotline-system", system)
+                        .header("x-hotline-timestamp", at.to_string())
+                        .header("x-hotline-signature", sig)
+                        .body(axum::body::Body::from(body))
+                        .unwrap();
+                    let resp = tower::ServiceExt::oneshot(app, req).await.unwrap();
+                    let status = resp.status();
+                    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+                        .await
+                        .unwrap();
+                    (
+                        status,
+                        serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+                    )
+                }
+            };
+        let now = w.state.now_ms();
+        let body = json!({"external_id": "A-1029", "order_type": "water-type", "title": "营业厅转来：水表漏水",
+                          "customer_phone": "138 1234 5678", "region": "浙江省/杭州市/西湖区"})
+        .to_string();
+        let (s, o) = send(
+            "water",
+            "water-billing",
+            now,
+            body.clone(),
+            sign(now, &body, secret),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        assert_eq!(o["customer_id"], w.a.customer.0, "linked by the number");
+        assert_eq!(o["status"], "dispatched");
+        // Sent again (a retry): the same order.
+        let later = now + 1000;
+        let (s, again) = send(
+            "water",
+            "water-billing",
+            later,
+            body.clone(),
+            sign(later, &body, secret),
+        )
+        .await;
+        assert_eq!((s, &again["id"]), (StatusCode::OK, &o["id"]), "{again}");
+        // Every fault of the signature is the same 401, and writes nothing.
+        let other = body.replace("A-1029", "A-2000");
+        let wrong_key = "another-secret-of-at-least-32-characters";
+        let stale = now - 6 * 60_000;
+        for (slug, system, at, sig) in [
+            ("water", "water-billing", now, sign(now, &other, wrong_key)),
+            ("water", "water-billing", stale, sign(stale, &other, secret)),
+            ("water", "water-billing", now, sign(now, &body, secret)), // another body's
+            ("water", "no-such-system", now, sign(now, &other, secret)),
+            ("gas", "water-billing", now, sign(now, &other, secret)),
+            ("nowhere", "water-billing", now, sign(now, &other, secret)),
+            ("water", "water-billing", now, "sha256=zz".to_string()),
+        ] {
+            let (s, e) = send(slug, system, at, other.clone(), sig).await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED, "{slug} {system} {at}: {e}");
+        }
+        // Signed but not JSON, or with a field it does not know: 400.
+        for junk in [
+            "{not json".to_string(),
+            body.replace("\"title\"", "\"titel\""),
+        ] {
+            let (s, e) = send(
+                "water",
+                "water-billing",
+                now,
+                junk.clone(),
+                sign(now, &junk, secret),
+            )
+            .await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{junk}: {e}");
+        }
+        // Signed but wrong: named, nothing written.
+        let bad =
+            json!({"external_id": "A-3000", "order_type": "water-type", "title": ""}).to_string();
+        let (s, e) = send(
+            "water",
+            "water-billing",
+            now,
+            bad.clone(),
+            sign(now, &bad, secret),
+        )
+        .await;
+        assert_eq!(
+            (s, e["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("title")),
+            "{e}"
+        );
+        let (_, list) = get(&w, Role::Agent, "/api/orders").await;
+        assert_eq!(list.as_array().unwrap().len(), 3, "{list}");
+        // The secret is never read back.
+        let (_, docs) = get(&w, Role::TenantAdmin, "/api/integrations").await;
+        assert!(!docs.to_string().contains(secret), "{docs}");
+        assert_eq!(docs[0]["data"]["has_secret"], true);
+    });
+}

@@ -13,6 +13,9 @@ CREATE TABLE orders (
     customer_id INTEGER,
     region      TEXT NOT NULL,
     title       TEXT NOT NULL,
+    -- The business system's own id of an order it sent (`billing:A-1029`), so a retried
+    -- webhook takes in one order.
+    external_id TEXT,
     -- When the SLA sweep must look at it next (a warning or a breach falls due); NULL when
     -- no clock runs.
     next_due    INTEGER,
@@ -29,6 +32,7 @@ CREATE INDEX orders_status ON orders (tenant_id, status, id);
 CREATE INDEX orders_customer ON orders (tenant_id, customer_id, id);
 CREATE INDEX orders_group ON orders (tenant_id, grp, status, id);
 CREATE INDEX orders_handler ON orders (tenant_id, handler_id, status, id);
+CREATE UNIQUE INDEX orders_external ON orders (tenant_id, external_id) WHERE external_id IS NOT NULL;
 
 -- An order's timeline reads the events that name it.
 CREATE INDEX events_order ON events (tenant_id, json_extract(payload, '$.order_id'), seq);

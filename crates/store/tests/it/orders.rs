@@ -18,6 +18,7 @@ fn row(id: i64, version: i64, status: &str, region: &str, next_due: Option<i64>)
         customer: Some(CustomerId(5)),
         region: region.into(),
         title: format!("漏水 {id}"),
+        external_id: None,
         next_due_ms: next_due,
         due_ms: next_due.map(|d| d + 1000),
         breached: false,
