@@ -46,7 +46,7 @@ const USERS = [
   { tenant: 'demo', user: 'weixiu', home: '/orders' },
   { tenant: 'demo', user: 'dealer', home: '/dealer' },
 ]
-const ADMIN_SECTIONS = ['setup', 'users', 'agents', 'skills', 'queues', 'teams', 'calendars', 'ivr-flows', 'order-types', 'handling-groups', 'settings']
+const ADMIN_SECTIONS = ['setup', 'users', 'agents', 'skills', 'queues', 'teams', 'calendars', 'ivr-flows', 'order-types', 'handling-groups', 'integrations', 'settings']
 // Server text that must never reach a Chinese page.
 const ENGLISH_ERRORS = /your role does not allow|not found|is invalid|changed by someone else|something went wrong|log in first/i
 

@@ -94,13 +94,13 @@ const zh = {
     display_name: '显示名称', password: '密码', role: '角色', file: '文件', mapping: '列对应', q: '搜索', region: '地区',
     department: '部门', service_level: '服务水平目标', service_time: '目标时间', wrap_up: '话后处理', ring_timeout: '振铃超时',
     strategy: '分配策略', priority: '优先级', calendar: '工作日历', dispositions: '话后小结代码', thresholds: '告警阈值',
-    user_id: '用户', absorbed_id: '被合并的客户', order_type: '工单类型', title: '标题', description: '描述', category: '分类', fields: '附加信息', note: '说明', reason: '原因', score: '评分', group: '处理部门', into: '并入工单号', caller: '来电号码', address: '地址', customer_id: '客户', solved: '一次解决', numbers: '号码', keys: '按键', body: '内容', row: '行',
+    user_id: '用户', absorbed_id: '被合并的客户', order_type: '工单类型', title: '标题', description: '描述', category: '分类', fields: '附加信息', note: '说明', reason: '原因', score: '评分', group: '处理部门', into: '并入工单号', caller: '来电号码', address: '地址', customer_id: '客户', solved: '一次解决', secret: '共享密钥', external_id: '外部编号', numbers: '号码', keys: '按键', body: '内容', row: '行',
   },
   account: {
     title: '我的账号', tenant: '所属中心', platform: '平台', password: '修改密码', current: '当前密码', new: '新密码（至少 8 位）', change: '修改', changed: '密码已修改',
     dealerNote: '经销商工作台（按地区分配给您的客户和销售线索）将随销售线索模块开放。',
   },
-  kind: { queue: '队列', agent: '座席配置', ivr_flow: 'IVR 流程', skill: '技能', calendar: '工作日历', team: '班组', order_type: '工单类型', handling_group: '处理部门' },
+  kind: { queue: '队列', agent: '座席配置', ivr_flow: 'IVR 流程', skill: '技能', calendar: '工作日历', team: '班组', order_type: '工单类型', handling_group: '处理部门', integration: '业务系统' },
   dealer: { title: '我的客户', search: '姓名或电话', noRegions: '管理员还没有为您分配负责地区', leadsSoon: '按地区分配的销售线索将在这里跟进。' },
   dept: { finance: '财务', legal: '法务', sales: '销售', service: '服务' },
   home: {
@@ -172,6 +172,10 @@ const zh = {
     fieldKinds: { text: '文字', number: '数字', choice: '选项', date: '日期' }, required: '必填', options: '每行一个选项', policies: '处理时限',
     everyone: '所有客户', standardWeek: '标准工作周（含法定节假日）', warnAt: '催办于', units: { working_minutes: '工作分钟', working_days: '工作日', wall_minutes: '自然分钟（7×24）' },
     noLimit: '不限', setLimit: '设置时限', previewFrom: '预览：受理时间', preview: '计算到期时间',
+  },
+  integrations: {
+    title: '业务系统对接', secret: '共享密钥', keep: '已设置；留空则保留原密钥', generate: '随机生成',
+    how: '营业、报装等业务系统向 {url} 发送工单（JSON），请求头带：\nX-Hotline-System: {key}\nX-Hotline-Timestamp: 当前毫秒时间戳（与本系统相差不超过 5 分钟）\nX-Hotline-Signature: sha256= 加上以共享密钥对「时间戳.请求体」计算的 HMAC-SHA256（十六进制）。\n同一 external_id 重复发送只受理一次。',
   },
   error: {
     network: '网络连接失败，请检查后重试', generic: '操作失败：{msg}', field: '{field}：{msg}', item: '{label}第 {n} 项',
@@ -285,13 +289,13 @@ const en: Messages = {
     display_name: 'Display name', password: 'Password', role: 'Role', file: 'File', mapping: 'Column mapping', q: 'Search', region: 'Region',
     department: 'Department', service_level: 'Service-level goal', service_time: 'Target time', wrap_up: 'After-call work', ring_timeout: 'Ring timeout',
     strategy: 'Strategy', priority: 'Priority', calendar: 'Calendar', dispositions: 'Wrap-up codes', thresholds: 'Alert thresholds',
-    user_id: 'User', absorbed_id: 'Customer merged', order_type: 'Order type', title: 'Subject', description: 'Description', category: 'Category', fields: 'Details', note: 'Note', reason: 'Reason', score: 'Score', group: 'Handling group', into: 'Merge into', caller: 'Caller', address: 'Address', customer_id: 'Customer', solved: 'Solved on the call', numbers: 'Numbers', keys: 'Keys', body: 'Content', row: 'Row',
+    user_id: 'User', absorbed_id: 'Customer merged', order_type: 'Order type', title: 'Subject', description: 'Description', category: 'Category', fields: 'Details', note: 'Note', reason: 'Reason', score: 'Score', group: 'Handling group', into: 'Merge into', caller: 'Caller', address: 'Address', customer_id: 'Customer', solved: 'Solved on the call', secret: 'Shared secret', external_id: 'External id', numbers: 'Numbers', keys: 'Keys', body: 'Content', row: 'Row',
   },
   account: {
     title: 'My account', tenant: 'Center', platform: 'Platform', password: 'Change password', current: 'Current password', new: 'New password (8 or more)', change: 'Change', changed: 'Password changed',
     dealerNote: 'The dealer workspace (the customers and leads of your regions) opens with the leads module.',
   },
-  kind: { queue: 'queue', agent: 'routing profile', ivr_flow: 'IVR flow', skill: 'skill', calendar: 'calendar', team: 'team', order_type: 'order type', handling_group: 'handling group' },
+  kind: { queue: 'queue', agent: 'routing profile', ivr_flow: 'IVR flow', skill: 'skill', calendar: 'calendar', team: 'team', order_type: 'order type', handling_group: 'handling group', integration: 'business system' },
   dealer: { title: 'My customers', search: 'Name or number', noRegions: 'No region has been given to you yet', leadsSoon: 'Leads assigned by region will be followed up here.' },
   dept: { finance: 'Finance', legal: 'Legal', sales: 'Sales', service: 'Service' },
   home: {
@@ -363,6 +367,10 @@ const en: Messages = {
     fieldKinds: { text: 'Text', number: 'Number', choice: 'Choice', date: 'Date' }, required: 'Required', options: 'An option a line', policies: 'Time limits',
     everyone: 'Every customer', standardWeek: 'Standard week (with public holidays)', warnAt: 'Chase at', units: { working_minutes: 'working minutes', working_days: 'working days', wall_minutes: 'minutes (7×24)' },
     noLimit: 'No limit', setLimit: 'Set a limit', previewFrom: 'Preview: taken in at', preview: 'Compute due times',
+  },
+  integrations: {
+    title: 'Business systems', secret: 'Shared secret', keep: 'Set; leave empty to keep it', generate: 'Generate',
+    how: 'Billing, installation and other business systems send orders (JSON) to {url} with the headers:\nX-Hotline-System: {key}\nX-Hotline-Timestamp: milliseconds now (within 5 minutes of this center)\nX-Hotline-Signature: sha256= and the hex HMAC-SHA256, under the shared secret, of “timestamp.body”.\nAn external_id sent again is taken in once.',
   },
   error: {
     network: 'Network error; check the connection and try again', generic: 'Failed: {msg}', field: '{field}: {msg}', item: '{label} #{n}',

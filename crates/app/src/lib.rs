@@ -2,8 +2,8 @@
 //! ([`center`]), telephony's view of the application ([`switchboard`]), the floor
 //! ([`floor`] and what the floor view reads of it, [`live`]), the center's configuration
 //! as typed documents ([`config`]) applied live by one mechanism ([`configure`]),
-//! and the agents' own actions ([`agents`]). The services of the coming modules (tickets,
-//! leads, reports, schedules, quality) live here too, one module each.
+//! the agents' own actions ([`agents`]), and work orders ([`orders`]). The services of the
+//! coming modules (leads, reports, schedules, quality) live here too, one module each.
 //!
 //! It returns domain errors ([`AppError`]); the HTTP edge (`server`) maps them to its
 //! error table. It knows no HTTP and no wire types, and no SQL (that is `store`).
