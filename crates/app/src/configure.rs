@@ -673,8 +673,14 @@ fn check_limit(field: &str, limit: Option<tickets::Limit>) -> AppResult<()> {
         Some(L::WorkingMinutes(0) | L::WallMinutes(0) | L::WorkingDays(0)) => {
             Err(AppError::invalid(field, "a limit of at least 1"))
         }
-        Some(L::WorkingDays(d)) if d > 365 => Err(AppError::invalid(field, "at most 365 days")),
-        Some(L::WorkingMinutes(m) | L::WallMinutes(m)) if m > 525_600 => {
+        // What a calendar counts ahead (400 days) holds on a standard working week.
+        Some(L::WorkingDays(d)) if d > 250 => {
+            Err(AppError::invalid(field, "at most 250 working days"))
+        }
+        Some(L::WorkingMinutes(m)) if m > 120_000 => {
+            Err(AppError::invalid(field, "at most 120,000 working minutes"))
+        }
+        Some(L::WallMinutes(m)) if m > 525_600 => {
             Err(AppError::invalid(field, "at most a year of minutes"))
         }
         _ => Ok(()),
@@ -839,6 +845,28 @@ impl Kind for tickets::Group {
                 .handles
                 .iter()
                 .any(|m| m.order_type.as_deref() == Some(key))
+    }
+
+    /// Its open orders would be left with nobody to take them.
+    async fn check_delete(app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
+        let open = app
+            .store()
+            .scoped(tenant)
+            .orders(&store::OrderQuery {
+                statuses: ["dispatched", "accepted", "waiting", "resolved"]
+                    .map(String::from)
+                    .to_vec(),
+                group: Some(key.to_string()),
+                limit: 1,
+                ..store::OrderQuery::default()
+            })
+            .await?;
+        if !open.is_empty() {
+            return Err(AppError::InvalidState(
+                "the group still has open work orders; re-dispatch them first".into(),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -6,7 +6,7 @@
 //! writes each change as one event carrying the order as it leaves it (see `store::orders`),
 //! one change of a tenant's orders at a time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -659,6 +659,16 @@ impl App {
     /// version (its clocks' flags) goes with the signals' events in one transaction, so a
     /// crash neither loses nor repeats one. Returns how many signals were said.
     pub async fn sweep_orders(&self, tenant: TenantId) -> AppResult<usize> {
+        // Most seconds nothing is due: one index read, no lock.
+        if self
+            .store()
+            .scoped(tenant)
+            .orders_due(self.now_ms(), 1)
+            .await?
+            .is_empty()
+        {
+            return Ok(0);
+        }
         let setup = self.order_setup(tenant).await?;
         let lock = self.order_lock(tenant);
         let _one_at_a_time = lock.lock().await;
@@ -668,6 +678,7 @@ impl App {
             .scoped(tenant)
             .orders_due(now, SWEEP_BATCH)
             .await?;
+        let mut calendars: HashMap<Option<String>, calendar::Calendar> = HashMap::new();
         let mut said = 0;
         let mut events = Vec::new();
         for row in due {
@@ -682,11 +693,17 @@ impl App {
                     continue;
                 }
             };
-            let cal = self.sla_calendar(tenant, ticket.policy.as_ref()).await?;
-            let mut signals = self.signals(tenant, &mut ticket, &setup, &cal, now);
+            let key = ticket.policy.as_ref().and_then(|p| p.calendar.clone());
+            if !calendars.contains_key(&key) {
+                let cal = self.sla_calendar(tenant, ticket.policy.as_ref()).await?;
+                calendars.insert(key.clone(), cal);
+            }
+            let cal = &calendars[&key];
+            let mut signals = self.signals(tenant, &mut ticket, &setup, cal, now);
             if signals.is_empty() {
-                // Nothing due after all (the calendar changed): look again when it is.
-                let next = ticket.next_due(&cal, now).filter(|d| *d > now);
+                // Nothing due after all (the calendar changed): look again when it is, and
+                // never lose sight of a clock that runs.
+                let next = ticket.next_due(cal, now).map(|d| d.max(now + 1000));
                 self.store()
                     .scoped(tenant)
                     .reschedule_order(row.id, row.version, next)
@@ -694,7 +711,7 @@ impl App {
                 continue;
             }
             said += signals.len();
-            let next = row_of(&ticket, row.version + 1, Some(&row), &cal, now);
+            let next = row_of(&ticket, row.version + 1, Some(&row), cal, now);
             if let Some(last) = signals.last_mut() {
                 last.order = Some(Box::new(next));
             }
@@ -769,7 +786,8 @@ fn check_intake(kind: &OrderType, i: &mut Intake) -> AppResult<()> {
         text_ok("segment", s, 40, false)?;
     }
     if let Some(e) = &i.external_id {
-        text_ok("external_id", e, 128, true)?;
+        // `system:id`: a key of 40 and an id of 100.
+        text_ok("external_id", e, 141, true)?;
     }
     i.region = i
         .region

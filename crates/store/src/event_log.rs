@@ -193,27 +193,32 @@ async fn write_loop(
     written: watch::Sender<u64>,
     tenants: Tenants,
 ) {
-    let mut events = Vec::with_capacity(batch);
+    // Each producer's submit is a unit: written whole or set aside whole (a merge's two
+    // sides, a change and the warnings said before it).
+    let mut units: Vec<Vec<NewEvent>> = Vec::new();
+    let mut count = 0;
     let mut waiting = Vec::new();
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
         while let Some(command) = next.take() {
             match command {
                 Command::Append(e, done) => {
-                    events.extend(e);
+                    count += e.len();
+                    units.push(e);
                     waiting.push(done);
                 }
                 Command::Flush(done) => waiting.push(done),
                 Command::SetAside(e, reason) => set_aside(&store, &e, &reason, &rejected).await,
             }
-            if events.len() < batch {
+            if count < batch {
                 next = rx.try_recv().ok();
             }
         }
-        let mut touched: Vec<TenantId> = events.iter().map(|e| e.tenant).collect();
+        let mut touched: Vec<TenantId> = units.iter().flatten().map(|e| e.tenant).collect();
         touched.sort_unstable_by_key(|t| t.0);
         touched.dedup();
-        write(&store, &mut events, &rejected).await;
+        write(&store, &mut units, &rejected).await;
+        count = 0;
         written.send_modify(|n| *n += 1);
         {
             let tenants = tenants.lock().unwrap_or_else(|e| e.into_inner());
@@ -229,27 +234,30 @@ async fn write_loop(
     }
 }
 
-/// Writes the batch, retrying through outages; empties `events`. An event the database
-/// refuses for good (its tenant does not exist, or its data breaks a constraint) is set
-/// aside, so it never holds up the events behind it.
-async fn write(store: &Store, events: &mut Vec<NewEvent>, rejected: &AtomicU64) {
+/// Writes the batch, retrying through outages; empties `units`. A unit the database refuses
+/// for good (its tenant does not exist, or its data breaks a constraint) is set aside whole,
+/// so it never holds up the events behind it and is never written in part.
+async fn write(store: &Store, units: &mut Vec<Vec<NewEvent>>, rejected: &AtomicU64) {
     let mut pause = Duration::from_millis(50);
-    while !events.is_empty() {
-        match store.append_events(events).await {
-            Ok(_) => events.clear(),
+    while !units.is_empty() {
+        let all: Vec<NewEvent> = units.iter().flatten().cloned().collect();
+        match store.append_events(&all).await {
+            Ok(_) => units.clear(),
             Err(e) if refused_for_good(&e) => {
-                // One by one, to set aside only the events refused.
+                // Unit by unit, to set aside only the units refused.
                 let mut kept = Vec::new();
-                for e in events.drain(..) {
-                    match store.append_events(std::slice::from_ref(&e)).await {
+                for unit in units.drain(..) {
+                    match store.append_events(&unit).await {
                         Ok(_) => {}
                         Err(err) if refused_for_good(&err) => {
-                            set_aside(store, &e, &err.to_string(), rejected).await;
+                            for e in &unit {
+                                set_aside(store, e, &err.to_string(), rejected).await;
+                            }
                         }
-                        Err(_) => kept.push(e),
+                        Err(_) => kept.push(unit),
                     }
                 }
-                *events = kept;
+                *units = kept;
             }
             Err(_) => {
                 tokio::time::sleep(pause).await;

@@ -453,19 +453,23 @@ impl Store {
                     new.insert((r.int("tenant_id")?, r.text("id")?));
                 }
             }
-            // The orders the new events carry, each at the latest version the batch has.
-            let mut latest: Vec<(TenantId, &OrderRow)> = Vec::new();
+            // The orders the events carry, each at the latest version the batch has — those
+            // of events already in the log too: a retried batch whose events were written
+            // without their order (a crash between) puts it right; the version guard keeps a
+            // newer order.
+            let mut by_order: std::collections::HashMap<(i64, i64), &OrderRow> =
+                std::collections::HashMap::new();
             for e in events {
                 let Some(o) = &e.order else { continue };
-                if !new.contains(&(e.tenant.0, e.id.clone())) {
-                    continue;
-                }
-                match latest.iter_mut().find(|(t, x)| *t == e.tenant && x.id == o.id) {
-                    Some(slot) if slot.1.version < o.version => slot.1 = o,
-                    Some(_) => {}
-                    None => latest.push((e.tenant, o)),
+                let slot = by_order.entry((e.tenant.0, o.id)).or_insert(o);
+                if slot.version < o.version {
+                    *slot = o;
                 }
             }
+            let latest: Vec<(TenantId, &OrderRow)> = by_order
+                .into_iter()
+                .map(|((t, _), o)| (TenantId(t), o))
+                .collect();
             for chunk in latest.chunks(ORDERS_PER_STATEMENT) {
                 orders::write_orders!(tx, chunk);
             }

@@ -316,7 +316,7 @@ impl TenantStore<'_> {
         Ok(())
     }
 
-    /// The events naming order `id`, oldest first: its timeline.
+    /// The latest `limit` events naming order `id`, oldest first: its timeline.
     pub async fn order_events(&self, id: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
         let (order, payload, quote) = match self.store.backend() {
             Backend::Sqlite => ("json_extract(payload, '$.order_id')", "payload", ""),
@@ -325,7 +325,7 @@ impl TenantStore<'_> {
         // The id is a number, so inlining it is safe; as text on PostgreSQL like the index.
         let sql = format!(
             "SELECT seq, tenant_id, id, at, kind, {payload} AS payload FROM events \
-             WHERE tenant_id = $1 AND {order} = {quote}{id}{quote} ORDER BY seq LIMIT $2"
+             WHERE tenant_id = $1 AND {order} = {quote}{id}{quote} ORDER BY seq DESC LIMIT $2"
         );
         on_db!(self.store, pool => sqlx::query(&sql)
             .bind(self.tenant.0)
@@ -333,6 +333,7 @@ impl TenantStore<'_> {
             .fetch_all(pool)
             .await?
             .iter()
+            .rev()
             .map(event_from)
             .collect())
     }

@@ -158,9 +158,11 @@ impl Clock {
             return out;
         };
         let used = self.used_ms(cal, now);
+        // The warning's share of the budget rounded as `warn_ms` rounds it, so a poll at the
+        // instant `warn_ms` names says it.
         if !self.warned
             && self.warn_percent > 0
-            && used * 100 >= budget * i64::from(self.warn_percent)
+            && used >= budget * i64::from(self.warn_percent) / 100
         {
             self.warned = true;
             out.push(Signal::Warn);

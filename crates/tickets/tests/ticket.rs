@@ -300,3 +300,28 @@ fn random_runs_keep_the_closed_loops_promises() {
         }
     }
 }
+
+/// Issue 22 (review): a sweep that polls at the very instant `warn_ms` names hears the
+/// warning — the share is rounded the same way on both sides — for limits of every kind.
+#[test]
+fn issue_22_a_poll_at_the_warning_instant_says_it() {
+    let cal = standard_calendar();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(22);
+    for _ in 0..2000 {
+        let start = sh("2026-01-05T00:00") + rng.random_range(0..300 * 86_400_000_i64);
+        let limit = match rng.random_range(0..3) {
+            0 => Limit::WorkingDays(rng.random_range(1..15)),
+            1 => Limit::WorkingMinutes(rng.random_range(1..5000)),
+            _ => Limit::WallMinutes(rng.random_range(1..5000)),
+        };
+        let mut c = tickets::Clock::new(start, limit, rng.random_range(1..100));
+        let Some(at) = c.warn_ms(&cal, start) else {
+            continue;
+        };
+        let said = c.poll(&cal, at);
+        assert!(
+            said.contains(&Signal::Warn),
+            "{limit:?} from {start} at {at}: {said:?}"
+        );
+    }
+}

@@ -369,6 +369,8 @@ pub async fn list(
             return Err(ApiError::invalid(field, "at most 200 characters, no NUL"));
         }
     }
+    statuses.sort();
+    statuses.dedup();
     let base = OrderQuery {
         statuses,
         order_type: p.order_type,
@@ -466,7 +468,14 @@ pub async fn timeline(
 ) -> ApiResult<Json<OrderTimeline>> {
     let tenant = caller.tenant()?;
     state.app().order(tenant, id).await?;
-    let events = state.store().scoped(tenant).order_events(id, 1000).await?;
+    let events: Vec<_> = state
+        .store()
+        .scoped(tenant)
+        .order_events(id, 1000)
+        .await?
+        .into_iter()
+        .filter(|e| super::events::visible(&caller.user, e))
+        .collect();
     let mut ctx = Calendars::default();
     let mut names = BTreeMap::new();
     for e in &events {
@@ -770,7 +779,7 @@ async fn verify_hook(
         .parse()
         .map_err(|_| refused())?;
     let signature = header("x-hotline-signature")?;
-    if (state.now_ms() - at).abs() > HOOK_SKEW_MS {
+    if state.now_ms().abs_diff(at) > HOOK_SKEW_MS as u64 {
         return Err(refused());
     }
     let item = state

@@ -32,6 +32,10 @@ CREATE INDEX orders_status ON orders (tenant_id, status, id);
 CREATE INDEX orders_customer ON orders (tenant_id, customer_id, id);
 CREATE INDEX orders_group ON orders (tenant_id, grp, status, id);
 CREATE INDEX orders_handler ON orders (tenant_id, handler_id, status, id);
+-- The board's breached orders, an order type's list, and order numbers continued.
+CREATE INDEX orders_breached ON orders (tenant_id, id) WHERE breached;
+CREATE INDEX orders_type ON orders (tenant_id, order_type, status, id);
+CREATE INDEX orders_id ON orders (id);
 CREATE UNIQUE INDEX orders_external ON orders (tenant_id, external_id) WHERE external_id IS NOT NULL;
 
 -- An order's timeline reads the events that name it (as text, like the customer's).

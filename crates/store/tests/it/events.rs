@@ -385,3 +385,37 @@ fn issue_20_a_tenants_readers_wake_only_for_its_own_writes() {
         );
     });
 }
+
+/// Issue 22: what one producer submits together (a merge's two sides, a change and the
+/// warnings said before it) is written whole or set aside whole — never in part — while the
+/// other producers' events in the same batch are written.
+#[test]
+fn issue_22_a_submit_is_written_whole_or_set_aside_whole() {
+    on_both(|store, _| async move {
+        let t = store
+            .create_tenant(&NewTenant::new("unit", "Unit", 5, "unit.example"), 0)
+            .await
+            .unwrap();
+        let log = EventLog::start(store.clone(), 64);
+        // A unit with an event of a tenant that does not exist: refused for good.
+        let (broken, _) = log
+            .submit(vec![
+                event(t.id, "merge-side-a", 1),
+                event(TenantId(999_999), "merge-side-b", 1),
+            ])
+            .await;
+        let (fine, _) = log.submit(vec![event(t.id, "other", 2)]).await;
+        broken.await.unwrap();
+        fine.await.unwrap();
+        let ids: Vec<String> = store
+            .scoped(t.id)
+            .events_after(0, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(ids, ["other"], "nothing of the broken unit is written");
+        assert_eq!(log.rejected(), 2, "both of its events are set aside");
+    });
+}
