@@ -238,8 +238,11 @@ impl TenantStore<'_> {
         if let Some(c) = q.customer {
             int_cond(&mut sql, " AND customer_id = ?", c.0);
         }
-        if let Some(b) = q.breached {
-            int_cond(&mut sql, " AND breached = (? = 1)", i64::from(b));
+        // Spelt out, so the partial index of breached orders serves it.
+        match q.breached {
+            Some(true) => sql.push_str(" AND breached"),
+            Some(false) => sql.push_str(" AND NOT breached"),
+            None => {}
         }
         if let Some(d) = q.due_before_ms {
             int_cond(&mut sql, " AND due_at < ?", d);
