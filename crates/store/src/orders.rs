@@ -167,6 +167,13 @@ impl NewEvent {
 }
 
 impl Store {
+    /// Refreshes the query planner's statistics, as the database's own maintenance would in
+    /// time: after a bulk load, before timing reads (`hotline bench`).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        on_db!(self, pool => sqlx::query("ANALYZE").execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
     /// The highest order id of any tenant (0 if none): order numbers continue from it, one
     /// sequence for the center, so an order number names one order.
     pub async fn max_order_id(&self) -> Result<i64, StoreError> {
