@@ -109,14 +109,6 @@ fn status_group(s: &Status) -> Option<(&str, Option<u64>)> {
     }
 }
 
-fn which_name(w: tickets::Which) -> &'static str {
-    match w {
-        tickets::Which::Accept => "accept",
-        tickets::Which::FirstAction => "first_action",
-        tickets::Which::Resolve => "resolve",
-    }
-}
-
 impl App {
     fn order_lock(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<()>> {
         self.0
@@ -634,7 +626,7 @@ impl App {
             let payload = OrderSla {
                 order_id: ticket.id() as i64,
                 customer_id: ticket.intake.customer_id,
-                limit: which_name(which).into(),
+                limit: which.name().into(),
                 signal: signal_name.into(),
                 to_user_id: to.map(|u| u as i64),
                 due_ms: clock.and_then(|c| {
@@ -645,7 +637,7 @@ impl App {
             };
             out.push(NewEvent {
                 tenant,
-                id: OrderSla::id(ticket.id() as i64, which_name(which), started, signal_name),
+                id: OrderSla::id(ticket.id() as i64, which.name(), started, signal_name),
                 at_ms: now,
                 kind: OrderSla::KIND.into(),
                 payload: payload.to_value(),

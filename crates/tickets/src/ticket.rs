@@ -32,6 +32,17 @@ pub enum Which {
     Resolve,
 }
 
+impl Which {
+    /// As the API and the log name it: `accept`, `first_action`, `resolve`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Which::Accept => "accept",
+            Which::FirstAction => "first_action",
+            Which::Resolve => "resolve",
+        }
+    }
+}
+
 /// The clocks running for an order; `None` for a limit not set or not started.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clocks {

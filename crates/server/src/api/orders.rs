@@ -214,13 +214,8 @@ impl OrderDto {
             .into_iter()
             .filter_map(|(which, c)| {
                 let c = c.as_ref()?;
-                let limit = match which {
-                    tickets::Which::Accept => "accept",
-                    tickets::Which::FirstAction => "first_action",
-                    tickets::Which::Resolve => "resolve",
-                };
                 Some(ClockDto {
-                    limit: limit.into(),
+                    limit: which.name().into(),
                     started_ms: c.started_ms,
                     due_ms: c.due_ms(cal, now),
                     met_ms: c.met_ms,
@@ -747,6 +742,14 @@ pub struct HookOrderInput {
     pub fields: BTreeMap<String, String>,
 }
 
+/// Every fault of a webhook's authentication: the same 401, so nothing is learnt by guessing.
+fn hook_refused() -> ApiError {
+    ApiError::new(
+        crate::error::Code::Unauthenticated,
+        "a business system's request without a valid signature",
+    )
+}
+
 /// How old a signed request may be, either way (clocks drift): five minutes.
 const HOOK_SKEW_MS: i64 = 5 * 60_000;
 
@@ -761,12 +764,7 @@ async fn verify_hook(
     body: &[u8],
 ) -> ApiResult<String> {
     use hmac::{Hmac, Mac};
-    let refused = || {
-        ApiError::new(
-            crate::error::Code::Unauthenticated,
-            "a business system's request without a valid signature",
-        )
-    };
+    let refused = hook_refused;
     let header = |name: &str| {
         headers
             .get(name)
@@ -826,12 +824,7 @@ pub async fn hook(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<OrderDto>)> {
-    let refused = || {
-        ApiError::new(
-            crate::error::Code::Unauthenticated,
-            "a business system's request without a valid signature",
-        )
-    };
+    let refused = hook_refused;
     if slug.len() > 64 {
         return Err(refused());
     }
