@@ -831,6 +831,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_incidents"];
+        put?: never;
+        /** Create it; applied at once. */
+        post: operations["create_incident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incidents going on now, those affecting the customer first. */
+        get: operations["active"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{incident_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change it at the version you read; applied at once, calls in progress go on. */
+        put: operations["update_incident"];
+        post?: never;
+        /** Delete it at the version you read; refused (409) while anything uses it. */
+        delete: operations["delete_incident"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{incident_key}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The callers who heard the incident and the calls it absorbed, from the event log. */
+        get: operations["calls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/integrations": {
         parameters: {
             query?: never;
@@ -1571,6 +1640,20 @@ export interface components {
             cap: number;
             /** Format: int32 */
             per_second: number;
+        };
+        /** @description An incident going on now. */
+        ActiveIncident: {
+            address_prefixes: string[];
+            /** @description One of the customer's addresses is in its area (with `customer_id`). */
+            affects_customer: boolean;
+            /** Format: int64 */
+            expected_end_ms: number;
+            key: string;
+            message: string;
+            regions: string[];
+            /** Format: int64 */
+            starts_ms: number;
+            title: string;
         };
         AddressDto: {
             city?: string;
@@ -2331,6 +2414,47 @@ export interface components {
             };
             /** @description Rows written so far (for a progress bar), and the outcome. */
             written: number;
+        };
+        /** @description What an incident did to the calls of its time. */
+        IncidentCalls: {
+            /**
+             * Format: int64
+             * @description Of those, the ones who hung up in the IVR without asking for an agent.
+             */
+            absorbed: number;
+            /**
+             * Format: int64
+             * @description Callers who heard the announcement before the menu.
+             */
+            heard: number;
+        };
+        /**
+         * @description An incident (a burst main, an area without water): callers from its area hear the
+         *     message before the IVR's menu until it ends or its expected end passes.
+         */
+        IncidentInput: {
+            /** @description Beginnings of addresses affected (`文三路`). */
+            address_prefixes?: string[];
+            /**
+             * Format: int64
+             * @description Service restored early: the announcement stops.
+             */
+            ended_ms?: number | null;
+            /**
+             * Format: int64
+             * @description When service should be back; it is announced until then (extend it if need be).
+             */
+            expected_end_ms: number;
+            key?: string | null;
+            /** @description What callers hear and agents read, 1–500 characters. */
+            message: string;
+            /** @description Regions affected (`浙江省/杭州市/西湖区`, or a prefix of one). */
+            regions?: string[];
+            /** Format: int64 */
+            starts_ms: number;
+            title: string;
+            /** Format: int64 */
+            version?: number | null;
         };
         /**
          * @description A business system (营业 billing, 报装 installation) allowed to send work orders to
@@ -5233,6 +5357,217 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_incidents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"][];
+                };
+            };
+        };
+    };
+    create_incident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    active: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The caller on the line: which incidents affect them. */
+                customer_id: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActiveIncident"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_incident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDoc"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_incident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_key: string;
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    calls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentCalls"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

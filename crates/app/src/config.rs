@@ -69,6 +69,7 @@ document! {
     tickets::OrderType = "order_type", "order type";
     tickets::Group = "handling_group", "handling group";
     Integration = "integration", "integration";
+    tickets::Incident = "incident", "incident";
 }
 
 // ----- business systems ------------------------------------------------------------------------

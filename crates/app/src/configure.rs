@@ -159,6 +159,7 @@ impl App {
                         "order_type" => "an order type with this key",
                         "handling_group" => "a handling group with this key",
                         "integration" => "an integration with this key",
+                        "incident" => "an incident with this key",
                         "agent" => {
                             "a routing profile for this user (send its version to change it)"
                         }
@@ -624,7 +625,7 @@ impl Kind for CenterSettings {
 }
 
 /// A short code (a category's, a field's key): letters, digits, `-` and `_`, 1–40.
-fn check_code(field: &str, code: &str) -> AppResult<()> {
+pub(crate) fn check_code(field: &str, code: &str) -> AppResult<()> {
     if code.is_empty()
         || code.len() > 40
         || !code
@@ -636,7 +637,7 @@ fn check_code(field: &str, code: &str) -> AppResult<()> {
     Ok(())
 }
 
-fn check_label(field: &str, label: &str) -> AppResult<()> {
+pub(crate) fn check_label(field: &str, label: &str) -> AppResult<()> {
     crate::config::check_name(label).map_err(|e| match e {
         AppError::Invalid { reason, .. } => AppError::invalid(field, reason),
         other => other,

@@ -2,7 +2,8 @@
 //! ([`center`]), telephony's view of the application ([`switchboard`]), the floor
 //! ([`floor`] and what the floor view reads of it, [`live`]), the center's configuration
 //! as typed documents ([`config`]) applied live by one mechanism ([`configure`]),
-//! the agents' own actions ([`agents`]), and work orders ([`orders`]). The services of the
+//! the agents' own actions ([`agents`]), work orders ([`orders`]) and incidents announced to the callers they affect
+//! ([`incidents`]). The services of the
 //! coming modules (leads, reports, schedules, quality) live here too, one module each.
 //!
 //! It returns domain errors ([`AppError`]); the HTTP edge (`server`) maps them to its
@@ -14,6 +15,7 @@ pub mod config;
 pub mod configure;
 mod error;
 pub mod floor;
+pub mod incidents;
 pub mod live;
 pub mod ops;
 pub mod orders;

@@ -162,7 +162,7 @@ impl telephony::App for Switchboard {
             );
             return None;
         }
-        let flow = match self.flow_for(tenant, number.as_str()).await {
+        let mut flow = match self.flow_for(tenant, number.as_str()).await {
             Ok(flow) => flow,
             Err(reason) => self.fallback(tenant, number.as_str(), reason).await,
         };
@@ -176,6 +176,11 @@ impl telephony::App for Switchboard {
                 customer = Some(one.id.0);
                 vars.insert("customer_id".into(), one.id.0.to_string());
                 vars.insert("segment".into(), segment_name(one.data.segment));
+                // Callers from an incident's area hear it before the menu.
+                match self.0.incidents_affecting(tenant, one).await {
+                    Ok(news) => crate::incidents::announce(&mut flow, &news),
+                    Err(e) => tracing::warn!(tenant = tenant.0, "incidents not read: {e}"),
+                }
             }
         }
         let open_calendars = self

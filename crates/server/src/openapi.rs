@@ -4,8 +4,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, ivr_flows,
-    orders, session, settings, tenants, users,
+    agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, incidents,
+    ivr_flows, orders, session, settings, tenants, users,
 };
 
 #[derive(OpenApi)]
@@ -43,6 +43,8 @@ use crate::api::{
         orders::dispatch, orders::callback, orders::called_again, orders::merge,
         orders::close_override, orders::hook, config::list_integrations,
         config::create_integration, config::update_integration, config::delete_integration,
+        config::list_incidents, config::create_incident, config::update_incident,
+        config::delete_incident, incidents::active, incidents::calls,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any

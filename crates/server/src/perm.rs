@@ -53,6 +53,8 @@ pub enum Perm {
     ManageOrders,
     /// Close an order without its callback (audited).
     OverrideOrders,
+    /// Post, extend and end incidents (a burst main): what callers of an area hear first.
+    ManageIncidents,
 }
 
 impl Perm {
@@ -82,6 +84,7 @@ impl Perm {
             Perm::HandleOrders => "handle_orders",
             Perm::ManageOrders => "manage_orders",
             Perm::OverrideOrders => "override_orders",
+            Perm::ManageIncidents => "manage_incidents",
         }
     }
 
@@ -120,6 +123,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             HandleOrders,
             ManageOrders,
             OverrideOrders,
+            ManageIncidents,
         ],
         // Team leads (班组长) take calls on a busy floor too.
         Role::Supervisor => &[
@@ -140,6 +144,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             WorkOrders,
             HandleOrders,
             ManageOrders,
+            ManageIncidents,
         ],
         Role::Agent => &[
             Session,

@@ -11,8 +11,8 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use serde_json::{Value, json};
 
 use crate::api::{
-    agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, ivr_flows,
-    orders, session, settings, tenants, users,
+    agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, incidents,
+    ivr_flows, orders, session, settings, tenants, users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -822,6 +822,55 @@ pub fn table() -> Vec<Endpoint> {
             Some(ManageConfig),
             None,
             delete(config::delete_integration),
+        ),
+        ep(
+            M::GET,
+            "/api/incidents",
+            Some(ViewOrders),
+            None,
+            get(config::list_incidents),
+        ),
+        ep(
+            M::POST,
+            "/api/incidents",
+            Some(ManageIncidents),
+            Some(json!({"key": "wensan-burst", "title": "文三路爆管停水",
+                        "message": "文三路一带因水管爆裂停水，预计18点恢复供水。",
+                        "regions": ["浙江省/杭州市/西湖区"], "address_prefixes": ["文三路"],
+                        "starts_ms": 1_764_640_800_000i64, "expected_end_ms": 1_764_669_600_000i64})),
+            post(config::create_incident),
+        ),
+        ep(
+            M::GET,
+            "/api/incidents/active",
+            Some(ViewOrders),
+            None,
+            get(incidents::active),
+        ),
+        ep(
+            M::PUT,
+            "/api/incidents/{incident_key}",
+            Some(ManageIncidents),
+            Some(
+                json!({"version": 1, "title": "文三路爆管停水", "message": "已恢复供水。",
+                        "regions": ["浙江省/杭州市/西湖区"], "starts_ms": 0,
+                        "expected_end_ms": 1_764_669_600_000i64, "ended_ms": 1_764_660_000_000i64}),
+            ),
+            put(config::update_incident),
+        ),
+        ep(
+            M::DELETE,
+            "/api/incidents/{incident_key}",
+            Some(ManageIncidents),
+            None,
+            delete(config::delete_incident),
+        ),
+        ep(
+            M::GET,
+            "/api/incidents/{incident_key}/calls",
+            Some(ViewOrders),
+            None,
+            get(incidents::calls),
         ),
         ep(
             M::POST,

@@ -370,6 +370,32 @@ pub struct IntegrationInput {
     pub secret: Option<String>,
 }
 
+/// An incident (a burst main, an area without water): callers from its area hear the
+/// message before the IVR's menu until it ends or its expected end passes.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentInput {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub version: Option<i64>,
+    pub title: String,
+    /// What callers hear and agents read, 1–500 characters.
+    pub message: String,
+    /// Regions affected (`浙江省/杭州市/西湖区`, or a prefix of one).
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Beginnings of addresses affected (`文三路`).
+    #[serde(default)]
+    pub address_prefixes: Vec<String>,
+    pub starts_ms: i64,
+    /// When service should be back; it is announced until then (extend it if need be).
+    pub expected_end_ms: i64,
+    /// Service restored early: the announcement stops.
+    #[serde(default)]
+    pub ended_ms: Option<i64>,
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupKindInput {
@@ -548,6 +574,16 @@ wire!(OrderTypeInput => tickets::OrderType, |i| tickets::OrderType {
 wire!(IntegrationInput => doc::Integration, |i| doc::Integration {
     name: i.name,
     secret: i.secret,
+});
+
+wire!(IncidentInput => tickets::Incident, |i| tickets::Incident {
+    title: i.title,
+    message: i.message,
+    regions: i.regions,
+    address_prefixes: i.address_prefixes,
+    starts_ms: i.starts_ms,
+    expected_end_ms: i.expected_end_ms,
+    ended_ms: i.ended_ms,
 });
 
 wire!(HandlingGroupInput => tickets::Group, |i| tickets::Group {
@@ -852,6 +888,18 @@ handlers!(
     create_integration,
     update_integration,
     delete_integration
+);
+handlers!(
+    "orders",
+    "/api/incidents",
+    "/api/incidents/{incident_key}",
+    "incident_key",
+    IncidentInput,
+    tickets::Incident,
+    list_incidents,
+    create_incident,
+    update_incident,
+    delete_incident
 );
 handlers!(
     "orders",

@@ -11,6 +11,7 @@ pub mod dealers;
 pub mod events;
 pub mod floor;
 pub mod imports;
+pub mod incidents;
 pub mod ivr_flows;
 pub mod orders;
 pub mod session;

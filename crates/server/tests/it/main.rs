@@ -384,6 +384,13 @@ async fn fixture(
     )
     .await;
     put(
+        "incident",
+        format!("{slug}-burst"),
+        json!({ "title": format!("爆管{marker}"), "message": "文三路停水，预计18点恢复。",
+                "regions": ["江苏省/南京市"], "starts_ms": 0, "expected_end_ms": 4_102_444_800_000i64 }),
+    )
+    .await;
+    put(
         "handling_group",
         format!("{slug}-group"),
         json!({ "name": format!("维修一班{marker}"), "kind": "crew",
@@ -443,6 +450,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{order_type_key}", format!("{}-type", f.tenant.slug)),
         ("{group_key}", format!("{}-group", f.tenant.slug)),
         ("{integration_key}", format!("{}-billing", f.tenant.slug)),
+        ("{incident_key}", format!("{}-burst", f.tenant.slug)),
         ("{tenant_slug}", f.tenant.slug.clone()),
     ] {
         out = out.replace(name, &value);

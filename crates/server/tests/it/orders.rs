@@ -563,3 +563,182 @@ fn a_business_systems_signed_webhook_takes_in_an_order_once() {
         assert_eq!(docs[0]["data"]["has_secret"], true);
     });
 }
+
+/// Issue 22: an incident (a burst main) is heard before the menu by callers from its area
+/// and only by them, shown at the screen pop, counted for the calls it absorbed, and not
+/// announced once service is back.
+#[test]
+fn issue_22_an_incident_is_heard_by_callers_of_its_area_and_counted() {
+    on_both(|w: World| async move {
+        let tenant = w.a.tenant.id;
+        let now = w.clock.load(std::sync::atomic::Ordering::Relaxed);
+        w.store
+            .scoped(tenant)
+            .set_tenant_numbers(&["96332".to_string()], 1)
+            .await
+            .unwrap();
+        let (s, c) = post(
+            &w,
+            Role::Agent,
+            "/api/customers",
+            json!({"name": "文三路住户", "phones": [{"number": "13900001111", "label": "mobile"}],
+                   "addresses": [{"province": "浙江省", "city": "杭州市", "district": "西湖区",
+                                  "line": "文三路 90 号"}]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let near = c["id"].as_i64().unwrap();
+        let (s, c) = post(
+            &w,
+            Role::Agent,
+            "/api/customers",
+            json!({"name": "上城区住户", "phones": [{"number": "13900002222", "label": "mobile"}],
+                   "addresses": [{"province": "浙江省", "city": "杭州市", "district": "上城区",
+                                  "line": "清泰街 9 号"}]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+
+        // Bad input names the field and writes nothing; an agent may not post one.
+        let good = json!({"key": "wensan", "title": "文三路爆管停水",
+            "message": "文三路一带因水管爆裂停水，预计18点恢复供水。",
+            "regions": ["浙江省/杭州市/西湖区"], "starts_ms": now - 60_000,
+            "expected_end_ms": now + 3_600_000});
+        for (field, bad) in [
+            ("expected_end_ms", json!({"expected_end_ms": now - 120_000})),
+            ("regions", json!({"regions": []})),
+            ("regions[0]", json!({"regions": ["/"]})),
+            ("message", json!({"message": "x".repeat(501)})),
+            ("key", json!({"key": "文三"})),
+        ] {
+            let mut body = good.clone();
+            for (k, v) in bad.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let (s, e) = post(&w, Role::Supervisor, "/api/incidents", body).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{field}: {e}");
+            assert_eq!(e["details"]["field"], field, "{e}");
+        }
+        let (s, _) = post(&w, Role::Agent, "/api/incidents", good.clone()).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (_, list) = get(&w, Role::Agent, "/api/incidents").await;
+        assert_eq!(
+            list.as_array().unwrap().len(),
+            1,
+            "only the fixture's: {list}"
+        );
+        let (s, inc) = post(&w, Role::Supervisor, "/api/incidents", good.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{inc}");
+
+        // Heard before the menu by the caller from the area, not by the one from elsewhere.
+        let board = app::switchboard::Switchboard(w.state.app().clone());
+        let route = telephony::App::route(&board, "96332", "13900001111")
+            .await
+            .unwrap();
+        assert_eq!(route.flow.start, "incident:wensan");
+        let first = serde_json::to_value(&route.flow.nodes["incident:wensan"]).unwrap();
+        assert_eq!(first["type"], "play");
+        assert!(
+            first["prompt"].as_str().unwrap().contains("文三路一带"),
+            "{first}"
+        );
+        assert!(
+            route
+                .flow
+                .nodes
+                .contains_key(first["next"].as_str().unwrap()),
+            "then the flow as it was"
+        );
+        route
+            .flow
+            .check(None, None)
+            .expect("the announced flow still strands nobody");
+        let elsewhere = telephony::App::route(&board, "96332", "13900002222")
+            .await
+            .unwrap();
+        assert!(!elsewhere.flow.start.starts_with("incident:"));
+
+        // At the screen pop: going on, and it concerns this caller.
+        let (_, active) = get(
+            &w,
+            Role::Agent,
+            &format!("/api/incidents/active?customer_id={near}"),
+        )
+        .await;
+        assert_eq!(active[0]["key"], "wensan", "{active}");
+        assert_eq!(active[0]["affects_customer"], true);
+
+        // Two callers heard it; one hung up in the IVR (absorbed), one asked for an agent.
+        let app = w.state.app();
+        for call in ["c-1", "c-2"] {
+            app.record(
+                tenant,
+                events::IvrNode::id(call, "incident:wensan", now),
+                &events::IvrNode {
+                    call_id: call.into(),
+                    node: "incident:wensan".into(),
+                },
+            )
+            .await;
+        }
+        let ended = |call: &str, outcome| events::CallEnded {
+            call_id: call.into(),
+            caller: "+8613900001111".into(),
+            customer_id: Some(near),
+            queue: String::new(),
+            first_queue: String::new(),
+            agent_id: None,
+            offered_to: None,
+            arrived_at_ms: now,
+            answered_at_ms: None,
+            ended_at_ms: now,
+            wait_ms: 0,
+            talk_ms: 0,
+            ring_ms: 0,
+            hold_ms: 0,
+            ivr_ms: 9_000,
+            dialled: "96332".into(),
+            recording: None,
+            ended_by: None,
+            end_reason: None,
+            media: None,
+            outcome,
+            segment: 0,
+            transferred_to: None,
+        };
+        for (call, outcome) in [
+            ("c-1", events::Outcome::Ivr),
+            ("c-2", events::Outcome::Answered),
+            ("c-3", events::Outcome::Ivr),
+        ] {
+            app.record(
+                tenant,
+                events::CallEnded::id(call, 0),
+                &ended(call, outcome),
+            )
+            .await;
+        }
+        let (s, calls) = get(&w, Role::Supervisor, "/api/incidents/wensan/calls").await;
+        assert_eq!(s, StatusCode::OK, "{calls}");
+        assert_eq!(calls, json!({"heard": 2, "absorbed": 1}));
+
+        // Service restored: nobody hears it any more.
+        let mut ended_body = good.clone();
+        ended_body.as_object_mut().unwrap().remove("key");
+        ended_body["version"] = inc["version"].clone();
+        ended_body["ended_ms"] = json!(now);
+        let (s, e) = w
+            .as_a(
+                Role::Supervisor,
+                Method::PUT,
+                "/api/incidents/wensan",
+                Some(ended_body),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+        let route = telephony::App::route(&board, "96332", "13900001111")
+            .await
+            .unwrap();
+        assert!(!route.flow.start.starts_with("incident:"));
+    });
+}
