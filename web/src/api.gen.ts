@@ -314,6 +314,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/calls/{call_id}/dial": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Place the callback task (回访) offered to you: your phone rings; when you answer, the
+         *     customer is dialled. Then record the verdict on the order.
+         */
+        post: operations["dial_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/calls/{call_id}/hold": {
         parameters: {
             query?: never;
@@ -1876,6 +1896,12 @@ export interface components {
             /** Format: int64 */
             ivr_ms: number;
             ivr_path: string[];
+            /**
+             * Format: int64
+             * @description A 回访 task: the work order whose customer the agent is to call back. Offered
+             *     on the desktop; the agent places the call from there (click-to-call).
+             */
+            order_id?: number | null;
             /** @description Empty for a call rung straight to an extension. */
             queue: string;
             /** Format: int64 */
@@ -2513,6 +2539,12 @@ export interface components {
             customer_id?: number | null;
             dialled: string;
             ivr_path: string[];
+            /**
+             * Format: int64
+             * @description A callback task (回访): the work order whose customer to call back
+             *     (`POST /api/calls/{call_id}/dial` places it).
+             */
+            order_id?: number | null;
             queue: string;
         };
         /** @enum {string} */
@@ -4051,6 +4083,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dial_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Placed"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             404: {
                 headers: {

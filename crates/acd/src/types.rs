@@ -375,6 +375,10 @@ pub struct Arrival {
     /// Base priority of the customer's segment (key customers first), in points.
     pub priority: i32,
     pub customer: Option<CustomerId>,
+    /// A contact the agent places (a callback owed, a 回访 task): offered as a callback,
+    /// waiting without a max-wait limit.
+    #[serde(default)]
+    pub callback: bool,
 }
 
 /// Something the driver must do.

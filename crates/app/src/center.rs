@@ -37,7 +37,33 @@ enum Act {
     Call(telephony::Action),
     /// A callback: the agent's phone rings, then the customer is dialled.
     Dial(telephony::Dial, CallId, AgentId),
+    /// A 回访 task offered on the agent's desktop (the screen pop), placed from there.
+    Preview(Box<events::CallRinging>),
 }
+
+/// A work order's callback (回访) as a contact of the ACD: offered to an agent of its queue
+/// on the desktop, placed by the agent (click-to-call), its verdict recorded on the order.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub order: i64,
+    /// Whom to call, normalised.
+    pub number: String,
+    pub customer: Option<i64>,
+    pub queue: String,
+    pub priority: i32,
+    /// The number shown to the customer.
+    pub from: String,
+}
+
+/// A task's contact id in the engine, on the desktop and on its call's record:
+/// `order-{order}-callback-{queued at}`, one for each attempt.
+fn task_key(order: i64, at_ms: i64) -> String {
+    format!("order-{order}-callback-{at_ms}")
+}
+
+/// After a task ends (placed or not), how long before the same order's callback is offered
+/// again if its verdict was not recorded: the agent is still writing it down.
+const TASK_GRACE_MS: i64 = 30 * 60_000;
 
 /// The handle time assumed for a queue before any of its calls has ended.
 const DEFAULT_HANDLE_MS: f64 = 180_000.0;
@@ -76,6 +102,8 @@ pub struct Center {
     /// Users whose phone is on a call the engine does not follow (rung straight, consulted,
     /// placing a call): not to be offered the engine's calls meanwhile.
     engaged: HashSet<i64>,
+    /// When each work order's last callback task ended (placed or not).
+    tasks_ended: HashMap<i64, i64>,
     /// SIP, once attached: whether a phone is registered.
     telephony: Arc<OnceLock<Arc<telephony::Telephony>>>,
     /// Agents whose routing profile was deleted: the engine has no removal, so they stay
@@ -149,6 +177,7 @@ impl Center {
                 .customer
                 .and_then(|c| u64::try_from(c).ok())
                 .map(acd::CustomerId),
+            callback: false,
         };
         let now = self.now;
         self.acd
@@ -203,6 +232,107 @@ impl Center {
             tracing::warn!(call_id = key, "ending the transferred part: {e}");
         }
         Some(priority)
+    }
+
+    /// Queues a work order's callback task, unless it is in already or ended a moment ago
+    /// (its verdict is being written down). Returns whether it was queued.
+    pub fn callback_task(&mut self, t: Task) -> AppResult<bool> {
+        let now_ms = ms(self.now);
+        let key = task_key(t.order, now_ms);
+        if self.task_of(t.order).is_some()
+            || self
+                .tasks_ended
+                .get(&t.order)
+                .is_some_and(|at| now_ms - at < TASK_GRACE_MS)
+        {
+            return Ok(false);
+        }
+        // The callback queue if there is one, else the first.
+        let (queue_name, queue) = match self.known_queue(&t.queue) {
+            Some(q) => (t.queue.clone(), q),
+            None => self
+                .queues
+                .iter()
+                .min_by_key(|(k, _)| k.as_str())
+                .map(|(k, q)| (k.clone(), *q))
+                .ok_or_else(|| AppError::invalid("queue", "no queue to call back from"))?,
+        };
+        self.next_call += 1;
+        let id = CallId(self.next_call);
+        let arrival = acd::Arrival {
+            queue,
+            priority: t.priority,
+            customer: t
+                .customer
+                .and_then(|c| u64::try_from(c).ok())
+                .map(acd::CustomerId),
+            callback: true,
+        };
+        let now = self.now;
+        self.acd
+            .handle_arrival(now, id, arrival)
+            .map_err(AppError::engine_refused)?;
+        self.by_key.insert(key.clone(), id);
+        self.calls.insert(
+            id,
+            CallRecord {
+                id: key,
+                caller: t.number,
+                customer: t.customer,
+                queue: queue_name,
+                dialled: t.from,
+                priority: t.priority,
+                callback: true,
+                order: Some(t.order),
+                arrived_ms: now_ms,
+                ..CallRecord::default()
+            },
+        );
+        Ok(true)
+    }
+
+    /// The work order's task in the engine, if any.
+    fn task_of(&self, order: i64) -> Option<CallId> {
+        self.calls
+            .iter()
+            .find(|(_, r)| r.order == Some(order))
+            .map(|(id, _)| *id)
+    }
+
+    /// Takes a work order's task out of the engine if it waits or is only offered (its
+    /// callback is no longer owed); one being placed goes on.
+    pub fn drop_task(&mut self, order: i64) {
+        if let Some(id) = self.task_of(order)
+            && self.calls.get(&id).is_some_and(|r| r.answered_ms.is_none())
+        {
+            let now = self.now;
+            if let Err(e) = self.acd.handle_hangup(now, id) {
+                tracing::warn!(order, "callback task not taken out: {e}");
+            }
+        }
+    }
+
+    /// The agent places the 回访 task offered to them: what telephony dials (the agent's
+    /// phone, then the customer).
+    pub fn place_task(&self, key: &str, user: i64) -> AppResult<telephony::Dial> {
+        let r = self
+            .call(key)
+            .filter(|r| r.order.is_some())
+            .ok_or(AppError::NotFound("callback task"))?;
+        if r.offered_to != Some(user) || r.answered_ms.is_some() {
+            return Err(AppError::invalid(
+                "call_id",
+                "this callback task is not offered to you",
+            ));
+        }
+        Ok(telephony::Dial {
+            tenant: self.tenant.0,
+            call_id: r.id.clone(),
+            agent: user,
+            number: r.caller.clone(),
+            from: r.dialled.clone(),
+            customer: r.customer,
+        })
     }
 
     /// The waiting caller asked to be called back: their place is kept, and the line they
@@ -539,6 +669,8 @@ pub struct CallRecord {
     pub ended_by: Option<(String, String)>,
     /// RTP counts of both legs.
     pub media: Option<events::MediaCounts>,
+    /// A 回访 task: the work order called back.
+    pub order: Option<i64>,
 }
 
 /// An id from a count of ids handed out.
@@ -794,10 +926,14 @@ async fn release(
         }
         let Some(inner) = state.upgrade() else { return };
         let app = App(inner);
-        if let Some(t) = app.telephony() {
-            for act in r.acts {
+        for act in r.acts {
+            if let Act::Preview(pop) = &act {
+                let id = events::CallRinging::id(&pop.call_id, pop.user_id, app.now_ms());
+                app.record(tenant, id, &**pop).await;
+            } else if let Some(t) = app.telephony() {
                 match act {
                     Act::Call(a) => t.act(a),
+                    Act::Preview(_) => {}
                     Act::Dial(dial, call, agent) => {
                         let call_id = dial.call_id.clone();
                         let audit = store::AuditEntry {
@@ -850,7 +986,10 @@ fn clock(state: &Weak<Inner>) -> Option<Time> {
 fn actions(app: &App, c: &mut Center) -> Vec<Act> {
     let mut acts = Vec::new();
     while let Some(action) = c.acd.poll_action() {
-        if app.telephony().is_none() {
+        // A task's preview is the desktop's; everything else is telephony's.
+        let preview = matches!(action, acd::Action::Offer { call, callback: true, .. }
+            if c.calls.get(&call).is_some_and(|r| r.order.is_some()));
+        if app.telephony().is_none() && !preview {
             continue;
         }
         let key = |call: &CallId| c.calls.get(call).map(|r| r.id.clone());
@@ -861,7 +1000,25 @@ fn actions(app: &App, c: &mut Center) -> Vec<Act> {
                 callback: true,
                 ..
             } => {
-                if let Some(r) = c.calls.get(&call) {
+                if let Some(r) = c.calls.get(&call)
+                    && let Some(order) = r.order
+                {
+                    let user = i64::from(agent.0);
+                    acts.push(Act::Preview(Box::new(events::CallRinging {
+                        call_id: r.id.clone(),
+                        user_id: user,
+                        to_user_id: user,
+                        extension: String::new(),
+                        caller: r.caller.clone(),
+                        customer_id: r.customer,
+                        queue: r.queue.clone(),
+                        dialled: r.dialled.clone(),
+                        ivr_ms: 0,
+                        ivr_path: Vec::new(),
+                        waited_ms: ms(c.now) - r.arrived_ms,
+                        order_id: Some(order),
+                    })));
+                } else if let Some(r) = c.calls.get(&call) {
                     let dial = telephony::Dial {
                         tenant: c.tenant.0,
                         call_id: r.id.clone(),
@@ -976,6 +1133,11 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
             if c.by_key.get(&r.id) == Some(&call) {
                 c.by_key.remove(&r.id);
             }
+            if let Some(order) = r.order {
+                c.tasks_ended.insert(order, at_ms);
+                // A task never placed is no call: no record.
+                r.answered_ms?;
+            }
             let outcome = Outcome::from(outcome);
             let wait_ms = r.answered_ms.unwrap_or(at_ms) - r.arrived_ms;
             let talk_ms = r.answered_ms.map_or(0, |a| at_ms - a);
@@ -1064,6 +1226,7 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         seq: 0,
         floor: crate::floor::Floor::new(&zone, i64::try_from(now.0).unwrap_or(0)),
         engaged: HashSet::new(),
+        tasks_ended: HashMap::new(),
         telephony: telephony.clone(),
         retired: HashSet::new(),
         gone_skills: HashMap::new(),

@@ -2,7 +2,8 @@
 //! ([`center`]), telephony's view of the application ([`switchboard`]), the floor
 //! ([`floor`] and what the floor view reads of it, [`live`]), the center's configuration
 //! as typed documents ([`config`]) applied live by one mechanism ([`configure`]),
-//! the agents' own actions ([`agents`]), work orders ([`orders`]) and incidents announced to the callers they affect
+//! the agents' own actions ([`agents`]), work orders ([`orders`]) with their callbacks as the engine's contacts
+//! ([`callbacks`]) and incidents announced to the callers they affect
 //! ([`incidents`]). The services of the
 //! coming modules (leads, reports, schedules, quality) live here too, one module each.
 //!
@@ -10,6 +11,7 @@
 //! error table. It knows no HTTP and no wire types, and no SQL (that is `store`).
 
 pub mod agents;
+pub mod callbacks;
 pub mod center;
 pub mod config;
 pub mod configure;

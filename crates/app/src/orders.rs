@@ -193,6 +193,18 @@ impl App {
         &self,
         tenant: TenantId,
         actor: Option<&User>,
+        intake: Intake,
+        solved: bool,
+    ) -> AppResult<OrderView> {
+        let view = self.take_in(tenant, actor, intake, solved).await?;
+        self.follow_callback(tenant, &view).await;
+        Ok(view)
+    }
+
+    async fn take_in(
+        &self,
+        tenant: TenantId,
+        actor: Option<&User>,
         mut intake: Intake,
         solved: bool,
     ) -> AppResult<OrderView> {
@@ -295,6 +307,18 @@ impl App {
     /// accept its orders, the handler works them, leads re-dispatch), then the order's
     /// rules; refused, nothing is written.
     pub async fn act_on_order(
+        &self,
+        tenant: TenantId,
+        actor: &User,
+        id: i64,
+        action: Action,
+    ) -> AppResult<OrderView> {
+        let view = self.act(tenant, actor, id, action).await?;
+        self.follow_callback(tenant, &view).await;
+        Ok(view)
+    }
+
+    async fn act(
         &self,
         tenant: TenantId,
         actor: &User,

@@ -573,6 +573,7 @@ impl telephony::App for Switchboard {
                                 r.ivr_ms,
                                 r.ivr_path.clone(),
                                 now - r.arrived_ms,
+                                r.order,
                             )
                         })
                     })
@@ -585,11 +586,20 @@ impl telephony::App for Switchboard {
                     self.engaged(tenant, agent, true).await;
                 }
                 // What the engine knows of the call, else what telephony does.
-                let (caller, customer, queue, dialled, ivr_ms, ivr_path, waited_ms) = pop
+                let (caller, customer, queue, dialled, ivr_ms, ivr_path, waited_ms, order_id) = pop
                     .unwrap_or_else(|| {
                         let caller = phone::normalize(&caller, None)
                             .map_or(caller, |p| p.as_str().to_string());
-                        (caller, customer, String::new(), dialled, 0, Vec::new(), 0)
+                        (
+                            caller,
+                            customer,
+                            String::new(),
+                            dialled,
+                            0,
+                            Vec::new(),
+                            0,
+                            None,
+                        )
                     });
                 let id = events::CallRinging::id(&call_id, agent, self.0.now_ms());
                 self.log(
@@ -607,6 +617,7 @@ impl telephony::App for Switchboard {
                         ivr_ms,
                         ivr_path,
                         waited_ms,
+                        order_id,
                     },
                 )
                 .await;

@@ -222,6 +222,7 @@ pub(crate) fn run(
             queue: QueueId(popular(rng)),
             priority: if rng.random_bool(0.05) { 50 } else { 0 },
             customer: Some(CustomerId(rng.random_range(0..1_000_000))),
+            callback: false,
         };
         acd.handle_arrival(now, CallId(next_call), arrival)
     };

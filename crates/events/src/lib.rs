@@ -142,6 +142,10 @@ payload!(
         pub ivr_path: Vec<String>,
         /// Since the call arrived in its first queue.
         pub waited_ms: i64,
+        /// A 回访 task: the work order whose customer the agent is to call back. Offered
+        /// on the desktop; the agent places the call from there (click-to-call).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub order_id: Option<i64>,
     }
 );
 

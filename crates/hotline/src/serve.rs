@@ -175,6 +175,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         let mut r = state.app().start_centers().await?;
         // Work orders' time limits: warnings and breaches due while stopped are said now.
         let _sweep = state.app().start_order_sweep();
+        let _callbacks = state.app().start_callback_sweep();
         r.interrupted = interrupted;
         if r != app::recovery::Recovered::default() {
             eprintln!(

@@ -33,7 +33,7 @@ use crate::api::{
         settings::get, settings::put,
         ivr_flows::list, ivr_flows::create, ivr_flows::update, ivr_flows::delete,
         ivr_flows::try_call, ivr_flows::versions, config::statutory,
-        calls::place, calls::transfer, calls::consult, calls::consult_complete,
+        calls::place, calls::dial_task, calls::transfer, calls::consult, calls::consult_complete,
         calls::consult_cancel, calls::hold, calls::wrap_up,
         cdrs::list, cdrs::export, cdrs::mine,
         config::list_order_types, config::create_order_type, config::update_order_type,

@@ -595,6 +595,13 @@ pub fn table() -> Vec<Endpoint> {
         ),
         ep(
             M::POST,
+            "/api/calls/{call_id}/dial",
+            Some(TakeContacts),
+            None,
+            post(calls::dial_task),
+        ),
+        ep(
+            M::POST,
             "/api/calls/{call_id}/transfer",
             Some(TakeContacts),
             Some(json!({"to": "{queue_key}"})),

@@ -426,6 +426,7 @@ impl<'m> Sim<'m> {
             queue: QueueId(q as u32),
             priority,
             customer: None,
+            callback: false,
         };
         self.arriving = Some(call);
         self.acd

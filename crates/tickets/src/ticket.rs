@@ -127,6 +127,9 @@ pub struct Ticket {
     /// Solved in the contact it came in on, and not called about again since (FCR).
     #[serde(default)]
     pub first_contact: bool,
+    /// When the last callback (回访) failed to reach the customer.
+    #[serde(default)]
+    pub callback_missed_ms: Option<i64>,
 }
 
 impl Ticket {
@@ -161,6 +164,7 @@ impl Ticket {
             closed_ms: None,
             merged: Vec::new(),
             first_contact: false,
+            callback_missed_ms: None,
         }
     }
 
@@ -185,7 +189,13 @@ impl Ticket {
         cal: &Calendar,
         now: i64,
     ) -> Result<Option<Change>, OrderError> {
-        let Some(change) = self.order.apply(command)? else {
+        let missed = matches!(command, Command::CallbackMissed);
+        let change = self.order.apply(command)?;
+        if missed {
+            // A callback that did not reach the customer: tried again later.
+            self.callback_missed_ms = Some(now);
+        }
+        let Some(change) = change else {
             return Ok(None);
         };
         use Status as S;
@@ -247,6 +257,15 @@ impl Ticket {
             self.close(cal, now);
         }
         Ok(Some(change))
+    }
+
+    /// Whether its callback (回访) is owed now: resolved, and not tried in vain within the
+    /// last `retry_ms`.
+    pub fn callback_due(&self, now: i64, retry_ms: i64) -> bool {
+        matches!(self.order.status, Status::Resolved { .. })
+            && self
+                .callback_missed_ms
+                .is_none_or(|at| now.saturating_sub(at) >= retry_ms)
     }
 
     fn close(&mut self, cal: &Calendar, now: i64) {

@@ -325,3 +325,50 @@ fn issue_22_a_poll_at_the_warning_instant_says_it() {
         );
     }
 }
+
+/// Issue 22: a resolved order's callback (回访) is owed at once; one that did not reach the
+/// customer is tried again after the retry gap, without moving when it was resolved; a
+/// reopened order owes none.
+#[test]
+fn issue_22_a_missed_callback_is_tried_again_after_the_gap() {
+    let cal = standard_calendar();
+    let mut t = repair(1, "+8613800000001", sh("2026-12-01T09:00"));
+    let at = |s: &str| sh(s);
+    t.apply(
+        Command::Dispatch {
+            group: "crew".into(),
+        },
+        &cal,
+        at("2026-12-01T09:00"),
+    )
+    .unwrap();
+    t.apply(Command::Accept { handler: 7 }, &cal, at("2026-12-01T09:10"))
+        .unwrap();
+    assert!(!t.callback_due(at("2026-12-01T09:10"), 7_200_000));
+    t.apply(Command::Resolve, &cal, at("2026-12-01T10:00"))
+        .unwrap();
+    assert!(t.callback_due(at("2026-12-01T10:00"), 7_200_000));
+    t.apply(Command::CallbackMissed, &cal, at("2026-12-01T10:30"))
+        .unwrap();
+    assert_eq!(t.callback_missed_ms, Some(at("2026-12-01T10:30")));
+    assert_eq!(
+        t.resolved_ms,
+        Some(at("2026-12-01T10:00")),
+        "still resolved then"
+    );
+    assert!(!t.callback_due(at("2026-12-01T12:29"), 7_200_000));
+    assert!(t.callback_due(at("2026-12-01T12:30"), 7_200_000));
+    t.apply(
+        Command::Callback {
+            satisfied: false,
+            score: 1,
+        },
+        &cal,
+        at("2026-12-01T13:00"),
+    )
+    .unwrap();
+    assert!(
+        !t.callback_due(at("2026-12-02T13:00"), 7_200_000),
+        "reopened"
+    );
+}

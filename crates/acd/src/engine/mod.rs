@@ -530,7 +530,7 @@ impl Acd {
                     arrived: s.now,
                     entered: s.now,
                     seq: s.seq,
-                    callback: false,
+                    callback: arrival.callback,
                     hops: 0,
                     state: CallState::Detached,
                     timer: None,

@@ -220,6 +220,7 @@ impl Driver {
                     queue: QueueId(self.rng.random_range(0..QUEUES)),
                     priority: *[0, 0, 0, 10, 50].choose(&mut self.rng).unwrap(),
                     customer: Some(CustomerId(self.rng.random_range(0..30))),
+                    callback: self.rng.random_bool(0.05),
                 };
                 self.acd.handle_arrival(now, call, arrival).unwrap();
                 self.live.insert(call);

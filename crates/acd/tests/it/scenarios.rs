@@ -63,6 +63,7 @@ impl H {
             queue,
             priority,
             customer: customer.map(CustomerId),
+            callback: false,
         };
         self.acd
             .handle_arrival(self.now, CallId(call), arrival)
@@ -712,6 +713,7 @@ fn bad_inputs_are_refused_and_change_nothing() {
         queue: QueueId(9),
         priority: 0,
         customer: None,
+        callback: false,
     };
     assert_eq!(
         h.acd.handle_arrival(h.now, CallId(1), arrival),
@@ -722,6 +724,7 @@ fn bad_inputs_are_refused_and_change_nothing() {
         queue: Q1,
         priority: 0,
         customer: None,
+        callback: false,
     };
     assert_eq!(
         h.acd.handle_arrival(h.now, CallId(1), dup),
@@ -1019,6 +1022,7 @@ fn issue_2_an_id_in_after_call_work_cannot_be_reused() {
         queue: Q1,
         priority: 0,
         customer: None,
+        callback: false,
     };
     assert_eq!(
         h.acd.handle_arrival(h.now, CallId(7), again),

@@ -50,6 +50,9 @@ pub struct LiveCall {
     /// When the caller started waiting in the queue.
     pub arrived_at_ms: i64,
     pub answered_at_ms: Option<i64>,
+    /// A callback task (回访): the work order whose customer to call back
+    /// (`POST /api/calls/{call_id}/dial` places it).
+    pub order_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -100,6 +103,7 @@ pub(crate) async fn status(
                     ivr_path: r.ivr_path.clone(),
                     arrived_at_ms: r.arrived_ms,
                     answered_at_ms: r.answered_ms,
+                    order_id: r.order,
                 })
             })
             .await?;

@@ -126,6 +126,47 @@ pub async fn place(
     Ok((StatusCode::ACCEPTED, Json(Placed { call_id })))
 }
 
+/// Place the callback task (回访) offered to you: your phone rings; when you answer, the
+/// customer is dialled. Then record the verdict on the order.
+#[utoipa::path(post, path = "/api/calls/{call_id}/dial", tag = "calls",
+    params(("call_id" = String, Path)),
+    responses((status = 202, body = Placed), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn dial_task(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(call_id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Placed>)> {
+    let tenant = caller.tenant()?;
+    let user = caller.user.id.0;
+    let key = call_id.clone();
+    let dial = state
+        .center(tenant, move |c| c.place_task(&key, user))
+        .await??;
+    state
+        .app()
+        .may_place(
+            tenant,
+            user,
+            &phone::normalize(&dial.number, None)
+                .map_err(|e| ApiError::invalid("number", e.to_string()))?,
+        )
+        .await?;
+    let t = telephony(&state)?;
+    super::audit(
+        &state,
+        &caller,
+        "call.callback",
+        "call",
+        &call_id,
+        serde_json::json!({"number": dial.number, "customer_id": dial.customer}),
+    )
+    .await?;
+    t.dial(dial)
+        .map_err(|e| ApiError::new(Code::InvalidState, e))?;
+    Ok((StatusCode::ACCEPTED, Json(Placed { call_id })))
+}
+
 /// Pass a connected call on to a queue or an extension (blind transfer). You are let go
 /// and the caller hears music until the next agent answers.
 #[utoipa::path(post, path = "/api/calls/{call_id}/transfer", tag = "calls",

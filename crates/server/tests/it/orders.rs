@@ -742,3 +742,130 @@ fn issue_22_an_incident_is_heard_by_callers_of_its_area_and_counted() {
         assert!(!route.flow.start.starts_with("incident:"));
     });
 }
+
+/// Issue 22: a resolved order's callback (回访) goes to the agents as a contact of the
+/// routing engine: offered to a ready agent on the desktop with its order, placed by that
+/// agent only, its call recorded; not reached, it comes back after the retry gap; once its
+/// verdict is in, a task still waiting is taken out.
+#[test]
+fn issue_22_a_resolved_orders_callback_reaches_an_agent_as_a_task() {
+    on_both(|w: World| async move {
+        let tenant = w.a.tenant.id;
+        let agent = w.a.users[&Role::Agent].id.0;
+        let id = w.a.order;
+        let path = |p: &str| format!("/api/orders/{id}{p}");
+        for action in ["accept", "resolve"] {
+            let (s, o) = post(
+                &w,
+                Role::BackOffice,
+                &path("/handle"),
+                json!({"action": action}),
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{o}");
+        }
+        // Nobody signed in yet: the task waits in the queue; signing in is offered it.
+        let (s, _) = w
+            .as_a(Role::Agent, Method::POST, "/api/me/agent/login", None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, me) = get(&w, Role::Agent, "/api/me/agent").await;
+        assert_eq!(me["call"]["order_id"], id, "{me}");
+        let key = me["call"]["call_id"].as_str().unwrap().to_string();
+        assert!(key.starts_with(&format!("order-{id}-callback-")), "{key}");
+        // The desktop's pop says which order.
+        let (_, log) = get(&w, Role::TenantAdmin, "/api/events/log?limit=500").await;
+        let pop = log["events"]
+            .as_array()
+            .or(log.as_array())
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "call.ringing" && e["payload"]["call_id"] == key.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("no pop in {log}"));
+        assert_eq!(pop["payload"]["order_id"], id);
+        assert_eq!(pop["payload"]["to_user_id"], agent);
+
+        // Only the agent it is offered to places it (here without telephony: refused after
+        // the check, nothing dialled).
+        let (s, e) = post(
+            &w,
+            Role::Supervisor,
+            &format!("/api/calls/{key}/dial"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        let (s, e) = post(
+            &w,
+            Role::Agent,
+            &format!("/api/calls/{key}/dial"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "no telephony here: {e}");
+
+        // Telephony places it: the agent answers, the customer is not reached.
+        let call = w
+            .state
+            .center(tenant, {
+                let key = key.clone();
+                move |c| c.call_id(&key)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        w.state
+            .center(tenant, move |c| {
+                let now = c.now;
+                c.acd.handle_answer(now, call, acd::AgentId(agent as u32))?;
+                c.acd.handle_hangup(now, call)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let (s, o) = post(
+            &w,
+            Role::Agent,
+            &path("/callback"),
+            json!({"reached": false}),
+        )
+        .await;
+        assert_eq!(
+            (s, o["status"].as_str()),
+            (StatusCode::OK, Some("resolved")),
+            "{o}"
+        );
+        let app = w.state.app();
+        assert_eq!(
+            app.queue_callbacks(tenant).await.unwrap(),
+            0,
+            "not before the gap"
+        );
+        w.advance(app::callbacks::RETRY_MS);
+        assert_eq!(app.queue_callbacks(tenant).await.unwrap(), 1, "tried again");
+        assert_eq!(app.queue_callbacks(tenant).await.unwrap(), 0, "once");
+        let (_, cdrs) = get(&w, Role::Supervisor, "/api/cdrs?limit=50").await;
+        assert!(
+            cdrs.to_string().contains(&key),
+            "the attempt's call is on record: {cdrs}"
+        );
+
+        // Reached and satisfied on the order's page: the waiting task is taken out.
+        let (s, o) = post(
+            &w,
+            Role::Agent,
+            &path("/callback"),
+            json!({"reached": true, "satisfied": true, "score": 5}),
+        )
+        .await;
+        assert_eq!(
+            (s, o["status"].as_str()),
+            (StatusCode::OK, Some("closed")),
+            "{o}"
+        );
+        let (_, me) = get(&w, Role::Agent, "/api/me/agent").await;
+        assert!(me["call"].is_null(), "{me}");
+        assert_eq!(app.queue_callbacks(tenant).await.unwrap(), 0);
+    });
+}
