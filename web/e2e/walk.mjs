@@ -15,6 +15,9 @@
 // 6. The closed loop of a work order: taken in from the pop during the call of step 4,
 //    routed to the Xihu crew, done by the crew member on a phone-sized page, called back
 //    unsatisfied (reopened to the crew), done again, called back satisfied: closed.
+// 7. An incident: the team lead posts a burst main for 西湖区 on the incidents page (its key
+//    made from its time); it is listed as going on and named on an agent's desktop; ended
+//    with "restored", it moves to the past ones and is no longer active.
 //
 // Usage: node e2e/walk.mjs [path/to/hotline]   (from web/; the app must be built)
 
@@ -363,6 +366,47 @@ async function main() {
     check(timeline.join(',') === 'create,dispatch,accept,on_the_way,on_site,resolve,callback,resolve,callback', `every step is on its timeline: ${timeline.join(' → ')}`)
     await crew.ctx.close()
     await agent.ctx.close()
+  }
+
+  // 7. An incident, posted and ended by the team lead.
+  {
+    const { ctx, page } = await loggedIn(USERS[2], 'zh-CN')
+    await settle(page)
+    await page.click('[data-test=nav-incidents]')
+    await page.waitForSelector('[data-test=incidents]')
+    await settle(page)
+    await page.click('[data-test=incident-new]')
+    await page.waitForSelector('[data-test=incident-form]')
+    const title = '文三路爆管停水'
+    await page.fill('[data-test=incident-title]', title)
+    await page.fill('[data-test=incident-regions]', '浙江省/杭州市/西湖区')
+    await page.fill('[data-test=incident-prefixes]', '文三路')
+    await page.click('[data-test=incident-template]') // the message from the area and the expected end (now + 2 h)
+    check((await page.inputValue('[data-test=incident-message]')).startsWith('文三路一带因'), 'the message is drafted from the area')
+    await page.click('[data-test=incident-submit]')
+    const card = page.locator('[data-test^=incident-active-]', { hasText: title })
+    await card.waitFor({ timeout: 10_000 })
+    const key = (await card.getAttribute('data-test')).slice('incident-active-'.length)
+    check(/^inc-\d{8}-\d{4}$/.test(key), `the incident is posted under a key from its time (${key})`)
+    check((await card.textContent()).includes('浙江省/杭州市/西湖区'), 'its card shows its region')
+    const active = (await api('GET', '/api/incidents/active', admin)).body
+    check(active.some((i) => i.key === key && i.regions.includes('浙江省/杭州市/西湖区')), `it is going on for 西湖区 (${active.map((i) => i.key)})`)
+    await page.screenshot({ path: join(out, 'incident-active.png') })
+    // The agent's desktop names it (no caller on the line from its area: the compact line).
+    const agent = await loggedIn(USERS[3], 'zh-CN')
+    await agent.page.waitForSelector('[data-test=incident-banner]', { timeout: 10_000 })
+    check((await agent.page.textContent('[data-test=incident-banner]')).includes(title), 'the agent\'s desktop names it')
+    await agent.ctx.close()
+    // Service restored.
+    await card.locator('[data-test=incident-end-now]').click()
+    await page.click('.el-message-box__btns .el-button--primary')
+    await page.waitForSelector(`[data-test=incident-past-${key}]`, { timeout: 10_000 })
+    check((await card.count()) === 0, 'ended, it is no longer listed as going on')
+    const after = (await api('GET', '/api/incidents/active', admin)).body
+    const doc = (await api('GET', '/api/incidents', admin)).body.find((d) => d.key === key)
+    check(!after.some((i) => i.key === key) && doc?.data.ended_ms > 0, `and the server has it ended (${doc?.data.ended_ms})`)
+    await page.screenshot({ path: join(out, 'incident-past.png') })
+    await ctx.close()
   }
 
   await browser.close()

@@ -1252,6 +1252,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{order_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach a file (the raw bytes as the body, up to 10 MB): a photo (JPEG, PNG, WebP), a
+         *     PDF, a WAV recording, a Word or Excel file. Told by its bytes, not its name.
+         */
+        post: operations["attach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{order_id}/attachments/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the order's files: photos and recordings shown in the page, the rest downloaded. */
+        get: operations["attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{order_id}/callback": {
         parameters: {
             query?: never;
@@ -1736,6 +1773,19 @@ export interface components {
             position?: boolean | null;
             /** @description Say the expected wait in minutes (default yes). */
             wait?: boolean | null;
+        };
+        /** @description A file kept on an order. */
+        AttachmentDto: {
+            /** Format: int64 */
+            at_ms: number;
+            /** Format: int64 */
+            by?: number | null;
+            /** @description Its media type (`image/jpeg`). */
+            content_type: string;
+            id: string;
+            name: string;
+            /** Format: int64 */
+            size: number;
         };
         AuditDto: {
             action: string;
@@ -2718,6 +2768,8 @@ export interface components {
         /** @description A work order. */
         OrderDto: {
             address: string;
+            /** @description Photos, documents, recordings (`GET …/attachments/{id}`), oldest first. */
+            attachments: components["schemas"]["AttachmentDto"][];
             breached: boolean;
             /** Format: int32 */
             callback_attempts: number;
@@ -3364,15 +3416,16 @@ export interface operations {
     };
     history: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description From this instant (ms); 24 hours ago if left out. */
+                from_ms?: number;
+                /** @description Until this instant; now if left out. */
+                to_ms?: number;
+                limit?: number;
+            };
             header?: never;
             path: {
                 user_id: number;
-                /** @description From this instant (ms); 24 hours ago if left out. */
-                from_ms: number | null;
-                /** @description Until this instant; now if left out. */
-                to_ms: number | null;
-                limit: number | null;
             };
             cookie?: never;
         };
@@ -3476,12 +3529,13 @@ export interface operations {
     };
     delete_agent: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
             header?: never;
             path: {
                 user_id: number;
-                /** @description The version you read (409 if someone changed it since). */
-                version: number;
             };
             cookie?: never;
         };
@@ -3570,13 +3624,13 @@ export interface operations {
     };
     audit_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Entries older than this id (the last `id` of the previous page). */
-                before: number | null;
-                limit: number | null;
+                before?: number;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -3910,12 +3964,13 @@ export interface operations {
     };
     delete_calendar: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
             header?: never;
             path: {
                 calendar_key: string;
-                /** @description The version you read (409 if someone changed it since). */
-                version: number;
             };
             cookie?: never;
         };
@@ -4278,21 +4333,21 @@ export interface operations {
     };
     calls_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Calls that ended at or after this instant (ms); the start of time if left out. */
-                from_ms: number | null;
+                from_ms?: number;
                 /** @description …and before this one; now if left out. */
-                to_ms: number | null;
-                queue: string | null;
-                agent_id: number | null;
-                customer_id: number | null;
+                to_ms?: number;
+                queue?: string;
+                agent_id?: number;
+                customer_id?: number;
                 /** @description 1 to 500 (50 if left out); the export takes up to 100,000. */
-                limit: number | null;
+                limit?: number;
                 /** @description For the export: `xlsx` (default) or `csv`. */
-                format: string | null;
+                format?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4317,21 +4372,21 @@ export interface operations {
     };
     calls_export: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Calls that ended at or after this instant (ms); the start of time if left out. */
-                from_ms: number | null;
+                from_ms?: number;
                 /** @description …and before this one; now if left out. */
-                to_ms: number | null;
-                queue: string | null;
-                agent_id: number | null;
-                customer_id: number | null;
+                to_ms?: number;
+                queue?: string;
+                agent_id?: number;
+                customer_id?: number;
                 /** @description 1 to 500 (50 if left out); the export takes up to 100,000. */
-                limit: number | null;
+                limit?: number;
                 /** @description For the export: `xlsx` (default) or `csv`. */
-                format: string | null;
+                format?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4386,27 +4441,27 @@ export interface operations {
     };
     customers_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /**
                  * @description Part of a name or a number, a whole number in any written form (`138 5710 0000`,
                  *     `+86-138-5710-0000`), or a whole ID number.
                  */
-                q: string | null;
-                segment: string | null;
+                q?: string;
+                segment?: string;
                 /** @description 1–5. */
-                level: number | null;
-                blacklisted: boolean | null;
+                level?: number;
+                blacklisted?: boolean;
                 /** @description Part of an address: a province, city or district. */
-                region: string | null;
+                region?: string;
                 /** @description Only customers this department holds a facet of. */
-                department: string | null;
+                department?: string;
                 /** @description The `next_after` of the previous page. */
-                after: number | null;
+                after?: number;
                 /** @description 1 to 500; 50 if left out. */
-                limit: number | null;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4462,18 +4517,18 @@ export interface operations {
     };
     customers_export: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description `xlsx` (default) or `csv`. */
-                format: string | null;
-                q: string | null;
-                segment: string | null;
-                level: number | null;
-                blacklisted: boolean | null;
-                region: string | null;
-                department: string | null;
+                format?: string;
+                q?: string;
+                segment?: string;
+                level?: number;
+                blacklisted?: boolean;
+                region?: string;
+                department?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4499,12 +4554,12 @@ export interface operations {
     };
     upload: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description The file's name, for people. */
-                filename: string | null;
+                filename?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody: {
@@ -4652,12 +4707,12 @@ export interface operations {
     };
     lookup: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query: {
                 /** @description The caller's number in any common form: `138 1234 5678`, `+86…`, `010-…`. */
                 number: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -4955,13 +5010,14 @@ export interface operations {
     };
     customers_timeline: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The last `seq` of the previous page. */
+                before?: number;
+                limit?: number;
+            };
             header?: never;
             path: {
                 customer_id: number;
-                /** @description The last `seq` of the previous page. */
-                before: number | null;
-                limit: number | null;
             };
             cookie?: never;
         };
@@ -5092,16 +5148,16 @@ export interface operations {
     };
     stream: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /**
                  * @description The last `seq` already seen; 0 or left out for the start of the log, -1 for what
                  *     happens from now on (the WebSocket only).
                  */
-                after: number | null;
-                limit: number | null;
+                after?: number;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5141,16 +5197,16 @@ export interface operations {
     };
     log: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /**
                  * @description The last `seq` already seen; 0 or left out for the start of the log, -1 for what
                  *     happens from now on (the WebSocket only).
                  */
-                after: number | null;
-                limit: number | null;
+                after?: number;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5343,12 +5399,13 @@ export interface operations {
     };
     delete_group: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
             header?: never;
             path: {
                 group_key: string;
-                /** @description The version you read (409 if someone changed it since). */
-                version: number;
             };
             cookie?: never;
         };
@@ -5503,12 +5560,12 @@ export interface operations {
     };
     active: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description The caller on the line: which incidents affect them. */
-                customer_id: number | null;
+                customer_id?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -5582,12 +5639,13 @@ export interface operations {
     };
     delete_incident: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
             header?: never;
             path: {
                 incident_key: string;
-                /** @description The version you read (409 if someone changed it since). */
-                version: number;
             };
             cookie?: never;
         };
@@ -5763,12 +5821,13 @@ export interface operations {
     };
     delete_integration: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
             header?: never;
             path: {
                 integration_key: string;
-                /** @description The version you read (409 if someone changed it since). */
-                version: number;
             };
             cookie?: never;
         };
@@ -5915,12 +5974,13 @@ export interface operations {
     };
     delete: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
             header?: never;
             path: {
                 flow_key: string;
-                /** @description The version you read (409 if someone changed it since). */
-                version: number;
             };
             cookie?: never;
         };
@@ -6255,16 +6315,16 @@ export interface operations {
     };
     my_customers: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Part of a name or of a number. */
-                q: string | null;
+                q?: string;
                 /** @description The `next_after` of the previous page. */
-                after: number | null;
+                after?: number;
                 /** @description 1 to 500; 50 if left out. */
-                limit: number | null;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6427,12 +6487,13 @@ export interface operations {
     };
     delete_order_type: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
             header?: never;
             path: {
                 order_type_key: string;
-                /** @description The version you read (409 if someone changed it since). */
-                version: number;
             };
             cookie?: never;
         };
@@ -6472,29 +6533,29 @@ export interface operations {
     };
     orders_list: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /**
                  * @description Statuses, comma-separated: `dispatched,accepted`; `active` for every status but
                  *     closed and merged.
                  */
-                status: string | null;
-                order_type: string | null;
-                group: string | null;
-                handler_id: number | null;
-                customer_id: number | null;
-                breached: boolean | null;
+                status?: string;
+                order_type?: string;
+                group?: string;
+                handler_id?: number;
+                customer_id?: number;
+                breached?: boolean;
                 /** @description `省/市` or any start of a region. */
-                region: string | null;
+                region?: string;
                 /** @description Only orders to be resolved before this time (the board's "due soon"). */
-                due_before_ms: number | null;
+                due_before_ms?: number;
                 /** @description Only the caller's own: handled by them, or waiting in a group they are in. */
-                mine: boolean | null;
+                mine?: boolean;
                 /** @description The smallest id of the previous page. */
-                before: number | null;
-                limit: number | null;
+                before?: number;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -6565,6 +6626,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    attach: {
+        parameters: {
+            query?: {
+                /** @description The file's name (`表井.jpg`): its extension must agree with what the file is. */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": number[];
                 };
             };
             404: {
@@ -7028,12 +7171,13 @@ export interface operations {
     };
     delete_queue: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
             header?: never;
             path: {
                 queue_key: string;
-                /** @description The version you read (409 if someone changed it since). */
-                version: number;
             };
             cookie?: never;
         };
@@ -7246,12 +7390,13 @@ export interface operations {
     };
     delete_skill: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
             header?: never;
             path: {
                 skill_key: string;
-                /** @description The version you read (409 if someone changed it since). */
-                version: number;
             };
             cookie?: never;
         };
@@ -7398,12 +7543,13 @@ export interface operations {
     };
     delete_team: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The version you read (409 if someone changed it since). */
+                version: number;
+            };
             header?: never;
             path: {
                 team_key: string;
-                /** @description The version you read (409 if someone changed it since). */
-                version: number;
             };
             cookie?: never;
         };

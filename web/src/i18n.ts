@@ -4,7 +4,7 @@ import { createI18n } from 'vue-i18n'
 
 const zh = {
   app: { name: 'Hotline 呼叫中心', logout: '退出', language: 'English', stale: '连接已断开，正在重连…数据可能不是最新的', reconnected: '已重新连接' },
-  nav: { orders: '工单', crew: '外勤', desktop: '座席工作台', floor: '现场管理', wallboard: '大屏', admin: '系统管理', customers: '客户', calls: '通话记录', tenants: '租户', dealer: '我的客户' },
+  nav: { orders: '工单', crew: '外勤', desktop: '座席工作台', floor: '现场管理', wallboard: '大屏', admin: '系统管理', customers: '客户', calls: '通话记录', tenants: '租户', dealer: '我的客户', incidents: '突发事件' },
   login: {
     title: '登录', tenant: '租户', username: '用户名', password: '密码', submit: '登录',
     failed: '用户名或密码不正确', locked: '登录失败次数过多，请稍后再试',
@@ -95,12 +95,13 @@ const zh = {
     department: '部门', service_level: '服务水平目标', service_time: '目标时间', wrap_up: '话后处理', ring_timeout: '振铃超时',
     strategy: '分配策略', priority: '优先级', calendar: '工作日历', dispositions: '话后小结代码', thresholds: '告警阈值',
     user_id: '用户', absorbed_id: '被合并的客户', order_type: '工单类型', title: '标题', description: '描述', category: '分类', fields: '附加信息', note: '说明', reason: '原因', score: '评分', group: '处理部门', into: '并入工单号', caller: '来电号码', address: '地址', customer_id: '客户', solved: '一次解决', secret: '共享密钥', external_id: '外部编号', numbers: '号码', keys: '按键', body: '内容', row: '行',
+    message: '播报内容', regions: '地区', address_prefixes: '地址开头', starts_ms: '开始时间', expected_end_ms: '预计恢复时间', ended_ms: '结束时间',
   },
   account: {
     title: '我的账号', tenant: '所属中心', platform: '平台', password: '修改密码', current: '当前密码', new: '新密码（至少 8 位）', change: '修改', changed: '密码已修改',
     dealerNote: '经销商工作台（按地区分配给您的客户和销售线索）将随销售线索模块开放。',
   },
-  kind: { queue: '队列', agent: '座席配置', ivr_flow: 'IVR 流程', skill: '技能', calendar: '工作日历', team: '班组', order_type: '工单类型', handling_group: '处理部门', integration: '业务系统' },
+  kind: { queue: '队列', agent: '座席配置', ivr_flow: 'IVR 流程', skill: '技能', calendar: '工作日历', team: '班组', order_type: '工单类型', handling_group: '处理部门', integration: '业务系统', incident: '突发事件' },
   dealer: { title: '我的客户', search: '姓名或电话', noRegions: '管理员还没有为您分配负责地区', leadsSoon: '按地区分配的销售线索将在这里跟进。' },
   dept: { finance: '财务', legal: '法务', sales: '销售', service: '服务' },
   home: {
@@ -177,6 +178,26 @@ const zh = {
     title: '业务系统对接', secret: '共享密钥', keep: '已设置；留空则保留原密钥', generate: '随机生成',
     how: '营业、报装等业务系统向 {url} 发送工单（JSON），请求头带：\nX-Hotline-System: {key}\nX-Hotline-Timestamp: 当前毫秒时间戳（与本系统相差不超过 5 分钟）\nX-Hotline-Signature: sha256= 加上以共享密钥对「时间戳.请求体」计算的 HMAC-SHA256（十六进制）。\n同一 external_id 重复发送只受理一次。',
   },
+  incidents: {
+    title: '突发事件', new: '发布突发事件', refresh: '刷新', active: '正在发生', past: '已结束',
+    noneActive: '当前没有正在发生的突发事件', nonePast: '还没有已结束的突发事件',
+    name: '标题', namePlaceholder: '如：文三路爆管停水', message: '播报内容',
+    messageHelp: '来电客户在语音导航菜单之前听到、座席在弹屏上看到的内容',
+    messagePlaceholder: '如：文三路一带因水管爆裂停水，预计 18:00 恢复供水，给您带来不便敬请谅解。',
+    template: '{area}一带因{cause}停水，预计{time}恢复供水，给您带来不便敬请谅解。', cause: '管道抢修', useTemplate: '按模板填写',
+    regions: '影响地区', regionsHelp: '每行一个：省/市/区，如 浙江省/杭州市/西湖区；只填到市则整个市',
+    prefixes: '地址开头', prefixesHelp: '每行一个，如 文三路 或 西湖区文三路；客户地址以此开头即受影响',
+    area: '影响范围', needArea: '请至少填写一个影响地区或地址开头', needMessage: '请填写播报内容',
+    starts: '开始时间', expectedEnd: '预计恢复', endAfterStart: '预计恢复时间应晚于开始时间', key: '编码',
+    keyHelp: '留空则按开始时间生成，如 {key}', post: '发布', posted: '已发布：该区域的来电客户会先听到播报',
+    edit: '编辑', save: '保存', saved: '已保存', cancel: '取消',
+    plusHours: '+{n} 小时', extendTo: '改到…', extended: '预计恢复时间已改为 {time}；播报内容中如写有恢复时间，请一并编辑',
+    endNow: '已恢复，结束', confirmEnd: '「{title}」已经恢复了吗？结束后来电客户不再听到播报。', endedNow: '已结束播报',
+    remove: '删除', confirmRemove: '确定删除「{title}」？删除后不能再查看它的来电统计。', removed: '已删除',
+    heard: '听到播报', absorbed: '未转人工即挂机', calls: '来电', count: '统计',
+    started: '开始', ends: '预计恢复', endedAt: '结束', early: '提前恢复', expired: '到期结束', startsAt: '{time} 开始', actions: '操作',
+    banner: { affects: '来电客户所在区域：{title}', until: '预计 {time} 恢复', others: '正在发生：' },
+  },
   error: {
     network: '网络连接失败，请检查后重试', generic: '操作失败：{msg}', field: '{field}：{msg}', item: '{label}第 {n} 项',
     inUse: '{kind}「{key}」仍在使用它，请先修改{kind}',
@@ -199,7 +220,7 @@ type Messages = typeof zh
 
 const en: Messages = {
   app: { name: 'Hotline contact center', logout: 'Log out', language: '中文', stale: 'Disconnected, reconnecting… data may be out of date', reconnected: 'Reconnected' },
-  nav: { orders: 'Work orders', crew: 'Field', desktop: 'Agent desktop', floor: 'Floor', wallboard: 'Wallboard', admin: 'Administration', customers: 'Customers', calls: 'Calls', tenants: 'Tenants', dealer: 'My customers' },
+  nav: { orders: 'Work orders', crew: 'Field', desktop: 'Agent desktop', floor: 'Floor', wallboard: 'Wallboard', admin: 'Administration', customers: 'Customers', calls: 'Calls', tenants: 'Tenants', dealer: 'My customers', incidents: 'Incidents' },
   login: {
     title: 'Log in', tenant: 'Tenant', username: 'User name', password: 'Password', submit: 'Log in',
     failed: 'Wrong user name or password', locked: 'Too many failed attempts; try again later',
@@ -290,12 +311,13 @@ const en: Messages = {
     department: 'Department', service_level: 'Service-level goal', service_time: 'Target time', wrap_up: 'After-call work', ring_timeout: 'Ring timeout',
     strategy: 'Strategy', priority: 'Priority', calendar: 'Calendar', dispositions: 'Wrap-up codes', thresholds: 'Alert thresholds',
     user_id: 'User', absorbed_id: 'Customer merged', order_type: 'Order type', title: 'Subject', description: 'Description', category: 'Category', fields: 'Details', note: 'Note', reason: 'Reason', score: 'Score', group: 'Handling group', into: 'Merge into', caller: 'Caller', address: 'Address', customer_id: 'Customer', solved: 'Solved on the call', secret: 'Shared secret', external_id: 'External id', numbers: 'Numbers', keys: 'Keys', body: 'Content', row: 'Row',
+    message: 'Announcement', regions: 'Regions', address_prefixes: 'Address beginnings', starts_ms: 'Start', expected_end_ms: 'Expected end', ended_ms: 'End',
   },
   account: {
     title: 'My account', tenant: 'Center', platform: 'Platform', password: 'Change password', current: 'Current password', new: 'New password (8 or more)', change: 'Change', changed: 'Password changed',
     dealerNote: 'The dealer workspace (the customers and leads of your regions) opens with the leads module.',
   },
-  kind: { queue: 'queue', agent: 'routing profile', ivr_flow: 'IVR flow', skill: 'skill', calendar: 'calendar', team: 'team', order_type: 'order type', handling_group: 'handling group', integration: 'business system' },
+  kind: { queue: 'queue', agent: 'routing profile', ivr_flow: 'IVR flow', skill: 'skill', calendar: 'calendar', team: 'team', order_type: 'order type', handling_group: 'handling group', integration: 'business system', incident: 'incident' },
   dealer: { title: 'My customers', search: 'Name or number', noRegions: 'No region has been given to you yet', leadsSoon: 'Leads assigned by region will be followed up here.' },
   dept: { finance: 'Finance', legal: 'Legal', sales: 'Sales', service: 'Service' },
   home: {
@@ -371,6 +393,26 @@ const en: Messages = {
   integrations: {
     title: 'Business systems', secret: 'Shared secret', keep: 'Set; leave empty to keep it', generate: 'Generate',
     how: 'Billing, installation and other business systems send orders (JSON) to {url} with the headers:\nX-Hotline-System: {key}\nX-Hotline-Timestamp: milliseconds now (within 5 minutes of this center)\nX-Hotline-Signature: sha256= and the hex HMAC-SHA256, under the shared secret, of “timestamp.body”.\nAn external_id sent again is taken in once.',
+  },
+  incidents: {
+    title: 'Incidents', new: 'Post an incident', refresh: 'Refresh', active: 'Going on', past: 'Over',
+    noneActive: 'No incident is going on', nonePast: 'No incident is over yet',
+    name: 'Title', namePlaceholder: 'e.g. Burst main on Wensan Road', message: 'Announcement',
+    messageHelp: 'What callers from the area hear before the IVR menu, and agents read at the screen pop',
+    messagePlaceholder: 'e.g. 文三路一带因水管爆裂停水，预计 18:00 恢复供水，给您带来不便敬请谅解。',
+    template: 'Water is off around {area} because of {cause}; it should be back by {time}. We apologise for the inconvenience.', cause: 'pipe repairs', useTemplate: 'Fill in from the template',
+    regions: 'Regions', regionsHelp: 'One a line: province/city/district, e.g. 浙江省/杭州市/西湖区; down to the city for the whole city',
+    prefixes: 'Address beginnings', prefixesHelp: 'One a line, e.g. 文三路 or 西湖区文三路; a customer whose address begins so is affected',
+    area: 'Area', needArea: 'Name at least one region or address beginning', needMessage: 'Write what callers hear',
+    starts: 'Starts', expectedEnd: 'Expected end', endAfterStart: 'The expected end must be after the start', key: 'Key',
+    keyHelp: 'Left empty, made from the start time, e.g. {key}', post: 'Post', posted: 'Posted: callers from the area hear it first',
+    edit: 'Edit', save: 'Save', saved: 'Saved', cancel: 'Cancel',
+    plusHours: '+{n} h', extendTo: 'Until…', extended: 'Expected end moved to {time}; if the announcement names a time, edit it too',
+    endNow: 'Restored, end it', confirmEnd: 'Is “{title}” over? Ended, callers no longer hear it.', endedNow: 'Ended',
+    remove: 'Delete', confirmRemove: 'Delete “{title}”? Its call counts can no longer be seen.', removed: 'Deleted',
+    heard: 'Heard it', absorbed: 'Hung up without an agent', calls: 'Calls', count: 'Count',
+    started: 'Started', ends: 'Expected end', endedAt: 'Ended', early: 'Restored early', expired: 'Expired', startsAt: 'Starts {time}', actions: 'Actions',
+    banner: { affects: 'The caller\'s area: {title}', until: 'Expected back by {time}', others: 'Going on: ' },
   },
   error: {
     network: 'Network error; check the connection and try again', generic: 'Failed: {msg}', field: '{field}: {msg}', item: '{label} #{n}',

@@ -18,6 +18,7 @@ export const router = createRouter({
     { path: '/customers/:id(\\d+)', component: () => import('./views/Customer.vue'), meta: { perm: 'view_customers' } },
     { path: '/orders', component: () => import('./views/Orders.vue'), meta: { perm: 'view_orders' } },
     { path: '/orders/:id(\\d+)', component: () => import('./views/Order.vue'), meta: { perm: 'view_orders' } },
+    { path: '/incidents', component: () => import('./views/Incidents.vue'), meta: { perm: 'view_orders' } },
     { path: '/crew', component: () => import('./views/Crew.vue'), meta: { perm: 'handle_orders' } },
     { path: '/calls', component: () => import('./views/Calls.vue'), meta: { perm: 'view_calls' } },
     { path: '/tenants', component: () => import('./views/Tenants.vue'), meta: { perm: 'manage_tenants' } },

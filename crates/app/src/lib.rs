@@ -11,6 +11,7 @@
 //! error table. It knows no HTTP and no wire types, and no SQL (that is `store`).
 
 pub mod agents;
+pub mod attachments;
 pub mod callbacks;
 pub mod center;
 pub mod config;
@@ -77,6 +78,8 @@ struct Inner {
     order_writes:
         std::sync::Mutex<std::collections::HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>,
     order_ids: orders::OrderIds,
+    /// Where files go (work orders' attachments), once set.
+    files: OnceLock<std::path::PathBuf>,
 }
 
 impl App {
@@ -95,6 +98,7 @@ impl App {
             center_restarts: AtomicU64::new(0),
             order_writes: std::sync::Mutex::default(),
             order_ids: orders::OrderIds::default(),
+            files: OnceLock::new(),
         }))
     }
 

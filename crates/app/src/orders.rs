@@ -110,7 +110,7 @@ fn status_group(s: &Status) -> Option<(&str, Option<u64>)> {
 }
 
 impl App {
-    fn order_lock(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn order_lock(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<()>> {
         self.0
             .order_writes
             .lock()
@@ -502,7 +502,7 @@ impl App {
     /// Writes a change: the signals said before it, then the change itself carrying the
     /// order at its next version.
     #[allow(clippy::too_many_arguments)]
-    async fn write_change(
+    pub(crate) async fn write_change(
         &self,
         tenant: TenantId,
         actor: &User,

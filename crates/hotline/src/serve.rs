@@ -154,6 +154,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             ..Settings::default()
         };
         let state = AppState::new(store.clone(), Clock::System, settings);
+        // Work orders' files go beside the recordings.
+        state.app().set_files_dir(args.sip.data_dir.clone());
         let sealed = state.app().seal_sip_passwords().await?;
         if sealed > 0 {
             eprintln!("{sealed} SIP passwords stored in clear are now kept as HA1 only");

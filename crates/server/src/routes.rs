@@ -948,6 +948,20 @@ pub fn table() -> Vec<Endpoint> {
         ),
         ep(
             M::POST,
+            "/api/orders/{order_id}/attachments",
+            Some(WorkOrders),
+            None,
+            post(orders::attach).layer(DefaultBodyLimit::max(tickets::attachment::MAX_BYTES + 1)),
+        ),
+        ep(
+            M::GET,
+            "/api/orders/{order_id}/attachments/{file_id}",
+            Some(ViewOrders),
+            None,
+            get(orders::attachment),
+        ),
+        ep(
+            M::POST,
             "/api/orders/{order_id}/merge",
             Some(ManageOrders),
             Some(json!({"into": "{other_order_id}"})),

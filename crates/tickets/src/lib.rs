@@ -4,15 +4,17 @@
 //! pausing while the order waits on the customer, warning (催办) and escalating each exactly
 //! once; [`ticket`] an order as the center keeps it, its clocks moving with it; [`setup`]
 //! a tenant's kinds of order, handling groups and the rule that routes an order to one;
-//! [`incident`] an outage callers from its area hear about before the menu. No
+//! [`attachment`] the files an order keeps and which are accepted; [`incident`] an outage callers from its area hear about before the menu. No
 //! clock, no I/O: the runtime feeds them `now` and stores what they say.
 
+pub mod attachment;
 pub mod incident;
 pub mod order;
 pub mod setup;
 pub mod sla;
 pub mod ticket;
 
+pub use attachment::{Attachment, FileKind};
 pub use incident::Incident;
 pub use order::{Change, Closure, Command, Order, OrderError, Status};
 pub use setup::{Facts, Group, GroupKind, OrderType, Policy, route, standard_calendar};

@@ -130,6 +130,9 @@ pub struct Ticket {
     /// When the last callback (回访) failed to reach the customer.
     #[serde(default)]
     pub callback_missed_ms: Option<i64>,
+    /// Photos, documents, recordings, oldest first.
+    #[serde(default)]
+    pub attachments: Vec<crate::Attachment>,
 }
 
 impl Ticket {
@@ -165,6 +168,7 @@ impl Ticket {
             merged: Vec::new(),
             first_contact: false,
             callback_missed_ms: None,
+            attachments: Vec::new(),
         }
     }
 
@@ -257,6 +261,24 @@ impl Ticket {
             self.close(cal, now);
         }
         Ok(Some(change))
+    }
+
+    /// Keeps a file on the order: not once it is closed, and no more than
+    /// [`crate::attachment::MAX_PER_ORDER`].
+    pub fn attach(&mut self, a: crate::Attachment) -> Result<(), OrderError> {
+        if self.order.status.is_closed() {
+            return Err(OrderError::NotNow {
+                status: self.order.status.name(),
+            });
+        }
+        if self.attachments.len() >= crate::attachment::MAX_PER_ORDER {
+            return Err(OrderError::Invalid {
+                field: "file",
+                reason: "at most 30 files an order",
+            });
+        }
+        self.attachments.push(a);
+        Ok(())
     }
 
     /// Whether its callback (回访) is owed now: resolved, and not tried in vain within the

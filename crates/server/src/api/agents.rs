@@ -267,6 +267,7 @@ pub async fn floor(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryParams {
     /// From this instant (ms); 24 hours ago if left out.

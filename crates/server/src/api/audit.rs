@@ -12,6 +12,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiQuery;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     /// Entries older than this id (the last `id` of the previous page).

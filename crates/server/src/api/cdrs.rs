@@ -61,6 +61,7 @@ pub struct Cdr {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CdrParams {
     /// Calls that ended at or after this instant (ms); the start of time if left out.

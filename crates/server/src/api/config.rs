@@ -734,6 +734,7 @@ pub(super) async fn update_kind<W: Wire>(
 
 /// The version a deletion is based on.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VersionQuery {
     /// The version you read (409 if someone changed it since).

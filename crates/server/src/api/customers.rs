@@ -97,6 +97,7 @@ async fn find(state: &AppState, tenant: TenantId, id: i64) -> ApiResult<store::C
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Part of a name or a number, a whole number in any written form (`138 5710 0000`,
@@ -332,6 +333,7 @@ pub async fn replace(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LookupParams {
     /// The caller's number in any common form: `138 1234 5678`, `+86…`, `010-…`.
@@ -560,6 +562,7 @@ pub async fn undo_merge(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineParams {
     /// The last `seq` of the previous page.

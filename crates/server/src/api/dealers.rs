@@ -146,6 +146,7 @@ pub async fn put_regions(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MyCustomersParams {
     /// Part of a name or of a number.

@@ -27,6 +27,7 @@ use crate::extract::ApiQuery;
 use crate::perm::{Perm, allows, sees_all_events};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventParams {
     /// The last `seq` already seen; 0 or left out for the start of the log, -1 for what

@@ -385,6 +385,7 @@ fn job(state: &AppState, tenant: TenantId, id: u64) -> ApiResult<Arc<Mutex<Job>>
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadParams {
     /// The file's name, for people.
@@ -615,6 +616,7 @@ pub async fn commit(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
     /// `xlsx` (default) or `csv`.

@@ -146,6 +146,20 @@ pub struct OrderDto {
     pub resolved_ms: Option<i64>,
     pub closed_ms: Option<i64>,
     pub clocks: Vec<ClockDto>,
+    /// Photos, documents, recordings (`GET …/attachments/{id}`), oldest first.
+    pub attachments: Vec<AttachmentDto>,
+}
+
+/// A file kept on an order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentDto {
+    pub id: String,
+    pub name: String,
+    /// Its media type (`image/jpeg`).
+    pub content_type: String,
+    pub size: u64,
+    pub by: Option<i64>,
+    pub at_ms: i64,
 }
 
 /// What turning orders into their wire form needs, each loaded once per request: the
@@ -261,6 +275,18 @@ impl OrderDto {
             resolved_ms: t.resolved_ms,
             closed_ms: t.closed_ms,
             clocks,
+            attachments: t
+                .attachments
+                .iter()
+                .map(|a| AttachmentDto {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    content_type: a.kind.mime().into(),
+                    size: a.size,
+                    by: a.by.map(|u| u as i64),
+                    at_ms: a.at_ms,
+                })
+                .collect(),
         }
     }
 }
@@ -298,6 +324,7 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OrderListParams {
     /// Statuses, comma-separated: `dispatched,accepted`; `active` for every status but
@@ -886,4 +913,94 @@ pub async fn hook(
         .await?;
     let dto = Calendars::default().dto(&state, tenant.id, &v).await?;
     Ok((StatusCode::CREATED, Json(dto)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AttachParams {
+    /// The file's name (`表井.jpg`): its extension must agree with what the file is.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Attach a file (the raw bytes as the body, up to 10 MB): a photo (JPEG, PNG, WebP), a
+/// PDF, a WAV recording, a Word or Excel file. Told by its bytes, not its name.
+#[utoipa::path(post, path = "/api/orders/{order_id}/attachments", tag = "orders",
+    params(("order_id" = i64, Path), AttachParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = OrderDto), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn attach(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<AttachParams>,
+    request: axum::extract::Request,
+) -> ApiResult<(StatusCode, Json<OrderDto>)> {
+    let tenant = caller.tenant()?;
+    state.app().order(tenant, id).await?;
+    let name = p
+        .name
+        .ok_or_else(|| ApiError::invalid("name", "name the file (`表井.jpg`)"))?;
+    // Past the limit the body is not read: a 413 naming the file.
+    let body = axum::body::to_bytes(request.into_body(), tickets::attachment::MAX_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(crate::error::Code::PayloadTooLarge, "at most 10 MB a file")
+                .with_details(serde_json::json!({"field": "file"}))
+        })?;
+    let v = state
+        .app()
+        .attach_to_order(tenant, &caller.user, id, &name, body.to_vec())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Calendars::default().dto(&state, tenant, &v).await?),
+    ))
+}
+
+/// One of the order's files: photos and recordings shown in the page, the rest downloaded.
+#[utoipa::path(get, path = "/api/orders/{order_id}/attachments/{file_id}", tag = "orders",
+    params(("order_id" = i64, Path), ("file_id" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+              (status = 404, body = ErrorBody)))]
+pub async fn attachment(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    axum::extract::Path((id, file)): axum::extract::Path<(i64, String)>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let (a, bytes) = state.app().order_file(caller.tenant()?, id, &file).await?;
+    let disposition = if a.kind.inline() {
+        "inline"
+    } else {
+        "attachment"
+    };
+    // RFC 6266/5987: the name in UTF-8, percent-encoded.
+    let encoded: String = a
+        .name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.kind.mime().to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename*=UTF-8''{encoded}"),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -451,6 +451,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{group_key}", format!("{}-group", f.tenant.slug)),
         ("{integration_key}", format!("{}-billing", f.tenant.slug)),
         ("{incident_key}", format!("{}-burst", f.tenant.slug)),
+        ("{file_id}", "1".to_string()),
         ("{tenant_slug}", f.tenant.slug.clone()),
     ] {
         out = out.replace(name, &value);

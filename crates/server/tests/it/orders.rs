@@ -869,3 +869,118 @@ fn issue_22_a_resolved_orders_callback_reaches_an_agent_as_a_task() {
         assert_eq!(app.queue_callbacks(tenant).await.unwrap(), 0);
     });
 }
+
+/// Issue 22: a crew's photo is kept on the order, under the data directory, and shown to
+/// those who may see the order; a file too large, of a refused kind, misnamed or named
+/// like a path is refused naming the field, with nothing written.
+#[test]
+fn issue_22_files_are_checked_before_they_are_kept() {
+    on_both(|w: World| async move {
+        use tower::ServiceExt;
+        let dir = std::env::temp_dir().join(format!(
+            "hotline-files-{}-{}",
+            std::process::id(),
+            w.a.tenant.id.0
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        w.state.app().set_files_dir(dir.clone());
+        let id = w.a.order;
+        let crew = w.token(&w.a.users[&Role::BackOffice]).await;
+        let url = |name: &str| {
+            format!(
+                "/api/orders/{id}/attachments?name={}",
+                name.replace(' ', "%20")
+                    .bytes()
+                    .map(|b| if b.is_ascii() {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    })
+                    .collect::<String>()
+            )
+        };
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        jpeg.extend(std::iter::repeat_n(7u8, 2_000));
+        let (_, before) = get(&w, Role::BackOffice, &format!("/api/orders/{id}")).await;
+        for (name, body, status, field) in [
+            (
+                "big.jpg",
+                {
+                    let mut b = jpeg.clone();
+                    b.resize(tickets::attachment::MAX_BYTES + 1, 0);
+                    b
+                },
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "file",
+            ),
+            (
+                "setup.jpg",
+                b"MZ\x90\x00\x03".to_vec(),
+                StatusCode::BAD_REQUEST,
+                "file",
+            ),
+            ("表井.png", jpeg.clone(), StatusCode::BAD_REQUEST, "file"),
+            (
+                "../../etc/x.jpg",
+                jpeg.clone(),
+                StatusCode::BAD_REQUEST,
+                "name",
+            ),
+            ("empty.jpg", Vec::new(), StatusCode::BAD_REQUEST, "file"),
+        ] {
+            let (s, e) = w.call_raw(Method::POST, &url(name), &crew, body).await;
+            assert_eq!(s, status, "{name}: {e}");
+            assert_eq!(e["details"]["field"], field, "{name}: {e}");
+        }
+        let (_, after) = get(&w, Role::BackOffice, &format!("/api/orders/{id}")).await;
+        assert_eq!(before["version"], after["version"], "nothing written");
+        assert!(!dir.exists() || std::fs::read_dir(&dir).unwrap().count() == 0);
+
+        let (s, o) = w
+            .call_raw(Method::POST, &url("表井 修好了.jpg"), &crew, jpeg.clone())
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        let a = &o["attachments"][0];
+        assert_eq!(a["name"], "表井 修好了.jpg");
+        assert_eq!(a["content_type"], "image/jpeg");
+        assert_eq!(a["size"], jpeg.len());
+        let file = a["id"].as_str().unwrap().to_string();
+        let (_, timeline) = get(&w, Role::Agent, &format!("/api/orders/{id}/timeline")).await;
+        assert!(
+            actions(&timeline).contains(&"attach".to_string()),
+            "{timeline}"
+        );
+
+        let fetch = |token: String| {
+            let app = w.app.clone();
+            let path = format!("/api/orders/{id}/attachments/{file}");
+            async move {
+                let req = axum::http::Request::builder()
+                    .uri(path)
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                let resp = app.oneshot(req).await.unwrap();
+                let (parts, body) = resp.into_parts();
+                let bytes = axum::body::to_bytes(body, 1 << 24).await.unwrap();
+                (parts.status, parts.headers, bytes.to_vec())
+            }
+        };
+        let (s, headers, bytes) = fetch(w.token(&w.a.users[&Role::Agent]).await).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(bytes, jpeg);
+        assert_eq!(headers["content-type"], "image/jpeg");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(
+            headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("inline; filename*=UTF-8''%E8%A1%A8"),
+            "{headers:?}"
+        );
+        // Another tenant's user: not found.
+        let (s, _, _) = fetch(w.token(&w.b.users[&Role::Agent]).await).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
