@@ -166,6 +166,16 @@ const zh = {
     sla: { warn: '{limit}时限即将到期，已催办', breach: '{limit}已超时，已升级' },
     crew: { title: '我的工单', empty: '暂无派给您的工单', navigate: '导航' },
   },
+  attachments: {
+    title: '附件', add: '添加附件', photo: '拍照/添加照片', none: '暂无附件', help: '照片（JPG、PNG、WebP）、PDF、WAV 录音、Word 或 Excel 文件，每个不超过 10 MB，每张工单最多 30 个',
+    uploading: '正在上传 {done}/{total}', uploaded: '已上传 {n} 个文件', failed: '{names}：{msg}',
+    tooBig: '文件超过 {max}，不能上传', kind: '只能上传照片（JPG、PNG、WebP）、PDF、WAV 录音、Word（docx）或 Excel（xlsx）文件',
+    mismatch: '文件扩展名与文件内容不符', tooMany: '每张工单最多 {n} 个附件', closed: '工单已办结或已并单，不能再添加附件',
+  },
+  notify: {
+    warn: '催办：工单 {id}', breach: '超时：工单 {id}', warnText: '{limit}时限即将到期', breachText: '{limit}时限已超时',
+    left: '{text}（{left}）', open: '点击查看工单',
+  },
   orderAdmin: {
     types: '工单类型', groups: '处理部门', kind: '类别', kinds: { back_office: '后台部门', crew: '维修班组', expert: '二线专家' }, lead: '组长',
     handles: '派单规则', handlesHelp: '符合条件的工单派给本部门；各部门规则中条件最多、地区最细的一条胜出。留空的条件不限。',
@@ -173,6 +183,10 @@ const zh = {
     fieldKinds: { text: '文字', number: '数字', choice: '选项', date: '日期' }, required: '必填', options: '每行一个选项', policies: '处理时限',
     everyone: '所有客户', standardWeek: '标准工作周（含法定节假日）', warnAt: '催办于', units: { working_minutes: '工作分钟', working_days: '工作日', wall_minutes: '自然分钟（7×24）' },
     noLimit: '不限', setLimit: '设置时限', previewFrom: '预览：受理时间', preview: '计算到期时间',
+  },
+  callbackTask: {
+    title: '回访任务', order: '工单 {id}', handled: '办理情况', dial: '拨打回访电话', dialHelp: '您的话机先响，接起后自动拨打客户',
+    record: '记录回访结果', recorded: '回访结果已记录',
   },
   integrations: {
     title: '业务系统对接', secret: '共享密钥', keep: '已设置；留空则保留原密钥', generate: '随机生成',
@@ -382,6 +396,16 @@ const en: Messages = {
     sla: { warn: '{limit} limit nearly used; chased', breach: '{limit} limit breached; escalated' },
     crew: { title: 'My orders', empty: 'No order for you', navigate: 'Directions' },
   },
+  attachments: {
+    title: 'Attachments', add: 'Add files', photo: 'Take or add photos', none: 'No attachment', help: 'Photos (JPG, PNG, WebP), PDF, WAV recordings, Word or Excel files; at most 10 MB each and 30 an order',
+    uploading: 'Uploading {done}/{total}', uploaded: 'Uploaded: {n}', failed: '{names}: {msg}',
+    tooBig: 'Larger than {max}; not uploaded', kind: 'Only photos (JPG, PNG, WebP), PDF, WAV recordings, Word (docx) or Excel (xlsx) files',
+    mismatch: "The file's extension does not match what it is", tooMany: 'At most {n} files an order', closed: 'The order is closed or merged; no file can be added',
+  },
+  notify: {
+    warn: 'Chase: order {id}', breach: 'Breached: order {id}', warnText: '{limit} limit nearly used', breachText: '{limit} limit breached',
+    left: '{text} ({left})', open: 'Click to open the order',
+  },
   orderAdmin: {
     types: 'Order types', groups: 'Handling groups', kind: 'Kind', kinds: { back_office: 'Back office', crew: 'Field crew', expert: 'Second-line experts' }, lead: 'Lead',
     handles: 'Routing rules', handlesHelp: 'Orders meeting a rule go to this group; of all groups\' rules the one with most conditions and the finest region wins. Empty conditions match anything.',
@@ -389,6 +413,10 @@ const en: Messages = {
     fieldKinds: { text: 'Text', number: 'Number', choice: 'Choice', date: 'Date' }, required: 'Required', options: 'An option a line', policies: 'Time limits',
     everyone: 'Every customer', standardWeek: 'Standard week (with public holidays)', warnAt: 'Chase at', units: { working_minutes: 'working minutes', working_days: 'working days', wall_minutes: 'minutes (7×24)' },
     noLimit: 'No limit', setLimit: 'Set a limit', previewFrom: 'Preview: taken in at', preview: 'Compute due times',
+  },
+  callbackTask: {
+    title: 'Callback task', order: 'Order {id}', handled: 'What was done', dial: 'Place the callback', dialHelp: 'Your phone rings first; answer it and the customer is dialled',
+    record: 'Record the verdict', recorded: 'The verdict is recorded',
   },
   integrations: {
     title: 'Business systems', secret: 'Shared secret', keep: 'Set; leave empty to keep it', generate: 'Generate',

@@ -794,6 +794,16 @@ fn check_intake(kind: &OrderType, i: &mut Intake) -> AppResult<()> {
     text_ok("address", &i.address, 200, false)?;
     if let Some(c) = &i.caller {
         text_ok("caller", c, 40, false)?;
+        // Kept as calls are (E.164), so the callback dials it and a repeat call matches.
+        i.caller = match c.trim() {
+            "" => None,
+            c => Some(
+                phone::normalize(c, None)
+                    .map_err(|e| AppError::invalid("caller", e.to_string()))?
+                    .as_str()
+                    .to_string(),
+            ),
+        };
     }
     if let Some(c) = &i.call_id {
         text_ok("call_id", c, 128, true)?;

@@ -1549,3 +1549,101 @@ fn issue_5_the_desktop_holds_the_caller_and_takes_them_back() {
     let (status, _) = c.request("POST", &path, &token, r#"{"on":true}"#);
     assert_eq!(status, 404);
 }
+
+/// Issue 22: a complaint solved on the call owes its callback (回访): the task reaches the
+/// ready agent's desktop through the routing engine, the agent places it (their phone
+/// rings, then the customer's over the trunk), the call is on record as the callback done,
+/// and the verdict closes the order.
+#[test]
+fn issue_22_a_callback_task_is_placed_by_its_agent_over_real_sip() {
+    let trunk = port();
+    let c = Center::start_with(
+        "callback-task",
+        &["--trunk-out", &format!("127.0.0.1:{trunk}")],
+    );
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    let agent = c.agent_ready(1001);
+    let token = c.login("agent1001", "secret1001");
+    let (status, order) = c.request(
+        "POST",
+        "/api/orders",
+        &token,
+        r#"{"order_type":"complaint","category":"attitude","title":"营业厅态度差",
+            "caller":"138 1234 5678","solved":true}"#,
+    );
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(order["status"], "resolved", "{order}");
+    let id = order["id"].as_i64().unwrap();
+    // Offered on the desktop with its order.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let call_id = loop {
+        let (_, me) = c.request("GET", "/api/me/agent", &token, "");
+        if me["call"]["order_id"] == id {
+            break me["call"]["call_id"].as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "no task offered: {me}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let phone = c.phone("agent.xml", phone_port);
+    let tone = c.dir.join("customer.wav").display().to_string();
+    let media = port().to_string();
+    let customer = c.sipp(
+        "customer.xml",
+        &[("tone", &tone), ("talk_ms", "2500")],
+        &["-p", &trunk.to_string(), "-mp", &media],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, v) = c.request("POST", &format!("/api/calls/{call_id}/dial"), &token, "{}");
+    assert_eq!(status, 202, "{v}");
+    finished(customer, "customer");
+    finished(phone, "agent phone");
+    let cdr = &c.cdrs(1)[0];
+    assert_eq!(cdr["call_id"], call_id.as_str(), "{cdr}");
+    assert_eq!(cdr["outcome"], "callback_done", "{cdr}");
+    assert_eq!(cdr["agent_id"], agent, "{cdr}");
+    assert_eq!(cdr["caller"], "+8613812345678", "{cdr}");
+    let (status, o) = c.request(
+        "POST",
+        &format!("/api/orders/{id}/callback"),
+        &token,
+        r#"{"reached":true,"satisfied":true,"score":5,"words":"满意"}"#,
+    );
+    assert_eq!((status, o["status"].as_str()), (200, Some("closed")), "{o}");
+}
+
+/// Issue 22: a caller from an incident's area hears it before the menu (its node is the
+/// first of the call's IVR path) and is counted as having heard it; callers elsewhere do not.
+#[test]
+fn issue_22_an_incident_is_heard_in_the_ivr_by_a_caller_from_its_area() {
+    let c = Center::start("incident");
+    let admin = c.admin();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    // The demo's customer 1 (+86 138 5710 0000) lives in 上城区.
+    let body = serde_json::json!({"key": "burst", "title": "清泰街爆管",
+        "message": "上城区因水管爆裂停水，预计18点恢复。", "regions": ["浙江省/杭州市/上城区"],
+        "starts_ms": now - 60_000, "expected_end_ms": now + 3_600_000});
+    let (status, v) = c.request("POST", "/api/incidents", &admin, &body.to_string());
+    assert_eq!(status, 201, "{v}");
+    finished(c.caller("13857100000", '1', 500), "caller from the area");
+    finished(c.caller("13900000000", '1', 500), "caller from elsewhere");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let heard: Vec<Value> = c
+            .events("ivr.node")
+            .into_iter()
+            .filter(|e| e["payload"]["node"] == "incident:burst")
+            .collect();
+        if heard.len() == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "heard by {heard:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, calls) = c.request("GET", "/api/incidents/burst/calls", &admin, "");
+    assert_eq!(status, 200, "{calls}");
+    assert_eq!(calls["heard"], 1, "{calls}");
+}

@@ -31,6 +31,8 @@ export interface Contact {
   timeline: LiveEvent[]
   consult: string | null
   wrapped: boolean
+  /** A callback task (回访): the work order whose customer to call back. */
+  order_id: number | null
 }
 
 /** `ready`, `{not_ready: "break"}` → ["not_ready", "break"] (as the API's `describe`). */
@@ -56,9 +58,13 @@ export const useAgent = defineStore('agent', () => {
   const me = computed(() => status.value?.user_id ?? null)
 
   async function refresh(): Promise<void> {
+    const asked = performance.now()
     const s = await get<AgentStatus>('/api/me/agent')
     status.value = s
     skew.value = s.now_ms - Date.now()
+    // Offered before this question and not offered any more (rang out, or a callback task
+    // taken out): the pop goes.
+    if (!s.call && contact.value?.phase === 'ringing' && contact.value.popped_at < asked) contact.value = null
     if (s.call && (!contact.value || contact.value.call_id !== s.call.call_id)) {
       // After a reload in the middle of a call: the pop again.
       void pop({
@@ -71,6 +77,7 @@ export const useAgent = defineStore('agent', () => {
         waited_ms: Math.max(0, (s.call.answered_at_ms ?? Date.now() + skew.value) - s.call.arrived_at_ms),
         customer_id: s.call.customer_id ?? null,
         phase: s.call.answered_at_ms ? 'connected' : 'ringing',
+        order_id: s.call.order_id ?? null,
       })
     }
   }
@@ -130,6 +137,7 @@ export const useAgent = defineStore('agent', () => {
             waited_ms: p.waited_ms ?? 0,
             customer_id: p.customer_id ?? null,
             phase: 'ringing',
+            order_id: p.order_id ?? null,
           })
         }
         break
