@@ -2102,6 +2102,8 @@ export interface components {
              * @description When it runs out; none while paused or once met.
              */
             due_ms?: number | null;
+            /** @description Escalated to the managers, still not met well past the limit. */
+            escalated: boolean;
             /** @description `accept`, `first_action`, `resolve`. */
             limit: string;
             /** Format: int64 */
@@ -2834,7 +2836,8 @@ export interface components {
         };
         /**
          * @description A time limit of an order is nearly used (`warn`, 催办 to the handler) or used up
-         *     (`breach`, escalated to the group's lead; managers see every event).
+         *     (`breach`, escalated to the group's lead), or still not met well past it
+         *     (`escalate`, to the managers).
          */
         OrderSla: {
             /** Format: int64 */
@@ -2848,11 +2851,12 @@ export interface components {
             limit: string;
             /** Format: int64 */
             order_id: number;
-            /** @description `warn` or `breach`. */
+            /** @description `warn`, `breach` or `escalate`. */
             signal: string;
             /**
              * Format: int64
-             * @description Who is told.
+             * @description Who is told; none for `escalate` (the managers: supervisors and administrators
+             *     see every event).
              */
             to_user_id?: number | null;
         };
@@ -2924,6 +2928,12 @@ export interface components {
              *     08:30–12:00, 13:30–17:30, China's holidays and make-up days).
              */
             calendar?: string | null;
+            /**
+             * Format: int32
+             * @description Escalate to the managers at this share of a limit still not met, 101–1000 (150:
+             *     half the limit again past the breach, the default); 0 for no second escalation.
+             */
+            escalate_percent?: number;
             first_action?: null | components["schemas"]["LimitInput"];
             resolve?: null | components["schemas"]["LimitInput"];
             /** @description `key_account`…; left out for everyone else. */
@@ -3130,6 +3140,11 @@ export interface components {
             due_ms?: number | null;
             /**
              * Format: int64
+             * @description When, still not met, it goes to the managers.
+             */
+            escalate_ms?: number | null;
+            /**
+             * Format: int64
              * @description When the handler is chased (催办).
              */
             warn_ms?: number | null;
@@ -3137,6 +3152,11 @@ export interface components {
         SlaPreviewInput: {
             /** @description A calendar's key; left out for the standard working week. */
             calendar?: string | null;
+            /**
+             * Format: int32
+             * @description 0 or 101–1000; 150 when left out.
+             */
+            escalate_percent?: number;
             /**
              * Format: int64
              * @description When the order is taken in (dispatched, for the limits to accept and to act).

@@ -163,7 +163,7 @@ const zh = {
       on_site: '到场', note: '备注', resolve: '办结', callback: '回访', callback_missed: '回访未接通', override: '强制关闭', merge: '并入其他工单',
       absorb: '合并工单', repeat_call: '重复来电',
     },
-    sla: { warn: '{limit}时限即将到期，已催办', breach: '{limit}已超时，已升级' },
+    sla: { warn: '{limit}时限即将到期，已催办', breach: '{limit}已超时，已升级至组长', escalate: '{limit}严重超时，已升级至管理层' },
     crew: { title: '我的工单', empty: '暂无派给您的工单', navigate: '导航' },
   },
   attachments: {
@@ -181,7 +181,7 @@ const zh = {
     handles: '派单规则', handlesHelp: '符合条件的工单派给本部门；各部门规则中条件最多、地区最细的一条胜出。留空的条件不限。',
     callback: '办结后回访', callbackHelp: '投诉、报修等办结后须回访客户才能关闭', categoriesHelp: '每行一个分类：编码 | 中文名 | 英文名，子分类缩进两个空格',
     fieldKinds: { text: '文字', number: '数字', choice: '选项', date: '日期' }, required: '必填', options: '每行一个选项', policies: '处理时限',
-    everyone: '所有客户', standardWeek: '标准工作周（含法定节假日）', warnAt: '催办于', units: { working_minutes: '工作分钟', working_days: '工作日', wall_minutes: '自然分钟（7×24）' },
+    escalateAt: '升级管理层于', everyone: '所有客户', standardWeek: '标准工作周（含法定节假日）', warnAt: '催办于', units: { working_minutes: '工作分钟', working_days: '工作日', wall_minutes: '自然分钟（7×24）' },
     noLimit: '不限', setLimit: '设置时限', previewFrom: '预览：受理时间', preview: '计算到期时间',
   },
   callbackTask: {
@@ -393,7 +393,7 @@ const en: Messages = {
       on_site: 'On site', note: 'Note', resolve: 'Resolved', callback: 'Called back', callback_missed: 'Callback not reached', override: 'Closed by override', merge: 'Merged into another',
       absorb: 'Took in a merged order', repeat_call: 'Called again',
     },
-    sla: { warn: '{limit} limit nearly used; chased', breach: '{limit} limit breached; escalated' },
+    sla: { warn: '{limit} limit nearly used; chased', breach: '{limit} limit breached; escalated to the lead', escalate: '{limit} limit long past; escalated to the managers' },
     crew: { title: 'My orders', empty: 'No order for you', navigate: 'Directions' },
   },
   attachments: {
@@ -411,7 +411,7 @@ const en: Messages = {
     handles: 'Routing rules', handlesHelp: 'Orders meeting a rule go to this group; of all groups\' rules the one with most conditions and the finest region wins. Empty conditions match anything.',
     callback: 'Call back when done', callbackHelp: 'Complaints and repairs close only after the customer is called back', categoriesHelp: 'A category a line: code | Chinese name | English name; indent children by two spaces',
     fieldKinds: { text: 'Text', number: 'Number', choice: 'Choice', date: 'Date' }, required: 'Required', options: 'An option a line', policies: 'Time limits',
-    everyone: 'Every customer', standardWeek: 'Standard week (with public holidays)', warnAt: 'Chase at', units: { working_minutes: 'working minutes', working_days: 'working days', wall_minutes: 'minutes (7×24)' },
+    escalateAt: 'Managers at', everyone: 'Every customer', standardWeek: 'Standard week (with public holidays)', warnAt: 'Chase at', units: { working_minutes: 'working minutes', working_days: 'working days', wall_minutes: 'minutes (7×24)' },
     noLimit: 'No limit', setLimit: 'Set a limit', previewFrom: 'Preview: taken in at', preview: 'Compute due times',
   },
   callbackTask: {

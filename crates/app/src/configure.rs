@@ -729,6 +729,12 @@ impl Kind for tickets::OrderType {
                     "one policy per segment",
                 ));
             }
+            if p.escalate_percent != 0 && !(101..=1000).contains(&p.escalate_percent) {
+                return Err(AppError::invalid(
+                    format!("policies[{i}].escalate_percent"),
+                    "0 (none) or 101 to 1000",
+                ));
+            }
             if p.warn_percent > 99 {
                 return Err(AppError::invalid(
                     format!("policies[{i}].warn_percent"),

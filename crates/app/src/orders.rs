@@ -642,10 +642,14 @@ impl App {
             let signal_name = match signal {
                 Signal::Warn => "warn",
                 Signal::Breach => "breach",
+                Signal::Escalate => "escalate",
             };
+            // Chasing to the handler, the breach to the group's lead, the second escalation
+            // to the managers (no one addressee: supervisors and administrators see it).
             let to = match signal {
                 Signal::Warn => handler.or(lead),
                 Signal::Breach => lead.or(handler),
+                Signal::Escalate => None,
             };
             let payload = OrderSla {
                 order_id: ticket.id() as i64,

@@ -90,6 +90,7 @@ fn policy(short: bool) -> Policy {
             Limit::WorkingDays(5)
         }),
         warn_percent: 80,
+        escalate_percent: 150,
     }
 }
 

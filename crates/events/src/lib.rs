@@ -606,15 +606,17 @@ impl OrderChanged {
 
 payload!(
     /// A time limit of an order is nearly used (`warn`, 催办 to the handler) or used up
-    /// (`breach`, escalated to the group's lead; managers see every event).
+    /// (`breach`, escalated to the group's lead), or still not met well past it
+    /// (`escalate`, to the managers).
     OrderSla = "order.sla" {
         pub order_id: i64,
         pub customer_id: Option<i64>,
         /// `accept`, `first_action` or `resolve`.
         pub limit: String,
-        /// `warn` or `breach`.
+        /// `warn`, `breach` or `escalate`.
         pub signal: String,
-        /// Who is told.
+        /// Who is told; none for `escalate` (the managers: supervisors and administrators
+        /// see every event).
         pub to_user_id: Option<i64>,
         /// When the limit runs (ran) out.
         pub due_ms: Option<i64>,

@@ -80,6 +80,15 @@ pub struct Policy {
     pub resolve: Option<Limit>,
     /// Chase (催办) when this share of a limit is used; 0 for no warning.
     pub warn_percent: u8,
+    /// Escalate to the managers when this share of a limit is used and it is still not met
+    /// (150: half the limit again past the breach); 0 for no second escalation.
+    #[serde(default = "default_escalate_percent")]
+    pub escalate_percent: u16,
+}
+
+/// Half a limit again past its breach.
+pub fn default_escalate_percent() -> u16 {
+    150
 }
 
 /// Who handles orders: a back-office department, a field crew, second-line experts.

@@ -4,8 +4,9 @@
 //! (its hours with a lunch break, statutory holidays and make-up workdays), or in minutes
 //! of the wall clock for 7×24 services. The clock pauses while the order waits on the
 //! customer and the pause is not counted. [`Clock::poll`] says, exactly once each, when a
-//! warning is due (催办, at a share of the limit) and when the limit is breached
-//! (escalation); a limit met stops the clock, and nothing is said after it.
+//! warning is due (催办, at a share of the limit), when the limit is breached (escalation to
+//! the lead) and when it is still not met well past it (to the managers); a limit met stops
+//! the clock, and nothing is said after it.
 
 use calendar::Calendar;
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,8 @@ pub enum Signal {
     Warn,
     /// The limit is used up (escalation to the lead).
     Breach,
+    /// Still not met well past the limit (the second escalation, to the managers).
+    Escalate,
 }
 
 /// One limit's clock.
@@ -48,6 +51,12 @@ pub struct Clock {
     pub met_ms: Option<i64>,
     pub warned: bool,
     pub breached: bool,
+    /// Escalate to the managers when this share (percent, above 100) of the limit is used;
+    /// 0 for no second escalation.
+    #[serde(default)]
+    pub escalate_percent: u16,
+    #[serde(default)]
+    pub escalated: bool,
 }
 
 impl Clock {
@@ -61,7 +70,15 @@ impl Clock {
             met_ms: None,
             warned: false,
             breached: false,
+            escalate_percent: 0,
+            escalated: false,
         }
+    }
+
+    /// With the second escalation at `percent` of the limit (above 100; else none).
+    pub fn escalating_at(mut self, percent: u16) -> Clock {
+        self.escalate_percent = if percent > 100 { percent } else { 0 };
+        self
     }
 
     /// Time between two instants in the limit's measure: open time, or wall time.
@@ -132,6 +149,14 @@ impl Clock {
         self.at_share(cal, now, i64::from(self.warn_percent))
     }
 
+    /// When the second escalation falls due, on the same terms as [`Clock::due_ms`].
+    pub fn escalate_ms(&self, cal: &Calendar, now: i64) -> Option<i64> {
+        if self.escalate_percent <= 100 {
+            return None;
+        }
+        self.at_share(cal, now, i64::from(self.escalate_percent))
+    }
+
     fn at_share(&self, cal: &Calendar, now: i64, percent: i64) -> Option<i64> {
         if self.paused_since.is_some() || self.met_ms.is_some() {
             return None;
@@ -175,6 +200,14 @@ impl Clock {
             }
             self.breached = true;
             out.push(Signal::Breach);
+        }
+        if self.breached
+            && !self.escalated
+            && self.escalate_percent > 100
+            && used >= budget * i64::from(self.escalate_percent) / 100
+        {
+            self.escalated = true;
+            out.push(Signal::Escalate);
         }
         out
     }

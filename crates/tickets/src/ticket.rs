@@ -147,9 +147,10 @@ impl Ticket {
     ) -> Ticket {
         let mut order = Order::new(id, intake.caller.clone(), callback_required);
         order.max_callback_attempts = 3;
-        let resolve = policy
-            .as_ref()
-            .and_then(|p| p.resolve.map(|l| Clock::new(now, l, p.warn_percent)));
+        let resolve = policy.as_ref().and_then(|p| {
+            p.resolve
+                .map(|l| Clock::new(now, l, p.warn_percent).escalating_at(p.escalate_percent))
+        });
         Ticket {
             order,
             calls: intake.call_id.iter().cloned().collect(),
@@ -183,7 +184,7 @@ impl Ticket {
             Which::FirstAction => p.first_action,
             Which::Resolve => p.resolve,
         }?;
-        Some(Clock::new(now, limit, p.warn_percent))
+        Some(Clock::new(now, limit, p.warn_percent).escalating_at(p.escalate_percent))
     }
 
     /// Applies a command at `now` and moves the clocks with it; refused, nothing changes.
@@ -344,6 +345,8 @@ impl Ticket {
                     c.warn_ms(cal, now)
                 } else if !c.breached {
                     c.due_ms(cal, now)
+                } else if !c.escalated {
+                    c.escalate_ms(cal, now)
                 } else {
                     None
                 }

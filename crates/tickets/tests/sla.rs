@@ -3,6 +3,7 @@
 //! passing that checks the clock's promises after every step.
 
 use calendar::{Calendar, CalendarSpec};
+use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use tickets::{Clock, Limit, Signal};
 
@@ -178,7 +179,7 @@ fn across_the_spring_festival() {
 fn the_clock_keeps_its_promises_under_random_use() {
     let cal = utility();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
-    let (mut all_warns, mut all_breaches, mut all_met) = (0, 0, 0);
+    let (mut all_warns, mut all_breaches, mut all_met, mut all_escalated) = (0, 0, 0, 0);
     for round in 0..400 {
         let start = sh("2026-09-20T08:00") + rng.random_range(0..60 * 24 * 3600 * 1000i64);
         let limit = match rng.random_range(0..3) {
@@ -186,9 +187,11 @@ fn the_clock_keeps_its_promises_under_random_use() {
             1 => Limit::WorkingDays(rng.random_range(0..15)),
             _ => Limit::WallMinutes(rng.random_range(1..5000)),
         };
-        let mut c = Clock::new(start, limit, rng.random_range(0..100));
+        let mut c = Clock::new(start, limit, rng.random_range(0..100))
+            .escalating_at(*[0, 120, 150, 200].choose(&mut rng).unwrap());
         let budget = c.budget_ms(&cal).unwrap();
-        let (mut now, mut warns, mut breaches, mut last_used) = (start, 0, 0, 0);
+        let (mut now, mut warns, mut breaches, mut escalations, mut last_used) =
+            (start, 0, 0, 0, 0);
         for _ in 0..60 {
             now += rng.random_range(0..8 * 3600 * 1000i64);
             let was_paused = c.is_paused();
@@ -233,20 +236,41 @@ fn the_clock_keeps_its_promises_under_random_use() {
                             "round {round}: breach before warning"
                         );
                     }
+                    Signal::Escalate => {
+                        escalations += 1;
+                        assert_eq!(breaches, 1, "round {round}: escalated before the breach");
+                        assert!(
+                            used >= budget * i64::from(c.escalate_percent) / 100,
+                            "round {round}: escalated early"
+                        );
+                    }
                 }
             }
-            assert!(warns <= 1 && breaches <= 1, "round {round}: said twice");
+            assert!(
+                warns <= 1 && breaches <= 1 && escalations <= 1,
+                "round {round}: said twice"
+            );
             if c.met_ms.is_none() && used >= budget {
                 assert_eq!(breaches, 1, "round {round}: a used-up limit not breached");
+            }
+            if c.met_ms.is_none()
+                && c.escalate_percent > 100
+                && used >= budget * i64::from(c.escalate_percent) / 100
+            {
+                assert_eq!(escalations, 1, "round {round}: not escalated");
+            }
+            if c.escalate_percent == 0 {
+                assert_eq!(escalations, 0, "round {round}: escalated without a share");
             }
         }
         all_warns += warns;
         all_breaches += breaches;
         all_met += u32::from(c.met_ms.is_some());
+        all_escalated += escalations;
     }
     // The run reached every outcome.
     assert!(
-        all_warns > 50 && all_breaches > 50 && all_met > 50,
-        "{all_warns} {all_breaches} {all_met}"
+        all_warns > 50 && all_breaches > 50 && all_met > 50 && all_escalated > 30,
+        "{all_warns} {all_breaches} {all_met} {all_escalated}"
     );
 }

@@ -107,6 +107,7 @@ fn policy() -> Policy {
         first_action: Some(Limit::WorkingMinutes(120)),
         resolve: Some(Limit::WorkingDays(3)),
         warn_percent: 80,
+        escalate_percent: 150,
     }
 }
 

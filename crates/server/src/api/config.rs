@@ -332,6 +332,10 @@ pub struct PolicyInput {
     pub resolve: Option<LimitInput>,
     /// Chase (催办) at this share of a limit, 0–99; 0 for no warning.
     pub warn_percent: u8,
+    /// Escalate to the managers at this share of a limit still not met, 101–1000 (150:
+    /// half the limit again past the breach, the default); 0 for no second escalation.
+    #[serde(default = "tickets::setup::default_escalate_percent")]
+    pub escalate_percent: u16,
 }
 
 /// A kind of work order (工单类型): 咨询, 投诉, 报修….
@@ -567,6 +571,7 @@ wire!(OrderTypeInput => tickets::OrderType, |i| tickets::OrderType {
             first_action: p.first_action.map(LimitInput::into_doc),
             resolve: p.resolve.map(LimitInput::into_doc),
             warn_percent: p.warn_percent,
+            escalate_percent: p.escalate_percent,
         })
         .collect(),
 });
@@ -925,6 +930,9 @@ pub struct SlaPreviewInput {
     /// 0–99.
     #[serde(default)]
     pub warn_percent: u8,
+    /// 0 or 101–1000; 150 when left out.
+    #[serde(default = "tickets::setup::default_escalate_percent")]
+    pub escalate_percent: u16,
     /// When the order is taken in (dispatched, for the limits to accept and to act).
     pub from_ms: i64,
 }
@@ -935,6 +943,8 @@ pub struct SlaPreview {
     pub due_ms: Option<i64>,
     /// When the handler is chased (催办).
     pub warn_ms: Option<i64>,
+    /// When, still not met, it goes to the managers.
+    pub escalate_ms: Option<i64>,
 }
 
 /// What a time limit means on a calendar: "taken in Friday 17:55 before National Day →
@@ -971,12 +981,21 @@ pub async fn sla_preview(
         first_action: None,
         resolve: None,
         warn_percent: i.warn_percent,
+        escalate_percent: i.escalate_percent,
     };
+    if i.escalate_percent != 0 && !(101..=1000).contains(&i.escalate_percent) {
+        return Err(ApiError::invalid(
+            "escalate_percent",
+            "0 (none) or 101 to 1000",
+        ));
+    }
     let cal = state.app().sla_calendar(tenant, Some(&policy)).await?;
-    let clock = tickets::Clock::new(i.from_ms, i.limit.into_doc(), i.warn_percent);
+    let clock = tickets::Clock::new(i.from_ms, i.limit.into_doc(), i.warn_percent)
+        .escalating_at(i.escalate_percent);
     Ok(Json(SlaPreview {
         due_ms: clock.due_ms(&cal, i.from_ms),
         warn_ms: clock.warn_ms(&cal, i.from_ms),
+        escalate_ms: clock.escalate_ms(&cal, i.from_ms),
     }))
 }
 

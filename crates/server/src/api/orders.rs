@@ -101,6 +101,8 @@ pub struct ClockDto {
     pub paused: bool,
     pub warned: bool,
     pub breached: bool,
+    /// Escalated to the managers, still not met well past the limit.
+    pub escalated: bool,
 }
 
 /// A work order.
@@ -236,6 +238,7 @@ impl OrderDto {
                     paused: c.is_paused(),
                     warned: c.warned,
                     breached: c.breached,
+                    escalated: c.escalated,
                 })
             })
             .collect();

@@ -262,7 +262,7 @@ fn an_order_closes_without_its_callback_only_by_override_or_unreachable() {
 /// said once, to the group's lead while nobody has taken the order, however often the
 /// sweep runs.
 #[test]
-fn warnings_and_breaches_are_said_once_each_to_the_right_person() {
+fn warnings_breaches_and_escalations_are_said_once_each_to_the_right_person() {
     on_both(|w: World| async move {
         let app = w.state.app().clone();
         let tenant = w.a.tenant.id;
@@ -287,7 +287,12 @@ fn warnings_and_breaches_are_said_once_each_to_the_right_person() {
         assert_eq!(app.sweep_orders(tenant).await.unwrap(), 0, "once");
         to(at("2026-06-03T17:30"));
         assert_eq!(app.sweep_orders(tenant).await.unwrap(), 2, "both breached");
+        assert_eq!(app.sweep_orders(tenant).await.unwrap(), 0, "once");
+        // Half the limit again past the breach (4.5 working days), the managers are told.
+        to(at("2026-06-05T10:59"));
+        assert_eq!(app.sweep_orders(tenant).await.unwrap(), 0);
         to(at("2026-06-09T17:30"));
+        assert_eq!(app.sweep_orders(tenant).await.unwrap(), 2, "both escalated");
         assert_eq!(app.sweep_orders(tenant).await.unwrap(), 0, "once");
         // Days later every session has ended: read the store.
         let scoped = w.store.scoped(tenant);
@@ -298,13 +303,25 @@ fn warnings_and_breaches_are_said_once_each_to_the_right_person() {
             .into_iter()
             .filter(|e| e.kind == "order.sla")
             .collect();
-        assert_eq!(sla.len(), 2, "{sla:?}");
+        assert_eq!(sla.len(), 3, "{sla:?}");
         let lead = w.a.users[&Role::Supervisor].id.0;
-        assert_eq!(sla[0].payload["signal"], "warn");
-        assert_eq!(sla[1].payload["signal"], "breach");
-        assert!(
-            sla.iter().all(|e| e.payload["to_user_id"] == lead),
-            "{sla:?}"
+        let said: Vec<_> = sla
+            .iter()
+            .map(|e| {
+                (
+                    e.payload["signal"].as_str().unwrap(),
+                    e.payload["to_user_id"].as_i64(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("warn", Some(lead)),
+                ("breach", Some(lead)),
+                ("escalate", None)
+            ],
+            "the managers are told last, no one addressee"
         );
         let o = scoped.order(w.a.order).await.unwrap().unwrap();
         assert!(o.breached);

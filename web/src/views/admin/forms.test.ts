@@ -52,8 +52,8 @@ describe('configuration forms', () => {
         { key: 'visit', label_zh: '上门时段', label_en: 'Visit', kind: 'choice', required: true, options: ['上午', '下午'] },
       ],
       policies: [
-        { segment: null, calendar: null, accept: { unit: 'wall_minutes', value: 30 }, first_action: null, resolve: { unit: 'working_days', value: 3 }, warn_percent: 80 },
-        { segment: 'large_account', calendar: 'hours', accept: null, first_action: null, resolve: { unit: 'working_minutes', value: 480 }, warn_percent: 70 },
+        { segment: null, calendar: null, accept: { unit: 'wall_minutes', value: 30 }, first_action: null, resolve: { unit: 'working_days', value: 3 }, warn_percent: 80, escalate_percent: 150 },
+        { segment: 'large_account', calendar: 'hours', accept: null, first_action: null, resolve: { unit: 'working_minutes', value: 480 }, warn_percent: 70, escalate_percent: 0 },
       ],
     }
     expect(orderTypes.toBody(orderTypes.fromDoc(type))).toEqual(type)

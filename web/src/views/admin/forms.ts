@@ -205,6 +205,8 @@ export interface PolicyModel {
   first_action: LimitModel | null
   resolve: LimitModel | null
   warn_percent: number
+  /** The second escalation (to the managers) at this share of a limit; 0 for none. */
+  escalate_percent: number
 }
 export interface FieldModel { key: string; label_zh: string; label_en: string; kind: string; required: boolean; options: string }
 export interface OrderTypeModel {
@@ -249,7 +251,7 @@ const limitOf = (l: Data | null | undefined): LimitModel | null => (l ? { unit: 
 export const orderTypes = {
   blank: (): OrderTypeModel => ({
     name_zh: '', name_en: '', callback_required: true, categories: '', fields: [],
-    policies: [{ segment: null, calendar: null, accept: null, first_action: null, resolve: { unit: 'working_days', value: 3 }, warn_percent: 80 }],
+    policies: [{ segment: null, calendar: null, accept: null, first_action: null, resolve: { unit: 'working_days', value: 3 }, warn_percent: 80, escalate_percent: 150 }],
   }),
   fromDoc: (d: Data): OrderTypeModel => ({
     name_zh: d.name_zh ?? '',
@@ -261,7 +263,7 @@ export const orderTypes = {
     })),
     policies: (d.policies ?? []).map((p: Data) => ({
       segment: p.segment ?? null, calendar: p.calendar ?? null, accept: limitOf(p.accept), first_action: limitOf(p.first_action),
-      resolve: limitOf(p.resolve), warn_percent: p.warn_percent ?? 0,
+      resolve: limitOf(p.resolve), warn_percent: p.warn_percent ?? 0, escalate_percent: p.escalate_percent ?? 150,
     })),
   }),
   toBody: (m: OrderTypeModel) => ({
@@ -275,6 +277,7 @@ export const orderTypes = {
     }),
     policies: m.policies.map((p) => ({
       segment: p.segment || null, calendar: p.calendar || null, accept: p.accept, first_action: p.first_action, resolve: p.resolve, warn_percent: p.warn_percent,
+      escalate_percent: p.escalate_percent,
     })),
   }),
 }
