@@ -1236,6 +1236,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/on-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The on-time rate (维修及时率) of the orders resolved in a period, by crew, region or type. */
+        get: operations["on_time"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open orders a new order may duplicate (并单), likest first: the customer's own, the
+         *     same address, the same kind of trouble in the same region this week.
+         */
+        get: operations["similar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{order_id}": {
         parameters: {
             query?: never;
@@ -2730,6 +2767,31 @@ export interface components {
             role: string;
             username: string;
         };
+        /** @description One row of the on-time rate. */
+        OnTimeRow: {
+            /** @description The group's, region's or type's key. */
+            key: string;
+            /**
+             * Format: int64
+             * @description Of those, resolved within their limit.
+             */
+            on_time: number;
+            /**
+             * Format: double
+             * @description `on_time` over the orders with a limit; none without any.
+             */
+            rate?: number | null;
+            /**
+             * Format: int64
+             * @description Orders resolved in the period (and not reopened since).
+             */
+            resolved: number;
+            /**
+             * Format: int64
+             * @description Of those, with no resolve limit to judge by.
+             */
+            without_limit: number;
+        };
         /**
          * @description A work order (工单) changed: taken in (`action` `create`), dispatched, accepted,
          *     returned, resolved, called back, merged… Each version of an order is one event, on
@@ -2739,7 +2801,7 @@ export interface components {
             /**
              * @description `create`, `dispatch`, `redispatch`, `accept`, `return`, `wait`, `resume`,
              *     `on_the_way`, `on_site`, `note`, `resolve`, `callback`, `callback_missed`,
-             *     `override`, `merge`, `absorb`, `repeat_call`.
+             *     `override`, `merge`, `absorb`, `repeat_call`, `attach`.
              */
             action: string;
             /**
@@ -3103,6 +3165,15 @@ export interface components {
             reason?: string | null;
             /** @description `not_ready` (with a reason) or `offline` (signed out). */
             state: string;
+        };
+        /** @description An open order a new one may duplicate. */
+        SimilarOrder: {
+            /**
+             * @description `same_customer`, `same_address` or `same_area` (same type and category in the same
+             *     region within a week).
+             */
+            likeness: string;
+            order: components["schemas"]["OrderDto"];
         };
         SkillInput: {
             /** @description Required to create (`repair`, `billing`): letters, digits, `-`, `_`. */
@@ -6617,6 +6688,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    on_time: {
+        parameters: {
+            query: {
+                /** @description `group` (the crew), `region` or `order_type`. */
+                by: string;
+                from_ms: number;
+                to_ms: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnTimeRow"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    similar: {
+        parameters: {
+            query?: {
+                customer_id?: number;
+                /** @description `省/市/区`. */
+                region?: string;
+                address?: string;
+                order_type?: string;
+                category?: string;
+                /** @description An order to leave out (the one being looked at). */
+                exclude?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarOrder"][];
                 };
             };
             400: {

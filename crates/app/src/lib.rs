@@ -2,7 +2,7 @@
 //! ([`center`]), telephony's view of the application ([`switchboard`]), the floor
 //! ([`floor`] and what the floor view reads of it, [`live`]), the center's configuration
 //! as typed documents ([`config`]) applied live by one mechanism ([`configure`]),
-//! the agents' own actions ([`agents`]), work orders ([`orders`]) with their callbacks as the engine's contacts
+//! the agents' own actions ([`agents`]), work orders ([`orders`]; across orders, [`order_views`]) with their callbacks as the engine's contacts
 //! ([`callbacks`]) and incidents announced to the callers they affect
 //! ([`incidents`]). The services of the
 //! coming modules (leads, reports, schedules, quality) live here too, one module each.
@@ -21,6 +21,7 @@ pub mod floor;
 pub mod incidents;
 pub mod live;
 pub mod ops;
+pub mod order_views;
 pub mod orders;
 pub mod outbound;
 pub mod records;

@@ -580,7 +580,7 @@ payload!(
         pub actor_id: Option<i64>,
         /// `create`, `dispatch`, `redispatch`, `accept`, `return`, `wait`, `resume`,
         /// `on_the_way`, `on_site`, `note`, `resolve`, `callback`, `callback_missed`,
-        /// `override`, `merge`, `absorb`, `repeat_call`.
+        /// `override`, `merge`, `absorb`, `repeat_call`, `attach`.
         pub action: String,
         /// The status before and after (`dispatched` → `accepted`).
         pub from: String,

@@ -906,6 +906,20 @@ pub fn table() -> Vec<Endpoint> {
         ),
         ep(
             M::GET,
+            "/api/orders/similar",
+            Some(ViewOrders),
+            None,
+            get(orders::similar),
+        ),
+        ep(
+            M::GET,
+            "/api/orders/on-time",
+            Some(ViewOrders),
+            None,
+            get(orders::on_time),
+        ),
+        ep(
+            M::GET,
             "/api/orders/{order_id}",
             Some(ViewOrders),
             None,

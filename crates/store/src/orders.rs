@@ -196,6 +196,28 @@ impl TenantStore<'_> {
             .transpose())
     }
 
+    /// The orders of these ids that the tenant has (any order; unknown ids left out), a few
+    /// hundred a statement.
+    pub async fn orders_by_ids(&self, ids: &[i64]) -> Result<Vec<OrderRow>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 AND id IN ({})",
+                marks.join(", ")
+            );
+            let rows: Vec<OrderRow> = on_db!(self.store, pool => {
+                let mut q = sqlx::query(&sql).bind(self.tenant.0);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(pool).await?.iter().map(order_from).collect::<Result<_, _>>()
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// A page of orders, newest first.
     pub async fn orders(&self, q: &OrderQuery) -> Result<Vec<OrderRow>, StoreError> {
         let mut sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1");

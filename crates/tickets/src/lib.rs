@@ -19,4 +19,4 @@ pub use incident::Incident;
 pub use order::{Change, Closure, Command, Order, OrderError, Status};
 pub use setup::{Facts, Group, GroupKind, OrderType, Policy, route, standard_calendar};
 pub use sla::{Clock, Limit, Signal};
-pub use ticket::{Intake, Priority, Step, Ticket, Which};
+pub use ticket::{Intake, Likeness, Priority, Probe, Step, Ticket, Which};

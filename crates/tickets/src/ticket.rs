@@ -69,6 +69,30 @@ impl Clocks {
     }
 }
 
+/// What a new order is about, to find open orders it may duplicate (并单).
+#[derive(Debug, Clone, Default)]
+pub struct Probe<'a> {
+    pub customer_id: Option<i64>,
+    /// `省/市/区`.
+    pub region: &'a str,
+    pub address: &'a str,
+    pub order_type: &'a str,
+    pub category: &'a str,
+}
+
+/// How an open order is like a new one, the likest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Likeness {
+    /// The same customer's.
+    SameCustomer,
+    /// About the same address.
+    SameAddress,
+    /// Of the same type and category in the same region, recently: the neighbours of a
+    /// burst main.
+    SameArea,
+}
+
 /// A field crew's steps on site (times recorded for the on-time rate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -280,6 +304,38 @@ impl Ticket {
         }
         self.attachments.push(a);
         Ok(())
+    }
+
+    /// How this order is like a new one about `p`, if it is open and alike: the same
+    /// customer; the same address in the same region; or the same type and category in
+    /// the same region, taken in within `window_ms` of `now`.
+    pub fn likeness(&self, p: &Probe<'_>, now: i64, window_ms: i64) -> Option<Likeness> {
+        if !matches!(
+            self.order.status,
+            Status::Open
+                | Status::Dispatched { .. }
+                | Status::Accepted { .. }
+                | Status::Waiting { .. }
+        ) {
+            return None;
+        }
+        let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let i = &self.intake;
+        if p.customer_id.is_some() && p.customer_id == i.customer_id {
+            return Some(Likeness::SameCustomer);
+        }
+        let same_region = !p.region.is_empty() && p.region == i.region;
+        if same_region && !p.address.trim().is_empty() && squash(p.address) == squash(&i.address) {
+            return Some(Likeness::SameAddress);
+        }
+        if same_region
+            && p.order_type == i.order_type
+            && p.category == i.category
+            && now.saturating_sub(self.created_ms) <= window_ms
+        {
+            return Some(Likeness::SameArea);
+        }
+        None
     }
 
     /// Whether its callback (回访) is owed now: resolved, and not tried in vain within the

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use rand::{Rng, SeedableRng};
 use tickets::setup::Match;
 use tickets::{
-    Closure, Command, Facts, Group, GroupKind, Intake, Limit, Policy, Signal, Status, Step, Ticket,
-    Which, route, standard_calendar,
+    Closure, Command, Facts, Group, GroupKind, Intake, Likeness, Limit, Policy, Probe, Signal,
+    Status, Step, Ticket, Which, route, standard_calendar,
 };
 
 fn sh(s: &str) -> i64 {
@@ -372,4 +372,50 @@ fn issue_22_a_missed_callback_is_tried_again_after_the_gap() {
         !t.callback_due(at("2026-12-02T13:00"), 7_200_000),
         "reopened"
     );
+}
+
+/// Issue 22: an open order of the same customer, at the same address, or of the same kind
+/// in the same region lately is suggested for merging (并单); closed ones and old ones are not.
+#[test]
+fn issue_22_a_new_order_finds_the_open_orders_it_may_duplicate() {
+    let cal = standard_calendar();
+    let now = sh("2026-12-01T10:00");
+    let mut t = repair(1, "+8613800000001", sh("2026-11-30T09:00"));
+    t.intake.customer_id = Some(7);
+    t.intake.region = "浙江省/杭州市/西湖区".into();
+    t.intake.address = "文三路 90 号".into();
+    t.intake.category = "leak/main".into();
+    let week = 7 * 86_400_000;
+    let probe = |customer, region, address, category| Probe {
+        customer_id: customer,
+        region,
+        address,
+        order_type: "repair",
+        category,
+    };
+    let p = probe(Some(7), "", "", "");
+    assert_eq!(t.likeness(&p, now, week), Some(Likeness::SameCustomer));
+    let p = probe(Some(8), "浙江省/杭州市/西湖区", "文三路90号", "meter");
+    assert_eq!(t.likeness(&p, now, week), Some(Likeness::SameAddress));
+    let p = probe(None, "浙江省/杭州市/西湖区", "文三路 12 号", "leak/main");
+    assert_eq!(t.likeness(&p, now, week), Some(Likeness::SameArea));
+    assert_eq!(
+        t.likeness(&p, sh("2026-12-08T09:01"), week),
+        None,
+        "the area's orders of a week ago are another matter"
+    );
+    let p = probe(None, "浙江省/杭州市/上城区", "文三路 90 号", "leak/main");
+    assert_eq!(t.likeness(&p, now, week), None, "another district");
+    assert!(Likeness::SameCustomer < Likeness::SameArea, "likest first");
+    t.apply(
+        Command::Override {
+            by: 1,
+            reason: "重复".into(),
+        },
+        &cal,
+        now,
+    )
+    .unwrap();
+    let p = probe(Some(7), "", "", "");
+    assert_eq!(t.likeness(&p, now, week), None, "closed");
 }

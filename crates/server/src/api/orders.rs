@@ -1007,3 +1007,150 @@ pub async fn attachment(
     )
         .into_response())
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SimilarParams {
+    pub customer_id: Option<i64>,
+    /// `省/市/区`.
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub order_type: String,
+    #[serde(default)]
+    pub category: String,
+    /// An order to leave out (the one being looked at).
+    pub exclude: Option<i64>,
+}
+
+/// An open order a new one may duplicate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarOrder {
+    /// `same_customer`, `same_address` or `same_area` (same type and category in the same
+    /// region within a week).
+    pub likeness: String,
+    pub order: OrderDto,
+}
+
+/// Open orders a new order may duplicate (并单), likest first: the customer's own, the
+/// same address, the same kind of trouble in the same region this week.
+#[utoipa::path(get, path = "/api/orders/similar", tag = "orders", params(SimilarParams),
+    responses((status = 200, body = Vec<SimilarOrder>), (status = 400, body = ErrorBody)))]
+pub async fn similar(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<SimilarParams>,
+) -> ApiResult<Json<Vec<SimilarOrder>>> {
+    let tenant = caller.tenant()?;
+    for (field, v, max) in [
+        ("region", &p.region, 100),
+        ("address", &p.address, 200),
+        ("order_type", &p.order_type, 40),
+        ("category", &p.category, 200),
+    ] {
+        if v.chars().count() > max || v.contains('\0') {
+            return Err(ApiError::invalid(
+                field,
+                format!("at most {max} characters, no NUL"),
+            ));
+        }
+    }
+    let region = p
+        .region
+        .split('/')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
+    let probe = tickets::Probe {
+        customer_id: p.customer_id,
+        region: &region,
+        address: p.address.trim(),
+        order_type: p.order_type.trim(),
+        category: p.category.trim(),
+    };
+    let found = state
+        .app()
+        .similar_orders(tenant, &probe, p.exclude)
+        .await?;
+    let mut cals = Calendars::default();
+    let mut out = Vec::with_capacity(found.len());
+    for (likeness, v) in found {
+        out.push(SimilarOrder {
+            likeness: match likeness {
+                tickets::Likeness::SameCustomer => "same_customer",
+                tickets::Likeness::SameAddress => "same_address",
+                tickets::Likeness::SameArea => "same_area",
+            }
+            .into(),
+            order: cals.dto(&state, tenant, &v).await?,
+        });
+    }
+    Ok(Json(out))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OnTimeParams {
+    /// `group` (the crew), `region` or `order_type`.
+    pub by: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+/// One row of the on-time rate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnTimeRow {
+    /// The group's, region's or type's key.
+    pub key: String,
+    /// Orders resolved in the period (and not reopened since).
+    pub resolved: u64,
+    /// Of those, resolved within their limit.
+    pub on_time: u64,
+    /// Of those, with no resolve limit to judge by.
+    pub without_limit: u64,
+    /// `on_time` over the orders with a limit; none without any.
+    pub rate: Option<f64>,
+}
+
+/// The on-time rate (维修及时率) of the orders resolved in a period, by crew, region or type.
+#[utoipa::path(get, path = "/api/orders/on-time", tag = "orders", params(OnTimeParams),
+    responses((status = 200, body = Vec<OnTimeRow>), (status = 400, body = ErrorBody)))]
+pub async fn on_time(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<OnTimeParams>,
+) -> ApiResult<Json<Vec<OnTimeRow>>> {
+    use app::order_views::By;
+    let by = match p.by.as_str() {
+        "group" => By::Group,
+        "region" => By::Region,
+        "order_type" => By::OrderType,
+        _ => return Err(ApiError::invalid("by", "group, region or order_type")),
+    };
+    if p.to_ms.saturating_sub(p.from_ms) > 400 * 86_400_000 {
+        return Err(ApiError::invalid("to_ms", "at most 400 days after from_ms"));
+    }
+    let rows = state
+        .app()
+        .on_time(caller.tenant()?, by, p.from_ms, p.to_ms)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(key, r)| {
+                let judged = r.resolved - r.without_limit;
+                OnTimeRow {
+                    key,
+                    resolved: r.resolved,
+                    on_time: r.on_time,
+                    without_limit: r.without_limit,
+                    rate: (judged > 0).then(|| r.on_time as f64 / judged as f64),
+                }
+            })
+            .collect(),
+    ))
+}

@@ -1001,3 +1001,106 @@ fn issue_22_files_are_checked_before_they_are_kept() {
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
+
+/// Issue 22: at intake, the open orders a new one may duplicate are suggested (the
+/// customer's own first); the on-time rate of the orders resolved in a period, by crew,
+/// counts each resolved order once against its limit.
+#[test]
+fn issue_22_duplicates_are_suggested_and_the_on_time_rate_is_counted() {
+    on_both(|w: World| async move {
+        let customer = w.a.customer.0;
+        let (s, list) = get(
+            &w,
+            Role::Agent,
+            &format!(
+                "/api/orders/similar?customer_id={customer}&region=浙江省/杭州市/西湖区&order_type=water-type"
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        let found: Vec<_> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["likeness"].as_str().unwrap(),
+                    x["order"]["id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        // Newest first among equals.
+        assert_eq!(
+            found,
+            [
+                ("same_customer", w.a.other_order),
+                ("same_customer", w.a.order)
+            ]
+        );
+        // A neighbour's call about the same kind of trouble in the same district.
+        let (_, list) = get(
+            &w,
+            Role::Agent,
+            &format!(
+                "/api/orders/similar?region=浙江省/杭州市/西湖区&order_type=water-type&exclude={}",
+                w.a.order
+            ),
+        )
+        .await;
+        let found: Vec<_> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["likeness"].clone())
+            .collect();
+        assert_eq!(found, [json!("same_area")], "{list}");
+        let (s, e) = get(&w, Role::Agent, "/api/orders/similar?region=%00").await;
+        assert_eq!(
+            (s, e["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("region"))
+        );
+
+        // One resolved within its three working days, one after.
+        let start = w.clock.load(std::sync::atomic::Ordering::Relaxed);
+        for (id, late) in [(w.a.order, false), (w.a.other_order, true)] {
+            if late {
+                w.advance(7 * 86_400_000);
+            }
+            for action in ["accept", "resolve"] {
+                let (s, o) = post(
+                    &w,
+                    Role::BackOffice,
+                    &format!("/api/orders/{id}/handle"),
+                    json!({"action": action}),
+                )
+                .await;
+                assert_eq!(s, StatusCode::OK, "{o}");
+            }
+        }
+        let now = w.clock.load(std::sync::atomic::Ordering::Relaxed);
+        let (s, rows) = get(
+            &w,
+            Role::Supervisor,
+            &format!(
+                "/api/orders/on-time?by=group&from_ms={start}&to_ms={}",
+                now + 1
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{rows}");
+        assert_eq!(
+            rows,
+            json!([{"key": "water-group", "resolved": 2, "on_time": 1, "without_limit": 0, "rate": 0.5}])
+        );
+        let (s, e) = get(
+            &w,
+            Role::Supervisor,
+            "/api/orders/on-time?by=moon&from_ms=0&to_ms=1",
+        )
+        .await;
+        assert_eq!(
+            (s, e["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("by"))
+        );
+    });
+}

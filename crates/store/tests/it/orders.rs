@@ -185,3 +185,46 @@ fn orders_are_listed_by_filters_and_swept_by_when_they_fall_due() {
         assert_eq!(ids(s.orders_due(250, 1).await.unwrap()), vec![1]);
     });
 }
+
+/// Issue 22: orders read by their ids (for a report over the orders resolved in a period):
+/// many at once, unknown ids and another tenant's left out.
+#[test]
+fn issue_22_orders_are_read_by_their_ids_within_the_tenant() {
+    on_both(|store, _| async move {
+        let t = store
+            .create_tenant(&NewTenant::new("water", "自来水", 24, "water.example"), 0)
+            .await
+            .unwrap();
+        let other = store
+            .create_tenant(&NewTenant::new("gas", "燃气", 2, "gas.example"), 0)
+            .await
+            .unwrap();
+        let mine: Vec<_> = (1..=1200)
+            .map(|id| changed(t.id, row(id, 1, "resolved", "浙江省/杭州市/西湖区", None)))
+            .collect();
+        store.append_events(&mine).await.unwrap();
+        store
+            .append_events(&[changed(other.id, row(5000, 1, "open", "", None))])
+            .await
+            .unwrap();
+        let ids: Vec<i64> = (1..=1200).chain([5000, 9999]).collect();
+        let mut got: Vec<i64> = store
+            .scoped(t.id)
+            .orders_by_ids(&ids)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        got.sort_unstable();
+        assert_eq!(got, (1..=1200).collect::<Vec<_>>());
+        assert!(
+            store
+                .scoped(t.id)
+                .orders_by_ids(&[])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    });
+}
