@@ -2004,6 +2004,29 @@ export interface components {
              */
             waited_ms: number;
         };
+        /**
+         * @description The caller's verdict in the satisfaction survey (满意度) they were passed to when
+         *     the agent hung up: on the call and on the agent's record.
+         */
+        CallSurveyed: {
+            /**
+             * Format: int64
+             * @description The agent rated (of the part before the survey).
+             */
+            agent_id: number;
+            call_id: string;
+            /**
+             * Format: int32
+             * @description 1 (very unsatisfied) to 5 (very satisfied); none if the caller pressed no
+             *     valid key.
+             */
+            score?: number | null;
+            /**
+             * Format: int32
+             * @description The survey's part of the call.
+             */
+            segment: number;
+        };
         /** @description The call was passed on to a queue or an extension; its next part starts. */
         CallTransferred: {
             call_id: string;
@@ -2107,9 +2130,17 @@ export interface components {
              * @description A transferred call has a record per agent: 0 for the first, then 1, 2…
              */
             segment?: number;
+            /**
+             * Format: int32
+             * @description The caller's verdict on this part in the survey (1–5).
+             */
+            survey_score?: number | null;
             /** Format: int64 */
             talk_ms: number;
-            /** @description Where this part was passed on to (a queue or an extension). */
+            /**
+             * @description Where this part was passed on to (a queue or an extension; `survey` when the
+             *     agent hung up and the caller was asked for their verdict).
+             */
             transferred_to?: string | null;
             /** Format: int64 */
             wait_ms: number;

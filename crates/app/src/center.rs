@@ -221,11 +221,11 @@ impl Center {
     /// Ends the agent's part of a connected call passed on elsewhere: its record says
     /// where it went, and the call's id is free for the next part. Returns the priority
     /// it had, for the next queue.
-    pub fn end_part(&mut self, key: &str, to: &str) -> Option<i32> {
+    pub fn end_part(&mut self, key: &str, to: &str, why: &str) -> Option<i32> {
         let id = self.by_key.remove(key)?;
         let r = self.calls.get_mut(&id)?;
         r.transferred_to = Some(to.to_string());
-        r.ended_by = Some(("agent".into(), format!("transferred to {to}")));
+        r.ended_by = Some(("agent".into(), why.to_string()));
         let priority = r.priority;
         let now = self.now;
         if let Err(e) = self.acd.handle_hangup(now, id) {

@@ -47,6 +47,31 @@ impl App {
         Ok(stored.iter().filter_map(|e| self.read(e)).collect())
     }
 
+    /// The survey verdicts (满意度) on these calls, by call id, from the surveys logged in
+    /// `[from_ms, to_ms)`.
+    pub async fn survey_scores(
+        &self,
+        tenant: TenantId,
+        call_ids: &[&str],
+        from_ms: i64,
+        to_ms: i64,
+    ) -> AppResult<std::collections::HashMap<String, Option<u8>>> {
+        if call_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let stored = self
+            .store()
+            .scoped(tenant)
+            .events_of_kind(events::CallSurveyed::KIND, from_ms, to_ms, &[], 100_000)
+            .await?;
+        Ok(stored
+            .iter()
+            .filter_map(|e| self.read::<events::CallSurveyed>(e))
+            .filter(|s| call_ids.contains(&s.call_id.as_str()))
+            .map(|s| (s.call_id, s.score))
+            .collect())
+    }
+
     /// A stored event as its kind `P`; one that does not parse is logged and counted.
     pub fn read<P: Payload>(&self, e: &StoredEvent) -> Option<P> {
         self.readable(e, events::parse::<P>(&e.payload))

@@ -50,6 +50,10 @@ pub async fn agent_by_extension(state: &App, tenant: TenantId, extension: &str) 
     item.key.parse().ok()
 }
 
+/// The IVR flow (by key) a caller is passed to when the agent hangs up, if the tenant has
+/// one: the satisfaction survey, whose `score` variable (collected, 1–5) is the verdict.
+pub const SURVEY_FLOW: &str = "survey";
+
 impl Switchboard {
     async fn log<P: events::Payload>(&self, tenant: i64, id: String, payload: P) {
         self.0.record(TenantId(tenant), id, &payload).await;
@@ -430,7 +434,8 @@ impl telephony::App for Switchboard {
                 {
                     return Err(format!("the queue `{q}` is not in the routing engine"));
                 }
-                let priority = c.end_part(&key, &to).unwrap_or(0);
+                let why = format!("transferred to {to}");
+                let priority = c.end_part(&key, &to, &why).unwrap_or(0);
                 let Some(queue) = queue else {
                     return Ok(None);
                 };
@@ -489,6 +494,38 @@ impl telephony::App for Switchboard {
         }
         self.engaged(tenant, expert, true).await;
         Ok(expert)
+    }
+
+    async fn survey(&self, tenant: i64, call_id: &str, _segment: u32) -> Option<ivr::Flow> {
+        let t = TenantId(tenant);
+        let doc = self
+            .0
+            .store()
+            .scoped(t)
+            .config_item(IvrFlow::KIND, SURVEY_FLOW)
+            .await
+            .ok()??;
+        let flow = match parse::<IvrFlow>(&doc) {
+            Ok(d) => d.flow,
+            Err(e) => {
+                tracing::warn!(tenant, "the survey flow does not load: {e}");
+                return None;
+            }
+        };
+        let key = call_id.to_string();
+        let ended = self
+            .0
+            .center(t, move |c| {
+                c.end_part(
+                    &key,
+                    "survey",
+                    "the agent hung up; the caller went to the survey",
+                )
+                .is_some()
+            })
+            .await
+            .ok()?;
+        ended.then_some(flow)
     }
 
     async fn callback(&self, tenant: i64, call_id: &str) -> Result<(), String> {
@@ -743,7 +780,28 @@ impl telephony::App for Switchboard {
                 recording,
                 segment,
                 outbound,
+                survey,
             } => {
+                if let Some(s) = survey {
+                    // The agent's part was recorded when they hung up; this part is the
+                    // caller's verdict.
+                    let score = s
+                        .score
+                        .and_then(|k| k.parse::<u8>().ok())
+                        .filter(|n| (1..=5).contains(n));
+                    self.log(
+                        tenant,
+                        events::CallSurveyed::id(&call_id),
+                        events::CallSurveyed {
+                            call_id,
+                            agent_id: s.agent,
+                            score,
+                            segment,
+                        },
+                    )
+                    .await;
+                    return;
+                }
                 let by = match by {
                     Party::Caller => "caller",
                     Party::Agent => "agent",

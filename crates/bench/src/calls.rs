@@ -114,6 +114,21 @@ fn bench(args: &Args, agents: u32, dir: &Path) -> Result<()> {
     body["ring_timeout"] = json!(10.0);
     let (status, v) = center.request("PUT", "/api/queues/repair", &admin, &body.to_string())?;
     ensure!(status == 200, "PUT /api/queues/repair: {status} {v}");
+    // Calls end when the agent hangs up: no survey after them (it would hold each caller
+    // for its prompt and keys, measured elsewhere).
+    let (status, flows) = center.request("GET", "/api/ivr-flows", &admin, "")?;
+    ensure!(status == 200, "GET /api/ivr-flows: {status} {flows}");
+    let survey = flows
+        .as_array()
+        .and_then(|l| l.iter().find(|f| f["key"] == app::switchboard::SURVEY_FLOW));
+    if let Some(version) = survey.map(|f| f["version"].clone()) {
+        let path = format!(
+            "/api/ivr-flows/{}?version={version}",
+            app::switchboard::SURVEY_FLOW
+        );
+        let (status, v) = center.request("DELETE", &path, &admin, "")?;
+        ensure!(status == 204, "DELETE {path}: {status} {v}");
+    }
 
     let extensions: Vec<u32> = (2001..2001 + agents).collect();
     eprintln!(

@@ -419,6 +419,27 @@ payload!(
     }
 );
 
+payload!(
+    /// The caller's verdict in the satisfaction survey (满意度) they were passed to when
+    /// the agent hung up: on the call and on the agent's record.
+    CallSurveyed = "call.survey" {
+        pub call_id: String,
+        /// The agent rated (of the part before the survey).
+        pub agent_id: i64,
+        /// 1 (very unsatisfied) to 5 (very satisfied); none if the caller pressed no
+        /// valid key.
+        pub score: Option<u8>,
+        /// The survey's part of the call.
+        pub segment: u32,
+    }
+);
+
+impl CallSurveyed {
+    pub fn id(call_id: &str) -> String {
+        format!("survey:{}", call(call_id))
+    }
+}
+
 impl CallEnded {
     /// One record per part of the call.
     pub fn id(call_id: &str, segment: u32) -> String {
@@ -746,6 +767,7 @@ every_kind!(
     CallPlaced,
     CallWrapup,
     CallEnded,
+    CallSurveyed,
     CenterRestarted,
     IvrFlowFailed,
     UserLogin,

@@ -1647,3 +1647,51 @@ fn issue_22_an_incident_is_heard_in_the_ivr_by_a_caller_from_its_area() {
     assert_eq!(status, 200, "{calls}");
     assert_eq!(calls["heard"], 1, "{calls}");
 }
+
+/// Issue 22: when the agent hangs up, the caller is passed to the survey (满意度, the demo's
+/// `survey` flow, spoken from its text): the key they press is the verdict, on the call's
+/// record and the agent's; the agent's part is recorded as it always was.
+#[test]
+fn issue_22_the_caller_rates_the_call_after_the_agent_hangs_up() {
+    let c = Center::start("survey");
+    let phone_port = port();
+    assert!(c.register(1001, phone_port));
+    let agent = c.agent_ready(1001);
+    let phone = c.phone_with("agent_hangs_up.xml", phone_port, &[("talk_ms", "1500")]);
+    let tone = c.dir.join("caller.wav").display().to_string();
+    let (media, from) = (port().to_string(), port().to_string());
+    let caller = c.sipp(
+        "caller_rates.xml",
+        &[
+            ("tone", &tone),
+            ("dtmf", "/usr/share/sip-tester/dtmf_2833_1.pcap"),
+            ("from", "13857100000"),
+            ("menu_ms", "1500"),
+            ("survey_ms", "5000"),
+            ("score", "/usr/share/sip-tester/dtmf_2833_4.pcap"),
+        ],
+        &["-s", "96332", "-p", &from, "-mp", &media],
+    );
+    finished(phone, "agent phone");
+    finished(caller, "caller");
+    let cdr = &c.cdrs(1)[0];
+    assert_eq!(cdr["outcome"], "answered", "{cdr}");
+    assert_eq!(cdr["agent_id"], agent, "{cdr}");
+    assert_eq!(cdr["ended_by"], "agent", "{cdr}");
+    assert_eq!(cdr["transferred_to"], "survey", "{cdr}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let cdr = loop {
+        let cdr = c.cdrs(1)[0].clone();
+        if !cdr["survey_score"].is_null() || Instant::now() > deadline {
+            break cdr;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(cdr["survey_score"], 4, "{cdr}");
+    let said = c.events("call.survey");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0]["payload"]["agent_id"], agent);
+    assert_eq!(said[0]["payload"]["score"], 4);
+    // The survey is no second call: one record.
+    assert_eq!(c.cdrs(1).len(), 1);
+}

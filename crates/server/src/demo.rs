@@ -49,6 +49,24 @@ pub fn demo_flow() -> serde_json::Value {
     })
 }
 
+/// The survey callers are passed to when the agent hangs up (满意度调查): the key they
+/// press is the `score`.
+pub fn survey_flow() -> serde_json::Value {
+    serde_json::json!({
+        "start": "ask",
+        "nodes": {
+            "ask": {
+                "type": "collect",
+                "prompt": "tts:请您对本次服务进行评价：非常满意请按5，满意请按4，一般请按3，不满意请按2，非常不满意请按1。",
+                "variable": "score", "min": 1, "max": 1, "timeout_s": 8.0, "retries": 1,
+                "next": "thanks", "fallback": "bye"
+            },
+            "thanks": {"type": "hangup", "prompt": "tts:感谢您的评价，再见。"},
+            "bye": {"type": "hangup", "prompt": null}
+        }
+    })
+}
+
 /// Who to log in as: (tenant slug or none, user name, role).
 pub fn demo_logins() -> Vec<(Option<&'static str>, &'static str, Role)> {
     let mut v = vec![(None, "root", Role::PlatformAdmin)];
@@ -317,6 +335,17 @@ async fn seed_telephony(
             "ivr_flow",
             "main",
             &json!({"name": "96332 主流程 Main", "flow": demo_flow()}),
+            None,
+            now_ms,
+            None,
+        )
+        .await?;
+    store
+        .scoped(tenant)
+        .put_config(
+            "ivr_flow",
+            app::switchboard::SURVEY_FLOW,
+            &json!({"name": "满意度调查 Survey", "flow": survey_flow()}),
             None,
             now_ms,
             None,

@@ -53,7 +53,7 @@ use crate::api::{
         ::events::CallArrived, ::events::IvrNode, ::events::CallQueued, ::events::CallRinging,
         ::events::CallTransferred, ::events::CallbackRequested, ::events::RecordingFailed,
         ::events::Voicemail, ::events::CallAnnounced, ::events::CallConsult, ::events::CallPlaced,
-        ::events::CallWrapup, ::events::CallEnded, ::events::Outcome, ::events::MediaCounts,
+        ::events::CallWrapup, ::events::CallEnded, ::events::CallSurveyed, ::events::Outcome, ::events::MediaCounts,
         ::events::UserLogin, ::events::UserLogout, ::events::CustomerCreated, ::events::CustomerUpdated,
         ::events::CustomerMerged, ::events::CustomerMergeUndone, ::events::CustomersImported,
         ::events::OrderChanged, ::events::OrderSla,

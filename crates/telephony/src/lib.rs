@@ -255,6 +255,9 @@ pub enum Report {
         segment: u32,
         /// Placed by an agent ([`Dial`]) rather than taken from a trunk.
         outbound: bool,
+        /// This part was the satisfaction survey after the agent (`agent`) hung up: the
+        /// caller's key, `None` if they pressed none.
+        survey: Option<Survey>,
     },
     /// A consultation on a connected call moved on: the agent (`agent`) consults the
     /// expert (`expert`, at extension `to`) while the customer is held.
@@ -353,6 +356,12 @@ pub trait App: Send + Sync + 'static {
     /// The waiting caller chose to be called back: the application keeps their place in
     /// the queue; the call in hand ends after a last prompt.
     async fn callback(&self, tenant: i64, call_id: &str) -> Result<(), String>;
+    /// The agent hung up on a caller from a trunk: the survey flow (满意度) the caller is
+    /// passed to, if the tenant has one — the application has then ended the agent's part
+    /// (part `segment` of the call follows). `None` hangs up as before.
+    async fn survey(&self, _tenant: i64, _call_id: &str, _segment: u32) -> Option<ivr::Flow> {
+        None
+    }
     async fn report(&self, tenant: i64, report: Report);
     /// Keeps an extension's phones (its bindings now; none when it unregistered) so that a
     /// restart finds them; awaited before the phone is answered.
@@ -361,6 +370,15 @@ pub trait App: Send + Sync + 'static {
     async fn saved_bindings(&self) -> Vec<(registrar::Extension, registrar::Binding)> {
         Vec::new()
     }
+}
+
+/// What a caller said in the survey after their call with an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey {
+    /// The agent rated.
+    pub agent: i64,
+    /// The flow's `score` variable, as collected (`5`); `None` if nothing was.
+    pub score: Option<String>,
 }
 
 /// Telephony's counters, for `/metrics`.

@@ -1,9 +1,11 @@
-//! What callers hear: prompts by name from a directory of 8 kHz mono WAV files, and music
-//! on hold. A prompt that is missing plays a short tone instead (and is logged once), so a
-//! misnamed file never leaves a caller in silence.
+//! What callers hear: prompts by name from a directory of 8 kHz mono WAV files, prompts
+//! written as text (`tts:…`, spoken by espeak-ng — Mandarin for Chinese text — once per
+//! text, kept under the data directory), and music on hold. A prompt that is missing or
+//! cannot be spoken plays a short tone instead (and is logged once), so a misnamed file or
+//! a missing speech engine never leaves a caller in silence.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use media::tone;
@@ -16,7 +18,15 @@ pub struct Prompts {
     ringback: Arc<[i16]>,
     fallback: Arc<[i16]>,
     missing: Mutex<Vec<String>>,
+    /// Where texts spoken are kept (`{hash}.wav`); none: texts play the tone.
+    speech_dir: Option<PathBuf>,
+    /// Texts spoken since start, by text.
+    spoken: Mutex<HashMap<String, Arc<[i16]>>>,
 }
+
+/// The longest text spoken, in characters; the most texts kept in memory.
+const MAX_SPOKEN_CHARS: usize = 1_000;
+const MAX_SPOKEN_KEPT: usize = 256;
 
 impl Prompts {
     /// Reads every `*.wav` under `dir` (named by file stem; `moh.wav` is the music).
@@ -55,7 +65,74 @@ impl Prompts {
             ringback: Arc::from(ringback()),
             fallback: Arc::from(tone::generate(&[425.0], 6_000.0, 0, 4_000)),
             missing: Mutex::new(Vec::new()),
+            speech_dir: None,
+            spoken: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Texts (`tts:…`) are spoken and kept under `dir`.
+    pub fn with_speech(mut self, dir: PathBuf) -> Prompts {
+        self.speech_dir = Some(dir);
+        self
+    }
+
+    /// A prompt as the IVR names it: `tts:` and a text to speak, else a file's name.
+    pub async fn prompt(&self, name: &str) -> Arc<[i16]> {
+        match name.strip_prefix("tts:") {
+            Some(text) => self.speak(text).await,
+            None => self.get(name),
+        }
+    }
+
+    /// The text spoken: from memory, else from the file kept for it, else rendered by
+    /// espeak-ng and sox (at most ten seconds) and kept. Fails to the tone.
+    pub async fn speak(&self, text: &str) -> Arc<[i16]> {
+        let text: String = text
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_SPOKEN_CHARS)
+            .collect();
+        if text.trim().is_empty() {
+            return self.fallback.clone();
+        }
+        if let Some(p) = self.spoken_lock().get(&text) {
+            return p.clone();
+        }
+        let Some(dir) = &self.speech_dir else {
+            return self.get(&format!("tts:{text}"));
+        };
+        let file = dir.join(format!("{:016x}.wav", text_hash(&text)));
+        let samples = match read_wav(&file) {
+            Ok(s) => Ok(s),
+            Err(_) => match tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                render(&text, dir, &file),
+            )
+            .await
+            {
+                Ok(r) => r.and_then(|()| read_wav(&file)),
+                Err(_) => Err("speaking took longer than ten seconds".into()),
+            },
+        };
+        match samples {
+            Ok(s) => {
+                let p: Arc<[i16]> = Arc::from(s);
+                let mut kept = self.spoken_lock();
+                if kept.len() >= MAX_SPOKEN_KEPT {
+                    kept.clear();
+                }
+                kept.insert(text, p.clone());
+                p
+            }
+            Err(e) => {
+                tracing::warn!("a text prompt could not be spoken ({e}); a tone plays instead");
+                self.fallback.clone()
+            }
+        }
+    }
+
+    fn spoken_lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<[i16]>>> {
+        self.spoken.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The prompt called `name`, or a half-second tone if there is none.
@@ -88,6 +165,72 @@ impl Prompts {
     pub fn is_empty(&self) -> bool {
         self.loaded.is_empty()
     }
+}
+
+/// A text's name on disk: stable across runs (FNV-1a over its UTF-8).
+fn text_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn read_wav(path: &Path) -> Result<Vec<i16>, String> {
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    media::wav::read_prompt(std::io::BufReader::new(f)).map_err(|e| e.to_string())
+}
+
+/// Renders `text` into `file` (8 kHz mono 16-bit): espeak-ng reads the text from its
+/// standard input (never an argument), Mandarin when it has Chinese, then sox resamples;
+/// written beside and renamed, so a file there is whole.
+async fn render(text: &str, dir: &Path, file: &Path) -> Result<(), String> {
+    use tokio::io::AsyncWriteExt;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| e.to_string())?;
+    let voice = if text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+        "cmn"
+    } else {
+        "en"
+    };
+    let raw = file.with_extension("espeak.wav");
+    let part = file.with_extension("part.wav");
+    let mut espeak = tokio::process::Command::new("espeak-ng")
+        .args(["-v", voice, "-s", "150", "--stdin", "-w"])
+        .arg(&raw)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("espeak-ng: {e}"))?;
+    if let Some(mut input) = espeak.stdin.take() {
+        input
+            .write_all(text.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let status = espeak.wait().await.map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("espeak-ng failed: {status}"));
+    }
+    let status = tokio::process::Command::new("sox")
+        .arg(&raw)
+        .args(["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"])
+        .arg(&part)
+        .args(["norm", "-3"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .status()
+        .await
+        .map_err(|e| format!("sox: {e}"))?;
+    let _ = tokio::fs::remove_file(&raw).await;
+    if !status.success() {
+        return Err(format!("sox failed: {status}"));
+    }
+    tokio::fs::rename(&part, file)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn ringback() -> Vec<i16> {
@@ -156,6 +299,31 @@ mod tests {
         let none = Prompts::load(None);
         assert!(none.is_empty());
         assert!(none.music().len() > 8_000);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Text prompts are spoken (Mandarin for Chinese), once: the second time from disk,
+    /// even after a restart; without a place to keep them, a tone.
+    #[tokio::test]
+    async fn texts_are_spoken_once_and_kept() {
+        let dir = std::env::temp_dir().join(format!("hotline-tts-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let p = Prompts::load(None).with_speech(dir.clone());
+        let said = p.prompt("tts:文三路一带停水，预计十八点恢复供水。").await;
+        assert!(said.len() > 8_000, "about a second or more: {}", said.len());
+        assert_ne!(&*said, &*p.fallback, "spoken, not the tone");
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+        assert_eq!(files.len(), 1, "one file, no leftovers");
+        // Another start reads it back rather than speaking again.
+        let again = Prompts::load(None).with_speech(dir.clone());
+        assert_eq!(
+            &*again.speak("文三路一带停水，预计十八点恢复供水。").await,
+            &*said
+        );
+        assert!(again.speak("Hello").await.len() > 4_000, "English too");
+        assert_eq!(&*p.speak("  ").await, &*p.fallback);
+        let none = Prompts::load(None);
+        assert_eq!(&*none.prompt("tts:你好").await, &*none.fallback);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

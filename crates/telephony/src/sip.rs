@@ -148,7 +148,8 @@ impl Telephony {
         let t = Arc::new(Telephony {
             shared: Arc::new(Shared {
                 ports: Ports::new(rtp_ip, config.rtp_ports.0, config.rtp_ports.1),
-                prompts: Prompts::load(config.prompts_dir.as_deref()),
+                prompts: Prompts::load(config.prompts_dir.as_deref())
+                    .with_speech(config.data_dir.join("tts")),
                 config,
                 app,
                 dialogs,

@@ -55,9 +55,12 @@ pub struct Cdr {
     /// A transferred call has a record per agent: 0 for the first, then 1, 2…
     #[serde(default)]
     pub segment: u32,
-    /// Where this part was passed on to (a queue or an extension).
+    /// Where this part was passed on to (a queue or an extension; `survey` when the
+    /// agent hung up and the caller was asked for their verdict).
     #[serde(default)]
     pub transferred_to: Option<String>,
+    /// The caller's verdict on this part in the survey (1–5).
+    pub survey_score: Option<u8>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -95,8 +98,31 @@ async fn find(state: &AppState, caller: &Caller, p: &CdrParams, limit: u32) -> A
         customer_id: p.customer_id,
         limit,
     };
-    let records = state.app().cdrs(caller.tenant()?, &filter).await?;
-    Ok(records.into_iter().map(Cdr::from).collect())
+    let tenant = caller.tenant()?;
+    let records = state.app().cdrs(tenant, &filter).await?;
+    let mut rows: Vec<Cdr> = records.into_iter().map(Cdr::from).collect();
+    // The verdicts of the parts the caller was surveyed after: logged as the survey ended.
+    let surveyed: Vec<&str> = rows
+        .iter()
+        .filter(|c| c.transferred_to.as_deref() == Some("survey"))
+        .map(|c| c.call_id.as_str())
+        .collect();
+    if let (Some(first), Some(last)) = (
+        rows.iter().map(|c| c.ended_at_ms).min(),
+        rows.iter().map(|c| c.ended_at_ms).max(),
+    ) && !surveyed.is_empty()
+    {
+        let scores = state
+            .app()
+            .survey_scores(tenant, &surveyed, first, last.saturating_add(3_600_000))
+            .await?;
+        for c in &mut rows {
+            if c.transferred_to.as_deref() == Some("survey") {
+                c.survey_score = scores.get(&c.call_id).copied().flatten();
+            }
+        }
+    }
+    Ok(rows)
 }
 
 impl From<events::CallEnded> for Cdr {
@@ -123,6 +149,7 @@ impl From<events::CallEnded> for Cdr {
             end_reason: c.end_reason,
             segment: c.segment,
             transferred_to: c.transferred_to,
+            survey_score: None,
         }
     }
 }
@@ -181,6 +208,7 @@ pub async fn export(
             "保持秒 Hold s",
             "挂机方 Ended by",
             "转接至 Transferred to",
+            "满意度 Survey",
             "录音 Recording",
         ]
         .map(String::from)
@@ -208,6 +236,7 @@ pub async fn export(
                     secs(c.hold_ms),
                     c.ended_by.clone().unwrap_or_default(),
                     c.transferred_to.clone().unwrap_or_default(),
+                    c.survey_score.map(|s| s.to_string()).unwrap_or_default(),
                     c.recording.clone().unwrap_or_default(),
                 ]
             })

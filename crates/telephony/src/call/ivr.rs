@@ -45,7 +45,7 @@ impl Call {
         for step in steps {
             match step {
                 ivr::Step::Play { prompt } => {
-                    let p = self.t.prompts.get(&prompt);
+                    let p = self.t.prompts.prompt(&prompt).await;
                     let _ = self.media.send(rtp::Command::Play(Side::Left, p));
                 }
                 ivr::Step::StopPlaying => {
@@ -67,6 +67,41 @@ impl Call {
                 ivr::Step::Hangup => self.end(Party::System, "the IVR flow hung up"),
             }
         }
+    }
+
+    /// The agent hung up on a caller from a trunk: if the tenant has a survey flow, the
+    /// caller is passed to it (the agent's part ended and recorded by the application, a
+    /// new part begins) and the call goes on; otherwise nothing changes.
+    pub(super) async fn pass_to_survey(&mut self) -> bool {
+        let agent = self.connected.map(|c| c.0);
+        let Some(agent) = agent else { return false };
+        let caller_up = self.customer.as_ref().is_some_and(|c| c.answered);
+        if self.outbound() || !caller_up || self.surveyed.is_some() {
+            return false;
+        }
+        let Some(flow) = self
+            .t
+            .app
+            .survey(self.tenant, &self.call_id, self.segment + 1)
+            .await
+        else {
+            return false;
+        };
+        self.segment += 1;
+        self.connected = None;
+        self.recording = None;
+        self.queue = None;
+        self.announce = None;
+        let _ = self.media.send(rtp::Command::StopRecording);
+        let _ = self.media.send(rtp::Command::StopPlaying);
+        self.surveyed = Some(agent);
+        self.phase = Phase::Ivr;
+        let mut caller = ::ivr::Caller::new(flow, Default::default());
+        caller.handle_start(self.now_ms(), &self.open);
+        self.ivr = Some(caller);
+        self.ivr_reported = 0;
+        self.drive_ivr().await;
+        true
     }
 
     async fn enqueue(&mut self, queue: String, priority: i32) {

@@ -317,7 +317,11 @@ impl Call {
             (Side::Right, true) if self.consult.is_some() => {
                 let _ = self.hand_over(None).await;
             }
-            (Side::Right, true) => self.end(Party::Agent, "the agent hung up"),
+            (Side::Right, true) => {
+                if !self.pass_to_survey().await {
+                    self.end(Party::Agent, "the agent hung up");
+                }
+            }
             // Another of the agent's phones still rings.
             (Side::Right, false) if !self.forks.is_empty() => {
                 self.agent = Some(self.forks.remove(0));

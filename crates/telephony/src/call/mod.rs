@@ -117,6 +117,8 @@ struct Call {
     voicemail: Option<(String, PathBuf, Instant)>,
     /// Why the call ends once its goodbye prompt has played.
     goodbye_reason: String,
+    /// In the satisfaction survey after this agent hung up.
+    surveyed: Option<i64>,
     ended: Option<(Party, String)>,
 }
 
@@ -379,6 +381,7 @@ impl Call {
             recording: None,
             voicemail: None,
             goodbye_reason: String::new(),
+            surveyed: None,
             ended: None,
         }
     }
@@ -604,6 +607,14 @@ impl Call {
             recording: self.recording.clone(),
             segment: self.segment,
             outbound: self.outbound(),
+            survey: self.surveyed.map(|agent| crate::Survey {
+                agent,
+                score: self
+                    .ivr
+                    .as_ref()
+                    .and_then(|i| i.vars().get("score").cloned())
+                    .filter(|s| !s.is_empty()),
+            }),
         })
         .await;
     }
