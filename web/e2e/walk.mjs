@@ -13,7 +13,8 @@
 // 5. The back office imports a spreadsheet with an error, sees the row, uploads the
 //    corrected file and commits it with progress to the end.
 // 6. The closed loop of a work order: taken in from the pop during the call of step 4,
-//    routed to the Xihu crew, done by the crew member on a phone-sized page, called back
+//    routed to the Xihu crew, done by the crew member on a phone-sized page (a photo of the
+//    repair attached first, seen on the order's page by the agent), called back
 //    unsatisfied (reopened to the crew), done again, called back satisfied: closed.
 // 7. An incident: the team lead posts a burst main for 西湖区 on the incidents page (its key
 //    made from its time); it is listed as going on and named on an agent's desktop; ended
@@ -321,10 +322,15 @@ async function main() {
     await settle(crew.page)
     check(new URL(crew.page.url()).pathname === '/crew', `on a phone the crew member lands on the field page (${crew.page.url()})`)
     const card = `[data-test=crew-order-${order.id}]`
-    /** The crew's steps on the phone; done asks for a note. */
-    async function crewDoes(steps, note) {
+    /** The crew's steps on the phone, a photo of the work if given; done asks for a note. */
+    async function crewDoes(steps, note, photo) {
       for (const step of steps) {
         await crew.page.click(`${card} [data-test=crew-${step}]`)
+        await settle(crew.page)
+      }
+      if (photo) {
+        await crew.page.setInputFiles(`${card} [data-test=crew-photo-file]`, photo)
+        await crew.page.waitForSelector(`${card} .el-image`, { timeout: 10_000 })
         await settle(crew.page)
       }
       await crew.page.click(`${card} [data-test=crew-done]`)
@@ -333,9 +339,20 @@ async function main() {
       await crew.page.waitForSelector(card, { state: 'detached', timeout: 10_000 })
     }
     await crew.page.waitForSelector(card, { timeout: 10_000 })
-    await crewDoes(['accept', 'on-the-way', 'on-site'], '已更换表前阀')
+    // A photo of the repair, as the phone's camera gives it (a JPEG drawn by the browser).
+    const jpeg = await crew.page.evaluate(() => {
+      const c = document.createElement('canvas')
+      c.width = 64
+      c.height = 48
+      const g = c.getContext('2d')
+      g.fillStyle = '#3a7bd5'
+      g.fillRect(0, 0, 64, 48)
+      return c.toDataURL('image/jpeg', 0.8).split(',')[1]
+    })
+    await crewDoes(['accept', 'on-the-way', 'on-site'], '已更换表前阀', { name: '表井.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(jpeg, 'base64') })
     let o = (await api('GET', `/api/orders/${order.id}`, admin)).body
     check(o.status === 'resolved' && o.on_the_way_ms && o.on_site_ms, `the crew's times are recorded and it waits for its callback (${o.status})`)
+    check(o.attachments?.length === 1 && o.attachments[0].name === '表井.jpg' && o.attachments[0].content_type === 'image/jpeg', `the crew's photo is on the order (${JSON.stringify(o.attachments?.map((a) => a.name))})`)
 
     const agent = await loggedIn(USERS[3], 'zh-CN')
     /** The agent's callback from the order list's "to call back" view. */
@@ -352,6 +369,7 @@ async function main() {
       await agent.page.waitForFunction((want) => document.querySelector('[data-test=order-status]')?.textContent?.includes(want), satisfied ? '已办结' : '处理中', { timeout: 10_000 })
     }
     await callBack(false)
+    check((await agent.page.locator('[data-test=order-attachments] .el-image').count()) === 1, 'the agent sees the crew\'s photo on the order')
     o = (await api('GET', `/api/orders/${order.id}`, admin)).body
     check(o.status === 'accepted' && o.reopened === 1 && o.handler_name === '维修 刘强', `unsatisfied, it is back with the crew member (${o.status}, ${o.handler_name})`)
     await crew.page.click('[data-test=crew-refresh]')
@@ -363,7 +381,7 @@ async function main() {
     o = (await api('GET', `/api/orders/${order.id}`, admin)).body
     const timeline = (await api('GET', `/api/orders/${order.id}/timeline`, admin)).body.events.map((e) => e.payload.action).filter(Boolean)
     check(o.closure === 'satisfied' && o.score === 5, `closed with the customer satisfied (${o.closure}, ${o.score})`)
-    check(timeline.join(',') === 'create,dispatch,accept,on_the_way,on_site,resolve,callback,resolve,callback', `every step is on its timeline: ${timeline.join(' → ')}`)
+    check(timeline.join(',') === 'create,dispatch,accept,on_the_way,on_site,attach,resolve,callback,resolve,callback', `every step is on its timeline: ${timeline.join(' → ')}`)
     await crew.ctx.close()
     await agent.ctx.close()
   }

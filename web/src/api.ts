@@ -36,18 +36,22 @@ export function whenUnauthenticated(f: () => void): void {
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return send<T>(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : 'application/json')
+}
+
+/** Sends a file as the request's body, its raw bytes (an attachment, an import). */
+export function upload<T>(path: string, file: Blob): Promise<T> {
+  return send<T>('POST', path, file, 'application/octet-stream')
+}
+
+async function send<T>(method: string, path: string, body: BodyInit | undefined, contentType: string | undefined): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' }
-  if (body !== undefined) headers['content-type'] = 'application/json'
+  if (contentType) headers['content-type'] = contentType
   const csrf = csrfToken()
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf
   let res: Response
   try {
-    res = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-    })
+    res = await fetch(path, { method, headers, body, credentials: 'same-origin' })
   } catch {
     throw new ApiError(0, { code: 'network', message: 'network' })
   }

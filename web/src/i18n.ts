@@ -175,6 +175,7 @@ const zh = {
   notify: {
     warn: '催办：工单 {id}', breach: '超时：工单 {id}', warnText: '{limit}时限即将到期', breachText: '{limit}时限已超时',
     left: '{text}（{left}）', open: '点击查看工单',
+    escalate: '严重超时：工单 {id}', escalateText: '{limit}时限严重超时，已升级至管理层',
   },
   orderAdmin: {
     types: '工单类型', groups: '处理部门', kind: '类别', kinds: { back_office: '后台部门', crew: '维修班组', expert: '二线专家' }, lead: '组长',
@@ -405,6 +406,7 @@ const en: Messages = {
   notify: {
     warn: 'Chase: order {id}', breach: 'Breached: order {id}', warnText: '{limit} limit nearly used', breachText: '{limit} limit breached',
     left: '{text} ({left})', open: 'Click to open the order',
+    escalate: 'Escalated: order {id}', escalateText: '{limit} limit long past; escalated to the managers',
   },
   orderAdmin: {
     types: 'Order types', groups: 'Handling groups', kind: 'Kind', kinds: { back_office: 'Back office', crew: 'Field crew', expert: 'Second-line experts' }, lead: 'Lead',

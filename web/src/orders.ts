@@ -103,7 +103,8 @@ type Translate = (key: string, args?: Record<string, unknown>) => string
 export function orderEventLine(kind: string, p: Record<string, any>, t: Translate): string {
   const head = `${t('orders.title')} ${p.order_id}`
   if (kind === 'order.sla') return `${head} · ${t('orders.sla.' + p.signal, { limit: t('orders.limit.' + p.limit) })}`
-  const parts = [head, t('orders.action.' + p.action), t('orders.statuses.' + p.to)]
+  const action = p.action === 'attach' ? t('attachments.add') : t('orders.action.' + p.action)
+  const parts = [head, action, t('orders.statuses.' + p.to)]
   if (p.score) parts.push(`${p.score}/5`)
   if (p.note) parts.push(`「${p.note}」`)
   return parts.join(' · ')
