@@ -420,6 +420,10 @@ pub async fn list(
         let setup = state.app().order_setup(tenant).await?;
         let me = caller.user.id.0 as u64;
         for (key, g) in &setup.groups {
+            // A group asked for narrows mine to it.
+            if base.group.as_ref().is_some_and(|asked| asked != key) {
+                continue;
+            }
             if g.members.contains(&me) || g.lead == Some(me) {
                 let waiting = scoped
                     .orders(&OrderQuery {

@@ -1104,3 +1104,34 @@ fn issue_22_duplicates_are_suggested_and_the_on_time_rate_is_counted() {
         );
     });
 }
+
+/// Issue 22 (review): "mine" lists what waits in the user's groups and what they handle,
+/// narrowed to the group asked for when one is.
+#[test]
+fn issue_22_mine_is_narrowed_by_the_group_asked_for() {
+    on_both(|w: World| async move {
+        let ids = |v: &Value| -> Vec<i64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_i64().unwrap())
+                .collect()
+        };
+        let (_, mine) = get(&w, Role::BackOffice, "/api/orders?mine=true").await;
+        assert_eq!(ids(&mine), [w.a.other_order, w.a.order], "{mine}");
+        let (_, mine) = get(
+            &w,
+            Role::BackOffice,
+            "/api/orders?mine=true&group=water-group",
+        )
+        .await;
+        assert_eq!(ids(&mine).len(), 2);
+        let (_, mine) = get(
+            &w,
+            Role::BackOffice,
+            "/api/orders?mine=true&group=elsewhere",
+        )
+        .await;
+        assert!(ids(&mine).is_empty(), "{mine}");
+    });
+}
