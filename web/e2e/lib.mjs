@@ -54,12 +54,12 @@ export function sipp(dir, sip, file, fill, args) {
   return run('sipp', [`127.0.0.1:${sip}`, '-sf', name, '-m', '1', '-nostdin', '-trace_err', '-timeout', '60s', ...args], { cwd: dir })
 }
 
-/** `hotline serve --demo` on SQLite in `dir`, SIP on loopback; resolves to its URL. */
-export function startCenter(hotline, { dir, sip, rtp, web, listen = '127.0.0.1:0' }) {
+/** `hotline serve --demo` on SQLite in `dir`, SIP on loopback (and `extra` flags); resolves to its URL. */
+export function startCenter(hotline, { dir, sip, rtp, web, listen = '127.0.0.1:0', extra = [] }) {
   const server = run(hotline, [
     'serve', '--demo', '--listen', listen, '--database', `sqlite://${dir}/h.db`,
     '--sip', `127.0.0.1:${sip}`, '--rtp-ports', `${rtp}-${rtp + 200}`, '--data-dir', join(dir, 'data'),
-    '--prompts', join(dir, 'no-prompts'), '--web', join(web, 'dist'),
+    '--prompts', join(dir, 'no-prompts'), '--web', join(web, 'dist'), ...extra,
   ])
   let log = ''
   server.stderr.on('data', (d) => (log += d))

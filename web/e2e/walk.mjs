@@ -14,11 +14,14 @@
 //    corrected file and commits it with progress to the end.
 // 6. The closed loop of a work order: taken in from the pop during the call of step 4,
 //    routed to the Xihu crew, done by the crew member on a phone-sized page (a photo of the
-//    repair attached first, seen on the order's page by the agent), called back
-//    unsatisfied (reopened to the crew), done again, called back satisfied: closed.
+//    repair attached first, seen on the order's page by the agent); the callback (回访)
+//    reaches the agent's desktop through the routing engine and is placed with Alt+C (the
+//    agent's phone, then the customer over the trunk, both sipp): unsatisfied (reopened to
+//    the crew), done again, called back satisfied: closed.
 // 7. An incident: the team lead posts a burst main for 西湖区 on the incidents page (its key
-//    made from its time); it is listed as going on and named on an agent's desktop; ended
-//    with "restored", it moves to the past ones and is no longer active.
+//    made from its time); a real caller from 西湖区 hears it before the menu and is counted;
+//    it is named on an agent's desktop; ended with "restored", it moves to the past ones
+//    and is no longer active.
 //
 // Usage: node e2e/walk.mjs [path/to/hotline]   (from web/; the app must be built)
 
@@ -65,7 +68,9 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'hotline-walk-'))
   const sip = await freePort()
   const rtp = 30000 + Math.floor(Math.random() * 20000)
-  const center = startCenter(hotline, { dir, sip, rtp, web })
+  // Calls out (click-to-call, callbacks) go to a sipp customer on this port.
+  const trunk = await freePort()
+  const center = startCenter(hotline, { dir, sip, rtp, web, extra: ['--trunk-out', `127.0.0.1:${trunk}`] })
   const base = await center.url
   const api = apiClient(base)
   console.log(`center at ${base}, SIP ${sip}, in ${dir}`)
@@ -237,11 +242,15 @@ async function main() {
     check(cdr?.first_queue === 'billing', `the real call was queued in the new queue (${cdr?.first_queue})`)
   }
 
+  /** Where agent01's phone (8001) is registered from (step 4), to ring it again. */
+  let agentPhonePort = ''
+
   // 4. An agent creates a customer for an unknown caller during a real call.
   {
     const reg = sipp(dir, sip, join(sippDir, 'register.xml'), { expires: '300' }, ['-s', '8001', '-au', '8001', '-ap', 'secret8001', '-p', String(await freePort())])
     check((await waitExit(reg, 20_000)) === 0, 'agent01\'s phone (8001) registered')
-    const phonePort = reg.spawnargs[reg.spawnargs.indexOf('-p') + 1]
+    agentPhonePort = reg.spawnargs[reg.spawnargs.indexOf('-p') + 1]
+    const phonePort = agentPhonePort
     const { ctx, page } = await loggedIn(USERS[3], 'zh-CN')
     await page.waitForSelector('[data-test=state-bar]')
     await page.click('[data-test=sign-in]')
@@ -355,21 +364,43 @@ async function main() {
     check(o.attachments?.length === 1 && o.attachments[0].name === '表井.jpg' && o.attachments[0].content_type === 'image/jpeg', `the crew's photo is on the order (${JSON.stringify(o.attachments?.map((a) => a.name))})`)
 
     const agent = await loggedIn(USERS[3], 'zh-CN')
-    /** The agent's callback from the order list's "to call back" view. */
+    await agent.page.goto(`${base}/desktop`)
+    /**
+     * The callback (回访) reaches agent01's desktop as a task through the routing engine;
+     * Alt+C places it: their phone (sipp) rings, then the customer's over the trunk (sipp),
+     * who answers and talks; the agent records the verdict on the pop.
+     */
     async function callBack(satisfied) {
-      await agent.page.goto(`${base}/orders`)
-      await agent.page.click('[data-test=view-callbacks]')
-      await agent.page.waitForSelector(`[data-test=status-${order.id}]`, { timeout: 10_000 })
-      await agent.page.click(`[data-test=status-${order.id}]`)
-      await agent.page.waitForSelector('[data-test=act-callback]')
-      await agent.page.click('[data-test=act-callback]')
-      await agent.page.click(satisfied ? '[data-test=cb-satisfied]' : '[data-test=cb-unsatisfied]')
-      await agent.page.fill('[data-test=cb-words]', satisfied ? '修好了，谢谢' : '还在渗水')
-      await agent.page.click('[data-test=cb-submit]')
-      await agent.page.waitForFunction((want) => document.querySelector('[data-test=order-status]')?.textContent?.includes(want), satisfied ? '已办结' : '处理中', { timeout: 10_000 })
+      // Done with the last call's notes, or back from a missed offer: ready (Alt+D, Alt+R).
+      await agent.page.waitForSelector('[data-test=agent-state]')
+      const state = await agent.page.textContent('[data-test=agent-state]')
+      if (state.includes('话后处理')) await agent.page.keyboard.press('Alt+d')
+      else if (!/就绪|振铃/.test(state) || state.includes('未就绪')) await agent.page.keyboard.press('Alt+r')
+      await agent.page.waitForSelector(`[data-test=callback-task-order]:has-text("${order.id}")`, { timeout: 20_000 })
+      const phone = sipp(dir, sip, join(here, 'agent_phone.xml'), { tone: join(dir, 'agent.wav'), ring_ms: '300' }, ['-p', agentPhonePort, '-mp', String(await freePort())])
+      const customer = sipp(dir, sip, join(sippDir, 'customer.xml'), { tone: join(dir, 'caller.wav'), talk_ms: '1500' }, ['-p', String(trunk), '-mp', String(await freePort())])
+      await agent.page.keyboard.press('Alt+c')
+      await agent.page.waitForSelector('[data-test=callback-task-form]', { timeout: 20_000 })
+      check((await waitExit(customer, 30_000)) === 0, `the customer is called back over the trunk and answers (${satisfied ? 'second' : 'first'} time)`)
+      await waitExit(phone, 15_000)
+      await agent.page.click(satisfied ? '[data-test=task-satisfied]' : '[data-test=task-unsatisfied]')
+      await agent.page.fill('[data-test=task-words]', satisfied ? '修好了，谢谢' : '还在渗水')
+      await agent.page.click('[data-test=task-submit]')
+      await agent.page.waitForSelector('[data-test=callback-task-recorded]', { timeout: 10_000 })
+      const cdr = (await api('GET', '/api/cdrs?limit=20', admin)).body.find((c) => c.outcome === 'callback_done' && c.call_id.startsWith(`order-${order.id}-callback-`) && !seenCallbacks.has(c.call_id))
+      check(!!cdr && cdr.agent_id === agentUser, `the callback is on record as agent01's call (${cdr?.call_id})`)
+      if (cdr) seenCallbacks.add(cdr.call_id)
+      // The wrap-up, then ready for the next.
+      await agent.page.click('[data-test=dispositions] label:first-child')
+      await agent.page.click('[data-test=save-wrap-up]')
     }
+    const seenCallbacks = new Set()
+    const agentUser = (await api('GET', '/api/users', admin)).body.find((u) => u.username === 'agent01')?.id
     await callBack(false)
+    await agent.page.goto(`${base}/orders/${order.id}`)
+    await agent.page.waitForSelector('[data-test=order-attachments] .el-image', { timeout: 10_000 })
     check((await agent.page.locator('[data-test=order-attachments] .el-image').count()) === 1, 'the agent sees the crew\'s photo on the order')
+    await agent.page.goto(`${base}/desktop`)
     o = (await api('GET', `/api/orders/${order.id}`, admin)).body
     check(o.status === 'accepted' && o.reopened === 1 && o.handler_name === '维修 刘强', `unsatisfied, it is back with the crew member (${o.status}, ${o.handler_name})`)
     await crew.page.click('[data-test=crew-refresh]')
@@ -410,6 +441,20 @@ async function main() {
     const active = (await api('GET', '/api/incidents/active', admin)).body
     check(active.some((i) => i.key === key && i.regions.includes('浙江省/杭州市/西湖区')), `it is going on for 西湖区 (${active.map((i) => i.key)})`)
     await page.screenshot({ path: join(out, 'incident-active.png') })
+    // A real call from a customer of 西湖区 (the demo's 13857115838) hears it before the
+    // menu, spoken; it is counted as heard.
+    const caller = sipp(dir, sip, join(sippDir, 'caller.xml'), {
+      tone: join(dir, 'caller.wav'), dtmf: '/usr/share/sip-tester/dtmf_2833_3.pcap', from: '13857115838', menu_ms: '1500', talk_ms: '500',
+    }, ['-s', '96332', '-p', String(await freePort()), '-mp', String(await freePort())])
+    check((await waitExit(caller, 30_000)) === 0, 'a caller from 西湖区 finished its scenario')
+    let heard = 0
+    for (let i = 0; i < 50 && !heard; i++) {
+      heard = (await api('GET', `/api/incidents/${key}/calls`, admin)).body?.heard ?? 0
+      if (!heard) await new Promise((r) => setTimeout(r, 200))
+    }
+    check(heard === 1, `the caller from its area heard it in the IVR (${heard})`)
+    await page.click('[data-test=incidents-refresh]')
+    await page.waitForFunction((k) => document.querySelector(`[data-test=incident-heard-${k}]`)?.textContent?.includes('1'), key, { timeout: 10_000 })
     // The agent's desktop names it (no caller on the line from its area: the compact line).
     const agent = await loggedIn(USERS[3], 'zh-CN')
     await agent.page.waitForSelector('[data-test=incident-banner]', { timeout: 10_000 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clock, level, percent, phone, stateKey } from './format'
+import { clock, level, percent, phone, stars, stateKey } from './format'
 
 describe('format', () => {
   it('shows time in state as m:ss, then h:mm:ss', () => {
@@ -22,6 +22,17 @@ describe('format', () => {
     expect(stateKey('talking', null)).toBe('talking')
     expect(percent(0.8234)).toBe('82.3%')
     expect(percent(null)).toBe('—')
+  })
+})
+
+describe('stars', () => {
+  it('shows a survey score out of five', () => {
+    expect(stars(4)).toBe('★★★★☆')
+    expect(stars(1)).toBe('★☆☆☆☆')
+    expect(stars(5)).toBe('★★★★★')
+    expect(stars(9)).toBe('★★★★★')
+    expect(stars(null)).toBe('')
+    expect(stars(undefined)).toBe('')
   })
 })
 

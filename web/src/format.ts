@@ -14,6 +14,13 @@ export function percent(x: number | null | undefined): string {
   return x == null ? '—' : `${(x * 100).toFixed(1)}%`
 }
 
+/** A caller's verdict (1–5) as stars: 4 → ★★★★☆; none → "". */
+export function stars(score: number | null | undefined): string {
+  if (score == null || !Number.isFinite(score)) return ''
+  const n = Math.min(5, Math.max(0, Math.round(score)))
+  return '★'.repeat(n) + '☆'.repeat(5 - n)
+}
+
 /** A state key on the floor: the not-ready reason when there is one. */
 export function stateKey(state: string, reason: string | null): string {
   return state === 'not_ready' && reason ? reason : state

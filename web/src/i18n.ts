@@ -79,6 +79,7 @@ const zh = {
     diffHelp: '版本 {v} 与当前编辑内容的差异（- 为该版本，+ 为当前）',
     edges: { fallback: '超时/按错', next: '输入后', then: '是', otherwise: '否', '→': '' },
     steps: { play: '播放：{prompt}', stop: '（按键打断放音）', queue: '进入队列：{queue}', callback: '登记预约回电：{queue}', voicemail: '进入语音信箱：{mailbox}', transfer: '转到：{number}', hangup: '挂机' },
+    survey: '挂机后调查', surveyHint: '挂机后满意度调查：收号变量 score 为评分 1–5',
   },
   role: {
     platform_admin: '平台管理员', tenant_admin: '租户管理员', supervisor: '班长', agent: '座席', quality_inspector: '质检员',
@@ -131,6 +132,7 @@ const zh = {
     title: '通话记录', from: '开始', to: '结束', queue: '队列', agent: '座席', caller: '主叫', dialled: '被叫', arrived: '来电时间',
     wait: '排队', talk: '通话', hold: '保持', outcome: '结果', recording: '录音', search: '查询', export: '导出 Excel',
     none: '这段时间没有通话', customer: '客户', all: '全部', transferred: '转至 {to}',
+    survey: '满意度', toSurvey: '转满意度调查',
   },
   tenants: {
     title: '租户', create: '新建租户', slug: '租户编码', name: '名称', seats: '座席数', sipDomain: 'SIP 域名', numbers: '接入号码',
@@ -165,6 +167,12 @@ const zh = {
     },
     sla: { warn: '{limit}时限即将到期，已催办', breach: '{limit}已超时，已升级至组长', escalate: '{limit}严重超时，已升级至管理层' },
     crew: { title: '我的工单', empty: '暂无派给您的工单', navigate: '导航' },
+    similar: { title: '可能重复的工单', same_customer: '同一客户', same_address: '同一地址', same_area: '同区同类', attach: '来电归入此单', attached: '来电已归入工单 {id}' },
+    onTime: {
+      tab: '及时率', title: '维修及时率', thisMonth: '本月', lastMonth: '上月', last7: '近 7 天', custom: '自定义', from: '开始日期', to: '结束日期',
+      by: '按', resolved: '办结', onTime: '按时办结', late: '超时办结', withoutLimit: '无时限', rate: '及时率', none: '这段时间没有办结的工单',
+      noRegion: '未填地区', export: '导出 CSV', tooLong: '时间段最长 {n} 天', goal: '目标 {n}%',
+    },
   },
   attachments: {
     title: '附件', add: '添加附件', photo: '拍照/添加照片', none: '暂无附件', help: '照片（JPG、PNG、WebP）、PDF、WAV 录音、Word 或 Excel 文件，每个不超过 10 MB，每张工单最多 30 个',
@@ -310,6 +318,7 @@ const en: Messages = {
     diffHelp: 'Version {v} against what is being edited (- that version, + now)',
     edges: { fallback: 'timeout/wrong', next: 'entered', then: 'yes', otherwise: 'no', '→': '' },
     steps: { play: 'Plays: {prompt}', stop: '(a key stops the prompt)', queue: 'Queued: {queue}', callback: 'Callback booked: {queue}', voicemail: 'Voicemail: {mailbox}', transfer: 'Transferred to {number}', hangup: 'Hangs up' },
+    survey: 'After hang-up', surveyHint: 'Survey after the agent hangs up: the collected variable score is the rating 1–5',
   },
   role: {
     platform_admin: 'Platform admin', tenant_admin: 'Tenant admin', supervisor: 'Team lead', agent: 'Agent', quality_inspector: 'Quality inspector',
@@ -362,6 +371,7 @@ const en: Messages = {
     title: 'Calls', from: 'From', to: 'To', queue: 'Queue', agent: 'Agent', caller: 'Caller', dialled: 'Dialled', arrived: 'Arrived',
     wait: 'Wait', talk: 'Talk', hold: 'Hold', outcome: 'Outcome', recording: 'Recording', search: 'Search', export: 'Export to Excel',
     none: 'No call in this period', customer: 'Customer', all: 'All', transferred: 'to {to}',
+    survey: 'Satisfaction', toSurvey: 'to the survey',
   },
   tenants: {
     title: 'Tenants', create: 'New tenant', slug: 'Tenant key', name: 'Name', seats: 'Seats', sipDomain: 'SIP domain', numbers: 'Numbers',
@@ -396,6 +406,12 @@ const en: Messages = {
     },
     sla: { warn: '{limit} limit nearly used; chased', breach: '{limit} limit breached; escalated to the lead', escalate: '{limit} limit long past; escalated to the managers' },
     crew: { title: 'My orders', empty: 'No order for you', navigate: 'Directions' },
+    similar: { title: 'Possible duplicates', same_customer: 'Same customer', same_address: 'Same address', same_area: 'Same area and kind', attach: 'Add this call to it', attached: 'This call is now on order {id}' },
+    onTime: {
+      tab: 'On time', title: 'On-time rate', thisMonth: 'This month', lastMonth: 'Last month', last7: 'Last 7 days', custom: 'Custom', from: 'Start date', to: 'End date',
+      by: 'By', resolved: 'Resolved', onTime: 'On time', late: 'Late', withoutLimit: 'No limit', rate: 'On-time rate', none: 'No order resolved in this period',
+      noRegion: 'No region', export: 'Export CSV', tooLong: 'At most {n} days', goal: 'Goal {n}%',
+    },
   },
   attachments: {
     title: 'Attachments', add: 'Add files', photo: 'Take or add photos', none: 'No attachment', help: 'Photos (JPG, PNG, WebP), PDF, WAV recordings, Word or Excel files; at most 10 MB each and 30 an order',

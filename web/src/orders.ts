@@ -7,6 +7,7 @@ import type { components } from './api.gen'
 
 export type Order = components['schemas']['OrderDto']
 export type OrderTimeline = components['schemas']['OrderTimeline']
+export type SimilarOrder = components['schemas']['SimilarOrder']
 
 export interface Category { code: string; name_zh: string; name_en: string; children?: Category[] }
 export interface Field { key: string; label_zh: string; label_en: string; kind: 'text' | 'number' | 'choice' | 'date'; required?: boolean; options?: string[] }
@@ -108,4 +109,52 @@ export function orderEventLine(kind: string, p: Record<string, any>, t: Translat
   if (p.score) parts.push(`${p.score}/5`)
   if (p.note) parts.push(`「${p.note}」`)
   return parts.join(' · ')
+}
+
+/** What an intake form says so far, to look for the open orders it may duplicate (并单). */
+export interface Probe {
+  customerId?: number | null
+  region?: string
+  address?: string
+  orderType?: string
+  category?: string
+  /** An order to leave out (the one being looked at). */
+  exclude?: number | null
+}
+
+/** `浙江省 / 杭州市/ 西湖区` → `浙江省/杭州市/西湖区`, as the server compares regions. */
+export const normalRegion = (r: string | null | undefined) =>
+  (r ?? '').split('/').map((s) => s.trim()).filter(Boolean).join('/')
+
+/**
+ * The query for `GET /api/orders/similar`, or null while nothing could match yet (no
+ * customer and no region). Only what the server accepts is sent: a text over its limit is
+ * left out rather than answered with a 400; the address, type and category count only
+ * within a region.
+ */
+export function similarQuery(p: Probe): string | null {
+  const fits = (s: string, max: number) => [...s].length <= max && !s.includes('\0')
+  const q = new URLSearchParams()
+  if (p.customerId != null && Number.isSafeInteger(p.customerId) && p.customerId > 0) q.set('customer_id', String(p.customerId))
+  const region = normalRegion(p.region)
+  if (region && fits(region, 100)) {
+    q.set('region', region)
+    const address = (p.address ?? '').trim()
+    if (address && fits(address, 200)) q.set('address', address)
+    const type = (p.orderType ?? '').trim()
+    if (type && fits(type, 40)) {
+      q.set('order_type', type)
+      const category = (p.category ?? '').trim()
+      if (category && fits(category, 200)) q.set('category', category)
+    }
+  }
+  if (!q.has('customer_id') && !q.has('region')) return null
+  if (p.exclude != null && Number.isSafeInteger(p.exclude) && p.exclude > 0) q.set('exclude', String(p.exclude))
+  return q.toString()
+}
+
+export const likenessType: Record<string, 'danger' | 'warning' | 'info'> = {
+  same_customer: 'danger',
+  same_address: 'warning',
+  same_area: 'info',
 }

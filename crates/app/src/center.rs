@@ -61,8 +61,8 @@ fn task_key(order: i64, at_ms: i64) -> String {
     format!("order-{order}-callback-{at_ms}")
 }
 
-/// After a task ends (placed or not), how long before the same order's callback is offered
-/// again if its verdict was not recorded: the agent is still writing it down.
+/// After a task's call ends, how long before the same order's callback is offered again if
+/// its verdict was not recorded: the agent is still writing it down.
 const TASK_GRACE_MS: i64 = 30 * 60_000;
 
 /// The handle time assumed for a queue before any of its calls has ended.
@@ -102,7 +102,7 @@ pub struct Center {
     /// Users whose phone is on a call the engine does not follow (rung straight, consulted,
     /// placing a call): not to be offered the engine's calls meanwhile.
     engaged: HashSet<i64>,
-    /// When each work order's last callback task ended (placed or not).
+    /// When each work order's last callback task's call ended, until its verdict is in.
     tasks_ended: HashMap<i64, i64>,
     /// SIP, once attached: whether a phone is registered.
     telephony: Arc<OnceLock<Arc<telephony::Telephony>>>,
@@ -300,8 +300,11 @@ impl Center {
     }
 
     /// Takes a work order's task out of the engine if it waits or is only offered (its
-    /// callback is no longer owed); one being placed goes on.
+    /// callback is no longer owed; one being placed goes on), and forgets when its last
+    /// one ended.
     pub fn drop_task(&mut self, order: i64) {
+        // Its verdict is in: the next resolution's callback waits for nothing.
+        self.tasks_ended.remove(&order);
         if let Some(id) = self.task_of(order)
             && self.calls.get(&id).is_some_and(|r| r.answered_ms.is_none())
         {
@@ -1134,9 +1137,9 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
                 c.by_key.remove(&r.id);
             }
             if let Some(order) = r.order {
-                c.tasks_ended.insert(order, at_ms);
-                // A task never placed is no call: no record.
+                // A task never placed is no call: no record, and nothing to wait for.
                 r.answered_ms?;
+                c.tasks_ended.insert(order, at_ms);
             }
             let outcome = Outcome::from(outcome);
             let wait_ms = r.answered_ms.unwrap_or(at_ms) - r.arrived_ms;

@@ -15,7 +15,8 @@
 //!   is due; per round of up to 500 orders.
 //! - `create`: `--creates` orders taken in through the runtime, each routed and written.
 //! - lists through the HTTP API in process, `--lists` times each: a handler's own orders
-//!   (`mine=true`), the lead's breached orders, an order type's open orders, an order's page.
+//!   (`mine=true`), the lead's breached orders, an order type's open orders, an order's page,
+//!   the open orders a new one may duplicate (the intake form's suggestions).
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
@@ -291,6 +292,7 @@ async fn bench(args: Args) -> Result<()> {
         ("lead_breached", &lead_token),
         ("type_open", &lead_token),
         ("order_page", &handler_token),
+        ("similar_intake", &handler_token),
     ];
     for (kind, token) in kinds {
         let mut t = Timings(Vec::new());
@@ -299,6 +301,12 @@ async fn bench(args: Args) -> Result<()> {
                 "handler_mine" => "/api/orders?mine=true&status=active&limit=50".to_string(),
                 "lead_breached" => "/api/orders?status=active&breached=true&limit=50".into(),
                 "type_open" => "/api/orders?status=accepted&order_type=repair&limit=50".into(),
+                // The intake form's duplicates: the same kind of trouble in one of 13
+                // districts (浙江省/杭州市/区3, percent-encoded).
+                "similar_intake" => format!(
+                    "/api/orders/similar?order_type=repair&region=%E6%B5%99%E6%B1%9F%E7%9C%81/%E6%9D%AD%E5%B7%9E%E5%B8%82/%E5%8C%BA{}",
+                    rng.random_range(0..13)
+                ),
                 _ => format!("/api/orders/{}", first_id + rng.random_range(0..n) as i64),
             };
             let started = Instant::now();

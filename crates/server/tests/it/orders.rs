@@ -868,7 +868,38 @@ fn issue_22_a_resolved_orders_callback_reaches_an_agent_as_a_task() {
             "the attempt's call is on record: {cdrs}"
         );
 
-        // Reached and satisfied on the order's page: the waiting task is taken out.
+        // Reached and unsatisfied: reopened to its handler; resolved again, its callback is
+        // owed at once (the grace after a call ends is for a verdict not yet written).
+        let (s, o) = post(
+            &w,
+            Role::Agent,
+            &path("/callback"),
+            json!({"reached": true, "satisfied": false, "score": 2, "words": "还在漏"}),
+        )
+        .await;
+        assert_eq!(
+            (s, o["status"].as_str()),
+            (StatusCode::OK, Some("accepted")),
+            "{o}"
+        );
+        let (_, me) = get(&w, Role::Agent, "/api/me/agent").await;
+        assert!(me["call"].is_null(), "the offered task is taken out: {me}");
+        let (s, o) = post(
+            &w,
+            Role::BackOffice,
+            &path("/handle"),
+            json!({"action": "resolve"}),
+        )
+        .await;
+        assert_eq!(
+            (s, o["status"].as_str()),
+            (StatusCode::OK, Some("resolved")),
+            "{o}"
+        );
+        let (_, me) = get(&w, Role::Agent, "/api/me/agent").await;
+        assert_eq!(me["call"]["order_id"], id, "offered again at once: {me}");
+
+        // Reached and satisfied on the order's page: the offered task is taken out.
         let (s, o) = post(
             &w,
             Role::Agent,
