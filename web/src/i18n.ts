@@ -175,7 +175,7 @@ const zh = {
     },
   },
   attachments: {
-    title: '附件', add: '添加附件', photo: '拍照/添加照片', none: '暂无附件', help: '照片（JPG、PNG、WebP）、PDF、WAV 录音、Word 或 Excel 文件，每个不超过 10 MB，每张工单最多 30 个',
+    title: '附件', add: '添加附件', addRecording: '附上通话录音', recordingOf: '选择本工单的通话', recordingKept: '通话录音已附在工单上', photo: '拍照/添加照片', none: '暂无附件', help: '照片（JPG、PNG、WebP）、PDF、WAV 录音、Word 或 Excel 文件，每个不超过 10 MB，每张工单最多 30 个',
     uploading: '正在上传 {done}/{total}', uploaded: '已上传 {n} 个文件', failed: '{names}：{msg}',
     tooBig: '文件超过 {max}，不能上传', kind: '只能上传照片（JPG、PNG、WebP）、PDF、WAV 录音、Word（docx）或 Excel（xlsx）文件',
     mismatch: '文件扩展名与文件内容不符', tooMany: '每张工单最多 {n} 个附件', closed: '工单已办结或已并单，不能再添加附件',
@@ -195,7 +195,7 @@ const zh = {
   },
   callbackTask: {
     title: '回访任务', order: '工单 {id}', handled: '办理情况', dial: '拨打回访电话', dialHelp: '您的话机先响，接起后自动拨打客户',
-    record: '记录回访结果', recorded: '回访结果已记录',
+    record: '记录回访结果', recorded: '回访结果已记录', others: '并单来电人',
   },
   integrations: {
     title: '业务系统对接', secret: '共享密钥', keep: '已设置；留空则保留原密钥', generate: '随机生成',
@@ -414,7 +414,7 @@ const en: Messages = {
     },
   },
   attachments: {
-    title: 'Attachments', add: 'Add files', photo: 'Take or add photos', none: 'No attachment', help: 'Photos (JPG, PNG, WebP), PDF, WAV recordings, Word or Excel files; at most 10 MB each and 30 an order',
+    title: 'Attachments', add: 'Add files', addRecording: "Keep the call's recording", recordingOf: "One of the order's calls", recordingKept: "The call's recording is kept on the order", photo: 'Take or add photos', none: 'No attachment', help: 'Photos (JPG, PNG, WebP), PDF, WAV recordings, Word or Excel files; at most 10 MB each and 30 an order',
     uploading: 'Uploading {done}/{total}', uploaded: 'Uploaded: {n}', failed: '{names}: {msg}',
     tooBig: 'Larger than {max}; not uploaded', kind: 'Only photos (JPG, PNG, WebP), PDF, WAV recordings, Word (docx) or Excel (xlsx) files',
     mismatch: "The file's extension does not match what it is", tooMany: 'At most {n} files an order', closed: 'The order is closed or merged; no file can be added',
@@ -434,7 +434,7 @@ const en: Messages = {
   },
   callbackTask: {
     title: 'Callback task', order: 'Order {id}', handled: 'What was done', dial: 'Place the callback', dialHelp: 'Your phone rings first; answer it and the customer is dialled',
-    record: 'Record the verdict', recorded: 'The verdict is recorded',
+    record: 'Record the verdict', recorded: 'The verdict is recorded', others: 'Merged callers',
   },
   integrations: {
     title: 'Business systems', secret: 'Shared secret', keep: 'Set; leave empty to keep it', generate: 'Generate',

@@ -1,5 +1,5 @@
-//! Work orders' files (a crew's photos, documents, the call's recording) under the data
-//! directory: `attachments/{tenant}/{order}/{id}`. A file is checked before anything is
+//! Work orders' files (a crew's photos, documents, a copy of one of its calls' recordings)
+//! under the data directory: `attachments/{tenant}/{order}/{id}`. A file is checked before anything is
 //! written (its kind by its bytes, its size, its name), written whole (to a temporary name,
 //! flushed, then renamed) before the order names it, and removed again if the order's event
 //! cannot be written: an order never names a file that is not there. What `kill -9` can
@@ -7,11 +7,15 @@
 
 use std::path::PathBuf;
 
+use events::Payload;
 use store::{TenantId, User};
 use tickets::attachment::{MAX_BYTES, check_name};
 use tickets::{Attachment, FileKind};
 
 use crate::orders::OrderView;
+
+/// The longest recording an order keeps: about 35 minutes of stereo 8 kHz.
+pub const MAX_RECORDING_BYTES: u64 = 64 << 20;
 use crate::{App, AppError, AppResult};
 
 impl App {
@@ -45,7 +49,158 @@ impl App {
             return Err(AppError::invalid("file", "at most 10 MB"));
         }
         let kind = FileKind::of(&name, &bytes).map_err(|r| AppError::invalid("file", r))?;
+        self.keep_file(tenant, actor, id, name, kind, bytes).await
+    }
+
+    /// Attaches the recording of one of the order's calls (a copy: the order keeps it
+    /// whatever becomes of the call's).
+    pub async fn attach_recording(
+        &self,
+        tenant: TenantId,
+        actor: &User,
+        id: i64,
+        call_id: &str,
+    ) -> AppResult<OrderView> {
+        let view = self.order(tenant, id).await?;
+        if !view.ticket.calls.iter().any(|c| c == call_id) {
+            return Err(AppError::invalid("call_id", "not a call of this order"));
+        }
+        // Its record, from about when the order was taken in; and it must be the order's
+        // people on it (a call id added to the order by hand is not enough to get a
+        // stranger's recording).
+        let t = &view.ticket;
+        let recorded = self
+            .store()
+            .scoped(tenant)
+            .events_of_kind(
+                events::CallEnded::KIND,
+                t.created_ms.saturating_sub(86_400_000),
+                i64::MAX,
+                &[("call_id", call_id.to_string())],
+                20,
+            )
+            .await?
+            .iter()
+            .filter_map(|e| self.read::<events::CallEnded>(e))
+            .filter(|c| {
+                t.order.callers.iter().any(|n| n == &c.caller)
+                    || (c.customer_id.is_some() && c.customer_id == t.intake.customer_id)
+            })
+            .find_map(|c| c.recording)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "call_id",
+                    "no recording of this order's caller on this call",
+                )
+            })?;
+        // Only a file among the tenant's own recordings, however the record names it.
+        let root = self.0.files.get().ok_or_else(|| {
+            AppError::InvalidState("files cannot be kept: no data directory is set".into())
+        })?;
+        let mine = root.join("recordings").join(tenant.0.to_string());
+        let (Ok(path), Ok(mine)) = (
+            tokio::fs::canonicalize(&recorded).await,
+            tokio::fs::canonicalize(&mine).await,
+        ) else {
+            return Err(AppError::invalid(
+                "call_id",
+                "the call's recording is not there",
+            ));
+        };
+        if !path.starts_with(&mine) {
+            return Err(AppError::invalid(
+                "call_id",
+                "the call's recording is not there",
+            ));
+        }
+        let size = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .len();
+        if size > MAX_RECORDING_BYTES {
+            return Err(AppError::invalid(
+                "call_id",
+                "the recording is longer than an order keeps (about 35 minutes)",
+            ));
+        }
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let kind = FileKind::of("r.wav", &bytes)
+            .map_err(|_| AppError::invalid("call_id", "the recording is not a WAV file"))?;
+        let safe: String = call_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(60)
+            .collect();
+        self.keep_file(
+            tenant,
+            actor,
+            id,
+            format!("通话录音-{safe}.wav"),
+            kind,
+            bytes,
+        )
+        .await
+    }
+
+    async fn keep_file(
+        &self,
+        tenant: TenantId,
+        actor: &User,
+        id: i64,
+        name: String,
+        kind: FileKind,
+        bytes: Vec<u8>,
+    ) -> AppResult<OrderView> {
         let dir = self.order_dir(tenant, id)?;
+        let size = bytes.len() as u64;
+        // Written and flushed before the order's lock is taken (the tenant's other orders
+        // wait for no disk), under a name of its own; only renamed into place under it.
+        let _few = UPLOADS
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let tmp = dir.join(format!(
+            ".upload-{}-{}",
+            std::process::id(),
+            NEXT_UPLOAD.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        if let Err(e) = write_flushed(&dir, &tmp, &bytes).await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(AppError::Internal(format!(
+                "writing {}: {e}",
+                tmp.display()
+            )));
+        }
+        drop(bytes);
+        let kept = self
+            .name_file(tenant, actor, id, &dir, &tmp, name, kind, size)
+            .await;
+        let _ = tokio::fs::remove_file(&tmp).await;
+        kept
+    }
+
+    /// Under the order's lock: the file renamed into place and named by the order's event
+    /// (removed again if the event cannot be written).
+    #[allow(clippy::too_many_arguments)]
+    async fn name_file(
+        &self,
+        tenant: TenantId,
+        actor: &User,
+        id: i64,
+        dir: &std::path::Path,
+        tmp: &std::path::Path,
+        name: String,
+        kind: FileKind,
+        size: u64,
+    ) -> AppResult<OrderView> {
         let lock = self.order_lock(tenant);
         let _one_at_a_time = lock.lock().await;
         let OrderView { row, mut ticket } = self.order(tenant, id).await?;
@@ -58,7 +213,7 @@ impl App {
                 id: file_id.clone(),
                 name: name.clone(),
                 kind,
-                size: bytes.len() as u64,
+                size,
                 by: Some(actor.id.0 as u64),
                 at_ms: now,
             })
@@ -69,9 +224,18 @@ impl App {
                 }
             })?;
         let path = dir.join(&file_id);
-        write_whole(&dir, &path, &bytes)
-            .await
-            .map_err(|e| AppError::Internal(format!("writing {}: {e}", path.display())))?;
+        let placed = async {
+            tokio::fs::rename(tmp, &path).await?;
+            tokio::fs::File::open(dir).await?.sync_all().await
+        }
+        .await;
+        if let Err(e) = placed {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(AppError::Internal(format!(
+                "keeping {}: {e}",
+                path.display()
+            )));
+        }
         let written = self
             .write_change(
                 tenant,
@@ -116,16 +280,23 @@ impl App {
     }
 }
 
-/// Writes `bytes` to `path` whole or not at all: a temporary file flushed to disk, renamed,
-/// and the directory flushed so the rename survives a power cut.
-async fn write_whole(dir: &PathBuf, path: &PathBuf, bytes: &[u8]) -> std::io::Result<()> {
+/// Files being written at once (each held in memory until it is on disk).
+static UPLOADS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(4));
+
+/// Tells this process's temporary files apart.
+static NEXT_UPLOAD: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Writes `bytes` to `path` and flushes it to disk (a power cut leaves it whole or absent
+/// once renamed).
+async fn write_flushed(
+    dir: &std::path::Path,
+    path: &std::path::Path,
+    bytes: &[u8],
+) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt;
     tokio::fs::create_dir_all(dir).await?;
-    let tmp = path.with_extension("part");
-    let mut f = tokio::fs::File::create(&tmp).await?;
+    let mut f = tokio::fs::File::create(path).await?;
     f.write_all(bytes).await?;
-    f.sync_all().await?;
-    drop(f);
-    tokio::fs::rename(&tmp, path).await?;
-    tokio::fs::File::open(dir).await?.sync_all().await
+    f.sync_all().await
 }

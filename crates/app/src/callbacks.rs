@@ -1,13 +1,16 @@
 //! Callback tasks (回访): a resolved work order's callback as a contact of the routing engine,
 //! so it reaches the agents' desktops the way calls do — offered to one agent of the
-//! `callback` queue (else the tenant's first queue), previewed on the desktop with its order,
-//! placed by the agent (click-to-call: their phone rings, then the customer's), its verdict
-//! recorded on the order.
+//! tenant's `callback` queue, previewed on the desktop with its order, placed by the agent
+//! (click-to-call: their phone rings, then the customer's), its verdict recorded on the
+//! order. A tenant without that queue calls back from the order list ("to call back"): a
+//! task never waits in a queue of callers.
 //!
 //! The orders are the truth: a task is queued when an order is resolved and taken out when
-//! its callback is no longer owed, and a sweep every few seconds queues what is owed and not
-//! in the engine — after a restart, after a missed attempt's retry gap, or when the agent who
-//! placed one never wrote the verdict down.
+//! its callback is no longer owed, and a sweep every few seconds puts the engine right both
+//! ways — it queues what is owed and not in (after a restart, after a missed attempt's retry
+//! gap, when the agent who placed one never wrote the verdict down) and takes out what is
+//! in and no longer owed. Queueing looks at the order under the tenant's order lock, so a
+//! verdict being written cannot be overtaken by a stale read.
 
 use std::sync::Arc;
 
@@ -15,10 +18,11 @@ use store::{OrderQuery, TenantId};
 use tickets::Ticket;
 
 use crate::center::Task;
+use crate::config::{Document, Queue};
 use crate::orders::OrderView;
 use crate::{App, AppResult};
 
-/// The queue whose agents call customers back, when the tenant has one.
+/// The queue whose agents call customers back.
 pub const CALLBACK_QUEUE: &str = "callback";
 
 /// After a callback that did not reach the customer, the next attempt waits this long.
@@ -35,8 +39,14 @@ impl App {
     pub(crate) async fn follow_callback(&self, tenant: TenantId, view: &OrderView) {
         let order = view.row.id;
         if view.ticket.callback_due(self.now_ms(), RETRY_MS) {
-            if let Err(e) = self.queue_callback(tenant, order, &view.ticket).await {
-                tracing::warn!(tenant = tenant.0, order, "callback not queued: {e}");
+            match self.takes_callbacks(tenant).await {
+                Ok(Some(from)) => {
+                    if let Err(e) = self.queue_callback(tenant, order, &from).await {
+                        tracing::warn!(tenant = tenant.0, order, "callback not queued: {e}");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(tenant = tenant.0, order, "callback not queued: {e}"),
             }
         } else if !matches!(view.ticket.order.status, tickets::Status::Resolved { .. })
             && self.running_centers().contains(&tenant)
@@ -46,7 +56,35 @@ impl App {
         }
     }
 
-    async fn queue_callback(&self, tenant: TenantId, order: i64, t: &Ticket) -> AppResult<bool> {
+    /// Whether the tenant calls back through the engine (it has the callback queue), and
+    /// the number customers see then.
+    async fn takes_callbacks(&self, tenant: TenantId) -> AppResult<Option<String>> {
+        let scoped = self.store().scoped(tenant);
+        if scoped
+            .config_item(Queue::KIND, CALLBACK_QUEUE)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        Ok(Some(
+            scoped
+                .tenant_numbers()
+                .await?
+                .into_iter()
+                .next()
+                .unwrap_or_default(),
+        ))
+    }
+
+    /// Queues the order's callback if, read now under the order lock, it is owed.
+    async fn queue_callback(&self, tenant: TenantId, order: i64, from: &str) -> AppResult<bool> {
+        let lock = self.order_lock(tenant);
+        let _one_at_a_time = lock.lock().await;
+        let OrderView { ticket: t, .. } = self.order(tenant, order).await?;
+        if !t.callback_due(self.now_ms(), RETRY_MS) {
+            return Ok(false);
+        }
         let scoped = self.store().scoped(tenant);
         let mut number = t.order.callers.first().cloned();
         if number.is_none()
@@ -55,7 +93,8 @@ impl App {
         {
             number = c.data.phones.first().map(|p| p.number.clone());
         }
-        let Some(number) = number else {
+        // Only a number that is one (the dial rules check it again when it is placed).
+        let Some(number) = number.and_then(|n| phone::normalize(&n, None).ok()) else {
             tracing::info!(
                 tenant = tenant.0,
                 order,
@@ -63,27 +102,37 @@ impl App {
             );
             return Ok(false);
         };
-        let from = scoped
-            .tenant_numbers()
-            .await?
-            .into_iter()
-            .next()
-            .unwrap_or_default();
         let task = Task {
             order,
-            number,
+            number: number.as_str().to_string(),
             customer: t.intake.customer_id,
             queue: CALLBACK_QUEUE.to_string(),
             priority: 0,
-            from,
+            from: from.to_string(),
         };
         self.center(tenant, move |c| c.callback_task(task)).await?
     }
 
-    /// Queues every callback owed and not in the engine; returns how many were queued.
+    /// Puts the engine right with the orders: queues every callback owed and not in, takes
+    /// out every task no longer owed. Returns how many were queued. One order's failure is
+    /// logged and the others go on.
     pub async fn queue_callbacks(&self, tenant: TenantId) -> AppResult<usize> {
+        let Some(from) = self.takes_callbacks(tenant).await? else {
+            return Ok(0);
+        };
         let now = self.now_ms();
-        let mut queued = 0;
+        // In the engine and no longer owed (the order changed while a sweep read it).
+        let queued = self.center(tenant, |c| c.task_orders()).await?;
+        for order in queued {
+            let owed = match self.order(tenant, order).await {
+                Ok(v) => matches!(v.ticket.order.status, tickets::Status::Resolved { .. }),
+                Err(_) => false,
+            };
+            if !owed {
+                self.center(tenant, move |c| c.drop_task(order)).await?;
+            }
+        }
+        let mut added = 0;
         let mut before = None;
         loop {
             let rows = self
@@ -102,19 +151,28 @@ impl App {
                 let Ok(ticket) = serde_json::from_value::<Ticket>(row.data.clone()) else {
                     continue;
                 };
-                if ticket.callback_due(now, RETRY_MS)
-                    && self.queue_callback(tenant, row.id, &ticket).await?
-                {
-                    queued += 1;
+                if !ticket.callback_due(now, RETRY_MS) {
+                    continue;
+                }
+                match self.queue_callback(tenant, row.id, &from).await {
+                    Ok(true) => added += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(
+                            tenant = tenant.0,
+                            order = row.id,
+                            "callback not queued: {e}"
+                        )
+                    }
                 }
             }
             if last {
-                return Ok(queued);
+                return Ok(added);
             }
         }
     }
 
-    /// Every few seconds, for every tenant with callbacks owed.
+    /// Every few seconds, for every tenant with a callback queue.
     pub fn start_callback_sweep(&self) -> tokio::task::JoinHandle<()> {
         let weak = Arc::downgrade(&self.0);
         tokio::spawn(async move {

@@ -104,6 +104,8 @@ pub struct Center {
     engaged: HashSet<i64>,
     /// When each work order's last callback task's call ended, until its verdict is in.
     tasks_ended: HashMap<i64, i64>,
+    /// Each work order's callback task in the engine.
+    tasks: HashMap<i64, CallId>,
     /// SIP, once attached: whether a phone is registered.
     telephony: Arc<OnceLock<Arc<telephony::Telephony>>>,
     /// Agents whose routing profile was deleted: the engine has no removal, so they stay
@@ -247,16 +249,11 @@ impl Center {
         {
             return Ok(false);
         }
-        // The callback queue if there is one, else the first.
-        let (queue_name, queue) = match self.known_queue(&t.queue) {
-            Some(q) => (t.queue.clone(), q),
-            None => self
-                .queues
-                .iter()
-                .min_by_key(|(k, _)| k.as_str())
-                .map(|(k, q)| (k.clone(), *q))
-                .ok_or_else(|| AppError::invalid("queue", "no queue to call back from"))?,
+        // Only a queue made for callbacks: never ahead of callers in a queue of theirs.
+        let Some(queue) = self.known_queue(&t.queue) else {
+            return Ok(false);
         };
+        let queue_name = t.queue.clone();
         self.next_call += 1;
         let id = CallId(self.next_call);
         let arrival = acd::Arrival {
@@ -273,6 +270,7 @@ impl Center {
             .handle_arrival(now, id, arrival)
             .map_err(AppError::engine_refused)?;
         self.by_key.insert(key.clone(), id);
+        self.tasks.insert(t.order, id);
         self.calls.insert(
             id,
             CallRecord {
@@ -293,10 +291,17 @@ impl Center {
 
     /// The work order's task in the engine, if any.
     fn task_of(&self, order: i64) -> Option<CallId> {
-        self.calls
-            .iter()
-            .find(|(_, r)| r.order == Some(order))
-            .map(|(id, _)| *id)
+        self.tasks.get(&order).copied()
+    }
+
+    /// The work orders with a task in the engine.
+    pub fn task_orders(&self) -> Vec<i64> {
+        self.tasks.keys().copied().collect()
+    }
+
+    /// Whether the tenant has a queue for callbacks.
+    pub fn takes_callbacks(&self, queue: &str) -> bool {
+        self.known_queue(queue).is_some()
     }
 
     /// Takes a work order's task out of the engine if it waits or is only offered (its
@@ -316,26 +321,30 @@ impl Center {
     }
 
     /// The agent places the 回访 task offered to them: what telephony dials (the agent's
-    /// phone, then the customer).
-    pub fn place_task(&self, key: &str, user: i64) -> AppResult<telephony::Dial> {
+    /// phone, then the customer), and the order.
+    pub fn place_task(&self, key: &str, user: i64) -> AppResult<(telephony::Dial, i64)> {
         let r = self
             .call(key)
             .filter(|r| r.order.is_some())
             .ok_or(AppError::NotFound("callback task"))?;
+        let order = r.order.unwrap_or_default();
         if r.offered_to != Some(user) || r.answered_ms.is_some() {
             return Err(AppError::invalid(
                 "call_id",
                 "this callback task is not offered to you",
             ));
         }
-        Ok(telephony::Dial {
-            tenant: self.tenant.0,
-            call_id: r.id.clone(),
-            agent: user,
-            number: r.caller.clone(),
-            from: r.dialled.clone(),
-            customer: r.customer,
-        })
+        Ok((
+            telephony::Dial {
+                tenant: self.tenant.0,
+                call_id: r.id.clone(),
+                agent: user,
+                number: r.caller.clone(),
+                from: r.dialled.clone(),
+                customer: r.customer,
+            },
+            order,
+        ))
     }
 
     /// The waiting caller asked to be called back: their place is kept, and the line they
@@ -388,6 +397,11 @@ impl Center {
             self.acd.handle_new_day(now);
             self.floor.changed();
         }
+    }
+
+    /// SIP, once attached.
+    pub(crate) fn telephony(&self) -> Option<&Arc<telephony::Telephony>> {
+        self.telephony.get()
     }
 
     /// The live call the agent is being offered or is connected to.
@@ -1137,6 +1151,7 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
                 c.by_key.remove(&r.id);
             }
             if let Some(order) = r.order {
+                c.tasks.remove(&order);
                 // A task never placed is no call: no record, and nothing to wait for.
                 r.answered_ms?;
                 c.tasks_ended.insert(order, at_ms);
@@ -1230,6 +1245,7 @@ async fn load(state: &Weak<Inner>, tenant: TenantId) -> Result<Center, String> {
         floor: crate::floor::Floor::new(&zone, i64::try_from(now.0).unwrap_or(0)),
         engaged: HashSet::new(),
         tasks_ended: HashMap::new(),
+        tasks: HashMap::new(),
         telephony: telephony.clone(),
         retired: HashSet::new(),
         gone_skills: HashMap::new(),

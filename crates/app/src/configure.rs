@@ -579,8 +579,16 @@ impl Kind for IvrFlow {
     }
 
     /// No caller can be stranded: every queue and calendar it names exists.
-    async fn check_stored(&self, app: &App, tenant: TenantId, _key: &str) -> AppResult<()> {
+    async fn check_stored(&self, app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
         not_empty(&self.name)?;
+        if key == crate::switchboard::SURVEY_FLOW
+            && let Some(node) = crate::switchboard::survey_refuses(&self.flow)
+        {
+            return Err(AppError::invalid(
+                format!("flow.nodes.{node}"),
+                "the survey after a call only says, asks and hangs up (no queue, voicemail, callback or transfer)",
+            ));
+        }
         let keys = |items: Vec<ConfigItem>| items.into_iter().map(|i| i.key).collect::<Vec<_>>();
         let queues = keys(app.store().scoped(tenant).config_items(Queue::KIND).await?);
         let calendars = keys(

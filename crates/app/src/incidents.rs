@@ -57,7 +57,11 @@ impl Kind for Incident {
                 "after the incident starts",
             ));
         }
-        if self.expected_end_ms - self.starts_ms > MAX_DAYS * 86_400_000 {
+        if self
+            .expected_end_ms
+            .checked_sub(self.starts_ms)
+            .is_none_or(|span| span > MAX_DAYS * 86_400_000)
+        {
             return Err(AppError::invalid(
                 "expected_end_ms",
                 format!("within {MAX_DAYS} days of the start"),
@@ -65,6 +69,14 @@ impl Kind for Incident {
         }
         if self.ended_ms.is_some_and(|e| e < self.starts_ms) {
             return Err(AppError::invalid("ended_ms", "not before it started"));
+        }
+        Ok(())
+    }
+
+    /// Its message spoken now, so the first caller from the area hears it at once.
+    fn apply(self, _key: &str, c: &mut crate::center::Center) -> AppResult<()> {
+        if let Some(t) = c.telephony() {
+            t.prepare_prompt(format!("tts:{}", self.message));
         }
         Ok(())
     }

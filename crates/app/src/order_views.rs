@@ -60,17 +60,32 @@ impl App {
             );
         }
         if !p.region.is_empty() {
-            rows.extend(
-                scoped
-                    .orders(&OrderQuery {
-                        statuses,
-                        region: Some(p.region.to_string()),
-                        order_type: Some(p.order_type.to_string()),
-                        limit: 100,
-                        ..OrderQuery::default()
-                    })
-                    .await?,
-            );
+            // The same kind of trouble nearby, and the same address whatever its kind.
+            if !p.order_type.is_empty() {
+                rows.extend(
+                    scoped
+                        .orders(&OrderQuery {
+                            statuses: statuses.clone(),
+                            region: Some(p.region.to_string()),
+                            order_type: Some(p.order_type.to_string()),
+                            limit: 100,
+                            ..OrderQuery::default()
+                        })
+                        .await?,
+                );
+            }
+            if !p.address.is_empty() {
+                rows.extend(
+                    scoped
+                        .orders(&OrderQuery {
+                            statuses,
+                            region: Some(p.region.to_string()),
+                            limit: 100,
+                            ..OrderQuery::default()
+                        })
+                        .await?,
+                );
+            }
         }
         let now = self.now_ms();
         let mut found: Vec<(Likeness, OrderView)> = Vec::new();

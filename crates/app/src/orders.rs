@@ -798,14 +798,13 @@ fn check_intake(kind: &OrderType, i: &mut Intake) -> AppResult<()> {
     text_ok("address", &i.address, 200, false)?;
     if let Some(c) = &i.caller {
         text_ok("caller", c, 40, false)?;
-        // Kept as calls are (E.164), so the callback dials it and a repeat call matches.
+        // Kept as calls are (E.164) when it is a number, so the callback dials it and a
+        // repeat call matches; a withheld or local number is kept as it came.
         i.caller = match c.trim() {
             "" => None,
             c => Some(
                 phone::normalize(c, None)
-                    .map_err(|e| AppError::invalid("caller", e.to_string()))?
-                    .as_str()
-                    .to_string(),
+                    .map_or_else(|_| c.to_string(), |p| p.as_str().to_string()),
             ),
         };
     }

@@ -52,7 +52,7 @@ impl App {
     pub async fn survey_scores(
         &self,
         tenant: TenantId,
-        call_ids: &[&str],
+        call_ids: &std::collections::HashSet<&str>,
         from_ms: i64,
         to_ms: i64,
     ) -> AppResult<std::collections::HashMap<String, Option<u8>>> {
@@ -67,7 +67,7 @@ impl App {
         Ok(stored
             .iter()
             .filter_map(|e| self.read::<events::CallSurveyed>(e))
-            .filter(|s| call_ids.contains(&s.call_id.as_str()))
+            .filter(|s| call_ids.contains(s.call_id.as_str()))
             .map(|s| (s.call_id, s.score))
             .collect())
     }

@@ -54,6 +54,23 @@ pub async fn agent_by_extension(state: &App, tenant: TenantId, extension: &str) 
 /// one: the satisfaction survey, whose `score` variable (collected, 1–5) is the verdict.
 pub const SURVEY_FLOW: &str = "survey";
 
+/// The first node a survey may not have: one that would hand the call on (to a queue,
+/// voicemail, a callback, another number) after its agent's part has ended.
+pub fn survey_refuses(flow: &ivr::Flow) -> Option<&str> {
+    flow.nodes
+        .iter()
+        .find(|(_, n)| {
+            matches!(
+                n,
+                ivr::Node::Queue { .. }
+                    | ivr::Node::Voicemail { .. }
+                    | ivr::Node::Callback { .. }
+                    | ivr::Node::Transfer { .. }
+            )
+        })
+        .map(|(k, _)| k.as_str())
+}
+
 impl Switchboard {
     async fn log<P: events::Payload>(&self, tenant: i64, id: String, payload: P) {
         self.0.record(TenantId(tenant), id, &payload).await;
@@ -512,6 +529,11 @@ impl telephony::App for Switchboard {
                 return None;
             }
         };
+        // Saved before surveys were checked: not run (the caller is hung up on as before).
+        if let Some(node) = survey_refuses(&flow) {
+            tracing::warn!(tenant, node, "the survey flow hands calls on; not run");
+            return None;
+        }
         let key = call_id.to_string();
         let ended = self
             .0

@@ -41,7 +41,7 @@ use crate::api::{
         config::update_group, config::delete_group,
         orders::list, orders::create, orders::get, orders::timeline, orders::handle,
         orders::dispatch, orders::callback, orders::called_again, orders::merge,
-        orders::close_override, orders::hook, orders::attach, orders::attachment, orders::similar, orders::on_time, config::list_integrations,
+        orders::close_override, orders::hook, orders::attach, orders::attach_recording, orders::attachment, orders::similar, orders::on_time, config::list_integrations,
         config::create_integration, config::update_integration, config::delete_integration,
         config::list_incidents, config::create_incident, config::update_incident,
         config::delete_incident, incidents::active, incidents::calls,

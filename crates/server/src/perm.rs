@@ -55,6 +55,9 @@ pub enum Perm {
     OverrideOrders,
     /// Post, extend and end incidents (a burst main): what callers of an area hear first.
     ManageIncidents,
+    /// Keep a copy of a call's recording on its work order (those who may hear calls and
+    /// work orders: team leads, experts, managers).
+    AttachRecordings,
 }
 
 impl Perm {
@@ -85,6 +88,7 @@ impl Perm {
             Perm::ManageOrders => "manage_orders",
             Perm::OverrideOrders => "override_orders",
             Perm::ManageIncidents => "manage_incidents",
+            Perm::AttachRecordings => "attach_recordings",
         }
     }
 
@@ -124,6 +128,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ManageOrders,
             OverrideOrders,
             ManageIncidents,
+            AttachRecordings,
         ],
         // Team leads (班组长) take calls on a busy floor too.
         Role::Supervisor => &[
@@ -145,6 +150,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             HandleOrders,
             ManageOrders,
             ManageIncidents,
+            AttachRecordings,
         ],
         Role::Agent => &[
             Session,
@@ -171,6 +177,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewOrders,
             WorkOrders,
             HandleOrders,
+            AttachRecordings,
         ],
         Role::QualityInspector => &[
             Session,

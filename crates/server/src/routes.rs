@@ -968,6 +968,13 @@ pub fn table() -> Vec<Endpoint> {
             post(orders::attach).layer(DefaultBodyLimit::max(tickets::attachment::MAX_BYTES + 1)),
         ),
         ep(
+            M::POST,
+            "/api/orders/{order_id}/attachments/recording",
+            Some(AttachRecordings),
+            Some(json!({"call_id": "{call_id}"})),
+            post(orders::attach_recording),
+        ),
+        ep(
             M::GET,
             "/api/orders/{order_id}/attachments/{file_id}",
             Some(ViewOrders),

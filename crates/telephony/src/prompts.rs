@@ -22,11 +22,15 @@ pub struct Prompts {
     speech_dir: Option<PathBuf>,
     /// Texts spoken since start, by text.
     spoken: Mutex<HashMap<String, Arc<[i16]>>>,
+    /// One text rendered at a time: callers of a new text wait for its one rendering
+    /// (a flood of calls about an incident must not start a speech engine each).
+    rendering: tokio::sync::Mutex<()>,
 }
 
-/// The longest text spoken, in characters; the most texts kept in memory.
-const MAX_SPOKEN_CHARS: usize = 1_000;
-const MAX_SPOKEN_KEPT: usize = 256;
+/// The longest text spoken, in characters (about a minute of speech); the most texts kept
+/// in memory.
+const MAX_SPOKEN_CHARS: usize = 500;
+const MAX_SPOKEN_KEPT: usize = 64;
 
 impl Prompts {
     /// Reads every `*.wav` under `dir` (named by file stem; `moh.wav` is the music).
@@ -67,6 +71,7 @@ impl Prompts {
             missing: Mutex::new(Vec::new()),
             speech_dir: None,
             spoken: Mutex::new(HashMap::new()),
+            rendering: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -101,18 +106,28 @@ impl Prompts {
         let Some(dir) = &self.speech_dir else {
             return self.get(&format!("tts:{text}"));
         };
-        let file = dir.join(format!("{:016x}.wav", text_hash(&text)));
+        let file = dir.join(format!("{}.wav", text_hash(&text)));
         let samples = match read_wav(&file) {
             Ok(s) => Ok(s),
-            Err(_) => match tokio::time::timeout(
-                std::time::Duration::from_secs(10),
-                render(&text, dir, &file),
-            )
-            .await
-            {
-                Ok(r) => r.and_then(|()| read_wav(&file)),
-                Err(_) => Err("speaking took longer than ten seconds".into()),
-            },
+            Err(_) => {
+                let _one = self.rendering.lock().await;
+                // Rendered while this call waited its turn?
+                if let Some(p) = self.spoken_lock().get(&text) {
+                    return p.clone();
+                }
+                match read_wav(&file) {
+                    Ok(s) => Ok(s),
+                    Err(_) => match tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        render(&text, dir, &file),
+                    )
+                    .await
+                    {
+                        Ok(r) => r.and_then(|()| read_wav(&file)),
+                        Err(_) => Err("speaking took longer than ten seconds".into()),
+                    },
+                }
+            }
         };
         match samples {
             Ok(s) => {
@@ -167,11 +182,13 @@ impl Prompts {
     }
 }
 
-/// A text's name on disk: stable across runs (FNV-1a over its UTF-8).
-fn text_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+/// A text's name on disk: its SHA-256, so no text can be made to take another's file.
+fn text_hash(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn read_wav(path: &Path) -> Result<Vec<i16>, String> {
@@ -183,7 +200,6 @@ fn read_wav(path: &Path) -> Result<Vec<i16>, String> {
 /// standard input (never an argument), Mandarin when it has Chinese, then sox resamples;
 /// written beside and renamed, so a file there is whole.
 async fn render(text: &str, dir: &Path, file: &Path) -> Result<(), String> {
-    use tokio::io::AsyncWriteExt;
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| e.to_string())?;
@@ -192,11 +208,25 @@ async fn render(text: &str, dir: &Path, file: &Path) -> Result<(), String> {
     } else {
         "en"
     };
-    let raw = file.with_extension("espeak.wav");
-    let part = file.with_extension("part.wav");
+    // Working names of their own (removed whatever happens), the result renamed into place.
+    let raw = file.with_extension(format!("{}.espeak.tmp", std::process::id()));
+    let part = file.with_extension(format!("{}.part.tmp", std::process::id()));
+    let made = speak_into(text, voice, &raw, &part).await;
+    let _ = tokio::fs::remove_file(&raw).await;
+    if let Err(e) = made {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(e);
+    }
+    tokio::fs::rename(&part, file)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn speak_into(text: &str, voice: &str, raw: &Path, part: &Path) -> Result<(), String> {
+    use tokio::io::AsyncWriteExt;
     let mut espeak = tokio::process::Command::new("espeak-ng")
         .args(["-v", voice, "-s", "150", "--stdin", "-w"])
-        .arg(&raw)
+        .arg(raw)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -214,9 +244,21 @@ async fn render(text: &str, dir: &Path, file: &Path) -> Result<(), String> {
         return Err(format!("espeak-ng failed: {status}"));
     }
     let status = tokio::process::Command::new("sox")
-        .arg(&raw)
-        .args(["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"])
-        .arg(&part)
+        .args(["-t", "wav"])
+        .arg(raw)
+        .args([
+            "-t",
+            "wav",
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+        ])
+        .arg(part)
         .args(["norm", "-3"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -224,13 +266,10 @@ async fn render(text: &str, dir: &Path, file: &Path) -> Result<(), String> {
         .status()
         .await
         .map_err(|e| format!("sox: {e}"))?;
-    let _ = tokio::fs::remove_file(&raw).await;
     if !status.success() {
         return Err(format!("sox failed: {status}"));
     }
-    tokio::fs::rename(&part, file)
-        .await
-        .map_err(|e| e.to_string())
+    Ok(())
 }
 
 fn ringback() -> Vec<i16> {

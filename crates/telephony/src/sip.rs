@@ -293,6 +293,15 @@ impl Telephony {
         self.shared.live_calls()
     }
 
+    /// Makes a prompt ready before a caller needs it (a text spoken now, in the
+    /// background), so the first caller does not wait for it.
+    pub fn prepare_prompt(&self, prompt: String) {
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            shared.prompts.prompt(&prompt).await;
+        });
+    }
+
     /// Whether a user has a phone registered now.
     pub fn is_reachable(&self, tenant: i64, user: i64) -> bool {
         !self.shared.registrar().of_user(tenant, user).is_empty()

@@ -122,9 +122,11 @@ pub fn check_name(name: &str) -> Result<String, &'static str> {
     if name.is_empty() || name.chars().count() > 100 {
         return Err("1–100 characters");
     }
+    // Bidirectional controls would let a name read as another (`…\u{202e}gpj.exe`).
+    let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     if name
         .chars()
-        .any(|c| c.is_control() || matches!(c, '/' | '\\'))
+        .any(|c| c.is_control() || bidi(c) || matches!(c, '/' | '\\'))
         || name.starts_with('.')
     {
         return Err("a file's name, without a path or control characters");
@@ -166,7 +168,15 @@ mod tests {
     #[test]
     fn names_are_names_not_paths() {
         assert_eq!(check_name("  表井.jpg "), Ok("表井.jpg".into()));
-        for bad in ["", " ", "../etc/passwd", "a\\b.jpg", "a\0.jpg", ".htaccess"] {
+        for bad in [
+            "",
+            " ",
+            "../etc/passwd",
+            "a\\b.jpg",
+            "a\0.jpg",
+            ".htaccess",
+            "photo\u{202e}gpj.exe",
+        ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
         assert!(check_name(&"长".repeat(101)).is_err());

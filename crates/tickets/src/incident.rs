@@ -64,9 +64,17 @@ impl Incident {
         }
         // The address as written from any level down: `清泰街9号`, `上城区清泰街9号`,
         // `杭州市上城区清泰街9号`, `浙江省杭州市上城区清泰街9号`.
+        // A line may repeat the region itself (`浙江省杭州市西湖区文三路1号`): its street
+        // starts after it.
         let parts: Vec<&str> = region.split('/').filter(|p| !p.is_empty()).collect();
+        let mut line = squash(place.line);
+        for p in &parts {
+            if let Some(rest) = line.strip_prefix(p) {
+                line = rest.to_string();
+            }
+        }
         let written: Vec<String> = (0..=parts.len())
-            .map(|from| squash(&format!("{}{}", parts[from..].concat(), place.line)))
+            .map(|from| format!("{}{}", squash(&parts[from..].concat()), line))
             .filter(|w| !w.is_empty())
             .collect();
         self.address_prefixes
@@ -153,6 +161,10 @@ mod tests {
             "by the whole address"
         );
         assert!(!at("浙江省/杭州市/上城区", "解放路 9 号"));
+        assert!(
+            at("浙江省/杭州市/上城区", "浙江省杭州市上城区清泰街 9 号"),
+            "a line that repeats its region"
+        );
         assert!(!at("", ""), "nowhere is in no area");
     }
 

@@ -250,8 +250,10 @@ impl Ticket {
                 }
             }
             (S::Resolved { .. }, S::Accepted { .. }) => {
-                // Reopened by the customer: a new limit to put it right.
+                // Reopened by the customer: a new limit to put it right, and its next
+                // callback owed as soon as it is resolved again.
                 self.resolved_ms = None;
+                self.callback_missed_ms = None;
                 self.clocks.resolve = self.clock(Which::Resolve, now);
             }
             (_, S::Open) => {

@@ -140,9 +140,22 @@ pub async fn dial_task(
     let tenant = caller.tenant()?;
     let user = caller.user.id.0;
     let key = call_id.clone();
-    let dial = state
+    let (dial, order) = state
         .center(tenant, move |c| c.place_task(&key, user))
         .await??;
+    // Still owed? (A verdict written elsewhere a moment ago takes the task out.)
+    let owed = state
+        .app()
+        .order(tenant, order)
+        .await
+        .is_ok_and(|v| matches!(v.ticket.order.status, tickets::Status::Resolved { .. }));
+    if !owed {
+        state.center(tenant, move |c| c.drop_task(order)).await?;
+        return Err(ApiError::new(
+            Code::InvalidState,
+            "this order's callback is no longer owed",
+        ));
+    }
     state
         .app()
         .may_place(

@@ -102,7 +102,7 @@ async fn find(state: &AppState, caller: &Caller, p: &CdrParams, limit: u32) -> A
     let records = state.app().cdrs(tenant, &filter).await?;
     let mut rows: Vec<Cdr> = records.into_iter().map(Cdr::from).collect();
     // The verdicts of the parts the caller was surveyed after: logged as the survey ended.
-    let surveyed: Vec<&str> = rows
+    let surveyed: std::collections::HashSet<&str> = rows
         .iter()
         .filter(|c| c.transferred_to.as_deref() == Some("survey"))
         .map(|c| c.call_id.as_str())

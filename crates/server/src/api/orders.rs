@@ -959,7 +959,44 @@ pub async fn attach(
         })?;
     let v = state
         .app()
-        .attach_to_order(tenant, &caller.user, id, &name, body.to_vec())
+        .attach_to_order(tenant, &caller.user, id, &name, body.into())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Calendars::default().dto(&state, tenant, &v).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachRecordingInput {
+    /// One of the order's calls.
+    pub call_id: String,
+}
+
+/// Keep a copy of one of the order's calls' recordings on it — for those who may hear calls
+/// (and work orders); the recording is then heard by whoever may see the order.
+#[utoipa::path(post, path = "/api/orders/{order_id}/attachments/recording", tag = "orders",
+    params(("order_id" = i64, Path)), request_body = AttachRecordingInput,
+    responses((status = 201, body = OrderDto), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn attach_recording(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(i): ApiJson<AttachRecordingInput>,
+) -> ApiResult<(StatusCode, Json<OrderDto>)> {
+    let tenant = caller.tenant()?;
+    state.app().order(tenant, id).await?;
+    if i.call_id.is_empty() || i.call_id.len() > 128 {
+        return Err(ApiError::invalid(
+            "call_id",
+            "a call's id, 1–128 characters",
+        ));
+    }
+    let v = state
+        .app()
+        .attach_recording(tenant, &caller.user, id, &i.call_id)
         .await?;
     Ok((
         StatusCode::CREATED,

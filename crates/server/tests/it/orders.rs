@@ -771,6 +771,30 @@ fn issue_22_a_resolved_orders_callback_reaches_an_agent_as_a_task() {
         let agent = w.a.users[&Role::Agent].id.0;
         let id = w.a.order;
         let path = |p: &str| format!("/api/orders/{id}{p}");
+        // Without a callback queue, callbacks stay on the order list: nothing is queued.
+        let app = w.state.app();
+        assert_eq!(app.queue_callbacks(tenant).await.unwrap(), 0);
+        // The center's callback queue (回访), served by the agent.
+        let (s, q) = post(
+            &w,
+            Role::TenantAdmin,
+            "/api/queues",
+            json!({"key": "callback", "name": "回访", "skills": [], "ring_timeout": 60}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{q}");
+        let profile = format!("/api/agents/{agent}/profile");
+        let (_, p) = get(&w, Role::TenantAdmin, &profile).await;
+        let mut body = p["data"].clone();
+        body["version"] = p["version"].clone();
+        body["queues"] = json!([format!("{}-queue", w.a.tenant.slug), "callback"]);
+        for secret in ["sip_password", "sip_secret", "has_sip_password"] {
+            body.as_object_mut().unwrap().remove(secret);
+        }
+        let (s, p) = w
+            .as_a(Role::TenantAdmin, Method::PUT, &profile, Some(body))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
         for action in ["accept", "resolve"] {
             let (s, o) = post(
                 &w,
@@ -853,7 +877,6 @@ fn issue_22_a_resolved_orders_callback_reaches_an_agent_as_a_task() {
             (StatusCode::OK, Some("resolved")),
             "{o}"
         );
-        let app = w.state.app();
         assert_eq!(
             app.queue_callbacks(tenant).await.unwrap(),
             0,
@@ -1164,5 +1187,127 @@ fn issue_22_mine_is_narrowed_by_the_group_asked_for() {
         )
         .await;
         assert!(ids(&mine).is_empty(), "{mine}");
+    });
+}
+
+/// Issue 22: a copy of one of the order's calls' recordings is kept on it by those who may
+/// hear calls; a call not of the order, a recording outside the tenant's, or an agent
+/// asking, is refused.
+#[test]
+fn issue_22_a_calls_recording_is_kept_on_its_order() {
+    on_both(|w: World| async move {
+        let tenant = w.a.tenant.id;
+        let dir = std::env::temp_dir().join(format!(
+            "hotline-recordings-{}-{}",
+            std::process::id(),
+            tenant.0
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mine = dir.join("recordings").join(tenant.0.to_string());
+        std::fs::create_dir_all(&mine).unwrap();
+        // An empty stereo 8 kHz WAV, as the recorder begins one.
+        let wav: Vec<u8> = [
+            b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x02\0\x40\x1f\0\0\0\x7d\0\0\x04\0\x10\0"
+                .as_slice(),
+            b"data\0\0\0\0".as_slice(),
+        ]
+        .concat();
+        std::fs::write(mine.join("call-r1.wav"), &wav).unwrap();
+        std::fs::write(dir.join("secret.wav"), &wav).unwrap();
+        w.state.app().set_files_dir(dir.clone());
+        let app = w.state.app();
+        let now = w.clock.load(std::sync::atomic::Ordering::Relaxed);
+        for (call, path, caller) in [
+            ("call-r1", mine.join("call-r1.wav"), "+8613812345678"),
+            ("call-r2", mine.join("../../secret.wav"), "+8613812345678"),
+            // Somebody else's call, added to the order by hand.
+            ("call-r3", mine.join("call-r1.wav"), "+8613900009999"),
+        ] {
+            let cdr: events::CallEnded = serde_json::from_value(json!({
+                "call_id": call, "caller": caller, "customer_id": null, "queue": "q",
+                "first_queue": "q", "agent_id": null, "arrived_at_ms": now, "answered_at_ms": now,
+                "ended_at_ms": now, "wait_ms": 0, "talk_ms": 1000, "outcome": "answered",
+                "recording": path.display().to_string()}))
+            .unwrap();
+            app.record(tenant, events::CallEnded::id(call, 0), &cdr)
+                .await;
+        }
+        let (s, o) = post(
+            &w,
+            Role::Agent,
+            "/api/orders",
+            json!({"order_type": "water-type", "title": "录音为证", "call_id": "call-r1",
+                   "caller": "+8613812345678"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        let id = o["id"].as_i64().unwrap();
+        for call in ["call-r2", "call-r3"] {
+            post(
+                &w,
+                Role::Agent,
+                &format!("/api/orders/{id}/calls"),
+                json!({"call_id": call}),
+            )
+            .await;
+        }
+        let path = format!("/api/orders/{id}/attachments/recording");
+        let (s, _) = post(&w, Role::Agent, &path, json!({"call_id": "call-r1"})).await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "agents do not hand recordings around"
+        );
+        for (call, why) in [
+            ("call-x", "not a call of this order"),
+            ("call-r2", "not there"),
+            ("call-r3", "no recording of this order's caller"),
+        ] {
+            let (s, e) = post(&w, Role::Supervisor, &path, json!({"call_id": call})).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{call}: {e}");
+            assert_eq!(e["details"]["field"], "call_id", "{e}");
+            assert!(
+                e["details"]["reason"].as_str().unwrap().contains(why),
+                "{e}"
+            );
+        }
+        let (s, o) = post(&w, Role::Supervisor, &path, json!({"call_id": "call-r1"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        assert_eq!(o["attachments"][0]["name"], "通话录音-call-r1.wav");
+        assert_eq!(o["attachments"][0]["content_type"], "audio/wav");
+        assert_eq!(o["attachments"][0]["size"], wav.len());
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
+/// Issue 22 (review): the survey after a call only says, asks and hangs up; a survey that
+/// would hand the caller on (its agent's part already over) is refused at save.
+#[test]
+fn issue_22_a_survey_cannot_hand_the_caller_on() {
+    on_both(|w: World| async move {
+        let queue = format!("{}-queue", w.a.tenant.slug);
+        let body = |second: Value| {
+            json!({"key": "survey", "name": "满意度", "flow": {"start": "ask", "nodes": {
+                "ask": {"type": "collect", "prompt": "tts:请评价", "variable": "score", "min": 1,
+                        "max": 1, "next": "thanks", "fallback": "thanks"},
+                "thanks": second}}})
+        };
+        let (s, e) = post(
+            &w,
+            Role::TenantAdmin,
+            "/api/ivr-flows",
+            body(json!({"type": "queue", "queue": queue})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        assert_eq!(e["details"]["field"], "flow.nodes.thanks", "{e}");
+        let (s, e) = post(
+            &w,
+            Role::TenantAdmin,
+            "/api/ivr-flows",
+            body(json!({"type": "hangup", "prompt": "tts:谢谢"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{e}");
     });
 }
