@@ -2170,6 +2170,7 @@ export interface components {
             wait_ms: number;
         };
         CenterSettings: {
+            closed_loop?: null | components["schemas"]["ClosedLoop"];
             dialing?: null | components["schemas"]["Dialing"];
             dispositions: components["schemas"]["Disposition"][];
             thresholds: components["schemas"]["Threshold"][];
@@ -2204,6 +2205,27 @@ export interface components {
             /** Format: int64 */
             started_ms: number;
             warned: boolean;
+        };
+        /** @description The closed loop of work orders (闭环). */
+        ClosedLoop: {
+            /**
+             * Format: int32
+             * @description Callbacks not reaching the customer before the order closes as unreachable (1–10;
+             *     3 by default).
+             */
+            callback_attempts: number;
+            /**
+             * Format: int32
+             * @description Over how many days the attempts are spread (0–30; 2 by default; never closer than
+             *     two hours).
+             */
+            callback_days: number;
+            /**
+             * Format: int32
+             * @description A repeat contact about an order within this many days of intake breaks its
+             *     first-contact resolution (0–90; 7 by default).
+             */
+            fcr_days: number;
         };
         /** @description A configuration document as stored, with its key and version. */
         ConfigDoc: {

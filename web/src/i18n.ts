@@ -43,6 +43,8 @@ const zh = {
   },
   wallboard: { title: '呼叫中心实时大屏', exit: '退出大屏' },
   admin: {
+    closedLoop: '闭环（一次解决与回访）', fcrDays: '几天内再来电不算一次解决', callbackAttempts: '回访未接通几次后结案', callbackDays: '分几天打完',
+    closedLoopHelp: '回访联系不上时隔一段时间再打（所设天数平均分配，至少隔两小时），打满次数仍未接通的工单按“联系不上”结案。',
     users: '用户', agents: '座席', skills: '技能', queues: '队列', teams: '班组', calendars: '工作日历', ivr: 'IVR 流程', settings: '中心设置',
     save: '保存', add: '新增', edit: '编辑', cancel: '取消', key: '编码', name: '名称', role: '角色', active: '启用',
     displayName: '显示名称', password: '初始密码', proficiency: '熟练度', extension: '分机号', queuesServed: '服务队列',
@@ -282,6 +284,8 @@ const en: Messages = {
   },
   wallboard: { title: 'Contact center live', exit: 'Leave wallboard' },
   admin: {
+    closedLoop: 'Closed loop (first contact and callbacks)', fcrDays: 'A repeat call within days breaks first-contact resolution', callbackAttempts: 'Callback attempts before closing as unreachable', callbackDays: 'Spread over days',
+    closedLoopHelp: 'A callback that does not reach the customer is tried again later (the days shared among the attempts, at least two hours apart); after the last attempt the order closes as unreachable.',
     users: 'Users', agents: 'Agents', skills: 'Skills', queues: 'Queues', teams: 'Teams', calendars: 'Calendars', ivr: 'IVR flows', settings: 'Settings',
     save: 'Save', add: 'Add', edit: 'Edit', cancel: 'Cancel', key: 'Key', name: 'Name', role: 'Role', active: 'Active',
     displayName: 'Display name', password: 'Initial password', proficiency: 'Proficiency', extension: 'Extension', queuesServed: 'Queues served',

@@ -3,7 +3,8 @@
 //! tenant's `callback` queue, previewed on the desktop with its order, placed by the agent
 //! (click-to-call: their phone rings, then the customer's), its verdict recorded on the
 //! order. A tenant without that queue calls back from the order list ("to call back"): a
-//! task never waits in a queue of callers.
+//! task never waits in a queue of callers. A callback not reaching the customer is tried
+//! again after the tenant's gap (its attempts spread over its days, `ClosedLoop`).
 //!
 //! The orders are the truth: a task is queued when an order is resolved and taken out when
 //! its callback is no longer owed, and a sweep every few seconds puts the engine right both
@@ -18,15 +19,12 @@ use store::{OrderQuery, TenantId};
 use tickets::Ticket;
 
 use crate::center::Task;
-use crate::config::{Document, Queue};
+use crate::config::{CenterSettings, ClosedLoop, Document, Queue};
 use crate::orders::OrderView;
 use crate::{App, AppResult};
 
 /// The queue whose agents call customers back.
 pub const CALLBACK_QUEUE: &str = "callback";
-
-/// After a callback that did not reach the customer, the next attempt waits this long.
-pub const RETRY_MS: i64 = 2 * 3_600_000;
 
 /// How often the sweep looks for callbacks owed and not queued.
 const SWEEP_EVERY_S: u64 = 15;
@@ -38,10 +36,15 @@ impl App {
     /// After an order changed: its callback queued if owed now, taken out if no longer.
     pub(crate) async fn follow_callback(&self, tenant: TenantId, view: &OrderView) {
         let order = view.row.id;
-        if view.ticket.callback_due(self.now_ms(), RETRY_MS) {
+        let retry = self
+            .closed_loop(tenant)
+            .await
+            .unwrap_or_default()
+            .retry_ms();
+        if view.ticket.callback_due(self.now_ms(), retry) {
             match self.takes_callbacks(tenant).await {
                 Ok(Some(from)) => {
-                    if let Err(e) = self.queue_callback(tenant, order, &from).await {
+                    if let Err(e) = self.queue_callback(tenant, order, &from, retry).await {
                         tracing::warn!(tenant = tenant.0, order, "callback not queued: {e}");
                     }
                 }
@@ -54,6 +57,19 @@ impl App {
             // (A center not running has no task to take out.)
             let _ = self.center(tenant, move |c| c.drop_task(order)).await;
         }
+    }
+
+    /// The tenant's closed-loop numbers (first-contact days, callback attempts and days).
+    pub async fn closed_loop(&self, tenant: TenantId) -> AppResult<ClosedLoop> {
+        let item = self
+            .store()
+            .scoped(tenant)
+            .config_item(CenterSettings::KIND, "center")
+            .await?;
+        Ok(item
+            .and_then(|i| crate::config::parse::<CenterSettings>(&i).ok())
+            .and_then(|s| s.closed_loop)
+            .unwrap_or_default())
     }
 
     /// Whether the tenant calls back through the engine (it has the callback queue), and
@@ -78,11 +94,17 @@ impl App {
     }
 
     /// Queues the order's callback if, read now under the order lock, it is owed.
-    async fn queue_callback(&self, tenant: TenantId, order: i64, from: &str) -> AppResult<bool> {
+    async fn queue_callback(
+        &self,
+        tenant: TenantId,
+        order: i64,
+        from: &str,
+        retry_ms: i64,
+    ) -> AppResult<bool> {
         let lock = self.order_lock(tenant);
         let _one_at_a_time = lock.lock().await;
         let OrderView { ticket: t, .. } = self.order(tenant, order).await?;
-        if !t.callback_due(self.now_ms(), RETRY_MS) {
+        if !t.callback_due(self.now_ms(), retry_ms) {
             return Ok(false);
         }
         let scoped = self.store().scoped(tenant);
@@ -120,6 +142,7 @@ impl App {
         let Some(from) = self.takes_callbacks(tenant).await? else {
             return Ok(0);
         };
+        let retry = self.closed_loop(tenant).await?.retry_ms();
         let now = self.now_ms();
         // In the engine and no longer owed (the order changed while a sweep read it).
         let queued = self.center(tenant, |c| c.task_orders()).await?;
@@ -151,10 +174,10 @@ impl App {
                 let Ok(ticket) = serde_json::from_value::<Ticket>(row.data.clone()) else {
                     continue;
                 };
-                if !ticket.callback_due(now, RETRY_MS) {
+                if !ticket.callback_due(now, retry) {
                     continue;
                 }
-                match self.queue_callback(tenant, row.id, &from).await {
+                match self.queue_callback(tenant, row.id, &from, retry).await {
                     Ok(true) => added += 1,
                     Ok(false) => {}
                     Err(e) => {

@@ -663,6 +663,40 @@ pub struct CenterSettings {
     /// Where the center may call out; the defaults until set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialing: Option<Dialing>,
+    /// The closed loop's numbers; the defaults until set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_loop: Option<ClosedLoop>,
+}
+
+/// The closed loop (闭环) of work orders: first-contact resolution and the callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosedLoop {
+    /// A repeat contact about an order within this many days of intake breaks its
+    /// first-contact resolution.
+    pub fcr_days: u32,
+    /// Callbacks not reaching the customer before the order closes as unreachable.
+    pub callback_attempts: u32,
+    /// Over how many days those attempts are spread (the first at once).
+    pub callback_days: u32,
+}
+
+impl Default for ClosedLoop {
+    fn default() -> ClosedLoop {
+        ClosedLoop {
+            fcr_days: 7,
+            callback_attempts: 3,
+            callback_days: 2,
+        }
+    }
+}
+
+impl ClosedLoop {
+    /// The wait after a callback that did not reach the customer: the days spread over the
+    /// attempts after the first, and never under two hours.
+    pub fn retry_ms(&self) -> i64 {
+        let gaps = i64::from(self.callback_attempts.saturating_sub(1).max(1));
+        (i64::from(self.callback_days) * 86_400_000 / gaps).max(2 * 3_600_000)
+    }
 }
 
 /// Where calls the center places (click-to-call, callbacks) may go, and how fast: the
@@ -739,6 +773,7 @@ impl CenterSettings {
                 t("missed", 60, 180),
             ],
             dialing: None,
+            closed_loop: None,
         }
     }
 }

@@ -621,13 +621,31 @@ impl Kind for IvrFlow {
 
 impl Kind for CenterSettings {
     fn check(&self, _key: &str, _c: &Center) -> AppResult<()> {
+        if let Some(l) = &self.closed_loop {
+            for (field, v, range) in [
+                ("closed_loop.fcr_days", l.fcr_days, 0..=90),
+                ("closed_loop.callback_attempts", l.callback_attempts, 1..=10),
+                ("closed_loop.callback_days", l.callback_days, 0..=30),
+            ] {
+                if !range.contains(&v) {
+                    return Err(AppError::invalid(
+                        field,
+                        format!("{} to {}", range.start(), range.end()),
+                    ));
+                }
+            }
+        }
         check_settings(self)
     }
 
-    /// Settings saved without dialing rules keep the ones set before.
+    /// Settings saved without dialing rules or the closed loop's numbers keep the ones set
+    /// before.
     fn keep_from(&mut self, old: &CenterSettings) {
         if self.dialing.is_none() {
             self.dialing.clone_from(&old.dialing);
+        }
+        if self.closed_loop.is_none() {
+            self.closed_loop = old.closed_loop;
         }
     }
 }

@@ -17,8 +17,6 @@ use tickets::{Command, Group, Intake, OrderType, Policy, Signal, Status, Step, T
 use crate::config::{Calendar, Document, parse};
 use crate::{App, AppError, AppResult};
 
-/// Calls about an order within this many days of intake break its first-contact resolution.
-pub const FCR_DAYS: u32 = 7;
 /// Orders the sweep takes per tenant per round.
 const SWEEP_BATCH: u32 = 500;
 
@@ -227,6 +225,7 @@ impl App {
         }
         let policy = kind.policy(intake.segment.as_deref()).cloned();
         let cal = self.sla_calendar(tenant, policy.as_ref()).await?;
+        let closed_loop = self.closed_loop(tenant).await?;
         let lock = self.order_lock(tenant);
         let _one_at_a_time = lock.lock().await;
         // A business system's retry takes in nothing new.
@@ -246,6 +245,7 @@ impl App {
             actor_id.map(|a| a as u64),
             now,
         );
+        ticket.order.max_callback_attempts = closed_loop.callback_attempts.max(1);
         let mut steps: Vec<(String, Option<String>)> = vec![("create".into(), None)];
         let mut history = vec![ticket.clone()];
         if solved {
@@ -478,7 +478,8 @@ impl App {
                         ticket.order.status.name()
                     )));
                 }
-                ticket.called_again(&call_id, FCR_DAYS, now);
+                let fcr_days = self.closed_loop(tenant).await?.fcr_days;
+                ticket.called_again(&call_id, fcr_days, now);
                 return self
                     .write_change(
                         tenant,

@@ -47,6 +47,21 @@ pub struct Dialing {
     pub per_agent_per_minute: u32,
 }
 
+/// The closed loop of work orders (闭环).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClosedLoop {
+    /// A repeat contact about an order within this many days of intake breaks its
+    /// first-contact resolution (0–90; 7 by default).
+    pub fcr_days: u32,
+    /// Callbacks not reaching the customer before the order closes as unreachable (1–10;
+    /// 3 by default).
+    pub callback_attempts: u32,
+    /// Over how many days the attempts are spread (0–30; 2 by default; never closer than
+    /// two hours).
+    pub callback_days: u32,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CenterSettings {
@@ -56,6 +71,9 @@ pub struct CenterSettings {
     /// (110, 12345) are never called out.
     #[serde(default)]
     pub dialing: Option<Dialing>,
+    /// Left out when saving, the numbers set before are kept.
+    #[serde(default)]
+    pub closed_loop: Option<ClosedLoop>,
     /// Set by the server; give it back unchanged when saving (409 if someone saved since).
     #[serde(default)]
     pub version: Option<i64>,
@@ -90,6 +108,14 @@ impl CenterSettings {
                     per_agent_per_minute: d.per_agent_per_minute,
                 }
             }),
+            closed_loop: Some({
+                let l = d.closed_loop.unwrap_or_default();
+                ClosedLoop {
+                    fcr_days: l.fcr_days,
+                    callback_attempts: l.callback_attempts,
+                    callback_days: l.callback_days,
+                }
+            }),
             version,
         }
     }
@@ -118,6 +144,11 @@ impl CenterSettings {
                 international: d.international,
                 allowed_prefixes: d.allowed_prefixes,
                 per_agent_per_minute: d.per_agent_per_minute,
+            }),
+            closed_loop: self.closed_loop.map(|l| doc::ClosedLoop {
+                fcr_days: l.fcr_days,
+                callback_attempts: l.callback_attempts,
+                callback_days: l.callback_days,
             }),
         }
     }

@@ -882,7 +882,7 @@ fn issue_22_a_resolved_orders_callback_reaches_an_agent_as_a_task() {
             0,
             "not before the gap"
         );
-        w.advance(app::callbacks::RETRY_MS);
+        w.advance(app::config::ClosedLoop::default().retry_ms());
         assert_eq!(app.queue_callbacks(tenant).await.unwrap(), 1, "tried again");
         assert_eq!(app.queue_callbacks(tenant).await.unwrap(), 0, "once");
         let (_, cdrs) = get(&w, Role::Supervisor, "/api/cdrs?limit=50").await;
@@ -1309,5 +1309,80 @@ fn issue_22_a_survey_cannot_hand_the_caller_on() {
         )
         .await;
         assert_eq!(s, StatusCode::CREATED, "{e}");
+    });
+}
+
+/// Issue 22: the closed loop's numbers are the tenant's: callback attempts (here one: the
+/// first not reaching the customer closes the order as unreachable) and their days; bad
+/// numbers are refused naming the field; settings saved without them keep them.
+#[test]
+fn issue_22_the_closed_loops_numbers_are_the_tenants() {
+    on_both(|w: World| async move {
+        let (_, mut s) = get(&w, Role::TenantAdmin, "/api/settings").await;
+        assert_eq!(
+            s["closed_loop"],
+            json!({"fcr_days": 7, "callback_attempts": 3, "callback_days": 2})
+        );
+        s["closed_loop"]["callback_attempts"] = json!(11);
+        let (st, e) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::PUT,
+                "/api/settings",
+                Some(s.clone()),
+            )
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+        assert_eq!(
+            e["details"]["field"], "closed_loop.callback_attempts",
+            "{e}"
+        );
+        s["closed_loop"]["callback_attempts"] = json!(1);
+        let (st, saved) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::PUT,
+                "/api/settings",
+                Some(s.clone()),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{saved}");
+        let mut again = saved.clone();
+        again.as_object_mut().unwrap().remove("closed_loop");
+        let (st, kept) = w
+            .as_a(Role::TenantAdmin, Method::PUT, "/api/settings", Some(again))
+            .await;
+        assert_eq!(st, StatusCode::OK, "{kept}");
+        assert_eq!(
+            kept["closed_loop"]["callback_attempts"], 1,
+            "kept when left out"
+        );
+
+        let (st, o) = post(
+            &w,
+            Role::Agent,
+            "/api/orders",
+            json!({"order_type": "water-type", "title": "一次回访", "caller": "+8613800001234",
+                   "solved": true}),
+        )
+        .await;
+        assert_eq!(
+            (st, o["status"].as_str()),
+            (StatusCode::CREATED, Some("resolved")),
+            "{o}"
+        );
+        let id = o["id"].as_i64().unwrap();
+        let (st, o) = post(
+            &w,
+            Role::Agent,
+            &format!("/api/orders/{id}/callback"),
+            json!({"reached": false}),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{o}");
+        assert_eq!(
+            (o["status"].as_str(), o["closure"].as_str()),
+            (Some("closed"), Some("unreachable"))
+        );
     });
 }
