@@ -72,6 +72,27 @@ document! {
     tickets::Incident = "incident", "incident";
 }
 
+/// The IVR flow (by key) a caller is passed to when the agent hangs up, if the tenant has
+/// one: the satisfaction survey, whose `score` variable (collected, 1–5) is the verdict.
+pub const SURVEY_FLOW: &str = "survey";
+
+/// The first node a survey may not have: one that would hand the call on (to a queue,
+/// voicemail, a callback, another number) after its agent's part has ended.
+pub fn survey_refuses(flow: &ivr::Flow) -> Option<&str> {
+    flow.nodes
+        .iter()
+        .find(|(_, n)| {
+            matches!(
+                n,
+                ivr::Node::Queue { .. }
+                    | ivr::Node::Voicemail { .. }
+                    | ivr::Node::Callback { .. }
+                    | ivr::Node::Transfer { .. }
+            )
+        })
+        .map(|(k, _)| k.as_str())
+}
+
 // ----- business systems ------------------------------------------------------------------------
 
 /// A business system (营业 billing, 报装 installation) that sends work orders to the

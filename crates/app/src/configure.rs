@@ -581,8 +581,8 @@ impl Kind for IvrFlow {
     /// No caller can be stranded: every queue and calendar it names exists.
     async fn check_stored(&self, app: &App, tenant: TenantId, key: &str) -> AppResult<()> {
         not_empty(&self.name)?;
-        if key == crate::switchboard::SURVEY_FLOW
-            && let Some(node) = crate::switchboard::survey_refuses(&self.flow)
+        if key == crate::config::SURVEY_FLOW
+            && let Some(node) = crate::config::survey_refuses(&self.flow)
         {
             return Err(AppError::invalid(
                 format!("flow.nodes.{node}"),

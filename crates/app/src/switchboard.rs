@@ -17,7 +17,7 @@ use telephony::{
 
 use crate::App;
 use crate::center::{Incoming, agent_id};
-use crate::config::{Agent, Document, IvrFlow, parse};
+use crate::config::{Agent, Document, IvrFlow, SURVEY_FLOW, parse, survey_refuses};
 
 /// The application as telephony sees it.
 #[derive(Debug, Clone)]
@@ -48,27 +48,6 @@ pub async fn agent_by_extension(state: &App, tenant: TenantId, extension: &str) 
         .await
         .ok()??;
     item.key.parse().ok()
-}
-
-/// The IVR flow (by key) a caller is passed to when the agent hangs up, if the tenant has
-/// one: the satisfaction survey, whose `score` variable (collected, 1–5) is the verdict.
-pub const SURVEY_FLOW: &str = "survey";
-
-/// The first node a survey may not have: one that would hand the call on (to a queue,
-/// voicemail, a callback, another number) after its agent's part has ended.
-pub fn survey_refuses(flow: &ivr::Flow) -> Option<&str> {
-    flow.nodes
-        .iter()
-        .find(|(_, n)| {
-            matches!(
-                n,
-                ivr::Node::Queue { .. }
-                    | ivr::Node::Voicemail { .. }
-                    | ivr::Node::Callback { .. }
-                    | ivr::Node::Transfer { .. }
-            )
-        })
-        .map(|(k, _)| k.as_str())
 }
 
 impl Switchboard {

@@ -120,11 +120,11 @@ fn bench(args: &Args, agents: u32, dir: &Path) -> Result<()> {
     ensure!(status == 200, "GET /api/ivr-flows: {status} {flows}");
     let survey = flows
         .as_array()
-        .and_then(|l| l.iter().find(|f| f["key"] == app::switchboard::SURVEY_FLOW));
+        .and_then(|l| l.iter().find(|f| f["key"] == app::config::SURVEY_FLOW));
     if let Some(version) = survey.map(|f| f["version"].clone()) {
         let path = format!(
             "/api/ivr-flows/{}?version={version}",
-            app::switchboard::SURVEY_FLOW
+            app::config::SURVEY_FLOW
         );
         let (status, v) = center.request("DELETE", &path, &admin, "")?;
         ensure!(status == 204, "DELETE {path}: {status} {v}");

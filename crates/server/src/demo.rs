@@ -344,7 +344,7 @@ async fn seed_telephony(
         .scoped(tenant)
         .put_config(
             "ivr_flow",
-            app::switchboard::SURVEY_FLOW,
+            app::config::SURVEY_FLOW,
             &json!({"name": "满意度调查 Survey", "flow": survey_flow()}),
             None,
             now_ms,
