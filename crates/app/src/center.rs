@@ -299,11 +299,6 @@ impl Center {
         self.tasks.keys().copied().collect()
     }
 
-    /// Whether the tenant has a queue for callbacks.
-    pub fn takes_callbacks(&self, queue: &str) -> bool {
-        self.known_queue(queue).is_some()
-    }
-
     /// Takes a work order's task out of the engine if it waits or is only offered (its
     /// callback is no longer owed; one being placed goes on), and forgets when its last
     /// one ended.

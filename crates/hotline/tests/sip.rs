@@ -1593,7 +1593,6 @@ fn issue_22_a_callback_task_is_placed_by_its_agent_over_real_sip() {
         &[("tone", &tone), ("talk_ms", "2500")],
         &["-p", &trunk.to_string(), "-mp", &media],
     );
-    std::thread::sleep(Duration::from_millis(300));
     let (status, v) = c.request("POST", &format!("/api/calls/{call_id}/dial"), &token, "{}");
     assert_eq!(status, 202, "{v}");
     finished(customer, "customer");
