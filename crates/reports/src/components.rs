@@ -1,0 +1,162 @@
+//! What a rollup row keeps: counts, sums of milliseconds, and counts within each of a fixed
+//! set of thresholds — never a ratio, so any formula (and a tenant's change of formula or
+//! threshold) applies to past data too, and rows add up across half hours, queues and days.
+
+use serde::{Deserialize, Serialize};
+
+/// The answer and abandon thresholds (seconds) a rollup counts within. A tenant's
+/// service-level time and short-abandon time are chosen among these.
+pub const THRESHOLDS_S: [u32; 13] = [5, 10, 15, 20, 25, 30, 40, 45, 60, 90, 120, 180, 300];
+
+/// The windows (days) a repeat call is counted within: "the same number again within N
+/// days" with N chosen among these.
+pub const REPEAT_DAYS: [u32; 5] = [1, 3, 7, 14, 30];
+
+macro_rules! components {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        /// One rollup row's measures. Every field adds: two rows of the same key merge by
+        /// adding field by field.
+        #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct Components {
+            $($(#[$doc])* pub $name: i64,)*
+            /// Answered within each of [`THRESHOLDS_S`] (waited at most that long).
+            pub answered_in: [i64; THRESHOLDS_S.len()],
+            /// Abandoned within each of [`THRESHOLDS_S`].
+            pub abandoned_in: [i64; THRESHOLDS_S.len()],
+            /// Contacts from a number that had called within each of [`REPEAT_DAYS`] before.
+            pub repeat_in: [i64; REPEAT_DAYS.len()],
+            /// Answered contacts whose number called again within each of [`REPEAT_DAYS`]
+            /// (counted in the first contact's half hour when the second one comes).
+            pub recalled_in: [i64; REPEAT_DAYS.len()],
+        }
+
+        /// The names of a row's columns, in the order of [`Components::to_vec`]; the
+        /// store's table has one column each.
+        pub fn columns() -> Vec<String> {
+            let mut c: Vec<String> = vec![$(stringify!($name).to_string(),)*];
+            c.extend(THRESHOLDS_S.iter().map(|t| format!("answered_in_{t}")));
+            c.extend(THRESHOLDS_S.iter().map(|t| format!("abandoned_in_{t}")));
+            c.extend(REPEAT_DAYS.iter().map(|d| format!("repeat_in_{d}d")));
+            c.extend(REPEAT_DAYS.iter().map(|d| format!("recalled_in_{d}d")));
+            c
+        }
+
+        impl Components {
+            /// The values in the order of [`columns`].
+            pub fn to_vec(&self) -> Vec<i64> {
+                let mut v = vec![$(self.$name,)*];
+                v.extend(self.answered_in);
+                v.extend(self.abandoned_in);
+                v.extend(self.repeat_in);
+                v.extend(self.recalled_in);
+                v
+            }
+
+            /// Values in the order of [`columns`]; missing ones are zero.
+            pub fn from_slice(v: &[i64]) -> Components {
+                let mut it = v.iter().copied().chain(std::iter::repeat(0));
+                let mut c = Components::default();
+                $(c.$name = it.next().unwrap_or(0);)*
+                for x in c.answered_in.iter_mut().chain(c.abandoned_in.iter_mut())
+                    .chain(c.repeat_in.iter_mut()).chain(c.recalled_in.iter_mut()) {
+                    *x = it.next().unwrap_or(0);
+                }
+                c
+            }
+
+            /// Adds `other` field by field.
+            pub fn add(&mut self, other: &Components) {
+                $(self.$name += other.$name;)*
+                for (a, b) in self.answered_in.iter_mut().zip(other.answered_in) { *a += b; }
+                for (a, b) in self.abandoned_in.iter_mut().zip(other.abandoned_in) { *a += b; }
+                for (a, b) in self.repeat_in.iter_mut().zip(other.repeat_in) { *a += b; }
+                for (a, b) in self.recalled_in.iter_mut().zip(other.recalled_in) { *a += b; }
+            }
+
+            pub fn is_zero(&self) -> bool {
+                self.to_vec().iter().all(|v| *v == 0)
+            }
+        }
+    };
+}
+
+components!(
+    /// Contacts that entered a queue (see the counting rule in the glossary).
+    offered,
+    answered,
+    /// The caller hung up while waiting in the queue.
+    abandoned,
+    /// Sent on to another queue by overflow (counted in the queue it left).
+    flowed_out,
+    /// Arrived in this queue by overflow from another.
+    overflow_in,
+    /// Left the queue for a callback (the caller keeps their place).
+    callback_requested,
+    voicemail,
+    /// Sent away by the queue's overflow rule (no agent, closed).
+    disconnected,
+    /// Live when the center stopped; closed when it came back.
+    interrupted,
+    /// Ended in the IVR, never queued.
+    ivr_ended,
+    /// Passed on by the agent to a queue or an extension.
+    transferred_out,
+    /// A later part of a transferred call.
+    transferred_in,
+    /// Placed by agents (click-to-call and callbacks).
+    outbound,
+    outbound_answered,
+    outbound_talk_ms,
+    /// Of answered calls: waiting (from arrival in the first queue) before the answer.
+    wait_answered_ms,
+    /// Of abandoned calls: waiting before hanging up.
+    wait_abandoned_ms,
+    /// Longest wait of an answered or abandoned call (the one measure merged by maximum).
+    max_wait_ms,
+    talk_ms,
+    hold_ms,
+    /// The agent's phone ringing before the answer.
+    ring_ms,
+    /// In the IVR before the queue.
+    ivr_ms,
+    /// After-call work (from the agents' states).
+    acw_ms,
+    /// Answered calls with a survey verdict, the verdicts' sum, and those of 4 or 5.
+    surveys,
+    survey_score_sum,
+    survey_satisfied,
+    /// Wrap-ups recorded (the disposition dimension counts these).
+    wrapups,
+    /// Visits to an IVR node.
+    ivr_visits,
+    /// Agents' time: signed in (not offline), ready and idle, ringing, talking, holding,
+    /// not ready (their after-call work is `acw_ms`).
+    staffed_ms,
+    ready_ms,
+    reserved_ms,
+    talking_ms,
+    holding_ms,
+    not_ready_ms,
+);
+
+impl Components {
+    /// Merges `other` into `self`: sums, and the maximum for `max_wait_ms`.
+    pub fn merge(&mut self, other: &Components) {
+        let max = self.max_wait_ms.max(other.max_wait_ms);
+        self.add(other);
+        self.max_wait_ms = max;
+    }
+}
+
+/// The index of `threshold_s` in [`THRESHOLDS_S`], or of the largest one below it.
+pub fn threshold_index(threshold_s: u32) -> usize {
+    THRESHOLDS_S
+        .iter()
+        .rposition(|t| *t <= threshold_s)
+        .unwrap_or(0)
+}
+
+/// The index of `days` in [`REPEAT_DAYS`], or of the largest one below it.
+pub fn repeat_index(days: u32) -> usize {
+    REPEAT_DAYS.iter().rposition(|d| *d <= days).unwrap_or(0)
+}

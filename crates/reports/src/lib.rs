@@ -1,0 +1,22 @@
+//! Contact-center KPIs defined once (指标口径): the glossary ([`GLOSSARY`]), the half-hour
+//! rollups every report reads as a fold over the event log ([`Fold`]), the formulas that
+//! turn a rollup's components into metrics under a tenant's [`Settings`] ([`value`]), and
+//! periods in the tenant's time zone.
+//!
+//! Pure: no clock, no I/O. The runtime (`app::reports`) feeds the fold from the log and
+//! keeps its rows in the store; what a report shows is computed here.
+
+mod components;
+mod fold;
+mod metrics;
+mod periods;
+
+pub use components::{
+    Components, REPEAT_DAYS, THRESHOLDS_S, columns, repeat_index, threshold_index,
+};
+pub use fold::{AgentSpan, Dim, Fold, HALF_HOUR_MS, Rollup, RowKey, bucket, reason_name};
+pub use metrics::{
+    GLOSSARY, Metric, Settings, SlFormula, Unit, glossary_markdown, metric, service_level_parts,
+    value,
+};
+pub use periods::{Granularity, period_start, previous};

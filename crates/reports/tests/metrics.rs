@@ -1,0 +1,356 @@
+//! Each metric on hand-built event streams with the edge cases: an abandon at 4 s, a
+//! callback in queue, an overflow to a second queue, a transfer to an expert, a call
+//! spanning midnight and a half-hour boundary, a day in a time zone other than Shanghai.
+
+use events::{AcdEvent, CallEnded, CallSurveyed, Event, Outcome};
+use reports::{
+    Components, Dim, Fold, Granularity, Rollup, RowKey, Settings, SlFormula, bucket,
+    period_start, previous, value,
+};
+
+/// 2026-12-01 10:00 in Shanghai (02:00 UTC).
+const T0: i64 = 1_796_090_400_000;
+const S: i64 = 1000;
+
+fn cdr(id: &str, queue: &str, arrived: i64, wait: i64, outcome: Outcome) -> CallEnded {
+    let answered = (outcome == Outcome::Answered).then_some(arrived + wait);
+    CallEnded {
+        call_id: id.into(),
+        caller: format!("+86138{id:0>8}"),
+        customer_id: None,
+        queue: queue.into(),
+        first_queue: queue.into(),
+        agent_id: answered.map(|_| 7),
+        offered_to: None,
+        arrived_at_ms: arrived,
+        answered_at_ms: answered,
+        ended_at_ms: arrived + wait + if answered.is_some() { 120 * S } else { 0 },
+        wait_ms: wait,
+        talk_ms: if answered.is_some() { 120 * S } else { 0 },
+        ring_ms: if answered.is_some() { 3 * S } else { 0 },
+        hold_ms: 0,
+        ivr_ms: 8000,
+        dialled: "95598".into(),
+        recording: None,
+        ended_by: None,
+        end_reason: None,
+        media: None,
+        outcome,
+        segment: 0,
+        transferred_to: None,
+    }
+}
+
+fn fold(events: &[(Event, i64)]) -> Rollup {
+    let mut f = Fold::new();
+    let mut out = Rollup::default();
+    for (e, at) in events {
+        f.apply(e, *at, &mut out);
+    }
+    out
+}
+
+fn ended(c: CallEnded) -> (Event, i64) {
+    let at = c.ended_at_ms;
+    (Event::CallEnded(c), at)
+}
+
+fn sum(r: &Rollup, dim: Dim, key: &str) -> Components {
+    let mut c = Components::default();
+    for (k, v) in &r.0 {
+        if k.dim == dim && k.key == key {
+            c.merge(v);
+        }
+    }
+    c
+}
+
+fn state(user: u32, state: acd::AgentState, at: i64) -> (Event, i64) {
+    let a = AcdEvent {
+        event: acd::EventKind::AgentState {
+            agent: acd::AgentId(user),
+            state,
+        },
+        user_id: Some(user),
+        queue_key: None,
+        from_key: None,
+    };
+    (Event::Acd(a), at)
+}
+
+#[test]
+fn an_abandon_at_4_s_is_short_and_left_out_where_the_tenant_says() {
+    let r = fold(&[
+        ended(cdr("1", "repair", T0, 4 * S, Outcome::Abandoned)),
+        ended(cdr("2", "repair", T0, 30 * S, Outcome::Abandoned)),
+        ended(cdr("3", "repair", T0, 10 * S, Outcome::Answered)),
+        ended(cdr("4", "repair", T0, 25 * S, Outcome::Answered)),
+    ]);
+    let c = sum(&r, Dim::Queue, "repair");
+    let s = Settings::default();
+    assert_eq!((c.offered, c.answered, c.abandoned), (4, 2, 2));
+    assert_eq!(value("short_abandoned", &c, &s), Some(1.0));
+    // Left out of both sides: 1 of 3.
+    assert_eq!(value("abandon_rate", &c, &s), Some(1.0 / 3.0));
+    let kept = Settings {
+        exclude_short_abandons: false,
+        ..s.clone()
+    };
+    assert_eq!(value("abandon_rate", &c, &kept), Some(0.5));
+    assert_eq!(value("answer_rate", &c, &s), Some(0.5));
+    assert_eq!(value("asa", &c, &s), Some(17.5));
+    assert_eq!(value("avg_abandon_wait", &c, &s), Some(17.0));
+    assert_eq!(value("max_wait", &c, &s), Some(30.0));
+    // The four formulas, T = 20 s: answered in T 1, abandoned in T 1 (the short one).
+    let sl = |f: SlFormula, exclude: bool| {
+        let s = Settings {
+            service_level_formula: f,
+            exclude_short_abandons: exclude,
+            ..Settings::default()
+        };
+        value("service_level", &c, &s)
+    };
+    assert_eq!(sl(SlFormula::AnsweredOrAbandonedInT, false), Some(2.0 / 4.0));
+    assert_eq!(sl(SlFormula::AnsweredOnly, false), Some(1.0 / 2.0));
+    assert_eq!(sl(SlFormula::AnsweredInTOverAll, false), Some(1.0 / 4.0));
+    assert_eq!(sl(SlFormula::AbandonedAfterT, false), Some(1.0 / 3.0));
+    // Without the short abandon: 1 answered in T of 2 answered + 1 abandoned (after T).
+    assert_eq!(sl(SlFormula::AnsweredOrAbandonedInT, true), Some(1.0 / 3.0));
+    assert_eq!(sl(SlFormula::AnsweredInTOverAll, true), Some(1.0 / 3.0));
+    assert_eq!(sl(SlFormula::AbandonedAfterT, true), Some(1.0 / 3.0));
+    // T of 30 s: both answered within it.
+    let t30 = Settings {
+        service_level_s: 30,
+        service_level_formula: SlFormula::AnsweredOnly,
+        ..Settings::default()
+    };
+    assert_eq!(value("service_level", &c, &t30), Some(1.0));
+    // No calls: no ratio, not 0 %.
+    assert_eq!(value("service_level", &Components::default(), &s), None);
+}
+
+#[test]
+fn a_callback_in_queue_is_counted_apart_and_flow_outs_join_the_denominator_on_request() {
+    let r = fold(&[
+        ended(cdr("1", "repair", T0, 40 * S, Outcome::Callback)),
+        ended(cdr("2", "repair", T0, 10 * S, Outcome::Answered)),
+    ]);
+    let c = sum(&r, Dim::All, "");
+    assert_eq!((c.offered, c.callback_requested, c.abandoned), (2, 1, 0));
+    let s = Settings::default();
+    assert_eq!(value("service_level", &c, &s), Some(1.0));
+    let flows = Settings {
+        count_flow_outs: true,
+        ..s
+    };
+    assert_eq!(value("service_level", &c, &flows), Some(0.5));
+}
+
+#[test]
+fn an_overflowed_call_is_offered_in_both_queues_and_once_for_the_center() {
+    let mut c = cdr("1", "billing", T0, 50 * S, Outcome::Answered);
+    c.first_queue = "repair".into();
+    let r = fold(&[ended(c)]);
+    let (repair, billing, all) = (
+        sum(&r, Dim::Queue, "repair"),
+        sum(&r, Dim::Queue, "billing"),
+        sum(&r, Dim::All, ""),
+    );
+    assert_eq!((repair.offered, repair.flowed_out, repair.answered), (1, 1, 0));
+    assert_eq!(
+        (billing.offered, billing.overflow_in, billing.answered),
+        (1, 1, 1)
+    );
+    assert_eq!((all.offered, all.answered, all.flowed_out), (1, 1, 0));
+    // The wait counts from the first queue.
+    assert_eq!(value("asa", &billing, &Settings::default()), Some(50.0));
+}
+
+#[test]
+fn a_transfer_to_an_expert_counts_the_contact_once_and_both_talks() {
+    let mut first = cdr("1", "repair", T0, 5 * S, Outcome::Answered);
+    first.transferred_to = Some("8001".into());
+    let mut second = cdr("1", "", T0, 5 * S, Outcome::Answered);
+    second.segment = 1;
+    second.agent_id = Some(9);
+    second.talk_ms = 300 * S;
+    let r = fold(&[ended(first), ended(second)]);
+    let all = sum(&r, Dim::All, "");
+    assert_eq!((all.offered, all.answered), (1, 1));
+    assert_eq!((all.transferred_out, all.transferred_in), (1, 1));
+    assert_eq!(all.talk_ms, 420 * S);
+    let expert = sum(&r, Dim::Agent, "9");
+    assert_eq!((expert.answered, expert.transferred_in, expert.talk_ms), (1, 1, 300 * S));
+    assert_eq!(value("transfer_rate", &sum(&r, Dim::Agent, "7"), &Settings::default()), Some(1.0));
+}
+
+#[test]
+fn a_call_across_midnight_counts_on_the_day_it_arrived_and_its_talk_time_splits() {
+    let zone = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    // 23:59:50 in Shanghai on 2026-12-01 (15:59:50 UTC).
+    let midnight = T0 + 14 * 3_600_000;
+    let arrived = midnight - 10 * S;
+    let mut c = cdr("1", "repair", arrived, 5 * S, Outcome::Answered);
+    c.talk_ms = 40 * 60 * S;
+    let answered = arrived + 5 * S;
+    let r = fold(&[
+        state(7, acd::AgentState::Ready, arrived - 60 * S),
+        state(7, acd::AgentState::Talking, answered),
+        state(7, acd::AgentState::AfterCallWork, answered + 40 * 60 * S),
+        state(7, acd::AgentState::Ready, answered + 41 * 60 * S),
+        ended(c),
+    ]);
+    let call_rows: Vec<&RowKey> = r
+        .0
+        .iter()
+        .filter(|(k, v)| k.dim == Dim::Queue && v.offered > 0)
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(call_rows.len(), 1);
+    assert_eq!(call_rows[0].bucket_ms, bucket(arrived));
+    let day = |ms| period_start(ms, Granularity::Day, &zone, 0);
+    assert_eq!(day(call_rows[0].bucket_ms), day(arrived));
+    assert_ne!(day(arrived), day(midnight));
+    // The agent's 40 minutes of talk: 5 s before midnight, 30 min, then the rest.
+    let talk_in = |b: i64| {
+        r.0.get(&RowKey {
+            bucket_ms: b,
+            dim: Dim::Agent,
+            key: "7".into(),
+        })
+        .map_or(0, |c| c.talking_ms)
+    };
+    assert_eq!(talk_in(bucket(arrived)), 5 * S);
+    assert_eq!(talk_in(midnight), 30 * 60 * S);
+    assert_eq!(talk_in(midnight + 30 * 60 * S), 10 * 60 * S - 5 * S);
+    let agent = sum(&r, Dim::Agent, "7");
+    assert_eq!(agent.talking_ms, 40 * 60 * S);
+    assert_eq!(agent.acw_ms, 60 * S);
+    assert_eq!(agent.ready_ms, 65 * S);
+    assert_eq!(value("occupancy", &agent, &Settings::default()), Some(2460.0 / 2525.0));
+}
+
+#[test]
+fn days_weeks_and_months_are_the_tenants_own() {
+    let ny = jiff::tz::TimeZone::get("America/New_York").unwrap();
+    let sh = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    // 2026-12-01 02:00 UTC: 10:00 on the 1st in Shanghai, 21:00 on 30 November in New York.
+    let day = |z| period_start(T0, Granularity::Day, z, 0);
+    assert_eq!(day(&sh), T0 - 10 * 3_600_000);
+    assert_eq!(day(&ny), T0 - 21 * 3_600_000);
+    // November's first day in New York (EDT until 1 November 02:00, so UTC−4 then).
+    let month = period_start(T0, Granularity::Month, &ny, 0);
+    assert_eq!(
+        month,
+        jiff::civil::date(2026, 11, 1)
+            .to_zoned(ny.clone())
+            .unwrap()
+            .timestamp()
+            .as_millisecond()
+    );
+    // Whole months: the previous one is the calendar month before, whatever its length.
+    let dec = day(&sh);
+    let jan = jiff::civil::date(2027, 1, 1)
+        .to_zoned(sh.clone())
+        .unwrap()
+        .timestamp()
+        .as_millisecond();
+    let nov = jiff::civil::date(2026, 11, 1)
+        .to_zoned(sh.clone())
+        .unwrap()
+        .timestamp()
+        .as_millisecond();
+    assert_eq!(previous(dec, jan, &sh), (nov, dec));
+    // A Monday-to-Sunday week: 2026-12-01 is a Tuesday.
+    assert_eq!(
+        period_start(T0, Granularity::Week, &sh, 0),
+        day(&sh) - 24 * 3_600_000
+    );
+}
+
+#[test]
+fn repeat_calls_and_first_contact_resolution() {
+    let day = 24 * 3_600_000;
+    let mut first = cdr("1", "repair", T0, 5 * S, Outcome::Answered);
+    first.caller = "+8613800000001".into();
+    let mut again = cdr("2", "repair", T0 + 2 * day, 5 * S, Outcome::Answered);
+    again.caller = first.caller.clone();
+    let mut late = cdr("3", "repair", T0 + 40 * day, 5 * S, Outcome::Answered);
+    late.caller = first.caller.clone();
+    let r = fold(&[ended(first), ended(again), ended(late)]);
+    let all = sum(&r, Dim::All, "");
+    let s = Settings::default();
+    // The second call repeats the first within 7 days; the third comes after 38.
+    assert_eq!(value("repeat_rate", &all, &s), Some(1.0 / 3.0));
+    assert_eq!(value("fcr", &all, &s), Some(1.0 - 1.0 / 3.0));
+    // The first call's agent and half hour carry it.
+    let first_row = &r.0[&RowKey {
+        bucket_ms: bucket(T0),
+        dim: Dim::Agent,
+        key: "7".into(),
+    }];
+    assert_eq!(first_row.recalled_in[reports::repeat_index(7)], 1);
+    assert_eq!(first_row.recalled_in[reports::repeat_index(1)], 0);
+}
+
+#[test]
+fn surveys_wrapups_and_not_ready_reasons() {
+    let r = fold(&[
+        (
+            Event::CallSurveyed(CallSurveyed {
+                call_id: "1".into(),
+                agent_id: 7,
+                score: Some(5),
+                segment: 1,
+            }),
+            T0,
+        ),
+        (
+            Event::CallSurveyed(CallSurveyed {
+                call_id: "2".into(),
+                agent_id: 7,
+                score: Some(2),
+                segment: 1,
+            }),
+            T0,
+        ),
+        state(7, acd::AgentState::NotReady(acd::Reason::Meal), T0),
+        state(7, acd::AgentState::Ready, T0 + 1800 * S),
+    ]);
+    let agent = sum(&r, Dim::Agent, "7");
+    let s = Settings::default();
+    assert_eq!(value("satisfaction", &agent, &s), Some(0.5));
+    assert_eq!(value("avg_score", &agent, &s), Some(3.5));
+    assert_eq!(sum(&r, Dim::AgentReason, "7:meal").not_ready_ms, 1800 * S);
+    assert_eq!(value("not_ready_time", &sum(&r, Dim::Reason, "meal"), &s), Some(1800.0));
+}
+
+#[test]
+fn every_glossary_metric_has_a_value_function() {
+    let mut c = Components::default();
+    c.offered = 1;
+    c.answered = 1;
+    c.abandoned = 1;
+    c.surveys = 1;
+    c.staffed_ms = 1;
+    c.ready_ms = 1;
+    for m in reports::GLOSSARY {
+        assert!(
+            value(m.key, &c, &Settings::default()).is_some(),
+            "{} has no value",
+            m.key
+        );
+    }
+}
+
+/// `docs/metrics.md` is the glossary (`UPDATE_EXPECT=1` rewrites it).
+#[test]
+fn the_docs_glossary_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/metrics.md");
+    let want = reports::glossary_markdown();
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(have == want, "docs/metrics.md is stale: UPDATE_EXPECT=1 cargo test -p reports");
+}
