@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// The pure cores: no I/O, no clock, no runtime.
 const CORES: &[&str] = &[
-    "acd", "sim", "wfm", "calendar", "ivr", "phone", "media", "events", "tickets",
+    "acd", "sim", "wfm", "calendar", "ivr", "phone", "media", "events", "tickets", "reports",
 ];
 /// What a core must not reach, directly or through another workspace crate.
 const IO: &[&str] = &[

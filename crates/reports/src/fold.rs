@@ -182,7 +182,10 @@ impl Fold {
             Event::Acd(a) => self.engine(a, at_ms, out),
             Event::CallSurveyed(s) => {
                 if let Some(score) = s.score {
-                    for (dim, key) in [(Dim::All, String::new()), (Dim::Agent, s.agent_id.to_string())] {
+                    for (dim, key) in [
+                        (Dim::All, String::new()),
+                        (Dim::Agent, s.agent_id.to_string()),
+                    ] {
                         let r = out.row(at_ms, dim, key);
                         r.surveys += 1;
                         r.survey_score_sum += i64::from(score);
@@ -191,7 +194,8 @@ impl Fold {
                 }
             }
             Event::CallWrapup(w) => {
-                out.row(at_ms, Dim::Disposition, w.disposition.clone()).wrapups += 1;
+                out.row(at_ms, Dim::Disposition, w.disposition.clone())
+                    .wrapups += 1;
                 out.row(at_ms, Dim::All, "").wrapups += 1;
             }
             Event::IvrNode(n) => out.row(at_ms, Dim::IvrNode, n.node.clone()).ivr_visits += 1,

@@ -52,13 +52,22 @@ pub fn period_start(at_ms: i64, g: Granularity, zone: &TimeZone, range_start_ms:
         Granularity::Total => return range_start_ms,
         Granularity::Hour => {
             return zoned(at_ms, zone)
-                .and_then(|z| z.with().minute(0).second(0).subsec_nanosecond(0).build().ok())
+                .and_then(|z| {
+                    z.with()
+                        .minute(0)
+                        .second(0)
+                        .subsec_nanosecond(0)
+                        .build()
+                        .ok()
+                })
                 .map_or(bucket(at_ms), |z| z.timestamp().as_millisecond());
         }
         Granularity::Day => zoned(at_ms, zone).and_then(|z| start_of_day(&z)),
         Granularity::Week => zoned(at_ms, zone).and_then(|z| {
             let back = i64::from(z.weekday().to_monday_zero_offset());
-            z.checked_sub(back.days()).ok().and_then(|z| start_of_day(&z))
+            z.checked_sub(back.days())
+                .ok()
+                .and_then(|z| start_of_day(&z))
         }),
         Granularity::Month => zoned(at_ms, zone)
             .and_then(|z| z.first_of_month().ok())

@@ -4,8 +4,8 @@
 
 use events::{AcdEvent, CallEnded, CallSurveyed, Event, Outcome};
 use reports::{
-    Components, Dim, Fold, Granularity, Rollup, RowKey, Settings, SlFormula, bucket,
-    period_start, previous, value,
+    Components, Dim, Fold, Granularity, Rollup, RowKey, Settings, SlFormula, bucket, period_start,
+    previous, value,
 };
 
 /// 2026-12-01 10:00 in Shanghai (02:00 UTC).
@@ -110,7 +110,10 @@ fn an_abandon_at_4_s_is_short_and_left_out_where_the_tenant_says() {
         };
         value("service_level", &c, &s)
     };
-    assert_eq!(sl(SlFormula::AnsweredOrAbandonedInT, false), Some(2.0 / 4.0));
+    assert_eq!(
+        sl(SlFormula::AnsweredOrAbandonedInT, false),
+        Some(2.0 / 4.0)
+    );
     assert_eq!(sl(SlFormula::AnsweredOnly, false), Some(1.0 / 2.0));
     assert_eq!(sl(SlFormula::AnsweredInTOverAll, false), Some(1.0 / 4.0));
     assert_eq!(sl(SlFormula::AbandonedAfterT, false), Some(1.0 / 3.0));
@@ -156,7 +159,10 @@ fn an_overflowed_call_is_offered_in_both_queues_and_once_for_the_center() {
         sum(&r, Dim::Queue, "billing"),
         sum(&r, Dim::All, ""),
     );
-    assert_eq!((repair.offered, repair.flowed_out, repair.answered), (1, 1, 0));
+    assert_eq!(
+        (repair.offered, repair.flowed_out, repair.answered),
+        (1, 1, 0)
+    );
     assert_eq!(
         (billing.offered, billing.overflow_in, billing.answered),
         (1, 1, 1)
@@ -180,8 +186,18 @@ fn a_transfer_to_an_expert_counts_the_contact_once_and_both_talks() {
     assert_eq!((all.transferred_out, all.transferred_in), (1, 1));
     assert_eq!(all.talk_ms, 420 * S);
     let expert = sum(&r, Dim::Agent, "9");
-    assert_eq!((expert.answered, expert.transferred_in, expert.talk_ms), (1, 1, 300 * S));
-    assert_eq!(value("transfer_rate", &sum(&r, Dim::Agent, "7"), &Settings::default()), Some(1.0));
+    assert_eq!(
+        (expert.answered, expert.transferred_in, expert.talk_ms),
+        (1, 1, 300 * S)
+    );
+    assert_eq!(
+        value(
+            "transfer_rate",
+            &sum(&r, Dim::Agent, "7"),
+            &Settings::default()
+        ),
+        Some(1.0)
+    );
 }
 
 #[test]
@@ -200,12 +216,11 @@ fn a_call_across_midnight_counts_on_the_day_it_arrived_and_its_talk_time_splits(
         state(7, acd::AgentState::Ready, answered + 41 * 60 * S),
         ended(c),
     ]);
-    let call_rows: Vec<&RowKey> = r
-        .0
-        .iter()
-        .filter(|(k, v)| k.dim == Dim::Queue && v.offered > 0)
-        .map(|(k, _)| k)
-        .collect();
+    let call_rows: Vec<&RowKey> =
+        r.0.iter()
+            .filter(|(k, v)| k.dim == Dim::Queue && v.offered > 0)
+            .map(|(k, _)| k)
+            .collect();
     assert_eq!(call_rows.len(), 1);
     assert_eq!(call_rows[0].bucket_ms, bucket(arrived));
     let day = |ms| period_start(ms, Granularity::Day, &zone, 0);
@@ -227,7 +242,10 @@ fn a_call_across_midnight_counts_on_the_day_it_arrived_and_its_talk_time_splits(
     assert_eq!(agent.talking_ms, 40 * 60 * S);
     assert_eq!(agent.acw_ms, 60 * S);
     assert_eq!(agent.ready_ms, 65 * S);
-    assert_eq!(value("occupancy", &agent, &Settings::default()), Some(2460.0 / 2525.0));
+    assert_eq!(
+        value("occupancy", &agent, &Settings::default()),
+        Some(2460.0 / 2525.0)
+    );
 }
 
 #[test]
@@ -322,7 +340,10 @@ fn surveys_wrapups_and_not_ready_reasons() {
     assert_eq!(value("satisfaction", &agent, &s), Some(0.5));
     assert_eq!(value("avg_score", &agent, &s), Some(3.5));
     assert_eq!(sum(&r, Dim::AgentReason, "7:meal").not_ready_ms, 1800 * S);
-    assert_eq!(value("not_ready_time", &sum(&r, Dim::Reason, "meal"), &s), Some(1800.0));
+    assert_eq!(
+        value("not_ready_time", &sum(&r, Dim::Reason, "meal"), &s),
+        Some(1800.0)
+    );
 }
 
 #[test]
@@ -352,5 +373,8 @@ fn the_docs_glossary_is_current() {
         std::fs::write(path, &want).unwrap();
     }
     let have = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(have == want, "docs/metrics.md is stale: UPDATE_EXPECT=1 cargo test -p reports");
+    assert!(
+        have == want,
+        "docs/metrics.md is stale: UPDATE_EXPECT=1 cargo test -p reports"
+    );
 }

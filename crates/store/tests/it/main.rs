@@ -3,6 +3,7 @@
 mod customers;
 mod events;
 mod orders;
+mod rollups;
 mod sessions;
 mod tenants;
 

@@ -1,0 +1,295 @@
+//! Reports' half-hour rollups (issue 23): rows of counts and sums by dimension, key and
+//! half hour, added to as the event log is folded (`app::reports`), with the cursor saying
+//! how far in the same transaction, so a crash never counts an event twice or not at all.
+//! What the rows mean is the `reports` crate's; here they are named columns of integers.
+
+use crate::{AnyRow, Backend, Db, StoreError, TenantStore};
+
+/// The rollup columns, in the order of `reports::columns()` (a test in `app` holds them
+/// together).
+pub const ROLLUP_COLUMNS: &[&str] = &[
+    "offered",
+    "answered",
+    "abandoned",
+    "flowed_out",
+    "overflow_in",
+    "callback_requested",
+    "voicemail",
+    "disconnected",
+    "interrupted",
+    "ivr_ended",
+    "transferred_out",
+    "transferred_in",
+    "outbound",
+    "outbound_answered",
+    "outbound_talk_ms",
+    "wait_answered_ms",
+    "wait_abandoned_ms",
+    "max_wait_ms",
+    "talk_ms",
+    "hold_ms",
+    "ring_ms",
+    "ivr_ms",
+    "acw_ms",
+    "surveys",
+    "survey_score_sum",
+    "survey_satisfied",
+    "wrapups",
+    "ivr_visits",
+    "staffed_ms",
+    "ready_ms",
+    "reserved_ms",
+    "talking_ms",
+    "holding_ms",
+    "not_ready_ms",
+    "answered_in_5",
+    "answered_in_10",
+    "answered_in_15",
+    "answered_in_20",
+    "answered_in_25",
+    "answered_in_30",
+    "answered_in_40",
+    "answered_in_45",
+    "answered_in_60",
+    "answered_in_90",
+    "answered_in_120",
+    "answered_in_180",
+    "answered_in_300",
+    "abandoned_in_5",
+    "abandoned_in_10",
+    "abandoned_in_15",
+    "abandoned_in_20",
+    "abandoned_in_25",
+    "abandoned_in_30",
+    "abandoned_in_40",
+    "abandoned_in_45",
+    "abandoned_in_60",
+    "abandoned_in_90",
+    "abandoned_in_120",
+    "abandoned_in_180",
+    "abandoned_in_300",
+    "repeat_in_1d",
+    "repeat_in_3d",
+    "repeat_in_7d",
+    "repeat_in_14d",
+    "repeat_in_30d",
+    "recalled_in_1d",
+    "recalled_in_3d",
+    "recalled_in_7d",
+    "recalled_in_14d",
+    "recalled_in_30d",
+];
+
+/// The one column merged by maximum rather than added.
+const MAX_COLUMN: &str = "max_wait_ms";
+
+/// A rollup row: its half hour (or, summed, its group's first), dimension, key, and values
+/// in the order of [`ROLLUP_COLUMNS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupRow {
+    pub bucket_ms: i64,
+    pub dim: String,
+    pub key: String,
+    pub values: Vec<i64>,
+}
+
+/// How summed rows are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupGroup {
+    /// By half hour and key.
+    BucketKey,
+    /// By half hour (keys summed; `key` empty).
+    Bucket,
+    /// By key (half hours summed; `bucket_ms` 0).
+    Key,
+}
+
+/// Rows a statement upserts: 4 + 70 parameters each, under SQLite's 32,766.
+const ROWS_PER_STATEMENT: usize = 200;
+
+fn row_from(r: &impl AnyRow, group: RollupGroup) -> Result<RollupRow, StoreError> {
+    let mut values = Vec::with_capacity(ROLLUP_COLUMNS.len());
+    for c in ROLLUP_COLUMNS {
+        values.push(r.opt_int(c)?.unwrap_or(0));
+    }
+    Ok(RollupRow {
+        bucket_ms: if group == RollupGroup::Key {
+            0
+        } else {
+            r.int("bucket")?
+        },
+        dim: r.text("dim")?,
+        key: if group == RollupGroup::Bucket {
+            String::new()
+        } else {
+            r.text("key")?
+        },
+        values,
+    })
+}
+
+impl TenantStore<'_> {
+    /// How far the rollups have folded the log (`seq`), and the fold's saved agents'
+    /// states; `None` before the first fold.
+    pub async fn rollup_cursor(&self) -> Result<Option<(i64, String)>, StoreError> {
+        let sql = "SELECT seq, agents FROM report_cursors WHERE tenant_id = $1";
+        let tenant = self.tenant;
+        let row = on_db!(self.store, pool => match sqlx::query(sql).bind(tenant.0).fetch_optional(pool).await? {
+            Some(r) => Some((r.int("seq")?, r.text("agents")?)),
+            None => None,
+        });
+        Ok(row)
+    }
+
+    /// Adds `rows` to the rollups and moves the cursor to `seq` with the fold's `agents`
+    /// states, in one transaction. Rows must be unique by (dim, bucket, key).
+    pub async fn apply_rollups(
+        &self,
+        rows: &[RollupRow],
+        seq: i64,
+        agents: &str,
+    ) -> Result<(), StoreError> {
+        let tenant = self.tenant;
+        let max = match self.store.backend() {
+            Backend::Sqlite => "MAX",
+            Backend::Postgres => "GREATEST",
+        };
+        let cols = ROLLUP_COLUMNS.join(", ");
+        let updates = ROLLUP_COLUMNS
+            .iter()
+            .map(|c| {
+                if *c == MAX_COLUMN {
+                    format!("{c} = {max}(rollups.{c}, excluded.{c})")
+                } else {
+                    format!("{c} = rollups.{c} + excluded.{c}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let width = 4 + ROLLUP_COLUMNS.len();
+        in_write_tx!(self.store, tx => {
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let mut sql = format!("INSERT INTO rollups (tenant_id, dim, bucket, key, {cols}) VALUES ");
+                for i in 0..chunk.len() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push('(');
+                    for j in 0..width {
+                        if j > 0 {
+                            sql.push_str(", ");
+                        }
+                        sql.push_str(&format!("${}", i * width + j + 1));
+                    }
+                    sql.push(')');
+                }
+                sql.push_str(&format!(
+                    " ON CONFLICT (tenant_id, dim, bucket, key) DO UPDATE SET {updates}"
+                ));
+                let mut q = sqlx::query(&sql);
+                for r in chunk {
+                    if r.values.len() != ROLLUP_COLUMNS.len() {
+                        return Err(StoreError::Invalid {
+                            field: "values",
+                            reason: format!("{} values for {} columns", r.values.len(), ROLLUP_COLUMNS.len()),
+                        });
+                    }
+                    q = q.bind(tenant.0).bind(&r.dim).bind(r.bucket_ms).bind(&r.key);
+                    for v in &r.values {
+                        q = q.bind(*v);
+                    }
+                }
+                q.execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO report_cursors (tenant_id, seq, agents) VALUES ($1, $2, $3) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, agents = excluded.agents",
+            )
+            .bind(tenant.0)
+            .bind(seq)
+            .bind(agents)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Removes the tenant's rollups and cursor (before a rebuild), in one transaction.
+    pub async fn clear_rollups(&self) -> Result<(), StoreError> {
+        let tenant = self.tenant;
+        in_write_tx!(self.store, tx => {
+            sqlx::query("DELETE FROM rollups WHERE tenant_id = $1").bind(tenant.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM report_cursors WHERE tenant_id = $1").bind(tenant.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Rows of `dim` in half hours `[from_ms, to_ms)`, summed by `group` (the maximum for
+    /// the longest wait); only `keys` when given. Ordered by half hour, then key.
+    pub async fn rollup_sums(
+        &self,
+        dim: &str,
+        from_ms: i64,
+        to_ms: i64,
+        group: RollupGroup,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<RollupRow>, StoreError> {
+        let tenant = self.tenant;
+        let sums = ROLLUP_COLUMNS
+            .iter()
+            .map(|c| {
+                if *c == MAX_COLUMN {
+                    format!("MAX({c}) AS {c}")
+                } else {
+                    format!("CAST(SUM({c}) AS BIGINT) AS {c}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (select, by) = match group {
+            RollupGroup::BucketKey => ("bucket, key", "GROUP BY bucket, key ORDER BY bucket, key"),
+            RollupGroup::Bucket => ("bucket", "GROUP BY bucket ORDER BY bucket"),
+            RollupGroup::Key => ("key", "GROUP BY key ORDER BY key"),
+        };
+        let mut sql = format!(
+            "SELECT {select}, MIN(dim) AS dim, {sums} FROM rollups \
+             WHERE tenant_id = $1 AND dim = $2 AND bucket >= $3 AND bucket < $4"
+        );
+        let keys = keys.unwrap_or_default();
+        if !keys.is_empty() {
+            let list = (0..keys.len())
+                .map(|i| format!("${}", i + 5))
+                .collect::<Vec<_>>()
+                .join(", ");
+            sql.push_str(&format!(" AND key IN ({list})"));
+        }
+        sql.push(' ');
+        sql.push_str(by);
+        on_db!(self.store, pool => {
+            let mut q = sqlx::query(&sql).bind(tenant.0).bind(dim).bind(from_ms).bind(to_ms);
+            for k in keys {
+                q = q.bind(k);
+            }
+            q.fetch_all(pool).await?.iter().map(|r| row_from(r, group)).collect()
+        })
+    }
+
+    /// Every rollup row of the tenant in key order (to compare a rebuild with what was
+    /// built incrementally).
+    pub async fn rollup_rows(&self) -> Result<Vec<RollupRow>, StoreError> {
+        let tenant = self.tenant;
+        let sql = format!(
+            "SELECT bucket, dim, key, {} FROM rollups WHERE tenant_id = $1 ORDER BY dim, bucket, key",
+            ROLLUP_COLUMNS.join(", ")
+        );
+        on_db!(self.store, pool => sqlx::query(&sql)
+            .bind(tenant.0)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| row_from(r, RollupGroup::BucketKey))
+            .collect())
+    }
+}
