@@ -1532,6 +1532,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A report: the metrics by period and key over a range of days, with each key's total and
+         *     the period before.
+         */
+        get: operations["report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same report as a spreadsheet: a row per period and key, then each key's total. */
+        get: operations["reports_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/glossary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every metric reports show, with its formula, and the tenant's definitions. */
+        get: operations["glossary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Folds the tenant's whole event log again into new rollups (after an upgrade that
+         *     changes what rollups keep); how many events were read.
+         */
+        post: operations["rebuild"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/settings": {
         parameters: {
             query?: never;
@@ -2173,6 +2247,7 @@ export interface components {
             closed_loop?: null | components["schemas"]["ClosedLoop"];
             dialing?: null | components["schemas"]["Dialing"];
             dispositions: components["schemas"]["Disposition"][];
+            reports?: null | components["schemas"]["ReportSettings"];
             thresholds: components["schemas"]["Threshold"][];
             /**
              * Format: int64
@@ -2541,6 +2616,13 @@ export interface components {
              */
             version: number;
         };
+        /** @description The glossary (指标口径) and the definitions the tenant chose. */
+        Glossary: {
+            metrics: components["schemas"]["MetricDef"][];
+            settings: components["schemas"]["ReportDefinitions"];
+            /** @description The service-level times and short-abandon times one can choose (seconds). */
+            thresholds_s: number[];
+        };
         /** @enum {string} */
         GroupKindInput: "back_office" | "crew" | "expert";
         /** @enum {string} */
@@ -2794,6 +2876,16 @@ export interface components {
              * @description Pass to `/api/customer-merges/{merge_id}/undo` to undo.
              */
             merge_id: number;
+        };
+        /** @description A metric as the glossary defines it. */
+        MetricDef: {
+            formula_en: string;
+            formula_zh: string;
+            key: string;
+            name_en: string;
+            name_zh: string;
+            /** @description `count`, `ratio` (0–1), `seconds` or `score` (1–5). */
+            unit: string;
         };
         /** @description A new work order. */
         NewOrderInput: {
@@ -3192,6 +3284,13 @@ export interface components {
             open: boolean;
             waiting: number;
         };
+        RebuildBody: {
+            /**
+             * Format: int64
+             * @description Events of the log folded.
+             */
+            events: number;
+        };
         /** @description The call's recording could not be written; the call went on. */
         RecordingFailed: {
             call_id: string;
@@ -3217,6 +3316,83 @@ export interface components {
              * @description Accept the queue's skills at this lower proficiency…
              */
             min_proficiency?: number | null;
+        };
+        ReportBody: {
+            by: string;
+            dim: string;
+            /** Format: int64 */
+            from_ms: number;
+            /** @description Names of the keys that have them (queues, agents, wrap-up codes). */
+            labels: {
+                [key: string]: string;
+            };
+            /** @description The glossary keys of `values`, in order. */
+            metrics: string[];
+            /** @description By key over the period before. */
+            previous: components["schemas"]["ReportLine"][];
+            /** Format: int64 */
+            previous_from_ms: number;
+            /** Format: int64 */
+            previous_to_ms: number;
+            /** @description By period and key. */
+            rows: components["schemas"]["ReportLine"][];
+            settings: components["schemas"]["ReportDefinitions"];
+            /** Format: int64 */
+            to_ms: number;
+            /** @description By key over the whole range. */
+            totals: components["schemas"]["ReportLine"][];
+            /** @description The tenant's time zone, in which days, weeks and months are counted. */
+            zone: string;
+        };
+        /** @description The tenant's report definitions in force. */
+        ReportDefinitions: {
+            count_flow_outs: boolean;
+            exclude_short_abandons: boolean;
+            /**
+             * Format: int32
+             * @description FCR's and the repeat-call rate's window (the closed loop's days).
+             */
+            repeat_days: number;
+            /**
+             * @description `answered_or_abandoned_in_t`, `answered_only`, `answered_in_t_over_all` or
+             *     `abandoned_after_t`.
+             */
+            service_level_formula: string;
+            /** Format: int32 */
+            service_level_s: number;
+            /** Format: int32 */
+            short_abandon_s: number;
+        };
+        /**
+         * @description One row: a period and a key, with the metrics' values in the order of `metrics` (none
+         *     where a ratio has nothing to divide by).
+         */
+        ReportLine: {
+            key: string;
+            /**
+             * Format: int64
+             * @description The period's first instant (ms).
+             */
+            period_ms: number;
+            values: (number | null)[];
+        };
+        /** @description How reports define service level and abandons; applied to past data too. */
+        ReportSettings: {
+            /** @description Count flow-outs (overflow, callback, voicemail) in the service level's denominator. */
+            count_flow_outs: boolean;
+            /** @description Leave short abandons out of the abandon rate and the service level (default yes). */
+            exclude_short_abandons: boolean;
+            service_level_formula: components["schemas"]["SlFormula"];
+            /**
+             * Format: int32
+             * @description T in seconds: 5, 10, 15, 20, 25, 30, 40, 45, 60, 90, 120, 180 or 300 (20 by default).
+             */
+            service_level_s: number;
+            /**
+             * Format: int32
+             * @description Abandons within this many seconds are short (same choices; 5 by default).
+             */
+            short_abandon_s: number;
         };
         RowError: {
             column: string;
@@ -3280,6 +3456,11 @@ export interface components {
             /** @description A skill's key. */
             skill: string;
         };
+        /**
+         * @description The service-level formula (T = the service-level time).
+         * @enum {string}
+         */
+        SlFormula: "answered_or_abandoned_in_t" | "answered_only" | "answered_in_t_over_all" | "abandoned_after_t";
         SlaPreview: {
             /**
              * Format: int64
@@ -7483,6 +7664,143 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report: {
+        parameters: {
+            query: {
+                /** @description The first day (`2026-12-01`), in the tenant's time zone. */
+                from: string;
+                /** @description The last day, included. */
+                to: string;
+                /** @description `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`. */
+                by?: string;
+                /**
+                 * @description `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `disposition`, `reason`
+                 *     or `agent_reason`.
+                 */
+                dim?: string;
+                /** @description Only these keys (comma-separated). */
+                keys?: string;
+                /** @description Only these metrics (comma-separated glossary keys); all if left out. */
+                metrics?: string;
+                /** @description For the export: `xlsx` (default) or `csv`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reports_export: {
+        parameters: {
+            query: {
+                /** @description The first day (`2026-12-01`), in the tenant's time zone. */
+                from: string;
+                /** @description The last day, included. */
+                to: string;
+                /** @description `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`. */
+                by?: string;
+                /**
+                 * @description `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `disposition`, `reason`
+                 *     or `agent_reason`.
+                 */
+                dim?: string;
+                /** @description Only these keys (comma-separated). */
+                keys?: string;
+                /** @description Only these metrics (comma-separated glossary keys); all if left out. */
+                metrics?: string;
+                /** @description For the export: `xlsx` (default) or `csv`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    glossary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Glossary"];
+                };
+            };
+        };
+    };
+    rebuild: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RebuildBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

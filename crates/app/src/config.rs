@@ -687,6 +687,49 @@ pub struct CenterSettings {
     /// The closed loop's numbers; the defaults until set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_loop: Option<ClosedLoop>,
+    /// How reports define service level and abandons; the defaults until set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reports: Option<ReportSettings>,
+}
+
+/// The report definitions a tenant chooses (指标口径): which service-level formula, its
+/// time, what a short abandon is. Applied when reports are read, so to past data too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSettings {
+    pub service_level_formula: reports::SlFormula,
+    /// One of `reports::THRESHOLDS_S`.
+    pub service_level_s: u32,
+    /// One of `reports::THRESHOLDS_S`.
+    pub short_abandon_s: u32,
+    pub exclude_short_abandons: bool,
+    pub count_flow_outs: bool,
+}
+
+impl Default for ReportSettings {
+    fn default() -> ReportSettings {
+        let d = reports::Settings::default();
+        ReportSettings {
+            service_level_formula: d.service_level_formula,
+            service_level_s: d.service_level_s,
+            short_abandon_s: d.short_abandon_s,
+            exclude_short_abandons: d.exclude_short_abandons,
+            count_flow_outs: d.count_flow_outs,
+        }
+    }
+}
+
+impl ReportSettings {
+    /// The reports' settings, with the closed loop's window as the repeat-call window.
+    pub fn with_repeat_days(self, repeat_days: u32) -> reports::Settings {
+        reports::Settings {
+            service_level_formula: self.service_level_formula,
+            service_level_s: self.service_level_s,
+            short_abandon_s: self.short_abandon_s,
+            exclude_short_abandons: self.exclude_short_abandons,
+            count_flow_outs: self.count_flow_outs,
+            repeat_days,
+        }
+    }
 }
 
 /// The closed loop (闭环) of work orders: first-contact resolution and the callback.
@@ -795,6 +838,7 @@ impl CenterSettings {
             ],
             dialing: None,
             closed_loop: None,
+            reports: None,
         }
     }
 }

@@ -635,6 +635,19 @@ impl Kind for CenterSettings {
                 }
             }
         }
+        if let Some(r) = &self.reports {
+            for (field, v) in [
+                ("reports.service_level_s", r.service_level_s),
+                ("reports.short_abandon_s", r.short_abandon_s),
+            ] {
+                if !reports::THRESHOLDS_S.contains(&v) {
+                    return Err(AppError::invalid(
+                        field,
+                        format!("one of {:?} seconds", reports::THRESHOLDS_S),
+                    ));
+                }
+            }
+        }
         check_settings(self)
     }
 
@@ -646,6 +659,9 @@ impl Kind for CenterSettings {
         }
         if self.closed_loop.is_none() {
             self.closed_loop = old.closed_loop;
+        }
+        if self.reports.is_none() {
+            self.reports = old.reports;
         }
     }
 }

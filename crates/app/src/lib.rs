@@ -26,6 +26,7 @@ pub mod orders;
 pub mod outbound;
 pub mod records;
 pub mod recovery;
+pub mod reports;
 pub mod switchboard;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -81,6 +82,8 @@ struct Inner {
     order_ids: orders::OrderIds,
     /// Where files go (work orders' attachments), once set.
     files: OnceLock<std::path::PathBuf>,
+    /// Each tenant's fold of the log into reports' rollups.
+    reports: reports::Folds,
 }
 
 impl App {
@@ -100,6 +103,7 @@ impl App {
             order_writes: std::sync::Mutex::default(),
             order_ids: orders::OrderIds::default(),
             files: OnceLock::new(),
+            reports: reports::Folds::default(),
         }))
     }
 

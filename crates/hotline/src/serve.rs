@@ -178,6 +178,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         // Work orders' time limits: warnings and breaches due while stopped are said now.
         let _sweep = state.app().start_order_sweep();
         let _callbacks = state.app().start_callback_sweep();
+        let _rollups = state.app().start_rollups();
         r.interrupted = interrupted;
         if r != app::recovery::Recovered::default() {
             eprintln!(

@@ -348,13 +348,15 @@ fn surveys_wrapups_and_not_ready_reasons() {
 
 #[test]
 fn every_glossary_metric_has_a_value_function() {
-    let mut c = Components::default();
-    c.offered = 1;
-    c.answered = 1;
-    c.abandoned = 1;
-    c.surveys = 1;
-    c.staffed_ms = 1;
-    c.ready_ms = 1;
+    let c = Components {
+        offered: 1,
+        answered: 1,
+        abandoned: 1,
+        surveys: 1,
+        staffed_ms: 1,
+        ready_ms: 1,
+        ..Components::default()
+    };
     for m in reports::GLOSSARY {
         assert!(
             value(m.key, &c, &Settings::default()).is_some(),

@@ -45,6 +45,8 @@ use crate::api::{
         config::create_integration, config::update_integration, config::delete_integration,
         config::list_incidents, config::create_incident, config::update_incident,
         config::delete_incident, incidents::active, incidents::calls,
+        crate::api::reports::glossary, crate::api::reports::report, crate::api::reports::export,
+        crate::api::reports::rebuild,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any

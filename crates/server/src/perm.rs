@@ -58,6 +58,8 @@ pub enum Perm {
     /// Keep a copy of a call's recording on its work order (those who may hear calls and
     /// work orders: team leads, experts, managers).
     AttachRecordings,
+    /// Reports (报表) and the glossary of their metrics: managers, team leads, quality.
+    ViewReports,
 }
 
 impl Perm {
@@ -89,6 +91,7 @@ impl Perm {
             Perm::OverrideOrders => "override_orders",
             Perm::ManageIncidents => "manage_incidents",
             Perm::AttachRecordings => "attach_recordings",
+            Perm::ViewReports => "view_reports",
         }
     }
 
@@ -129,6 +132,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             OverrideOrders,
             ManageIncidents,
             AttachRecordings,
+            ViewReports,
         ],
         // Team leads (班组长) take calls on a busy floor too.
         Role::Supervisor => &[
@@ -151,6 +155,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ManageOrders,
             ManageIncidents,
             AttachRecordings,
+            ViewReports,
         ],
         Role::Agent => &[
             Session,
@@ -188,6 +193,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewSettings,
             ViewCalls,
             ViewOrders,
+            ViewReports,
         ],
         // Finance and the other back-office departments see what the front line may not.
         Role::BackOffice => &[

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::api::{
     agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, incidents,
-    ivr_flows, orders, session, settings, tenants, users,
+    ivr_flows, orders, reports, session, settings, tenants, users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -994,6 +994,34 @@ pub fn table() -> Vec<Endpoint> {
             Some(OverrideOrders),
             Some(json!({"reason": "客户明确拒绝回访"})),
             post(orders::close_override),
+        ),
+        ep(
+            M::GET,
+            "/api/reports/glossary",
+            Some(ViewReports),
+            None,
+            get(reports::glossary),
+        ),
+        ep(
+            M::GET,
+            "/api/reports",
+            Some(ViewReports),
+            None,
+            get(reports::report),
+        ),
+        ep(
+            M::GET,
+            "/api/reports/export",
+            Some(ViewReports),
+            None,
+            get(reports::export),
+        ),
+        ep(
+            M::POST,
+            "/api/reports/rebuild",
+            Some(ManageConfig),
+            None,
+            post(reports::rebuild),
         ),
         ep(M::GET, "/api/cdrs", Some(ViewCalls), None, get(cdrs::list)),
         ep(

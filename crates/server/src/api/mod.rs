@@ -14,6 +14,7 @@ pub mod imports;
 pub mod incidents;
 pub mod ivr_flows;
 pub mod orders;
+pub mod reports;
 pub mod session;
 pub mod settings;
 pub mod tenants;

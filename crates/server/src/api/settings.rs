@@ -62,6 +62,55 @@ pub struct ClosedLoop {
     pub callback_days: u32,
 }
 
+/// The service-level formula (T = the service-level time).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SlFormula {
+    /// (answered in T + abandoned in T) ÷ (answered + abandoned).
+    AnsweredOrAbandonedInT,
+    /// answered in T ÷ answered.
+    AnsweredOnly,
+    /// answered in T ÷ (answered + abandoned).
+    AnsweredInTOverAll,
+    /// answered in T ÷ (answered + abandoned after T).
+    AbandonedAfterT,
+}
+
+/// How reports define service level and abandons; applied to past data too.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    pub service_level_formula: SlFormula,
+    /// T in seconds: 5, 10, 15, 20, 25, 30, 40, 45, 60, 90, 120, 180 or 300 (20 by default).
+    pub service_level_s: u32,
+    /// Abandons within this many seconds are short (same choices; 5 by default).
+    pub short_abandon_s: u32,
+    /// Leave short abandons out of the abandon rate and the service level (default yes).
+    pub exclude_short_abandons: bool,
+    /// Count flow-outs (overflow, callback, voicemail) in the service level's denominator.
+    pub count_flow_outs: bool,
+}
+
+impl SlFormula {
+    fn from_doc(f: reports::SlFormula) -> SlFormula {
+        match f {
+            reports::SlFormula::AnsweredOrAbandonedInT => SlFormula::AnsweredOrAbandonedInT,
+            reports::SlFormula::AnsweredOnly => SlFormula::AnsweredOnly,
+            reports::SlFormula::AnsweredInTOverAll => SlFormula::AnsweredInTOverAll,
+            reports::SlFormula::AbandonedAfterT => SlFormula::AbandonedAfterT,
+        }
+    }
+
+    fn into_doc(self) -> reports::SlFormula {
+        match self {
+            SlFormula::AnsweredOrAbandonedInT => reports::SlFormula::AnsweredOrAbandonedInT,
+            SlFormula::AnsweredOnly => reports::SlFormula::AnsweredOnly,
+            SlFormula::AnsweredInTOverAll => reports::SlFormula::AnsweredInTOverAll,
+            SlFormula::AbandonedAfterT => reports::SlFormula::AbandonedAfterT,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CenterSettings {
@@ -74,6 +123,9 @@ pub struct CenterSettings {
     /// Left out when saving, the numbers set before are kept.
     #[serde(default)]
     pub closed_loop: Option<ClosedLoop>,
+    /// How reports count (指标口径); left out when saving, the choices made before are kept.
+    #[serde(default)]
+    pub reports: Option<ReportSettings>,
     /// Set by the server; give it back unchanged when saving (409 if someone saved since).
     #[serde(default)]
     pub version: Option<i64>,
@@ -116,6 +168,16 @@ impl CenterSettings {
                     callback_days: l.callback_days,
                 }
             }),
+            reports: Some({
+                let r = d.reports.unwrap_or_default();
+                ReportSettings {
+                    service_level_formula: SlFormula::from_doc(r.service_level_formula),
+                    service_level_s: r.service_level_s,
+                    short_abandon_s: r.short_abandon_s,
+                    exclude_short_abandons: r.exclude_short_abandons,
+                    count_flow_outs: r.count_flow_outs,
+                }
+            }),
             version,
         }
     }
@@ -149,6 +211,13 @@ impl CenterSettings {
                 fcr_days: l.fcr_days,
                 callback_attempts: l.callback_attempts,
                 callback_days: l.callback_days,
+            }),
+            reports: self.reports.map(|r| doc::ReportSettings {
+                service_level_formula: r.service_level_formula.into_doc(),
+                service_level_s: r.service_level_s,
+                short_abandon_s: r.short_abandon_s,
+                exclude_short_abandons: r.exclude_short_abandons,
+                count_flow_outs: r.count_flow_outs,
             }),
         }
     }

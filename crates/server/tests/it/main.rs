@@ -12,6 +12,7 @@ mod generated;
 mod imports;
 mod ops;
 mod orders;
+mod reports;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -1,0 +1,362 @@
+//! Reports over the event log: each tenant's half-hour rollups folded from the log as it is
+//! written (`reports::Fold`), kept in the store with their cursor in one transaction, and
+//! read back by period and dimension with the tenant's definitions (`reports::value`).
+//!
+//! The fold runs behind the log: a background task wakes when events are committed and
+//! folds what is new, tenant by tenant (one's failure is logged and the others go on).
+//! [`App::rebuild_rollups`] folds a tenant's whole log again from nothing, under the same
+//! lock, so the two never interleave.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use ::reports::{Components, Dim, Fold, Granularity, Rollup, Settings};
+use events::{CallEnded, Payload};
+use store::{RollupGroup, RollupRow, TenantId};
+
+use crate::config::{CenterSettings, Document, Queue};
+use crate::{App, AppError, AppResult};
+
+/// Events read from the log a batch.
+const BATCH: u32 = 5000;
+const DAY_MS: i64 = 86_400_000;
+
+/// A tenant's fold: how far it has read the log, and its state.
+#[derive(Debug)]
+pub(crate) struct Folding {
+    seq: i64,
+    fold: Fold,
+}
+
+/// Each tenant's fold, loaded on first use; `None` after a failed write (reloaded from the
+/// store's cursor next time).
+pub(crate) type Folds =
+    std::sync::Mutex<HashMap<TenantId, Arc<tokio::sync::Mutex<Option<Folding>>>>>;
+
+/// What a report asks for: `[from_ms, to_ms)` grouped by `granularity` and by `dim`'s keys
+/// (all of them, or `keys`).
+#[derive(Debug, Clone)]
+pub struct ReportQuery {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub granularity: Granularity,
+    pub dim: Dim,
+    pub keys: Option<Vec<String>>,
+}
+
+/// One row of a report: a period (its first instant) and a key, with its components.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    pub period_ms: i64,
+    pub key: String,
+    pub components: Components,
+}
+
+/// A report: its rows, each key's total over the range, the same for the period before,
+/// and the settings its metrics are computed with.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub zone: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub previous_from_ms: i64,
+    pub previous_to_ms: i64,
+    pub rows: Vec<ReportRow>,
+    /// Per key over the whole range (period = `from_ms`).
+    pub totals: Vec<ReportRow>,
+    /// Per key over the previous period.
+    pub previous: Vec<ReportRow>,
+    pub settings: Settings,
+    /// The log's events folded so far (the cursor): a report is complete up to there.
+    pub folded_seq: i64,
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+impl App {
+    fn fold_slot(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<Option<Folding>>> {
+        let mut folds = self.0.reports.lock().unwrap_or_else(|e| e.into_inner());
+        folds.entry(tenant).or_default().clone()
+    }
+
+    /// Folds the tenant's events logged since the rollups' cursor; how many were read.
+    pub async fn fold_rollups(&self, tenant: TenantId) -> AppResult<u64> {
+        let slot = self.fold_slot(tenant);
+        let mut folding = slot.lock().await;
+        self.fold_locked(tenant, &mut folding).await
+    }
+
+    /// Folds the tenant's whole log again into empty rollups (after a change of what the
+    /// rollups keep, or to check them); how many events were read.
+    pub async fn rebuild_rollups(&self, tenant: TenantId) -> AppResult<u64> {
+        let slot = self.fold_slot(tenant);
+        let mut folding = slot.lock().await;
+        self.store().scoped(tenant).clear_rollups().await?;
+        *folding = Some(Folding {
+            seq: 0,
+            fold: Fold::new(),
+        });
+        self.fold_locked(tenant, &mut folding).await
+    }
+
+    async fn fold_locked(&self, tenant: TenantId, slot: &mut Option<Folding>) -> AppResult<u64> {
+        if slot.is_none() {
+            *slot = Some(self.load_fold(tenant).await?);
+        }
+        let mut read = 0;
+        while let Some(f) = slot.as_mut() {
+            let batch = self
+                .store()
+                .scoped(tenant)
+                .events_after(f.seq, BATCH)
+                .await?;
+            let Some(last) = batch.last().map(|e| e.seq) else {
+                break;
+            };
+            let mut out = Rollup::default();
+            for e in &batch {
+                if let Some(ev) = self.read_event(e) {
+                    f.fold.apply(&ev, e.at_ms, &mut out);
+                }
+            }
+            let rows: Vec<RollupRow> = out
+                .0
+                .into_iter()
+                .map(|(k, c)| RollupRow {
+                    bucket_ms: k.bucket_ms,
+                    dim: k.dim.as_str().to_string(),
+                    key: k.key,
+                    values: c.to_vec(),
+                })
+                .collect();
+            let written = self
+                .store()
+                .scoped(tenant)
+                .apply_rollups(&rows, last, &f.fold.agents_state())
+                .await;
+            if let Err(e) = written {
+                // The fold moved on in memory but not in the store: start again from the
+                // store's cursor.
+                *slot = None;
+                return Err(e.into());
+            }
+            f.seq = last;
+            read += batch.len() as u64;
+            if batch.len() < BATCH as usize {
+                break;
+            }
+        }
+        Ok(read)
+    }
+
+    /// The fold as the store's cursor left it: the agents' states saved with it, and the
+    /// numbers' last contacts from the call records of the repeat window before it.
+    async fn load_fold(&self, tenant: TenantId) -> AppResult<Folding> {
+        let scoped = self.store().scoped(tenant);
+        let Some((seq, agents)) = scoped.rollup_cursor().await? else {
+            return Ok(Folding {
+                seq: 0,
+                fold: Fold::new(),
+            });
+        };
+        let mut fold = Fold::resume(&agents);
+        let at = scoped
+            .events_after(seq - 1, 1)
+            .await?
+            .first()
+            .map_or(self.now_ms(), |e| e.at_ms);
+        let window = i64::from(::reports::REPEAT_DAYS[::reports::REPEAT_DAYS.len() - 1]) * DAY_MS;
+        let mut cdrs = scoped
+            .events_of_kind(
+                CallEnded::KIND,
+                at - window - DAY_MS,
+                i64::MAX,
+                &[],
+                u32::MAX,
+            )
+            .await?;
+        cdrs.retain(|e| e.seq <= seq);
+        cdrs.sort_by_key(|e| e.seq);
+        for e in &cdrs {
+            if let Some(c) = self.read::<CallEnded>(e) {
+                fold.remember(&c);
+            }
+        }
+        Ok(Folding { seq, fold })
+    }
+
+    /// Folds every tenant's new events whenever the log commits (and each second), until
+    /// the app is dropped. One tenant's failure is logged and the others are folded.
+    pub fn start_rollups(&self) -> tokio::task::JoinHandle<()> {
+        let weak = Arc::downgrade(&self.0);
+        let mut written = self.events().written();
+        tokio::spawn(async move {
+            loop {
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(1), written.changed())
+                    .await;
+                let Some(inner) = weak.upgrade() else { return };
+                let app = App(inner);
+                let tenants = match app.store().tenants().await {
+                    Ok(t) => t,
+                    Err(e) => {
+                        tracing::warn!("rollups: {e}");
+                        continue;
+                    }
+                };
+                for t in &tenants {
+                    if let Err(e) = app.fold_rollups(t.id).await {
+                        tracing::error!(tenant = t.id.0, "rollups: {e}");
+                    }
+                }
+            }
+        })
+    }
+
+    /// The tenant's report definitions: its choices, with the closed loop's window as the
+    /// repeat-call window.
+    pub async fn report_settings(&self, tenant: TenantId) -> AppResult<Settings> {
+        let item = self
+            .store()
+            .scoped(tenant)
+            .config_item(CenterSettings::KIND, "center")
+            .await?;
+        let s = item.and_then(|i| crate::config::parse::<CenterSettings>(&i).ok());
+        let repeat_days = s
+            .as_ref()
+            .and_then(|s| s.closed_loop)
+            .unwrap_or_default()
+            .fcr_days;
+        Ok(s.and_then(|s| s.reports)
+            .unwrap_or_default()
+            .with_repeat_days(repeat_days))
+    }
+
+    /// The tenant's time zone.
+    pub async fn tenant_zone(&self, tenant: TenantId) -> AppResult<jiff::tz::TimeZone> {
+        let t = self
+            .store()
+            .tenant(tenant)
+            .await?
+            .ok_or(AppError::NotFound("tenant"))?;
+        jiff::tz::TimeZone::get(&t.time_zone).map_err(internal)
+    }
+
+    /// A report over the rollups, folded up to the log's latest event first.
+    pub async fn report(&self, tenant: TenantId, q: &ReportQuery) -> AppResult<Report> {
+        if q.to_ms <= q.from_ms {
+            return Err(AppError::invalid("to", "after from"));
+        }
+        let zone = self.tenant_zone(tenant).await?;
+        self.events().flush().await.map_err(internal)?;
+        self.fold_rollups(tenant).await?;
+        let seq = self
+            .store()
+            .scoped(tenant)
+            .rollup_cursor()
+            .await?
+            .map_or(0, |c| c.0);
+        let settings = self.report_settings(tenant).await?;
+        let (pf, pt) = ::reports::previous(q.from_ms, q.to_ms, &zone);
+        let scoped = self.store().scoped(tenant);
+        let dim = q.dim.as_str();
+        let keys = q.keys.as_deref();
+        let read = |c: &RollupRow| Components::from_slice(&c.values);
+        // Half hours first (grouped into periods here, in the tenant's zone), then each
+        // key's whole range and the previous period.
+        let group = if q.dim == Dim::All {
+            RollupGroup::Bucket
+        } else {
+            RollupGroup::BucketKey
+        };
+        let halves = scoped
+            .rollup_sums(dim, q.from_ms, q.to_ms, group, keys)
+            .await?;
+        let mut periods: BTreeMap<(i64, String), Components> = BTreeMap::new();
+        for r in &halves {
+            let p = ::reports::period_start(r.bucket_ms, q.granularity, &zone, q.from_ms);
+            periods
+                .entry((p, r.key.clone()))
+                .or_default()
+                .merge(&read(r));
+        }
+        let by_key = |rows: Vec<RollupRow>, at: i64| -> Vec<ReportRow> {
+            rows.iter()
+                .map(|r| ReportRow {
+                    period_ms: at,
+                    key: r.key.clone(),
+                    components: read(r),
+                })
+                .collect()
+        };
+        let totals = by_key(
+            scoped
+                .rollup_sums(dim, q.from_ms, q.to_ms, RollupGroup::Key, keys)
+                .await?,
+            q.from_ms,
+        );
+        let previous = by_key(
+            scoped
+                .rollup_sums(dim, pf, pt, RollupGroup::Key, keys)
+                .await?,
+            pf,
+        );
+        Ok(Report {
+            zone: zone.iana_name().unwrap_or("UTC").to_string(),
+            from_ms: q.from_ms,
+            to_ms: q.to_ms,
+            previous_from_ms: pf,
+            previous_to_ms: pt,
+            rows: periods
+                .into_iter()
+                .map(|((period_ms, key), components)| ReportRow {
+                    period_ms,
+                    key,
+                    components,
+                })
+                .collect(),
+            totals,
+            previous,
+            settings,
+            folded_seq: seq,
+        })
+    }
+
+    /// Names for a dimension's keys where it has them: queues' names, agents' display
+    /// names, wrap-up codes' Chinese names.
+    pub async fn report_labels(
+        &self,
+        tenant: TenantId,
+        dim: Dim,
+    ) -> AppResult<HashMap<String, String>> {
+        let scoped = self.store().scoped(tenant);
+        Ok(match dim {
+            Dim::Queue => scoped
+                .config_items(Queue::KIND)
+                .await?
+                .into_iter()
+                .filter_map(|i| {
+                    let q = crate::config::parse::<Queue>(&i).ok()?;
+                    Some((i.key, q.name))
+                })
+                .collect(),
+            Dim::Agent => scoped
+                .users()
+                .await?
+                .into_iter()
+                .map(|u| (u.id.0.to_string(), u.display_name))
+                .collect(),
+            Dim::Disposition => scoped
+                .config_item(CenterSettings::KIND, "center")
+                .await?
+                .and_then(|i| crate::config::parse::<CenterSettings>(&i).ok())
+                .unwrap_or_else(CenterSettings::defaults)
+                .dispositions
+                .into_iter()
+                .map(|d| (d.code, d.name_zh))
+                .collect(),
+            _ => HashMap::new(),
+        })
+    }
+}
