@@ -360,3 +360,12 @@ impl App {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The store's rollup columns are the reports' components, in order.
+    #[test]
+    fn issue_23_the_stores_columns_are_the_rollups_components() {
+        assert_eq!(::reports::columns(), store::ROLLUP_COLUMNS);
+    }
+}

@@ -170,8 +170,21 @@ impl Fold {
     /// Takes a call record already folded, to know its number's last contact (on start, the
     /// records of the last [`REPEAT_DAYS`] days, oldest first).
     pub fn remember(&mut self, cdr: &CallEnded) {
-        if let Some((number, last)) = contact(cdr) {
-            self.callers.insert(number, last);
+        if let Some((number, this)) = contact(cdr) {
+            self.keep(number, this);
+        }
+    }
+
+    /// Keeps `this` as the number's last contact unless a later one is known (records come
+    /// as calls end, not as they arrive).
+    fn keep(&mut self, number: String, this: LastContact) {
+        match self.callers.get_mut(&number) {
+            Some(last) if last.arrived_ms > this.arrived_ms => {}
+            Some(last) => *last = this,
+            None => {
+                self.callers.insert(number, this);
+                self.inserted += 1;
+            }
         }
     }
 
@@ -278,16 +291,14 @@ impl Fold {
                     }
                 }
             }
-            if gap < 0 {
-                // Records come as calls end: an earlier contact's ending late is not the
-                // number's last.
-                return;
-            }
         }
-        self.callers.insert(number, this);
-        self.inserted += 1;
-        if self.inserted > 4096 && self.inserted > self.callers.len() {
-            let horizon = c.arrived_at_ms - i64::from(REPEAT_DAYS[REPEAT_DAYS.len() - 1]) * DAY_MS;
+        self.keep(number, this);
+        // Numbers not heard from in the longest window (and a day more: a record comes as
+        // its call ends, after later calls' arrivals) count no more; forget them now and
+        // then.
+        if self.inserted > 4096 && self.inserted > self.callers.len() / 2 {
+            let window = i64::from(REPEAT_DAYS[REPEAT_DAYS.len() - 1]) + 1;
+            let horizon = c.arrived_at_ms - window * DAY_MS;
             self.callers.retain(|_, l| l.arrived_ms >= horizon);
             self.inserted = 0;
         }

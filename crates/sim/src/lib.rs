@@ -8,6 +8,7 @@
 //!
 //! Deterministic under its seed; no clock, no I/O.
 
+pub mod log;
 mod model;
 mod report;
 
@@ -33,6 +34,28 @@ const HOUR_MS: f64 = 3_600_000.0;
 pub fn run(model: &Model) -> Result<Report, ModelError> {
     model.validate()?;
     let mut sim = Sim::new(model)?;
+    sim.run();
+    Ok(sim.report())
+}
+
+/// Runs the model to its end, handing every event of the engine to `tap` as it happens
+/// (all kinds: agents' states, offers, queueing…), and reports. [`log::Logger`] turns them
+/// into the center's event log.
+pub fn run_with(model: &Model, tap: &mut dyn FnMut(&acd::Event)) -> Result<Report, ModelError> {
+    model.validate()?;
+    let mut sim = Sim::new(model)?;
+    sim.acd.record_only(&[
+        EventType::AgentState,
+        EventType::AgentPresence,
+        EventType::CallQueued,
+        EventType::CallOffered,
+        EventType::CallReturned,
+        EventType::CallAnswered,
+        EventType::CallbackRequested,
+        EventType::CallOverflowed,
+        EventType::CallEnded,
+    ]);
+    sim.tap = Some(tap);
     sim.run();
     Ok(sim.report())
 }
@@ -180,6 +203,8 @@ struct Sim<'m> {
     queues: Vec<Tally>,
     unfinished: u64,
     inputs: u64,
+    /// Who hears every event ([`run_with`]).
+    tap: Option<&'m mut dyn FnMut(&acd::Event)>,
 }
 
 impl std::fmt::Debug for Sim<'_> {
@@ -229,6 +254,7 @@ impl<'m> Sim<'m> {
             queues: vec![Tally::default(); model.queues.len()],
             unfinished: 0,
             inputs: 0,
+            tap: None,
         };
         let config_error = |field: String, e: acd::AcdError| ModelError {
             field,
@@ -555,6 +581,9 @@ impl<'m> Sim<'m> {
             }
         }
         while let Some(event) = self.acd.poll_event() {
+            if let Some(tap) = self.tap.as_mut() {
+                tap(&event);
+            }
             match event.kind {
                 EventKind::CallAnswered {
                     call,
