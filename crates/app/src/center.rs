@@ -87,7 +87,7 @@ pub struct Center {
     /// Queues as configured, for re-applying those on a calendar when it opens or closes.
     queue_inputs: HashMap<String, Queue>,
     /// Live calls, for their detail records.
-    calls: HashMap<CallId, CallRecord>,
+    pub(crate) calls: HashMap<CallId, CallRecord>,
     /// The engine's id of each live call by the call's own id.
     by_key: HashMap<String, CallId>,
     next_call: u64,
@@ -384,8 +384,8 @@ impl Center {
         self.refresh_phone(user);
     }
 
-    /// At midnight in the tenant's zone: the floor's counts and the engine's daily
-    /// counters (fewest calls, least talk time) start again.
+    /// At midnight in the tenant's zone: the engine's daily counters (fewest calls, least
+    /// talk time) start again.
     fn new_day(&mut self) {
         let now = self.now;
         if self.floor.roll(ms(now)) {
@@ -683,6 +683,38 @@ pub struct CallRecord {
     pub media: Option<events::MediaCounts>,
     /// A 回访 task: the work order called back.
     pub order: Option<i64>,
+}
+
+impl CallRecord {
+    /// An answered call still going on, as its record would read if it ended at `now_ms`.
+    pub(crate) fn in_progress(&self, now_ms: i64) -> Option<events::CallEnded> {
+        let answered = self.answered_ms?;
+        Some(events::CallEnded {
+            call_id: self.id.clone(),
+            caller: self.caller.clone(),
+            customer_id: self.customer,
+            queue: self.queue.clone(),
+            first_queue: self.queue.clone(),
+            agent_id: self.agent,
+            offered_to: self.offered_to,
+            arrived_at_ms: self.arrived_ms,
+            answered_at_ms: Some(answered),
+            ended_at_ms: now_ms,
+            wait_ms: answered - self.arrived_ms,
+            talk_ms: (now_ms - answered).max(0),
+            ring_ms: self.offered_ms.map_or(0, |o| (answered - o).max(0)),
+            hold_ms: self.hold_ms + self.hold_since_ms.map_or(0, |h| (now_ms - h).max(0)),
+            ivr_ms: self.ivr_ms,
+            dialled: self.dialled.clone(),
+            recording: None,
+            ended_by: None,
+            end_reason: None,
+            media: None,
+            outcome: events::Outcome::Answered,
+            segment: self.segment,
+            transferred_to: None,
+        })
+    }
 }
 
 /// An id from a count of ids handed out.
@@ -1081,12 +1113,7 @@ fn observe(c: &mut Center) -> Vec<NewEvent> {
     let mut out = Vec::new();
     while let Some(event) = c.acd.poll_event() {
         let at_ms = ms(event.at);
-        let acd = &c.acd;
-        c.floor.observe(&event.kind, at_ms, |q| {
-            acd.queue_config(q).map_or(0, |cfg| {
-                u64::try_from(cfg.service_time.as_millis()).unwrap_or(0)
-            })
-        });
+        c.floor.observe(&event.kind, at_ms);
         let record = call_record(c, &event.kind, at_ms);
         let payload = events::AcdEvent::new(event.kind, |q| c.queue_key(q).map(String::from));
         c.seq += 1;

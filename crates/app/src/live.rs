@@ -1,10 +1,11 @@
-//! The floor as the floor view and the wallboard read it: every queue's day and every
-//! agent's state, taken from the tenant's engine and its [`crate::floor::Floor`] in one job
-//! so the snapshot is consistent.
+//! The floor as the floor view and the wallboard read it: every queue and every agent's
+//! state, taken from the tenant's engine and its [`crate::floor::Floor`] in one job so the
+//! snapshot is consistent, and the day's counts from the reports' rollups with the calls
+//! in progress counted as if they ended now ([`crate::App::floor_day`]).
+
+use std::collections::HashMap;
 
 use tokio::sync::watch;
-
-use crate::floor::QueueDay;
 
 /// The engine's part of the floor, taken in one job so it is consistent.
 #[derive(Debug, Clone)]
@@ -16,6 +17,9 @@ pub struct Live {
     pub flow_alert: Option<(i64, String, String)>,
     pub queues: Vec<LiveQueue>,
     pub agents: Vec<LiveAgent>,
+    /// Calls answered and not yet ended, as records ending now: today's counts include
+    /// them the moment they are answered.
+    pub in_progress: Vec<events::CallEnded>,
 }
 
 #[derive(Debug, Clone)]
@@ -26,10 +30,8 @@ pub struct LiveQueue {
     pub waiting: usize,
     /// Since when the longest-waiting call waits.
     pub oldest_ms: Option<i64>,
-    pub day: QueueDay,
-    /// The service-level goal (0.8) in `target_s` seconds.
+    /// The queue's service-level goal (0.8).
     pub goal: f64,
-    pub target_s: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -58,9 +60,7 @@ impl crate::center::Center {
                     open,
                     waiting,
                     oldest_ms: self.floor.oldest_waiting(id),
-                    day: self.floor.day(id),
                     goal: cfg.service_level,
-                    target_s: cfg.service_time.as_secs_f64(),
                 })
             })
             .collect();
@@ -87,12 +87,20 @@ impl crate::center::Center {
                     .unwrap_or_default(),
             })
             .collect();
+        let now_ms = crate::center::ms(self.now);
+        let in_progress = self
+            .calls
+            .values()
+            .filter(|r| r.order.is_none())
+            .filter_map(|r| r.in_progress(now_ms))
+            .collect();
         Live {
-            now_ms: crate::center::ms(self.now),
+            now_ms,
             alert: self.floor.alert.clone(),
             flow_alert: self.floor.flow_alert.clone(),
             queues,
             agents,
+            in_progress,
         }
     }
 }
@@ -101,6 +109,44 @@ impl crate::App {
     /// The tenant's floor now.
     pub async fn floor_live(&self, tenant: store::TenantId) -> crate::AppResult<Live> {
         self.center(tenant, |c| c.live()).await
+    }
+
+    /// Today's counts by queue (since midnight in the tenant's zone), from the rollups and
+    /// the calls in progress, with the tenant's report definitions: what the floor view
+    /// and the wallboard show.
+    pub async fn floor_day(
+        &self,
+        tenant: store::TenantId,
+        live: &Live,
+    ) -> crate::AppResult<(HashMap<String, reports::Components>, reports::Settings)> {
+        let zone = self.tenant_zone(tenant).await?;
+        let day = reports::period_start(live.now_ms, reports::Granularity::Day, &zone, 0);
+        self.fold_rollups(tenant).await?;
+        let rows = self
+            .store()
+            .scoped(tenant)
+            .rollup_sums(
+                reports::Dim::Queue.as_str(),
+                day,
+                i64::MAX,
+                store::RollupGroup::Key,
+                None,
+            )
+            .await?;
+        let mut by_queue: HashMap<String, reports::Components> = rows
+            .into_iter()
+            .map(|r| (r.key, reports::Components::from_slice(&r.values)))
+            .collect();
+        let mut now = reports::Rollup::default();
+        for c in live.in_progress.iter().filter(|c| c.arrived_at_ms >= day) {
+            reports::call_rows(c, &mut now);
+        }
+        for (k, c) in now.0 {
+            if k.dim == reports::Dim::Queue {
+                by_queue.entry(k.key).or_default().merge(&c);
+            }
+        }
+        Ok((by_queue, self.report_settings(tenant).await?))
     }
 
     /// Wakes after each change of the tenant's floor.

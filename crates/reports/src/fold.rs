@@ -217,54 +217,7 @@ impl Fold {
     }
 
     fn call(&mut self, c: &CallEnded, out: &mut Rollup) {
-        let at = c.arrived_at_ms;
-        match c.outcome {
-            Outcome::Outbound | Outcome::CallbackDone => {
-                let mut dims = vec![(Dim::All, String::new())];
-                dims.extend(c.agent_id.map(|a| (Dim::Agent, a.to_string())));
-                for (dim, key) in dims {
-                    let r = out.row(at, dim, key);
-                    r.outbound += 1;
-                    if c.answered_at_ms.is_some() {
-                        r.outbound_answered += 1;
-                        r.outbound_talk_ms += c.talk_ms;
-                    }
-                }
-                return;
-            }
-            Outcome::Ivr => {
-                let r = out.row(at, Dim::All, "");
-                r.ivr_ended += 1;
-                r.ivr_ms += i64::try_from(c.ivr_ms).unwrap_or(0);
-                if !c.dialled.is_empty() {
-                    let r = out.row(at, Dim::Dialled, c.dialled.clone());
-                    r.ivr_ended += 1;
-                    r.ivr_ms += i64::try_from(c.ivr_ms).unwrap_or(0);
-                }
-            }
-            _ => {
-                // The center counts each customer contact once: a transfer's later part
-                // counts as transferred in, with its talk, not as a new contact.
-                part(out.row(at, Dim::All, ""), c, c.segment == 0);
-                let overflowed = !c.first_queue.is_empty() && c.first_queue != c.queue;
-                if overflowed {
-                    let r = out.row(at, Dim::Queue, c.first_queue.clone());
-                    r.offered += 1;
-                    r.flowed_out += 1;
-                }
-                if !c.queue.is_empty() {
-                    let r = out.row(at, Dim::Queue, c.queue.clone());
-                    part(r, c, true);
-                    r.overflow_in += i64::from(overflowed);
-                }
-                if let Some(agent) = c.agent_id {
-                    part(out.row(at, Dim::Agent, agent.to_string()), c, true);
-                }
-                if c.segment == 0 && !c.dialled.is_empty() {
-                    part(out.row(at, Dim::Dialled, c.dialled.clone()), c, true);
-                }
-            }
-        }
+        call_rows(c, out);
         self.repeat(c, out);
     }
 
@@ -345,6 +298,58 @@ impl Fold {
                 );
             }
             _ => {}
+        }
+    }
+}
+
+/// What one call record adds, apart from the repeat measures (which need the numbers'
+/// history): also how the floor counts a call still in progress, as if it ended now.
+pub fn call_rows(c: &CallEnded, out: &mut Rollup) {
+    let at = c.arrived_at_ms;
+    match c.outcome {
+        Outcome::Outbound | Outcome::CallbackDone => {
+            let mut dims = vec![(Dim::All, String::new())];
+            dims.extend(c.agent_id.map(|a| (Dim::Agent, a.to_string())));
+            for (dim, key) in dims {
+                let r = out.row(at, dim, key);
+                r.outbound += 1;
+                if c.answered_at_ms.is_some() {
+                    r.outbound_answered += 1;
+                    r.outbound_talk_ms += c.talk_ms;
+                }
+            }
+        }
+        Outcome::Ivr => {
+            let r = out.row(at, Dim::All, "");
+            r.ivr_ended += 1;
+            r.ivr_ms += i64::try_from(c.ivr_ms).unwrap_or(0);
+            if !c.dialled.is_empty() {
+                let r = out.row(at, Dim::Dialled, c.dialled.clone());
+                r.ivr_ended += 1;
+                r.ivr_ms += i64::try_from(c.ivr_ms).unwrap_or(0);
+            }
+        }
+        _ => {
+            // The center counts each customer contact once: a transfer's later part
+            // counts as transferred in, with its talk, not as a new contact.
+            part(out.row(at, Dim::All, ""), c, c.segment == 0);
+            let overflowed = !c.first_queue.is_empty() && c.first_queue != c.queue;
+            if overflowed {
+                let r = out.row(at, Dim::Queue, c.first_queue.clone());
+                r.offered += 1;
+                r.flowed_out += 1;
+            }
+            if !c.queue.is_empty() {
+                let r = out.row(at, Dim::Queue, c.queue.clone());
+                part(r, c, true);
+                r.overflow_in += i64::from(overflowed);
+            }
+            if let Some(agent) = c.agent_id {
+                part(out.row(at, Dim::Agent, agent.to_string()), c, true);
+            }
+            if c.segment == 0 && !c.dialled.is_empty() {
+                part(out.row(at, Dim::Dialled, c.dialled.clone()), c, true);
+            }
         }
     }
 }

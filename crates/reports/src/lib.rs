@@ -14,7 +14,9 @@ mod periods;
 pub use components::{
     Components, REPEAT_DAYS, THRESHOLDS_S, columns, repeat_index, threshold_index,
 };
-pub use fold::{AgentSpan, Dim, Fold, HALF_HOUR_MS, Rollup, RowKey, bucket, reason_name};
+pub use fold::{
+    AgentSpan, Dim, Fold, HALF_HOUR_MS, Rollup, RowKey, bucket, call_rows, reason_name,
+};
 pub use metrics::{
     GLOSSARY, Metric, Settings, SlFormula, Unit, glossary_markdown, metric, service_level_parts,
     value,

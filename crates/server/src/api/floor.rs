@@ -34,18 +34,24 @@ pub struct QueueFloor {
     pub waiting: usize,
     /// Since when the longest-waiting call (ringing included) waits.
     pub oldest_waiting_since_ms: Option<i64>,
-    /// Today, since midnight in the center's time zone.
+    /// Today, since midnight in the center's time zone, as the reports count (see the
+    /// glossary, `/api/reports/glossary`): calls whose wait has ended, and those answered
+    /// and still going on.
     pub offered: u32,
     pub answered: u32,
     pub answered_in_target: u32,
     pub abandoned: u32,
+    /// Abandoned within the tenant's short-abandon time (in `abandoned` too).
+    pub short_abandoned: u32,
+    /// Sent on: overflowed to another queue, a callback, voicemail or a disconnect.
     pub overflowed: u32,
-    /// Answered within `target_seconds` over calls whose wait ended today (answered,
-    /// abandoned, sent on); `null` before the first.
+    /// By the tenant's service-level formula; `null` before the first call it counts.
     pub service_level: Option<f64>,
+    /// Average speed of answer, seconds; `null` before the first answer.
+    pub asa_seconds: Option<f64>,
     /// The goal, e.g. 0.8 (80 %) …
     pub service_level_goal: f64,
-    /// … in this many seconds.
+    /// … in this many seconds (the tenant's service-level time).
     pub target_seconds: f64,
     /// Agents serving the queue by state (`ready`, `talking`, `not_ready`…).
     pub agents: HashMap<String, u32>,
@@ -143,14 +149,18 @@ async fn directory(state: &AppState, tenant: TenantId) -> ApiResult<Directory> {
     })
 }
 
+/// Today's counts by queue and the definitions they are read with.
+type Day = (HashMap<String, reports::Components>, reports::Settings);
+
 /// The whole floor now.
 pub async fn snapshot(state: &AppState, tenant: TenantId) -> ApiResult<FloorView> {
     let live = state.app().floor_live(tenant).await?;
-    Ok(assemble(live, &directory(state, tenant).await?))
+    let day = state.app().floor_day(tenant, &live).await?;
+    Ok(assemble(live, &directory(state, tenant).await?, &day))
 }
 
 /// The engine's floor with the directory's names.
-fn assemble(live: Live, dir: &Directory) -> FloorView {
+fn assemble(live: Live, dir: &Directory, (days, settings): &Day) -> FloorView {
     let mut agents = Vec::new();
     for a in live.agents {
         let Some((name, extension)) = dir.people.get(&a.user) else {
@@ -182,6 +192,9 @@ fn assemble(live: Live, dir: &Directory) -> FloorView {
             for a in agents.iter().filter(|a| a.queues.contains(&q.key)) {
                 *by_state.entry(a.status.state.clone()).or_insert(0) += 1;
             }
+            let day = days.get(&q.key).cloned().unwrap_or_default();
+            let count = |k: &str| reports::value(k, &day, settings).unwrap_or(0.0) as u32;
+            let t = reports::threshold_index(settings.service_level_s);
             QueueFloor {
                 name: dir
                     .queue_names
@@ -192,14 +205,19 @@ fn assemble(live: Live, dir: &Directory) -> FloorView {
                 open: q.open,
                 waiting: q.waiting,
                 oldest_waiting_since_ms: q.oldest_ms,
-                offered: q.day.offered,
-                answered: q.day.answered,
-                answered_in_target: q.day.answered_in_target,
-                abandoned: q.day.abandoned,
-                overflowed: q.day.overflowed,
-                service_level: q.day.service_level(),
+                offered: count("offered"),
+                answered: count("answered"),
+                answered_in_target: u32::try_from(day.answered_in[t]).unwrap_or(0),
+                abandoned: count("abandoned"),
+                short_abandoned: count("short_abandoned"),
+                overflowed: u32::try_from(
+                    day.flowed_out + day.callback_requested + day.voicemail + day.disconnected,
+                )
+                .unwrap_or(0),
+                service_level: reports::value("service_level", &day, settings),
+                asa_seconds: reports::value("asa", &day, settings),
                 service_level_goal: q.goal,
-                target_seconds: q.target_s,
+                target_seconds: f64::from(settings.service_level_s),
                 agents: by_state,
             }
         })
@@ -366,7 +384,10 @@ async fn serve(
                 if stale {
                     dir = directory(&state, tenant).await.ok();
                 }
-                dir.as_ref().map(|d| assemble(live, d))
+                match state.app().floor_day(tenant, &live).await {
+                    Ok(day) => dir.as_ref().map(|d| assemble(live, d, &day)),
+                    Err(_) => None,
+                }
             }
             Err(_) => None,
         };

@@ -81,6 +81,35 @@ fn issue_23_a_days_calls_by_the_glossarys_definitions() {
         // The day before, beside it.
         assert_eq!(metric(&all, "previous", "", "offered"), 1.0);
         assert_eq!(all["rows"].as_array().unwrap().len(), 1);
+        // The floor counts today the same way, with the same definitions.
+        let (s, floor) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/floor", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{floor}");
+        let q = floor["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["key"] == "water-queue")
+            .expect("the queue is on the floor");
+        assert_eq!(
+            (
+                &q["offered"],
+                &q["answered"],
+                &q["abandoned"],
+                &q["short_abandoned"]
+            ),
+            (&json!(4), &json!(2), &json!(2), &json!(1)),
+            "{q}"
+        );
+        assert_eq!(
+            q["service_level"],
+            metric(&all, "totals", "", "service_level")
+        );
+        assert_eq!(
+            (&q["target_seconds"], &q["asa_seconds"]),
+            (&json!(20.0), &json!(20.0))
+        );
         // By agent, with the agent's name.
         let (s, by_agent) = ask(format!(
             "/api/reports?from={DAY}&to={DAY}&dim=agent&metrics=answered,avg_talk"
