@@ -3192,11 +3192,18 @@ export interface components {
             answered: number;
             /** Format: int32 */
             answered_in_target: number;
+            /**
+             * Format: double
+             * @description Average speed of answer, seconds; `null` before the first answer.
+             */
+            asa_seconds?: number | null;
             key: string;
             name: string;
             /**
              * Format: int32
-             * @description Today, since midnight in the center's time zone.
+             * @description Today, since midnight in the center's time zone, as the reports count (see the
+             *     glossary, `/api/reports/glossary`): calls whose wait has ended, and those answered
+             *     and still going on.
              */
             offered: number;
             /**
@@ -3205,12 +3212,14 @@ export interface components {
              */
             oldest_waiting_since_ms?: number | null;
             open: boolean;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Sent on: overflowed to another queue, a callback, voicemail or a disconnect.
+             */
             overflowed: number;
             /**
              * Format: double
-             * @description Answered within `target_seconds` over calls whose wait ended today (answered,
-             *     abandoned, sent on); `null` before the first.
+             * @description By the tenant's service-level formula; `null` before the first call it counts.
              */
             service_level?: number | null;
             /**
@@ -3219,8 +3228,13 @@ export interface components {
              */
             service_level_goal: number;
             /**
+             * Format: int32
+             * @description Abandoned within the tenant's short-abandon time (in `abandoned` too).
+             */
+            short_abandoned: number;
+            /**
              * Format: double
-             * @description … in this many seconds.
+             * @description … in this many seconds (the tenant's service-level time).
              */
             target_seconds: number;
             /** @description Calls waiting now (held for a sticky agent included, ringing not). */
