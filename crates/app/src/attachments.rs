@@ -94,25 +94,15 @@ impl App {
                 )
             })?;
         // Only a file among the tenant's own recordings, however the record names it.
-        let root = self.0.files.get().ok_or_else(|| {
-            AppError::InvalidState("files cannot be kept: no data directory is set".into())
-        })?;
-        let mine = root.join("recordings").join(tenant.0.to_string());
-        let (Ok(path), Ok(mine)) = (
-            tokio::fs::canonicalize(&recorded).await,
-            tokio::fs::canonicalize(&mine).await,
-        ) else {
-            return Err(AppError::invalid(
-                "call_id",
-                "the call's recording is not there",
-            ));
-        };
-        if !path.starts_with(&mine) {
-            return Err(AppError::invalid(
-                "call_id",
-                "the call's recording is not there",
+        if self.0.files.get().is_none() {
+            return Err(AppError::InvalidState(
+                "files cannot be kept: no data directory is set".into(),
             ));
         }
+        let path = self
+            .tenant_recording(tenant, &recorded)
+            .await
+            .ok_or_else(|| AppError::invalid("call_id", "the call's recording is not there"))?;
         let size = tokio::fs::metadata(&path)
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?

@@ -58,6 +58,9 @@ pub enum Perm {
     /// Keep a copy of a call's recording on its work order (those who may hear calls and
     /// work orders: team leads, experts, managers).
     AttachRecordings,
+    /// Play calls' recordings (every listen audited): managers, team leads, quality
+    /// inspectors, and experts their own calls.
+    ListenRecordings,
     /// Reports (报表) and the glossary of their metrics: managers, team leads, quality.
     ViewReports,
 }
@@ -92,6 +95,7 @@ impl Perm {
             Perm::ManageIncidents => "manage_incidents",
             Perm::AttachRecordings => "attach_recordings",
             Perm::ViewReports => "view_reports",
+            Perm::ListenRecordings => "listen_recordings",
         }
     }
 
@@ -133,6 +137,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ManageIncidents,
             AttachRecordings,
             ViewReports,
+            ListenRecordings,
         ],
         // Team leads (班组长) take calls on a busy floor too.
         Role::Supervisor => &[
@@ -156,6 +161,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ManageIncidents,
             AttachRecordings,
             ViewReports,
+            ListenRecordings,
         ],
         Role::Agent => &[
             Session,
@@ -183,6 +189,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             WorkOrders,
             HandleOrders,
             AttachRecordings,
+            ListenRecordings,
         ],
         Role::QualityInspector => &[
             Session,
@@ -194,6 +201,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewCalls,
             ViewOrders,
             ViewReports,
+            ListenRecordings,
         ],
         // Finance and the other back-office departments see what the front line may not.
         Role::BackOffice => &[

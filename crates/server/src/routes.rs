@@ -1026,6 +1026,20 @@ pub fn table() -> Vec<Endpoint> {
         ep(M::GET, "/api/cdrs", Some(ViewCalls), None, get(cdrs::list)),
         ep(
             M::GET,
+            "/api/calls/{call_id}/trail",
+            Some(ViewCalls),
+            None,
+            get(cdrs::trail),
+        ),
+        ep(
+            M::GET,
+            "/api/calls/{call_id}/recording",
+            Some(ListenRecordings),
+            None,
+            get(cdrs::recording),
+        ),
+        ep(
+            M::GET,
             "/api/cdrs/export",
             Some(ViewCalls),
             None,

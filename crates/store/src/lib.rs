@@ -663,6 +663,21 @@ impl TenantStore<'_> {
         filters: &[(&str, String)],
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.events_where(kind, from_ms, to_ms, filters, &[], limit)
+            .await
+    }
+
+    /// [`TenantStore::events_of_kind`], also with payload numbers in ranges: `(field, min,
+    /// max)`, both included (call records by arrival time or talk time).
+    pub async fn events_where(
+        &self,
+        kind: &str,
+        from_ms: i64,
+        to_ms: i64,
+        filters: &[(&str, String)],
+        ranges: &[(&str, i64, i64)],
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let tenant = self.tenant;
         let payload = match self.store.backend() {
             Backend::Sqlite => "payload",
@@ -687,6 +702,19 @@ impl TenantStore<'_> {
                 Backend::Postgres => format!(" AND payload->>'{field}' = ${n}"),
             });
         }
+        for (i, (field, _, _)) in ranges.iter().enumerate() {
+            crate::model::check(
+                "filter",
+                field.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "a payload field name",
+            )?;
+            let n = 6 + filters.len() + 2 * i;
+            let value = match self.store.backend() {
+                Backend::Sqlite => format!("CAST(json_extract(payload, '$.{field}') AS INTEGER)"),
+                Backend::Postgres => format!("(payload->>'{field}')::BIGINT"),
+            };
+            sql.push_str(&format!(" AND {value} >= ${n} AND {value} <= ${}", n + 1));
+        }
         sql.push_str(" ORDER BY at DESC, seq DESC LIMIT $5");
         on_db!(self.store, pool => {
             let mut q = sqlx::query(&sql)
@@ -697,6 +725,9 @@ impl TenantStore<'_> {
                 .bind(i64::from(limit));
             for (_, v) in filters {
                 q = q.bind(v.clone());
+            }
+            for (_, min, max) in ranges {
+                q = q.bind(*min).bind(*max);
             }
             q.fetch_all(pool).await?.iter().map(event_from).collect()
         })

@@ -74,6 +74,23 @@ pub struct CdrParams {
     pub queue: Option<String>,
     pub agent_id: Option<i64>,
     pub customer_id: Option<i64>,
+    /// The caller's number, as written anywhere (`138 1234 5678`, `+86…`).
+    pub caller: Option<String>,
+    /// The number dialled.
+    pub dialled: Option<String>,
+    pub call_id: Option<String>,
+    /// `answered`, `abandoned`, `voicemail`, `callback`, `disconnected`, `overflowed`,
+    /// `callback_done`, `ivr`, `outbound` or `interrupted`.
+    pub outcome: Option<String>,
+    /// Only calls that arrived at or after this instant (ms) and before `arrived_to_ms`:
+    /// the calls a report counted in a period (reports count calls when they arrive).
+    pub arrived_from_ms: Option<i64>,
+    pub arrived_to_ms: Option<i64>,
+    /// Talk time at least / at most this many seconds.
+    pub min_talk_s: Option<i64>,
+    pub max_talk_s: Option<i64>,
+    /// Wrapped up with this disposition code.
+    pub disposition: Option<String>,
     /// 1 to 500 (50 if left out); the export takes up to 100,000.
     pub limit: Option<u32>,
     /// For the export: `xlsx` (default) or `csv`.
@@ -90,12 +107,68 @@ async fn find(state: &AppState, caller: &Caller, p: &CdrParams, limit: u32) -> A
     } else {
         p.agent_id
     };
+    const OUTCOMES: [&str; 10] = [
+        "answered",
+        "abandoned",
+        "voicemail",
+        "callback",
+        "disconnected",
+        "overflowed",
+        "callback_done",
+        "ivr",
+        "outbound",
+        "interrupted",
+    ];
+    if let Some(o) = &p.outcome
+        && !OUTCOMES.contains(&o.as_str())
+    {
+        return Err(ApiError::invalid("outcome", OUTCOMES.join(", ")));
+    }
+    let caller_number = match p.caller.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(
+            phone::normalize(raw, None)
+                .map_err(|e| ApiError::invalid("caller", e.to_string()))?
+                .as_str()
+                .to_string(),
+        ),
+    };
+    let arrived = match (p.arrived_from_ms, p.arrived_to_ms) {
+        (None, None) => None,
+        (from, to) => Some((from.unwrap_or(0), to.unwrap_or(i64::MAX))),
+    };
+    let talk_ms = match (p.min_talk_s, p.max_talk_s) {
+        (None, None) => None,
+        (min, max) => {
+            let (min, max) = (min.unwrap_or(0), max.unwrap_or(i64::MAX / 1000));
+            if min < 0 || max < min {
+                return Err(ApiError::invalid(
+                    "max_talk_s",
+                    "at least min_talk_s, both 0 or more",
+                ));
+            }
+            Some((min.saturating_mul(1000), max.saturating_mul(1000)))
+        }
+    };
+    // A report's drill-down asks by arrival: the records end up to a day after.
+    let from_ms = p.from_ms.or(arrived.map(|a| a.0)).unwrap_or(0);
+    let to_ms = p.to_ms.unwrap_or_else(|| match arrived {
+        Some((_, to)) if to < i64::MAX => to.saturating_add(86_400_000),
+        _ => state.now_ms() + 1,
+    });
     let filter = app::records::CdrFilter {
-        from_ms: p.from_ms.unwrap_or(0),
-        to_ms: p.to_ms.unwrap_or_else(|| state.now_ms() + 1),
+        from_ms,
+        to_ms,
         queue: p.queue.clone(),
         agent_id,
         customer_id: p.customer_id,
+        caller: caller_number,
+        dialled: p.dialled.clone().filter(|d| !d.is_empty()),
+        call_id: p.call_id.clone().filter(|d| !d.is_empty()),
+        outcome: p.outcome.clone(),
+        arrived,
+        talk_ms,
+        disposition: p.disposition.clone().filter(|d| !d.is_empty()),
         limit,
     };
     let tenant = caller.tenant()?;
@@ -278,8 +351,156 @@ pub async fn mine(
         queue: None,
         agent_id: Some(caller.user.id.0),
         customer_id: None,
+        caller: None,
+        dialled: None,
+        call_id: None,
+        outcome: None,
+        arrived_from_ms: None,
+        arrived_to_ms: None,
+        min_talk_s: None,
+        max_talk_s: None,
+        disposition: None,
         limit: None,
         format: None,
     };
     Ok(Json(find(&state, &caller, &p, 20).await?))
+}
+
+/// One thing the log says about a call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrailStep {
+    pub at_ms: i64,
+    /// The event's kind: `call.arrived`, `ivr.node`, `call.queued`, `call.ringing`,
+    /// `call.transferred`, `call.consult`, `call.recording`, `call.wrapup`, `call.ended`,
+    /// `call.survey`…
+    pub kind: String,
+    /// The event's payload (its schema is the kind's, in this document's components).
+    pub payload: serde_json::Value,
+}
+
+/// A call's trail (IVR path, queueing, rings, transfers, consultations, recordings, its
+/// records and survey), oldest first.
+#[utoipa::path(get, path = "/api/calls/{call_id}/trail", tag = "calls",
+    params(("call_id" = String, Path)),
+    responses((status = 200, body = Vec<TrailStep>), (status = 404, body = ErrorBody)))]
+pub async fn trail(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    crate::extract::ApiPath(call_id): crate::extract::ApiPath<String>,
+) -> ApiResult<Json<Vec<TrailStep>>> {
+    let tenant = caller.tenant()?;
+    let records = own_records(&state, &caller, &call_id).await?;
+    let around = records.iter().map(|c| c.arrived_at_ms).min().unwrap_or(0);
+    let steps = state.app().call_trail(tenant, &call_id, around).await?;
+    Ok(Json(
+        steps
+            .into_iter()
+            .map(|(at_ms, e)| TrailStep {
+                at_ms,
+                kind: e.kind(),
+                payload: e.to_value(),
+            })
+            .collect(),
+    ))
+}
+
+/// The call's records, if the caller may see the call: an expert only the calls they took.
+async fn own_records(
+    state: &AppState,
+    caller: &Caller,
+    call_id: &str,
+) -> ApiResult<Vec<events::CallEnded>> {
+    let tenant = caller.tenant()?;
+    let filter = app::records::CdrFilter {
+        from_ms: 0,
+        to_ms: i64::MAX,
+        call_id: Some(call_id.to_string()),
+        limit: 100,
+        ..Default::default()
+    };
+    let records = state.app().cdrs(tenant, &filter).await?;
+    let mine = caller.user.role != store::Role::Expert
+        || records.iter().any(|c| c.agent_id == Some(caller.user.id.0));
+    if records.is_empty() || !mine {
+        return Err(ApiError::not_found("call"));
+    }
+    Ok(records)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingParams {
+    /// The part of the call (0 for the first; one more per transfer).
+    pub segment: Option<u32>,
+}
+
+/// A call's recording (stereo WAV: caller left, agent right), to play in the browser;
+/// byte ranges served for seeking. Each listen is audited.
+#[utoipa::path(get, path = "/api/calls/{call_id}/recording", tag = "calls",
+    params(("call_id" = String, Path), RecordingParams),
+    responses((status = 200, description = "The WAV file", content_type = "audio/wav"),
+              (status = 206, description = "A byte range of it", content_type = "audio/wav"),
+              (status = 404, body = ErrorBody)))]
+pub async fn recording(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    crate::extract::ApiPath(call_id): crate::extract::ApiPath<String>,
+    ApiQuery(p): ApiQuery<RecordingParams>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    use axum::http::StatusCode;
+    use axum::http::header::{ACCEPT_RANGES, CONTENT_RANGE, RANGE};
+    let tenant = caller.tenant()?;
+    own_records(&state, &caller, &call_id).await?;
+    let segment = p.segment.unwrap_or(0);
+    let (path, cdr) = state
+        .app()
+        .call_recording(tenant, &call_id, segment)
+        .await?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| ApiError::not_found("recording"))?;
+    let len = bytes.len() as u64;
+    // `bytes=a-b`, `bytes=a-`: one range; anything else is the whole file.
+    let range = headers
+        .get(RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("bytes="))
+        .and_then(|r| {
+            let (a, b) = r.split_once('-')?;
+            let a: u64 = a.trim().parse().ok()?;
+            let b: u64 = match b.trim() {
+                "" => len.checked_sub(1)?,
+                b => b.parse::<u64>().ok()?.min(len.checked_sub(1)?),
+            };
+            (a <= b).then_some((a, b))
+        });
+    // A listen starts at the file's start: audited once, not for every range asked.
+    if range.is_none_or(|(a, _)| a == 0) {
+        super::audit(
+            &state,
+            &caller,
+            "recording.listen",
+            "call",
+            &call_id,
+            json!({ "segment": segment, "agent_id": cdr.agent_id, "caller": cdr.caller }),
+        )
+        .await?;
+    }
+    let content_type = (CONTENT_TYPE, "audio/wav".to_string());
+    let ranges = (ACCEPT_RANGES, "bytes".to_string());
+    Ok(match range {
+        Some((a, b)) => (
+            StatusCode::PARTIAL_CONTENT,
+            [
+                content_type,
+                ranges,
+                (CONTENT_RANGE, format!("bytes {a}-{b}/{len}")),
+            ],
+            bytes[a as usize..=b as usize].to_vec(),
+        )
+            .into_response(),
+        None => (StatusCode::OK, [content_type, ranges], bytes).into_response(),
+    })
 }

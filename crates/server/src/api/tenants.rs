@@ -196,10 +196,8 @@ pub async fn usage(
     let filter = app::records::CdrFilter {
         from_ms: now - 24 * 3600 * 1000,
         to_ms: now + 1,
-        queue: None,
-        agent_id: None,
-        customer_id: None,
         limit: 100_000,
+        ..Default::default()
     };
     let calls = state.app().cdrs(tenant.id, &filter).await?;
     let talk_ms: i64 = calls.iter().map(|c| c.talk_ms).sum();

@@ -25,7 +25,7 @@ fn cdr(
         id: format!("cdr:{id}"),
         at_ms: at + 200_000,
         kind: "call.ended".into(),
-        payload: json!({"call_id": id, "caller": format!("+86138000000{id}"), "customer_id": null,
+        payload: json!({"call_id": id, "caller": format!("+8613800000{id:0>3}"), "customer_id": null,
             "queue": "water-queue", "first_queue": "water-queue", "agent_id": agent,
             "arrived_at_ms": at, "answered_at_ms": answered, "ended_at_ms": at + 200_000,
             "wait_ms": wait_s * 1000, "talk_ms": if answered.is_some() { 120_000 } else { 0 },
@@ -267,5 +267,184 @@ fn issue_23_bad_report_input_is_named() {
                 .iter()
                 .any(|m| m["key"] == "fcr")
         );
+    });
+}
+
+/// Issue 23: the calls behind a report's number (by arrival, outcome, number, talk time,
+/// disposition), a call's trail, and its recording played by those who may — in ranges for
+/// seeking, each listen audited; an expert only their own calls, never a file outside the
+/// tenant's recordings.
+#[test]
+fn issue_23_calls_are_found_traced_and_heard_by_whom_may() {
+    on_both(|w: World| async move {
+        let tenant = w.a.tenant.id;
+        let agent = w.a.users[&Role::Agent].id.0;
+        let dir = std::env::temp_dir().join(format!(
+            "hotline-listen-{}-{}",
+            std::process::id(),
+            tenant.0
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mine = dir.join("recordings").join(tenant.0.to_string());
+        std::fs::create_dir_all(&mine).unwrap();
+        let wav: Vec<u8> = [
+            b"RIFF\x28\0\0\0WAVEfmt \x10\0\0\0\x01\0\x02\0\x40\x1f\0\0\0\x7d\0\0\x04\0\x10\0"
+                .as_slice(),
+            b"data\x04\0\0\0\x01\x02\x03\x04".as_slice(),
+        ]
+        .concat();
+        std::fs::write(mine.join("c1.wav"), &wav).unwrap();
+        std::fs::write(dir.join("secret.wav"), &wav).unwrap();
+        w.state.app().set_files_dir(dir.clone());
+        let mut events = vec![
+            cdr(tenant, "1", Some(agent), 10, "answered", START_MS),
+            cdr(tenant, "2", None, 4, "abandoned", START_MS),
+            cdr(
+                tenant,
+                "3",
+                Some(agent),
+                10,
+                "answered",
+                START_MS - 86_400_000,
+            ),
+        ];
+        events[0].payload["recording"] = json!(mine.join("c1.wav").display().to_string());
+        events[2].payload["recording"] = json!(mine.join("../../secret.wav").display().to_string());
+        events.push(NewEvent {
+            tenant,
+            id: "ivr:1".into(),
+            at_ms: START_MS - 5000,
+            kind: "ivr.node".into(),
+            payload: json!({"call_id": "1", "node": "main"}),
+            order: None,
+        });
+        events.push(NewEvent {
+            tenant,
+            id: "wrapup:1".into(),
+            at_ms: START_MS + 210_000,
+            kind: "call.wrapup".into(),
+            payload: json!({"call_id": "1", "user_id": agent, "agent": "a", "disposition": "repair",
+                "notes": "", "customer_id": null}),
+            order: None,
+        });
+        w.store.append_events(&events).await.unwrap();
+        w.advance(400_000);
+        let find = |q: &str| {
+            let w = &w;
+            let q = q.to_string();
+            async move {
+                let (s, v) = w
+                    .as_a(
+                        Role::Supervisor,
+                        Method::GET,
+                        &format!("/api/cdrs?{q}"),
+                        None,
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{q}: {v}");
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["call_id"].as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            }
+        };
+        // What the day's report counted: arrived that day.
+        let day = START_MS - (START_MS + 8 * 3_600_000) % 86_400_000;
+        let mut today = find(&format!(
+            "arrived_from_ms={day}&arrived_to_ms={}",
+            day + 86_400_000
+        ))
+        .await;
+        today.sort();
+        assert_eq!(today, ["1", "2"]);
+        assert_eq!(find("outcome=abandoned").await, ["2"]);
+        assert_eq!(find("caller=138%200000%200001").await, ["1"]);
+        assert_eq!(
+            find("min_talk_s=100&max_talk_s=200&outcome=answered")
+                .await
+                .len(),
+            2
+        );
+        assert_eq!(find("disposition=repair").await, ["1"]);
+        let (s, e) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                "/api/cdrs?outcome=lost",
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, e["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("outcome"))
+        );
+        // The trail, oldest first.
+        let (s, trail) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/calls/1/trail", None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{trail}");
+        let kinds: Vec<&str> = trail
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["ivr.node", "call.ended", "call.wrapup"]);
+        // The recording: whole, then a range; one listen audited.
+        let token = w.token(&w.a.users[&Role::QualityInspector]).await;
+        let get = |path: &str, range: Option<&str>| {
+            let mut req =
+                axum::http::Request::get(path).header("authorization", format!("Bearer {token}"));
+            if let Some(r) = range {
+                req = req.header("range", r);
+            }
+            let req = req.body(axum::body::Body::empty()).unwrap();
+            let app = w.app.clone();
+            async move {
+                let resp = tower::ServiceExt::oneshot(app, req).await.unwrap();
+                let status = resp.status();
+                let ctype = resp
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_string());
+                (
+                    status,
+                    ctype,
+                    axum::body::to_bytes(resp.into_body(), 1 << 20)
+                        .await
+                        .unwrap(),
+                )
+            }
+        };
+        let (s, ctype, body) = get("/api/calls/1/recording", None).await;
+        assert_eq!((s, ctype.as_deref()), (StatusCode::OK, Some("audio/wav")));
+        assert_eq!(body.as_ref(), wav.as_slice());
+        let (s, _, body) = get("/api/calls/1/recording", Some("bytes=44-")).await;
+        assert_eq!(s, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(body.as_ref(), &[1, 2, 3, 4]);
+        let (_, audit) = w
+            .as_a(Role::TenantAdmin, Method::GET, "/api/audit", None)
+            .await;
+        let listens = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["action"] == "recording.listen")
+            .count();
+        assert_eq!(listens, 1, "{audit}");
+        // A record naming a file outside the tenant's recordings plays nothing.
+        let (s, _, _) = get("/api/calls/3/recording", None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // Agents may not listen; an expert only to calls they took.
+        let (s, _) = w
+            .as_a(Role::Agent, Method::GET, "/api/calls/1/recording", None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = w
+            .as_a(Role::Expert, Method::GET, "/api/calls/1/trail", None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let _ = std::fs::remove_dir_all(&dir);
     });
 }
