@@ -351,6 +351,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/calls/{call_id}/recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A call's recording (stereo WAV: caller left, agent right), to play in the browser;
+         *     byte ranges served for seeking. Each listen is audited.
+         */
+        get: operations["recording"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/calls/{call_id}/trail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A call's trail (IVR path, queueing, rings, transfers, consultations, recordings, its
+         *     records and survey), oldest first.
+         */
+        get: operations["trail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/calls/{call_id}/transfer": {
         parameters: {
             query?: never;
@@ -3632,6 +3672,19 @@ export interface components {
             /** @description What the token is for, e.g. `CRM sync`. */
             label: string;
         };
+        /** @description One thing the log says about a call. */
+        TrailStep: {
+            /** Format: int64 */
+            at_ms: number;
+            /**
+             * @description The event's kind: `call.arrived`, `ivr.node`, `call.queued`, `call.ringing`,
+             *     `call.transferred`, `call.consult`, `call.recording`, `call.wrapup`, `call.ended`,
+             *     `call.survey`…
+             */
+            kind: string;
+            /** @description The event's payload (its schema is the kind's, in this document's components). */
+            payload: unknown;
+        };
         TransferTo: {
             /** @description A queue's key (e.g. `complaint`) or an agent's extension (e.g. `1002`). */
             to: string;
@@ -4605,6 +4658,77 @@ export interface operations {
             };
         };
     };
+    recording: {
+        parameters: {
+            query?: {
+                /** @description The part of the call (0 for the first; one more per transfer). */
+                segment?: number;
+            };
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The WAV file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": unknown;
+                };
+            };
+            /** @description A byte range of it */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": unknown;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    trail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrailStep"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     transfer: {
         parameters: {
             query?: never;
@@ -4704,6 +4828,27 @@ export interface operations {
                 queue?: string;
                 agent_id?: number;
                 customer_id?: number;
+                /** @description The caller's number, as written anywhere (`138 1234 5678`, `+86…`). */
+                caller?: string;
+                /** @description The number dialled. */
+                dialled?: string;
+                call_id?: string;
+                /**
+                 * @description `answered`, `abandoned`, `voicemail`, `callback`, `disconnected`, `overflowed`,
+                 *     `callback_done`, `ivr`, `outbound` or `interrupted`.
+                 */
+                outcome?: string;
+                /**
+                 * @description Only calls that arrived at or after this instant (ms) and before `arrived_to_ms`:
+                 *     the calls a report counted in a period (reports count calls when they arrive).
+                 */
+                arrived_from_ms?: number;
+                arrived_to_ms?: number;
+                /** @description Talk time at least / at most this many seconds. */
+                min_talk_s?: number;
+                max_talk_s?: number;
+                /** @description Wrapped up with this disposition code. */
+                disposition?: string;
                 /** @description 1 to 500 (50 if left out); the export takes up to 100,000. */
                 limit?: number;
                 /** @description For the export: `xlsx` (default) or `csv`. */
@@ -4743,6 +4888,27 @@ export interface operations {
                 queue?: string;
                 agent_id?: number;
                 customer_id?: number;
+                /** @description The caller's number, as written anywhere (`138 1234 5678`, `+86…`). */
+                caller?: string;
+                /** @description The number dialled. */
+                dialled?: string;
+                call_id?: string;
+                /**
+                 * @description `answered`, `abandoned`, `voicemail`, `callback`, `disconnected`, `overflowed`,
+                 *     `callback_done`, `ivr`, `outbound` or `interrupted`.
+                 */
+                outcome?: string;
+                /**
+                 * @description Only calls that arrived at or after this instant (ms) and before `arrived_to_ms`:
+                 *     the calls a report counted in a period (reports count calls when they arrive).
+                 */
+                arrived_from_ms?: number;
+                arrived_to_ms?: number;
+                /** @description Talk time at least / at most this many seconds. */
+                min_talk_s?: number;
+                max_talk_s?: number;
+                /** @description Wrapped up with this disposition code. */
+                disposition?: string;
                 /** @description 1 to 500 (50 if left out); the export takes up to 100,000. */
                 limit?: number;
                 /** @description For the export: `xlsx` (default) or `csv`. */
