@@ -7863,8 +7863,8 @@ export interface operations {
                 /** @description `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`. */
                 by?: string;
                 /**
-                 * @description `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `disposition`, `reason`
-                 *     or `agent_reason`.
+                 * @description `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `ivr_edge` (IVR steps
+                 *     `from>to`), `disposition`, `reason` or `agent_reason`.
                  */
                 dim?: string;
                 /** @description Only these keys (comma-separated). */
@@ -7908,8 +7908,8 @@ export interface operations {
                 /** @description `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`. */
                 by?: string;
                 /**
-                 * @description `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `disposition`, `reason`
-                 *     or `agent_reason`.
+                 * @description `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `ivr_edge` (IVR steps
+                 *     `from>to`), `disposition`, `reason` or `agent_reason`.
                  */
                 dim?: string;
                 /** @description Only these keys (comma-separated). */

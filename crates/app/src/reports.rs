@@ -134,7 +134,7 @@ impl App {
             let written = self
                 .store()
                 .scoped(tenant)
-                .apply_rollups(&rows, last, &f.fold.agents_state())
+                .apply_rollups(&rows, last, &f.fold.state())
                 .await;
             if let Err(e) = written {
                 // The fold moved on in memory but not in the store: start again from the

@@ -127,8 +127,11 @@ components!(
     survey_satisfied,
     /// Wrap-ups recorded (the disposition dimension counts these).
     wrapups,
-    /// Visits to an IVR node.
+    /// Visits to an IVR node (or steps along an IVR edge).
     ivr_visits,
+    /// Callers whose last IVR node this was and who went on from the IVR (to a queue, a
+    /// transfer, voicemail); those who ended there count in `ivr_ended`.
+    ivr_passed,
     /// Agents' time: signed in (not offline), ready and idle, ringing, talking, holding,
     /// not ready (their after-call work is `acw_ms`).
     staffed_ms,

@@ -4,9 +4,10 @@
 //! re-bucketed by their own times); an agent's time in a state is split across the half
 //! hours it spans.
 //!
-//! The fold keeps two things between events: each agent's current state (small; saved with
-//! the rollups' cursor) and each number's last contact for the repeat-call measures (rebuilt
-//! on start from the last [`REPEAT_DAYS`] of call records by [`Fold::remember`]).
+//! The fold keeps three things between events: each agent's current state and each call's
+//! last IVR node while it is in the IVR (small; saved with the rollups' cursor,
+//! [`Fold::state`]), and each number's last contact for the repeat-call measures (rebuilt on
+//! start from the last [`REPEAT_DAYS`] of call records by [`Fold::remember`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -44,10 +45,12 @@ pub enum Dim {
     Reason,
     /// An agent's not-ready reason: `user_id:reason`.
     AgentReason,
+    /// A step in the IVR from one node to the next: `from>to` (the IVR funnel).
+    IvrEdge,
 }
 
 impl Dim {
-    pub const ALL: [Dim; 8] = [
+    pub const ALL: [Dim; 9] = [
         Dim::All,
         Dim::Queue,
         Dim::Agent,
@@ -56,6 +59,7 @@ impl Dim {
         Dim::Disposition,
         Dim::Reason,
         Dim::AgentReason,
+        Dim::IvrEdge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +72,7 @@ impl Dim {
             Dim::Disposition => "disposition",
             Dim::Reason => "reason",
             Dim::AgentReason => "agent_reason",
+            Dim::IvrEdge => "ivr_edge",
         }
     }
 
@@ -139,10 +144,21 @@ struct LastContact {
     dialled: String,
 }
 
+/// What the fold saves with the cursor.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Saved {
+    #[serde(default)]
+    agents: BTreeMap<i64, AgentSpan>,
+    /// Calls in the IVR: their last node and when they reached it.
+    #[serde(default)]
+    ivr: BTreeMap<String, (String, i64)>,
+}
+
 /// The fold's state between events.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Fold {
     agents: BTreeMap<i64, AgentSpan>,
+    ivr: BTreeMap<String, (String, i64)>,
     callers: HashMap<String, LastContact>,
     /// Inserts since the last pruning of numbers not heard from in the repeat window.
     inserted: usize,
@@ -153,16 +169,23 @@ impl Fold {
         Fold::default()
     }
 
-    /// The agents' states, to save with the cursor.
-    pub fn agents_state(&self) -> String {
-        serde_json::to_string(&self.agents).unwrap_or_else(|_| "{}".into())
+    /// The agents' states and the calls in the IVR, to save with the cursor.
+    pub fn state(&self) -> String {
+        let saved = Saved {
+            agents: self.agents.clone(),
+            ivr: self.ivr.clone(),
+        };
+        serde_json::to_string(&saved).unwrap_or_else(|_| "{}".into())
     }
 
-    /// A fold resumed from saved agents' states (unreadable ones start empty: their next
-    /// change starts a span); numbers' last contacts are then [`Fold::remember`]ed.
-    pub fn resume(agents_state: &str) -> Fold {
+    /// A fold resumed from a saved [`Fold::state`] (an unreadable one starts empty: an
+    /// agent's next change starts a span); numbers' last contacts are then
+    /// [`Fold::remember`]ed.
+    pub fn resume(state: &str) -> Fold {
+        let saved: Saved = serde_json::from_str(state).unwrap_or_default();
         Fold {
-            agents: serde_json::from_str(agents_state).unwrap_or_default(),
+            agents: saved.agents,
+            ivr: saved.ivr,
             ..Fold::default()
         }
     }
@@ -211,13 +234,35 @@ impl Fold {
                     .wrapups += 1;
                 out.row(at_ms, Dim::All, "").wrapups += 1;
             }
-            Event::IvrNode(n) => out.row(at_ms, Dim::IvrNode, n.node.clone()).ivr_visits += 1,
+            Event::IvrNode(n) => {
+                out.row(at_ms, Dim::IvrNode, n.node.clone()).ivr_visits += 1;
+                let last = self.ivr.insert(n.call_id.clone(), (n.node.clone(), at_ms));
+                if let Some((from, _)) = last {
+                    out.row(at_ms, Dim::IvrEdge, format!("{from}>{}", n.node))
+                        .ivr_visits += 1;
+                }
+                // Calls whose record never came (a crash) are forgotten after a day.
+                if self.ivr.len() > 4096 {
+                    self.ivr.retain(|_, (_, at)| *at >= at_ms - DAY_MS);
+                }
+            }
             _ => {}
         }
     }
 
     fn call(&mut self, c: &CallEnded, out: &mut Rollup) {
         call_rows(c, out);
+        // Where the caller left the IVR: hung up there, or went on (to a queue…).
+        if c.segment == 0
+            && let Some((node, _)) = self.ivr.remove(&c.call_id)
+        {
+            let r = out.row(c.arrived_at_ms, Dim::IvrNode, node);
+            if c.outcome == Outcome::Ivr {
+                r.ivr_ended += 1;
+            } else {
+                r.ivr_passed += 1;
+            }
+        }
         self.repeat(c, out);
     }
 

@@ -493,6 +493,7 @@ pub fn value(key: &str, c: &Components, s: &Settings) -> Option<f64> {
         "avg_score" => ratio(c.survey_score_sum, c.surveys),
         "wrapups" => count(c.wrapups),
         "ivr_visits" => count(c.ivr_visits),
+        "ivr_passed" => count(c.ivr_passed),
         _ => None,
     }
 }

@@ -36,6 +36,7 @@ pub const ROLLUP_COLUMNS: &[&str] = &[
     "survey_satisfied",
     "wrapups",
     "ivr_visits",
+    "ivr_passed",
     "staffed_ms",
     "ready_ms",
     "reserved_ms",

@@ -113,8 +113,8 @@ pub struct ReportParams {
     pub to: String,
     /// `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`.
     pub by: Option<String>,
-    /// `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `disposition`, `reason`
-    /// or `agent_reason`.
+    /// `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `ivr_edge` (IVR steps
+    /// `from>to`), `disposition`, `reason` or `agent_reason`.
     pub dim: Option<String>,
     /// Only these keys (comma-separated).
     pub keys: Option<String>,
@@ -187,7 +187,7 @@ async fn asked(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
     let dim = Dim::parse(p.dim.as_deref().unwrap_or("all")).ok_or_else(|| {
         ApiError::invalid(
             "dim",
-            "all, queue, agent, dialled, ivr_node, disposition, reason or agent_reason",
+            "all, queue, agent, dialled, ivr_node, ivr_edge, disposition, reason or agent_reason",
         )
     })?;
     let metrics = match p.metrics.as_deref() {

@@ -36,6 +36,7 @@ CREATE TABLE rollups (
     survey_satisfied BIGINT NOT NULL DEFAULT 0,
     wrapups BIGINT NOT NULL DEFAULT 0,
     ivr_visits BIGINT NOT NULL DEFAULT 0,
+    ivr_passed BIGINT NOT NULL DEFAULT 0,
     staffed_ms BIGINT NOT NULL DEFAULT 0,
     ready_ms BIGINT NOT NULL DEFAULT 0,
     reserved_ms BIGINT NOT NULL DEFAULT 0,

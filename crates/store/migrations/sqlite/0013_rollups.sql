@@ -36,6 +36,7 @@ CREATE TABLE rollups (
     survey_satisfied INTEGER NOT NULL DEFAULT 0,
     wrapups INTEGER NOT NULL DEFAULT 0,
     ivr_visits INTEGER NOT NULL DEFAULT 0,
+    ivr_passed INTEGER NOT NULL DEFAULT 0,
     staffed_ms INTEGER NOT NULL DEFAULT 0,
     ready_ms INTEGER NOT NULL DEFAULT 0,
     reserved_ms INTEGER NOT NULL DEFAULT 0,
