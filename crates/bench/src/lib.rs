@@ -15,6 +15,7 @@ mod crash;
 mod customers;
 mod orders;
 mod relay;
+mod reports;
 mod routing;
 mod rtpengine;
 mod simulator;
@@ -92,6 +93,9 @@ pub enum BenchCommand {
     /// Work orders on a database holding `--orders` open ones: the SLA sweep (finding what
     /// is due, and a whole round that says it), order creation and the handlers' lists.
     Orders(crate::orders::Args),
+    /// A simulated year of a 300-seat center folded into the reports' rollups: events
+    /// folded per second, the reports' queries, and the rollups' lag behind a live log.
+    Reports(crate::reports::Args),
     /// Bridged calls at once through the real media relay, with recording: packets lost or
     /// late, and CPU per call.
     Relay(crate::relay::Args),
@@ -152,6 +156,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         } => staffing::run(write_problems, pyworkforce, repeat.max(1), seed, json),
         BenchCommand::Customers(args) => crate::customers::run(args),
         BenchCommand::Orders(args) => crate::orders::run(args),
+        BenchCommand::Reports(args) => crate::reports::run(args),
         BenchCommand::Relay(args) => crate::relay::run(args),
         BenchCommand::RelayPhones(args) => crate::relay::run_phones(args),
         BenchCommand::Calls(args) => crate::calls::run(args),

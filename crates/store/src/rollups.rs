@@ -277,6 +277,16 @@ impl TenantStore<'_> {
         })
     }
 
+    /// How many rollup rows the tenant has.
+    pub async fn rollup_rows_count(&self) -> Result<i64, StoreError> {
+        let tenant = self.tenant;
+        let sql = "SELECT COUNT(*) FROM rollups WHERE tenant_id = $1";
+        on_db!(self.store, pool => Ok(sqlx::query_scalar::<_, i64>(sql)
+            .bind(tenant.0)
+            .fetch_one(pool)
+            .await?))
+    }
+
     /// Every rollup row of the tenant in key order (to compare a rebuild with what was
     /// built incrementally).
     pub async fn rollup_rows(&self) -> Result<Vec<RollupRow>, StoreError> {
