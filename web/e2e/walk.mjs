@@ -22,6 +22,9 @@
 //    made from its time); a real caller from 西湖区 hears it before the menu and is counted;
 //    it is named on an agent's desktop; ended with "restored", it moves to the past ones
 //    and is no longer active.
+// 8. Reports: the team lead finds the walk's real calls in the center's totals, cuts them by
+//    queue, drills into a queue, exports the table, and reads the service-level formula in
+//    force on the glossary page.
 //
 // Usage: node e2e/walk.mjs [path/to/hotline]   (from web/; the app must be built)
 
@@ -469,6 +472,43 @@ async function main() {
     const doc = (await api('GET', '/api/incidents', admin)).body.find((d) => d.key === key)
     check(!after.some((i) => i.key === key) && doc?.data.ended_ms > 0, `and the server has it ended (${doc?.data.ended_ms})`)
     await page.screenshot({ path: join(out, 'incident-past.png') })
+    await ctx.close()
+  }
+
+  // 8. Reports (报表) and the glossary (指标口径).
+  {
+    const { ctx, page } = await loggedIn(USERS[2], 'zh-CN')
+    await settle(page)
+    await page.click('[data-test=nav-reports]')
+    await page.waitForSelector('[data-test=report-kpis]', { timeout: 10_000 })
+    await settle(page)
+    // The rollups follow the event log as it is written: asked again until they have the calls.
+    let offered = 0
+    for (let i = 0; i < 20 && !offered; i++) {
+      if (i) {
+        await new Promise((r) => setTimeout(r, 500))
+        await page.click('[data-test=report-refresh]')
+        await settle(page)
+      }
+      offered = Number(((await page.textContent('[data-test=kpi-value-offered]')) ?? '').replace(/\D/g, '')) || 0
+    }
+    check(offered > 0, `the reports count the walk's calls (offered ${offered})`)
+    const sl = (await page.textContent('[data-test=kpi-value-service_level]'))?.trim()
+    check(/^(\d+\.\d%|—)$/.test(sl ?? ''), `the service level reads as a percentage (${sl})`)
+    await pick(page, '[data-test=report-dim]', '队列')
+    const drill = page.locator('[data-test=report-totals] [data-test^=report-drill-]').first()
+    await drill.waitFor({ timeout: 10_000 })
+    const queueName = (await drill.textContent()).trim()
+    await drill.click()
+    await page.waitForSelector('[data-test=report-drill]', { timeout: 10_000 })
+    await page.waitForSelector('[data-test=report-kpis]', { timeout: 10_000 })
+    check((await page.textContent('[data-test=report-drill]')).includes(queueName), `a queue is drilled into (${queueName})`)
+    const [file] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('[data-test=report-export-xlsx]')])
+    check(file.suggestedFilename() === 'report.xlsx', `the report is exported (${file.suggestedFilename()})`)
+    await page.screenshot({ path: join(out, 'reports.png'), fullPage: true })
+    await page.click('[data-test=nav-glossary]')
+    await page.waitForSelector('[data-test=glossary-table]', { timeout: 10_000 })
+    check((await page.textContent('[data-test=glossary-formula]')).includes('T 内接通'), 'the glossary writes out the service-level formula in force')
     await ctx.close()
   }
 

@@ -4,7 +4,7 @@ import { createI18n } from 'vue-i18n'
 
 const zh = {
   app: { name: 'Hotline 呼叫中心', logout: '退出', language: 'English', stale: '连接已断开，正在重连…数据可能不是最新的', reconnected: '已重新连接' },
-  nav: { orders: '工单', crew: '外勤', desktop: '座席工作台', floor: '现场管理', wallboard: '大屏', admin: '系统管理', customers: '客户', calls: '通话记录', tenants: '租户', dealer: '我的客户', incidents: '突发事件' },
+  nav: { orders: '工单', crew: '外勤', desktop: '座席工作台', floor: '现场管理', wallboard: '大屏', admin: '系统管理', customers: '客户', calls: '通话记录', tenants: '租户', dealer: '我的客户', incidents: '突发事件', reports: '报表', glossary: '指标口径' },
   login: {
     title: '登录', tenant: '租户', username: '用户名', password: '密码', submit: '登录',
     failed: '用户名或密码不正确', locked: '登录失败次数过多，请稍后再试',
@@ -69,6 +69,7 @@ const zh = {
     resetPassword: '重置密码', newPasswordFor: '为 {name} 设置新密码（8 位以上）', passwordRule: '8 到 128 个字符',
     noProfile: '未配置', deleteProfile: '删除座席配置', confirmDeleteProfile: '删除后该用户不能再签入接听，确定删除？',
     invalidJson: 'JSON 格式错误：{msg}', skillsOf: '技能与熟练度', version: '版本', sipPassword: '话机注册密码',
+    reportDefs: '报表口径', reportDefsHelp: '修改后对历史数据同样生效：报表保存的是原始计数，比率在查询时按当前口径计算。', seeGlossary: '查看指标口径',
   },
   ivr: {
     types: { play: '放音', menu: '按键菜单', collect: '收号', branch: '条件分支', queue: '进入队列', voicemail: '语音留言', callback: '预约回电', transfer: '转外线', hangup: '挂机' },
@@ -99,6 +100,8 @@ const zh = {
     strategy: '分配策略', priority: '优先级', calendar: '工作日历', dispositions: '话后小结代码', thresholds: '告警阈值',
     user_id: '用户', absorbed_id: '被合并的客户', order_type: '工单类型', title: '标题', description: '描述', category: '分类', fields: '附加信息', note: '说明', reason: '原因', score: '评分', group: '处理部门', into: '并入工单号', caller: '来电号码', address: '地址', customer_id: '客户', solved: '一次解决', secret: '共享密钥', external_id: '外部编号', numbers: '号码', keys: '按键', body: '内容', row: '行',
     message: '播报内容', regions: '地区', address_prefixes: '地址开头', starts_ms: '开始时间', expected_end_ms: '预计恢复时间', ended_ms: '结束时间',
+    from: '开始日期', to: '结束日期', by: '粒度', dim: '维度', metrics: '指标', format: '文件格式', reports: '报表口径',
+    service_level_formula: '服务水平公式', service_level_s: '服务水平时长', short_abandon_s: '短时放弃时长', exclude_short_abandons: '排除短时放弃', count_flow_outs: '溢出计入分母',
   },
   account: {
     title: '我的账号', tenant: '所属中心', platform: '平台', password: '修改密码', current: '当前密码', new: '新密码（至少 8 位）', change: '修改', changed: '密码已修改',
@@ -223,6 +226,33 @@ const zh = {
     started: '开始', ends: '预计恢复', endedAt: '结束', early: '提前恢复', expired: '到期结束', startsAt: '{time} 开始', actions: '操作',
     banner: { affects: '来电客户所在区域：{title}', until: '预计 {time} 恢复', others: '正在发生：' },
   },
+  reports: {
+    title: '报表', from: '开始日期', to: '结束日期', by: '粒度', dim: '维度', metrics: '指标', pickMetrics: '选择指标',
+    presets: { today: '今天', yesterday: '昨天', thisWeek: '本周', thisMonth: '本月', lastMonth: '上月', thisYear: '今年' },
+    granularity: { half_hour: '半小时', hour: '小时', day: '日', week: '周', month: '月', year: '年', total: '合计' },
+    dims: { all: '全中心', queue: '队列', agent: '座席', dialled: '被叫号码', ivr_node: 'IVR 节点', disposition: '小结代码', reason: '示忙原因' },
+    wholeCenter: '全中心', noKey: '（无）', exportXlsx: '导出 Excel', exportCsv: '导出 CSV', refresh: '刷新',
+    period: '时段', total: '合计', weekOf: '{date} 当周', previous: '上期', change: '环比', prevValue: '上期 {v}',
+    pp: ' 个百分点', same: '持平', range: '{from} 至 {to}', previousRange: '对比上期 {from} 至 {to}', zone: '时区 {zone}',
+    details: '明细', totals: '按{dim}合计', chart: '趋势', chartTop: '{metric}：前 {n} 项', none: '这段时间没有数据',
+    allOf: '全部{dim}', clear: '清除筛选', drillHelp: '点击一行只看该项',
+    tooLong: '时间段最长三年', tooLongHours: '按半小时或小时最多查询 62 天，请缩短时间段或改用按日', order: '结束日期不能早于开始日期',
+    glossary: '指标口径',
+  },
+  glossary: {
+    title: '指标口径', intro: '报表、现场管理和大屏中的每个指标都按下表计算；鼠标停在报表的列名上也可看到口径。',
+    metric: '指标', unit: '单位', formula: '口径', back: '返回报表', edit: '在中心设置中修改',
+    units: { count: '数量', ratio: '比率（%）', seconds: '时长（分:秒）', score: '评分（1–5）' },
+    inForce: '本中心当前口径', slFormula: '服务水平公式', slTime: '服务水平时长 T', shortAbandon: '短时放弃：等待不超过',
+    excludeShort: '放弃率和服务水平排除短时放弃', countFlowOuts: '溢出、回呼、留言和挂断计入服务水平分母', repeatDays: '重复来电与首次解决的窗口',
+    seconds: '{n} 秒', days: '{n} 天', yes: '是', no: '否',
+    formulas: {
+      answered_or_abandoned_in_t: '（T 内接通 + T 内放弃）÷（接通 + 放弃）', answered_only: 'T 内接通 ÷ 接通',
+      answered_in_t_over_all: 'T 内接通 ÷（接通 + 放弃）', abandoned_after_t: 'T 内接通 ÷（接通 + T 后放弃）',
+    },
+    rules: '计数规则',
+    rulesText: '来电计入其到达时所在的半小时，日期按本中心时区划分。溢出的来电在到达的队列计为进线（并计为从该队列溢出），在结束的队列也计为进线，来电结果计在结束的队列；全中心只计一次。转接来电的后段在转入处计为转入，连同其通话时长，从不计为新的来电。座席处于某一状态的时长按其跨越的各个半小时分摊。比率从不存储：修改公式或时长对历史数据同样生效。',
+  },
   error: {
     network: '网络连接失败，请检查后重试', generic: '操作失败：{msg}', field: '{field}：{msg}', item: '{label}第 {n} 项',
     inUse: '{kind}「{key}」仍在使用它，请先修改{kind}',
@@ -245,7 +275,7 @@ type Messages = typeof zh
 
 const en: Messages = {
   app: { name: 'Hotline contact center', logout: 'Log out', language: '中文', stale: 'Disconnected, reconnecting… data may be out of date', reconnected: 'Reconnected' },
-  nav: { orders: 'Work orders', crew: 'Field', desktop: 'Agent desktop', floor: 'Floor', wallboard: 'Wallboard', admin: 'Administration', customers: 'Customers', calls: 'Calls', tenants: 'Tenants', dealer: 'My customers', incidents: 'Incidents' },
+  nav: { orders: 'Work orders', crew: 'Field', desktop: 'Agent desktop', floor: 'Floor', wallboard: 'Wallboard', admin: 'Administration', customers: 'Customers', calls: 'Calls', tenants: 'Tenants', dealer: 'My customers', incidents: 'Incidents', reports: 'Reports', glossary: 'Metrics' },
   login: {
     title: 'Log in', tenant: 'Tenant', username: 'User name', password: 'Password', submit: 'Log in',
     failed: 'Wrong user name or password', locked: 'Too many failed attempts; try again later',
@@ -310,6 +340,7 @@ const en: Messages = {
     resetPassword: 'Reset password', newPasswordFor: 'New password for {name} (8 or more)', passwordRule: '8 to 128 characters',
     noProfile: 'No profile', deleteProfile: 'Delete routing profile', confirmDeleteProfile: 'Without a profile the user cannot sign in to take calls. Delete it?',
     invalidJson: 'Invalid JSON: {msg}', skillsOf: 'Skills and proficiency', version: 'Version', sipPassword: 'SIP password',
+    reportDefs: 'Report definitions', reportDefsHelp: 'A change applies to past data too: reports keep counts, and ratios are worked out under the definitions in force when asked.', seeGlossary: 'See the metric definitions',
   },
   ivr: {
     types: { play: 'Play', menu: 'Menu', collect: 'Collect digits', branch: 'Branch', queue: 'Queue', voicemail: 'Voicemail', callback: 'Callback', transfer: 'Transfer', hangup: 'Hang up' },
@@ -340,6 +371,8 @@ const en: Messages = {
     strategy: 'Strategy', priority: 'Priority', calendar: 'Calendar', dispositions: 'Wrap-up codes', thresholds: 'Alert thresholds',
     user_id: 'User', absorbed_id: 'Customer merged', order_type: 'Order type', title: 'Subject', description: 'Description', category: 'Category', fields: 'Details', note: 'Note', reason: 'Reason', score: 'Score', group: 'Handling group', into: 'Merge into', caller: 'Caller', address: 'Address', customer_id: 'Customer', solved: 'Solved on the call', secret: 'Shared secret', external_id: 'External id', numbers: 'Numbers', keys: 'Keys', body: 'Content', row: 'Row',
     message: 'Announcement', regions: 'Regions', address_prefixes: 'Address beginnings', starts_ms: 'Start', expected_end_ms: 'Expected end', ended_ms: 'End',
+    from: 'From', to: 'To', by: 'Granularity', dim: 'Dimension', metrics: 'Metrics', format: 'File format', reports: 'Report definitions',
+    service_level_formula: 'Service-level formula', service_level_s: 'Service-level time', short_abandon_s: 'Short-abandon time', exclude_short_abandons: 'Leave out short abandons', count_flow_outs: 'Count flow-outs',
   },
   account: {
     title: 'My account', tenant: 'Center', platform: 'Platform', password: 'Change password', current: 'Current password', new: 'New password (8 or more)', change: 'Change', changed: 'Password changed',
@@ -463,6 +496,33 @@ const en: Messages = {
     heard: 'Heard it', absorbed: 'Hung up without an agent', calls: 'Calls', count: 'Count',
     started: 'Started', ends: 'Expected end', endedAt: 'Ended', early: 'Restored early', expired: 'Expired', startsAt: 'Starts {time}', actions: 'Actions',
     banner: { affects: 'The caller\'s area: {title}', until: 'Expected back by {time}', others: 'Going on: ' },
+  },
+  reports: {
+    title: 'Reports', from: 'From', to: 'To', by: 'By', dim: 'Dimension', metrics: 'Metrics', pickMetrics: 'Choose metrics',
+    presets: { today: 'Today', yesterday: 'Yesterday', thisWeek: 'This week', thisMonth: 'This month', lastMonth: 'Last month', thisYear: 'This year' },
+    granularity: { half_hour: 'Half hour', hour: 'Hour', day: 'Day', week: 'Week', month: 'Month', year: 'Year', total: 'Total' },
+    dims: { all: 'Whole center', queue: 'Queue', agent: 'Agent', dialled: 'Dialled number', ivr_node: 'IVR node', disposition: 'Wrap-up code', reason: 'Not-ready reason' },
+    wholeCenter: 'Whole center', noKey: '(none)', exportXlsx: 'Export Excel', exportCsv: 'Export CSV', refresh: 'Refresh',
+    period: 'Period', total: 'Total', weekOf: 'Week of {date}', previous: 'Previous', change: 'Change', prevValue: 'Previous {v}',
+    pp: ' pp', same: 'No change', range: '{from} to {to}', previousRange: 'compared with {from} to {to}', zone: 'time zone {zone}',
+    details: 'Details', totals: 'Totals by {dim}', chart: 'Trend', chartTop: '{metric}: top {n}', none: 'No data in this period',
+    allOf: 'Every {dim}', clear: 'Clear the filter', drillHelp: 'Click a row to see it alone',
+    tooLong: 'At most three years', tooLongHours: 'Half hours and hours for at most 62 days; shorten the period or report by day', order: 'The end must not be before the start',
+    glossary: 'Metric definitions',
+  },
+  glossary: {
+    title: 'Metric definitions', intro: 'Every metric of the reports, the floor and the wallboard is worked out as below; hover over a report\'s column name to see it there too.',
+    metric: 'Metric', unit: 'Unit', formula: 'Definition', back: 'Back to the reports', edit: 'Change them in the center settings',
+    units: { count: 'Count', ratio: 'Ratio (%)', seconds: 'Time (m:ss)', score: 'Rating (1–5)' },
+    inForce: "This center's definitions", slFormula: 'Service-level formula', slTime: 'Service-level time T', shortAbandon: 'Short abandon: waited at most',
+    excludeShort: 'Short abandons left out of the abandon rate and service level', countFlowOuts: 'Overflows, callbacks, voicemail and disconnects count in the service level\'s denominator', repeatDays: 'Window of repeat calls and first-contact resolution',
+    seconds: '{n} s', days: '{n} days', yes: 'Yes', no: 'No',
+    formulas: {
+      answered_or_abandoned_in_t: '(answered in T + abandoned in T) ÷ (answered + abandoned)', answered_only: 'answered in T ÷ answered',
+      answered_in_t_over_all: 'answered in T ÷ (answered + abandoned)', abandoned_after_t: 'answered in T ÷ (answered + abandoned after T)',
+    },
+    rules: 'Counting rules',
+    rulesText: "A call counts in the half hour it arrived in, in the tenant's time zone's days. An overflowed call is offered in the queue it arrived in (and flows out of it) and in the queue it ended in, where its outcome counts; the center counts it once. A transferred call's later part counts as transferred in where it lands, with its talk, never as a new contact. Agents' time in a state is split across the half hours it spans. Ratios are never stored: a change of formula or threshold applies to past data too.",
   },
   error: {
     network: 'Network error; check the connection and try again', generic: 'Failed: {msg}', field: '{field}: {msg}', item: '{label} #{n}',
