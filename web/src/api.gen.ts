@@ -1626,6 +1626,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The star ranking (星级员工) of agents or teams over a range of days, by the tenant's
+         *     weights.
+         */
+        get: operations["ranking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/ranking/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ranking as a spreadsheet. */
+        get: operations["ranking_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reports/rebuild": {
         parameters: {
             query?: never;
@@ -3338,6 +3375,47 @@ export interface components {
             open: boolean;
             waiting: number;
         };
+        /** @description A metric's weight in the star ranking. */
+        RankWeight: {
+            /** @description A glossary key. */
+            metric: string;
+            /**
+             * Format: int32
+             * @description 0 to 100.
+             */
+            weight: number;
+        };
+        /** @description One ranked agent or team. */
+        RankedLine: {
+            key: string;
+            label: string;
+            /** @description 1 for the best; ties share one. */
+            rank: number;
+            /**
+             * Format: double
+             * @description 0 to 100: the weighted mean of where the key places on each metric (best 1, worst 0).
+             */
+            score: number;
+            /**
+             * Format: int32
+             * @description ★ 1 to 5: 90 and above five, 75 four, 60 three, 40 two.
+             */
+            stars: number;
+            /** @description The values of `metrics`, in order. */
+            values: (number | null)[];
+        };
+        RankingBody: {
+            by: string;
+            /** Format: int64 */
+            from_ms: number;
+            /** @description The glossary keys of `values`: the weighed metrics first, then others worth seeing. */
+            metrics: string[];
+            rows: components["schemas"]["RankedLine"][];
+            /** Format: int64 */
+            to_ms: number;
+            /** @description The weights in force (the center settings' `reports.ranking`). */
+            weights: components["schemas"]["RankWeight"][];
+        };
         RebuildBody: {
             /**
              * Format: int64
@@ -3430,12 +3508,20 @@ export interface components {
             period_ms: number;
             values: (number | null)[];
         };
-        /** @description How reports define service level and abandons; applied to past data too. */
+        /**
+         * @description How reports define service level and abandons, and what the star ranking weighs;
+         *     applied to past data too.
+         */
         ReportSettings: {
             /** @description Count flow-outs (overflow, callback, voicemail) in the service level's denominator. */
             count_flow_outs: boolean;
             /** @description Leave short abandons out of the abandon rate and the service level (default yes). */
             exclude_short_abandons: boolean;
+            /**
+             * @description The star ranking's metrics and weights (1–12 glossary metrics, 0–100 each); the
+             *     defaults (answered 40, talk time 20, satisfaction 20, FCR 20) when left out.
+             */
+            ranking?: components["schemas"]["RankWeight"][] | null;
             service_level_formula: components["schemas"]["SlFormula"];
             /**
              * Format: int32
@@ -7863,8 +7949,9 @@ export interface operations {
                 /** @description `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`. */
                 by?: string;
                 /**
-                 * @description `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `ivr_edge` (IVR steps
-                 *     `from>to`), `disposition`, `reason` or `agent_reason`.
+                 * @description `all` (default), `queue`, `agent`, `team` (its agents added up), `dialled`,
+                 *     `ivr_node`, `ivr_edge` (IVR steps `from>to`), `disposition`, `reason` or
+                 *     `agent_reason`.
                  */
                 dim?: string;
                 /** @description Only these keys (comma-separated). */
@@ -7908,8 +7995,9 @@ export interface operations {
                 /** @description `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`. */
                 by?: string;
                 /**
-                 * @description `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `ivr_edge` (IVR steps
-                 *     `from>to`), `disposition`, `reason` or `agent_reason`.
+                 * @description `all` (default), `queue`, `agent`, `team` (its agents added up), `dialled`,
+                 *     `ivr_node`, `ivr_edge` (IVR steps `from>to`), `disposition`, `reason` or
+                 *     `agent_reason`.
                  */
                 dim?: string;
                 /** @description Only these keys (comma-separated). */
@@ -7959,6 +8047,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Glossary"];
+                };
+            };
+        };
+    };
+    ranking: {
+        parameters: {
+            query: {
+                /** @description The first day (`2026-11-01`), in the tenant's time zone. */
+                from: string;
+                /** @description The last day, included. */
+                to: string;
+                /** @description `agent` (default) or `team`. */
+                by?: string;
+                /** @description For the export: `xlsx` (default) or `csv`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankingBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ranking_export: {
+        parameters: {
+            query: {
+                /** @description The first day (`2026-11-01`), in the tenant's time zone. */
+                from: string;
+                /** @description The last day, included. */
+                to: string;
+                /** @description `agent` (default) or `team`. */
+                by?: string;
+                /** @description For the export: `xlsx` (default) or `csv`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

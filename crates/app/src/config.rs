@@ -693,8 +693,9 @@ pub struct CenterSettings {
 }
 
 /// The report definitions a tenant chooses (指标口径): which service-level formula, its
-/// time, what a short abandon is. Applied when reports are read, so to past data too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// time, what a short abandon is, what the star ranking weighs. Applied when reports are
+/// read, so to past data too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportSettings {
     pub service_level_formula: reports::SlFormula,
     /// One of `reports::THRESHOLDS_S`.
@@ -703,6 +704,9 @@ pub struct ReportSettings {
     pub short_abandon_s: u32,
     pub exclude_short_abandons: bool,
     pub count_flow_outs: bool,
+    /// The star ranking's weights; `reports::default_weights()` until set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranking: Option<Vec<reports::Weight>>,
 }
 
 impl Default for ReportSettings {
@@ -714,13 +718,14 @@ impl Default for ReportSettings {
             short_abandon_s: d.short_abandon_s,
             exclude_short_abandons: d.exclude_short_abandons,
             count_flow_outs: d.count_flow_outs,
+            ranking: None,
         }
     }
 }
 
 impl ReportSettings {
     /// The reports' settings, with the closed loop's window as the repeat-call window.
-    pub fn with_repeat_days(self, repeat_days: u32) -> reports::Settings {
+    pub fn with_repeat_days(&self, repeat_days: u32) -> reports::Settings {
         reports::Settings {
             service_level_formula: self.service_level_formula,
             service_level_s: self.service_level_s,

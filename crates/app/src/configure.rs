@@ -647,6 +647,11 @@ impl Kind for CenterSettings {
                     ));
                 }
             }
+            if let Some(w) = &r.ranking {
+                reports::check_weights(w).map_err(|(field, reason)| {
+                    AppError::invalid(format!("reports.{field}"), reason)
+                })?;
+            }
         }
         check_settings(self)
     }
@@ -661,7 +666,7 @@ impl Kind for CenterSettings {
             self.closed_loop = old.closed_loop;
         }
         if self.reports.is_none() {
-            self.reports = old.reports;
+            self.reports.clone_from(&old.reports);
         }
     }
 }

@@ -126,6 +126,7 @@ impl crate::App {
             .store()
             .scoped(tenant)
             .rollup_sums(
+                store::RollupLevel::Day,
                 reports::Dim::Queue.as_str(),
                 day,
                 i64::MAX,

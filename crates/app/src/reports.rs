@@ -12,20 +12,22 @@ use std::sync::Arc;
 
 use ::reports::{Components, Dim, Fold, Granularity, Rollup, Settings};
 use events::{CallEnded, Payload};
-use store::{RollupGroup, RollupRow, TenantId};
+use store::{RollupGroup, RollupLevel, RollupRow, TenantId};
 
-use crate::config::{CenterSettings, Document, Queue};
+use crate::config::{CenterSettings, Document, Queue, Team};
 use crate::{App, AppError, AppResult};
 
 /// Events read from the log a batch.
 const BATCH: u32 = 5000;
 const DAY_MS: i64 = 86_400_000;
 
-/// A tenant's fold: how far it has read the log, and its state.
+/// A tenant's fold: how far it has read the log, its state, and the tenant's time zone
+/// (whose days the daily rollups are).
 #[derive(Debug)]
 pub(crate) struct Folding {
     seq: i64,
     fold: Fold,
+    zone: jiff::tz::TimeZone,
 }
 
 /// Each tenant's fold, loaded on first use; `None` after a failed write (reloaded from the
@@ -71,6 +73,34 @@ pub struct Report {
     pub folded_seq: i64,
 }
 
+/// A fold's rows for the store: by half hour, and added up by day in `zone`.
+pub fn rows(out: Rollup, zone: &jiff::tz::TimeZone) -> (Vec<RollupRow>, Vec<RollupRow>) {
+    let mut days: BTreeMap<(i64, Dim, String), Components> = BTreeMap::new();
+    let mut halves = Vec::with_capacity(out.0.len());
+    for (k, c) in out.0 {
+        let day = ::reports::period_start(k.bucket_ms, Granularity::Day, zone, 0);
+        days.entry((day, k.dim, k.key.clone()))
+            .or_default()
+            .merge(&c);
+        halves.push(RollupRow {
+            bucket_ms: k.bucket_ms,
+            dim: k.dim.as_str().to_string(),
+            key: k.key,
+            values: c.to_vec(),
+        });
+    }
+    let days = days
+        .into_iter()
+        .map(|((day, dim, key), c)| RollupRow {
+            bucket_ms: day,
+            dim: dim.as_str().to_string(),
+            key,
+            values: c.to_vec(),
+        })
+        .collect();
+    (halves, days)
+}
+
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
 }
@@ -97,6 +127,7 @@ impl App {
         *folding = Some(Folding {
             seq: 0,
             fold: Fold::new(),
+            zone: self.tenant_zone(tenant).await?,
         });
         self.fold_locked(tenant, &mut folding).await
     }
@@ -121,20 +152,11 @@ impl App {
                     f.fold.apply(&ev, e.at_ms, &mut out);
                 }
             }
-            let rows: Vec<RollupRow> = out
-                .0
-                .into_iter()
-                .map(|(k, c)| RollupRow {
-                    bucket_ms: k.bucket_ms,
-                    dim: k.dim.as_str().to_string(),
-                    key: k.key,
-                    values: c.to_vec(),
-                })
-                .collect();
+            let (halves, days) = rows(out, &f.zone);
             let written = self
                 .store()
                 .scoped(tenant)
-                .apply_rollups(&rows, last, &f.fold.state())
+                .apply_rollups(&halves, &days, last, &f.fold.state())
                 .await;
             if let Err(e) = written {
                 // The fold moved on in memory but not in the store: start again from the
@@ -155,10 +177,12 @@ impl App {
     /// numbers' last contacts from the call records of the repeat window before it.
     async fn load_fold(&self, tenant: TenantId) -> AppResult<Folding> {
         let scoped = self.store().scoped(tenant);
+        let zone = self.tenant_zone(tenant).await?;
         let Some((seq, agents)) = scoped.rollup_cursor().await? else {
             return Ok(Folding {
                 seq: 0,
                 fold: Fold::new(),
+                zone,
             });
         };
         let mut fold = Fold::resume(&agents);
@@ -184,7 +208,7 @@ impl App {
                 fold.remember(&c);
             }
         }
-        Ok(Folding { seq, fold })
+        Ok(Folding { seq, fold, zone })
     }
 
     /// Folds every tenant's new events whenever the log commits (and each second), until
@@ -260,48 +284,99 @@ impl App {
         let settings = self.report_settings(tenant).await?;
         let (pf, pt) = ::reports::previous(q.from_ms, q.to_ms, &zone);
         let scoped = self.store().scoped(tenant);
-        let dim = q.dim.as_str();
-        let keys = q.keys.as_deref();
+        // A team's rows are its agents' rows added up.
+        let teams = if q.dim == Dim::Team {
+            Some(self.team_members(tenant).await?)
+        } else {
+            None
+        };
+        let dim = if teams.is_some() {
+            Dim::Agent.as_str()
+        } else {
+            q.dim.as_str()
+        };
+        let agent_keys: Option<Vec<String>> = match (&teams, &q.keys) {
+            (Some(t), Some(keys)) => Some(
+                t.iter()
+                    .filter(|(team, _)| keys.contains(team))
+                    .flat_map(|(_, m)| m.iter().map(|a| a.to_string()))
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let keys = agent_keys.as_deref().or(q.keys.as_deref());
+        // The keys a row of the store counts under: itself, or the teams of its agent.
+        let under = |key: &str| -> Vec<String> {
+            match &teams {
+                None => vec![key.to_string()],
+                Some(t) => t
+                    .iter()
+                    .filter(|(_, m)| m.iter().any(|a| a.to_string() == key))
+                    .map(|(team, _)| team.clone())
+                    .collect(),
+            }
+        };
         let read = |c: &RollupRow| Components::from_slice(&c.values);
         // Half hours first (grouped into periods here, in the tenant's zone), then each
         // key's whole range and the previous period.
-        let group = if q.dim == Dim::All {
+        // Days and longer from the daily rollups; half hours and hours from the half hours.
+        let level = match q.granularity {
+            Granularity::HalfHour | Granularity::Hour => RollupLevel::HalfHour,
+            _ => RollupLevel::Day,
+        };
+        let group = if dim == Dim::All.as_str() {
             RollupGroup::Bucket
         } else {
             RollupGroup::BucketKey
         };
-        let halves = scoped
-            .rollup_sums(dim, q.from_ms, q.to_ms, group, keys)
-            .await?;
+        // The whole range as one: each key's total is the row.
+        let halves = if q.granularity == Granularity::Total {
+            Vec::new()
+        } else {
+            scoped
+                .rollup_sums(level, dim, q.from_ms, q.to_ms, group, keys)
+                .await?
+        };
         let mut periods: BTreeMap<(i64, String), Components> = BTreeMap::new();
         for r in &halves {
             let p = ::reports::period_start(r.bucket_ms, q.granularity, &zone, q.from_ms);
-            periods
-                .entry((p, r.key.clone()))
-                .or_default()
-                .merge(&read(r));
+            for key in under(&r.key) {
+                periods.entry((p, key)).or_default().merge(&read(r));
+            }
         }
         let by_key = |rows: Vec<RollupRow>, at: i64| -> Vec<ReportRow> {
-            rows.iter()
-                .map(|r| ReportRow {
+            let mut keyed: BTreeMap<String, Components> = BTreeMap::new();
+            for r in &rows {
+                for key in under(&r.key) {
+                    keyed.entry(key).or_default().merge(&read(r));
+                }
+            }
+            keyed
+                .into_iter()
+                .map(|(key, components)| ReportRow {
                     period_ms: at,
-                    key: r.key.clone(),
-                    components: read(r),
+                    key,
+                    components,
                 })
                 .collect()
         };
         let totals = by_key(
             scoped
-                .rollup_sums(dim, q.from_ms, q.to_ms, RollupGroup::Key, keys)
+                .rollup_sums(level, dim, q.from_ms, q.to_ms, RollupGroup::Key, keys)
                 .await?,
             q.from_ms,
         );
         let previous = by_key(
             scoped
-                .rollup_sums(dim, pf, pt, RollupGroup::Key, keys)
+                .rollup_sums(level, dim, pf, pt, RollupGroup::Key, keys)
                 .await?,
             pf,
         );
+        if q.granularity == Granularity::Total {
+            for t in &totals {
+                periods.insert((q.from_ms, t.key.clone()), t.components.clone());
+            }
+        }
         Ok(Report {
             zone: zone.iana_name().unwrap_or("UTC").to_string(),
             from_ms: q.from_ms,
@@ -321,6 +396,66 @@ impl App {
             settings,
             folded_seq: seq,
         })
+    }
+
+    /// Each team's members (user ids), by team key, as configured now.
+    pub async fn team_members(&self, tenant: TenantId) -> AppResult<Vec<(String, Vec<i64>)>> {
+        Ok(self
+            .store()
+            .scoped(tenant)
+            .config_items(Team::KIND)
+            .await?
+            .into_iter()
+            .filter_map(|i| {
+                let t = crate::config::parse::<Team>(&i).ok()?;
+                Some((i.key, t.members))
+            })
+            .collect())
+    }
+
+    /// The star ranking's weights: the tenant's, or the defaults.
+    pub async fn ranking_weights(&self, tenant: TenantId) -> AppResult<Vec<::reports::Weight>> {
+        let item = self
+            .store()
+            .scoped(tenant)
+            .config_item(CenterSettings::KIND, "center")
+            .await?;
+        Ok(item
+            .and_then(|i| crate::config::parse::<CenterSettings>(&i).ok())
+            .and_then(|s| s.reports)
+            .and_then(|r| r.ranking)
+            .unwrap_or_else(::reports::default_weights))
+    }
+
+    /// Agents (or teams) of `[from_ms, to_ms)` ranked by the tenant's weights (星级员工):
+    /// the ranking, its weights, and each key's components.
+    pub async fn ranking(
+        &self,
+        tenant: TenantId,
+        from_ms: i64,
+        to_ms: i64,
+        dim: Dim,
+    ) -> AppResult<(Vec<::reports::Ranked>, Vec<::reports::Weight>, Report)> {
+        if !matches!(dim, Dim::Agent | Dim::Team) {
+            return Err(AppError::invalid("by", "agent or team"));
+        }
+        let q = ReportQuery {
+            from_ms,
+            to_ms,
+            granularity: Granularity::Total,
+            dim,
+            keys: None,
+        };
+        let report = self.report(tenant, &q).await?;
+        let weights = self.ranking_weights(tenant).await?;
+        let rows: Vec<(String, Components)> = report
+            .totals
+            .iter()
+            .filter(|r| r.components.answered > 0 || r.components.staffed_ms > 0)
+            .map(|r| (r.key.clone(), r.components.clone()))
+            .collect();
+        let ranked = ::reports::rank(&rows, &weights, &report.settings);
+        Ok((ranked, weights, report))
     }
 
     /// Names for a dimension's keys where it has them: queues' names, agents' display
@@ -346,6 +481,15 @@ impl App {
                 .await?
                 .into_iter()
                 .map(|u| (u.id.0.to_string(), u.display_name))
+                .collect(),
+            Dim::Team => scoped
+                .config_items(Team::KIND)
+                .await?
+                .into_iter()
+                .filter_map(|i| {
+                    let t = crate::config::parse::<Team>(&i).ok()?;
+                    Some((i.key, t.name))
+                })
                 .collect(),
             Dim::Disposition => scoped
                 .config_item(CenterSettings::KIND, "center")

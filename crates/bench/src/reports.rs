@@ -27,7 +27,7 @@ use events::Event;
 use reports::{Dim, Fold, Granularity, Rollup};
 use serde_json::json;
 use sim::{AgentGroup, Break, Model, QueueModel, Shift};
-use store::{NewEvent, NewTenant, RollupRow, Store};
+use store::{NewEvent, NewTenant, Store};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -136,17 +136,6 @@ fn model(args: &Args) -> Model {
     }
 }
 
-fn rows(r: Rollup) -> Vec<RollupRow> {
-    r.0.into_iter()
-        .map(|(k, c)| RollupRow {
-            bucket_ms: k.bucket_ms,
-            dim: k.dim.as_str().to_string(),
-            key: k.key,
-            values: c.to_vec(),
-        })
-        .collect()
-}
-
 struct Timings(Vec<f64>);
 
 impl Timings {
@@ -174,6 +163,7 @@ async fn bench(args: Args) -> Result<()> {
         )
         .await?;
     let scoped = store.scoped(tenant.id);
+    let zone = jiff::tz::TimeZone::get(&tenant.time_zone)?;
 
     // The simulation runs on its own thread and hands its log over a day at a time.
     let model = model(&args);
@@ -216,8 +206,9 @@ async fn bench(args: Args) -> Result<()> {
         fold_s += t.elapsed().as_secs_f64();
         events += day.len() as u64;
         let t = Instant::now();
+        let (halves, days) = app::reports::rows(out, &zone);
         scoped
-            .apply_rollups(&rows(out), events as i64, &fold.state())
+            .apply_rollups(&halves, &days, events as i64, &fold.state())
             .await?;
         write_s += t.elapsed().as_secs_f64();
     }

@@ -47,10 +47,13 @@ pub enum Dim {
     AgentReason,
     /// A step in the IVR from one node to the next: `from>to` (the IVR funnel).
     IvrEdge,
+    /// A team by key: not a row of its own, its agents' rows added up when read (by the
+    /// teams as configured then).
+    Team,
 }
 
 impl Dim {
-    pub const ALL: [Dim; 9] = [
+    pub const ALL: [Dim; 10] = [
         Dim::All,
         Dim::Queue,
         Dim::Agent,
@@ -60,6 +63,7 @@ impl Dim {
         Dim::Reason,
         Dim::AgentReason,
         Dim::IvrEdge,
+        Dim::Team,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +77,7 @@ impl Dim {
             Dim::Reason => "reason",
             Dim::AgentReason => "agent_reason",
             Dim::IvrEdge => "ivr_edge",
+            Dim::Team => "team",
         }
     }
 

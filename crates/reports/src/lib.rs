@@ -10,6 +10,7 @@ mod components;
 mod fold;
 mod metrics;
 mod periods;
+mod ranking;
 
 pub use components::{
     Components, REPEAT_DAYS, THRESHOLDS_S, columns, repeat_index, threshold_index,
@@ -22,3 +23,4 @@ pub use metrics::{
     value,
 };
 pub use periods::{Granularity, period_start, previous};
+pub use ranking::{Ranked, Weight, check_weights, default_weights, lower_is_better, rank};

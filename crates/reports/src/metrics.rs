@@ -198,6 +198,14 @@ pub const GLOSSARY: &[Metric] = &[
         "(talk + hold + after-call work) ÷ answered; ring and IVR time shown apart.",
     ),
     m(
+        "talk_time",
+        Seconds,
+        "通话总时长",
+        "Talk time",
+        "接通来电的通话时长之和。",
+        "Total talk of answered calls.",
+    ),
+    m(
         "avg_talk",
         Seconds,
         "平均通话时长",
@@ -468,6 +476,7 @@ pub fn value(key: &str, c: &Components, s: &Settings) -> Option<f64> {
         "avg_abandon_wait" => secs(c.wait_abandoned_ms, c.abandoned),
         "max_wait" => secs(c.max_wait_ms, 1),
         "aht" => secs(c.talk_ms + c.hold_ms + c.acw_ms, c.answered),
+        "talk_time" => secs(c.talk_ms, 1),
         "avg_talk" => secs(c.talk_ms, c.answered),
         "avg_hold" => secs(c.hold_ms, c.answered),
         "avg_acw" => secs(c.acw_ms, c.answered),

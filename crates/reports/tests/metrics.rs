@@ -380,3 +380,44 @@ fn the_docs_glossary_is_current() {
         "docs/metrics.md is stale: UPDATE_EXPECT=1 cargo test -p reports"
     );
 }
+
+#[test]
+fn the_star_ranking_weighs_scaled_metrics_and_ties_share_a_rank() {
+    let agent = |answered: i64, talk_s: i64, wait_s: i64| Components {
+        offered: answered,
+        answered,
+        talk_ms: talk_s * 1000,
+        wait_answered_ms: wait_s * 1000,
+        ..Components::default()
+    };
+    let rows = vec![
+        ("a".to_string(), agent(100, 10_000, 100)),
+        ("b".to_string(), agent(50, 5_000, 25)),
+        ("c".to_string(), agent(100, 10_000, 100)),
+        ("idle".to_string(), Components::default()),
+    ];
+    let w = |metric: &str, weight| reports::Weight {
+        metric: metric.into(),
+        weight,
+    };
+    // Answered counts up; ASA (lower is better) counts down.
+    let ranked = reports::rank(
+        &rows,
+        &[w("answered", 3), w("asa", 1)],
+        &Settings::default(),
+    );
+    let got: Vec<(&str, usize, f64)> = ranked
+        .iter()
+        .map(|r| (r.key.as_str(), r.rank, r.score))
+        .collect();
+    // a and c: best on answered, worst on ASA (1 s); b: halfway on answered (the idle agent
+    // answered none), best on ASA.
+    assert_eq!(got[0], ("a", 1, 75.0));
+    assert_eq!(got[1], ("c", 1, 75.0));
+    assert_eq!(got[2], ("b", 3, 62.5));
+    // No calls: no ASA, placed last on it.
+    assert_eq!(got[3], ("idle", 4, 0.0));
+    assert!(reports::check_weights(&[w("answered", 0)]).is_err());
+    assert!(reports::check_weights(&[w("happiness", 10)]).is_err());
+    assert!(reports::check_weights(&reports::default_weights()).is_ok());
+}

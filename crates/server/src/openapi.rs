@@ -46,7 +46,8 @@ use crate::api::{
         config::list_incidents, config::create_incident, config::update_incident,
         config::delete_incident, incidents::active, incidents::calls,
         crate::api::reports::glossary, crate::api::reports::report, crate::api::reports::export,
-        crate::api::reports::rebuild, cdrs::trail, cdrs::recording,
+        crate::api::reports::rebuild, crate::api::reports::ranking,
+        crate::api::reports::ranking_export, cdrs::trail, cdrs::recording,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any

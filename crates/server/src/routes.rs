@@ -1017,6 +1017,20 @@ pub fn table() -> Vec<Endpoint> {
             get(reports::export),
         ),
         ep(
+            M::GET,
+            "/api/reports/ranking",
+            Some(ViewReports),
+            None,
+            get(reports::ranking),
+        ),
+        ep(
+            M::GET,
+            "/api/reports/ranking/export",
+            Some(ViewReports),
+            None,
+            get(reports::ranking_export),
+        ),
+        ep(
             M::POST,
             "/api/reports/rebuild",
             Some(ManageConfig),

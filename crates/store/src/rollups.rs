@@ -94,6 +94,23 @@ pub struct RollupRow {
     pub values: Vec<i64>,
 }
 
+/// Which rollups: by half hour, or by day in the tenant's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupLevel {
+    HalfHour,
+    Day,
+}
+
+impl RollupLevel {
+    /// The table and its time column.
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            RollupLevel::HalfHour => ("rollups", "bucket"),
+            RollupLevel::Day => ("rollups_daily", "day"),
+        }
+    }
+}
+
 /// How summed rows are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollupGroup {
@@ -105,26 +122,40 @@ pub enum RollupGroup {
     Key,
 }
 
-/// Rows a statement upserts: 4 + 70 parameters each, under SQLite's 32,766.
-const ROWS_PER_STATEMENT: usize = 200;
+/// Rows a statement upserts (4 + 71 parameters each). sqlx's SQLite driver slows down more
+/// than in proportion with a statement's parameters (21,000 rows took 26 s at 200 a
+/// statement, 2 s at 4); PostgreSQL wants fewer round trips.
+fn rows_per_statement(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 4,
+        Backend::Postgres => 200,
+    }
+}
 
-fn row_from(r: &impl AnyRow, group: RollupGroup) -> Result<RollupRow, StoreError> {
+/// A row selected as `time, key, dim, <the columns>`, read by position: looking 71 columns
+/// up by name costs more than the query itself on a month's rows.
+fn row_from<R: sqlx::Row>(r: &R, group: RollupGroup) -> Result<RollupRow, StoreError>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
     let mut values = Vec::with_capacity(ROLLUP_COLUMNS.len());
-    for c in ROLLUP_COLUMNS {
-        values.push(r.opt_int(c)?.unwrap_or(0));
+    for i in 0..ROLLUP_COLUMNS.len() {
+        values.push(r.try_get::<Option<i64>, _>(3 + i)?.unwrap_or(0));
     }
     Ok(RollupRow {
         bucket_ms: if group == RollupGroup::Key {
             0
         } else {
-            r.int("bucket")?
+            r.try_get(0)?
         },
-        dim: r.text("dim")?,
         key: if group == RollupGroup::Bucket {
             String::new()
         } else {
-            r.text("key")?
+            r.try_get(1)?
         },
+        dim: r.try_get(2)?,
         values,
     })
 }
@@ -142,65 +173,78 @@ impl TenantStore<'_> {
         Ok(row)
     }
 
-    /// Adds `rows` to the rollups and moves the cursor to `seq` with the fold's `agents`
-    /// states, in one transaction. Rows must be unique by (dim, bucket, key).
+    /// Adds `halves` to the half-hour rollups and `days` to the daily ones, and moves the
+    /// cursor to `seq` with the fold's `state`, in one transaction. Rows must be unique by
+    /// (dim, time, key) within each.
     pub async fn apply_rollups(
         &self,
-        rows: &[RollupRow],
+        halves: &[RollupRow],
+        days: &[RollupRow],
         seq: i64,
-        agents: &str,
+        state: &str,
     ) -> Result<(), StoreError> {
         let tenant = self.tenant;
-        let max = match self.store.backend() {
+        let backend = self.store.backend();
+        let max = match backend {
             Backend::Sqlite => "MAX",
             Backend::Postgres => "GREATEST",
         };
+        for r in halves.iter().chain(days) {
+            if r.values.len() != ROLLUP_COLUMNS.len() {
+                return Err(StoreError::Invalid {
+                    field: "values",
+                    reason: format!(
+                        "{} values for {} columns",
+                        r.values.len(),
+                        ROLLUP_COLUMNS.len()
+                    ),
+                });
+            }
+        }
         let cols = ROLLUP_COLUMNS.join(", ");
-        let updates = ROLLUP_COLUMNS
-            .iter()
-            .map(|c| {
-                if *c == MAX_COLUMN {
-                    format!("{c} = {max}(rollups.{c}, excluded.{c})")
-                } else {
-                    format!("{c} = rollups.{c} + excluded.{c}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
         let width = 4 + ROLLUP_COLUMNS.len();
         in_write_tx!(self.store, tx => {
-            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                let mut sql = format!("INSERT INTO rollups (tenant_id, dim, bucket, key, {cols}) VALUES ");
-                for i in 0..chunk.len() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push('(');
-                    for j in 0..width {
-                        if j > 0 {
+            for (level, rows) in [(RollupLevel::HalfHour, halves), (RollupLevel::Day, days)] {
+                let (table, time) = level.table();
+                let updates = ROLLUP_COLUMNS
+                    .iter()
+                    .map(|c| {
+                        if *c == MAX_COLUMN {
+                            format!("{c} = {max}({table}.{c}, excluded.{c})")
+                        } else {
+                            format!("{c} = {table}.{c} + excluded.{c}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                for chunk in rows.chunks(rows_per_statement(backend)) {
+                    let mut sql =
+                        format!("INSERT INTO {table} (tenant_id, dim, {time}, key, {cols}) VALUES ");
+                    for i in 0..chunk.len() {
+                        if i > 0 {
                             sql.push_str(", ");
                         }
-                        sql.push_str(&format!("${}", i * width + j + 1));
+                        sql.push('(');
+                        for j in 0..width {
+                            if j > 0 {
+                                sql.push_str(", ");
+                            }
+                            sql.push_str(&format!("${}", i * width + j + 1));
+                        }
+                        sql.push(')');
                     }
-                    sql.push(')');
+                    sql.push_str(&format!(
+                        " ON CONFLICT (tenant_id, dim, {time}, key) DO UPDATE SET {updates}"
+                    ));
+                    let mut q = sqlx::query(&sql);
+                    for r in chunk {
+                        q = q.bind(tenant.0).bind(&r.dim).bind(r.bucket_ms).bind(&r.key);
+                        for v in &r.values {
+                            q = q.bind(*v);
+                        }
+                    }
+                    q.execute(&mut *tx).await?;
                 }
-                sql.push_str(&format!(
-                    " ON CONFLICT (tenant_id, dim, bucket, key) DO UPDATE SET {updates}"
-                ));
-                let mut q = sqlx::query(&sql);
-                for r in chunk {
-                    if r.values.len() != ROLLUP_COLUMNS.len() {
-                        return Err(StoreError::Invalid {
-                            field: "values",
-                            reason: format!("{} values for {} columns", r.values.len(), ROLLUP_COLUMNS.len()),
-                        });
-                    }
-                    q = q.bind(tenant.0).bind(&r.dim).bind(r.bucket_ms).bind(&r.key);
-                    for v in &r.values {
-                        q = q.bind(*v);
-                    }
-                }
-                q.execute(&mut *tx).await?;
             }
             sqlx::query(
                 "INSERT INTO report_cursors (tenant_id, seq, agents) VALUES ($1, $2, $3) \
@@ -208,7 +252,7 @@ impl TenantStore<'_> {
             )
             .bind(tenant.0)
             .bind(seq)
-            .bind(agents)
+            .bind(state)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -221,6 +265,7 @@ impl TenantStore<'_> {
         let tenant = self.tenant;
         in_write_tx!(self.store, tx => {
             sqlx::query("DELETE FROM rollups WHERE tenant_id = $1").bind(tenant.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM rollups_daily WHERE tenant_id = $1").bind(tenant.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM report_cursors WHERE tenant_id = $1").bind(tenant.0).execute(&mut *tx).await?;
             tx.commit().await?;
         });
@@ -231,6 +276,7 @@ impl TenantStore<'_> {
     /// the longest wait); only `keys` when given. Ordered by half hour, then key.
     pub async fn rollup_sums(
         &self,
+        level: RollupLevel,
         dim: &str,
         from_ms: i64,
         to_ms: i64,
@@ -249,14 +295,24 @@ impl TenantStore<'_> {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        let (table, time) = level.table();
         let (select, by) = match group {
-            RollupGroup::BucketKey => ("bucket, key", "GROUP BY bucket, key ORDER BY bucket, key"),
-            RollupGroup::Bucket => ("bucket", "GROUP BY bucket ORDER BY bucket"),
-            RollupGroup::Key => ("key", "GROUP BY key ORDER BY key"),
+            RollupGroup::BucketKey => (
+                format!("{time}, key"),
+                format!("GROUP BY {time}, key ORDER BY {time}, key"),
+            ),
+            RollupGroup::Bucket => (
+                format!("{time}, '' AS key"),
+                format!("GROUP BY {time} ORDER BY {time}"),
+            ),
+            RollupGroup::Key => (
+                "0, key".to_string(),
+                "GROUP BY key ORDER BY key".to_string(),
+            ),
         };
         let mut sql = format!(
-            "SELECT {select}, MIN(dim) AS dim, {sums} FROM rollups \
-             WHERE tenant_id = $1 AND dim = $2 AND bucket >= $3 AND bucket < $4"
+            "SELECT {select}, MIN(dim) AS dim, {sums} FROM {table} \
+             WHERE tenant_id = $1 AND dim = $2 AND {time} >= $3 AND {time} < $4"
         );
         let keys = keys.unwrap_or_default();
         if !keys.is_empty() {
@@ -267,7 +323,7 @@ impl TenantStore<'_> {
             sql.push_str(&format!(" AND key IN ({list})"));
         }
         sql.push(' ');
-        sql.push_str(by);
+        sql.push_str(&by);
         on_db!(self.store, pool => {
             let mut q = sqlx::query(&sql).bind(tenant.0).bind(dim).bind(from_ms).bind(to_ms);
             for k in keys {
@@ -277,7 +333,7 @@ impl TenantStore<'_> {
         })
     }
 
-    /// How many rollup rows the tenant has.
+    /// How many half-hour rollup rows the tenant has.
     pub async fn rollup_rows_count(&self) -> Result<i64, StoreError> {
         let tenant = self.tenant;
         let sql = "SELECT COUNT(*) FROM rollups WHERE tenant_id = $1";
@@ -287,12 +343,13 @@ impl TenantStore<'_> {
             .await?))
     }
 
-    /// Every rollup row of the tenant in key order (to compare a rebuild with what was
-    /// built incrementally).
-    pub async fn rollup_rows(&self) -> Result<Vec<RollupRow>, StoreError> {
+    /// Every rollup row of the tenant at `level` in key order (to compare a rebuild with
+    /// what was built incrementally).
+    pub async fn rollup_rows(&self, level: RollupLevel) -> Result<Vec<RollupRow>, StoreError> {
         let tenant = self.tenant;
+        let (table, time) = level.table();
         let sql = format!(
-            "SELECT bucket, dim, key, {} FROM rollups WHERE tenant_id = $1 ORDER BY dim, bucket, key",
+            "SELECT {time}, key, dim, {} FROM {table} WHERE tenant_id = $1 ORDER BY dim, {time}, key",
             ROLLUP_COLUMNS.join(", ")
         );
         on_db!(self.store, pool => sqlx::query(&sql)

@@ -113,8 +113,9 @@ pub struct ReportParams {
     pub to: String,
     /// `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`.
     pub by: Option<String>,
-    /// `all` (default), `queue`, `agent`, `dialled`, `ivr_node`, `ivr_edge` (IVR steps
-    /// `from>to`), `disposition`, `reason` or `agent_reason`.
+    /// `all` (default), `queue`, `agent`, `team` (its agents added up), `dialled`,
+    /// `ivr_node`, `ivr_edge` (IVR steps `from>to`), `disposition`, `reason` or
+    /// `agent_reason`.
     pub dim: Option<String>,
     /// Only these keys (comma-separated).
     pub keys: Option<String>,
@@ -174,8 +175,24 @@ fn day_start(field: &str, date: &str, zone: &jiff::tz::TimeZone) -> ApiResult<i6
         .map_err(|_| ApiError::invalid(field, "a date like 2026-12-01"))
 }
 
+/// The days asked, as instants in the tenant's zone: `[from's midnight, the midnight after
+/// to)`.
+async fn asked_range(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult<(i64, i64)> {
+    let zone = state.app().tenant_zone(caller.tenant()?).await?;
+    let from_ms = day_start("from", &p.from, &zone)?;
+    let to_ms = day_start("to", &p.to, &zone)? + DAY_MS;
+    // The next day's start, whatever the day's length (a change of clocks).
+    let to_ms = reports::period_start(to_ms, Granularity::Day, &zone, 0);
+    if to_ms <= from_ms {
+        return Err(ApiError::invalid("to", "on or after from"));
+    }
+    if (to_ms - from_ms) / DAY_MS > 3 * 366 {
+        return Err(ApiError::invalid("to", "at most three years after from"));
+    }
+    Ok((from_ms, to_ms))
+}
+
 async fn asked(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult<Asked> {
-    let tenant = caller.tenant()?;
     let by = p.by.as_deref().unwrap_or("day");
     let granularity = Granularity::parse(by).ok_or_else(|| {
         ApiError::invalid("by", "half_hour, hour, day, week, month, year or total")
@@ -187,7 +204,8 @@ async fn asked(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
     let dim = Dim::parse(p.dim.as_deref().unwrap_or("all")).ok_or_else(|| {
         ApiError::invalid(
             "dim",
-            "all, queue, agent, dialled, ivr_node, ivr_edge, disposition, reason or agent_reason",
+            "all, queue, agent, team, dialled, ivr_node, ivr_edge, disposition, reason or \
+             agent_reason",
         )
     })?;
     let metrics = match p.metrics.as_deref() {
@@ -201,18 +219,8 @@ async fn asked(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
             })
             .collect::<ApiResult<Vec<_>>>()?,
     };
-    let zone = state.app().tenant_zone(tenant).await?;
-    let from_ms = day_start("from", &p.from, &zone)?;
-    let to_ms = day_start("to", &p.to, &zone)? + DAY_MS;
-    // The next day's start, whatever the day's length (a change of clocks).
-    let to_ms = reports::period_start(to_ms, Granularity::Day, &zone, 0).max(from_ms + 1);
-    if to_ms <= from_ms + 1 && p.to < p.from {
-        return Err(ApiError::invalid("to", "on or after from"));
-    }
+    let (from_ms, to_ms) = asked_range(state, caller, p).await?;
     let days = (to_ms - from_ms) / DAY_MS;
-    if days > 3 * 366 {
-        return Err(ApiError::invalid("to", "at most three years after from"));
-    }
     if matches!(granularity, Granularity::HalfHour | Granularity::Hour) && days > 62 {
         return Err(ApiError::invalid(
             "by",
@@ -410,4 +418,226 @@ pub async fn rebuild(
 pub struct RebuildBody {
     /// Events of the log folded.
     pub events: u64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RankingParams {
+    /// The first day (`2026-11-01`), in the tenant's time zone.
+    pub from: String,
+    /// The last day, included.
+    pub to: String,
+    /// `agent` (default) or `team`.
+    pub by: Option<String>,
+    /// For the export: `xlsx` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// A metric's weight in the star ranking.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RankWeight {
+    /// A glossary key.
+    pub metric: String,
+    /// 0 to 100.
+    pub weight: u32,
+}
+
+/// One ranked agent or team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankedLine {
+    pub key: String,
+    pub label: String,
+    /// 1 for the best; ties share one.
+    pub rank: usize,
+    /// 0 to 100: the weighted mean of where the key places on each metric (best 1, worst 0).
+    pub score: f64,
+    /// ★ 1 to 5: 90 and above five, 75 four, 60 three, 40 two.
+    pub stars: u8,
+    /// The values of `metrics`, in order.
+    pub values: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankingBody {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub by: String,
+    /// The weights in force (the center settings' `reports.ranking`).
+    pub weights: Vec<RankWeight>,
+    /// The glossary keys of `values`: the weighed metrics first, then others worth seeing.
+    pub metrics: Vec<String>,
+    pub rows: Vec<RankedLine>,
+}
+
+fn stars(score: f64) -> u8 {
+    match score {
+        s if s >= 90.0 => 5,
+        s if s >= 75.0 => 4,
+        s if s >= 60.0 => 3,
+        s if s >= 40.0 => 2,
+        _ => 1,
+    }
+}
+
+async fn ranking_body(
+    state: &AppState,
+    caller: &Caller,
+    p: &RankingParams,
+) -> ApiResult<RankingBody> {
+    let tenant = caller.tenant()?;
+    let by = p.by.as_deref().unwrap_or("agent");
+    let dim = match by {
+        "agent" => Dim::Agent,
+        "team" => Dim::Team,
+        _ => return Err(ApiError::invalid("by", "agent or team")),
+    };
+    let asked = ReportParams {
+        from: p.from.clone(),
+        to: p.to.clone(),
+        by: Some("total".into()),
+        dim: Some(by.into()),
+        keys: None,
+        metrics: None,
+        format: None,
+    };
+    let a = asked_range(state, caller, &asked).await?;
+    let (ranked, weights, report) = state.app().ranking(tenant, a.0, a.1, dim).await?;
+    let mut metrics: Vec<String> = weights.iter().map(|w| w.metric.clone()).collect();
+    for m in [
+        "answered",
+        "talk_time",
+        "aht",
+        "avg_acw",
+        "not_ready_time",
+        "occupancy",
+        "transferred_out",
+        "fcr",
+        "satisfaction",
+    ] {
+        if !metrics.iter().any(|x| x == m) {
+            metrics.push(m.into());
+        }
+    }
+    let labels = state.app().report_labels(tenant, dim).await?;
+    let components: std::collections::HashMap<&str, &reports::Components> = report
+        .totals
+        .iter()
+        .map(|r| (r.key.as_str(), &r.components))
+        .collect();
+    let rows = ranked
+        .iter()
+        .map(|r| RankedLine {
+            label: labels.get(&r.key).cloned().unwrap_or_else(|| r.key.clone()),
+            key: r.key.clone(),
+            rank: r.rank,
+            score: (r.score * 10.0).round() / 10.0,
+            stars: stars(r.score),
+            values: metrics
+                .iter()
+                .map(|m| {
+                    components
+                        .get(r.key.as_str())
+                        .and_then(|c| reports::value(m, c, &report.settings))
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(RankingBody {
+        from_ms: report.from_ms,
+        to_ms: report.to_ms,
+        by: by.into(),
+        weights: weights
+            .into_iter()
+            .map(|w| RankWeight {
+                metric: w.metric,
+                weight: w.weight,
+            })
+            .collect(),
+        metrics,
+        rows,
+    })
+}
+
+/// The star ranking (星级员工) of agents or teams over a range of days, by the tenant's
+/// weights.
+#[utoipa::path(get, path = "/api/reports/ranking", tag = "reports", params(RankingParams),
+    responses((status = 200, body = RankingBody), (status = 400, body = ErrorBody)))]
+pub async fn ranking(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<RankingParams>,
+) -> ApiResult<Json<RankingBody>> {
+    if p.format.is_some() {
+        return Err(ApiError::invalid(
+            "format",
+            "only for /api/reports/ranking/export",
+        ));
+    }
+    Ok(Json(ranking_body(&state, &caller, &p).await?))
+}
+
+/// The ranking as a spreadsheet.
+#[utoipa::path(get, path = "/api/reports/ranking/export", tag = "reports", params(RankingParams),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 400, body = ErrorBody)))]
+pub async fn ranking_export(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<RankingParams>,
+) -> ApiResult<Response> {
+    let format = match p.format.as_deref() {
+        None | Some("xlsx") => Format::Xlsx,
+        Some("csv") => Format::Csv,
+        Some(_) => return Err(ApiError::invalid("format", "xlsx or csv")),
+    };
+    let body = ranking_body(&state, &caller, &p).await?;
+    let defs: Vec<&reports::Metric> = body
+        .metrics
+        .iter()
+        .filter_map(|k| reports::metric(k))
+        .collect();
+    let mut headers = vec![
+        "名次 Rank".to_string(),
+        "姓名 Name".to_string(),
+        "得分 Score".to_string(),
+        "星级 Stars".to_string(),
+    ];
+    headers.extend(defs.iter().map(|m| format!("{} {}", m.zh, m.en)));
+    let rows = body
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.rank.to_string(),
+                r.label.clone(),
+                format!("{:.1}", r.score),
+                "★".repeat(usize::from(r.stars)),
+            ];
+            row.extend(defs.iter().zip(&r.values).map(|(m, v)| cell(m.unit, *v)));
+            row
+        })
+        .collect();
+    let table = Table { headers, rows };
+    let bytes = sheets::write(&table, format).map_err(ApiError::internal)?;
+    super::audit(
+        &state,
+        &caller,
+        "report.export",
+        "ranking",
+        &body.by,
+        json!({ "rows": table.rows.len(), "from_ms": body.from_ms, "to_ms": body.to_ms }),
+    )
+    .await?;
+    Ok((
+        [
+            (CONTENT_TYPE, format.content_type().to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"ranking.{}\"", format.extension()),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -76,8 +76,9 @@ pub enum SlFormula {
     AbandonedAfterT,
 }
 
-/// How reports define service level and abandons; applied to past data too.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+/// How reports define service level and abandons, and what the star ranking weighs;
+/// applied to past data too.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSettings {
     pub service_level_formula: SlFormula,
@@ -89,6 +90,10 @@ pub struct ReportSettings {
     pub exclude_short_abandons: bool,
     /// Count flow-outs (overflow, callback, voicemail) in the service level's denominator.
     pub count_flow_outs: bool,
+    /// The star ranking's metrics and weights (1–12 glossary metrics, 0–100 each); the
+    /// defaults (answered 40, talk time 20, satisfaction 20, FCR 20) when left out.
+    #[serde(default)]
+    pub ranking: Option<Vec<super::reports::RankWeight>>,
 }
 
 impl SlFormula {
@@ -176,6 +181,16 @@ impl CenterSettings {
                     short_abandon_s: r.short_abandon_s,
                     exclude_short_abandons: r.exclude_short_abandons,
                     count_flow_outs: r.count_flow_outs,
+                    ranking: Some(
+                        r.ranking
+                            .unwrap_or_else(reports::default_weights)
+                            .into_iter()
+                            .map(|w| super::reports::RankWeight {
+                                metric: w.metric,
+                                weight: w.weight,
+                            })
+                            .collect(),
+                    ),
                 }
             }),
             version,
@@ -218,6 +233,14 @@ impl CenterSettings {
                 short_abandon_s: r.short_abandon_s,
                 exclude_short_abandons: r.exclude_short_abandons,
                 count_flow_outs: r.count_flow_outs,
+                ranking: r.ranking.map(|w| {
+                    w.into_iter()
+                        .map(|w| reports::Weight {
+                            metric: w.metric,
+                            weight: w.weight,
+                        })
+                        .collect()
+                }),
             }),
         }
     }

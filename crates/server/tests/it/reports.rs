@@ -123,6 +123,47 @@ fn issue_23_a_days_calls_by_the_glossarys_definitions() {
             by_agent["labels"][&key],
             w.a.users[&Role::Agent].display_name.as_str()
         );
+        // The star ranking: the one agent who answered is first, with their name.
+        let (s, ranking) = ask(format!("/api/reports/ranking?from={DAY}&to={DAY}")).await;
+        assert_eq!(s, StatusCode::OK, "{ranking}");
+        let first = &ranking["rows"][0];
+        assert_eq!(
+            (&first["key"], &first["rank"]),
+            (&json!(key), &json!(1)),
+            "{ranking}"
+        );
+        assert_eq!(
+            first["label"],
+            w.a.users[&Role::Agent].display_name.as_str()
+        );
+        assert_eq!(ranking["weights"][0]["metric"], "answered");
+        // By team: the agent's team adds up its members' rows.
+        let (_, teams) = w
+            .as_a(Role::TenantAdmin, Method::GET, "/api/teams", None)
+            .await;
+        let team = teams
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["key"] == "water-team")
+            .cloned()
+            .unwrap();
+        let (s, team) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::PUT,
+                "/api/teams/water-team",
+                Some(json!({"name": "早班", "members": [agent], "version": team["version"]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{team}");
+        let (s, by_team) = ask(format!(
+            "/api/reports?from={DAY}&to={DAY}&dim=team&metrics=answered"
+        ))
+        .await;
+        assert_eq!(s, StatusCode::OK, "{by_team}");
+        assert_eq!(metric(&by_team, "totals", "water-team", "answered"), 2.0);
+        assert_eq!(by_team["labels"]["water-team"], "早班");
         // A change of formula applies to what was counted before: answered in T ÷ answered.
         let (s, settings) = w
             .as_a(Role::TenantAdmin, Method::GET, "/api/settings", None)
@@ -204,7 +245,12 @@ fn issue_23_a_rebuild_gives_identical_rollups() {
             w.state.app().fold_rollups(tenant).await.unwrap();
         }
         let scoped = w.store.scoped(tenant);
-        let before = scoped.rollup_rows().await.unwrap();
+        let before = scoped
+            .rollup_rows(store::RollupLevel::HalfHour)
+            .await
+            .unwrap();
+        let days_before = scoped.rollup_rows(store::RollupLevel::Day).await.unwrap();
+        assert!(!days_before.is_empty());
         assert!(!before.is_empty());
         let (s, v) = w
             .as_a(
@@ -216,10 +262,25 @@ fn issue_23_a_rebuild_gives_identical_rollups() {
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert!(v["events"].as_u64().unwrap() >= 3);
-        assert_eq!(scoped.rollup_rows().await.unwrap(), before);
+        assert_eq!(
+            scoped
+                .rollup_rows(store::RollupLevel::HalfHour)
+                .await
+                .unwrap(),
+            before
+        );
+        assert_eq!(
+            scoped.rollup_rows(store::RollupLevel::Day).await.unwrap(),
+            days_before
+        );
         // Tenant B's rollups hold none of A's calls.
         w.state.app().fold_rollups(w.b.tenant.id).await.unwrap();
-        let b = w.store.scoped(w.b.tenant.id).rollup_rows().await.unwrap();
+        let b = w
+            .store
+            .scoped(w.b.tenant.id)
+            .rollup_rows(store::RollupLevel::HalfHour)
+            .await
+            .unwrap();
         assert!(b.iter().all(|r| r.dim != "agent"), "{b:?}");
     });
 }

@@ -2,7 +2,7 @@
 //! the rows in one transaction, sums group by half hour or key, and a tenant sees only its
 //! own.
 
-use store::{NewTenant, ROLLUP_COLUMNS, RollupGroup, RollupRow};
+use store::{NewTenant, ROLLUP_COLUMNS, RollupGroup, RollupLevel, RollupRow};
 
 use crate::on_both;
 
@@ -35,6 +35,7 @@ fn issue_23_rollups_add_up_with_their_cursor() {
         let h = 1_800_000;
         ta.apply_rollups(
             &[row(0, "repair", 2, 5000), row(h, "repair", 1, 0)],
+            &[row(0, "repair", 3, 5000)],
             10,
             "{}",
         )
@@ -42,12 +43,13 @@ fn issue_23_rollups_add_up_with_their_cursor() {
         .unwrap();
         ta.apply_rollups(
             &[row(0, "repair", 3, 9000), row(0, "billing", 4, 100)],
+            &[row(0, "repair", 3, 9000), row(0, "billing", 4, 100)],
             20,
             r#"{"7":1}"#,
         )
         .await
         .unwrap();
-        tb.apply_rollups(&[row(0, "repair", 100, 1)], 5, "{}")
+        tb.apply_rollups(&[row(0, "repair", 100, 1)], &[], 5, "{}")
             .await
             .unwrap();
         assert_eq!(
@@ -60,7 +62,14 @@ fn issue_23_rollups_add_up_with_their_cursor() {
             .position(|c| *c == "max_wait_ms")
             .unwrap();
         let by_key = ta
-            .rollup_sums("queue", 0, 2 * h, RollupGroup::Key, None)
+            .rollup_sums(
+                RollupLevel::HalfHour,
+                "queue",
+                0,
+                2 * h,
+                RollupGroup::Key,
+                None,
+            )
             .await
             .unwrap();
         let got: Vec<(&str, i64, i64)> = by_key
@@ -69,7 +78,14 @@ fn issue_23_rollups_add_up_with_their_cursor() {
             .collect();
         assert_eq!(got, vec![("billing", 4, 100), ("repair", 6, 9000)]);
         let by_bucket = ta
-            .rollup_sums("queue", 0, 2 * h, RollupGroup::Bucket, None)
+            .rollup_sums(
+                RollupLevel::HalfHour,
+                "queue",
+                0,
+                2 * h,
+                RollupGroup::Bucket,
+                None,
+            )
             .await
             .unwrap();
         let got: Vec<(i64, i64)> = by_bucket
@@ -79,25 +95,48 @@ fn issue_23_rollups_add_up_with_their_cursor() {
         assert_eq!(got, vec![(0, 9), (h, 1)]);
         let only = ta
             .rollup_sums(
+                RollupLevel::HalfHour,
                 "queue",
                 0,
                 h,
                 RollupGroup::BucketKey,
-                Some(&["repair".to_string()]),
+                Some(&["repair".to_string()][..]),
             )
             .await
             .unwrap();
         assert_eq!(only.len(), 1);
         assert_eq!(only[0].values[offered], 5);
-        assert_eq!(ta.rollup_rows().await.unwrap().len(), 3);
+        assert_eq!(
+            ta.rollup_rows(RollupLevel::HalfHour).await.unwrap().len(),
+            3
+        );
+        // The days, kept beside the half hours.
+        let days = ta
+            .rollup_sums(RollupLevel::Day, "queue", 0, h, RollupGroup::Key, None)
+            .await
+            .unwrap();
+        let got: Vec<(&str, i64, i64)> = days
+            .iter()
+            .map(|r| (r.key.as_str(), r.values[offered], r.values[max]))
+            .collect();
+        assert_eq!(got, vec![("billing", 4, 100), ("repair", 6, 9000)]);
         // A malformed row writes nothing, the cursor included.
         let mut bad = row(0, "repair", 1, 0);
         bad.values.pop();
-        assert!(ta.apply_rollups(&[bad], 30, "{}").await.is_err());
+        assert!(ta.apply_rollups(&[], &[bad], 30, "{}").await.is_err());
         assert_eq!(ta.rollup_cursor().await.unwrap().unwrap().0, 20);
         ta.clear_rollups().await.unwrap();
         assert_eq!(ta.rollup_cursor().await.unwrap(), None);
-        assert!(ta.rollup_rows().await.unwrap().is_empty());
-        assert_eq!(tb.rollup_rows().await.unwrap().len(), 1);
+        assert!(
+            ta.rollup_rows(RollupLevel::HalfHour)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(ta.rollup_rows(RollupLevel::Day).await.unwrap().is_empty());
+        assert_eq!(
+            tb.rollup_rows(RollupLevel::HalfHour).await.unwrap().len(),
+            1
+        );
     });
 }
