@@ -125,19 +125,21 @@ impl crate::App {
         let rows = self
             .store()
             .scoped(tenant)
-            .rollup_sums(
+            .rollup_rows_in(
                 store::RollupLevel::Day,
                 reports::Dim::Queue.as_str(),
                 day,
                 i64::MAX,
-                store::RollupGroup::Key,
                 None,
             )
             .await?;
-        let mut by_queue: HashMap<String, reports::Components> = rows
-            .into_iter()
-            .map(|r| (r.key, reports::Components::from_slice(&r.values)))
-            .collect();
+        let mut by_queue: HashMap<String, reports::Components> = HashMap::new();
+        for r in rows {
+            by_queue
+                .entry(r.key)
+                .or_default()
+                .merge(&reports::Components::from_slice(&r.values));
+        }
         let mut now = reports::Rollup::default();
         for c in live.in_progress.iter().filter(|c| c.arrived_at_ms >= day) {
             reports::call_rows(c, &mut now);

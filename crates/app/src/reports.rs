@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use ::reports::{Components, Dim, Fold, Granularity, Rollup, Settings};
 use events::{CallEnded, Payload};
-use store::{RollupGroup, RollupLevel, RollupRow, TenantId};
+use store::{RollupLevel, RollupRow, TenantId};
 
 use crate::config::{CenterSettings, Document, Queue, Team};
 use crate::{App, AppError, AppResult};
@@ -71,6 +71,13 @@ pub struct Report {
     pub settings: Settings,
     /// The log's events folded so far (the cursor): a report is complete up to there.
     pub folded_seq: i64,
+}
+
+/// How a rollup row kept takes a new one of the same key in.
+pub fn merge(into: &mut Vec<i64>, new: &[i64]) {
+    let mut c = Components::from_slice(into);
+    c.merge(&Components::from_slice(new));
+    *into = c.to_vec();
 }
 
 /// A fold's rows for the store: by half hour, and added up by day in `zone`.
@@ -156,7 +163,7 @@ impl App {
             let written = self
                 .store()
                 .scoped(tenant)
-                .apply_rollups(&halves, &days, last, &f.fold.state())
+                .apply_rollups(&halves, &days, last, &f.fold.state(), &merge)
                 .await;
             if let Err(e) = written {
                 // The fold moved on in memory but not in the store: start again from the
@@ -324,17 +331,12 @@ impl App {
             Granularity::HalfHour | Granularity::Hour => RollupLevel::HalfHour,
             _ => RollupLevel::Day,
         };
-        let group = if dim == Dim::All.as_str() {
-            RollupGroup::Bucket
-        } else {
-            RollupGroup::BucketKey
-        };
         // The whole range as one: each key's total is the row.
         let halves = if q.granularity == Granularity::Total {
             Vec::new()
         } else {
             scoped
-                .rollup_sums(level, dim, q.from_ms, q.to_ms, group, keys)
+                .rollup_rows_in(level, dim, q.from_ms, q.to_ms, keys)
                 .await?
         };
         let mut periods: BTreeMap<(i64, String), Components> = BTreeMap::new();
@@ -360,15 +362,30 @@ impl App {
                 })
                 .collect()
         };
+        // Totals over whole days add up the days (fewer rows than the half hours).
+        let midnight = |ms: i64| ::reports::period_start(ms, Granularity::Day, &zone, 0) == ms;
+        let whole_days = |from: i64, to: i64| {
+            if midnight(from) && midnight(to) {
+                RollupLevel::Day
+            } else {
+                RollupLevel::HalfHour
+            }
+        };
         let totals = by_key(
             scoped
-                .rollup_sums(level, dim, q.from_ms, q.to_ms, RollupGroup::Key, keys)
+                .rollup_rows_in(
+                    whole_days(q.from_ms, q.to_ms),
+                    dim,
+                    q.from_ms,
+                    q.to_ms,
+                    keys,
+                )
                 .await?,
             q.from_ms,
         );
         let previous = by_key(
             scoped
-                .rollup_sums(level, dim, pf, pt, RollupGroup::Key, keys)
+                .rollup_rows_in(whole_days(pf, pt), dim, pf, pt, keys)
                 .await?,
             pf,
         );
@@ -507,9 +524,25 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    /// The store's rollup columns are the reports' components, in order.
+    /// A row kept takes a new one in field by field, the longest wait by maximum.
     #[test]
-    fn issue_23_the_stores_columns_are_the_rollups_components() {
-        assert_eq!(::reports::columns(), store::ROLLUP_COLUMNS);
+    fn issue_23_rows_merge_as_components_do() {
+        let a = ::reports::Components {
+            offered: 2,
+            max_wait_ms: 9000,
+            ..Default::default()
+        };
+        let b = ::reports::Components {
+            offered: 3,
+            max_wait_ms: 4000,
+            answered_in: [1; ::reports::THRESHOLDS_S.len()],
+            ..Default::default()
+        };
+        let mut kept = a.to_vec();
+        super::merge(&mut kept, &b.to_vec());
+        let mut want = a.clone();
+        want.merge(&b);
+        assert_eq!(::reports::Components::from_slice(&kept), want);
+        assert_eq!((want.offered, want.max_wait_ms), (5, 9000));
     }
 }

@@ -208,7 +208,13 @@ async fn bench(args: Args) -> Result<()> {
         let t = Instant::now();
         let (halves, days) = app::reports::rows(out, &zone);
         scoped
-            .apply_rollups(&halves, &days, events as i64, &fold.state())
+            .apply_rollups(
+                &halves,
+                &days,
+                events as i64,
+                &fold.state(),
+                &app::reports::merge,
+            )
             .await?;
         write_s += t.elapsed().as_secs_f64();
     }

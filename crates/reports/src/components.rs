@@ -30,37 +30,30 @@ macro_rules! components {
             pub recalled_in: [i64; REPEAT_DAYS.len()],
         }
 
-        /// The names of a row's columns, in the order of [`Components::to_vec`]; the
-        /// store's table has one column each.
-        pub fn columns() -> Vec<String> {
-            let mut c: Vec<String> = vec![$(stringify!($name).to_string(),)*];
-            c.extend(THRESHOLDS_S.iter().map(|t| format!("answered_in_{t}")));
-            c.extend(THRESHOLDS_S.iter().map(|t| format!("abandoned_in_{t}")));
-            c.extend(REPEAT_DAYS.iter().map(|d| format!("repeat_in_{d}d")));
-            c.extend(REPEAT_DAYS.iter().map(|d| format!("recalled_in_{d}d")));
-            c
-        }
-
         impl Components {
-            /// The values in the order of [`columns`].
+            /// The values as the store keeps them: the counts within the thresholds and the
+            /// windows (their lengths are part of this layout), then the fields in order. A
+            /// measure is added at the end of the list of fields, never between, and none is
+            /// removed or moved: rows already kept read back by position (missing ones as 0).
             pub fn to_vec(&self) -> Vec<i64> {
-                let mut v = vec![$(self.$name,)*];
+                let mut v = Vec::with_capacity(64);
                 v.extend(self.answered_in);
                 v.extend(self.abandoned_in);
                 v.extend(self.repeat_in);
                 v.extend(self.recalled_in);
+                v.extend([$(self.$name,)*]);
                 v
             }
 
-            /// Values in the order of [`columns`]; missing ones are zero.
+            /// Values as [`Components::to_vec`] gives them; missing ones are zero.
             pub fn from_slice(v: &[i64]) -> Components {
                 let mut it = v.iter().copied().chain(std::iter::repeat(0));
                 let mut c = Components::default();
-                $(c.$name = it.next().unwrap_or(0);)*
                 for x in c.answered_in.iter_mut().chain(c.abandoned_in.iter_mut())
                     .chain(c.repeat_in.iter_mut()).chain(c.recalled_in.iter_mut()) {
                     *x = it.next().unwrap_or(0);
                 }
+                $(c.$name = it.next().unwrap_or(0);)*
                 c
             }
 
@@ -80,6 +73,7 @@ macro_rules! components {
     };
 }
 
+// Rows kept read back by position: a new measure goes at the end of this list.
 components!(
     /// Contacts that entered a queue (see the counting rule in the glossary).
     offered,

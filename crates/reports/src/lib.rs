@@ -12,9 +12,7 @@ mod metrics;
 mod periods;
 mod ranking;
 
-pub use components::{
-    Components, REPEAT_DAYS, THRESHOLDS_S, columns, repeat_index, threshold_index,
-};
+pub use components::{Components, REPEAT_DAYS, THRESHOLDS_S, repeat_index, threshold_index};
 pub use fold::{
     AgentSpan, Dim, Fold, HALF_HOUR_MS, Rollup, RowKey, bucket, call_rows, reason_name,
 };

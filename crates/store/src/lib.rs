@@ -108,7 +108,7 @@ pub use config::ConfigItem;
 pub use customers::CustomerQuery;
 pub use orders::{OrderQuery, OrderRow};
 pub use resilience::{DeadLetter, Registration};
-pub use rollups::{ROLLUP_COLUMNS, RollupGroup, RollupLevel, RollupRow};
+pub use rollups::{Merge, RollupLevel, RollupRow};
 pub use schema::Schema;
 
 /// The store as one tenant sees it ([`Store::scoped`]): every query of a tenant's own data

@@ -1,91 +1,13 @@
-//! Reports' half-hour rollups (issue 23): rows of counts and sums by dimension, key and
-//! half hour, added to as the event log is folded (`app::reports`), with the cursor saying
-//! how far in the same transaction, so a crash never counts an event twice or not at all.
-//! What the rows mean is the `reports` crate's; here they are named columns of integers.
+//! Reports' rollups (issue 23): rows of integers by dimension, key and half hour (and by
+//! day), added to as the event log is folded (`app::reports`), with the cursor saying how far
+//! in the same transaction, so a crash never counts an event twice or not at all. What the
+//! integers mean, and how two rows merge, is the caller's (the `reports` crate's); here a
+//! row's integers are one packed value, so a report reads one value a row however many
+//! measures there are, and a measure added later needs no change of schema.
 
-use crate::{AnyRow, Backend, Db, StoreError, TenantStore};
+use crate::{Backend, Db, StoreError, TenantStore};
 
-/// The rollup columns, in the order of `reports::columns()` (a test in `app` holds them
-/// together).
-pub const ROLLUP_COLUMNS: &[&str] = &[
-    "offered",
-    "answered",
-    "abandoned",
-    "flowed_out",
-    "overflow_in",
-    "callback_requested",
-    "voicemail",
-    "disconnected",
-    "interrupted",
-    "ivr_ended",
-    "transferred_out",
-    "transferred_in",
-    "outbound",
-    "outbound_answered",
-    "outbound_talk_ms",
-    "wait_answered_ms",
-    "wait_abandoned_ms",
-    "max_wait_ms",
-    "talk_ms",
-    "hold_ms",
-    "ring_ms",
-    "ivr_ms",
-    "acw_ms",
-    "surveys",
-    "survey_score_sum",
-    "survey_satisfied",
-    "wrapups",
-    "ivr_visits",
-    "ivr_passed",
-    "staffed_ms",
-    "ready_ms",
-    "reserved_ms",
-    "talking_ms",
-    "holding_ms",
-    "not_ready_ms",
-    "answered_in_5",
-    "answered_in_10",
-    "answered_in_15",
-    "answered_in_20",
-    "answered_in_25",
-    "answered_in_30",
-    "answered_in_40",
-    "answered_in_45",
-    "answered_in_60",
-    "answered_in_90",
-    "answered_in_120",
-    "answered_in_180",
-    "answered_in_300",
-    "abandoned_in_5",
-    "abandoned_in_10",
-    "abandoned_in_15",
-    "abandoned_in_20",
-    "abandoned_in_25",
-    "abandoned_in_30",
-    "abandoned_in_40",
-    "abandoned_in_45",
-    "abandoned_in_60",
-    "abandoned_in_90",
-    "abandoned_in_120",
-    "abandoned_in_180",
-    "abandoned_in_300",
-    "repeat_in_1d",
-    "repeat_in_3d",
-    "repeat_in_7d",
-    "repeat_in_14d",
-    "repeat_in_30d",
-    "recalled_in_1d",
-    "recalled_in_3d",
-    "recalled_in_7d",
-    "recalled_in_14d",
-    "recalled_in_30d",
-];
-
-/// The one column merged by maximum rather than added.
-const MAX_COLUMN: &str = "max_wait_ms";
-
-/// A rollup row: its half hour (or, summed, its group's first), dimension, key, and values
-/// in the order of [`ROLLUP_COLUMNS`].
+/// A rollup row: its half hour (or day), dimension, key, and values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RollupRow {
     pub bucket_ms: i64,
@@ -111,137 +33,163 @@ impl RollupLevel {
     }
 }
 
-/// How summed rows are grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RollupGroup {
-    /// By half hour and key.
-    BucketKey,
-    /// By half hour (keys summed; `key` empty).
-    Bucket,
-    /// By key (half hours summed; `bucket_ms` 0).
-    Key,
-}
+/// How two rows of the same key become one: `into` takes `new` in.
+pub type Merge<'a> = &'a (dyn Fn(&mut Vec<i64>, &[i64]) + Sync);
 
-/// Rows a statement upserts (4 + 71 parameters each). sqlx's SQLite driver slows down more
-/// than in proportion with a statement's parameters (21,000 rows took 26 s at 200 a
-/// statement, 2 s at 4); PostgreSQL wants fewer round trips.
+/// Rows a statement reads or writes. sqlx's SQLite driver slows down more than in
+/// proportion with a statement's parameters; PostgreSQL wants fewer round trips.
 fn rows_per_statement(backend: Backend) -> usize {
     match backend {
-        Backend::Sqlite => 4,
-        Backend::Postgres => 200,
+        Backend::Sqlite => 50,
+        Backend::Postgres => 500,
     }
 }
 
-/// A row selected as `time, key, dim, <the columns>`, read by position: looking 71 columns
-/// up by name costs more than the query itself on a month's rows.
-fn row_from<R: sqlx::Row>(r: &R, group: RollupGroup) -> Result<RollupRow, StoreError>
+/// The values packed: for each non-zero one, its index and its value (zig-zag), as LEB128
+/// varints. Most of a row's measures are zero (a queue's row has no agent time).
+pub(crate) fn pack(values: &[i64]) -> Vec<u8> {
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+    let mut out = Vec::with_capacity(16);
+    for (i, v) in values.iter().enumerate() {
+        if *v != 0 {
+            varint(&mut out, i as u64);
+            varint(&mut out, ((v << 1) ^ (v >> 63)) as u64);
+        }
+    }
+    out
+}
+
+/// The values of [`pack`]; `None` if the bytes are not such a packing.
+pub(crate) fn unpack(bytes: &[u8]) -> Option<Vec<i64>> {
+    let mut it = bytes.iter();
+    let mut varint = || -> Option<Option<u64>> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let Some(b) = it.next() else {
+                return if shift == 0 { Some(None) } else { None };
+            };
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(Some(v));
+            }
+        }
+        None
+    };
+    let mut values = Vec::new();
+    while let Some(i) = varint()? {
+        let z = varint()??;
+        let i = usize::try_from(i).ok().filter(|i| *i < 4096)?;
+        if values.len() <= i {
+            values.resize(i + 1, 0);
+        }
+        values[i] = ((z >> 1) as i64) ^ -((z & 1) as i64);
+    }
+    Some(values)
+}
+
+fn row_from<R: sqlx::Row>(r: &R) -> Result<RollupRow, StoreError>
 where
     usize: sqlx::ColumnIndex<R>,
     for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Vec<u8>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
-    let mut values = Vec::with_capacity(ROLLUP_COLUMNS.len());
-    for i in 0..ROLLUP_COLUMNS.len() {
-        values.push(r.try_get::<Option<i64>, _>(3 + i)?.unwrap_or(0));
-    }
+    let data: Vec<u8> = r.try_get(3)?;
     Ok(RollupRow {
-        bucket_ms: if group == RollupGroup::Key {
-            0
-        } else {
-            r.try_get(0)?
-        },
-        key: if group == RollupGroup::Bucket {
-            String::new()
-        } else {
-            r.try_get(1)?
-        },
-        dim: r.try_get(2)?,
-        values,
+        bucket_ms: r.try_get(0)?,
+        dim: r.try_get(1)?,
+        key: r.try_get(2)?,
+        values: unpack(&data).ok_or_else(|| StoreError::Invalid {
+            field: "data",
+            reason: "a rollup row that does not unpack".into(),
+        })?,
     })
 }
 
 impl TenantStore<'_> {
-    /// How far the rollups have folded the log (`seq`), and the fold's saved agents'
-    /// states; `None` before the first fold.
+    /// How far the rollups have folded the log (`seq`), and the fold's saved state; `None`
+    /// before the first fold.
     pub async fn rollup_cursor(&self) -> Result<Option<(i64, String)>, StoreError> {
+        use sqlx::Row;
         let sql = "SELECT seq, agents FROM report_cursors WHERE tenant_id = $1";
         let tenant = self.tenant;
-        let row = on_db!(self.store, pool => match sqlx::query(sql).bind(tenant.0).fetch_optional(pool).await? {
-            Some(r) => Some((r.int("seq")?, r.text("agents")?)),
-            None => None,
-        });
-        Ok(row)
+        on_db!(self.store, pool => match sqlx::query(sql).bind(tenant.0).fetch_optional(pool).await? {
+            Some(r) => Ok(Some((r.try_get(0)?, r.try_get(1)?))),
+            None => Ok(None),
+        })
     }
 
-    /// Adds `halves` to the half-hour rollups and `days` to the daily ones, and moves the
-    /// cursor to `seq` with the fold's `state`, in one transaction. Rows must be unique by
-    /// (dim, time, key) within each.
+    /// Adds `halves` to the half-hour rollups and `days` to the daily ones (a row already
+    /// kept takes the new one in by `merge`), and moves the cursor to `seq` with the fold's
+    /// `state`, in one transaction. Rows must be unique by (dim, time, key) within each.
     pub async fn apply_rollups(
         &self,
         halves: &[RollupRow],
         days: &[RollupRow],
         seq: i64,
         state: &str,
+        merge: Merge<'_>,
     ) -> Result<(), StoreError> {
         let tenant = self.tenant;
-        let backend = self.store.backend();
-        let max = match backend {
-            Backend::Sqlite => "MAX",
-            Backend::Postgres => "GREATEST",
-        };
-        for r in halves.iter().chain(days) {
-            if r.values.len() != ROLLUP_COLUMNS.len() {
-                return Err(StoreError::Invalid {
-                    field: "values",
-                    reason: format!(
-                        "{} values for {} columns",
-                        r.values.len(),
-                        ROLLUP_COLUMNS.len()
-                    ),
-                });
-            }
-        }
-        let cols = ROLLUP_COLUMNS.join(", ");
-        let width = 4 + ROLLUP_COLUMNS.len();
+        let n = rows_per_statement(self.store.backend());
         in_write_tx!(self.store, tx => {
             for (level, rows) in [(RollupLevel::HalfHour, halves), (RollupLevel::Day, days)] {
                 let (table, time) = level.table();
-                let updates = ROLLUP_COLUMNS
-                    .iter()
-                    .map(|c| {
-                        if *c == MAX_COLUMN {
-                            format!("{c} = {max}({table}.{c}, excluded.{c})")
-                        } else {
-                            format!("{c} = {table}.{c} + excluded.{c}")
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                for chunk in rows.chunks(rows_per_statement(backend)) {
-                    let mut sql =
-                        format!("INSERT INTO {table} (tenant_id, dim, {time}, key, {cols}) VALUES ");
+                for chunk in rows.chunks(n) {
+                    // The rows already kept for these keys…
+                    let mut sql = format!(
+                        "SELECT {time}, dim, key, data FROM {table} WHERE tenant_id = $1 \
+                         AND ({time}, dim, key) IN (VALUES "
+                    );
                     for i in 0..chunk.len() {
+                        let p = 2 + 3 * i;
                         if i > 0 {
                             sql.push_str(", ");
                         }
-                        sql.push('(');
-                        for j in 0..width {
-                            if j > 0 {
-                                sql.push_str(", ");
-                            }
-                            sql.push_str(&format!("${}", i * width + j + 1));
+                        sql.push_str(&format!("(${p}, ${}, ${})", p + 1, p + 2));
+                    }
+                    sql.push(')');
+                    let mut q = sqlx::query(&sql).bind(tenant.0);
+                    for r in chunk {
+                        q = q.bind(r.bucket_ms).bind(&r.dim).bind(&r.key);
+                    }
+                    let kept: std::collections::HashMap<(i64, String, String), Vec<i64>> = q
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .iter()
+                        .map(|r| row_from(r).map(|r| ((r.bucket_ms, r.dim, r.key), r.values)))
+                        .collect::<Result<_, _>>()?;
+                    // …take the new ones in, and are written back whole.
+                    let mut sql = format!(
+                        "INSERT INTO {table} (tenant_id, {time}, dim, key, data) VALUES "
+                    );
+                    for i in 0..chunk.len() {
+                        let p = 2 + 4 * i;
+                        if i > 0 {
+                            sql.push_str(", ");
                         }
-                        sql.push(')');
+                        sql.push_str(&format!("($1, ${p}, ${}, ${}, ${})", p + 1, p + 2, p + 3));
                     }
                     sql.push_str(&format!(
-                        " ON CONFLICT (tenant_id, dim, {time}, key) DO UPDATE SET {updates}"
+                        " ON CONFLICT (tenant_id, dim, {time}, key) DO UPDATE SET data = excluded.data"
                     ));
-                    let mut q = sqlx::query(&sql);
+                    let mut q = sqlx::query(&sql).bind(tenant.0);
                     for r in chunk {
-                        q = q.bind(tenant.0).bind(&r.dim).bind(r.bucket_ms).bind(&r.key);
-                        for v in &r.values {
-                            q = q.bind(*v);
-                        }
+                        let data = match kept.get(&(r.bucket_ms, r.dim.clone(), r.key.clone())) {
+                            Some(old) => {
+                                let mut v = old.clone();
+                                merge(&mut v, &r.values);
+                                pack(&v)
+                            }
+                            None => pack(&r.values),
+                        };
+                        q = q.bind(r.bucket_ms).bind(&r.dim).bind(&r.key).bind(data);
                     }
                     q.execute(&mut *tx).await?;
                 }
@@ -264,54 +212,31 @@ impl TenantStore<'_> {
     pub async fn clear_rollups(&self) -> Result<(), StoreError> {
         let tenant = self.tenant;
         in_write_tx!(self.store, tx => {
-            sqlx::query("DELETE FROM rollups WHERE tenant_id = $1").bind(tenant.0).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM rollups_daily WHERE tenant_id = $1").bind(tenant.0).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM report_cursors WHERE tenant_id = $1").bind(tenant.0).execute(&mut *tx).await?;
+            for table in ["rollups", "rollups_daily", "report_cursors"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1"))
+                    .bind(tenant.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
         });
         Ok(())
     }
 
-    /// Rows of `dim` in half hours `[from_ms, to_ms)`, summed by `group` (the maximum for
-    /// the longest wait); only `keys` when given. Ordered by half hour, then key.
-    pub async fn rollup_sums(
+    /// The rows of `dim` at `level` in `[from_ms, to_ms)` (only `keys` when given), by time
+    /// then key.
+    pub async fn rollup_rows_in(
         &self,
         level: RollupLevel,
         dim: &str,
         from_ms: i64,
         to_ms: i64,
-        group: RollupGroup,
         keys: Option<&[String]>,
     ) -> Result<Vec<RollupRow>, StoreError> {
         let tenant = self.tenant;
-        let sums = ROLLUP_COLUMNS
-            .iter()
-            .map(|c| {
-                if *c == MAX_COLUMN {
-                    format!("MAX({c}) AS {c}")
-                } else {
-                    format!("CAST(SUM({c}) AS BIGINT) AS {c}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
         let (table, time) = level.table();
-        let (select, by) = match group {
-            RollupGroup::BucketKey => (
-                format!("{time}, key"),
-                format!("GROUP BY {time}, key ORDER BY {time}, key"),
-            ),
-            RollupGroup::Bucket => (
-                format!("{time}, '' AS key"),
-                format!("GROUP BY {time} ORDER BY {time}"),
-            ),
-            RollupGroup::Key => (
-                "0, key".to_string(),
-                "GROUP BY key ORDER BY key".to_string(),
-            ),
-        };
         let mut sql = format!(
-            "SELECT {select}, MIN(dim) AS dim, {sums} FROM {table} \
+            "SELECT {time}, dim, key, data FROM {table} \
              WHERE tenant_id = $1 AND dim = $2 AND {time} >= $3 AND {time} < $4"
         );
         let keys = keys.unwrap_or_default();
@@ -322,15 +247,31 @@ impl TenantStore<'_> {
                 .join(", ");
             sql.push_str(&format!(" AND key IN ({list})"));
         }
-        sql.push(' ');
-        sql.push_str(&by);
+        sql.push_str(&format!(" ORDER BY {time}, key"));
         on_db!(self.store, pool => {
             let mut q = sqlx::query(&sql).bind(tenant.0).bind(dim).bind(from_ms).bind(to_ms);
             for k in keys {
                 q = q.bind(k);
             }
-            q.fetch_all(pool).await?.iter().map(|r| row_from(r, group)).collect()
+            q.fetch_all(pool).await?.iter().map(row_from).collect()
         })
+    }
+
+    /// Every rollup row of the tenant at `level` in key order (to compare a rebuild with
+    /// what was built incrementally).
+    pub async fn rollup_rows(&self, level: RollupLevel) -> Result<Vec<RollupRow>, StoreError> {
+        let tenant = self.tenant;
+        let (table, time) = level.table();
+        let sql = format!(
+            "SELECT {time}, dim, key, data FROM {table} WHERE tenant_id = $1 ORDER BY dim, {time}, key"
+        );
+        on_db!(self.store, pool => sqlx::query(&sql)
+            .bind(tenant.0)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(row_from)
+            .collect())
     }
 
     /// How many half-hour rollup rows the tenant has.
@@ -342,22 +283,32 @@ impl TenantStore<'_> {
             .fetch_one(pool)
             .await?))
     }
+}
 
-    /// Every rollup row of the tenant at `level` in key order (to compare a rebuild with
-    /// what was built incrementally).
-    pub async fn rollup_rows(&self, level: RollupLevel) -> Result<Vec<RollupRow>, StoreError> {
-        let tenant = self.tenant;
-        let (table, time) = level.table();
-        let sql = format!(
-            "SELECT {time}, key, dim, {} FROM {table} WHERE tenant_id = $1 ORDER BY dim, {time}, key",
-            ROLLUP_COLUMNS.join(", ")
-        );
-        on_db!(self.store, pool => sqlx::query(&sql)
-            .bind(tenant.0)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| row_from(r, RollupGroup::BucketKey))
-            .collect())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_values_unpack_as_they_were() {
+        for v in [
+            vec![],
+            vec![0, 0, 0],
+            vec![1, 0, -1, i64::MAX, i64::MIN, 300, 0, 1 << 40],
+        ] {
+            let got = unpack(&pack(&v)).unwrap();
+            // Trailing zeros are not kept: they read back as absent.
+            let trimmed: Vec<i64> = {
+                let mut t = v.clone();
+                while t.last() == Some(&0) {
+                    t.pop();
+                }
+                t
+            };
+            assert_eq!(got, trimmed);
+        }
+        assert_eq!(unpack(&[0x80]), None);
+        assert_eq!(unpack(&[0x01]), None);
+        assert_eq!(unpack(&[0xff, 0x7f, 0x01]), None);
     }
 }

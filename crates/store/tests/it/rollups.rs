@@ -1,22 +1,25 @@
-//! Reports' rollups: rows add up, the longest wait merges by maximum, the cursor moves with
-//! the rows in one transaction, sums group by half hour or key, and a tenant sees only its
-//! own.
+//! Reports' rollups: a row already kept takes a new one in by the caller's merge, the cursor
+//! moves with the rows in one transaction, rows are read by level, dimension, time and key,
+//! and a tenant sees only its own.
 
-use store::{NewTenant, ROLLUP_COLUMNS, RollupGroup, RollupLevel, RollupRow};
+use store::{NewTenant, RollupLevel, RollupRow};
 
 use crate::on_both;
 
 fn row(bucket_ms: i64, key: &str, offered: i64, max_wait: i64) -> RollupRow {
-    let mut values = vec![0; ROLLUP_COLUMNS.len()];
-    let at = |c: &str| ROLLUP_COLUMNS.iter().position(|x| *x == c).unwrap();
-    values[at("offered")] = offered;
-    values[at("max_wait_ms")] = max_wait;
     RollupRow {
         bucket_ms,
         dim: "queue".into(),
         key: key.into(),
-        values,
+        values: vec![offered, max_wait],
     }
+}
+
+/// Adds the first value, keeps the larger second.
+fn merge(into: &mut Vec<i64>, new: &[i64]) {
+    into.resize(2, 0);
+    into[0] += new.first().copied().unwrap_or(0);
+    into[1] = into[1].max(new.get(1).copied().unwrap_or(0));
 }
 
 #[test]
@@ -33,98 +36,63 @@ fn issue_23_rollups_add_up_with_their_cursor() {
         let (ta, tb) = (store.scoped(a.id), store.scoped(b.id));
         assert_eq!(ta.rollup_cursor().await.unwrap(), None);
         let h = 1_800_000;
-        ta.apply_rollups(
-            &[row(0, "repair", 2, 5000), row(h, "repair", 1, 0)],
-            &[row(0, "repair", 3, 5000)],
-            10,
-            "{}",
-        )
-        .await
-        .unwrap();
-        ta.apply_rollups(
-            &[row(0, "repair", 3, 9000), row(0, "billing", 4, 100)],
-            &[row(0, "repair", 3, 9000), row(0, "billing", 4, 100)],
-            20,
-            r#"{"7":1}"#,
-        )
-        .await
-        .unwrap();
-        tb.apply_rollups(&[row(0, "repair", 100, 1)], &[], 5, "{}")
+        let halves = [row(0, "repair", 2, 5000), row(h, "repair", 1, 0)];
+        ta.apply_rollups(&halves, &[row(0, "repair", 3, 5000)], 10, "{}", &merge)
+            .await
+            .unwrap();
+        let more = [row(0, "repair", 3, 9000), row(0, "billing", 4, 100)];
+        ta.apply_rollups(&more, &more, 20, r#"{"7":1}"#, &merge)
+            .await
+            .unwrap();
+        tb.apply_rollups(&[row(0, "repair", 100, 1)], &[], 5, "{}", &merge)
             .await
             .unwrap();
         assert_eq!(
             ta.rollup_cursor().await.unwrap(),
             Some((20, r#"{"7":1}"#.to_string()))
         );
-        let offered = ROLLUP_COLUMNS.iter().position(|c| *c == "offered").unwrap();
-        let max = ROLLUP_COLUMNS
-            .iter()
-            .position(|c| *c == "max_wait_ms")
-            .unwrap();
-        let by_key = ta
-            .rollup_sums(
-                RollupLevel::HalfHour,
-                "queue",
-                0,
-                2 * h,
-                RollupGroup::Key,
-                None,
-            )
-            .await
-            .unwrap();
-        let got: Vec<(&str, i64, i64)> = by_key
-            .iter()
-            .map(|r| (r.key.as_str(), r.values[offered], r.values[max]))
-            .collect();
-        assert_eq!(got, vec![("billing", 4, 100), ("repair", 6, 9000)]);
-        let by_bucket = ta
-            .rollup_sums(
-                RollupLevel::HalfHour,
-                "queue",
-                0,
-                2 * h,
-                RollupGroup::Bucket,
-                None,
-            )
-            .await
-            .unwrap();
-        let got: Vec<(i64, i64)> = by_bucket
-            .iter()
-            .map(|r| (r.bucket_ms, r.values[offered]))
-            .collect();
-        assert_eq!(got, vec![(0, 9), (h, 1)]);
+        let got = |rows: Vec<RollupRow>| -> Vec<(i64, String, Vec<i64>)> {
+            rows.into_iter()
+                .map(|r| (r.bucket_ms, r.key, r.values))
+                .collect()
+        };
+        assert_eq!(
+            got(ta
+                .rollup_rows_in(RollupLevel::HalfHour, "queue", 0, 2 * h, None)
+                .await
+                .unwrap()),
+            vec![
+                (0, "billing".into(), vec![4, 100]),
+                (0, "repair".into(), vec![5, 9000]),
+                (h, "repair".into(), vec![1]),
+            ]
+        );
         let only = ta
-            .rollup_sums(
+            .rollup_rows_in(
                 RollupLevel::HalfHour,
                 "queue",
                 0,
                 h,
-                RollupGroup::BucketKey,
                 Some(&["repair".to_string()][..]),
             )
             .await
             .unwrap();
-        assert_eq!(only.len(), 1);
-        assert_eq!(only[0].values[offered], 5);
+        assert_eq!(got(only), vec![(0, "repair".into(), vec![5, 9000])]);
+        // The days, kept beside the half hours.
+        assert_eq!(
+            got(ta
+                .rollup_rows_in(RollupLevel::Day, "queue", 0, h, None)
+                .await
+                .unwrap()),
+            vec![
+                (0, "billing".into(), vec![4, 100]),
+                (0, "repair".into(), vec![6, 9000]),
+            ]
+        );
         assert_eq!(
             ta.rollup_rows(RollupLevel::HalfHour).await.unwrap().len(),
             3
         );
-        // The days, kept beside the half hours.
-        let days = ta
-            .rollup_sums(RollupLevel::Day, "queue", 0, h, RollupGroup::Key, None)
-            .await
-            .unwrap();
-        let got: Vec<(&str, i64, i64)> = days
-            .iter()
-            .map(|r| (r.key.as_str(), r.values[offered], r.values[max]))
-            .collect();
-        assert_eq!(got, vec![("billing", 4, 100), ("repair", 6, 9000)]);
-        // A malformed row writes nothing, the cursor included.
-        let mut bad = row(0, "repair", 1, 0);
-        bad.values.pop();
-        assert!(ta.apply_rollups(&[], &[bad], 30, "{}").await.is_err());
-        assert_eq!(ta.rollup_cursor().await.unwrap().unwrap().0, 20);
         ta.clear_rollups().await.unwrap();
         assert_eq!(ta.rollup_cursor().await.unwrap(), None);
         assert!(
