@@ -73,39 +73,27 @@ pub struct Report {
     pub folded_seq: i64,
 }
 
-/// How a rollup row kept takes a new one of the same key in.
-pub fn merge(into: &mut Vec<i64>, new: &[i64]) {
-    let mut c = Components::from_slice(into);
-    c.merge(&Components::from_slice(new));
-    *into = c.to_vec();
+/// How a rollup row kept takes a new one of the same level and key in.
+pub fn merge(level: RollupLevel, into: &mut Vec<i64>, new: &[i64]) {
+    match level {
+        RollupLevel::HalfHour => ::reports::merge_halves(into, new),
+        RollupLevel::Day => ::reports::merge_sum(into, new),
+    }
 }
 
-/// A fold's rows for the store: by half hour, and added up by day in `zone`.
+/// A fold's rows for the store: each day's half hours, and each day's sum, in `zone`.
 pub fn rows(out: Rollup, zone: &jiff::tz::TimeZone) -> (Vec<RollupRow>, Vec<RollupRow>) {
-    let mut days: BTreeMap<(i64, Dim, String), Components> = BTreeMap::new();
-    let mut halves = Vec::with_capacity(out.0.len());
-    for (k, c) in out.0 {
-        let day = ::reports::period_start(k.bucket_ms, Granularity::Day, zone, 0);
-        days.entry((day, k.dim, k.key.clone()))
-            .or_default()
-            .merge(&c);
-        halves.push(RollupRow {
-            bucket_ms: k.bucket_ms,
-            dim: k.dim.as_str().to_string(),
-            key: k.key,
-            values: c.to_vec(),
-        });
-    }
-    let days = days
-        .into_iter()
-        .map(|((day, dim, key), c)| RollupRow {
-            bucket_ms: day,
-            dim: dim.as_str().to_string(),
-            key,
-            values: c.to_vec(),
-        })
-        .collect();
-    (halves, days)
+    let (halves, days) = ::reports::day_rows(out, zone);
+    let row = |r: ::reports::DayRow| RollupRow {
+        bucket_ms: r.day_ms,
+        dim: r.dim.as_str().to_string(),
+        key: r.key,
+        values: r.values,
+    };
+    (
+        halves.into_iter().map(row).collect(),
+        days.into_iter().map(row).collect(),
+    )
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -332,18 +320,48 @@ impl App {
             _ => RollupLevel::Day,
         };
         // The whole range as one: each key's total is the row.
-        let halves = if q.granularity == Granularity::Total {
+        // Reports are of whole days (totals add up the days' sums).
+        let day_of = |ms: i64| ::reports::period_start(ms, Granularity::Day, &zone, 0);
+        if day_of(q.from_ms) != q.from_ms || day_of(q.to_ms) != q.to_ms {
+            return Err(AppError::invalid(
+                "from",
+                "whole days in the tenant's time zone",
+            ));
+        }
+        let stored = if q.granularity == Granularity::Total {
             Vec::new()
         } else {
             scoped
-                .rollup_rows_in(level, dim, q.from_ms, q.to_ms, keys)
+                .rollup_rows_in(level, dim, day_of(q.from_ms), q.to_ms, keys)
                 .await?
         };
+        // (time, key, components): a day's sum, or each half hour of the day's row.
+        let mut read_rows: Vec<(i64, String, Components)> = Vec::new();
+        for r in stored {
+            if level == RollupLevel::Day {
+                read_rows.push((r.bucket_ms, r.key, Components::from_slice(&r.values)));
+                continue;
+            }
+            for (b, c) in ::reports::half_hours(r.bucket_ms, &r.values) {
+                if (q.from_ms..q.to_ms).contains(&b) {
+                    read_rows.push((b, r.key.clone(), c));
+                }
+            }
+        }
         let mut periods: BTreeMap<(i64, String), Components> = BTreeMap::new();
-        for r in &halves {
-            let p = ::reports::period_start(r.bucket_ms, q.granularity, &zone, q.from_ms);
-            for key in under(&r.key) {
-                periods.entry((p, key)).or_default().merge(&read(r));
+        for (at, key, c) in read_rows {
+            let p = ::reports::period_start(at, q.granularity, &zone, q.from_ms);
+            if teams.is_none() {
+                match periods.entry((p, key)) {
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(c);
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().merge(&c),
+                }
+                continue;
+            }
+            for team in under(&key) {
+                periods.entry((p, team)).or_default().merge(&c);
             }
         }
         let by_key = |rows: Vec<RollupRow>, at: i64| -> Vec<ReportRow> {
@@ -362,30 +380,15 @@ impl App {
                 })
                 .collect()
         };
-        // Totals over whole days add up the days (fewer rows than the half hours).
-        let midnight = |ms: i64| ::reports::period_start(ms, Granularity::Day, &zone, 0) == ms;
-        let whole_days = |from: i64, to: i64| {
-            if midnight(from) && midnight(to) {
-                RollupLevel::Day
-            } else {
-                RollupLevel::HalfHour
-            }
-        };
         let totals = by_key(
             scoped
-                .rollup_rows_in(
-                    whole_days(q.from_ms, q.to_ms),
-                    dim,
-                    q.from_ms,
-                    q.to_ms,
-                    keys,
-                )
+                .rollup_rows_in(RollupLevel::Day, dim, q.from_ms, q.to_ms, keys)
                 .await?,
             q.from_ms,
         );
         let previous = by_key(
             scoped
-                .rollup_rows_in(whole_days(pf, pt), dim, pf, pt, keys)
+                .rollup_rows_in(RollupLevel::Day, dim, pf, pt, keys)
                 .await?,
             pf,
         );
@@ -524,6 +527,8 @@ impl App {
 
 #[cfg(test)]
 mod tests {
+    use store::RollupLevel;
+
     /// A row kept takes a new one in field by field, the longest wait by maximum.
     #[test]
     fn issue_23_rows_merge_as_components_do() {
@@ -539,7 +544,7 @@ mod tests {
             ..Default::default()
         };
         let mut kept = a.to_vec();
-        super::merge(&mut kept, &b.to_vec());
+        super::merge(RollupLevel::Day, &mut kept, &b.to_vec());
         let mut want = a.clone();
         want.merge(&b);
         assert_eq!(::reports::Components::from_slice(&kept), want);

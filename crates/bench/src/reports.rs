@@ -273,6 +273,23 @@ async fn bench(args: Args) -> Result<()> {
         queries.insert(name.into(), s);
     }
 
+    // The largest read alone: a month of every queue's half hours, as the store returns them.
+    let mut times = Timings(Vec::new());
+    for _ in 0..args.queries {
+        let t = Instant::now();
+        scoped
+            .rollup_rows_in(
+                store::RollupLevel::HalfHour,
+                "queue",
+                month.0,
+                month.1,
+                None,
+            )
+            .await?;
+        times.0.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    queries.insert("30d_queues_half_hours_store_read".into(), times.summary());
+
     let lag = lag(&store, &args).await?;
     let out = json!({
         "backend": format!("{:?}", store.backend()),

@@ -11,6 +11,7 @@ mod fold;
 mod metrics;
 mod periods;
 mod ranking;
+mod slots;
 
 pub use components::{Components, REPEAT_DAYS, THRESHOLDS_S, repeat_index, threshold_index};
 pub use fold::{
@@ -22,3 +23,4 @@ pub use metrics::{
 };
 pub use periods::{Granularity, period_start, previous};
 pub use ranking::{Ranked, Weight, check_weights, default_weights, lower_is_better, rank};
+pub use slots::{DayRow, SLOT_WIDTH, SLOTS, day_rows, half_hours, merge_halves, merge_sum};

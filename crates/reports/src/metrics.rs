@@ -405,6 +405,14 @@ pub const GLOSSARY: &[Metric] = &[
         "来电到达该 IVR 节点的次数。",
         "Times callers reached the IVR node.",
     ),
+    m(
+        "ivr_passed",
+        Count,
+        "离开 IVR",
+        "Went on from the IVR",
+        "以该节点为最后一个节点、离开 IVR 进入队列或转接的来电；在该节点挂机的计入“IVR 内结束”。",
+        "Calls whose last IVR node this was and that went on to a queue or a transfer; those who hung up there count as ended in the IVR.",
+    ),
 ];
 
 /// The glossary's entry for `key`.

@@ -1,5 +1,5 @@
-//! Reports' rollups (issue 23): rows of integers by dimension, key and half hour (and by
-//! day), added to as the event log is folded (`app::reports`), with the cursor saying how far
+//! Reports' rollups (issue 23): rows of integers by dimension, key and day — a day's half
+//! hours side by side, and the day's sum — added to as the event log is folded (`app::reports`), with the cursor saying how far
 //! in the same transaction, so a crash never counts an event twice or not at all. What the
 //! integers mean, and how two rows merge, is the caller's (the `reports` crate's); here a
 //! row's integers are one packed value, so a report reads one value a row however many
@@ -7,7 +7,7 @@
 
 use crate::{Backend, Db, StoreError, TenantStore};
 
-/// A rollup row: its half hour (or day), dimension, key, and values.
+/// A rollup row: its day (the first instant), dimension, key, and values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RollupRow {
     pub bucket_ms: i64,
@@ -16,7 +16,7 @@ pub struct RollupRow {
     pub values: Vec<i64>,
 }
 
-/// Which rollups: by half hour, or by day in the tenant's time zone.
+/// Which rollups: a day's half hours, or the day's sum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollupLevel {
     HalfHour,
@@ -27,14 +27,14 @@ impl RollupLevel {
     /// The table and its time column.
     fn table(self) -> (&'static str, &'static str) {
         match self {
-            RollupLevel::HalfHour => ("rollups", "bucket"),
+            RollupLevel::HalfHour => ("rollups", "day"),
             RollupLevel::Day => ("rollups_daily", "day"),
         }
     }
 }
 
-/// How two rows of the same key become one: `into` takes `new` in.
-pub type Merge<'a> = &'a (dyn Fn(&mut Vec<i64>, &[i64]) + Sync);
+/// How two rows of the same level and key become one: `into` takes `new` in.
+pub type Merge<'a> = &'a (dyn Fn(RollupLevel, &mut Vec<i64>, &[i64]) + Sync);
 
 /// Rows a statement reads or writes. sqlx's SQLite driver slows down more than in
 /// proportion with a statement's parameters; PostgreSQL wants fewer round trips.
@@ -84,7 +84,7 @@ pub(crate) fn unpack(bytes: &[u8]) -> Option<Vec<i64>> {
     let mut values = Vec::new();
     while let Some(i) = varint()? {
         let z = varint()??;
-        let i = usize::try_from(i).ok().filter(|i| *i < 4096)?;
+        let i = usize::try_from(i).ok().filter(|i| *i < 1 << 16)?;
         if values.len() <= i {
             values.resize(i + 1, 0);
         }
@@ -184,7 +184,7 @@ impl TenantStore<'_> {
                         let data = match kept.get(&(r.bucket_ms, r.dim.clone(), r.key.clone())) {
                             Some(old) => {
                                 let mut v = old.clone();
-                                merge(&mut v, &r.values);
+                                merge(level, &mut v, &r.values);
                                 pack(&v)
                             }
                             None => pack(&r.values),
@@ -309,6 +309,6 @@ mod tests {
         }
         assert_eq!(unpack(&[0x80]), None);
         assert_eq!(unpack(&[0x01]), None);
-        assert_eq!(unpack(&[0xff, 0x7f, 0x01]), None);
+        assert_eq!(unpack(&[0xff, 0xff, 0x7f, 0x01]), None);
     }
 }

@@ -16,7 +16,7 @@ fn row(bucket_ms: i64, key: &str, offered: i64, max_wait: i64) -> RollupRow {
 }
 
 /// Adds the first value, keeps the larger second.
-fn merge(into: &mut Vec<i64>, new: &[i64]) {
+fn merge(_: RollupLevel, into: &mut Vec<i64>, new: &[i64]) {
     into.resize(2, 0);
     into[0] += new.first().copied().unwrap_or(0);
     into[1] = into[1].max(new.get(1).copied().unwrap_or(0));
