@@ -23,8 +23,9 @@
 //    it is named on an agent's desktop; ended with "restored", it moves to the past ones
 //    and is no longer active.
 // 8. Reports: the team lead finds the walk's real calls in the center's totals, cuts them by
-//    queue, drills into a queue, exports the table, and reads the service-level formula in
-//    force on the glossary page.
+//    queue, drills into a queue, exports the table, opens the calls behind a count (and one
+//    call's trail), sees this month's star ranking and monthly report, and reads the
+//    service-level formula in force on the glossary page.
 //
 // Usage: node e2e/walk.mjs [path/to/hotline]   (from web/; the app must be built)
 
@@ -506,6 +507,31 @@ async function main() {
     const [file] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('[data-test=report-export-xlsx]')])
     check(file.suggestedFilename() === 'report.xlsx', `the report is exported (${file.suggestedFilename()})`)
     await page.screenshot({ path: join(out, 'reports.png'), fullPage: true })
+    // A count opens the calls it counted: the queue's, arrived in the report's days (the
+    // answered ones where there are: they are counted in the queue their record names).
+    await page.locator('[data-test=report-totals] [data-test^=calls-link-]').first().waitFor({ timeout: 10_000 })
+    const answeredLink = page.locator('[data-test=report-totals] [data-test=calls-link-answered]')
+    await ((await answeredLink.count()) ? answeredLink : page.locator('[data-test=report-totals] [data-test^=calls-link-]')).first().click()
+    await page.waitForURL((url) => url.pathname === '/calls' && url.searchParams.has('arrived_from_ms'), { timeout: 10_000 })
+    await page.waitForSelector('[data-test=call-table] .el-table__row', { timeout: 10_000 })
+    const listed = await page.locator('[data-test=call-table] .el-table__row').count()
+    check(listed > 0, `a count of the report opens the calls it counted (${listed})`)
+    await page.locator('[data-test^=call-details-]').first().click()
+    await page.waitForSelector('[data-test=call-trail] .el-timeline-item', { timeout: 10_000 })
+    check(/结束/.test((await page.textContent('[data-test=call-trail]')) ?? ''), 'a call\'s trail reads to its end')
+    await page.keyboard.press('Escape')
+    await page.waitForSelector('[data-test=call-trail]', { state: 'detached', timeout: 10_000 })
+    // This month (the demo center's, in Shanghai): the star ranking and the monthly report.
+    const month = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date()).slice(0, 7)
+    await page.goto(`${base}/reports/ranking?month=${month}`)
+    await page.waitForSelector('[data-test=ranking-table] .el-table__row', { timeout: 10_000 })
+    check((await page.textContent('[data-test=ranking-weights]')).includes('%'), `the star ranking ranks ${month}'s agents by the weights in force`)
+    await page.goto(`${base}/reports/monthly?month=${month}`)
+    await page.waitForSelector('[data-test=monthly-kpis]', { timeout: 10_000 })
+    await settle(page)
+    const monthOffered = Number(((await page.textContent('[data-test=monthly-kpi-value-offered]')) ?? '').replace(/\D/g, '')) || 0
+    check(monthOffered > 0, `the monthly report counts the month's calls (offered ${monthOffered})`)
+    await page.screenshot({ path: join(out, 'monthly-report.png'), fullPage: true })
     await page.click('[data-test=nav-glossary]')
     await page.waitForSelector('[data-test=glossary-table]', { timeout: 10_000 })
     check((await page.textContent('[data-test=glossary-formula]')).includes('T 内接通'), 'the glossary writes out the service-level formula in force')

@@ -78,13 +78,33 @@ export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, bo
 export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body)
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body)
 
-/** Downloads a file the API answers with (an export), under the name the server gives. */
-export async function download(path: string): Promise<void> {
-  const res = await fetch(path, { credentials: 'same-origin' })
+/** A file the API answers with, asked with the session (an export, a recording). */
+async function fetchFile(path: string): Promise<Response> {
+  let res: Response
+  try {
+    res = await fetch(path, { credentials: 'same-origin' })
+  } catch {
+    throw new ApiError(0, { code: 'network', message: 'network' })
+  }
   if (!res.ok) {
     const body = await res.json().catch(() => ({ code: 'http', message: res.statusText }))
+    if (res.status === 401) onUnauthenticated()
     throw new ApiError(res.status, body as ApiErrorBody)
   }
+  return res
+}
+
+/**
+ * A file's bytes, to show in the page (a call's recording in an `<audio>`, which cannot ask
+ * with the session itself): make it a URL with `URL.createObjectURL`, revoked when done.
+ */
+export async function fetchBlob(path: string): Promise<Blob> {
+  return (await fetchFile(path)).blob()
+}
+
+/** Downloads a file the API answers with (an export), under the name the server gives. */
+export async function download(path: string): Promise<void> {
+  const res = await fetchFile(path)
   const name = /filename="?([^";]+)"?/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export'
   const url = URL.createObjectURL(await res.blob())
   const a = document.createElement('a')

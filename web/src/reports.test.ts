@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
-  askedMetrics, changeText, choicesWith, compare, compareValues, direction, formatSeconds, formatValue, periodLabel, presetRange,
-  rangeProblem, reportParams, todayIn, trendOption, type ReportBody,
+  DEFAULT_RANKING, askedMetrics, callsLink, changeText, choicesWith, compare, compareValues, direction, formatSeconds, formatValue, linesOption,
+  monthDays, monthRange, periodEnds, periodLabel, presetRange, previousMonth, rangeProblem, rankingForSave, reportParams, todayIn, trendOption,
+  weightShares, weightsProblem, type ReportBody,
 } from './reports'
 
 const words = { pp: ' pp', same: 'same' }
@@ -134,5 +135,93 @@ describe('the trend chart', () => {
     const tr = trendOption(body, names, 'offered')!
     expect(tr.mode).toBe('keys:offered:b,a')
     expect((tr.option as any).series.map((s: any) => s.name)).toEqual(['b', 'a'])
+  })
+})
+
+describe('from a count to its calls', () => {
+  const from = Date.UTC(2026, 10, 30, 16)
+  const to = Date.UTC(2026, 11, 2, 16)
+
+  it('opens the calls that arrived in the period, of the key, with the metric\'s outcome', () => {
+    expect(callsLink('abandoned', 15, 'queue', 'repair', from, to)).toEqual({
+      path: '/calls', query: { arrived_from_ms: String(from), arrived_to_ms: String(to), queue: 'repair', outcome: 'abandoned' },
+    })
+    expect(callsLink('short_abandoned', 3, 'agent', '7', from, to)?.query).toMatchObject({ agent_id: '7', outcome: 'abandoned' })
+    expect(callsLink('callback_requested', 1, 'dialled', '96332', from, to)?.query).toMatchObject({ dialled: '96332', outcome: 'callback' })
+    expect(callsLink('ivr_ended', 4, 'all', '', from, to)?.query).toEqual({ arrived_from_ms: String(from), arrived_to_ms: String(to), outcome: 'ivr' })
+    expect(callsLink('voicemail', 2, 'disposition', 'solved', from, to)?.query).toMatchObject({ disposition: 'solved', outcome: 'voicemail' })
+    // Every call of the cell, whatever its outcome.
+    expect(callsLink('offered', 100, 'all', '', from, to)?.query).toEqual({ arrived_from_ms: String(from), arrived_to_ms: String(to) })
+    expect(callsLink('transferred_out', 4, 'queue', 'repair', from, to)?.query).not.toHaveProperty('outcome')
+  })
+
+  it('links nothing that cannot be listed as calls', () => {
+    expect(callsLink('service_level', 0.8, 'all', '', from, to)).toBeNull()
+    expect(callsLink('offered', 0, 'all', '', from, to)).toBeNull()
+    expect(callsLink('offered', null, 'all', '', from, to)).toBeNull()
+    expect(callsLink('offered', 10, 'team', 'north', from, to)).toBeNull()
+    expect(callsLink('offered', 10, 'ivr_node', 'main', from, to)).toBeNull()
+    expect(callsLink('offered', 10, 'queue', '', from, to)).toBeNull()
+  })
+
+  it('ends each period where the next begins, the last where the report does', () => {
+    const day = 86_400_000
+    const ends = periodEnds({ to_ms: to, rows: [
+      { key: 'a', period_ms: from + day, values: [] }, { key: 'a', period_ms: from, values: [] }, { key: 'b', period_ms: from, values: [] },
+    ] })
+    expect([...ends.entries()]).toEqual([[from, from + day], [from + day, to]])
+  })
+})
+
+describe('months', () => {
+  it('are whole, this one up to today, and know the one before', () => {
+    expect(monthDays('2026-02')).toEqual(['2026-02-01', '2026-02-28'])
+    expect(monthRange('2026-11', '2026-12-01')).toEqual(['2026-11-01', '2026-11-30'])
+    expect(monthRange('2026-12', '2026-12-09')).toEqual(['2026-12-01', '2026-12-09'])
+    expect(previousMonth('2026-01')).toBe('2025-12')
+  })
+})
+
+describe('the star ranking\'s weights', () => {
+  it('say each weight\'s share of the score', () => {
+    expect(weightShares(DEFAULT_RANKING).map((w) => `${w.metric} ${w.share}%`)).toEqual(['answered 40%', 'talk_time 20%', 'satisfaction 20%', 'fcr 20%'])
+    expect(weightShares([{ metric: 'answered', weight: 1 }, { metric: 'fcr', weight: 3 }]).map((w) => w.share)).toEqual([25, 75])
+    expect(weightShares([{ metric: 'answered', weight: 0 }])[0].share).toBe(0)
+  })
+
+  it('go back as they came when unchanged, and as edited otherwise', () => {
+    const loaded = [{ metric: 'answered', weight: 50 }, { metric: 'asa', weight: 50 }]
+    expect(rankingForSave(loaded, loaded.map((w) => ({ ...w })))).toBe(loaded)
+    expect(rankingForSave(undefined, DEFAULT_RANKING.map((w) => ({ ...w })))).toBeUndefined()
+    expect(rankingForSave(null, DEFAULT_RANKING.map((w) => ({ ...w })))).toBeNull()
+    expect(rankingForSave(undefined, [{ metric: 'answered', weight: 100 }])).toEqual([{ metric: 'answered', weight: 100 }])
+    expect(rankingForSave(loaded, [loaded[1], loaded[0]])).toEqual([loaded[1], loaded[0]])
+  })
+
+  it('are refused before asking when none, twice or all zero', () => {
+    expect(weightsProblem(DEFAULT_RANKING)).toBeNull()
+    expect(weightsProblem([])).toBe('count')
+    expect(weightsProblem(Array.from({ length: 13 }, (_, i) => ({ metric: 'm' + i, weight: 1 })))).toBe('count')
+    expect(weightsProblem([{ metric: 'asa', weight: 1 }, { metric: 'asa', weight: 2 }])).toBe('twice')
+    expect(weightsProblem([{ metric: 'asa', weight: 0 }])).toBe('zero')
+    expect(weightsProblem([{ metric: '', weight: 5 }])).toBe('empty')
+  })
+})
+
+describe('an agent\'s month as lines', () => {
+  it('draws each metric on the axis of its unit, ratios in percent, without animation', () => {
+    const body = {
+      metrics: ['answered', 'satisfaction', 'talk_time'],
+      rows: [{ key: '7', period_ms: 2, values: [5, 0.8, 600] }, { key: '7', period_ms: 1, values: [3, null, 300] }],
+    }
+    const o = linesOption(body, ['answered', 'satisfaction', 'talk_time', 'fcr'], {
+      metric: (m) => m, unit: (m) => ({ answered: 'count', satisfaction: 'ratio', talk_time: 'seconds' })[m] ?? 'count', period: String,
+    }) as { animation: boolean; xAxis: { data: string[] }; yAxis: unknown[]; series: { name: string; yAxisIndex: number; data: (number | null)[] }[] }
+    expect(o.animation).toBe(false)
+    expect(o.xAxis.data).toEqual(['1', '2'])
+    expect(o.yAxis.length).toBe(2)
+    // Two kinds of axis at most: the times (a third unit) are left out.
+    expect(o.series.map((s) => [s.name, s.yAxisIndex, s.data])).toEqual([['answered', 0, [3, 5]], ['satisfaction', 1, [null, 80]]])
+    expect(linesOption({ metrics: ['answered'], rows: [] }, ['answered'], { metric: String, unit: () => 'count', period: String })).toBeNull()
   })
 })

@@ -19,7 +19,7 @@ export const GRANULARITIES = ['half_hour', 'hour', 'day', 'week', 'month', 'year
 export type By = (typeof GRANULARITIES)[number]
 
 /** The dimensions the toolbar offers (`agent_reason`, agent × reason, is the API's only). */
-export const DIMS = ['all', 'queue', 'agent', 'dialled', 'ivr_node', 'disposition', 'reason'] as const
+export const DIMS = ['all', 'queue', 'agent', 'team', 'dialled', 'ivr_node', 'ivr_edge', 'disposition', 'reason'] as const
 export type Dim = (typeof DIMS)[number]
 
 /** What a report shows until someone picks otherwise. */
@@ -328,5 +328,154 @@ export function trendOption(body: ReportBody, names: TrendNames, focus: string):
         data: periods.map((p) => chartValue(valueOf(body, at.get(`${k}\u0000${p}`), metric), unit)),
       })),
     },
+  }
+}
+
+// ----- from a report's count to the calls it counted ------------------------------------------
+
+/** The counts one can open as calls, and the outcome each is (none: every call of the cell). */
+export const DRILL_OUTCOMES: Record<string, string | null> = {
+  offered: null,
+  answered: 'answered',
+  abandoned: 'abandoned',
+  short_abandoned: 'abandoned',
+  callback_requested: 'callback',
+  voicemail: 'voicemail',
+  ivr_ended: 'ivr',
+  transferred_out: null,
+  flowed_out: null,
+}
+
+/** The call list's filter for a report's key, by dimension (the center: none). */
+export const DRILL_FILTERS: Record<string, string | null> = {
+  all: null,
+  queue: 'queue',
+  agent: 'agent_id',
+  dialled: 'dialled',
+  disposition: 'disposition',
+}
+
+/** Where each period of a report ends: the next period's start, the report's end for the last. */
+export function periodEnds(body: Pick<ReportBody, 'rows' | 'to_ms'>): Map<number, number> {
+  const starts = [...new Set(body.rows.map((r) => r.period_ms))].sort((a, b) => a - b)
+  return new Map(starts.map((p, i) => [p, Math.min(starts[i + 1] ?? body.to_ms, body.to_ms)]))
+}
+
+export interface CallsLink {
+  path: '/calls'
+  query: Record<string, string>
+}
+
+/**
+ * The calls behind a count: those that arrived in `[fromMs, toMs)` (reports count calls when
+ * they arrive), of the key, with the metric's outcome; null where the calls cannot be told
+ * apart so (a team, an IVR node, a not-ready reason), for a metric that is not a count of
+ * calls, or for none.
+ */
+export function callsLink(metric: string, value: number | null | undefined, dim: string, key: string, fromMs: number, toMs: number): CallsLink | null {
+  if (!(metric in DRILL_OUTCOMES) || !(dim in DRILL_FILTERS) || value == null || !(value > 0) || !(toMs > fromMs)) return null
+  const filter = DRILL_FILTERS[dim]
+  if (filter && key === '') return null
+  const query: Record<string, string> = { arrived_from_ms: String(fromMs), arrived_to_ms: String(toMs) }
+  if (filter) query[filter] = key
+  const outcome = DRILL_OUTCOMES[metric]
+  if (outcome) query.outcome = outcome
+  return { path: '/calls', query }
+}
+
+// ----- months (the star ranking, the monthly report) -------------------------------------------
+
+/** "2026-11" of a day "2026-11-30". */
+export const monthOf = (day: string) => day.slice(0, 7)
+
+/** The month before: "2026-01" → "2025-12". */
+export function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number)
+  return iso(new Date(Date.UTC(y, m - 2, 1))).slice(0, 7)
+}
+
+/** The first and the last day of a month. */
+export function monthDays(month: string): [string, string] {
+  const [y, m] = month.split('-').map(Number)
+  return [iso(new Date(Date.UTC(y, m - 1, 1))), iso(new Date(Date.UTC(y, m, 0)))]
+}
+
+/** The days of a month, both included; this month up to today. */
+export function monthRange(month: string, today: string): [string, string] {
+  const [first, last] = monthDays(month)
+  return [first, monthOf(today) === month && today < last ? today : last]
+}
+
+// ----- the star ranking's weights ------------------------------------------------------------------
+
+export type RankWeight = Schemas['RankWeight']
+
+/** What the center ranks by until it says otherwise (the server's default). */
+export const DEFAULT_RANKING: RankWeight[] = [
+  { metric: 'answered', weight: 40 },
+  { metric: 'talk_time', weight: 20 },
+  { metric: 'satisfaction', weight: 20 },
+  { metric: 'fcr', weight: 20 },
+]
+
+/** The metrics it makes sense to rank agents by, as the weights' editor offers them. */
+export const RANKING_METRICS = [
+  'answered', 'talk_time', 'aht', 'avg_acw', 'fcr', 'satisfaction', 'avg_score', 'occupancy', 'utilisation', 'transfer_rate', 'not_ready_time', 'asa',
+]
+
+export const MAX_WEIGHTS = 12
+
+/** Each weight's share of them all, in whole percent: "接通量 40% · 通话总时长 20%". */
+export function weightShares(weights: RankWeight[]): { metric: string; share: number }[] {
+  const total = weights.reduce((a, w) => a + w.weight, 0)
+  return weights.map((w) => ({ metric: w.metric, share: total > 0 ? Math.round((w.weight / total) * 100) : 0 }))
+}
+
+const sameWeights = (a: RankWeight[], b: RankWeight[]) =>
+  a.length === b.length && a.every((w, i) => w.metric === b[i].metric && w.weight === b[i].weight)
+
+/**
+ * The weights to save: what was loaded (left out, null, or the list) when the editor shows
+ * it unchanged — the settings go back as they came — else the editor's rows.
+ */
+export function rankingForSave(loaded: RankWeight[] | null | undefined, rows: RankWeight[]): RankWeight[] | null | undefined {
+  return sameWeights(rows, loaded ?? DEFAULT_RANKING) ? loaded : rows.map((w) => ({ metric: w.metric, weight: w.weight }))
+}
+
+/** Why the weights would be refused, or null: none or more than 12, a metric twice, all zero. */
+export function weightsProblem(rows: RankWeight[]): 'count' | 'twice' | 'zero' | 'empty' | null {
+  if (!rows.length || rows.length > MAX_WEIGHTS) return 'count'
+  if (rows.some((w) => !w.metric)) return 'empty'
+  if (new Set(rows.map((w) => w.metric)).size !== rows.length) return 'twice'
+  if (rows.every((w) => !w.weight)) return 'zero'
+  return null
+}
+
+/**
+ * One key's metrics by period as lines (an agent's month by day), each on its own axis kind:
+ * counts on the left, ratios (percent) or times on the right.
+ */
+export function linesOption(body: Pick<ReportBody, 'rows' | 'metrics'>, metrics: string[], names: Omit<TrendNames, 'key'>): Record<string, unknown> | null {
+  const lines = [...body.rows].sort((a, b) => a.period_ms - b.period_ms)
+  const shown = metrics.filter((m) => body.metrics.includes(m))
+  if (!lines.length || !shown.length) return null
+  const units = [...new Set(shown.map(names.unit))]
+  const axisOf = (m: string) => units.indexOf(names.unit(m))
+  const fmt = (unit: string) => (v: unknown) => (v == null ? '—' : unit === 'ratio' ? `${v}%` : unit === 'seconds' ? formatSeconds(Number(v)) : String(v))
+  return {
+    animation: false,
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, type: 'scroll' },
+    grid: { left: 48, right: 48, top: 36, bottom: 28, containLabel: true },
+    xAxis: { type: 'category', data: lines.map((l) => names.period(l.period_ms)), axisLabel: { hideOverlap: true } },
+    yAxis: units.slice(0, 2).map((u, i) => ({
+      type: 'value', position: i ? 'right' : 'left', splitLine: { show: i === 0 },
+      ...(u === 'ratio' ? { min: 0, max: 100, axisLabel: { formatter: '{value}%' } } : u === 'seconds' ? { axisLabel: { formatter: (v: number) => formatSeconds(v) } } : { minInterval: 1 }),
+    })),
+    series: shown.filter((m) => axisOf(m) < 2).map((m) => ({
+      name: names.metric(m), type: 'line', yAxisIndex: axisOf(m), connectNulls: false,
+      tooltip: { valueFormatter: fmt(names.unit(m)) },
+      data: lines.map((l) => chartValue(valueOf(body, l, m), names.unit(m))),
+    })),
   }
 }

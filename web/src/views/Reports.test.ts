@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
+import { flushPromises, mount, RouterLinkStub, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
 import { i18n, setLocale } from '../i18n'
 import { presetRange, todayIn } from '../reports'
+import { useSession } from '../stores/session'
 import Reports from './Reports.vue'
 
 const settings = { service_level_formula: 'answered_in_t_over_all', service_level_s: 20, short_abandon_s: 5, exclude_short_abandons: true, count_flow_outs: false, repeat_days: 7 }
@@ -13,6 +15,8 @@ const glossary = {
     def('service_level', 'ratio', '服务水平', 'Service level'), def('asa', 'seconds', '平均应答速度', 'ASA'), def('aht', 'seconds', '平均处理时长', 'AHT'),
     def('avg_talk', 'seconds', '平均通话时长', 'Average talk'), def('transferred_out', 'count', '转接量', 'Transfers'),
     def('fcr', 'ratio', '首次解决率', 'FCR'), def('satisfaction', 'ratio', '满意率', 'Satisfaction'),
+    def('ivr_ended', 'count', 'IVR 内结束', 'Ended in the IVR'), def('ivr_visits', 'count', '节点访问', 'IVR node visits'),
+    def('ivr_passed', 'count', '离开 IVR', 'Went on from the IVR'),
   ],
   settings,
   thresholds_s: [5, 10, 15, 20],
@@ -33,11 +37,24 @@ const before: Record<string, Record<string, number | null>> = {
 /** The tenant's time zone the stub answers with. */
 let zone = Intl.DateTimeFormat().resolvedOptions().timeZone
 
+/** The IVR's nodes and steps over the whole range (main → menu → info, and back to main). */
+const ivr: Record<string, Record<string, Record<string, number>>> = {
+  ivr_node: { main: { ivr_visits: 100, ivr_ended: 5, ivr_passed: 0 }, menu: { ivr_visits: 120, ivr_ended: 30, ivr_passed: 60 }, info: { ivr_visits: 30, ivr_ended: 24, ivr_passed: 6 } },
+  ivr_edge: { 'main>menu': { ivr_visits: 95 }, 'menu>info': { ivr_visits: 30 }, 'menu>main': { ivr_visits: 20 } },
+}
+
 function answer(path: string) {
   if (path === '/api/reports/glossary') return glossary
   const q = new URL(path, 'http://x').searchParams
   const metrics = q.get('metrics')!.split(',')
   const dim = q.get('dim')!
+  if (dim in ivr) {
+    const totals = Object.entries(ivr[dim]).map(([key, v]) => ({ period_ms: 0, key, values: metrics.map((m) => v[m] ?? null) }))
+    return {
+      zone, from_ms: 0, to_ms: 1, previous_from_ms: 0, previous_to_ms: 0, by: 'total', dim, metrics, rows: totals, totals, previous: [],
+      labels: dim === 'ivr_node' ? { menu: '主菜单' } : {}, settings,
+    }
+  }
   const keys = q.get('keys')?.split(',') ?? (dim === 'all' ? [''] : ['repair', 'billing'])
   const line = (src: typeof now, key: string, period_ms: number) => ({ period_ms, key, values: metrics.map((m) => src[key][m] ?? null) })
   return {
@@ -66,7 +83,11 @@ describe('the reports page (报表)', () => {
     setLocale('zh-CN')
   })
 
-  const mountIt = () => mount(Reports, { global: { plugins: [i18n], stubs: { Chart: true, RouterLink: { template: '<a><slot /></a>' } } }, attachTo: document.body })
+  const mountIt = (permissions = ['view_reports']) => {
+    setActivePinia(createPinia())
+    useSession().info = { expires_at_ms: 0, permissions, user: { id: 1, role: 'supervisor' } } as never
+    return mount(Reports, { global: { plugins: [i18n], stubs: { Chart: true, RouterLink: RouterLinkStub } }, attachTo: document.body })
+  }
 
   it('asks for this month, the default metrics and the chart\'s, and shows the center\'s totals against the period before', async () => {
     const w = mountIt()
@@ -141,6 +162,56 @@ describe('the reports page (报表)', () => {
     await flushPromises()
     const asked = paths.filter((p) => p.startsWith('/api/reports?')).map((p) => new URL(p, 'http://x').searchParams)
     expect(asked.map((q) => [q.get('from'), q.get('to')])).toEqual([['2026-11-01', '2026-11-30'], ['2026-12-01', '2026-12-01']])
+    w.unmount()
+  })
+
+  it('opens the calls behind a count for those who may see calls', async () => {
+    const w = mountIt(['view_reports', 'view_calls'])
+    await flushPromises()
+    // By day: the first day's answered calls, from its start to the next day's.
+    const links: VueWrapper[] = w.findAll('[data-test=report-rows] .el-table__body tr')[0].findAllComponents(RouterLinkStub)
+    const answered = links.find((l) => l.attributes('data-test') === 'calls-link-answered')!
+    expect(answered.text()).toBe('85')
+    expect((answered.props() as { to: unknown }).to).toEqual({
+      path: '/calls', query: { arrived_from_ms: String(Date.UTC(2026, 11, 1, 12)), arrived_to_ms: String(Date.UTC(2026, 11, 2, 12)), outcome: 'answered' },
+    })
+    // Rates are not counts of calls.
+    expect(links.some((l) => l.attributes('data-test') === 'calls-link-service_level')).toBe(false)
+    ;(w.vm as unknown as { dim: string }).dim = 'queue'
+    await flushPromises()
+    const totals: VueWrapper[] = w.get('[data-test=report-totals]').findAllComponents(RouterLinkStub)
+    const total = totals.find((l) => l.attributes('data-test') === 'calls-link-abandoned')!
+    expect((total.props() as { to: unknown }).to).toEqual({
+      path: '/calls', query: { arrived_from_ms: String(Date.UTC(2026, 10, 30, 16)), arrived_to_ms: String(Date.UTC(2026, 11, 2, 16)), queue: 'repair', outcome: 'abandoned' },
+    })
+    w.unmount()
+  })
+
+  it('links no count for those who may not see calls', async () => {
+    const w = mountIt()
+    await flushPromises()
+    expect(w.findAll('[data-test^=calls-link-]').length).toBe(0)
+    w.unmount()
+  })
+
+  it('shows the IVR funnel of the range, the nodes with most hang-ups first', async () => {
+    const w = mountIt()
+    await flushPromises()
+    expect(paths.some((p) => p.includes('dim=ivr_'))).toBe(false)
+    ;(w.vm as unknown as { tab: string }).tab = 'funnel'
+    await flushPromises()
+    const asked = paths.filter((p) => p.includes('dim=ivr_')).map((p) => new URL(p, 'http://x').searchParams)
+    expect(asked.map((q) => [q.get('dim'), q.get('by'), q.get('metrics')])).toEqual([
+      ['ivr_node', 'total', 'ivr_visits,ivr_ended,ivr_passed'],
+      ['ivr_edge', 'total', 'ivr_visits'],
+    ])
+    const rows = w.findAll('[data-test=funnel-table] .el-table__body tr').map((r) => r.findAll('td').map((d) => d.text()))
+    expect(rows.map((r) => [r[0], r[1], r[2], r[3], r[4]])).toEqual([
+      ['主菜单', '120', '30', '25.0%', '60'],
+      ['info', '30', '24', '80.0%', '6'],
+      ['main', '100', '5', '5.0%', '0'],
+    ])
+    expect(w.get('[data-test=funnel-loops]').text()).toContain('主菜单 → main (20)')
     w.unmount()
   })
 })
