@@ -335,33 +335,52 @@ impl App {
                 .rollup_rows_in(level, dim, day_of(q.from_ms), q.to_ms, keys)
                 .await?
         };
-        // (time, key, components): a day's sum, or each half hour of the day's row.
-        let mut read_rows: Vec<(i64, String, Components)> = Vec::new();
-        for r in stored {
-            if level == RollupLevel::Day {
-                read_rows.push((r.bucket_ms, r.key, Components::from_slice(&r.values)));
-                continue;
-            }
-            for (b, c) in ::reports::half_hours(r.bucket_ms, &r.values) {
-                if (q.from_ms..q.to_ms).contains(&b) {
-                    read_rows.push((b, r.key.clone(), c));
-                }
-            }
-        }
+        // Half hours of single keys need no adding up: each day's rows (by key) give their
+        // half hours in order, half hour by half hour.
+        let mut direct: Vec<ReportRow> = Vec::new();
         let mut periods: BTreeMap<(i64, String), Components> = BTreeMap::new();
-        for (at, key, c) in read_rows {
-            let p = ::reports::period_start(at, q.granularity, &zone, q.from_ms);
-            if teams.is_none() {
-                match periods.entry((p, key)) {
-                    std::collections::btree_map::Entry::Vacant(v) => {
-                        v.insert(c);
+        if q.granularity == Granularity::HalfHour && teams.is_none() {
+            for day in stored.chunk_by(|a, b| a.bucket_ms == b.bucket_ms) {
+                for slot in 0..::reports::SLOTS {
+                    let at = slot * ::reports::SLOT_WIDTH;
+                    let b = day[0].bucket_ms + slot as i64 * ::reports::HALF_HOUR_MS;
+                    if !(q.from_ms..q.to_ms).contains(&b) {
+                        continue;
                     }
-                    std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().merge(&c),
+                    for r in day {
+                        let Some(chunk) = r
+                            .values
+                            .get(at..(at + ::reports::SLOT_WIDTH).min(r.values.len()))
+                        else {
+                            continue;
+                        };
+                        if chunk.iter().any(|v| *v != 0) {
+                            direct.push(ReportRow {
+                                period_ms: b,
+                                key: r.key.clone(),
+                                components: Components::from_slice(chunk),
+                            });
+                        }
+                    }
                 }
-                continue;
             }
-            for team in under(&key) {
-                periods.entry((p, team)).or_default().merge(&c);
+        } else {
+            for r in stored {
+                let mut add = |at: i64, c: &Components| {
+                    let p = ::reports::period_start(at, q.granularity, &zone, q.from_ms);
+                    for key in under(&r.key) {
+                        periods.entry((p, key)).or_default().merge(c);
+                    }
+                };
+                if level == RollupLevel::Day {
+                    add(r.bucket_ms, &Components::from_slice(&r.values));
+                    continue;
+                }
+                for (b, c) in ::reports::half_hours(r.bucket_ms, &r.values) {
+                    if (q.from_ms..q.to_ms).contains(&b) {
+                        add(b, &c);
+                    }
+                }
             }
         }
         let by_key = |rows: Vec<RollupRow>, at: i64| -> Vec<ReportRow> {
@@ -403,14 +422,18 @@ impl App {
             to_ms: q.to_ms,
             previous_from_ms: pf,
             previous_to_ms: pt,
-            rows: periods
-                .into_iter()
-                .map(|((period_ms, key), components)| ReportRow {
-                    period_ms,
-                    key,
-                    components,
-                })
-                .collect(),
+            rows: if direct.is_empty() {
+                periods
+                    .into_iter()
+                    .map(|((period_ms, key), components)| ReportRow {
+                        period_ms,
+                        key,
+                        components,
+                    })
+                    .collect()
+            } else {
+                direct
+            },
             totals,
             previous,
             settings,

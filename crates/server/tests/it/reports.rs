@@ -81,6 +81,19 @@ fn issue_23_a_days_calls_by_the_glossarys_definitions() {
         // The day before, beside it.
         assert_eq!(metric(&all, "previous", "", "offered"), 1.0);
         assert_eq!(all["rows"].as_array().unwrap().len(), 1);
+        // By half hour and queue: the calls in the half hour they arrived in.
+        let (s, halves) = ask(format!(
+            "/api/reports?from={DAY}&to={DAY}&by=half_hour&dim=queue&metrics=offered"
+        ))
+        .await;
+        assert_eq!(s, StatusCode::OK, "{halves}");
+        let rows = halves["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{halves}");
+        assert_eq!(rows[0]["period_ms"], START_MS - START_MS % 1_800_000);
+        assert_eq!(
+            (&rows[0]["key"], &rows[0]["values"][0]),
+            (&json!("water-queue"), &json!(4.0))
+        );
         // The floor counts today the same way, with the same definitions.
         let (s, floor) = w
             .as_a(Role::Supervisor, Method::GET, "/api/floor", None)
