@@ -340,6 +340,7 @@ impl App {
         let mut direct: Vec<ReportRow> = Vec::new();
         let mut periods: BTreeMap<(i64, String), Components> = BTreeMap::new();
         if q.granularity == Granularity::HalfHour && teams.is_none() {
+            direct.reserve(stored.len() * 32);
             for day in stored.chunk_by(|a, b| a.bucket_ms == b.bucket_ms) {
                 for slot in 0..::reports::SLOTS {
                     let at = slot * ::reports::SLOT_WIDTH;
