@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { gzipSync } from 'node:zlib'
+import { gzipSync, inflateRawSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import { apiClient, check, freePort, runMain, sipp, startCenter, waitExit, watch as watchInto } from './lib.mjs'
 
@@ -221,6 +221,55 @@ async function main() {
   await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('就绪'))
   await floorSees('就绪', 'ready again')
 
+  // Reports (issue 23): the day's report counts the call, and the agent's row has it; the
+  // team lead finds it among the calls, reads its trail and plays its recording (the listen
+  // audited); the report's spreadsheet reads back.
+  {
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
+    const asked = `/api/reports?from=${day}&to=${day}&metrics=offered,answered`
+    let totals = null
+    for (let i = 0; i < 40 && !(totals?.values?.[1] >= 1); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 250))
+      totals = (await api('GET', asked, admin)).body?.totals?.[0]
+    }
+    check(totals?.values?.[0] >= 1 && totals?.values?.[1] >= 1, `the day's report counts the call (offered ${totals?.values?.[0]}, answered ${totals?.values?.[1]})`)
+    const byAgent = (await api('GET', `/api/reports?from=${day}&to=${day}&dim=agent&metrics=answered,talk_time`, admin)).body
+    const mine = byAgent?.totals?.find((t) => t.key === String(me))
+    check(mine?.values?.[0] >= 1 && mine?.values?.[1] > 0, `the agent's row has it (answered ${mine?.values?.[0]}, talk ${mine?.values?.[1]} s)`)
+    const repCtx = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' })
+    const rep = await repCtx.newPage()
+    watch(rep, 'reports')
+    await rep.goto(`${base}/login?next=/reports`)
+    await rep.fill('input[name=tenant]', 'demo')
+    await rep.fill('input[name=username]', 'banzhang')
+    await rep.fill('input[name=password]', 'hotline-demo')
+    await rep.click('[data-test=login]')
+    await rep.waitForURL('**/reports')
+    await rep.waitForSelector('[data-test=kpi-value-answered]', { timeout: 10_000 })
+    const shown = Number(((await rep.textContent('[data-test=kpi-value-answered]')) ?? '').replace(/\D/g, '')) || 0
+    check(shown >= 1, `the reports page shows it answered (${shown})`)
+    await rep.screenshot({ path: join(out, 'reports.png'), fullPage: true })
+    await rep.goto(`${base}/calls`)
+    await rep.waitForSelector('[data-test=call-table] .el-table__row', { timeout: 10_000 })
+    await rep.locator('[data-test^=call-details-]').first().click()
+    await rep.waitForSelector('[data-test=call-trail] .el-timeline-item', { timeout: 10_000 })
+    check(/结束/.test((await rep.textContent('[data-test=call-trail]')) ?? ''), 'the call\'s trail reads to its end')
+    await rep.click('[data-test=call-play-0]')
+    await rep.waitForFunction(() => {
+      const a = document.querySelector('[data-test=call-audio-0]')
+      return a instanceof HTMLAudioElement && a.readyState >= 1 && a.duration > 0
+    }, null, { timeout: 15_000 })
+    const seconds = await rep.evaluate(() => document.querySelector('[data-test=call-audio-0]').duration)
+    check(seconds > 0, `the recording plays in the browser (${seconds.toFixed(1)} s)`)
+    await rep.screenshot({ path: join(out, 'call-trail.png'), fullPage: true })
+    await repCtx.close()
+    const listens = (await api('GET', '/api/audit', admin)).body.filter((a) => a.action === 'recording.listen')
+    check(listens.length >= 1, `the listen is audited (${listens.length})`)
+    const xlsx = Buffer.from(await (await fetch(`${base}/api/reports/export?from=${day}&to=${day}&metrics=offered,answered`, { headers: { authorization: `Bearer ${admin}` } })).arrayBuffer())
+    const shared = zipEntry(xlsx, 'xl/sharedStrings.xml') ?? ''
+    check(shared.includes('接通量 Answered') && shared.includes(day), 'the report\'s spreadsheet reads back with its header and day')
+  }
+
   // The team lead sends the agent on a break; the desktop follows; it is audited.
   await lead.click(`[data-test=set-not-ready-${me}]`)
   await lead.click('.el-dropdown-menu__item:has-text("离席")')
@@ -269,3 +318,25 @@ async function main() {
 }
 
 await runMain(main, 'e2e')
+
+/** A file of a ZIP archive (an XLSX) as text, from its central directory; `null` if absent. */
+function zipEntry(zip, name) {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  if (end < 0) return null
+  let at = zip.readUInt32LE(end + 16)
+  for (let n = zip.readUInt16LE(end + 10); n > 0; n--) {
+    const method = zip.readUInt16LE(at + 10)
+    const size = zip.readUInt32LE(at + 20)
+    const nameLen = zip.readUInt16LE(at + 28)
+    const extra = zip.readUInt16LE(at + 30)
+    const comment = zip.readUInt16LE(at + 32)
+    const local = zip.readUInt32LE(at + 42)
+    if (zip.toString('utf8', at + 46, at + 46 + nameLen) === name) {
+      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28)
+      const data = zip.subarray(start, start + size)
+      return (method === 8 ? inflateRawSync(data) : data).toString('utf8')
+    }
+    at += 46 + nameLen + extra + comment
+  }
+  return null
+}

@@ -59,7 +59,7 @@ impl App {
         }
         let mut ranges = Vec::new();
         if let Some((from, to)) = f.arrived {
-            ranges.push(("arrived_at_ms", from, to - 1));
+            ranges.push(("arrived_at_ms", from, to.saturating_sub(1)));
         }
         if let Some((min, max)) = f.talk_ms {
             ranges.push(("talk_ms", min, max));

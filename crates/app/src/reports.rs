@@ -328,6 +328,22 @@ impl App {
                 "whole days in the tenant's time zone",
             ));
         }
+        // Refused before it is read: a report a person can read, in memory it can fit.
+        let (limit, per_row) = match level {
+            RollupLevel::HalfHour => (5_000, "days × keys (half hours)"),
+            RollupLevel::Day => (400_000, "days × keys"),
+        };
+        let rows = scoped
+            .rollup_rows_count_in(level, dim, day_of(q.from_ms), q.to_ms, keys)
+            .await?;
+        if rows > limit {
+            return Err(AppError::invalid(
+                "by",
+                format!(
+                    "{rows} {per_row}: at most {limit}; choose longer periods, fewer keys or fewer days"
+                ),
+            ));
+        }
         let stored = if q.granularity == Granularity::Total {
             Vec::new()
         } else {

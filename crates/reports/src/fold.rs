@@ -18,6 +18,8 @@ use crate::components::{Components, REPEAT_DAYS, THRESHOLDS_S};
 
 pub const HALF_HOUR_MS: i64 = 30 * 60 * 1000;
 const DAY_MS: i64 = 24 * 3_600_000;
+/// The longest state an agent's time counts (see `agent_time`).
+const MAX_SPAN_MS: i64 = 31 * DAY_MS;
 
 /// The half hour `at_ms` falls in, as its first instant (UTC-aligned: a half hour is one in
 /// every time zone whose offset is a whole half hour).
@@ -278,7 +280,7 @@ impl Fold {
             return;
         };
         if let Some(last) = self.callers.get(&number) {
-            let gap = this.arrived_ms - last.arrived_ms;
+            let gap = this.arrived_ms.saturating_sub(last.arrived_ms);
             if gap > 0 {
                 for (i, days) in REPEAT_DAYS.iter().enumerate() {
                     if gap > i64::from(*days) * DAY_MS {
@@ -516,9 +518,11 @@ fn agent_time(out: &mut Rollup, user: i64, span: &AgentSpan, end_ms: i64) {
     if span.state == "offline" {
         return;
     }
-    let mut from = span.since_ms;
+    // A span longer than a month (a clock gone wrong, an agent never signed out) counts its
+    // last month only: bounded work and rows whatever the log says.
+    let mut from = span.since_ms.max(end_ms.saturating_sub(MAX_SPAN_MS));
     while from < end_ms {
-        let to = (bucket(from) + HALF_HOUR_MS).min(end_ms);
+        let to = bucket(from).saturating_add(HALF_HOUR_MS).min(end_ms);
         let ms = to - from;
         let mut rows = vec![(Dim::All, String::new()), (Dim::Agent, user.to_string())];
         if let Some(reason) = &span.reason {

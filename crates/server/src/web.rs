@@ -24,10 +24,11 @@ pub fn service(dir: &Path) -> Router {
 
 /// What the app's pages may load and who may frame them: only this site, no framing, no
 /// guessing of content types (the app has no inline scripts; Element Plus sets inline
-/// styles).
+/// styles; a call's recording is played from the bytes fetched, a `blob:`).
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-                   img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; \
-                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+                   img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; \
+                   connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+                   frame-ancestors 'none'";
 
 async fn headers(req: Request<Body>, next: Next) -> Response {
     let immutable = req.uri().path().starts_with("/assets/");

@@ -257,6 +257,39 @@ impl TenantStore<'_> {
         })
     }
 
+    /// How many rows [`TenantStore::rollup_rows_in`] would return (to refuse a report
+    /// before reading it).
+    pub async fn rollup_rows_count_in(
+        &self,
+        level: RollupLevel,
+        dim: &str,
+        from_ms: i64,
+        to_ms: i64,
+        keys: Option<&[String]>,
+    ) -> Result<i64, StoreError> {
+        let tenant = self.tenant;
+        let (table, time) = level.table();
+        let mut sql = format!(
+            "SELECT COUNT(*) FROM {table} \
+             WHERE tenant_id = $1 AND dim = $2 AND {time} >= $3 AND {time} < $4"
+        );
+        let keys = keys.unwrap_or_default();
+        if !keys.is_empty() {
+            let list = (0..keys.len())
+                .map(|i| format!("${}", i + 5))
+                .collect::<Vec<_>>()
+                .join(", ");
+            sql.push_str(&format!(" AND key IN ({list})"));
+        }
+        on_db!(self.store, pool => {
+            let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(tenant.0).bind(dim).bind(from_ms).bind(to_ms);
+            for k in keys {
+                q = q.bind(k);
+            }
+            Ok(q.fetch_one(pool).await?)
+        })
+    }
+
     /// Every rollup row of the tenant at `level` in key order (to compare a rebuild with
     /// what was built incrementally).
     pub async fn rollup_rows(&self, level: RollupLevel) -> Result<Vec<RollupRow>, StoreError> {

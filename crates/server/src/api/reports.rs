@@ -160,6 +160,9 @@ pub struct ReportBody {
 
 const DAY_MS: i64 = 86_400_000;
 
+/// Rows a report returns at most.
+const MAX_ROWS: usize = 100_000;
+
 struct Asked {
     query: app::reports::ReportQuery,
     metrics: Vec<&'static str>,
@@ -252,6 +255,17 @@ async fn build(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
     let tenant = caller.tenant()?;
     let a = asked(state, caller, p).await?;
     let r = state.app().report(tenant, &a.query).await?;
+    // A table a person can read (and a spreadsheet Excel opens): not the half hours of
+    // every agent for two months.
+    if r.rows.len() > MAX_ROWS {
+        return Err(ApiError::invalid(
+            "by",
+            format!(
+                "{} rows: at most {MAX_ROWS}; choose longer periods, fewer keys or a shorter range",
+                r.rows.len()
+            ),
+        ));
+    }
     let line = |row: &app::reports::ReportRow| ReportLine {
         period_ms: row.period_ms,
         key: row.key.clone(),
