@@ -316,6 +316,41 @@ pub async fn report(
     Ok(Json(build(&state, &caller, &p).await?))
 }
 
+/// The export's `format`: `xlsx` (the default) or `csv`.
+fn sheet_format(asked: Option<&str>) -> ApiResult<Format> {
+    match asked {
+        None | Some("xlsx") => Ok(Format::Xlsx),
+        Some("csv") => Ok(Format::Csv),
+        Some(_) => Err(ApiError::invalid("format", "xlsx or csv")),
+    }
+}
+
+/// A table as a file to download (`report.xlsx`, `ranking.csv`…), its export audited with
+/// `detail` and the number of rows.
+async fn sheet(
+    state: &AppState,
+    caller: &Caller,
+    table: &Table,
+    (format, file): (Format, &str),
+    (what, key): (&str, &str),
+    mut detail: serde_json::Value,
+) -> ApiResult<Response> {
+    let bytes = sheets::write(table, format).map_err(ApiError::internal)?;
+    detail["rows"] = json!(table.rows.len());
+    super::audit(state, caller, "report.export", what, key, detail).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, format.content_type().to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.{}\"", format.extension()),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// A value as a spreadsheet shows it: ratios as percentages, seconds whole.
 fn cell(unit: Unit, v: Option<f64>) -> String {
     match (unit, v) {
@@ -334,11 +369,7 @@ pub async fn export(
     Extension(caller): Extension<Caller>,
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
-    let format = match p.format.as_deref() {
-        None | Some("xlsx") => Format::Xlsx,
-        Some("csv") => Format::Csv,
-        Some(_) => return Err(ApiError::invalid("format", "xlsx or csv")),
-    };
+    let format = sheet_format(p.format.as_deref())?;
     let body = build(&state, &caller, &p).await?;
     let zone = jiff::tz::TimeZone::get(&body.zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let when = |ms: i64| {
@@ -376,28 +407,17 @@ pub async fn export(
             rows.push(row);
         }
     }
+    let detail = json!({ "by": body.by, "from_ms": body.from_ms, "to_ms": body.to_ms });
     let table = Table { headers, rows };
-    let bytes = sheets::write(&table, format).map_err(ApiError::internal)?;
-    super::audit(
+    sheet(
         &state,
         &caller,
-        "report.export",
-        "reports",
-        &body.dim,
-        json!({ "rows": table.rows.len(), "by": body.by, "from_ms": body.from_ms, "to_ms": body.to_ms }),
+        &table,
+        (format, "report"),
+        ("reports", &body.dim),
+        detail,
     )
-    .await?;
-    Ok((
-        [
-            (CONTENT_TYPE, format.content_type().to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"report.{}\"", format.extension()),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    .await
 }
 
 /// Folds the tenant's whole event log again into new rollups (after an upgrade that
@@ -600,11 +620,7 @@ pub async fn ranking_export(
     Extension(caller): Extension<Caller>,
     ApiQuery(p): ApiQuery<RankingParams>,
 ) -> ApiResult<Response> {
-    let format = match p.format.as_deref() {
-        None | Some("xlsx") => Format::Xlsx,
-        Some("csv") => Format::Csv,
-        Some(_) => return Err(ApiError::invalid("format", "xlsx or csv")),
-    };
+    let format = sheet_format(p.format.as_deref())?;
     let body = ranking_body(&state, &caller, &p).await?;
     let defs: Vec<&reports::Metric> = body
         .metrics
@@ -632,26 +648,15 @@ pub async fn ranking_export(
             row
         })
         .collect();
+    let detail = json!({ "from_ms": body.from_ms, "to_ms": body.to_ms });
     let table = Table { headers, rows };
-    let bytes = sheets::write(&table, format).map_err(ApiError::internal)?;
-    super::audit(
+    sheet(
         &state,
         &caller,
-        "report.export",
-        "ranking",
-        &body.by,
-        json!({ "rows": table.rows.len(), "from_ms": body.from_ms, "to_ms": body.to_ms }),
+        &table,
+        (format, "ranking"),
+        ("ranking", &body.by),
+        detail,
     )
-    .await?;
-    Ok((
-        [
-            (CONTENT_TYPE, format.content_type().to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"ranking.{}\"", format.extension()),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    .await
 }
