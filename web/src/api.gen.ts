@@ -2091,6 +2091,11 @@ export interface components {
             caller: string;
             /** Format: int64 */
             customer_id?: number | null;
+            /**
+             * @description The customer's segment (`large_account`, `general`…) when the caller was known
+             *     as they arrived: reports count by it.
+             */
+            customer_segment?: string | null;
             dialled?: string;
             end_reason?: string | null;
             /** Format: int64 */
@@ -3064,6 +3069,11 @@ export interface components {
             handler_id?: number | null;
             /** @description What was said: the return's reason, the handler's note, the customer's words. */
             note?: string | null;
+            /**
+             * @description A resolution: within the order's resolve limit (维修及时) or not; none without a
+             *     limit (and for other actions).
+             */
+            on_time?: boolean | null;
             /** Format: int64 */
             order_id: number;
             /**
@@ -7949,9 +7959,10 @@ export interface operations {
                 /** @description `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`. */
                 by?: string;
                 /**
-                 * @description `all` (default), `queue`, `agent`, `team` (its agents added up), `dialled`,
-                 *     `ivr_node`, `ivr_edge` (IVR steps `from>to`), `disposition`, `reason` or
-                 *     `agent_reason`.
+                 * @description `all` (default), `queue`, `skill` (the queues that need it added up), `agent`,
+                 *     `team` (its agents added up), `dialled`, `segment` (the known caller's), `ivr_node`,
+                 *     `ivr_edge` (IVR steps `from>to`), `disposition`, `reason`, `agent_reason` or
+                 *     `order_group` (work orders' handling group).
                  */
                 dim?: string;
                 /** @description Only these keys (comma-separated). */
@@ -7995,9 +8006,10 @@ export interface operations {
                 /** @description `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`. */
                 by?: string;
                 /**
-                 * @description `all` (default), `queue`, `agent`, `team` (its agents added up), `dialled`,
-                 *     `ivr_node`, `ivr_edge` (IVR steps `from>to`), `disposition`, `reason` or
-                 *     `agent_reason`.
+                 * @description `all` (default), `queue`, `skill` (the queues that need it added up), `agent`,
+                 *     `team` (its agents added up), `dialled`, `segment` (the known caller's), `ivr_node`,
+                 *     `ivr_edge` (IVR steps `from>to`), `disposition`, `reason`, `agent_reason` or
+                 *     `order_group` (work orders' handling group).
                  */
                 dim?: string;
                 /** @description Only these keys (comma-separated). */

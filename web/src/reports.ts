@@ -19,7 +19,10 @@ export const GRANULARITIES = ['half_hour', 'hour', 'day', 'week', 'month', 'year
 export type By = (typeof GRANULARITIES)[number]
 
 /** The dimensions the toolbar offers (`agent_reason`, agent × reason, is the API's only). */
-export const DIMS = ['all', 'queue', 'agent', 'team', 'dialled', 'ivr_node', 'ivr_edge', 'disposition', 'reason'] as const
+export const DIMS = [
+  'all', 'queue', 'skill', 'agent', 'team', 'dialled', 'segment', 'ivr_node', 'ivr_edge', 'disposition', 'reason',
+  'order_group',
+] as const
 export type Dim = (typeof DIMS)[number]
 
 /** What a report shows until someone picks otherwise. */
@@ -50,6 +53,7 @@ export const LOWER_IS_BETTER = new Set([
 /** Where more is better. The rest (volumes, talk, time signed in, occupancy) is neither. */
 export const HIGHER_IS_BETTER = new Set([
   'answered', 'answer_rate', 'service_level', 'fcr', 'satisfaction', 'avg_score', 'outbound_answered', 'utilisation',
+  'on_time_rate', 'closed_loop_rate', 'orders_resolved',
 ])
 
 /** 1 where a rise is good, -1 where a fall is, 0 where neither is. */

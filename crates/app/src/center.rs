@@ -198,6 +198,7 @@ impl Center {
                 priority: incoming.priority,
                 segment: incoming.segment,
                 ivr_path: incoming.ivr_path,
+                customer_segment: incoming.customer_segment,
                 arrived_ms: ms(now),
                 ..CallRecord::default()
             },
@@ -649,6 +650,8 @@ pub struct Incoming {
     pub segment: u32,
     /// The IVR nodes the caller went through.
     pub ivr_path: Vec<String>,
+    /// The known caller's segment, for the reports.
+    pub customer_segment: Option<String>,
 }
 
 /// What a call's detail record needs, kept while the call lives.
@@ -683,6 +686,7 @@ pub struct CallRecord {
     pub media: Option<events::MediaCounts>,
     /// A 回访 task: the work order called back.
     pub order: Option<i64>,
+    pub customer_segment: Option<String>,
 }
 
 impl CallRecord {
@@ -713,6 +717,7 @@ impl CallRecord {
             outcome: events::Outcome::Answered,
             segment: self.segment,
             transferred_to: None,
+            customer_segment: self.customer_segment.clone(),
         })
     }
 }
@@ -766,6 +771,7 @@ impl Center {
                 ivr_ms: owed.ivr_ms,
                 segment: 0,
                 ivr_path: owed.ivr_path,
+                customer_segment: None,
             };
             if self.arrive(incoming).is_ok() && self.callback(&key).is_ok() {
                 callbacks += 1;
@@ -1223,6 +1229,7 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
                 outcome,
                 segment: r.segment,
                 transferred_to: r.transferred_to,
+                customer_segment: r.customer_segment,
             };
             Some(NewEvent {
                 tenant: c.tenant,

@@ -288,12 +288,14 @@ impl App {
             prev = rows.last();
         }
         let mut from = "open".to_string();
-        for (row, (action, note)) in rows.iter().zip(steps) {
+        for ((row, (action, note)), t) in rows.iter().zip(steps).zip(&history) {
             // Dispatch by the rules is the center's, not the agent's.
             let by = if action == "dispatch" { None } else { actor_id };
-            events.push(change_event(
-                tenant, row, &from, by, &action, note, None, now,
-            ));
+            let mut event = change_event(tenant, row, &from, by, &action, note, None, now);
+            if action == "resolve" {
+                judge(&mut event, t, &cal);
+            }
+            events.push(event);
             from = row.status.clone();
         }
         self.events()
@@ -517,7 +519,7 @@ impl App {
     ) -> AppResult<OrderView> {
         let now = self.now_ms();
         let next = row_of(&ticket, row.version + 1, Some(row), cal, now);
-        events.push(change_event(
+        let mut event = change_event(
             tenant,
             &next,
             &row.status,
@@ -526,7 +528,11 @@ impl App {
             note,
             score,
             now,
-        ));
+        );
+        if action == "resolve" {
+            judge(&mut event, &ticket, cal);
+        }
+        events.push(event);
         let id = row.id;
         self.events()
             .append_all(events)
@@ -918,6 +924,14 @@ pub fn row_of(
     }
 }
 
+/// A resolution's event says whether it came within the order's resolve limit (维修及时),
+/// for the reports.
+pub fn judge(event: &mut NewEvent, ticket: &Ticket, cal: &calendar::Calendar) {
+    if let Some(on_time) = ticket.on_time(cal) {
+        event.payload["on_time"] = serde_json::Value::Bool(on_time);
+    }
+}
+
 /// The event of a change, carrying the order's row (public for bulk loads).
 #[allow(clippy::too_many_arguments)]
 pub fn change_event(
@@ -942,6 +956,7 @@ pub fn change_event(
         handler_id: row.handler.map(|u| u.0),
         note,
         score,
+        on_time: None,
     };
     NewEvent {
         tenant,

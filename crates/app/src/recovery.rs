@@ -255,6 +255,7 @@ pub async fn unfinished(store: &TenantStore<'_>, now: i64) -> AppResult<Unfinish
             outcome: Outcome::Interrupted,
             segment: k.segment,
             transferred_to: None,
+            customer_segment: None,
         });
     }
     // Each agent's last presence.

@@ -14,7 +14,7 @@ use ::reports::{Components, Dim, Fold, Granularity, Rollup, Settings};
 use events::{CallEnded, Payload};
 use store::{RollupLevel, RollupRow, TenantId};
 
-use crate::config::{CenterSettings, Document, Queue, Team};
+use crate::config::{CenterSettings, Document, Queue, Skill, Team};
 use crate::{App, AppError, AppResult};
 
 /// Events read from the log a batch.
@@ -279,35 +279,32 @@ impl App {
         let settings = self.report_settings(tenant).await?;
         let (pf, pt) = ::reports::previous(q.from_ms, q.to_ms, &zone);
         let scoped = self.store().scoped(tenant);
-        // A team's rows are its agents' rows added up.
-        let teams = if q.dim == Dim::Team {
-            Some(self.team_members(tenant).await?)
-        } else {
-            None
+        // A team's rows are its agents' rows added up; a skill's, the rows of the queues
+        // that need it.
+        let (dim, groups) = match q.dim {
+            Dim::Team => (Dim::Agent, Some(self.team_members(tenant).await?)),
+            Dim::Skill => (Dim::Queue, Some(self.skill_queues(tenant).await?)),
+            d => (d, None),
         };
-        let dim = if teams.is_some() {
-            Dim::Agent.as_str()
-        } else {
-            q.dim.as_str()
-        };
-        let agent_keys: Option<Vec<String>> = match (&teams, &q.keys) {
-            (Some(t), Some(keys)) => Some(
-                t.iter()
-                    .filter(|(team, _)| keys.contains(team))
-                    .flat_map(|(_, m)| m.iter().map(|a| a.to_string()))
+        let dim = dim.as_str();
+        let member_keys: Option<Vec<String>> = match (&groups, &q.keys) {
+            (Some(g), Some(keys)) => Some(
+                g.iter()
+                    .filter(|(group, _)| keys.contains(group))
+                    .flat_map(|(_, m)| m.iter().cloned())
                     .collect(),
             ),
             _ => None,
         };
-        let keys = agent_keys.as_deref().or(q.keys.as_deref());
-        // The keys a row of the store counts under: itself, or the teams of its agent.
+        let keys = member_keys.as_deref().or(q.keys.as_deref());
+        // The keys a row of the store counts under: itself, or the groups it is in.
         let under = |key: &str| -> Vec<String> {
-            match &teams {
+            match &groups {
                 None => vec![key.to_string()],
-                Some(t) => t
+                Some(g) => g
                     .iter()
-                    .filter(|(_, m)| m.iter().any(|a| a.to_string() == key))
-                    .map(|(team, _)| team.clone())
+                    .filter(|(_, m)| m.iter().any(|k| k == key))
+                    .map(|(group, _)| group.clone())
                     .collect(),
             }
         };
@@ -355,7 +352,7 @@ impl App {
         // half hours in order, half hour by half hour.
         let mut direct: Vec<ReportRow> = Vec::new();
         let mut periods: BTreeMap<(i64, String), Components> = BTreeMap::new();
-        if q.granularity == Granularity::HalfHour && teams.is_none() {
+        if q.granularity == Granularity::HalfHour && groups.is_none() {
             direct.reserve(stored.len() * 32);
             for day in stored.chunk_by(|a, b| a.bucket_ms == b.bucket_ms) {
                 for slot in 0..::reports::SLOTS {
@@ -458,8 +455,8 @@ impl App {
         })
     }
 
-    /// Each team's members (user ids), by team key, as configured now.
-    pub async fn team_members(&self, tenant: TenantId) -> AppResult<Vec<(String, Vec<i64>)>> {
+    /// Each team's members (user ids as keys), by team key, as configured now.
+    pub async fn team_members(&self, tenant: TenantId) -> AppResult<Vec<(String, Vec<String>)>> {
         Ok(self
             .store()
             .scoped(tenant)
@@ -468,9 +465,27 @@ impl App {
             .into_iter()
             .filter_map(|i| {
                 let t = crate::config::parse::<Team>(&i).ok()?;
-                Some((i.key, t.members))
+                Some((i.key, t.members.iter().map(|m| m.to_string()).collect()))
             })
             .collect())
+    }
+
+    /// Each skill's queues (those that need it), by skill key, as configured now.
+    pub async fn skill_queues(&self, tenant: TenantId) -> AppResult<Vec<(String, Vec<String>)>> {
+        let mut by_skill: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for i in self
+            .store()
+            .scoped(tenant)
+            .config_items(Queue::KIND)
+            .await?
+        {
+            if let Ok(q) = crate::config::parse::<Queue>(&i) {
+                for need in q.skills {
+                    by_skill.entry(need.skill).or_default().push(i.key.clone());
+                }
+            }
+        }
+        Ok(by_skill.into_iter().collect())
     }
 
     /// The star ranking's weights: the tenant's, or the defaults.
@@ -550,6 +565,28 @@ impl App {
                     let t = crate::config::parse::<Team>(&i).ok()?;
                     Some((i.key, t.name))
                 })
+                .collect(),
+            Dim::Skill => scoped
+                .config_items(Skill::KIND)
+                .await?
+                .into_iter()
+                .filter_map(|i| {
+                    let s = crate::config::parse::<Skill>(&i).ok()?;
+                    Some((i.key, s.name))
+                })
+                .collect(),
+            Dim::OrderGroup => scoped
+                .config_items(tickets::Group::KIND)
+                .await?
+                .into_iter()
+                .filter_map(|i| {
+                    let g = crate::config::parse::<tickets::Group>(&i).ok()?;
+                    Some((i.key, g.name))
+                })
+                .collect(),
+            Dim::Segment => store::Segment::ALL
+                .into_iter()
+                .map(|s| (s.as_str().to_string(), s.zh().to_string()))
                 .collect(),
             Dim::Disposition => scoped
                 .config_item(CenterSettings::KIND, "center")

@@ -69,6 +69,19 @@ impl Switchboard {
         }
     }
 
+    /// The known caller's segment as reports name it.
+    async fn customer_segment(&self, tenant: TenantId, customer: Option<i64>) -> Option<String> {
+        let id = customer?;
+        let c = self
+            .0
+            .store()
+            .scoped(tenant)
+            .customer(store::CustomerId(id))
+            .await
+            .ok()??;
+        Some(segment_name(c.data.segment))
+    }
+
     /// The user's phone is on (or done with) a call the engine does not follow: an
     /// extension rung straight, a consultation, a call placed. The center decides what
     /// that means for routing ([`crate::center::Center::refresh_phone`]).
@@ -345,6 +358,7 @@ impl telephony::App for Switchboard {
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|_| call.caller.clone());
         let mut priority = call.priority;
+        let mut customer_segment = None;
         if let Some(id) = call.customer
             && let Ok(Some(c)) = self
                 .0
@@ -354,6 +368,7 @@ impl telephony::App for Switchboard {
                 .await
         {
             priority += segment_priority(c.data.segment);
+            customer_segment = Some(segment_name(c.data.segment));
         }
         let incoming = Incoming {
             call_id: call.call_id.clone(),
@@ -365,6 +380,7 @@ impl telephony::App for Switchboard {
             ivr_ms: call.ivr_ms,
             segment: 0,
             ivr_path: call.ivr_path.clone(),
+            customer_segment,
         };
         self.log(
             tenant,
@@ -421,6 +437,7 @@ impl telephony::App for Switchboard {
             tr.dialled.clone(),
             tr.segment,
         );
+        let customer_segment = self.customer_segment(t, customer).await;
         let announce = self
             .0
             .center(t, move |c| {
@@ -447,6 +464,7 @@ impl telephony::App for Switchboard {
                     ivr_ms: 0,
                     segment,
                     ivr_path: Vec::new(),
+                    customer_segment,
                 })
                 .map(|_| announce)
                 .map_err(|e| e.to_string())
@@ -856,6 +874,7 @@ impl telephony::App for Switchboard {
                     (false, None, _) => events::Outcome::Abandoned,
                 };
                 let talk_ms = connected_at_ms.map_or(0, |at| (now - at).max(0));
+                let customer_segment = self.customer_segment(t, customer).await;
                 self.log(
                     tenant,
                     events::CallEnded::id(&call_id, segment),
@@ -884,6 +903,7 @@ impl telephony::App for Switchboard {
                         outcome,
                         segment,
                         transferred_to: None,
+                        customer_segment,
                     },
                 )
                 .await;

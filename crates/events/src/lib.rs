@@ -416,6 +416,10 @@ payload!(
         /// Where this part was passed on to (a queue or an extension).
         #[serde(default)]
         pub transferred_to: Option<String>,
+        /// The customer's segment (`large_account`, `general`…) when the caller was known
+        /// as they arrived: reports count by it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub customer_segment: Option<String>,
     }
 );
 
@@ -616,6 +620,10 @@ payload!(
         /// A callback's score (1–5).
         #[serde(default)]
         pub score: Option<u8>,
+        /// A resolution: within the order's resolve limit (维修及时) or not; none without a
+        /// limit (and for other actions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub on_time: Option<bool>,
     }
 );
 

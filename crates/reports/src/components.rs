@@ -134,6 +134,15 @@ components!(
     talking_ms,
     holding_ms,
     not_ready_ms,
+    /// Work orders taken in (受理), resolved (办结), resolved with a resolve limit and of
+    /// those within it (维修及时), closed, and closed after a callback that reached the
+    /// customer (闭环).
+    orders_created,
+    orders_resolved,
+    orders_timed,
+    orders_on_time,
+    orders_closed,
+    orders_closed_loop,
 );
 
 impl Components {

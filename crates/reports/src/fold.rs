@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use events::{AcdEvent, CallEnded, Event, Outcome};
+use events::{AcdEvent, CallEnded, Event, OrderChanged, Outcome};
 use serde::{Deserialize, Serialize};
 
 use crate::components::{Components, REPEAT_DAYS, THRESHOLDS_S};
@@ -52,10 +52,18 @@ pub enum Dim {
     /// A team by key: not a row of its own, its agents' rows added up when read (by the
     /// teams as configured then).
     Team,
+    /// The known caller's customer segment (`large_account`, `general`…), of calls whose
+    /// caller was known as they arrived.
+    Segment,
+    /// A work order's handling group (orders' measures).
+    OrderGroup,
+    /// A skill by key: not a row of its own, the rows of the queues that need it added up
+    /// when read (by the queues as configured then).
+    Skill,
 }
 
 impl Dim {
-    pub const ALL: [Dim; 10] = [
+    pub const ALL: [Dim; 13] = [
         Dim::All,
         Dim::Queue,
         Dim::Agent,
@@ -66,6 +74,9 @@ impl Dim {
         Dim::AgentReason,
         Dim::IvrEdge,
         Dim::Team,
+        Dim::Segment,
+        Dim::OrderGroup,
+        Dim::Skill,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +91,9 @@ impl Dim {
             Dim::AgentReason => "agent_reason",
             Dim::IvrEdge => "ivr_edge",
             Dim::Team => "team",
+            Dim::Segment => "segment",
+            Dim::OrderGroup => "order_group",
+            Dim::Skill => "skill",
         }
     }
 
@@ -149,6 +163,7 @@ struct LastContact {
     queue: String,
     agent: Option<i64>,
     dialled: String,
+    segment: Option<String>,
 }
 
 /// What the fold saves with the cursor.
@@ -222,6 +237,7 @@ impl Fold {
     pub fn apply(&mut self, event: &Event, at_ms: i64, out: &mut Rollup) {
         match event {
             Event::CallEnded(cdr) => self.call(cdr, out),
+            Event::OrderChanged(o) => order(o, at_ms, out),
             Event::Acd(a) => self.engine(a, at_ms, out),
             Event::CallSurveyed(s) => {
                 if let Some(score) = s.score {
@@ -372,11 +388,13 @@ pub fn call_rows(c: &CallEnded, out: &mut Rollup) {
             }
         }
         Outcome::Ivr => {
-            let r = out.row(at, Dim::All, "");
-            r.ivr_ended += 1;
-            r.ivr_ms += i64::try_from(c.ivr_ms).unwrap_or(0);
+            let mut dims = vec![(Dim::All, String::new())];
             if !c.dialled.is_empty() {
-                let r = out.row(at, Dim::Dialled, c.dialled.clone());
+                dims.push((Dim::Dialled, c.dialled.clone()));
+            }
+            dims.extend(c.customer_segment.clone().map(|s| (Dim::Segment, s)));
+            for (dim, key) in dims {
+                let r = out.row(at, dim, key);
                 r.ivr_ended += 1;
                 r.ivr_ms += i64::try_from(c.ivr_ms).unwrap_or(0);
             }
@@ -385,6 +403,9 @@ pub fn call_rows(c: &CallEnded, out: &mut Rollup) {
             // The center counts each customer contact once: a transfer's later part
             // counts as transferred in, with its talk, not as a new contact.
             part(out.row(at, Dim::All, ""), c, c.segment == 0);
+            if let Some(s) = &c.customer_segment {
+                part(out.row(at, Dim::Segment, s.clone()), c, c.segment == 0);
+            }
             let overflowed = !c.first_queue.is_empty() && c.first_queue != c.queue;
             if overflowed {
                 let r = out.row(at, Dim::Queue, c.first_queue.clone());
@@ -464,6 +485,7 @@ fn contact(c: &CallEnded) -> Option<(String, LastContact)> {
                 queue: c.queue.clone(),
                 agent: c.agent_id,
                 dialled: c.dialled.clone(),
+                segment: c.customer_segment.clone(),
             },
         )
     })
@@ -481,7 +503,40 @@ impl LastContact {
         if !self.dialled.is_empty() {
             d.push((Dim::Dialled, self.dialled.clone()));
         }
+        if let Some(s) = &self.segment {
+            d.push((Dim::Segment, s.clone()));
+        }
         d
+    }
+}
+
+/// A work order's change: taken in, resolved (on time or not), closed (after a callback
+/// that reached the customer: the loop closed), in the center's row and its handling
+/// group's, in the half hour it happened.
+fn order(o: &OrderChanged, at_ms: i64, out: &mut Rollup) {
+    let mut dims = vec![(Dim::All, String::new())];
+    dims.extend(
+        o.group
+            .clone()
+            .filter(|g| !g.is_empty())
+            .map(|g| (Dim::OrderGroup, g)),
+    );
+    let closed = o.to == "closed" && o.from != "closed";
+    for (dim, key) in dims {
+        let r = out.row(at_ms, dim, key);
+        match o.action.as_str() {
+            "create" => r.orders_created += 1,
+            "resolve" => {
+                r.orders_resolved += 1;
+                r.orders_timed += i64::from(o.on_time.is_some());
+                r.orders_on_time += i64::from(o.on_time == Some(true));
+            }
+            _ => {}
+        }
+        if closed {
+            r.orders_closed += 1;
+            r.orders_closed_loop += i64::from(o.action == "callback");
+        }
     }
 }
 

@@ -413,6 +413,46 @@ pub const GLOSSARY: &[Metric] = &[
         "以该节点为最后一个节点、离开 IVR 进入队列或转接的来电；在该节点挂机的计入“IVR 内结束”。",
         "Calls whose last IVR node this was and that went on to a queue or a transfer; those who hung up there count as ended in the IVR.",
     ),
+    m(
+        "orders_created",
+        Count,
+        "受理工单",
+        "Work orders taken in",
+        "受理（新建）的工单，计在受理的半小时。",
+        "Work orders taken in, in the half hour they were.",
+    ),
+    m(
+        "orders_resolved",
+        Count,
+        "办结工单",
+        "Work orders resolved",
+        "办结的次数（重开后再次办结再计一次），计在办结的半小时、办结时的处理组。",
+        "Resolutions (a reopened order resolved again counts again), in the half hour and handling group of the resolution.",
+    ),
+    m(
+        "on_time_rate",
+        Ratio,
+        "维修及时率",
+        "On-time rate",
+        "在办结时限内办结的次数 ÷ 有办结时限的办结次数（按工单自己的工作日历计时）。",
+        "Resolutions within the order's resolve limit ÷ resolutions of orders with a resolve limit (timed on the order's own calendar).",
+    ),
+    m(
+        "orders_closed",
+        Count,
+        "结案工单",
+        "Work orders closed",
+        "结案的工单（回访满意、联系不上、经理特批），计在结案的半小时。",
+        "Orders closed (called back satisfied, never reached, or a manager's override), in the half hour they were.",
+    ),
+    m(
+        "closed_loop_rate",
+        Ratio,
+        "闭环率",
+        "Closed-loop rate",
+        "回访联系到客户并确认后结案的工单 ÷ 结案工单。",
+        "Orders closed after a callback that reached the customer and confirmed ÷ orders closed.",
+    ),
 ];
 
 /// The glossary's entry for `key`.
@@ -511,6 +551,11 @@ pub fn value(key: &str, c: &Components, s: &Settings) -> Option<f64> {
         "wrapups" => count(c.wrapups),
         "ivr_visits" => count(c.ivr_visits),
         "ivr_passed" => count(c.ivr_passed),
+        "orders_created" => count(c.orders_created),
+        "orders_resolved" => count(c.orders_resolved),
+        "on_time_rate" => ratio(c.orders_on_time, c.orders_timed),
+        "orders_closed" => count(c.orders_closed),
+        "closed_loop_rate" => ratio(c.orders_closed_loop, c.orders_closed),
         _ => None,
     }
 }

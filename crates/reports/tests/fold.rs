@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use events::{AcdEvent, CallEnded, CallSurveyed, CallWrapup, Event, IvrNode, Outcome};
+use events::{
+    AcdEvent, CallEnded, CallSurveyed, CallWrapup, Event, IvrNode, OrderChanged, Outcome,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use reports::{
@@ -88,6 +90,9 @@ fn random_stream(seed: u64, n: usize) -> Vec<(Event, i64)> {
             outcome,
             segment: if rng.random_bool(0.15) { 1 } else { 0 },
             transferred_to: rng.random_bool(0.1).then(|| "8001".to_string()),
+            customer_segment: [None, Some("large_account"), Some("general")]
+                [rng.random_range(0..3)]
+            .map(String::from),
         };
         push(ended, Event::CallEnded(cdr), &mut timed);
         if rng.random_bool(0.2) {
@@ -124,6 +129,49 @@ fn random_stream(seed: u64, n: usize) -> Vec<(Event, i64)> {
                     call_id: format!("c{i}"),
                     node: ["main", "menu", "repair"][rng.random_range(0..3)].into(),
                 }),
+                &mut timed,
+            );
+        }
+    }
+    // Work orders: each taken in, some resolved (on time, late, or without a limit), some
+    // closed after a callback or otherwise.
+    for id in 0..(n / 5) as i64 {
+        let at = T0 + rng.random_range(0..10 * DAY_MS);
+        let group = [None, Some("crew-east"), Some("crew-west")][rng.random_range(0..3)];
+        let change = |action: &str, from: &str, to: &str, on_time| {
+            Event::OrderChanged(OrderChanged {
+                order_id: id,
+                version: 1,
+                customer_id: None,
+                actor_id: None,
+                action: action.into(),
+                from: from.into(),
+                to: to.into(),
+                group: group.map(String::from),
+                handler_id: None,
+                note: None,
+                score: None,
+                on_time,
+            })
+        };
+        push(at, change("create", "open", "dispatched", None), &mut timed);
+        if rng.random_bool(0.7) {
+            let on_time = [None, Some(true), Some(false)][rng.random_range(0..3)];
+            push(
+                at + 3_600_000,
+                change("resolve", "accepted", "resolved", on_time),
+                &mut timed,
+            );
+            let closing =
+                ["callback", "callback_missed", "override", "note"][rng.random_range(0..4)];
+            let to = if closing == "note" {
+                "resolved"
+            } else {
+                "closed"
+            };
+            push(
+                at + 7_200_000,
+                change(closing, "resolved", to, None),
                 &mut timed,
             );
         }
@@ -229,8 +277,13 @@ fn recompute(events: &[(Event, i64)]) -> Rollup {
                 }
             }
         } else if c.outcome == Outcome::Ivr {
-            for (dim, key) in [(Dim::All, ""), (Dim::Dialled, c.dialled.as_str())] {
-                if dim == Dim::Dialled && key.is_empty() {
+            let segment = c.customer_segment.as_deref().unwrap_or("");
+            for (dim, key) in [
+                (Dim::All, ""),
+                (Dim::Dialled, c.dialled.as_str()),
+                (Dim::Segment, segment),
+            ] {
+                if dim != Dim::All && key.is_empty() {
                     continue;
                 }
                 let r = rows.at(b, dim, key);
@@ -240,6 +293,9 @@ fn recompute(events: &[(Event, i64)]) -> Rollup {
         } else {
             let mut targets: Vec<(Dim, String, bool)> =
                 vec![(Dim::All, String::new(), c.segment == 0)];
+            if let Some(s) = &c.customer_segment {
+                targets.push((Dim::Segment, s.clone(), c.segment == 0));
+            }
             if !c.queue.is_empty() {
                 targets.push((Dim::Queue, c.queue.clone(), true));
             }
@@ -362,6 +418,23 @@ fn recompute(events: &[(Event, i64)]) -> Rollup {
                 rows.at(*at, Dim::All, "").wrapups += 1;
             }
             Event::IvrNode(n) => rows.at(*at, Dim::IvrNode, &n.node).ivr_visits += 1,
+            Event::OrderChanged(o) => {
+                let mut keys = vec![(Dim::All, String::new())];
+                keys.extend(o.group.clone().map(|g| (Dim::OrderGroup, g)));
+                for (dim, key) in keys {
+                    let r = rows.at(*at, dim, &key);
+                    r.orders_created += i64::from(o.action == "create");
+                    if o.action == "resolve" {
+                        r.orders_resolved += 1;
+                        r.orders_timed += i64::from(o.on_time.is_some());
+                        r.orders_on_time += i64::from(o.on_time == Some(true));
+                    }
+                    if o.to == "closed" {
+                        r.orders_closed += 1;
+                        r.orders_closed_loop += i64::from(o.action == "callback");
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -447,6 +520,7 @@ fn dims_of(c: &CallEnded) -> Vec<(Dim, String)> {
     if !c.dialled.is_empty() {
         d.push((Dim::Dialled, c.dialled.clone()));
     }
+    d.extend(c.customer_segment.clone().map(|s| (Dim::Segment, s)));
     d
 }
 

@@ -38,6 +38,7 @@ fn cdr(id: &str, queue: &str, arrived: i64, wait: i64, outcome: Outcome) -> Call
         outcome,
         segment: 0,
         transferred_to: None,
+        customer_segment: None,
     }
 }
 
@@ -346,6 +347,82 @@ fn surveys_wrapups_and_not_ready_reasons() {
     );
 }
 
+/// Work orders: a resolution counts each time (a reopened order resolved again counts
+/// again), on time only against a limit; the loop closes only through a callback that
+/// reached the customer; a known caller's segment is a dimension of its own.
+#[test]
+fn issue_23_work_orders_on_time_and_closed_loop_and_the_callers_segment() {
+    let change = |id: i64, action: &str, from: &str, to: &str, on_time, at| {
+        (
+            Event::OrderChanged(events::OrderChanged {
+                order_id: id,
+                version: 1,
+                customer_id: None,
+                actor_id: None,
+                action: action.into(),
+                from: from.into(),
+                to: to.into(),
+                group: Some("crew".into()),
+                handler_id: None,
+                note: None,
+                score: None,
+                on_time,
+            }),
+            at,
+        )
+    };
+    let mut vip = cdr("1", "repair", T0, 3 * S, Outcome::Answered);
+    vip.customer_segment = Some("large_account".into());
+    let r = fold(&[
+        change(1, "create", "open", "dispatched", None, T0),
+        change(2, "create", "open", "dispatched", None, T0),
+        change(3, "create", "open", "dispatched", None, T0),
+        change(
+            1,
+            "resolve",
+            "accepted",
+            "resolved",
+            Some(true),
+            T0 + 60 * S,
+        ),
+        change(1, "callback", "resolved", "accepted", None, T0 + 120 * S),
+        change(
+            1,
+            "resolve",
+            "accepted",
+            "resolved",
+            Some(false),
+            T0 + 180 * S,
+        ),
+        change(1, "callback", "resolved", "closed", None, T0 + 240 * S),
+        change(2, "resolve", "accepted", "resolved", None, T0 + 60 * S),
+        change(
+            2,
+            "callback_missed",
+            "resolved",
+            "closed",
+            None,
+            T0 + 120 * S,
+        ),
+        ended(vip),
+        ended(cdr("2", "repair", T0, 3 * S, Outcome::Abandoned)),
+    ]);
+    let s = Settings::default();
+    for c in [sum(&r, Dim::All, ""), sum(&r, Dim::OrderGroup, "crew")] {
+        assert_eq!(
+            (c.orders_created, c.orders_resolved, c.orders_closed),
+            (3, 3, 2)
+        );
+        assert_eq!(value("on_time_rate", &c, &s), Some(0.5));
+        assert_eq!(value("closed_loop_rate", &c, &s), Some(0.5));
+    }
+    let vip = sum(&r, Dim::Segment, "large_account");
+    assert_eq!((vip.offered, vip.answered), (1, 1));
+    assert_eq!(sum(&r, Dim::All, "").offered, 2);
+    // Nothing to divide by is none, never 0 %.
+    assert_eq!(value("on_time_rate", &vip, &s), None);
+}
+
 #[test]
 fn every_glossary_metric_has_a_value_function() {
     let c = Components {
@@ -355,6 +432,8 @@ fn every_glossary_metric_has_a_value_function() {
         surveys: 1,
         staffed_ms: 1,
         ready_ms: 1,
+        orders_timed: 1,
+        orders_closed: 1,
         ..Components::default()
     };
     for m in reports::GLOSSARY {

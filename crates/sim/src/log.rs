@@ -111,6 +111,7 @@ impl Logger {
                     outcome: Outcome::from(outcome),
                     segment: 0,
                     transferred_to: None,
+                    customer_segment: None,
                 };
                 out.push((Event::CallEnded(cdr), at));
             }

@@ -370,6 +370,17 @@ impl Segment {
     pub fn parse(s: &str) -> Option<Segment> {
         Segment::ALL.into_iter().find(|x| x.as_str() == s)
     }
+
+    /// Its Chinese name, as sheets and reports show it.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Segment::LargeAccount => "大客户",
+            Segment::Special => "特殊客户",
+            Segment::Abnormal => "异常客户",
+            Segment::Vulnerable => "弱势群体",
+            Segment::General => "普通",
+        }
+    }
 }
 
 /// A telephone number of a customer's, already in normal form (see the `phone` crate).

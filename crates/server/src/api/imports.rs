@@ -168,16 +168,6 @@ fn segment(s: &str) -> Option<&'static str> {
     })
 }
 
-fn segment_label(s: Segment) -> &'static str {
-    match s {
-        Segment::LargeAccount => "大客户",
-        Segment::Special => "特殊客户",
-        Segment::Abnormal => "异常客户",
-        Segment::Vulnerable => "弱势群体",
-        Segment::General => "普通",
-    }
-}
-
 /// Every row converted, or its errors.
 fn convert(
     table: &Table,
@@ -696,7 +686,7 @@ pub async fn export(
                 a.city,
                 a.district,
                 a.line,
-                segment_label(d.segment).into(),
+                Segment::zh(d.segment).into(),
                 d.level.to_string(),
                 d.qualification.clone(),
                 d.id_number.as_deref().map(mask_id).unwrap_or_default(),

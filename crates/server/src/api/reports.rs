@@ -113,9 +113,10 @@ pub struct ReportParams {
     pub to: String,
     /// `half_hour`, `hour`, `day` (default), `week`, `month`, `year` or `total`.
     pub by: Option<String>,
-    /// `all` (default), `queue`, `agent`, `team` (its agents added up), `dialled`,
-    /// `ivr_node`, `ivr_edge` (IVR steps `from>to`), `disposition`, `reason` or
-    /// `agent_reason`.
+    /// `all` (default), `queue`, `skill` (the queues that need it added up), `agent`,
+    /// `team` (its agents added up), `dialled`, `segment` (the known caller's), `ivr_node`,
+    /// `ivr_edge` (IVR steps `from>to`), `disposition`, `reason`, `agent_reason` or
+    /// `order_group` (work orders' handling group).
     pub dim: Option<String>,
     /// Only these keys (comma-separated).
     pub keys: Option<String>,
@@ -207,8 +208,8 @@ async fn asked(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
     let dim = Dim::parse(p.dim.as_deref().unwrap_or("all")).ok_or_else(|| {
         ApiError::invalid(
             "dim",
-            "all, queue, agent, team, dialled, ivr_node, ivr_edge, disposition, reason or \
-             agent_reason",
+            "all, queue, skill, agent, team, dialled, segment, ivr_node, ivr_edge, \
+             disposition, reason, agent_reason or order_group",
         )
     })?;
     let metrics = match p.metrics.as_deref() {

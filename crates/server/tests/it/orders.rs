@@ -180,6 +180,25 @@ fn a_repair_goes_round_the_closed_loop() {
             .filter(|e| e["payload"]["order_id"] == id)
             .count();
         assert_eq!(on_customer, 8, "{ct}");
+
+        // Issue 23: the reports count the order by its events — resolved twice (within its
+        // limit), closed once, through a callback that reached the customer — in its
+        // handling group; taken in by the center before it had a group.
+        let (s, r) = get(
+            &w,
+            Role::Supervisor,
+            "/api/reports?from=2026-05-29&to=2026-05-29&by=total&dim=order_group\
+             &metrics=orders_created,orders_resolved,on_time_rate,orders_closed,closed_loop_rate",
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let crew = r["totals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["key"] == "water-group")
+            .unwrap_or_else(|| panic!("the group is reported: {r}"));
+        assert_eq!(crew["values"], json!([0.0, 2.0, 1.0, 1.0, 1.0]), "{r}");
     });
 }
 
@@ -722,6 +741,7 @@ fn issue_22_an_incident_is_heard_by_callers_of_its_area_and_counted() {
             outcome,
             segment: 0,
             transferred_to: None,
+            customer_segment: None,
         };
         for (call, outcome) in [
             ("c-1", events::Outcome::Ivr),

@@ -55,9 +55,11 @@ fn issue_23_a_days_calls_by_the_glossarys_definitions() {
         let tenant = w.a.tenant.id;
         let agent = w.a.users[&Role::Agent].id.0;
         let day_before = START_MS - 86_400_000;
+        let mut known = cdr(tenant, "1", Some(agent), 10, "answered", START_MS);
+        known.payload["customer_segment"] = json!("large_account");
         w.store
             .append_events(&[
-                cdr(tenant, "1", Some(agent), 10, "answered", START_MS),
+                known,
                 cdr(tenant, "2", Some(agent), 30, "answered", START_MS),
                 cdr(tenant, "3", None, 4, "abandoned", START_MS),
                 cdr(tenant, "4", None, 60, "abandoned", START_MS),
@@ -78,6 +80,31 @@ fn issue_23_a_days_calls_by_the_glossarys_definitions() {
         // 20 s, answered in T over answered + abandoned, short abandons left out: 1 of 3.
         assert_eq!(metric(&all, "totals", "", "service_level"), 1.0 / 3.0);
         assert_eq!(metric(&all, "totals", "", "asa"), 20.0);
+        // By skill: the queues that need it added up.
+        let (s, skills) = ask(format!(
+            "/api/reports?from={DAY}&to={DAY}&by=total&dim=skill&metrics=offered"
+        ))
+        .await;
+        assert_eq!(s, StatusCode::OK, "{skills}");
+        assert_eq!(metric(&skills, "totals", "water-skill", "offered"), 4.0);
+        assert!(
+            skills["labels"]["water-skill"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("报修")),
+            "{skills}"
+        );
+        // By the known caller's segment: only the call whose caller was known.
+        let (s, segments) = ask(format!(
+            "/api/reports?from={DAY}&to={DAY}&by=total&dim=segment&metrics=offered,answered"
+        ))
+        .await;
+        assert_eq!(s, StatusCode::OK, "{segments}");
+        assert_eq!(
+            metric(&segments, "totals", "large_account", "answered"),
+            1.0
+        );
+        assert_eq!(segments["totals"].as_array().unwrap().len(), 1);
+        assert_eq!(segments["labels"]["large_account"], "大客户");
         // The day before, beside it.
         assert_eq!(metric(&all, "previous", "", "offered"), 1.0);
         assert_eq!(all["rows"].as_array().unwrap().len(), 1);
