@@ -1027,7 +1027,7 @@ export interface paths {
         put: operations["config_update"];
         post?: never;
         /** Delete a flow at the version you read. */
-        delete: operations["delete"];
+        delete: operations["config_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1609,6 +1609,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A produced file, to download (audited). */
+        get: operations["download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reports/glossary": {
         parameters: {
             query?: never;
@@ -1677,6 +1694,76 @@ export interface paths {
          *     changes what rollups keep); how many events were read.
          */
         post: operations["rebuild"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/saved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The center's saved reports, by name. */
+        get: operations["reports_list"];
+        put?: never;
+        /** Saves a report; with a schedule, it is produced by itself from then on. */
+        post: operations["reports_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/saved/{saved_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes a saved report (its schedule starts again from now). */
+        put: operations["reports_update"];
+        post?: never;
+        /** Deletes a saved report and the files it produced. */
+        delete: operations["reports_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/saved/{saved_id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files a saved report produced, newest first (the last 100 are kept). */
+        get: operations["files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/saved/{saved_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Produces the saved report into a file now, for the range as of now. */
+        post: operations["run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3505,6 +3592,32 @@ export interface components {
             /** Format: int32 */
             short_abandon_s: number;
         };
+        ReportFileBody: {
+            /**
+             * Format: int64
+             * @description Who asked for it; none when the schedule produced it.
+             */
+            by_user_id?: number | null;
+            /** Format: int64 */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description The days it covers: `[from_ms, to_ms)`.
+             */
+            from_ms: number;
+            /** Format: int64 */
+            id: number;
+            /** @description The file's name when downloaded. */
+            name: string;
+            /** Format: int64 */
+            produced_ms: number;
+            /** Format: int64 */
+            rows: number;
+            /** Format: int64 */
+            saved_id: number;
+            /** Format: int64 */
+            to_ms: number;
+        };
         /**
          * @description One row: a period and a key, with the metrics' values in the order of `metrics` (none
          *     where a ratio has nothing to divide by).
@@ -3550,6 +3663,48 @@ export interface components {
             message: string;
             /** @description 1 is the first row under the header (row 2 in Excel). */
             row: number;
+        };
+        SavedReportBody: {
+            /** Format: int64 */
+            created_ms: number;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description When its schedule produces it next.
+             */
+            next_run_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Who saved it.
+             */
+            owner_id: number;
+            spec: components["schemas"]["SpecDto"];
+            /** Format: int64 */
+            updated_ms: number;
+        };
+        SavedReportInput: {
+            /** @description Up to 60 characters. */
+            name: string;
+            spec: components["schemas"]["SpecDto"];
+        };
+        /** @description When a saved report is produced by itself, in the tenant's time zone. */
+        ScheduleDto: {
+            /** @description `HH:MM`. */
+            at: string;
+            /**
+             * Format: int32
+             * @description For `month`: 1 to 28.
+             */
+            day?: number | null;
+            /** @description `day`, `week` or `month`. */
+            every: string;
+            /**
+             * Format: int32
+             * @description For `week`: 1 (Monday) to 7 (Sunday).
+             */
+            weekday?: number | null;
         };
         /** @description Who is logged in, and what they may do. */
         SessionInfo: {
@@ -3647,6 +3802,27 @@ export interface components {
              * @description 0–99.
              */
             warn_percent?: number;
+        };
+        /** @description A report's parameters, as `/api/reports` takes them, with a range relative to the run. */
+        SpecDto: {
+            /** @description `half_hour`, `hour`, `day`, `week`, `month`, `year` or `total`. */
+            by: string;
+            /** @description A dimension of `/api/reports` (`all`, `queue`, `agent`…). */
+            dim: string;
+            /** @description `xlsx` (the default) or `csv`. */
+            format?: string | null;
+            from?: string | null;
+            /** @description Only these keys; all when empty. */
+            keys?: string[];
+            /** @description Glossary keys; every metric when empty. */
+            metrics?: string[];
+            /**
+             * @description `today`, `yesterday`, `last7_days`, `last30_days`, `this_week`, `last_week`,
+             *     `this_month`, `last_month`, `last_year` or `custom` (with `from` and `to`).
+             */
+            range: string;
+            schedule?: null | components["schemas"]["ScheduleDto"];
+            to?: string | null;
         };
         SpecialDayInput: {
             date: string;
@@ -6597,7 +6773,7 @@ export interface operations {
             };
         };
     };
-    delete: {
+    config_delete: {
         parameters: {
             query: {
                 /** @description The version you read (409 if someone changed it since). */
@@ -8044,6 +8220,34 @@ export interface operations {
             };
         };
     };
+    download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     glossary: {
         parameters: {
             query?: never;
@@ -8154,6 +8358,182 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reports_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReportBody"][];
+                };
+            };
+        };
+    };
+    reports_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedReportInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReportBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reports_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedReportInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedReportBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reports_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    files: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportFileBody"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportFileBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

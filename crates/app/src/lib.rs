@@ -27,6 +27,7 @@ pub mod outbound;
 pub mod records;
 pub mod recovery;
 pub mod reports;
+pub mod saved_reports;
 pub mod switchboard;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

@@ -179,6 +179,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         let _sweep = state.app().start_order_sweep();
         let _callbacks = state.app().start_callback_sweep();
         let _rollups = state.app().start_rollups();
+        let _saved_reports = state.app().start_report_schedules();
         r.interrupted = interrupted;
         if r != app::recovery::Recovered::default() {
             eprintln!(

@@ -1,7 +1,7 @@
 //! Contact-center KPIs defined once (指标口径): the glossary ([`GLOSSARY`]), the half-hour
 //! rollups every report reads as a fold over the event log ([`Fold`]), the formulas that
 //! turn a rollup's components into metrics under a tenant's [`Settings`] ([`value`]), and
-//! periods in the tenant's time zone.
+//! periods in the tenant's time zone, and saved reports' ranges and schedules.
 //!
 //! Pure: no clock, no I/O. The runtime (`app::reports`) feeds the fold from the log and
 //! keeps its rows in the store; what a report shows is computed here.
@@ -11,6 +11,7 @@ mod fold;
 mod metrics;
 mod periods;
 mod ranking;
+mod schedule;
 mod slots;
 
 pub use components::{Components, REPEAT_DAYS, THRESHOLDS_S, repeat_index, threshold_index};
@@ -23,4 +24,5 @@ pub use metrics::{
 };
 pub use periods::{Granularity, period_start, previous};
 pub use ranking::{Ranked, Weight, check_weights, default_weights, lower_is_better, rank};
+pub use schedule::{Every, RelativeRange, Schedule, Wrong};
 pub use slots::{DayRow, SLOT_WIDTH, SLOTS, day_rows, half_hours, merge_halves, merge_sum};

@@ -47,7 +47,11 @@ use crate::api::{
         config::delete_incident, incidents::active, incidents::calls,
         crate::api::reports::glossary, crate::api::reports::report, crate::api::reports::export,
         crate::api::reports::rebuild, crate::api::reports::ranking,
-        crate::api::reports::ranking_export, cdrs::trail, cdrs::recording,
+        crate::api::reports::ranking_export, crate::api::saved_reports::list,
+        crate::api::saved_reports::create, crate::api::saved_reports::update,
+        crate::api::saved_reports::delete, crate::api::saved_reports::run,
+        crate::api::saved_reports::files, crate::api::saved_reports::download,
+        cdrs::trail, cdrs::recording,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::api::{
     agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, incidents,
-    ivr_flows, orders, reports, session, settings, tenants, users,
+    ivr_flows, orders, reports, saved_reports, session, settings, tenants, users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -51,6 +51,15 @@ fn ep(
         example,
         handler,
     }
+}
+
+fn saved_report_example() -> Value {
+    json!({
+        "name": "队列日报 Daily by queue",
+        "spec": {"dim": "queue", "by": "day", "range": "yesterday",
+                 "metrics": ["offered", "answered", "service_level"],
+                 "schedule": {"every": "day", "at": "07:00"}}
+    })
 }
 
 fn customer_example() -> Value {
@@ -1029,6 +1038,55 @@ pub fn table() -> Vec<Endpoint> {
             Some(ViewReports),
             None,
             get(reports::ranking_export),
+        ),
+        ep(
+            M::GET,
+            "/api/reports/saved",
+            Some(ViewReports),
+            None,
+            get(saved_reports::list),
+        ),
+        ep(
+            M::POST,
+            "/api/reports/saved",
+            Some(ViewReports),
+            Some(saved_report_example()),
+            post(saved_reports::create),
+        ),
+        ep(
+            M::PUT,
+            "/api/reports/saved/{saved_id}",
+            Some(ViewReports),
+            Some(saved_report_example()),
+            put(saved_reports::update),
+        ),
+        ep(
+            M::DELETE,
+            "/api/reports/saved/{saved_id}",
+            Some(ViewReports),
+            None,
+            delete(saved_reports::delete),
+        ),
+        ep(
+            M::POST,
+            "/api/reports/saved/{saved_id}/run",
+            Some(ViewReports),
+            None,
+            post(saved_reports::run),
+        ),
+        ep(
+            M::GET,
+            "/api/reports/saved/{saved_id}/files",
+            Some(ViewReports),
+            None,
+            get(saved_reports::files),
+        ),
+        ep(
+            M::GET,
+            "/api/reports/files/{file_id}",
+            Some(ViewReports),
+            None,
+            get(saved_reports::download),
         ),
         ep(
             M::POST,

@@ -100,6 +100,7 @@ mod customers;
 mod orders;
 mod resilience;
 mod rollups;
+mod saved_reports;
 mod schema;
 mod sessions;
 mod users;
@@ -109,6 +110,7 @@ pub use customers::CustomerQuery;
 pub use orders::{OrderQuery, OrderRow};
 pub use resilience::{DeadLetter, Registration};
 pub use rollups::{Merge, RollupLevel, RollupRow};
+pub use saved_reports::{FILES_KEPT, ReportFileRow, SavedReportRow};
 pub use schema::Schema;
 
 /// The store as one tenant sees it ([`Store::scoped`]): every query of a tenant's own data

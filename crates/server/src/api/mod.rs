@@ -15,6 +15,7 @@ pub mod incidents;
 pub mod ivr_flows;
 pub mod orders;
 pub mod reports;
+pub mod saved_reports;
 pub mod session;
 pub mod settings;
 pub mod tenants;

@@ -161,8 +161,21 @@ pub struct ReportBody {
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Rows a report returns at most.
-const MAX_ROWS: usize = 100_000;
+/// A table a person can read (and a spreadsheet Excel opens): not the half hours of every
+/// agent for two months.
+fn too_big(r: &app::reports::Report) -> ApiResult<()> {
+    let max = app::saved_reports::MAX_REPORT_ROWS;
+    if r.rows.len() > max {
+        return Err(ApiError::invalid(
+            "by",
+            format!(
+                "{} rows: at most {max}; choose longer periods, fewer keys or a shorter range",
+                r.rows.len()
+            ),
+        ));
+    }
+    Ok(())
+}
 
 struct Asked {
     query: app::reports::ReportQuery,
@@ -256,17 +269,7 @@ async fn build(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
     let tenant = caller.tenant()?;
     let a = asked(state, caller, p).await?;
     let r = state.app().report(tenant, &a.query).await?;
-    // A table a person can read (and a spreadsheet Excel opens): not the half hours of
-    // every agent for two months.
-    if r.rows.len() > MAX_ROWS {
-        return Err(ApiError::invalid(
-            "by",
-            format!(
-                "{} rows: at most {MAX_ROWS}; choose longer periods, fewer keys or a shorter range",
-                r.rows.len()
-            ),
-        ));
-    }
+    too_big(&r)?;
     let line = |row: &app::reports::ReportRow| ReportLine {
         period_ms: row.period_ms,
         key: row.key.clone(),
@@ -352,16 +355,6 @@ async fn sheet(
         .into_response())
 }
 
-/// A value as a spreadsheet shows it: ratios as percentages, seconds whole.
-fn cell(unit: Unit, v: Option<f64>) -> String {
-    match (unit, v) {
-        (_, None) => String::new(),
-        (Unit::Ratio, Some(v)) => format!("{:.1}%", v * 100.0),
-        (Unit::Seconds | Unit::Count, Some(v)) => format!("{v:.0}"),
-        (Unit::Score, Some(v)) => format!("{v:.2}"),
-    }
-}
-
 /// The same report as a spreadsheet: a row per period and key, then each key's total.
 #[utoipa::path(get, path = "/api/reports/export", tag = "reports", params(ReportParams),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 400, body = ErrorBody)))]
@@ -371,51 +364,19 @@ pub async fn export(
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let format = sheet_format(p.format.as_deref())?;
-    let body = build(&state, &caller, &p).await?;
-    let zone = jiff::tz::TimeZone::get(&body.zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let when = |ms: i64| {
-        let z = jiff::Timestamp::from_millisecond(ms)
-            .map(|t| t.to_zoned(zone.clone()))
-            .ok();
-        z.map(|z| match body.by.as_str() {
-            "half_hour" | "hour" => z.strftime("%Y-%m-%d %H:%M").to_string(),
-            "month" => z.strftime("%Y-%m").to_string(),
-            "year" => z.strftime("%Y").to_string(),
-            _ => z.strftime("%Y-%m-%d").to_string(),
-        })
-        .unwrap_or_default()
-    };
-    let defs: Vec<&reports::Metric> = body
-        .metrics
-        .iter()
-        .filter_map(|k| reports::metric(k))
-        .collect();
-    let mut headers = vec!["时段 Period".to_string(), "维度 Key".to_string()];
-    headers.extend(defs.iter().map(|m| format!("{} {}", m.zh, m.en)));
-    let label = |k: &str| match (body.labels.get(k), k.is_empty()) {
-        (_, true) => "全中心 Center".to_string(),
-        (Some(l), _) => format!("{l} ({k})"),
-        (None, _) => k.to_string(),
-    };
-    let mut rows = Vec::new();
-    for (lines, period) in [(&body.rows, None), (&body.totals, Some("合计 Total"))] {
-        for l in lines {
-            let mut row = vec![
-                period.map_or_else(|| when(l.period_ms), String::from),
-                label(&l.key),
-            ];
-            row.extend(defs.iter().zip(&l.values).map(|(m, v)| cell(m.unit, *v)));
-            rows.push(row);
-        }
-    }
-    let detail = json!({ "by": body.by, "from_ms": body.from_ms, "to_ms": body.to_ms });
-    let table = Table { headers, rows };
+    let tenant = caller.tenant()?;
+    let a = asked(&state, &caller, &p).await?;
+    let r = state.app().report(tenant, &a.query).await?;
+    too_big(&r)?;
+    let labels = state.app().report_labels(tenant, a.query.dim).await?;
+    let table = app::saved_reports::report_table(&r, &a.metrics, &labels, a.query.granularity);
+    let detail = json!({ "by": a.by, "from_ms": r.from_ms, "to_ms": r.to_ms });
     sheet(
         &state,
         &caller,
         &table,
         (format, "report"),
-        ("reports", &body.dim),
+        ("reports", a.query.dim.as_str()),
         detail,
     )
     .await
@@ -645,7 +606,11 @@ pub async fn ranking_export(
                 format!("{:.1}", r.score),
                 "★".repeat(usize::from(r.stars)),
             ];
-            row.extend(defs.iter().zip(&r.values).map(|(m, v)| cell(m.unit, *v)));
+            row.extend(
+                defs.iter()
+                    .zip(&r.values)
+                    .map(|(m, v)| app::saved_reports::cell(m.unit, *v)),
+            );
             row
         })
         .collect();

@@ -48,6 +48,8 @@ pub struct Fixture {
     /// Two work orders, dispatched to the fixture's group.
     pub order: i64,
     pub other_order: i64,
+    /// A saved report (yesterday by queue), never produced.
+    pub saved_report: i64,
 }
 
 #[allow(missing_debug_implementations)]
@@ -164,6 +166,25 @@ impl World {
                 &mut world.b
             };
             (f.order, f.other_order) = (ids[0], ids[1]);
+            let spec = app::saved_reports::ReportSpec {
+                dim: "queue".into(),
+                by: "day".into(),
+                metrics: vec!["offered".into()],
+                keys: Vec::new(),
+                range: ::reports::RelativeRange::Yesterday,
+                from: None,
+                to: None,
+                format: "xlsx".into(),
+                schedule: None,
+            };
+            let name = format!("日报{}", if tenant == 1 { B_MARKER } else { "" });
+            let saved = world
+                .state
+                .app()
+                .save_report(f.tenant.id, f.users[&Role::Supervisor].id, &name, &spec)
+                .await
+                .unwrap();
+            f.saved_report = saved.row.id;
         }
         world
     }
@@ -417,6 +438,7 @@ async fn fixture(
         import_id: 0,
         order: 0,
         other_order: 0,
+        saved_report: 0,
     }
 }
 
@@ -453,6 +475,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{integration_key}", format!("{}-billing", f.tenant.slug)),
         ("{incident_key}", format!("{}-burst", f.tenant.slug)),
         ("{file_id}", "1".to_string()),
+        ("{saved_id}", f.saved_report.to_string()),
         ("{tenant_slug}", f.tenant.slug.clone()),
     ] {
         out = out.replace(name, &value);

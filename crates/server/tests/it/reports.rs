@@ -611,3 +611,220 @@ fn issue_23_a_report_too_big_is_refused_before_it_is_read() {
         assert_eq!(v["totals"].as_array().unwrap().len(), 5_001);
     });
 }
+
+/// Issue 23: a report saved with its parameters is produced by its schedule (daily at 07:00
+/// in the tenant's zone, yesterday's calls by queue) into a file, once per run; asked for
+/// now it is produced again; the files download (audited) and read back; bad specs are
+/// refused naming the field; deleting the report deletes its files.
+#[test]
+fn issue_23_saved_reports_are_produced_on_their_schedule_into_files() {
+    on_both(|w: World| async move {
+        let tenant = w.a.tenant.id;
+        let dir = std::env::temp_dir().join(format!(
+            "hotline-saved-{}-{}-{:?}",
+            std::process::id(),
+            tenant.0,
+            w.state.store().backend()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        w.state.app().set_files_dir(dir.clone());
+        // Yesterday (2026-05-28): three calls in the queue.
+        let yesterday = START_MS - 86_400_000;
+        w.store
+            .append_events(&[
+                cdr(tenant, "1", None, 4, "abandoned", yesterday),
+                cdr(tenant, "2", None, 30, "abandoned", yesterday),
+                cdr(tenant, "3", None, 30, "abandoned", yesterday),
+            ])
+            .await
+            .unwrap();
+        let spec = json!({"dim": "queue", "by": "day", "range": "yesterday",
+                          "metrics": ["offered", "abandoned"],
+                          "schedule": {"every": "day", "at": "07:00"}});
+        // Bad specs name their field and save nothing.
+        for (bad, field) in [
+            (json!({"range": "sometime"}), "range"),
+            (json!({"dim": "nope"}), "dim"),
+            (json!({"metrics": ["nope"]}), "metrics"),
+            (json!({"range": "custom"}), "from"),
+            (json!({"format": "pdf"}), "format"),
+            (
+                json!({"schedule": {"every": "day", "at": "7am"}}),
+                "schedule.at",
+            ),
+            (
+                json!({"schedule": {"every": "week", "at": "07:00"}}),
+                "schedule.weekday",
+            ),
+            (
+                json!({"schedule": {"every": "hourly", "at": "07:00"}}),
+                "schedule.every",
+            ),
+        ] {
+            let mut s = spec.clone();
+            for (k, v) in bad.as_object().unwrap() {
+                s[k] = v.clone();
+            }
+            let (status, e) = w
+                .as_a(
+                    Role::Supervisor,
+                    Method::POST,
+                    "/api/reports/saved",
+                    Some(json!({"name": "日报", "spec": s})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{field}: {e}");
+            assert_eq!(e["details"]["field"], field, "{e}");
+        }
+        let (s, e) = w
+            .as_a(
+                Role::Supervisor,
+                Method::POST,
+                "/api/reports/saved",
+                Some(json!({"name": " ", "spec": spec})),
+            )
+            .await;
+        assert_eq!(
+            (s, &e["details"]["field"]),
+            (StatusCode::BAD_REQUEST, &json!("name"))
+        );
+        let (s, saved) = w
+            .as_a(
+                Role::Supervisor,
+                Method::POST,
+                "/api/reports/saved",
+                Some(json!({"name": "队列日报", "spec": spec})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{saved}");
+        let id = saved["id"].as_i64().unwrap();
+        // 07:00 Shanghai on 2026-05-29 (START is 04:26 that day).
+        let seven = START_MS - START_MS % 1_800_000 + 3 * 3_600_000;
+        assert_eq!(saved["next_run_ms"], seven, "{saved}");
+        let app = w.state.app();
+        assert_eq!(app.run_due_reports(tenant).await.unwrap(), 0);
+        w.advance(seven - START_MS + 60_000);
+        assert_eq!(app.run_due_reports(tenant).await.unwrap(), 1);
+        // Once: the next run is tomorrow's.
+        assert_eq!(app.run_due_reports(tenant).await.unwrap(), 0);
+        let (_, list) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/reports/saved", None)
+            .await;
+        let mine = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap();
+        assert_eq!(mine["next_run_ms"], seven + 86_400_000);
+        let path = format!("/api/reports/saved/{id}/files");
+        let (s, files) = w
+            .as_a(Role::QualityInspector, Method::GET, &path, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{files}");
+        let files = files.as_array().unwrap().clone();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(files[0]["name"], "队列日报 2026-05-28.xlsx");
+        assert_eq!(files[0]["by_user_id"], Value::Null);
+        assert_eq!(
+            files[0]["from_ms"],
+            START_MS - START_MS % 86_400_000 - 8 * 3_600_000
+        );
+        // Downloaded and read back: the queue's row, then its total.
+        let token = w.token(&w.a.users[&Role::QualityInspector]).await;
+        let file = files[0]["id"].as_i64().unwrap();
+        let req = axum::http::Request::get(format!("/api/reports/files/{file}"))
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = tower::ServiceExt::oneshot(w.app.clone(), req)
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let disposition = resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            disposition.contains("filename*=UTF-8''%E9%98%9F"),
+            "{disposition}"
+        );
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+            .await
+            .unwrap();
+        let table = sheets::read(&bytes).unwrap();
+        assert_eq!(table.headers[2], "进线量 Offered");
+        assert_eq!(table.rows[0][0], "2026-05-28");
+        assert!(
+            table.rows[0][1].ends_with("(water-queue)"),
+            "{:?}",
+            table.rows
+        );
+        assert_eq!(&table.rows[0][2..], ["3", "3"]);
+        // Asked for now: produced again, by whom asked.
+        let (s, made) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::POST,
+                &format!("/api/reports/saved/{id}/run"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{made}");
+        assert_eq!(made["by_user_id"], w.a.users[&Role::TenantAdmin].id.0);
+        let (_, audit) = w
+            .as_a(Role::TenantAdmin, Method::GET, "/api/audit", None)
+            .await;
+        let actions: Vec<&str> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["action"].as_str())
+            .filter(|a| a.starts_with("report."))
+            .collect();
+        for a in ["report.save", "report.download", "report.run"] {
+            assert!(actions.contains(&a), "{a} not audited: {actions:?}");
+        }
+        // Deleted: its files with it.
+        let on_disk = |d: &std::path::Path| {
+            walk(d)
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+                .count()
+        };
+        assert_eq!(on_disk(&dir), 2);
+        let (s, _) = w
+            .as_a(
+                Role::Supervisor,
+                Method::DELETE,
+                &format!("/api/reports/saved/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_eq!(on_disk(&dir), 0);
+        let (s, _) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                &format!("/api/reports/files/{file}"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
