@@ -341,42 +341,42 @@ impl App {
                 ),
             ));
         }
-        let stored = if q.granularity == Granularity::Total {
+        let direct_halves = q.granularity == Granularity::HalfHour && groups.is_none();
+        let stored = if q.granularity == Granularity::Total || direct_halves {
             Vec::new()
         } else {
             scoped
                 .rollup_rows_in(level, dim, day_of(q.from_ms), q.to_ms, keys)
                 .await?
         };
-        // Half hours of single keys need no adding up: each day's rows (by key) give their
-        // half hours in order, half hour by half hour.
+        // Half hours of single keys need no adding up: each day's rows (by key), read
+        // without unpacking, give their half hours with something in them, put in order
+        // half hour by half hour.
         let mut direct: Vec<ReportRow> = Vec::new();
         let mut periods: BTreeMap<(i64, String), Components> = BTreeMap::new();
-        if q.granularity == Granularity::HalfHour && groups.is_none() {
-            direct.reserve(stored.len() * 32);
-            for day in stored.chunk_by(|a, b| a.bucket_ms == b.bucket_ms) {
-                for slot in 0..::reports::SLOTS {
-                    let at = slot * ::reports::SLOT_WIDTH;
-                    let b = day[0].bucket_ms + slot as i64 * ::reports::HALF_HOUR_MS;
-                    if !(q.from_ms..q.to_ms).contains(&b) {
-                        continue;
-                    }
-                    for r in day {
-                        let Some(chunk) = r
-                            .values
-                            .get(at..(at + ::reports::SLOT_WIDTH).min(r.values.len()))
-                        else {
-                            continue;
-                        };
-                        if chunk.iter().any(|v| *v != 0) {
-                            direct.push(ReportRow {
-                                period_ms: b,
-                                key: r.key.clone(),
-                                components: Components::from_slice(chunk),
-                            });
+        if direct_halves {
+            let packed = scoped
+                .rollup_packed_in(level, dim, day_of(q.from_ms), q.to_ms, keys)
+                .await?;
+            let mut slots: Vec<(i64, usize, Components)> = Vec::new();
+            // About the hours a center is open, sized once.
+            direct.reserve(packed.len() * 32);
+            for day in packed.chunk_by(|a, b| a.bucket_ms == b.bucket_ms) {
+                slots.clear();
+                for (k, r) in day.iter().enumerate() {
+                    for (b, c) in ::reports::sparse_half_hours(r.bucket_ms, store::entries(&r.data))
+                    {
+                        if (q.from_ms..q.to_ms).contains(&b) {
+                            slots.push((b, k, c));
                         }
                     }
                 }
+                slots.sort_unstable_by_key(|(b, k, _)| (*b, *k));
+                direct.extend(slots.drain(..).map(|(b, k, c)| ReportRow {
+                    period_ms: b,
+                    key: day[k].key.clone(),
+                    components: c,
+                }));
             }
         } else {
             for r in stored {
@@ -413,12 +413,28 @@ impl App {
                 })
                 .collect()
         };
-        let totals = by_key(
-            scoped
-                .rollup_rows_in(RollupLevel::Day, dim, q.from_ms, q.to_ms, keys)
-                .await?,
-            q.from_ms,
-        );
+        let totals = if direct_halves {
+            // The half hours just read add up to the days' sums: no second read.
+            let mut keyed: BTreeMap<&str, Components> = BTreeMap::new();
+            for r in &direct {
+                keyed.entry(r.key.as_str()).or_default().merge(&r.components);
+            }
+            keyed
+                .into_iter()
+                .map(|(key, components)| ReportRow {
+                    period_ms: q.from_ms,
+                    key: key.to_string(),
+                    components,
+                })
+                .collect()
+        } else {
+            by_key(
+                scoped
+                    .rollup_rows_in(RollupLevel::Day, dim, q.from_ms, q.to_ms, keys)
+                    .await?,
+                q.from_ms,
+            )
+        };
         let previous = by_key(
             scoped
                 .rollup_rows_in(RollupLevel::Day, dim, pf, pt, keys)

@@ -25,4 +25,6 @@ pub use metrics::{
 pub use periods::{Granularity, period_start, previous};
 pub use ranking::{Ranked, Weight, check_weights, default_weights, lower_is_better, rank};
 pub use schedule::{Every, RelativeRange, Schedule, Wrong};
-pub use slots::{DayRow, SLOT_WIDTH, SLOTS, day_rows, half_hours, merge_halves, merge_sum};
+pub use slots::{
+    DayRow, SLOT_WIDTH, SLOTS, day_rows, half_hours, merge_halves, merge_sum, sparse_half_hours,
+};

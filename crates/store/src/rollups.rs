@@ -16,6 +16,37 @@ pub struct RollupRow {
     pub values: Vec<i64>,
 }
 
+/// A rollup row as kept, its values still packed: read them with [`entries`] (a report of
+/// many rows reads only what is not zero).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackedRow {
+    pub bucket_ms: i64,
+    pub key: String,
+    pub data: Vec<u8>,
+}
+
+/// A packed row's values that are not zero, as (index, value) in the order kept (by
+/// index); it ends early at bytes that are not a packing.
+pub fn entries(data: &[u8]) -> impl Iterator<Item = (usize, i64)> + '_ {
+    let mut it = data.iter();
+    let mut varint = move || -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = it.next()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    };
+    std::iter::from_fn(move || {
+        let i = usize::try_from(varint()?).ok().filter(|i| *i < 1 << 16)?;
+        let z = varint()?;
+        Some((i, ((z >> 1) as i64) ^ -((z & 1) as i64)))
+    })
+}
+
 /// Which rollups: a day's half hours, or the day's sum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollupLevel {
@@ -233,6 +264,32 @@ impl TenantStore<'_> {
         to_ms: i64,
         keys: Option<&[String]>,
     ) -> Result<Vec<RollupRow>, StoreError> {
+        self.rollup_packed_in(level, dim, from_ms, to_ms, keys)
+            .await?
+            .into_iter()
+            .map(|r| {
+                Ok(RollupRow {
+                    values: unpack(&r.data).ok_or_else(|| StoreError::Invalid {
+                        field: "data",
+                        reason: "a rollup row that does not unpack".into(),
+                    })?,
+                    bucket_ms: r.bucket_ms,
+                    dim: dim.to_string(),
+                    key: r.key,
+                })
+            })
+            .collect()
+    }
+
+    /// [`TenantStore::rollup_rows_in`] with the values left packed.
+    pub async fn rollup_packed_in(
+        &self,
+        level: RollupLevel,
+        dim: &str,
+        from_ms: i64,
+        to_ms: i64,
+        keys: Option<&[String]>,
+    ) -> Result<Vec<PackedRow>, StoreError> {
         let tenant = self.tenant;
         let (table, time) = level.table();
         let mut sql = format!(
@@ -253,7 +310,14 @@ impl TenantStore<'_> {
             for k in keys {
                 q = q.bind(k);
             }
-            q.fetch_all(pool).await?.iter().map(row_from).collect()
+            q.fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    use sqlx::Row;
+                    Ok(PackedRow { bucket_ms: r.try_get(0)?, key: r.try_get(2)?, data: r.try_get(3)? })
+                })
+                .collect()
         })
     }
 
@@ -340,6 +404,12 @@ mod tests {
             };
             assert_eq!(got, trimmed);
         }
+        let v = [0, 5, 0, -7, 1 << 40];
+        assert_eq!(
+            entries(&pack(&v)).collect::<Vec<_>>(),
+            [(1, 5), (3, -7), (4, 1 << 40)]
+        );
+        assert_eq!(entries(&[0x80]).count(), 0);
         assert_eq!(unpack(&[0x80]), None);
         assert_eq!(unpack(&[0x01]), None);
         assert_eq!(unpack(&[0xff, 0xff, 0x7f, 0x01]), None);

@@ -121,6 +121,8 @@ fn issue_23_a_days_calls_by_the_glossarys_definitions() {
             (&rows[0]["key"], &rows[0]["values"][0]),
             (&json!("water-queue"), &json!(4.0))
         );
+        // Its total, added up from the half hours, is the day's.
+        assert_eq!(halves["totals"][0]["values"], json!([4.0]), "{halves}");
         // The floor counts today the same way, with the same definitions.
         let (s, floor) = w
             .as_a(Role::Supervisor, Method::GET, "/api/floor", None)
