@@ -417,7 +417,10 @@ impl App {
             // The half hours just read add up to the days' sums: no second read.
             let mut keyed: BTreeMap<&str, Components> = BTreeMap::new();
             for r in &direct {
-                keyed.entry(r.key.as_str()).or_default().merge(&r.components);
+                keyed
+                    .entry(r.key.as_str())
+                    .or_default()
+                    .merge(&r.components);
             }
             keyed
                 .into_iter()
