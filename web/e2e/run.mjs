@@ -221,21 +221,55 @@ async function main() {
   await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('就绪'))
   await floorSees('就绪', 'ready again')
 
-  // Reports (issue 23): the day's report counts the call, and the agent's row has it; the
-  // team lead finds it among the calls, reads its trail and plays its recording (the listen
-  // audited); the report's spreadsheet reads back.
+  // A second caller is passed on: the agent answers and transfers them blind (REFER) to
+  // the complaints queue, where nobody is free, and they give up waiting there.
+  const passingPhone = sipp(dir, sip, join(sippDir, 'agent_refer.xml'), { tone: join(dir, 'agent.wav'), talk_ms: '2000', to: 'complaint' }, ['-p', phonePort, '-mp', String(await freePort())])
+  await new Promise((r) => setTimeout(r, 300))
+  const passedOn = sipp(dir, sip, join(sippDir, 'caller.xml'), {
+    tone: join(dir, 'caller.wav'), dtmf: '/usr/share/sip-tester/dtmf_2833_1.pcap', from: '13700000001', menu_ms: '1500', talk_ms: '9000',
+  }, ['-s', '96332', '-p', String(await freePort()), '-mp', String(await freePort())])
+  check((await waitExit(passingPhone, 30_000)) === 0, 'the agent\'s phone passed the caller on (REFER, NOTIFY, BYE)')
+  check((await waitExit(passedOn, 40_000)) === 0, 'the passed-on caller gave up waiting in the second queue')
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('话后处理'), null, { timeout: 10_000 })
+  await agent.click('[data-test=acw-done]')
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('就绪'))
+
+  // The team lead sends the agent on a break; the desktop follows; it is audited.
+  await lead.click(`[data-test=set-not-ready-${me}]`)
+  await lead.click('.el-dropdown-menu__item:has-text("离席")')
+  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('离席'), null, { timeout: 10_000 })
+  check(true, 'the desktop follows the team lead: away')
+  const audit = await api('GET', '/api/audit', admin)
+  check(audit.body.some((a) => a.action === 'agent.state_set'), 'the team lead\'s action is audited')
+
+  // A third caller waits while nobody is free and gives up: abandoned.
+  const gaveUp = sipp(dir, sip, join(sippDir, 'caller.xml'), {
+    tone: join(dir, 'caller.wav'), dtmf: '/usr/share/sip-tester/dtmf_2833_1.pcap', from: '13700000002', menu_ms: '1500', talk_ms: '4000',
+  }, ['-s', '96332', '-p', String(await freePort()), '-mp', String(await freePort())])
+  check((await waitExit(gaveUp, 30_000)) === 0, 'the third caller hung up while waiting')
+
+  // Reports (issue 23): the day's report counts the three calls by the glossary's rules (the
+  // transfer's later part is no new contact), and the agent's row has both answers and the
+  // transfer; a count drills down to its calls; the team lead finds the first call, reads
+  // its trail and plays its recording (the listen audited); the report's spreadsheet reads
+  // back; a report saved from the page is produced into a file that downloads.
   {
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
-    const asked = `/api/reports?from=${day}&to=${day}&metrics=offered,answered`
+    const asked = `/api/reports?from=${day}&to=${day}&metrics=offered,answered,abandoned,transferred_out`
     let totals = null
-    for (let i = 0; i < 40 && !(totals?.values?.[1] >= 1); i++) {
+    for (let i = 0; i < 40 && !(totals?.values?.[2] >= 1); i++) {
       if (i) await new Promise((r) => setTimeout(r, 250))
       totals = (await api('GET', asked, admin)).body?.totals?.[0]
     }
-    check(totals?.values?.[0] >= 1 && totals?.values?.[1] >= 1, `the day's report counts the call (offered ${totals?.values?.[0]}, answered ${totals?.values?.[1]})`)
-    const byAgent = (await api('GET', `/api/reports?from=${day}&to=${day}&dim=agent&metrics=answered,talk_time`, admin)).body
+    const [offered, answered, abandoned, transferred] = totals?.values ?? []
+    check(offered === 3 && answered === 2 && abandoned === 1 && transferred === 1,
+      `the day's report counts the calls: offered ${offered} (3), answered ${answered} (2), abandoned ${abandoned} (1), transferred ${transferred} (1)`)
+    const byAgent = (await api('GET', `/api/reports?from=${day}&to=${day}&dim=agent&metrics=answered,talk_time,transferred_out`, admin)).body
     const mine = byAgent?.totals?.find((t) => t.key === String(me))
-    check(mine?.values?.[0] >= 1 && mine?.values?.[1] > 0, `the agent's row has it (answered ${mine?.values?.[0]}, talk ${mine?.values?.[1]} s)`)
+    check(mine?.values?.[0] === 2 && mine?.values?.[1] > 0 && mine?.values?.[2] === 1, `the agent's row has them (answered ${mine?.values?.[0]}, talk ${mine?.values?.[1]} s, transferred ${mine?.values?.[2]})`)
+    const byQueue = (await api('GET', `/api/reports?from=${day}&to=${day}&dim=queue&metrics=offered,abandoned`, admin)).body
+    const complaint = byQueue?.totals?.find((t) => t.key === 'complaint')
+    check(complaint?.values?.[0] === 1 && complaint?.values?.[1] === 1, `the complaints queue is offered the transferred part, abandoned there (${JSON.stringify(complaint?.values)})`)
     const repCtx = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN' })
     const rep = await repCtx.newPage()
     watch(rep, 'reports')
@@ -247,9 +281,32 @@ async function main() {
     await rep.waitForURL('**/reports')
     await rep.waitForSelector('[data-test=kpi-value-answered]', { timeout: 10_000 })
     const shown = Number(((await rep.textContent('[data-test=kpi-value-answered]')) ?? '').replace(/\D/g, '')) || 0
-    check(shown >= 1, `the reports page shows it answered (${shown})`)
+    check(shown === 2, `the reports page shows them answered (${shown})`)
     await rep.screenshot({ path: join(out, 'reports.png'), fullPage: true })
-    await rep.goto(`${base}/calls`)
+    // Drill down: the abandoned count opens the calls behind it.
+    await rep.locator('[data-test=calls-link-abandoned]').first().click()
+    await rep.waitForURL('**/calls?**')
+    await rep.waitForSelector('[data-test=call-table] .el-table__row', { timeout: 10_000 })
+    const behind = await rep.locator('[data-test=call-table] .el-table__row').count()
+    check(/outcome=abandoned/.test(rep.url()) && behind >= 1, `the abandoned count drills down to the calls behind it (${behind})`)
+    // Saved from the page, produced now, downloaded.
+    await rep.goto(`${base}/reports`)
+    await rep.waitForSelector('[data-test=kpi-value-answered]', { timeout: 10_000 })
+    await rep.click('[data-test=report-save]')
+    await rep.fill('input[data-test=saved-name]', '队列日报')
+    await rep.click('[data-test=saved-submit]')
+    await rep.waitForSelector('[data-test=report-saved]', { timeout: 10_000 })
+    const saved = (await api('GET', '/api/reports/saved', admin)).body.find((s) => s.name === '队列日报')
+    check(saved != null, 'the report is saved with its parameters')
+    await rep.goto(`${base}/reports/saved`)
+    await rep.click(`[data-test=saved-run-${saved.id}]`)
+    const fileButton = rep.locator('[data-test^=saved-file-]:not([data-test^=saved-file-row]):not([data-test=saved-file-table])').first()
+    await fileButton.waitFor({ timeout: 15_000 })
+    const [file] = await Promise.all([rep.waitForEvent('download'), fileButton.click()])
+    check(file.suggestedFilename().startsWith('队列日报'), `the produced file downloads under its name (${file.suggestedFilename()})`)
+    const produced = readFileSync(await file.path())
+    check((zipEntry(produced, 'xl/sharedStrings.xml') ?? '').includes('进线量 Offered'), 'and reads back as a spreadsheet')
+    await rep.goto(`${base}/calls?caller=${CUSTOMER_NUMBER}`)
     await rep.waitForSelector('[data-test=call-table] .el-table__row', { timeout: 10_000 })
     await rep.locator('[data-test^=call-details-]').first().click()
     await rep.waitForSelector('[data-test=call-trail] .el-timeline-item', { timeout: 10_000 })
@@ -269,14 +326,6 @@ async function main() {
     const shared = zipEntry(xlsx, 'xl/sharedStrings.xml') ?? ''
     check(shared.includes('接通量 Answered') && shared.includes(day), 'the report\'s spreadsheet reads back with its header and day')
   }
-
-  // The team lead sends the agent on a break; the desktop follows; it is audited.
-  await lead.click(`[data-test=set-not-ready-${me}]`)
-  await lead.click('.el-dropdown-menu__item:has-text("离席")')
-  await agent.waitForFunction(() => document.querySelector('[data-test=agent-state]')?.textContent?.includes('离席'), null, { timeout: 10_000 })
-  check(true, 'the desktop follows the team lead: away')
-  const audit = await api('GET', '/api/audit', admin)
-  check(audit.body.some((a) => a.action === 'agent.state_set'), 'the team lead\'s action is audited')
 
   // An outage: the center stops and comes back. Both screens say their data may be stale,
   // reconnect by themselves and catch up; the agent is still signed in, away as before (the

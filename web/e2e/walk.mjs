@@ -24,8 +24,8 @@
 //    and is no longer active.
 // 8. Reports: the team lead finds the walk's real calls in the center's totals, cuts them by
 //    queue, drills into a queue, exports the table, opens the calls behind a count (and one
-//    call's trail), sees this month's star ranking and monthly report, and reads the
-//    service-level formula in force on the glossary page.
+//    call's trail), sees this month's star ranking, monthly report and saved reports, and
+//    reads the service-level formula in force on the glossary page.
 //
 // Usage: node e2e/walk.mjs [path/to/hotline]   (from web/; the app must be built)
 
@@ -532,6 +532,11 @@ async function main() {
     const monthOffered = Number(((await page.textContent('[data-test=monthly-kpi-value-offered]')) ?? '').replace(/\D/g, '')) || 0
     check(monthOffered > 0, `the monthly report counts the month's calls (offered ${monthOffered})`)
     await page.screenshot({ path: join(out, 'monthly-report.png'), fullPage: true })
+    // The saved reports (报表订阅): listed, or how to save one from the reports page.
+    await page.goto(`${base}/reports/saved`)
+    await page.waitForSelector('[data-test=saved-table], [data-test=saved-empty]', { timeout: 10_000 })
+    await settle(page)
+    check((await page.locator('[data-test=saved-table], [data-test=saved-empty]').count()) > 0, 'the saved reports page lists them or says how to save one')
     await page.click('[data-test=nav-glossary]')
     await page.waitForSelector('[data-test=glossary-table]', { timeout: 10_000 })
     check((await page.textContent('[data-test=glossary-formula]')).includes('T 内接通'), 'the glossary writes out the service-level formula in force')

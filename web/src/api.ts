@@ -105,7 +105,10 @@ export async function fetchBlob(path: string): Promise<Blob> {
 /** Downloads a file the API answers with (an export), under the name the server gives. */
 export async function download(path: string): Promise<void> {
   const res = await fetchFile(path)
-  const name = /filename="?([^";]+)"?/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export'
+  const disposition = res.headers.get('content-disposition') ?? ''
+  // The UTF-8 name (RFC 5987) when given: a Chinese name survives.
+  const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1]
+  const name = utf8 ?? /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? 'export'
   const url = URL.createObjectURL(await res.blob())
   const a = document.createElement('a')
   a.href = url

@@ -10,6 +10,11 @@ type Exists = (key: string) => boolean
 /** The server's reasons that have a sentence of their own: pattern → message key. */
 const REASONS: [RegExp, string][] = [
   [/^must not be empty$|^required$|is required/i, 'required'],
+  [/^a time of day like/i, 'time'],
+  [/^1 \(Monday\) to 7/, 'weekday'],
+  [/^1 to 28$/, 'dayOfMonth'],
+  [/^on or after from$/, 'notBefore'],
+  [/^at most (\d+) saved reports/i, 'maxSaved'],
   [/^at most ([\d,]+) characters/i, 'maxChars'],
   [/^(\d+)[–-](\d+) characters/i, 'rangeChars'],
   [/^already used by user (\S+)/i, 'usedBy'],

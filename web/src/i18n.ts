@@ -4,7 +4,7 @@ import { createI18n } from 'vue-i18n'
 
 const zh = {
   app: { name: 'Hotline 呼叫中心', logout: '退出', language: 'English', stale: '连接已断开，正在重连…数据可能不是最新的', reconnected: '已重新连接' },
-  nav: { orders: '工单', crew: '外勤', desktop: '座席工作台', floor: '现场管理', wallboard: '大屏', admin: '系统管理', customers: '客户', calls: '通话记录', tenants: '租户', dealer: '我的客户', incidents: '突发事件', reports: '报表', glossary: '指标口径', ranking: '星级排名', monthly: '运营月报' },
+  nav: { orders: '工单', crew: '外勤', desktop: '座席工作台', floor: '现场管理', wallboard: '大屏', admin: '系统管理', customers: '客户', calls: '通话记录', tenants: '租户', dealer: '我的客户', incidents: '突发事件', reports: '报表', glossary: '指标口径', ranking: '星级排名', monthly: '运营月报', savedReports: '报表订阅' },
   login: {
     title: '登录', tenant: '租户', username: '用户名', password: '密码', submit: '登录',
     failed: '用户名或密码不正确', locked: '登录失败次数过多，请稍后再试',
@@ -105,6 +105,7 @@ const zh = {
     message: '播报内容', regions: '地区', address_prefixes: '地址开头', starts_ms: '开始时间', expected_end_ms: '预计恢复时间', ended_ms: '结束时间',
     from: '开始日期', to: '结束日期', by: '粒度', dim: '维度', metrics: '指标', format: '文件格式', reports: '报表口径', ranking: '星级排名权重', metric: '指标', weight: '权重',
     service_level_formula: '服务水平公式', service_level_s: '服务水平时长', short_abandon_s: '短时放弃时长', exclude_short_abandons: '排除短时放弃', count_flow_outs: '溢出计入分母',
+    range: '时间范围', schedule: '定时', every: '频率', at: '时间', weekday: '星期', day: '日期',
   },
   account: {
     title: '我的账号', tenant: '所属中心', platform: '平台', password: '修改密码', current: '当前密码', new: '新密码（至少 8 位）', change: '修改', changed: '密码已修改',
@@ -288,6 +289,38 @@ const zh = {
     rules: '计数规则',
     rulesText: '来电计入其到达时所在的半小时，日期按本中心时区划分。溢出的来电在到达的队列计为进线（并计为从该队列溢出），在结束的队列也计为进线，来电结果计在结束的队列；全中心只计一次。转接来电的后段在转入处计为转入，连同其通话时长，从不计为新的来电。座席处于某一状态的时长按其跨越的各个半小时分摊。比率从不存储：修改公式或时长对历史数据同样生效。',
   },
+  saved: {
+    title: '报表订阅', save: '保存为订阅', newTitle: '保存为报表订阅', editTitle: '编辑报表订阅',
+    intro: '保存好的报表可以随时生成文件，也可以每天、每周或每月按时自动生成；时间范围按生成的那天计算（如“上月”）。生成的文件保存在服务器上，每个订阅保留最近 100 个。',
+    name: '名称', namePlaceholder: '如：各队列日报', what: '内容', range: '时间范围', from: '开始日期', to: '结束日期',
+    rangeHint: '按今天算是 {from} 至 {to}，每次生成时按当天重新计算', customHint: '固定的日期：每次生成的都是这几天',
+    format: '文件格式', every: '定时生成', weekday: '星期', day: '日期', at: '时间', atPlaceholder: '如 07:30', zoneHint: '按中心时区（{zone}），24 小时制',
+    submit: '保存', cancel: '取消', created: '已保存为订阅「{name}」', updated: '已保存「{name}」', seeAll: '查看报表订阅',
+    nextAt: '下次生成：{time}', nextRun: '下次生成', schedule: '定时', actions: '操作', refresh: '刷新',
+    run: '立即生成', files: '文件', edit: '编辑', delete: '删除', confirmDelete: '删除订阅「{name}」及其生成的全部文件？', deleted: '已删除',
+    ran: '已生成「{name}」（{rows} 行）',
+    empty: '还没有报表订阅。在“报表”页选好维度、粒度和指标（可以先点一行只看该项），再点工具栏上的“保存为订阅”，就能在这里随时生成文件，或设置每天、每周、每月自动生成。',
+    toReports: '去报表页',
+    filesOf: '「{name}」的文件', noFiles: '还没有生成过文件：点击“立即生成”，或等待定时生成。',
+    fileName: '文件', days: '数据日期', dayCount: '{n} 天', oneDay: '1 天', producedAt: '生成时间', rows: '行数', size: '大小', by: '生成方式', download: '下载',
+    bySchedule: '定时生成', byMe: '我', byName: '{name}', byUser: '用户 {id}',
+    timesNote: '定时按中心时区（{zone}）执行；下次生成时间按本机时间显示。',
+    never: '—',
+    ranges: {
+      today: '今天', yesterday: '昨天', last7_days: '最近 7 天（不含今天）', last30_days: '最近 30 天（不含今天）', this_week: '本周（周一至今天）',
+      last_week: '上周（周一至周日）', this_month: '本月（1 日至今天）', last_month: '上月', last_year: '去年', custom: '固定日期',
+    },
+    everyOptions: { none: '不定时（需要时手动生成）', day: '每天', week: '每周', month: '每月' },
+    schedules: { none: '不定时', day: '每天 {at}', week: '每{weekday} {at}', month: '每月 {day} 日 {at}' },
+    weekdays: { 1: '周一', 2: '周二', 3: '周三', 4: '周四', 5: '周五', 6: '周六', 7: '周日' },
+    dayOf: '{n} 日',
+    formats: { xlsx: 'Excel', csv: 'CSV' },
+    metricsN: '{n} 项指标', oneMetric: '1 项指标', allMetrics: '全部指标', keysN: '仅 {n} 个{dim}',
+    problem: {
+      required: '必须填写', maxName: '最多 60 个字符', date: '应为日期，如 2026-12-01', order: '结束日期不能早于开始日期', time: '应为 24 小时制时间，如 07:30',
+      weekday: '请选择星期几', dayOfMonth: '应为每月 1 到 28 日', tooLong: '时间段最长三年', tooLongHours: '按半小时或小时最多 62 天，请缩短时间范围或改用按日',
+    },
+  },
   error: {
     network: '网络连接失败，请检查后重试', generic: '操作失败：{msg}', field: '{field}：{msg}', item: '{label}第 {n} 项',
     inUse: '{kind}「{key}」仍在使用它，请先修改{kind}',
@@ -302,6 +335,7 @@ const zh = {
       required: '必须填写', maxChars: '最多 {a} 个字符', rangeChars: '{a}–{b} 个字符', usedBy: '已被用户 {a} 使用', nameTaken: '已是「{a}」的名称，请换一个', exists: '已存在',
       unknownChoice: '不是可选的值', level: '应为 1 到 5', unknownRef: '引用的项目不存在', phone: '不是有效的电话号码', email: '不是有效的邮箱地址',
       keyChars: '只能用字母、数字、- 和 _', number: '应为数字', date: '应为日期，如 2026-12-01', duplicate: '重复了', inUse: '仍被其他配置引用，请先解除引用', other: '填写不正确',
+      time: '应为时间，如 07:30', weekday: '应为 1（周一）到 7（周日）', dayOfMonth: '应为 1 到 28', notBefore: '不能早于开始日期', maxSaved: '最多 {a} 个报表订阅，请先删除一个',
     },
   },
 }
@@ -310,7 +344,7 @@ type Messages = typeof zh
 
 const en: Messages = {
   app: { name: 'Hotline contact center', logout: 'Log out', language: '中文', stale: 'Disconnected, reconnecting… data may be out of date', reconnected: 'Reconnected' },
-  nav: { orders: 'Work orders', crew: 'Field', desktop: 'Agent desktop', floor: 'Floor', wallboard: 'Wallboard', admin: 'Administration', customers: 'Customers', calls: 'Calls', tenants: 'Tenants', dealer: 'My customers', incidents: 'Incidents', reports: 'Reports', glossary: 'Metrics', ranking: 'Star ranking', monthly: 'Monthly report' },
+  nav: { orders: 'Work orders', crew: 'Field', desktop: 'Agent desktop', floor: 'Floor', wallboard: 'Wallboard', admin: 'Administration', customers: 'Customers', calls: 'Calls', tenants: 'Tenants', dealer: 'My customers', incidents: 'Incidents', reports: 'Reports', glossary: 'Metrics', ranking: 'Star ranking', monthly: 'Monthly report', savedReports: 'Saved reports' },
   login: {
     title: 'Log in', tenant: 'Tenant', username: 'User name', password: 'Password', submit: 'Log in',
     failed: 'Wrong user name or password', locked: 'Too many failed attempts; try again later',
@@ -411,6 +445,7 @@ const en: Messages = {
     message: 'Announcement', regions: 'Regions', address_prefixes: 'Address beginnings', starts_ms: 'Start', expected_end_ms: 'Expected end', ended_ms: 'End',
     from: 'From', to: 'To', by: 'Granularity', dim: 'Dimension', metrics: 'Metrics', format: 'File format', reports: 'Report definitions', ranking: 'Star ranking weights', metric: 'Metric', weight: 'Weight',
     service_level_formula: 'Service-level formula', service_level_s: 'Service-level time', short_abandon_s: 'Short-abandon time', exclude_short_abandons: 'Leave out short abandons', count_flow_outs: 'Count flow-outs',
+    range: 'Range', schedule: 'Schedule', every: 'Frequency', at: 'Time', weekday: 'Weekday', day: 'Day',
   },
   account: {
     title: 'My account', tenant: 'Center', platform: 'Platform', password: 'Change password', current: 'Current password', new: 'New password (8 or more)', change: 'Change', changed: 'Password changed',
@@ -594,6 +629,38 @@ const en: Messages = {
     rules: 'Counting rules',
     rulesText: "A call counts in the half hour it arrived in, in the tenant's time zone's days. An overflowed call is offered in the queue it arrived in (and flows out of it) and in the queue it ended in, where its outcome counts; the center counts it once. A transferred call's later part counts as transferred in where it lands, with its talk, never as a new contact. Agents' time in a state is split across the half hours it spans. Ratios are never stored: a change of formula or threshold applies to past data too.",
   },
+  saved: {
+    title: 'Saved reports', save: 'Save report', newTitle: 'Save this report', editTitle: 'Edit the saved report',
+    intro: 'A saved report is produced into a file whenever you ask, or by itself every day, week or month; its range is counted from the day it runs (e.g. "last month"). The files are kept on the server, the last 100 of each report.',
+    name: 'Name', namePlaceholder: 'e.g. Queues daily', what: 'Content', range: 'Range', from: 'Start date', to: 'End date',
+    rangeHint: 'Today that is {from} to {to}; counted again on each run', customHint: 'Fixed days: every run covers these days',
+    format: 'File format', every: 'Schedule', weekday: 'Weekday', day: 'Day', at: 'Time', atPlaceholder: 'e.g. 07:30', zoneHint: "In the center's time zone ({zone}), 24-hour clock",
+    submit: 'Save', cancel: 'Cancel', created: 'Saved as “{name}”', updated: '“{name}” saved', seeAll: 'See the saved reports',
+    nextAt: 'Next run: {time}', nextRun: 'Next run', schedule: 'Schedule', actions: 'Actions', refresh: 'Refresh',
+    run: 'Run now', files: 'Files', edit: 'Edit', delete: 'Delete', confirmDelete: 'Delete “{name}” and every file it produced?', deleted: 'Deleted',
+    ran: '“{name}” produced ({rows} rows)',
+    empty: 'No saved report yet. On the Reports page choose the dimension, the periods and the metrics (click a row to keep only it), then “Save report” in the toolbar: here you can produce it any time or have it produced every day, week or month.',
+    toReports: 'Go to the reports',
+    filesOf: 'Files of “{name}”', noFiles: 'No file yet: click “Run now”, or wait for the schedule.',
+    fileName: 'File', days: 'Days covered', dayCount: '{n} days', oneDay: '1 day', producedAt: 'Produced', rows: 'Rows', size: 'Size', by: 'By', download: 'Download',
+    bySchedule: 'Schedule', byMe: 'Me', byName: '{name}', byUser: 'User {id}',
+    timesNote: "Schedules run in the center's time zone ({zone}); next runs are shown in this computer's time.",
+    never: '—',
+    ranges: {
+      today: 'Today', yesterday: 'Yesterday', last7_days: 'Last 7 days (not today)', last30_days: 'Last 30 days (not today)', this_week: 'This week (Monday to today)',
+      last_week: 'Last week (Monday to Sunday)', this_month: 'This month (the 1st to today)', last_month: 'Last month', last_year: 'Last year', custom: 'Fixed days',
+    },
+    everyOptions: { none: 'Not scheduled (run it when needed)', day: 'Daily', week: 'Weekly', month: 'Monthly' },
+    schedules: { none: 'Not scheduled', day: 'Daily at {at}', week: 'Every {weekday} at {at}', month: 'Monthly on day {day} at {at}' },
+    weekdays: { 1: 'Monday', 2: 'Tuesday', 3: 'Wednesday', 4: 'Thursday', 5: 'Friday', 6: 'Saturday', 7: 'Sunday' },
+    dayOf: 'Day {n}',
+    formats: { xlsx: 'Excel', csv: 'CSV' },
+    metricsN: '{n} metrics', oneMetric: '1 metric', allMetrics: 'All metrics', keysN: 'only {n} selected',
+    problem: {
+      required: 'Required', maxName: 'At most 60 characters', date: 'A date like 2026-12-01', order: 'The end must not be before the start', time: 'A 24-hour time like 07:30',
+      weekday: 'Choose the weekday', dayOfMonth: 'Day 1 to 28 of the month', tooLong: 'At most three years', tooLongHours: 'Half hours and hours for at most 62 days; shorten the range or report by day',
+    },
+  },
   error: {
     network: 'Network error; check the connection and try again', generic: 'Failed: {msg}', field: '{field}: {msg}', item: '{label} #{n}',
     inUse: 'The {kind} “{key}” still uses it; change that first',
@@ -608,6 +675,7 @@ const en: Messages = {
       required: 'required', maxChars: 'at most {a} characters', rangeChars: '{a}–{b} characters', usedBy: 'already used by user {a}', nameTaken: 'already the name of “{a}”; choose another', exists: 'already exists',
       unknownChoice: 'not one of the choices', level: '1 to 5', unknownRef: 'refers to something that does not exist', phone: 'not a valid phone number', email: 'not a valid e-mail address',
       keyChars: 'letters, digits, - and _ only', number: 'a number', date: 'a date like 2026-12-01', duplicate: 'duplicated', inUse: 'still referred to; remove the references first', other: 'invalid',
+      time: 'a time like 07:30', weekday: '1 (Monday) to 7 (Sunday)', dayOfMonth: '1 to 28', notBefore: 'on or after the start date', maxSaved: 'at most {a} saved reports; delete one first',
     },
   },
 }

@@ -175,7 +175,8 @@ const civil = (day: string) => {
   return new Date(Date.UTC(y, m - 1, d))
 }
 const iso = (d: Date) => d.toISOString().slice(0, 10)
-const addDays = (day: string, n: number) => {
+/** The day `n` days after `day` (before, for a negative `n`). */
+export const addDays = (day: string, n: number) => {
   const d = civil(day)
   d.setUTCDate(d.getUTCDate() + n)
   return iso(d)

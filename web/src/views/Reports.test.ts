@@ -68,11 +68,18 @@ function answer(path: string) {
 
 describe('the reports page (报表)', () => {
   let paths: string[]
+  let posted: unknown[]
   beforeEach(() => {
     localStorage.clear()
     paths = []
-    vi.stubGlobal('fetch', vi.fn(async (path: string) => {
+    posted = []
+    vi.stubGlobal('fetch', vi.fn(async (path: string, init?: RequestInit) => {
       paths.push(path)
+      if (path === '/api/reports/saved' && init?.method === 'POST') {
+        const body = JSON.parse(String(init.body))
+        posted.push(body)
+        return Response.json({ id: 5, owner_id: 1, created_ms: 0, updated_ms: 0, next_run_ms: null, ...body }, { status: 201 })
+      }
       return new Response(JSON.stringify(answer(path)), { status: 200 })
     }))
   })
@@ -136,6 +143,38 @@ describe('the reports page (报表)', () => {
     await flushPromises()
     expect(paths[paths.length - 1]).not.toContain('keys=')
     expect(w.find('[data-test=report-drill]').exists()).toBe(false)
+    w.unmount()
+  })
+
+  it('saves the toolbar as a saved report: its dimension, periods, metrics and the key drilled into, this month relative to each run', async () => {
+    const w = mountIt()
+    await flushPromises()
+    ;(w.vm as unknown as { dim: string }).dim = 'queue'
+    await flushPromises()
+    await w.get('[data-test=report-drill-repair]').trigger('click')
+    await flushPromises()
+    await w.get('[data-test=report-save]').trigger('click')
+    await flushPromises()
+    const name = document.querySelector<HTMLInputElement>('input[data-test=saved-name]')!
+    expect(name.value).toBe('报修 · 日')
+    expect(document.querySelector('[data-test=saved-what]')!.textContent).toBe('队列 × 日 · 12 项指标 · 仅 1 个队列')
+    const [from, to] = presetRange('thisMonth', todayIn())
+    expect(document.querySelector('[data-test=saved-range-days]')!.textContent).toBe(`按今天算是 ${from} 至 ${to}，每次生成时按当天重新计算`)
+    expect(document.querySelector('[data-test=saved-at]')).toBeNull()
+    name.value = '报修月报'
+    name.dispatchEvent(new Event('input'))
+    document.querySelector<HTMLButtonElement>('[data-test=saved-submit]')!.click()
+    await flushPromises()
+    expect(posted).toEqual([{
+      name: '报修月报',
+      spec: {
+        dim: 'queue', by: 'day', keys: ['repair'], range: 'this_month', format: 'xlsx', schedule: null,
+        metrics: ['offered', 'answered', 'abandoned', 'short_abandoned', 'answer_rate', 'service_level', 'asa', 'aht', 'avg_talk', 'transferred_out', 'fcr', 'satisfaction'],
+      },
+    }])
+    expect(w.get('[data-test=report-saved]').text()).toContain('已保存为订阅「报修月报」')
+    const link = w.findAllComponents(RouterLinkStub).find((l) => l.attributes('data-test') === 'report-saved-link')!
+    expect((link.props() as { to: unknown }).to).toBe('/reports/saved')
     w.unmount()
   })
 
