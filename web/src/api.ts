@@ -108,11 +108,17 @@ export async function download(path: string): Promise<void> {
   const disposition = res.headers.get('content-disposition') ?? ''
   // The UTF-8 name (RFC 5987) when given: a Chinese name survives.
   const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1]
-  const name = utf8 ?? /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? 'export'
+  const plain = /filename="?([^";]+)"?/.exec(disposition)?.[1]
+  let name = plain ?? 'export'
+  try {
+    if (utf8) name = decodeURIComponent(utf8)
+  } catch {
+    // A malformed encoding: the plain name.
+  }
   const url = URL.createObjectURL(await res.blob())
   const a = document.createElement('a')
   a.href = url
-  a.download = decodeURIComponent(name)
+  a.download = name
   document.body.appendChild(a)
   a.click()
   a.remove()

@@ -353,30 +353,47 @@ impl App {
         // without unpacking, give their half hours with something in them, put in order
         // half hour by half hour.
         let mut direct: Vec<ReportRow> = Vec::new();
+        let mut sums: BTreeMap<String, Components> = BTreeMap::new();
         let mut periods: BTreeMap<(i64, String), Components> = BTreeMap::new();
         if direct_halves {
             let packed = scoped
                 .rollup_packed_in(level, dim, day_of(q.from_ms), q.to_ms, keys)
                 .await?;
-            let mut slots: Vec<(i64, usize, Components)> = Vec::new();
             // About the hours a center is open, sized once.
             direct.reserve(packed.len() * 32);
             for day in packed.chunk_by(|a, b| a.bucket_ms == b.bucket_ms) {
-                slots.clear();
-                for (k, r) in day.iter().enumerate() {
-                    for (b, c) in ::reports::sparse_half_hours(r.bucket_ms, store::entries(&r.data))
-                    {
-                        if (q.from_ms..q.to_ms).contains(&b) {
-                            slots.push((b, k, c));
+                // Each key's half hours in order; taken half hour by half hour across the
+                // keys (in key order), each moved once.
+                let mut halves: Vec<_> = day
+                    .iter()
+                    .map(|r| {
+                        ::reports::sparse_half_hours(r.bucket_ms, store::entries(&r.data))
+                            .into_iter()
+                            .peekable()
+                    })
+                    .collect();
+                let mut day_sums = vec![Components::default(); day.len()];
+                while let Some(b) = halves
+                    .iter_mut()
+                    .filter_map(|h| h.peek().map(|x| x.0))
+                    .min()
+                {
+                    for (k, h) in halves.iter_mut().enumerate() {
+                        if let Some((_, c)) = h.next_if(|x| x.0 == b)
+                            && (q.from_ms..q.to_ms).contains(&b)
+                        {
+                            day_sums[k].merge(&c);
+                            direct.push(ReportRow {
+                                period_ms: b,
+                                key: day[k].key.clone(),
+                                components: c,
+                            });
                         }
                     }
                 }
-                slots.sort_unstable_by_key(|(b, k, _)| (*b, *k));
-                direct.extend(slots.drain(..).map(|(b, k, c)| ReportRow {
-                    period_ms: b,
-                    key: day[k].key.clone(),
-                    components: c,
-                }));
+                for (r, s) in day.iter().zip(day_sums) {
+                    sums.entry(r.key.clone()).or_default().merge(&s);
+                }
             }
         } else {
             for r in stored {
@@ -415,18 +432,11 @@ impl App {
         };
         let totals = if direct_halves {
             // The half hours just read add up to the days' sums: no second read.
-            let mut keyed: BTreeMap<&str, Components> = BTreeMap::new();
-            for r in &direct {
-                keyed
-                    .entry(r.key.as_str())
-                    .or_default()
-                    .merge(&r.components);
-            }
-            keyed
+            std::mem::take(&mut sums)
                 .into_iter()
                 .map(|(key, components)| ReportRow {
                     period_ms: q.from_ms,
-                    key: key.to_string(),
+                    key,
                     components,
                 })
                 .collect()

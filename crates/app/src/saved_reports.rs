@@ -30,6 +30,9 @@ pub const MAX_SAVED: usize = 200;
 /// Due reports produced per tenant per round.
 const DUE_BATCH: u32 = 20;
 
+/// How far back runs missed while the center was down are made.
+const CATCH_UP_MS: i64 = 7 * 86_400_000;
+
 /// A report's parameters as saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,7 +97,8 @@ impl ReportSpec {
         let by = Granularity::parse(&self.by).ok_or_else(|| {
             AppError::invalid("by", "half_hour, hour, day, week, month, year or total")
         })?;
-        if self.metrics.len() > ::reports::GLOSSARY.len() {
+        let mut seen = std::collections::HashSet::new();
+        if !self.metrics.iter().all(|m| seen.insert(m)) {
             return Err(AppError::invalid("metrics", "each metric once"));
         }
         let metrics = if self.metrics.is_empty() {
@@ -134,8 +138,11 @@ impl ReportSpec {
         };
         let days = match self.range {
             RelativeRange::Custom => Some((day("from", &self.from)?, day("to", &self.to)?)),
-            _ if self.from.is_some() || self.to.is_some() => {
+            _ if self.from.is_some() => {
                 return Err(AppError::invalid("from", "only for a custom range"));
+            }
+            _ if self.to.is_some() => {
+                return Err(AppError::invalid("to", "only for a custom range"));
             }
             _ => None,
         };
@@ -161,9 +168,12 @@ impl Asked {
             .range
             .resolve(at_ms, zone, self.days)
             .map_err(invalid)?;
-        if matches!(self.by, Granularity::HalfHour | Granularity::Hour)
-            && to_ms - from_ms > 62 * 86_400_000
-        {
+        // Whole days, whatever their length (a change of clocks).
+        let days = (to_ms - from_ms + 43_200_000) / 86_400_000;
+        if days > 3 * 366 {
+            return Err(AppError::invalid("to", "at most three years after from"));
+        }
+        if matches!(self.by, Granularity::HalfHour | Granularity::Hour) && days > 62 {
             return Err(AppError::invalid(
                 "by",
                 "half hours and hours for at most 62 days",
@@ -267,13 +277,19 @@ impl App {
 
     /// The tenant's saved reports, by name.
     pub async fn saved_reports(&self, tenant: TenantId) -> AppResult<Vec<SavedReport>> {
-        self.store()
+        // One that no longer reads (written by a later version) is left out, not the list.
+        Ok(self
+            .store()
             .scoped(tenant)
             .saved_reports()
             .await?
             .into_iter()
-            .map(App::saved_from)
-            .collect()
+            .filter_map(|r| {
+                App::saved_from(r)
+                    .map_err(|e| tracing::error!(tenant = tenant.0, "{e}"))
+                    .ok()
+            })
+            .collect())
     }
 
     pub async fn saved_report(&self, tenant: TenantId, id: i64) -> AppResult<SavedReport> {
@@ -299,7 +315,10 @@ impl App {
         // A report that cannot be made now is refused now (a range that does not resolve).
         asked.query_at(self.now_ms(), &zone)?;
         let next = match &spec.schedule {
-            Some(s) => Some(s.next_after(self.now_ms(), &zone).map_err(invalid)?),
+            Some(s) => {
+                self.reports_dir()?;
+                Some(s.next_after(self.now_ms(), &zone).map_err(invalid)?)
+            }
             None => None,
         };
         let json = serde_json::to_string(spec).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -338,6 +357,7 @@ impl App {
         spec: &ReportSpec,
     ) -> AppResult<SavedReport> {
         let name = name.trim();
+        self.saved_report(tenant, id).await?;
         let (json, next) = self.checked(tenant, name, spec).await?;
         if !self
             .store()
@@ -395,7 +415,7 @@ impl App {
         saved: &SavedReport,
         at_ms: i64,
         by: Option<UserId>,
-        due: Option<(i64, i64)>,
+        due: Option<(i64, Option<i64>)>,
     ) -> AppResult<ReportFileRow> {
         let asked = saved.spec.check()?;
         let zone = self.tenant_zone(tenant).await?;
@@ -413,8 +433,15 @@ impl App {
         }
         let labels = self.report_labels(tenant, asked.dim).await?;
         let table = report_table(&report, &asked.metrics, &labels, asked.by);
-        let bytes =
-            sheets::write(&table, asked.format).map_err(|e| AppError::Internal(e.to_string()))?;
+        let format = asked.format;
+        // Off the runtime's threads: a big sheet takes a while.
+        let (table, bytes) = tokio::task::spawn_blocking(move || {
+            let bytes = sheets::write(&table, format);
+            (table, bytes)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let bytes = bytes.map_err(|e| AppError::Internal(e.to_string()))?;
         let day = |ms: i64| {
             jiff::Timestamp::from_millisecond(ms)
                 .map(|t| t.to_zoned(zone.clone()).date().to_string())
@@ -494,29 +521,51 @@ impl App {
             let saved = match App::saved_from(row) {
                 Ok(s) => s,
                 Err(e) => {
+                    // Unreadable: its schedule stops rather than holding up the others.
                     tracing::error!(tenant = tenant.0, id, "a saved report: {e}");
+                    scoped.reschedule_saved_report(id, due_ms, None).await?;
                     continue;
                 }
             };
-            // The next run after now: runs missed while the center was down are not made
-            // one by one; the one due is made, as of when it was due.
-            let next = saved
-                .spec
-                .schedule
-                .as_ref()
-                .and_then(|s| s.next_after(now.max(due_ms), &zone).ok());
+            let next_after = |from: i64| {
+                saved
+                    .spec
+                    .schedule
+                    .as_ref()
+                    .and_then(|s| s.next_after(from, &zone).ok())
+            };
+            // Runs missed while the center was down are made one a round, each as of when
+            // it was due, back to a week ago at most.
+            let horizon = now - CATCH_UP_MS;
+            if due_ms < horizon {
+                scoped
+                    .reschedule_saved_report(id, due_ms, next_after(horizon))
+                    .await?;
+                continue;
+            }
+            let next = next_after(due_ms);
             match self
-                .produce(tenant, &saved, due_ms, None, next.map(|n| (due_ms, n)))
+                .produce(tenant, &saved, due_ms, None, Some((due_ms, next)))
                 .await
             {
                 Ok(_) => made += 1,
-                Err(e) => {
+                // It cannot be made (its range too big now, a metric gone, no data
+                // directory): this run is let go.
+                Err(
+                    e @ (AppError::Invalid { .. }
+                    | AppError::NotFound(_)
+                    | AppError::InvalidState(_)),
+                ) => {
                     tracing::warn!(
                         tenant = tenant.0,
                         id,
                         "a scheduled report not produced: {e}"
                     );
                     scoped.reschedule_saved_report(id, due_ms, next).await?;
+                }
+                // The store or the disk failed: tried again next round.
+                Err(e) => {
+                    tracing::error!(tenant = tenant.0, id, "a scheduled report failed: {e}");
                 }
             }
         }
@@ -542,8 +591,12 @@ impl App {
                     }
                 };
                 for t in tenants.iter().filter(|t| t.suspended_at_ms.is_none()) {
-                    if let Err(e) = app.run_due_reports(t.id).await {
-                        tracing::error!(tenant = t.id.0, "saved reports: {e}");
+                    // Its own task: a panic is one tenant's round lost, not the schedules.
+                    let (app, tenant) = (app.clone(), t.id);
+                    match tokio::spawn(async move { app.run_due_reports(tenant).await }).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::error!(tenant = tenant.0, "saved reports: {e}"),
+                        Err(e) => tracing::error!(tenant = tenant.0, "saved reports: {e}"),
                     }
                 }
             }
@@ -598,11 +651,19 @@ async fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()
         tokio::fs::create_dir_all(dir).await?;
     }
     let tmp = path.with_extension("part");
-    let mut f = tokio::fs::File::create(&tmp).await?;
-    f.write_all(bytes).await?;
-    f.sync_all().await?;
-    drop(f);
-    tokio::fs::rename(&tmp, path).await
+    let written = async {
+        let mut f = tokio::fs::File::create(&tmp).await?;
+        f.write_all(bytes).await?;
+        f.sync_all().await?;
+        drop(f);
+        tokio::fs::rename(&tmp, path).await
+    }
+    .await;
+    if written.is_err() {
+        // A full disk leaves nothing behind.
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    written
 }
 
 #[cfg(test)]

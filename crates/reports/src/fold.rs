@@ -510,9 +510,9 @@ impl LastContact {
     }
 }
 
-/// A work order's change: taken in, resolved (on time or not), closed (after a callback
-/// that reached the customer: the loop closed), in the center's row and its handling
-/// group's, in the half hour it happened.
+/// A work order's change: taken in, resolved (on time or not), closed after its resolution
+/// (by a callback that reached the customer: the loop closed; or not), in the center's row
+/// and its handling group's, in the half hour it happened.
 fn order(o: &OrderChanged, at_ms: i64, out: &mut Rollup) {
     let mut dims = vec![(Dim::All, String::new())];
     dims.extend(
@@ -521,7 +521,14 @@ fn order(o: &OrderChanged, at_ms: i64, out: &mut Rollup) {
             .filter(|g| !g.is_empty())
             .map(|g| (Dim::OrderGroup, g)),
     );
-    let closed = o.to == "closed" && o.from != "closed";
+    // The loop an order owes its customer ends by a callback (reached or not) or a
+    // manager's override; one closed as it was resolved owed none.
+    let closed = o.to == "closed"
+        && o.from != "closed"
+        && matches!(
+            o.action.as_str(),
+            "callback" | "callback_missed" | "override"
+        );
     for (dim, key) in dims {
         let r = out.row(at_ms, dim, key);
         match o.action.as_str() {

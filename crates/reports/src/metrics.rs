@@ -442,8 +442,8 @@ pub const GLOSSARY: &[Metric] = &[
         Count,
         "结案工单",
         "Work orders closed",
-        "结案的工单（回访满意、联系不上、经理特批），计在结案的半小时。",
-        "Orders closed (called back satisfied, never reached, or a manager's override), in the half hour they were.",
+        "办结后结案的工单（回访满意、联系不上、经理特批），计在结案的半小时；无需回访、办结即结案的不计。",
+        "Orders closed after their resolution (called back satisfied, never reached, or a manager's override), in the half hour they were; orders closed as resolved, owing no callback, are not counted.",
     ),
     m(
         "closed_loop_rate",

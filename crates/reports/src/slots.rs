@@ -117,6 +117,10 @@ pub fn sparse_half_hours(
     };
     for (i, v) in entries {
         let s = i / SLOT_WIDTH;
+        if s >= SLOTS {
+            // Not a half hour of a day: not a row as kept.
+            continue;
+        }
         match slot {
             Some(current) if current == s => {}
             Some(current) => {

@@ -429,7 +429,9 @@ fn recompute(events: &[(Event, i64)]) -> Rollup {
                         r.orders_timed += i64::from(o.on_time.is_some());
                         r.orders_on_time += i64::from(o.on_time == Some(true));
                     }
-                    if o.to == "closed" {
+                    if o.to == "closed"
+                        && ["callback", "callback_missed", "override"].contains(&o.action.as_str())
+                    {
                         r.orders_closed += 1;
                         r.orders_closed_loop += i64::from(o.action == "callback");
                     }

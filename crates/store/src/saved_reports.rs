@@ -194,21 +194,28 @@ impl TenantStore<'_> {
             .collect())
     }
 
-    /// Records a file a saved report produced and, when `next_run_ms` is given, moves its
-    /// schedule on — only if the report is still there and its next run is still `due_ms`
-    /// (a change meanwhile wins); in one transaction. Files beyond the newest
+    /// Records a file a saved report produced and, when `schedule` is given, moves its
+    /// schedule on from `due` to `next` (none: it stops) — only if the report is still there
+    /// and its next run is still `due` (a change meanwhile wins); in one transaction. Files beyond the newest
     /// [`FILES_KEPT`] are let go. The new file's id and the paths let go (to remove), or
     /// `None` if the report is gone.
     pub async fn record_report_file(
         &self,
         f: &ReportFileRow,
-        schedule: Option<(i64, i64)>,
+        schedule: Option<(i64, Option<i64>)>,
     ) -> Result<Option<(i64, Vec<String>)>, StoreError> {
         let tenant = self.tenant.0;
         in_write_tx!(self.store, tx => {
-            let there: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM saved_reports WHERE tenant_id = $1 AND id = $2",
-            )
+            // The report's row held (PostgreSQL) till the file's row is in: a delete
+            // meanwhile waits, then takes the file with it.
+            let lock = if matches!(self.store.backend(), crate::Backend::Postgres) {
+                " FOR UPDATE"
+            } else {
+                ""
+            };
+            let there: Option<i64> = sqlx::query_scalar(&format!(
+                "SELECT id FROM saved_reports WHERE tenant_id = $1 AND id = $2{lock}"
+            ))
             .bind(tenant)
             .bind(f.saved_id)
             .fetch_optional(&mut *tx)

@@ -63,7 +63,7 @@ describe('the saved reports page (报表订阅)', () => {
         return Response.json(made, { status: 201 })
       }
       if (method === 'GET' && path === '/api/reports/files/11') {
-        return new Response(new Uint8Array([80, 75]), { status: 200, headers: { 'content-disposition': `attachment; filename="${encodeURIComponent('队列日报 2026-12-01.xlsx')}"` } })
+        return new Response(new Uint8Array([80, 75]), { status: 200, headers: { 'content-disposition': `attachment; filename="____ 2026-12-01.xlsx"; filename*=UTF-8''${encodeURIComponent('队列日报 2026-12-01.xlsx')}` } })
       }
       if (method === 'PUT' && path === '/api/reports/saved/3') {
         const b = body as { name: string; spec: SavedReport['spec'] }

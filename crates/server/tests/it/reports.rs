@@ -794,7 +794,28 @@ fn issue_23_saved_reports_are_produced_on_their_schedule_into_files() {
                 .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
                 .count()
         };
-        assert_eq!(on_disk(&dir), 2);
+        // Down for three days: the runs missed are made one a round, each as of when it
+        // was due, then none till the next is due.
+        w.advance(3 * 86_400_000);
+        let mut rounds = Vec::new();
+        for _ in 0..5 {
+            rounds.push(app.run_due_reports(tenant).await.unwrap());
+        }
+        assert_eq!(rounds, [1, 1, 1, 0, 0]);
+        let (_, files) = w.as_a(Role::Supervisor, Method::GET, &path, None).await;
+        let names: Vec<&str> = files
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["name"].as_str())
+            .collect();
+        assert!(
+            ["2026-05-29", "2026-05-30", "2026-05-31"]
+                .iter()
+                .all(|d| names.contains(&format!("队列日报 {d}.xlsx").as_str())),
+            "{names:?}"
+        );
+        assert_eq!(on_disk(&dir), 5);
         let (s, _) = w
             .as_a(
                 Role::Supervisor,
