@@ -5121,6 +5121,11 @@ export interface operations {
                 max_talk_s?: number;
                 /** @description Wrapped up with this disposition code. */
                 disposition?: string;
+                /**
+                 * @description Only each call's first part (a transferred call's later parts left out): the
+                 *     contacts a center-wide count of a report counted.
+                 */
+                first_parts?: boolean;
                 /** @description 1 to 500 (50 if left out); the export takes up to 100,000. */
                 limit?: number;
                 /** @description For the export: `xlsx` (default) or `csv`. */
@@ -5181,6 +5186,11 @@ export interface operations {
                 max_talk_s?: number;
                 /** @description Wrapped up with this disposition code. */
                 disposition?: string;
+                /**
+                 * @description Only each call's first part (a transferred call's later parts left out): the
+                 *     contacts a center-wide count of a report counted.
+                 */
+                first_parts?: boolean;
                 /** @description 1 to 500 (50 if left out); the export takes up to 100,000. */
                 limit?: number;
                 /** @description For the export: `xlsx` (default) or `csv`. */

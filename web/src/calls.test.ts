@@ -93,6 +93,11 @@ describe('the call list\'s filters', () => {
     expect(f).toMatchObject({ arrivedFromMs: 1764547200000, arrivedToMs: 1764633600000, queue: 'repair', outcome: 'abandoned', agentId: null, minTalkS: null })
     expect(askedAnything(f)).toBe(true)
     expect(askedAnything(filtersFromQuery({}))).toBe(false)
+    // A center-wide count's calls: first parts only, asked of the API.
+    const firsts = filtersFromQuery({ first_parts: 'true' })
+    expect(firsts.firstParts).toBe(true)
+    expect(callParams(firsts, null).get('first_parts')).toBe('true')
+    expect(callParams(filtersFromQuery({ first_parts: 'yes' }), null).has('first_parts')).toBe(false)
     expect(filtersFromQuery({ outcome: 'lost' }).outcome).toBe('')
     expect(filtersFromQuery({ agent_id: ['12', '13'] }).agentId).toBe(12)
   })

@@ -25,10 +25,13 @@ export interface CallFilters {
   /** The calls that arrived in `[from, to)` (ms): what a report counted (a report's drill-down). */
   arrivedFromMs: number | null
   arrivedToMs: number | null
+  /** Only each call's first part: the contacts a center-wide count counted (a report's drill-down). */
+  firstParts: boolean
 }
 
 export const NO_FILTERS: CallFilters = {
   caller: '', dialled: '', queue: '', agentId: null, outcome: '', disposition: '', minTalkS: null, maxTalkS: null, arrivedFromMs: null, arrivedToMs: null,
+  firstParts: false,
 }
 
 type Query = Record<string, unknown>
@@ -61,6 +64,7 @@ export function filtersFromQuery(q: Query): CallFilters {
     maxTalkS: whole(q.max_talk_s),
     arrivedFromMs: whole(q.arrived_from_ms),
     arrivedToMs: whole(q.arrived_to_ms),
+    firstParts: one(q.first_parts) === 'true',
   }
 }
 
@@ -86,6 +90,7 @@ export function callParams(f: CallFilters, ended: [Date, Date] | null): URLSearc
   if (f.disposition.trim()) p.set('disposition', f.disposition.trim())
   if (f.minTalkS != null) p.set('min_talk_s', String(f.minTalkS))
   if (f.maxTalkS != null) p.set('max_talk_s', String(f.maxTalkS))
+  if (f.firstParts) p.set('first_parts', 'true')
   return p
 }
 

@@ -147,11 +147,15 @@ describe('from a count to its calls', () => {
       path: '/calls', query: { arrived_from_ms: String(from), arrived_to_ms: String(to), queue: 'repair', outcome: 'abandoned' },
     })
     expect(callsLink('short_abandoned', 3, 'agent', '7', from, to)?.query).toMatchObject({ agent_id: '7', outcome: 'abandoned' })
-    expect(callsLink('callback_requested', 1, 'dialled', '96332', from, to)?.query).toMatchObject({ dialled: '96332', outcome: 'callback' })
-    expect(callsLink('ivr_ended', 4, 'all', '', from, to)?.query).toEqual({ arrived_from_ms: String(from), arrived_to_ms: String(to), outcome: 'ivr' })
+    // The center and a dialled number count each contact once: the calls' first parts.
+    expect(callsLink('callback_requested', 1, 'dialled', '96332', from, to)?.query).toMatchObject({ dialled: '96332', outcome: 'callback', first_parts: 'true' })
+    expect(callsLink('ivr_ended', 4, 'all', '', from, to)?.query).toEqual({
+      arrived_from_ms: String(from), arrived_to_ms: String(to), outcome: 'ivr', first_parts: 'true',
+    })
+    expect(callsLink('abandoned', 15, 'queue', 'repair', from, to)?.query.first_parts).toBeUndefined()
     expect(callsLink('voicemail', 2, 'disposition', 'solved', from, to)?.query).toMatchObject({ disposition: 'solved', outcome: 'voicemail' })
     // Every call of the cell, whatever its outcome.
-    expect(callsLink('offered', 100, 'all', '', from, to)?.query).toEqual({ arrived_from_ms: String(from), arrived_to_ms: String(to) })
+    expect(callsLink('offered', 100, 'all', '', from, to)?.query).toEqual({ arrived_from_ms: String(from), arrived_to_ms: String(to), first_parts: 'true' })
     expect(callsLink('transferred_out', 4, 'queue', 'repair', from, to)?.query).not.toHaveProperty('outcome')
   })
 

@@ -385,6 +385,8 @@ export function callsLink(metric: string, value: number | null | undefined, dim:
   if (filter) query[filter] = key
   const outcome = DRILL_OUTCOMES[metric]
   if (outcome) query.outcome = outcome
+  // The center and a dialled number count each contact once: its first part.
+  if (dim === 'all' || dim === 'dialled') query.first_parts = 'true'
   return { path: '/calls', query }
 }
 

@@ -30,6 +30,9 @@ pub struct CdrFilter {
     pub talk_ms: Option<(i64, i64)>,
     /// Wrapped up with this disposition code.
     pub disposition: Option<String>,
+    /// Only each call's first part (a transferred call's later parts left out): the
+    /// contacts a center-wide count counts.
+    pub first_parts: bool,
     pub limit: u32,
 }
 
@@ -69,7 +72,14 @@ impl App {
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let scoped = self.store().scoped(tenant);
+        // Later parts are left out as read (old records have no part number to ask by).
+        let first = |c: &CallEnded| !f.first_parts || c.segment == 0;
         let Some(code) = &f.disposition else {
+            let fetch = if f.first_parts {
+                f.limit.saturating_mul(4).min(100_000)
+            } else {
+                f.limit
+            };
             let stored = scoped
                 .events_where(
                     CallEnded::KIND,
@@ -77,10 +87,15 @@ impl App {
                     f.to_ms,
                     &filters,
                     &ranges,
-                    f.limit,
+                    fetch,
                 )
                 .await?;
-            return Ok(stored.iter().filter_map(|e| self.read(e)).collect());
+            return Ok(stored
+                .iter()
+                .filter_map(|e| self.read::<CallEnded>(e))
+                .filter(first)
+                .take(f.limit as usize)
+                .collect());
         };
         // The calls wrapped up with the code (a wrap-up comes after its call's part ends).
         let wrapped: std::collections::HashSet<String> = scoped
@@ -109,7 +124,7 @@ impl App {
         Ok(stored
             .iter()
             .filter_map(|e| self.read::<CallEnded>(e))
-            .filter(|c| wrapped.contains(&c.call_id))
+            .filter(|c| wrapped.contains(&c.call_id) && first(c))
             .take(f.limit as usize)
             .collect())
     }

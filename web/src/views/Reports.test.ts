@@ -212,7 +212,7 @@ describe('the reports page (报表)', () => {
     const answered = links.find((l) => l.attributes('data-test') === 'calls-link-answered')!
     expect(answered.text()).toBe('85')
     expect((answered.props() as { to: unknown }).to).toEqual({
-      path: '/calls', query: { arrived_from_ms: String(Date.UTC(2026, 11, 1, 12)), arrived_to_ms: String(Date.UTC(2026, 11, 2, 12)), outcome: 'answered' },
+      path: '/calls', query: { arrived_from_ms: String(Date.UTC(2026, 11, 1, 12)), arrived_to_ms: String(Date.UTC(2026, 11, 2, 12)), outcome: 'answered', first_parts: 'true' },
     })
     // Rates are not counts of calls.
     expect(links.some((l) => l.attributes('data-test') === 'calls-link-service_level')).toBe(false)

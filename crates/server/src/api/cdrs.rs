@@ -91,6 +91,9 @@ pub struct CdrParams {
     pub max_talk_s: Option<i64>,
     /// Wrapped up with this disposition code.
     pub disposition: Option<String>,
+    /// Only each call's first part (a transferred call's later parts left out): the
+    /// contacts a center-wide count of a report counted.
+    pub first_parts: Option<bool>,
     /// 1 to 500 (50 if left out); the export takes up to 100,000.
     pub limit: Option<u32>,
     /// For the export: `xlsx` (default) or `csv`.
@@ -169,6 +172,7 @@ async fn find(state: &AppState, caller: &Caller, p: &CdrParams, limit: u32) -> A
         arrived,
         talk_ms,
         disposition: p.disposition.clone().filter(|d| !d.is_empty()),
+        first_parts: p.first_parts.unwrap_or(false),
         limit,
     };
     let tenant = caller.tenant()?;
@@ -360,6 +364,7 @@ pub async fn mine(
         min_talk_s: None,
         max_talk_s: None,
         disposition: None,
+        first_parts: None,
         limit: None,
         format: None,
     };

@@ -851,3 +851,48 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Issue 23: the center counts a transferred call once, by its first part; its calls (a
+/// report's drill-down from a center-wide count) list first parts only when asked.
+#[test]
+fn issue_23_a_center_wide_count_drills_down_to_first_parts() {
+    on_both(|w: World| async move {
+        let tenant = w.a.tenant.id;
+        let agent = w.a.users[&Role::Agent].id.0;
+        // Ended before now (the list is of calls ended by now).
+        let at = START_MS - 600_000;
+        let mut first = cdr(tenant, "7", Some(agent), 5, "answered", at);
+        first.payload["transferred_to"] = json!("complaint");
+        let mut later = cdr(tenant, "7", None, 30, "abandoned", at);
+        later.id = "cdr:7:1".into();
+        later.payload["segment"] = json!(1);
+        w.store.append_events(&[first, later]).await.unwrap();
+        let (s, all) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                &format!("/api/reports?from={DAY}&to={DAY}&metrics=offered,abandoned"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{all}");
+        assert_eq!(all["totals"][0]["values"], json!([1.0, 0.0]), "{all}");
+        let calls = |q: &'static str| {
+            let w = &w;
+            async move {
+                let (s, v) = w
+                    .as_a(
+                        Role::Supervisor,
+                        Method::GET,
+                        &format!("/api/cdrs?outcome=abandoned{q}"),
+                        None,
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+                v.as_array().unwrap().len()
+            }
+        };
+        assert_eq!(calls("").await, 1);
+        assert_eq!(calls("&first_parts=true").await, 0);
+    });
+}
