@@ -8234,7 +8234,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                file_id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -8431,7 +8433,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                saved_id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -8470,7 +8474,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                saved_id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -8495,7 +8501,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                saved_id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -8522,7 +8530,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                saved_id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;

@@ -224,6 +224,7 @@ pub async fn create(
 
 /// Changes a saved report (its schedule starts again from now).
 #[utoipa::path(put, path = "/api/reports/saved/{saved_id}", tag = "reports",
+    params(("saved_id" = i64, Path)),
     request_body = SavedReportInput,
     responses((status = 200, body = SavedReportBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
@@ -252,6 +253,7 @@ pub async fn update(
 
 /// Deletes a saved report and the files it produced.
 #[utoipa::path(delete, path = "/api/reports/saved/{saved_id}", tag = "reports",
+    params(("saved_id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -275,6 +277,7 @@ pub async fn delete(
 
 /// Produces the saved report into a file now, for the range as of now.
 #[utoipa::path(post, path = "/api/reports/saved/{saved_id}/run", tag = "reports",
+    params(("saved_id" = i64, Path)),
     responses((status = 201, body = ReportFileBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn run(
     State(state): State<AppState>,
@@ -300,6 +303,7 @@ pub async fn run(
 
 /// The files a saved report produced, newest first (the last 100 are kept).
 #[utoipa::path(get, path = "/api/reports/saved/{saved_id}/files", tag = "reports",
+    params(("saved_id" = i64, Path)),
     responses((status = 200, body = [ReportFileBody]), (status = 404, body = ErrorBody)))]
 pub async fn files(
     State(state): State<AppState>,
@@ -313,6 +317,7 @@ pub async fn files(
 
 /// A produced file, to download (audited).
 #[utoipa::path(get, path = "/api/reports/files/{file_id}", tag = "reports",
+    params(("file_id" = i64, Path)),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
