@@ -52,6 +52,22 @@ pub async fn audit(
         .map_err(ApiError::from)
 }
 
+/// A file's name for `Content-Disposition` as RFC 6266/5987 say: in UTF-8, percent-encoded
+/// (`filename*=UTF-8''%E8%A1%A8…`), so a Chinese name survives and nothing is injected.
+pub fn utf8_filename(name: &str) -> String {
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("filename*=UTF-8''{encoded}")
+}
+
 /// Page sizes: 50 unless asked, at most 500.
 pub fn limit(asked: Option<u32>) -> ApiResult<u32> {
     match asked {

@@ -1022,24 +1022,12 @@ pub async fn attachment(
     } else {
         "attachment"
     };
-    // RFC 6266/5987: the name in UTF-8, percent-encoded.
-    let encoded: String = a
-        .name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     Ok((
         [
             (header::CONTENT_TYPE, a.kind.mime().to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("{disposition}; filename*=UTF-8''{encoded}"),
+                format!("{disposition}; {}", super::utf8_filename(&a.name)),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
             (header::CACHE_CONTROL, "private, max-age=3600".to_string()),

@@ -349,23 +349,15 @@ pub async fn download(
         })
         .filter(|c| *c != '"' && *c != '\\')
         .collect();
-    let encoded: String = row
-        .name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     Ok((
         [
             (CONTENT_TYPE, format.content_type().to_string()),
             (
                 CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+                format!(
+                    "attachment; filename=\"{ascii}\"; {}",
+                    super::utf8_filename(&row.name)
+                ),
             ),
         ],
         bytes,
