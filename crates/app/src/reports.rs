@@ -46,12 +46,53 @@ pub struct ReportQuery {
     pub keys: Option<Vec<String>>,
 }
 
-/// One row of a report: a period (its first instant) and a key, with its components.
-#[derive(Debug, Clone, PartialEq)]
+/// One row of a report: a period (its first instant) and a key, with its components kept
+/// packed as the store keeps them (the values that are not zero), the half hours of a
+/// day's row sharing its bytes and key: a month of every queue's half hours is then a few
+/// megabytes read once, not tens copied.
+#[derive(Debug, Clone)]
 pub struct ReportRow {
     pub period_ms: i64,
-    pub key: String,
-    pub components: Components,
+    pub key: Arc<str>,
+    packed: Arc<[u8]>,
+    at: std::ops::Range<usize>,
+}
+
+impl PartialEq for ReportRow {
+    fn eq(&self, other: &ReportRow) -> bool {
+        (self.period_ms, &self.key, self.bytes()) == (other.period_ms, &other.key, other.bytes())
+    }
+}
+
+impl ReportRow {
+    pub fn new(period_ms: i64, key: &str, components: &Components) -> ReportRow {
+        let packed: Arc<[u8]> = store::pack(&components.to_vec()).into();
+        ReportRow {
+            period_ms,
+            key: key.into(),
+            at: 0..packed.len(),
+            packed,
+        }
+    }
+
+    /// The row's components.
+    pub fn components(&self) -> Components {
+        unpacked(self.bytes())
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.packed[self.at.clone()]
+    }
+}
+
+/// Components packed as the store keeps them: a day's sum, or one half hour's slot of a
+/// day's row (its indexes taken within the slot).
+fn unpacked(bytes: &[u8]) -> Components {
+    let mut values = [0; ::reports::SLOT_WIDTH];
+    for (i, v) in store::entries(bytes) {
+        values[i % ::reports::SLOT_WIDTH] = v;
+    }
+    Components::from_slice(&values)
 }
 
 /// A report: its rows, each key's total over the range, the same for the period before,
@@ -308,7 +349,6 @@ impl App {
                     .collect(),
             }
         };
-        let read = |c: &RollupRow| Components::from_slice(&c.values);
         // Half hours first (grouped into periods here, in the tenant's zone), then each
         // key's whole range and the previous period.
         // Days and longer from the daily rollups; half hours and hours from the half hours.
@@ -342,61 +382,82 @@ impl App {
             ));
         }
         let direct_halves = q.granularity == Granularity::HalfHour && groups.is_none();
-        let stored = if q.granularity == Granularity::Total || direct_halves {
+        let read_from = day_of(q.from_ms);
+        let stored = if q.granularity == Granularity::Total {
             Vec::new()
         } else {
             scoped
-                .rollup_rows_in(level, dim, day_of(q.from_ms), q.to_ms, keys)
+                .rollup_packed_in(level, dim, read_from, q.to_ms, keys)
                 .await?
         };
-        // Half hours of single keys need no adding up: each day's rows (by key), read
-        // without unpacking, give their half hours with something in them, put in order
-        // half hour by half hour.
+        // Half hours of single keys need no adding up: each day's rows (by key) give their
+        // half hours with something in them, each kept as the bytes the store keeps it in,
+        // put in order half hour by half hour.
         let mut direct: Vec<ReportRow> = Vec::new();
         let mut sums: BTreeMap<String, Components> = BTreeMap::new();
         let mut periods: BTreeMap<(i64, String), Components> = BTreeMap::new();
+        let slot_of = |i: usize| i / ::reports::SLOT_WIDTH;
         if direct_halves {
-            let packed = scoped
-                .rollup_packed_in(level, dim, day_of(q.from_ms), q.to_ms, keys)
-                .await?;
             // About the hours a center is open, sized once.
-            direct.reserve(packed.len() * 32);
-            for day in packed.chunk_by(|a, b| a.bucket_ms == b.bucket_ms) {
+            direct.reserve(stored.len() * 32);
+            for day in stored.chunk_by(|a, b| a.bucket_ms == b.bucket_ms) {
                 // Each key's half hours in order; taken half hour by half hour across the
-                // keys (in key order), each moved once.
-                let mut halves: Vec<_> = day
+                // keys (in key order). Read once: each key's day sum is added up as its
+                // values are read.
+                let day_ms = day[0].bucket_ms;
+                let half_hour = |i: usize| {
+                    let slot = slot_of(i);
+                    let b = day_ms + slot as i64 * ::reports::HALF_HOUR_MS;
+                    // Past a day's slots is not a half hour of the day: not a row as kept.
+                    (slot < ::reports::SLOTS && (q.from_ms..q.to_ms).contains(&b)).then_some(b)
+                };
+                // Each key's row, shared by its half hours.
+                let shared: Vec<(Arc<str>, Arc<[u8]>)> = day
                     .iter()
-                    .map(|r| {
-                        ::reports::sparse_half_hours(r.bucket_ms, store::entries(&r.data))
-                            .into_iter()
-                            .peekable()
+                    .map(|r| (r.key.as_str().into(), r.data.as_slice().into()))
+                    .collect();
+                let mut day_sums = vec![[0; ::reports::SLOT_WIDTH]; day.len()];
+                let mut halves: Vec<_> = shared
+                    .iter()
+                    .zip(&mut day_sums)
+                    .map(|((_, data), sum)| {
+                        store::parts(data, slot_of, move |i, v| {
+                            if half_hour(i).is_some() {
+                                Components::merge_value(sum, i % ::reports::SLOT_WIDTH, v);
+                            }
+                        })
+                        .peekable()
                     })
                     .collect();
-                let mut day_sums = vec![Components::default(); day.len()];
-                while let Some(b) = halves
+                while let Some(slot) = halves
                     .iter_mut()
                     .filter_map(|h| h.peek().map(|x| x.0))
                     .min()
                 {
+                    let at = half_hour(slot * ::reports::SLOT_WIDTH);
                     for (k, h) in halves.iter_mut().enumerate() {
-                        if let Some((_, c)) = h.next_if(|x| x.0 == b)
-                            && (q.from_ms..q.to_ms).contains(&b)
+                        if let Some((_, range)) = h.next_if(|x| x.0 == slot)
+                            && let Some(b) = at
                         {
-                            day_sums[k].merge(&c);
+                            let (key, packed) = &shared[k];
                             direct.push(ReportRow {
                                 period_ms: b,
-                                key: day[k].key.clone(),
-                                components: c,
+                                key: key.clone(),
+                                packed: packed.clone(),
+                                at: range,
                             });
                         }
                     }
                 }
-                for (r, s) in day.iter().zip(day_sums) {
-                    sums.entry(r.key.clone()).or_default().merge(&s);
+                drop(halves);
+                for (r, s) in day.iter().zip(&day_sums) {
+                    sums.entry(r.key.clone())
+                        .or_default()
+                        .merge(&Components::from_slice(s));
                 }
             }
         } else {
-            for r in stored {
+            for r in &stored {
                 let mut add = |at: i64, c: &Components| {
                     let p = ::reports::period_start(at, q.granularity, &zone, q.from_ms);
                     for key in under(&r.key) {
@@ -404,59 +465,53 @@ impl App {
                     }
                 };
                 if level == RollupLevel::Day {
-                    add(r.bucket_ms, &Components::from_slice(&r.values));
+                    add(r.bucket_ms, &unpacked(&r.data));
                     continue;
                 }
-                for (b, c) in ::reports::half_hours(r.bucket_ms, &r.values) {
-                    if (q.from_ms..q.to_ms).contains(&b) {
-                        add(b, &c);
+                for (slot, range) in store::parts(&r.data, slot_of, |_, _| ()) {
+                    let b = r.bucket_ms + slot as i64 * ::reports::HALF_HOUR_MS;
+                    if slot < ::reports::SLOTS && (q.from_ms..q.to_ms).contains(&b) {
+                        add(b, &unpacked(&r.data[range]));
                     }
                 }
             }
         }
-        let by_key = |rows: Vec<RollupRow>, at: i64| -> Vec<ReportRow> {
+        let by_key = |rows: Vec<store::PackedRow>, at: i64| -> Vec<ReportRow> {
             let mut keyed: BTreeMap<String, Components> = BTreeMap::new();
             for r in &rows {
+                let c = unpacked(&r.data);
                 for key in under(&r.key) {
-                    keyed.entry(key).or_default().merge(&read(r));
+                    keyed.entry(key).or_default().merge(&c);
                 }
             }
             keyed
                 .into_iter()
-                .map(|(key, components)| ReportRow {
-                    period_ms: at,
-                    key,
-                    components,
-                })
+                .map(|(key, c)| ReportRow::new(at, &key, &c))
                 .collect()
         };
         let totals = if direct_halves {
             // The half hours just read add up to the days' sums: no second read.
             std::mem::take(&mut sums)
                 .into_iter()
-                .map(|(key, components)| ReportRow {
-                    period_ms: q.from_ms,
-                    key,
-                    components,
-                })
+                .map(|(key, c)| ReportRow::new(q.from_ms, &key, &c))
                 .collect()
         } else {
             by_key(
                 scoped
-                    .rollup_rows_in(RollupLevel::Day, dim, q.from_ms, q.to_ms, keys)
+                    .rollup_packed_in(RollupLevel::Day, dim, q.from_ms, q.to_ms, keys)
                     .await?,
                 q.from_ms,
             )
         };
         let previous = by_key(
             scoped
-                .rollup_rows_in(RollupLevel::Day, dim, pf, pt, keys)
+                .rollup_packed_in(RollupLevel::Day, dim, pf, pt, keys)
                 .await?,
             pf,
         );
         if q.granularity == Granularity::Total {
             for t in &totals {
-                periods.insert((q.from_ms, t.key.clone()), t.components.clone());
+                periods.insert((q.from_ms, t.key.to_string()), t.components());
             }
         }
         Ok(Report {
@@ -468,11 +523,7 @@ impl App {
             rows: if direct.is_empty() {
                 periods
                     .into_iter()
-                    .map(|((period_ms, key), components)| ReportRow {
-                        period_ms,
-                        key,
-                        components,
-                    })
+                    .map(|((period_ms, key), c)| ReportRow::new(period_ms, &key, &c))
                     .collect()
             } else {
                 direct
@@ -555,8 +606,8 @@ impl App {
         let rows: Vec<(String, Components)> = report
             .totals
             .iter()
-            .filter(|r| r.components.answered > 0 || r.components.staffed_ms > 0)
-            .map(|r| (r.key.clone(), r.components.clone()))
+            .map(|r| (r.key.to_string(), r.components()))
+            .filter(|(_, c)| c.answered > 0 || c.staffed_ms > 0)
             .collect();
         let ranked = ::reports::rank(&rows, &weights, &report.settings);
         Ok((ranked, weights, report))

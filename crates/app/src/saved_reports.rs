@@ -235,13 +235,14 @@ pub fn report_table(
     let mut rows = Vec::with_capacity(r.rows.len() + r.totals.len());
     for (lines, total) in [(&r.rows, None), (&r.totals, Some("合计 Total"))] {
         for l in lines {
+            let c = l.components();
             let mut row = vec![
                 total.map_or_else(|| when(l.period_ms), String::from),
                 label(&l.key),
             ];
             row.extend(
                 defs.iter()
-                    .map(|m| cell(m.unit, ::reports::value(m.key, &l.components, &r.settings))),
+                    .map(|m| cell(m.unit, ::reports::value(m.key, &c, &r.settings))),
             );
             rows.push(row);
         }

@@ -30,6 +30,9 @@ macro_rules! components {
             pub recalled_in: [i64; REPEAT_DAYS.len()],
         }
 
+        /// The fields' names in the order [`Components::to_vec`] lays them out.
+        const FIELD_NAMES: &[&str] = &[$(stringify!($name)),*];
+
         impl Components {
             /// The values as the store keeps them: the counts within the thresholds and the
             /// windows (their lengths are part of this layout), then the fields in order. A
@@ -145,12 +148,48 @@ components!(
     orders_closed_loop,
 );
 
+/// Where `name` is among `names` (at compile time).
+const fn position(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("no such field")
+}
+
+/// Where `max_wait_ms` is in [`Components::to_vec`]'s layout.
+const MAX_WAIT_AT: usize =
+    2 * THRESHOLDS_S.len() + 2 * REPEAT_DAYS.len() + position(FIELD_NAMES, "max_wait_ms");
+
 impl Components {
     /// Merges `other` into `self`: sums, and the maximum for `max_wait_ms`.
     pub fn merge(&mut self, other: &Components) {
         let max = self.max_wait_ms.max(other.max_wait_ms);
         self.add(other);
         self.max_wait_ms = max;
+    }
+
+    /// [`Components::merge`] one value at a time, on values laid out as
+    /// [`Components::to_vec`] gives them: value `v` at index `i` merged into `into` (added,
+    /// or the larger for the longest wait); an index past `into` is ignored.
+    pub fn merge_value(into: &mut [i64], i: usize, v: i64) {
+        if let Some(x) = into.get_mut(i) {
+            *x = if i == MAX_WAIT_AT {
+                (*x).max(v)
+            } else {
+                *x + v
+            };
+        }
     }
 }
 
@@ -165,4 +204,34 @@ pub fn threshold_index(threshold_s: u32) -> usize {
 /// The index of `days` in [`REPEAT_DAYS`], or of the largest one below it.
 pub fn repeat_index(days: u32) -> usize {
     REPEAT_DAYS.iter().rposition(|d| *d <= days).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_value_by_value_is_merging() {
+        let a = Components {
+            offered: 2,
+            max_wait_ms: 9_000,
+            answered_in: [1; THRESHOLDS_S.len()],
+            ..Components::default()
+        };
+        let b = Components {
+            offered: 3,
+            max_wait_ms: 4_000,
+            orders_closed_loop: 7,
+            ..Components::default()
+        };
+        let mut values = a.to_vec();
+        for (i, v) in b.to_vec().into_iter().enumerate() {
+            Components::merge_value(&mut values, i, v);
+        }
+        Components::merge_value(&mut values, 10_000, 1);
+        let mut merged = a.clone();
+        merged.merge(&b);
+        assert_eq!(Components::from_slice(&values), merged);
+        assert_eq!((merged.offered, merged.max_wait_ms), (5, 9_000));
+    }
 }

@@ -25,6 +25,4 @@ pub use metrics::{
 pub use periods::{Granularity, period_start, previous};
 pub use ranking::{Ranked, Weight, check_weights, default_weights, lower_is_better, rank};
 pub use schedule::{Every, RelativeRange, Schedule, Wrong};
-pub use slots::{
-    DayRow, SLOT_WIDTH, SLOTS, day_rows, half_hours, merge_halves, merge_sum, sparse_half_hours,
-};
+pub use slots::{DayRow, SLOT_WIDTH, SLOTS, day_rows, half_hours, merge_halves, merge_sum};

@@ -97,46 +97,6 @@ pub fn half_hours(day_ms: i64, values: &[i64]) -> impl Iterator<Item = (i64, Com
         })
 }
 
-/// A day's half hours from its row's values that are not zero, as (index, value) by index
-/// (a packed row read without unpacking it): each half hour with something in it, as (its
-/// first instant, components).
-pub fn sparse_half_hours(
-    day_ms: i64,
-    entries: impl IntoIterator<Item = (usize, i64)>,
-) -> Vec<(i64, Components)> {
-    let mut out = Vec::new();
-    // The slot being read, its values laid out as kept.
-    let mut slot = None;
-    let mut buf = [0i64; SLOT_WIDTH];
-    let mut done = |slot: usize, buf: &mut [i64; SLOT_WIDTH]| {
-        out.push((
-            day_ms + slot as i64 * HALF_HOUR_MS,
-            Components::from_slice(buf),
-        ));
-        *buf = [0; SLOT_WIDTH];
-    };
-    for (i, v) in entries {
-        let s = i / SLOT_WIDTH;
-        if s >= SLOTS {
-            // Not a half hour of a day: not a row as kept.
-            continue;
-        }
-        match slot {
-            Some(current) if current == s => {}
-            Some(current) => {
-                done(current, &mut buf);
-                slot = Some(s);
-            }
-            None => slot = Some(s),
-        }
-        buf[i % SLOT_WIDTH] = v;
-    }
-    if let Some(current) = slot {
-        done(current, &mut buf);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,17 +138,6 @@ mod tests {
             [(day + HALF_HOUR_MS, 2), (day + 47 * HALF_HOUR_MS, 3)]
         );
         assert_eq!(Components::from_slice(&sums[0].values).offered, 5);
-        // Read sparsely, the same half hours.
-        let sparse = halves[0]
-            .values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| **v != 0)
-            .map(|(i, v)| (i, *v));
-        assert_eq!(
-            sparse_half_hours(day, sparse),
-            half_hours(day, &halves[0].values).collect::<Vec<_>>()
-        );
         // Kept rows take new ones in slot by slot; the longest wait by maximum.
         let mut kept = halves[0].values.clone();
         merge_halves(&mut kept, &halves[0].values);

@@ -109,7 +109,7 @@ pub use config::ConfigItem;
 pub use customers::CustomerQuery;
 pub use orders::{OrderQuery, OrderRow};
 pub use resilience::{DeadLetter, Registration};
-pub use rollups::{Merge, PackedRow, RollupLevel, RollupRow, entries};
+pub use rollups::{Merge, PackedRow, RollupLevel, RollupRow, entries, pack, parts};
 pub use saved_reports::{FILES_KEPT, ReportFileRow, SavedReportRow};
 pub use schema::Schema;
 

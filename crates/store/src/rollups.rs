@@ -25,25 +25,75 @@ pub struct PackedRow {
     pub data: Vec<u8>,
 }
 
-/// A packed row's values that are not zero, as (index, value) in the order kept (by
-/// index); it ends early at bytes that are not a packing.
-pub fn entries(data: &[u8]) -> impl Iterator<Item = (usize, i64)> + '_ {
-    let mut it = data.iter();
-    let mut varint = move || -> Option<u64> {
+/// Reads a packing entry by entry, knowing where it is.
+struct Reader<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn varint(&mut self) -> Option<u64> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
-            let b = it.next()?;
+            let b = *self.data.get(self.at)?;
+            self.at += 1;
             v |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
                 return Some(v);
             }
         }
         None
-    };
-    std::iter::from_fn(move || {
-        let i = usize::try_from(varint()?).ok().filter(|i| *i < 1 << 16)?;
-        let z = varint()?;
+    }
+
+    /// The next (index, value); `None` at the end or at bytes that are not a packing.
+    fn entry(&mut self) -> Option<(usize, i64)> {
+        let i = usize::try_from(self.varint()?)
+            .ok()
+            .filter(|i| *i < 1 << 16)?;
+        let z = self.varint()?;
         Some((i, ((z >> 1) as i64) ^ -((z & 1) as i64)))
+    }
+}
+
+/// A packed row's values that are not zero, as (index, value) in the order kept (by
+/// index); it ends early at bytes that are not a packing.
+pub fn entries(data: &[u8]) -> impl Iterator<Item = (usize, i64)> + '_ {
+    let mut r = Reader { data, at: 0 };
+    std::iter::from_fn(move || r.entry())
+}
+
+/// A packed row cut into parts by its values' indexes (`part` of an index, not decreasing
+/// as the index grows — a day's half hours): each part with something in it, as (part,
+/// where its bytes are in `data`), the bytes themselves a packing of the part's values with
+/// their indexes as in the whole row. `each` is given every (index, value) as it is read, so a caller that
+/// wants the values too reads them once. Like [`entries`], it ends early at bytes that are
+/// not a packing.
+pub fn parts(
+    data: &[u8],
+    part: impl Fn(usize) -> usize,
+    mut each: impl FnMut(usize, i64),
+) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> {
+    let mut r = Reader { data, at: 0 };
+    // The part being read, and where its bytes start.
+    let mut open: Option<(usize, usize)> = None;
+    std::iter::from_fn(move || {
+        loop {
+            let start = r.at;
+            let Some((i, v)) = r.entry() else {
+                let (p, from) = open.take()?;
+                return Some((p, from..start));
+            };
+            each(i, v);
+            let p = part(i);
+            match open {
+                Some((q, from)) if q != p => {
+                    open = Some((p, start));
+                    return Some((q, from..start));
+                }
+                Some(_) => {}
+                None => open = Some((p, start)),
+            }
+        }
     })
 }
 
@@ -78,7 +128,7 @@ fn rows_per_statement(backend: Backend) -> usize {
 
 /// The values packed: for each non-zero one, its index and its value (zig-zag), as LEB128
 /// varints. Most of a row's measures are zero (a queue's row has no agent time).
-pub(crate) fn pack(values: &[i64]) -> Vec<u8> {
+pub fn pack(values: &[i64]) -> Vec<u8> {
     fn varint(out: &mut Vec<u8>, mut v: u64) {
         while v >= 0x80 {
             out.push((v as u8) | 0x80);
@@ -410,6 +460,26 @@ mod tests {
             [(1, 5), (3, -7), (4, 1 << 40)]
         );
         assert_eq!(entries(&[0x80]).count(), 0);
+        // Cut by tens, each part a packing of its own values; a broken tail is left out.
+        let mut row = vec![0i64; 40];
+        (row[3], row[7], row[12], row[35]) = (1, -2, 300, 4);
+        let mut data = pack(&row);
+        data.push(0x80);
+        let mut read = Vec::new();
+        let cut: Vec<(usize, Vec<(usize, i64)>)> =
+            parts(&data, |i| i / 10, |i, v| read.push((i, v)))
+                .map(|(p, at)| (p, entries(&data[at]).collect()))
+                .collect();
+        assert_eq!(read, [(3, 1), (7, -2), (12, 300), (35, 4)]);
+        assert_eq!(
+            cut,
+            [
+                (0, vec![(3, 1), (7, -2)]),
+                (1, vec![(12, 300)]),
+                (3, vec![(35, 4)])
+            ]
+        );
+        assert_eq!(parts(&[], |i| i, |_, _| ()).count(), 0);
         assert_eq!(unpack(&[0x80]), None);
         assert_eq!(unpack(&[0x01]), None);
         assert_eq!(unpack(&[0xff, 0xff, 0x7f, 0x01]), None);

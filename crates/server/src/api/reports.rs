@@ -270,14 +270,17 @@ async fn build(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
     let a = asked(state, caller, p).await?;
     let r = state.app().report(tenant, &a.query).await?;
     too_big(&r)?;
-    let line = |row: &app::reports::ReportRow| ReportLine {
-        period_ms: row.period_ms,
-        key: row.key.clone(),
-        values: a
-            .metrics
-            .iter()
-            .map(|m| reports::value(m, &row.components, &r.settings))
-            .collect(),
+    let line = |row: &app::reports::ReportRow| {
+        let c = row.components();
+        ReportLine {
+            period_ms: row.period_ms,
+            key: row.key.to_string(),
+            values: a
+                .metrics
+                .iter()
+                .map(|m| reports::value(m, &c, &r.settings))
+                .collect(),
+        }
     };
     let labels = state
         .app()
@@ -285,7 +288,7 @@ async fn build(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
         .await?
         .into_iter()
         .filter(|(k, _)| {
-            r.totals.iter().any(|t| &t.key == k) || r.previous.iter().any(|t| &t.key == k)
+            r.totals.iter().any(|t| *t.key == **k) || r.previous.iter().any(|t| *t.key == **k)
         })
         .collect();
     Ok(ReportBody {
@@ -517,10 +520,10 @@ async fn ranking_body(
         }
     }
     let labels = state.app().report_labels(tenant, dim).await?;
-    let components: std::collections::HashMap<&str, &reports::Components> = report
+    let components: std::collections::HashMap<&str, reports::Components> = report
         .totals
         .iter()
-        .map(|r| (r.key.as_str(), &r.components))
+        .map(|r| (&*r.key, r.components()))
         .collect();
     let rows = ranked
         .iter()
