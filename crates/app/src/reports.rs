@@ -365,30 +365,33 @@ impl App {
                 "whole days in the tenant's time zone",
             ));
         }
-        // Refused before it is read: a report a person can read, in memory it can fit.
-        let (limit, per_row) = match level {
+        // Refused before more is read: a report a person can read, in memory it can fit. A
+        // read asks for one row past its limit, and more than the limit is refused.
+        let limit = |level| match level {
             RollupLevel::HalfHour => (5_000, "days × keys (half hours)"),
             RollupLevel::Day => (400_000, "days × keys"),
         };
-        let rows = scoped
-            .rollup_rows_count_in(level, dim, day_of(q.from_ms), q.to_ms, keys)
-            .await?;
-        if rows > limit {
-            return Err(AppError::invalid(
-                "by",
-                format!(
-                    "{rows} {per_row}: at most {limit}; choose longer periods, fewer keys or fewer days"
-                ),
-            ));
-        }
+        let read = |level, from_ms, to_ms| async move {
+            let (limit, per_row) = limit(level);
+            let rows = scoped
+                .rollup_packed_in(level, dim, from_ms, to_ms, keys, Some(limit + 1))
+                .await?;
+            if rows.len() > limit {
+                return Err(AppError::invalid(
+                    "by",
+                    format!(
+                        "more than {limit} {per_row}; choose longer periods, fewer keys or fewer days"
+                    ),
+                ));
+            }
+            Ok(rows)
+        };
         let direct_halves = q.granularity == Granularity::HalfHour && groups.is_none();
         let read_from = day_of(q.from_ms);
         let stored = if q.granularity == Granularity::Total {
             Vec::new()
         } else {
-            scoped
-                .rollup_packed_in(level, dim, read_from, q.to_ms, keys)
-                .await?
+            read(level, read_from, q.to_ms).await?
         };
         // Half hours of single keys need no adding up: each day's rows (by key) give their
         // half hours with something in them, each kept as the bytes the store keeps it in,
@@ -496,19 +499,9 @@ impl App {
                 .map(|(key, c)| ReportRow::new(q.from_ms, &key, &c))
                 .collect()
         } else {
-            by_key(
-                scoped
-                    .rollup_packed_in(RollupLevel::Day, dim, q.from_ms, q.to_ms, keys)
-                    .await?,
-                q.from_ms,
-            )
+            by_key(read(RollupLevel::Day, q.from_ms, q.to_ms).await?, q.from_ms)
         };
-        let previous = by_key(
-            scoped
-                .rollup_packed_in(RollupLevel::Day, dim, pf, pt, keys)
-                .await?,
-            pf,
-        );
+        let previous = by_key(read(RollupLevel::Day, pf, pt).await?, pf);
         if q.granularity == Granularity::Total {
             for t in &totals {
                 periods.insert((q.from_ms, t.key.to_string()), t.components());

@@ -285,6 +285,7 @@ async fn bench(args: Args) -> Result<()> {
                 month.0,
                 month.1,
                 None,
+                None,
             )
             .await?;
         times.0.push(t.elapsed().as_secs_f64() * 1e3);

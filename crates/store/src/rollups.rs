@@ -33,6 +33,12 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn varint(&mut self) -> Option<u64> {
+        // One byte, as most indexes and counts are.
+        let first = *self.data.get(self.at)?;
+        if first < 0x80 {
+            self.at += 1;
+            return Some(u64::from(first));
+        }
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = *self.data.get(self.at)?;
@@ -314,7 +320,7 @@ impl TenantStore<'_> {
         to_ms: i64,
         keys: Option<&[String]>,
     ) -> Result<Vec<RollupRow>, StoreError> {
-        self.rollup_packed_in(level, dim, from_ms, to_ms, keys)
+        self.rollup_packed_in(level, dim, from_ms, to_ms, keys, None)
             .await?
             .into_iter()
             .map(|r| {
@@ -331,7 +337,9 @@ impl TenantStore<'_> {
             .collect()
     }
 
-    /// [`TenantStore::rollup_rows_in`] with the values left packed.
+    /// [`TenantStore::rollup_rows_in`] with the values left packed, and no more than
+    /// `at_most` rows when given (the first ones: a caller that refuses more than `n` asks
+    /// for `n + 1`, and reads no more than that).
     pub async fn rollup_packed_in(
         &self,
         level: RollupLevel,
@@ -339,6 +347,7 @@ impl TenantStore<'_> {
         from_ms: i64,
         to_ms: i64,
         keys: Option<&[String]>,
+        at_most: Option<usize>,
     ) -> Result<Vec<PackedRow>, StoreError> {
         let tenant = self.tenant;
         let (table, time) = level.table();
@@ -355,6 +364,9 @@ impl TenantStore<'_> {
             sql.push_str(&format!(" AND key IN ({list})"));
         }
         sql.push_str(&format!(" ORDER BY {time}, key"));
+        if let Some(n) = at_most {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
         on_db!(self.store, pool => {
             let mut q = sqlx::query(&sql).bind(tenant.0).bind(dim).bind(from_ms).bind(to_ms);
             for k in keys {
@@ -368,39 +380,6 @@ impl TenantStore<'_> {
                     Ok(PackedRow { bucket_ms: r.try_get(0)?, key: r.try_get(2)?, data: r.try_get(3)? })
                 })
                 .collect()
-        })
-    }
-
-    /// How many rows [`TenantStore::rollup_rows_in`] would return (to refuse a report
-    /// before reading it).
-    pub async fn rollup_rows_count_in(
-        &self,
-        level: RollupLevel,
-        dim: &str,
-        from_ms: i64,
-        to_ms: i64,
-        keys: Option<&[String]>,
-    ) -> Result<i64, StoreError> {
-        let tenant = self.tenant;
-        let (table, time) = level.table();
-        let mut sql = format!(
-            "SELECT COUNT(*) FROM {table} \
-             WHERE tenant_id = $1 AND dim = $2 AND {time} >= $3 AND {time} < $4"
-        );
-        let keys = keys.unwrap_or_default();
-        if !keys.is_empty() {
-            let list = (0..keys.len())
-                .map(|i| format!("${}", i + 5))
-                .collect::<Vec<_>>()
-                .join(", ");
-            sql.push_str(&format!(" AND key IN ({list})"));
-        }
-        on_db!(self.store, pool => {
-            let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(tenant.0).bind(dim).bind(from_ms).bind(to_ms);
-            for k in keys {
-                q = q.bind(k);
-            }
-            Ok(q.fetch_one(pool).await?)
         })
     }
 

@@ -78,6 +78,18 @@ fn issue_23_rollups_add_up_with_their_cursor() {
             .await
             .unwrap();
         assert_eq!(got(only), vec![(0, "repair".into(), vec![5, 9000])]);
+        // At most so many rows: the first ones.
+        let first = ta
+            .rollup_packed_in(RollupLevel::HalfHour, "queue", 0, 2 * h, None, Some(2))
+            .await
+            .unwrap();
+        assert_eq!(
+            first
+                .iter()
+                .map(|r| (r.bucket_ms, r.key.as_str()))
+                .collect::<Vec<_>>(),
+            [(0, "billing"), (0, "repair")]
+        );
         // The days, kept beside the half hours.
         assert_eq!(
             got(ta
