@@ -3,6 +3,7 @@ import { flushPromises, mount, RouterLinkStub } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { i18n } from '../../i18n'
 import { useSession } from '../../stores/session'
+import { ElMessageBox } from 'element-plus'
 import Settings from './Settings.vue'
 
 const loaded = {
@@ -30,6 +31,7 @@ async function mountWith(doc: unknown) {
   const asked: string[] = []
   vi.stubGlobal('fetch', vi.fn(async (path: string, init: RequestInit) => {
     asked.push(path)
+    if (init?.method === 'POST' && path === '/api/reports/rebuild') return new Response('{"events":123456}', { status: 200 })
     if (init?.method === 'PUT') {
       sent.push(JSON.parse(String(init.body)))
       return new Response(String(init.body), { status: 200 })
@@ -91,6 +93,24 @@ describe('the center settings', () => {
     for (let i = 0; i < 11; i++) await w.get('[data-test=weight-add]').trigger('click')
     expect(w.get('[data-test=ranking-weights-editor]').findAll('.el-table__body tr').length).toBe(12)
     expect(w.get('[data-test=weight-add]').attributes('disabled')).toBeDefined()
+    w.unmount()
+  })
+
+  it('rebuild the report data from the event log when confirmed, and say how many events', async () => {
+    const confirm = vi.spyOn(ElMessageBox, 'confirm').mockResolvedValue('confirm' as never)
+    const { w, asked } = await mountWith(loaded)
+    await w.get('[data-test=rebuild-reports]').trigger('click')
+    await flushPromises()
+    expect(confirm).toHaveBeenCalledOnce()
+    expect(asked).toContain('/api/reports/rebuild')
+    expect(w.get('[data-test=rebuilt]').text()).toContain('123,456')
+    // Not confirmed: nothing asked.
+    confirm.mockRejectedValue('cancel')
+    const before = asked.length
+    await w.get('[data-test=rebuild-reports]').trigger('click')
+    await flushPromises()
+    expect(asked.length).toBe(before)
+    confirm.mockRestore()
     w.unmount()
   })
 })
