@@ -97,6 +97,7 @@ macro_rules! in_write_tx {
 mod audit;
 mod config;
 mod customers;
+mod kb;
 mod orders;
 mod resilience;
 mod rollups;
@@ -107,6 +108,7 @@ mod users;
 
 pub use config::ConfigItem;
 pub use customers::CustomerQuery;
+pub use kb::{KbArticleRow, KbFields, KbVersionRow};
 pub use orders::{OrderQuery, OrderRow};
 pub use resilience::{DeadLetter, Registration};
 pub use rollups::{Merge, PackedRow, RollupLevel, RollupRow, entries, pack, parts};

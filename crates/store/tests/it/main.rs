@@ -2,6 +2,7 @@
 
 mod customers;
 mod events;
+mod kb;
 mod orders;
 mod rollups;
 mod sessions;
