@@ -1058,7 +1058,80 @@ export interface paths {
             cookie?: never;
         };
         /** The flow's saved versions, newest first (up to 50): to compare and to roll back to. */
-        get: operations["versions"];
+        get: operations["config_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Articles a page at a time, by id. */
+        get: operations["kb_list"];
+        put?: never;
+        /** Writes a new article (a draft unless a publisher says otherwise). */
+        post: operations["kb_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/articles/{article_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One article (the front line: published ones only). */
+        get: operations["kb_get"];
+        /**
+         * Saves the next version of an article, moving it to `status` when given (review,
+         *     published, archived) if the caller may.
+         */
+        put: operations["kb_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/articles/{article_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An article's versions, newest first (to compare any two). */
+        get: operations["kb_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Searches the knowledge base: ranked articles with their scores and snippets. */
+        get: operations["search"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2068,6 +2141,57 @@ export interface components {
             position?: boolean | null;
             /** @description Say the expected wait in minutes (default yes). */
             wait?: boolean | null;
+        };
+        ArticleBody: {
+            body: string;
+            category: string;
+            /** Format: int64 */
+            created_ms: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            owner_id?: number | null;
+            products: string[];
+            public: boolean;
+            questions: string[];
+            segments: string[];
+            /** @description `draft`, `review`, `published` or `archived`. */
+            status: string;
+            tags: string[];
+            title: string;
+            /** Format: int64 */
+            updated_ms: number;
+            valid_from?: string | null;
+            valid_to?: string | null;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description An article as written: new, or the next version of one. */
+        ArticleInputDto: {
+            /** @description The text (line breaks kept), up to 100,000 characters. */
+            body?: string;
+            /** @description Its place in the category tree: `水表/计量`. */
+            category: string;
+            products?: string[];
+            /** @description Whether the public (the FAQ page, the IVR, SMS) may see it once published. */
+            public?: boolean;
+            /** @description Questions it answers, as callers word them (searched with a boost). */
+            questions?: string[];
+            segments?: string[];
+            /** @description `draft` (the default), `review`, `published` or `archived`: where it goes. */
+            status?: string | null;
+            tags?: string[];
+            /** @description Up to 200 characters. */
+            title: string;
+            /** @description `2026-12-01`: the first and last days it holds. */
+            valid_from?: string | null;
+            valid_to?: string | null;
+            /**
+             * Format: int64
+             * @description The version this change was made on (required to change an article): a change on an
+             *     older one is refused (409).
+             */
+            version?: number | null;
         };
         AttachRecordingInput: {
             /** @description One of the order's calls. */
@@ -3706,6 +3830,15 @@ export interface components {
              */
             weekday?: number | null;
         };
+        SearchHit: {
+            /** Format: int64 */
+            id: number;
+            /** Format: float */
+            score: number;
+            /** @description The best part of the text, HTML-escaped, what matched in `<b>`. */
+            snippet: string;
+            title: string;
+        };
         /** @description Who is logged in, and what they may do. */
         SessionInfo: {
             /** @description Send back in `x-csrf-token` on every change made with the session cookie. */
@@ -4035,6 +4168,21 @@ export interface components {
              * Format: int64
              * @description The version you read: a stale one gets 409.
              */
+            version: number;
+        };
+        VersionBody: {
+            /** Format: int64 */
+            at_ms: number;
+            body: string;
+            /** Format: int64 */
+            by_user_id?: number | null;
+            category: string;
+            public: boolean;
+            questions: string[];
+            status: string;
+            tags: string[];
+            title: string;
+            /** Format: int64 */
             version: number;
         };
         /** @description The caller left a message. */
@@ -6870,7 +7018,7 @@ export interface operations {
             };
         };
     };
-    versions: {
+    config_versions: {
         parameters: {
             query?: never;
             header?: never;
@@ -6890,6 +7038,219 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    kb_list: {
+        parameters: {
+            query?: {
+                /** @description Only articles of this status. */
+                status?: string;
+                /** @description Articles with ids after this one (the last of the page before). */
+                after?: number;
+                /** @description 1 to 500 (100 when left out). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleBody"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    kb_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleInputDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    kb_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    kb_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleInputDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    kb_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionBody"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /** @description What to look for: Chinese, English or both; `"…"` or `「…」` for a phrase as written. */
+                q: string;
+                /** @description 1 to 50 (10 when left out). */
+                limit?: number;
+                /** @description Within this category or below it (`水表` or `水表/计量`). */
+                category?: string;
+                product?: string;
+                segment?: string;
+                /**
+                 * @description For those who write articles: `draft`, `review`, `published` or `archived`. Others
+                 *     always search published articles.
+                 */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchHit"][];
+                };
+            };
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -19,6 +19,7 @@ pub mod configure;
 mod error;
 pub mod floor;
 pub mod incidents;
+pub mod kb;
 pub mod live;
 pub mod ops;
 pub mod order_views;
@@ -85,6 +86,8 @@ struct Inner {
     files: OnceLock<std::path::PathBuf>,
     /// Each tenant's fold of the log into reports' rollups.
     reports: reports::Folds,
+    /// Each tenant's knowledge index.
+    kb: kb::Indexes,
 }
 
 impl App {
@@ -105,6 +108,7 @@ impl App {
             order_ids: orders::OrderIds::default(),
             files: OnceLock::new(),
             reports: reports::Folds::default(),
+            kb: kb::Indexes::default(),
         }))
     }
 

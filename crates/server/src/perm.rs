@@ -63,6 +63,12 @@ pub enum Perm {
     ListenRecordings,
     /// Reports (报表) and the glossary of their metrics: managers, team leads, quality.
     ViewReports,
+    /// Search and read the knowledge base (the front line: published articles only).
+    SearchKnowledge,
+    /// Write articles and send them for review: experts, team leads, administrators.
+    EditKnowledge,
+    /// Publish, archive and bring back articles: experts and administrators.
+    PublishKnowledge,
 }
 
 impl Perm {
@@ -96,6 +102,9 @@ impl Perm {
             Perm::AttachRecordings => "attach_recordings",
             Perm::ViewReports => "view_reports",
             Perm::ListenRecordings => "listen_recordings",
+            Perm::SearchKnowledge => "search_kb",
+            Perm::EditKnowledge => "edit_kb",
+            Perm::PublishKnowledge => "publish_kb",
         }
     }
 
@@ -138,6 +147,9 @@ pub fn grants(role: Role) -> &'static [Perm] {
             AttachRecordings,
             ViewReports,
             ListenRecordings,
+            SearchKnowledge,
+            EditKnowledge,
+            PublishKnowledge,
         ],
         // Team leads (班组长) take calls on a busy floor too.
         Role::Supervisor => &[
@@ -162,6 +174,8 @@ pub fn grants(role: Role) -> &'static [Perm] {
             AttachRecordings,
             ViewReports,
             ListenRecordings,
+            SearchKnowledge,
+            EditKnowledge,
         ],
         Role::Agent => &[
             Session,
@@ -173,6 +187,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewSettings,
             ViewOrders,
             WorkOrders,
+            SearchKnowledge,
         ],
         // Second-line experts (二线专家) take the calls agents pass them, and look back at
         // the calls they took (the call list shows an expert only their own).
@@ -190,6 +205,9 @@ pub fn grants(role: Role) -> &'static [Perm] {
             HandleOrders,
             AttachRecordings,
             ListenRecordings,
+            SearchKnowledge,
+            EditKnowledge,
+            PublishKnowledge,
         ],
         Role::QualityInspector => &[
             Session,
@@ -202,6 +220,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewOrders,
             ViewReports,
             ListenRecordings,
+            SearchKnowledge,
         ],
         // Finance and the other back-office departments see what the front line may not.
         Role::BackOffice => &[
@@ -215,6 +234,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewOrders,
             WorkOrders,
             HandleOrders,
+            SearchKnowledge,
         ],
         // Dealers see only the customers of their regions (and their leads, which arrive
         // with the leads module).

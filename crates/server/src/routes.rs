@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::api::{
     agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, incidents,
-    ivr_flows, orders, reports, saved_reports, session, settings, tenants, users,
+    ivr_flows, kb, orders, reports, saved_reports, session, settings, tenants, users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -1094,6 +1094,54 @@ pub fn table() -> Vec<Endpoint> {
             Some(ManageConfig),
             None,
             post(reports::rebuild),
+        ),
+        ep(
+            M::GET,
+            "/api/kb/search",
+            Some(SearchKnowledge),
+            None,
+            get(kb::search),
+        ),
+        ep(
+            M::GET,
+            "/api/kb/articles",
+            Some(SearchKnowledge),
+            None,
+            get(kb::list),
+        ),
+        ep(
+            M::POST,
+            "/api/kb/articles",
+            Some(EditKnowledge),
+            Some(
+                json!({ "title": "停水通知的查询", "category": "停水/计划停水",
+                         "body": "可在APP首页查看停水公告。", "tags": ["停水"] }),
+            ),
+            post(kb::create),
+        ),
+        ep(
+            M::GET,
+            "/api/kb/articles/{article_id}",
+            Some(SearchKnowledge),
+            None,
+            get(kb::get),
+        ),
+        ep(
+            M::PUT,
+            "/api/kb/articles/{article_id}",
+            Some(EditKnowledge),
+            Some(
+                json!({ "title": "水表计量异常的处理", "category": "水表/计量",
+                         "body": "先关闭所有用水点。", "version": 1, "status": "draft" }),
+            ),
+            put(kb::update),
+        ),
+        ep(
+            M::GET,
+            "/api/kb/articles/{article_id}/versions",
+            Some(EditKnowledge),
+            None,
+            get(kb::versions),
         ),
         ep(M::GET, "/api/cdrs", Some(ViewCalls), None, get(cdrs::list)),
         ep(

@@ -13,6 +13,7 @@ pub mod floor;
 pub mod imports;
 pub mod incidents;
 pub mod ivr_flows;
+pub mod kb;
 pub mod orders;
 pub mod reports;
 pub mod saved_reports;

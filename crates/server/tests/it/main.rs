@@ -10,6 +10,7 @@ mod events;
 mod floor;
 mod generated;
 mod imports;
+mod kb;
 mod ops;
 mod orders;
 mod reports;
@@ -50,6 +51,7 @@ pub struct Fixture {
     pub other_order: i64,
     /// A saved report (yesterday by queue), never produced.
     pub saved_report: i64,
+    pub article: i64,
 }
 
 #[allow(missing_debug_implementations)]
@@ -185,6 +187,33 @@ impl World {
                 .await
                 .unwrap();
             f.saved_report = saved.row.id;
+            // A published article (tenant B's marked, so a leak shows).
+            let article = app::kb::ArticleInput {
+                title: format!(
+                    "水表计量异常的处理{}",
+                    if tenant == 1 { B_MARKER } else { "" }
+                ),
+                category: "水表/计量".into(),
+                doc: app::kb::ArticleDoc {
+                    body: "用户反映水表走得快时，先请用户关闭所有用水点。".into(),
+                    ..app::kb::ArticleDoc::default()
+                },
+                ..app::kb::ArticleInput::default()
+            };
+            let a = world
+                .state
+                .app()
+                .save_article(
+                    f.tenant.id,
+                    None,
+                    &article,
+                    ::kb::Status::Published,
+                    f.users[&Role::Expert].id,
+                    true,
+                )
+                .await
+                .unwrap();
+            f.article = a.id;
         }
         world
     }
@@ -439,6 +468,7 @@ async fn fixture(
         order: 0,
         other_order: 0,
         saved_report: 0,
+        article: 0,
     }
 }
 
@@ -476,6 +506,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{incident_key}", format!("{}-burst", f.tenant.slug)),
         ("{file_id}", "1".to_string()),
         ("{saved_id}", f.saved_report.to_string()),
+        ("{article_id}", f.article.to_string()),
         ("{tenant_slug}", f.tenant.slug.clone()),
     ] {
         out = out.replace(name, &value);

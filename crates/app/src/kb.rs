@@ -1,0 +1,506 @@
+//! The knowledge base (知识库, issue 24): articles written by experts and the front line's
+//! leads, reviewed and published, each change a version; and their search.
+//!
+//! The store keeps the articles; each tenant's index is made from them on first use (after
+//! a restart too) and changed with every save under the tenant's lock, so a search sees a
+//! publish as soon as the save returns. Articles are indexed whatever their status (editors
+//! search drafts too); the front line's searches ask for published ones only.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kb::{Article, Hit, KbIndex, Search, Status, Weights};
+use serde::{Deserialize, Serialize};
+use store::{KbArticleRow, KbFields, KbVersionRow, TenantId, UserId};
+
+use crate::{App, AppError, AppResult};
+
+/// Each tenant's index, made on first use (under its lock, which saves take too).
+pub(crate) type Indexes =
+    std::sync::Mutex<HashMap<TenantId, Arc<tokio::sync::Mutex<Option<Arc<KbIndex>>>>>>;
+
+/// Bounds on what an article holds, checked before anything is written.
+pub const MAX_TITLE: usize = 200;
+pub const MAX_BODY: usize = 100_000;
+pub const MAX_LIST: usize = 50;
+pub const MAX_ITEM: usize = 200;
+pub const MAX_QUERY: usize = 200;
+
+/// What an article says besides its columns (the store's `doc`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ArticleDoc {
+    pub body: String,
+    pub tags: Vec<String>,
+    /// Questions it answers, as callers and agents word them.
+    pub questions: Vec<String>,
+    pub products: Vec<String>,
+    pub segments: Vec<String>,
+    /// The first and last days it holds (`2026-12-01`): a tariff's article expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<String>,
+}
+
+/// An article as written by a person: new, or the next version of one.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ArticleInput {
+    pub title: String,
+    pub category: String,
+    #[serde(default)]
+    pub public: bool,
+    #[serde(flatten)]
+    pub doc: ArticleDoc,
+}
+
+/// An article as read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleView {
+    pub id: i64,
+    pub version: i64,
+    pub title: String,
+    pub category: String,
+    pub status: String,
+    pub public: bool,
+    pub owner: Option<i64>,
+    #[serde(flatten)]
+    pub doc: ArticleDoc,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// One version of an article.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionView {
+    pub version: i64,
+    pub title: String,
+    pub category: String,
+    pub status: String,
+    pub public: bool,
+    #[serde(flatten)]
+    pub doc: ArticleDoc,
+    pub by_user: Option<i64>,
+    pub at_ms: i64,
+}
+
+/// A search as asked.
+#[derive(Debug, Clone, Default)]
+pub struct SearchAsk {
+    pub q: String,
+    pub limit: usize,
+    pub category: Option<String>,
+    pub product: Option<String>,
+    pub segment: Option<String>,
+    /// Only for those who edit; the front line always searches published articles.
+    pub status: Option<String>,
+    /// Only what the public may see (the FAQ page, the IVR, SMS).
+    pub public_only: bool,
+}
+
+fn doc_of(raw: &str) -> ArticleDoc {
+    // A document this version cannot read is shown empty rather than failing the list.
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+fn view(r: KbArticleRow) -> ArticleView {
+    ArticleView {
+        id: r.id,
+        version: r.version,
+        doc: doc_of(&r.doc),
+        title: r.title,
+        category: r.category,
+        status: r.status,
+        public: r.public,
+        owner: r.owner.map(|u| u.0),
+        created_ms: r.created_ms,
+        updated_ms: r.updated_ms,
+    }
+}
+
+fn indexed(r: &KbArticleRow) -> Article {
+    let d = doc_of(&r.doc);
+    Article {
+        id: r.id as u64,
+        title: r.title.clone(),
+        body: d.body,
+        category: r.category.clone(),
+        tags: d.tags,
+        questions: d.questions,
+        products: d.products,
+        segments: d.segments,
+        status: r.status.clone(),
+        public: r.public,
+    }
+}
+
+/// Text a person typed: no control characters but line breaks and tabs where allowed.
+fn clean(field: &str, s: &str, max: usize, lines: bool) -> AppResult<String> {
+    let s = s.trim();
+    if s.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    if s.chars()
+        .any(|c| c.is_control() && !(lines && matches!(c, '\n' | '\t' | '\r')))
+    {
+        return Err(AppError::invalid(
+            field,
+            "control characters are not allowed",
+        ));
+    }
+    Ok(s.to_string())
+}
+
+fn clean_list(field: &str, items: &[String]) -> AppResult<Vec<String>> {
+    if items.len() > MAX_LIST {
+        return Err(AppError::invalid(
+            field,
+            format!("at most {MAX_LIST} items"),
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for (i, s) in items.iter().enumerate() {
+        let s = clean(&format!("{field}[{i}]"), s, MAX_ITEM, false)?;
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// An article's input checked: each field named when wrong, nothing written.
+pub fn checked(a: &ArticleInput) -> AppResult<ArticleInput> {
+    let title = clean("title", &a.title, MAX_TITLE, false)?;
+    if title.is_empty() {
+        return Err(AppError::invalid("title", "required"));
+    }
+    let parts: Vec<String> = a
+        .category
+        .split('/')
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let category = clean("category", &parts.join("/"), MAX_ITEM, false)?;
+    if category.is_empty() {
+        return Err(AppError::invalid("category", "required, as 大类/小类"));
+    }
+    let body = clean("body", &a.doc.body, MAX_BODY, true)?;
+    let date = |field: &str, d: &Option<String>| -> AppResult<Option<String>> {
+        match d.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => Ok(None),
+            Some(d) => d
+                .parse::<jiff::civil::Date>()
+                .map(|x| Some(x.to_string()))
+                .map_err(|_| AppError::invalid(field, "a date as 2026-12-01")),
+        }
+    };
+    let valid_from = date("valid_from", &a.doc.valid_from)?;
+    let valid_to = date("valid_to", &a.doc.valid_to)?;
+    if let (Some(f), Some(t)) = (&valid_from, &valid_to)
+        && t < f
+    {
+        return Err(AppError::invalid("valid_to", "on or after valid_from"));
+    }
+    Ok(ArticleInput {
+        title,
+        category,
+        public: a.public,
+        doc: ArticleDoc {
+            body,
+            tags: clean_list("tags", &a.doc.tags)?,
+            questions: clean_list("questions", &a.doc.questions)?,
+            products: clean_list("products", &a.doc.products)?,
+            segments: clean_list("segments", &a.doc.segments)?,
+            valid_from,
+            valid_to,
+        },
+    })
+}
+
+impl App {
+    fn kb_slot(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<Option<Arc<KbIndex>>>> {
+        self.0
+            .kb
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(tenant)
+            .or_default()
+            .clone()
+    }
+
+    /// The tenant's index, made from the store if this is its first use.
+    async fn kb_index_locked(
+        &self,
+        tenant: TenantId,
+        slot: &mut Option<Arc<KbIndex>>,
+    ) -> AppResult<Arc<KbIndex>> {
+        if let Some(index) = slot {
+            return Ok(index.clone());
+        }
+        let scoped = self.store().scoped(tenant);
+        let mut articles = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = scoped.kb_articles(None, after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            articles.extend(
+                page.iter()
+                    .filter(|r| r.status != Status::Archived.as_str())
+                    .map(indexed),
+            );
+        }
+        let index = tokio::task::spawn_blocking(move || -> Result<KbIndex, kb::KbError> {
+            let index = KbIndex::new(Weights::default())?;
+            index.write(&articles, &[])?;
+            Ok(index)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let index = Arc::new(index);
+        *slot = Some(index.clone());
+        Ok(index)
+    }
+
+    /// Writes an article (a new one when `id` is `None`) at `status`, if the writer may move
+    /// it there, and puts it in the search index before returning.
+    pub async fn save_article(
+        &self,
+        tenant: TenantId,
+        id: Option<(i64, i64)>,
+        input: &ArticleInput,
+        status: Status,
+        by: UserId,
+        publisher: bool,
+    ) -> AppResult<ArticleView> {
+        let a = checked(input)?;
+        let slot = self.kb_slot(tenant);
+        let mut slot = slot.lock().await;
+        let index = self.kb_index_locked(tenant, &mut slot).await?;
+        let scoped = self.store().scoped(tenant);
+        let (owner, from) = match id {
+            None => (Some(by), Status::Draft),
+            Some((id, _)) => {
+                let now = scoped
+                    .kb_article(id)
+                    .await?
+                    .ok_or(AppError::NotFound("article"))?;
+                (
+                    now.owner,
+                    Status::parse(&now.status).unwrap_or(Status::Draft),
+                )
+            }
+        };
+        if !from.may_move(status, publisher) {
+            return Err(AppError::invalid(
+                "status",
+                format!(
+                    "an article {} cannot become {}{}",
+                    from.as_str(),
+                    status.as_str(),
+                    if publisher {
+                        ""
+                    } else {
+                        " by you: an expert publishes"
+                    }
+                ),
+            ));
+        }
+        let doc = serde_json::to_string(&a.doc).map_err(|e| AppError::Internal(e.to_string()))?;
+        let (id, expected) = match id {
+            Some((id, v)) => (Some(id), v),
+            None => (None, 0),
+        };
+        let (id, _) = scoped
+            .write_kb_article(
+                id,
+                expected,
+                &KbFields {
+                    title: &a.title,
+                    category: &a.category,
+                    status: status.as_str(),
+                    public: a.public,
+                    owner,
+                    doc: &doc,
+                },
+                Some(by),
+                self.now_ms(),
+            )
+            .await?;
+        let row = scoped
+            .kb_article(id)
+            .await?
+            .ok_or(AppError::NotFound("article"))?;
+        let (put, remove) = if status == Status::Archived {
+            (Vec::new(), vec![id as u64])
+        } else {
+            (vec![indexed(&row)], Vec::new())
+        };
+        let idx = index.clone();
+        tokio::task::spawn_blocking(move || idx.write(&put, &remove))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(view(row))
+    }
+
+    pub async fn article(&self, tenant: TenantId, id: i64) -> AppResult<ArticleView> {
+        self.store()
+            .scoped(tenant)
+            .kb_article(id)
+            .await?
+            .map(view)
+            .ok_or(AppError::NotFound("article"))
+    }
+
+    /// Articles a page at a time (by id after `after`), of `status` when given.
+    pub async fn articles(
+        &self,
+        tenant: TenantId,
+        status: Option<Status>,
+        after: i64,
+        limit: u32,
+    ) -> AppResult<Vec<ArticleView>> {
+        Ok(self
+            .store()
+            .scoped(tenant)
+            .kb_articles(status.map(Status::as_str), after, limit.clamp(1, 500))
+            .await?
+            .into_iter()
+            .map(view)
+            .collect())
+    }
+
+    pub async fn article_versions(&self, tenant: TenantId, id: i64) -> AppResult<Vec<VersionView>> {
+        let rows: Vec<KbVersionRow> = self.store().scoped(tenant).kb_versions(id).await?;
+        if rows.is_empty() {
+            return Err(AppError::NotFound("article"));
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| VersionView {
+                version: r.version,
+                doc: doc_of(&r.doc),
+                title: r.title,
+                category: r.category,
+                status: r.status,
+                public: r.public,
+                by_user: r.by_user.map(|u| u.0),
+                at_ms: r.at_ms,
+            })
+            .collect())
+    }
+
+    /// The articles that best answer `ask.q`, best first.
+    pub async fn search_articles(&self, tenant: TenantId, ask: &SearchAsk) -> AppResult<Vec<Hit>> {
+        if ask.q.chars().count() > MAX_QUERY {
+            return Err(AppError::invalid(
+                "q",
+                format!("at most {MAX_QUERY} characters"),
+            ));
+        }
+        if ask.limit == 0 || ask.limit > 50 {
+            return Err(AppError::invalid("limit", "from 1 to 50"));
+        }
+        let status = match ask.status.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(Status::parse(s).ok_or_else(|| {
+                AppError::invalid("status", "draft, review, published or archived")
+            })?),
+        };
+        let index = {
+            let slot = self.kb_slot(tenant);
+            let mut slot = slot.lock().await;
+            self.kb_index_locked(tenant, &mut slot).await?
+        };
+        let search = Search {
+            text: &ask.q,
+            limit: ask.limit,
+            category: ask.category.as_deref(),
+            product: ask.product.as_deref(),
+            segment: ask.segment.as_deref(),
+            status: status.map(Status::as_str),
+            public_only: ask.public_only,
+        };
+        index
+            .search(&search)
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_article_is_checked_field_by_field() {
+        let ok = ArticleInput {
+            title: " 水表计量异常的处理 ".into(),
+            category: " 水表 / 计量 /".into(),
+            doc: ArticleDoc {
+                body: "先关闭用水点。\n再看水表。".into(),
+                tags: vec!["水表".into(), "水表".into(), " ".into()],
+                valid_from: Some("2026-12-01".into()),
+                ..ArticleDoc::default()
+            },
+            ..ArticleInput::default()
+        };
+        let c = checked(&ok).unwrap();
+        assert_eq!(
+            (c.title.as_str(), c.category.as_str()),
+            ("水表计量异常的处理", "水表/计量")
+        );
+        assert_eq!(c.doc.tags, ["水表"]);
+        let field = |a: ArticleInput| match checked(&a) {
+            Err(AppError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(ArticleInput {
+                title: "".into(),
+                ..ok.clone()
+            }),
+            "title"
+        );
+        assert_eq!(
+            field(ArticleInput {
+                title: "a\0b".into(),
+                ..ok.clone()
+            }),
+            "title"
+        );
+        assert_eq!(
+            field(ArticleInput {
+                title: "长".repeat(201),
+                ..ok.clone()
+            }),
+            "title"
+        );
+        assert_eq!(
+            field(ArticleInput {
+                category: "/ /".into(),
+                ..ok.clone()
+            }),
+            "category"
+        );
+        let mut bad = ok.clone();
+        bad.doc.tags = vec!["x".into(); 51];
+        assert_eq!(field(bad), "tags");
+        let mut bad = ok.clone();
+        bad.doc.questions = vec!["ok".into(), "a\u{7}".into()];
+        assert_eq!(field(bad), "questions[1]");
+        let mut bad = ok.clone();
+        bad.doc.valid_to = Some("2026-11-30".into());
+        assert_eq!(field(bad), "valid_to");
+        let mut bad = ok.clone();
+        bad.doc.valid_from = Some("明天".into());
+        assert_eq!(field(bad), "valid_from");
+        let mut bad = ok;
+        bad.doc.body = "字".repeat(MAX_BODY + 1);
+        assert_eq!(field(bad), "body");
+    }
+}

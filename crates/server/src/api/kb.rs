@@ -1,0 +1,367 @@
+//! The knowledge base (知识库): articles written, reviewed and published, their versions,
+//! and search. Everyone of a tenant but dealers searches (the front line only published
+//! articles); supervisors and experts write; experts and administrators publish.
+
+use app::kb::{ArticleDoc, ArticleInput, ArticleView, SearchAsk, VersionView};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use kb::Status;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::perm::{Perm, allows};
+
+/// An article as written: new, or the next version of one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleInputDto {
+    /// Up to 200 characters.
+    pub title: String,
+    /// Its place in the category tree: `水表/计量`.
+    pub category: String,
+    /// The text (line breaks kept), up to 100,000 characters.
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Questions it answers, as callers word them (searched with a boost).
+    #[serde(default)]
+    pub questions: Vec<String>,
+    #[serde(default)]
+    pub products: Vec<String>,
+    #[serde(default)]
+    pub segments: Vec<String>,
+    /// `2026-12-01`: the first and last days it holds.
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    #[serde(default)]
+    pub valid_to: Option<String>,
+    /// Whether the public (the FAQ page, the IVR, SMS) may see it once published.
+    #[serde(default)]
+    pub public: bool,
+    /// `draft` (the default), `review`, `published` or `archived`: where it goes.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The version this change was made on (required to change an article): a change on an
+    /// older one is refused (409).
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleBody {
+    pub id: i64,
+    pub version: i64,
+    pub title: String,
+    pub category: String,
+    /// `draft`, `review`, `published` or `archived`.
+    pub status: String,
+    pub public: bool,
+    pub owner_id: Option<i64>,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub questions: Vec<String>,
+    pub products: Vec<String>,
+    pub segments: Vec<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionBody {
+    pub version: i64,
+    pub title: String,
+    pub category: String,
+    pub status: String,
+    pub public: bool,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub questions: Vec<String>,
+    pub by_user_id: Option<i64>,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    pub id: i64,
+    pub score: f32,
+    pub title: String,
+    /// The best part of the text, HTML-escaped, what matched in `<b>`.
+    pub snippet: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// What to look for: Chinese, English or both; `"…"` or `「…」` for a phrase as written.
+    pub q: String,
+    /// 1 to 50 (10 when left out).
+    pub limit: Option<usize>,
+    /// Within this category or below it (`水表` or `水表/计量`).
+    pub category: Option<String>,
+    pub product: Option<String>,
+    pub segment: Option<String>,
+    /// For those who write articles: `draft`, `review`, `published` or `archived`. Others
+    /// always search published articles.
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Only articles of this status.
+    pub status: Option<String>,
+    /// Articles with ids after this one (the last of the page before).
+    pub after: Option<i64>,
+    /// 1 to 500 (100 when left out).
+    pub limit: Option<u32>,
+}
+
+fn status_of(field: &str, s: Option<&str>) -> ApiResult<Option<Status>> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Status::parse(s)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(field, "draft, review, published or archived")),
+    }
+}
+
+fn body(a: ArticleView) -> ArticleBody {
+    ArticleBody {
+        id: a.id,
+        version: a.version,
+        title: a.title,
+        category: a.category,
+        status: a.status,
+        public: a.public,
+        owner_id: a.owner,
+        body: a.doc.body,
+        tags: a.doc.tags,
+        questions: a.doc.questions,
+        products: a.doc.products,
+        segments: a.doc.segments,
+        valid_from: a.doc.valid_from,
+        valid_to: a.doc.valid_to,
+        created_ms: a.created_ms,
+        updated_ms: a.updated_ms,
+    }
+}
+
+fn version_body(v: VersionView) -> VersionBody {
+    VersionBody {
+        version: v.version,
+        title: v.title,
+        category: v.category,
+        status: v.status,
+        public: v.public,
+        body: v.doc.body,
+        tags: v.doc.tags,
+        questions: v.doc.questions,
+        by_user_id: v.by_user,
+        at_ms: v.at_ms,
+    }
+}
+
+fn input(d: &ArticleInputDto) -> ArticleInput {
+    ArticleInput {
+        title: d.title.clone(),
+        category: d.category.clone(),
+        public: d.public,
+        doc: ArticleDoc {
+            body: d.body.clone(),
+            tags: d.tags.clone(),
+            questions: d.questions.clone(),
+            products: d.products.clone(),
+            segments: d.segments.clone(),
+            valid_from: d.valid_from.clone(),
+            valid_to: d.valid_to.clone(),
+        },
+    }
+}
+
+/// Whether the caller may publish (and archive) articles.
+fn publisher(caller: &Caller) -> bool {
+    allows(caller.user.role, Perm::PublishKnowledge)
+}
+
+/// Searches the knowledge base: ranked articles with their scores and snippets.
+#[utoipa::path(get, path = "/api/kb/search", tag = "kb", params(SearchParams),
+    responses((status = 200, body = [SearchHit]), (status = 400, body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> ApiResult<Json<Vec<SearchHit>>> {
+    let tenant = caller.tenant()?;
+    let writer = allows(caller.user.role, Perm::EditKnowledge);
+    let status = status_of("status", p.status.as_deref())?;
+    let status = if writer {
+        status
+    } else {
+        // The front line sees what is published, whatever it asks.
+        Some(Status::Published)
+    };
+    let hits = state
+        .app()
+        .search_articles(
+            tenant,
+            &SearchAsk {
+                q: p.q,
+                limit: p.limit.unwrap_or(10),
+                category: p.category,
+                product: p.product,
+                segment: p.segment,
+                status: status.map(|s| s.as_str().to_string()),
+                public_only: false,
+            },
+        )
+        .await?;
+    Ok(Json(
+        hits.into_iter()
+            .map(|h| SearchHit {
+                id: h.id as i64,
+                score: h.score,
+                title: h.title,
+                snippet: h.snippet,
+            })
+            .collect(),
+    ))
+}
+
+/// Articles a page at a time, by id.
+#[utoipa::path(get, path = "/api/kb/articles", tag = "kb", params(ListParams),
+    responses((status = 200, body = [ArticleBody]), (status = 400, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<Vec<ArticleBody>>> {
+    let tenant = caller.tenant()?;
+    let mut status = status_of("status", p.status.as_deref())?;
+    if !allows(caller.user.role, Perm::EditKnowledge) {
+        status = Some(Status::Published);
+    }
+    let all = state
+        .app()
+        .articles(tenant, status, p.after.unwrap_or(0), p.limit.unwrap_or(100))
+        .await?;
+    Ok(Json(all.into_iter().map(body).collect()))
+}
+
+/// One article (the front line: published ones only).
+#[utoipa::path(get, path = "/api/kb/articles/{article_id}", tag = "kb",
+    params(("article_id" = i64, Path)),
+    responses((status = 200, body = ArticleBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ArticleBody>> {
+    let tenant = caller.tenant()?;
+    let a = state.app().article(tenant, id).await?;
+    if a.status != Status::Published.as_str() && !allows(caller.user.role, Perm::EditKnowledge) {
+        return Err(app::AppError::NotFound("article").into());
+    }
+    Ok(Json(body(a)))
+}
+
+/// Writes a new article (a draft unless a publisher says otherwise).
+#[utoipa::path(post, path = "/api/kb/articles", tag = "kb", request_body = ArticleInputDto,
+    responses((status = 201, body = ArticleBody), (status = 400, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(d): ApiJson<ArticleInputDto>,
+) -> ApiResult<(StatusCode, Json<ArticleBody>)> {
+    let tenant = caller.tenant()?;
+    let status = status_of("status", d.status.as_deref())?.unwrap_or(Status::Draft);
+    let a = state
+        .app()
+        .save_article(
+            tenant,
+            None,
+            &input(&d),
+            status,
+            caller.user.id,
+            publisher(&caller),
+        )
+        .await?;
+    super::audit(
+        &state,
+        &caller,
+        "kb.save",
+        "article",
+        a.id,
+        json!({ "version": a.version, "status": a.status, "title": a.title }),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(body(a))))
+}
+
+/// Saves the next version of an article, moving it to `status` when given (review,
+/// published, archived) if the caller may.
+#[utoipa::path(put, path = "/api/kb/articles/{article_id}", tag = "kb",
+    params(("article_id" = i64, Path)),
+    request_body = ArticleInputDto,
+    responses((status = 200, body = ArticleBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(d): ApiJson<ArticleInputDto>,
+) -> ApiResult<Json<ArticleBody>> {
+    let tenant = caller.tenant()?;
+    let version = d.version.ok_or_else(|| {
+        ApiError::invalid("version", "required: the version this change was made on")
+    })?;
+    let now = state.app().article(tenant, id).await?;
+    let status = match status_of("status", d.status.as_deref())? {
+        Some(s) => s,
+        None => Status::parse(&now.status).unwrap_or(Status::Draft),
+    };
+    let a = state
+        .app()
+        .save_article(
+            tenant,
+            Some((id, version)),
+            &input(&d),
+            status,
+            caller.user.id,
+            publisher(&caller),
+        )
+        .await?;
+    super::audit(
+        &state,
+        &caller,
+        "kb.save",
+        "article",
+        a.id,
+        json!({ "version": a.version, "status": a.status, "from": now.status }),
+    )
+    .await?;
+    Ok(Json(body(a)))
+}
+
+/// An article's versions, newest first (to compare any two).
+#[utoipa::path(get, path = "/api/kb/articles/{article_id}/versions", tag = "kb",
+    params(("article_id" = i64, Path)),
+    responses((status = 200, body = [VersionBody]), (status = 404, body = ErrorBody)))]
+pub async fn versions(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<VersionBody>>> {
+    let tenant = caller.tenant()?;
+    let all = state.app().article_versions(tenant, id).await?;
+    Ok(Json(all.into_iter().map(version_body).collect()))
+}
