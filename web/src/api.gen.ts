@@ -1106,6 +1106,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/kb/articles/{article_id}/solved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * "This solved it": the article answered a contact. What was searched becomes one of its
+         *     learned questions, so it rises for questions like it.
+         */
+        post: operations["solved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/kb/articles/{article_id}/versions": {
         parameters: {
             query?: never;
@@ -1115,6 +1135,23 @@ export interface paths {
         };
         /** An article's versions, newest first (to compare any two). */
         get: operations["kb_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/misses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Searches that found nothing, the most asked first: what the experts should write. */
+        get: operations["misses"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3180,6 +3217,16 @@ export interface components {
             /** @description `count`, `ratio` (0–1), `seconds` or `score` (1–5). */
             unit: string;
         };
+        MissBody: {
+            /**
+             * Format: int64
+             * @description Times it was searched and found nothing.
+             */
+            count: number;
+            /** Format: int64 */
+            last_ms: number;
+            query: string;
+        };
         /** @description A new work order. */
         NewOrderInput: {
             address?: string;
@@ -3935,6 +3982,12 @@ export interface components {
              * @description 0–99.
              */
             warn_percent?: number;
+        };
+        SolvedInput: {
+            /** @description The call it solved, when there was one. */
+            call_id?: string | null;
+            /** @description What was searched before this article was found (it becomes a learned question). */
+            query?: string;
         };
         /** @description A report's parameters, as `/api/reports` takes them, with a range relative to the run. */
         SpecDto: {
@@ -7190,6 +7243,45 @@ export interface operations {
             };
         };
     };
+    solved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SolvedInput"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     kb_versions: {
         parameters: {
             query?: never;
@@ -7215,6 +7307,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    misses: {
+        parameters: {
+            query?: {
+                /** @description The last this many days (30 when left out; at most 366). */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MissBody"][];
                 };
             };
         };

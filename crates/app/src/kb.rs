@@ -26,6 +26,13 @@ pub const MAX_LIST: usize = 50;
 pub const MAX_ITEM: usize = 200;
 pub const MAX_QUERY: usize = 200;
 
+/// How long what agents searched before an article solved a contact stays one of its
+/// learned questions: ranking learns from use and forgets what is no longer asked.
+pub const LEARN_MS: i64 = 90 * 86_400_000;
+
+/// Learned questions an article keeps at most (the most used).
+pub const LEARNED: usize = 20;
+
 /// What an article says besides its columns (the store's `doc`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -118,20 +125,32 @@ fn view(r: KbArticleRow) -> ArticleView {
     }
 }
 
-fn indexed(r: &KbArticleRow) -> Article {
+/// An article as indexed: its written questions, and those learnt from use.
+fn indexed(r: &KbArticleRow, learned: &[String]) -> Article {
     let d = doc_of(&r.doc);
+    let mut questions = d.questions;
+    questions.extend(learned.iter().cloned());
     Article {
         id: r.id as u64,
         title: r.title.clone(),
         body: d.body,
         category: r.category.clone(),
         tags: d.tags,
-        questions: d.questions,
+        questions,
         products: d.products,
         segments: d.segments,
         status: r.status.clone(),
         public: r.public,
     }
+}
+
+/// A query as typed, with control characters as spaces and the ends trimmed.
+fn plain(q: &str) -> String {
+    q.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Text a person typed: no control characters but line breaks and tabs where allowed.
@@ -231,6 +250,27 @@ impl App {
             .clone()
     }
 
+    /// What was searched before each article solved contacts lately, the most used first.
+    async fn learned(
+        &self,
+        tenant: TenantId,
+        article: Option<i64>,
+    ) -> AppResult<HashMap<i64, Vec<String>>> {
+        let rows = self
+            .store()
+            .scoped(tenant)
+            .kb_solutions_since(self.now_ms() - LEARN_MS, article)
+            .await?;
+        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+        for (id, q, _) in rows {
+            let qs = out.entry(id).or_default();
+            if qs.len() < LEARNED {
+                qs.push(q);
+            }
+        }
+        Ok(out)
+    }
+
     /// The tenant's index, made from the store if this is its first use.
     async fn kb_index_locked(
         &self,
@@ -241,6 +281,7 @@ impl App {
             return Ok(index.clone());
         }
         let scoped = self.store().scoped(tenant);
+        let learned = self.learned(tenant, None).await?;
         let mut articles = Vec::new();
         let mut after = 0;
         loop {
@@ -250,7 +291,7 @@ impl App {
             articles.extend(
                 page.iter()
                     .filter(|r| r.status != Status::Archived.as_str())
-                    .map(indexed),
+                    .map(|r| indexed(r, learned.get(&r.id).map_or(&[], Vec::as_slice))),
             );
         }
         let index = tokio::task::spawn_blocking(move || -> Result<KbIndex, kb::KbError> {
@@ -331,21 +372,83 @@ impl App {
                 self.now_ms(),
             )
             .await?;
-        let row = scoped
+        let row = self.reindex(tenant, &index, id).await?;
+        Ok(view(row))
+    }
+
+    /// Puts an article in the index as the store has it now (out, when archived).
+    async fn reindex(
+        &self,
+        tenant: TenantId,
+        index: &Arc<KbIndex>,
+        id: i64,
+    ) -> AppResult<KbArticleRow> {
+        let row = self
+            .store()
+            .scoped(tenant)
             .kb_article(id)
             .await?
             .ok_or(AppError::NotFound("article"))?;
-        let (put, remove) = if status == Status::Archived {
+        let (put, remove) = if row.status == Status::Archived.as_str() {
             (Vec::new(), vec![id as u64])
         } else {
-            (vec![indexed(&row)], Vec::new())
+            let learned = self.learned(tenant, Some(id)).await?;
+            let learned = learned.get(&id).map_or(&[][..], Vec::as_slice);
+            (vec![indexed(&row, learned)], Vec::new())
         };
         let idx = index.clone();
         tokio::task::spawn_blocking(move || idx.write(&put, &remove))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(view(row))
+        Ok(row)
+    }
+
+    /// "This solved it": the published article `id` answered a contact (the call, when
+    /// there was one) after `query` was searched; the query becomes one of its learned
+    /// questions at once.
+    pub async fn mark_solved(
+        &self,
+        tenant: TenantId,
+        id: i64,
+        call_id: Option<&str>,
+        query: &str,
+        by: UserId,
+    ) -> AppResult<()> {
+        let query = clean("query", &plain(query), MAX_QUERY, false)?;
+        let call_id = match call_id.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => Some(clean("call_id", c, 100, false)?),
+            None => None,
+        };
+        let slot = self.kb_slot(tenant);
+        let mut slot = slot.lock().await;
+        let index = self.kb_index_locked(tenant, &mut slot).await?;
+        let scoped = self.store().scoped(tenant);
+        let now = scoped
+            .kb_article(id)
+            .await?
+            .ok_or(AppError::NotFound("article"))?;
+        if now.status != Status::Published.as_str() {
+            return Err(AppError::NotFound("article"));
+        }
+        scoped
+            .add_kb_solution(id, call_id.as_deref(), &query, Some(by), self.now_ms())
+            .await?;
+        if !query.is_empty() {
+            self.reindex(tenant, &index, id).await?;
+        }
+        Ok(())
+    }
+
+    /// Searches that found nothing in the last `days`, the most asked first: (text, times,
+    /// last asked).
+    pub async fn kb_misses(
+        &self,
+        tenant: TenantId,
+        days: u32,
+    ) -> AppResult<Vec<(String, i64, i64)>> {
+        let since = self.now_ms() - i64::from(days.clamp(1, 366)) * 86_400_000;
+        Ok(self.store().scoped(tenant).kb_misses(since, 200).await?)
     }
 
     pub async fn article(&self, tenant: TenantId, id: i64) -> AppResult<ArticleView> {
@@ -395,9 +498,11 @@ impl App {
             .collect())
     }
 
-    /// The articles that best answer `ask.q`, best first.
+    /// The articles that best answer `ask.q`, best first. A search that finds nothing is
+    /// counted for the experts.
     pub async fn search_articles(&self, tenant: TenantId, ask: &SearchAsk) -> AppResult<Vec<Hit>> {
-        if ask.q.chars().count() > MAX_QUERY {
+        let q = plain(&ask.q);
+        if q.chars().count() > MAX_QUERY {
             return Err(AppError::invalid(
                 "q",
                 format!("at most {MAX_QUERY} characters"),
@@ -418,7 +523,7 @@ impl App {
             self.kb_index_locked(tenant, &mut slot).await?
         };
         let search = Search {
-            text: &ask.q,
+            text: &q,
             limit: ask.limit,
             category: ask.category.as_deref(),
             product: ask.product.as_deref(),
@@ -426,9 +531,24 @@ impl App {
             status: status.map(Status::as_str),
             public_only: ask.public_only,
         };
-        index
+        let hits = index
             .search(&search)
-            .map_err(|e| AppError::Internal(e.to_string()))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if hits.is_empty() && !q.is_empty() && !ask.public_only {
+            // Best effort: a search is answered even if its miss cannot be counted.
+            if let Err(e) = self
+                .store()
+                .scoped(tenant)
+                .add_kb_miss(&q, self.now_ms())
+                .await
+            {
+                tracing::warn!(
+                    tenant = tenant.0,
+                    "a search that found nothing was not counted: {e}"
+                );
+            }
+        }
+        Ok(hits)
     }
 }
 

@@ -315,6 +315,14 @@ impl KbIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// The bytes the index takes (its segments, in memory).
+    pub fn size_bytes(&self) -> u64 {
+        self.reader
+            .searcher()
+            .space_usage()
+            .map_or(0, |u| u.total().get_bytes())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

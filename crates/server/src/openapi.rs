@@ -53,7 +53,8 @@ use crate::api::{
         crate::api::saved_reports::files, crate::api::saved_reports::download,
         cdrs::trail, cdrs::recording,
         crate::api::kb::search, crate::api::kb::list, crate::api::kb::get, crate::api::kb::create,
-        crate::api::kb::update, crate::api::kb::versions,
+        crate::api::kb::update, crate::api::kb::versions, crate::api::kb::solved,
+        crate::api::kb::misses,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any

@@ -1137,6 +1137,20 @@ pub fn table() -> Vec<Endpoint> {
             put(kb::update),
         ),
         ep(
+            M::POST,
+            "/api/kb/articles/{article_id}/solved",
+            Some(SearchKnowledge),
+            Some(json!({ "query": "水表走得快", "call_id": "call-1" })),
+            post(kb::solved),
+        ),
+        ep(
+            M::GET,
+            "/api/kb/misses",
+            Some(EditKnowledge),
+            None,
+            get(kb::misses),
+        ),
+        ep(
             M::GET,
             "/api/kb/articles/{article_id}/versions",
             Some(EditKnowledge),

@@ -218,4 +218,93 @@ impl TenantStore<'_> {
             .map(version_from)
             .collect())
     }
+
+    /// Records that `article_id` solved a contact after searching `query`.
+    pub async fn add_kb_solution(
+        &self,
+        article_id: i64,
+        call_id: Option<&str>,
+        query: &str,
+        by: Option<UserId>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO kb_solutions (tenant_id, article_id, call_id, query, user_id, at) \
+                   SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS \
+                   (SELECT 1 FROM kb_articles WHERE tenant_id = $1 AND id = $2)";
+        let done = on_db!(self.store, pool => sqlx::query(sql)
+            .bind(self.tenant.0)
+            .bind(article_id)
+            .bind(call_id)
+            .bind(query)
+            .bind(by.map(|u| u.0))
+            .bind(now_ms)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound { what: "article" });
+        }
+        Ok(())
+    }
+
+    /// What was searched before articles solved contacts since `since_ms`, as (article,
+    /// query, how many times), the most used first, of `article_id` only when given.
+    pub async fn kb_solutions_since(
+        &self,
+        since_ms: i64,
+        article_id: Option<i64>,
+    ) -> Result<Vec<(i64, String, i64)>, StoreError> {
+        let sql = "SELECT article_id, query, COUNT(*) AS n FROM kb_solutions \
+                   WHERE tenant_id = $1 AND at >= $2 AND ($3 = 0 OR article_id = $3) \
+                   GROUP BY article_id, query ORDER BY article_id, n DESC, query";
+        on_db!(self.store, pool => {
+            let rows = sqlx::query(sql)
+                .bind(self.tenant.0)
+                .bind(since_ms)
+                .bind(article_id.unwrap_or(0))
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| Ok((r.int("article_id")?, r.text("query")?, r.int("n")?)))
+                .collect()
+        })
+    }
+
+    /// Counts a search that found nothing.
+    pub async fn add_kb_miss(&self, query: &str, now_ms: i64) -> Result<(), StoreError> {
+        let sql = "INSERT INTO kb_misses (tenant_id, query, count, first_at, last_at) \
+                   VALUES ($1, $2, 1, $3, $3) ON CONFLICT (tenant_id, query) \
+                   DO UPDATE SET count = kb_misses.count + 1, last_at = $3";
+        on_db!(self.store, pool => {
+            sqlx::query(sql)
+                .bind(self.tenant.0)
+                .bind(query)
+                .bind(now_ms)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Searches that found nothing since `since_ms`, the most asked first: (text, count,
+    /// last asked).
+    pub async fn kb_misses(
+        &self,
+        since_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        let sql = "SELECT query, count, last_at FROM kb_misses WHERE tenant_id = $1 \
+                   AND last_at >= $2 ORDER BY count DESC, last_at DESC LIMIT $3";
+        on_db!(self.store, pool => {
+            let rows = sqlx::query(sql)
+                .bind(self.tenant.0)
+                .bind(since_ms)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| Ok((r.text("query")?, r.int("count")?, r.int("last_at")?)))
+                .collect()
+        })
+    }
 }

@@ -365,3 +365,77 @@ pub async fn versions(
     let all = state.app().article_versions(tenant, id).await?;
     Ok(Json(all.into_iter().map(version_body).collect()))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SolvedInput {
+    /// What was searched before this article was found (it becomes a learned question).
+    #[serde(default)]
+    pub query: String,
+    /// The call it solved, when there was one.
+    #[serde(default)]
+    pub call_id: Option<String>,
+}
+
+/// "This solved it": the article answered a contact. What was searched becomes one of its
+/// learned questions, so it rises for questions like it.
+#[utoipa::path(post, path = "/api/kb/articles/{article_id}/solved", tag = "kb",
+    params(("article_id" = i64, Path)),
+    request_body = SolvedInput,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn solved(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<SolvedInput>,
+) -> ApiResult<StatusCode> {
+    let tenant = caller.tenant()?;
+    state
+        .app()
+        .mark_solved(
+            tenant,
+            id,
+            input.call_id.as_deref(),
+            &input.query,
+            caller.user.id,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissBody {
+    pub query: String,
+    /// Times it was searched and found nothing.
+    pub count: i64,
+    pub last_ms: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MissParams {
+    /// The last this many days (30 when left out; at most 366).
+    pub days: Option<u32>,
+}
+
+/// Searches that found nothing, the most asked first: what the experts should write.
+#[utoipa::path(get, path = "/api/kb/misses", tag = "kb", params(MissParams),
+    responses((status = 200, body = [MissBody])))]
+pub async fn misses(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<MissParams>,
+) -> ApiResult<Json<Vec<MissBody>>> {
+    let tenant = caller.tenant()?;
+    let all = state.app().kb_misses(tenant, p.days.unwrap_or(30)).await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|(query, count, last_ms)| MissBody {
+                query,
+                count,
+                last_ms,
+            })
+            .collect(),
+    ))
+}

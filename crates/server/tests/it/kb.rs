@@ -106,6 +106,37 @@ fn issue_24_an_article_reaches_the_front_line_when_published() {
             ids(&search(agent.clone(), "水费怎么算").await).first(),
             Some(&id)
         );
+        // "This solved it" after a search worded otherwise: that wording finds it first from
+        // then on.
+        let before = search(agent.clone(), "越来越贵了").await;
+        assert!(!ids(&before).contains(&id), "{before}");
+        let (s, v) = w
+            .call(
+                Method::POST,
+                &format!("/api/kb/articles/{id}/solved"),
+                Some(&agent),
+                Some(json!({ "query": "越来越贵了", "call_id": "call-9" })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        assert_eq!(
+            ids(&search(agent.clone(), "越来越贵了").await).first(),
+            Some(&id)
+        );
+        // Searches that found nothing are counted for the experts (control characters as
+        // spaces).
+        for _ in 0..2 {
+            search(agent.clone(), "zzqx\u{0}").await;
+        }
+        let (s, v) = w
+            .call(Method::GET, "/api/kb/misses", Some(&expert), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            (v[0]["query"].as_str(), v[0]["count"].as_i64()),
+            (Some("zzqx"), Some(2)),
+            "{v}"
+        );
         // Every version kept, newest first, with who wrote it.
         let (s, v) = w
             .call(

@@ -31,3 +31,27 @@ CREATE TABLE kb_versions (
     at          BIGINT NOT NULL,
     PRIMARY KEY (article_id, version)
 );
+
+-- "This solved it": the article an agent used on a contact, with what they had searched. Those
+-- searches become the article's learned questions (the recent ones: ranking learns from use
+-- and forgets), and the marks feed first-contact resolution.
+CREATE TABLE kb_solutions (
+    id          BIGSERIAL PRIMARY KEY,
+    tenant_id   BIGINT NOT NULL REFERENCES tenants (id),
+    article_id  BIGINT NOT NULL REFERENCES kb_articles (id) ON DELETE CASCADE,
+    call_id     TEXT,
+    query       TEXT NOT NULL,
+    user_id     BIGINT,
+    at          BIGINT NOT NULL
+);
+CREATE INDEX kb_solutions_recent ON kb_solutions (tenant_id, at);
+
+-- Searches that found nothing, one row per text, counted: what the experts should write.
+CREATE TABLE kb_misses (
+    tenant_id   BIGINT NOT NULL REFERENCES tenants (id),
+    query       TEXT NOT NULL,
+    count       BIGINT NOT NULL,
+    first_at    BIGINT NOT NULL,
+    last_at     BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, query)
+);

@@ -109,5 +109,42 @@ fn issue_24_articles_keep_every_version() {
             "{theirs:?}"
         );
         assert_eq!(ta.kb_article(id).await.unwrap().unwrap().version, 2);
+        // What solved contacts, counted by what was searched; not another tenant's article.
+        for (q, at) in [
+            ("水表走得快", 100),
+            ("水表走得快", 110),
+            ("表转个不停", 120),
+        ] {
+            ta.add_kb_solution(id, Some("call-1"), q, Some(UserId(3)), at)
+                .await
+                .unwrap();
+        }
+        ta.add_kb_solution(id2, None, "停水了", None, 50)
+            .await
+            .unwrap();
+        assert_eq!(
+            ta.kb_solutions_since(100, None).await.unwrap(),
+            [(id, "水表走得快".into(), 2), (id, "表转个不停".into(), 1)]
+        );
+        assert_eq!(
+            ta.kb_solutions_since(0, Some(id2)).await.unwrap(),
+            [(id2, "停水了".into(), 1)]
+        );
+        let theirs = tb.add_kb_solution(id, None, "x", None, 130).await;
+        assert!(
+            matches!(theirs, Err(StoreError::NotFound { .. })),
+            "{theirs:?}"
+        );
+        assert!(tb.kb_solutions_since(0, None).await.unwrap().is_empty());
+        // Searches that found nothing, counted per text.
+        for at in [200, 210] {
+            ta.add_kb_miss("水表井盖丢了", at).await.unwrap();
+        }
+        ta.add_kb_miss("😀", 220).await.unwrap();
+        tb.add_kb_miss("水表井盖丢了", 230).await.unwrap();
+        let misses = ta.kb_misses(0, 10).await.unwrap();
+        assert_eq!(misses[0], ("水表井盖丢了".to_string(), 2, 210));
+        assert_eq!(misses.len(), 2);
+        assert_eq!(ta.kb_misses(215, 10).await.unwrap().len(), 1);
     });
 }
