@@ -4,7 +4,7 @@ import { createI18n } from 'vue-i18n'
 
 const zh = {
   app: { name: 'Hotline 呼叫中心', logout: '退出', language: 'English', stale: '连接已断开，正在重连…数据可能不是最新的', reconnected: '已重新连接' },
-  nav: { orders: '工单', crew: '外勤', desktop: '座席工作台', floor: '现场管理', wallboard: '大屏', admin: '系统管理', customers: '客户', calls: '通话记录', tenants: '租户', dealer: '我的客户', incidents: '突发事件', reports: '报表', glossary: '指标口径', ranking: '星级排名', monthly: '运营月报', savedReports: '报表订阅' },
+  nav: { orders: '工单', crew: '外勤', desktop: '座席工作台', floor: '现场管理', wallboard: '大屏', admin: '系统管理', customers: '客户', calls: '通话记录', tenants: '租户', dealer: '我的客户', incidents: '突发事件', reports: '报表', glossary: '指标口径', ranking: '星级排名', monthly: '运营月报', savedReports: '报表订阅', knowledge: '知识库' },
   login: {
     title: '登录', tenant: '租户', username: '用户名', password: '密码', submit: '登录',
     failed: '用户名或密码不正确', locked: '登录失败次数过多，请稍后再试',
@@ -290,6 +290,16 @@ const zh = {
     rules: '计数规则',
     rulesText: '来电计入其到达时所在的半小时，日期按本中心时区划分。溢出的来电在到达的队列计为进线（并计为从该队列溢出），在结束的队列也计为进线，来电结果计在结束的队列；全中心只计一次。转接来电的后段在转入处计为转入，连同其通话时长，从不计为新的来电。座席处于某一状态的时长按其跨越的各个半小时分摊。比率从不存储：修改公式或时长对历史数据同样生效。',
   },
+  kb: {
+    placeholder: '搜索知识库：问题、关键词或“短语”', intro: '输入来电人说的话即可，繁体、错别字和英文混写也能找到；按 ↑↓ 选择，回车打开。',
+    none: '没有找到相关文章，已记录给专家。', solved: '这解决了问题', solvedDone: '已记为本次解决方案', validTo: '有效期至 {d}',
+    status: { draft: '草稿', review: '待审核', published: '已发布', archived: '已归档' }, statusLabel: '状态', all: '全部',
+    new: '新建文章', edit: '编辑', editTitle: '编辑文章（当前 v{v}）', title: '标题', category: '分类', categoryHint: '大类/小类，如 水表/计量', body: '正文',
+    tags: '标签', tagsHint: '用逗号分隔', questions: '常见问法', questionsHint: '每行一种来电人的问法', valid: '有效期', validFrom: '生效日期', validToHint: '失效日期',
+    public: '公开', publicHelp: '发布后在对外的常见问题页、IVR 和短信中可见', save: '保存', cancel: '取消', saved: '已保存为 v{v}',
+    versions: '历史版本', diff: '与上一版对比', more: '加载更多', misses: '无结果的搜索', missesHelp: '坐席搜索过但没有找到答案的问题，按次数排序：请补充文章。',
+    noMisses: '暂无', query: '搜索内容', times: '次数', write: '写文章', open: '知识库',
+  },
   saved: {
     title: '报表订阅', save: '保存为订阅', newTitle: '保存为报表订阅', editTitle: '编辑报表订阅',
     intro: '保存好的报表可以随时生成文件，也可以每天、每周或每月按时自动生成；时间范围按生成的那天计算（如“上月”）。生成的文件保存在服务器上，每个订阅保留最近 100 个。',
@@ -345,7 +355,7 @@ type Messages = typeof zh
 
 const en: Messages = {
   app: { name: 'Hotline contact center', logout: 'Log out', language: '中文', stale: 'Disconnected, reconnecting… data may be out of date', reconnected: 'Reconnected' },
-  nav: { orders: 'Work orders', crew: 'Field', desktop: 'Agent desktop', floor: 'Floor', wallboard: 'Wallboard', admin: 'Administration', customers: 'Customers', calls: 'Calls', tenants: 'Tenants', dealer: 'My customers', incidents: 'Incidents', reports: 'Reports', glossary: 'Metrics', ranking: 'Star ranking', monthly: 'Monthly report', savedReports: 'Saved reports' },
+  nav: { orders: 'Work orders', crew: 'Field', desktop: 'Agent desktop', floor: 'Floor', wallboard: 'Wallboard', admin: 'Administration', customers: 'Customers', calls: 'Calls', tenants: 'Tenants', dealer: 'My customers', incidents: 'Incidents', reports: 'Reports', glossary: 'Metrics', ranking: 'Star ranking', monthly: 'Monthly report', savedReports: 'Saved reports', knowledge: 'Knowledge' },
   login: {
     title: 'Log in', tenant: 'Tenant', username: 'User name', password: 'Password', submit: 'Log in',
     failed: 'Wrong user name or password', locked: 'Too many failed attempts; try again later',
@@ -630,6 +640,16 @@ const en: Messages = {
     },
     rules: 'Counting rules',
     rulesText: "A call counts in the half hour it arrived in, in the tenant's time zone's days. An overflowed call is offered in the queue it arrived in (and flows out of it) and in the queue it ended in, where its outcome counts; the center counts it once. A transferred call's later part counts as transferred in where it lands, with its talk, never as a new contact. Agents' time in a state is split across the half hours it spans. Ratios are never stored: a change of formula or threshold applies to past data too.",
+  },
+  kb: {
+    placeholder: 'Search knowledge: a question, keywords or a "phrase"', intro: 'Type what the caller says; traditional characters, typos and mixed English are found too. ↑↓ to choose, Enter to open.',
+    none: 'Nothing found; the experts have been told.', solved: 'This solved it', solvedDone: 'Recorded as this contact\'s solution', validTo: 'valid until {d}',
+    status: { draft: 'Draft', review: 'In review', published: 'Published', archived: 'Archived' }, statusLabel: 'Status', all: 'All',
+    new: 'New article', edit: 'Edit', editTitle: 'Edit article (now v{v})', title: 'Title', category: 'Category', categoryHint: 'Group/subgroup, e.g. Meters/Metering', body: 'Text',
+    tags: 'Tags', tagsHint: 'Separated by commas', questions: 'Questions', questionsHint: 'One way a caller asks it per line', valid: 'Valid', validFrom: 'From', validToHint: 'Until',
+    public: 'Public', publicHelp: 'Once published, shown on the public FAQ page, in the IVR and by SMS', save: 'Save', cancel: 'Cancel', saved: 'Saved as v{v}',
+    versions: 'Versions', diff: 'Compare with the one before', more: 'More', misses: 'Searches that found nothing', missesHelp: 'What agents searched for and did not find, most asked first: articles to write.',
+    noMisses: 'None', query: 'Searched for', times: 'Times', write: 'Write', open: 'Knowledge',
   },
   saved: {
     title: 'Saved reports', save: 'Save report', newTitle: 'Save this report', editTitle: 'Edit the saved report',

@@ -25,6 +25,7 @@ export const router = createRouter({
     { path: '/reports/glossary', component: () => import('./views/Glossary.vue'), meta: { perm: 'view_reports' } },
     { path: '/reports/ranking', component: () => import('./views/Ranking.vue'), meta: { perm: 'view_reports' } },
     { path: '/reports/monthly', component: () => import('./views/MonthlyReport.vue'), meta: { perm: 'view_reports' } },
+    { path: '/kb', component: () => import('./views/Knowledge.vue'), meta: { perm: 'search_kb' } },
     { path: '/reports/saved', component: () => import('./views/SavedReports.vue'), meta: { perm: 'view_reports' } },
     { path: '/tenants', component: () => import('./views/Tenants.vue'), meta: { perm: 'manage_tenants' } },
     { path: '/dealer', component: () => import('./views/Dealer.vue'), meta: { perm: 'dealer_customers' } },
