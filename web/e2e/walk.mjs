@@ -26,6 +26,9 @@
 //    queue, drills into a queue, exports the table, opens the calls behind a count (and one
 //    call's trail), sees this month's star ranking, monthly report and saved reports, and
 //    reads the service-level formula in force on the glossary page.
+// 9. Knowledge: during step 4's call the agent opens the knowledge base with Alt+K, finds
+//    the article from the caller's words and marks it as the solution; later the expert edits
+//    it and the agent's next search finds the change.
 //
 // Usage: node e2e/walk.mjs [path/to/hotline]   (from web/; the app must be built)
 
@@ -289,6 +292,19 @@ async function main() {
     await page.click('[data-test=order-submit]')
     await page.waitForSelector('[data-test=open-orders]', { timeout: 10_000 })
     await page.screenshot({ path: join(out, 'desktop-order.png') })
+    // The knowledge base one key away, during the call: the caller's words find the article.
+    await page.keyboard.press('Alt+k')
+    await page.waitForSelector('[data-test=desktop-kb] input[data-test=kb-q]')
+    await page.fill('[data-test=desktop-kb] input[data-test=kb-q]', '水表走得快')
+    await page.waitForSelector('[data-test=desktop-kb] [data-test=kb-hits] li', { timeout: 10_000 })
+    await page.press('[data-test=desktop-kb] input[data-test=kb-q]', 'Enter')
+    await page.waitForSelector('[data-test=desktop-kb] [data-test=kb-article-title]', { timeout: 10_000 })
+    const kbTitle = await page.textContent('[data-test=desktop-kb] [data-test=kb-article-title]')
+    check(kbTitle === '水表计量异常的处理', `Alt+K, "水表走得快", Enter: ${kbTitle}`)
+    await page.click('[data-test=desktop-kb] [data-test=kb-solved]')
+    await page.waitForFunction(() => document.querySelector('[data-test=desktop-kb] [data-test=kb-solved]')?.textContent?.includes('已记为'))
+    await page.screenshot({ path: join(out, 'desktop-knowledge.png') })
+    await page.keyboard.press('Escape')
     check((await waitExit(caller, 40_000)) === 0, 'the caller finished its scenario')
     await waitExit(phone, 15_000)
     await ctx.close()
@@ -541,6 +557,31 @@ async function main() {
     await page.waitForSelector('[data-test=glossary-table]', { timeout: 10_000 })
     check((await page.textContent('[data-test=glossary-formula]')).includes('T 内接通'), 'the glossary writes out the service-level formula in force')
     await ctx.close()
+  }
+
+  // 9. Knowledge: the expert edits an article; the agent's next search shows the change.
+  {
+    const { ctx, page } = await loggedIn(USERS[5], 'zh-CN')
+    await page.goto(`${base}/kb`)
+    await page.fill('input[data-test=kb-q]', '水表计量异常')
+    await page.waitForSelector('[data-test=kb-hits] li', { timeout: 10_000 })
+    await page.press('input[data-test=kb-q]', 'Enter')
+    await page.waitForSelector('[data-test=kb-article-title]')
+    await page.click('[data-test=kb-article] [data-test^=kb-edit-]')
+    await page.waitForSelector('[data-test=kb-form-body]')
+    const body = await page.inputValue('[data-test=kb-form-body]')
+    await page.fill('[data-test=kb-form-body]', body + '\n夜间也可预约“夜间校表”，拨打 96332 按 8 号键。')
+    await page.click('[data-test=kb-save]')
+    await page.waitForSelector('[data-test=kb-editor]', { state: 'hidden', timeout: 10_000 })
+    await page.screenshot({ path: join(out, 'knowledge-expert.png') })
+    await ctx.close()
+    const agent = await loggedIn(USERS[3], 'zh-CN')
+    await agent.page.goto(`${base}/kb`)
+    await agent.page.fill('input[data-test=kb-q]', '"夜间校表"')
+    await agent.page.waitForSelector('[data-test=kb-hits] li', { timeout: 10_000 })
+    const first = await agent.page.textContent('[data-test=kb-hits] li .title')
+    check(first === '水表计量异常的处理', `the agent's next search finds the expert's change (${first})`)
+    await agent.ctx.close()
   }
 
   await browser.close()

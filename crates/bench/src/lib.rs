@@ -13,6 +13,7 @@
 mod calls;
 mod crash;
 mod customers;
+mod kb;
 mod orders;
 mod relay;
 mod reports;
@@ -96,6 +97,9 @@ pub enum BenchCommand {
     /// A simulated year of a 300-seat center folded into the reports' rollups: events
     /// folded per second, the reports' queries, and the rollups' lag behind a live log.
     Reports(crate::reports::Args),
+    /// The knowledge base's search over 100,000 generated Chinese articles: indexing
+    /// throughput, index size, memory, and search p50 / p99.
+    Kb(crate::kb::Args),
     /// Bridged calls at once through the real media relay, with recording: packets lost or
     /// late, and CPU per call.
     Relay(crate::relay::Args),
@@ -157,6 +161,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::Customers(args) => crate::customers::run(args),
         BenchCommand::Orders(args) => crate::orders::run(args),
         BenchCommand::Reports(args) => crate::reports::run(args),
+        BenchCommand::Kb(args) => crate::kb::run(args),
         BenchCommand::Relay(args) => crate::relay::run(args),
         BenchCommand::RelayPhones(args) => crate::relay::run_phones(args),
         BenchCommand::Calls(args) => crate::calls::run(args),

@@ -173,7 +173,61 @@ pub async fn seed(store: &Store, now_ms: i64) -> Result<bool, StoreError> {
         .await?;
     seed_telephony(store, tenant.id, &takers, now_ms).await?;
     seed_work_orders(store, tenant.id, &ids, now_ms).await?;
+    seed_knowledge(store, tenant.id, ids.get("expert").copied(), now_ms).await?;
     Ok(true)
+}
+
+/// The water utility's knowledge base: the relevance set's 80 water articles, published by
+/// the expert; those without agents' scripts public (the FAQ page, the IVR, SMS).
+async fn seed_knowledge(
+    store: &Store,
+    tenant: store::TenantId,
+    expert: Option<i64>,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    const ARTICLES: &str = include_str!("../../kb/tests/data/water.articles.jsonl");
+    let scoped = store.scoped(tenant);
+    for line in ARTICLES.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        let doc = app::kb::ArticleDoc {
+            body: text("body"),
+            tags: v["tags"]
+                .as_array()
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ..app::kb::ArticleDoc::default()
+        };
+        let public = !doc.body.contains("坐席") && !doc.body.contains("话术");
+        let doc = serde_json::to_string(&doc).map_err(|e| StoreError::Invalid {
+            field: "doc",
+            reason: e.to_string(),
+        })?;
+        let expert = expert.map(store::UserId);
+        scoped
+            .write_kb_article(
+                None,
+                0,
+                &store::KbFields {
+                    title: &text("title"),
+                    category: &text("category"),
+                    status: "published",
+                    public,
+                    owner: expert,
+                    doc: &doc,
+                },
+                expert,
+                now_ms,
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// The water utility's kinds of work order (seed 002: 咨询, 投诉, 报修, 报装, 服务申请, 建议,
