@@ -28,7 +28,8 @@
 //    reads the service-level formula in force on the glossary page.
 // 9. Knowledge: during step 4's call the agent opens the knowledge base with Alt+K, finds
 //    the article from the caller's words and marks it as the solution; later the expert edits
-//    it and the agent's next search finds the change.
+//    it and the agent's next search finds the change; the public FAQ page answers on a
+//    phone without a login.
 //
 // Usage: node e2e/walk.mjs [path/to/hotline]   (from web/; the app must be built)
 
@@ -582,6 +583,18 @@ async function main() {
     const first = await agent.page.textContent('[data-test=kb-hits] li .title')
     check(first === '水表计量异常的处理', `the agent's next search finds the expert's change (${first})`)
     await agent.ctx.close()
+    // The public FAQ page: no login, a phone's width, published public articles only.
+    const ctx2 = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' })
+    const faq = await ctx2.newPage()
+    watch(faq, 'faq/zh-CN', errors)
+    await faq.goto(`${base}/faq/demo`)
+    await faq.fill('input[data-test=faq-q]', '怎么交水费')
+    await faq.waitForSelector('[data-test=faq-hits] li', { timeout: 10_000 })
+    await faq.click('[data-test=faq-hits] li')
+    await faq.waitForSelector('[data-test=faq-article]', { timeout: 10_000 })
+    check(!faq.url().includes('/login'), `the FAQ page answers without a login: ${(await faq.textContent('[data-test=faq-article] h2'))}`)
+    await faq.screenshot({ path: join(out, 'faq-phone.png') })
+    await ctx2.close()
   }
 
   await browser.close()

@@ -1630,6 +1630,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/public/{tenant_slug}/kb/articles/{article_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Self-service (no login): one published public article. */
+        get: operations["public_article"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/{tenant_slug}/kb/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Self-service (no login): the tenant's published public articles that best answer `q`,
+         *     each with a short answer for SMS and the IVR. The FAQ page searches here.
+         */
+        get: operations["public_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/queues": {
         parameters: {
             query?: never;
@@ -3525,6 +3562,28 @@ export interface components {
         ProtectedData: {
             finance?: Record<string, never> | null;
             id_number?: string | null;
+        };
+        PublicArticle: {
+            body: string;
+            category: string;
+            /** Format: int64 */
+            id: number;
+            title: string;
+            /** Format: int64 */
+            updated_ms: number;
+        };
+        /** @description A published public article's answer, as the FAQ page, the IVR and SMS take it. */
+        PublicHit: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description The answer's first sentences, plain text, at most 120 characters (for SMS and the
+             *     IVR's text to speech).
+             */
+            short: string;
+            /** @description What matched, HTML-escaped, in `<b>`. */
+            snippet: string;
+            title: string;
         };
         QueueFloor: {
             /** Format: int32 */
@@ -8426,6 +8485,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderTimeline"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_slug: string;
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicArticle"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_search: {
+        parameters: {
+            query: {
+                /** @description What to look for (at most 200 characters). */
+                q: string;
+                /** @description 1 to 20 (5 when left out). */
+                limit?: number;
+                /** @description Within this category or below it. */
+                category?: string;
+            };
+            header?: never;
+            path: {
+                tenant_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicHit"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {

@@ -290,6 +290,7 @@ const zh = {
     rules: '计数规则',
     rulesText: '来电计入其到达时所在的半小时，日期按本中心时区划分。溢出的来电在到达的队列计为进线（并计为从该队列溢出），在结束的队列也计为进线，来电结果计在结束的队列；全中心只计一次。转接来电的后段在转入处计为转入，连同其通话时长，从不计为新的来电。座席处于某一状态的时长按其跨越的各个半小时分摊。比率从不存储：修改公式或时长对历史数据同样生效。',
   },
+  faq: { title: '常见问题', placeholder: '请输入您的问题，例如：水表走得快', none: '没有找到相关解答，您可以拨打服务热线咨询。' },
   kb: {
     placeholder: '搜索知识库：问题、关键词或“短语”', intro: '输入来电人说的话即可，繁体、错别字和英文混写也能找到；按 ↑↓ 选择，回车打开。',
     none: '没有找到相关文章，已记录给专家。', solved: '这解决了问题', solvedDone: '已记为本次解决方案', validTo: '有效期至 {d}',
@@ -641,6 +642,7 @@ const en: Messages = {
     rules: 'Counting rules',
     rulesText: "A call counts in the half hour it arrived in, in the tenant's time zone's days. An overflowed call is offered in the queue it arrived in (and flows out of it) and in the queue it ended in, where its outcome counts; the center counts it once. A transferred call's later part counts as transferred in where it lands, with its talk, never as a new contact. Agents' time in a state is split across the half hours it spans. Ratios are never stored: a change of formula or threshold applies to past data too.",
   },
+  faq: { title: 'Frequently asked questions', placeholder: 'Type your question, e.g. my meter runs fast', none: 'No answer found; please call our service line.' },
   kb: {
     placeholder: 'Search knowledge: a question, keywords or a "phrase"', intro: 'Type what the caller says; traditional characters, typos and mixed English are found too. ↑↓ to choose, Enter to open.',
     none: 'Nothing found; the experts have been told.', solved: 'This solved it', solvedDone: 'Recorded as this contact\'s solution', validTo: 'valid until {d}',

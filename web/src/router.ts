@@ -25,6 +25,7 @@ export const router = createRouter({
     { path: '/reports/glossary', component: () => import('./views/Glossary.vue'), meta: { perm: 'view_reports' } },
     { path: '/reports/ranking', component: () => import('./views/Ranking.vue'), meta: { perm: 'view_reports' } },
     { path: '/reports/monthly', component: () => import('./views/MonthlyReport.vue'), meta: { perm: 'view_reports' } },
+    { path: '/faq/:tenant', component: () => import('./views/Faq.vue'), meta: { public: true, bare: true } },
     { path: '/kb', component: () => import('./views/Knowledge.vue'), meta: { perm: 'search_kb' } },
     { path: '/reports/saved', component: () => import('./views/SavedReports.vue'), meta: { perm: 'view_reports' } },
     { path: '/tenants', component: () => import('./views/Tenants.vue'), meta: { perm: 'manage_tenants' } },
@@ -51,6 +52,9 @@ router.beforeEach(async (to) => {
 whenUnauthenticated(() => {
   const session = useSession()
   session.info = null
+  // A public page (the FAQ) stays where it is, even while its first navigation is pending
+  // (an old session's cookie answered 401).
+  if (router.resolve(window.location.pathname).meta.public) return
   if (router.currentRoute.value.path !== '/login') {
     void router.push({ path: '/login', query: { next: router.currentRoute.value.fullPath } })
   }

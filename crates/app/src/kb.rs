@@ -372,8 +372,12 @@ impl App {
                 self.now_ms(),
             )
             .await?;
-        let row = self.reindex(tenant, &index, id).await?;
-        Ok(view(row))
+        let row = self.reindex(tenant, &index, id).await;
+        if row.is_err() {
+            // Saved but not indexed: the index is made again from the store on next use.
+            *slot = None;
+        }
+        Ok(view(row?))
     }
 
     /// Puts an article in the index as the store has it now (out, when archived).
@@ -434,8 +438,8 @@ impl App {
         scoped
             .add_kb_solution(id, call_id.as_deref(), &query, Some(by), self.now_ms())
             .await?;
-        if !query.is_empty() {
-            self.reindex(tenant, &index, id).await?;
+        if !query.is_empty() && self.reindex(tenant, &index, id).await.is_err() {
+            *slot = None;
         }
         Ok(())
     }

@@ -54,7 +54,7 @@ use crate::api::{
         cdrs::trail, cdrs::recording,
         crate::api::kb::search, crate::api::kb::list, crate::api::kb::get, crate::api::kb::create,
         crate::api::kb::update, crate::api::kb::versions, crate::api::kb::solved,
-        crate::api::kb::misses,
+        crate::api::kb::misses, crate::api::kb::public_search, crate::api::kb::public_article,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any

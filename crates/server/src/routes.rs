@@ -1152,6 +1152,20 @@ pub fn table() -> Vec<Endpoint> {
         ),
         ep(
             M::GET,
+            "/api/public/{tenant_slug}/kb/search",
+            None,
+            None,
+            get(kb::public_search),
+        ),
+        ep(
+            M::GET,
+            "/api/public/{tenant_slug}/kb/articles/{article_id}",
+            None,
+            None,
+            get(kb::public_article),
+        ),
+        ep(
+            M::GET,
             "/api/kb/articles/{article_id}/versions",
             Some(EditKnowledge),
             None,

@@ -439,3 +439,149 @@ pub async fn misses(
             .collect(),
     ))
 }
+
+/// A published public article's answer, as the FAQ page, the IVR and SMS take it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicHit {
+    pub id: i64,
+    pub title: String,
+    /// What matched, HTML-escaped, in `<b>`.
+    pub snippet: String,
+    /// The answer's first sentences, plain text, at most 120 characters (for SMS and the
+    /// IVR's text to speech).
+    pub short: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicArticle {
+    pub id: i64,
+    pub title: String,
+    pub category: String,
+    pub body: String,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PublicSearchParams {
+    /// What to look for (at most 200 characters).
+    pub q: String,
+    /// 1 to 20 (5 when left out).
+    pub limit: Option<usize>,
+    /// Within this category or below it.
+    pub category: Option<String>,
+}
+
+/// The tenant the public asks of, unless there is none such or it is suspended (one answer
+/// for both).
+async fn public_tenant(state: &AppState, slug: &str) -> ApiResult<store::TenantId> {
+    let none = || ApiError::from(app::AppError::NotFound("tenant"));
+    if slug.len() > 64 {
+        return Err(none());
+    }
+    Ok(state
+        .store()
+        .tenant_by_slug(slug)
+        .await?
+        .filter(|t| t.suspended_at_ms.is_none())
+        .ok_or_else(none)?
+        .id)
+}
+
+/// An answer's first sentences, at most `max` characters, on one line.
+fn short(body: &str, max: usize) -> String {
+    let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::new();
+    for s in flat.split_inclusive(['。', '！', '？', '；', '.', '!', '?']) {
+        if out.chars().count() + s.chars().count() > max {
+            break;
+        }
+        out.push_str(s);
+    }
+    if out.is_empty() {
+        out = flat.chars().take(max.saturating_sub(1)).collect();
+        if flat.chars().count() >= max {
+            out.push('…');
+        }
+    }
+    out
+}
+
+/// Self-service (no login): the tenant's published public articles that best answer `q`,
+/// each with a short answer for SMS and the IVR. The FAQ page searches here.
+#[utoipa::path(get, path = "/api/public/{tenant_slug}/kb/search", tag = "kb",
+    params(("tenant_slug" = String, Path), PublicSearchParams),
+    responses((status = 200, body = [PublicHit]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn public_search(
+    State(state): State<AppState>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+    ApiQuery(p): ApiQuery<PublicSearchParams>,
+) -> ApiResult<Json<Vec<PublicHit>>> {
+    let tenant = public_tenant(&state, &slug).await?;
+    let limit = p.limit.unwrap_or(5);
+    if !(1..=20).contains(&limit) {
+        return Err(ApiError::invalid("limit", "from 1 to 20"));
+    }
+    let hits = state
+        .app()
+        .search_articles(
+            tenant,
+            &SearchAsk {
+                q: p.q,
+                limit,
+                category: p.category,
+                status: Some(Status::Published.as_str().into()),
+                public_only: true,
+                ..SearchAsk::default()
+            },
+        )
+        .await?;
+    let mut out = Vec::with_capacity(hits.len());
+    for h in hits {
+        let a = state.app().article(tenant, h.id as i64).await?;
+        out.push(PublicHit {
+            id: h.id as i64,
+            title: h.title,
+            snippet: h.snippet,
+            short: short(&a.doc.body, 120),
+        });
+    }
+    Ok(Json(out))
+}
+
+/// Self-service (no login): one published public article.
+#[utoipa::path(get, path = "/api/public/{tenant_slug}/kb/articles/{article_id}", tag = "kb",
+    params(("tenant_slug" = String, Path), ("article_id" = i64, Path)),
+    responses((status = 200, body = PublicArticle), (status = 404, body = ErrorBody)))]
+pub async fn public_article(
+    State(state): State<AppState>,
+    axum::extract::Path((slug, id)): axum::extract::Path<(String, i64)>,
+) -> ApiResult<Json<PublicArticle>> {
+    let tenant = public_tenant(&state, &slug).await?;
+    let a = state.app().article(tenant, id).await?;
+    if a.status != Status::Published.as_str() || !a.public {
+        return Err(app::AppError::NotFound("article").into());
+    }
+    Ok(Json(PublicArticle {
+        id: a.id,
+        title: a.title,
+        category: a.category,
+        body: a.doc.body,
+        updated_ms: a.updated_ms,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_short_answer_is_whole_sentences() {
+        assert_eq!(
+            super::short("先关阀门。再看水表。然后报修。", 10),
+            "先关阀门。再看水表。"
+        );
+        assert_eq!(super::short("一句很长很长的话没有句号", 6), "一句很长很…");
+        assert_eq!(super::short("短", 6), "短");
+        assert_eq!(super::short("  第一行\n第二行。", 20), "第一行 第二行。");
+    }
+}

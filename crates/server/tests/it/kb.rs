@@ -226,3 +226,98 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn issue_24_the_public_sees_published_public_articles_only() {
+    on_both(|w: World| async move {
+        let expert = w.token(&w.a.users[&Role::Expert]).await;
+        let mut ids = Vec::new();
+        for (title, public, status) in [
+            ("停水通知的查询方法", true, "published"),
+            ("停水期间的内部调度", false, "published"),
+            ("停水补偿的草稿", true, "draft"),
+        ] {
+            let (s, v) = w
+                .call(
+                    Method::POST,
+                    "/api/kb/articles",
+                    Some(&expert),
+                    Some(json!({ "title": title, "category": "停水/计划停水", "public": public,
+                        "status": status, "body": "计划停水提前24小时在APP和公众号公告。停水超过12小时安排送水车。" })),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            ids.push(v["id"].as_i64().unwrap());
+        }
+        let slug = &w.a.tenant.slug;
+        let (s, v) = w
+            .call(
+                Method::GET,
+                &format!("/api/public/{slug}/kb/search?q={}", urlencode("停水")),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(ids_of(&v), [ids[0]], "{v}");
+        assert_eq!(
+            v[0]["short"],
+            "计划停水提前24小时在APP和公众号公告。停水超过12小时安排送水车。"
+        );
+        for (id, want) in [
+            (ids[0], StatusCode::OK),
+            (ids[1], StatusCode::NOT_FOUND),
+            (ids[2], StatusCode::NOT_FOUND),
+        ] {
+            let (s, _) = w
+                .call(
+                    Method::GET,
+                    &format!("/api/public/{slug}/kb/articles/{id}"),
+                    None,
+                    None,
+                )
+                .await;
+            assert_eq!(s, want, "article {id}");
+        }
+        // Another tenant's slug never shows these; nor does one that does not exist.
+        let (s, v) = w
+            .call(
+                Method::GET,
+                &format!(
+                    "/api/public/{}/kb/search?q={}",
+                    w.b.tenant.slug,
+                    urlencode("停水")
+                ),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!ids_of(&v).contains(&ids[0]), "{v}");
+        let (s, _) = w
+            .call(
+                Method::GET,
+                &format!("/api/public/{}/kb/articles/{}", w.b.tenant.slug, ids[0]),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _) = w
+            .call(
+                Method::GET,
+                &format!(
+                    "/api/public/no-such-center/kb/search?q={}",
+                    urlencode("停水")
+                ),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    });
+}
+
+fn ids_of(v: &Value) -> Vec<i64> {
+    ids(v)
+}
