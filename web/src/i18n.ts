@@ -299,6 +299,7 @@ const zh = {
     tags: '标签', tagsHint: '用逗号分隔', questions: '常见问法', questionsHint: '每行一种来电人的问法', valid: '有效期', validFrom: '生效日期', validToHint: '失效日期',
     public: '公开', publicHelp: '发布后在对外的常见问题页、IVR 和短信中可见', save: '保存', cancel: '取消', saved: '已保存为 v{v}',
     versions: '历史版本', diff: '与上一版对比', more: '加载更多', misses: '无结果的搜索', missesHelp: '坐席搜索过但没有找到答案的问题，按次数排序：请补充文章。',
+    products: '产品与客户', productsHint: '适用产品，逗号分隔', segmentsHint: '适用客户类别，逗号分隔',
     noMisses: '暂无', query: '搜索内容', times: '次数', write: '写文章', open: '知识库',
   },
   saved: {
@@ -651,6 +652,7 @@ const en: Messages = {
     tags: 'Tags', tagsHint: 'Separated by commas', questions: 'Questions', questionsHint: 'One way a caller asks it per line', valid: 'Valid', validFrom: 'From', validToHint: 'Until',
     public: 'Public', publicHelp: 'Once published, shown on the public FAQ page, in the IVR and by SMS', save: 'Save', cancel: 'Cancel', saved: 'Saved as v{v}',
     versions: 'Versions', diff: 'Compare with the one before', more: 'More', misses: 'Searches that found nothing', missesHelp: 'What agents searched for and did not find, most asked first: articles to write.',
+    products: 'Products, customers', productsHint: 'Products it applies to, comma-separated', segmentsHint: 'Customer segments it applies to, comma-separated',
     noMisses: 'None', query: 'Searched for', times: 'Times', write: 'Write', open: 'Knowledge',
   },
   saved: {

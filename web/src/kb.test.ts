@@ -5,7 +5,7 @@ describe('the knowledge base', () => {
   it('sends lists one item a line, tags split on commas too', () => {
     const f = { ...emptyForm(), title: '水表计量异常的处理', category: '水表/计量', tags: '水表，计量\n 表计 ', questions: '水表走得快\n\n表转个不停' }
     expect(inputOf(f, 'draft', null)).toEqual({
-      title: '水表计量异常的处理', category: '水表/计量', body: '', tags: ['水表', '计量', '表计'], questions: ['水表走得快', '表转个不停'],
+      title: '水表计量异常的处理', category: '水表/计量', body: '', tags: ['水表', '计量', '表计'], questions: ['水表走得快', '表转个不停'], products: [], segments: [],
       public: false, valid_from: null, valid_to: null, status: 'draft',
     })
     expect(inputOf(f, 'published', 3)).toMatchObject({ status: 'published', version: 3 })

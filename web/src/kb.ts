@@ -18,18 +18,21 @@ export interface ArticleForm {
   body: string
   tags: string
   questions: string
+  products: string
+  segments: string
   public: boolean
   valid_from: string
   valid_to: string
 }
 
 export function emptyForm(): ArticleForm {
-  return { title: '', category: '', body: '', tags: '', questions: '', public: false, valid_from: '', valid_to: '' }
+  return { title: '', category: '', body: '', tags: '', questions: '', products: '', segments: '', public: false, valid_from: '', valid_to: '' }
 }
 
 export function formOf(a: Article): ArticleForm {
   return {
     title: a.title, category: a.category, body: a.body, tags: a.tags.join('\n'), questions: a.questions.join('\n'),
+    products: a.products.join('\n'), segments: a.segments.join('\n'),
     public: a.public, valid_from: a.valid_from ?? '', valid_to: a.valid_to ?? '',
   }
 }
@@ -42,6 +45,7 @@ const items = (s: string, commas: boolean) =>
 export function inputOf(f: ArticleForm, status: Status, version: number | null) {
   return {
     title: f.title, category: f.category, body: f.body, tags: items(f.tags, true), questions: items(f.questions, false),
+    products: items(f.products, true), segments: items(f.segments, true),
     public: f.public, valid_from: f.valid_from || null, valid_to: f.valid_to || null, status, ...(version != null ? { version } : {}),
   }
 }

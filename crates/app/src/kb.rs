@@ -319,8 +319,9 @@ impl App {
         publisher: bool,
     ) -> AppResult<ArticleView> {
         let a = checked(input)?;
-        let slot = self.kb_slot(tenant);
-        let mut slot = slot.lock().await;
+        // Owned: once the article is written, its index update finishes under the lock even
+        // if the caller goes away (a closed tab must not leave the index behind the store).
+        let mut slot = self.kb_slot(tenant).lock_owned().await;
         let index = self.kb_index_locked(tenant, &mut slot).await?;
         let scoped = self.store().scoped(tenant);
         let (owner, from) = match id {
@@ -372,12 +373,27 @@ impl App {
                 self.now_ms(),
             )
             .await?;
-        let row = self.reindex(tenant, &index, id).await;
-        if row.is_err() {
-            // Saved but not indexed: the index is made again from the store on next use.
-            *slot = None;
+        let app = self.clone();
+        let indexed = tokio::spawn(async move {
+            let row = app.reindex(tenant, &index, id).await;
+            if let Err(e) = &row {
+                // Saved but not indexed: the index is made again from the store on next use.
+                tracing::warn!(
+                    tenant = tenant.0,
+                    article = id,
+                    "an article saved was not indexed: {e}"
+                );
+                *slot = None;
+            }
+            row
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        match indexed {
+            Ok(row) => Ok(view(row)),
+            // The save stands: it is answered as saved.
+            Err(_) => self.article(tenant, id).await,
         }
-        Ok(view(row?))
     }
 
     /// Puts an article in the index as the store has it now (out, when archived).
@@ -424,8 +440,7 @@ impl App {
             Some(c) => Some(clean("call_id", c, 100, false)?),
             None => None,
         };
-        let slot = self.kb_slot(tenant);
-        let mut slot = slot.lock().await;
+        let mut slot = self.kb_slot(tenant).lock_owned().await;
         let index = self.kb_index_locked(tenant, &mut slot).await?;
         let scoped = self.store().scoped(tenant);
         let now = scoped
@@ -438,8 +453,15 @@ impl App {
         scoped
             .add_kb_solution(id, call_id.as_deref(), &query, Some(by), self.now_ms())
             .await?;
-        if !query.is_empty() && self.reindex(tenant, &index, id).await.is_err() {
-            *slot = None;
+        if !query.is_empty() {
+            let app = self.clone();
+            tokio::spawn(async move {
+                if app.reindex(tenant, &index, id).await.is_err() {
+                    *slot = None;
+                }
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         }
         Ok(())
     }
@@ -526,18 +548,23 @@ impl App {
             let mut slot = slot.lock().await;
             self.kb_index_locked(tenant, &mut slot).await?
         };
-        let search = Search {
-            text: &q,
-            limit: ask.limit,
-            category: ask.category.as_deref(),
-            product: ask.product.as_deref(),
-            segment: ask.segment.as_deref(),
-            status: status.map(Status::as_str),
-            public_only: ask.public_only,
-        };
-        let hits = index
-            .search(&search)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let ask2 = ask.clone();
+        let text = q.clone();
+        // Off the runtime's threads: a search is CPU work (milliseconds).
+        let hits = tokio::task::spawn_blocking(move || {
+            index.search(&Search {
+                text: &text,
+                limit: ask2.limit,
+                category: ask2.category.as_deref(),
+                product: ask2.product.as_deref(),
+                segment: ask2.segment.as_deref(),
+                status: status.map(Status::as_str),
+                public_only: ask2.public_only,
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
         if hits.is_empty() && !q.is_empty() && !ask.public_only {
             // Best effort: a search is answered even if its miss cannot be counted.
             if let Err(e) = self

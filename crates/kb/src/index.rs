@@ -55,6 +55,14 @@ pub enum Part {
     Body,
 }
 
+/// Distinct terms of a query taken per cut, Latin words matched with typos, and the longest
+/// such word: bounds on what one query costs.
+const MAX_TERMS: usize = 64;
+const MAX_FUZZY: usize = 4;
+const MAX_FUZZY_LEN: usize = 24;
+/// Quoted phrases a query requires at most (more are left out).
+const MAX_PHRASES: usize = 4;
+
 const PARTS: [Part; 4] = [Part::Title, Part::Questions, Part::Tags, Part::Body];
 const CUTS: [Cut; 3] = [Cut::Words, Cut::Bigrams, Cut::Chars];
 
@@ -229,8 +237,15 @@ impl KbIndex {
         for cut in CUTS {
             index.tokenizers().register(cut.name(), ZhTokenizer(cut));
         }
-        // One thread: a tenant's writes are small; a bulk load is one commit.
-        let writer = index.writer_with_num_threads(1, 64 << 20)?;
+        // One indexing thread and one merging thread: a tenant's writes are small, a bulk load
+        // is one commit, and a center holds many tenants' indexes.
+        let writer = index.writer_with_options(
+            tantivy::indexer::IndexWriterOptions::builder()
+                .num_worker_threads(1)
+                .num_merge_threads(1)
+                .memory_budget_per_thread(64 << 20)
+                .build(),
+        )?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -354,10 +369,15 @@ impl KbIndex {
                 boost,
             ))
         };
+        let mut fuzzy_words = 0;
         for cut in CUTS {
             let mut seen = std::collections::HashSet::new();
             let mut words: Vec<(String, f32)> = Vec::new();
+            // Bounded: a long hostile query costs no more than a long real one.
             for t in tokens(&rest, cut) {
+                if words.len() >= MAX_TERMS {
+                    break;
+                }
                 if seen.insert(t.text.clone()) {
                     words.push((t.text, 1.0));
                 }
@@ -382,7 +402,13 @@ impl KbIndex {
                     should.push((Occur::Should, term_query(field, t, boost * b)));
                     // Typos in Latin words (not in numbers).
                     let latin = !t.chars().any(is_han) && t.chars().any(char::is_alphabetic);
-                    if w.fuzzy > 0.0 && latin && cut == Cut::Words && t.chars().count() >= 4 {
+                    if w.fuzzy > 0.0
+                        && latin
+                        && cut == Cut::Words
+                        && (4..=MAX_FUZZY_LEN).contains(&t.chars().count())
+                        && fuzzy_words < MAX_FUZZY * PARTS.len()
+                    {
+                        fuzzy_words += 1;
                         let distance = if t.chars().count() >= 8 { 2 } else { 1 };
                         should.push((
                             Occur::Should,
@@ -403,13 +429,22 @@ impl KbIndex {
         for p in phrases {
             // A phrase: its bigrams (or its one token) one after another, in the title, the
             // questions or the body.
-            let cut_tokens = tokens(&p, Cut::Bigrams);
-            if cut_tokens.is_empty() {
+            let bigrams = tokens(&p, Cut::Bigrams);
+            // One character alone is in the characters' field (the bigrams' holds it only
+            // where it stands alone).
+            let single = bigrams.len() == 1 && tokens(&p, Cut::Chars).len() == 1;
+            let cut = if single { Cut::Chars } else { Cut::Bigrams };
+            let cut_tokens = if single {
+                tokens(&p, Cut::Chars)
+            } else {
+                bigrams
+            };
+            if cut_tokens.is_empty() || must.len() >= MAX_PHRASES {
                 continue;
             }
             let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for part in PARTS {
-                let field = f.of(part, Cut::Bigrams);
+                let field = f.of(part, cut);
                 let boost = w.part(part) * w.bigrams;
                 let q: Box<dyn Query> = if cut_tokens.len() == 1 {
                     Box::new(TermQuery::new(
@@ -501,7 +536,8 @@ impl KbIndex {
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
         let mut snippets =
             SnippetGenerator::create(&searcher, &*text_query, f.of(Part::Body, Cut::Bigrams))?;
-        snippets.set_max_num_chars(120);
+        // In bytes: about a hundred Chinese characters.
+        snippets.set_max_num_chars(300);
         let mut hits = Vec::with_capacity(top.len());
         for (score, at) in top {
             let doc: TantivyDocument = searcher.doc(at)?;
@@ -616,6 +652,10 @@ mod tests {
         // A quoted phrase must appear as written.
         assert_eq!(ids(&kb, "\"走得快\""), [1]);
         assert!(ids(&kb, "「快走」").is_empty());
+        assert_eq!(ids(&kb, "「快」"), [1]);
+        // A long hostile query is bounded and still answers.
+        let long: String = "水表走得快密码处理".repeat(30) + &" bluetoothxyz".repeat(20);
+        assert_eq!(ids(&kb, &long)[..1], [1]);
         // A typo in a Latin word.
         kb.write(
             &[article(

@@ -539,7 +539,11 @@ pub async fn public_search(
         .await?;
     let mut out = Vec::with_capacity(hits.len());
     for h in hits {
-        let a = state.app().article(tenant, h.id as i64).await?;
+        // The store has the last word: what is no longer published and public is left out.
+        let a = match state.app().article(tenant, h.id as i64).await {
+            Ok(a) if a.status == Status::Published.as_str() && a.public => a,
+            _ => continue,
+        };
         out.push(PublicHit {
             id: h.id as i64,
             title: h.title,
