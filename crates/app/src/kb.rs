@@ -100,7 +100,7 @@ pub struct SearchAsk {
     pub product: Option<String>,
     pub segment: Option<String>,
     /// Only for those who edit; the front line always searches published articles.
-    pub status: Option<String>,
+    pub status: Option<Status>,
     /// Only what the public may see (the FAQ page, the IVR, SMS).
     pub public_only: bool,
 }
@@ -373,23 +373,7 @@ impl App {
                 self.now_ms(),
             )
             .await?;
-        let app = self.clone();
-        let indexed = tokio::spawn(async move {
-            let row = app.reindex(tenant, &index, id).await;
-            if let Err(e) = &row {
-                // Saved but not indexed: the index is made again from the store on next use.
-                tracing::warn!(
-                    tenant = tenant.0,
-                    article = id,
-                    "an article saved was not indexed: {e}"
-                );
-                *slot = None;
-            }
-            row
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-        match indexed {
+        match self.reindex_owned(tenant, slot, index, id).await? {
             Ok(row) => Ok(view(row)),
             // The save stands: it is answered as saved.
             Err(_) => self.article(tenant, id).await,
@@ -454,16 +438,37 @@ impl App {
             .add_kb_solution(id, call_id.as_deref(), &query, Some(by), self.now_ms())
             .await?;
         if !query.is_empty() {
-            let app = self.clone();
-            tokio::spawn(async move {
-                if app.reindex(tenant, &index, id).await.is_err() {
-                    *slot = None;
-                }
-            })
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            // Saved: a failed index update heals on next use.
+            let _ = self.reindex_owned(tenant, slot, index, id).await?;
         }
         Ok(())
+    }
+
+    /// [`App::reindex`] in a task of its own holding the tenant's lock, so it finishes even
+    /// if the caller goes away once the store is written. When it fails, the index is made
+    /// again from the store on next use; the failure is returned for the caller to weigh.
+    async fn reindex_owned(
+        &self,
+        tenant: TenantId,
+        mut slot: tokio::sync::OwnedMutexGuard<Option<Arc<KbIndex>>>,
+        index: Arc<KbIndex>,
+        id: i64,
+    ) -> AppResult<AppResult<KbArticleRow>> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let row = app.reindex(tenant, &index, id).await;
+            if let Err(e) = &row {
+                tracing::warn!(
+                    tenant = tenant.0,
+                    article = id,
+                    "an article saved was not indexed: {e}"
+                );
+                *slot = None;
+            }
+            row
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
     }
 
     /// Searches that found nothing in the last `days`, the most asked first: (text, times,
@@ -537,12 +542,7 @@ impl App {
         if ask.limit == 0 || ask.limit > 50 {
             return Err(AppError::invalid("limit", "from 1 to 50"));
         }
-        let status = match ask.status.as_deref().filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => Some(Status::parse(s).ok_or_else(|| {
-                AppError::invalid("status", "draft, review, published or archived")
-            })?),
-        };
+        let status = ask.status;
         let index = {
             let slot = self.kb_slot(tenant);
             let mut slot = slot.lock().await;

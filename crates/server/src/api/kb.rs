@@ -221,7 +221,7 @@ pub async fn search(
                 category: p.category,
                 product: p.product,
                 segment: p.segment,
-                status: status.map(|s| s.as_str().to_string()),
+                status,
                 public_only: false,
             },
         )
@@ -531,7 +531,7 @@ pub async fn public_search(
                 q: p.q,
                 limit,
                 category: p.category,
-                status: Some(Status::Published.as_str().into()),
+                status: Some(Status::Published),
                 public_only: true,
                 ..SearchAsk::default()
             },

@@ -231,7 +231,7 @@ fn urlencode(s: &str) -> String {
 fn issue_24_the_public_sees_published_public_articles_only() {
     on_both(|w: World| async move {
         let expert = w.token(&w.a.users[&Role::Expert]).await;
-        let mut ids = Vec::new();
+        let mut made = Vec::new();
         for (title, public, status) in [
             ("停水通知的查询方法", true, "published"),
             ("停水期间的内部调度", false, "published"),
@@ -247,7 +247,7 @@ fn issue_24_the_public_sees_published_public_articles_only() {
                 )
                 .await;
             assert_eq!(s, StatusCode::CREATED, "{v}");
-            ids.push(v["id"].as_i64().unwrap());
+            made.push(v["id"].as_i64().unwrap());
         }
         let slug = &w.a.tenant.slug;
         let (s, v) = w
@@ -259,15 +259,15 @@ fn issue_24_the_public_sees_published_public_articles_only() {
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        assert_eq!(ids_of(&v), [ids[0]], "{v}");
+        assert_eq!(ids(&v), [made[0]], "{v}");
         assert_eq!(
             v[0]["short"],
             "计划停水提前24小时在APP和公众号公告。停水超过12小时安排送水车。"
         );
         for (id, want) in [
-            (ids[0], StatusCode::OK),
-            (ids[1], StatusCode::NOT_FOUND),
-            (ids[2], StatusCode::NOT_FOUND),
+            (made[0], StatusCode::OK),
+            (made[1], StatusCode::NOT_FOUND),
+            (made[2], StatusCode::NOT_FOUND),
         ] {
             let (s, _) = w
                 .call(
@@ -293,11 +293,11 @@ fn issue_24_the_public_sees_published_public_articles_only() {
             )
             .await;
         assert_eq!(s, StatusCode::OK);
-        assert!(!ids_of(&v).contains(&ids[0]), "{v}");
+        assert!(!ids(&v).contains(&made[0]), "{v}");
         let (s, _) = w
             .call(
                 Method::GET,
-                &format!("/api/public/{}/kb/articles/{}", w.b.tenant.slug, ids[0]),
+                &format!("/api/public/{}/kb/articles/{}", w.b.tenant.slug, made[0]),
                 None,
                 None,
             )
@@ -316,8 +316,4 @@ fn issue_24_the_public_sees_published_public_articles_only() {
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
     });
-}
-
-fn ids_of(v: &Value) -> Vec<i64> {
-    ids(v)
 }
