@@ -690,6 +690,91 @@ pub struct CenterSettings {
     /// How reports define service level and abandons; the defaults until set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reports: Option<ReportSettings>,
+    /// The knowledge base's synonyms and category owners; none until set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<KnowledgeSettings>,
+}
+
+/// The knowledge base's settings: words searched as one, and who keeps each category.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnowledgeSettings {
+    /// Groups of words meaning the same (水表 / 表计 / 计量表): a search for one finds the
+    /// others.
+    #[serde(default)]
+    pub synonyms: Vec<Vec<String>>,
+    /// The expert who keeps each category (and those below it): flags and questions of
+    /// the category go to them.
+    #[serde(default)]
+    pub owners: Vec<CategoryOwner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryOwner {
+    /// `水表` or `水表/计量`.
+    pub category: String,
+    pub user_id: i64,
+}
+
+impl KnowledgeSettings {
+    /// The owner of `category`: the one of the most specific category above or at it.
+    pub fn owner_of(&self, category: &str) -> Option<i64> {
+        let parts: Vec<&str> = category.split('/').map(str::trim).collect();
+        self.owners
+            .iter()
+            .filter_map(|o| {
+                let own: Vec<&str> = o.category.split('/').map(str::trim).collect();
+                parts.starts_with(&own).then_some((own.len(), o.user_id))
+            })
+            .max_by_key(|(depth, _)| *depth)
+            .map(|(_, user)| user)
+    }
+
+    /// Bounds and forms, each field named.
+    pub fn check(&self) -> AppResult<()> {
+        if self.synonyms.len() > 2000 {
+            return Err(AppError::invalid(
+                "knowledge.synonyms",
+                "at most 2,000 groups",
+            ));
+        }
+        let text = |field: String, w: &str, max: usize| -> AppResult<()> {
+            let n = w.trim().chars().count();
+            if n == 0 || n > max || w.chars().any(char::is_control) {
+                return Err(AppError::invalid(
+                    field,
+                    format!("1–{max} characters, no control characters"),
+                ));
+            }
+            Ok(())
+        };
+        for (i, g) in self.synonyms.iter().enumerate() {
+            if !(2..=20).contains(&g.len()) {
+                return Err(AppError::invalid(
+                    format!("knowledge.synonyms[{i}]"),
+                    "2 to 20 words",
+                ));
+            }
+            for (j, w) in g.iter().enumerate() {
+                text(format!("knowledge.synonyms[{i}][{j}]"), w, 40)?;
+            }
+        }
+        if self.owners.len() > 500 {
+            return Err(AppError::invalid("knowledge.owners", "at most 500"));
+        }
+        for (i, o) in self.owners.iter().enumerate() {
+            text(format!("knowledge.owners[{i}].category"), &o.category, 200)?;
+            if self.owners[..i]
+                .iter()
+                .any(|p| p.category.trim() == o.category.trim())
+            {
+                return Err(AppError::invalid(
+                    format!("knowledge.owners[{i}].category"),
+                    "has an owner already",
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The report definitions a tenant chooses (指标口径): which service-level formula, its
@@ -844,6 +929,7 @@ impl CenterSettings {
             dialing: None,
             closed_loop: None,
             reports: None,
+            knowledge: None,
         }
     }
 }
@@ -914,6 +1000,46 @@ pub(crate) fn check_settings(s: &CenterSettings) -> AppResult<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod knowledge_tests {
+    use super::*;
+
+    #[test]
+    fn a_category_goes_to_the_owner_of_the_most_specific_one_above_it() {
+        let k = KnowledgeSettings {
+            synonyms: vec![vec!["水表".into(), "表计".into()]],
+            owners: vec![
+                CategoryOwner {
+                    category: "水表".into(),
+                    user_id: 1,
+                },
+                CategoryOwner {
+                    category: "水表/计量".into(),
+                    user_id: 2,
+                },
+            ],
+        };
+        assert_eq!(k.owner_of("水表/计量/快表"), Some(2));
+        assert_eq!(k.owner_of("水表/井盖"), Some(1));
+        assert_eq!(k.owner_of("水表计量"), None);
+        assert_eq!(k.owner_of("水费"), None);
+        assert!(k.check().is_ok());
+        let mut bad = k.clone();
+        bad.synonyms = vec![vec!["水表".into()]];
+        assert!(
+            matches!(bad.check(), Err(AppError::Invalid { field, .. }) if field == "knowledge.synonyms[0]")
+        );
+        let mut bad = k;
+        bad.owners.push(CategoryOwner {
+            category: " 水表 ".into(),
+            user_id: 3,
+        });
+        assert!(
+            matches!(bad.check(), Err(AppError::Invalid { field, .. }) if field == "knowledge.owners[2].category")
+        );
+    }
 }
 
 #[cfg(test)]

@@ -202,6 +202,9 @@ impl App {
                     tenant.0
                 ))
             })?;
+        if K::KIND == CenterSettings::KIND {
+            self.kb_settings_changed(tenant).await?;
+        }
         Ok(item)
     }
 
@@ -653,6 +656,9 @@ impl Kind for CenterSettings {
                 })?;
             }
         }
+        if let Some(k) = &self.knowledge {
+            k.check()?;
+        }
         check_settings(self)
     }
 
@@ -667,6 +673,9 @@ impl Kind for CenterSettings {
         }
         if self.reports.is_none() {
             self.reports.clone_from(&old.reports);
+        }
+        if self.knowledge.is_none() {
+            self.knowledge.clone_from(&old.knowledge);
         }
     }
 }

@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use kb::{Article, Hit, KbIndex, Search, Status, Weights};
 use serde::{Deserialize, Serialize};
-use store::{KbArticleRow, KbFields, KbVersionRow, TenantId, UserId};
+use store::{KbArticleRow, KbFields, KbSolution, KbVersionRow, TenantId, UserId};
 
+use crate::config::{CenterSettings, Document, KnowledgeSettings, parse};
 use crate::{App, AppError, AppResult};
 
 /// Each tenant's index, made on first use (under its lock, which saves take too).
@@ -103,6 +104,11 @@ pub struct SearchAsk {
     pub status: Option<Status>,
     /// Only what the public may see (the FAQ page, the IVR, SMS).
     pub public_only: bool,
+    /// Only articles holding today in the tenant's zone (the front line and the public
+    /// never get an expired tariff).
+    pub current_only: bool,
+    /// Finding nothing is not counted for the experts (not typed by the front line).
+    pub quiet: bool,
 }
 
 fn doc_of(raw: &str) -> ArticleDoc {
@@ -125,9 +131,24 @@ fn view(r: KbArticleRow) -> ArticleView {
     }
 }
 
+/// A day as the index keeps it: `2026-12-01` → `20261201`.
+fn day_number(d: jiff::civil::Date) -> u32 {
+    // Years are 4 digits, so the number fits (and orders like the date).
+    (i32::from(d.year()) * 10_000 + i32::from(d.month()) * 100 + i32::from(d.day())) as u32
+}
+
+fn day_of(d: Option<&str>) -> Option<u32> {
+    d.and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        .map(day_number)
+}
+
 /// An article as indexed: its written questions, and those learnt from use.
 fn indexed(r: &KbArticleRow, learned: &[String]) -> Article {
     let d = doc_of(&r.doc);
+    let (valid_from, valid_to) = (
+        day_of(d.valid_from.as_deref()),
+        day_of(d.valid_to.as_deref()),
+    );
     let mut questions = d.questions;
     questions.extend(learned.iter().cloned());
     Article {
@@ -141,6 +162,8 @@ fn indexed(r: &KbArticleRow, learned: &[String]) -> Article {
         segments: d.segments,
         status: r.status.clone(),
         public: r.public,
+        valid_from,
+        valid_to,
     }
 }
 
@@ -240,7 +263,10 @@ pub fn checked(a: &ArticleInput) -> AppResult<ArticleInput> {
 }
 
 impl App {
-    fn kb_slot(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<Option<Arc<KbIndex>>>> {
+    pub(crate) fn kb_slot(
+        &self,
+        tenant: TenantId,
+    ) -> Arc<tokio::sync::Mutex<Option<Arc<KbIndex>>>> {
         self.0
             .kb
             .lock()
@@ -272,7 +298,7 @@ impl App {
     }
 
     /// The tenant's index, made from the store if this is its first use.
-    async fn kb_index_locked(
+    pub(crate) async fn kb_index_locked(
         &self,
         tenant: TenantId,
         slot: &mut Option<Arc<KbIndex>>,
@@ -302,9 +328,79 @@ impl App {
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(e.to_string()))?;
+        index.set_synonyms(&self.kb_settings(tenant).await?.0.synonyms);
         let index = Arc::new(index);
         *slot = Some(index.clone());
         Ok(index)
+    }
+
+    /// The knowledge base's settings (none until saved) and the version of the settings
+    /// document they are in (`None` before any settings were saved).
+    pub async fn kb_settings(
+        &self,
+        tenant: TenantId,
+    ) -> AppResult<(KnowledgeSettings, Option<i64>)> {
+        let item = self
+            .store()
+            .scoped(tenant)
+            .config_item(CenterSettings::KIND, "center")
+            .await?;
+        Ok(match item {
+            Some(item) => (
+                parse::<CenterSettings>(&item)?
+                    .knowledge
+                    .unwrap_or_default(),
+                Some(item.version),
+            ),
+            None => (KnowledgeSettings::default(), None),
+        })
+    }
+
+    /// Saves the knowledge base's settings into the center's settings (at the `version`
+    /// read; `None` when none were saved yet); owners must be users of the tenant. Searches
+    /// use the synonyms when this returns.
+    pub async fn save_kb_settings(
+        &self,
+        tenant: TenantId,
+        by: UserId,
+        k: KnowledgeSettings,
+        version: Option<i64>,
+    ) -> AppResult<(KnowledgeSettings, i64)> {
+        k.check()?;
+        let users = self.store().scoped(tenant).users().await?;
+        for (i, o) in k.owners.iter().enumerate() {
+            if !users.iter().any(|u| u.id.0 == o.user_id) {
+                return Err(AppError::invalid(
+                    format!("knowledge.owners[{i}].user_id"),
+                    "no such user here",
+                ));
+            }
+        }
+        let item = self
+            .store()
+            .scoped(tenant)
+            .config_item(CenterSettings::KIND, "center")
+            .await?;
+        let mut doc = match &item {
+            Some(item) => parse::<CenterSettings>(item)?,
+            None => CenterSettings::defaults(),
+        };
+        doc.knowledge = Some(k);
+        let saved = self
+            .put_config(tenant, Some(by), "center", doc, version)
+            .await?;
+        let (k, _) = self.kb_settings(tenant).await?;
+        Ok((k, saved.version))
+    }
+
+    /// Settings saved: a loaded index takes the synonyms at once.
+    pub(crate) async fn kb_settings_changed(&self, tenant: TenantId) -> AppResult<()> {
+        let slot = self.kb_slot(tenant);
+        let slot = slot.lock().await;
+        if let Some(index) = slot.as_ref() {
+            index.set_synonyms(&self.kb_settings(tenant).await?.0.synonyms);
+        }
+        Ok(())
     }
 
     /// Writes an article (a new one when `id` is `None`) at `status`, if the writer may move
@@ -410,7 +506,9 @@ impl App {
 
     /// "This solved it": the published article `id` answered a contact (the call, when
     /// there was one) after `query` was searched; the query becomes one of its learned
-    /// questions at once.
+    /// questions at once, and the call's queue and IVR path are kept to suggest it for
+    /// calls like it. One mark per person, article and call: `false` when it was marked
+    /// already (nothing changes).
     pub async fn mark_solved(
         &self,
         tenant: TenantId,
@@ -418,7 +516,7 @@ impl App {
         call_id: Option<&str>,
         query: &str,
         by: UserId,
-    ) -> AppResult<()> {
+    ) -> AppResult<bool> {
         let query = clean("query", &plain(query), MAX_QUERY, false)?;
         let call_id = match call_id.map(str::trim).filter(|c| !c.is_empty()) {
             Some(c) => Some(clean("call_id", c, 100, false)?),
@@ -434,14 +532,30 @@ impl App {
         if now.status != Status::Published.as_str() {
             return Err(AppError::NotFound("article"));
         }
-        scoped
-            .add_kb_solution(id, call_id.as_deref(), &query, Some(by), self.now_ms())
+        let ctx = match &call_id {
+            Some(c) => self.call_context(tenant, c).await?,
+            None => None,
+        };
+        let added = scoped
+            .add_kb_solution(
+                &KbSolution {
+                    article_id: id,
+                    call_id: call_id.as_deref(),
+                    query: &query,
+                    queue: ctx.as_ref().and_then(|c| c.queue.as_deref()),
+                    ivr_node: ctx
+                        .as_ref()
+                        .and_then(|c| c.ivr_path.last().map(String::as_str)),
+                    by: Some(by),
+                },
+                self.now_ms(),
+            )
             .await?;
-        if !query.is_empty() {
+        if added && !query.is_empty() {
             // Saved: a failed index update heals on next use.
             let _ = self.reindex_owned(tenant, slot, index, id).await?;
         }
-        Ok(())
+        Ok(added)
     }
 
     /// [`App::reindex`] in a task of its own holding the tenant's lock, so it finishes even
@@ -480,6 +594,35 @@ impl App {
     ) -> AppResult<Vec<(String, i64, i64)>> {
         let since = self.now_ms() - i64::from(days.clamp(1, 366)) * 86_400_000;
         Ok(self.store().scoped(tenant).kb_misses(since, 200).await?)
+    }
+
+    /// Today in the tenant's zone, as the index keeps days.
+    async fn kb_today(&self, tenant: TenantId) -> AppResult<u32> {
+        let zone = self.tenant_zone(tenant).await?;
+        let now = jiff::Timestamp::from_millisecond(self.now_ms())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(day_number(now.to_zoned(zone).date()))
+    }
+
+    /// An article the front line may use: published and holding today.
+    pub async fn current_article(&self, tenant: TenantId, id: i64) -> AppResult<ArticleView> {
+        let a = self.article(tenant, id).await?;
+        let today = self.kb_today(tenant).await?;
+        let holds = day_of(a.doc.valid_from.as_deref()).is_none_or(|f| f <= today)
+            && day_of(a.doc.valid_to.as_deref()).is_none_or(|t| t >= today);
+        if a.status != Status::Published.as_str() || !holds {
+            return Err(AppError::NotFound("article"));
+        }
+        Ok(a)
+    }
+
+    /// An article the public may read: published, public and holding today.
+    pub async fn public_article(&self, tenant: TenantId, id: i64) -> AppResult<ArticleView> {
+        let a = self.current_article(tenant, id).await?;
+        if !a.public {
+            return Err(AppError::NotFound("article"));
+        }
+        Ok(a)
     }
 
     pub async fn article(&self, tenant: TenantId, id: i64) -> AppResult<ArticleView> {
@@ -548,6 +691,11 @@ impl App {
             let mut slot = slot.lock().await;
             self.kb_index_locked(tenant, &mut slot).await?
         };
+        let on_day = if ask.current_only {
+            Some(self.kb_today(tenant).await?)
+        } else {
+            None
+        };
         let ask2 = ask.clone();
         let text = q.clone();
         // Off the runtime's threads: a search is CPU work (milliseconds).
@@ -560,12 +708,13 @@ impl App {
                 segment: ask2.segment.as_deref(),
                 status: status.map(Status::as_str),
                 public_only: ask2.public_only,
+                on_day,
             })
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(e.to_string()))?;
-        if hits.is_empty() && !q.is_empty() && !ask.public_only {
+        if hits.is_empty() && !q.is_empty() && !ask.public_only && !ask.quiet {
             // Best effort: a search is answered even if its miss cannot be counted.
             if let Err(e) = self
                 .store()

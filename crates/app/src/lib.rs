@@ -20,6 +20,8 @@ mod error;
 pub mod floor;
 pub mod incidents;
 pub mod kb;
+pub mod kb_bulk;
+pub mod kb_work;
 pub mod live;
 pub mod ops;
 pub mod order_views;

@@ -124,6 +124,9 @@ pub fn run(args: Args) -> Result<()> {
                 .unwrap_or_default(),
             status: "published".into(),
             public: i.is_multiple_of(3),
+            // A tenth of them expired (a tariff of last month), a tenth not yet in force.
+            valid_to: i.is_multiple_of(10).then_some(20261130),
+            valid_from: (i % 10 == 5).then_some(20270101),
             ..Article::default()
         }
     };
@@ -156,6 +159,8 @@ pub fn run(args: Args) -> Result<()> {
             text: q,
             limit: 10,
             status: Some("published"),
+            // As the front line searches: what holds today.
+            on_day: Some(20261201),
             ..Search::default()
         })?;
         times.push(t.elapsed().as_secs_f64() * 1e3);

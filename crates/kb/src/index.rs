@@ -3,11 +3,13 @@
 //! [`crate::analysis`] field by field.
 
 use std::collections::HashMap;
+use std::ops::Bound;
 use std::sync::{Mutex, RwLock};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
@@ -44,6 +46,9 @@ pub struct Article {
     pub status: String,
     /// Whether the public (the FAQ page, the IVR, SMS) may see it.
     pub public: bool,
+    /// The first and last days it holds, as `20261201`; open-ended when `None`.
+    pub valid_from: Option<u32>,
+    pub valid_to: Option<u32>,
 }
 
 /// The parts of an article searched, each cut three ways.
@@ -130,6 +135,8 @@ pub struct Search<'a> {
     pub status: Option<&'a str>,
     /// Only articles the public may see.
     pub public_only: bool,
+    /// Only articles holding on this day (`20261201`): an expired tariff is not an answer.
+    pub on_day: Option<u32>,
 }
 
 /// One article found.
@@ -153,6 +160,8 @@ struct Fields {
     segment: Field,
     status: Field,
     public: Field,
+    valid_from: Field,
+    valid_to: Field,
 }
 
 impl Fields {
@@ -183,6 +192,8 @@ fn schema() -> (Schema, Fields) {
     let segment = b.add_text_field("segment", STRING);
     let status = b.add_text_field("status", STRING);
     let public = b.add_bool_field("public", INDEXED);
+    let valid_from = b.add_u64_field("valid_from", INDEXED | FAST);
+    let valid_to = b.add_u64_field("valid_to", INDEXED | FAST);
     (
         b.build(),
         Fields {
@@ -195,6 +206,8 @@ fn schema() -> (Schema, Fields) {
             segment,
             status,
             public,
+            valid_from,
+            valid_to,
         },
     )
 }
@@ -308,6 +321,8 @@ impl KbIndex {
         }
         doc.add_text(f.status, &a.status);
         doc.add_bool(f.public, a.public);
+        doc.add_u64(f.valid_from, a.valid_from.map_or(0, u64::from));
+        doc.add_u64(f.valid_to, a.valid_to.map_or(u64::MAX, u64::from));
         doc
     }
 
@@ -481,7 +496,12 @@ impl KbIndex {
     pub fn search(&self, s: &Search) -> Result<Vec<Hit>, KbError> {
         let f = &self.fields;
         let searcher = self.reader.searcher();
-        let text_query = self.query(s.text);
+        // Nothing typed within a category: the category's articles (an IVR menu's answers).
+        let text_query = if s.text.trim().is_empty() && s.category.is_some() {
+            Box::new(AllQuery)
+        } else {
+            self.query(s.text)
+        };
         let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
         let exact = |field: Field, v: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
@@ -513,6 +533,23 @@ impl KbIndex {
                 Box::new(TermQuery::new(
                     Term::from_field_bool(f.public, true),
                     IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if let Some(day) = s.on_day.map(u64::from) {
+            let u = |field: Field, v: u64| Term::from_field_u64(field, v);
+            all.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Unbounded,
+                    Bound::Included(u(f.valid_from, day)),
+                )),
+            ));
+            all.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(u(f.valid_to, day)),
+                    Bound::Unbounded,
                 )),
             ));
         }
@@ -727,6 +764,22 @@ mod tests {
             }),
             0
         );
+        // A category's articles with nothing typed; nothing typed and no category: none.
+        assert_eq!(
+            count(Search {
+                text: " ",
+                category: Some("水表"),
+                ..base.clone()
+            }),
+            1
+        );
+        assert_eq!(
+            count(Search {
+                text: "",
+                ..base.clone()
+            }),
+            0
+        );
         assert_eq!(
             count(Search {
                 status: Some("draft"),
@@ -734,6 +787,46 @@ mod tests {
             }),
             0
         );
+    }
+
+    #[test]
+    fn an_article_is_found_only_on_the_days_it_holds() {
+        let kb = KbIndex::new(Weights::default()).unwrap();
+        let dated = |id, from, to| Article {
+            valid_from: from,
+            valid_to: to,
+            ..article(id, "阶梯水价", "阶梯水价的标准。")
+        };
+        kb.write(
+            &[
+                dated(1, None, None),
+                dated(2, Some(20260101), Some(20261231)),
+                dated(3, Some(20270101), None),
+                dated(4, None, Some(20261130)),
+            ],
+            &[],
+        )
+        .unwrap();
+        let on = |day| {
+            let mut ids: Vec<u64> = kb
+                .search(&Search {
+                    text: "水价",
+                    limit: 10,
+                    on_day: day,
+                    ..Search::default()
+                })
+                .unwrap()
+                .into_iter()
+                .map(|h| h.id)
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(on(None), [1, 2, 3, 4]);
+        assert_eq!(on(Some(20261201)), [1, 2]);
+        assert_eq!(on(Some(20261130)), [1, 2, 4]);
+        assert_eq!(on(Some(20261231)), [1, 2]);
+        assert_eq!(on(Some(20270101)), [1, 3]);
     }
 
     #[test]

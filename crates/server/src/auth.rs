@@ -113,13 +113,60 @@ pub fn token_hash(secret: &str) -> String {
 #[derive(Debug, Default)]
 pub struct LoginGuard {
     inner: Mutex<GuardState>,
+    clients: RateGuard,
 }
 
 #[derive(Debug, Default)]
 struct GuardState {
     accounts: HashMap<String, Account>,
-    /// Per address: the minute and the attempts in it.
-    clients: HashMap<IpAddr, (i64, u32)>,
+}
+
+/// Counts requests per client address and minute (logins, the public's searches); pruned
+/// when it grows, so a flood of addresses cannot fill memory.
+#[derive(Debug, Default)]
+pub struct RateGuard {
+    /// Per address: the minute and the requests in it.
+    clients: Mutex<HashMap<IpAddr, (i64, u32)>>,
+}
+
+impl RateGuard {
+    /// Counts a request of `ip` at `now_ms`; `Err(seconds to wait)` when it is over `per_minute`.
+    pub fn admit(&self, now_ms: i64, ip: IpAddr, per_minute: u32) -> Result<(), i64> {
+        let minute = now_ms / 60_000;
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if clients.len() > GUARD_ENTRIES {
+            clients.retain(|_, (m, _)| *m == minute);
+        }
+        if clients.len() > GUARD_ENTRIES {
+            // More addresses in one minute than it keeps: a spread-out flood. Those that
+            // came more than once are kept.
+            clients.retain(|_, (_, n)| *n > 1);
+        }
+        if clients.len() > GUARD_ENTRIES {
+            clients.clear();
+        }
+        let entry = clients.entry(ip).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        entry.1 += 1;
+        if entry.1 > per_minute {
+            return Err(60 - (now_ms / 1000) % 60);
+        }
+        Ok(())
+    }
+
+    /// Takes back one request counted for `ip` (one that turned out well).
+    pub fn forgive(&self, ip: IpAddr) {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, n)) = clients.get_mut(&ip) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    pub fn entries(&self) -> usize {
+        self.clients.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -138,27 +185,9 @@ impl LoginGuard {
         let now = state.now_ms();
         let s = state.settings();
         let lock_ms = i64::try_from(s.lockout_for.as_millis()).unwrap_or(i64::MAX);
-        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(ip) = client {
-            let minute = now / 60_000;
-            if g.clients.len() > GUARD_ENTRIES {
-                g.clients.retain(|_, (m, _)| *m == minute);
-            }
-            if g.clients.len() > GUARD_ENTRIES {
-                // More addresses in one minute than it keeps: a spread-out flood. Those
-                // that tried more than once are kept; the accounts' counts hold anyway.
-                g.clients.retain(|_, (_, n)| *n > 1);
-            }
-            if g.clients.len() > GUARD_ENTRIES {
-                g.clients.clear();
-            }
-            let entry = g.clients.entry(ip).or_insert((minute, 0));
-            if entry.0 != minute {
-                *entry = (minute, 0);
-            }
-            entry.1 += 1;
-            if entry.1 > s.logins_per_minute {
-                let retry = 60 - (now / 1000) % 60;
+            // The accounts' counts hold even when a flood of addresses is forgotten.
+            if let Err(retry) = self.clients.admit(now, ip, s.logins_per_minute) {
                 return Err(ApiError::new(
                     Code::RateLimited,
                     format!("too many login attempts from your address; try again in {retry} s"),
@@ -166,6 +195,7 @@ impl LoginGuard {
                 .with_details(serde_json::json!({ "retry_after_s": retry })));
             }
         }
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if g.accounts.len() > GUARD_ENTRIES {
             g.accounts
                 .retain(|_, a| a.locked_until > now || a.last_ms > now.saturating_sub(lock_ms));
@@ -198,7 +228,7 @@ impl LoginGuard {
     /// Accounts and addresses being counted.
     pub fn entries(&self) -> usize {
         let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        g.accounts.len() + g.clients.len()
+        g.accounts.len() + self.clients.entries()
     }
 
     /// The admitted attempt failed: the error to give (attempts left, or the lockout).
@@ -224,8 +254,8 @@ impl LoginGuard {
     pub fn succeeded(&self, account: &str, client: Option<IpAddr>) {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         g.accounts.remove(account);
-        if let Some((_, attempts)) = client.and_then(|ip| g.clients.get_mut(&ip)) {
-            *attempts = attempts.saturating_sub(1);
+        if let Some(ip) = client {
+            self.clients.forgive(ip);
         }
     }
 }
@@ -314,6 +344,28 @@ pub async fn authenticate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 24: the public's searches are counted per address and minute, and a flood of
+    /// addresses does not grow the count without bound.
+    #[test]
+    fn issue_24_the_public_is_rate_limited_per_address() {
+        let g = RateGuard::default();
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        let other: IpAddr = "203.0.113.8".parse().unwrap();
+        let t = 1_000 * 60_000 + 15_000;
+        for _ in 0..3 {
+            assert_eq!(g.admit(t, ip, 3), Ok(()));
+        }
+        assert_eq!(g.admit(t, ip, 3), Err(45));
+        assert_eq!(g.admit(t, other, 3), Ok(()));
+        // The next minute starts afresh.
+        assert_eq!(g.admit(t + 60_000, ip, 3), Ok(()));
+        for i in 0..3 * GUARD_ENTRIES as u32 {
+            let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            let _ = g.admit(t + 60_000, ip, 3);
+        }
+        assert!(g.entries() <= GUARD_ENTRIES + 1, "{}", g.entries());
+    }
 
     /// Issue 20: the login guard remembers at most so many accounts and addresses, however
     /// many names and addresses a spread-out guesser uses (before, recent ones were all

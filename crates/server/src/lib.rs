@@ -51,6 +51,9 @@ pub struct Settings {
     pub lockout_for: Duration,
     /// Failed (or still unchecked) login attempts one client address may make a minute.
     pub logins_per_minute: u32,
+    /// Requests to the public's API (the FAQ page's searches) one client address may make
+    /// a minute.
+    pub public_per_minute: u32,
     /// The built web app (`web/dist`), served at `/` with the API; `None` serves the API
     /// alone.
     pub web_dir: Option<std::path::PathBuf>,
@@ -67,6 +70,7 @@ impl Default for Settings {
             lockout_after: 5,
             lockout_for: Duration::from_secs(15 * 60),
             logins_per_minute: 30,
+            public_per_minute: 120,
             web_dir: None,
             metrics_token: None,
         }
@@ -83,6 +87,7 @@ struct Inner {
     app: app::App,
     settings: Settings,
     guard: auth::LoginGuard,
+    public: auth::RateGuard,
     imports: api::imports::Imports,
     sockets: sockets::Sockets,
 }
@@ -94,6 +99,7 @@ impl AppState {
             app: app::App::new(store, clock),
             settings,
             guard: auth::LoginGuard::default(),
+            public: auth::RateGuard::default(),
             imports: api::imports::Imports::default(),
             sockets: sockets::Sockets::default(),
         }))
@@ -114,6 +120,21 @@ impl AppState {
 
     pub fn now_ms(&self) -> i64 {
         self.0.app.now_ms()
+    }
+
+    /// Counts a request to the public's API from `client`; refused when over its rate.
+    pub fn admit_public(&self, client: Option<std::net::IpAddr>) -> error::ApiResult<()> {
+        let Some(ip) = client else { return Ok(()) };
+        self.0
+            .public
+            .admit(self.now_ms(), ip, self.0.settings.public_per_minute)
+            .map_err(|retry| {
+                error::ApiError::new(
+                    error::Code::RateLimited,
+                    format!("too many requests from your address; try again in {retry} s"),
+                )
+                .with_details(serde_json::json!({ "retry_after_s": retry }))
+            })
     }
 
     pub fn settings(&self) -> &Settings {

@@ -55,6 +55,9 @@ use crate::api::{
         crate::api::kb::search, crate::api::kb::list, crate::api::kb::get, crate::api::kb::create,
         crate::api::kb::update, crate::api::kb::versions, crate::api::kb::solved,
         crate::api::kb::misses, crate::api::kb::public_search, crate::api::kb::public_article,
+        crate::api::kb_work::import, crate::api::kb_work::export, crate::api::kb_work::get_settings,
+        crate::api::kb_work::put_settings, crate::api::kb_work::suggest, crate::api::kb_work::ask,
+        crate::api::kb_work::tasks, crate::api::kb_work::answer, crate::api::kb_work::close,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any

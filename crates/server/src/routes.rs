@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::api::{
     agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, incidents,
-    ivr_flows, kb, orders, reports, saved_reports, session, settings, tenants, users,
+    ivr_flows, kb, kb_work, orders, reports, saved_reports, session, settings, tenants, users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -1170,6 +1170,70 @@ pub fn table() -> Vec<Endpoint> {
             Some(EditKnowledge),
             None,
             get(kb::versions),
+        ),
+        ep(
+            M::POST,
+            "/api/kb/import",
+            Some(EditKnowledge),
+            None,
+            post(kb_work::import).layer(DefaultBodyLimit::max(20 << 20)),
+        ),
+        ep(
+            M::GET,
+            "/api/kb/export",
+            Some(EditKnowledge),
+            None,
+            get(kb_work::export),
+        ),
+        ep(
+            M::GET,
+            "/api/kb/settings",
+            Some(EditKnowledge),
+            None,
+            get(kb_work::get_settings),
+        ),
+        ep(
+            M::PUT,
+            "/api/kb/settings",
+            Some(PublishKnowledge),
+            Some(json!({ "synonyms": [["水表", "表计", "计量表"]], "owners": [] })),
+            put(kb_work::put_settings),
+        ),
+        ep(
+            M::GET,
+            "/api/kb/suggest",
+            Some(SearchKnowledge),
+            None,
+            get(kb_work::suggest),
+        ),
+        ep(
+            M::POST,
+            "/api/kb/tasks",
+            Some(SearchKnowledge),
+            Some(json!({ "kind": "question", "category": "水表/计量",
+                         "text": "水表井盖丢了由谁负责？" })),
+            post(kb_work::ask),
+        ),
+        ep(
+            M::GET,
+            "/api/kb/tasks",
+            Some(SearchKnowledge),
+            None,
+            get(kb_work::tasks),
+        ),
+        ep(
+            M::POST,
+            "/api/kb/tasks/{task_id}/answer",
+            Some(EditKnowledge),
+            Some(json!({ "answer": "井盖由物业负责，请联系物业。" })),
+            post(kb_work::answer),
+        ),
+        ep(
+            M::POST,
+            "/api/kb/tasks/{task_id}/close",
+            Some(EditKnowledge),
+            Some(json!({})),
+            post(kb_work::close),
         ),
         ep(M::GET, "/api/cdrs", Some(ViewCalls), None, get(cdrs::list)),
         ep(

@@ -108,7 +108,7 @@ mod users;
 
 pub use config::ConfigItem;
 pub use customers::CustomerQuery;
-pub use kb::{KbArticleRow, KbFields, KbVersionRow};
+pub use kb::{KbArticleRow, KbFields, KbSolution, KbTaskMove, KbTaskRow, KbVersionRow, NewKbTask};
 pub use orders::{OrderQuery, OrderRow};
 pub use resilience::{DeadLetter, Registration};
 pub use rollups::{Merge, PackedRow, RollupLevel, RollupRow, entries, pack, parts};

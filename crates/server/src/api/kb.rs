@@ -113,6 +113,9 @@ pub struct SearchParams {
     /// For those who write articles: `draft`, `review`, `published` or `archived`. Others
     /// always search published articles.
     pub status: Option<String>,
+    /// For those who write articles: only articles holding today (the default for others,
+    /// who never see an expired or not yet valid article).
+    pub current: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -205,11 +208,11 @@ pub async fn search(
     let tenant = caller.tenant()?;
     let writer = allows(caller.user.role, Perm::EditKnowledge);
     let status = status_of("status", p.status.as_deref())?;
-    let status = if writer {
-        status
+    let (status, current_only) = if writer {
+        (status, p.current.unwrap_or(false))
     } else {
-        // The front line sees what is published, whatever it asks.
-        Some(Status::Published)
+        // The front line sees what is published and holds today, whatever it asks.
+        (Some(Status::Published), true)
     };
     let hits = state
         .app()
@@ -223,6 +226,8 @@ pub async fn search(
                 segment: p.segment,
                 status,
                 public_only: false,
+                current_only,
+                quiet: false,
             },
         )
         .await?;
@@ -465,7 +470,9 @@ pub struct PublicArticle {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PublicSearchParams {
-    /// What to look for (at most 200 characters).
+    /// What to look for (at most 200 characters); left out with a category, that
+    /// category's articles (an IVR menu's answers, an SMS keyword's).
+    #[serde(default)]
     pub q: String,
     /// 1 to 20 (5 when left out).
     pub limit: Option<usize>,
@@ -512,12 +519,14 @@ fn short(body: &str, max: usize) -> String {
 /// each with a short answer for SMS and the IVR. The FAQ page searches here.
 #[utoipa::path(get, path = "/api/public/{tenant_slug}/kb/search", tag = "kb",
     params(("tenant_slug" = String, Path), PublicSearchParams),
-    responses((status = 200, body = [PublicHit]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [PublicHit]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn public_search(
     State(state): State<AppState>,
+    req_parts: axum::http::Extensions,
     axum::extract::Path(slug): axum::extract::Path<String>,
     ApiQuery(p): ApiQuery<PublicSearchParams>,
 ) -> ApiResult<Json<Vec<PublicHit>>> {
+    state.admit_public(crate::auth::client_ip(&req_parts))?;
     let tenant = public_tenant(&state, &slug).await?;
     let limit = p.limit.unwrap_or(5);
     if !(1..=20).contains(&limit) {
@@ -533,6 +542,7 @@ pub async fn public_search(
                 category: p.category,
                 status: Some(Status::Published),
                 public_only: true,
+                current_only: true,
                 ..SearchAsk::default()
             },
         )
@@ -540,9 +550,8 @@ pub async fn public_search(
     let mut out = Vec::with_capacity(hits.len());
     for h in hits {
         // The store has the last word: what is no longer published and public is left out.
-        let a = match state.app().article(tenant, h.id as i64).await {
-            Ok(a) if a.status == Status::Published.as_str() && a.public => a,
-            _ => continue,
+        let Ok(a) = state.app().public_article(tenant, h.id as i64).await else {
+            continue;
         };
         out.push(PublicHit {
             id: h.id as i64,
@@ -557,16 +566,15 @@ pub async fn public_search(
 /// Self-service (no login): one published public article.
 #[utoipa::path(get, path = "/api/public/{tenant_slug}/kb/articles/{article_id}", tag = "kb",
     params(("tenant_slug" = String, Path), ("article_id" = i64, Path)),
-    responses((status = 200, body = PublicArticle), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PublicArticle), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn public_article(
     State(state): State<AppState>,
+    req_parts: axum::http::Extensions,
     axum::extract::Path((slug, id)): axum::extract::Path<(String, i64)>,
 ) -> ApiResult<Json<PublicArticle>> {
+    state.admit_public(crate::auth::client_ip(&req_parts))?;
     let tenant = public_tenant(&state, &slug).await?;
-    let a = state.app().article(tenant, id).await?;
-    if a.status != Status::Published.as_str() || !a.public {
-        return Err(app::AppError::NotFound("article").into());
-    }
+    let a = state.app().public_article(tenant, id).await?;
     Ok(Json(PublicArticle {
         id: a.id,
         title: a.title,

@@ -14,6 +14,7 @@ pub mod imports;
 pub mod incidents;
 pub mod ivr_flows;
 pub mod kb;
+pub mod kb_work;
 pub mod orders;
 pub mod reports;
 pub mod saved_reports;

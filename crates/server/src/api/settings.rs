@@ -242,6 +242,8 @@ impl CenterSettings {
                         .collect()
                 }),
             }),
+            // Kept from before: the knowledge base saves its own (`/api/kb/settings`).
+            knowledge: None,
         }
     }
 }

@@ -52,6 +52,8 @@ pub struct Fixture {
     /// A saved report (yesterday by queue), never produced.
     pub saved_report: i64,
     pub article: i64,
+    /// An open question for the experts.
+    pub kb_task: i64,
 }
 
 #[allow(missing_debug_implementations)]
@@ -214,6 +216,24 @@ impl World {
                 .await
                 .unwrap();
             f.article = a.id;
+            let t = world
+                .state
+                .app()
+                .ask_experts(
+                    f.tenant.id,
+                    f.users[&Role::Agent].id,
+                    &app::kb_work::TaskInput {
+                        kind: "question".into(),
+                        text: format!(
+                            "水表井盖丢了谁负责？{}",
+                            if tenant == 1 { B_MARKER } else { "" }
+                        ),
+                        ..app::kb_work::TaskInput::default()
+                    },
+                )
+                .await
+                .unwrap();
+            f.kb_task = t.id;
         }
         world
     }
@@ -469,6 +489,7 @@ async fn fixture(
         other_order: 0,
         saved_report: 0,
         article: 0,
+        kb_task: 0,
     }
 }
 
@@ -507,6 +528,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{file_id}", "1".to_string()),
         ("{saved_id}", f.saved_report.to_string()),
         ("{article_id}", f.article.to_string()),
+        ("{task_id}", f.kb_task.to_string()),
         ("{tenant_slug}", f.tenant.slug.clone()),
     ] {
         out = out.replace(name, &value);
