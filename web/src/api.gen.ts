@@ -1143,6 +1143,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/kb/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The articles as a file to edit and import again (or to take elsewhere). Audited. */
+        get: operations["kb_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports articles from an XLSX, CSV or JSON lines file (the request's body): columns or
+         *     keys `id`, `title`, `body`, `category`, `tags`, `questions`, `products`, `segments`,
+         *     `valid_from`, `valid_to`, `public` (or their Chinese headers 编号, 标题, 正文, 分类, 标签…).
+         *     A row with an `id` is the next version of that article. Checked row by row; written all
+         *     or nothing (a commit with any error writes nothing and says which rows).
+         */
+        post: operations["import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/kb/misses": {
         parameters: {
             query?: never;
@@ -1171,6 +1211,95 @@ export interface paths {
         get: operations["search"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_settings"];
+        /** Saves the synonyms and category owners (searches use the synonyms at once). Audited. */
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Articles for the call in progress (published, holding today). */
+        get: operations["suggest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The experts' queue, newest first. Those who do not answer tasks see the ones they asked. */
+        get: operations["tasks"];
+        put?: never;
+        /**
+         * Flags an article or asks the experts: a task for the owner of the category, with the
+         *     call's context.
+         */
+        post: operations["ask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/tasks/{task_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answers an open task; the agent who asked sees the answer. */
+        post: operations["answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/tasks/{task_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Closes a task (done with, or turned into the article named). */
+        post: operations["close"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2216,6 +2345,10 @@ export interface components {
             /** @description Say the expected wait in minutes (default yes). */
             wait?: boolean | null;
         };
+        AnswerInput: {
+            /** @description The answer for the agent (and, through them, the customer); up to 2,000 characters. */
+            answer: string;
+        };
         ArticleBody: {
             body: string;
             category: string;
@@ -2359,6 +2492,16 @@ export interface components {
             status?: number | null;
             /** @description The extension consulted. */
             to: string;
+        };
+        CallContextBody: {
+            call_id: string;
+            caller?: string | null;
+            /** Format: int64 */
+            customer_id?: number | null;
+            dialled?: string | null;
+            ivr_path: string[];
+            queue?: string | null;
+            queue_name?: string | null;
         };
         /**
          * @description A part of a call ended: its detail record (CDR). One per part: a transferred call
@@ -2647,6 +2790,13 @@ export interface components {
             /** Format: int64 */
             started_ms: number;
             warned: boolean;
+        };
+        CloseInput: {
+            /**
+             * Format: int64
+             * @description The article written from it, when there is one.
+             */
+            article_id?: number | null;
         };
         /** @description The closed loop of work orders (闭环). */
         ClosedLoop: {
@@ -3036,6 +3186,13 @@ export interface components {
             region?: string;
             title: string;
         };
+        ImportBody: {
+            committed: boolean;
+            created: number;
+            errors: components["schemas"]["RowErrorBody"][];
+            rows: number;
+            updated: number;
+        };
         ImportDto: {
             columns: string[];
             created: number;
@@ -3124,6 +3281,34 @@ export interface components {
         IvrNode: {
             call_id: string;
             node: string;
+        };
+        /** @description The knowledge base's settings. */
+        KbSettingsBody: {
+            /**
+             * @description The expert who keeps each category (and those below it); flags and questions of
+             *     the category go to them.
+             */
+            owners?: components["schemas"]["OwnerBody"][];
+            /**
+             * @description Groups of words meaning the same (`[["水表", "表计", "计量表"]]`): a search for one
+             *     finds the others. At most 2,000 groups of 2–20 words.
+             */
+            synonyms?: string[][];
+            /**
+             * Format: int64
+             * @description The center settings' version (set by the server; give it back when saving, 409 if
+             *     someone saved since; leave it out before any settings were saved).
+             */
+            version?: number | null;
+        };
+        /** @description The knowledge base's settings as read, with who may own a category. */
+        KbSettingsView: {
+            owners: components["schemas"]["OwnerBody"][];
+            /** @description The tenant's experts, administrators and team leads (active ones). */
+            people: components["schemas"]["PersonBody"][];
+            synonyms: string[][];
+            /** Format: int64 */
+            version?: number | null;
         };
         /**
          * @description A time limit (限时): in working minutes or working days of the policy's calendar, or in
@@ -3509,12 +3694,23 @@ export interface components {
         OverrideInput: {
             reason: string;
         };
+        OwnerBody: {
+            category: string;
+            /** Format: int64 */
+            user_id: number;
+        };
         PasswordChange: {
             current_password: string;
             new_password: string;
         };
         PasswordReset: {
             password: string;
+        };
+        PersonBody: {
+            name: string;
+            role: string;
+            /** Format: int64 */
+            user_id: number;
         };
         PhoneDto: {
             label?: string;
@@ -3894,6 +4090,12 @@ export interface components {
             /** @description 1 is the first row under the header (row 2 in Excel). */
             row: number;
         };
+        RowErrorBody: {
+            field: string;
+            reason: string;
+            /** @description The row as the spreadsheet shows it (the header is row 1), or the JSON line. */
+            row: number;
+        };
         SavedReportBody: {
             /** Format: int64 */
             created_ms: number;
@@ -4099,6 +4301,62 @@ export interface components {
             workdays: string[];
             /** Format: int32 */
             year: number;
+        };
+        SuggestionBody: {
+            /** Format: int64 */
+            id: number;
+            snippet: string;
+            /** Format: int64 */
+            times: number;
+            title: string;
+            /**
+             * @description `solved_like`: it solved calls of this queue and IVR path lately (`times`);
+             *     `matches`: its words match the call's queue, the order being written, the
+             *     customer's orders.
+             */
+            why: string;
+        };
+        TaskBody: {
+            answer?: string | null;
+            /** Format: int64 */
+            answered_by_id?: number | null;
+            /** Format: int64 */
+            article_id?: number | null;
+            /** Format: int64 */
+            asked_by_id?: number | null;
+            asked_by_name?: string | null;
+            category: string;
+            context?: null | components["schemas"]["CallContextBody"];
+            /** Format: int64 */
+            created_ms: number;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            /**
+             * Format: int64
+             * @description The expert who owns the category; `null`: any expert.
+             */
+            owner_id?: number | null;
+            /** @description `open`, `answered`, `closed`. */
+            status: string;
+            text: string;
+            /** Format: int64 */
+            updated_ms: number;
+        };
+        TaskInputDto: {
+            /** Format: int64 */
+            article_id?: number | null;
+            /** @description The call it came up on: its caller, queue, IVR path and customer go with it. */
+            call_id?: string | null;
+            /** @description Whose expert it goes to (the article's category when left out). */
+            category?: string;
+            /**
+             * @description `wrong` (the article is wrong; `article_id` required), `missing` (no article
+             *     answers this) or `question` (a question for the experts, 二线支持).
+             */
+            kind: string;
+            /** @description What is wrong, or the question (up to 2,000 characters). */
+            text: string;
         };
         TeamInput: {
             key?: string | null;
@@ -7370,6 +7628,75 @@ export interface operations {
             };
         };
     };
+    kb_export: {
+        parameters: {
+            query?: {
+                /** @description `xlsx` (the default), `csv` or `jsonl`. */
+                format?: string;
+                /** @description Only articles of this status. */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import: {
+        parameters: {
+            query?: {
+                /** @description Where the articles go: `draft` (the default), `review` or `published` (experts). */
+                status?: string;
+                /** @description `true` writes them if no row has an error; otherwise the rows are only checked. */
+                commit?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     misses: {
         parameters: {
             query?: {
@@ -7408,6 +7735,11 @@ export interface operations {
                  *     always search published articles.
                  */
                 status?: string;
+                /**
+                 * @description For those who write articles: only articles holding today (the default for others,
+                 *     who never see an expired or not yet valid article).
+                 */
+                current?: boolean;
             };
             header?: never;
             path?: never;
@@ -7424,6 +7756,264 @@ export interface operations {
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbSettingsView"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KbSettingsBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbSettingsView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suggest: {
+        parameters: {
+            query?: {
+                /** @description The call in progress. */
+                call_id?: string;
+                /**
+                 * @description What the agent is writing (the order's title and description), at most 200
+                 *     characters taken.
+                 */
+                text?: string;
+                /** @description 1 to 10 (5 when left out). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionBody"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    tasks: {
+        parameters: {
+            query?: {
+                /** @description `open`, `answered` or `closed`. */
+                status?: string;
+                /** @description Tasks with ids before this one (the last of the page before). */
+                before?: number;
+                /** @description 1 to 200 (50 when left out). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBody"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskInputDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8525,13 +9115,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     public_search: {
         parameters: {
-            query: {
-                /** @description What to look for (at most 200 characters). */
-                q: string;
+            query?: {
+                /**
+                 * @description What to look for (at most 200 characters); left out with a category, that
+                 *     category's articles (an IVR menu's answers, an SMS keyword's).
+                 */
+                q?: string;
                 /** @description 1 to 20 (5 when left out). */
                 limit?: number;
                 /** @description Within this category or below it. */
@@ -8562,6 +9163,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { emptyForm, inputOf, lineDiff, nextStatuses, versionText } from './kb'
+import { emptyForm, inputOf, lineDiff, nextStatuses, synonymsOf, synonymsText, versionText } from './kb'
 
 describe('the knowledge base', () => {
   it('sends lists one item a line, tags split on commas too', () => {
@@ -18,6 +18,11 @@ describe('the knowledge base', () => {
     expect(nextStatuses('published', false)).toEqual([])
     expect(nextStatuses('published', true)).toEqual(['draft', 'published', 'archived'])
     expect(nextStatuses('archived', true)).toEqual(['draft'])
+  })
+
+  it('reads synonym groups a line at a time, words apart by spaces or commas', () => {
+    expect(synonymsOf('水表 表计，计量表\n\n  停水、断水 ')).toEqual([['水表', '表计', '计量表'], ['停水', '断水']])
+    expect(synonymsText([['水表', '表计'], ['停水', '断水']])).toBe('水表 表计\n停水 断水')
   })
 
   it('shows two versions line by line', () => {

@@ -7,6 +7,22 @@ export type Article = Schemas['ArticleBody']
 export type ArticleVersion = Schemas['VersionBody']
 export type SearchHit = Schemas['SearchHit']
 export type Miss = Schemas['MissBody']
+export type Suggestion = Schemas['SuggestionBody']
+export type Task = Schemas['TaskBody']
+export type KbSettings = Schemas['KbSettingsView']
+export type ImportReport = Schemas['ImportBody']
+
+/** Synonym groups as a textarea shows them: a group a line, words apart by spaces or commas. */
+export function synonymsText(groups: string[][]): string {
+  return groups.map((g) => g.join(' ')).join('\n')
+}
+
+export function synonymsOf(text: string): string[][] {
+  return text
+    .split('\n')
+    .map((l) => l.split(/[\s,，、;；]+/).map((w) => w.trim()).filter((w) => w.length > 0))
+    .filter((g) => g.length > 0)
+}
 
 export const STATUSES = ['draft', 'review', 'published', 'archived'] as const
 export type Status = (typeof STATUSES)[number]

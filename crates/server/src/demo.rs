@@ -227,6 +227,36 @@ async fn seed_knowledge(
             )
             .await?;
     }
+    // Words callers use for the same thing, and the expert who keeps the meters' articles.
+    let mut settings = app::config::CenterSettings::defaults();
+    settings.knowledge = Some(app::config::KnowledgeSettings {
+        synonyms: [
+            &["水表", "表计", "计量表"][..],
+            &["停水", "断水", "没水"],
+            &["缴费", "交费", "付费"],
+            &["发票", "票据"],
+        ]
+        .iter()
+        .map(|g| g.iter().map(|w| w.to_string()).collect())
+        .collect(),
+        owners: expert
+            .map(|user_id| {
+                ["水表", "水质", "漏水"]
+                    .map(|c| app::config::CategoryOwner {
+                        category: c.into(),
+                        user_id,
+                    })
+                    .to_vec()
+            })
+            .unwrap_or_default(),
+    });
+    let settings = serde_json::to_value(&settings).map_err(|e| StoreError::Invalid {
+        field: "settings",
+        reason: e.to_string(),
+    })?;
+    scoped
+        .put_config("settings", "center", &settings, None, now_ms, None)
+        .await?;
     Ok(())
 }
 

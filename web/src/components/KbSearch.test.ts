@@ -49,4 +49,43 @@ describe('the knowledge search', () => {
     expect(w.get('[data-test=kb-solved]').text()).toContain('已记为')
     w.unmount()
   })
+
+  it('suggests articles for the call, asks the experts with the call and shows their answer', async () => {
+    const sent: { path: string; body: unknown }[] = []
+    let answered = false
+    vi.stubGlobal('fetch', vi.fn(async (path: string, init: RequestInit) => {
+      if (init?.method === 'POST') {
+        sent.push({ path, body: JSON.parse(String(init.body)) })
+        answered = true
+        return new Response('{}', { status: 201 })
+      }
+      if (path.startsWith('/api/kb/suggest')) {
+        expect(path).toContain('call_id=call-42')
+        return new Response(JSON.stringify([{ id: 7, title: article.title, snippet: '', why: 'solved_like', times: 4 }]), { status: 200 })
+      }
+      if (path.startsWith('/api/kb/tasks')) {
+        const mine = { id: 1, kind: 'question', status: answered ? 'answered' : 'open', category: '', text: '井盖丢了谁负责', asked_by_id: 5, answer: answered ? '物业负责' : null, created_ms: 0, updated_ms: 0 }
+        const other = { ...mine, id: 2, asked_by_id: 6, text: '别人的' }
+        return new Response(JSON.stringify([mine, other]), { status: 200 })
+      }
+      return new Response(JSON.stringify(article), { status: 200 })
+    }))
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    const { useSession } = await import('../stores/session')
+    useSession().info = { user: { id: 5 }, permissions: ['search_kb'] } as never
+    const w = mount(KbSearch, { props: { callId: 'call-42' }, global: { plugins: [i18n, pinia] }, attachTo: document.body })
+    await flushPromises()
+    expect(w.get('[data-test=kb-suggest-7]').text()).toContain('同类来电用过 4 次')
+    expect(w.find('[data-test=kb-mine-2]').exists()).toBe(false)
+    expect(w.get('[data-test=kb-mine-1]').text()).toContain('等待答复')
+    await w.get('input[data-test=kb-q]').setValue('井盖丢了谁负责')
+    await w.get('[data-test=kb-ask]').trigger('click')
+    expect((w.get('textarea[data-test=kb-ask-text]').element as HTMLTextAreaElement).value).toBe('井盖丢了谁负责')
+    await w.get('[data-test=kb-ask-send]').trigger('click')
+    await flushPromises()
+    expect(sent).toEqual([{ path: '/api/kb/tasks', body: { kind: 'question', text: '井盖丢了谁负责', article_id: null, call_id: 'call-42' } }])
+    expect(w.get('[data-test=kb-mine-1]').text()).toContain('物业负责')
+    w.unmount()
+  })
 })

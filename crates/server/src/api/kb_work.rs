@@ -21,6 +21,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::perm::{Perm, allows};
+use store::Role;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -191,11 +192,58 @@ pub struct KbSettingsBody {
     pub version: Option<i64>,
 }
 
+/// The knowledge base's settings as read, with who may own a category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KbSettingsView {
+    pub synonyms: Vec<Vec<String>>,
+    pub owners: Vec<OwnerBody>,
+    pub version: Option<i64>,
+    /// The tenant's experts, administrators and team leads (active ones).
+    pub people: Vec<PersonBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonBody {
+    pub user_id: i64,
+    pub name: String,
+    pub role: String,
+}
+
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OwnerBody {
     pub category: String,
     pub user_id: i64,
+}
+
+async fn settings_view(
+    state: &AppState,
+    tenant: store::TenantId,
+    k: KnowledgeSettings,
+    version: Option<i64>,
+) -> ApiResult<KbSettingsView> {
+    let people = state
+        .store()
+        .scoped(tenant)
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| {
+            u.active && matches!(u.role, Role::Expert | Role::TenantAdmin | Role::Supervisor)
+        })
+        .map(|u| PersonBody {
+            user_id: u.id.0,
+            name: u.display_name,
+            role: u.role.as_str().into(),
+        })
+        .collect();
+    let b = settings_body(k, version);
+    Ok(KbSettingsView {
+        synonyms: b.synonyms,
+        owners: b.owners,
+        version: b.version,
+        people,
+    })
 }
 
 fn settings_body(k: KnowledgeSettings, version: Option<i64>) -> KbSettingsBody {
@@ -214,24 +262,24 @@ fn settings_body(k: KnowledgeSettings, version: Option<i64>) -> KbSettingsBody {
 }
 
 #[utoipa::path(get, path = "/api/kb/settings", tag = "kb",
-    responses((status = 200, body = KbSettingsBody)))]
+    responses((status = 200, body = KbSettingsView)))]
 pub async fn get_settings(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> ApiResult<Json<KbSettingsBody>> {
+) -> ApiResult<Json<KbSettingsView>> {
     let tenant = caller.tenant()?;
     let (k, version) = state.app().kb_settings(tenant).await?;
-    Ok(Json(settings_body(k, version)))
+    Ok(Json(settings_view(&state, tenant, k, version).await?))
 }
 
 /// Saves the synonyms and category owners (searches use the synonyms at once). Audited.
 #[utoipa::path(put, path = "/api/kb/settings", tag = "kb", request_body = KbSettingsBody,
-    responses((status = 200, body = KbSettingsBody), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = KbSettingsView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn put_settings(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiJson(b): ApiJson<KbSettingsBody>,
-) -> ApiResult<Json<KbSettingsBody>> {
+) -> ApiResult<Json<KbSettingsView>> {
     let tenant = caller.tenant()?;
     let k = KnowledgeSettings {
         synonyms: b.synonyms,
@@ -248,7 +296,7 @@ pub async fn put_settings(
         .app()
         .save_kb_settings(tenant, caller.user.id, k, b.version)
         .await?;
-    Ok(Json(settings_body(k, Some(version))))
+    Ok(Json(settings_view(&state, tenant, k, Some(version)).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -341,6 +389,7 @@ pub struct TaskBody {
     pub text: String,
     pub context: Option<CallContextBody>,
     pub asked_by_id: Option<i64>,
+    pub asked_by_name: Option<String>,
     /// The expert who owns the category; `null`: any expert.
     pub owner_id: Option<i64>,
     pub answer: Option<String>,
@@ -349,8 +398,31 @@ pub struct TaskBody {
     pub updated_ms: i64,
 }
 
+/// Tasks with the names of those who asked.
+async fn task_bodies(
+    state: &AppState,
+    tenant: store::TenantId,
+    all: Vec<TaskView>,
+) -> ApiResult<Vec<TaskBody>> {
+    let users = state.store().scoped(tenant).users().await?;
+    Ok(all
+        .into_iter()
+        .map(|t| {
+            let name = users
+                .iter()
+                .find(|u| Some(u.id.0) == t.asked_by)
+                .map(|u| u.display_name.clone());
+            TaskBody {
+                asked_by_name: name,
+                ..task_body(t)
+            }
+        })
+        .collect())
+}
+
 fn task_body(t: TaskView) -> TaskBody {
     TaskBody {
+        asked_by_name: None,
         id: t.id,
         kind: t.kind,
         status: t.status,
@@ -434,7 +506,7 @@ pub async fn tasks(
             p.limit.unwrap_or(50),
         )
         .await?;
-    Ok(Json(all.into_iter().map(task_body).collect()))
+    Ok(Json(task_bodies(&state, tenant, all).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
