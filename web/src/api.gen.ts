@@ -1160,6 +1160,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/kb/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Keeps a picture (JPEG, PNG or WebP, at most 5 MB; the request's body) for articles. */
+        post: operations["add_image"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kb/images/{image_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A picture of the tenant's articles. */
+        get: operations["image"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/kb/import": {
         parameters: {
             query?: never;
@@ -1768,6 +1802,23 @@ export interface paths {
         };
         /** Self-service (no login): one published public article. */
         get: operations["public_article"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/{tenant_slug}/kb/images/{image_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Self-service (no login): a picture a published public article shows. */
+        get: operations["public_image"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3186,6 +3237,12 @@ export interface components {
             region?: string;
             title: string;
         };
+        ImageBody: {
+            /** @description The name the picture is kept under. */
+            name: string;
+            /** @description What an article's body writes to show it: `![…](/api/kb/images/{name})`. */
+            path: string;
+        };
         ImportBody: {
             committed: boolean;
             created: number;
@@ -3309,6 +3366,19 @@ export interface components {
             synonyms: string[][];
             /** Format: int64 */
             version?: number | null;
+        };
+        /**
+         * @description An agent marked a knowledge article as what solved a contact ("this solved it"):
+         *     once per agent, article and call.
+         */
+        KbSolved: {
+            /** Format: int64 */
+            article_id: number;
+            /** @description The call, when there was one, and its queue. */
+            call_id?: string | null;
+            queue?: string | null;
+            /** Format: int64 */
+            user_id: number;
         };
         /**
          * @description A time limit (限时): in working minutes or working days of the policy's calendar, or in
@@ -7661,6 +7731,73 @@ export interface operations {
             };
         };
     };
+    add_image: {
+        parameters: {
+            query: {
+                /**
+                 * @description The file's name as the user has it (`总阀.jpg`): its extension must agree with its
+                 *     bytes.
+                 */
+                name: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     import: {
         parameters: {
             query?: {
@@ -7869,6 +8006,8 @@ export interface operations {
                 before?: number;
                 /** @description 1 to 200 (50 when left out). */
                 limit?: number;
+                /** @description Only those the caller asked. */
+                mine?: boolean;
             };
             header?: never;
             path?: never;
@@ -9105,6 +9244,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicArticle"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    public_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_slug: string;
+                image_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
                 };
             };
             404: {

@@ -303,7 +303,7 @@ const zh = {
     noMisses: '暂无', query: '搜索内容', times: '次数', write: '写文章', open: '知识库',
     tabs: { articles: '文章', tasks: '专家待办', misses: '无结果的搜索', settings: '同义词与负责人' },
     import: '导入', export: '导出', importTitle: '导入文章', chooseFile: '选择文件', importAs: '导入为', check: '检查', doImport: '导入',
-    importHelp: '支持 Excel（.xlsx）、CSV 和 JSON lines（每行一个 {"title","body","category","tags"}）。表头：标题、分类、正文、标签、常见问法、产品、客户类型、生效日期、失效日期、公开；带“编号”的行更新该文章（导出、修改、再导入）。多个标签用分号或换行分开。先检查，全部无误才能导入：要么全部导入，要么一篇也不导入。',
+    importHelp: '支持 Excel（.xlsx）、CSV 和 JSON lines（每行一个 {"title","body","category","tags"}）。表头：标题、分类、正文、标签、常见问法、产品、客户类型、生效日期、失效日期、公开；多个标签用分号或换行分开。带“编号”和“版本”的行（导出后修改）只改文件里有的列，状态不变，除非“状态”列写明；“导入为”用于新文章。先检查，全部无误才能导入：要么全部导入，要么一篇也不导入。',
     checked: '共 {rows} 行：新建 {created} 篇，更新 {updated} 篇', rowErrors: '{n} 处错误：请改好文件后重新检查（一篇也没有导入）', row: '行', field: '字段', reason: '问题',
     imported: '已导入：新建 {created} 篇，更新 {updated} 篇',
     tasksHelp: '坐席标记有误的文章、缺少的文章和提问（二线支持），按分类交给负责的专家；答复会显示在坐席的“我的提问”里。',
@@ -316,6 +316,7 @@ const zh = {
     askExpert: '问专家', askPlaceholder: '要问专家的问题（会附上本次通话的来电、队列和按键路径）', send: '发送', sent: '已发给专家，答复会显示在“我的提问”里',
     flag: '文章有误', flagPlaceholder: '哪里不对？', myQuestions: '我的提问', waiting: '等待答复',
     suggestions: '本次来电可能用到', whySolved: '同类来电用过 {n} 次', whyMatch: '与来电相关',
+    markupHint: '可用“# 标题”“- 列表”“**加粗**”', insertImage: '插入图片',
   },
   saved: {
     title: '报表订阅', save: '保存为订阅', newTitle: '保存为报表订阅', editTitle: '编辑报表订阅',
@@ -671,7 +672,7 @@ const en: Messages = {
     noMisses: 'None', query: 'Searched for', times: 'Times', write: 'Write', open: 'Knowledge',
     tabs: { articles: 'Articles', tasks: 'Expert queue', misses: 'Searches that found nothing', settings: 'Synonyms and owners' },
     import: 'Import', export: 'Export', importTitle: 'Import articles', chooseFile: 'Choose a file', importAs: 'Import as', check: 'Check', doImport: 'Import',
-    importHelp: 'Excel (.xlsx), CSV or JSON lines (one {"title","body","category","tags"} a line). Headers: title, category, body, tags, questions, products, segments, valid_from, valid_to, public; a row with an id changes that article (export, edit, import again). Several tags separated by semicolons or line breaks. Checked first and imported only when every row is right: all of it or nothing.',
+    importHelp: 'Excel (.xlsx), CSV or JSON lines (one {"title","body","category","tags"} a line). Headers: title, category, body, tags, questions, products, segments, valid_from, valid_to, public; several tags separated by semicolons or line breaks. A row with an id and a version (an export, edited) changes only the columns the file has, and its status only when a status column says so; "Import as" is for new articles. Checked first and imported only when every row is right: all of it or nothing.',
     checked: '{rows} rows: {created} new, {updated} changed', rowErrors: '{n} errors: fix the file and check again (nothing was imported)', row: 'Row', field: 'Field', reason: 'Problem',
     imported: 'Imported: {created} new, {updated} changed',
     tasksHelp: 'Articles agents flagged as wrong, articles they found missing and their questions (second line), each for the expert who owns its category; answers show in the agent\'s "My questions".',
@@ -684,6 +685,7 @@ const en: Messages = {
     askExpert: 'Ask an expert', askPlaceholder: 'Your question for the experts (the call\'s caller, queue and IVR path go with it)', send: 'Send', sent: 'Sent to the experts; the answer will show under "My questions"',
     flag: 'Article wrong', flagPlaceholder: 'What is wrong?', myQuestions: 'My questions', waiting: 'Waiting for an answer',
     suggestions: 'May help with this call', whySolved: 'Used on {n} calls like it', whyMatch: 'Related to the call',
+    markupHint: '"# heading", "- item", "**bold**"', insertImage: 'Insert a picture',
   },
   saved: {
     title: 'Saved reports', save: 'Save report', newTitle: 'Save this report', editTitle: 'Edit the saved report',

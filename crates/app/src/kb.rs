@@ -116,7 +116,7 @@ fn doc_of(raw: &str) -> ArticleDoc {
     serde_json::from_str(raw).unwrap_or_default()
 }
 
-fn view(r: KbArticleRow) -> ArticleView {
+pub(crate) fn view(r: KbArticleRow) -> ArticleView {
     ArticleView {
         id: r.id,
         version: r.version,
@@ -142,6 +142,12 @@ fn day_of(d: Option<&str>) -> Option<u32> {
         .map(day_number)
 }
 
+/// Whether an article holds on `day` (its validity dates).
+fn holds(a: &ArticleView, day: u32) -> bool {
+    day_of(a.doc.valid_from.as_deref()).is_none_or(|f| f <= day)
+        && day_of(a.doc.valid_to.as_deref()).is_none_or(|t| t >= day)
+}
+
 /// An article as indexed: its written questions, and those learnt from use.
 fn indexed(r: &KbArticleRow, learned: &[String]) -> Article {
     let d = doc_of(&r.doc);
@@ -154,7 +160,7 @@ fn indexed(r: &KbArticleRow, learned: &[String]) -> Article {
     Article {
         id: r.id as u64,
         title: r.title.clone(),
-        body: d.body,
+        body: crate::kb_files::plain_text(&d.body),
         category: r.category.clone(),
         tags: d.tags,
         questions,
@@ -369,10 +375,18 @@ impl App {
         k.check()?;
         let users = self.store().scoped(tenant).users().await?;
         for (i, o) in k.owners.iter().enumerate() {
-            if !users.iter().any(|u| u.id.0 == o.user_id) {
+            let keeper = |u: &&store::User| {
+                u.id.0 == o.user_id
+                    && u.active
+                    && matches!(
+                        u.role,
+                        store::Role::Expert | store::Role::Supervisor | store::Role::TenantAdmin
+                    )
+            };
+            if !users.iter().any(|u| keeper(&u)) {
                 return Err(AppError::invalid(
                     format!("knowledge.owners[{i}].user_id"),
-                    "no such user here",
+                    "an active expert, team lead or administrator here",
                 ));
             }
         }
@@ -532,8 +546,9 @@ impl App {
         if now.status != Status::Published.as_str() {
             return Err(AppError::NotFound("article"));
         }
+        // Only a call the agent took part in says where the article helped.
         let ctx = match &call_id {
-            Some(c) => self.call_context(tenant, c).await?,
+            Some(c) => self.own_call_context(tenant, c, by).await?,
             None => None,
         };
         let added = scoped
@@ -551,6 +566,19 @@ impl App {
                 self.now_ms(),
             )
             .await?;
+        if added {
+            self.record(
+                tenant,
+                events::KbSolved::id(id, by.0, call_id.as_deref(), self.now_ms()),
+                &events::KbSolved {
+                    article_id: id,
+                    user_id: by.0,
+                    call_id: call_id.clone(),
+                    queue: ctx.as_ref().and_then(|c| c.queue.clone()),
+                },
+            )
+            .await;
+        }
         if added && !query.is_empty() {
             // Saved: a failed index update heals on next use.
             let _ = self.reindex_owned(tenant, slot, index, id).await?;
@@ -608,9 +636,7 @@ impl App {
     pub async fn current_article(&self, tenant: TenantId, id: i64) -> AppResult<ArticleView> {
         let a = self.article(tenant, id).await?;
         let today = self.kb_today(tenant).await?;
-        let holds = day_of(a.doc.valid_from.as_deref()).is_none_or(|f| f <= today)
-            && day_of(a.doc.valid_to.as_deref()).is_none_or(|t| t >= today);
-        if a.status != Status::Published.as_str() || !holds {
+        if a.status != Status::Published.as_str() || !holds(&a, today) {
             return Err(AppError::NotFound("article"));
         }
         Ok(a)
@@ -634,14 +660,21 @@ impl App {
             .ok_or(AppError::NotFound("article"))
     }
 
-    /// Articles a page at a time (by id after `after`), of `status` when given.
+    /// Articles a page at a time (by id after `after`), of `status` when given, only those
+    /// holding today when `current_only` (a page may then be shorter than `limit`).
     pub async fn articles(
         &self,
         tenant: TenantId,
         status: Option<Status>,
         after: i64,
         limit: u32,
+        current_only: bool,
     ) -> AppResult<Vec<ArticleView>> {
+        let today = if current_only {
+            Some(self.kb_today(tenant).await?)
+        } else {
+            None
+        };
         Ok(self
             .store()
             .scoped(tenant)
@@ -649,6 +682,7 @@ impl App {
             .await?
             .into_iter()
             .map(view)
+            .filter(|a| today.is_none_or(|d| holds(a, d)))
             .collect())
     }
 

@@ -67,8 +67,9 @@ impl BulkFormat {
 }
 
 /// The columns, by their names in files (the JSON keys), and the headers people write.
-const COLUMNS: [(&str, &[&str]); 12] = [
+const COLUMNS: [(&str, &[&str]); 13] = [
     ("id", &["编号", "文章编号"]),
+    ("version", &["版本"]),
     ("title", &["标题"]),
     ("body", &["正文", "内容", "答案"]),
     ("category", &["分类", "类别"]),
@@ -79,8 +80,21 @@ const COLUMNS: [(&str, &[&str]); 12] = [
     ("valid_from", &["生效日期"]),
     ("valid_to", &["失效日期"]),
     ("public", &["公开"]),
-    // Written by an export; on import the importer's choice of status stands.
     ("status", &["状态"]),
+];
+
+/// The columns that are an article's content (what a row with an `id` changes).
+const CONTENT: [&str; 10] = [
+    "title",
+    "body",
+    "category",
+    "tags",
+    "questions",
+    "products",
+    "segments",
+    "valid_from",
+    "valid_to",
+    "public",
 ];
 
 /// What is wrong with one row.
@@ -105,12 +119,16 @@ pub struct ImportReport {
     pub committed: bool,
 }
 
-/// A row read: where it is, the article it changes (if any), and what it says.
-#[derive(Debug)]
+/// A row read: where it is, the article and version it changes (if any), its status when
+/// it names one, what it says, and which of the content's columns it has.
+#[derive(Debug, Default)]
 struct Row {
     row: usize,
     id: Option<i64>,
+    version: Option<i64>,
+    status: Option<Status>,
     input: ArticleInput,
+    present: Vec<&'static str>,
 }
 
 fn column(header: &str) -> Option<&'static str> {
@@ -149,23 +167,46 @@ fn yes_no(s: &str) -> Option<bool> {
     }
 }
 
-fn id_of(s: &str) -> Result<Option<i64>, &'static str> {
+fn number(s: &str, what: &'static str) -> Result<Option<i64>, String> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
     match s.parse::<i64>() {
         Ok(n) if n > 0 => Ok(Some(n)),
-        _ => Err("an article's number from an export, or empty for a new article"),
+        _ => Err(what.into()),
     }
 }
 
-/// Sets `field` of `input` from a cell's text.
-fn set(input: &mut ArticleInput, field: &str, cell: &str) -> Result<(), String> {
-    let d = &mut input.doc;
+/// Sets `field` of the row from a cell's text.
+fn set(r: &mut Row, field: &'static str, cell: &str) -> Result<(), String> {
+    let d = &mut r.input.doc;
     match field {
-        "title" => input.title = cell.to_string(),
-        "category" => input.category = cell.to_string(),
+        "id" => {
+            r.id = number(
+                cell,
+                "an article's number from an export, or empty for a new article",
+            )?;
+        }
+        "version" => r.version = number(cell, "the version from the export")?,
+        "status" => {
+            r.status = match cell.trim() {
+                "" => None,
+                s => Some(
+                    Status::parse(s)
+                        .or(match s {
+                            "草稿" => Some(Status::Draft),
+                            "待审核" => Some(Status::Review),
+                            "已发布" => Some(Status::Published),
+                            "已归档" => Some(Status::Archived),
+                            _ => None,
+                        })
+                        .ok_or("draft, review, published or archived")?,
+                ),
+            };
+        }
+        "title" => r.input.title = cell.to_string(),
+        "category" => r.input.category = cell.to_string(),
         "body" => d.body = cell.to_string(),
         "tags" => d.tags = items(cell),
         "questions" => d.questions = items(cell),
@@ -174,15 +215,23 @@ fn set(input: &mut ArticleInput, field: &str, cell: &str) -> Result<(), String> 
         "valid_from" => d.valid_from = Some(cell.to_string()),
         "valid_to" => d.valid_to = Some(cell.to_string()),
         "public" => {
-            input.public = yes_no(cell).ok_or("是 or 否 (yes or no)")?;
+            r.input.public = yes_no(cell).ok_or("是 or 否 (yes or no)")?;
         }
         _ => {}
+    }
+    if CONTENT.contains(&field) && !r.present.contains(&field) {
+        r.present.push(field);
     }
     Ok(())
 }
 
-/// A spreadsheet's rows.
-fn from_table(t: &Table, rows: &mut Vec<Row>, errors: &mut Vec<RowError>) -> AppResult<()> {
+/// A spreadsheet's rows, numbered as the sheet shows them.
+fn from_table(
+    t: &Table,
+    numbers: &[usize],
+    rows: &mut Vec<Row>,
+    errors: &mut Vec<RowError>,
+) -> AppResult<()> {
     let mut fields = Vec::with_capacity(t.headers.len());
     for h in &t.headers {
         if h.trim().is_empty() {
@@ -203,30 +252,26 @@ fn from_table(t: &Table, rows: &mut Vec<Row>, errors: &mut Vec<RowError>) -> App
         }
         fields.push(Some(f));
     }
-    for needed in ["title", "category"] {
-        if !fields.contains(&Some(needed)) {
-            return Err(AppError::invalid(
-                "file",
-                format!("a column `{needed}` is needed"),
-            ));
+    if !fields.contains(&Some("id")) {
+        for needed in ["title", "category"] {
+            if !fields.contains(&Some(needed)) {
+                return Err(AppError::invalid(
+                    "file",
+                    format!("a column `{needed}` is needed"),
+                ));
+            }
         }
     }
     for (i, cells) in t.rows.iter().enumerate() {
-        let row = i + 2;
+        let row = numbers.get(i).copied().unwrap_or(i + 2);
         let mut r = Row {
             row,
-            id: None,
-            input: ArticleInput::default(),
+            ..Row::default()
         };
         let mut ok = true;
         for (f, cell) in fields.iter().zip(cells) {
             let Some(f) = *f else { continue };
-            let outcome = if f == "id" {
-                id_of(cell).map(|id| r.id = id).map_err(String::from)
-            } else {
-                set(&mut r.input, f, cell)
-            };
-            if let Err(reason) = outcome {
+            if let Err(reason) = set(&mut r, f, cell) {
                 errors.push(RowError {
                     row,
                     field: f.into(),
@@ -269,43 +314,46 @@ fn from_lines(text: &str, rows: &mut Vec<Row>, errors: &mut Vec<RowError>) {
         };
         let mut r = Row {
             row,
-            id: None,
-            input: ArticleInput::default(),
+            ..Row::default()
         };
         let mut ok = true;
+        let mut seen: Vec<&'static str> = Vec::new();
         for (k, v) in &obj {
             let Some(f) = column(k) else {
                 fail(k, format!("not one of {}", names()));
                 ok = false;
                 continue;
             };
+            if seen.contains(&f) {
+                fail(k, format!("`{f}` is on this line twice"));
+                ok = false;
+                continue;
+            }
+            seen.push(f);
             let outcome: Result<(), String> = match (f, v) {
                 (_, Value::Null) => Ok(()),
-                ("id", Value::Number(n)) => match n.as_i64() {
-                    Some(n) if n > 0 => {
-                        r.id = Some(n);
-                        Ok(())
-                    }
-                    _ => Err("a positive whole number".into()),
-                },
-                ("id", Value::String(s)) => id_of(s).map(|id| r.id = id).map_err(String::from),
-                ("public", Value::Bool(b)) => {
-                    r.input.public = *b;
-                    Ok(())
-                }
+                ("id" | "version", Value::Number(n)) => set(&mut r, f, &n.to_string()),
+                ("public", Value::Bool(b)) => set(&mut r, f, if *b { "true" } else { "false" }),
                 ("tags" | "questions" | "products" | "segments", Value::Array(a)) => {
                     match a.iter().map(Value::as_str).collect::<Option<Vec<&str>>>() {
-                        Some(list) => set(&mut r.input, f, &list.join("\n")),
+                        Some(list) => set(&mut r, f, &list.join("\n")),
                         None => Err("a list of texts".into()),
                     }
                 }
-                ("status", Value::String(_)) => Ok(()),
-                (_, Value::String(s)) => set(&mut r.input, f, s),
+                (_, Value::String(s)) => set(&mut r, f, s),
                 _ => Err("a text".into()),
             };
             if let Err(reason) = outcome {
                 fail(f, reason);
                 ok = false;
+            }
+        }
+        if ok && r.id.is_none() {
+            for needed in ["title", "category"] {
+                if !r.present.contains(&needed) {
+                    fail(needed, "required".into());
+                    ok = false;
+                }
             }
         }
         if ok {
@@ -331,12 +379,12 @@ fn read(bytes: &[u8]) -> AppResult<(Vec<Row>, Vec<RowError>)> {
             from_lines(text, &mut rows, &mut errors);
         }
         BulkFormat::Xlsx | BulkFormat::Csv => {
-            let table =
-                sheets::read(bytes).map_err(|e| AppError::invalid("file", e.to_string()))?;
+            let (table, numbers) = sheets::read_numbered(bytes)
+                .map_err(|e| AppError::invalid("file", e.to_string()))?;
             if table.rows.len() > MAX_ROWS {
                 return Err(too_many());
             }
-            from_table(&table, &mut rows, &mut errors)?;
+            from_table(&table, &numbers, &mut rows, &mut errors)?;
         }
     }
     if rows.is_empty() && errors.is_empty() {
@@ -345,14 +393,56 @@ fn read(bytes: &[u8]) -> AppResult<(Vec<Row>, Vec<RowError>)> {
     Ok((rows, errors))
 }
 
+/// An article's content as a person writes it (to merge a row's columns into).
+fn input_of(a: &ArticleView) -> ArticleInput {
+    ArticleInput {
+        title: a.title.clone(),
+        category: a.category.clone(),
+        public: a.public,
+        doc: a.doc.clone(),
+    }
+}
+
+/// `to` with the columns `present` taken from `from`.
+fn merged(mut to: ArticleInput, from: &ArticleInput, present: &[&str]) -> ArticleInput {
+    let (d, s) = (&mut to.doc, &from.doc);
+    for f in present {
+        match *f {
+            "title" => to.title.clone_from(&from.title),
+            "category" => to.category.clone_from(&from.category),
+            "public" => to.public = from.public,
+            "body" => d.body.clone_from(&s.body),
+            "tags" => d.tags.clone_from(&s.tags),
+            "questions" => d.questions.clone_from(&s.questions),
+            "products" => d.products.clone_from(&s.products),
+            "segments" => d.segments.clone_from(&s.segments),
+            "valid_from" => d.valid_from.clone_from(&s.valid_from),
+            "valid_to" => d.valid_to.clone_from(&s.valid_to),
+            _ => {}
+        }
+    }
+    to
+}
+
+/// One article to write: (id and version read, or new), its owner, status and content.
+struct Write {
+    id: Option<(i64, i64)>,
+    owner: Option<UserId>,
+    status: Status,
+    input: ArticleInput,
+    doc: String,
+}
+
 impl App {
-    /// Imports articles from a file at `status`: every row checked (nothing written while
-    /// any has an error), then — when `commit` — all written in one transaction and put in
-    /// the search index before this returns.
+    /// Imports articles from a file: every row checked (nothing written while any has an
+    /// error), then — when `commit` — all written in one transaction, the search index made
+    /// again from the store. A new article goes to its row's `status`, else to `status`; a
+    /// row with an `id` (and the `version` it was exported at) changes only the columns it
+    /// has, and its status only when it names one.
     pub async fn import_articles(
         &self,
         tenant: TenantId,
-        bytes: &[u8],
+        bytes: Vec<u8>,
         status: Status,
         commit: bool,
         by: UserId,
@@ -368,81 +458,109 @@ impl App {
                 },
             ));
         }
-        let (rows, mut errors) = read(bytes)?;
+        // Parsing a workbook is CPU work: off the runtime's threads.
+        let (rows, mut errors) = tokio::task::spawn_blocking(move || read(&bytes))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
         let failed: std::collections::HashSet<usize> = errors.iter().map(|e| e.row).collect();
         let total = rows.len() + failed.len();
-        let mut checked_rows = Vec::with_capacity(rows.len());
+        let scoped = self.store().scoped(tenant);
         let mut seen: HashMap<i64, usize> = HashMap::new();
+        let mut writes: Vec<Write> = Vec::with_capacity(rows.len());
         for r in rows {
-            if let Some(id) = r.id
-                && let Some(first) = seen.insert(id, r.row)
-            {
+            let mut fail = |field: &str, reason: String| {
                 errors.push(RowError {
                     row: r.row,
-                    field: "id".into(),
-                    reason: format!("article {id} is on row {first} too"),
-                });
-                continue;
-            }
-            match checked(&r.input) {
-                Ok(input) => checked_rows.push(Row { input, ..r }),
-                Err(AppError::Invalid { field, reason }) => errors.push(RowError {
-                    row: r.row,
-                    field,
+                    field: field.into(),
                     reason,
-                }),
-                Err(e) => return Err(e),
-            }
-        }
-        // Under the tenant's lock: what is checked against is what is written over.
-        let mut slot = self.kb_slot(tenant).lock_owned().await;
-        let scoped = self.store().scoped(tenant);
-        let mut writes = Vec::with_capacity(checked_rows.len());
-        for r in &checked_rows {
-            let (id, expected, owner) = match r.id {
-                None => (None, 0, Some(by)),
+                });
+            };
+            let (id, owner, from, input) = match r.id {
+                None => (None, Some(by), Status::Draft, r.input.clone()),
                 Some(id) => {
+                    if let Some(first) = seen.insert(id, r.row) {
+                        fail("id", format!("article {id} is on row {first} too"));
+                        continue;
+                    }
+                    // Read without the lock: the versions are checked again as written.
                     let Some(now) = scoped.kb_article(id).await? else {
-                        errors.push(RowError {
-                            row: r.row,
-                            field: "id".into(),
-                            reason: format!(
+                        fail(
+                            "id",
+                            format!(
                                 "no article {id} in this knowledge base (leave it empty for a \
                                  new article)"
                             ),
-                        });
+                        );
                         continue;
                     };
-                    let from = Status::parse(&now.status).unwrap_or(Status::Draft);
-                    if !from.may_move(status, publisher) {
-                        errors.push(RowError {
-                            row: r.row,
-                            field: "status".into(),
-                            reason: format!(
-                                "article {id} is {} and cannot become {}{}",
-                                from.as_str(),
-                                status.as_str(),
-                                if publisher {
-                                    ""
-                                } else {
-                                    " by you: an expert publishes"
-                                }
+                    let Some(version) = r.version else {
+                        fail(
+                            "version",
+                            format!(
+                                "the version article {id} was exported at (now {})",
+                                now.version
                             ),
-                        });
+                        );
+                        continue;
+                    };
+                    if version != now.version {
+                        fail(
+                            "version",
+                            format!(
+                                "article {id} was changed since (now version {}): export it again",
+                                now.version
+                            ),
+                        );
                         continue;
                     }
-                    (Some(id), now.version, now.owner)
+                    let now = crate::kb::view(now);
+                    let from = Status::parse(&now.status).unwrap_or(Status::Draft);
+                    (
+                        Some((id, version)),
+                        now.owner.map(UserId),
+                        from,
+                        merged(input_of(&now), &r.input, &r.present),
+                    )
                 }
             };
-            let doc = serde_json::to_string(&r.input.doc)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            writes.push((id, expected, owner, doc, r));
+            let to = r.status.unwrap_or(if id.is_some() { from } else { status });
+            if !from.may_move(to, publisher) {
+                fail(
+                    "status",
+                    format!(
+                        "an article {} cannot become {}{}",
+                        from.as_str(),
+                        to.as_str(),
+                        if publisher {
+                            ""
+                        } else {
+                            " by you: an expert publishes"
+                        }
+                    ),
+                );
+                continue;
+            }
+            match checked(&input) {
+                Ok(input) => {
+                    let doc = serde_json::to_string(&input.doc)
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                    writes.push(Write {
+                        id,
+                        owner,
+                        status: to,
+                        input,
+                        doc,
+                    });
+                }
+                Err(AppError::Invalid { field, reason }) => fail(&field, reason),
+                Err(e) => return Err(e),
+            }
         }
         errors.sort_by_key(|e| e.row);
         let mut report = ImportReport {
             rows: total,
-            created: writes.iter().filter(|w| w.0.is_none()).count(),
-            updated: writes.iter().filter(|w| w.0.is_some()).count(),
+            created: writes.iter().filter(|w| w.id.is_none()).count(),
+            updated: writes.iter().filter(|w| w.id.is_some()).count(),
             errors,
             committed: false,
         };
@@ -451,27 +569,39 @@ impl App {
         }
         let items: Vec<(Option<i64>, i64, KbFields<'_>)> = writes
             .iter()
-            .map(|(id, expected, owner, doc, r)| {
+            .map(|w| {
                 (
-                    *id,
-                    *expected,
+                    w.id.map(|(id, _)| id),
+                    w.id.map_or(0, |(_, v)| v),
                     KbFields {
-                        title: &r.input.title,
-                        category: &r.input.category,
-                        status: status.as_str(),
-                        public: r.input.public,
-                        owner: *owner,
-                        doc,
+                        title: &w.input.title,
+                        category: &w.input.category,
+                        status: w.status.as_str(),
+                        public: w.input.public,
+                        owner: w.owner,
+                        doc: &w.doc,
                     },
                 )
             })
             .collect();
+        // Under the tenant's lock, the index dropped first: whatever happens after the
+        // commit (the caller gone, a crash), the next search makes it again from the store.
+        let mut slot = self.kb_slot(tenant).lock_owned().await;
+        *slot = None;
         scoped
             .write_kb_articles(&items, Some(by), self.now_ms())
-            .await?;
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Stale { current, .. } => AppError::invalid(
+                    "file",
+                    format!(
+                        "an article was changed while this was imported (now version \
+                         {current}): check the file again"
+                    ),
+                ),
+                e => e.into(),
+            })?;
         report.committed = true;
-        // Written: the index is made again from the store (on next use if this fails).
-        *slot = None;
         if let Err(e) = self.kb_index_locked(tenant, &mut slot).await {
             tracing::warn!(tenant = tenant.0, "the index after an import: {e}");
         }
@@ -488,7 +618,7 @@ impl App {
         let mut all: Vec<ArticleView> = Vec::new();
         let mut after = 0;
         loop {
-            let page = self.articles(tenant, status, after, 500).await?;
+            let page = self.articles(tenant, status, after, 500, false).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
             all.extend(page);
@@ -497,6 +627,7 @@ impl App {
             let d: &ArticleDoc = &a.doc;
             vec![
                 a.id.to_string(),
+                a.version.to_string(),
                 a.title.clone(),
                 d.body.clone(),
                 a.category.clone(),
@@ -516,7 +647,7 @@ impl App {
                 for a in &all {
                     let d = &a.doc;
                     let line = json!({
-                        "id": a.id, "title": a.title, "body": d.body, "category": a.category,
+                        "id": a.id, "version": a.version, "title": a.title, "body": d.body, "category": a.category,
                         "tags": d.tags, "questions": d.questions, "products": d.products,
                         "segments": d.segments, "valid_from": d.valid_from,
                         "valid_to": d.valid_to, "public": a.public, "status": a.status,

@@ -28,6 +28,9 @@ pub struct CallContext {
     /// The IVR nodes the caller went through.
     pub ivr_path: Vec<String>,
     pub customer_id: Option<i64>,
+    /// The agents who took part (rung, answered, placed it): whose call it is.
+    #[serde(skip)]
+    pub agents: Vec<i64>,
 }
 
 /// A task for the experts as asked.
@@ -130,6 +133,9 @@ impl App {
         };
         for (_, e) in trail {
             match e {
+                Event::CallRinging(r) => c.agents.push(r.user_id),
+                Event::CallPlaced(p) => c.agents.push(p.user_id),
+                Event::CallEnded(x) => c.agents.extend(x.agent_id),
                 Event::CallArrived(a) => {
                     c.caller = Some(a.caller);
                     c.dialled = Some(a.dialled);
@@ -157,6 +163,19 @@ impl App {
         Ok(Some(c))
     }
 
+    /// The context of a call `user` took part in; `None` for anyone else's (or none such).
+    pub async fn own_call_context(
+        &self,
+        tenant: TenantId,
+        call_id: &str,
+        user: UserId,
+    ) -> AppResult<Option<CallContext>> {
+        Ok(self
+            .call_context(tenant, call_id)
+            .await?
+            .filter(|c| c.agents.contains(&user.0)))
+    }
+
     /// A call's id as given, checked.
     fn call_id(call_id: Option<&str>) -> AppResult<Option<String>> {
         match call_id.map(str::trim).filter(|c| !c.is_empty()) {
@@ -174,13 +193,14 @@ impl App {
     pub async fn suggest_articles(
         &self,
         tenant: TenantId,
+        user: UserId,
         call_id: Option<&str>,
         text: &str,
         limit: usize,
     ) -> AppResult<Vec<Suggestion>> {
         let limit = limit.clamp(1, 10);
         let ctx = match Self::call_id(call_id)? {
-            Some(id) => self.call_context(tenant, &id).await?,
+            Some(id) => self.own_call_context(tenant, &id, user).await?,
             None => None,
         };
         let scoped = self.store().scoped(tenant);
@@ -298,20 +318,23 @@ impl App {
             (_, None) => None,
         };
         let call_id = Self::call_id(t.call_id.as_deref())?;
-        let context = match &call_id {
-            Some(id) => Some(
-                self.call_context(tenant, id)
-                    .await?
-                    .ok_or_else(|| AppError::invalid("call_id", "no such call in the last day"))?,
-            ),
+        let context =
+            match &call_id {
+                Some(id) => Some(self.own_call_context(tenant, id, by).await?.ok_or_else(
+                    || AppError::invalid("call_id", "no call of yours by this id in the last day"),
+                )?),
+                None => None,
+            };
+        // The owner while they can answer; anyone's when they left.
+        let owner = match self.kb_settings(tenant).await?.0.owner_of(&category) {
+            Some(o) => self
+                .store()
+                .user(Some(tenant), UserId(o))
+                .await?
+                .filter(|u| u.active)
+                .map(|u| u.id),
             None => None,
         };
-        let owner = self
-            .kb_settings(tenant)
-            .await?
-            .0
-            .owner_of(&category)
-            .map(UserId);
         let context =
             serde_json::to_string(&context).map_err(|e| AppError::Internal(e.to_string()))?;
         let scoped = self.store().scoped(tenant);

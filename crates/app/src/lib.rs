@@ -21,6 +21,7 @@ pub mod floor;
 pub mod incidents;
 pub mod kb;
 pub mod kb_bulk;
+pub mod kb_files;
 pub mod kb_work;
 pub mod live;
 pub mod ops;

@@ -444,6 +444,27 @@ impl CallSurveyed {
     }
 }
 
+payload!(
+    /// An agent marked a knowledge article as what solved a contact ("this solved it"):
+    /// once per agent, article and call.
+    KbSolved = "kb.solved" {
+        pub article_id: i64,
+        pub user_id: i64,
+        /// The call, when there was one, and its queue.
+        pub call_id: Option<String>,
+        pub queue: Option<String>,
+    }
+);
+
+impl KbSolved {
+    pub fn id(article_id: i64, user_id: i64, call_id: Option<&str>, at_ms: i64) -> String {
+        match call_id {
+            Some(c) => format!("kb-solved:{}:{article_id}:{user_id}", call(c)),
+            None => format!("kb-solved:{article_id}:{user_id}:{at_ms}"),
+        }
+    }
+}
+
 impl CallEnded {
     /// One record per part of the call.
     pub fn id(call_id: &str, segment: u32) -> String {
@@ -776,6 +797,7 @@ every_kind!(
     CallWrapup,
     CallEnded,
     CallSurveyed,
+    KbSolved,
     CenterRestarted,
     IvrFlowFailed,
     UserLogin,

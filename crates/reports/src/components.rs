@@ -146,6 +146,8 @@ components!(
     orders_on_time,
     orders_closed,
     orders_closed_loop,
+    /// Contacts an agent marked as solved by a knowledge article (at the mark's time).
+    kb_solved,
 );
 
 /// Where `name` is among `names` (at compile time).

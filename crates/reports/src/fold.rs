@@ -252,6 +252,18 @@ impl Fold {
                     }
                 }
             }
+            Event::KbSolved(k) => {
+                let mut dims = vec![
+                    (Dim::All, String::new()),
+                    (Dim::Agent, k.user_id.to_string()),
+                ];
+                if let Some(q) = &k.queue {
+                    dims.push((Dim::Queue, q.clone()));
+                }
+                for (dim, key) in dims {
+                    out.row(at_ms, dim, key).kb_solved += 1;
+                }
+            }
             Event::CallWrapup(w) => {
                 out.row(at_ms, Dim::Disposition, w.disposition.clone())
                     .wrapups += 1;

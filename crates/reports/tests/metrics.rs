@@ -2,7 +2,7 @@
 //! callback in queue, an overflow to a second queue, a transfer to an expert, a call
 //! spanning midnight and a half-hour boundary, a day in a time zone other than Shanghai.
 
-use events::{AcdEvent, CallEnded, CallSurveyed, Event, Outcome};
+use events::{AcdEvent, CallEnded, CallSurveyed, Event, KbSolved, Outcome};
 use reports::{
     Components, Dim, Fold, Granularity, Rollup, RowKey, Settings, SlFormula, bucket, period_start,
     previous, value,
@@ -310,6 +310,34 @@ fn repeat_calls_and_first_contact_resolution() {
     }];
     assert_eq!(first_row.recalled_in[reports::repeat_index(7)], 1);
     assert_eq!(first_row.recalled_in[reports::repeat_index(1)], 0);
+}
+
+/// Issue 24: what the knowledge base solved, beside first-contact resolution.
+#[test]
+fn issue_24_contacts_solved_with_knowledge() {
+    let solved = |call: Option<&str>, queue: Option<&str>| {
+        (
+            Event::KbSolved(KbSolved {
+                article_id: 3,
+                user_id: 7,
+                call_id: call.map(String::from),
+                queue: queue.map(String::from),
+            }),
+            T0 + 60 * S,
+        )
+    };
+    let r = fold(&[
+        ended(cdr("1", "repair", T0, 5 * S, Outcome::Answered)),
+        ended(cdr("2", "repair", T0, 5 * S, Outcome::Answered)),
+        solved(Some("1"), Some("repair")),
+        solved(None, None),
+    ]);
+    let s = Settings::default();
+    let all = sum(&r, Dim::All, "");
+    assert_eq!(value("kb_solved", &all, &s), Some(2.0));
+    assert_eq!(value("kb_resolution", &all, &s), Some(1.0));
+    assert_eq!(sum(&r, Dim::Queue, "repair").kb_solved, 1);
+    assert_eq!(sum(&r, Dim::Agent, "7").kb_solved, 2);
 }
 
 #[test]

@@ -132,6 +132,7 @@ pub struct RateGuard {
 impl RateGuard {
     /// Counts a request of `ip` at `now_ms`; `Err(seconds to wait)` when it is over `per_minute`.
     pub fn admit(&self, now_ms: i64, ip: IpAddr, per_minute: u32) -> Result<(), i64> {
+        let ip = network(ip);
         let minute = now_ms / 60_000;
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         if clients.len() > GUARD_ENTRIES {
@@ -158,6 +159,7 @@ impl RateGuard {
 
     /// Takes back one request counted for `ip` (one that turned out well).
     pub fn forgive(&self, ip: IpAddr) {
+        let ip = network(ip);
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, n)) = clients.get_mut(&ip) {
             *n = n.saturating_sub(1);
@@ -166,6 +168,17 @@ impl RateGuard {
 
     pub fn entries(&self) -> usize {
         self.clients.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+/// An address as counted: IPv6 by its /64 (one subscriber's network hands out many).
+fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])
+        }
+        v4 => v4,
     }
 }
 
@@ -271,10 +284,25 @@ fn locked(retry_s: i64) -> ApiError {
     .with_details(serde_json::json!({ "retry_after_s": retry_s }))
 }
 
-pub fn client_ip(req_ext: &axum::http::Extensions) -> Option<IpAddr> {
-    req_ext
+/// The client's address: the connection's, or — when that is this machine's own (a
+/// reverse proxy in front, as the README sets one up) — the last address the proxy put in
+/// `X-Forwarded-For`. A client elsewhere cannot choose its address this way.
+pub fn client_ip(req_ext: &axum::http::Extensions, headers: &HeaderMap) -> Option<IpAddr> {
+    let peer = req_ext
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip())
+        .map(|ConnectInfo(a)| a.ip())?;
+    if !peer.is_loopback() {
+        return Some(peer);
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        // The proxy's own entry, last; what the client sent before it is not believed.
+        .next_back()
+        .and_then(|a| a.trim().parse::<IpAddr>().ok());
+    Some(forwarded.unwrap_or(peer))
 }
 
 /// The secret a request carries: `Authorization: Bearer …` or the session cookie.
@@ -344,6 +372,33 @@ pub async fn authenticate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 24: behind a proxy on this machine the client is the proxy's last entry;
+    /// anyone else's `X-Forwarded-For` is not believed.
+    #[test]
+    fn issue_24_the_client_behind_a_local_proxy_is_counted_not_the_proxy() {
+        let at = |peer: &str| {
+            let mut ext = axum::http::Extensions::new();
+            ext.insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+            ext
+        };
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "6.6.6.6, 203.0.113.9".parse().unwrap());
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert_eq!(client_ip(&at("127.0.0.1:5000"), &h), ip("203.0.113.9"));
+        assert_eq!(client_ip(&at("198.51.100.4:5000"), &h), ip("198.51.100.4"));
+        assert_eq!(
+            client_ip(&at("127.0.0.1:5000"), &HeaderMap::new()),
+            ip("127.0.0.1")
+        );
+        let mut bad = HeaderMap::new();
+        bad.insert("x-forwarded-for", "203.0.113.9, junk".parse().unwrap());
+        assert_eq!(client_ip(&at("127.0.0.1:5000"), &bad), ip("127.0.0.1"));
+        // One IPv6 subscriber's network is one client.
+        let g = RateGuard::default();
+        assert_eq!(g.admit(0, "2001:db8::1".parse().unwrap(), 1), Ok(()));
+        assert!(g.admit(0, "2001:db8::2".parse().unwrap(), 1).is_err());
+    }
 
     /// Issue 24: the public's searches are counted per address and minute, and a flood of
     /// addresses does not grow the count without bound.

@@ -58,6 +58,7 @@ use crate::api::{
         crate::api::kb_work::import, crate::api::kb_work::export, crate::api::kb_work::get_settings,
         crate::api::kb_work::put_settings, crate::api::kb_work::suggest, crate::api::kb_work::ask,
         crate::api::kb_work::tasks, crate::api::kb_work::answer, crate::api::kb_work::close,
+        crate::api::kb_work::add_image, crate::api::kb_work::image, crate::api::kb_work::public_image,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any
@@ -66,7 +67,7 @@ use crate::api::{
         ::events::CallArrived, ::events::IvrNode, ::events::CallQueued, ::events::CallRinging,
         ::events::CallTransferred, ::events::CallbackRequested, ::events::RecordingFailed,
         ::events::Voicemail, ::events::CallAnnounced, ::events::CallConsult, ::events::CallPlaced,
-        ::events::CallWrapup, ::events::CallEnded, ::events::CallSurveyed, ::events::Outcome, ::events::MediaCounts,
+        ::events::CallWrapup, ::events::CallEnded, ::events::CallSurveyed, ::events::KbSolved, ::events::Outcome, ::events::MediaCounts,
         ::events::UserLogin, ::events::UserLogout, ::events::CustomerCreated, ::events::CustomerUpdated,
         ::events::CustomerMerged, ::events::CustomerMergeUndone, ::events::CustomersImported,
         ::events::OrderChanged, ::events::OrderSla,

@@ -1179,6 +1179,28 @@ pub fn table() -> Vec<Endpoint> {
             post(kb_work::import).layer(DefaultBodyLimit::max(20 << 20)),
         ),
         ep(
+            M::POST,
+            "/api/kb/images",
+            Some(EditKnowledge),
+            None,
+            post(kb_work::add_image)
+                .layer(DefaultBodyLimit::max(app::kb_files::MAX_IMAGE_BYTES + 1)),
+        ),
+        ep(
+            M::GET,
+            "/api/kb/images/{image_name}",
+            Some(SearchKnowledge),
+            None,
+            get(kb_work::image),
+        ),
+        ep(
+            M::GET,
+            "/api/public/{tenant_slug}/kb/images/{image_name}",
+            None,
+            None,
+            get(kb_work::public_image),
+        ),
+        ep(
             M::GET,
             "/api/kb/export",
             Some(EditKnowledge),

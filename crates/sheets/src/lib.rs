@@ -88,6 +88,12 @@ impl Format {
 /// Reads a CSV or XLSX file. Blank rows are dropped; short rows are padded and cells are
 /// trimmed.
 pub fn read(bytes: &[u8]) -> Result<Table, SheetError> {
+    read_numbered(bytes).map(|(t, _)| t)
+}
+
+/// [`read`], with each row's number as the spreadsheet shows it (the header's is usually 1;
+/// blank rows are skipped but counted), for errors that name the row.
+pub fn read_numbered(bytes: &[u8]) -> Result<(Table, Vec<usize>), SheetError> {
     if bytes.is_empty() {
         return Err(SheetError::Empty);
     }
@@ -95,19 +101,21 @@ pub fn read(bytes: &[u8]) -> Result<Table, SheetError> {
         Format::Xlsx => read_xlsx(bytes)?,
         Format::Csv => read_csv(&decode(bytes))?,
     };
-    rows.retain(|r| r.iter().any(|c| !c.trim().is_empty()));
+    rows.retain(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
     if rows.is_empty() {
         return Err(SheetError::Empty);
     }
     let headers: Vec<String> = rows
         .remove(0)
+        .1
         .into_iter()
         .map(|h| h.trim().to_string())
         .collect();
     let width = headers.len();
+    let numbers = rows.iter().map(|(n, _)| *n).collect();
     let rows = rows
         .into_iter()
-        .map(|mut r| {
+        .map(|(_, mut r)| {
             r.resize(width.max(r.len()), String::new());
             r.truncate(width);
             r.into_iter()
@@ -115,7 +123,7 @@ pub fn read(bytes: &[u8]) -> Result<Table, SheetError> {
                 .collect()
         })
         .collect();
-    Ok(Table { headers, rows })
+    Ok((Table { headers, rows }, numbers))
 }
 
 /// The `'` that [`defuse`] put before a would-be formula.
@@ -135,12 +143,15 @@ fn decode(bytes: &[u8]) -> String {
     }
 }
 
-fn read_csv(text: &str) -> Result<Vec<Vec<String>>, SheetError> {
+fn read_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    // Lines counted up to `seen` bytes: a record's line is where its first cell starts
+    // (the reader's own position can precede blank lines it skipped).
+    let (mut seen, mut line) = (0usize, 1usize);
     for (i, r) in reader.records().enumerate() {
         let rec = r.map_err(|e| SheetError::Row {
             row: i + 1,
@@ -149,7 +160,22 @@ fn read_csv(text: &str) -> Result<Vec<Vec<String>>, SheetError> {
         if rows.len() > MAX_ROWS || rec.len() > MAX_COLUMNS {
             return Err(SheetError::TooBig);
         }
-        rows.push(rec.iter().map(String::from).collect());
+        let start = rec
+            .position()
+            .map_or(seen, |p| p.byte() as usize)
+            .min(text.len());
+        let start = start.max(seen);
+        line += text.as_bytes()[seen..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        let blank = text.as_bytes()[start..]
+            .iter()
+            .take_while(|b| matches!(b, b'\n' | b'\r'))
+            .filter(|b| **b == b'\n')
+            .count();
+        rows.push((line + blank, rec.iter().map(String::from).collect()));
+        seen = start;
     }
     Ok(rows)
 }
@@ -172,7 +198,7 @@ fn check_unpacked(bytes: &[u8]) -> Result<(), SheetError> {
     Ok(())
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
     check_unpacked(bytes)?;
     let format = |e: calamine::XlsxError| SheetError::Format(e.to_string());
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(format)?;
@@ -200,16 +226,16 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     // The table starts at the first row and column holding text, as the sheet shows it.
     let top = cells.iter().map(|c| c.0).min().unwrap_or(0);
     let left = cells.iter().map(|c| c.1).min().unwrap_or(0);
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
     for (row, col, text) in cells {
         let (r, c) = (row - top, col - left);
-        if rows.len() <= r {
-            rows.resize_with(r + 1, Vec::new);
+        while rows.len() <= r {
+            rows.push((top + rows.len() + 1, Vec::new()));
         }
-        if rows[r].len() <= c {
-            rows[r].resize(c + 1, String::new());
+        if rows[r].1.len() <= c {
+            rows[r].1.resize(c + 1, String::new());
         }
-        rows[r][c] = text;
+        rows[r].1[c] = text;
     }
     Ok(rows)
 }
@@ -303,6 +329,22 @@ fn display_width(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 24: rows are named as the spreadsheet numbers them, blank rows and cells with
+    /// line breaks counted.
+    #[test]
+    fn issue_24_rows_keep_the_numbers_the_sheet_shows() {
+        let csv = "title,body\n\na,\"two\nlines\"\nb,x\n";
+        let (t, n) = read_numbered(csv.as_bytes()).unwrap();
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(n, [3, 5]);
+        let mut x = table();
+        x.rows.insert(0, vec![String::new(); x.headers.len()]);
+        let bytes = write(&x, Format::Xlsx).unwrap();
+        let (back, n) = read_numbered(&bytes).unwrap();
+        assert_eq!(back.rows.len(), x.rows.len() - 1);
+        assert_eq!(n[0], 3);
+    }
 
     fn table() -> Table {
         Table {

@@ -304,6 +304,26 @@ impl TenantStore<'_> {
             .collect())
     }
 
+    /// Published public articles whose document holds `needle` (a picture's path), by id.
+    pub async fn kb_articles_naming(
+        &self,
+        needle: &str,
+        limit: u32,
+    ) -> Result<Vec<i64>, StoreError> {
+        let sql = "SELECT id FROM kb_articles WHERE tenant_id = $1 AND status = 'published' \
+                   AND public AND doc LIKE $2 ORDER BY id LIMIT $3";
+        let pattern = format!("%{}%", needle.replace(['%', '_', '\\'], ""));
+        on_db!(self.store, pool => {
+            let rows = sqlx::query(sql)
+                .bind(self.tenant.0)
+                .bind(pattern)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| Ok(r.int("id")?)).collect()
+        })
+    }
+
     /// An article's versions, newest first.
     pub async fn kb_versions(&self, id: i64) -> Result<Vec<KbVersionRow>, StoreError> {
         let sql = format!(

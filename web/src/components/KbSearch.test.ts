@@ -66,7 +66,7 @@ describe('the knowledge search', () => {
       if (path.startsWith('/api/kb/tasks')) {
         const mine = { id: 1, kind: 'question', status: answered ? 'answered' : 'open', category: '', text: '井盖丢了谁负责', asked_by_id: 5, answer: answered ? '物业负责' : null, created_ms: 0, updated_ms: 0 }
         const other = { ...mine, id: 2, asked_by_id: 6, text: '别人的' }
-        return new Response(JSON.stringify([mine, other]), { status: 200 })
+        return new Response(JSON.stringify(path.includes('mine=true') ? [mine] : [mine, other]), { status: 200 })
       }
       return new Response(JSON.stringify(article), { status: 200 })
     }))

@@ -253,12 +253,20 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<ArticleBody>>> {
     let tenant = caller.tenant()?;
     let mut status = status_of("status", p.status.as_deref())?;
-    if !allows(caller.user.role, Perm::EditKnowledge) {
+    let editor = allows(caller.user.role, Perm::EditKnowledge);
+    if !editor {
+        // The front line: what is published and holds today.
         status = Some(Status::Published);
     }
     let all = state
         .app()
-        .articles(tenant, status, p.after.unwrap_or(0), p.limit.unwrap_or(100))
+        .articles(
+            tenant,
+            status,
+            p.after.unwrap_or(0),
+            p.limit.unwrap_or(100),
+            !editor,
+        )
         .await?;
     Ok(Json(all.into_iter().map(body).collect()))
 }
@@ -273,10 +281,12 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ArticleBody>> {
     let tenant = caller.tenant()?;
-    let a = state.app().article(tenant, id).await?;
-    if a.status != Status::Published.as_str() && !allows(caller.user.role, Perm::EditKnowledge) {
-        return Err(app::AppError::NotFound("article").into());
-    }
+    let a = if allows(caller.user.role, Perm::EditKnowledge) {
+        state.app().article(tenant, id).await?
+    } else {
+        // The front line: published and holding today.
+        state.app().current_article(tenant, id).await?
+    };
     Ok(Json(body(a)))
 }
 
@@ -482,7 +492,7 @@ pub struct PublicSearchParams {
 
 /// The tenant the public asks of, unless there is none such or it is suspended (one answer
 /// for both).
-async fn public_tenant(state: &AppState, slug: &str) -> ApiResult<store::TenantId> {
+pub(crate) async fn public_tenant(state: &AppState, slug: &str) -> ApiResult<store::TenantId> {
     let none = || ApiError::from(app::AppError::NotFound("tenant"));
     if slug.len() > 64 {
         return Err(none());
@@ -523,10 +533,11 @@ fn short(body: &str, max: usize) -> String {
 pub async fn public_search(
     State(state): State<AppState>,
     req_parts: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
     axum::extract::Path(slug): axum::extract::Path<String>,
     ApiQuery(p): ApiQuery<PublicSearchParams>,
 ) -> ApiResult<Json<Vec<PublicHit>>> {
-    state.admit_public(crate::auth::client_ip(&req_parts))?;
+    state.admit_public(crate::auth::client_ip(&req_parts, &headers))?;
     let tenant = public_tenant(&state, &slug).await?;
     let limit = p.limit.unwrap_or(5);
     if !(1..=20).contains(&limit) {
@@ -557,7 +568,7 @@ pub async fn public_search(
             id: h.id as i64,
             title: h.title,
             snippet: h.snippet,
-            short: short(&a.doc.body, 120),
+            short: short(&app::kb_files::plain_text(&a.doc.body), 120),
         });
     }
     Ok(Json(out))
@@ -570,9 +581,10 @@ pub async fn public_search(
 pub async fn public_article(
     State(state): State<AppState>,
     req_parts: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
     axum::extract::Path((slug, id)): axum::extract::Path<(String, i64)>,
 ) -> ApiResult<Json<PublicArticle>> {
-    state.admit_public(crate::auth::client_ip(&req_parts))?;
+    state.admit_public(crate::auth::client_ip(&req_parts, &headers))?;
     let tenant = public_tenant(&state, &slug).await?;
     let a = state.app().public_article(tenant, id).await?;
     Ok(Json(PublicArticle {

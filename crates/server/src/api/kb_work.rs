@@ -85,7 +85,14 @@ pub async fn import(
     let publisher = allows(caller.user.role, Perm::PublishKnowledge);
     let r: ImportReport = state
         .app()
-        .import_articles(tenant, &body, status, commit, caller.user.id, publisher)
+        .import_articles(
+            tenant,
+            body.to_vec(),
+            status,
+            commit,
+            caller.user.id,
+            publisher,
+        )
         .await?;
     if commit && !r.committed {
         let n = r.errors.len();
@@ -99,8 +106,10 @@ pub async fn import(
             "errors": row_errors(r.errors.into_iter().take(500).collect()),
         })));
     }
-    if r.committed {
-        super::audit(
+    // Written: an audit row that fails is logged, never answered as a failed import (a
+    // retry would write the new articles twice).
+    if r.committed
+        && let Err(e) = super::audit(
             &state,
             &caller,
             "kb.import",
@@ -108,7 +117,12 @@ pub async fn import(
             "*",
             json!({ "created": r.created, "updated": r.updated, "status": status.as_str() }),
         )
-        .await?;
+        .await
+    {
+        tracing::warn!(
+            tenant = tenant.0,
+            "an import's audit row was not written: {e:?}"
+        );
     }
     Ok(Json(ImportBody {
         rows: r.rows,
@@ -336,7 +350,13 @@ pub async fn suggest(
     let text: String = p.text.unwrap_or_default().chars().take(200).collect();
     let all: Vec<Suggestion> = state
         .app()
-        .suggest_articles(tenant, p.call_id.as_deref(), &text, p.limit.unwrap_or(5))
+        .suggest_articles(
+            tenant,
+            caller.user.id,
+            p.call_id.as_deref(),
+            &text,
+            p.limit.unwrap_or(5),
+        )
         .await?;
     Ok(Json(
         all.into_iter()
@@ -484,6 +504,8 @@ pub struct TaskParams {
     pub before: Option<i64>,
     /// 1 to 200 (50 when left out).
     pub limit: Option<u32>,
+    /// Only those the caller asked.
+    pub mine: Option<bool>,
 }
 
 /// The experts' queue, newest first. Those who do not answer tasks see the ones they asked.
@@ -495,7 +517,8 @@ pub async fn tasks(
     ApiQuery(p): ApiQuery<TaskParams>,
 ) -> ApiResult<Json<Vec<TaskBody>>> {
     let tenant = caller.tenant()?;
-    let asked_by = (!allows(caller.user.role, Perm::EditKnowledge)).then_some(caller.user.id);
+    let editor = allows(caller.user.role, Perm::EditKnowledge);
+    let asked_by = (!editor || p.mine == Some(true)).then_some(caller.user.id);
     let all = state
         .app()
         .kb_tasks(
@@ -506,7 +529,31 @@ pub async fn tasks(
             p.limit.unwrap_or(50),
         )
         .await?;
-    Ok(Json(task_bodies(&state, tenant, all).await?))
+    let mut out = task_bodies(&state, tenant, all).await?;
+    // The caller's number is for whoever asked and the expert it is for (anyone, when it
+    // is for no one in particular); other editors see it masked.
+    for t in &mut out {
+        let theirs = t.asked_by_id == Some(caller.user.id.0)
+            || t.owner_id.is_none_or(|o| o == caller.user.id.0);
+        if !theirs && let Some(c) = &mut t.context {
+            c.caller = c.caller.as_deref().map(mask_number);
+        }
+    }
+    Ok(Json(out))
+}
+
+/// `+8613800001111` → `+86138****1111`.
+fn mask_number(n: &str) -> String {
+    let chars: Vec<char> = n.chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let (head, tail) = (chars.len() - 8, chars.len() - 4);
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i >= head && i < tail { '*' } else { *c })
+        .collect()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -558,4 +605,95 @@ pub async fn close(
         .close_kb_task(tenant, id, c.article_id, caller.user.id)
         .await?;
     Ok(Json(task_body(t)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ImageParams {
+    /// The file's name as the user has it (`总阀.jpg`): its extension must agree with its
+    /// bytes.
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImageBody {
+    /// The name the picture is kept under.
+    pub name: String,
+    /// What an article's body writes to show it: `![…](/api/kb/images/{name})`.
+    pub path: String,
+}
+
+/// Keeps a picture (JPEG, PNG or WebP, at most 5 MB; the request's body) for articles.
+#[utoipa::path(post, path = "/api/kb/images", tag = "kb", params(ImageParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = ImageBody), (status = 400, body = ErrorBody)))]
+pub async fn add_image(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<ImageParams>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ImageBody>)> {
+    let tenant = caller.tenant()?;
+    let name = state.app().save_kb_image(tenant, &p.name, &body).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImageBody {
+            path: format!("{}{name}", app::kb_files::IMAGE_PATH),
+            name,
+        }),
+    ))
+}
+
+fn image_response(name: &str, bytes: Vec<u8>, public: bool) -> Response {
+    (
+        [
+            (CONTENT_TYPE, app::kb_files::image_mime(name).to_string()),
+            (
+                axum::http::header::CACHE_CONTROL,
+                if public {
+                    "public, max-age=3600"
+                } else {
+                    "private, max-age=3600"
+                }
+                .into(),
+            ),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A picture of the tenant's articles.
+#[utoipa::path(get, path = "/api/kb/images/{image_name}", tag = "kb",
+    params(("image_name" = String, Path)),
+    responses((status = 200, description = "The picture", content_type = "image/png"), (status = 404, body = ErrorBody)))]
+pub async fn image(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiPath(name): ApiPath<String>,
+) -> ApiResult<Response> {
+    let tenant = caller.tenant()?;
+    let bytes = state.app().kb_image(tenant, &name).await?;
+    Ok(image_response(&name, bytes, false))
+}
+
+/// Self-service (no login): a picture a published public article shows.
+#[utoipa::path(get, path = "/api/public/{tenant_slug}/kb/images/{image_name}", tag = "kb",
+    params(("tenant_slug" = String, Path), ("image_name" = String, Path)),
+    responses((status = 200, description = "The picture", content_type = "image/png"), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn public_image(
+    State(state): State<AppState>,
+    req_parts: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path((slug, name)): axum::extract::Path<(String, String)>,
+) -> ApiResult<Response> {
+    state.admit_public(crate::auth::client_ip(&req_parts, &headers))?;
+    let tenant = super::kb::public_tenant(&state, &slug).await?;
+    let bytes = state.app().public_kb_image(tenant, &name).await?;
+    Ok(image_response(&name, bytes, true))
 }

@@ -67,7 +67,7 @@ pub async fn login(
     }
     let account = format!("{}/{}", req.tenant.as_deref().unwrap_or(""), req.username);
     let guard = &state.0.guard;
-    let client = auth::client_ip(&req_parts);
+    let client = auth::client_ip(&req_parts, &req_headers);
     guard.admit(&state, &account, client)?;
     let store = state.store();
     let tenant = match &req.tenant {

@@ -475,16 +475,40 @@ fn issue_24_articles_come_in_and_go_out_in_bulk() {
             .find(|l| l.contains("管道漏水的报修"))
             .unwrap_or_else(|| panic!("{text}"));
         let edited = line.replace("关闭总阀后拨打热线报修。", "先关闭总阀，再拨打热线报修。");
-        let (s, v) = import(
-            expert.clone(),
-            "status=published&commit=true",
-            edited.into_bytes(),
-        )
-        .await;
+        // "Import as" is for new articles: this one stays published.
+        let (s, v) = import(expert.clone(), "commit=true", edited.clone().into_bytes()).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(
             (v["created"].as_u64(), v["updated"].as_u64()),
             (Some(0), Some(1))
+        );
+        // The same export again: changed since, refused by row and field.
+        let (s, v) = import(expert.clone(), "commit=true", edited.into_bytes()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["details"]["errors"][0]["field"], "version", "{v}");
+        // A sheet of some columns changes only those.
+        let some = format!("id,version,title\n{leak},2,管道漏水的报修（新）\n");
+        let (s, v) = import(expert.clone(), "commit=true", some.into_bytes()).await;
+        assert_eq!((s, v["updated"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
+        let (_, a) = w
+            .call(
+                Method::GET,
+                &format!("/api/kb/articles/{leak}"),
+                Some(&agent),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (
+                a["title"].as_str(),
+                a["body"].as_str(),
+                a["status"].as_str()
+            ),
+            (
+                Some("管道漏水的报修（新）"),
+                Some("先关闭总阀，再拨打热线报修。"),
+                Some("published")
+            )
         );
         let (_, a) = w
             .call(
@@ -496,7 +520,7 @@ fn issue_24_articles_come_in_and_go_out_in_bulk() {
             .await;
         assert_eq!(
             (a["version"].as_i64(), a["body"].as_str()),
-            (Some(2), Some("先关闭总阀，再拨打热线报修。"))
+            (Some(3), Some("先关闭总阀，再拨打热线报修。"))
         );
         assert_eq!(a["tags"], json!(["漏水", "报修"]));
         // As a spreadsheet, read back.
@@ -680,6 +704,16 @@ fn issue_24_synonyms_and_category_owners() {
             v["details"]["field"], "knowledge.owners[0].user_id",
             "{s} {v}"
         );
+        // Nor is an agent: a category's owner answers its questions.
+        let (_, v) = w
+            .call(
+                Method::PUT,
+                "/api/kb/settings",
+                Some(&expert),
+                Some(settings(w.a.users[&Role::Agent].id.0, Value::Null)),
+            )
+            .await;
+        assert_eq!(v["details"]["field"], "knowledge.owners[0].user_id", "{v}");
         let (s, _) = w
             .call(
                 Method::PUT,
@@ -763,8 +797,20 @@ fn issue_24_the_experts_queue_answers_the_agent_on_the_call() {
         // A call in the log: it came through the IVR to the repair queue.
         let tenant = w.a.tenant.id;
         let now = w.clock.load(std::sync::atomic::Ordering::Relaxed);
+        let agent_id = w.a.users[&Role::Agent].id.0;
         let call = |id: &str, at: i64| {
             vec![
+                store::NewEvent {
+                    tenant,
+                    id: format!("ringing:{id}"),
+                    at_ms: at + 6_000,
+                    kind: "call.ringing".into(),
+                    payload: json!({ "call_id": id, "user_id": agent_id, "to_user_id": agent_id,
+                        "extension": "8001", "caller": "+8613800001111", "customer_id": null,
+                        "queue": "repair", "dialled": "96116", "ivr_ms": 5000,
+                        "ivr_path": ["welcome", "meter"], "waited_ms": 1000 }),
+                    order: None,
+                },
                 store::NewEvent {
                     tenant,
                     id: format!("arrived:{id}"),
@@ -799,6 +845,16 @@ fn issue_24_the_experts_queue_answers_the_agent_on_the_call() {
         assert_eq!(
             (s, v["details"]["field"].as_str()),
             (StatusCode::BAD_REQUEST, Some("call_id"))
+        );
+        // Another's call is no call of theirs: its caller is not given away.
+        let (s, v) = w
+            .call(Method::POST, "/api/kb/tasks", Some(&other_agent),
+                Some(json!({ "kind": "question", "text": "这通电话是谁打的？", "call_id": "call-kb-1" })))
+            .await;
+        assert_eq!(
+            (s, v["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("call_id")),
+            "{v}"
         );
         let (s, t) = w
             .call(Method::POST, "/api/kb/tasks", Some(&agent),
@@ -909,5 +965,108 @@ fn issue_24_the_experts_queue_answers_the_agent_on_the_call() {
             )
             .await;
         assert!(ids(&v).contains(&pipe), "{v}");
+    });
+}
+
+#[test]
+fn issue_24_an_article_shows_pictures_the_public_sees_only_when_published() {
+    on_both(|w: World| async move {
+        let dir = std::env::temp_dir().join(format!(
+            "hotline-kb-{}-{}",
+            std::process::id(),
+            w.a.tenant.id.0
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        w.state.app().set_files_dir(dir.clone());
+        let expert = w.token(&w.a.users[&Role::Expert]).await;
+        let agent = w.token(&w.a.users[&Role::Agent]).await;
+        let theirs = w.token(&w.b.users[&Role::Expert]).await;
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend(std::iter::repeat_n(3u8, 500));
+        // Checked by its bytes and its name, before anything is kept.
+        for (name, body, field) in [
+            ("阀门.png", b"GIF89a....".to_vec(), "file"),
+            ("阀门.jpg", png.clone(), "file"),
+            ("../阀门.png", png.clone(), "name"),
+            (
+                "阀门.png",
+                vec![0x89; app::kb_files::MAX_IMAGE_BYTES + 1],
+                "file",
+            ),
+        ] {
+            let (s, v) = w
+                .call_raw(
+                    Method::POST,
+                    &format!("/api/kb/images?name={}", urlencode(name)),
+                    &expert,
+                    body,
+                )
+                .await;
+            assert_eq!(
+                (s, v["details"]["field"].as_str()),
+                (StatusCode::BAD_REQUEST, Some(field)),
+                "{name}: {v}"
+            );
+        }
+        let (s, v) = w
+            .call_raw(
+                Method::POST,
+                &format!("/api/kb/images?name={}", urlencode("总阀.png")),
+                &expert,
+                png.clone(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let path = v["path"].as_str().unwrap().to_string();
+        let name = v["name"].as_str().unwrap().to_string();
+        assert!(
+            path.ends_with(".png") && path.starts_with("/api/kb/images/"),
+            "{path}"
+        );
+        let (s, _) = w.call(Method::GET, &path, Some(&agent), None).await;
+        assert_eq!(s, StatusCode::OK);
+        // Another tenant's people never see it, nor does a made-up name.
+        let (s, _) = w.call(Method::GET, &path, Some(&theirs), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _) = w
+            .call(
+                Method::GET,
+                "/api/kb/images/..%2F..%2Fetc%2Fpasswd",
+                Some(&agent),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // The public sees it once a published public article shows it; its text is searched
+        // without the picture's path.
+        let slug = &w.a.tenant.slug;
+        let public = format!("/api/public/{slug}/kb/images/{name}");
+        let (s, _) = w.call(Method::GET, &public, None, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let body = format!("# 关总阀\n- 先关**总阀**：\n![总阀的位置]({path})\n再拨打热线报修。");
+        let id = publish(
+            &w,
+            &expert,
+            "总阀在哪里",
+            "漏水/户内",
+            json!({ "body": body, "public": true }),
+        )
+        .await;
+        let (s, _) = w.call(Method::GET, &public, None, None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!found(&w, &agent, "images").await.contains(&id));
+        let (_, v) = w
+            .call(
+                Method::GET,
+                &format!("/api/public/{slug}/kb/search?q={}", urlencode("总阀在哪里")),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(
+            v[0]["short"], "关总阀 先关总阀： 总阀的位置 再拨打热线报修。",
+            "{v}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     });
 }

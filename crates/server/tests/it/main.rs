@@ -529,6 +529,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{saved_id}", f.saved_report.to_string()),
         ("{article_id}", f.article.to_string()),
         ("{task_id}", f.kb_task.to_string()),
+        ("{image_name}", "0123456789abcdef.png".to_string()),
         ("{tenant_slug}", f.tenant.slug.clone()),
     ] {
         out = out.replace(name, &value);
