@@ -594,6 +594,7 @@ async function main() {
     writeFileSync(join(dir, '知识-有误.csv'), sheet(''))
     writeFileSync(join(dir, '知识.csv'), sheet('水表井盖丢失的处理'))
     await page.click('[data-test=kb-import-open]')
+    await pick(page, '[data-test=kb-import-status]', '已发布')
     await page.setInputFiles('input[data-test=kb-import-file]', join(dir, '知识-有误.csv'))
     await page.waitForSelector('[data-test=kb-import-errors]', { timeout: 10_000 })
     check(await page.isDisabled('[data-test=kb-import-commit]'), 'a sheet with an error cannot be imported')
