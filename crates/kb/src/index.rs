@@ -63,6 +63,7 @@ pub enum Part {
 /// Distinct terms of a query taken per cut, Latin words matched with typos, and the longest
 /// such word: bounds on what one query costs.
 const MAX_TERMS: usize = 64;
+
 const MAX_FUZZY: usize = 4;
 const MAX_FUZZY_LEN: usize = 24;
 /// Quoted phrases a query requires at most (more are left out).
@@ -160,6 +161,9 @@ struct Fields {
     segment: Field,
     status: Field,
     public: Field,
+    /// The first and last days it holds (0 and `u64::MAX` when open), as terms: a day's
+    /// filter excludes the ranges of those not holding (a fast-field range would scan every
+    /// article's value, doubling a search's time).
     valid_from: Field,
     valid_to: Field,
 }
@@ -192,8 +196,8 @@ fn schema() -> (Schema, Fields) {
     let segment = b.add_text_field("segment", STRING);
     let status = b.add_text_field("status", STRING);
     let public = b.add_bool_field("public", INDEXED);
-    let valid_from = b.add_u64_field("valid_from", INDEXED | FAST);
-    let valid_to = b.add_u64_field("valid_to", INDEXED | FAST);
+    let valid_from = b.add_u64_field("valid_from", INDEXED);
+    let valid_to = b.add_u64_field("valid_to", INDEXED);
     (
         b.build(),
         Fields {
@@ -538,20 +542,14 @@ impl KbIndex {
         }
         if let Some(day) = s.on_day.map(u64::from) {
             let u = |field: Field, v: u64| Term::from_field_u64(field, v);
-            all.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Unbounded,
-                    Bound::Included(u(f.valid_from, day)),
-                )),
-            ));
-            all.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(u(f.valid_to, day)),
-                    Bound::Unbounded,
-                )),
-            ));
+            // Excluded: those not yet valid and those expired — few articles, small lists
+            // (the undated carry 0 and `u64::MAX`, in neither range).
+            for (from, to) in [
+                (Bound::Excluded(u(f.valid_from, day)), Bound::Unbounded),
+                (Bound::Unbounded, Bound::Excluded(u(f.valid_to, day))),
+            ] {
+                all.push((Occur::MustNot, Box::new(RangeQuery::new(from, to))));
+            }
         }
         // Filters do not score.
         let query = BooleanQuery::new(
@@ -827,6 +825,24 @@ mod tests {
         assert_eq!(on(Some(20261130)), [1, 2, 4]);
         assert_eq!(on(Some(20261231)), [1, 2]);
         assert_eq!(on(Some(20270101)), [1, 3]);
+        // Many better hits expired: looked further until one holds.
+        let expired: Vec<Article> = (10..60)
+            .map(|id| dated(id, None, Some(20251231)))
+            .chain([Article {
+                valid_from: Some(20260101),
+                ..article(99, "水价", "水价水价。")
+            }])
+            .collect();
+        kb.write(&expired, &[1, 2, 3, 4]).unwrap();
+        let first = kb
+            .search(&Search {
+                text: "阶梯水价",
+                limit: 1,
+                on_day: Some(20261201),
+                ..Search::default()
+            })
+            .unwrap();
+        assert_eq!(first.iter().map(|h| h.id).collect::<Vec<_>>(), [99]);
     }
 
     #[test]
