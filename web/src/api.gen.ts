@@ -619,6 +619,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/customers/{customer_id}/contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's contact preferences and the policy's verdict for a call now. */
+        get: operations["get_contact"];
+        /** Save what a customer asked of the center's calls (audited). */
+        put: operations["put_contact"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customers/{customer_id}/duplicates": {
         parameters: {
             query?: never;
@@ -1340,6 +1358,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The center's leads, newest first. */
+        get: operations["leads_list"];
+        put?: never;
+        /**
+         * Capture a lead: given at once to the dealer of the customer's region by the dealers'
+         *     territories, or left with the center when no dealer serves it.
+         */
+        post: operations["capture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leads/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Leads' settings and the contact policy, with the tenant's dealers. */
+        get: operations["get_lead_settings"];
+        /**
+         * Save leads' settings and the contact policy (versioned with the center's settings,
+         *     audited).
+         */
+        put: operations["put_lead_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leads/{lead_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A lead and its timeline. */
+        get: operations["get_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leads/{lead_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Act on a lead for the center. */
+        post: operations["act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/agent": {
         parameters: {
             query?: never;
@@ -1470,6 +1564,77 @@ export interface paths {
         get: operations["my_customers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calling dealer's leads, newest first: those offered to them, those they work, those
+         *     they closed.
+         */
+        get: operations["my_leads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/leads/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Leads taken back from the calling dealer in the last 30 days, newest first. */
+        get: operations["my_notices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/leads/{lead_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the dealer's leads and their part of its timeline. */
+        get: operations["my_lead_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/leads/{lead_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Act on one of your leads: accept, follow up, win, lose, give back. */
+        post: operations["my_act"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2883,6 +3048,59 @@ export interface components {
             /** @description The extension of the expert to consult (e.g. `1002`). */
             to: string;
         };
+        /**
+         * @description What a customer asked of the center's calls, and whether the policy lets the center call
+         *     them now.
+         */
+        ContactBody: {
+            /** @description When the center called them in the last seven days. */
+            calls_ms: number[];
+            do_not_call: boolean;
+            /** @description Local `HH:MM`, both or neither. */
+            hours_from?: string | null;
+            hours_to?: string | null;
+            /** @description Whether a call may be placed now. */
+            may_call: boolean;
+            message?: string | null;
+            note: string;
+            /**
+             * @description Why not: `blacklisted`, `do_not_call`, `quiet_hours`, `customer_hours`,
+             *     `daily_limit`, `weekly_limit`.
+             */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description From when it may (none: not while the reason holds).
+             */
+            until_ms?: number | null;
+            /** Format: int64 */
+            updated_ms?: number | null;
+        };
+        ContactInput: {
+            do_not_call: boolean;
+            /** @description Local `HH:MM`; both or neither. */
+            hours_from?: string | null;
+            hours_to?: string | null;
+            note?: string;
+        };
+        ContactPolicyBody: {
+            /**
+             * @description When calls may be placed, as a calendar (`time_zone`, `weekly` hours Monday first,
+             *     `cn_statutory`, `holidays`, `workdays`); every day 08:00–21:00 Beijing time but
+             *     statutory holidays when left out.
+             */
+            hours?: Record<string, never> | null;
+            /**
+             * Format: int32
+             * @description Calls to one customer a day (1–10; 1 by default).
+             */
+            per_day: number;
+            /**
+             * Format: int32
+             * @description Calls to one customer in seven days (a day's to 30; 3 by default).
+             */
+            per_week: number;
+        };
         CustomerCreated: {
             /** Format: int64 */
             actor_id: number;
@@ -2998,6 +3216,42 @@ export interface components {
             phones: components["schemas"]["PhoneDto"][];
             segment: string;
         };
+        /**
+         * @description A lead as its dealer sees it: what they need to win the customer, nothing of the
+         *     center's (who captured it, the call, other dealers).
+         */
+        DealerLeadBody: {
+            address: string;
+            /** Format: int64 */
+            amount?: number | null;
+            budget: string;
+            /** Format: int64 */
+            due_ms?: number | null;
+            /** Format: int64 */
+            id: number;
+            interest: string;
+            journey: string;
+            lost_reason?: string | null;
+            name: string;
+            notes: string;
+            /**
+             * Format: int64
+             * @description When it was offered to you.
+             */
+            offered_ms?: number | null;
+            phone: string;
+            product_line: string;
+            region: string;
+            /** @description `offered` (accept it by `due_ms`), `working` (follow up by `due_ms`), `won`, `lost`. */
+            status: string;
+            timing: string;
+            /** Format: int64 */
+            version: number;
+        };
+        DealerLeadDetail: {
+            lead: components["schemas"]["DealerLeadBody"];
+            timeline: components["schemas"]["LeadEntry"][];
+        };
         DealerPage: {
             items: components["schemas"]["DealerCustomer"][];
             /** Format: int64 */
@@ -3014,6 +3268,8 @@ export interface components {
              * @description 0 while none are set.
              */
             version: number;
+            /** Format: int32 */
+            weight: number;
         };
         DealerRegionsInput: {
             /** @description Up to 50. */
@@ -3023,6 +3279,21 @@ export interface components {
              * @description Required to change regions set before: the version you read.
              */
             version?: number | null;
+            /**
+             * Format: int32
+             * @description 1–10 (1 if left out): a dealer of weight 2 gets twice the leads of one of weight 1
+             *     in the same region.
+             */
+            weight?: number | null;
+        };
+        /** @description A dealer and the regions they serve (`浙江省/杭州市`). */
+        DealerSummary: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            regions: string[];
+            /** Format: int32 */
+            weight: number;
         };
         /** @description Where calls the center places (click-to-call, callbacks) may go, and how fast. */
         Dialing: {
@@ -3379,6 +3650,251 @@ export interface components {
             queue?: string | null;
             /** Format: int64 */
             user_id: number;
+        };
+        LeadActionBody: {
+            /**
+             * @description The center: `assign` (team leads, administrators; to `dealer_id`, or by the
+             *     territories when left out), `reclaim` (team leads, administrators; with `reason`),
+             *     `take`, and on a lead it works `follow_up`, `win`, `lose`, `journey`. A dealer:
+             *     `accept`, `follow_up`, `win`, `lose`, `return` (with `reason`), `journey`.
+             */
+            action: string;
+            /**
+             * Format: int64
+             * @description A win's amount in fen (分), more than 0.
+             */
+            amount?: number | null;
+            /** Format: int64 */
+            dealer_id?: number | null;
+            /** @description `search`, `select`, `buy`, `receive` or `return`. */
+            journey?: string | null;
+            /** @description A follow-up's kind: `call`, `visit` or `quote`. */
+            kind?: string | null;
+            note?: string | null;
+            /** @description Why it was lost, given back or taken back. */
+            reason?: string | null;
+        };
+        /** @description A lead as the center sees it. */
+        LeadBody: {
+            address: string;
+            /**
+             * Format: int64
+             * @description A win's amount in fen (分).
+             */
+            amount?: number | null;
+            budget: string;
+            call_id?: string | null;
+            /**
+             * Format: int64
+             * @description The agent credited when it is won.
+             */
+            captured_by?: number | null;
+            captured_by_name?: string | null;
+            /** Format: int64 */
+            created_ms: number;
+            /** Format: int64 */
+            customer_id?: number | null;
+            /**
+             * Format: int64
+             * @description The dealer who has it or closed it; none while with the center.
+             */
+            dealer_id?: number | null;
+            dealer_name?: string | null;
+            /**
+             * Format: int64
+             * @description The dealer's deadline: to accept (`offered`), to follow up (`working`).
+             */
+            due_ms?: number | null;
+            external_id?: string | null;
+            /** Format: int64 */
+            id: number;
+            interest: string;
+            journey: string;
+            lost_reason?: string | null;
+            name: string;
+            notes: string;
+            phone: string;
+            product_line: string;
+            region: string;
+            /** @description `call`, `import`, `api`. */
+            source: string;
+            /** @description `open`, `offered`, `working`, `center_working`, `won`, `lost`. */
+            status: string;
+            /** @description The territory whose dealer got it last (`浙江省/杭州市`). */
+            territory?: string | null;
+            timing: string;
+            /** @description Dealers who gave it back or had it taken back. */
+            tried: number[];
+            /** Format: int64 */
+            updated_ms: number;
+            /** Format: int64 */
+            version: number;
+            /**
+             * Format: int64
+             * @description The center user working it (`center_working`).
+             */
+            worker_id?: number | null;
+        };
+        /**
+         * @description A sales lead (销售线索) changed: captured (`action` `capture`), offered to a dealer
+         *     (`assign`), accepted, followed up, won, lost, given back (`return`), taken back
+         *     (`reclaim`) or taken by the center (`take`). Each version of a lead is one event, on
+         *     the lead's timeline and, through `customer_id`, on the customer's.
+         */
+        LeadChanged: {
+            action: string;
+            /**
+             * Format: int64
+             * @description Who did it; `None` for the center itself (assignment by rule, the sweep).
+             */
+            actor_id?: number | null;
+            /**
+             * Format: int64
+             * @description A win's amount, in fen (分).
+             */
+            amount?: number | null;
+            /**
+             * Format: int64
+             * @description The agent who captured it (credited when it is won).
+             */
+            captured_by?: number | null;
+            /** Format: int64 */
+            customer_id?: number | null;
+            /** @description The status before and after (`offered` → `working`). */
+            from: string;
+            /**
+             * Format: int64
+             * @description The dealer the lead was with before and is with after (none: the center).
+             */
+            from_dealer?: number | null;
+            /** Format: int64 */
+            lead_id: number;
+            /**
+             * @description A follow-up's kind (`call`, `visit`, `quote`), a reason (return, loss, reclaim),
+             *     a note.
+             */
+            note?: string | null;
+            /** @description A dealer's step by its deadline, or not (a reclaim by the sweep: false). */
+            on_time?: boolean | null;
+            product_line: string;
+            /** @description `省/市/区`. */
+            region: string;
+            to: string;
+            /** Format: int64 */
+            to_dealer?: number | null;
+            /** Format: int64 */
+            version: number;
+            /**
+             * Format: int64
+             * @description An acceptance: how long the lead waited for it (ms).
+             */
+            waited_ms?: number | null;
+        };
+        LeadDetail: {
+            lead: components["schemas"]["LeadBody"];
+            timeline: components["schemas"]["LeadEntry"][];
+        };
+        /** @description One move on a lead's timeline. */
+        LeadEntry: {
+            /**
+             * @description `capture`, `assign`, `accept`, `follow_up`, `win`, `lose`, `return`, `reclaim`,
+             *     `take`, `journey`.
+             */
+            action: string;
+            /**
+             * Format: int64
+             * @description Who did it (none: the center by rule); not shown to dealers.
+             */
+            actor_id?: number | null;
+            /** Format: int64 */
+            amount?: number | null;
+            /** Format: int64 */
+            at_ms: number;
+            from: string;
+            /**
+             * Format: int64
+             * @description The dealers before and after; a dealer sees only themselves.
+             */
+            from_dealer?: number | null;
+            /** @description The follow-up's kind and words, a reason, the territory of an assignment. */
+            note?: string | null;
+            /** @description A dealer's step by its deadline, or not. */
+            on_time?: boolean | null;
+            to: string;
+            /** Format: int64 */
+            to_dealer?: number | null;
+        };
+        LeadInputBody: {
+            address?: string;
+            budget?: string;
+            /** @description The call it was captured on. */
+            call_id?: string | null;
+            /**
+             * Format: int64
+             * @description The customer it is about: their name, number and region fill what is left out.
+             */
+            customer_id?: number | null;
+            /** @description A sending system's id (`expo2026:A-17`): sent again, the same lead comes back. */
+            external_id?: string | null;
+            interest?: string;
+            /** @description `search`, `select`, `buy`, `receive` or `return` (`search` when left out). */
+            journey?: string | null;
+            name?: string;
+            notes?: string;
+            phone?: string;
+            /** @description One of the tenant's product lines when it has a list (`/api/leads/settings`). */
+            product_line: string;
+            /** @description `省/市/区`; the customer's first address's when left out. */
+            region?: string;
+            /** @description When they mean to buy. */
+            timing?: string;
+        };
+        /**
+         * @description A lead taken back from the dealer (their deadline passed): what it was, not who has it
+         *     now.
+         */
+        LeadNotice: {
+            /** @description `reclaim`. */
+            action: string;
+            /** Format: int64 */
+            at_ms: number;
+            /** Format: int64 */
+            lead_id: number;
+            /** @description Why: `not accepted in time`, `not followed up in time`, a manager's reason. */
+            note?: string | null;
+            product_line: string;
+            region: string;
+        };
+        LeadSettingsBody: {
+            /**
+             * Format: int32
+             * @description Working hours a dealer has to accept a lead (1–240; 8 by default).
+             */
+            accept_hours: number;
+            /** @description The calendar (its key) deadlines count on; the standard working week when none. */
+            calendar?: string | null;
+            /**
+             * Format: int32
+             * @description Working days a dealer has for each follow-up (1–60; 3 by default).
+             */
+            follow_up_days: number;
+            /** @description The product lines agents pick from (none: typed freely). */
+            product_lines?: string[];
+            /** @description A lead given or taken back goes to the region's next dealer by rule. */
+            reassign: boolean;
+        };
+        LeadSettingsDoc: {
+            contact_policy: components["schemas"]["ContactPolicyBody"];
+            leads: components["schemas"]["LeadSettingsBody"];
+            /**
+             * Format: int64
+             * @description The center settings' version: send the one you read (none before the first save).
+             */
+            version?: number | null;
+        };
+        LeadSettingsView: components["schemas"]["LeadSettingsDoc"] & {
+            /** @description The tenant's active dealers, for assigning by hand. */
+            dealers: components["schemas"]["DealerSummary"][];
         };
         /**
          * @description A time limit (限时): in working minutes or working days of the policy's calendar, or in
@@ -3790,11 +4306,18 @@ export interface components {
         PlaceCall: {
             /**
              * Format: int64
-             * @description The customer called, if known (for their timeline).
+             * @description The customer called, if known (for their timeline). A number of a known customer
+             *     is that customer's whether or not this says so: the contact policy applies.
              */
             customer_id?: number | null;
             /** @description The customer's number (mainland numbers as dialled, or E.164). */
             number: string;
+            /**
+             * @description Team leads and administrators: place it although the contact policy's limits or
+             *     calling hours say not now, for this reason (audited). Never past the blacklist or a
+             *     customer's "do not call".
+             */
+            override_reason?: string | null;
         };
         Placed: {
             call_id: string;
@@ -4026,6 +4549,8 @@ export interface components {
             city?: string;
             /** @description Empty for the whole city. */
             district?: string;
+            /** @description The product lines the dealer sells here; every line when empty. */
+            product_lines?: string[];
             province: string;
         };
         RelaxInput: {
@@ -6212,6 +6737,76 @@ export interface operations {
             };
         };
     };
+    get_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     duplicates: {
         parameters: {
             query?: never;
@@ -8162,6 +8757,217 @@ export interface operations {
             };
         };
     };
+    leads_list: {
+        parameters: {
+            query?: {
+                /** @description Statuses, comma-separated (`offered,working`). */
+                status?: string;
+                dealer_id?: number;
+                /** @description Only those with the center (no dealer). */
+                center_only?: boolean;
+                customer_id?: number;
+                /** @description Only those the caller captured. */
+                mine?: boolean;
+                product_line?: string;
+                journey?: string;
+                /** @description A region or its beginning (`浙江省/杭州市`). */
+                region?: string;
+                /** @description Leads with ids before this one (the last of the page before). */
+                before?: number;
+                /** @description 1 to 500 (50 when left out). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadBody"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    capture: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadInputBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_lead_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadSettingsView"];
+                };
+            };
+        };
+    };
+    put_lead_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadSettingsDoc"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadSettingsView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lead_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lead_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadActionBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     me: {
         parameters: {
             query?: never;
@@ -8412,6 +9218,136 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_leads: {
+        parameters: {
+            query?: {
+                /** @description Statuses, comma-separated (`offered,working`). */
+                status?: string;
+                before?: number;
+                /** @description 1 to 500 (50 when left out). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerLeadBody"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_notices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadNotice"][];
+                };
+            };
+        };
+    };
+    my_lead_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lead_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerLeadDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lead_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadActionBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealerLeadBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

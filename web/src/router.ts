@@ -29,6 +29,7 @@ export const router = createRouter({
     { path: '/kb', component: () => import('./views/Knowledge.vue'), meta: { perm: 'search_kb' } },
     { path: '/reports/saved', component: () => import('./views/SavedReports.vue'), meta: { perm: 'view_reports' } },
     { path: '/tenants', component: () => import('./views/Tenants.vue'), meta: { perm: 'manage_tenants' } },
+    { path: '/leads', component: () => import('./views/Leads.vue'), meta: { perm: 'work_leads' } },
     { path: '/dealer', component: () => import('./views/Dealer.vue'), meta: { perm: 'dealer_customers' } },
     { path: '/account', component: () => import('./views/Account.vue') },
     { path: '/:rest(.*)*', redirect: '/' },

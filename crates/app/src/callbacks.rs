@@ -124,6 +124,18 @@ impl App {
             );
             return Ok(false);
         };
+        // Not while the contact policy says not now: the sweep offers it when it may be
+        // placed (the order keeps owing it meanwhile).
+        if let Some(id) = t.intake.customer_id {
+            match self.contact_verdict(tenant, store::CustomerId(id)).await {
+                Ok(leads::Verdict::Call) | Err(crate::AppError::NotFound(_)) => {}
+                Ok(v) => {
+                    tracing::debug!(tenant = tenant.0, order, "callback deferred: {v:?}");
+                    return Ok(false);
+                }
+                Err(e) => return Err(e),
+            }
+        }
         let task = Task {
             order,
             number: number.as_str().to_string(),

@@ -1130,6 +1130,7 @@ fn observe(c: &mut Center) -> Vec<NewEvent> {
             kind: payload.kind(),
             payload: payload.to_value(),
             order: None,
+            lead: None,
         });
         out.extend(record);
     }
@@ -1238,6 +1239,7 @@ fn call_record(c: &mut Center, kind: &acd::EventKind, at_ms: i64) -> Option<NewE
                 kind: CallEnded::KIND.into(),
                 payload: cdr.to_value(),
                 order: None,
+                lead: None,
             })
         }
         _ => None,

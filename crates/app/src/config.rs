@@ -555,6 +555,14 @@ impl Calendar {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DealerRegions {
     pub regions: Vec<Region>,
+    /// A dealer of weight 2 gets twice the leads of one of weight 1 in the same region
+    /// (1–10).
+    #[serde(default = "weight_one")]
+    pub weight: u32,
+}
+
+fn weight_one() -> u32 {
+    1
 }
 
 /// A province, or a city in it, or a district in that.
@@ -565,6 +573,9 @@ pub struct Region {
     pub city: String,
     #[serde(default)]
     pub district: String,
+    /// The product lines the dealer sells here (every line when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub product_lines: Vec<String>,
 }
 
 impl Region {
@@ -620,6 +631,20 @@ pub(crate) fn check_regions(regions: &[Region]) -> AppResult<()> {
                 format!("regions[{i}].city"),
                 "name the city of the district",
             ));
+        }
+        if r.product_lines.len() > 20 {
+            return Err(AppError::invalid(
+                format!("regions[{i}].product_lines"),
+                "at most 20",
+            ));
+        }
+        for (j, l) in r.product_lines.iter().enumerate() {
+            if l.trim().is_empty() || l.chars().count() > 40 || l.chars().any(char::is_control) {
+                return Err(AppError::invalid(
+                    format!("regions[{i}].product_lines[{j}]"),
+                    "1–40 characters",
+                ));
+            }
         }
     }
     Ok(())
@@ -693,6 +718,115 @@ pub struct CenterSettings {
     /// The knowledge base's synonyms and category owners; none until set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge: Option<KnowledgeSettings>,
+    /// Leads' deadlines and product lines; the defaults until set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leads: Option<LeadSettings>,
+    /// How often and when the center may call a customer; the defaults until set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_policy: Option<ContactPolicy>,
+}
+
+/// Leads' settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadSettings {
+    /// Working hours a dealer has to accept a lead (1–240).
+    pub accept_hours: u32,
+    /// Working days a dealer has for each follow-up (1–60).
+    pub follow_up_days: u32,
+    /// The product lines an agent picks from (none: typed freely).
+    #[serde(default)]
+    pub product_lines: Vec<String>,
+    /// The calendar (a `calendar` document's key) the deadlines count on; the standard
+    /// working week when none.
+    #[serde(default)]
+    pub calendar: Option<String>,
+    /// A lead given back or taken back goes to the region's next dealer by rule (else it
+    /// stays with the center until someone assigns it).
+    #[serde(default = "yes")]
+    pub reassign: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for LeadSettings {
+    fn default() -> LeadSettings {
+        LeadSettings {
+            accept_hours: 8,
+            follow_up_days: 3,
+            product_lines: Vec::new(),
+            calendar: None,
+            reassign: true,
+        }
+    }
+}
+
+/// The contact policy (R2.4): at most `per_day` calls to a customer a day and `per_week` in
+/// seven days, within `hours`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactPolicy {
+    pub per_day: u32,
+    pub per_week: u32,
+    /// When calls may be placed: every day 08:00–21:00 Beijing time but statutory holidays
+    /// when left out.
+    #[serde(default)]
+    pub hours: Option<calendar::CalendarSpec>,
+}
+
+impl Default for ContactPolicy {
+    fn default() -> ContactPolicy {
+        ContactPolicy {
+            per_day: 1,
+            per_week: 3,
+            hours: None,
+        }
+    }
+}
+
+impl ContactPolicy {
+    /// The rules' policy, checked; errors name the field under `contact_policy`.
+    pub fn build(&self) -> AppResult<leads::Policy> {
+        if !(1..=10).contains(&self.per_day) {
+            return Err(AppError::invalid("contact_policy.per_day", "1 to 10"));
+        }
+        if !(self.per_day..=30).contains(&self.per_week) {
+            return Err(AppError::invalid(
+                "contact_policy.per_week",
+                "at least a day's and at most 30",
+            ));
+        }
+        let hours = self
+            .hours
+            .clone()
+            .unwrap_or_else(leads::Policy::default_hours);
+        leads::Policy::new(self.per_day, self.per_week, &hours)
+            .map_err(|e| AppError::invalid(format!("contact_policy.hours.{}", e.field), e.reason))
+    }
+}
+
+impl LeadSettings {
+    pub fn check(&self) -> AppResult<()> {
+        if !(1..=240).contains(&self.accept_hours) {
+            return Err(AppError::invalid("leads.accept_hours", "1 to 240"));
+        }
+        if !(1..=60).contains(&self.follow_up_days) {
+            return Err(AppError::invalid("leads.follow_up_days", "1 to 60"));
+        }
+        if self.product_lines.len() > 100 {
+            return Err(AppError::invalid("leads.product_lines", "at most 100"));
+        }
+        for (i, l) in self.product_lines.iter().enumerate() {
+            let field = format!("leads.product_lines[{i}]");
+            if l.trim().is_empty() || l.chars().count() > 40 || l.chars().any(char::is_control) {
+                return Err(AppError::invalid(field, "1–40 characters"));
+            }
+            if self.product_lines[..i].contains(l) {
+                return Err(AppError::invalid(field, "named twice"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The knowledge base's settings: words searched as one, and who keeps each category.
@@ -930,6 +1064,8 @@ impl CenterSettings {
             closed_loop: None,
             reports: None,
             knowledge: None,
+            leads: None,
+            contact_policy: None,
         }
     }
 }

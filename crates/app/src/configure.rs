@@ -205,6 +205,9 @@ impl App {
         if K::KIND == CenterSettings::KIND {
             self.kb_settings_changed(tenant).await?;
         }
+        if K::KIND == crate::config::DealerRegions::KIND {
+            self.territories_changed(tenant);
+        }
         Ok(item)
     }
 
@@ -281,6 +284,9 @@ impl App {
             .scoped(tenant)
             .delete_config(K::KIND, key, version, self.now_ms(), actor)
             .await?;
+        if K::KIND == crate::config::DealerRegions::KIND {
+            self.territories_changed(tenant);
+        }
         Ok(())
     }
 
@@ -359,6 +365,9 @@ impl Kind for crate::config::DealerRegions {
         let user = keyed_user(app, tenant, key).await?;
         if user.role != Role::Dealer {
             return Err(AppError::invalid("user_id", "only dealers serve regions"));
+        }
+        if !(1..=10).contains(&self.weight) {
+            return Err(AppError::invalid("weight", "1 to 10"));
         }
         crate::config::check_regions(&self.regions)
     }
@@ -624,6 +633,12 @@ impl Kind for IvrFlow {
 
 impl Kind for CenterSettings {
     fn check(&self, _key: &str, _c: &Center) -> AppResult<()> {
+        if let Some(l) = &self.leads {
+            l.check()?;
+        }
+        if let Some(p) = &self.contact_policy {
+            p.build()?;
+        }
         if let Some(l) = &self.closed_loop {
             for (field, v, range) in [
                 ("closed_loop.fcr_days", l.fcr_days, 0..=90),
@@ -676,6 +691,12 @@ impl Kind for CenterSettings {
         }
         if self.knowledge.is_none() {
             self.knowledge.clone_from(&old.knowledge);
+        }
+        if self.leads.is_none() {
+            self.leads.clone_from(&old.leads);
+        }
+        if self.contact_policy.is_none() {
+            self.contact_policy.clone_from(&old.contact_policy);
         }
     }
 }

@@ -29,6 +29,14 @@ pub enum AppError {
     /// Too many of these too fast (calls placed by one agent): try again later.
     #[error("{0}")]
     RateLimited(String),
+    /// The contact policy does not let the center call this customer now (R2.4): why, and
+    /// the first instant it may (none: not while this holds).
+    #[error("{message}")]
+    ContactRefused {
+        reason: &'static str,
+        until_ms: Option<i64>,
+        message: String,
+    },
     /// Ours: the center's task is gone (shutting down) or something that cannot happen did.
     #[error("{0}")]
     Internal(String),

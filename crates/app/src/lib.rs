@@ -4,8 +4,8 @@
 //! as typed documents ([`config`]) applied live by one mechanism ([`configure`]),
 //! the agents' own actions ([`agents`]), work orders ([`orders`]; across orders, [`order_views`]) with their callbacks as the engine's contacts
 //! ([`callbacks`]) and incidents announced to the callers they affect
-//! ([`incidents`]). The services of the
-//! coming modules (leads, reports, schedules, quality) live here too, one module each.
+//! ([`incidents`]), sales leads passed to dealers ([`leads`]). The services of the
+//! coming modules (schedules, quality) live here too, one module each.
 //!
 //! It returns domain errors ([`AppError`]); the HTTP edge (`server`) maps them to its
 //! error table. It knows no HTTP and no wire types, and no SQL (that is `store`).
@@ -16,6 +16,7 @@ pub mod callbacks;
 pub mod center;
 pub mod config;
 pub mod configure;
+pub mod contacts;
 mod error;
 pub mod floor;
 pub mod incidents;
@@ -23,6 +24,7 @@ pub mod kb;
 pub mod kb_bulk;
 pub mod kb_files;
 pub mod kb_work;
+pub mod leads;
 pub mod live;
 pub mod ops;
 pub mod order_views;
@@ -91,6 +93,13 @@ struct Inner {
     reports: reports::Folds,
     /// Each tenant's knowledge index.
     kb: kb::Indexes,
+    /// Each tenant's leads change one at a time.
+    lead_writes: std::sync::Mutex<std::collections::HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>,
+    lead_ids: leads::LeadIds,
+    territories: leads::Territories,
+    /// Each tenant's calls to customers are checked against the contact policy one at a time.
+    contact_writes:
+        std::sync::Mutex<std::collections::HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl App {
@@ -112,6 +121,10 @@ impl App {
             files: OnceLock::new(),
             reports: reports::Folds::default(),
             kb: kb::Indexes::default(),
+            lead_writes: std::sync::Mutex::default(),
+            lead_ids: leads::LeadIds::default(),
+            territories: leads::Territories::default(),
+            contact_writes: std::sync::Mutex::default(),
         }))
     }
 
@@ -165,6 +178,7 @@ impl App {
             kind: P::KIND.into(),
             payload: payload.to_value(),
             order: None,
+            lead: None,
         };
         if let Err(e) = self.events().append(event).await {
             tracing::error!("event not queued: {e}");

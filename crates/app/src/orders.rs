@@ -677,6 +677,7 @@ impl App {
                 kind: OrderSla::KIND.into(),
                 payload: payload.to_value(),
                 order: None,
+                lead: None,
             });
         }
         out
@@ -753,8 +754,8 @@ impl App {
         Ok(said)
     }
 
-    /// Sweeps every tenant's orders each second, until the app is dropped. One tenant's
-    /// failure is logged and the others are swept.
+    /// Sweeps every tenant's orders (and leads past their dealers' deadlines) each second,
+    /// until the app is dropped. One tenant's failure is logged and the others are swept.
     pub fn start_order_sweep(&self) -> tokio::task::JoinHandle<()> {
         let weak = Arc::downgrade(&self.0);
         tokio::spawn(async move {
@@ -774,6 +775,9 @@ impl App {
                 for t in tenants.iter().filter(|t| t.suspended_at_ms.is_none()) {
                     if let Err(e) = app.sweep_orders(t.id).await {
                         tracing::error!(tenant = t.id.0, "order sweep: {e}");
+                    }
+                    if let Err(e) = app.sweep_leads(t.id).await {
+                        tracing::error!(tenant = t.id.0, "lead sweep: {e}");
                     }
                 }
             }
@@ -965,5 +969,6 @@ pub fn change_event(
         kind: OrderChanged::KIND.into(),
         payload: payload.to_value(),
         order: Some(Box::new(row.clone())),
+        lead: None,
     }
 }

@@ -75,6 +75,7 @@ impl App {
                     kind: CallEnded::KIND.into(),
                     payload: cdr.to_value(),
                     order: None,
+                    lead: None,
                 })
                 .collect();
             let n = records.len();

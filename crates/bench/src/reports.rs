@@ -361,6 +361,7 @@ async fn lag(store: &Store, args: &Args) -> Result<serde_json::Value> {
                 kind: e.kind(),
                 payload: e.to_value(),
                 order: None,
+                lead: None,
             });
             next += 1;
         }

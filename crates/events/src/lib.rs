@@ -680,6 +680,54 @@ impl OrderSla {
     }
 }
 
+payload!(
+    /// A sales lead (销售线索) changed: captured (`action` `capture`), offered to a dealer
+    /// (`assign`), accepted, followed up, won, lost, given back (`return`), taken back
+    /// (`reclaim`) or taken by the center (`take`). Each version of a lead is one event, on
+    /// the lead's timeline and, through `customer_id`, on the customer's.
+    LeadChanged = "lead.changed" {
+        pub lead_id: i64,
+        pub version: i64,
+        pub customer_id: Option<i64>,
+        /// Who did it; `None` for the center itself (assignment by rule, the sweep).
+        pub actor_id: Option<i64>,
+        pub action: String,
+        /// The status before and after (`offered` → `working`).
+        pub from: String,
+        pub to: String,
+        /// The dealer the lead was with before and is with after (none: the center).
+        #[serde(default)]
+        pub from_dealer: Option<i64>,
+        #[serde(default)]
+        pub to_dealer: Option<i64>,
+        /// The agent who captured it (credited when it is won).
+        #[serde(default)]
+        pub captured_by: Option<i64>,
+        pub product_line: String,
+        /// `省/市/区`.
+        pub region: String,
+        /// A follow-up's kind (`call`, `visit`, `quote`), a reason (return, loss, reclaim),
+        /// a note.
+        #[serde(default)]
+        pub note: Option<String>,
+        /// A win's amount, in fen (分).
+        #[serde(default)]
+        pub amount: Option<i64>,
+        /// A dealer's step by its deadline, or not (a reclaim by the sweep: false).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub on_time: Option<bool>,
+        /// An acceptance: how long the lead waited for it (ms).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub waited_ms: Option<i64>,
+    }
+);
+
+impl LeadChanged {
+    pub fn id(lead_id: i64, version: i64) -> String {
+        format!("lead:{lead_id}:v{version}")
+    }
+}
+
 // ----- the routing engine ---------------------------------------------------------------------
 
 /// One of the routing engine's events (`acd.<kind>`), as the engine reports it, with the
@@ -809,6 +857,7 @@ every_kind!(
     CustomersImported,
     OrderChanged,
     OrderSla,
+    LeadChanged,
 );
 
 #[cfg(test)]

@@ -235,6 +235,15 @@ impl Policy {
         self.hours.is_open(t)
     }
 
+    /// The local date and time of `t`, as `2026-12-04 08:00`.
+    pub fn local_time(&self, t: i64) -> String {
+        Timestamp::from_millisecond(t)
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+            .to_zoned(self.tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
     /// The local date of `t`, as `2026-12-03`.
     pub fn local_date(&self, t: i64) -> String {
         self.date(t).to_string()

@@ -297,6 +297,12 @@ fn the_policy_holds_over_random_pending_contacts() {
     );
 }
 
+/// A province and its cities, each with its districts.
+type Province = (
+    &'static str,
+    &'static [(&'static str, &'static [&'static str])],
+);
+
 /// A realistic administrative tree (provinces, their cities, their districts) with dealers
 /// overlapping at every level: for every place and product line, the dealers the index
 /// finds are those a plain scan of every rule finds in the most specific territory holding
@@ -304,7 +310,7 @@ fn the_policy_holds_over_random_pending_contacts() {
 #[test]
 fn territories_on_an_administrative_tree_with_overlapping_dealers() {
     use leads::{Place, Rule, Rules, Territory, choose};
-    let tree: &[(&str, &[(&str, &[&str])])] = &[
+    let tree: &[Province] = &[
         (
             "浙江省",
             &[

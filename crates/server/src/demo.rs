@@ -250,6 +250,26 @@ async fn seed_knowledge(
             })
             .unwrap_or_default(),
     });
+    // The demo's leads: a water utility sells purifiers and meters through dealers.
+    settings.leads = Some(app::config::LeadSettings {
+        product_lines: vec!["净水器".into(), "智能水表".into(), "管道改造".into()],
+        ..app::config::LeadSettings::default()
+    });
+    // The demo calls at any hour, so it can be tried at any hour (and its tests do not
+    // depend on the time of day); a new tenant's policy is 08:00–21:00 Beijing time but
+    // statutory holidays, once a day, three times a week.
+    settings.contact_policy = Some(app::config::ContactPolicy {
+        per_day: 3,
+        per_week: 10,
+        hours: Some(calendar::CalendarSpec {
+            time_zone: "Asia/Shanghai".into(),
+            weekly: std::array::from_fn(|_| vec!["00:00-24:00".to_string()]),
+            cn_statutory: false,
+            holidays: Vec::new(),
+            workdays: Vec::new(),
+            special: Vec::new(),
+        }),
+    });
     let settings = serde_json::to_value(&settings).map_err(|e| StoreError::Invalid {
         field: "settings",
         reason: e.to_string(),

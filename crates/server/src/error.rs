@@ -220,6 +220,15 @@ impl From<app::AppError> for ApiError {
                 ApiError::new(Code::InvalidState, text).with_details(details)
             }
             app::AppError::RateLimited(why) => ApiError::new(Code::RateLimited, why),
+            app::AppError::ContactRefused {
+                reason,
+                until_ms,
+                message,
+            } => {
+                let mut e = ApiError::new(Code::InvalidState, message);
+                e.details = serde_json::json!({"contact_policy": reason, "until_ms": until_ms});
+                e
+            }
             app::AppError::Store(e) => ApiError::from(e),
             app::AppError::Internal(cause) => ApiError::internal(cause),
         }

@@ -69,6 +69,14 @@ pub enum Perm {
     EditKnowledge,
     /// Publish, archive and bring back articles: experts and administrators.
     PublishKnowledge,
+    /// The center's sales leads: capture them on a call, list them, work those the center
+    /// keeps (agents, team leads, administrators).
+    WorkLeads,
+    /// Give leads to dealers and take them back, leads' settings and the contact policy,
+    /// the dealers' scorecard and the agents' credit (team leads, administrators).
+    ManageLeads,
+    /// A dealer's own leads, with only what a dealer needs of the customer.
+    DealerLeads,
 }
 
 impl Perm {
@@ -105,6 +113,9 @@ impl Perm {
             Perm::SearchKnowledge => "search_kb",
             Perm::EditKnowledge => "edit_kb",
             Perm::PublishKnowledge => "publish_kb",
+            Perm::WorkLeads => "work_leads",
+            Perm::ManageLeads => "manage_leads",
+            Perm::DealerLeads => "dealer_leads",
         }
     }
 
@@ -150,6 +161,8 @@ pub fn grants(role: Role) -> &'static [Perm] {
             SearchKnowledge,
             EditKnowledge,
             PublishKnowledge,
+            WorkLeads,
+            ManageLeads,
         ],
         // Team leads (班组长) take calls on a busy floor too.
         Role::Supervisor => &[
@@ -176,6 +189,8 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ListenRecordings,
             SearchKnowledge,
             EditKnowledge,
+            WorkLeads,
+            ManageLeads,
         ],
         Role::Agent => &[
             Session,
@@ -188,6 +203,7 @@ pub fn grants(role: Role) -> &'static [Perm] {
             ViewOrders,
             WorkOrders,
             SearchKnowledge,
+            WorkLeads,
         ],
         // Second-line experts (二线专家) take the calls agents pass them, and look back at
         // the calls they took (the call list shows an expert only their own).
@@ -236,9 +252,8 @@ pub fn grants(role: Role) -> &'static [Perm] {
             HandleOrders,
             SearchKnowledge,
         ],
-        // Dealers see only the customers of their regions (and their leads, which arrive
-        // with the leads module).
-        Role::Dealer => &[Session, DealerCustomers],
+        // Dealers see only the customers of their regions and their own leads.
+        Role::Dealer => &[Session, DealerCustomers, DealerLeads],
     }
 }
 

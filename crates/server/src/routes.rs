@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::api::{
     agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, incidents,
-    ivr_flows, kb, kb_work, orders, reports, saved_reports, session, settings, tenants, users,
+    ivr_flows, kb, kb_work, leads, orders, reports, saved_reports, session, settings, tenants,
+    users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -1256,6 +1257,99 @@ pub fn table() -> Vec<Endpoint> {
             Some(EditKnowledge),
             Some(json!({})),
             post(kb_work::close),
+        ),
+        ep(
+            M::POST,
+            "/api/leads",
+            Some(WorkLeads),
+            Some(
+                json!({ "customer_id": "{customer_id}", "product_line": "挖掘机",
+                         "interest": "20吨级，用于土方", "budget": "80万", "timing": "三个月内",
+                         "region": "浙江省/杭州市/西湖区", "journey": "select" }),
+            ),
+            post(leads::capture),
+        ),
+        ep(
+            M::GET,
+            "/api/leads",
+            Some(WorkLeads),
+            None,
+            get(leads::list),
+        ),
+        ep(
+            M::GET,
+            "/api/leads/settings",
+            Some(WorkLeads),
+            None,
+            get(leads::get_lead_settings),
+        ),
+        ep(
+            M::PUT,
+            "/api/leads/settings",
+            Some(ManageLeads),
+            Some(json!({ "leads": {"accept_hours": 8, "follow_up_days": 3,
+                                   "product_lines": ["挖掘机", "装载机"], "reassign": true},
+                         "contact_policy": {"per_day": 1, "per_week": 3} })),
+            put(leads::put_lead_settings),
+        ),
+        ep(
+            M::GET,
+            "/api/leads/{lead_id}",
+            Some(WorkLeads),
+            None,
+            get(leads::get_one),
+        ),
+        ep(
+            M::POST,
+            "/api/leads/{lead_id}/actions",
+            Some(WorkLeads),
+            Some(json!({ "action": "take" })),
+            post(leads::act),
+        ),
+        ep(
+            M::GET,
+            "/api/me/leads",
+            Some(DealerLeads),
+            None,
+            get(leads::my_leads),
+        ),
+        ep(
+            M::GET,
+            "/api/me/leads/notices",
+            Some(DealerLeads),
+            None,
+            get(leads::my_notices),
+        ),
+        ep(
+            M::GET,
+            "/api/me/leads/{lead_id}",
+            Some(DealerLeads),
+            None,
+            get(leads::my_lead_one),
+        ),
+        ep(
+            M::POST,
+            "/api/me/leads/{lead_id}/actions",
+            Some(DealerLeads),
+            Some(json!({ "action": "accept" })),
+            post(leads::my_act),
+        ),
+        ep(
+            M::GET,
+            "/api/customers/{customer_id}/contact",
+            Some(ViewCustomers),
+            None,
+            get(leads::get_contact),
+        ),
+        ep(
+            M::PUT,
+            "/api/customers/{customer_id}/contact",
+            Some(EditCustomers),
+            Some(
+                json!({ "do_not_call": false, "hours_from": "18:00", "hours_to": "20:00",
+                         "note": "白天上班，晚上打" }),
+            ),
+            put(leads::put_contact),
         ),
         ep(M::GET, "/api/cdrs", Some(ViewCalls), None, get(cdrs::list)),
         ep(

@@ -96,8 +96,10 @@ macro_rules! in_write_tx {
 
 mod audit;
 mod config;
+mod contacts;
 mod customers;
 mod kb;
+mod leads;
 mod orders;
 mod resilience;
 mod rollups;
@@ -107,8 +109,10 @@ mod sessions;
 mod users;
 
 pub use config::ConfigItem;
+pub use contacts::{ContactCall, ContactPrefs};
 pub use customers::CustomerQuery;
 pub use kb::{KbArticleRow, KbFields, KbSolution, KbTaskMove, KbTaskRow, KbVersionRow, NewKbTask};
+pub use leads::{LeadQuery, LeadRow};
 pub use orders::{OrderQuery, OrderRow};
 pub use resilience::{DeadLetter, Registration};
 pub use rollups::{Merge, PackedRow, RollupLevel, RollupRow, entries, pack, parts};
@@ -478,6 +482,23 @@ impl Store {
                 .collect();
             for chunk in latest.chunks(ORDERS_PER_STATEMENT) {
                 orders::write_orders!(tx, chunk);
+            }
+            // The leads likewise.
+            let mut by_lead: std::collections::HashMap<(i64, i64), &LeadRow> =
+                std::collections::HashMap::new();
+            for e in events {
+                let Some(l) = &e.lead else { continue };
+                let slot = by_lead.entry((e.tenant.0, l.id)).or_insert(l);
+                if slot.version < l.version {
+                    *slot = l;
+                }
+            }
+            let latest: Vec<(TenantId, &LeadRow)> = by_lead
+                .into_iter()
+                .map(|((t, _), l)| (TenantId(t), l))
+                .collect();
+            for chunk in latest.chunks(ORDERS_PER_STATEMENT) {
+                leads::write_leads!(tx, chunk);
             }
             tx.commit().await?;
             new.len() as u64

@@ -212,11 +212,15 @@ pub struct NewEvent {
     /// The work order as this event leaves it, written with the event in one transaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<Box<crate::OrderRow>>,
+    /// The sales lead as this event leaves it, written with the event in one transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<Box<crate::LeadRow>>,
 }
 
 impl NewEvent {
     pub(crate) fn validate(&self) -> Result<(), StoreError> {
         self.validate_order()?;
+        self.validate_lead()?;
         check(
             "id",
             !self.id.is_empty() && self.id.len() <= 128,

@@ -19,8 +19,108 @@ use crate::extract::ApiJson;
 pub struct PlaceCall {
     /// The customer's number (mainland numbers as dialled, or E.164).
     pub number: String,
-    /// The customer called, if known (for their timeline).
+    /// The customer called, if known (for their timeline). A number of a known customer
+    /// is that customer's whether or not this says so: the contact policy applies.
     pub customer_id: Option<i64>,
+    /// Team leads and administrators: place it although the contact policy's limits or
+    /// calling hours say not now, for this reason (audited). Never past the blacklist or a
+    /// customer's "do not call".
+    #[serde(default)]
+    pub override_reason: Option<String>,
+}
+
+/// The contact policy (R2.4) for a call to `customer` (or, when not named, the customer
+/// whose number it is): refused with the reason and from when, audited; a manager's
+/// override audited too. Nothing to check for a number no customer has.
+pub(crate) async fn check_contact(
+    state: &AppState,
+    caller: &Caller,
+    customer: Option<i64>,
+    number: &str,
+    purpose: app::contacts::Purpose,
+    call_id: &str,
+    override_reason: Option<&str>,
+) -> ApiResult<Option<i64>> {
+    let tenant = caller.tenant()?;
+    let customer = match customer {
+        Some(c) => Some(c),
+        None => state
+            .store()
+            .scoped(tenant)
+            .customers_by_phone(number)
+            .await?
+            .first()
+            .map(|c| c.id.0),
+    };
+    let Some(customer) = customer else {
+        return Ok(None);
+    };
+    if override_reason.is_some()
+        && !matches!(
+            caller.user.role,
+            store::Role::Supervisor | store::Role::TenantAdmin
+        )
+    {
+        return Err(ApiError::invalid(
+            "override_reason",
+            "only team leads and administrators may override the contact policy",
+        ));
+    }
+    if let Some(r) = override_reason
+        && (r.trim().is_empty() || r.chars().count() > 200 || r.chars().any(char::is_control))
+    {
+        return Err(ApiError::invalid("override_reason", "1–200 characters"));
+    }
+    let placed = state
+        .app()
+        .place_contact(
+            tenant,
+            store::CustomerId(customer),
+            purpose,
+            call_id,
+            Some(caller.user.id),
+            override_reason,
+        )
+        .await;
+    match placed {
+        Ok(false) => {}
+        Ok(true) => {
+            super::audit(
+                state,
+                caller,
+                "call.override",
+                "customer",
+                &customer.to_string(),
+                serde_json::json!({"call_id": call_id, "purpose": purpose.as_str(),
+                                   "reason": override_reason}),
+            )
+            .await?;
+        }
+        Err(app::AppError::ContactRefused {
+            reason,
+            until_ms,
+            message,
+        }) => {
+            super::audit(
+                state,
+                caller,
+                "call.refused",
+                "customer",
+                &customer.to_string(),
+                serde_json::json!({"purpose": purpose.as_str(), "reason": reason,
+                                   "until_ms": until_ms}),
+            )
+            .await?;
+            return Err(app::AppError::ContactRefused {
+                reason,
+                until_ms,
+                message,
+            }
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Some(customer))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -71,8 +171,21 @@ pub async fn place(
     {
         return Err(ApiError::invalid("customer_id", "no such customer"));
     }
-    let t = telephony(&state)?;
     let user = caller.user.id.0;
+    let call_id = format!("out-{}", crate::auth::new_secret()[..16].to_lowercase());
+    // The contact policy before anything else: an attempt counts from the moment it is
+    // allowed, whether or not the line then connects.
+    let customer_id = check_contact(
+        &state,
+        &caller,
+        body.customer_id,
+        number.as_str(),
+        app::contacts::Purpose::Click,
+        &call_id,
+        body.override_reason.as_deref(),
+    )
+    .await?;
+    let t = telephony(&state)?;
     let from = state
         .store()
         .scoped(tenant)
@@ -81,14 +194,13 @@ pub async fn place(
         .into_iter()
         .next()
         .unwrap_or_default();
-    let call_id = format!("out-{}", crate::auth::new_secret()[..16].to_lowercase());
     let dial = telephony::Dial {
         tenant: tenant.0,
         call_id: call_id.clone(),
         agent: user,
         number: number.as_str().to_string(),
         from,
-        customer: body.customer_id,
+        customer: customer_id,
     };
     // The audit row first: no call is placed that it does not name.
     super::audit(
@@ -97,7 +209,7 @@ pub async fn place(
         "call.place",
         "call",
         &call_id,
-        serde_json::json!({"number": number.as_str(), "customer_id": body.customer_id}),
+        serde_json::json!({"number": number.as_str(), "customer_id": customer_id}),
     )
     .await?;
     // While on this call the agent's phone is busy: no queue call is offered to it.
@@ -119,7 +231,7 @@ pub async fn place(
                 call_id: call_id.clone(),
                 user_id: user,
                 number: number.as_str().to_string(),
-                customer_id: body.customer_id,
+                customer_id,
             },
         )
         .await;
@@ -166,6 +278,22 @@ pub async fn dial_task(
         )
         .await?;
     let t = telephony(&state)?;
+    // The closed loop's callback is a call to the customer like any other.
+    if let Err(e) = check_contact(
+        &state,
+        &caller,
+        dial.customer,
+        &dial.number,
+        app::contacts::Purpose::Revisit,
+        &call_id,
+        None,
+    )
+    .await
+    {
+        // Not now: it stays owed, offered again later.
+        let _ = state.center(tenant, move |c| c.drop_task(order)).await;
+        return Err(e);
+    }
     super::audit(
         &state,
         &caller,

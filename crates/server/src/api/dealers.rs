@@ -26,6 +26,9 @@ pub struct RegionDto {
     /// Empty for the whole city.
     #[serde(default)]
     pub district: String,
+    /// The product lines the dealer sells here; every line when empty.
+    #[serde(default)]
+    pub product_lines: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -36,6 +39,10 @@ pub struct DealerRegionsInput {
     pub version: Option<i64>,
     /// Up to 50.
     pub regions: Vec<RegionDto>,
+    /// 1–10 (1 if left out): a dealer of weight 2 gets twice the leads of one of weight 1
+    /// in the same region.
+    #[serde(default)]
+    pub weight: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,6 +51,7 @@ pub struct DealerRegionsDto {
     /// 0 while none are set.
     pub version: i64,
     pub regions: Vec<RegionDto>,
+    pub weight: u32,
 }
 
 /// The dealer `user_id` of the caller's tenant, or 404 (400 for another role).
@@ -63,31 +71,37 @@ async fn regions_of(
     state: &AppState,
     caller: &Caller,
     user_id: i64,
-) -> ApiResult<(i64, Vec<Region>)> {
+) -> ApiResult<(i64, DealerRegions)> {
     let item = state
         .store()
         .scoped(caller.tenant()?)
         .config_item("dealer", &user_id.to_string())
         .await?;
     Ok(match item {
-        Some(item) => (
-            item.version,
-            app::config::parse::<DealerRegions>(&item)?.regions,
+        Some(item) => (item.version, app::config::parse::<DealerRegions>(&item)?),
+        None => (
+            0,
+            DealerRegions {
+                regions: Vec::new(),
+                weight: 1,
+            },
         ),
-        None => (0, Vec::new()),
     })
 }
 
-fn dto(user_id: i64, version: i64, regions: Vec<Region>) -> DealerRegionsDto {
+fn dto(user_id: i64, version: i64, d: DealerRegions) -> DealerRegionsDto {
     DealerRegionsDto {
         user_id,
         version,
-        regions: regions
+        weight: d.weight,
+        regions: d
+            .regions
             .into_iter()
             .map(|r| RegionDto {
                 province: r.province,
                 city: r.city,
                 district: r.district,
+                product_lines: r.product_lines,
             })
             .collect(),
     }
@@ -103,8 +117,8 @@ pub async fn get_regions(
     ApiPath(user_id): ApiPath<i64>,
 ) -> ApiResult<Json<DealerRegionsDto>> {
     dealer(&state, &caller, user_id).await?;
-    let (version, regions) = regions_of(&state, &caller, user_id).await?;
-    Ok(Json(dto(user_id, version, regions)))
+    let (version, d) = regions_of(&state, &caller, user_id).await?;
+    Ok(Json(dto(user_id, version, d)))
 }
 
 /// Set the regions a dealer serves (audited, versioned).
@@ -128,8 +142,10 @@ pub async fn put_regions(
                 province: r.province,
                 city: r.city,
                 district: r.district,
+                product_lines: r.product_lines,
             })
             .collect(),
+        weight: input.weight.unwrap_or(1),
     };
     let item = state
         .app()
@@ -141,8 +157,8 @@ pub async fn put_regions(
             input.version,
         )
         .await?;
-    let regions = app::config::parse::<DealerRegions>(&item)?.regions;
-    Ok(Json(dto(user_id, item.version, regions)))
+    let d = app::config::parse::<DealerRegions>(&item)?;
+    Ok(Json(dto(user_id, item.version, d)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -185,7 +201,8 @@ pub async fn my_customers(
     ApiQuery(p): ApiQuery<MyCustomersParams>,
 ) -> ApiResult<Json<DealerPage>> {
     let limit = super::limit(p.limit)?;
-    let (_, regions) = regions_of(&state, &caller, caller.user.id.0).await?;
+    let (_, mine) = regions_of(&state, &caller, caller.user.id.0).await?;
+    let regions = mine.regions.clone();
     if regions.is_empty() {
         return Ok(Json(DealerPage {
             regions: Vec::new(),
@@ -247,7 +264,7 @@ pub async fn my_customers(
         })
         .collect();
     Ok(Json(DealerPage {
-        regions: dto(caller.user.id.0, 0, regions).regions,
+        regions: dto(caller.user.id.0, 0, mine).regions,
         items,
         next_after,
     }))

@@ -15,6 +15,7 @@ pub mod incidents;
 pub mod ivr_flows;
 pub mod kb;
 pub mod kb_work;
+pub mod leads;
 pub mod orders;
 pub mod reports;
 pub mod saved_reports;

@@ -244,6 +244,9 @@ impl CenterSettings {
             }),
             // Kept from before: the knowledge base saves its own (`/api/kb/settings`).
             knowledge: None,
+            // Kept from before: saved with `/api/leads/settings`.
+            leads: None,
+            contact_policy: None,
         }
     }
 }

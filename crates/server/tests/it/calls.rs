@@ -237,6 +237,7 @@ fn issue_19_an_unreadable_cdr_is_counted_not_silently_dropped() {
                 "arrived_at_ms": 0, "answered_at_ms": null, "ended_at_ms": 1_000,
                 "wait_ms": 1_000, "talk_ms": 0, "outcome": outcome}),
             order: None,
+            lead: None,
         };
         w.store
             .append_events(&[cdr("good", "abandoned"), cdr("bad", "lost in space")])

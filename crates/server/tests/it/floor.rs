@@ -211,6 +211,7 @@ fn issue_5_an_agent_wraps_up_a_call_their_phone_rang_for() {
                 kind: "call.ringing".into(),
                 payload: json!({"call_id": "c-1", "user_id": agent, "to_user_id": agent}),
                 order: None,
+                lead: None,
             }])
             .await
             .unwrap();
@@ -318,6 +319,7 @@ fn issue_5_an_agents_live_events_are_their_own_not_every_callers() {
             kind: kind.into(),
             payload,
             order: None,
+            lead: None,
         };
         w.store
             .append_events(&[

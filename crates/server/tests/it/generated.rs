@@ -264,9 +264,13 @@ async fn call_checked(
         }
     }
     if s.is_client_error() {
+        let mut after = snapshot(w).await;
+        // A call the contact policy refuses is audited (issue 25): that row and nothing else.
+        if v["details"].get("contact_policy").is_some() {
+            after.1 -= 1;
+        }
         assert_eq!(
-            snapshot(w).await,
-            before,
+            after, before,
             "{e:?} refused {body} ({s} {v}) but wrote something"
         );
     }

@@ -810,6 +810,7 @@ fn issue_24_the_experts_queue_answers_the_agent_on_the_call() {
                         "queue": "repair", "dialled": "96116", "ivr_ms": 5000,
                         "ivr_path": ["welcome", "meter"], "waited_ms": 1000 }),
                     order: None,
+                    lead: None,
                 },
                 store::NewEvent {
                     tenant,
@@ -818,6 +819,7 @@ fn issue_24_the_experts_queue_answers_the_agent_on_the_call() {
                     kind: "call.arrived".into(),
                     payload: json!({ "call_id": id, "caller": "+8613800001111", "dialled": "96116" }),
                     order: None,
+                    lead: None,
                 },
                 store::NewEvent {
                     tenant,
@@ -827,6 +829,7 @@ fn issue_24_the_experts_queue_answers_the_agent_on_the_call() {
                     payload: json!({ "call_id": id, "queue": "repair", "customer_id": null,
                         "ivr_ms": 5000, "ivr_path": ["welcome", "meter"] }),
                     order: None,
+                    lead: None,
                 },
             ]
         };

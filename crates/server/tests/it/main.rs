@@ -11,6 +11,7 @@ mod floor;
 mod generated;
 mod imports;
 mod kb;
+mod leads;
 mod ops;
 mod orders;
 mod reports;
@@ -54,6 +55,8 @@ pub struct Fixture {
     pub article: i64,
     /// An open question for the experts.
     pub kb_task: i64,
+    /// A lead of the fixture's customer, with the center (no dealer serves a region yet).
+    pub lead: i64,
 }
 
 #[allow(missing_debug_implementations)]
@@ -111,6 +114,7 @@ impl World {
                 kind: "test.marker".into(),
                 payload: json!({ "note": B_MARKER }),
                 order: None,
+                lead: None,
             }])
             .await
             .unwrap();
@@ -234,6 +238,24 @@ impl World {
                 .await
                 .unwrap();
             f.kb_task = t.id;
+            let lead = world
+                .state
+                .app()
+                .capture_lead(
+                    f.tenant.id,
+                    None,
+                    "api",
+                    app::leads::LeadInput {
+                        customer_id: Some(f.customer.0),
+                        product_line: "挖掘机".into(),
+                        region: "浙江省/杭州市/西湖区".into(),
+                        notes: format!("想要20吨级{}", if tenant == 1 { B_MARKER } else { "" }),
+                        ..app::leads::LeadInput::default()
+                    },
+                )
+                .await
+                .unwrap();
+            f.lead = lead.row.id;
         }
         world
     }
@@ -490,6 +512,7 @@ async fn fixture(
         saved_report: 0,
         article: 0,
         kb_task: 0,
+        lead: 0,
     }
 }
 
@@ -529,6 +552,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{saved_id}", f.saved_report.to_string()),
         ("{article_id}", f.article.to_string()),
         ("{task_id}", f.kb_task.to_string()),
+        ("{lead_id}", f.lead.to_string()),
         ("{image_name}", "0123456789abcdef.png".to_string()),
         ("{tenant_slug}", f.tenant.slug.clone()),
     ] {

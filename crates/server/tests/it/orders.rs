@@ -825,6 +825,18 @@ fn issue_22_a_resolved_orders_callback_reaches_an_agent_as_a_task() {
             .await;
             assert_eq!(s, StatusCode::OK, "{o}");
         }
+        // Resolved at 04:26 Beijing time: the contact policy keeps the callback until the
+        // calling hours open (issue 25) — owed still, not offered, not dropped.
+        assert_eq!(app.queue_callbacks(tenant).await.unwrap(), 0);
+        w.clock.store(
+            crate::START_MS + 20_000_000,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        assert_eq!(
+            app.queue_callbacks(tenant).await.unwrap(),
+            1,
+            "at 10:00 it is offered"
+        );
         // Nobody signed in yet: the task waits in the queue; signing in is offered it.
         let (s, _) = w
             .as_a(Role::Agent, Method::POST, "/api/me/agent/login", None)

@@ -31,6 +31,7 @@ fn cdr(
             "wait_ms": wait_s * 1000, "talk_ms": if answered.is_some() { 120_000 } else { 0 },
             "hold_ms": 0, "ring_ms": 2000, "dialled": "96345", "outcome": outcome}),
         order: None,
+        lead: None,
     }
 }
 
@@ -420,6 +421,7 @@ fn issue_23_calls_are_found_traced_and_heard_by_whom_may() {
             kind: "ivr.node".into(),
             payload: json!({"call_id": "1", "node": "main"}),
             order: None,
+            lead: None,
         });
         events.push(NewEvent {
             tenant,
@@ -429,6 +431,7 @@ fn issue_23_calls_are_found_traced_and_heard_by_whom_may() {
             payload: json!({"call_id": "1", "user_id": agent, "agent": "a", "disposition": "repair",
                 "notes": "", "customer_id": null}),
             order: None,
+            lead: None,
         });
         w.store.append_events(&events).await.unwrap();
         w.advance(400_000);

@@ -675,6 +675,7 @@ fn issue_19_configuration_writes_wait_for_other_writers() {
                         kind: "test.event".into(),
                         payload: doc.clone(),
                         order: None,
+                        lead: None,
                     }])
                     .await?;
                 store

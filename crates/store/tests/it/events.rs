@@ -13,6 +13,7 @@ fn event(tenant: TenantId, id: &str, at_ms: i64) -> NewEvent {
         kind: "agent_state".into(),
         payload: json!({ "agent": 7, "state": "not_ready", "reason": "小休" }),
         order: None,
+        lead: None,
     }
 }
 
@@ -180,6 +181,7 @@ fn a_customers_timeline_is_the_events_that_name_it_newest_first() {
             kind: "k".into(),
             payload,
             order: None,
+            lead: None,
         };
         store
             .append_events(&[

@@ -37,6 +37,7 @@ fn changed(tenant: TenantId, o: OrderRow) -> NewEvent {
         kind: "order.changed".into(),
         payload: json!({ "order_id": o.id, "customer_id": 5, "to": o.status }),
         order: Some(Box::new(o)),
+        lead: None,
     }
 }
 

@@ -1,0 +1,202 @@
+//! The contact policy where calls are placed (R2.4): before the center calls a customer —
+//! an agent's click, a callback, a closed-loop callback (回访), a lead the center works — the
+//! tenant's policy is asked (calls a day and a week, calling hours, blacklist, the
+//! customer's "do not call" and hours), and the call is written down when placed, so the
+//! next check counts it. A refusal says why and from when; a manager may place a call past
+//! the limits and hours with a reason, never past the blacklist or "do not call". Both are
+//! audited by the edge that asked.
+
+use jiff::civil::Time;
+use leads::{Contact, Policy, Verdict};
+use store::{ContactCall, ContactPrefs, CustomerId, TenantId, UserId};
+
+use crate::{App, AppError, AppResult};
+
+/// Seven days and one, in ms: the window a week's limit looks at, with a day's margin for
+/// the local calendar.
+const WEEK_MS: i64 = 8 * 86_400_000;
+
+/// Why a call is placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// An agent dialled the customer.
+    Click,
+    /// A callback the caller asked for.
+    Callback,
+    /// A closed-loop callback (回访).
+    Revisit,
+    /// A lead the center works.
+    Lead,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Click => "click",
+            Purpose::Callback => "callback",
+            Purpose::Revisit => "revisit",
+            Purpose::Lead => "lead",
+        }
+    }
+}
+
+/// `HH:MM` as a time of day.
+pub fn parse_hhmm(field: &str, s: &str) -> AppResult<Time> {
+    let bad = || AppError::invalid(field, "a time like 18:30");
+    let (h, m) = s.split_once(':').ok_or_else(bad)?;
+    if h.len() != 2 || m.len() != 2 {
+        return Err(bad());
+    }
+    let (h, m) = (
+        h.parse::<i8>().map_err(|_| bad())?,
+        m.parse::<i8>().map_err(|_| bad())?,
+    );
+    Time::new(h, m, 0, 0).map_err(|_| bad())
+}
+
+impl App {
+    /// The tenant's contact policy (the defaults until set; a stored policy that no longer
+    /// builds is logged and the defaults used, so calls are never placed without one).
+    pub async fn contact_policy(&self, tenant: TenantId) -> AppResult<Policy> {
+        let (settings, _) = self.center_settings_doc(tenant).await?;
+        Ok(match settings.contact_policy {
+            None => Policy::standard(),
+            Some(p) => p.build().unwrap_or_else(|e| {
+                tracing::error!(tenant = tenant.0, "contact policy: {e}; using the defaults");
+                Policy::standard()
+            }),
+        })
+    }
+
+    /// What the policy needs to know of a customer.
+    pub async fn contact_of(&self, tenant: TenantId, customer: CustomerId) -> AppResult<Contact> {
+        let scoped = self.store().scoped(tenant);
+        let c = scoped
+            .customer(customer)
+            .await?
+            .ok_or(AppError::NotFound("customer"))?;
+        let prefs = scoped.contact_prefs(customer).await?.unwrap_or_default();
+        let hours = match &prefs.hours {
+            Some((a, b)) => Some((parse_hhmm("hours", a)?, parse_hhmm("hours", b)?)),
+            None => None,
+        };
+        Ok(Contact {
+            blacklisted: c.data.blacklisted,
+            do_not_call: prefs.do_not_call,
+            hours,
+        })
+    }
+
+    /// Whether the center may call `customer` now, and if not, why and from when.
+    pub async fn contact_verdict(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> AppResult<Verdict> {
+        let policy = self.contact_policy(tenant).await?;
+        let contact = self.contact_of(tenant, customer).await?;
+        let now = self.now_ms();
+        let placed = self
+            .store()
+            .scoped(tenant)
+            .contact_calls_since(customer, now - WEEK_MS)
+            .await?;
+        Ok(policy.check(&contact, &placed, now))
+    }
+
+    /// Checks the policy for a call to `customer` and, when it may be placed (or a manager
+    /// overrides the limits and hours with `override_reason`), writes it down before it is
+    /// dialled. One check at a time per tenant, so two agents cannot both place the day's
+    /// one call. Returns whether it went past the policy (an override).
+    pub async fn place_contact(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        purpose: Purpose,
+        call_id: &str,
+        user: Option<UserId>,
+        override_reason: Option<&str>,
+    ) -> AppResult<bool> {
+        let lock = self.contact_lock(tenant);
+        let _one_at_a_time = lock.lock().await;
+        let verdict = self.contact_verdict(tenant, customer).await?;
+        let overridden = match verdict {
+            Verdict::Call => false,
+            Verdict::Never { reason } => {
+                return Err(AppError::ContactRefused {
+                    reason: reason.as_str(),
+                    until_ms: None,
+                    message: format!("not called: {}", reason.explain()),
+                });
+            }
+            Verdict::Defer { until, reason } => match override_reason {
+                Some(r) if !r.trim().is_empty() => true,
+                _ => {
+                    let policy = self.contact_policy(tenant).await?;
+                    return Err(AppError::ContactRefused {
+                        reason: reason.as_str(),
+                        until_ms: Some(until),
+                        message: format!(
+                            "not called now: {}; it may be called from {}",
+                            reason.explain(),
+                            policy.local_time(until)
+                        ),
+                    });
+                }
+            },
+        };
+        self.store()
+            .scoped(tenant)
+            .record_contact_call(&ContactCall {
+                customer,
+                at_ms: self.now_ms(),
+                call_id: call_id.to_string(),
+                purpose: purpose.as_str().to_string(),
+                user,
+                override_reason: override_reason
+                    .filter(|_| overridden)
+                    .map(|r| r.trim().to_string()),
+            })
+            .await?;
+        Ok(overridden)
+    }
+
+    /// Saves what a customer asked of the center's calls.
+    pub async fn set_contact_prefs(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        mut prefs: ContactPrefs,
+        by: UserId,
+    ) -> AppResult<ContactPrefs> {
+        if let Some((a, b)) = &prefs.hours {
+            let (from, to) = (parse_hhmm("hours_from", a)?, parse_hhmm("hours_to", b)?);
+            if from >= to {
+                return Err(AppError::invalid("hours_to", "later than hours_from"));
+            }
+        }
+        crate::leads::text_ok("note", &prefs.note, 500, false)?;
+        self.store()
+            .scoped(tenant)
+            .customer(customer)
+            .await?
+            .ok_or(AppError::NotFound("customer"))?;
+        prefs.updated_ms = self.now_ms();
+        prefs.updated_by = Some(by);
+        self.store()
+            .scoped(tenant)
+            .set_contact_prefs(customer, &prefs)
+            .await?;
+        Ok(prefs)
+    }
+
+    fn contact_lock(&self, tenant: TenantId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        self.0
+            .contact_writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(tenant)
+            .or_default()
+            .clone()
+    }
+}

@@ -1,0 +1,727 @@
+//! Issue 25: leads captured at the center go to the dealer of the customer's region, are
+//! taken back when a deadline passes and go to the next dealer; dealers see only their own;
+//! the contact policy holds where calls are placed.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use server::perm::allows;
+use server::routes::table;
+use store::{CustomerData, NewUser, Role, User};
+
+use crate::{PASSWORD, World, on_both};
+
+const HOUR: i64 = 3_600_000;
+
+async fn dealer(w: &World, name: &str, regions: Value, weight: u32) -> User {
+    let f = &w.a;
+    let user = w
+        .store
+        .create_user(
+            &NewUser {
+                tenant: Some(f.tenant.id),
+                username: name.into(),
+                display_name: format!("经销商 {name}"),
+                role: Role::Dealer,
+                password_hash: server::hash_password(PASSWORD).unwrap(),
+            },
+            crate::START_MS,
+        )
+        .await
+        .unwrap();
+    let (s, v) = w
+        .as_a(
+            Role::TenantAdmin,
+            Method::PUT,
+            &format!("/api/dealers/{}/regions", user.id.0),
+            Some(json!({ "regions": regions, "weight": weight })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    user
+}
+
+async fn serve(w: &World, u: &User, regions: Value) {
+    let (s, v) = w
+        .as_a(
+            Role::TenantAdmin,
+            Method::PUT,
+            &format!("/api/dealers/{}/regions", u.id.0),
+            Some(json!({ "regions": regions })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+async fn as_user(
+    w: &World,
+    u: &User,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let token = w.token(u).await;
+    w.call(method, path, Some(&token), body).await
+}
+
+/// Leads' settings on the fixture's all-day calendar: deadlines in wall hours.
+async fn settings(w: &World, accept_hours: u32) {
+    let (s, v) = w
+        .as_a(
+            Role::TenantAdmin,
+            Method::PUT,
+            "/api/leads/settings",
+            Some(json!({
+                "leads": {"accept_hours": accept_hours, "follow_up_days": 1,
+                          "product_lines": ["挖掘机", "装载机"], "reassign": true,
+                          "calendar": format!("{}-calendar", w.a.tenant.slug)},
+                "contact_policy": {"per_day": 1, "per_week": 3},
+            })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+/// A lead captured on a call goes to the district's dealer; accepted, not followed up in
+/// time, it is taken back by the sweep and goes to the city's dealer; given back, to the
+/// province's; not accepted, taken back again and left with the center, which works and
+/// wins it — every move on the lead's timeline and the customer's, each dealer seeing only
+/// their own part, and told what was taken back from them.
+#[test]
+fn issue_25_a_lead_goes_to_its_region_s_dealer_and_on_when_deadlines_pass() {
+    on_both(|w: World| async move {
+        settings(&w, 2).await;
+        let city = w.a.users[&Role::Dealer].clone();
+        serve(&w, &city, json!([{"province": "浙江省", "city": "杭州市"}])).await;
+        let district = dealer(
+            &w,
+            "xihu",
+            json!([{"province": "浙江省", "city": "杭州市", "district": "西湖区",
+                    "product_lines": ["挖掘机"]}]),
+            1,
+        )
+        .await;
+        let province = dealer(&w, "zhejiang", json!([{"province": "浙江省"}]), 1).await;
+        // A product line not on the tenant's list is refused, naming the field.
+        let (s, e) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/leads",
+                Some(json!({"customer_id": w.a.customer.0, "product_line": "拖拉机"})),
+            )
+            .await;
+        assert_eq!(
+            (s, e["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("product_line")),
+            "{e}"
+        );
+        let (s, lead) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/leads",
+                Some(
+                    json!({"customer_id": w.a.customer.0, "product_line": "挖掘机",
+                            "interest": "20吨级", "budget": "80万", "timing": "三个月内",
+                            "region": "浙江省/杭州市/西湖区", "call_id": "call-25"}),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{lead}");
+        let id = lead["id"].as_i64().unwrap();
+        let now = w.state.now_ms();
+        assert_eq!(lead["status"], "offered");
+        assert_eq!(
+            lead["dealer_id"], district.id.0,
+            "the district's dealer first"
+        );
+        assert_eq!(lead["due_ms"], now + 2 * HOUR);
+        assert_eq!(lead["territory"], "浙江省/杭州市/西湖区");
+        assert_eq!(lead["captured_by"], w.a.users[&Role::Agent].id.0);
+        // The district's dealer sees it, with what a dealer needs and nothing of the center.
+        let (_, mine) = as_user(&w, &district, Method::GET, "/api/me/leads", None).await;
+        let mine = mine.as_array().unwrap();
+        assert_eq!(mine.len(), 1, "{mine:?}");
+        assert_eq!(mine[0]["id"], id);
+        assert_eq!(mine[0]["name"], "张伟");
+        for hidden in [
+            "customer_id",
+            "captured_by",
+            "call_id",
+            "tried",
+            "dealer_id",
+        ] {
+            assert!(mine[0].get(hidden).is_none(), "{hidden} shown to a dealer");
+        }
+        // The city's dealer has none.
+        let (_, theirs) = as_user(&w, &city, Method::GET, "/api/me/leads", None).await;
+        assert_eq!(theirs, json!([]));
+        let (s, _) = as_user(
+            &w,
+            &city,
+            Method::POST,
+            &format!("/api/me/leads/{id}/actions"),
+            Some(json!({"action": "accept"})),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "another dealer's lead is not there"
+        );
+        let (s, v) = as_user(
+            &w,
+            &district,
+            Method::POST,
+            &format!("/api/me/leads/{id}/actions"),
+            Some(json!({"action": "accept"})),
+        )
+        .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (StatusCode::OK, Some("working")),
+            "{v}"
+        );
+        let follow_by = v["due_ms"].as_i64().unwrap();
+        assert!(follow_by > w.state.now_ms());
+        // Nothing is due yet.
+        assert_eq!(w.state.app().sweep_leads(w.a.tenant.id).await.unwrap(), 0);
+        // The follow-up deadline passes: taken back and given to the city's dealer.
+        w.clock
+            .store(follow_by, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(w.state.app().sweep_leads(w.a.tenant.id).await.unwrap(), 1);
+        let (_, v) = w
+            .as_a(Role::Agent, Method::GET, &format!("/api/leads/{id}"), None)
+            .await;
+        assert_eq!(v["lead"]["dealer_id"], city.id.0, "{v}");
+        assert_eq!(v["lead"]["tried"], json!([district.id.0]));
+        assert_eq!(v["lead"]["territory"], "浙江省/杭州市");
+        let (s, _) = as_user(
+            &w,
+            &district,
+            Method::GET,
+            &format!("/api/me/leads/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "no longer theirs to read");
+        let (_, notices) = as_user(&w, &district, Method::GET, "/api/me/leads/notices", None).await;
+        assert_eq!(notices[0]["lead_id"], id, "{notices}");
+        assert_eq!(notices[0]["note"], "not followed up in time");
+        // The city's dealer gives it back, with a reason: on to the province's.
+        let (s, e) = as_user(
+            &w,
+            &city,
+            Method::POST,
+            &format!("/api/me/leads/{id}/actions"),
+            Some(json!({"action": "return"})),
+        )
+        .await;
+        assert_eq!(e["details"]["field"], "reason", "{s} {e}");
+        let (s, v) = as_user(
+            &w,
+            &city,
+            Method::POST,
+            &format!("/api/me/leads/{id}/actions"),
+            Some(json!({"action": "return", "reason": "客户在萧山，不在我们的服务范围"})),
+        )
+        .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (StatusCode::OK, Some("returned")),
+            "{v}"
+        );
+        let (_, v) = w
+            .as_a(Role::Agent, Method::GET, &format!("/api/leads/{id}"), None)
+            .await;
+        assert_eq!(v["lead"]["dealer_id"], province.id.0, "{v}");
+        // Not accepted in two hours: taken back, and no dealer is left — the center's.
+        w.clock
+            .fetch_add(2 * HOUR, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(w.state.app().sweep_leads(w.a.tenant.id).await.unwrap(), 1);
+        let (_, v) = w
+            .as_a(Role::Agent, Method::GET, &format!("/api/leads/{id}"), None)
+            .await;
+        assert_eq!(v["lead"]["status"], "open", "{v}");
+        assert_eq!(v["lead"]["dealer_id"], Value::Null);
+        // An agent may not assign or take back (team leads may); any may work it.
+        let (s, _) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                &format!("/api/leads/{id}/actions"),
+                Some(json!({"action": "assign"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        for body in [
+            json!({"action": "take"}),
+            json!({"action": "follow_up", "kind": "quote", "note": "报价78万"}),
+            json!({"action": "win", "amount": 78_000_000}),
+        ] {
+            let (s, v) = w
+                .as_a(
+                    Role::Agent,
+                    Method::POST,
+                    &format!("/api/leads/{id}/actions"),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        let (_, v) = w
+            .as_a(Role::Agent, Method::GET, &format!("/api/leads/{id}"), None)
+            .await;
+        assert_eq!(v["lead"]["status"], "won");
+        assert_eq!(v["lead"]["amount"], 78_000_000);
+        assert_eq!(v["lead"]["journey"], "buy");
+        let actions: Vec<&str> = v["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "capture",
+                "assign",
+                "accept",
+                "reclaim",
+                "assign",
+                "return",
+                "assign",
+                "reclaim",
+                "take",
+                "follow_up",
+                "win"
+            ]
+        );
+        assert_eq!(v["timeline"][3]["on_time"], false);
+        // The customer's timeline has every move too.
+        let (_, t) = w
+            .as_a(
+                Role::Agent,
+                Method::GET,
+                &format!("/api/customers/{}/timeline", w.a.customer.0),
+                None,
+            )
+            .await;
+        let moves = t
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "lead.changed" && e["payload"]["lead_id"] == id)
+            .count();
+        assert_eq!(moves, 11, "{t}");
+        // The city's dealer sees on their part of the timeline only the moves to and from
+        // them — not the district's dealer's, nor who did what at the center.
+        let (s, _) = as_user(&w, &city, Method::GET, &format!("/api/me/leads/{id}"), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "given back: not theirs");
+    });
+}
+
+/// The most specific rule, weights among a region's dealers, leads with no dealer staying
+/// with the center, and a manager's own choice.
+#[test]
+fn issue_25_weighted_dealers_share_a_region_and_managers_assign() {
+    on_both(|w: World| async move {
+        settings(&w, 8).await;
+        let heavy = dealer(
+            &w,
+            "heavy",
+            json!([{"province": "江苏省", "city": "南京市"}]),
+            2,
+        )
+        .await;
+        let light = dealer(
+            &w,
+            "light",
+            json!([{"province": "江苏省", "city": "南京市"}]),
+            1,
+        )
+        .await;
+        let mut got = Vec::new();
+        for i in 0..6 {
+            let (s, v) = w
+                .as_a(
+                    Role::Agent,
+                    Method::POST,
+                    "/api/leads",
+                    Some(json!({"name": format!("客户{i}"), "phone": "13900001111",
+                                "product_line": "装载机", "region": "江苏省/南京市/鼓楼区"})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            got.push(v["dealer_id"].as_i64().unwrap());
+        }
+        let heavy_n = got.iter().filter(|d| **d == heavy.id.0).count();
+        assert_eq!((heavy_n, got.len() - heavy_n), (4, 2), "{got:?} {light:?}");
+        // A region nobody serves: the center keeps it.
+        let (_, v) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/leads",
+                Some(
+                    json!({"name": "王五", "phone": "13900002222", "product_line": "装载机",
+                            "region": "北京市/北京市/海淀区"}),
+                ),
+            )
+            .await;
+        assert_eq!(
+            (v["status"].as_str(), &v["dealer_id"]),
+            (Some("open"), &Value::Null)
+        );
+        let id = v["id"].as_i64().unwrap();
+        // A team lead gives it to a dealer by hand; not to someone who is not a dealer.
+        let (s, e) = w
+            .as_a(
+                Role::Supervisor,
+                Method::POST,
+                &format!("/api/leads/{id}/actions"),
+                Some(json!({"action": "assign", "dealer_id": w.a.users[&Role::Agent].id.0})),
+            )
+            .await;
+        assert_eq!(e["details"]["field"], "dealer_id", "{s} {e}");
+        let (s, v) = w
+            .as_a(
+                Role::Supervisor,
+                Method::POST,
+                &format!("/api/leads/{id}/actions"),
+                Some(json!({"action": "assign", "dealer_id": light.id.0})),
+            )
+            .await;
+        assert_eq!(
+            (s, &v["dealer_id"]),
+            (StatusCode::OK, &json!(light.id.0)),
+            "{v}"
+        );
+        // And takes it back, with a reason.
+        let (s, v) = w
+            .as_a(
+                Role::Supervisor,
+                Method::POST,
+                &format!("/api/leads/{id}/actions"),
+                Some(json!({"action": "reclaim", "reason": "客户要求总部直接对接"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["tried"], json!([light.id.0]));
+        // A dealer who left is skipped.
+        let (s, v) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::PATCH,
+                &format!("/api/users/{}", heavy.id.0),
+                Some(json!({"active": false, "version": heavy.version})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (_, v) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/leads",
+                Some(
+                    json!({"name": "赵六", "phone": "13900003333", "product_line": "装载机",
+                            "region": "江苏省/南京市"}),
+                ),
+            )
+            .await;
+        assert_eq!(v["dealer_id"], light.id.0, "{v}");
+    });
+}
+
+/// A dealer of one region, over every route a dealer may call, never sees a lead, a
+/// customer field or a timeline entry of another region's dealer or of the center's own
+/// leads: ids of those are not found, lists do not show them, and acting on them changes
+/// nothing.
+#[test]
+fn issue_25_dealer_isolation_over_every_route() {
+    on_both(|w: World| async move {
+        const OTHER: &str = "别区标记";
+        let mine = w.a.users[&Role::Dealer].clone();
+        serve(&w, &mine, json!([{"province": "浙江省", "city": "杭州市"}])).await;
+        let (s, own) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/leads",
+                Some(
+                    json!({"customer_id": w.a.customer.0, "product_line": "挖掘机",
+                            "region": "浙江省/杭州市/西湖区"}),
+                ),
+            )
+            .await;
+        assert_eq!(
+            (s, &own["dealer_id"]),
+            (StatusCode::CREATED, &json!(mine.id.0)),
+            "{own}"
+        );
+        let other = dealer(
+            &w,
+            "nanjing",
+            json!([{"province": "江苏省", "city": "南京市"}]),
+            1,
+        )
+        .await;
+        let customer = |name: &str, province: &str, city: &str| CustomerData {
+            name: format!("{name}{OTHER}"),
+            phones: vec![store::CustomerPhone {
+                number: "+8613700001234".into(),
+                label: "mobile".into(),
+            }],
+            addresses: vec![store::Address {
+                province: province.into(),
+                city: city.into(),
+                line: format!("中山路1号{OTHER}"),
+                ..store::Address::default()
+            }],
+            level: 3,
+            qualification: "verified".into(),
+            ..CustomerData::default()
+        };
+        let made = w
+            .store
+            .scoped(w.a.tenant.id)
+            .create_customers(
+                &[
+                    customer("南京客户", "江苏省", "南京市"),
+                    customer("北京客户", "北京市", "北京市"),
+                ],
+                crate::START_MS,
+            )
+            .await
+            .unwrap();
+        let mut foreign = Vec::new();
+        for c in &made {
+            let (s, v) = w
+                .as_a(
+                    Role::Agent,
+                    Method::POST,
+                    "/api/leads",
+                    Some(json!({"customer_id": c.id.0, "product_line": "挖掘机",
+                                "notes": format!("备注{OTHER}")})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            foreign.push((v["id"].as_i64().unwrap(), v["version"].as_i64().unwrap()));
+        }
+        let (_, v) = w
+            .as_a(
+                Role::Agent,
+                Method::GET,
+                &format!("/api/leads/{}", foreign[0].0),
+                None,
+            )
+            .await;
+        assert_eq!(v["lead"]["dealer_id"], other.id.0, "{v}");
+        let (_, v) = w
+            .as_a(
+                Role::Agent,
+                Method::GET,
+                &format!("/api/leads/{}", foreign[1].0),
+                None,
+            )
+            .await;
+        assert_eq!(v["lead"]["status"], "open", "the center's own");
+        // The other dealer works theirs, so its timeline has their moves.
+        let (s, _) = as_user(
+            &w,
+            &other,
+            Method::POST,
+            &format!("/api/me/leads/{}/actions", foreign[0].0),
+            Some(json!({"action": "accept"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let mut checked = 0;
+        for e in table() {
+            let Some(perm) = e.perm else { continue };
+            if !allows(Role::Dealer, perm) {
+                // Every other route is refused to a dealer outright.
+                let path = crate::fill(e.path, &w.a)
+                    .replace(&w.a.lead.to_string(), &foreign[0].0.to_string());
+                let body = e.example.as_ref().map(|b| crate::fill_body(b, &w.a));
+                let (s, v) = as_user(&w, &mine, e.method.clone(), &path, body).await;
+                assert_eq!(s, StatusCode::FORBIDDEN, "{} {path}: {v}", e.method);
+                continue;
+            }
+            let ids: Vec<i64> = if e.path.contains("{lead_id}") {
+                foreign.iter().map(|(id, _)| *id).collect()
+            } else {
+                vec![0]
+            };
+            for id in ids {
+                let path = crate::fill(e.path, &w.a)
+                    .replace(&format!("/leads/{}", w.a.lead), &format!("/leads/{id}"));
+                let body = e.example.as_ref().map(|b| crate::fill_body(b, &w.a));
+                let (s, v) = as_user(&w, &mine, e.method.clone(), &path, body).await;
+                let text = v.to_string();
+                assert!(!text.contains(OTHER), "{} {path} showed {text}", e.method);
+                if e.path.contains("{lead_id}") {
+                    assert_eq!(s, StatusCode::NOT_FOUND, "{} {path}: {v}", e.method);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 6, "only {checked} dealer routes checked");
+        // Nothing moved on the others' leads.
+        for (id, version) in &foreign {
+            let row = w
+                .store
+                .scoped(w.a.tenant.id)
+                .lead(*id)
+                .await
+                .unwrap()
+                .unwrap();
+            let expected = if *id == foreign[0].0 {
+                version + 1
+            } else {
+                *version
+            };
+            assert_eq!(row.version, expected, "lead {id} changed");
+        }
+        // The dealer's own list has only their own lead (the fixture's).
+        let (_, list) = as_user(&w, &mine, Method::GET, "/api/me/leads", None).await;
+        let ids: Vec<i64> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, [own["id"].as_i64().unwrap()]);
+    });
+}
+
+/// The contact policy where calls are placed: quiet hours, a day's limit, "do not call" and
+/// the blacklist refuse and say why and from when (audited); a team lead's override passes
+/// the limits, never "do not call"; what the customer asked is kept.
+#[test]
+fn issue_25_the_contact_policy_refuses_and_explains_where_calls_are_placed() {
+    on_both(|w: World| async move {
+        let customer = w.a.customer.0;
+        let contact = format!("/api/customers/{customer}/contact");
+        let place = |role: Role, body: Value| {
+            let w = &w;
+            async move {
+                w.as_a(role, Method::POST, "/api/me/calls", Some(body))
+                    .await
+            }
+        };
+        // 04:26 in Beijing: quiet hours, callable from 08:00.
+        let (_, v) = w.as_a(Role::Agent, Method::GET, &contact, None).await;
+        assert_eq!(
+            (v["may_call"].as_bool(), v["reason"].as_str()),
+            (Some(false), Some("quiet_hours")),
+            "{v}"
+        );
+        let eight = v["until_ms"].as_i64().unwrap();
+        assert_eq!(
+            (eight - crate::START_MS) / 60_000,
+            213,
+            "08:00 is 3 h 34 min later"
+        );
+        // Placing it is refused with the reason, and the refusal is audited; the number
+        // alone is enough (it is the customer's).
+        let (s, e) = place(Role::Agent, json!({"number": "13812345678"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert_eq!(e["details"]["contact_policy"], "quiet_hours", "{e}");
+        assert_eq!(e["details"]["until_ms"], eight);
+        let (_, audit) = w
+            .as_a(Role::TenantAdmin, Method::GET, "/api/audit", None)
+            .await;
+        assert!(audit.to_string().contains("call.refused"), "{audit}");
+        // An agent cannot override; a team lead can, with a reason, audited.
+        let (s, e) = place(
+            Role::Agent,
+            json!({"number": "13812345678", "override_reason": "客户急需"}),
+        )
+        .await;
+        assert_eq!(e["details"]["field"], "override_reason", "{s} {e}");
+        let (s, e) = place(
+            Role::Supervisor,
+            json!({"number": "13812345678", "override_reason": "抢修回电，客户要求立即联系"}),
+        )
+        .await;
+        // Past the policy; then no telephony in this test world (409 of another kind).
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(e["details"].get("contact_policy").is_none(), "{e}");
+        let (_, audit) = w
+            .as_a(Role::TenantAdmin, Method::GET, "/api/audit", None)
+            .await;
+        assert!(audit.to_string().contains("call.override"), "{audit}");
+        // At ten: that call counts as today's one; tomorrow at eight.
+        w.clock
+            .store(eight + 2 * HOUR, std::sync::atomic::Ordering::Relaxed);
+        let (_, v) = w.as_a(Role::Agent, Method::GET, &contact, None).await;
+        assert_eq!(v["reason"], "daily_limit", "{v}");
+        assert_eq!(v["until_ms"], eight + 24 * HOUR);
+        assert_eq!(v["calls_ms"].as_array().unwrap().len(), 1);
+        // Tomorrow: callable. The customer asks for evenings only, then not at all.
+        w.clock
+            .store(eight + 26 * HOUR, std::sync::atomic::Ordering::Relaxed);
+        let (_, v) = w.as_a(Role::Agent, Method::GET, &contact, None).await;
+        assert_eq!(v["may_call"], true, "{v}");
+        let (s, e) = w
+            .as_a(
+                Role::Agent,
+                Method::PUT,
+                &contact,
+                Some(json!({"do_not_call": false, "hours_from": "20:00", "hours_to": "18:00"})),
+            )
+            .await;
+        assert_eq!(e["details"]["field"], "hours_to", "{s} {e}");
+        let (s, v) = w
+            .as_a(
+                Role::Agent,
+                Method::PUT,
+                &contact,
+                Some(
+                    json!({"do_not_call": false, "hours_from": "18:00", "hours_to": "20:00",
+                            "note": "白天上班"}),
+                ),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            (v["reason"].as_str(), v["until_ms"].as_i64()),
+            (Some("customer_hours"), Some(eight + 34 * HOUR))
+        );
+        let (_, v) = w
+            .as_a(
+                Role::Agent,
+                Method::PUT,
+                &contact,
+                Some(json!({"do_not_call": true, "note": "客户要求不再来电"})),
+            )
+            .await;
+        assert_eq!(
+            (v["may_call"].as_bool(), v["reason"].as_str()),
+            (Some(false), Some("do_not_call"))
+        );
+        // Never called now, not even by a team lead's override.
+        let (s, e) = place(
+            Role::Supervisor,
+            json!({"number": "13812345678", "customer_id": customer,
+                   "override_reason": "领导要求"}),
+        )
+        .await;
+        assert_eq!(
+            (s, e["details"]["contact_policy"].as_str()),
+            (StatusCode::CONFLICT, Some("do_not_call")),
+            "{e}"
+        );
+        // Another tenant's customer is not there.
+        let (s, _) = w
+            .as_a(
+                Role::Agent,
+                Method::GET,
+                &format!("/api/customers/{}/contact", w.b.customer.0),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    });
+}

@@ -1,0 +1,133 @@
+//! The contact policy's facts (R2.4): when each customer was called by the center, and what
+//! each customer asked of its calls (not at all, or only within hours).
+
+use crate::{AnyRow, CustomerId, Db, StoreError, TenantStore, UserId};
+
+/// What a customer asked of the center's calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ContactPrefs {
+    /// Never call (免打扰).
+    pub do_not_call: bool,
+    /// Only between these local times, `HH:MM` each.
+    pub hours: Option<(String, String)>,
+    /// What the customer said, for whoever reads it next.
+    pub note: String,
+    pub updated_ms: i64,
+    pub updated_by: Option<UserId>,
+}
+
+/// A call placed to a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactCall {
+    pub customer: CustomerId,
+    pub at_ms: i64,
+    pub call_id: String,
+    /// `click`, `callback`, `revisit`, `lead`, `campaign`.
+    pub purpose: String,
+    pub user: Option<UserId>,
+    /// A manager placed it past the policy's limits or hours, for this reason.
+    pub override_reason: Option<String>,
+}
+
+impl TenantStore<'_> {
+    /// When `customer` was called since `since_ms`, oldest first.
+    pub async fn contact_calls_since(
+        &self,
+        customer: CustomerId,
+        since_ms: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let sql = "SELECT at FROM contact_calls WHERE tenant_id = $1 AND customer_id = $2 \
+                   AND at >= $3 ORDER BY at LIMIT 1000";
+        on_db!(self.store, pool => sqlx::query(sql)
+            .bind(self.tenant.0)
+            .bind(customer.0)
+            .bind(since_ms)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok(r.int("at")?))
+            .collect())
+    }
+
+    pub async fn record_contact_call(&self, c: &ContactCall) -> Result<(), StoreError> {
+        crate::model::check(
+            "override_reason",
+            !c.override_reason.as_deref().unwrap_or("").contains('\0') && !c.call_id.contains('\0'),
+            "no NUL characters (U+0000)",
+        )?;
+        let sql = "INSERT INTO contact_calls (tenant_id, customer_id, at, call_id, purpose, \
+                   user_id, override_reason) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        on_db!(self.store, pool => sqlx::query(sql)
+            .bind(self.tenant.0)
+            .bind(c.customer.0)
+            .bind(c.at_ms)
+            .bind(&c.call_id)
+            .bind(&c.purpose)
+            .bind(c.user.map(|u| u.0))
+            .bind(&c.override_reason)
+            .execute(pool)
+            .await
+            .map(drop)?);
+        Ok(())
+    }
+
+    /// What `customer` asked of the center's calls (`None`: nothing).
+    pub async fn contact_prefs(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Option<ContactPrefs>, StoreError> {
+        let sql = "SELECT do_not_call, hours_from, hours_to, note, updated_at, updated_by \
+                   FROM contact_prefs WHERE tenant_id = $1 AND customer_id = $2";
+        on_db!(self.store, pool => sqlx::query(sql)
+            .bind(self.tenant.0)
+            .bind(customer.0)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| {
+                let hours = match (r.opt_text("hours_from")?, r.opt_text("hours_to")?) {
+                    (Some(a), Some(b)) => Some((a, b)),
+                    _ => None,
+                };
+                Ok(ContactPrefs {
+                    do_not_call: r.boolean("do_not_call")?,
+                    hours,
+                    note: r.text("note")?,
+                    updated_ms: r.int("updated_at")?,
+                    updated_by: r.opt_int("updated_by")?.map(UserId),
+                })
+            })
+            .transpose())
+    }
+
+    /// Saves what `customer` asked, replacing what they asked before.
+    pub async fn set_contact_prefs(
+        &self,
+        customer: CustomerId,
+        p: &ContactPrefs,
+    ) -> Result<(), StoreError> {
+        let (from, to) = match &p.hours {
+            Some((a, b)) => (Some(a.as_str()), Some(b.as_str())),
+            None => (None, None),
+        };
+        crate::model::check("note", !p.note.contains('\0'), "no NUL characters (U+0000)")?;
+        let sql = "INSERT INTO contact_prefs (tenant_id, customer_id, do_not_call, hours_from, \
+                   hours_to, note, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                   ON CONFLICT (tenant_id, customer_id) DO UPDATE SET \
+                   do_not_call = excluded.do_not_call, hours_from = excluded.hours_from, \
+                   hours_to = excluded.hours_to, note = excluded.note, \
+                   updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+        on_db!(self.store, pool => sqlx::query(sql)
+            .bind(self.tenant.0)
+            .bind(customer.0)
+            .bind(p.do_not_call)
+            .bind(from)
+            .bind(to)
+            .bind(&p.note)
+            .bind(p.updated_ms)
+            .bind(p.updated_by.map(|u| u.0))
+            .execute(pool)
+            .await
+            .map(drop)?);
+        Ok(())
+    }
+}
