@@ -1379,6 +1379,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/leads/scorecard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dealers' scorecard (per dealer and per region), the agents' credit (绩效) and the
+         *     month's wins (内部核算).
+         */
+        get: operations["scorecard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leads/scorecard/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sheet of the month as a spreadsheet to open in Excel. */
+        get: operations["scorecard_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/leads/settings": {
         parameters: {
             query?: never;
@@ -3101,6 +3138,20 @@ export interface components {
              */
             per_week: number;
         };
+        CreditBody: {
+            /** Format: int64 */
+            captured: number;
+            name: string;
+            /** Format: int64 */
+            user_id: number;
+            /** Format: int64 */
+            won: number;
+            /**
+             * Format: int64
+             * @description In fen.
+             */
+            won_amount: number;
+        };
         CustomerCreated: {
             /** Format: int64 */
             actor_id: number;
@@ -4733,6 +4784,17 @@ export interface components {
              */
             weekday?: number | null;
         };
+        ScorecardBody: {
+            agents: components["schemas"]["CreditBody"][];
+            dealers: components["schemas"]["TallyBody"][];
+            /** Format: int64 */
+            from_ms: number;
+            month: string;
+            regions: components["schemas"]["TallyBody"][];
+            /** Format: int64 */
+            to_ms: number;
+            wins: components["schemas"]["WinBody"][];
+        };
         SearchHit: {
             /** Format: int64 */
             id: number;
@@ -4910,6 +4972,56 @@ export interface components {
              *     customer's orders.
              */
             why: string;
+        };
+        /** @description A dealer's (or a region's) month. */
+        TallyBody: {
+            /** Format: int64 */
+            accepted: number;
+            /**
+             * Format: double
+             * @description Won ÷ offered.
+             */
+            conversion?: number | null;
+            /**
+             * Format: int64
+             * @description The dealer (none for a region's row).
+             */
+            dealer_id?: number | null;
+            /** Format: int64 */
+            follow_ups: number;
+            /** Format: int64 */
+            lost: number;
+            /**
+             * Format: int64
+             * @description Mean time from offer to acceptance, ms.
+             */
+            mean_accept_ms?: number | null;
+            /** @description The dealer's name, or the region (`浙江省/杭州市`). */
+            name: string;
+            /** Format: int64 */
+            offered: number;
+            /**
+             * Format: double
+             * @description The dealer's steps (accept, follow-up, win, lose) by their deadline ÷ all timed steps
+             *     (those taken back by the sweep count as late).
+             */
+            on_time_rate?: number | null;
+            /** Format: int64 */
+            reclaimed: number;
+            /**
+             * Format: double
+             * @description Taken back ÷ offered.
+             */
+            reclaimed_share?: number | null;
+            /** Format: int64 */
+            returned: number;
+            /** Format: int64 */
+            won: number;
+            /**
+             * Format: int64
+             * @description In fen.
+             */
+            won_amount: number;
         };
         TaskBody: {
             answer?: string | null;
@@ -5155,6 +5267,23 @@ export interface components {
             call_id: string;
             mailbox: string;
             path: string;
+        };
+        WinBody: {
+            /** Format: int64 */
+            amount: number;
+            /** Format: int64 */
+            at_ms: number;
+            /** Format: int64 */
+            captured_by?: number | null;
+            captured_by_name: string;
+            /** @description The dealer's name, or 中心 when the center won it. */
+            dealer: string;
+            /** Format: int64 */
+            dealer_id?: number | null;
+            /** Format: int64 */
+            lead_id: number;
+            product_line: string;
+            region: string;
         };
         WrapUp: {
             /** @description `extend` (by `seconds`, 30 if left out) or `done`. */
@@ -8820,6 +8949,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LeadBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    scorecard: {
+        parameters: {
+            query: {
+                /** @description `2026-12`, in the tenant's time zone. */
+                month: string;
+                /**
+                 * @description For the export: `dealers` (the default), `regions`, `agents` (绩效) or `wins`
+                 *     (内部核算, every lead won with its dealer and amount).
+                 */
+                sheet?: string;
+                /** @description For the export: `xlsx` (the default) or `csv`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorecardBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    scorecard_export: {
+        parameters: {
+            query: {
+                /** @description `2026-12`, in the tenant's time zone. */
+                month: string;
+                /**
+                 * @description For the export: `dealers` (the default), `regions`, `agents` (绩效) or `wins`
+                 *     (内部核算, every lead won with its dealer and amount).
+                 */
+                sheet?: string;
+                /** @description For the export: `xlsx` (the default) or `csv`. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
                 };
             };
             400: {

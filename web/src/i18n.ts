@@ -137,6 +137,7 @@ const zh = {
     settings: '线索设置', acceptHours: '接收时限（工作小时）', followUpDays: '跟进时限（工作日）', productLines: '产品线', reassign: '回收或退回后按规则转给下一家',
     policy: '外呼规则', policyHelp: '同一客户每天、每周最多拨打的次数；可拨打时段为北京时间 8:00–21:00（法定节假日除外）。黑名单和免打扰客户一律不拨。',
     perDay: '每天最多', perWeek: '每周最多', dealers: '经销商与负责地区', noDealers: '还没有经销商账号', regions: '负责地区', weight: '权重',
+    card: { title: '经销商考核', dealers: '按经销商', regions: '按地区', agents: '座席绩效', wins: '成交明细（内部核算）', export: '导出 Excel', offered: '分配', accepted: '接收', meanAccept: '平均接收(小时)', onTime: '按时率', won: '成交', amount: '成交金额(元)', lost: '战败', reclaimed: '回收', conversion: '转化率', reclaimedShare: '回收率', captured: '登记线索' },
   },
   dept: { finance: '财务', legal: '法务', sales: '销售', service: '服务' },
   home: {
@@ -530,6 +531,7 @@ const en: Messages = {
     settings: 'Settings', acceptHours: 'Hours to accept (working)', followUpDays: 'Days to follow up (working)', productLines: 'Product lines', reassign: 'Given or taken back: on to the next dealer by rule',
     policy: 'Contact policy', policyHelp: 'At most so many calls to one customer a day and a week, 08:00–21:00 Beijing time but statutory holidays. Blacklisted and do-not-call customers are never called.',
     perDay: 'A day at most', perWeek: 'A week at most', dealers: 'Dealers and their regions', noDealers: 'No dealer accounts yet', regions: 'Regions', weight: 'Weight',
+    card: { title: 'Dealer scorecard', dealers: 'By dealer', regions: 'By region', agents: 'Agent credit', wins: 'Wins (accounts)', export: 'Export to Excel', offered: 'Offered', accepted: 'Accepted', meanAccept: 'Hours to accept', onTime: 'On time', won: 'Won', amount: 'Amount (yuan)', lost: 'Lost', reclaimed: 'Taken back', conversion: 'Conversion', reclaimedShare: 'Taken back share', captured: 'Captured' },
   },
   dept: { finance: 'Finance', legal: 'Legal', sales: 'Sales', service: 'Service' },
   home: {

@@ -944,3 +944,102 @@ impl App {
         Ok(saved.version)
     }
 }
+
+/// The most moves a month's scorecard folds (about a million leads' month).
+const MONTH_MOVES: u32 = 5_000_000;
+
+/// A lead won in the month, for the dealers' accounts (内部核算).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WonLead {
+    pub lead_id: i64,
+    pub at_ms: i64,
+    pub dealer: Option<i64>,
+    pub region: String,
+    pub product_line: String,
+    /// In fen.
+    pub amount: i64,
+    pub captured_by: Option<i64>,
+}
+
+/// A month of leads: the scorecard and the wins.
+#[derive(Debug, Clone)]
+pub struct LeadMonth {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub card: leads::scorecard::Scorecard,
+    pub wins: Vec<WonLead>,
+}
+
+impl App {
+    /// The dealers' scorecard, the agents' credit and the wins of `month` (`2026-12`) in the
+    /// tenant's time zone, folded from the log's lead moves.
+    pub async fn lead_month(&self, tenant: TenantId, month: &str) -> AppResult<LeadMonth> {
+        let bad = || AppError::invalid("month", "a month like 2026-12");
+        let (y, m) = month.split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(bad());
+        }
+        let (y, m) = (
+            y.parse::<i16>().map_err(|_| bad())?,
+            m.parse::<i8>().map_err(|_| bad())?,
+        );
+        let first = jiff::civil::Date::new(y, m, 1).map_err(|_| bad())?;
+        let next = first
+            .checked_add(jiff::Span::new().months(1))
+            .map_err(|_| bad())?;
+        let zone = self.tenant_zone(tenant).await?;
+        let at = |d: jiff::civil::Date| {
+            d.to_zoned(zone.clone())
+                .map(|z| z.timestamp().as_millisecond())
+                .map_err(|_| bad())
+        };
+        let (from_ms, to_ms) = (at(first)?, at(next)?);
+        let stored = self
+            .store()
+            .scoped(tenant)
+            .events_of_kind(LeadChanged::KIND, from_ms, to_ms, &[], MONTH_MOVES + 1)
+            .await?;
+        if stored.len() > MONTH_MOVES as usize {
+            return Err(AppError::InvalidState(format!(
+                "more than {MONTH_MOVES} lead moves in {month}: too many to fold at once"
+            )));
+        }
+        let moves: Vec<(i64, LeadChanged)> = stored
+            .into_iter()
+            .rev()
+            .filter_map(|e| match events::Event::parse(&e.kind, &e.payload) {
+                Ok(events::Event::LeadChanged(c)) => Some((e.at_ms, c)),
+                _ => None,
+            })
+            .collect();
+        let card = leads::scorecard::fold(moves.iter().map(|(_, c)| leads::scorecard::Step {
+            action: &c.action,
+            from_dealer: c.from_dealer,
+            to_dealer: c.to_dealer,
+            on_time: c.on_time,
+            waited_ms: c.waited_ms,
+            amount: c.amount,
+            region: &c.region,
+            captured_by: c.captured_by,
+        }));
+        let wins = moves
+            .iter()
+            .filter(|(_, c)| c.action == "win")
+            .map(|(at, c)| WonLead {
+                lead_id: c.lead_id,
+                at_ms: *at,
+                dealer: c.from_dealer,
+                region: c.region.clone(),
+                product_line: c.product_line.clone(),
+                amount: c.amount.unwrap_or(0),
+                captured_by: c.captured_by,
+            })
+            .collect();
+        Ok(LeadMonth {
+            from_ms,
+            to_ms,
+            card,
+            wins,
+        })
+    }
+}

@@ -15,6 +15,7 @@
 
 pub mod lead;
 pub mod policy;
+pub mod scorecard;
 pub mod territory;
 
 pub use lead::{Actor, Command, Journey, Lead, LeadError, Limits, Move, Owner, Status};

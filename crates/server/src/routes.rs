@@ -1294,6 +1294,20 @@ pub fn table() -> Vec<Endpoint> {
         ),
         ep(
             M::GET,
+            "/api/leads/scorecard",
+            Some(ManageLeads),
+            None,
+            get(leads::scorecard),
+        ),
+        ep(
+            M::GET,
+            "/api/leads/scorecard/export",
+            Some(ManageLeads),
+            None,
+            get(leads::scorecard_export),
+        ),
+        ep(
+            M::GET,
             "/api/leads/{lead_id}",
             Some(WorkLeads),
             None,

@@ -995,3 +995,312 @@ pub async fn put_contact(
     .await?;
     Ok(Json(contact_body(&state, tenant, CustomerId(id)).await?))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MonthParams {
+    /// `2026-12`, in the tenant's time zone.
+    pub month: String,
+    /// For the export: `dealers` (the default), `regions`, `agents` (绩效) or `wins`
+    /// (内部核算, every lead won with its dealer and amount).
+    pub sheet: Option<String>,
+    /// For the export: `xlsx` (the default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// A dealer's (or a region's) month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TallyBody {
+    /// The dealer (none for a region's row).
+    pub dealer_id: Option<i64>,
+    /// The dealer's name, or the region (`浙江省/杭州市`).
+    pub name: String,
+    pub offered: u64,
+    pub accepted: u64,
+    /// Mean time from offer to acceptance, ms.
+    pub mean_accept_ms: Option<i64>,
+    /// The dealer's steps (accept, follow-up, win, lose) by their deadline ÷ all timed steps
+    /// (those taken back by the sweep count as late).
+    pub on_time_rate: Option<f64>,
+    pub follow_ups: u64,
+    pub won: u64,
+    /// In fen.
+    pub won_amount: i64,
+    pub lost: u64,
+    pub returned: u64,
+    pub reclaimed: u64,
+    /// Won ÷ offered.
+    pub conversion: Option<f64>,
+    /// Taken back ÷ offered.
+    pub reclaimed_share: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreditBody {
+    pub user_id: i64,
+    pub name: String,
+    pub captured: u64,
+    pub won: u64,
+    /// In fen.
+    pub won_amount: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WinBody {
+    pub lead_id: i64,
+    pub at_ms: i64,
+    pub dealer_id: Option<i64>,
+    /// The dealer's name, or 中心 when the center won it.
+    pub dealer: String,
+    pub region: String,
+    pub product_line: String,
+    pub amount: i64,
+    pub captured_by: Option<i64>,
+    pub captured_by_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScorecardBody {
+    pub month: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub dealers: Vec<TallyBody>,
+    pub regions: Vec<TallyBody>,
+    pub agents: Vec<CreditBody>,
+    pub wins: Vec<WinBody>,
+}
+
+fn tally(dealer_id: Option<i64>, name: String, t: &leads::scorecard::Tally) -> TallyBody {
+    TallyBody {
+        dealer_id,
+        name,
+        offered: t.offered,
+        accepted: t.accepted,
+        mean_accept_ms: t.mean_accept_ms(),
+        on_time_rate: t.on_time_rate(),
+        follow_ups: t.follow_ups,
+        won: t.won,
+        won_amount: t.won_amount,
+        lost: t.lost,
+        returned: t.returned,
+        reclaimed: t.reclaimed,
+        conversion: t.conversion(),
+        reclaimed_share: t.reclaimed_share(),
+    }
+}
+
+async fn scorecard_body(
+    state: &AppState,
+    caller: &Caller,
+    month: &str,
+) -> ApiResult<ScorecardBody> {
+    let tenant = caller.tenant()?;
+    let m = state.app().lead_month(tenant, month).await?;
+    let names: std::collections::HashMap<i64, String> = state
+        .store()
+        .scoped(tenant)
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id.0, u.display_name))
+        .collect();
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+    Ok(ScorecardBody {
+        month: month.to_string(),
+        from_ms: m.from_ms,
+        to_ms: m.to_ms,
+        dealers: m
+            .card
+            .dealers
+            .iter()
+            .map(|(d, t)| tally(Some(*d), name(*d), t))
+            .collect(),
+        regions: m
+            .card
+            .regions
+            .iter()
+            .map(|(r, t)| tally(None, r.clone(), t))
+            .collect(),
+        agents: m
+            .card
+            .agents
+            .iter()
+            .map(|(a, c)| CreditBody {
+                user_id: *a,
+                name: name(*a),
+                captured: c.captured,
+                won: c.won,
+                won_amount: c.won_amount,
+            })
+            .collect(),
+        wins: m
+            .wins
+            .into_iter()
+            .map(|w| WinBody {
+                lead_id: w.lead_id,
+                at_ms: w.at_ms,
+                dealer_id: w.dealer,
+                dealer: w.dealer.map_or_else(|| "中心".to_string(), name),
+                region: w.region,
+                product_line: w.product_line,
+                amount: w.amount,
+                captured_by: w.captured_by,
+                captured_by_name: w.captured_by.map(name).unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
+
+/// The dealers' scorecard (per dealer and per region), the agents' credit (绩效) and the
+/// month's wins (内部核算).
+#[utoipa::path(get, path = "/api/leads/scorecard", tag = "leads", params(MonthParams),
+    responses((status = 200, body = ScorecardBody), (status = 400, body = ErrorBody)))]
+pub async fn scorecard(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<MonthParams>,
+) -> ApiResult<Json<ScorecardBody>> {
+    Ok(Json(scorecard_body(&state, &caller, &p.month).await?))
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map(|x| format!("{:.1}%", x * 100.0)).unwrap_or_default()
+}
+
+fn fen(x: i64) -> String {
+    format!("{}.{:02}", x / 100, (x % 100).abs())
+}
+
+/// One sheet of the month as a spreadsheet to open in Excel.
+#[utoipa::path(get, path = "/api/leads/scorecard/export", tag = "leads", params(MonthParams),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+              (status = 400, body = ErrorBody)))]
+pub async fn scorecard_export(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<MonthParams>,
+) -> ApiResult<axum::response::Response> {
+    let format = super::reports::sheet_format(p.format.as_deref())?;
+    let which = p.sheet.as_deref().unwrap_or("dealers");
+    if !["dealers", "regions", "agents", "wins"].contains(&which) {
+        return Err(ApiError::invalid(
+            "sheet",
+            "dealers, regions, agents or wins",
+        ));
+    }
+    let b = scorecard_body(&state, &caller, &p.month).await?;
+    let zone = state.app().tenant_zone(caller.tenant()?).await?;
+    let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let tally_rows = |rows: &[TallyBody]| {
+        rows.iter()
+            .map(|t| {
+                vec![
+                    t.name.clone(),
+                    t.offered.to_string(),
+                    t.accepted.to_string(),
+                    t.mean_accept_ms
+                        .map(|ms| format!("{:.1}", ms as f64 / 3_600_000.0))
+                        .unwrap_or_default(),
+                    pct(t.on_time_rate),
+                    t.follow_ups.to_string(),
+                    t.won.to_string(),
+                    fen(t.won_amount),
+                    t.lost.to_string(),
+                    t.returned.to_string(),
+                    t.reclaimed.to_string(),
+                    pct(t.conversion),
+                    pct(t.reclaimed_share),
+                ]
+            })
+            .collect::<Vec<_>>()
+    };
+    let tally_headers = |first: &str| {
+        h(&[
+            first,
+            "分配 Offered",
+            "接收 Accepted",
+            "平均接收时长(小时) Mean hours to accept",
+            "按时率 On time",
+            "跟进 Follow-ups",
+            "成交 Won",
+            "成交金额(元) Amount won",
+            "战败 Lost",
+            "退回 Given back",
+            "回收 Taken back",
+            "转化率 Conversion",
+            "回收率 Taken back share",
+        ])
+    };
+    let table = match which {
+        "dealers" => sheets::Table {
+            headers: tally_headers("经销商 Dealer"),
+            rows: tally_rows(&b.dealers),
+        },
+        "regions" => sheets::Table {
+            headers: tally_headers("地区 Region"),
+            rows: tally_rows(&b.regions),
+        },
+        "agents" => sheets::Table {
+            headers: h(&[
+                "座席 Agent",
+                "登记线索 Captured",
+                "成交 Won",
+                "成交金额(元) Amount won",
+            ]),
+            rows: b
+                .agents
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.name.clone(),
+                        a.captured.to_string(),
+                        a.won.to_string(),
+                        fen(a.won_amount),
+                    ]
+                })
+                .collect(),
+        },
+        _ => sheets::Table {
+            headers: h(&[
+                "线索号 Lead",
+                "成交时间 Won at",
+                "经销商 Dealer",
+                "地区 Region",
+                "产品线 Product line",
+                "金额(元) Amount",
+                "登记座席 Captured by",
+            ]),
+            rows: b
+                .wins
+                .iter()
+                .map(|w| {
+                    vec![
+                        w.lead_id.to_string(),
+                        jiff::Timestamp::from_millisecond(w.at_ms)
+                            .map(|t| {
+                                t.to_zoned(zone.clone())
+                                    .strftime("%Y-%m-%d %H:%M")
+                                    .to_string()
+                            })
+                            .unwrap_or_default(),
+                        w.dealer.clone(),
+                        w.region.clone(),
+                        w.product_line.clone(),
+                        fen(w.amount),
+                        w.captured_by_name.clone(),
+                    ]
+                })
+                .collect(),
+        },
+    };
+    super::reports::sheet(
+        &state,
+        &caller,
+        &table,
+        (format, &format!("leads-{which}-{}", b.month)),
+        ("leads", which),
+        serde_json::json!({"month": b.month}),
+    )
+    .await
+}

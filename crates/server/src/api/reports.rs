@@ -324,7 +324,7 @@ pub async fn report(
 }
 
 /// The export's `format`: `xlsx` (the default) or `csv`.
-fn sheet_format(asked: Option<&str>) -> ApiResult<Format> {
+pub(crate) fn sheet_format(asked: Option<&str>) -> ApiResult<Format> {
     match asked {
         None | Some("xlsx") => Ok(Format::Xlsx),
         Some("csv") => Ok(Format::Csv),
@@ -334,7 +334,7 @@ fn sheet_format(asked: Option<&str>) -> ApiResult<Format> {
 
 /// A table as a file to download (`report.xlsx`, `ranking.csv`…), its export audited with
 /// `detail` and the number of rows.
-async fn sheet(
+pub(crate) async fn sheet(
     state: &AppState,
     caller: &Caller,
     table: &Table,

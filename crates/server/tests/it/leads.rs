@@ -725,3 +725,137 @@ fn issue_25_the_contact_policy_refuses_and_explains_where_calls_are_placed() {
         assert_eq!(s, StatusCode::NOT_FOUND);
     });
 }
+
+/// The month's scorecard per dealer and region, the agents' credit and the wins, as JSON
+/// and as spreadsheets managers open in Excel.
+#[test]
+fn issue_25_the_dealers_scorecard_and_the_agents_credit_for_a_month() {
+    on_both(|w: World| async move {
+        // 1 June 2026, 04:26 Beijing time.
+        w.clock.store(
+            crate::START_MS + 3 * 86_400_000,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        settings(&w, 2).await;
+        let d = w.a.users[&Role::Dealer].clone();
+        serve(&w, &d, json!([{"province": "浙江省", "city": "杭州市"}])).await;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let (s, v) = w
+                .as_a(
+                    Role::Agent,
+                    Method::POST,
+                    "/api/leads",
+                    Some(json!({"name": format!("客户{i}"), "phone": "13900001111",
+                                "product_line": "挖掘机", "region": "浙江省/杭州市/余杭区"})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            ids.push(v["id"].as_i64().unwrap());
+        }
+        let act = |id: i64, body: Value| {
+            let (w, d) = (&w, &d);
+            async move {
+                let (s, v) = as_user(
+                    w,
+                    d,
+                    Method::POST,
+                    &format!("/api/me/leads/{id}/actions"),
+                    Some(body),
+                )
+                .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+            }
+        };
+        w.clock
+            .fetch_add(HOUR, std::sync::atomic::Ordering::Relaxed);
+        act(ids[0], json!({"action": "accept"})).await;
+        act(ids[0], json!({"action": "win", "amount": 7_800_000})).await;
+        act(ids[1], json!({"action": "accept"})).await;
+        act(ids[1], json!({"action": "lose", "reason": "预算不足"})).await;
+        // The third is never accepted: taken back.
+        w.clock
+            .fetch_add(2 * HOUR, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(w.state.app().sweep_leads(w.a.tenant.id).await.unwrap(), 1);
+        let (s, e) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                "/api/leads/scorecard?month=2026-13",
+                None,
+            )
+            .await;
+        assert_eq!(e["details"]["field"], "month", "{s} {e}");
+        let (s, c) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                "/api/leads/scorecard?month=2026-06",
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        let row = &c["dealers"][0];
+        assert_eq!(row["dealer_id"], d.id.0, "{c}");
+        assert_eq!(
+            (row["offered"].as_u64(), row["accepted"].as_u64()),
+            (Some(3), Some(2))
+        );
+        assert_eq!(
+            (
+                row["won"].as_u64(),
+                row["lost"].as_u64(),
+                row["reclaimed"].as_u64()
+            ),
+            (Some(1), Some(1), Some(1))
+        );
+        assert_eq!(row["won_amount"], 7_800_000);
+        assert_eq!(row["mean_accept_ms"], HOUR);
+        assert!((row["conversion"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+        // Accept, win, accept, lose on time; one taken back late.
+        assert!(
+            (row["on_time_rate"].as_f64().unwrap() - 0.8).abs() < 1e-9,
+            "{row}"
+        );
+        assert_eq!(c["regions"][0]["name"], "浙江省/杭州市");
+        let agent = &c["agents"][0];
+        assert_eq!(agent["user_id"], w.a.users[&Role::Agent].id.0);
+        assert_eq!(
+            (agent["captured"].as_u64(), agent["won"].as_u64()),
+            (Some(3), Some(1))
+        );
+        assert_eq!(c["wins"][0]["lead_id"], ids[0]);
+        // An agent may not see the scorecard.
+        let (s, _) = w
+            .as_a(
+                Role::Agent,
+                Method::GET,
+                "/api/leads/scorecard?month=2026-06",
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // Each sheet opens as a spreadsheet.
+        for (sheet, rows) in [("dealers", 1), ("regions", 1), ("agents", 1), ("wins", 1)] {
+            let token = w.token(&w.a.users[&Role::Supervisor]).await;
+            let req = axum::http::Request::get(format!(
+                "/api/leads/scorecard/export?month=2026-06&sheet={sheet}"
+            ))
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+            let resp = tower::ServiceExt::oneshot(w.app.clone(), req)
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "{sheet}");
+            let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+                .await
+                .unwrap();
+            let table = sheets::read(&bytes).unwrap();
+            assert_eq!(table.rows.len(), rows, "{sheet}");
+            if sheet == "wins" {
+                assert_eq!(table.rows[0][5], "78000.00");
+            }
+        }
+    });
+}
