@@ -14,6 +14,7 @@ mod calls;
 mod crash;
 mod customers;
 mod kb;
+mod leads;
 mod orders;
 mod relay;
 mod reports;
@@ -100,6 +101,9 @@ pub enum BenchCommand {
     /// The knowledge base's search over 100,000 generated Chinese articles: indexing
     /// throughput, index size, memory, and search p50 / p99.
     Kb(crate::kb::Args),
+    /// Leads and the contact policy: a million leads and 100,000 dealers' territories —
+    /// assignment, the reclaim sweep, and the policy's check per placed call.
+    Leads(crate::leads::Args),
     /// Bridged calls at once through the real media relay, with recording: packets lost or
     /// late, and CPU per call.
     Relay(crate::relay::Args),
@@ -162,6 +166,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         BenchCommand::Orders(args) => crate::orders::run(args),
         BenchCommand::Reports(args) => crate::reports::run(args),
         BenchCommand::Kb(args) => crate::kb::run(args),
+        BenchCommand::Leads(args) => crate::leads::run(args),
         BenchCommand::Relay(args) => crate::relay::run(args),
         BenchCommand::RelayPhones(args) => crate::relay::run_phones(args),
         BenchCommand::Calls(args) => crate::calls::run(args),
