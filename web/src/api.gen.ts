@@ -3332,8 +3332,8 @@ export interface components {
             version?: number | null;
             /**
              * Format: int32
-             * @description 1–10 (1 if left out): a dealer of weight 2 gets twice the leads of one of weight 1
-             *     in the same region.
+             * @description 1–10 (as it was if left out; 1 at first): a dealer of weight 2 gets twice the leads
+             *     of one of weight 1 in the same region.
              */
             weight?: number | null;
         };

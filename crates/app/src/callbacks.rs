@@ -126,14 +126,19 @@ impl App {
         };
         // Not while the contact policy says not now: the sweep offers it when it may be
         // placed (the order keeps owing it meanwhile).
-        if let Some(id) = t.intake.customer_id {
-            match self.contact_verdict(tenant, store::CustomerId(id)).await {
-                Ok(leads::Verdict::Call) | Err(crate::AppError::NotFound(_)) => {}
-                Ok(v) => {
-                    tracing::debug!(tenant = tenant.0, order, "callback deferred: {v:?}");
-                    return Ok(false);
-                }
-                Err(e) => return Err(e),
+        let named = t.intake.customer_id.map(store::CustomerId);
+        let callees = match self.callees(tenant, named, number.as_str()).await {
+            Err(crate::AppError::NotFound(_)) => {
+                self.callees(tenant, None, number.as_str()).await?
+            }
+            other => other?,
+        };
+        let policy = self.contact_policy(tenant).await?;
+        match self.verdict_of(tenant, &policy, &callees).await? {
+            leads::Verdict::Call => {}
+            v => {
+                tracing::debug!(tenant = tenant.0, order, "callback deferred: {v:?}");
+                return Ok(false);
             }
         }
         let task = Task {

@@ -68,23 +68,83 @@ impl App {
         })
     }
 
-    /// What the policy needs to know of a customer.
-    pub async fn contact_of(&self, tenant: TenantId, customer: CustomerId) -> AppResult<Contact> {
+    /// The customer a record stands for: itself, or the record it was merged into.
+    async fn surviving(&self, tenant: TenantId, customer: CustomerId) -> AppResult<CustomerId> {
+        let c = self
+            .store()
+            .scoped(tenant)
+            .customer(customer)
+            .await?
+            .ok_or(AppError::NotFound("customer"))?;
+        Ok(c.merged_into.unwrap_or(c.id))
+    }
+
+    /// Whom a call to `number` reaches: the customer named (its surviving record when
+    /// merged) and every customer with that number — the policy holds for each.
+    pub async fn callees(
+        &self,
+        tenant: TenantId,
+        named: Option<CustomerId>,
+        number: &str,
+    ) -> AppResult<Vec<CustomerId>> {
+        let mut ids = Vec::new();
+        if let Some(c) = named {
+            ids.push(self.surviving(tenant, c).await?);
+        }
+        for c in self
+            .store()
+            .scoped(tenant)
+            .customers_by_phone(number)
+            .await?
+        {
+            if !ids.contains(&c.id) {
+                ids.push(c.id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// What the policy needs to know of a customer (with the records merged into them: a
+    /// "do not call" given on any counts), and when they were called in the last days.
+    pub async fn contact_of(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+    ) -> AppResult<(Contact, Vec<i64>)> {
         let scoped = self.store().scoped(tenant);
         let c = scoped
             .customer(customer)
             .await?
             .ok_or(AppError::NotFound("customer"))?;
-        let prefs = scoped.contact_prefs(customer).await?.unwrap_or_default();
-        let hours = match &prefs.hours {
-            Some((a, b)) => Some((parse_hhmm("hours", a)?, parse_hhmm("hours", b)?)),
-            None => None,
+        let id = c.merged_into.unwrap_or(c.id);
+        let blacklisted = match c.merged_into {
+            None => c.data.blacklisted,
+            Some(s) => scoped
+                .customer(s)
+                .await?
+                .is_some_and(|s| s.data.blacklisted),
         };
-        Ok(Contact {
-            blacklisted: c.data.blacklisted,
-            do_not_call: prefs.do_not_call,
-            hours,
-        })
+        let mut ids = vec![id];
+        ids.extend(scoped.merged_into(id).await?);
+        let since = self.now_ms() - WEEK_MS;
+        let mut contact = Contact {
+            blacklisted,
+            ..Contact::default()
+        };
+        let mut placed = Vec::new();
+        for (i, c) in ids.iter().enumerate() {
+            if let Some(p) = scoped.contact_prefs(*c).await? {
+                contact.do_not_call |= p.do_not_call;
+                // The surviving record's hours, else a merged one's.
+                if let Some((a, b)) = &p.hours
+                    && (i == 0 || contact.hours.is_none())
+                {
+                    contact.hours = Some((parse_hhmm("hours", a)?, parse_hhmm("hours", b)?));
+                }
+            }
+            placed.extend(scoped.contact_calls_since(*c, since).await?);
+        }
+        Ok((contact, placed))
     }
 
     /// Whether the center may call `customer` now, and if not, why and from when.
@@ -94,24 +154,49 @@ impl App {
         customer: CustomerId,
     ) -> AppResult<Verdict> {
         let policy = self.contact_policy(tenant).await?;
-        let contact = self.contact_of(tenant, customer).await?;
-        let now = self.now_ms();
-        let placed = self
-            .store()
-            .scoped(tenant)
-            .contact_calls_since(customer, now - WEEK_MS)
-            .await?;
-        Ok(policy.check(&contact, &placed, now))
+        self.verdict_of(tenant, &policy, &[customer]).await
     }
 
-    /// Checks the policy for a call to `customer` and, when it may be placed (or a manager
-    /// overrides the limits and hours with `override_reason`), writes it down before it is
-    /// dialled. One check at a time per tenant, so two agents cannot both place the day's
-    /// one call. Returns whether it went past the policy (an override).
+    /// The policy's answer for a call reaching all of `customers` (none: a number no
+    /// customer has, held to the calling hours only): not at all if any may never be called,
+    /// else not before the latest of their times.
+    pub async fn verdict_of(
+        &self,
+        tenant: TenantId,
+        policy: &Policy,
+        customers: &[CustomerId],
+    ) -> AppResult<Verdict> {
+        let now = self.now_ms();
+        if customers.is_empty() {
+            return Ok(policy.check(&Contact::default(), &[], now));
+        }
+        let mut out = Verdict::Call;
+        for c in customers {
+            let (contact, placed) = self.contact_of(tenant, *c).await?;
+            match (policy.check(&contact, &placed, now), out) {
+                (v @ Verdict::Never { .. }, _) => return Ok(v),
+                (Verdict::Call, _) => {}
+                (v @ Verdict::Defer { .. }, Verdict::Call) => out = v,
+                (Verdict::Defer { until, reason }, Verdict::Defer { until: was, .. }) => {
+                    if until > was {
+                        out = Verdict::Defer { until, reason };
+                    }
+                }
+                (Verdict::Defer { .. }, Verdict::Never { .. }) => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks the policy for a call reaching `customers` (see [`App::callees`]) and, when it
+    /// may be placed (or a manager overrides the limits and calling hours with
+    /// `override_reason` — never a customer's "do not call", blacklist or own hours),
+    /// writes it down for each before it is dialled. One check at a time per tenant, so two
+    /// agents cannot both place the day's one call. Returns whether it went past the policy.
     pub async fn place_contact(
         &self,
         tenant: TenantId,
-        customer: CustomerId,
+        customers: &[CustomerId],
         purpose: Purpose,
         call_id: &str,
         user: Option<UserId>,
@@ -119,7 +204,8 @@ impl App {
     ) -> AppResult<bool> {
         let lock = self.contact_lock(tenant);
         let _one_at_a_time = lock.lock().await;
-        let verdict = self.contact_verdict(tenant, customer).await?;
+        let policy = self.contact_policy(tenant).await?;
+        let verdict = self.verdict_of(tenant, &policy, customers).await?;
         let overridden = match verdict {
             Verdict::Call => false,
             Verdict::Never { reason } => {
@@ -130,9 +216,8 @@ impl App {
                 });
             }
             Verdict::Defer { until, reason } => match override_reason {
-                Some(r) if !r.trim().is_empty() => true,
+                Some(r) if !r.trim().is_empty() && reason != leads::Reason::CustomerHours => true,
                 _ => {
-                    let policy = self.contact_policy(tenant).await?;
                     return Err(AppError::ContactRefused {
                         reason: reason.as_str(),
                         until_ms: Some(until),
@@ -145,20 +230,32 @@ impl App {
                 }
             },
         };
+        for customer in customers {
+            self.store()
+                .scoped(tenant)
+                .record_contact_call(&ContactCall {
+                    customer: *customer,
+                    at_ms: self.now_ms(),
+                    call_id: call_id.to_string(),
+                    purpose: purpose.as_str().to_string(),
+                    user,
+                    override_reason: override_reason
+                        .filter(|_| overridden)
+                        .map(|r| r.trim().to_string()),
+                })
+                .await?;
+        }
+        Ok(overridden)
+    }
+
+    /// A call written down by [`App::place_contact`] was not dialled after all (the line
+    /// refused it): it does not count.
+    pub async fn unplace_contact(&self, tenant: TenantId, call_id: &str) -> AppResult<()> {
         self.store()
             .scoped(tenant)
-            .record_contact_call(&ContactCall {
-                customer,
-                at_ms: self.now_ms(),
-                call_id: call_id.to_string(),
-                purpose: purpose.as_str().to_string(),
-                user,
-                override_reason: override_reason
-                    .filter(|_| overridden)
-                    .map(|r| r.trim().to_string()),
-            })
+            .delete_contact_calls(call_id)
             .await?;
-        Ok(overridden)
+        Ok(())
     }
 
     /// Saves what a customer asked of the center's calls.

@@ -27,15 +27,23 @@ const SWEEP_BATCH: u32 = 500;
 pub(crate) struct LeadIds(tokio::sync::OnceCell<AtomicI64>);
 
 /// Each tenant's dealers' territories, made from their regions at first use and made again
-/// after a dealer's regions change; with how many leads each dealer has been given, so
-/// weighted round robin goes on where it was.
+/// after a dealer's regions change (a generation per tenant, so a build that raced a change
+/// is not kept); with how many leads each dealer has been given in each territory since, so
+/// weighted round robin shares each territory's leads by weight.
 #[derive(Debug, Default)]
-pub(crate) struct Territories(Mutex<HashMap<TenantId, Arc<Shares>>>);
+pub(crate) struct Territories(Mutex<HashMap<TenantId, Slot>>);
+
+#[derive(Debug, Default)]
+struct Slot {
+    generation: u64,
+    shares: Option<Arc<Shares>>,
+}
 
 #[derive(Debug)]
 pub(crate) struct Shares {
     rules: Rules,
-    given: Mutex<HashMap<u64, u64>>,
+    /// (territory, dealer) → leads given.
+    given: Mutex<HashMap<(String, u64), u64>>,
 }
 
 /// A lead as captured: who, what, where.
@@ -339,25 +347,31 @@ impl App {
 
     /// A dealer's regions changed: the territories are made again at next use.
     pub(crate) fn territories_changed(&self, tenant: TenantId) {
-        self.0
+        let mut all = self
+            .0
             .territories
             .0
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&tenant);
+            .unwrap_or_else(|e| e.into_inner());
+        let slot = all.entry(tenant).or_default();
+        slot.generation += 1;
+        slot.shares = None;
     }
 
     async fn territories(&self, tenant: TenantId) -> AppResult<Arc<Shares>> {
-        if let Some(s) = self
-            .0
-            .territories
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&tenant)
-        {
-            return Ok(s.clone());
-        }
+        let generation = {
+            let mut all = self
+                .0
+                .territories
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let slot = all.entry(tenant).or_default();
+            if let Some(s) = &slot.shares {
+                return Ok(s.clone());
+            }
+            slot.generation
+        };
         let scoped = self.store().scoped(tenant);
         let mut rules = Vec::new();
         for item in scoped.config_items(DealerRegions::KIND).await? {
@@ -374,22 +388,21 @@ impl App {
                 Err(e) => tracing::error!(tenant = tenant.0, "{e}"),
             }
         }
-        let given = scoped
-            .leads_per_dealer()
-            .await?
-            .into_iter()
-            .map(|(d, n)| (d.0 as u64, n as u64))
-            .collect();
         let shares = Arc::new(Shares {
             rules: Rules::new(rules),
-            given: Mutex::new(given),
+            given: Mutex::new(HashMap::new()),
         });
-        self.0
+        let mut all = self
+            .0
             .territories
             .0
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(tenant, shares.clone());
+            .unwrap_or_else(|e| e.into_inner());
+        let slot = all.entry(tenant).or_default();
+        // Regions changed while this was read: use it for this lead, keep it not.
+        if slot.generation == generation {
+            slot.shares = Some(shares.clone());
+        }
         Ok(shares)
     }
 
@@ -414,9 +427,12 @@ impl App {
             else {
                 return Ok(None);
             };
+            let key = territory.path();
             let dealer = {
                 let given = shares.given.lock().unwrap_or_else(|e| e.into_inner());
-                leads::choose(&candidates, |d| given.get(&d).copied().unwrap_or(0))
+                leads::choose(&candidates, |d| {
+                    given.get(&(key.clone(), d)).copied().unwrap_or(0)
+                })
             };
             let Some(dealer) = dealer else {
                 return Ok(None);
@@ -438,9 +454,9 @@ impl App {
                 .given
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .entry(dealer)
+                .entry((key.clone(), dealer))
                 .or_default() += 1;
-            doc.territory = Some(territory.path());
+            doc.territory = Some(key);
             return Ok(Some(mv));
         }
         Ok(None)

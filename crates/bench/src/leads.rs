@@ -89,7 +89,11 @@ pub fn run(args: Args) -> Result<()> {
 
 /// A place of the generated tree: province `p`, city `c` of it, district `d` of that.
 fn names(p: u32, c: u32, d: u32) -> (String, String, String) {
-    (format!("省{p:02}"), format!("市{p:02}{c:02}"), format!("区{p:02}{c:02}{d:02}"))
+    (
+        format!("省{p:02}"),
+        format!("市{p:02}{c:02}"),
+        format!("区{p:02}{c:02}{d:02}"),
+    )
 }
 
 fn random_place(rng: &mut ChaCha8Rng) -> (String, String, String) {
@@ -284,7 +288,11 @@ async fn bench(args: Args) -> Result<()> {
             level: 3,
             qualification: "verified".into(),
             blacklisted: k % 50 == 0,
-            blacklist_reason: if k % 50 == 0 { "恶意投诉".into() } else { String::new() },
+            blacklist_reason: if k % 50 == 0 {
+                "恶意投诉".into()
+            } else {
+                String::new()
+            },
             ..CustomerData::default()
         })
         .collect();
@@ -383,7 +391,7 @@ async fn bench(args: Args) -> Result<()> {
         let r = center
             .place_contact(
                 tenant.id,
-                c,
+                &[c],
                 app::contacts::Purpose::Click,
                 &format!("bench-{k}"),
                 Some(agent.id),
@@ -438,7 +446,10 @@ async fn bench(args: Args) -> Result<()> {
         index.len()
     );
     println!("  dealers loaded   {dealers_s:.1} s; index built in {index_ms:.1} ms");
-    println!("  match (pure)     {}   ({matched} matched)", ms(&out["match"]));
+    println!(
+        "  match (pure)     {}   ({matched} matched)",
+        ms(&out["match"])
+    );
     println!(
         "  bulk load        {:>10.0} leads/s (two versions and events each)",
         n as f64 / load_s

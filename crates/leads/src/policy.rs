@@ -112,6 +112,12 @@ impl Policy {
 
     /// A policy: at most `per_day` calls a local day and `per_week` in seven, within `hours`.
     pub fn new(per_day: u32, per_week: u32, hours: &CalendarSpec) -> Result<Policy, SpecError> {
+        if hours.weekly.iter().all(Vec::is_empty) {
+            return Err(SpecError {
+                field: "weekly".into(),
+                reason: "some calling hours in the week".into(),
+            });
+        }
         let cal = Calendar::new(hours)?;
         let tz = TimeZone::get(&hours.time_zone).map_err(|_| SpecError {
             field: "time_zone".into(),
@@ -176,8 +182,13 @@ impl Policy {
                 }
             }
         }
-        Verdict::Never {
-            reason: first.unwrap_or(Reason::CustomerHours),
+        // No instant found soon: the customer's hours never meet the calling hours (not
+        // while they hold), or the next opening is further off than the steps look.
+        match first {
+            None | Some(Reason::CustomerHours) => Verdict::Never {
+                reason: Reason::CustomerHours,
+            },
+            Some(reason) => Verdict::Defer { until: t, reason },
         }
     }
 

@@ -71,6 +71,18 @@ impl TenantStore<'_> {
         Ok(())
     }
 
+    /// Forgets the calls written down under `call_id` (it was never dialled).
+    pub async fn delete_contact_calls(&self, call_id: &str) -> Result<(), StoreError> {
+        let sql = "DELETE FROM contact_calls WHERE tenant_id = $1 AND call_id = $2";
+        on_db!(self.store, pool => sqlx::query(sql)
+            .bind(self.tenant.0)
+            .bind(call_id)
+            .execute(pool)
+            .await
+            .map(drop)?);
+        Ok(())
+    }
+
     /// What `customer` asked of the center's calls (`None`: nothing).
     pub async fn contact_prefs(
         &self,

@@ -277,19 +277,6 @@ impl TenantStore<'_> {
             .collect())
     }
 
-    /// How many leads each dealer has been left with (has or closed), for sharing new ones.
-    pub async fn leads_per_dealer(&self) -> Result<Vec<(UserId, i64)>, StoreError> {
-        let sql = "SELECT dealer_id, COUNT(*) AS n FROM leads \
-                   WHERE tenant_id = $1 AND dealer_id IS NOT NULL GROUP BY dealer_id";
-        on_db!(self.store, pool => sqlx::query(sql)
-            .bind(self.tenant.0)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| Ok((UserId(r.int("dealer_id")?), r.int("n")?)))
-            .collect())
-    }
-
     /// The latest `limit` events naming lead `id`, oldest first: its timeline.
     pub async fn lead_events(&self, id: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
         let (lead, payload, quote) = match self.store.backend() {

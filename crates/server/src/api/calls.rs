@@ -29,9 +29,11 @@ pub struct PlaceCall {
     pub override_reason: Option<String>,
 }
 
-/// The contact policy (R2.4) for a call to `customer` (or, when not named, the customer
-/// whose number it is): refused with the reason and from when, audited; a manager's
-/// override audited too. Nothing to check for a number no customer has.
+/// The contact policy (R2.4) for a call to `number`: every customer it reaches (the one
+/// named, its surviving record when merged, and all with that number) must be callable now;
+/// a number no customer has is held to the calling hours. Refused with the reason and from
+/// when, audited; a team lead's override audited too. Returns the customer the call is
+/// for: the one named, else the number's first.
 pub(crate) async fn check_contact(
     state: &AppState,
     caller: &Caller,
@@ -42,19 +44,6 @@ pub(crate) async fn check_contact(
     override_reason: Option<&str>,
 ) -> ApiResult<Option<i64>> {
     let tenant = caller.tenant()?;
-    let customer = match customer {
-        Some(c) => Some(c),
-        None => state
-            .store()
-            .scoped(tenant)
-            .customers_by_phone(number)
-            .await?
-            .first()
-            .map(|c| c.id.0),
-    };
-    let Some(customer) = customer else {
-        return Ok(None);
-    };
     if override_reason.is_some()
         && !matches!(
             caller.user.role,
@@ -71,17 +60,31 @@ pub(crate) async fn check_contact(
     {
         return Err(ApiError::invalid("override_reason", "1–200 characters"));
     }
+    let callees = match state
+        .app()
+        .callees(tenant, customer.map(store::CustomerId), number)
+        .await
+    {
+        Err(app::AppError::NotFound(_)) => {
+            return Err(ApiError::invalid("customer_id", "no such customer"));
+        }
+        other => other?,
+    };
+    let target = callees
+        .first()
+        .map_or_else(|| number.to_string(), |c| c.0.to_string());
     let placed = state
         .app()
         .place_contact(
             tenant,
-            store::CustomerId(customer),
+            &callees,
             purpose,
             call_id,
             Some(caller.user.id),
             override_reason,
         )
         .await;
+    let ids: Vec<i64> = callees.iter().map(|c| c.0).collect();
     match placed {
         Ok(false) => {}
         Ok(true) => {
@@ -90,9 +93,9 @@ pub(crate) async fn check_contact(
                 caller,
                 "call.override",
                 "customer",
-                &customer.to_string(),
+                &target,
                 serde_json::json!({"call_id": call_id, "purpose": purpose.as_str(),
-                                   "reason": override_reason}),
+                                   "customers": ids, "reason": override_reason}),
             )
             .await?;
         }
@@ -106,9 +109,9 @@ pub(crate) async fn check_contact(
                 caller,
                 "call.refused",
                 "customer",
-                &customer.to_string(),
-                serde_json::json!({"purpose": purpose.as_str(), "reason": reason,
-                                   "until_ms": until_ms}),
+                &target,
+                serde_json::json!({"purpose": purpose.as_str(), "customers": ids,
+                                   "reason": reason, "until_ms": until_ms}),
             )
             .await?;
             return Err(app::AppError::ContactRefused {
@@ -120,7 +123,7 @@ pub(crate) async fn check_contact(
         }
         Err(e) => return Err(e.into()),
     }
-    Ok(Some(customer))
+    Ok(customer.or(ids.first().copied()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -161,20 +164,10 @@ pub async fn place(
         .app()
         .may_place(tenant, caller.user.id.0, &number)
         .await?;
-    if let Some(id) = body.customer_id
-        && state
-            .store()
-            .scoped(tenant)
-            .customer(store::CustomerId(id))
-            .await?
-            .is_none()
-    {
-        return Err(ApiError::invalid("customer_id", "no such customer"));
-    }
     let user = caller.user.id.0;
     let call_id = format!("out-{}", crate::auth::new_secret()[..16].to_lowercase());
-    // The contact policy before anything else: an attempt counts from the moment it is
-    // allowed, whether or not the line then connects.
+    // The contact policy: the call is written down before it is dialled (two agents cannot
+    // both place the day's one call), and forgotten if it is not placed after all.
     let customer_id = check_contact(
         &state,
         &caller,
@@ -185,7 +178,13 @@ pub async fn place(
         body.override_reason.as_deref(),
     )
     .await?;
-    let t = telephony(&state)?;
+    let t = match telephony(&state) {
+        Ok(t) => t,
+        Err(e) => {
+            state.app().unplace_contact(tenant, &call_id).await?;
+            return Err(e);
+        }
+    };
     let from = state
         .store()
         .scoped(tenant)
@@ -220,6 +219,7 @@ pub async fn place(
         state
             .center(tenant, move |c| c.set_engaged(user, false))
             .await?;
+        state.app().unplace_contact(tenant, &call_id).await?;
         return Err(ApiError::new(Code::InvalidState, e));
     }
     state
@@ -303,8 +303,10 @@ pub async fn dial_task(
         serde_json::json!({"number": dial.number, "customer_id": dial.customer}),
     )
     .await?;
-    t.dial(dial)
-        .map_err(|e| ApiError::new(Code::InvalidState, e))?;
+    if let Err(e) = t.dial(dial) {
+        state.app().unplace_contact(tenant, &call_id).await?;
+        return Err(ApiError::new(Code::InvalidState, e));
+    }
     Ok((StatusCode::ACCEPTED, Json(Placed { call_id })))
 }
 

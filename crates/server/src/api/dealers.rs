@@ -39,8 +39,8 @@ pub struct DealerRegionsInput {
     pub version: Option<i64>,
     /// Up to 50.
     pub regions: Vec<RegionDto>,
-    /// 1–10 (1 if left out): a dealer of weight 2 gets twice the leads of one of weight 1
-    /// in the same region.
+    /// 1–10 (as it was if left out; 1 at first): a dealer of weight 2 gets twice the leads
+    /// of one of weight 1 in the same region.
     #[serde(default)]
     pub weight: Option<u32>,
 }
@@ -134,6 +134,8 @@ pub async fn put_regions(
 ) -> ApiResult<Json<DealerRegionsDto>> {
     let tenant = caller.tenant()?;
     dealer(&state, &caller, user_id).await?;
+    // Left out, the weight stays what it was.
+    let (_, current) = regions_of(&state, &caller, user_id).await?;
     let doc = DealerRegions {
         regions: input
             .regions
@@ -145,7 +147,7 @@ pub async fn put_regions(
                 product_lines: r.product_lines,
             })
             .collect(),
-        weight: input.weight.unwrap_or(1),
+        weight: input.weight.unwrap_or(current.weight),
     };
     let item = state
         .app()

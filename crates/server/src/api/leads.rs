@@ -973,6 +973,29 @@ pub async fn put_contact(
         (Some(_), None) => return Err(ApiError::invalid("hours_to", "with hours_from")),
         (None, Some(_)) => return Err(ApiError::invalid("hours_from", "with hours_to")),
     };
+    let before = state
+        .store()
+        .scoped(tenant)
+        .contact_prefs(CustomerId(id))
+        .await?
+        .unwrap_or_default();
+    // Anyone may note that a customer asked not to be called; only a team lead or an
+    // administrator may take that back (the customer said so, and the reason is the note).
+    if before.do_not_call
+        && !body.do_not_call
+        && !matches!(caller.user.role, Role::Supervisor | Role::TenantAdmin)
+    {
+        return Err(ApiError::invalid(
+            "do_not_call",
+            "only team leads and administrators may clear it",
+        ));
+    }
+    if before.do_not_call && !body.do_not_call && body.note.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "note",
+            "say why the customer may be called again",
+        ));
+    }
     let prefs = store::ContactPrefs {
         do_not_call: body.do_not_call,
         hours,
@@ -990,7 +1013,10 @@ pub async fn put_contact(
         "customer.contact",
         "customer",
         id,
-        serde_json::json!({"do_not_call": saved.do_not_call, "hours": saved.hours}),
+        serde_json::json!({
+            "before": {"do_not_call": before.do_not_call, "hours": before.hours, "note": before.note},
+            "after": {"do_not_call": saved.do_not_call, "hours": saved.hours, "note": saved.note},
+        }),
     )
     .await?;
     Ok(Json(contact_body(&state, tenant, CustomerId(id)).await?))

@@ -623,6 +623,13 @@ fn issue_25_the_contact_policy_refuses_and_explains_where_calls_are_placed() {
             213,
             "08:00 is 3 h 34 min later"
         );
+        // A number no customer has is held to the calling hours too.
+        let (s, e) = place(Role::Agent, json!({"number": "13700000077"})).await;
+        assert_eq!(
+            (s, e["details"]["contact_policy"].as_str()),
+            (StatusCode::CONFLICT, Some("quiet_hours")),
+            "{e}"
+        );
         // Placing it is refused with the reason, and the refusal is audited; the number
         // alone is enough (it is the customer's).
         let (s, e) = place(Role::Agent, json!({"number": "13812345678"})).await;
@@ -652,9 +659,27 @@ fn issue_25_the_contact_policy_refuses_and_explains_where_calls_are_placed() {
             .as_a(Role::TenantAdmin, Method::GET, "/api/audit", None)
             .await;
         assert!(audit.to_string().contains("call.override"), "{audit}");
-        // At ten: that call counts as today's one; tomorrow at eight.
+        // Not placed after all (no line here): it does not count.
+        let (_, v) = w.as_a(Role::Agent, Method::GET, &contact, None).await;
+        assert_eq!(v["calls_ms"], json!([]), "{v}");
+        // At ten a call is placed (as the dialling path does, before the line): it is
+        // today's one; the next from tomorrow at eight.
         w.clock
             .store(eight + 2 * HOUR, std::sync::atomic::Ordering::Relaxed);
+        let overridden = w
+            .state
+            .app()
+            .place_contact(
+                w.a.tenant.id,
+                &[w.a.customer],
+                app::contacts::Purpose::Click,
+                "out-25",
+                Some(w.a.users[&Role::Agent].id),
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(!overridden);
         let (_, v) = w.as_a(Role::Agent, Method::GET, &contact, None).await;
         assert_eq!(v["reason"], "daily_limit", "{v}");
         assert_eq!(v["until_ms"], eight + 24 * HOUR);
@@ -689,6 +714,17 @@ fn issue_25_the_contact_policy_refuses_and_explains_where_calls_are_placed() {
             (v["reason"].as_str(), v["until_ms"].as_i64()),
             (Some("customer_hours"), Some(eight + 34 * HOUR))
         );
+        // The customer's own hours are theirs: no override passes them.
+        let (s, e) = place(
+            Role::Supervisor,
+            json!({"number": "13812345678", "override_reason": "领导要求"}),
+        )
+        .await;
+        assert_eq!(
+            (s, e["details"]["contact_policy"].as_str()),
+            (StatusCode::CONFLICT, Some("customer_hours")),
+            "{e}"
+        );
         let (_, v) = w
             .as_a(
                 Role::Agent,
@@ -712,6 +748,49 @@ fn issue_25_the_contact_policy_refuses_and_explains_where_calls_are_placed() {
             (s, e["details"]["contact_policy"].as_str()),
             (StatusCode::CONFLICT, Some("do_not_call")),
             "{e}"
+        );
+        // A call naming another customer but dialling this one's number is this one's call.
+        let (s, e) = place(
+            Role::Agent,
+            json!({"number": "13812345678", "customer_id": w.a.other_customer.0}),
+        )
+        .await;
+        assert_eq!(
+            (s, e["details"]["contact_policy"].as_str()),
+            (StatusCode::CONFLICT, Some("do_not_call")),
+            "{e}"
+        );
+        // An agent may not take "do not call" back; a team lead may, saying why.
+        let (s, e) = w
+            .as_a(
+                Role::Agent,
+                Method::PUT,
+                &contact,
+                Some(json!({"do_not_call": false})),
+            )
+            .await;
+        assert_eq!(e["details"]["field"], "do_not_call", "{s} {e}");
+        let (s, e) = w
+            .as_a(
+                Role::Supervisor,
+                Method::PUT,
+                &contact,
+                Some(json!({"do_not_call": false})),
+            )
+            .await;
+        assert_eq!(e["details"]["field"], "note", "{s} {e}");
+        let (s, v) = w
+            .as_a(
+                Role::Supervisor,
+                Method::PUT,
+                &contact,
+                Some(json!({"do_not_call": false, "note": "客户来电说可以再联系"})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["do_not_call"].as_bool()),
+            (StatusCode::OK, Some(false)),
+            "{v}"
         );
         // Another tenant's customer is not there.
         let (s, _) = w
