@@ -1228,7 +1228,7 @@ export interface paths {
          *     A row with an `id` is the next version of that article. Checked row by row; written all
          *     or nothing (a commit with any error writes nothing and says which rows).
          */
-        post: operations["import"];
+        post: operations["kb_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1373,6 +1373,28 @@ export interface paths {
          *     territories, or left with the center when no dealer serves it.
          */
         post: operations["capture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leads/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import leads from a CSV (UTF-8 or GBK) or XLSX sheet (the request's body): columns 姓名,
+         *     手机, 产品线, 意向, 预算, 购买时间, 地区 (or 省, 市, 区), 地址, 备注, 阶段, 外部编号 — or
+         *     their English names. Checked row by row; taken in all or nothing, each given to its
+         *     region's dealer, credited to the importer.
+         */
+        post: operations["leads_import"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3874,6 +3896,19 @@ export interface components {
             to: string;
             /** Format: int64 */
             to_dealer?: number | null;
+        };
+        LeadImportBody: {
+            committed: boolean;
+            /** @description Leads taken in (or that would be). */
+            created: number;
+            errors: components["schemas"]["RowErrorBody"][];
+            /** @description Rows whose `external_id` is already a lead (left as they are). */
+            existing: number;
+            /** @description Columns not read. */
+            ignored: string[];
+            /** @description Of those, offered to a dealer. */
+            offered: number;
+            rows: number;
         };
         LeadInputBody: {
             address?: string;
@@ -8522,7 +8557,7 @@ export interface operations {
             };
         };
     };
-    import: {
+    kb_import: {
         parameters: {
             query?: {
                 /** @description Where the articles go: `draft` (the default), `review` or `published` (experts). */
@@ -8949,6 +8984,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LeadBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    leads_import: {
+        parameters: {
+            query?: {
+                /** @description `true` takes the leads in if no row has an error; otherwise the rows are only checked. */
+                commit?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadImportBody"];
                 };
             };
             400: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { actions, left, parseYuan, yuan } from './leads'
+import { actions, leadEventLine, left, noteText, parseYuan, yuan } from './leads'
 
 describe('leads', () => {
   it('reads amounts as people type them, in fen', () => {
@@ -27,5 +27,13 @@ describe('leads', () => {
     expect(actions('working', 'center')).toEqual([])
     expect(actions('working', 'manager')).toEqual(['reclaim'])
     expect(actions('won', 'dealer')).toEqual([])
+  })
+
+  it('translates the sweep\'s own reasons and keeps people\'s words', () => {
+    const t = (k: string) => `[${k}]`
+    expect(noteText('not accepted in time', t)).toBe('[leads.why.accept]')
+    expect(noteText('客户在萧山', t)).toBe('客户在萧山')
+    expect(leadEventLine({ lead_id: 17, action: 'reclaim', product_line: '挖掘机', note: 'not followed up in time' }, t))
+      .toBe('[leads.event] #17 [leads.action.reclaim] · 挖掘机 · [leads.why.follow]')
   })
 })

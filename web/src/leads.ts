@@ -69,3 +69,22 @@ export const statusType: Record<string, 'info' | 'warning' | 'primary' | 'succes
 }
 
 export const JOURNEY = ['search', 'select', 'buy', 'receive', 'return'] as const
+
+/** Reasons the server writes itself (the sweep's), as i18n keys; a person's own words as they are. */
+const WHY: Record<string, string> = {
+  'not accepted in time': 'leads.why.accept',
+  'not followed up in time': 'leads.why.follow',
+}
+
+/** A move's note for the page: the sweep's reasons translated, anything else as written. */
+export function noteText(note: string | null | undefined, t: (k: string) => string): string {
+  if (!note) return ''
+  return WHY[note] ? t(WHY[note]) : note
+}
+
+/** A lead's move on a customer's timeline: `线索 #17 回收 · 未按时接收`. */
+export function leadEventLine(p: Record<string, unknown>, t: (k: string) => string): string {
+  const action = String(p.action ?? '')
+  const note = noteText(p.note as string | null | undefined, t)
+  return `${t('leads.event')} #${p.lead_id} ${t('leads.action.' + action)} · ${p.product_line ?? ''}${note ? ' · ' + note : ''}`
+}

@@ -203,6 +203,7 @@ impl App {
                 ))
             })?;
         if K::KIND == CenterSettings::KIND {
+            self.contact_policy_changed(tenant);
             self.kb_settings_changed(tenant).await?;
         }
         if K::KIND == crate::config::DealerRegions::KIND {

@@ -6,6 +6,9 @@
 //! the limits and hours with a reason, never past the blacklist or "do not call". Both are
 //! audited by the edge that asked.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use jiff::civil::Time;
 use leads::{Contact, Policy, Verdict};
 use store::{ContactCall, ContactPrefs, CustomerId, TenantId, UserId};
@@ -57,15 +60,31 @@ pub fn parse_hhmm(field: &str, s: &str) -> AppResult<Time> {
 impl App {
     /// The tenant's contact policy (the defaults until set; a stored policy that no longer
     /// builds is logged and the defaults used, so calls are never placed without one).
-    pub async fn contact_policy(&self, tenant: TenantId) -> AppResult<Policy> {
+    /// Kept per tenant once built (every placed call asks), made again when the center's
+    /// settings are saved.
+    pub async fn contact_policy(&self, tenant: TenantId) -> AppResult<Arc<Policy>> {
+        if let Some(p) = self.policies().get(&tenant) {
+            return Ok(p.clone());
+        }
         let (settings, _) = self.center_settings_doc(tenant).await?;
-        Ok(match settings.contact_policy {
+        let policy = Arc::new(match settings.contact_policy {
             None => Policy::standard(),
             Some(p) => p.build().unwrap_or_else(|e| {
                 tracing::error!(tenant = tenant.0, "contact policy: {e}; using the defaults");
                 Policy::standard()
             }),
-        })
+        });
+        self.policies().insert(tenant, policy.clone());
+        Ok(policy)
+    }
+
+    /// The center's settings were saved: the policy is built again at the next call.
+    pub(crate) fn contact_policy_changed(&self, tenant: TenantId) {
+        self.policies().remove(&tenant);
+    }
+
+    fn policies(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, Arc<Policy>>> {
+        self.0.policies.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The customer a record stands for: itself, or the record it was merged into.
@@ -287,7 +306,7 @@ impl App {
         Ok(prefs)
     }
 
-    fn contact_lock(&self, tenant: TenantId) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    fn contact_lock(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<()>> {
         self.0
             .contact_writes
             .lock()

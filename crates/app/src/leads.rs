@@ -288,7 +288,7 @@ impl App {
             .clone()
     }
 
-    async fn next_lead_id(&self) -> AppResult<i64> {
+    pub(crate) async fn next_lead_id(&self) -> AppResult<i64> {
         let ids = self
             .0
             .lead_ids
@@ -463,7 +463,7 @@ impl App {
     }
 
     /// Checks a lead's input and fills what the customer's record gives.
-    async fn checked_lead(
+    pub(crate) async fn checked_lead(
         &self,
         tenant: TenantId,
         settings: &LeadSettings,
@@ -574,10 +574,36 @@ impl App {
             return self.lead(tenant, row.id).await;
         }
         let now = self.now_ms();
+        let cal = self.lead_calendar(tenant, &settings).await;
+        let id = self.next_lead_id().await?;
+        let events = self
+            .taken_in(tenant, actor, source, i, id, limits(&settings), &cal, now)
+            .await?;
+        self.events()
+            .append_all(events)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        self.lead(tenant, id).await
+    }
+
+    /// The events of a lead taken in as number `id` (checked input) and given to its
+    /// territory's dealer by rule: captured, then offered (or left with the center).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn taken_in(
+        &self,
+        tenant: TenantId,
+        actor: Option<&User>,
+        source: &str,
+        i: LeadInput,
+        id: i64,
+        limits: Limits,
+        cal: &calendar::Calendar,
+        now: i64,
+    ) -> AppResult<Vec<NewEvent>> {
         let mut lead = Lead::new();
         lead.journey = i.journey.unwrap_or_default();
         let mut doc = LeadDoc {
-            id: self.next_lead_id().await?,
+            id,
             customer_id: i.customer_id,
             name: i.name,
             phone: i.phone,
@@ -596,10 +622,7 @@ impl App {
             territory: None,
             lead,
         };
-        let id = doc.id;
         let actor_id = actor.map(|u| u.id.0);
-        let cal = self.lead_calendar(tenant, &settings).await;
-        let limits = limits(&settings);
         let mut change = Change {
             tenant,
             doc: &mut doc,
@@ -618,18 +641,13 @@ impl App {
         };
         change.push(&captured, actor_id, None);
         if let Some(mv) = self
-            .assign_by_rule(tenant, change.doc, limits, &cal, now)
+            .assign_by_rule(tenant, change.doc, limits, cal, now)
             .await?
         {
             let note = change.doc.territory.clone();
             change.push(&mv, None, note);
         }
-        let events = change.events;
-        self.events()
-            .append_all(events)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        self.lead(tenant, id).await
+        Ok(change.events)
     }
 
     /// A lead and its document.
@@ -912,7 +930,7 @@ impl App {
     }
 }
 
-fn limits(s: &LeadSettings) -> Limits {
+pub(crate) fn limits(s: &LeadSettings) -> Limits {
     Limits {
         accept_hours: s.accept_hours,
         follow_up_days: s.follow_up_days,

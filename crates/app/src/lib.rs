@@ -25,6 +25,7 @@ pub mod kb_bulk;
 pub mod kb_files;
 pub mod kb_work;
 pub mod leads;
+pub mod leads_bulk;
 pub mod live;
 pub mod ops;
 pub mod order_views;
@@ -100,6 +101,8 @@ struct Inner {
     /// Each tenant's calls to customers are checked against the contact policy one at a time.
     contact_writes:
         std::sync::Mutex<std::collections::HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Each tenant's contact policy, built.
+    policies: std::sync::Mutex<std::collections::HashMap<TenantId, Arc<::leads::Policy>>>,
 }
 
 impl App {
@@ -125,6 +128,7 @@ impl App {
             lead_ids: leads::LeadIds::default(),
             territories: leads::Territories::default(),
             contact_writes: std::sync::Mutex::default(),
+            policies: std::sync::Mutex::default(),
         }))
     }
 

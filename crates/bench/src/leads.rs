@@ -5,9 +5,9 @@
 //! between them (100,000: five each, districts, cities and provinces of a generated tree of 31
 //! provinces × 30 cities × 30 districts, some for one product line only, weights 1–3), and
 //! `--leads` leads (1,000,000) bulk-loaded as the center writes them (each captured and
-//! offered, with its two events), offered over the two days before Tuesday 1 December 2026
-//! 10:00 (Beijing) with eight working hours to accept — so about 1 in 100 is past its
-//! deadline at the bench's "now". The planner's statistics are then refreshed. Timed, one at
+//! offered, with its two events) with eight working hours to accept: most that morning
+//! before Tuesday 1 December 2026 10:00 (Beijing), one in a hundred on the Sunday before —
+//! past its deadline at the bench's "now". The planner's statistics are then refreshed. Timed, one at
 //! a time:
 //!
 //! - `territories`: building the index of the 100,000 territories (once, on first use);
@@ -215,7 +215,12 @@ async fn bench(args: Args) -> Result<()> {
         for j in i..end {
             let id = first_id + j as i64;
             let (p, c, d) = random_place(&mut rng);
-            let created = NOW - rng.random_range(0..2 * 86_400_000);
+            // Offered this morning, so not yet due; one in a hundred on Sunday, past due.
+            let created = if j % 100 == 7 {
+                NOW - 2 * 86_400_000 + rng.random_range(0..3_600_000)
+            } else {
+                NOW - rng.random_range(0..3 * 3_600_000)
+            };
             let mut doc = app::leads::LeadDoc {
                 id,
                 customer_id: None,

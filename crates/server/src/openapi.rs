@@ -64,7 +64,7 @@ use crate::api::{
         crate::api::leads::my_act, crate::api::leads::my_notices, crate::api::leads::get_lead_settings,
         crate::api::leads::put_lead_settings, crate::api::leads::get_contact,
         crate::api::leads::put_contact, crate::api::leads::scorecard,
-        crate::api::leads::scorecard_export,
+        crate::api::leads::scorecard_export, crate::api::leads::import,
         events::stream, events::log,
     ),
     // The event log's payloads, by kind (`call.ringing` is `CallRinging`): not in any

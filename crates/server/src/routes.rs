@@ -1293,6 +1293,13 @@ pub fn table() -> Vec<Endpoint> {
             put(leads::put_lead_settings),
         ),
         ep(
+            M::POST,
+            "/api/leads/import",
+            Some(ManageLeads),
+            None,
+            post(leads::import).layer(DefaultBodyLimit::max(10 << 20)),
+        ),
+        ep(
             M::GET,
             "/api/leads/scorecard",
             Some(ManageLeads),

@@ -1330,3 +1330,88 @@ pub async fn scorecard_export(
     )
     .await
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LeadImportParams {
+    /// `true` takes the leads in if no row has an error; otherwise the rows are only checked.
+    pub commit: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeadImportBody {
+    pub rows: usize,
+    pub errors: Vec<super::kb_work::RowErrorBody>,
+    /// Rows whose `external_id` is already a lead (left as they are).
+    pub existing: usize,
+    /// Leads taken in (or that would be).
+    pub created: usize,
+    /// Of those, offered to a dealer.
+    pub offered: usize,
+    /// Columns not read.
+    pub ignored: Vec<String>,
+    pub committed: bool,
+}
+
+/// Import leads from a CSV (UTF-8 or GBK) or XLSX sheet (the request's body): columns 姓名,
+/// 手机, 产品线, 意向, 预算, 购买时间, 地区 (or 省, 市, 区), 地址, 备注, 阶段, 外部编号 — or
+/// their English names. Checked row by row; taken in all or nothing, each given to its
+/// region's dealer, credited to the importer.
+#[utoipa::path(post, path = "/api/leads/import", tag = "leads", params(LeadImportParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = LeadImportBody), (status = 400, body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiQuery(p): ApiQuery<LeadImportParams>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<LeadImportBody>> {
+    let tenant = caller.tenant()?;
+    let commit = p.commit.unwrap_or(false);
+    let r = state
+        .app()
+        .import_leads(tenant, &caller.user, body.to_vec(), commit)
+        .await?;
+    let errors: Vec<super::kb_work::RowErrorBody> = r
+        .errors
+        .iter()
+        .take(500)
+        .map(|e| super::kb_work::RowErrorBody {
+            row: e.row,
+            field: e.field.clone(),
+            reason: e.reason.clone(),
+        })
+        .collect();
+    if commit && !r.errors.is_empty() {
+        let n = r.errors.len();
+        let reason = format!("{n} errors in the rows; nothing was written");
+        return Err(
+            ApiError::invalid("file", reason.clone()).with_details(serde_json::json!({
+                "field": "file", "reason": reason, "errors": errors,
+            })),
+        );
+    }
+    if r.committed
+        && let Err(e) = super::audit(
+            &state,
+            &caller,
+            "leads.import",
+            "leads",
+            r.created,
+            serde_json::json!({"created": r.created, "offered": r.offered}),
+        )
+        .await
+    {
+        tracing::error!("import of {} leads not audited: {e:?}", r.created);
+    }
+    Ok(Json(LeadImportBody {
+        rows: r.rows,
+        errors,
+        existing: r.existing,
+        created: r.created,
+        offered: r.offered,
+        ignored: r.ignored,
+        committed: r.committed,
+    }))
+}

@@ -938,3 +938,84 @@ fn issue_25_the_dealers_scorecard_and_the_agents_credit_for_a_month() {
         }
     });
 }
+
+/// Leads from an exhibition's sheet: every row checked first and named by its row, nothing
+/// taken in while any is wrong, then all at once, each to its region's dealer; the same
+/// sheet again adds nothing.
+#[test]
+fn issue_25_leads_are_imported_from_a_sheet_all_or_nothing() {
+    on_both(|w: World| async move {
+        settings(&w, 8).await;
+        let d = w.a.users[&Role::Dealer].clone();
+        serve(&w, &d, json!([{"province": "浙江省", "city": "杭州市"}])).await;
+        let token = w.token(&w.a.users[&Role::Supervisor]).await;
+        let import = |csv: String, commit: bool| {
+            let (w, token) = (&w, &token);
+            async move {
+                w.call_raw(
+                    Method::POST,
+                    &format!("/api/leads/import?commit={commit}"),
+                    token,
+                    csv.into_bytes(),
+                )
+                .await
+            }
+        };
+        let bad = "姓名,手机,产品线,省,市,区,外部编号,展会\n\
+                   张三,13800001111,挖掘机,浙江省,杭州市,西湖区,expo:1,春季展\n\
+                   李四,12,装载机,江苏省,南京市,,expo:2,春季展\n\
+                   王五,13800003333,拖拉机,浙江省,杭州市,,expo:3,春季展\n"
+            .to_string();
+        let (s, e) = import(bad.clone(), true).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+        let fields: Vec<(u64, &str)> = e["details"]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| (x["row"].as_u64().unwrap(), x["field"].as_str().unwrap()))
+            .collect();
+        assert_eq!(fields, [(3, "phone"), (4, "product_line")]);
+        let (_, leads) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/leads", None)
+            .await;
+        let before = leads.as_array().unwrap().len();
+        let good = bad
+            .replace(",12,", ",13800002222,")
+            .replace("拖拉机", "挖掘机");
+        let (s, r) = import(good.clone(), false).await;
+        assert_eq!(
+            (s, r["created"].as_u64(), r["committed"].as_bool()),
+            (StatusCode::OK, Some(3), Some(false)),
+            "{r}"
+        );
+        assert_eq!(r["ignored"], json!(["展会"]));
+        let (s, r) = import(good.clone(), true).await;
+        assert_eq!(
+            (s, r["committed"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{r}"
+        );
+        assert_eq!(
+            (r["created"].as_u64(), r["offered"].as_u64()),
+            (Some(3), Some(2)),
+            "{r}"
+        );
+        let (_, leads) = w
+            .as_a(Role::Supervisor, Method::GET, "/api/leads", None)
+            .await;
+        assert_eq!(leads.as_array().unwrap().len(), before + 3);
+        let (_, mine) = as_user(&w, &d, Method::GET, "/api/me/leads", None).await;
+        assert_eq!(
+            mine.as_array().unwrap().len(),
+            2,
+            "the two of Hangzhou: {mine}"
+        );
+        // The same sheet again: nothing new.
+        let (_, r) = import(good, true).await;
+        assert_eq!(
+            (r["existing"].as_u64(), r["created"].as_u64()),
+            (Some(3), Some(0)),
+            "{r}"
+        );
+    });
+}
