@@ -3978,9 +3978,17 @@ export interface components {
              */
             version?: number | null;
         };
-        LeadSettingsView: components["schemas"]["LeadSettingsDoc"] & {
+        /** @description The settings as read: the document to send back changed, and the tenant's dealers. */
+        LeadSettingsView: {
+            contact_policy: components["schemas"]["ContactPolicyBody"];
             /** @description The tenant's active dealers, for assigning by hand. */
             dealers: components["schemas"]["DealerSummary"][];
+            leads: components["schemas"]["LeadSettingsBody"];
+            /**
+             * Format: int64
+             * @description The center settings' version (none before the first save).
+             */
+            version?: number | null;
         };
         /**
          * @description A time limit (限时): in working minutes or working days of the policy's calendar, or in

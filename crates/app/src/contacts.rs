@@ -124,46 +124,31 @@ impl App {
     }
 
     /// What the policy needs to know of a customer (with the records merged into them: a
-    /// "do not call" given on any counts), and when they were called in the last days.
+    /// "do not call" given on any counts), and when they were called in the last days — one
+    /// query.
     pub async fn contact_of(
         &self,
         tenant: TenantId,
         customer: CustomerId,
     ) -> AppResult<(Contact, Vec<i64>)> {
-        let scoped = self.store().scoped(tenant);
-        let c = scoped
-            .customer(customer)
+        let f = self
+            .store()
+            .scoped(tenant)
+            .contact_facts(customer, self.now_ms() - WEEK_MS)
             .await?
             .ok_or(AppError::NotFound("customer"))?;
-        let id = c.merged_into.unwrap_or(c.id);
-        let blacklisted = match c.merged_into {
-            None => c.data.blacklisted,
-            Some(s) => scoped
-                .customer(s)
-                .await?
-                .is_some_and(|s| s.data.blacklisted),
+        let hours = match &f.hours {
+            Some((a, b)) => Some((parse_hhmm("hours", a)?, parse_hhmm("hours", b)?)),
+            None => None,
         };
-        let mut ids = vec![id];
-        ids.extend(scoped.merged_into(id).await?);
-        let since = self.now_ms() - WEEK_MS;
-        let mut contact = Contact {
-            blacklisted,
-            ..Contact::default()
-        };
-        let mut placed = Vec::new();
-        for (i, c) in ids.iter().enumerate() {
-            if let Some(p) = scoped.contact_prefs(*c).await? {
-                contact.do_not_call |= p.do_not_call;
-                // The surviving record's hours, else a merged one's.
-                if let Some((a, b)) = &p.hours
-                    && (i == 0 || contact.hours.is_none())
-                {
-                    contact.hours = Some((parse_hhmm("hours", a)?, parse_hhmm("hours", b)?));
-                }
-            }
-            placed.extend(scoped.contact_calls_since(*c, since).await?);
-        }
-        Ok((contact, placed))
+        Ok((
+            Contact {
+                blacklisted: f.blacklisted,
+                do_not_call: f.do_not_call,
+                hours,
+            },
+            f.calls_ms,
+        ))
     }
 
     /// Whether the center may call `customer` now, and if not, why and from when.
@@ -196,10 +181,21 @@ impl App {
                 (v @ Verdict::Never { .. }, _) => return Ok(v),
                 (Verdict::Call, _) => {}
                 (v @ Verdict::Defer { .. }, Verdict::Call) => out = v,
-                (Verdict::Defer { until, reason }, Verdict::Defer { until: was, .. }) => {
-                    if until > was {
-                        out = Verdict::Defer { until, reason };
-                    }
+                (
+                    Verdict::Defer { until, reason },
+                    Verdict::Defer {
+                        until: was,
+                        reason: r,
+                    },
+                ) => {
+                    // The latest time; a customer's own hours stay the reason when they are
+                    // one (no override passes them).
+                    let hours = leads::Reason::CustomerHours;
+                    let reason = if r == hours { hours } else { reason };
+                    out = Verdict::Defer {
+                        until: until.max(was),
+                        reason,
+                    };
                 }
                 (Verdict::Defer { .. }, Verdict::Never { .. }) => {}
             }

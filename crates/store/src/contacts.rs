@@ -29,7 +29,74 @@ pub struct ContactCall {
     pub override_reason: Option<String>,
 }
 
+/// What the contact policy reads of a customer, in one query: the record it stands for
+/// (itself, or the one it was merged into) and, over that record and those merged into it,
+/// the blacklist flag, "do not call", the hours, and the calls since a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactFacts {
+    pub customer: CustomerId,
+    pub blacklisted: bool,
+    pub do_not_call: bool,
+    /// The surviving record's hours, else a merged record's.
+    pub hours: Option<(String, String)>,
+    pub calls_ms: Vec<i64>,
+}
+
 impl TenantStore<'_> {
+    /// [`ContactFacts`] of `customer` with the calls since `since_ms`; `None` when there is
+    /// no such customer.
+    pub async fn contact_facts(
+        &self,
+        customer: CustomerId,
+        since_ms: i64,
+    ) -> Result<Option<ContactFacts>, StoreError> {
+        // One round trip: the record (kind 0), the preferences (1), the calls (2).
+        let sql = "WITH s AS (SELECT COALESCE(merged_into, id) AS sid FROM customers                    WHERE tenant_id = $1 AND id = $2),                    ids AS (SELECT id FROM customers WHERE tenant_id = $1                    AND (id IN (SELECT sid FROM s) OR merged_into IN (SELECT sid FROM s)))                    SELECT CAST(0 AS BIGINT) AS k, c.id AS n,                    CAST(CASE WHEN c.blacklisted THEN 1 ELSE 0 END AS BIGINT) AS flag,                    CAST(NULL AS TEXT) AS a, CAST(NULL AS TEXT) AS b                    FROM customers c WHERE c.tenant_id = $1 AND c.id IN (SELECT sid FROM s)                    UNION ALL SELECT CAST(1 AS BIGINT), p.customer_id,                    CAST(CASE WHEN p.do_not_call THEN 1 ELSE 0 END AS BIGINT),                    p.hours_from, p.hours_to FROM contact_prefs p                    WHERE p.tenant_id = $1 AND p.customer_id IN (SELECT id FROM ids)                    UNION ALL SELECT CAST(2 AS BIGINT), x.at, CAST(0 AS BIGINT),                    CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM contact_calls x                    WHERE x.tenant_id = $1 AND x.customer_id IN (SELECT id FROM ids)                    AND x.at >= $3";
+        let rows = on_db!(self.store, pool => sqlx::query(sql)
+            .bind(self.tenant.0)
+            .bind(customer.0)
+            .bind(since_ms)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.int("k")?,
+                    r.int("n")?,
+                    r.int("flag")?,
+                    r.opt_text("a")?,
+                    r.opt_text("b")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>())?;
+        let Some(&(_, survivor, blacklisted, _, _)) = rows.iter().find(|r| r.0 == 0) else {
+            return Ok(None);
+        };
+        let mut facts = ContactFacts {
+            customer: CustomerId(survivor),
+            blacklisted: blacklisted != 0,
+            do_not_call: false,
+            hours: None,
+            calls_ms: Vec::new(),
+        };
+        for (k, n, flag, a, b) in rows {
+            match k {
+                1 => {
+                    facts.do_not_call |= flag != 0;
+                    if let (Some(a), Some(b)) = (a, b)
+                        && (n == survivor || facts.hours.is_none())
+                    {
+                        facts.hours = Some((a, b));
+                    }
+                }
+                2 => facts.calls_ms.push(n),
+                _ => {}
+            }
+        }
+        facts.calls_ms.sort_unstable();
+        Ok(Some(facts))
+    }
+
     /// When `customer` was called since `since_ms`, oldest first.
     pub async fn contact_calls_since(
         &self,

@@ -33,7 +33,7 @@ pub struct PlaceCall {
 /// named, its surviving record when merged, and all with that number) must be callable now;
 /// a number no customer has is held to the calling hours. Refused with the reason and from
 /// when, audited; a team lead's override audited too. Returns the customer the call is
-/// for: the one named, else the number's first.
+/// for: the one named (its surviving record), else the number's first.
 pub(crate) async fn check_contact(
     state: &AppState,
     caller: &Caller,
@@ -123,7 +123,8 @@ pub(crate) async fn check_contact(
         }
         Err(e) => return Err(e.into()),
     }
-    Ok(customer.or(ids.first().copied()))
+    // The named customer's surviving record, else the number's first.
+    Ok(ids.first().copied())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -751,10 +751,13 @@ pub struct DealerSummary {
     pub weight: u32,
 }
 
+/// The settings as read: the document to send back changed, and the tenant's dealers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LeadSettingsView {
-    #[serde(flatten)]
-    pub doc: LeadSettingsDoc,
+    /// The center settings' version (none before the first save).
+    pub version: Option<i64>,
+    pub leads: LeadSettingsBody,
+    pub contact_policy: ContactPolicyBody,
     /// The tenant's active dealers, for assigning by hand.
     pub dealers: Vec<DealerSummary>,
 }
@@ -797,8 +800,11 @@ async fn settings_view(state: &AppState, tenant: store::TenantId) -> ApiResult<L
                 .unwrap_or_default(),
         });
     }
+    let doc = settings_doc(l, p, version);
     Ok(LeadSettingsView {
-        doc: settings_doc(l, p, version),
+        version: doc.version,
+        leads: doc.leads,
+        contact_policy: doc.contact_policy,
         dealers,
     })
 }

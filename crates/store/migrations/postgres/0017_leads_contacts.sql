@@ -68,3 +68,6 @@ CREATE TABLE contact_prefs (
     updated_by  BIGINT,
     PRIMARY KEY (tenant_id, customer_id)
 );
+
+-- The records merged into a customer (the contact policy reads them with every call placed).
+CREATE INDEX customers_merged ON customers (tenant_id, merged_into) WHERE merged_into IS NOT NULL;

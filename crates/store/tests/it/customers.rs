@@ -689,3 +689,64 @@ fn issue_19_configuration_writes_wait_for_other_writers() {
         }
     });
 }
+
+/// Issue 25: what the contact policy reads of a customer, in one query, counts the records
+/// merged into them — a "do not call" given on a merged record, the calls to either — and
+/// names the surviving record when asked about a merged one; another tenant's is not there.
+#[test]
+fn issue_25_contact_facts_count_the_records_merged_in() {
+    on_both(|store, _| async move {
+        let (water, gas) = two_tenants(&store).await;
+        let made = store
+            .scoped(water)
+            .create_customers(
+                &[
+                    person("王芳", &["+8613800000001"]),
+                    person("王芳", &["+8613800000002"]),
+                ],
+                1,
+            )
+            .await
+            .unwrap();
+        let (a, b) = (made[0].id, made[1].id);
+        let scoped = store.scoped(water);
+        let call = |c: CustomerId, at: i64| store::ContactCall {
+            customer: c,
+            at_ms: at,
+            call_id: format!("c-{}-{at}", c.0),
+            purpose: "click".into(),
+            user: None,
+            override_reason: None,
+        };
+        scoped.record_contact_call(&call(a, 100)).await.unwrap();
+        scoped.record_contact_call(&call(b, 200)).await.unwrap();
+        scoped.record_contact_call(&call(b, 5)).await.unwrap();
+        scoped
+            .set_contact_prefs(
+                b,
+                &store::ContactPrefs {
+                    do_not_call: true,
+                    hours: Some(("18:00".into(), "20:00".into())),
+                    note: "晚上打".into(),
+                    updated_ms: 3,
+                    updated_by: None,
+                },
+            )
+            .await
+            .unwrap();
+        let before = scoped.contact_facts(a, 10).await.unwrap().unwrap();
+        assert_eq!(
+            (before.customer, before.do_not_call, before.calls_ms),
+            (a, false, vec![100])
+        );
+        scoped.merge_customers(a, b, None, 4).await.unwrap();
+        for asked in [a, b] {
+            let f = scoped.contact_facts(asked, 10).await.unwrap().unwrap();
+            assert_eq!(f.customer, a);
+            assert!(f.do_not_call && !f.blacklisted);
+            assert_eq!(f.hours, Some(("18:00".into(), "20:00".into())));
+            assert_eq!(f.calls_ms, [100, 200], "the call before `since` left out");
+        }
+        assert_eq!(store.scoped(gas).contact_facts(a, 0).await.unwrap(), None);
+    });
+}
