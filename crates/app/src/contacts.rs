@@ -287,7 +287,7 @@ impl App {
                 return Err(AppError::invalid("hours_to", "later than hours_from"));
             }
         }
-        crate::leads::text_ok("note", &prefs.note, 500, false)?;
+        crate::orders::text_ok("note", &prefs.note, 500, false)?;
         self.store()
             .scoped(tenant)
             .customer(customer)

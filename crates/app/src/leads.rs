@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use store::{CustomerId, LeadRow, NewEvent, Role, TenantId, User, UserId};
 
 use crate::config::{Calendar, CenterSettings, DealerRegions, Document, LeadSettings, parse};
+use crate::orders::text_ok;
 use crate::{App, AppError, AppResult};
 
 /// Leads the sweep takes back per tenant per round.
@@ -139,22 +140,6 @@ pub enum LeadAction {
     Journey {
         journey: Journey,
     },
-}
-
-pub(crate) fn text_ok(field: &str, v: &str, max: usize, required: bool) -> AppResult<()> {
-    if required && v.trim().is_empty() {
-        return Err(AppError::invalid(field, "must not be empty"));
-    }
-    if v.chars().count() > max {
-        return Err(AppError::invalid(
-            field,
-            format!("at most {max} characters"),
-        ));
-    }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(AppError::invalid(field, "no control characters"));
-    }
-    Ok(())
 }
 
 fn refused(e: LeadError) -> AppError {

@@ -81,7 +81,9 @@ pub struct Setup {
 #[derive(Debug, Default)]
 pub(crate) struct OrderIds(tokio::sync::OnceCell<AtomicI64>);
 
-fn text_ok(field: &str, v: &str, max: usize, required: bool) -> AppResult<()> {
+/// A text field within `max` characters, without control characters but line breaks and
+/// tabs; `required`: not blank.
+pub(crate) fn text_ok(field: &str, v: &str, max: usize, required: bool) -> AppResult<()> {
     if required && v.trim().is_empty() {
         return Err(AppError::invalid(field, "must not be empty"));
     }

@@ -290,36 +290,29 @@ async fn timeline(
         let Ok(events::Event::LeadChanged(c)) = events::Event::parse(&e.kind, &e.payload) else {
             continue;
         };
+        let mut entry = LeadEntry {
+            at_ms: e.at_ms,
+            action: c.action,
+            from: c.from,
+            to: c.to,
+            note: c.note,
+            amount: c.amount,
+            on_time: c.on_time,
+            actor_id: c.actor_id,
+            from_dealer: c.from_dealer,
+            to_dealer: c.to_dealer,
+        };
         if let Some(me) = dealer {
+            // A dealer's own moves only, without who did them at the center or which other
+            // dealer had the lead.
             if c.from_dealer != Some(me) && c.to_dealer != Some(me) {
                 continue;
             }
-            out.push(LeadEntry {
-                at_ms: e.at_ms,
-                action: c.action,
-                from: c.from,
-                to: c.to,
-                note: c.note,
-                amount: c.amount,
-                on_time: c.on_time,
-                actor_id: None,
-                from_dealer: c.from_dealer.filter(|d| *d == me),
-                to_dealer: c.to_dealer.filter(|d| *d == me),
-            });
-        } else {
-            out.push(LeadEntry {
-                at_ms: e.at_ms,
-                action: c.action,
-                from: c.from,
-                to: c.to,
-                note: c.note,
-                amount: c.amount,
-                on_time: c.on_time,
-                actor_id: c.actor_id,
-                from_dealer: c.from_dealer,
-                to_dealer: c.to_dealer,
-            });
+            entry.actor_id = None;
+            entry.from_dealer = c.from_dealer.filter(|d| *d == me);
+            entry.to_dealer = c.to_dealer.filter(|d| *d == me);
         }
+        out.push(entry);
     }
     Ok(out)
 }
