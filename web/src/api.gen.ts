@@ -466,6 +466,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The contact tasks: one per customer with everything the departments want said, those
+         *     the policy lets the center call now first, then the deferred by when, each with why.
+         */
+        get: operations["contact_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a topic for the customer's next call: it joins their contact task. */
+        post: operations["add_topic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/topics/{topic_id}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a topic covered (or given up on), saying what came of it. */
+        post: operations["topic_done"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/customer-merges/{merge_id}/undo": {
         parameters: {
             query?: never;
@@ -3160,6 +3214,27 @@ export interface components {
              */
             per_week: number;
         };
+        /** @description One call to one customer covering everything pending for them. */
+        ContactTaskBody: {
+            /** Format: int64 */
+            customer_id: number;
+            /**
+             * Format: int64
+             * @description When it may be placed (none: not while the reason holds).
+             */
+            due_ms?: number | null;
+            items: components["schemas"]["TaskItemBody"][];
+            /** @description Whether the policy lets the center call now (and the items are due). */
+            may_call: boolean;
+            message?: string | null;
+            name: string;
+            phone?: string | null;
+            /**
+             * @description Why not now: a policy reason (`quiet_hours`, `daily_limit`, `do_not_call`…) or
+             *     `scheduled` (its items are not due yet).
+             */
+            reason?: string | null;
+        };
         CreditBody: {
             /** Format: int64 */
             captured: number;
@@ -5108,6 +5183,25 @@ export interface components {
             /** @description What is wrong, or the question (up to 2,000 characters). */
             text: string;
         };
+        /** @description One thing to cover in a contact task's call. */
+        TaskItemBody: {
+            department: string;
+            /**
+             * Format: int64
+             * @description The topic's, the order's or the lead's id.
+             */
+            id: number;
+            /**
+             * @description `callback`, `payment`, `invitation`, `survey`, `other` (topics), `revisit` (an
+             *     order's 回访) or `lead` (a lead the center works).
+             */
+            kind: string;
+            /** Format: int64 */
+            not_before_ms: number;
+            /** Format: int64 */
+            since_ms: number;
+            subject: string;
+        };
         TeamInput: {
             key?: string | null;
             /**
@@ -5196,6 +5290,50 @@ export interface components {
             days?: number | null;
             /** @description What the token is for, e.g. `CRM sync`. */
             label: string;
+        };
+        TopicBody: {
+            call_id?: string | null;
+            /** Format: int64 */
+            created_by?: number | null;
+            /** Format: int64 */
+            created_ms: number;
+            /**
+             * Format: int64
+             * @description The customer it is for (a merged record's: the record it was merged into).
+             */
+            customer_id: number;
+            department: string;
+            /** Format: int64 */
+            done_by?: number | null;
+            /** Format: int64 */
+            done_ms?: number | null;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            /** Format: int64 */
+            not_before_ms: number;
+            outcome?: string | null;
+            subject: string;
+        };
+        TopicDone: {
+            /** @description What came of it (`已提醒，客户明天缴费`). */
+            outcome?: string;
+        };
+        /** @description Something a department wants said in the center's next call to a customer. */
+        TopicInput: {
+            /** Format: int64 */
+            customer_id: number;
+            /** @description `service`, `sales`, `marketing` or `billing`. */
+            department: string;
+            /** @description `callback`, `payment`, `invitation`, `survey` or `other`. */
+            kind: string;
+            /**
+             * Format: int64
+             * @description Not before this instant (now when left out).
+             */
+            not_before_ms?: number | null;
+            /** @description What to say or ask, for the agent (`水费欠缴 86 元，提醒缴费`). */
+            subject: string;
         };
         /** @description One thing the log says about a call. */
         TrailStep: {
@@ -6497,6 +6635,116 @@ export interface operations {
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    contact_tasks: {
+        parameters: {
+            query?: {
+                /** @description Only this customer's task. */
+                customer_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactTaskBody"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_topic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopicInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopicBody"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    topic_done: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TopicDone"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopicBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

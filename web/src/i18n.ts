@@ -121,6 +121,13 @@ const zh = {
     title: '联系偏好与外呼规则', mayCall: '现在可以拨打', from: '可于 {at} 起拨打', calls: '近 7 天已拨打 {n} 次', hours: '可联系时段', any: '不限',
     reasons: { blacklisted: '黑名单客户，不拨打', do_not_call: '客户要求免打扰，不拨打', quiet_hours: '当前不在可拨打时段（或为节假日）', customer_hours: '不在客户指定的联系时段', daily_limit: '今天已达拨打次数上限', weekly_limit: '本周已达拨打次数上限' },
   },
+  tasks: {
+    title: '待联系客户', forCustomer: '待联系事项', none: '暂无待联系事项', call: '拨打', done: '已完成', add: '添加事项',
+    outcome: '结果', outcomeHelp: '如：已提醒，客户明天缴费', subjectHelp: '要和客户说或问的事', calling: '正在拨打 {name}',
+    notBefore: '{at} 起', scheduled: '还未到约定时间',
+    kind: { callback: '回电', payment: '缴费提醒', invitation: '活动邀请', survey: '满意度调查', other: '其他', revisit: '回访', lead: '销售线索' },
+    dept: { service: '客服', sales: '销售', marketing: '市场', billing: '收费' },
+  },
   journey: { search: '搜索', select: '选择', buy: '购买', receive: '收货', return: '退换' },
   leads: {
     title: '销售线索', new: '登记线索', capture: '提交线索', mine: '我的线索', toDo: '待办', closed: '已结束', refresh: '刷新', none: '暂无线索',
@@ -516,6 +523,13 @@ const en: Messages = {
   contact: {
     title: 'Contact preferences', mayCall: 'May be called now', from: 'may be called from {at}', calls: 'Called {n} times in the last 7 days', hours: 'Reachable', any: 'Any',
     reasons: { blacklisted: 'Blacklisted: never called', do_not_call: 'Asked not to be called', quiet_hours: 'Outside the calling hours (or a holiday)', customer_hours: "Outside the customer's hours", daily_limit: 'Called as often today as the policy allows', weekly_limit: 'Called as often this week as the policy allows' },
+  },
+  tasks: {
+    title: 'Contacts owed', forCustomer: 'To cover in the next call', none: 'Nothing owed', call: 'Call', done: 'Done', add: 'Add',
+    outcome: 'What came of it', outcomeHelp: 'e.g. reminded, pays tomorrow', subjectHelp: 'What to say or ask', calling: 'Calling {name}',
+    notBefore: 'from {at}', scheduled: 'Not due yet',
+    kind: { callback: 'Callback', payment: 'Payment due', invitation: 'Invitation', survey: 'Survey', other: 'Other', revisit: 'Closed-loop call', lead: 'Lead' },
+    dept: { service: 'Service', sales: 'Sales', marketing: 'Marketing', billing: 'Billing' },
   },
   journey: { search: 'Searching', select: 'Selecting', buy: 'Buying', receive: 'Receiving', return: 'Returning' },
   leads: {

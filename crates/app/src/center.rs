@@ -35,8 +35,9 @@ struct Release {
 /// What telephony is asked to do.
 enum Act {
     Call(telephony::Action),
-    /// A callback: the agent's phone rings, then the customer is dialled.
-    Dial(telephony::Dial, CallId, AgentId),
+    /// A callback: the agent's phone rings, then the customer is dialled (the queue's key
+    /// last).
+    Dial(telephony::Dial, CallId, AgentId, String),
     /// A 回访 task offered on the agent's desktop (the screen pop), placed from there.
     Preview(Box<events::CallRinging>),
 }
@@ -984,8 +985,21 @@ async fn release(
                 match act {
                     Act::Call(a) => t.act(a),
                     Act::Preview(_) => {}
-                    Act::Dial(dial, call, agent) => {
+                    Act::Dial(dial, call, agent, queue) => {
                         let call_id = dial.call_id.clone();
+                        // The contact policy first: what it does not let through now waits
+                        // as the customer's callback topic, and the engine lets it go.
+                        if !app.callback_allowed(tenant, &dial, &queue).await {
+                            let job: Job = Box::new(move |c| {
+                                let now = c.now;
+                                let _ = c.acd.handle_hangup(now, call);
+                                Box::new(|| {})
+                            });
+                            if let Some(engine) = engine.upgrade() {
+                                tokio::spawn(async move { engine.send(job).await });
+                            }
+                            continue;
+                        }
                         let audit = store::AuditEntry {
                             tenant: Some(tenant),
                             at_ms: app.now_ms(),
@@ -1005,6 +1019,9 @@ async fn release(
                         }
                         if let Err(e) = placed {
                             tracing::warn!(call_id, "callback not placed: {e}");
+                            if let Err(e) = app.unplace_contact(tenant, &call_id).await {
+                                tracing::warn!(call_id, "callback still counted: {e}");
+                            }
                             // The next agent, as for a phone that refused. Not awaited: the
                             // engine may be waiting on this task.
                             let job: Job = Box::new(move |c| {
@@ -1077,7 +1094,7 @@ fn actions(app: &App, c: &mut Center) -> Vec<Act> {
                         from: r.dialled.clone(),
                         customer: r.customer,
                     };
-                    acts.push(Act::Dial(dial, call, agent));
+                    acts.push(Act::Dial(dial, call, agent, r.queue.clone()));
                 }
                 None
             }

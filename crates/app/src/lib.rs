@@ -16,6 +16,7 @@ pub mod callbacks;
 pub mod center;
 pub mod config;
 pub mod configure;
+pub mod contact_tasks;
 pub mod contacts;
 mod error;
 pub mod floor;

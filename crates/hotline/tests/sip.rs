@@ -1694,3 +1694,61 @@ fn issue_22_the_caller_rates_the_call_after_the_agent_hangs_up() {
     // The survey is no second call: one record.
     assert_eq!(c.cdrs(1).len(), 1);
 }
+
+/// Issue 25: a callback the caller asked for goes through the contact policy when it is
+/// placed. A customer who said "do not call" since is not dialled: the engine lets the
+/// callback go (the agent's phone never rings) and it waits as the customer's callback
+/// topic with the reason, in one task with what else is pending for them; audited.
+#[test]
+fn issue_25_a_callback_the_contact_policy_refuses_waits_as_the_customers_task() {
+    let trunk = port();
+    let c = Center::start_with(
+        "callback-deferred",
+        &["--trunk-out", &format!("127.0.0.1:{trunk}")],
+    );
+    let caller = c.caller_hung_up_on("13812345678", '4');
+    finished(caller, "the caller who asked for a callback");
+    assert_eq!(c.events("call.callback_requested").len(), 1);
+    // The caller is a customer who (told by another channel meanwhile) asks not to be called.
+    let admin = c.admin();
+    let (s, v) = c.request(
+        "POST",
+        "/api/customers",
+        &admin,
+        r#"{"name":"回电测试","phones":[{"number":"+8613812345678"}],"segment":"general","level":1}"#,
+    );
+    assert_eq!(s, 201, "{v}");
+    let customer = v["id"].as_i64().unwrap();
+    let (s, v) = c.request(
+        "PUT",
+        &format!("/api/customers/{customer}/contact"),
+        &admin,
+        r#"{"do_not_call":true,"note":"客户来信：不要再打电话"}"#,
+    );
+    assert_eq!(s, 200, "{v}");
+    // An agent becomes ready: the callback is offered, refused by the policy, let go.
+    assert!(c.register(1001, port()));
+    c.agent_ready(1001);
+    let cdrs = c.cdrs(1);
+    assert_eq!(cdrs.len(), 1, "{cdrs:?}");
+    assert_eq!(cdrs[0]["outcome"], "abandoned", "{:?}", cdrs[0]);
+    assert_eq!(
+        cdrs[0]["agent_id"],
+        Value::Null,
+        "never put through: {:?}",
+        cdrs[0]
+    );
+    let (s, tasks) = c.request(
+        "GET",
+        &format!("/api/contacts/tasks?customer_id={customer}"),
+        &admin,
+        "",
+    );
+    assert_eq!(s, 200, "{tasks}");
+    let task = &tasks[0];
+    assert_eq!(task["items"][0]["kind"], "callback", "{tasks}");
+    assert_eq!(task["reason"], "do_not_call", "{tasks}");
+    assert_eq!(task["may_call"], false, "{tasks}");
+    let (_, audit) = c.request("GET", "/api/audit", &admin, "");
+    assert!(audit.to_string().contains("call.deferred"), "{audit}");
+}

@@ -11,9 +11,9 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use serde_json::{Value, json};
 
 use crate::api::{
-    agents, audit, calls, cdrs, config, customers, dealers, events, floor, imports, incidents,
-    ivr_flows, kb, kb_work, leads, orders, reports, saved_reports, session, settings, tenants,
-    users,
+    agents, audit, calls, cdrs, config, contacts, customers, dealers, events, floor, imports,
+    incidents, ivr_flows, kb, kb_work, leads, orders, reports, saved_reports, session, settings,
+    tenants, users,
 };
 use crate::error::ApiError;
 use crate::perm::Perm;
@@ -1371,6 +1371,30 @@ pub fn table() -> Vec<Endpoint> {
                          "note": "白天上班，晚上打" }),
             ),
             put(leads::put_contact),
+        ),
+        ep(
+            M::GET,
+            "/api/contacts/tasks",
+            Some(ViewCustomers),
+            None,
+            get(contacts::contact_tasks),
+        ),
+        ep(
+            M::POST,
+            "/api/contacts/topics",
+            Some(EditCustomers),
+            Some(
+                json!({ "customer_id": "{customer_id}", "kind": "invitation",
+                         "department": "marketing", "subject": "邀请参加12月新品体验会" }),
+            ),
+            post(contacts::add_topic),
+        ),
+        ep(
+            M::POST,
+            "/api/contacts/topics/{topic_id}/done",
+            Some(EditCustomers),
+            Some(json!({ "outcome": "已提醒，客户明天缴费" })),
+            post(contacts::topic_done),
         ),
         ep(M::GET, "/api/cdrs", Some(ViewCalls), None, get(cdrs::list)),
         ep(

@@ -16,6 +16,47 @@ pub struct ContactPrefs {
     pub updated_by: Option<UserId>,
 }
 
+/// Something a department wants said to a customer in the center's next call to them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ContactTopic {
+    pub id: i64,
+    pub customer: CustomerId,
+    /// `callback`, `payment`, `invitation`, `survey`, `other`.
+    pub kind: String,
+    /// `service`, `sales`, `marketing`, `billing`.
+    pub department: String,
+    pub subject: String,
+    /// The call a caller asked to be called back on.
+    pub call_id: Option<String>,
+    pub not_before_ms: i64,
+    pub created_ms: i64,
+    pub created_by: Option<UserId>,
+    /// Covered in a call (or given up on), by whom, and what came of it.
+    pub done_ms: Option<i64>,
+    pub done_by: Option<UserId>,
+    pub outcome: Option<String>,
+}
+
+const TOPIC_COLUMNS: &str = "id, customer_id, kind, department, subject, call_id, not_before, \
+                             created_at, created_by, done_at, done_by, outcome";
+
+fn topic_from(r: &impl AnyRow) -> Result<ContactTopic, StoreError> {
+    Ok(ContactTopic {
+        id: r.int("id")?,
+        customer: CustomerId(r.int("customer_id")?),
+        kind: r.text("kind")?,
+        department: r.text("department")?,
+        subject: r.text("subject")?,
+        call_id: r.opt_text("call_id")?,
+        not_before_ms: r.int("not_before")?,
+        created_ms: r.int("created_at")?,
+        created_by: r.opt_int("created_by")?.map(UserId),
+        done_ms: r.opt_int("done_at")?,
+        done_by: r.opt_int("done_by")?.map(UserId),
+        outcome: r.opt_text("outcome")?,
+    })
+}
+
 /// A call placed to a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactCall {
@@ -208,5 +249,90 @@ impl TenantStore<'_> {
             .await
             .map(drop)?);
         Ok(())
+    }
+
+    /// Writes an open topic (its `id`, `done_*` are ignored); its id.
+    pub async fn add_contact_topic(&self, t: &ContactTopic) -> Result<i64, StoreError> {
+        crate::model::check(
+            "subject",
+            !t.subject.contains('\0') && !t.call_id.as_deref().unwrap_or("").contains('\0'),
+            "no NUL characters (U+0000)",
+        )?;
+        let sql = "INSERT INTO contact_topics (tenant_id, customer_id, kind, department, \
+                   subject, call_id, not_before, created_at, created_by) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+        on_db!(self.store, pool => Ok(sqlx::query_scalar(sql)
+            .bind(self.tenant.0)
+            .bind(t.customer.0)
+            .bind(&t.kind)
+            .bind(&t.department)
+            .bind(&t.subject)
+            .bind(&t.call_id)
+            .bind(t.not_before_ms)
+            .bind(t.created_ms)
+            .bind(t.created_by.map(|u| u.0))
+            .fetch_one(pool)
+            .await?))
+    }
+
+    pub async fn contact_topic(&self, id: i64) -> Result<Option<ContactTopic>, StoreError> {
+        let sql =
+            format!("SELECT {TOPIC_COLUMNS} FROM contact_topics WHERE tenant_id = $1 AND id = $2");
+        on_db!(self.store, pool => sqlx::query(&sql)
+            .bind(self.tenant.0)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .as_ref()
+            .map(topic_from)
+            .transpose())
+    }
+
+    /// The open topics, of `customer` only when given, oldest first, at most `limit`.
+    pub async fn open_contact_topics(
+        &self,
+        customer: Option<CustomerId>,
+        limit: u32,
+    ) -> Result<Vec<ContactTopic>, StoreError> {
+        let sql = format!(
+            "SELECT {TOPIC_COLUMNS} FROM contact_topics WHERE tenant_id = $1 \
+             AND done_at IS NULL AND ($2 = 0 OR customer_id = $2) ORDER BY id LIMIT $3"
+        );
+        on_db!(self.store, pool => sqlx::query(&sql)
+            .bind(self.tenant.0)
+            .bind(customer.map_or(0, |c| c.0))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(topic_from)
+            .collect())
+    }
+
+    /// Closes an open topic: `false` when it was closed already (or is not this tenant's).
+    pub async fn close_contact_topic(
+        &self,
+        id: i64,
+        by: Option<UserId>,
+        outcome: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        crate::model::check(
+            "outcome",
+            !outcome.contains('\0'),
+            "no NUL characters (U+0000)",
+        )?;
+        let sql = "UPDATE contact_topics SET done_at = $3, done_by = $4, outcome = $5 \
+                   WHERE tenant_id = $1 AND id = $2 AND done_at IS NULL";
+        let n = on_db!(self.store, pool => sqlx::query(sql)
+            .bind(self.tenant.0)
+            .bind(id)
+            .bind(now_ms)
+            .bind(by.map(|u| u.0))
+            .bind(outcome)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(n == 1)
     }
 }

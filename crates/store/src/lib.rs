@@ -109,7 +109,7 @@ mod sessions;
 mod users;
 
 pub use config::ConfigItem;
-pub use contacts::{ContactCall, ContactFacts, ContactPrefs};
+pub use contacts::{ContactCall, ContactFacts, ContactPrefs, ContactTopic};
 pub use customers::CustomerQuery;
 pub use kb::{KbArticleRow, KbFields, KbSolution, KbTaskMove, KbTaskRow, KbVersionRow, NewKbTask};
 pub use leads::{LeadQuery, LeadRow};

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calls;
 pub mod cdrs;
 pub mod config;
+pub mod contacts;
 pub mod customers;
 pub mod dealers;
 pub mod events;

@@ -1019,3 +1019,246 @@ fn issue_25_leads_are_imported_from_a_sheet_all_or_nothing() {
         );
     });
 }
+
+/// One contact task per customer: a due payment (billing), an invitation (marketing), the
+/// 回访 their resolved order owes (service) and the lead the center works (sales) are one
+/// call; in quiet hours it waits until eight with the reason, after today's call until
+/// tomorrow; a covered topic leaves the task; a merged record's topic is its survivor's;
+/// bad input names the field, another tenant's ids are not found.
+#[test]
+fn issue_25_pending_contacts_of_a_customer_are_one_task() {
+    on_both(|w: World| async move {
+        let customer = w.a.customer.0;
+        let tasks = format!("/api/contacts/tasks?customer_id={customer}");
+        // The order resolved: its 回访 is owed.
+        let (s, o) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/orders",
+                Some(json!({"order_type": "water-type", "title": "水表漏水",
+                            "customer_id": customer, "region": "浙江省/杭州市/西湖区"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        let order = o["id"].as_i64().unwrap();
+        for action in ["accept", "resolve"] {
+            let (s, o) = w
+                .as_a(
+                    Role::BackOffice,
+                    Method::POST,
+                    &format!("/api/orders/{order}/handle"),
+                    Some(json!({ "action": action })),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{o}");
+        }
+        let (s, t) = w
+            .as_a(
+                Role::Supervisor,
+                Method::POST,
+                "/api/contacts/topics",
+                Some(json!({"customer_id": customer, "kind": "invitation",
+                            "department": "marketing", "subject": "12月新品体验会 🎉"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        let invitation = t["id"].as_i64().unwrap();
+
+        // 04:26 Beijing: one task with all four, waiting for eight because of quiet hours.
+        let (s, v) = w.as_a(Role::Agent, Method::GET, &tasks, None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let list = v.as_array().unwrap();
+        assert_eq!(list.len(), 1, "{v}");
+        let task = &list[0];
+        let mut kinds: Vec<&str> = task["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["kind"].as_str().unwrap())
+            .collect();
+        kinds.sort_unstable();
+        assert_eq!(
+            kinds,
+            ["invitation", "lead", "payment", "revisit"],
+            "{task}"
+        );
+        let ids: Vec<i64> = task["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect();
+        assert!(ids.contains(&order) && ids.contains(&w.a.lead), "{task}");
+        assert_eq!(
+            (task["may_call"].as_bool(), task["reason"].as_str()),
+            (Some(false), Some("quiet_hours")),
+            "{task}"
+        );
+        let eight = task["due_ms"].as_i64().unwrap();
+        assert_eq!((eight - crate::START_MS) / 60_000, 213, "08:00");
+        // The whole list has it too, and nothing of tenant B.
+        let (_, all) = w
+            .as_a(Role::Agent, Method::GET, "/api/contacts/tasks", None)
+            .await;
+        assert!(!all.to_string().contains(crate::B_MARKER), "{all}");
+        assert!(
+            all.as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["customer_id"] == customer)
+        );
+
+        // At ten it may be called; once called, the rest waits until tomorrow at eight.
+        w.clock
+            .store(eight + 2 * HOUR, std::sync::atomic::Ordering::Relaxed);
+        let (_, v) = w.as_a(Role::Agent, Method::GET, &tasks, None).await;
+        assert_eq!(v[0]["may_call"], true, "{v}");
+        w.state
+            .app()
+            .place_contact(
+                w.a.tenant.id,
+                &[w.a.customer],
+                app::contacts::Purpose::Click,
+                "out-25-task",
+                Some(w.a.users[&Role::Agent].id),
+                None,
+            )
+            .await
+            .unwrap();
+        // The payment and the invitation were covered in the call.
+        let done = |id: i64, outcome: &'static str| {
+            let w = &w;
+            async move {
+                w.as_a(
+                    Role::Agent,
+                    Method::POST,
+                    &format!("/api/contacts/topics/{id}/done"),
+                    Some(json!({ "outcome": outcome })),
+                )
+                .await
+            }
+        };
+        let (s, t) = done(w.a.topic, "已提醒，客户明天缴费").await;
+        assert_eq!(
+            (s, t["outcome"].as_str()),
+            (StatusCode::OK, Some("已提醒，客户明天缴费"))
+        );
+        assert_eq!(t["done_by"], w.a.users[&Role::Agent].id.0);
+        let (s, _) = done(invitation, "客户会来").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, e) = done(invitation, "again").await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        let (_, v) = w.as_a(Role::Agent, Method::GET, &tasks, None).await;
+        let kinds: Vec<&str> = v[0]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds.len(), 2, "{v}");
+        assert!(
+            !kinds.contains(&"payment") && !kinds.contains(&"invitation"),
+            "{v}"
+        );
+        assert_eq!(
+            (v[0]["may_call"].as_bool(), v[0]["reason"].as_str()),
+            (Some(false), Some("daily_limit")),
+            "{v}"
+        );
+        assert_eq!(v[0]["due_ms"], eight + 24 * HOUR);
+
+        // A topic of a record merged into another is the survivor's.
+        let other = w
+            .store
+            .scoped(w.a.tenant.id)
+            .create_customer(
+                &CustomerData {
+                    name: "王五".into(),
+                    level: 1,
+                    ..CustomerData::default()
+                },
+                crate::START_MS,
+            )
+            .await
+            .unwrap();
+        let (s, t) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/contacts/topics",
+                Some(json!({"customer_id": other.id.0, "kind": "survey",
+                            "department": "service", "subject": "满意度回访"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        let (s, m) = w
+            .as_a(
+                Role::Supervisor,
+                Method::POST,
+                &format!("/api/customers/{customer}/merge"),
+                Some(json!({"absorbed_id": other.id.0})),
+            )
+            .await;
+        assert!(s.is_success(), "{s} {m}");
+        let (_, v) = w.as_a(Role::Agent, Method::GET, &tasks, None).await;
+        assert!(v[0]["items"].to_string().contains("满意度回访"), "{v}");
+
+        // Bad input names the field and writes nothing; another tenant's ids are not found.
+        for (body, field) in [
+            (
+                json!({"customer_id": customer, "kind": "spam", "department": "sales", "subject": "x"}),
+                "kind",
+            ),
+            (
+                json!({"customer_id": customer, "kind": "other", "department": "ops", "subject": "x"}),
+                "department",
+            ),
+            (
+                json!({"customer_id": customer, "kind": "other", "department": "sales", "subject": " "}),
+                "subject",
+            ),
+            (
+                json!({"customer_id": customer, "kind": "other", "department": "sales", "subject": "a\u{0}b"}),
+                "subject",
+            ),
+            (
+                json!({"customer_id": customer, "kind": "other", "department": "sales", "subject": "x", "not_before_ms": i64::MAX}),
+                "not_before_ms",
+            ),
+        ] {
+            let (s, e) = w
+                .as_a(
+                    Role::Agent,
+                    Method::POST,
+                    "/api/contacts/topics",
+                    Some(body),
+                )
+                .await;
+            assert_eq!(
+                (s, e["details"]["field"].as_str()),
+                (StatusCode::BAD_REQUEST, Some(field)),
+                "{e}"
+            );
+        }
+        let (s, _) = w
+            .as_a(
+                Role::Agent,
+                Method::POST,
+                "/api/contacts/topics",
+                Some(json!({"customer_id": w.b.customer.0, "kind": "other",
+                            "department": "sales", "subject": "x"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _) = done(w.b.topic, "x").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let open = w
+            .store
+            .scoped(w.b.tenant.id)
+            .open_contact_topics(None, 10)
+            .await
+            .unwrap();
+        assert_eq!(open.len(), 1, "tenant B's topic untouched");
+    });
+}

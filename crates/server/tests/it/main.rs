@@ -57,6 +57,8 @@ pub struct Fixture {
     pub kb_task: i64,
     /// A lead of the fixture's customer, with the center (no dealer serves a region yet).
     pub lead: i64,
+    /// An open contact topic of the fixture's customer (a due payment).
+    pub topic: i64,
 }
 
 #[allow(missing_debug_implementations)]
@@ -256,6 +258,26 @@ impl World {
                 .await
                 .unwrap();
             f.lead = lead.row.id;
+            f.topic = world
+                .state
+                .app()
+                .add_contact_topic(
+                    f.tenant.id,
+                    app::contact_tasks::NewTopic {
+                        customer: f.customer,
+                        kind: "payment".into(),
+                        department: "billing".into(),
+                        subject: format!(
+                            "水费欠缴 86 元{}",
+                            if tenant == 1 { B_MARKER } else { "" }
+                        ),
+                        not_before_ms: None,
+                        call_id: None,
+                    },
+                    None,
+                )
+                .await
+                .unwrap();
         }
         world
     }
@@ -513,6 +535,7 @@ async fn fixture(
         article: 0,
         kb_task: 0,
         lead: 0,
+        topic: 0,
     }
 }
 
@@ -553,6 +576,7 @@ pub fn fill(template: &str, f: &Fixture) -> String {
         ("{article_id}", f.article.to_string()),
         ("{task_id}", f.kb_task.to_string()),
         ("{lead_id}", f.lead.to_string()),
+        ("{topic_id}", f.topic.to_string()),
         ("{image_name}", "0123456789abcdef.png".to_string()),
         ("{tenant_slug}", f.tenant.slug.clone()),
     ] {

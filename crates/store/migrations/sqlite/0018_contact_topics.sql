@@ -1,0 +1,23 @@
+-- What departments want said to a customer (R2.4): a callback promised, a due payment, an
+-- invitation, a satisfaction question. Each open topic waits, never dropped, until an agent
+-- covers it in a call (`done_at`) — the contact tasks list every open topic of a customer,
+-- with the closed-loop callbacks (回访) owed and the leads the center works, as one task.
+CREATE TABLE contact_topics (
+    id          INTEGER PRIMARY KEY,
+    tenant_id   INTEGER NOT NULL REFERENCES tenants (id),
+    customer_id INTEGER NOT NULL,
+    -- `callback`, `payment`, `invitation`, `survey`, `other`.
+    kind        TEXT NOT NULL,
+    -- Who wants it: `service`, `sales`, `marketing`, `billing`.
+    department  TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    -- The call a caller asked to be called back on, when it is one.
+    call_id     TEXT,
+    not_before  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    created_by  INTEGER,
+    done_at     INTEGER,
+    done_by     INTEGER,
+    outcome     TEXT
+);
+CREATE INDEX contact_topics_open ON contact_topics (tenant_id, customer_id) WHERE done_at IS NULL;
