@@ -2984,6 +2984,11 @@ export interface components {
             /** Format: int64 */
             customer_id?: number | null;
             disposition: string;
+            /**
+             * @description The customer's journey stage the agent tagged (`search`, `select`, `buy`,
+             *     `receive`, `return`; R3.5).
+             */
+            journey?: string | null;
             notes: string;
             /** Format: int64 */
             user_id: number;
@@ -3915,6 +3920,8 @@ export interface components {
              * @description The dealer the lead was with before and is with after (none: the center).
              */
             from_dealer?: number | null;
+            /** @description The customer's journey stage (R3.5). */
+            journey?: string | null;
             /** Format: int64 */
             lead_id: number;
             /**
@@ -4220,6 +4227,8 @@ export interface components {
             fields?: {
                 [key: string]: string;
             };
+            /** @description The customer's journey stage: `search`, `select`, `buy`, `receive` or `return`. */
+            journey?: string | null;
             /** @description An order type's key (`repair`). */
             order_type: string;
             priority?: null | components["schemas"]["PriorityDto"];
@@ -4302,6 +4311,8 @@ export interface components {
             group?: string | null;
             /** Format: int64 */
             handler_id?: number | null;
+            /** @description The customer's journey stage the order was taken in at (R3.5). */
+            journey?: string | null;
             /** @description What was said: the return's reason, the handler's note, the customer's words. */
             note?: string | null;
             /**
@@ -4360,6 +4371,8 @@ export interface components {
             handler_name?: string | null;
             /** Format: int64 */
             id: number;
+            /** @description The customer's journey stage when it was taken in. */
+            journey?: string | null;
             merged: number[];
             /** Format: int64 */
             merged_into?: number | null;
@@ -5480,6 +5493,8 @@ export interface components {
             customer_id?: number | null;
             /** @description One of the center's wrap-up codes (`GET /api/settings`). */
             disposition: string;
+            /** @description The customer's journey stage: `search`, `select`, `buy`, `receive` or `return`. */
+            journey?: string | null;
             /** @description What was said and done; up to 2,000 characters. */
             notes?: string;
         };
@@ -11007,8 +11022,8 @@ export interface operations {
                 /**
                  * @description `all` (default), `queue`, `skill` (the queues that need it added up), `agent`,
                  *     `team` (its agents added up), `dialled`, `segment` (the known caller's), `ivr_node`,
-                 *     `ivr_edge` (IVR steps `from>to`), `disposition`, `reason`, `agent_reason` or
-                 *     `order_group` (work orders' handling group).
+                 *     `ivr_edge` (IVR steps `from>to`), `disposition`, `reason`, `agent_reason`,
+                 *     `order_group` (work orders' handling group) or `journey` (the customer's stage).
                  */
                 dim?: string;
                 /** @description Only these keys (comma-separated). */
@@ -11054,8 +11069,8 @@ export interface operations {
                 /**
                  * @description `all` (default), `queue`, `skill` (the queues that need it added up), `agent`,
                  *     `team` (its agents added up), `dialled`, `segment` (the known caller's), `ivr_node`,
-                 *     `ivr_edge` (IVR steps `from>to`), `disposition`, `reason`, `agent_reason` or
-                 *     `order_group` (work orders' handling group).
+                 *     `ivr_edge` (IVR steps `from>to`), `disposition`, `reason`, `agent_reason`,
+                 *     `order_group` (work orders' handling group) or `journey` (the customer's stage).
                  */
                 dim?: string;
                 /** @description Only these keys (comma-separated). */

@@ -21,7 +21,7 @@ export type By = (typeof GRANULARITIES)[number]
 /** The dimensions the toolbar offers (`agent_reason`, agent × reason, is the API's only). */
 export const DIMS = [
   'all', 'queue', 'skill', 'agent', 'team', 'dialled', 'segment', 'ivr_node', 'ivr_edge', 'disposition', 'reason',
-  'order_group',
+  'order_group', 'journey',
 ] as const
 export type Dim = (typeof DIMS)[number]
 
@@ -53,7 +53,7 @@ export const LOWER_IS_BETTER = new Set([
 /** Where more is better. The rest (volumes, talk, time signed in, occupancy) is neither. */
 export const HIGHER_IS_BETTER = new Set([
   'answered', 'answer_rate', 'service_level', 'fcr', 'satisfaction', 'avg_score', 'outbound_answered', 'utilisation',
-  'on_time_rate', 'closed_loop_rate', 'orders_resolved',
+  'on_time_rate', 'closed_loop_rate', 'orders_resolved', 'leads_won', 'lead_amount', 'lead_conversion',
 ])
 
 /** 1 where a rise is good, -1 where a fall is, 0 where neither is. */

@@ -225,6 +225,7 @@ pub fn change_event(
         amount: row.amount.filter(|_| mv.action == "win"),
         on_time: mv.on_time,
         waited_ms: mv.waited_ms,
+        journey: Some(row.journey.clone()),
     };
     NewEvent {
         tenant,

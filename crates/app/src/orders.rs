@@ -963,6 +963,7 @@ pub fn change_event(
         note,
         score,
         on_time: None,
+        journey: row.data["intake"]["journey"].as_str().map(str::to_string),
     };
     NewEvent {
         tenant,

@@ -657,6 +657,10 @@ impl App {
                     Some((i.key, g.name))
                 })
                 .collect(),
+            Dim::Journey => leads::Journey::ALL
+                .into_iter()
+                .map(|j| (j.as_str().to_string(), j.zh().to_string()))
+                .collect(),
             Dim::Segment => store::Segment::ALL
                 .into_iter()
                 .map(|s| (s.as_str().to_string(), s.zh().to_string()))

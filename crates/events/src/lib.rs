@@ -292,6 +292,10 @@ payload!(
         pub disposition: String,
         pub notes: String,
         pub customer_id: Option<i64>,
+        /// The customer's journey stage the agent tagged (`search`, `select`, `buy`,
+        /// `receive`, `return`; R3.5).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub journey: Option<String>,
     }
 );
 
@@ -645,6 +649,9 @@ payload!(
         /// limit (and for other actions).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub on_time: Option<bool>,
+        /// The customer's journey stage the order was taken in at (R3.5).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub journey: Option<String>,
     }
 );
 
@@ -719,6 +726,9 @@ payload!(
         /// An acceptance: how long the lead waited for it (ms).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub waited_ms: Option<i64>,
+        /// The customer's journey stage (R3.5).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub journey: Option<String>,
     }
 );
 

@@ -48,6 +48,17 @@ impl Journey {
     pub fn parse(s: &str) -> Option<Journey> {
         Journey::ALL.into_iter().find(|j| j.as_str() == s)
     }
+
+    /// Its Chinese name (搜索, 选择, 购买, 收货, 退换).
+    pub fn zh(self) -> &'static str {
+        match self {
+            Journey::Search => "搜索",
+            Journey::Select => "选择",
+            Journey::Buy => "购买",
+            Journey::Receive => "收货",
+            Journey::Return => "退换",
+        }
+    }
 }
 
 /// Who a lead is with.

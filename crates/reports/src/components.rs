@@ -148,6 +148,10 @@ components!(
     orders_closed_loop,
     /// Contacts an agent marked as solved by a knowledge article (at the mark's time).
     kb_solved,
+    /// Sales leads captured, won, and the wins' amounts in fen (at each's time).
+    leads_captured,
+    leads_won,
+    leads_won_fen,
 );
 
 /// Where `name` is among `names` (at compile time).

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use events::{AcdEvent, CallEnded, Event, OrderChanged, Outcome};
+use events::{AcdEvent, CallEnded, Event, LeadChanged, OrderChanged, Outcome};
 use serde::{Deserialize, Serialize};
 
 use crate::components::{Components, REPEAT_DAYS, THRESHOLDS_S};
@@ -60,10 +60,13 @@ pub enum Dim {
     /// A skill by key: not a row of its own, the rows of the queues that need it added up
     /// when read (by the queues as configured then).
     Skill,
+    /// The customer's journey stage (`search`, `select`, `buy`, `receive`, `return`; R3.5)
+    /// an agent tagged a wrap-up, an order or a lead with.
+    Journey,
 }
 
 impl Dim {
-    pub const ALL: [Dim; 13] = [
+    pub const ALL: [Dim; 14] = [
         Dim::All,
         Dim::Queue,
         Dim::Agent,
@@ -77,6 +80,7 @@ impl Dim {
         Dim::Segment,
         Dim::OrderGroup,
         Dim::Skill,
+        Dim::Journey,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +98,7 @@ impl Dim {
             Dim::Segment => "segment",
             Dim::OrderGroup => "order_group",
             Dim::Skill => "skill",
+            Dim::Journey => "journey",
         }
     }
 
@@ -268,7 +273,11 @@ impl Fold {
                 out.row(at_ms, Dim::Disposition, w.disposition.clone())
                     .wrapups += 1;
                 out.row(at_ms, Dim::All, "").wrapups += 1;
+                if let Some(j) = &w.journey {
+                    out.row(at_ms, Dim::Journey, j.clone()).wrapups += 1;
+                }
             }
+            Event::LeadChanged(l) => lead(l, at_ms, out),
             Event::IvrNode(n) => {
                 out.row(at_ms, Dim::IvrNode, n.node.clone()).ivr_visits += 1;
                 let last = self.ivr.insert(n.call_id.clone(), (n.node.clone(), at_ms));
@@ -533,6 +542,7 @@ fn order(o: &OrderChanged, at_ms: i64, out: &mut Rollup) {
             .filter(|g| !g.is_empty())
             .map(|g| (Dim::OrderGroup, g)),
     );
+    dims.extend(o.journey.clone().map(|j| (Dim::Journey, j)));
     // The loop an order owes its customer ends by a callback (reached or not) or a
     // manager's override; one closed as it was resolved owed none.
     let closed = o.to == "closed"
@@ -555,6 +565,24 @@ fn order(o: &OrderChanged, at_ms: i64, out: &mut Rollup) {
         if closed {
             r.orders_closed += 1;
             r.orders_closed_loop += i64::from(o.action == "callback");
+        }
+    }
+}
+
+/// A lead captured or won, in the center's row and its journey stage's.
+fn lead(l: &LeadChanged, at_ms: i64, out: &mut Rollup) {
+    if !matches!(l.action.as_str(), "capture" | "win") {
+        return;
+    }
+    let mut dims = vec![(Dim::All, String::new())];
+    dims.extend(l.journey.clone().map(|j| (Dim::Journey, j)));
+    for (dim, key) in dims {
+        let r = out.row(at_ms, dim, key);
+        if l.action == "capture" {
+            r.leads_captured += 1;
+        } else {
+            r.leads_won += 1;
+            r.leads_won_fen += l.amount.unwrap_or(0);
         }
     }
 }

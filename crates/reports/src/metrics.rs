@@ -469,6 +469,38 @@ pub const GLOSSARY: &[Metric] = &[
         "回访联系到客户并确认后结案的工单 ÷ 结案工单。",
         "Orders closed after a callback that reached the customer and confirmed ÷ orders closed.",
     ),
+    m(
+        "leads_captured",
+        Count,
+        "登记线索",
+        "Leads captured",
+        "座席、导入和接口登记的销售线索，计在登记的半小时、登记时的客户阶段。",
+        "Sales leads captured by agents, imports and the API, in the half hour and the customer's stage they were captured in.",
+    ),
+    m(
+        "leads_won",
+        Count,
+        "成交线索",
+        "Leads won",
+        "成交的线索（经销商或中心），计在成交的半小时；成交的客户至少处于“购买”阶段。",
+        "Leads won (by a dealer or the center), in the half hour they were won; a customer who bought is at least at the buying stage.",
+    ),
+    m(
+        "lead_amount",
+        Count,
+        "成交金额（元）",
+        "Amount won (yuan)",
+        "成交线索的金额之和，单位元。",
+        "The won leads' amounts added up, in yuan.",
+    ),
+    m(
+        "lead_conversion",
+        Ratio,
+        "线索转化率",
+        "Lead conversion",
+        "成交线索 ÷ 登记线索（同一时段）。",
+        "Leads won ÷ leads captured (in the same period).",
+    ),
 ];
 
 /// The glossary's entry for `key`.
@@ -574,6 +606,10 @@ pub fn value(key: &str, c: &Components, s: &Settings) -> Option<f64> {
         "on_time_rate" => ratio(c.orders_on_time, c.orders_timed),
         "orders_closed" => count(c.orders_closed),
         "closed_loop_rate" => ratio(c.orders_closed_loop, c.orders_closed),
+        "leads_captured" => count(c.leads_captured),
+        "leads_won" => count(c.leads_won),
+        "lead_amount" => Some(c.leads_won_fen as f64 / 100.0),
+        "lead_conversion" => ratio(c.leads_won, c.leads_captured),
         _ => None,
     }
 }

@@ -117,6 +117,7 @@ fn random_stream(seed: u64, n: usize) -> Vec<(Event, i64)> {
                     disposition: ["repair", "inquiry"][rng.random_range(0..2)].into(),
                     notes: String::new(),
                     customer_id: None,
+                    journey: None,
                 }),
                 &mut timed,
             );
@@ -152,6 +153,7 @@ fn random_stream(seed: u64, n: usize) -> Vec<(Event, i64)> {
                 note: None,
                 score: None,
                 on_time,
+                journey: None,
             })
         };
         push(at, change("create", "open", "dispatched", None), &mut timed);

@@ -395,6 +395,7 @@ fn issue_23_work_orders_on_time_and_closed_loop_and_the_callers_segment() {
                 note: None,
                 score: None,
                 on_time,
+                journey: None,
             }),
             at,
         )
@@ -464,6 +465,7 @@ fn every_glossary_metric_has_a_value_function() {
         ready_ms: 1,
         orders_timed: 1,
         orders_closed: 1,
+        leads_captured: 1,
         ..Components::default()
     };
     for m in reports::GLOSSARY {
@@ -529,4 +531,99 @@ fn the_star_ranking_weighs_scaled_metrics_and_ties_share_a_rank() {
     assert!(reports::check_weights(&[w("answered", 0)]).is_err());
     assert!(reports::check_weights(&[w("happiness", 10)]).is_err());
     assert!(reports::check_weights(&reports::default_weights()).is_ok());
+}
+
+/// Issue 25 (R3.5): the customer's journey stage is a dimension — wrap-ups, orders taken in
+/// and leads captured and won count under the stage they were tagged with, and in the
+/// center's row whether tagged or not.
+#[test]
+fn issue_25_reports_by_the_customers_journey_stage() {
+    let wrapup = |id: &str, journey: Option<&str>| {
+        (
+            Event::CallWrapup(events::CallWrapup {
+                call_id: id.into(),
+                user_id: 1,
+                agent: "a".into(),
+                disposition: "inquiry".into(),
+                notes: String::new(),
+                customer_id: None,
+                journey: journey.map(String::from),
+            }),
+            T0,
+        )
+    };
+    let lead = |id: i64, action: &str, amount: Option<i64>, journey: &str| {
+        (
+            Event::LeadChanged(events::LeadChanged {
+                lead_id: id,
+                version: 1,
+                customer_id: None,
+                actor_id: None,
+                action: action.into(),
+                from: "open".into(),
+                to: "open".into(),
+                from_dealer: None,
+                to_dealer: None,
+                captured_by: Some(1),
+                product_line: "净水器".into(),
+                region: "浙江省/杭州市/西湖区".into(),
+                note: None,
+                amount,
+                on_time: None,
+                waited_ms: None,
+                journey: Some(journey.into()),
+            }),
+            T0 + 60 * S,
+        )
+    };
+    let order = (
+        Event::OrderChanged(events::OrderChanged {
+            order_id: 1,
+            version: 1,
+            customer_id: None,
+            actor_id: None,
+            action: "create".into(),
+            from: "open".into(),
+            to: "dispatched".into(),
+            group: None,
+            handler_id: None,
+            note: None,
+            score: None,
+            on_time: None,
+            journey: Some("return".into()),
+        }),
+        T0,
+    );
+    let r = fold(&[
+        wrapup("1", Some("select")),
+        wrapup("2", Some("select")),
+        wrapup("3", None),
+        order,
+        lead(1, "capture", None, "select"),
+        lead(2, "capture", None, "select"),
+        lead(3, "capture", None, "buy"),
+        lead(1, "win", Some(7_800_000), "select"),
+        lead(2, "follow_up", None, "select"),
+    ]);
+    let s = Settings::default();
+    let select = sum(&r, Dim::Journey, "select");
+    assert_eq!(
+        (select.wrapups, select.leads_captured, select.leads_won),
+        (2, 2, 1)
+    );
+    assert_eq!(value("lead_amount", &select, &s), Some(78_000.0));
+    assert_eq!(value("lead_conversion", &select, &s), Some(0.5));
+    assert_eq!(sum(&r, Dim::Journey, "return").orders_created, 1);
+    assert_eq!(sum(&r, Dim::Journey, "buy").leads_captured, 1);
+    let all = sum(&r, Dim::All, "");
+    assert_eq!(
+        (
+            all.wrapups,
+            all.orders_created,
+            all.leads_captured,
+            all.leads_won
+        ),
+        (3, 1, 3, 1)
+    );
+    assert_eq!(Dim::parse("journey"), Some(Dim::Journey));
 }

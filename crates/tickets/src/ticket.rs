@@ -127,6 +127,10 @@ pub struct Intake {
     /// A business system's id of the order it sent (`billing:A-1029`).
     #[serde(default)]
     pub external_id: Option<String>,
+    /// The customer's journey stage when it was taken in (`search`, `select`, `buy`,
+    /// `receive`, `return`; R3.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -205,13 +205,14 @@ export const useAgent = defineStore('agent', () => {
   const extendWrapUp = () => act('/api/me/agent/wrap-up', { action: 'extend', seconds: 30 })
   const endWrapUp = () => act('/api/me/agent/wrap-up', { action: 'done' })
 
-  async function saveWrapUp(disposition: string, notes: string): Promise<void> {
+  async function saveWrapUp(disposition: string, notes: string, journey: string | null = null): Promise<void> {
     const c = contact.value
     if (!c) return
     await post(`/api/calls/${encodeURIComponent(c.call_id)}/wrap-up`, {
       disposition,
       notes,
       customer_id: c.customer?.id ?? null,
+      journey,
     })
     c.wrapped = true
     if (c.phase === 'ended') contact.value = null

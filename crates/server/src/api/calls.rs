@@ -471,6 +471,9 @@ pub struct WrapUpCall {
     pub notes: String,
     /// The customer the call was about, if the agent picked or created one.
     pub customer_id: Option<i64>,
+    /// The customer's journey stage: `search`, `select`, `buy`, `receive` or `return`.
+    #[serde(default)]
+    pub journey: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -509,6 +512,7 @@ pub async fn wrap_up(
     if body.notes.chars().count() > 2000 {
         return Err(ApiError::invalid("notes", "at most 2,000 characters"));
     }
+    let journey = super::orders::journey_of(body.journey.clone())?;
     if let Some(id) = body.customer_id
         && state
             .store()
@@ -548,6 +552,7 @@ pub async fn wrap_up(
                 disposition: body.disposition.clone(),
                 notes: body.notes.clone(),
                 customer_id: body.customer_id,
+                journey,
             },
         )
         .await;

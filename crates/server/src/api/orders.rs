@@ -87,6 +87,9 @@ pub struct NewOrderInput {
     /// resolution.
     #[serde(default)]
     pub solved: bool,
+    /// The customer's journey stage: `search`, `select`, `buy`, `receive` or `return`.
+    #[serde(default)]
+    pub journey: Option<String>,
 }
 
 /// One time limit of an order.
@@ -126,6 +129,8 @@ pub struct OrderDto {
     pub title: String,
     pub description: String,
     pub fields: BTreeMap<String, String>,
+    /// The customer's journey stage when it was taken in.
+    pub journey: Option<String>,
     /// Everyone who called about it (merged orders' callers too).
     pub callers: Vec<String>,
     pub calls: Vec<String>,
@@ -255,6 +260,7 @@ impl OrderDto {
             handler_name: None,
             customer_id: t.intake.customer_id,
             region: t.intake.region.clone(),
+            journey: t.intake.journey.clone(),
             address: t.intake.address.clone(),
             title: t.intake.title.clone(),
             description: t.intake.description.clone(),
@@ -294,6 +300,18 @@ impl OrderDto {
     }
 }
 
+/// A journey stage given, checked (none, or empty: not tagged).
+pub(crate) fn journey_of(s: Option<String>) -> ApiResult<Option<String>> {
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(j) => leads::Journey::parse(j)
+            .map(|j| Some(j.as_str().to_string()))
+            .ok_or_else(|| {
+                ApiError::invalid("journey", "one of search, select, buy, receive, return")
+            }),
+    }
+}
+
 /// Takes in a work order; routed at once to the group the tenant's rules choose.
 #[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = NewOrderInput,
     responses((status = 201, body = OrderDto), (status = 400, body = ErrorBody)))]
@@ -317,6 +335,7 @@ pub async fn create(
         caller: i.caller.filter(|c| !c.trim().is_empty()),
         call_id: i.call_id.filter(|c| !c.trim().is_empty()),
         external_id: None,
+        journey: journey_of(i.journey)?,
     };
     let v = state
         .app()
@@ -913,6 +932,7 @@ pub async fn hook(
         caller,
         call_id: None,
         external_id: Some(external_id),
+        journey: None,
     };
     let v = state
         .app()

@@ -115,8 +115,8 @@ pub struct ReportParams {
     pub by: Option<String>,
     /// `all` (default), `queue`, `skill` (the queues that need it added up), `agent`,
     /// `team` (its agents added up), `dialled`, `segment` (the known caller's), `ivr_node`,
-    /// `ivr_edge` (IVR steps `from>to`), `disposition`, `reason`, `agent_reason` or
-    /// `order_group` (work orders' handling group).
+    /// `ivr_edge` (IVR steps `from>to`), `disposition`, `reason`, `agent_reason`,
+    /// `order_group` (work orders' handling group) or `journey` (the customer's stage).
     pub dim: Option<String>,
     /// Only these keys (comma-separated).
     pub keys: Option<String>,
@@ -222,7 +222,7 @@ async fn asked(state: &AppState, caller: &Caller, p: &ReportParams) -> ApiResult
         ApiError::invalid(
             "dim",
             "all, queue, skill, agent, team, dialled, segment, ivr_node, ivr_edge, \
-             disposition, reason, agent_reason or order_group",
+             disposition, reason, agent_reason, order_group or journey",
         )
     })?;
     let metrics = match p.metrics.as_deref() {

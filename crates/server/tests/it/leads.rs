@@ -1262,3 +1262,94 @@ fn issue_25_pending_contacts_of_a_customer_are_one_task() {
         assert_eq!(open.len(), 1, "tenant B's topic untouched");
     });
 }
+
+/// R3.5: the customer's journey stage is tagged on orders, on wrap-ups and on leads, a stage
+/// not among the five is refused naming the field, and the reports count each under its
+/// stage (`dim=journey`, labelled in Chinese).
+#[test]
+fn issue_25_the_journey_stage_is_tagged_on_orders_and_leads_and_reported() {
+    on_both(|w: World| async move {
+        let customer = w.a.customer.0;
+        let order = |journey: &'static str| {
+            let w = &w;
+            async move {
+                w.as_a(
+                    Role::Agent,
+                    Method::POST,
+                    "/api/orders",
+                    Some(json!({"order_type": "water-type", "title": "净水器退货",
+                                "customer_id": customer, "journey": journey})),
+                )
+                .await
+            }
+        };
+        let (s, o) = order("return").await;
+        assert_eq!(
+            (s, o["journey"].as_str()),
+            (StatusCode::CREATED, Some("return")),
+            "{o}"
+        );
+        let (s, e) = order("later").await;
+        assert_eq!(
+            (s, e["details"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("journey")),
+            "{e}"
+        );
+        for (journey, won) in [("select", true), ("select", false), ("buy", false)] {
+            let (s, l) = w
+                .as_a(
+                    Role::Agent,
+                    Method::POST,
+                    "/api/leads",
+                    Some(json!({"customer_id": customer, "product_line": "挖掘机",
+                                "region": "浙江省/杭州市/西湖区", "journey": journey})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{l}");
+            if won {
+                let path = format!("/api/leads/{}/actions", l["id"]);
+                for body in [
+                    json!({"action": "take"}),
+                    json!({"action": "win", "amount": 7_800_000}),
+                ] {
+                    let (s, v) = w.as_a(Role::Agent, Method::POST, &path, Some(body)).await;
+                    assert_eq!(s, StatusCode::OK, "{v}");
+                }
+            }
+        }
+        let (s, r) = w
+            .as_a(
+                Role::Supervisor,
+                Method::GET,
+                "/api/reports?from=2026-05-29&to=2026-05-29&by=total&dim=journey\
+                 &metrics=orders_created,leads_captured,leads_won,lead_amount,lead_conversion",
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let row = |key: &str| {
+            r["totals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["key"] == key)
+                .unwrap_or_else(|| panic!("{key} is reported: {r}"))
+                .clone()
+        };
+        // Captured while selecting; a win moves the customer on to buying, where it counts.
+        assert_eq!(
+            row("select")["values"],
+            json!([0.0, 2.0, 0.0, 0.0, 0.0]),
+            "{r}"
+        );
+        assert_eq!(
+            row("buy")["values"],
+            json!([0.0, 1.0, 1.0, 78_000.0, 1.0]),
+            "{r}"
+        );
+        assert_eq!(row("return")["values"][0], 1.0, "{r}");
+        // The fixture's lead, captured without a stage: searching.
+        assert_eq!(row("search")["values"][1], 1.0, "{r}");
+        assert_eq!(r["labels"]["select"], "选择", "{r}");
+    });
+}
