@@ -2071,6 +2071,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/platform/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the center's clock forward (a center started with `--time-travel` only: demos and
+         *     browser tests see deadlines pass without waiting). Audited.
+         */
+        post: operations["advance_clock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/public/{tenant_slug}/kb/articles/{article_id}": {
         parameters: {
             query?: never;
@@ -3106,6 +3126,13 @@ export interface components {
             rows: number;
             valid: number;
         };
+        ClockAdvance: {
+            /**
+             * Format: int64
+             * @description How far to move the center's clock forward, 1 ms to 30 days.
+             */
+            advance_ms: number;
+        };
         /** @description One time limit of an order. */
         ClockDto: {
             breached: boolean;
@@ -3124,6 +3151,10 @@ export interface components {
             /** Format: int64 */
             started_ms: number;
             warned: boolean;
+        };
+        ClockNow: {
+            /** Format: int64 */
+            now_ms: number;
         };
         CloseInput: {
             /**
@@ -10697,6 +10728,45 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    advance_clock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClockAdvance"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockNow"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,20 +46,40 @@ use store::{EventLog, NewEvent, Store, TenantId};
 
 pub use error::{AppError, AppResult};
 
-/// Where the center reads the time: the system clock, or a hand-moved one in tests.
+/// Where the center reads the time: the system clock, a hand-moved one in tests, or the
+/// system clock moved on by hand (`hotline serve --time-travel`: demos and browser tests
+/// see deadlines pass without waiting for them).
 #[derive(Debug, Clone)]
 pub enum Clock {
     System,
     Manual(Arc<AtomicI64>),
+    /// The system clock plus this many milliseconds.
+    Offset(Arc<AtomicI64>),
 }
 
 impl Clock {
     pub fn now_ms(&self) -> i64 {
-        match self {
-            Clock::System => SystemTime::now()
+        let system = || {
+            SystemTime::now()
                 .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        };
+        match self {
+            Clock::System => system(),
             Clock::Manual(ms) => ms.load(Ordering::Relaxed),
+            Clock::Offset(ms) => system().saturating_add(ms.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Moves a clock that may be moved forward by `ms`; the time now. The system clock is
+    /// never moved.
+    pub fn advance(&self, ms: i64) -> Option<i64> {
+        match self {
+            Clock::System => None,
+            Clock::Manual(c) | Clock::Offset(c) => {
+                c.fetch_add(ms, Ordering::Relaxed);
+                Some(self.now_ms())
+            }
         }
     }
 }
@@ -141,6 +161,18 @@ impl App {
         &self.0.events
     }
 
+    /// Moves the center's clock forward by `ms` (only one started to travel in time).
+    pub fn advance_clock(&self, ms: i64) -> AppResult<i64> {
+        if !(1..=30 * 86_400_000).contains(&ms) {
+            return Err(AppError::invalid("advance_ms", "1 ms to 30 days"));
+        }
+        self.0.clock.advance(ms).ok_or_else(|| {
+            AppError::InvalidState(
+                "the clock moves only in a center started with --time-travel".into(),
+            )
+        })
+    }
+
     pub fn now_ms(&self) -> i64 {
         self.0.clock.now_ms()
     }
@@ -201,4 +233,22 @@ pub fn random_hex(n: usize) -> String {
     }
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     hex[..n.min(64)].to_string()
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    /// Issue 25: only a clock made to travel moves, and only forward from where it is.
+    #[test]
+    fn issue_25_a_travelling_clock_moves_forward_and_the_system_clock_never() {
+        assert_eq!(Clock::System.advance(60_000), None);
+        let offset = Clock::Offset(Arc::default());
+        let before = Clock::System.now_ms();
+        let now = offset.advance(9 * 3_600_000).unwrap();
+        assert!(now >= before + 9 * 3_600_000, "{now} {before}");
+        assert!(offset.now_ms() >= now);
+        let manual = Clock::Manual(Arc::new(AtomicI64::new(1_000)));
+        assert_eq!(manual.advance(500), Some(1_500));
+    }
 }

@@ -197,6 +197,7 @@ fn run(cli: Cli) -> Result<()> {
             database: serve::DEFAULT_DATABASE.into(),
             listen,
             demo: true,
+            time_travel: false,
             web: "web/dist".into(),
             metrics_token: None,
             behind_tls: false,

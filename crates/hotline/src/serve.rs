@@ -20,6 +20,11 @@ pub struct ServeArgs {
     /// Create the demo tenant and users if they are not there (password `hotline-demo`).
     #[arg(long)]
     pub demo: bool,
+    /// Let the platform administrator move the center's clock forward
+    /// (`POST /api/platform/clock`), for demos and browser tests of deadlines; never in
+    /// production.
+    #[arg(long)]
+    pub time_travel: bool,
     /// The built web app (the agent desktop, the floor view), served at `/`.
     #[arg(long, env = "HOTLINE_WEB", default_value = "web/dist")]
     pub web: std::path::PathBuf,
@@ -153,7 +158,13 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             secure_cookies: args.behind_tls,
             ..Settings::default()
         };
-        let state = AppState::new(store.clone(), Clock::System, settings);
+        let clock = if args.time_travel {
+            eprintln!("time travel on: the platform administrator may move the clock forward");
+            Clock::Offset(std::sync::Arc::default())
+        } else {
+            Clock::System
+        };
+        let state = AppState::new(store.clone(), clock, settings);
         // Work orders' files go beside the recordings.
         state.app().set_files_dir(args.sip.data_dir.clone());
         let sealed = state.app().seal_sip_passwords().await?;

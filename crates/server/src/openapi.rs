@@ -59,6 +59,7 @@ use crate::api::{
         crate::api::kb_work::put_settings, crate::api::kb_work::suggest, crate::api::kb_work::ask,
         crate::api::kb_work::tasks, crate::api::kb_work::answer, crate::api::kb_work::close,
         crate::api::kb_work::add_image, crate::api::kb_work::image, crate::api::kb_work::public_image,
+        crate::api::tenants::advance_clock,
         crate::api::contacts::contact_tasks, crate::api::contacts::add_topic,
         crate::api::contacts::topic_done,
         crate::api::leads::capture, crate::api::leads::list, crate::api::leads::get_one,

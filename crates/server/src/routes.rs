@@ -126,6 +126,13 @@ pub fn table() -> Vec<Endpoint> {
         ),
         ep(
             M::POST,
+            "/api/platform/clock",
+            Some(ManageTenants),
+            Some(json!({ "advance_ms": 60_000 })),
+            post(tenants::advance_clock),
+        ),
+        ep(
+            M::POST,
             "/api/tenants",
             Some(ManageTenants),
             Some(

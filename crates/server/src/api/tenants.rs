@@ -268,3 +268,38 @@ pub async fn set_numbers(
     .await?;
     Ok(Json(TenantNumbers { numbers }))
 }
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockAdvance {
+    /// How far to move the center's clock forward, 1 ms to 30 days.
+    pub advance_ms: i64,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ClockNow {
+    pub now_ms: i64,
+}
+
+/// Move the center's clock forward (a center started with `--time-travel` only: demos and
+/// browser tests see deadlines pass without waiting). Audited.
+#[utoipa::path(post, path = "/api/platform/clock", tag = "tenants", request_body = ClockAdvance,
+    responses((status = 200, body = ClockNow), (status = 400, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn advance_clock(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<ClockAdvance>,
+) -> ApiResult<Json<ClockNow>> {
+    let now_ms = state.app().advance_clock(body.advance_ms)?;
+    super::audit(
+        &state,
+        &caller,
+        "clock.advance",
+        "clock",
+        "center",
+        json!({ "advance_ms": body.advance_ms, "now_ms": now_ms }),
+    )
+    .await?;
+    Ok(Json(ClockNow { now_ms }))
+}

@@ -1353,3 +1353,52 @@ fn issue_25_the_journey_stage_is_tagged_on_orders_and_leads_and_reported() {
         assert_eq!(r["labels"]["select"], "选择", "{r}");
     });
 }
+
+/// The browser tests' virtual clock: the platform administrator moves it forward (audited);
+/// nobody else may, and a step of nothing or of more than 30 days is refused.
+#[test]
+fn issue_25_the_platform_administrator_moves_the_clock_forward() {
+    on_both(|w: World| async move {
+        let before = w.state.now_ms();
+        let (s, e) = w
+            .as_a(
+                Role::TenantAdmin,
+                Method::POST,
+                "/api/platform/clock",
+                Some(json!({"advance_ms": HOUR})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+        let token = w.token(&w.platform_admin).await;
+        for bad in [0, -1, 31 * 24 * HOUR] {
+            let (s, e) = w
+                .call(
+                    Method::POST,
+                    "/api/platform/clock",
+                    Some(&token),
+                    Some(json!({ "advance_ms": bad })),
+                )
+                .await;
+            assert_eq!(
+                (s, e["details"]["field"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("advance_ms")),
+                "{e}"
+            );
+        }
+        assert_eq!(w.state.now_ms(), before);
+        let (s, v) = w
+            .call(
+                Method::POST,
+                "/api/platform/clock",
+                Some(&token),
+                Some(json!({ "advance_ms": 9 * HOUR })),
+            )
+            .await;
+        assert_eq!(
+            (s, v["now_ms"].as_i64()),
+            (StatusCode::OK, Some(before + 9 * HOUR)),
+            "{v}"
+        );
+        assert_eq!(w.state.now_ms(), before + 9 * HOUR);
+    });
+}
