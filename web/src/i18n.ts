@@ -122,7 +122,7 @@ const zh = {
     reasons: { blacklisted: '黑名单客户，不拨打', do_not_call: '客户要求免打扰，不拨打', quiet_hours: '当前不在可拨打时段（或为节假日）', customer_hours: '不在客户指定的联系时段', daily_limit: '今天已达拨打次数上限', weekly_limit: '本周已达拨打次数上限' },
   },
   tasks: {
-    title: '待联系客户', forCustomer: '待联系事项', none: '暂无待联系事项', call: '拨打', done: '已完成', add: '添加事项',
+    title: '待联系客户', forCustomer: '待联系事项', none: '暂无待联系事项', call: '拨打', done: '标记完成', add: '添加事项',
     outcome: '结果', outcomeHelp: '如：已提醒，客户明天缴费', subjectHelp: '要和客户说或问的事', calling: '正在拨打 {name}',
     notBefore: '{at} 起', scheduled: '还未到约定时间',
     kind: { callback: '回电', payment: '缴费提醒', invitation: '活动邀请', survey: '满意度调查', other: '其他', revisit: '回访', lead: '销售线索' },
@@ -525,7 +525,7 @@ const en: Messages = {
     reasons: { blacklisted: 'Blacklisted: never called', do_not_call: 'Asked not to be called', quiet_hours: 'Outside the calling hours (or a holiday)', customer_hours: "Outside the customer's hours", daily_limit: 'Called as often today as the policy allows', weekly_limit: 'Called as often this week as the policy allows' },
   },
   tasks: {
-    title: 'Contacts owed', forCustomer: 'To cover in the next call', none: 'Nothing owed', call: 'Call', done: 'Done', add: 'Add',
+    title: 'Contacts owed', forCustomer: 'To cover in the next call', none: 'Nothing owed', call: 'Call', done: 'Mark done', add: 'Add',
     outcome: 'What came of it', outcomeHelp: 'e.g. reminded, pays tomorrow', subjectHelp: 'What to say or ask', calling: 'Calling {name}',
     notBefore: 'from {at}', scheduled: 'Not due yet',
     kind: { callback: 'Callback', payment: 'Payment due', invitation: 'Invitation', survey: 'Survey', other: 'Other', revisit: 'Closed-loop call', lead: 'Lead' },
