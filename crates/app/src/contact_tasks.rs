@@ -154,101 +154,62 @@ impl App {
     ) -> AppResult<Vec<ContactTask>> {
         let now = self.now_ms();
         let scoped = self.store().scoped(tenant);
-        let mut items: Vec<(CustomerId, TaskItem)> = Vec::new();
-        for t in scoped.open_contact_topics(None, MAX_ROWS).await? {
-            items.push((
-                t.customer,
-                TaskItem {
-                    kind: t.kind,
-                    department: t.department,
-                    subject: t.subject,
-                    id: t.id,
-                    since_ms: t.created_ms,
-                    not_before_ms: t.not_before_ms,
-                },
-            ));
-        }
-        // 回访 owed: resolved orders with a customer; a missed one again after the gap.
+        // One customer's: their record and the records merged into it, each read by id.
+        let scopes = match customer {
+            None => vec![None],
+            Some(c) => {
+                let c = scoped
+                    .customer(c)
+                    .await?
+                    .ok_or(AppError::NotFound("customer"))?;
+                let survivor = c.merged_into.unwrap_or(c.id);
+                let mut v = vec![Some(survivor)];
+                v.extend(scoped.merged_into(survivor).await?.into_iter().map(Some));
+                v
+            }
+        };
         let retry = self.closed_loop(tenant).await?.retry_ms();
-        for row in scoped
-            .orders(&OrderQuery {
-                statuses: vec!["resolved".into()],
-                limit: MAX_ROWS,
-                ..OrderQuery::default()
-            })
-            .await?
-        {
-            let Ok(t) = serde_json::from_value::<Ticket>(row.data) else {
-                continue;
-            };
-            let Some(c) = t.intake.customer_id else {
-                continue;
-            };
-            let since = t.resolved_ms.unwrap_or(row.updated_ms);
-            items.push((
-                CustomerId(c),
-                TaskItem {
-                    kind: "revisit".into(),
-                    department: "service".into(),
-                    subject: t.intake.title.clone(),
-                    id: row.id,
-                    since_ms: since,
-                    not_before_ms: t.callback_missed_ms.map_or(since, |m| m + retry),
-                },
-            ));
-        }
-        // Leads the center works (none of a dealer's: theirs to call).
-        for row in scoped
-            .leads(&LeadQuery {
-                statuses: vec!["open".into(), "center_working".into()],
-                center_only: true,
-                limit: MAX_ROWS,
-                ..LeadQuery::default()
-            })
-            .await?
-        {
-            let Some(c) = row.customer else { continue };
-            items.push((
-                c,
-                TaskItem {
-                    kind: "lead".into(),
-                    department: "sales".into(),
-                    subject: row.product_line.clone(),
-                    id: row.id,
-                    since_ms: row.created_ms,
-                    not_before_ms: row.created_ms,
-                },
-            ));
+        let mut items: Vec<(CustomerId, TaskItem)> = Vec::new();
+        for who in scopes {
+            self.pending_of(tenant, who, retry, &mut items).await?;
         }
 
-        // Each record as the customer it stands for, with what the policy needs of them.
-        let policy = self.contact_policy(tenant).await?;
-        let mut survivor: HashMap<CustomerId, Option<CustomerId>> = HashMap::new();
-        let mut facts: HashMap<CustomerId, store::ContactFacts> = HashMap::new();
-        let since = now - 8 * 86_400_000;
-        let mut pending = Vec::with_capacity(items.len());
-        for (i, (c, item)) in items.iter().enumerate() {
-            if !survivor.contains_key(c) {
-                let f = scoped.contact_facts(*c, since).await?;
-                survivor.insert(*c, f.as_ref().map(|f| f.customer));
-                if let Some(f) = f {
-                    facts.insert(f.customer, f);
-                }
-            }
-            // A record deleted since: nobody to call.
-            let Some(who) = survivor[c] else { continue };
-            if customer.is_some_and(|want| want != who) {
-                continue;
-            }
-            let f = &facts[&who];
-            pending.push(Pending {
-                id: i as u64,
-                customer: f.customer.0 as u64,
-                topic: item.subject.clone(),
-                department: item.department.clone(),
-                not_before: item.not_before_ms,
-            });
+        // Each record as the customer it stands for, with what the policy needs of them —
+        // read for the longest owed records first, as many as a list shows and as many
+        // again (a record merged into another adds to its task).
+        let mut first_due: HashMap<CustomerId, i64> = HashMap::new();
+        for (c, item) in &items {
+            let due = first_due.entry(*c).or_insert(i64::MAX);
+            *due = (*due).min(item.not_before_ms);
         }
+        let mut records: Vec<(i64, CustomerId)> =
+            first_due.into_iter().map(|(c, due)| (due, c)).collect();
+        records.sort_unstable();
+        records.truncate(2 * MAX_TASKS);
+        let policy = self.contact_policy(tenant).await?;
+        let mut survivor: HashMap<CustomerId, CustomerId> = HashMap::new();
+        let mut facts: HashMap<CustomerId, store::ContactFacts> = HashMap::new();
+        for (_, c) in records {
+            // A record deleted since: nobody to call.
+            if let Some(f) = scoped.contact_facts(c, now - 8 * 86_400_000).await? {
+                survivor.insert(c, f.customer);
+                facts.insert(f.customer, f);
+            }
+        }
+        let pending: Vec<Pending> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (c, item))| {
+                let who = survivor.get(c)?;
+                Some(Pending {
+                    id: i as u64,
+                    customer: who.0 as u64,
+                    topic: item.subject.clone(),
+                    department: item.department.clone(),
+                    not_before: item.not_before_ms,
+                })
+            })
+            .collect();
         let mut tasks = Vec::new();
         for task in leads::policy::merge(&pending) {
             let who = CustomerId(task.customer as i64);
@@ -294,6 +255,86 @@ impl App {
         }
         tasks.sort_by_key(|t| (t.due_ms.is_none(), t.due_ms.map(|d| d.max(now)), t.customer));
         Ok(tasks)
+    }
+}
+
+impl App {
+    /// What is pending for `customer`'s record (every record's when `None`): its open
+    /// topics, the 回访 its resolved orders owe (a missed one again after the retry gap),
+    /// the leads the center works for it (a dealer's are theirs to call).
+    async fn pending_of(
+        &self,
+        tenant: TenantId,
+        customer: Option<CustomerId>,
+        retry_ms: i64,
+        items: &mut Vec<(CustomerId, TaskItem)>,
+    ) -> AppResult<()> {
+        let scoped = self.store().scoped(tenant);
+        for t in scoped.open_contact_topics(customer, MAX_ROWS).await? {
+            items.push((
+                t.customer,
+                TaskItem {
+                    kind: t.kind,
+                    department: t.department,
+                    subject: t.subject,
+                    id: t.id,
+                    since_ms: t.created_ms,
+                    not_before_ms: t.not_before_ms,
+                },
+            ));
+        }
+        let orders = scoped
+            .orders(&OrderQuery {
+                statuses: vec!["resolved".into()],
+                customer,
+                limit: MAX_ROWS,
+                ..OrderQuery::default()
+            })
+            .await?;
+        for row in orders {
+            let Ok(t) = serde_json::from_value::<Ticket>(row.data) else {
+                continue;
+            };
+            let Some(c) = t.intake.customer_id else {
+                continue;
+            };
+            let since = t.resolved_ms.unwrap_or(row.updated_ms);
+            items.push((
+                CustomerId(c),
+                TaskItem {
+                    kind: "revisit".into(),
+                    department: "service".into(),
+                    subject: t.intake.title.clone(),
+                    id: row.id,
+                    since_ms: since,
+                    not_before_ms: t.callback_missed_ms.map_or(since, |m| m + retry_ms),
+                },
+            ));
+        }
+        let leads = scoped
+            .leads(&LeadQuery {
+                statuses: vec!["open".into(), "center_working".into()],
+                center_only: true,
+                customer,
+                limit: MAX_ROWS,
+                ..LeadQuery::default()
+            })
+            .await?;
+        for row in leads {
+            let Some(c) = row.customer else { continue };
+            items.push((
+                c,
+                TaskItem {
+                    kind: "lead".into(),
+                    department: "sales".into(),
+                    subject: row.product_line.clone(),
+                    id: row.id,
+                    since_ms: row.created_ms,
+                    not_before_ms: row.created_ms,
+                },
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -22,6 +22,9 @@
 //!   with a week of calls behind them (the tenant's policy, the customer's blacklist flag and
 //!   preferences, their calls of the last eight days), `--checks` times; and `place`: the
 //!   check and the call written down. Target p99 ≤ 1 ms.
+//! - `tasks`: the contact tasks of one customer (the desktop's card during a call) and the
+//!   whole list (the card between calls), with 3,500 topics pending for 3,000 of the
+//!   customers — merged per customer, each with the policy's verdict.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
@@ -407,6 +410,49 @@ async fn bench(args: Args) -> Result<()> {
         placed += u32::from(r.is_ok());
     }
 
+    // Topics pending for a quarter of the customers (some with two), then the task lists.
+    let kinds = ["payment", "invitation", "survey"];
+    let mut with_topics = Vec::new();
+    for (k, c) in customers.iter().enumerate() {
+        let n = usize::from(k % 4 == 0) + usize::from(k % 10 == 0);
+        for i in 0..n {
+            scoped
+                .add_contact_topic(&store::ContactTopic {
+                    id: 0,
+                    customer: *c,
+                    kind: kinds[(k + i) % 3].into(),
+                    department: "billing".into(),
+                    subject: format!("事项 {k}-{i}"),
+                    call_id: None,
+                    not_before_ms: NOW - (k as i64 % 1_000) * 60_000,
+                    created_ms: NOW - 86_400_000,
+                    created_by: None,
+                    done_ms: None,
+                    done_by: None,
+                    outcome: None,
+                })
+                .await?;
+        }
+        if n > 0 {
+            with_topics.push(*c);
+        }
+    }
+    let mut one = Timings(Vec::new());
+    for _ in 0..200 {
+        let c = with_topics[rng.random_range(0..with_topics.len())];
+        let t = Instant::now();
+        let tasks = center.contact_tasks(tenant.id, Some(c)).await?;
+        one.0.push(t.elapsed().as_nanos() as u64);
+        anyhow::ensure!(tasks.len() == 1, "one task for a customer with topics");
+    }
+    let mut all = Timings(Vec::new());
+    let mut listed = 0;
+    for _ in 0..20 {
+        let t = Instant::now();
+        listed = center.contact_tasks(tenant.id, None).await?.len();
+        all.0.push(t.elapsed().as_nanos() as u64);
+    }
+
     let out = json!({
         "backend": format!("{:?}", store.backend()),
         "leads": n,
@@ -429,6 +475,10 @@ async fn bench(args: Args) -> Result<()> {
         "callable": callable,
         "place": places.summary(),
         "placed": placed,
+        "tasks_customers": with_topics.len(),
+        "tasks_one": one.summary(),
+        "tasks_list": all.summary(),
+        "tasks_listed": listed,
     });
     if args.json {
         println!("{out}");
@@ -476,6 +526,15 @@ async fn bench(args: Args) -> Result<()> {
     println!(
         "  place (check+write) {}   ({placed} placed)",
         ms(&out["place"])
+    );
+    println!(
+        "  one customer's task {}   ({} customers with topics)",
+        ms(&out["tasks_one"]),
+        with_topics.len()
+    );
+    println!(
+        "  the task list    {}   ({listed} tasks listed)",
+        ms(&out["tasks_list"])
     );
     Ok(())
 }
