@@ -9,6 +9,7 @@
 //! task list never disagrees with the order or the lead it names.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use leads::{Pending, Verdict};
 use store::{ContactTopic, CustomerId, LeadQuery, OrderQuery, TenantId, UserId};
@@ -27,6 +28,13 @@ pub const MAX_TASKS: usize = 200;
 
 /// Open topics, resolved orders and center leads read at most per list.
 const MAX_ROWS: u32 = 2_000;
+
+/// How long the whole list, once gathered, is given again as it was (a topic added or
+/// closed gathers it anew).
+const LIST_KEPT_MS: i64 = 10_000;
+
+/// Each tenant's whole list of contact tasks as last gathered, and when.
+pub(crate) type TaskLists = HashMap<TenantId, (i64, Arc<Vec<ContactTask>>)>;
 
 /// A topic to add.
 #[derive(Debug, Clone)]
@@ -116,7 +124,9 @@ impl App {
             done_by: None,
             outcome: None,
         };
-        Ok(scoped.add_contact_topic(&row).await?)
+        let id = scoped.add_contact_topic(&row).await?;
+        self.tasks_changed(tenant);
+        Ok(id)
     }
 
     /// Marks a topic covered (or given up on) with what came of it; the topic as it is now.
@@ -141,13 +151,46 @@ impl App {
                 "this topic was closed already".into(),
             ));
         }
+        self.tasks_changed(tenant);
         Ok(topic)
     }
 
     /// The contact tasks now, of `customer` only when given: one per customer, the ones the
     /// policy lets the center place first (the longest owed first), then the deferred by
-    /// when they may be placed, then those it may not call at all.
+    /// when they may be placed, then those it may not call at all. The whole list is kept
+    /// a few seconds per tenant: every idle desktop asks for it.
     pub async fn contact_tasks(
+        &self,
+        tenant: TenantId,
+        customer: Option<CustomerId>,
+    ) -> AppResult<Arc<Vec<ContactTask>>> {
+        let now = self.now_ms();
+        if customer.is_some() {
+            return Ok(Arc::new(self.gather_tasks(tenant, customer).await?));
+        }
+        if let Some((at, list)) = self.task_lists().get(&tenant)
+            && (*at..*at + LIST_KEPT_MS).contains(&now)
+        {
+            return Ok(list.clone());
+        }
+        let list = Arc::new(self.gather_tasks(tenant, None).await?);
+        self.task_lists().insert(tenant, (now, list.clone()));
+        Ok(list)
+    }
+
+    fn task_lists(&self) -> std::sync::MutexGuard<'_, TaskLists> {
+        self.0
+            .contact_tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A topic was added or closed: the whole list is gathered anew.
+    fn tasks_changed(&self, tenant: TenantId) {
+        self.task_lists().remove(&tenant);
+    }
+
+    async fn gather_tasks(
         &self,
         tenant: TenantId,
         customer: Option<CustomerId>,
@@ -215,10 +258,17 @@ impl App {
             let who = CustomerId(task.customer as i64);
             let f = &facts[&who];
             let hours = match &f.hours {
-                Some((a, b)) => Some((
-                    crate::contacts::parse_hhmm("hours", a)?,
-                    crate::contacts::parse_hhmm("hours", b)?,
-                )),
+                Some((a, b)) => match (
+                    crate::contacts::parse_hhmm("hours", a),
+                    crate::contacts::parse_hhmm("hours", b),
+                ) {
+                    (Ok(a), Ok(b)) => Some((a, b)),
+                    // One customer's unreadable hours never hide everyone's tasks.
+                    _ => {
+                        tracing::warn!(tenant = tenant.0, customer = who.0, "unreadable hours");
+                        continue;
+                    }
+                },
                 None => None,
             };
             let contact = leads::Contact {
@@ -249,11 +299,9 @@ impl App {
                 verdict,
                 due_ms,
             });
-            if tasks.len() >= MAX_TASKS {
-                break;
-            }
         }
         tasks.sort_by_key(|t| (t.due_ms.is_none(), t.due_ms.map(|d| d.max(now)), t.customer));
+        tasks.truncate(MAX_TASKS);
         Ok(tasks)
     }
 }
@@ -390,15 +438,19 @@ impl App {
             done_by: None,
             outcome: None,
         };
-        Ok(scoped.add_contact_topic(&row).await?)
+        let id = scoped.add_contact_topic(&row).await?;
+        self.tasks_changed(tenant);
+        Ok(id)
     }
 }
 
 impl App {
     /// Whether a callback the caller asked for may be placed now (then it is written down
     /// as placed). When the contact policy defers or refuses it, it becomes the customer's
-    /// `callback` topic, audited as `call.deferred`. A failure to ask is logged and the
-    /// callback placed: the caller asked for it.
+    /// `callback` topic (once: offered again after a restart, the topic written before is
+    /// the one), audited as `call.deferred`. A failure to ask the policy is logged and the
+    /// callback placed (the caller asked for it); a customer who may never be called is not
+    /// called even when the topic could not be written.
     pub(crate) async fn callback_allowed(
         &self,
         tenant: TenantId,
@@ -424,8 +476,28 @@ impl App {
             }
             Err(e) => Err(e),
         };
+        let kept = self
+            .store()
+            .scoped(tenant)
+            .open_topic_of_call(&dial.call_id)
+            .await
+            .ok()
+            .flatten();
         let (reason, until_ms) = match placed {
-            Ok(_) => return true,
+            Ok(_) => {
+                // Deferred before a restart and allowed now: the topic is this call.
+                if let Some(t) = kept {
+                    let closed = self
+                        .store()
+                        .scoped(tenant)
+                        .close_contact_topic(t.id, None, "placed", self.now_ms())
+                        .await;
+                    if let Err(e) = closed {
+                        tracing::warn!(call_id = dial.call_id, "callback topic left open: {e}");
+                    }
+                }
+                return true;
+            }
             Err(AppError::ContactRefused {
                 reason, until_ms, ..
             }) => (reason, until_ms),
@@ -438,7 +510,11 @@ impl App {
                 return true;
             }
         };
-        let topic = match self.defer_callback(tenant, dial, queue, until_ms).await {
+        let topic = match kept {
+            Some(t) => Ok(t.id),
+            None => self.defer_callback(tenant, dial, queue, until_ms).await,
+        };
+        let topic = match topic {
             Ok(id) => Some(id),
             Err(e) => {
                 tracing::error!(
@@ -467,6 +543,6 @@ impl App {
                 "deferred callback's audit row not written: {e}"
             );
         }
-        topic.is_none()
+        topic.is_none() && until_ms.is_some()
     }
 }

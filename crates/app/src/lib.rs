@@ -124,6 +124,9 @@ struct Inner {
         std::sync::Mutex<std::collections::HashMap<TenantId, Arc<tokio::sync::Mutex<()>>>>,
     /// Each tenant's contact policy, built.
     policies: std::sync::Mutex<std::collections::HashMap<TenantId, Arc<::leads::Policy>>>,
+    /// Each tenant's whole list of contact tasks as last gathered, and when (every idle
+    /// desktop asks for it).
+    contact_tasks: std::sync::Mutex<contact_tasks::TaskLists>,
 }
 
 impl App {
@@ -150,6 +153,7 @@ impl App {
             territories: leads::Territories::default(),
             contact_writes: std::sync::Mutex::default(),
             policies: std::sync::Mutex::default(),
+            contact_tasks: std::sync::Mutex::default(),
         }))
     }
 

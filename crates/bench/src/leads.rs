@@ -448,6 +448,8 @@ async fn bench(args: Args) -> Result<()> {
     let mut all = Timings(Vec::new());
     let mut listed = 0;
     for _ in 0..20 {
+        // Past the few seconds a gathered list is kept: gathered anew each time.
+        clock.fetch_add(60_000, std::sync::atomic::Ordering::Relaxed);
         let t = Instant::now();
         listed = center.contact_tasks(tenant.id, None).await?.len();
         all.0.push(t.elapsed().as_nanos() as u64);

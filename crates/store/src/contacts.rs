@@ -288,6 +288,25 @@ impl TenantStore<'_> {
             .transpose())
     }
 
+    /// The open topic kept for the callback a caller asked for on `call_id`, if any.
+    pub async fn open_topic_of_call(
+        &self,
+        call_id: &str,
+    ) -> Result<Option<ContactTopic>, StoreError> {
+        let sql = format!(
+            "SELECT {TOPIC_COLUMNS} FROM contact_topics WHERE tenant_id = $1 \
+             AND call_id = $2 AND done_at IS NULL ORDER BY id LIMIT 1"
+        );
+        on_db!(self.store, pool => sqlx::query(&sql)
+            .bind(self.tenant.0)
+            .bind(call_id)
+            .fetch_optional(pool)
+            .await?
+            .as_ref()
+            .map(topic_from)
+            .transpose())
+    }
+
     /// The open topics, of `customer` only when given, oldest first, at most `limit`.
     pub async fn open_contact_topics(
         &self,

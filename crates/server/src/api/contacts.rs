@@ -216,5 +216,16 @@ pub async fn contact_tasks(
         .app()
         .contact_tasks(caller.tenant()?, p.customer_id.map(CustomerId))
         .await?;
-    Ok(Json(tasks.into_iter().map(|t| task_body(t, now)).collect()))
+    // The center's leads are for those who work leads.
+    let leads = crate::perm::allows(caller.user.role, crate::perm::Perm::WorkLeads);
+    Ok(Json(
+        tasks
+            .iter()
+            .cloned()
+            .filter_map(|mut t| {
+                t.items.retain(|i| leads || i.kind != "lead");
+                (!t.items.is_empty()).then(|| task_body(t, now))
+            })
+            .collect(),
+    ))
 }

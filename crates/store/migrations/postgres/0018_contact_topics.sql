@@ -21,3 +21,6 @@ CREATE TABLE contact_topics (
     outcome     TEXT
 );
 CREATE INDEX contact_topics_open ON contact_topics (tenant_id, customer_id) WHERE done_at IS NULL;
+-- A callback a caller asked for is kept once, however often it is offered again.
+CREATE UNIQUE INDEX contact_topics_call ON contact_topics (tenant_id, call_id)
+    WHERE call_id IS NOT NULL AND done_at IS NULL;
