@@ -85,8 +85,26 @@ pub struct ContactFacts {
 
 impl TenantStore<'_> {
     /// [`ContactFacts`] of `customer` with the calls since `since_ms`; `None` when there is
-    /// no such customer.
+    /// no such customer. From the tenant's book in memory when it is in (see
+    /// `contact_book`), else from the database.
     pub async fn contact_facts(
+        &self,
+        customer: CustomerId,
+        since_ms: i64,
+    ) -> Result<Option<ContactFacts>, StoreError> {
+        let (answer, load) = self.store.books.answer(self.tenant, customer, since_ms);
+        if load {
+            self.store.load_contact_book_later(self.tenant, since_ms);
+        }
+        match answer {
+            crate::contact_book::Answer::Facts(f) => Ok(Some(f)),
+            crate::contact_book::Answer::Ask => self.contact_facts_asked(customer, since_ms).await,
+        }
+    }
+
+    /// [`TenantStore::contact_facts`] read from the database.
+    #[doc(hidden)]
+    pub async fn contact_facts_asked(
         &self,
         customer: CustomerId,
         since_ms: i64,
@@ -133,6 +151,9 @@ impl TenantStore<'_> {
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>())?;
+        // Kinds in order, each by record, so the hours chosen do not depend on the plan.
+        let mut rows = rows;
+        rows.sort_by_key(|r| (r.0, r.1));
         let Some(&(_, survivor, blacklisted, _, _)) = rows.iter().find(|r| r.0 == 0) else {
             return Ok(None);
         };
@@ -199,6 +220,9 @@ impl TenantStore<'_> {
             .execute(pool)
             .await
             .map(drop)?);
+        self.store
+            .books
+            .called(self.tenant, c.customer, c.at_ms, &c.call_id);
         Ok(())
     }
 
@@ -211,6 +235,7 @@ impl TenantStore<'_> {
             .execute(pool)
             .await
             .map(drop)?);
+        self.store.books.drop_book(self.tenant);
         Ok(())
     }
 
@@ -271,6 +296,7 @@ impl TenantStore<'_> {
             .execute(pool)
             .await
             .map(drop)?);
+        self.store.books.drop_book(self.tenant);
         Ok(())
     }
 

@@ -240,6 +240,10 @@ impl TenantStore<'_> {
             _ => self.import_one_by_one(batch, now_ms, progress).await?,
         };
         progress(ids.len());
+        self.store.books.created(
+            tenant,
+            ids.iter().zip(batch).map(|(id, d)| (*id, d.blacklisted)),
+        );
         Ok(ids
             .into_iter()
             .zip(batch)
@@ -503,6 +507,10 @@ impl TenantStore<'_> {
                 current: current.version,
             });
         }
+        // The blacklist flag is the contact book's (read at another version, it may have been).
+        if current.data.blacklisted != data.blacklisted || current.version != expected_version {
+            self.store.books.drop_book(tenant);
+        }
         Ok(Customer {
             data: data.clone(),
             version: expected_version + 1,
@@ -683,6 +691,7 @@ impl TenantStore<'_> {
             tx.commit().await?;
             id
         });
+        self.store.books.drop_book(tenant);
         let merged = self
             .customer(kept)
             .await?
@@ -824,6 +833,7 @@ impl TenantStore<'_> {
             .await?;
             tx.commit().await?;
         });
+        self.store.books.drop_book(tenant);
         let kept = self
             .customer(CustomerId(kept))
             .await?

@@ -59,10 +59,12 @@ enum Db {
     Postgres(PgPool),
 }
 
-/// A connection pool to the center's database. Cheap to clone.
+/// A connection pool to the center's database, with each tenant's contact facts kept in
+/// memory. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Db,
+    books: std::sync::Arc<contact_book::Books>,
 }
 
 /// Runs the same query code against whichever backend the store has; the SQL is written so
@@ -96,6 +98,7 @@ macro_rules! in_write_tx {
 
 mod audit;
 mod config;
+mod contact_book;
 mod contacts;
 mod customers;
 mod kb;
@@ -183,7 +186,10 @@ impl Store {
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             Db::Sqlite(pool)
         };
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            books: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {

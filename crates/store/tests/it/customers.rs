@@ -750,3 +750,166 @@ fn issue_25_contact_facts_count_the_records_merged_in() {
         assert_eq!(store.scoped(gas).contact_facts(a, 0).await.unwrap(), None);
     });
 }
+
+/// Issue 25: the contact book kept in memory answers exactly as the database does, through
+/// every write that touches what the policy reads — calls written down and taken back, a
+/// customer's preferences, the blacklist flag, merges and their undoing, customers created —
+/// in a seeded random order, on both backends; and a load overtaken by calls written while
+/// it ran keeps each of them once.
+#[test]
+fn issue_25_the_contact_book_answers_as_the_database_does() {
+    const DAY: i64 = 86_400_000;
+    on_both(|store, _| async move {
+        let (water, gas) = two_tenants(&store).await;
+        let scoped = store.scoped(water);
+        let mut ids: Vec<CustomerId> = scoped
+            .create_customers(
+                &(0..6)
+                    .map(|k| person(&format!("客户{k}"), &[&format!("+86138000000{k:02}")]))
+                    .collect::<Vec<_>>(),
+                1,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let other = store
+            .scoped(gas)
+            .create_customer(&person("别家", &["+8613900000000"]), 1)
+            .await
+            .unwrap()
+            .id;
+        // xorshift, seeded: the same run every time.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut rnd = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut merges = Vec::new();
+        let mut answered_from_memory = 0;
+        for step in 0..300 {
+            let pick = |r: u64, ids: &[CustomerId]| ids[r as usize % ids.len()];
+            match rnd(8) {
+                0 | 1 => {
+                    let c = pick(rnd(64), &ids);
+                    let call = store::ContactCall {
+                        customer: c,
+                        at_ms: rnd(3 * DAY as u64) as i64,
+                        call_id: format!("call-{}", rnd(40)),
+                        purpose: "click".into(),
+                        user: None,
+                        override_reason: None,
+                    };
+                    scoped.record_contact_call(&call).await.unwrap();
+                }
+                2 => {
+                    let id = format!("call-{}", rnd(40));
+                    scoped.delete_contact_calls(&id).await.unwrap();
+                }
+                3 => {
+                    let c = pick(rnd(64), &ids);
+                    let hours = [None, Some(("09:00", "12:00")), Some(("18:00", "20:00"))]
+                        [rnd(3) as usize]
+                        .map(|(a, b)| (a.to_string(), b.to_string()));
+                    let prefs = store::ContactPrefs {
+                        do_not_call: rnd(3) == 0,
+                        hours,
+                        note: String::new(),
+                        updated_ms: step,
+                        updated_by: None,
+                    };
+                    scoped.set_contact_prefs(c, &prefs).await.unwrap();
+                }
+                4 => {
+                    let c = scoped.customer(pick(rnd(64), &ids)).await.unwrap().unwrap();
+                    let mut data = c.data.clone();
+                    data.blacklisted = !data.blacklisted;
+                    data.blacklist_reason = if data.blacklisted {
+                        "恶意".into()
+                    } else {
+                        String::new()
+                    };
+                    // Refused for a merged record; fine either way.
+                    let _ = scoped.update_customer(c.id, c.version, &data, step).await;
+                }
+                5 => {
+                    let (a, b) = (pick(rnd(64), &ids), pick(rnd(64), &ids));
+                    if let Ok((m, _)) = scoped.merge_customers(a, b, None, step).await {
+                        merges.push(m);
+                    }
+                }
+                6 => {
+                    if !merges.is_empty() {
+                        let m = merges[rnd(merges.len() as u64) as usize];
+                        let _ = scoped.undo_merge(m, step).await;
+                    }
+                }
+                _ => {
+                    let mut data = person(&format!("新客户{step}"), &[]);
+                    data.blacklisted = rnd(2) == 0;
+                    data.blacklist_reason = if data.blacklisted {
+                        "恶意".into()
+                    } else {
+                        String::new()
+                    };
+                    ids.push(scoped.create_customer(&data, step).await.unwrap().id);
+                }
+            }
+            let since = [0, DAY / 2, 2 * DAY][rnd(3) as usize];
+            // The book in (a load the last read started may be under way: wait for it).
+            while !store.load_contact_book(water, since).await.unwrap() {
+                tokio::task::yield_now().await;
+            }
+            for c in ids.iter().copied().chain([other, CustomerId(999_999)]) {
+                let asked = rnd(3) as i64 * DAY / 2;
+                let memory = scoped.contact_facts(c, asked).await.unwrap();
+                let db = scoped.contact_facts_asked(c, asked).await.unwrap();
+                assert_eq!(memory, db, "step {step}: customer {} since {asked}", c.0);
+                answered_from_memory += usize::from(memory.is_some() && asked >= since - DAY);
+            }
+        }
+        assert!(answered_from_memory > 1_000, "{answered_from_memory}");
+
+        // Calls written while a load runs are laid over it, each once.
+        scoped
+            .set_contact_prefs(ids[0], &store::ContactPrefs::default())
+            .await
+            .unwrap();
+        let writer = {
+            let store = store.clone();
+            let c = ids[1];
+            tokio::spawn(async move {
+                for k in 0..40 {
+                    let call = store::ContactCall {
+                        customer: c,
+                        at_ms: 2 * DAY + k,
+                        call_id: format!("late-{k}"),
+                        purpose: "click".into(),
+                        user: None,
+                        override_reason: None,
+                    };
+                    store
+                        .scoped(water)
+                        .record_contact_call(&call)
+                        .await
+                        .unwrap();
+                }
+            })
+        };
+        while !store.load_contact_book(water, DAY).await.unwrap() {
+            tokio::task::yield_now().await;
+        }
+        writer.await.unwrap();
+        for c in &ids {
+            assert_eq!(
+                scoped.contact_facts(*c, DAY).await.unwrap(),
+                scoped.contact_facts_asked(*c, DAY).await.unwrap()
+            );
+        }
+        // Another tenant's customer is not in this tenant's book.
+        assert_eq!(scoped.contact_facts(other, 0).await.unwrap(), None);
+    });
+}

@@ -1,0 +1,359 @@
+//! Each tenant's contact facts kept in memory, so that the contact policy's check of a call
+//! (R2.4) costs no round trip to the database: which customers exist, which records were
+//! merged into which, who is blacklisted, what each customer asked of the center's calls, and
+//! the calls placed in the last days.
+//!
+//! A tenant's book is loaded in the background on the first question; until it is in, and
+//! whenever it cannot answer (a customer it does not know, a window older than its calls),
+//! the question goes to the database. The store's own writes keep it true: a call written
+//! down or a customer created is added to it; a change it cannot follow in place (a
+//! blacklist flag, a merge or its undoing, a customer's preferences, calls taken back) drops
+//! it, and it is loaded again. A load that a dropping write overtook is thrown away, and the
+//! calls written while it ran are laid over it (each call once), so the book never misses a
+//! committed write. It assumes what the architecture does: one process owns the database.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::{AnyRow, ContactFacts, CustomerId, Db, Store, StoreError, TenantId};
+
+/// A tenant with more customers than this is answered from the database only.
+const MAX_CUSTOMERS: i64 = 5_000_000;
+/// How much older than the first question's window the calls a book loads go.
+const MARGIN_MS: i64 = 86_400_000;
+/// Calls added between two sweeps of those fallen out of every window.
+const PRUNE_EVERY: u32 = 20_000;
+
+#[derive(Debug, Default)]
+pub(crate) struct Books(Mutex<HashMap<TenantId, Slot>>);
+
+#[derive(Debug, Default)]
+struct Slot {
+    /// Moves with every write the book cannot follow in place: a load begun before is stale.
+    generation: u64,
+    state: State,
+}
+
+#[derive(Debug, Default)]
+enum State {
+    #[default]
+    Cold,
+    /// Loading; the calls written meanwhile, to lay over the book when it is in.
+    Loading(Vec<(i64, i64, u64)>),
+    Ready(Book),
+    /// More customers than a book keeps.
+    TooBig,
+}
+
+/// What a book says of a customer.
+pub(crate) enum Answer {
+    Facts(ContactFacts),
+    /// Not known here: ask the database.
+    Ask,
+}
+
+#[derive(Debug, Default)]
+struct Book {
+    /// Every call since then is here.
+    horizon_ms: i64,
+    /// The latest window asked about, for the sweep.
+    latest_since_ms: i64,
+    added: u32,
+    customers: HashSet<i64>,
+    merged_into: HashMap<i64, i64>,
+    merged_in: HashMap<i64, Vec<i64>>,
+    blacklisted: HashSet<i64>,
+    /// Do not call, and the hours, of customers who asked something.
+    prefs: HashMap<i64, (bool, Option<(String, String)>)>,
+    /// When each customer was called, with the call's id hashed (a call is added once).
+    calls: HashMap<i64, Vec<(i64, u64)>>,
+}
+
+fn call_tag(call_id: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    call_id.hash(&mut h);
+    h.finish()
+}
+
+impl Book {
+    fn answer(&mut self, customer: i64, since_ms: i64) -> Answer {
+        if since_ms < self.horizon_ms || !self.customers.contains(&customer) {
+            return Answer::Ask;
+        }
+        self.latest_since_ms = self.latest_since_ms.max(since_ms);
+        let survivor = self.merged_into.get(&customer).copied().unwrap_or(customer);
+        if !self.customers.contains(&survivor) {
+            return Answer::Ask;
+        }
+        let mut group = vec![survivor];
+        if let Some(m) = self.merged_in.get(&survivor) {
+            let mut m = m.clone();
+            m.sort_unstable();
+            group.extend(m);
+        }
+        let mut facts = ContactFacts {
+            customer: CustomerId(survivor),
+            blacklisted: self.blacklisted.contains(&survivor),
+            do_not_call: false,
+            hours: None,
+            calls_ms: Vec::new(),
+        };
+        for c in &group {
+            if let Some((dnc, hours)) = self.prefs.get(c) {
+                facts.do_not_call |= dnc;
+                if facts.hours.is_none() {
+                    facts.hours = hours.clone();
+                }
+            }
+            if let Some(calls) = self.calls.get(c) {
+                facts
+                    .calls_ms
+                    .extend(calls.iter().map(|c| c.0).filter(|at| *at >= since_ms));
+            }
+        }
+        facts.calls_ms.sort_unstable();
+        Answer::Facts(facts)
+    }
+
+    fn add_call(&mut self, customer: i64, at_ms: i64, tag: u64) {
+        let calls = self.calls.entry(customer).or_default();
+        if !calls.contains(&(at_ms, tag)) {
+            calls.push((at_ms, tag));
+        }
+        self.added += 1;
+        if self.added >= PRUNE_EVERY {
+            self.added = 0;
+            let horizon = self.latest_since_ms - MARGIN_MS;
+            if horizon > self.horizon_ms {
+                self.horizon_ms = horizon;
+                self.calls.retain(|_, v| {
+                    v.retain(|c| c.0 >= horizon);
+                    !v.is_empty()
+                });
+            }
+        }
+    }
+}
+
+impl Books {
+    fn slots(&self) -> MutexGuard<'_, HashMap<TenantId, Slot>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The book's answer, and whether a load should be started.
+    pub(crate) fn answer(
+        &self,
+        tenant: TenantId,
+        customer: CustomerId,
+        since_ms: i64,
+    ) -> (Answer, bool) {
+        let mut slots = self.slots();
+        let slot = slots.entry(tenant).or_default();
+        match &mut slot.state {
+            State::Ready(book) => (book.answer(customer.0, since_ms), false),
+            State::Cold => (Answer::Ask, true),
+            State::Loading(_) | State::TooBig => (Answer::Ask, false),
+        }
+    }
+
+    /// A call was written down.
+    pub(crate) fn called(&self, tenant: TenantId, customer: CustomerId, at_ms: i64, call_id: &str) {
+        let tag = call_tag(call_id);
+        let mut slots = self.slots();
+        match slots.get_mut(&tenant).map(|s| &mut s.state) {
+            Some(State::Ready(book)) => book.add_call(customer.0, at_ms, tag),
+            Some(State::Loading(calls)) => calls.push((customer.0, at_ms, tag)),
+            _ => {}
+        }
+    }
+
+    /// Customers were created (one the book misses is asked of the database).
+    pub(crate) fn created(&self, tenant: TenantId, customers: impl Iterator<Item = (i64, bool)>) {
+        let mut slots = self.slots();
+        if let Some(State::Ready(book)) = slots.get_mut(&tenant).map(|s| &mut s.state) {
+            for (id, blacklisted) in customers {
+                book.customers.insert(id);
+                if blacklisted {
+                    book.blacklisted.insert(id);
+                }
+            }
+        }
+    }
+
+    /// A write the book cannot follow in place: it is loaded again.
+    pub(crate) fn drop_book(&self, tenant: TenantId) {
+        let mut slots = self.slots();
+        let slot = slots.entry(tenant).or_default();
+        slot.generation += 1;
+        if !matches!(slot.state, State::TooBig) {
+            slot.state = State::Cold;
+        }
+    }
+
+    /// Marks a load begun, with the generation it must still be at to be kept; `None` when
+    /// one is under way, the book is in, or it would be too big.
+    fn begin_load(&self, tenant: TenantId) -> Option<u64> {
+        let mut slots = self.slots();
+        let slot = slots.entry(tenant).or_default();
+        match slot.state {
+            State::Cold => {
+                slot.state = State::Loading(Vec::new());
+                Some(slot.generation)
+            }
+            _ => None,
+        }
+    }
+
+    /// Ends a load: the book kept if no dropping write overtook it (`None`: the load failed
+    /// or was too big).
+    fn end_load(&self, tenant: TenantId, generation: u64, book: Option<Result<Book, ()>>) -> bool {
+        let mut slots = self.slots();
+        let slot = slots.entry(tenant).or_default();
+        if slot.generation != generation {
+            return false;
+        }
+        let State::Loading(written) = std::mem::take(&mut slot.state) else {
+            return false;
+        };
+        match book {
+            Some(Ok(mut book)) => {
+                for (customer, at, tag) in written {
+                    book.add_call(customer, at, tag);
+                }
+                slot.state = State::Ready(book);
+                true
+            }
+            Some(Err(())) => {
+                slot.state = State::TooBig;
+                false
+            }
+            None => false,
+        }
+    }
+}
+
+/// Puts a load's slot back to cold if the load is dropped half way.
+struct Loading<'a> {
+    store: &'a Store,
+    tenant: TenantId,
+    generation: u64,
+    done: bool,
+}
+
+impl Drop for Loading<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.store
+                .books
+                .end_load(self.tenant, self.generation, None);
+        }
+    }
+}
+
+impl Store {
+    /// Loads `tenant`'s contact book now, with the calls from a day before `since_ms`;
+    /// whether it is in (false: a load was already under way or a write overtook this one,
+    /// or the tenant has too many customers). The first question loads it in the background.
+    pub async fn load_contact_book(
+        &self,
+        tenant: TenantId,
+        since_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let Some(generation) = self.books.begin_load(tenant) else {
+            return Ok(matches!(
+                self.books.slots().get(&tenant).map(|s| &s.state),
+                Some(State::Ready(_))
+            ));
+        };
+        let mut guard = Loading {
+            store: self,
+            tenant,
+            generation,
+            done: false,
+        };
+        let book = self.read_book(tenant, since_ms - MARGIN_MS).await?;
+        guard.done = true;
+        Ok(self.books.end_load(tenant, generation, Some(book)))
+    }
+
+    /// Starts loading `tenant`'s book in the background.
+    pub(crate) fn load_contact_book_later(&self, tenant: TenantId, since_ms: i64) {
+        let store = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.load_contact_book(tenant, since_ms).await {
+                tracing::warn!(tenant = tenant.0, "contact book: {e}; asking the database");
+            }
+        });
+    }
+
+    async fn read_book(
+        &self,
+        tenant: TenantId,
+        horizon_ms: i64,
+    ) -> Result<Result<Book, ()>, StoreError> {
+        let mut book = Book {
+            horizon_ms,
+            latest_since_ms: horizon_ms,
+            ..Book::default()
+        };
+        let customers = on_db!(self, pool => sqlx::query(
+            "SELECT id, merged_into, CAST(CASE WHEN blacklisted THEN 1 ELSE 0 END AS BIGINT) AS b \
+             FROM customers WHERE tenant_id = $1 LIMIT $2",
+        )
+        .bind(tenant.0)
+        .bind(MAX_CUSTOMERS + 1)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.int("id")?, r.opt_int("merged_into")?, r.int("b")? != 0)))
+        .collect::<Result<Vec<_>, StoreError>>())?;
+        if customers.len() as i64 > MAX_CUSTOMERS {
+            return Ok(Err(()));
+        }
+        book.customers.reserve(customers.len());
+        for (id, merged_into, blacklisted) in customers {
+            book.customers.insert(id);
+            if blacklisted {
+                book.blacklisted.insert(id);
+            }
+            if let Some(s) = merged_into {
+                book.merged_into.insert(id, s);
+                book.merged_in.entry(s).or_default().push(id);
+            }
+        }
+        let prefs = on_db!(self, pool => sqlx::query(
+            "SELECT customer_id, CAST(CASE WHEN do_not_call THEN 1 ELSE 0 END AS BIGINT) AS d, \
+             hours_from, hours_to FROM contact_prefs WHERE tenant_id = $1",
+        )
+        .bind(tenant.0)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let hours = match (r.opt_text("hours_from")?, r.opt_text("hours_to")?) {
+                (Some(a), Some(b)) => Some((a, b)),
+                _ => None,
+            };
+            Ok((r.int("customer_id")?, r.int("d")? != 0, hours))
+        })
+        .collect::<Result<Vec<_>, StoreError>>())?;
+        for (c, dnc, hours) in prefs {
+            book.prefs.insert(c, (dnc, hours));
+        }
+        let calls = on_db!(self, pool => sqlx::query(
+            "SELECT customer_id, at, call_id FROM contact_calls WHERE tenant_id = $1 AND at >= $2",
+        )
+        .bind(tenant.0)
+        .bind(horizon_ms)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.int("customer_id")?, r.int("at")?, call_tag(&r.text("call_id")?))))
+        .collect::<Result<Vec<_>, StoreError>>())?;
+        for (c, at, tag) in calls {
+            book.calls.entry(c).or_default().push((at, tag));
+        }
+        Ok(Ok(book))
+    }
+}
