@@ -41,7 +41,7 @@ enum State {
     Cold,
     /// Loading; the calls written meanwhile, to lay over the book when it is in.
     Loading(Vec<(i64, i64, u64)>),
-    Ready(Book),
+    Ready(Box<Book>),
     /// More customers than a book keeps.
     TooBig,
 }
@@ -141,19 +141,22 @@ impl Books {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The book's answer, and whether a load should be started.
+    /// The book's answer, and the generation of a load to start when there is no book yet.
     pub(crate) fn answer(
         &self,
         tenant: TenantId,
         customer: CustomerId,
         since_ms: i64,
-    ) -> (Answer, bool) {
+    ) -> (Answer, Option<u64>) {
         let mut slots = self.slots();
         let slot = slots.entry(tenant).or_default();
         match &mut slot.state {
-            State::Ready(book) => (book.answer(customer.0, since_ms), false),
-            State::Cold => (Answer::Ask, true),
-            State::Loading(_) | State::TooBig => (Answer::Ask, false),
+            State::Ready(book) => (book.answer(customer.0, since_ms), None),
+            State::Cold => {
+                slot.state = State::Loading(Vec::new());
+                (Answer::Ask, Some(slot.generation))
+            }
+            State::Loading(_) | State::TooBig => (Answer::Ask, None),
         }
     }
 
@@ -221,7 +224,7 @@ impl Books {
                 for (customer, at, tag) in written {
                     book.add_call(customer, at, tag);
                 }
-                slot.state = State::Ready(book);
+                slot.state = State::Ready(Box::new(book));
                 true
             }
             Some(Err(())) => {
@@ -266,6 +269,16 @@ impl Store {
                 Some(State::Ready(_))
             ));
         };
+        self.finish_load(tenant, generation, since_ms).await
+    }
+
+    /// Reads the book whose load began at `generation`, and keeps it if it still may be.
+    async fn finish_load(
+        &self,
+        tenant: TenantId,
+        generation: u64,
+        since_ms: i64,
+    ) -> Result<bool, StoreError> {
         let mut guard = Loading {
             store: self,
             tenant,
@@ -277,11 +290,11 @@ impl Store {
         Ok(self.books.end_load(tenant, generation, Some(book)))
     }
 
-    /// Starts loading `tenant`'s book in the background.
-    pub(crate) fn load_contact_book_later(&self, tenant: TenantId, since_ms: i64) {
+    /// Loads `tenant`'s book, begun at `generation`, in the background.
+    pub(crate) fn load_contact_book_later(&self, tenant: TenantId, generation: u64, since_ms: i64) {
         let store = self.clone();
         tokio::spawn(async move {
-            if let Err(e) = store.load_contact_book(tenant, since_ms).await {
+            if let Err(e) = store.finish_load(tenant, generation, since_ms).await {
                 tracing::warn!(tenant = tenant.0, "contact book: {e}; asking the database");
             }
         });

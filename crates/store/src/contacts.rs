@@ -93,8 +93,9 @@ impl TenantStore<'_> {
         since_ms: i64,
     ) -> Result<Option<ContactFacts>, StoreError> {
         let (answer, load) = self.store.books.answer(self.tenant, customer, since_ms);
-        if load {
-            self.store.load_contact_book_later(self.tenant, since_ms);
+        if let Some(generation) = load {
+            self.store
+                .load_contact_book_later(self.tenant, generation, since_ms);
         }
         match answer {
             crate::contact_book::Answer::Facts(f) => Ok(Some(f)),
