@@ -6,17 +6,24 @@
 //! A tenant's book is loaded in the background on the first question; until it is in, and
 //! whenever it cannot answer (a customer it does not know, a window older than its calls),
 //! the question goes to the database. The store's own writes keep it true: a call written
-//! down or a customer created is added to it; a change it cannot follow in place (a
-//! blacklist flag, a merge or its undoing, a customer's preferences, calls taken back) drops
-//! it, and it is loaded again. A load that a dropping write overtook is thrown away, and the
-//! calls written while it ran are laid over it (each call once), so the book never misses a
-//! committed write. It assumes what the architecture does: one process owns the database.
+//! down or taken back, or a customer created, is applied to it; a change it cannot follow in
+//! place (a blacklist flag, a merge or its undoing, a customer's preferences) drops it, and
+//! it is loaded again. Each such write runs whole on a task of its own with its hook armed
+//! before it starts ([`TenantStore::run_whole`]): it ends with its hook even when its caller
+//! goes away half way, and one that fails after it may have landed drops the book. A load
+//! that a dropping write overtook is thrown away, and the calls written while it ran are laid
+//! over it (each call once), so the book never misses a committed write.
+//!
+//! It assumes what the architecture does: one process owns the database. A change made to
+//! it from outside (by hand, by another process) is seen when the book is next loaded —
+//! after the next dropping write, and at the latest [`MAX_AGE`] after the last load.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-use crate::{AnyRow, ContactFacts, CustomerId, Db, Store, StoreError, TenantId};
+use crate::{AnyRow, ContactFacts, CustomerId, Db, Store, StoreError, TenantId, TenantStore};
 
 /// A tenant with more customers than this is answered from the database only.
 const MAX_CUSTOMERS: i64 = 5_000_000;
@@ -24,15 +31,26 @@ const MAX_CUSTOMERS: i64 = 5_000_000;
 const MARGIN_MS: i64 = 86_400_000;
 /// Calls added between two sweeps of those fallen out of every window.
 const PRUNE_EVERY: u32 = 20_000;
+/// A book older than this is loaded again (what was changed from outside is seen by then).
+pub const MAX_AGE: Duration = Duration::from_secs(300);
+/// The least time between two loads of a tenant's book begun by questions: a tenant whose
+/// writes keep dropping it is answered from the database meanwhile, not loaded over and over.
+const BACKOFF: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Default)]
-pub(crate) struct Books(Mutex<HashMap<TenantId, Slot>>);
+pub(crate) struct Books {
+    slots: Mutex<HashMap<TenantId, Slot>>,
+    /// Keys for the calls' tags, random per process.
+    keys: RandomState,
+}
 
 #[derive(Debug, Default)]
 struct Slot {
     /// Moves with every write the book cannot follow in place: a load begun before is stale.
     generation: u64,
     state: State,
+    /// When the last load began.
+    began: Option<Instant>,
 }
 
 #[derive(Debug, Default)]
@@ -68,12 +86,6 @@ struct Book {
     prefs: HashMap<i64, (bool, Option<(String, String)>)>,
     /// When each customer was called, with the call's id hashed (a call is added once).
     calls: HashMap<i64, Vec<(i64, u64)>>,
-}
-
-fn call_tag(call_id: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    call_id.hash(&mut h);
-    h.finish()
 }
 
 impl Book {
@@ -138,7 +150,25 @@ impl Book {
 
 impl Books {
     fn slots(&self) -> MutexGuard<'_, HashMap<TenantId, Slot>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn tag(&self, call_id: &str) -> u64 {
+        self.keys.hash_one(call_id)
+    }
+
+    fn generation(&self, tenant: TenantId) -> u64 {
+        self.slots().get(&tenant).map_or(0, |s| s.generation)
+    }
+
+    /// Arms a write the book cannot follow: when the guard goes (the write done, failed or
+    /// given up half way), the book is dropped.
+    pub(crate) fn dropping(&self, tenant: TenantId) -> Dropping<'_> {
+        Dropping {
+            books: self,
+            tenant,
+            armed: true,
+        }
     }
 
     /// The book's answer, and the generation of a load to start when there is no book yet.
@@ -150,24 +180,47 @@ impl Books {
     ) -> (Answer, Option<u64>) {
         let mut slots = self.slots();
         let slot = slots.entry(tenant).or_default();
+        let recent = |t: Option<Instant>, d| t.is_some_and(|t| t.elapsed() < d);
+        if matches!(slot.state, State::Ready(_)) && !recent(slot.began, MAX_AGE) {
+            slot.generation += 1;
+            slot.state = State::Cold;
+        }
         match &mut slot.state {
             State::Ready(book) => (book.answer(customer.0, since_ms), None),
-            State::Cold => {
+            State::Cold if !recent(slot.began, BACKOFF) => {
                 slot.state = State::Loading(Vec::new());
+                slot.began = Some(Instant::now());
                 (Answer::Ask, Some(slot.generation))
             }
-            State::Loading(_) | State::TooBig => (Answer::Ask, None),
+            State::Cold | State::Loading(_) | State::TooBig => (Answer::Ask, None),
         }
     }
 
-    /// A call was written down.
-    pub(crate) fn called(&self, tenant: TenantId, customer: CustomerId, at_ms: i64, call_id: &str) {
-        let tag = call_tag(call_id);
+    /// Arms the writing down of a call: [`Calling::done`] adds it to the book; a guard
+    /// dropped before (the write failed or was given up) drops the book.
+    pub(crate) fn calling(&self, tenant: TenantId) -> Calling<'_> {
+        Calling(self.dropping(tenant))
+    }
+
+    /// The calls written down under `call_id` were taken back.
+    pub(crate) fn uncalled(&self, tenant: TenantId, call_id: &str) {
+        let tag = self.tag(call_id);
         let mut slots = self.slots();
-        match slots.get_mut(&tenant).map(|s| &mut s.state) {
-            Some(State::Ready(book)) => book.add_call(customer.0, at_ms, tag),
-            Some(State::Loading(calls)) => calls.push((customer.0, at_ms, tag)),
-            _ => {}
+        let Some(slot) = slots.get_mut(&tenant) else {
+            return;
+        };
+        match &mut slot.state {
+            State::Ready(book) => {
+                for calls in book.calls.values_mut() {
+                    calls.retain(|c| c.1 != tag);
+                }
+            }
+            // The load may have read them: it is not kept.
+            State::Loading(_) => {
+                slot.generation += 1;
+                slot.state = State::Cold;
+            }
+            State::Cold | State::TooBig => {}
         }
     }
 
@@ -185,7 +238,7 @@ impl Books {
     }
 
     /// A write the book cannot follow in place: it is loaded again.
-    pub(crate) fn drop_book(&self, tenant: TenantId) {
+    fn drop_book(&self, tenant: TenantId) {
         let mut slots = self.slots();
         let slot = slots.entry(tenant).or_default();
         slot.generation += 1;
@@ -202,6 +255,7 @@ impl Books {
         match slot.state {
             State::Cold => {
                 slot.state = State::Loading(Vec::new());
+                slot.began = Some(Instant::now());
                 Some(slot.generation)
             }
             _ => None,
@@ -210,30 +264,76 @@ impl Books {
 
     /// Ends a load: the book kept if no dropping write overtook it (`None`: the load failed
     /// or was too big).
-    fn end_load(&self, tenant: TenantId, generation: u64, book: Option<Result<Book, ()>>) -> bool {
+    fn end_load(&self, tenant: TenantId, generation: u64, book: Option<Loaded>) -> bool {
         let mut slots = self.slots();
         let slot = slots.entry(tenant).or_default();
-        if slot.generation != generation {
+        if slot.generation != generation || !matches!(slot.state, State::Loading(_)) {
             return false;
         }
         let State::Loading(written) = std::mem::take(&mut slot.state) else {
             return false;
         };
         match book {
-            Some(Ok(mut book)) => {
+            Some(Loaded::Book(mut book)) => {
                 for (customer, at, tag) in written {
                     book.add_call(customer, at, tag);
                 }
-                slot.state = State::Ready(Box::new(book));
+                slot.state = State::Ready(book);
                 true
             }
-            Some(Err(())) => {
+            Some(Loaded::TooBig) => {
                 slot.state = State::TooBig;
                 false
             }
             None => false,
         }
     }
+}
+
+/// See [`Books::dropping`].
+pub(crate) struct Dropping<'a> {
+    books: &'a Books,
+    tenant: TenantId,
+    armed: bool,
+}
+
+impl Dropping<'_> {
+    /// The write was followed in place: the book stays.
+    pub(crate) fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Dropping<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.books.drop_book(self.tenant);
+        }
+    }
+}
+
+/// See [`Books::calling`].
+pub(crate) struct Calling<'a>(Dropping<'a>);
+
+impl Calling<'_> {
+    /// The call is written: it is added to the book (laid over a load under way).
+    pub(crate) fn done(mut self, customer: CustomerId, at_ms: i64, call_id: &str) {
+        self.0.armed = false;
+        let books = self.0.books;
+        let tag = books.tag(call_id);
+        let mut slots = books.slots();
+        match slots.get_mut(&self.0.tenant).map(|s| &mut s.state) {
+            Some(State::Ready(book)) => book.add_call(customer.0, at_ms, tag),
+            Some(State::Loading(calls)) => calls.push((customer.0, at_ms, tag)),
+            _ => {}
+        }
+    }
+}
+
+/// A book read from the database.
+enum Loaded {
+    Book(Box<Book>),
+    TooBig,
 }
 
 /// Puts a load's slot back to cold if the load is dropped half way.
@@ -285,9 +385,11 @@ impl Store {
             generation,
             done: false,
         };
-        let book = self.read_book(tenant, since_ms - MARGIN_MS).await?;
+        let book = self
+            .read_book(tenant, generation, since_ms - MARGIN_MS)
+            .await?;
         guard.done = true;
-        Ok(self.books.end_load(tenant, generation, Some(book)))
+        Ok(self.books.end_load(tenant, generation, book))
     }
 
     /// Loads `tenant`'s book, begun at `generation`, in the background.
@@ -300,29 +402,41 @@ impl Store {
         });
     }
 
+    /// The book as the database has it, counted before it is read; `None` when a dropping
+    /// write overtook the load at `generation` (the rest is not read).
     async fn read_book(
         &self,
         tenant: TenantId,
+        generation: u64,
         horizon_ms: i64,
-    ) -> Result<Result<Book, ()>, StoreError> {
+    ) -> Result<Option<Loaded>, StoreError> {
+        let overtaken = || self.books.generation(tenant) != generation;
         let mut book = Book {
             horizon_ms,
             latest_since_ms: horizon_ms,
             ..Book::default()
         };
-        let customers = on_db!(self, pool => sqlx::query(
-            "SELECT id, merged_into, CAST(CASE WHEN blacklisted THEN 1 ELSE 0 END AS BIGINT) AS b \
-             FROM customers WHERE tenant_id = $1 LIMIT $2",
+        let n: i64 = on_db!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM customers WHERE tenant_id = $1",
         )
         .bind(tenant.0)
-        .bind(MAX_CUSTOMERS + 1)
+        .fetch_one(pool)
+        .await?);
+        if n > MAX_CUSTOMERS {
+            return Ok(Some(Loaded::TooBig));
+        }
+        let customers = on_db!(self, pool => sqlx::query(
+            "SELECT id, merged_into, CAST(CASE WHEN blacklisted THEN 1 ELSE 0 END AS BIGINT) AS b \
+             FROM customers WHERE tenant_id = $1",
+        )
+        .bind(tenant.0)
         .fetch_all(pool)
         .await?
         .iter()
         .map(|r| Ok((r.int("id")?, r.opt_int("merged_into")?, r.int("b")? != 0)))
         .collect::<Result<Vec<_>, StoreError>>())?;
-        if customers.len() as i64 > MAX_CUSTOMERS {
-            return Ok(Err(()));
+        if overtaken() {
+            return Ok(None);
         }
         book.customers.reserve(customers.len());
         for (id, merged_into, blacklisted) in customers {
@@ -354,6 +468,9 @@ impl Store {
         for (c, dnc, hours) in prefs {
             book.prefs.insert(c, (dnc, hours));
         }
+        if overtaken() {
+            return Ok(None);
+        }
         let calls = on_db!(self, pool => sqlx::query(
             "SELECT customer_id, at, call_id FROM contact_calls WHERE tenant_id = $1 AND at >= $2",
         )
@@ -362,11 +479,33 @@ impl Store {
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| Ok((r.int("customer_id")?, r.int("at")?, call_tag(&r.text("call_id")?))))
+        .map(|r| Ok((r.int("customer_id")?, r.int("at")?, self.books.tag(&r.text("call_id")?))))
         .collect::<Result<Vec<_>, StoreError>>())?;
         for (c, at, tag) in calls {
             book.calls.entry(c).or_default().push((at, tag));
         }
-        Ok(Ok(book))
+        Ok(Some(Loaded::Book(Box::new(book))))
+    }
+}
+
+impl TenantStore<'_> {
+    /// Runs a write the contact book follows on a task of its own, so that it ends with its
+    /// hook even when its caller goes away half way (a request whose client hung up): a
+    /// write dropped mid-flight could otherwise land after its hook ran.
+    pub(crate) async fn run_whole<T, F>(
+        &self,
+        write: impl FnOnce(Store, TenantId) -> F,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        match tokio::spawn(write(self.store.clone(), self.tenant)).await {
+            Ok(done) => done,
+            Err(e) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(_) => Err(StoreError::Database(sqlx::Error::PoolClosed)),
+            },
+        }
     }
 }

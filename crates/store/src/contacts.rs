@@ -203,13 +203,23 @@ impl TenantStore<'_> {
     }
 
     pub async fn record_contact_call(&self, c: &ContactCall) -> Result<(), StoreError> {
+        let c = c.clone();
+        self.run_whole(move |s, t| async move { s.scoped(t).record_contact_call_whole(&c).await })
+            .await
+    }
+
+    async fn record_contact_call_whole(&self, c: &ContactCall) -> Result<(), StoreError> {
         crate::model::check(
             "override_reason",
             !c.override_reason.as_deref().unwrap_or("").contains('\0') && !c.call_id.contains('\0'),
             "no NUL characters (U+0000)",
         )?;
+        // A call is written down once (the contact book counts it once).
         let sql = "INSERT INTO contact_calls (tenant_id, customer_id, at, call_id, purpose, \
-                   user_id, override_reason) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+                   user_id, override_reason) SELECT $1, $2, $3, $4, $5, $6, $7 \
+                   WHERE NOT EXISTS (SELECT 1 FROM contact_calls WHERE tenant_id = $1 \
+                   AND customer_id = $2 AND at = $3 AND call_id = $4)";
+        let calling = self.store.books.calling(self.tenant);
         on_db!(self.store, pool => sqlx::query(sql)
             .bind(self.tenant.0)
             .bind(c.customer.0)
@@ -221,22 +231,28 @@ impl TenantStore<'_> {
             .execute(pool)
             .await
             .map(drop)?);
-        self.store
-            .books
-            .called(self.tenant, c.customer, c.at_ms, &c.call_id);
+        calling.done(c.customer, c.at_ms, &c.call_id);
         Ok(())
     }
 
     /// Forgets the calls written down under `call_id` (it was never dialled).
     pub async fn delete_contact_calls(&self, call_id: &str) -> Result<(), StoreError> {
+        let id = call_id.to_string();
+        self.run_whole(move |s, t| async move { s.scoped(t).delete_contact_calls_whole(&id).await })
+            .await
+    }
+
+    async fn delete_contact_calls_whole(&self, call_id: &str) -> Result<(), StoreError> {
         let sql = "DELETE FROM contact_calls WHERE tenant_id = $1 AND call_id = $2";
+        let dropping = self.store.books.dropping(self.tenant);
         on_db!(self.store, pool => sqlx::query(sql)
             .bind(self.tenant.0)
             .bind(call_id)
             .execute(pool)
             .await
             .map(drop)?);
-        self.store.books.drop_book(self.tenant);
+        dropping.disarm();
+        self.store.books.uncalled(self.tenant, call_id);
         Ok(())
     }
 
@@ -274,11 +290,25 @@ impl TenantStore<'_> {
         customer: CustomerId,
         p: &ContactPrefs,
     ) -> Result<(), StoreError> {
+        let p = p.clone();
+        self.run_whole(move |s, t| async move {
+            s.scoped(t).set_contact_prefs_whole(customer, &p).await
+        })
+        .await
+    }
+
+    async fn set_contact_prefs_whole(
+        &self,
+        customer: CustomerId,
+        p: &ContactPrefs,
+    ) -> Result<(), StoreError> {
         let (from, to) = match &p.hours {
             Some((a, b)) => (Some(a.as_str()), Some(b.as_str())),
             None => (None, None),
         };
         crate::model::check("note", !p.note.contains('\0'), "no NUL characters (U+0000)")?;
+        // When this goes, done or not, the contact book is loaded again.
+        let _book = self.store.books.dropping(self.tenant);
         let sql = "INSERT INTO contact_prefs (tenant_id, customer_id, do_not_call, hours_from, \
                    hours_to, note, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                    ON CONFLICT (tenant_id, customer_id) DO UPDATE SET \
@@ -297,7 +327,6 @@ impl TenantStore<'_> {
             .execute(pool)
             .await
             .map(drop)?);
-        self.store.books.drop_book(self.tenant);
         Ok(())
     }
 

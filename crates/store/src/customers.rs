@@ -453,6 +453,22 @@ impl TenantStore<'_> {
         data: &CustomerData,
         now_ms: i64,
     ) -> Result<Customer, StoreError> {
+        let data = data.clone();
+        self.run_whole(move |s, t| async move {
+            s.scoped(t)
+                .update_customer_whole(id, expected_version, &data, now_ms)
+                .await
+        })
+        .await
+    }
+
+    async fn update_customer_whole(
+        &self,
+        id: CustomerId,
+        expected_version: i64,
+        data: &CustomerData,
+        now_ms: i64,
+    ) -> Result<Customer, StoreError> {
         let tenant = self.tenant;
         data.validate()?;
         let Some(current) = self.customer(id).await? else {
@@ -464,6 +480,10 @@ impl TenantStore<'_> {
                 reason: "this record was merged into another; edit that one".into(),
             });
         }
+        // The blacklist flag is the contact book's (read at another version, it may change).
+        let _book = (current.data.blacklisted != data.blacklisted
+            || current.version != expected_version)
+            .then(|| self.store.books.dropping(tenant));
         let updated = on_db!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
@@ -506,10 +526,6 @@ impl TenantStore<'_> {
                 what: "customer",
                 current: current.version,
             });
-        }
-        // The blacklist flag is the contact book's (read at another version, it may have been).
-        if current.data.blacklisted != data.blacklisted || current.version != expected_version {
-            self.store.books.drop_book(tenant);
         }
         Ok(Customer {
             data: data.clone(),
@@ -563,6 +579,21 @@ impl TenantStore<'_> {
         actor: Option<UserId>,
         now_ms: i64,
     ) -> Result<(i64, Customer), StoreError> {
+        self.run_whole(move |s, t| async move {
+            s.scoped(t)
+                .merge_customers_whole(kept, absorbed, actor, now_ms)
+                .await
+        })
+        .await
+    }
+
+    async fn merge_customers_whole(
+        &self,
+        kept: CustomerId,
+        absorbed: CustomerId,
+        actor: Option<UserId>,
+        now_ms: i64,
+    ) -> Result<(i64, Customer), StoreError> {
         let tenant = self.tenant;
         if kept == absorbed {
             return Err(StoreError::Invalid {
@@ -603,6 +634,7 @@ impl TenantStore<'_> {
             field: "absorbed",
             reason: "one of the records changed or was merged meanwhile; look again".into(),
         };
+        let book = self.store.books.dropping(tenant);
         let merge_id = on_db!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
@@ -691,7 +723,7 @@ impl TenantStore<'_> {
             tx.commit().await?;
             id
         });
-        self.store.books.drop_book(tenant);
+        drop(book);
         let merged = self
             .customer(kept)
             .await?
@@ -704,6 +736,17 @@ impl TenantStore<'_> {
     /// merge into a record can be undone, and only while the record is as the merge left it
     /// (otherwise the undo would lose the later change: `Stale`).
     pub async fn undo_merge(
+        &self,
+        merge_id: i64,
+        now_ms: i64,
+    ) -> Result<(Customer, Customer), StoreError> {
+        self.run_whole(
+            move |s, t| async move { s.scoped(t).undo_merge_whole(merge_id, now_ms).await },
+        )
+        .await
+    }
+
+    async fn undo_merge_whole(
         &self,
         merge_id: i64,
         now_ms: i64,
@@ -750,6 +793,7 @@ impl TenantStore<'_> {
                 current: current.version,
             });
         }
+        let book = self.store.books.dropping(tenant);
         on_db!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
@@ -833,7 +877,7 @@ impl TenantStore<'_> {
             .await?;
             tx.commit().await?;
         });
-        self.store.books.drop_book(tenant);
+        drop(book);
         let kept = self
             .customer(CustomerId(kept))
             .await?

@@ -909,6 +909,39 @@ fn issue_25_the_contact_book_answers_as_the_database_does() {
                 scoped.contact_facts_asked(*c, DAY).await.unwrap()
             );
         }
+        // A write whose caller goes away half way (a client hanging up) still lands whole,
+        // and the book follows it.
+        let dnc = store::ContactPrefs {
+            do_not_call: true,
+            ..store::ContactPrefs::default()
+        };
+        // Polled once (the write begins), then dropped.
+        let mut saving = Box::pin(scoped.set_contact_prefs(ids[2], &dnc));
+        std::future::poll_fn(|cx| {
+            let _ = saving.as_mut().poll(cx);
+            std::task::Poll::Ready(())
+        })
+        .await;
+        drop(saving);
+        // Until it has landed, and its hook run (between the two, the book still answers
+        // as just before the write): then the book, loaded again, says what the database does.
+        let waiting = std::time::Instant::now();
+        let f = loop {
+            assert!(waiting.elapsed().as_secs() < 60, "the book never caught up");
+            let saved = scoped.contact_prefs(ids[2]).await.unwrap();
+            let in_book = store.load_contact_book(water, DAY).await.unwrap();
+            let f = scoped.contact_facts(ids[2], DAY).await.unwrap().unwrap();
+            let db = scoped
+                .contact_facts_asked(ids[2], DAY)
+                .await
+                .unwrap()
+                .unwrap();
+            if saved.is_some_and(|p| p.do_not_call) && in_book && f == db {
+                break f;
+            }
+            tokio::task::yield_now().await;
+        };
+        assert!(f.do_not_call || f.customer != ids[2]);
         // Another tenant's customer is not in this tenant's book.
         assert_eq!(scoped.contact_facts(other, 0).await.unwrap(), None);
     });
