@@ -53,6 +53,15 @@ struct Slot {
     began: Option<Instant>,
 }
 
+impl Slot {
+    /// Marks a load begun; the generation it must still be at to be kept.
+    fn begin(&mut self) -> u64 {
+        self.state = State::Loading(Vec::new());
+        self.began = Some(Instant::now());
+        self.generation
+    }
+}
+
 #[derive(Debug, Default)]
 enum State {
     #[default]
@@ -98,12 +107,7 @@ impl Book {
         if !self.customers.contains(&survivor) {
             return Answer::Ask;
         }
-        let mut group = vec![survivor];
-        if let Some(m) = self.merged_in.get(&survivor) {
-            let mut m = m.clone();
-            m.sort_unstable();
-            group.extend(m);
-        }
+        let merged = self.merged_in.get(&survivor).map_or(&[][..], Vec::as_slice);
         let mut facts = ContactFacts {
             customer: CustomerId(survivor),
             blacklisted: self.blacklisted.contains(&survivor),
@@ -111,7 +115,7 @@ impl Book {
             hours: None,
             calls_ms: Vec::new(),
         };
-        for c in &group {
+        for c in std::iter::once(&survivor).chain(merged) {
             if let Some((dnc, hours)) = self.prefs.get(c) {
                 facts.do_not_call |= dnc;
                 if facts.hours.is_none() {
@@ -187,11 +191,7 @@ impl Books {
         }
         match &mut slot.state {
             State::Ready(book) => (book.answer(customer.0, since_ms), None),
-            State::Cold if !recent(slot.began, BACKOFF) => {
-                slot.state = State::Loading(Vec::new());
-                slot.began = Some(Instant::now());
-                (Answer::Ask, Some(slot.generation))
-            }
+            State::Cold if !recent(slot.began, BACKOFF) => (Answer::Ask, Some(slot.begin())),
             State::Cold | State::Loading(_) | State::TooBig => (Answer::Ask, None),
         }
     }
@@ -252,14 +252,7 @@ impl Books {
     fn begin_load(&self, tenant: TenantId) -> Option<u64> {
         let mut slots = self.slots();
         let slot = slots.entry(tenant).or_default();
-        match slot.state {
-            State::Cold => {
-                slot.state = State::Loading(Vec::new());
-                slot.began = Some(Instant::now());
-                Some(slot.generation)
-            }
-            _ => None,
-        }
+        matches!(slot.state, State::Cold).then(|| slot.begin())
     }
 
     /// Ends a load: the book kept if no dropping write overtook it (`None`: the load failed
@@ -267,12 +260,14 @@ impl Books {
     fn end_load(&self, tenant: TenantId, generation: u64, book: Option<Loaded>) -> bool {
         let mut slots = self.slots();
         let slot = slots.entry(tenant).or_default();
-        if slot.generation != generation || !matches!(slot.state, State::Loading(_)) {
-            return false;
-        }
-        let State::Loading(written) = std::mem::take(&mut slot.state) else {
+        let State::Loading(written) = &mut slot.state else {
             return false;
         };
+        if slot.generation != generation {
+            return false;
+        }
+        let written = std::mem::take(written);
+        slot.state = State::Cold;
         match book {
             Some(Loaded::Book(mut book)) => {
                 for (customer, at, tag) in written {
@@ -465,6 +460,9 @@ impl Store {
             Ok((r.int("customer_id")?, r.int("d")? != 0, hours))
         })
         .collect::<Result<Vec<_>, StoreError>>())?;
+        for merged in book.merged_in.values_mut() {
+            merged.sort_unstable();
+        }
         for (c, dnc, hours) in prefs {
             book.prefs.insert(c, (dnc, hours));
         }
